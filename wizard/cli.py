@@ -1,0 +1,65 @@
+"""`dockwright`: the command line. Parses arguments and hands over; no business logic here."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from wizard import __version__
+from wizard.commands import SUBCOMMANDS
+from wizard.errors import DockwrightError
+
+EPILOG = """\
+examples:
+  dockwright --sandbox                      practise the whole onboarding on a local sandbox GitLab
+  dockwright                                onboard the repository in this folder
+  dockwright generate --answers dockwright.yml --dry-run
+                                            show the Dockerfile and .gitlab-ci.yml it would write
+  dockwright apply --answers dockwright.yml run the onboarding without a screen
+  dockwright watch                          follow the pipeline of HEAD in this repository
+
+exit codes: 0 ok, 1 pipeline failed, 2 bad input, 3 refused to overwrite, 4 GitLab refused, 5 network
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dockwright",
+        description="From 'no container, no CI' to a watched, green GitLab pipeline that builds and pushes "
+        "a Docker image, explaining each step on the way.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dockwright {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"wizard.commands.{name}")
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=getattr(module, "EPILOG", None))
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "_run", None)
+    if run is None:
+        parser.print_help()
+        return 0
+    try:
+        return run(args)
+    except DockwrightError as exc:
+        print(f"dockwright: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\ndockwright: interrupted; nothing half-done is left that a re-run cannot finish.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

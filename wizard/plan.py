@@ -1,0 +1,440 @@
+"""The Plan: one immutable value holding every answer, and its file form ``dockwright.yml``.
+
+The Plan never holds a secret. A CI/CD variable names where its value comes from
+(``from_env: NAME``); without ``from_env`` the value is asked at apply time, hidden.
+
+Screens, ``--plain`` and the answers file all edit the same Plan; every other part of
+dockwright reads it. Change it with ``dataclasses.replace`` (or :func:`replace_in`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from wizard.errors import AnswersError
+from wizard.files import write_atomic
+
+ANSWERS_FILE = "dockwright.yml"
+ANSWERS_VERSION = 1
+
+EXECUTORS = ("hosted", "shell", "docker-dind-tls", "docker-dind", "docker-socket")
+RUNNER_WORKFLOWS = ("authentication-token", "registration-token")
+REGISTRY_KINDS = ("gitlab", "dockerhub", "ecr", "other")
+VARIABLE_TYPES = ("env_var", "file")
+LANGUAGES = ("python", "generic")
+
+KEY_RE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+GITLAB_PREDEFINED_REGISTRY_VARIABLES = ("CI_REGISTRY", "CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD", "CI_REGISTRY_IMAGE")
+
+
+def _help(text: str, **extra: Any) -> dict[str, Any]:
+    return {"help": text, **extra}
+
+
+@dataclass(frozen=True)
+class GitLabSpec:
+    url: str = field(default="https://gitlab.com", metadata=_help("GitLab instance URL"))
+    project: str = field(default="", metadata=_help("project path, e.g. group/sub/app"))
+
+
+@dataclass(frozen=True)
+class RunnerSpec:
+    create: bool = field(default=True, metadata=_help("create and register a project runner"))
+    workflow: str = field(
+        default="authentication-token",
+        metadata=_help("how the runner is registered", choices=RUNNER_WORKFLOWS),
+    )
+    description: str = field(default="My Docker Runner", metadata=_help("runner description shown in GitLab"))
+    tags: tuple[str, ...] = field(default=("docker",), metadata=_help("runner tags; jobs carry the same tags"))
+    run_untagged: bool = field(default=False, metadata=_help("also pick up jobs without tags"))
+    protected: bool = field(default=False, metadata=_help("run only jobs on protected branches and tags"))
+    docker_image: str = field(default="docker:27-cli", metadata=_help("default image for the docker executor"))
+    config_path: str = field(
+        default="/etc/gitlab-runner/config.toml", metadata=_help("where the runner's config.toml lives")
+    )
+
+
+@dataclass(frozen=True)
+class RegistrySpec:
+    kind: str = field(default="gitlab", metadata=_help("where the image is pushed", choices=REGISTRY_KINDS))
+    image: str = field(default="", metadata=_help("image name without tag (dockerhub: user/app; ecr/other: repository)"))
+    host: str = field(default="", metadata=_help("registry host (other registries)"))
+    region: str = field(default="", metadata=_help("AWS region (ecr)"))
+    account: str = field(default="", metadata=_help("AWS account id, 12 digits (ecr)"))
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    key: str = field(metadata=_help("variable name: letters, digits and _"))
+    from_env: str | None = field(default=None, metadata=_help("read the value from this environment variable"))
+    masked: bool = field(default=False, metadata=_help("hide the value in job logs"))
+    protected: bool = field(default=False, metadata=_help("only on protected branches and tags"))
+    hidden: bool = field(default=False, metadata=_help("masked and hidden: never shown again in GitLab"))
+    raw: bool = field(default=False, metadata=_help("do not expand $ references in the value"))
+    variable_type: str = field(default="env_var", metadata=_help("env_var or file", choices=VARIABLE_TYPES))
+    environment_scope: str = field(default="*", metadata=_help("environment scope"))
+    description: str | None = field(default=None, metadata=_help("description shown in GitLab"))
+
+
+@dataclass(frozen=True)
+class DockerfileSpec:
+    language: str = field(default="python", metadata=_help("python, or generic for a Dockerfile you edit", choices=LANGUAGES))
+    base_image: str = field(default="python:3.13-slim", metadata=_help("pinned base image"))
+    workdir: str = field(default="/app", metadata=_help("working directory in the image"))
+    requirements: str | None = field(default="requirements.txt", metadata=_help("pip requirements file, or null"))
+    port: int | None = field(default=8000, metadata=_help("port the app listens on, or null"))
+    env: tuple[tuple[str, str], ...] = field(default=(), metadata=_help("ENV lines", mapping=True))
+    command: tuple[str, ...] = field(default=("python", "app.py"), metadata=_help("CMD, exec form"))
+    non_root: bool = field(default=True, metadata=_help("run as an unprivileged user"))
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    docker_version: str = field(default="27", metadata=_help("docker CLI and dind version (same for both)"))
+    stages: tuple[str, ...] = field(default=("build", "release"), metadata=_help("build stage, then release stage"))
+    latest_on_default_branch: bool = field(default=True, metadata=_help("tag :latest on the default branch"))
+
+
+@dataclass(frozen=True)
+class GitSpec:
+    branch: str = field(default="main", metadata=_help("branch to commit on"))
+    create_branch: bool = field(default=False, metadata=_help("create the branch if it does not exist"))
+    commit_message: str = field(
+        default="Add Dockerfile and CI/CD pipeline configuration", metadata=_help("commit message")
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    version: int = ANSWERS_VERSION
+    gitlab: GitLabSpec = GitLabSpec()
+    executor: str = field(default="docker-dind-tls", metadata=_help("how jobs run Docker", choices=EXECUTORS))
+    runner: RunnerSpec = RunnerSpec()
+    registry: RegistrySpec = RegistrySpec()
+    variables: tuple[VariableSpec, ...] = ()
+    dockerfile: DockerfileSpec = DockerfileSpec()
+    pipeline: PipelineSpec = PipelineSpec()
+    git: GitSpec = GitSpec()
+
+    # Derived facts every consumer needs; kept here so nobody re-derives them differently.
+    @property
+    def uses_own_runner(self) -> bool:
+        """A runner of the user's own is created and registered (every executor but hosted)."""
+        return self.executor != "hosted" and self.runner.create
+
+    @property
+    def job_tags(self) -> tuple[str, ...]:
+        """The tags generated jobs carry: the runner's when dockwright creates one, else none."""
+        return self.runner.tags if self.uses_own_runner else ()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self.dockerfile.env)
+
+
+def replace_in(plan: Plan, section: str, **changes: Any) -> Plan:
+    """Return a new Plan with ``changes`` applied to one section, e.g. ``replace_in(p, "runner", tags=("x",))``."""
+    return dataclasses.replace(plan, **{section: dataclasses.replace(getattr(plan, section), **changes)})
+
+
+# --------------------------------------------------------------------------------------------
+# Validation of values (shared by the answers file and the UI's inline checks)
+# --------------------------------------------------------------------------------------------
+
+def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
+    """Rules beyond types: a list of (key, problem, allowed); empty when the plan is sound."""
+    problems: list[tuple[str, str, str]] = []
+    if plan.version != ANSWERS_VERSION:
+        problems.append(("version", f"is {plan.version}", str(ANSWERS_VERSION)))
+    port = plan.dockerfile.port
+    if port is not None and not 1 <= port <= 65535:
+        problems.append(("dockerfile.port", f"is {port}", "a port from 1 to 65535, or null"))
+    if not plan.dockerfile.command:
+        problems.append(("dockerfile.command", "is empty", "a list such as [python, app.py]"))
+    if not plan.dockerfile.workdir.startswith("/"):
+        problems.append(("dockerfile.workdir", f"is {plan.dockerfile.workdir!r}", "an absolute path such as /app"))
+    if not re.fullmatch(r"\d+(\.\d+){0,2}", plan.pipeline.docker_version):
+        problems.append(("pipeline.docker_version", f"is {plan.pipeline.docker_version!r}", "a version such as 27 or 27.3.1"))
+    if len(plan.pipeline.stages) != 2 or len(set(plan.pipeline.stages)) != 2:
+        problems.append(("pipeline.stages", "must name two different stages", "[build, release]"))
+    if plan.uses_own_runner and not plan.runner.tags and not plan.runner.run_untagged:
+        problems.append(
+            ("runner.tags", "is empty while run_untagged is false, so the runner would never pick up a job",
+             "at least one tag, or run_untagged: true")
+        )
+    for tag in plan.runner.tags:
+        if not tag.strip() or "," in tag:
+            problems.append(("runner.tags", f"has the tag {tag!r}", "non-empty tags without commas"))
+    seen: set[tuple[str, str]] = set()
+    for i, var in enumerate(plan.variables):
+        where = f"variables[{i}].key"
+        if not KEY_RE.match(var.key):
+            problems.append((where, f"is {var.key!r}", "letters, digits and _, at most 255 characters"))
+        if plan.registry.kind == "gitlab" and var.key in GITLAB_PREDEFINED_REGISTRY_VARIABLES:
+            problems.append(
+                (where, f"is {var.key}, which GitLab predefines in every job for its own registry; "
+                 "a project variable of that name would shadow the real one",
+                 "another name, or no variable at all for the GitLab registry")
+            )
+        if (var.key, var.environment_scope) in seen:
+            problems.append((where, f"repeats {var.key} in scope {var.environment_scope}", "each key once per scope"))
+        seen.add((var.key, var.environment_scope))
+        if var.hidden and not var.masked:
+            problems.append((f"variables[{i}].hidden", "is true while masked is false", "hidden only with masked: true"))
+        if var.from_env is not None and not KEY_RE.match(var.from_env):
+            problems.append((f"variables[{i}].from_env", f"is {var.from_env!r}", "an environment variable name"))
+    reg = plan.registry
+    if reg.kind == "dockerhub" and not reg.image:
+        problems.append(("registry.image", "is empty", "a Docker Hub repository such as user/app"))
+    if reg.kind == "ecr":
+        if not re.fullmatch(r"\d{12}", reg.account):
+            problems.append(("registry.account", f"is {reg.account!r}", "a 12-digit AWS account id"))
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", reg.region):
+            problems.append(("registry.region", f"is {reg.region!r}", "an AWS region such as eu-west-1"))
+        if not reg.image:
+            problems.append(("registry.image", "is empty", "the ECR repository name"))
+    if reg.kind == "other" and (not reg.host or not reg.image):
+        problems.append(("registry.host" if not reg.host else "registry.image", "is empty", "host and image for another registry"))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# File form: load
+# --------------------------------------------------------------------------------------------
+
+def _yaml() -> YAML:
+    y = YAML()  # round-trip: comments and order survive a re-save
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.preserve_quotes = True
+    y.width = 100
+    return y
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if tp is type(None):
+        return "null"
+    if origin is tuple:
+        return "a list"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {str: "a string", bool: "true or false", int: "a whole number"}.get(tp, str(tp))
+
+
+def _line(node: Any, key: Any) -> int | None:
+    try:
+        if isinstance(node, CommentedMap):
+            return node.lc.key(key)[0] + 1
+        if isinstance(node, CommentedSeq):
+            return node.lc.item(key)[0] + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return None
+
+
+def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: dict[str, Any]) -> Any:
+    def bad(problem: str, allowed: str | None = None) -> AnswersError:
+        return AnswersError(key, problem, allowed or _type_name(tp), line, path)
+
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)][0]
+        return _convert(value, inner, key, line, path, meta)
+    if meta.get("mapping"):
+        if not isinstance(value, dict):
+            raise bad(f"is {value!r}", "a mapping of NAME: value")
+        out = []
+        for k, v in value.items():
+            if not isinstance(k, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
+                raise AnswersError(f"{key}.{k}", "is not a valid environment variable name", "letters, digits and _", _line(value, k) or line, path)
+            if isinstance(v, bool) or v is None or isinstance(v, (dict, list)):
+                raise AnswersError(f"{key}.{k}", f"is {v!r}", "a string or number", _line(value, k) or line, path)
+            out.append((k, str(v)))
+        return tuple(out)
+    if origin is tuple:
+        (inner, _ellipsis) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise bad(f"is {value!r}", "a list")
+        return tuple(
+            _convert(item, inner, f"{key}[{i}]", _line(value, i) or line, path, {}) for i, item in enumerate(value)
+        )
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise bad(f"is {value!r}", "a mapping")
+        return _build(tp, value, key, path, None)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise bad(f"is {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad(f"is {value!r}")
+        return value
+    if tp is str:
+        if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+            raise bad(f"is {value!r}")
+        text = str(value)  # numbers such as docker_version: 27 are read as text
+        choices = meta.get("choices")
+        if choices and text not in choices:
+            raise bad(f"is {text!r}", " | ".join(choices))
+        return text
+    raise bad(f"has an unsupported type {tp!r}")  # pragma: no cover - a programming error
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, path: str, base: Any) -> Any:
+    hints = _hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for k in data:
+        if k not in fields:
+            raise AnswersError(
+                f"{prefix}.{k}" if prefix else str(k), "is not a known key", ", ".join(fields), _line(data, k), path
+            )
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        full = f"{prefix}.{name}" if prefix else name
+        if name in data:
+            sub_base = getattr(base, name) if base is not None else None
+            tp = hints[name]
+            if dataclasses.is_dataclass(tp) and isinstance(data[name], dict):
+                values[name] = _build(tp, data[name], full, path, sub_base)
+            else:
+                values[name] = _convert(data[name], tp, full, _line(data, name), path, dict(f.metadata))
+        elif base is not None:
+            values[name] = getattr(base, name)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise AnswersError(full, "is missing", _type_name(hints[name]), None, path)
+    return cls(**values)
+
+
+def parse_answers(text: str, defaults: Plan | None = None, path: str = "") -> Plan:
+    """Parse an answers file's text. Missing keys take their value from ``defaults`` (detection)."""
+    try:
+        data = _yaml().load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise AnswersError("(file)", f"is not valid YAML ({getattr(exc, 'problem', exc)})", "YAML", line, path) from None
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, dict):
+        raise AnswersError("(file)", "is not a mapping", "a mapping with version, gitlab, executor, ...", 1, path)
+    plan = _build(Plan, data, "", path, defaults or Plan())
+    problems = check_plan(plan)
+    if problems:
+        key, problem, allowed = problems[0]
+        top, _, rest = key.partition(".")
+        node = data.get(top.split("[")[0]) if isinstance(data, dict) else None
+        line = _line(data, top.split("[")[0])
+        if rest and isinstance(node, dict) and rest in node:
+            line = _line(node, rest) or line
+        raise AnswersError(key, problem, allowed, line, path)
+    return plan
+
+
+def load_answers(path: str | Path, defaults: Plan | None = None) -> Plan:
+    """Read ``dockwright.yml``; see :func:`parse_answers`."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AnswersError("(file)", "does not exist", "a path to a dockwright.yml (create one with `dockwright init-answers`)", None, str(p)) from None
+    return parse_answers(text, defaults, str(p))
+
+
+# --------------------------------------------------------------------------------------------
+# File form: save (comments and layout of an existing file survive)
+# --------------------------------------------------------------------------------------------
+
+def _plain(value: Any, meta: dict[str, Any] | None = None) -> Any:
+    if meta and meta.get("mapping"):
+        return CommentedMap(value)
+    if dataclasses.is_dataclass(value):
+        out = CommentedMap()
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if isinstance(value, VariableSpec) and f.name != "key" and v == f.default:
+                continue  # variables list only what differs from the defaults
+            out[f.name] = _plain(v, dict(f.metadata))
+        return out
+    if isinstance(value, tuple):
+        seq = CommentedSeq(_plain(v) for v in value)
+        if all(isinstance(v, str) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+def _merge_into(node: CommentedMap, fresh: CommentedMap) -> None:
+    for key in list(node):
+        if key not in fresh:
+            del node[key]
+    for key, value in fresh.items():
+        old = node.get(key)
+        if isinstance(old, CommentedMap) and isinstance(value, CommentedMap) and key != "env":
+            _merge_into(old, value)
+        elif key not in node or _to_builtin(old) != _to_builtin(value):
+            node[key] = value
+
+
+def _to_builtin(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _to_builtin(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_builtin(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+HEADER = (
+    "dockwright answers file: every choice of the wizard, and never a secret.\n"
+    "Values come from environment variables (from_env) or are asked at apply time.\n"
+    "Re-run with: dockwright apply --answers dockwright.yml   (format: docs/answers.md)"
+)
+
+
+def dump_answers(plan: Plan, existing: str | None = None) -> str:
+    """The answers file's text for ``plan``; an existing file's comments and layout are kept."""
+    fresh = _plain(plan)
+    yaml = _yaml()
+    if existing:
+        doc = yaml.load(existing)
+        if isinstance(doc, CommentedMap):
+            _merge_into(doc, fresh)
+            fresh = doc
+    else:
+        fresh.yaml_set_start_comment(HEADER)
+        for f in dataclasses.fields(Plan):
+            text = f.metadata.get("help")
+            if text:
+                fresh.yaml_add_eol_comment(text + (" (" + " | ".join(f.metadata["choices"]) + ")" if "choices" in f.metadata else ""), f.name)
+    buf = io.StringIO()
+    yaml.dump(fresh, buf)
+    return buf.getvalue()
+
+
+def save_answers(plan: Plan, path: str | Path) -> None:
+    """Write ``dockwright.yml`` atomically, keeping an existing file's comments."""
+    p = Path(path)
+    existing = p.read_text(encoding="utf-8") if p.exists() else None
+    write_atomic(p, dump_answers(plan, existing))
