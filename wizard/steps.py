@@ -1,0 +1,95 @@
+"""The onboarding steps, in order, as data: shared by the Textual wizard and ``dockwright --plain``.
+
+Each step has an id (also the name of its screen and of its teaching page), a title, a one-line
+"why" shown under the title, and the teaching page ``assets/help/<help_page>.md``.
+The order lives here and nowhere else. UI-free: no textual, rich or questionary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from wizard.plan import Plan
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    why: str
+    help_page: str
+    # When this returns False for the current plan the step is skipped (e.g. no runner for hosted runners).
+    applies: Callable[[Plan], bool] = lambda plan: True
+
+    @property
+    def help_asset(self) -> str:
+        """The path for :func:`assets.asset_text`, e.g. ``"help/executor.md"``."""
+        return f"help/{self.help_page}.md"
+
+
+STEPS: tuple[Step, ...] = (
+    Step("connect", "Connect to GitLab",
+         "dockwright talks to GitLab's API with your token to create the runner, variables and pipeline.",
+         "connect"),
+    Step("project", "Your project",
+         "What is in this repository decides the Dockerfile: language, entry point, port, existing files.",
+         "project"),
+    Step("executor", "How jobs run Docker",
+         "A CI job can only build an image if its runner gives it a Docker daemon; each way trades safety for ease.",
+         "executor"),
+    Step("runner", "Your runner",
+         "A runner is the machine that picks up jobs; GitLab hands it only jobs whose tags it carries.",
+         "runner", applies=lambda plan: plan.uses_own_runner),
+    Step("registry", "Registry and variables",
+         "The image has to be pushed somewhere; credentials live in CI/CD variables, never in the repository.",
+         "registry"),
+    Step("dockerfile", "Dockerfile",
+         "The Dockerfile is the recipe docker build follows; pinned, small and non-root images fail less.",
+         "dockerfile"),
+    Step("pipeline", "Pipeline",
+         ".gitlab-ci.yml tells GitLab which jobs to run on each push; build and push belong in one job.",
+         "pipeline"),
+    Step("review", "Review",
+         "Nothing is written or sent to GitLab before you have seen every change here.",
+         "review"),
+    Step("apply", "Apply and push",
+         "Files are written, variables and runner created, then a push makes GitLab start the pipeline.",
+         "apply"),
+    Step("watch", "Watch the pipeline",
+         "The first pipeline shows whether runner, Docker and registry really fit together.",
+         "watch"),
+)
+
+STEP_IDS: tuple[str, ...] = tuple(step.id for step in STEPS)
+
+
+def step(step_id: str) -> Step:
+    """The step with this id; a ``KeyError`` naming the known ids otherwise."""
+    for s in STEPS:
+        if s.id == step_id:
+            return s
+    raise KeyError(f"unknown step {step_id!r}; known steps: {', '.join(STEP_IDS)}")
+
+
+def steps_for(plan: Plan) -> tuple[Step, ...]:
+    """The steps that apply to ``plan``, in order (the runner step disappears for hosted runners)."""
+    return tuple(s for s in STEPS if s.applies(plan))
+
+
+def next_step(plan: Plan, current: str) -> Step | None:
+    """The step after ``current`` for this plan, or None after the last one."""
+    ids = [s.id for s in STEPS]
+    for s in STEPS[ids.index(current) + 1:]:
+        if s.applies(plan):
+            return s
+    return None
+
+
+def previous_step(plan: Plan, current: str) -> Step | None:
+    """The step before ``current`` for this plan, or None before the first one."""
+    ids = [s.id for s in STEPS]
+    for s in reversed(STEPS[: ids.index(current)]):
+        if s.applies(plan):
+            return s
+    return None
