@@ -1,0 +1,500 @@
+"""Everything dockwright asks GitLab, through python-gitlab: the only module that imports it.
+
+Every method returns plain values (dicts from python-gitlab objects' ``.attributes``, lists,
+strings), never python-gitlab objects, and every python-gitlab or requests exception leaves as a
+:mod:`wizard.errors` error whose sentence says what to do (see ``ERROR_TABLE``).
+
+The token lives only in memory: it is handed to python-gitlab, which sends it as the
+``PRIVATE-TOKEN`` header, and is never written, logged or put in a child's argv.
+"""
+
+from __future__ import annotations
+
+
+import json
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Protocol, TypeVar
+
+import gitlab
+import gitlab.exceptions
+import requests
+import urllib3
+
+from wizard.errors import DockwrightError, classify_http, gitlab_error
+from wizard.plan import VariableSpec
+
+T = TypeVar("T")
+
+# Transient failures (5xx, dropped connections, timeouts) are retried this many times with
+# python-gitlab's backoff (0.1 s, 0.2 s, 0.4 s, ...); 429 waits as long as Retry-After says.
+MAX_RETRIES = 5
+
+ACCESS_LEVELS = {0: "No access", 5: "Minimal access", 10: "Guest", 15: "Planner", 20: "Reporter",
+                 30: "Developer", 40: "Maintainer", 50: "Owner"}
+MAINTAINER = 40
+DEVELOPER = 30
+FINAL_PIPELINE_STATUSES = ("success", "failed", "canceled", "skipped", "manual")
+
+
+class _Revealable(Protocol):
+    def reveal(self) -> str: ...
+
+
+def _reveal(token: Any) -> str:
+    return token.reveal() if hasattr(token, "reveal") else str(token)
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    """Who the token belongs to and what it may do in the project."""
+
+    url: str
+    username: str
+    name: str
+    scopes: tuple[str, ...]
+    token_expires_at: str | None
+    version: str
+    project_id: int
+    project_path: str
+    web_url: str
+    default_branch: str | None
+    access_level: int
+    access_level_name: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class LintResult:
+    valid: bool
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    merged_yaml: str = ""
+
+
+class _Gitlab(gitlab.Gitlab):
+    """python-gitlab with a bounded number of retries (its default of 10 can wait minutes)."""
+
+    max_retries = MAX_RETRIES
+
+    def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("max_retries", self.max_retries)
+        return super().http_request(*args, **kwargs)
+
+
+def _body(exc: gitlab.exceptions.GitlabError) -> Any:
+    raw = exc.response_body
+    if raw is None:
+        return exc.error_message
+    try:
+        return json.loads(raw)
+    except (ValueError, TypeError):
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
+def _network_code(exc: BaseException) -> tuple[str, str]:
+    text = repr(exc)
+    low = text.lower()
+    if isinstance(exc, requests.exceptions.SSLError) or "certificate" in low or "ssl" in low:
+        reason = "certificate verify failed" if "verify failed" in low else "TLS handshake failed"
+        return "tls", reason
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timeout", ""
+    if ("name or service not known" in low or "nodename nor servname" in low or "failed to resolve" in low
+            or "name resolution" in low or "getaddrinfo" in low):
+        return "dns", ""
+    if "connection refused" in low or "errno 111" in low:
+        return "connection_refused", ""
+    return "connection_dropped", ""
+
+
+class GitLabClient:
+    """A connection to one GitLab instance. Create it with :meth:`connect`."""
+
+    def __init__(self, gl: gitlab.Gitlab, url: str) -> None:
+        self._gl = gl
+        self.url = url
+        self._projects: dict[str, Any] = {}
+
+    # ----------------------------------------------------------------------------------------
+    # connection
+    # ----------------------------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, url: str, token: _Revealable | str, *, ca_file: str | None = None, insecure: bool = False,
+                timeout: float = 20.0, warn: Callable[[str], None] | None = None) -> "GitLabClient":
+        """Prepare a client. No request is made yet; :meth:`check_access` is the first one."""
+        url = url.rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise gitlab_error("bad_request", action="connect", detail=f"{url!r} is not an http(s) URL")
+        verify: bool | str = True
+        if ca_file:
+            verify = str(ca_file)
+        if insecure:
+            verify = False
+            message = (f"WARNING: --insecure: the TLS certificate of {url} is NOT checked; anyone between you "
+                       "and GitLab can read your token. Use --ca-file for a private CA instead.")
+            (warn or (lambda m: print(m, file=sys.stderr)))(message)
+            warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        gl = _Gitlab(url, private_token=_reveal(token), retry_transient_errors=True, timeout=timeout,
+                     ssl_verify=verify, per_page=100)
+        return cls(gl, url)
+
+    def _call(self, action: str, fn: Callable[[], T], *, project: str | None = None, role: str = "Developer") -> T:
+        """Run one python-gitlab call; turn every failure into a wizard error naming ``action``."""
+        try:
+            return fn()
+        except DockwrightError:
+            raise
+        except gitlab.exceptions.GitlabError as exc:
+            status = exc.response_code or 0
+            code, facts = classify_http(status, _body(exc), reason=str(exc.error_message or ""))
+            if code == "rate_limited":
+                facts["retry_after"] = ""
+            raise gitlab_error(code, url=self.url, project=project, action=action, role=role, **facts) from None
+        except requests.exceptions.RequestException as exc:
+            code, detail = _network_code(exc)
+            raise gitlab_error(code, url=self.url, project=project, action=action, detail=detail) from None
+
+    def _project(self, project: str | int) -> Any:
+        """A lazy project object (no request): only its id or path is needed to build URLs."""
+        key = str(project)
+        if key not in self._projects:
+            self._projects[key] = self._gl.projects.get(project, lazy=True)
+        return self._projects[key]
+
+    def check_access(self, project: str) -> AccessReport:
+        """Who am I, which scopes, which GitLab, which project and my role in it; problems as sentences."""
+        self._call("check who the token belongs to", self._gl.auth)
+        user = self._gl.user
+        assert user is not None
+        scopes: tuple[str, ...] = ()
+        expires: str | None = None
+        problems: list[str] = []
+        try:
+            tok = self._gl.http_get("/personal_access_tokens/self")
+            scopes = tuple(tok.get("scopes") or ())  # type: ignore[union-attr]
+            expires = tok.get("expires_at")  # type: ignore[union-attr]
+        except gitlab.exceptions.GitlabError:
+            pass  # older GitLab, or not a personal access token: judged by what the calls below allow
+        version = self._call("read the GitLab version", lambda: self._gl.version()[0])
+        proj = self._call("open the project", lambda: self._gl.projects.get(project), project=project)
+        attrs = proj.attributes
+        perms = attrs.get("permissions") or {}
+        levels = [(perms.get(k) or {}).get("access_level", 0) for k in ("project_access", "group_access")]
+        level = max(levels + [0])
+        if scopes and "api" not in scopes:
+            problems.append("The token lacks the `api` scope, which dockwright needs to set variables, lint and "
+                            "follow pipelines: create a token with `api` (User settings > Access tokens).")
+        if scopes and "api" not in scopes and "create_runner" not in scopes:
+            problems.append("The token lacks the `create_runner` (or `api`) scope needed to create a runner.")
+        if level < MAINTAINER:
+            problems.append(
+                f"Your role in {attrs.get('path_with_namespace', project)} is {ACCESS_LEVELS.get(level, level)}; "
+                "setting CI/CD variables and creating a project runner need Maintainer: ask a project Owner "
+                "(Project > Manage > Members).")
+        self._projects[str(project)] = proj
+        return AccessReport(
+            url=self.url, username=user.username, name=getattr(user, "name", user.username), scopes=scopes,
+            token_expires_at=expires, version=str(version), project_id=int(attrs["id"]),
+            project_path=attrs.get("path_with_namespace", project), web_url=attrs.get("web_url", ""),
+            default_branch=attrs.get("default_branch"), access_level=level,
+            access_level_name=ACCESS_LEVELS.get(level, str(level)), problems=tuple(problems))
+
+    # ----------------------------------------------------------------------------------------
+    # pipelines and jobs (wizard/watch.py and the UI)
+    # ----------------------------------------------------------------------------------------
+
+    def find_pipelines(self, project: str | int, *, sha: str | None = None, ref: str | None = None) -> list[dict]:
+        """Pipelines of the project, newest first, optionally only for one commit or ref."""
+        query: dict[str, Any] = {"order_by": "id", "sort": "desc"}
+        if sha:
+            query["sha"] = sha
+        if ref:
+            query["ref"] = ref
+        p = self._project(project)
+        return self._call("list pipelines", lambda: [x.attributes for x in p.pipelines.list(get_all=True, **query)],
+                          project=str(project), role="Reporter")
+
+    def get_pipeline(self, project: str | int, pipeline_id: int) -> dict:
+        p = self._project(project)
+        return self._call("read the pipeline", lambda: p.pipelines.get(pipeline_id).attributes,
+                          project=str(project), role="Reporter")
+
+    def list_pipeline_jobs(self, project: str | int, pipeline_id: int) -> list[dict]:
+        p = self._project(project)
+        return self._call(
+            "list the pipeline's jobs",
+            lambda: [j.attributes for j in p.pipelines.get(pipeline_id, lazy=True).jobs.list(get_all=True)],
+            project=str(project), role="Reporter")
+
+    def list_pipeline_bridges(self, project: str | int, pipeline_id: int) -> list[dict]:
+        p = self._project(project)
+        return self._call(
+            "list the pipeline's trigger jobs",
+            lambda: [j.attributes for j in p.pipelines.get(pipeline_id, lazy=True).bridges.list(get_all=True)],
+            project=str(project), role="Reporter")
+
+    def get_job(self, project: str | int, job_id: int) -> dict:
+        p = self._project(project)
+        return self._call("read the job", lambda: p.jobs.get(job_id).attributes, project=str(project), role="Reporter")
+
+    def get_job_trace(self, project: str | int, job_id: int) -> bytes:
+        """The job's whole log (GitLab does not honour ranges): callers keep their own offset."""
+        p = self._project(project)
+        return self._call("read the job log", lambda: bytes(p.jobs.get(job_id, lazy=True).trace() or b""),
+                          project=str(project), role="Reporter")
+
+    def _job_action(self, project: str | int, job_id: int, verb: str) -> dict:
+        p = self._project(project)
+
+        def run() -> dict:
+            result = self._gl.http_post(f"{p.jobs.path}/{job_id}/{verb}")
+            return dict(result) if isinstance(result, dict) else {}
+
+        return self._call(f"{verb} the job", run, project=str(project), role="Developer")
+
+    def retry_job(self, project: str | int, job_id: int) -> dict:
+        return self._job_action(project, job_id, "retry")
+
+    def cancel_job(self, project: str | int, job_id: int) -> dict:
+        return self._job_action(project, job_id, "cancel")
+
+    def play_job(self, project: str | int, job_id: int) -> dict:
+        return self._job_action(project, job_id, "play")
+
+    def _pipeline_action(self, project: str | int, pipeline_id: int, verb: str) -> dict:
+        p = self._project(project)
+
+        def run() -> dict:
+            result = self._gl.http_post(f"{p.pipelines.path}/{pipeline_id}/{verb}")
+            return dict(result) if isinstance(result, dict) else {}
+
+        return self._call(f"{verb} the pipeline", run, project=str(project), role="Developer")
+
+    def retry_pipeline(self, project: str | int, pipeline_id: int) -> dict:
+        return self._pipeline_action(project, pipeline_id, "retry")
+
+    def cancel_pipeline(self, project: str | int, pipeline_id: int) -> dict:
+        return self._pipeline_action(project, pipeline_id, "cancel")
+
+    def registry_tags(self, project: str | int) -> dict[str, list[str]]:
+        """Container registry of the project: repository location -> its tag names."""
+        p = self._project(project)
+
+        def run() -> dict[str, list[str]]:
+            out: dict[str, list[str]] = {}
+            for repo in p.repositories.list(get_all=True):
+                attrs = repo.attributes
+                names = sorted(t.attributes["name"] for t in repo.tags.list(get_all=True))
+                out[attrs.get("location") or attrs.get("path") or str(attrs["id"])] = names
+            return out
+
+        return self._call("list the container registry", run, project=str(project), role="Reporter")
+
+    def lint(self, project: str | int, content: str, *, ref: str | None = None) -> LintResult:
+        """``POST /projects/:id/ci/lint``: GitLab's own verdict on a .gitlab-ci.yml (200 even when invalid)."""
+        p = self._project(project)
+        data: dict[str, Any] = {"content": content}
+        if ref:
+            data["ref"] = ref
+            data["dry_run"] = False
+
+        def run() -> LintResult:
+            res = self._gl.http_post(f"/projects/{p.encoded_id}/ci/lint", post_data=data)
+            assert isinstance(res, dict)
+            return LintResult(valid=bool(res.get("valid")), errors=tuple(res.get("errors") or ()),
+                              warnings=tuple(res.get("warnings") or ()), merged_yaml=res.get("merged_yaml") or "")
+
+        return self._call("lint the pipeline", run, project=str(project), role="Developer")
+
+    # ----------------------------------------------------------------------------------------
+    # CI/CD variables
+    # ----------------------------------------------------------------------------------------
+
+    def find_variable(self, project: str | int, key: str, environment_scope: str = "*") -> dict | None:
+        p = self._project(project)
+
+        def run() -> dict | None:
+            for v in p.variables.list(get_all=True):
+                if v.attributes["key"] == key and v.attributes.get("environment_scope", "*") == environment_scope:
+                    return v.attributes
+            return None
+
+        return self._call(f"read the variable {key}", run, project=str(project), role="Maintainer")
+
+    def upsert_variable(self, project: str | int, spec: VariableSpec, value: _Revealable | str) -> str:
+        """Create the variable, or update it when it exists: ``created``, ``updated`` or ``unchanged``.
+
+        A masked-and-hidden variable's value cannot be read back, so an existing one is always updated.
+        """
+        p = self._project(project)
+        secret = _reveal(value)
+        scope = spec.environment_scope
+        wanted = {"value": secret, "protected": spec.protected, "masked": spec.masked or spec.hidden,
+                  "raw": spec.raw, "variable_type": spec.variable_type,
+                  "description": spec.description}
+        action = f"set the variable {spec.key}"
+        existing = self.find_variable(project, spec.key, scope)
+        if existing is None:
+            data = {"key": spec.key, "environment_scope": scope, **wanted}
+            if spec.hidden:
+                data.pop("masked")
+                data["masked_and_hidden"] = True
+            try:
+                self._call(action, lambda: p.variables.create(data), project=str(project), role="Maintainer")
+                return "created"
+            except DockwrightError as exc:
+                if "has already been taken" not in str(exc):
+                    raise
+                # created meanwhile (a re-run racing a crash): fall through and update it
+                existing = self.find_variable(project, spec.key, scope) or {}
+        if bool(existing.get("hidden")) != spec.hidden:
+            raise gitlab_error("hidden_visibility", url=self.url, project=str(project), action=action,
+                               detail=spec.key) if existing.get("hidden") else DockwrightError(
+                f"The variable {spec.key} exists in GitLab without `hidden`, and GitLab can only make a variable "
+                "masked and hidden when it is created.",
+                "Delete it in Settings > CI/CD > Variables and re-run apply, or set hidden: false in the answers file.")
+        same = all(existing.get(k) == v for k, v in wanted.items() if k != "value") and (
+            not spec.hidden and existing.get("value") == secret)
+        if same:
+            return "unchanged"
+        update = dict(wanted)
+        if spec.hidden:
+            update.pop("masked")
+        self._call(action, lambda: p.variables.update(spec.key, update, filter={"environment_scope": scope}),
+                   project=str(project), role="Maintainer")
+        return "updated"
+
+    # ----------------------------------------------------------------------------------------
+    # runners
+    # ----------------------------------------------------------------------------------------
+
+    def project_id(self, project: str | int) -> int:
+        proj = self._project(project)
+        if getattr(proj, "_lazy", False) or "id" not in proj.attributes or not isinstance(proj.attributes["id"], int):
+            full = self._call("open the project", lambda: self._gl.projects.get(project), project=str(project))
+            self._projects[str(project)] = full
+            return int(full.attributes["id"])
+        return int(proj.attributes["id"])
+
+    def find_runner(self, project: str | int, *, description: str, tags: Iterable[str]) -> dict | None:
+        """A project runner with this description and exactly these tags, or None."""
+        p = self._project(project)
+        want = sorted(tags)
+
+        def run() -> dict | None:
+            for r in p.runners.list(get_all=True, type="project_type"):
+                if r.attributes.get("description") != description:
+                    continue
+                full = self._gl.runners.get(r.attributes["id"]).attributes
+                if sorted(full.get("tag_list") or ()) == want:
+                    return full
+            return None
+
+        return self._call("list the project's runners", run, project=str(project), role="Maintainer")
+
+    def create_runner(self, project: str | int, *, description: str, tags: Iterable[str], run_untagged: bool = False,
+                      locked: bool = True, protected: bool = False) -> dict:
+        """``POST /user/runners`` (project_type): returns ``{id, token, token_expires_at}``; the glrt- token is
+        shown only this once."""
+        pid = self.project_id(project)
+        data = {"runner_type": "project_type", "project_id": pid, "description": description,
+                "tag_list": ",".join(tags), "run_untagged": run_untagged, "locked": locked,
+                "access_level": "ref_protected" if protected else "not_protected"}
+
+        def run() -> dict:
+            res = self._gl.http_post("/user/runners", post_data=data)
+            assert isinstance(res, dict)
+            return dict(res)
+
+        return self._call("create a project runner", run, project=str(project), role="Maintainer")
+
+    def register_runner_legacy(self, registration_token: _Revealable | str, *, description: str,
+                               tags: Iterable[str], run_untagged: bool = False, locked: bool = True,
+                               protected: bool = False) -> dict:
+        """The deprecated ``POST /runners`` with a registration token (GitLab answers 410 from 17.0 on)."""
+        data = {"token": _reveal(registration_token), "description": description, "tag_list": ",".join(tags),
+                "run_untagged": run_untagged, "locked": locked,
+                "access_level": "ref_protected" if protected else "not_protected"}
+
+        def run() -> dict:
+            res = self._gl.http_post("/runners", post_data=data)
+            assert isinstance(res, dict)
+            return dict(res)
+
+        return self._call("register a runner with a registration token", run, role="Maintainer")
+
+    def get_runner(self, runner_id: int) -> dict:
+        return self._call("read the runner", lambda: self._gl.runners.get(runner_id).attributes, role="Maintainer")
+
+    def runner_status(self, runner_id: int) -> str:
+        """``online``, ``offline``, ``stale`` or ``never_contacted``."""
+        return str(self.get_runner(runner_id).get("status") or "never_contacted")
+
+    # ----------------------------------------------------------------------------------------
+    # branches, files and commits through the API (when there is no local clone)
+    # ----------------------------------------------------------------------------------------
+
+    def list_branches(self, project: str | int) -> list[dict]:
+        p = self._project(project)
+        return self._call("list branches", lambda: [b.attributes for b in p.branches.list(get_all=True)],
+                          project=str(project), role="Reporter")
+
+    def get_branch(self, project: str | int, name: str) -> dict | None:
+        p = self._project(project)
+        try:
+            return self._call("read the branch", lambda: p.branches.get(name).attributes, project=str(project),
+                              role="Reporter")
+        except DockwrightError as exc:
+            if getattr(exc, "code", "") == "not_found":
+                return None
+            raise
+
+    def create_branch(self, project: str | int, name: str, ref: str) -> dict:
+        p = self._project(project)
+        return self._call("create the branch", lambda: p.branches.create({"branch": name, "ref": ref}).attributes,
+                          project=str(project), role="Developer")
+
+    def file_content(self, project: str | int, path: str, ref: str) -> bytes | None:
+        """A file's bytes on ``ref``, or None when it does not exist."""
+        p = self._project(project)
+        try:
+            return self._call("read a file", lambda: p.files.get(file_path=path, ref=ref).decode(),
+                              project=str(project), role="Reporter")
+        except DockwrightError as exc:
+            if getattr(exc, "code", "") == "not_found":
+                return None
+            raise
+
+    def create_commit(self, project: str | int, *, branch: str, message: str, files: dict[str, str],
+                      start_branch: str | None = None) -> dict | None:
+        """Commit ``files`` (path -> text) on ``branch`` through the API; None when every file is already so."""
+        ref = branch if self.get_branch(project, branch) else (start_branch or branch)
+        actions = []
+        for path, text in files.items():
+            current = self.file_content(project, path, ref)
+            if current is not None and current.decode("utf-8", "replace") == text:
+                continue
+            actions.append({"action": "create" if current is None else "update", "file_path": path, "content": text})
+        if not actions:
+            return None
+        data: dict[str, Any] = {"branch": branch, "commit_message": message, "actions": actions}
+        if ref != branch:
+            data["start_branch"] = ref
+        p = self._project(project)
+        return self._call("commit through the API", lambda: p.commits.create(data).attributes,
+                          project=str(project), role="Developer")
+
+
+def access_level_name(level: int) -> str:
+    return ACCESS_LEVELS.get(level, str(level))
+
+
+__all__ = ["AccessReport", "GitLabClient", "LintResult", "FINAL_PIPELINE_STATUSES", "access_level_name"]
+
