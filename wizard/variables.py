@@ -1,0 +1,143 @@
+"""CI/CD variable values: where they come from, the rules they must pass, and DOCKER_AUTH_CONFIG.
+
+Values come from the environment variable the plan names (``from_env``) or from a prompt that does
+not echo, and are held as :class:`~wizard.credentials.Secret`. They are checked against GitLab's own
+rules before anything is sent, so a bad value is a sentence here, not a 400 from GitLab later.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+
+from wizard.credentials import Secret
+from wizard.errors import BadInput
+from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan, VariableSpec
+from wizard.render.registry import (
+    DOCKERHUB_TOKEN_VAR, DOCKERHUB_USER_VAR, OTHER_PASSWORD_VAR, OTHER_USER_VAR, all_variables, ecr_host,
+)
+
+DOCKER_AUTH_CONFIG = "DOCKER_AUTH_CONFIG"
+# app/models/concerns/ci/maskable.rb: expanded values use the Base64 alphabet plus @ : . ~ ;
+# raw values any non-whitespace; both at least 8 characters on one line.
+MASKABLE_EXPANDED = re.compile(r"\A[a-zA-Z0-9_+=/@:.~-]{8,}\Z")
+MASKABLE_RAW = re.compile(r"\A\S{8,}\Z")
+MAX_VALUE_CHARS = 10_000
+
+
+def key_problem(key: str) -> str | None:
+    """Why GitLab would refuse ``key``, or None."""
+    if not KEY_RE.match(key):
+        return f"the key {key!r} can contain only letters, digits and '_' (at most 255 characters)"
+    return None
+
+
+def mask_problem(spec: VariableSpec, value: str) -> str | None:
+    """Why GitLab would refuse to mask ``value`` for ``spec``, or None (also None when not masked)."""
+    if not (spec.masked or spec.hidden):
+        return None
+    if "\n" in value or len(value) < 8 or any(c.isspace() for c in value):
+        return (f"the value of {spec.key} cannot be masked: GitLab masks only values of 8 or more characters "
+                "on one line without spaces")
+    if not spec.raw and not MASKABLE_EXPANDED.match(value):
+        bad = sorted({c for c in value if not re.match(r"[a-zA-Z0-9_+=/@:.~-]", c)})
+        return (f"the value of {spec.key} has characters GitLab cannot mask in an expanded variable "
+                f"({' '.join(bad)}); only letters, digits and _ + = / @ : . ~ - are allowed, or set raw: true")
+    if spec.raw and not MASKABLE_RAW.match(value):
+        return f"the value of {spec.key} cannot be masked: it has whitespace"
+    return None
+
+
+def check_variable(spec: VariableSpec, value: Secret, plan: Plan) -> None:
+    """Raise :class:`BadInput` when GitLab would refuse this variable or dockwright should not create it."""
+    problem = key_problem(spec.key)
+    if problem:
+        raise BadInput(f"CI/CD variable: {problem}.", "Rename it in the answers file (variables[].key).")
+    if plan.registry.kind == "gitlab" and spec.key in GITLAB_PREDEFINED_REGISTRY_VARIABLES:
+        raise BadInput(
+            f"dockwright will not create {spec.key}: GitLab predefines it in every job for its own container "
+            "registry, and a project variable of that name would shadow the real value and break docker login.",
+            "Remove it from the answers file; the pipeline already uses the predefined one.")
+    text = value.reveal()
+    if len(text) > MAX_VALUE_CHARS:
+        raise BadInput(f"The value of {spec.key} is {len(text)} characters long; GitLab accepts at most "
+                       f"{MAX_VALUE_CHARS}.", "Use a file-type variable with a shorter content or another store.")
+    problem = mask_problem(spec, text)
+    if problem:
+        raise BadInput(f"CI/CD variable: {problem}.",
+                       "Use another value, or set masked: false for it in the answers file (it would then "
+                       "show in job logs).")
+
+
+def resolve_value(spec: VariableSpec, env: Mapping[str, str] = os.environ,
+                  prompt: Callable[[str], str] | None = None) -> Secret:
+    """The value for ``spec``: from its ``from_env`` variable, else from a prompt that must not echo."""
+    if spec.from_env:
+        value = env.get(spec.from_env)
+        if value:
+            return Secret(value)
+        if prompt is None:
+            raise BadInput(
+                f"The CI/CD variable {spec.key} takes its value from the environment variable {spec.from_env}, "
+                "which is not set.",
+                f"Export it first (export {spec.from_env}=...) and re-run; the value is never written to disk.")
+    if prompt is None:
+        raise BadInput(f"The CI/CD variable {spec.key} has no from_env and there is no terminal to ask for it.",
+                       f"Add from_env: NAME for {spec.key} in the answers file and export NAME.")
+    value = prompt(f"Value for the CI/CD variable {spec.key} (hidden)")
+    if not value:
+        raise BadInput(f"No value was entered for {spec.key}.", "Re-run and type the value, or set from_env.")
+    return Secret(value)
+
+
+def docker_auth_config(host: str, username: str, password: Secret) -> Secret:
+    """DOCKER_AUTH_CONFIG for a registry that takes a user and password: ``auths`` with base64 ``auth``."""
+    auth = base64.b64encode(f"{username}:{password.reveal()}".encode()).decode()
+    return Secret(json.dumps({"auths": {host: {"auth": auth}}}))
+
+
+def ecr_docker_auth_config(host: str) -> Secret:
+    """DOCKER_AUTH_CONFIG for Amazon ECR: the ``ecr-login`` credential helper fetches short-lived tokens."""
+    return Secret(json.dumps({"credHelpers": {host: "ecr-login"}}))
+
+
+def _auth_config_for(plan: Plan, values: dict[str, Secret]) -> Secret:
+    kind = plan.registry.kind
+    if kind == "ecr":
+        return ecr_docker_auth_config(ecr_host(plan))
+    if kind == "dockerhub":
+        return docker_auth_config("https://index.docker.io/v1/", values[DOCKERHUB_USER_VAR].reveal(),
+                                  values[DOCKERHUB_TOKEN_VAR])
+    if kind == "other":
+        return docker_auth_config(plan.registry.host, values[OTHER_USER_VAR].reveal(), values[OTHER_PASSWORD_VAR])
+    raise BadInput("DOCKER_AUTH_CONFIG is not needed for GitLab's own registry: the runner logs in with the job "
+                   "token.", "Remove DOCKER_AUTH_CONFIG from the answers file.")
+
+
+def variable_values(plan: Plan, env: Mapping[str, str] = os.environ,
+                    prompt: Callable[[str], str] | None = None) -> list[tuple[VariableSpec, Secret]]:
+    """Every variable apply creates, with its checked value, in order.
+
+    A DOCKER_AUTH_CONFIG listed without ``from_env`` is built from the registry's other variables
+    (``auths`` for Docker Hub and other registries, ``credHelpers`` -> ``ecr-login`` for ECR).
+    """
+    specs = all_variables(plan)
+    out: list[tuple[VariableSpec, Secret]] = []
+    values: dict[str, Secret] = {}
+    deferred: list[VariableSpec] = []
+    for spec in specs:
+        if spec.key == DOCKER_AUTH_CONFIG and not spec.from_env:
+            deferred.append(spec)
+            continue
+        value = resolve_value(spec, env, prompt)
+        check_variable(spec, value, plan)
+        values[spec.key] = value
+        out.append((spec, value))
+    for spec in deferred:
+        value = _auth_config_for(plan, values)
+        check_variable(spec, value, plan)
+        out.append((spec, value))
+    return out
