@@ -1,0 +1,103 @@
+"""`dockwright watch`: follow a pipeline, full screen in a terminal, line by line otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+from wizard.errors import EXIT_OK, BadInput
+
+NAME = "watch"
+HELP = "follow a GitLab pipeline live and explain why a job failed"
+EPILOG = """\
+examples:
+  dockwright watch                         the pipeline of HEAD in this repository (waits for it to appear)
+  dockwright watch --ref main              the newest pipeline of branch main
+  dockwright watch --project group/app --pipeline 1234 --plain
+                                           one pipeline, as lines (also what happens when output is piped)
+
+The token comes from --token-env NAME, GITLAB_TOKEN, python-gitlab's or glab's config; it is never
+printed or written. exit codes: 0 passed, 1 failed or canceled, 2 bad input, 4 GitLab refused, 5 network
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", metavar="P", help="project path, e.g. group/app (default: from the git remote)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--pipeline", metavar="N", type=int, help="pipeline id")
+    which.add_argument("--sha", metavar="S", help="commit SHA whose newest pipeline to follow (default: HEAD)")
+    which.add_argument("--ref", metavar="R", help="branch or tag whose newest pipeline to follow")
+    parser.add_argument("--url", metavar="U", help="GitLab URL (default: GITLAB_HOST, CI_SERVER_URL or the git remote)")
+    parser.add_argument("--token-env", metavar="NAME", help="environment variable that holds the token")
+    parser.add_argument("--plain", action="store_true", help="print lines instead of the full-screen view")
+
+
+def _repo_defaults(path: str) -> tuple[str | None, str | None]:
+    """(project path from the GitLab remote, HEAD sha) of the repository at ``path``, when there is one."""
+    project = sha = None
+    try:
+        from wizard.git import Repo
+
+        repo = Repo(path)
+        if repo.is_repo():
+            sha = repo.head_sha()
+    except Exception:  # not a repository, no git: the flags must say it
+        return None, None
+    try:
+        from wizard.detect import gitlab_remote
+
+        found = gitlab_remote(path)
+        if found is not None:
+            project = found[3]
+    except ImportError:
+        pass
+    return project, sha
+
+
+def resolve_target(args: argparse.Namespace, cwd: str) -> tuple[str, dict[str, Any]]:
+    """The project and the pipeline selector (pipeline_id / sha / ref) the flags and the repository give."""
+    project, head = (args.project, None)
+    if not project or not (args.pipeline or args.sha or args.ref):
+        repo_project, head = _repo_defaults(cwd)
+        project = project or repo_project
+    if not project:
+        raise BadInput("dockwright could not tell which GitLab project to watch: this folder has no GitLab "
+                       "git remote.", "Pass --project group/app (and --url for a self-managed GitLab).")
+    if args.pipeline:
+        return project, {"pipeline_id": args.pipeline}
+    if args.sha:
+        return project, {"sha": args.sha}
+    if args.ref:
+        return project, {"ref": args.ref}
+    if not head:
+        raise BadInput("This folder is not a git repository with a commit, so there is no HEAD to watch.",
+                       "Pass --pipeline N, --sha S or --ref BRANCH.")
+    return project, {"sha": head}
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.credentials import resolve_token, resolve_url
+    from wizard.gitlab import GitLabClient
+
+    cwd = os.getcwd()
+    project, target = resolve_target(args, cwd)
+    url, _source = resolve_url(flag=args.url, repo_path=cwd)
+    token, _where = resolve_token(url, args.token_env)
+    client = GitLabClient.connect(url, token)
+    if args.plain or not (sys.stdout.isatty() and sys.stdin.isatty()):
+        return asyncio.run(watch_plain(client, project, target, sys.stdout))
+    from screens.watch_app import WatchApp  # the full screen only when there is a terminal
+
+    app = WatchApp(client, project, **target)
+    result = app.run()
+    return int(result) if result is not None else EXIT_OK
+
+
+async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any) -> int:
+    from wizard.watch import follow
+    from wizard.watch_plain import print_plain
+
+    return await print_plain(follow(client, project, **target), out)

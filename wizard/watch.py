@@ -1,0 +1,501 @@
+"""Follow a GitLab pipeline and yield what changed: an async, UI-free follower.
+
+``follow(client, project, ...)`` is an async iterator of events (:class:`PipelineStatus`,
+:class:`JobChanged`, :class:`JobStuck`, :class:`LogText`, :class:`Waiting`, :class:`Finished`).
+The Textual watch screen, ``dockwright watch --plain`` and ``dockwright apply`` all consume it.
+
+How it polls, and why it asks GitLab less than ``glab ci view`` does:
+
+- one request per tick for the job list; the pipeline's own status is derived from its jobs the way
+  GitLab composes it, and the pipeline itself is fetched only at the start and to confirm the end;
+- the tick is fast right after something changed and slows down while nothing does;
+- GitLab's trace API returns the whole log every time (no ranges), so a trace is fetched only for a
+  job someone follows while it runs (fast while it grows, slower while it does not), and once when a
+  followed or failed job finishes; only the new part is emitted;
+- 429 (Retry-After) and transient network trouble wait and retry; the watch does not end;
+- child pipelines started by bridge (trigger) jobs are followed too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable, Iterable
+
+from wizard.errors import GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
+
+FINAL_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
+ACTIVE_STATUSES = frozenset({"created", "waiting_for_resource", "preparing", "pending", "running", "canceling",
+                             "waiting_for_callback"})
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+@dataclass(frozen=True)
+class Job:
+    """What the watch knows about one job (or bridge) of a pipeline."""
+
+    id: int
+    name: str
+    stage: str
+    status: str
+    pipeline_id: int
+    allow_failure: bool = False
+    duration: float | None = None
+    queued_duration: float | None = None
+    started_at: str | None = None
+    runner: str | None = None
+    tags: tuple[str, ...] = ()
+    web_url: str = ""
+    failure_reason: str | None = None
+    bridge: bool = False
+    downstream_pipeline_id: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def manual(self) -> bool:
+        return self.status == "manual"
+
+
+@dataclass(frozen=True)
+class PipelineStatus:
+    pipeline_id: int
+    status: str
+    web_url: str = ""
+    sha: str = ""
+    ref: str = ""
+    parent_id: int | None = None  # set for a child pipeline
+
+
+@dataclass(frozen=True)
+class JobChanged:
+    job: Job
+    added: bool
+    previous_status: str | None
+    polled_at: float = 0.0  # clock.now() when GitLab reported it; `duration` was true then
+
+
+@dataclass(frozen=True)
+class JobStuck:
+    """A job has been pending longer than ``stuck_after`` seconds: probably no runner can take it."""
+
+    job: Job
+    pending_seconds: float
+
+
+@dataclass(frozen=True)
+class LogText:
+    job_id: int
+    text: str  # only the part of the trace not emitted before
+
+
+@dataclass(frozen=True)
+class Waiting:
+    message: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    status: str
+    pipeline_id: int
+    web_url: str = ""
+
+
+Event = PipelineStatus | JobChanged | JobStuck | LogText | Waiting | Finished
+
+
+# ---------------------------------------------------------------------------------------------- timing
+
+class Clock:
+    """Monotonic time and sleeping; tests and the bench may pass their own."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How often to ask GitLab. Seconds."""
+
+    fast: float = 1.0  # job list right after a change
+    slow: float = 10.0  # job list after a long quiet spell
+    growth: float = 1.5  # each quiet tick multiplies the interval by this
+    trace_fast: float = 1.0  # a followed job's trace while it grows
+    trace_slow: float = 6.0
+    appear_fast: float = 1.0  # waiting for a pipeline to appear
+    appear_slow: float = 10.0
+    appear_timeout: float = 600.0
+    error_first: float = 2.0  # first wait after a network error, doubled up to error_max
+    error_max: float = 60.0
+    stuck_after: float = 60.0
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def job_from_api(raw: dict[str, Any], pipeline_id: int, *, bridge: bool = False) -> Job:
+    runner = raw.get("runner") or {}
+    downstream = raw.get("downstream_pipeline") or {}
+    return Job(
+        id=int(raw["id"]),
+        name=str(raw.get("name", "")),
+        stage=str(raw.get("stage", "")),
+        status=str(raw.get("status", "created")),
+        pipeline_id=int((raw.get("pipeline") or {}).get("id", pipeline_id)),
+        allow_failure=bool(raw.get("allow_failure", False)),
+        duration=raw.get("duration"),
+        queued_duration=raw.get("queued_duration"),
+        started_at=raw.get("started_at"),
+        runner=(runner.get("description") or runner.get("name") or (f"#{runner['id']}" if runner.get("id") else None))
+        if runner else None,
+        tags=tuple(raw.get("tag_list") or ()),
+        web_url=str(raw.get("web_url", "")),
+        failure_reason=raw.get("failure_reason"),
+        bridge=bridge,
+        downstream_pipeline_id=int(downstream["id"]) if downstream.get("id") else None,
+    )
+
+
+def composite_status(jobs: Iterable[Job]) -> str | None:
+    """The pipeline status GitLab derives from its jobs (``Gitlab::Ci::Status::Composite``).
+
+    A failed job with ``allow_failure`` and a manual job with ``allow_failure`` are ignored.
+    """
+    statuses = set()
+    for job in jobs:
+        if job.allow_failure and job.status in ("failed", "manual"):
+            statuses.add("ignored")
+        else:
+            statuses.add(job.status)
+    if not statuses:
+        return None
+
+    def only(*allowed: str) -> bool:
+        return statuses <= set(allowed)
+
+    if only("skipped", "ignored"):
+        return "skipped" if "skipped" in statuses else "success"
+    if only("success", "skipped", "ignored"):
+        return "success"
+    if only("created", "skipped", "ignored"):
+        return "created"
+    if only("preparing", "success", "skipped", "ignored"):
+        return "preparing"
+    if only("canceled", "success", "skipped", "ignored"):
+        return "canceled"
+    if only("pending", "created", "skipped", "ignored"):
+        return "pending"
+    if statuses & {"running", "pending", "canceling"}:
+        return "running"
+    if "waiting_for_resource" in statuses:
+        return "waiting_for_resource"
+    if "manual" in statuses:
+        return "manual"
+    if "scheduled" in statuses:
+        return "scheduled"
+    if "preparing" in statuses:
+        return "preparing"
+    if "created" in statuses:
+        return "running"
+    return "failed"
+
+
+class _Trace:
+    """How much of one job's trace has been emitted; decodes only the new bytes."""
+
+    __slots__ = ("offset", "decoder_pending", "next_fetch", "interval", "done")
+
+    def __init__(self) -> None:
+        self.offset = 0
+        self.next_fetch = 0.0
+        self.interval = 0.0
+        self.done = False
+
+    def new_text(self, data: bytes) -> str:
+        if len(data) < self.offset:  # the log was erased or replaced: start over
+            self.offset = 0
+        view = memoryview(data)[self.offset:]
+        text, consumed = codecs.utf_8_decode(view, "replace", False)  # a split character waits for the rest
+        view.release()
+        self.offset += consumed
+        return text
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    value = getattr(exc, "retry_after", None)
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- follower
+
+async def follow(
+    client: Any,
+    project: str,
+    *,
+    pipeline_id: int | None = None,
+    sha: str | None = None,
+    ref: str | None = None,
+    follow_jobs: Callable[[], set[int]] = lambda: set(),
+    clock: Clock | None = None,
+    schedule: Schedule | None = None,
+) -> AsyncIterator[Event]:
+    """Yield events about one pipeline until it reaches a final status (then :class:`Finished`).
+
+    Give ``pipeline_id``, or ``sha`` and/or ``ref`` to wait for the newest pipeline of that commit or
+    branch to appear. ``follow_jobs()`` is asked on every tick for the ids of the jobs whose log the
+    caller shows right now. Raises :class:`GitLabRefused` when GitLab says no (wrong project, token);
+    network trouble never ends the watch, it is reported as :class:`Waiting` and retried.
+    """
+    watcher = _Watcher(client, project, follow_jobs, clock or Clock(), schedule or Schedule())
+    async for event in watcher.run(pipeline_id, sha, ref):
+        yield event
+
+
+class _Watcher:
+    def __init__(self, client: Any, project: str, follow_jobs: Callable[[], set[int]], clock: Clock,
+                 schedule: Schedule) -> None:
+        self.client = client
+        self.project = project
+        self.follow_jobs = follow_jobs
+        self.clock = clock
+        self.s = schedule
+        self.jobs: dict[int, Job] = {}
+        self.pending_since: dict[int, float] = {}
+        self.stuck_reported: set[int] = set()
+        self.traces: dict[int, _Trace] = {}
+        self.children: dict[int, str] = {}  # child pipeline id -> last known status
+        self.has_bridges: bool | None = None
+        self.error_wait = 0.0
+
+    # -- calling GitLab ------------------------------------------------------------------------------
+
+    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One blocking client call in a thread; network trouble and 429 become a wait and a retry."""
+        while True:
+            try:
+                result = await asyncio.to_thread(getattr(self.client, method), *args, **kwargs)
+                self.error_wait = 0.0
+                return result
+            except NetworkError as exc:  # python-gitlab already retried 5xx and 429 (Retry-After) a few times
+                wait = _retry_after(exc)
+                if wait is None:
+                    self.error_wait = min(self.s.error_max, max(self.s.error_first, self.error_wait * 2))
+                    wait = self.error_wait
+                self._pending_wait = Waiting(
+                    f"GitLab did not answer this time ({exc.sentence.rstrip('.')}); "
+                    f"the watch goes on and asks again in {wait:.0f} s.")
+                raise _Retry(wait) from exc
+
+    # -- main loop ------------------------------------------------------------------------------------
+
+    async def run(self, pipeline_id: int | None, sha: str | None, ref: str | None) -> AsyncIterator[Event]:
+        self._pending_wait: Waiting | None = None
+        pipeline: dict[str, Any] | None = None
+        # 1. find the pipeline (it may appear a few seconds after a push)
+        started = self.clock.now()
+        interval = self.s.appear_fast
+        while pipeline is None:
+            try:
+                if pipeline_id is not None:
+                    pipeline = await self.call("get_pipeline", self.project, pipeline_id)
+                else:
+                    found = await self.call("find_pipelines", self.project, sha=sha, ref=ref)
+                    if found:
+                        newest = max(found, key=lambda p: int(p["id"]))
+                        pipeline = await self.call("get_pipeline", self.project, int(newest["id"]))
+            except _Retry as retry:
+                yield self._pending_wait
+                await self.clock.sleep(retry.seconds)
+                continue
+            if pipeline is None:
+                waited = self.clock.now() - started
+                what = f"commit {sha[:8]}" if sha else f"branch {ref}"
+                if waited >= self.s.appear_timeout:
+                    raise GitLabRefused(
+                        f"No pipeline appeared for {what} in {waited:.0f} s.",
+                        "Check that the commit is pushed, that it has a .gitlab-ci.yml, and that CI/CD is "
+                        "enabled for the project (Settings > General > Visibility > CI/CD).")
+                yield Waiting(f"No pipeline for {what} yet; GitLab usually creates one a few seconds after a "
+                              f"push. Checking again in {interval:.0f} s.")
+                await self.clock.sleep(interval)
+                interval = min(self.s.appear_slow, interval * self.s.growth)
+
+        root_id = int(pipeline["id"])
+        root_url = str(pipeline.get("web_url", ""))
+        root_status = str(pipeline.get("status"))
+        yield PipelineStatus(root_id, root_status, root_url, str(pipeline.get("sha", "")), str(pipeline.get("ref", "")))
+
+        # 2. follow it
+        interval = self.s.fast
+        next_jobs = self.clock.now()
+        while True:
+            now = self.clock.now()
+            changed = False
+            if now >= next_jobs:
+                try:
+                    events = await self.poll_jobs(root_id)
+                except _Retry as retry:
+                    yield self._pending_wait
+                    next_jobs = self.clock.now() + retry.seconds
+                    events = None
+                if events is not None:
+                    for event in events:
+                        yield event
+                    changed = any(isinstance(e, JobChanged) for e in events)
+                    derived = composite_status(j for j in self.jobs.values() if j.pipeline_id == root_id)
+                    if derived and derived != root_status and derived not in FINAL_STATUSES:
+                        root_status = derived
+                        yield PipelineStatus(root_id, root_status, root_url)
+                    if derived in FINAL_STATUSES or (not self.jobs and root_status in FINAL_STATUSES):
+                        try:
+                            pipeline = await self.call("get_pipeline", self.project, root_id)
+                        except _Retry as retry:
+                            yield self._pending_wait
+                            next_jobs = self.clock.now() + retry.seconds
+                            continue
+                        status = str(pipeline.get("status"))
+                        if status != root_status:
+                            root_status = status
+                            yield PipelineStatus(root_id, root_status, root_url)
+                        children_done = all(s in FINAL_STATUSES for s in self.children.values())
+                        if status in FINAL_STATUSES and children_done:
+                            async for event in self.final_traces():
+                                yield event
+                            yield Finished(status, root_id, root_url)
+                            return
+                    interval = self.s.fast if changed else min(self.s.slow, interval * self.s.growth)
+                    next_jobs = self.clock.now() + interval
+            async for event in self.poll_traces():
+                yield event
+            wake = min([next_jobs] + [t.next_fetch for jid, t in self.traces.items()
+                                      if not t.done and jid in self.followed_running()])
+            await self.clock.sleep(wake - self.clock.now())
+
+    def followed_running(self) -> set[int]:
+        wanted = self.follow_jobs()
+        return {jid for jid in wanted if jid in self.jobs and self.jobs[jid].status == "running"}
+
+    async def poll_jobs(self, root_id: int) -> list[Event]:
+        now = self.clock.now()
+        raw_jobs = [(j, root_id, False) for j in await self.call("list_pipeline_jobs", self.project, root_id)]
+        if self.has_bridges is None or self.has_bridges:
+            bridges = await self.call("list_pipeline_bridges", self.project, root_id)
+            self.has_bridges = bool(bridges)
+            raw_jobs += [(b, root_id, True) for b in bridges]
+        for child_id, status in list(self.children.items()):
+            if status not in FINAL_STATUSES or any(
+                    j.pipeline_id == child_id and not j.finished for j in self.jobs.values()):
+                raw_jobs += [(j, child_id, False) for j in await self.call("list_pipeline_jobs", self.project, child_id)]
+        events: list[Event] = []
+        for raw, pid, bridge in raw_jobs:
+            job = job_from_api(raw, pid, bridge=bridge)
+            if bridge and job.downstream_pipeline_id and job.downstream_pipeline_id not in self.children:
+                self.children[job.downstream_pipeline_id] = "created"
+                events.append(PipelineStatus(job.downstream_pipeline_id, "created", parent_id=root_id))
+            old = self.jobs.get(job.id)
+            if old is None or (old.status, old.runner, old.stage) != (job.status, job.runner, job.stage) \
+                    or (job.finished and old.duration != job.duration):
+                self.jobs[job.id] = job
+                events.append(JobChanged(job, old is None, old.status if old else None, now))
+                if job.finished and (old is None or not old.finished):
+                    self.on_finished(job)
+            else:
+                self.jobs[job.id] = job
+            events.extend(self.check_stuck(job, now))
+        # child pipelines: their status is composed from their jobs
+        for child_id in self.children:
+            derived = composite_status(j for j in self.jobs.values() if j.pipeline_id == child_id)
+            if derived and derived != self.children[child_id]:
+                self.children[child_id] = derived
+                events.append(PipelineStatus(child_id, derived, parent_id=root_id))
+        return events
+
+    def check_stuck(self, job: Job, now: float) -> list[Event]:
+        if job.status != "pending":
+            self.pending_since.pop(job.id, None)
+            return []
+        since = self.pending_since.setdefault(job.id, now - float(job.queued_duration or 0.0))
+        if job.id not in self.stuck_reported and now - since >= self.s.stuck_after:
+            self.stuck_reported.add(job.id)
+            return [JobStuck(job, now - since)]
+        return []
+
+    def on_finished(self, job: Job) -> None:
+        """Schedule the one fetch of a finished job's trace if someone follows it or it failed."""
+        if job.bridge:
+            return
+        trace = self.traces.get(job.id)
+        if job.id in self.follow_jobs() or (job.status == "failed"):
+            trace = trace or self.traces.setdefault(job.id, _Trace())
+            trace.done = False
+            trace.next_fetch = 0.0
+            trace.interval = -1.0  # marks "one last fetch"
+
+    async def poll_traces(self) -> AsyncIterator[Event]:
+        now = self.clock.now()
+        followed = self.follow_jobs()
+        for jid in followed:
+            job = self.jobs.get(jid)
+            if job is None or job.bridge:
+                continue
+            trace = self.traces.get(jid)
+            if trace is None:
+                trace = self.traces[jid] = _Trace()
+                if job.finished:
+                    trace.interval = -1.0  # followed after it finished: fetch once
+        for jid, trace in list(self.traces.items()):
+            job = self.jobs.get(jid)
+            if trace.done or job is None or now < trace.next_fetch:
+                continue
+            last = trace.interval == -1.0
+            if not last and (jid not in followed or job.status not in ("running", "canceling")):
+                continue
+            try:
+                data = await self.call("get_job_trace", self.project, jid)
+            except _Retry as retry:
+                yield self._pending_wait
+                trace.next_fetch = self.clock.now() + retry.seconds
+                continue
+            text = trace.new_text(data)
+            del data
+            if text:
+                yield LogText(jid, text)
+            if last:
+                trace.done = True
+            else:
+                trace.interval = self.s.trace_fast if text else min(
+                    self.s.trace_slow, max(self.s.trace_fast, trace.interval) * self.s.growth)
+                trace.next_fetch = self.clock.now() + trace.interval
+
+    async def final_traces(self) -> AsyncIterator[Event]:
+        for jid, trace in list(self.traces.items()):
+            if trace.interval == -1.0 and not trace.done:
+                trace.next_fetch = 0.0
+        async for event in self.poll_traces():
+            yield event
+
+
+class _Retry(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+async def collect(events: AsyncIterator[Event]) -> list[Event]:
+    """Every event until the watch ends (for tests and scripts)."""
+    return [event async for event in events]
+
+
+__all__ = ["ACTIVE_STATUSES", "FINAL_STATUSES", "Clock", "Event", "Finished", "Job", "JobChanged", "JobStuck",
+           "LogText", "PipelineStatus", "Schedule", "Waiting", "collect", "composite_status", "follow",
+           "job_from_api"]
