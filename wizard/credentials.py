@@ -1,0 +1,260 @@
+"""Where the GitLab URL and the token come from, and the :class:`Secret` that keeps a token out of sight.
+
+URL, first found wins: ``--url`` flag > the plan's ``gitlab.url`` > ``GITLAB_HOST`` > ``CI_SERVER_URL``
+> the project's git remote (ranked like glab: upstream > gitlab > origin > others).
+
+Token, first found wins: ``--token-env NAME`` > ``GITLAB_TOKEN`` > a python-gitlab config section whose
+``url`` matches (``PYTHON_GITLAB_CFG``, ``~/.python-gitlab.cfg``, ``~/.config/python-gitlab.cfg``) > glab's
+``config.yml`` (``hosts.<host>.token``; ``GLAB_CONFIG_DIR`` or ``~/.config/glab-cli``) > a prompt given by
+the caller (it must not echo).
+
+Every function returns a ``source``: a sentence fragment such as "GITLAB_TOKEN environment variable" that
+says where the value came from. A source never contains the token.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hmac
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from wizard.errors import BadInput
+
+DEFAULT_GITLAB_URL = "https://gitlab.com"
+
+
+class Secret:
+    """A value that must never be shown: ``repr``/``str``/f-strings give ``****``; ``.reveal()`` gives it.
+
+    Use ``reveal()`` only at the one place the value leaves dockwright (an HTTP header, a child's
+    environment), never to build a message.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError("Secret holds a string")
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    def __str__(self) -> str:
+        return "****"
+
+    def __format__(self, spec: str) -> str:
+        return "****"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return hmac.compare_digest(self._value.encode(), other._value.encode())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self):  # pickling would write the value somewhere
+        raise TypeError("a Secret cannot be pickled")
+
+
+# --------------------------------------------------------------------------------------------
+# URL
+# --------------------------------------------------------------------------------------------
+
+def normalize_url(url: str, what: str = "GitLab URL") -> str:
+    """``gitlab.example.com`` -> ``https://gitlab.example.com``; no trailing slash, no ``user:pass@``.
+
+    Raises :class:`BadInput` for anything that is not an http(s) URL of a host.
+    """
+    text = url.strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(
+            f"The {what} {redact_url(url)!r} is not an http(s) address of a GitLab instance.",
+            "Give it as https://gitlab.example.com (or http:// for a local one).",
+        )
+    netloc = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    if ":" in parts.hostname:  # IPv6 literal
+        netloc = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port is not None else "")
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def redact_url(url: str) -> str:
+    """The URL with any ``user:password@`` replaced by ``****@`` so it can be shown or logged."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    hostpart, sep, tail = rest.partition("/")
+    if "@" in hostpart:
+        hostpart = "****@" + hostpart.rsplit("@", 1)[1]
+    return f"{scheme}://{hostpart}{sep}{tail}"
+
+
+def resolve_url(
+    plan_url: str | None = None,
+    flag: str | None = None,
+    env: Mapping[str, str] = os.environ,
+    repo_path: str | os.PathLike[str] | None = None,
+) -> tuple[str, str]:
+    """The GitLab URL to use and where it came from.
+
+    ``flag`` (``--url``) > ``plan_url`` (the plan's ``gitlab.url``; pass None when the user did not set
+    one, so the plan's default does not hide GITLAB_HOST) > ``GITLAB_HOST`` > ``CI_SERVER_URL`` > the git
+    remote of ``repo_path``; when none is found, https://gitlab.com.
+    """
+    candidates = (
+        (flag, "--url"),
+        (plan_url, "the answers file (gitlab.url)"),
+        (env.get("GITLAB_HOST"), "GITLAB_HOST environment variable"),
+        (env.get("CI_SERVER_URL"), "CI_SERVER_URL environment variable"),
+    )
+    for value, source in candidates:
+        if value and value.strip():
+            return normalize_url(value, f"GitLab URL from {source}"), source
+    if repo_path is not None:
+        from wizard.detect import gitlab_remote  # detect imports this module's helpers
+
+        found = gitlab_remote(repo_path)
+        if found is not None:
+            name, _remote_url, gitlab_url, _project = found
+            return gitlab_url, f"git remote {name!r}"
+    return DEFAULT_GITLAB_URL, "default (no --url, answers file, GITLAB_HOST, CI_SERVER_URL or GitLab remote)"
+
+
+def _same_instance(a: str, b: str) -> bool:
+    try:
+        return normalize_url(a).lower() == normalize_url(b).lower()
+    except BadInput:
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# Token
+# --------------------------------------------------------------------------------------------
+
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("HOME") or Path.home())
+
+
+def python_gitlab_config_files(env: Mapping[str, str] = os.environ) -> list[Path]:
+    """The python-gitlab config files in the order python-gitlab reads them."""
+    if env.get("PYTHON_GITLAB_CFG"):
+        return [Path(env["PYTHON_GITLAB_CFG"]).expanduser()]
+    home = _home(env)
+    xdg = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
+    return [xdg / "python-gitlab.cfg", home / ".python-gitlab.cfg", Path("/etc/python-gitlab.cfg")]
+
+
+def _token_from_python_gitlab(url: str, env: Mapping[str, str]) -> tuple[Secret, str] | None:
+    for path in python_gitlab_config_files(env):
+        if not path.is_file():
+            continue
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+            raise BadInput(
+                f"The python-gitlab config file {path} cannot be read ({type(exc).__name__}).",
+                "Fix the file, or give the token with GITLAB_TOKEN or --token-env NAME.",
+            ) from None
+        for section in parser.sections():
+            if section == "global":
+                continue
+            section_url = parser.get(section, "url", fallback="")
+            token = parser.get(section, "private_token", fallback="").strip()
+            if section_url and token and _same_instance(section_url, url):
+                if token.startswith("helper:"):
+                    continue  # a command that prints the token; dockwright does not run it
+                return Secret(token), f"python-gitlab config {path} [{section}]"
+    return None
+
+
+def glab_config_file(env: Mapping[str, str] = os.environ) -> Path:
+    """Where glab keeps its global config.yml."""
+    if env.get("GLAB_CONFIG_DIR"):
+        return Path(env["GLAB_CONFIG_DIR"]).expanduser() / "config.yml"
+    xdg = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else _home(env) / ".config"
+    return xdg / "glab-cli" / "config.yml"
+
+
+def _token_from_glab(url: str, env: Mapping[str, str]) -> tuple[Secret, str] | None:
+    path = glab_config_file(env)
+    if not path.is_file():
+        return None
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except (YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise BadInput(
+            f"glab's config file {path} cannot be read ({type(exc).__name__}).",
+            "Fix it with `glab config`, or give the token with GITLAB_TOKEN or --token-env NAME.",
+        ) from None
+    hosts = data.get("hosts") if isinstance(data, dict) else None
+    if not isinstance(hosts, dict):
+        return None
+    parts = urlsplit(normalize_url(url))
+    host = (parts.hostname or "").lower()
+    netloc = parts.netloc.lower()
+    for key, entry in hosts.items():
+        if str(key).lower() not in (host, netloc) or not isinstance(entry, dict):
+            continue
+        token = entry.get("token")
+        if isinstance(token, str) and token.strip():
+            return Secret(token.strip()), f"glab config {path} (hosts.{key}.token)"
+    return None
+
+
+def resolve_token(
+    url: str,
+    token_env: str | None = None,
+    env: Mapping[str, str] = os.environ,
+    prompt: Callable[[str], str] | None = None,
+) -> tuple[Secret, str]:
+    """The token for the GitLab at ``url`` as a :class:`Secret`, and where it came from.
+
+    ``prompt(message) -> str`` is called last; it must read without echo (the caller owns the terminal
+    or the screen). Raises :class:`BadInput` when no source has a token.
+    """
+    if token_env:
+        value = env.get(token_env, "")
+        if not value.strip():
+            raise BadInput(
+                f"--token-env names the environment variable {token_env}, but it is not set or empty.",
+                f"Export the token first (export {token_env}=...) or leave out --token-env.",
+            )
+        return Secret(value.strip()), f"{token_env} environment variable (--token-env)"
+    if env.get("GITLAB_TOKEN", "").strip():
+        return Secret(env["GITLAB_TOKEN"].strip()), "GITLAB_TOKEN environment variable"
+    for finder in (_token_from_python_gitlab, _token_from_glab):
+        found = finder(url, env)
+        if found is not None:
+            return found
+    if prompt is not None:
+        value = prompt(f"Personal access token for {normalize_url(url)} (scopes api, write_repository)")
+        if value and value.strip():
+            return Secret(value.strip()), "typed at the prompt"
+        raise BadInput("No token was entered.", "Create a personal access token in GitLab and paste it.")
+    raise BadInput(
+        f"No GitLab token found for {normalize_url(url)}.",
+        "Set GITLAB_TOKEN, or name another variable with --token-env NAME, or log in with glab; "
+        "create the token under User settings > Access tokens with the api and write_repository scopes.",
+    )

@@ -1,0 +1,436 @@
+"""What a project folder already tells us: GitLab remote, default branch, Python app, existing files.
+
+:func:`detect` reads, never writes, and never runs the project's code. Each finding that changes what
+dockwright generates comes with a plain sentence in ``Detection.notes``, so the user can see why.
+:func:`detect_plan` turns the findings into the Plan's defaults; the answers file and the screens start
+from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from wizard.credentials import redact_url
+from wizard.errors import BadInput
+from wizard.git import Repo
+from wizard.plan import GitLabSpec, Plan
+
+EXISTING_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
+REMOTE_RANK = ("upstream", "gitlab", "origin")  # glab's order; other remotes follow in config order
+DEFAULT_BRANCH = "main"
+DEFAULT_PYTHON = "3.13"
+DEFAULT_PORT = 8000
+FLASK_DEV_PORT = 5000
+
+OTHER_LANGUAGES = (
+    ("package.json", "Node.js"),
+    ("go.mod", "Go"),
+    ("Cargo.toml", "Rust"),
+    ("pom.xml", "Java (Maven)"),
+    ("build.gradle", "Java/Kotlin (Gradle)"),
+    ("build.gradle.kts", "Kotlin (Gradle)"),
+    ("Gemfile", "Ruby"),
+    ("composer.json", "PHP"),
+    ("mix.exs", "Elixir"),
+    ("global.json", ".NET"),
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    path: str
+    remote_name: str | None = None
+    remote_url: str | None = None  # as configured, with any user:password@ replaced by ****@
+    gitlab_url: str | None = None
+    project_path: str | None = None
+    default_branch: str = DEFAULT_BRANCH
+    language: str = "generic"  # python | generic
+    framework: str | None = None  # flask | fastapi | django | None
+    entry_point: str | None = None  # app.py, main.py, manage.py, or a [project.scripts] name
+    requirements: str | None = None  # a pip requirements file, relative to the project
+    dependencies_source: str | None = None  # requirements.txt | pyproject.toml | Pipfile
+    dependencies: tuple[str, ...] = ()  # normalised distribution names
+    python_version: str | None = None  # major.minor from .python-version / runtime.txt / requires-python
+    port: int | None = None
+    command: tuple[str, ...] = ()
+    existing: dict[str, bool] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def base_image(self) -> str:
+        return f"python:{self.python_version or DEFAULT_PYTHON}-slim"
+
+
+# --------------------------------------------------------------------------------------------
+# Remotes
+# --------------------------------------------------------------------------------------------
+
+_SCP_RE = re.compile(r"^(?:(?P<user>[^@/\s]+)@)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<path>[^/\\].*)$")
+
+
+def _clean_project_path(path: str, url: str) -> str:
+    path = path.strip("/")
+    if path.endswith(".git"):
+        path = path[:-4]
+    path = path.strip("/")
+    if path.startswith("~"):
+        path = ""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) < 2 or any(p in (".", "..", "-") for p in parts):
+        raise BadInput(
+            f"The git remote {redact_url(url)!r} does not name a GitLab project (group/project).",
+            "Point the remote at the project, e.g. git remote set-url origin https://gitlab.com/group/app.git.",
+        )
+    return "/".join(parts)
+
+
+def parse_remote(url: str) -> tuple[str, str]:
+    """A git remote URL -> (GitLab web URL, project path); never returns credentials.
+
+    ``https://[user:token@]host[:port]/g/sub/app[.git]`` -> ``https://host[:port]``;
+    ``git@host:g/sub/app.git`` and ``ssh://git@host:2222/g/sub/app.git`` -> ``https://host`` (the SSH port
+    is not the web port). Raises :class:`BadInput` for a local path or anything else that is no GitLab
+    project.
+    """
+    text = url.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            host = parts.hostname or ""
+            netloc = host if parts.port is None else f"{host}:{parts.port}"
+            if not host:
+                raise BadInput(f"The git remote {redact_url(url)!r} has no host.", "Fix it with git remote set-url.")
+            return f"{scheme}://{netloc}", _clean_project_path(parts.path, url)
+        if scheme in ("ssh", "git+ssh", "ssh+git", "git"):
+            if not parts.hostname:
+                raise BadInput(f"The git remote {redact_url(url)!r} has no host.", "Fix it with git remote set-url.")
+            return f"https://{parts.hostname}", _clean_project_path(parts.path, url)
+        raise BadInput(
+            f"The git remote {redact_url(url)!r} is not on a GitLab server ({scheme}:// URL).",
+            "Add the GitLab project as a remote: git remote add gitlab https://gitlab.example.com/group/app.git.",
+        )
+    match = _SCP_RE.match(text)
+    if match and not text.startswith((".", "/")):
+        return f"https://{match.group('host').strip('[]')}", _clean_project_path(match.group("path"), url)
+    raise BadInput(
+        f"The git remote {text!r} is a local path, not a GitLab project.",
+        "Add the GitLab project as a remote: git remote add gitlab https://gitlab.example.com/group/app.git.",
+    )
+
+
+def rank_remotes(remotes: dict[str, str]) -> list[tuple[str, str]]:
+    """Remotes in glab's order: upstream, gitlab, origin, then the others as configured."""
+    ranked = [(name, remotes[name]) for name in REMOTE_RANK if name in remotes]
+    ranked += [(name, url) for name, url in remotes.items() if name not in REMOTE_RANK]
+    return ranked
+
+
+def gitlab_remote(path: str | os.PathLike[str]) -> tuple[str, str, str, str] | None:
+    """The best GitLab remote of the repo at ``path``: (name, redacted URL, GitLab URL, project path)."""
+    repo = Repo(path)
+    if not repo.is_repo():
+        return None
+    for name, url in rank_remotes(repo.remotes()):
+        try:
+            gitlab_url, project = parse_remote(url)
+        except BadInput:
+            continue
+        return name, redact_url(url), gitlab_url, project
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Python projects
+# --------------------------------------------------------------------------------------------
+
+_REQ_NAME_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalised distribution name: ``Flask_SQLAlchemy`` -> ``flask-sqlalchemy``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_names(lines: list[str]) -> list[str]:
+    names = []
+    for raw in lines:
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        if "#egg=" in raw:
+            names.append(normalize_name(raw.split("#egg=", 1)[1].split("&")[0].strip()))
+            continue
+        m = _REQ_NAME_RE.match(line)
+        if m:
+            names.append(normalize_name(m.group(1)))
+    return names
+
+
+def _read_requirements(path: Path, seen: set[Path] | None = None) -> list[str]:
+    seen = seen or set()
+    if path in seen or not path.is_file():
+        return []
+    seen.add(path)
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    names = _requirement_names(lines)
+    for line in lines:  # -r other.txt: follow includes next to the file
+        m = re.match(r"^\s*(?:-r|--requirement)[\s=]+(\S+)", line)
+        if m:
+            names += _read_requirements(path.parent / m.group(1), seen)
+    return names
+
+
+def _read_toml(path: Path, notes: list[str]) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        notes.append(f"{path.name} could not be read as TOML ({exc}); its dependencies were ignored.")
+        return {}
+
+
+def _python_version(root: Path, pyproject: dict) -> str | None:
+    for name in (".python-version", "runtime.txt"):
+        f = root / name
+        if f.is_file():
+            m = re.search(r"(3\.\d{1,2})", f.read_text(encoding="utf-8", errors="replace"))
+            if m:
+                return m.group(1)
+    req = str(pyproject.get("project", {}).get("requires-python", ""))
+    upper = re.search(r"<\s*3\.(\d+)", req)
+    if upper and int(upper.group(1)) <= int(DEFAULT_PYTHON.split(".")[1]):
+        return f"3.{int(upper.group(1)) - 1}"
+    pinned = re.search(r"(?:==|~=)\s*3\.(\d+)", req)
+    if pinned:
+        return f"3.{pinned.group(1)}"
+    return None
+
+
+def _module_of(root: Path, file: str) -> str:
+    return file[:-3].replace("/", ".") if file.endswith(".py") else file
+
+
+def _app_variable(source: str, cls: str) -> str | None:
+    m = re.search(rf"^(\w+)\s*(?::\s*\w+\s*)?=\s*(?:\w+\.)?{cls}\(", source, re.M)
+    return m.group(1) if m else None
+
+
+def _literal_port(source: str) -> int | None:
+    m = re.search(r"\bport\s*=\s*(\d{2,5})\b", source) or re.search(r"""PORT["']?\s*,\s*["']?(\d{2,5})""", source)
+    if m and 1 <= int(m.group(1)) <= 65535:
+        return int(m.group(1))
+    return None
+
+
+def _django_project(root: Path) -> str | None:
+    manage = root / "manage.py"
+    if manage.is_file():
+        m = re.search(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)\.settings""", manage.read_text(encoding="utf-8", errors="replace"))
+        if m:
+            return m.group(1)
+    for wsgi in sorted(root.glob("*/wsgi.py")):
+        return wsgi.parent.name
+    return None
+
+
+def _read(root: Path, name: str) -> str:
+    f = root / name
+    return f.read_text(encoding="utf-8", errors="replace") if f.is_file() else ""
+
+
+def _detect_python(root: Path, notes: list[str]) -> dict:
+    """Everything about a Python project; empty when the folder is not one."""
+    pyproject_file, pipfile, requirements_file = root / "pyproject.toml", root / "Pipfile", root / "requirements.txt"
+    pyproject = _read_toml(pyproject_file, notes) if pyproject_file.is_file() else {}
+    candidates = [f for f in ("manage.py", "app.py", "main.py", "wsgi.py", "app/main.py", "src/main.py") if (root / f).is_file()]
+    markers = [f for f in ("requirements.txt", "pyproject.toml", "Pipfile", "setup.py", "setup.cfg") if (root / f).is_file()]
+    if not markers and not candidates:
+        return {}
+    out: dict = {"language": "python"}
+
+    deps: list[str] = []
+    if requirements_file.is_file():
+        out["requirements"], out["dependencies_source"] = "requirements.txt", "requirements.txt"
+        deps = _read_requirements(requirements_file)
+    elif pyproject:
+        project = pyproject.get("project", {})
+        poetry = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})
+        deps = _requirement_names([str(d) for d in project.get("dependencies", [])])
+        deps += [normalize_name(k) for k in poetry if k.lower() != "python"]
+        out["dependencies_source"] = "pyproject.toml"
+        notes.append("Dependencies come from pyproject.toml, so the image installs the project itself "
+                     "(pip install .) instead of a requirements file.")
+    elif pipfile.is_file():
+        data = _read_toml(pipfile, notes)
+        deps = [normalize_name(k) for k in data.get("packages", {})]
+        out["dependencies_source"] = "Pipfile"
+        notes.append("Dependencies come from a Pipfile. pip cannot read it: export them once with "
+                     "`pipenv requirements > requirements.txt` and commit that file, so the image can install them.")
+    else:
+        notes.append("No requirements.txt, pyproject.toml or Pipfile was found, so the image installs no dependencies.")
+    out["dependencies"] = tuple(dict.fromkeys(deps))
+    depset = set(deps)
+    version = _python_version(root, pyproject)
+    if version:
+        out["python_version"] = version
+        notes.append(f"The project asks for Python {version}, so the base image is python:{version}-slim.")
+
+    sources = {f: _read(root, f) for f in candidates}
+    imports = " ".join(sources.values())
+    if "django" in depset or "manage.py" in candidates:
+        framework = "django"
+    elif "fastapi" in depset or re.search(r"^\s*from fastapi import|^\s*import fastapi", imports, re.M):
+        framework = "fastapi"
+    elif "flask" in depset or re.search(r"^\s*from flask import|^\s*import flask", imports, re.M):
+        framework = "flask"
+    else:
+        framework = None
+    out["framework"] = framework
+    has_gunicorn = "gunicorn" in depset
+
+    if framework == "django":
+        proj = _django_project(root)
+        out["entry_point"] = "manage.py" if "manage.py" in candidates else None
+        out["port"] = DEFAULT_PORT
+        module = f"{proj}.wsgi" if proj else "PROJECT.wsgi"
+        out["command"] = ("gunicorn", "--bind", f"0.0.0.0:{DEFAULT_PORT}", module)
+        if not proj:
+            notes.append("Django was found but not its project package (the folder with wsgi.py); "
+                         "replace PROJECT in the command with its name.")
+        notes.append(f"Django app: the image runs gunicorn {module} on port {DEFAULT_PORT}; "
+                     "`manage.py runserver` is only for development.")
+        if not has_gunicorn:
+            notes.append("gunicorn is not among the dependencies: add it (e.g. to requirements.txt), "
+                         "or the container will stop at once with 'gunicorn: not found'.")
+        return out
+
+    entry = next((f for f in candidates if f != "manage.py"), None)
+    scripts = pyproject.get("project", {}).get("scripts", {}) if pyproject else {}
+    if framework == "fastapi":
+        entry = next((f for f in candidates if _app_variable(sources[f], "FastAPI")), entry)
+        var = _app_variable(sources.get(entry, ""), "FastAPI") if entry else None
+        target = f"{_module_of(root, entry)}:{var or 'app'}" if entry else "main:app"
+        out.update(entry_point=entry, port=DEFAULT_PORT,
+                   command=("uvicorn", target, "--host", "0.0.0.0", "--port", str(DEFAULT_PORT)))
+        notes.append(f"FastAPI app: the image runs uvicorn {target} on port {DEFAULT_PORT}, listening on 0.0.0.0 "
+                     "so it can be reached from outside the container.")
+        if "uvicorn" not in depset and not any("fastapi[" in line.replace(" ", "") for line in _read(root, "requirements.txt").splitlines()):
+            notes.append("uvicorn is not among the dependencies: add it (or fastapi[standard]), "
+                         "or the container will stop at once with 'uvicorn: not found'.")
+        return out
+    if framework == "flask":
+        entry = next((f for f in candidates if _app_variable(sources[f], "Flask")), entry)
+        var = _app_variable(sources.get(entry, ""), "Flask") if entry else None
+        module = _module_of(root, entry) if entry else "app"
+        out["entry_point"] = entry
+        if has_gunicorn:
+            target = f"{module}:{var or 'app'}"
+            out.update(port=DEFAULT_PORT, command=("gunicorn", "--bind", f"0.0.0.0:{DEFAULT_PORT}", target))
+            notes.append(f"Flask app with gunicorn in its dependencies: the image runs gunicorn {target} on port {DEFAULT_PORT}.")
+        else:
+            out.update(port=FLASK_DEV_PORT,
+                       command=("flask", "--app", module, "run", "--host", "0.0.0.0", "--port", str(FLASK_DEV_PORT)))
+            notes.append(f"Flask app: the image runs `flask run --host 0.0.0.0` on port {FLASK_DEV_PORT} "
+                         "(0.0.0.0 so it is reachable outside the container). That is Flask's development server; "
+                         "add gunicorn to the dependencies and dockwright will use it instead.")
+        return out
+
+    if entry:
+        out.update(entry_point=entry, command=("python", entry), port=_literal_port(sources[entry]))
+        if out["port"] is None:
+            notes.append(f"No port was found in {entry}, so the Dockerfile has no EXPOSE line; set dockerfile.port if the app listens on one.")
+        else:
+            notes.append(f"{entry} listens on port {out['port']}; the Dockerfile exposes it.")
+        return out
+    if scripts:
+        name = next(iter(scripts))
+        out.update(entry_point=name, command=(name,), port=None)
+        notes.append(f"The image starts the [project.scripts] entry {name!r} ({scripts[name]}), installed with the project.")
+        return out
+    out.update(entry_point=None, command=(), port=None)
+    notes.append("No entry point (app.py, main.py, manage.py or a [project.scripts] entry) was found: "
+                 "set dockerfile.command to the command that starts the app.")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The whole detection
+# --------------------------------------------------------------------------------------------
+
+def detect(path: str | os.PathLike[str]) -> Detection:
+    """Look at the project folder ``path`` and say what it is; reads only."""
+    root = Path(path)
+    if not root.is_dir():
+        raise BadInput(f"{root} is not a folder.", "Run dockwright inside your project, or pass the project's folder.")
+    notes: list[str] = []
+    values: dict = {"path": str(root)}
+
+    repo = Repo(root)
+    if repo.is_repo():
+        remote = gitlab_remote(root)
+        if remote is not None:
+            name, url, gitlab_url, project = remote
+            values.update(remote_name=name, remote_url=url, gitlab_url=gitlab_url, project_path=project)
+            notes.append(f"The git remote {name!r} points at the project {project} on {gitlab_url}.")
+            if url.startswith("ssh://") or not url.count("://"):
+                notes.append("That remote uses SSH; GitLab's web address is assumed to be https on the same host. "
+                             "Change gitlab.url if it differs.")
+        elif repo.remotes():
+            notes.append("None of the git remotes looks like a GitLab project; set gitlab.url and gitlab.project.")
+        else:
+            notes.append("The repository has no git remote yet; set gitlab.url and gitlab.project "
+                         "(dockwright pushes there).")
+        branch = None
+        for candidate in dict.fromkeys([values.get("remote_name") or "origin", "origin"]):
+            branch = repo.remote_default_branch(candidate)
+            if branch:
+                break
+        values["default_branch"] = branch or repo.current_branch() or DEFAULT_BRANCH
+    else:
+        notes.append("This folder is not a git repository; run `git init` (and add the GitLab remote) before pushing.")
+
+    values["existing"] = {name: (root / name).is_file() for name in EXISTING_FILES}
+    if values["existing"]["Dockerfile"]:
+        notes.append("A Dockerfile already exists; dockwright will not replace it unless you ask (--overwrite keeps it as Dockerfile.orig).")
+    if values["existing"][".gitlab-ci.yml"]:
+        notes.append("A .gitlab-ci.yml already exists; dockwright merges its jobs into it and keeps yours.")
+
+    python = _detect_python(root, notes)
+    if python:
+        values.update(python)
+    else:
+        found = [lang for marker, lang in OTHER_LANGUAGES if (root / marker).is_file()]
+        what = f"This looks like a {found[0]} project" if found else "No Python project was found here"
+        notes.append(f"{what}. dockwright writes Dockerfiles for Python apps only, so it writes a generic "
+                     "Dockerfile that you must edit: choose the base image, the build steps and the command.")
+    return Detection(**values, notes=tuple(notes))
+
+
+def detect_plan(path: str | os.PathLike[str], base: Plan | None = None) -> Plan:
+    """The Plan's defaults for the project at ``path``: ``base`` (or Plan()) with what detection found."""
+    found = detect(path)
+    plan = base or Plan()
+    gitlab = plan.gitlab
+    if found.gitlab_url and found.project_path:
+        gitlab = GitLabSpec(url=found.gitlab_url, project=found.project_path)
+    dockerfile = plan.dockerfile
+    if found.language == "python":
+        dockerfile = dataclasses.replace(
+            dockerfile,
+            language="python",
+            base_image=found.base_image,
+            requirements=found.requirements,
+            port=found.port,
+            command=found.command or dockerfile.command,
+        )
+    else:
+        dockerfile = dataclasses.replace(dockerfile, language="generic", requirements=None)
+    return dataclasses.replace(
+        plan, gitlab=gitlab, dockerfile=dockerfile, git=dataclasses.replace(plan.git, branch=found.default_branch)
+    )
