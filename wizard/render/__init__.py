@@ -1,0 +1,44 @@
+"""Generators: pure functions from the Plan (+ the existing file's text) to a file's text.
+
+The preview pane, ``--dry-run``, the review screen and the writer all call these same functions,
+so what the user sees is what is written. No I/O here.
+
+- :func:`render_files` — the repository files dockwright writes (:data:`GENERATED_FILES`);
+- :mod:`wizard.render.dockerfile` — ``render_dockerfile(plan)``, ``render_dockerignore(plan, existing)``;
+- :mod:`wizard.render.pipeline` — ``render_pipeline(plan, existing)``;
+- :mod:`wizard.render.runner_config` — ``render_runner_entry(...)``, ``render_register_command(...)``;
+- :mod:`wizard.render.registry` — ``registry_variables(plan)``: the CI/CD variables a registry needs.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from wizard.plan import Plan
+from wizard.render.common import UnmergeableFile, is_generated
+from wizard.render.dockerfile import render_dockerfile, render_dockerignore
+from wizard.render.pipeline import render_pipeline
+from wizard.render.registry import all_variables, registry_variables
+from wizard.render.runner_config import render_register_command, render_runner_entry
+
+GENERATED_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
+
+__all__ = [
+    "GENERATED_FILES", "UnmergeableFile", "all_variables", "is_generated", "registry_variables",
+    "render_dockerfile", "render_dockerignore", "render_files", "render_pipeline",
+    "render_register_command", "render_runner_entry",
+]
+
+
+def render_files(plan: Plan, existing: Mapping[str, str | None]) -> dict[str, str]:
+    """The text of each file in :data:`GENERATED_FILES`, merged into ``existing[name]`` where given.
+
+    The Dockerfile is never merged: whether an existing hand-written one may be replaced is decided
+    by :func:`wizard.changes.plan_file_changes`. Raises :class:`UnmergeableFile` for a
+    .gitlab-ci.yml that is not a YAML mapping.
+    """
+    return {
+        "Dockerfile": render_dockerfile(plan),
+        ".dockerignore": render_dockerignore(plan, existing.get(".dockerignore")),
+        ".gitlab-ci.yml": render_pipeline(plan, existing.get(".gitlab-ci.yml")),
+    }

@@ -1,0 +1,140 @@
+"""Dockerfile and .dockerignore from the plan. Pure: Plan (+ existing text) -> text.
+
+The Dockerfile passes hadolint: pinned base image, ``pip install --no-cache-dir``, a non-root user,
+exec-form CMD. A project dockwright cannot build (language ``generic``) gets a clearly marked
+starting point that the user edits, never a Dockerfile that pretends to work.
+"""
+
+from __future__ import annotations
+
+import json
+
+from wizard.plan import Plan
+from wizard.render.common import header_lines
+
+_USER_UID = 10001
+
+
+def _env_value(value: str) -> str:
+    return json.dumps(value)  # ENV NAME="value" with backslash escapes, as Docker reads it
+
+
+def _add_user(base_image: str) -> str:
+    if "alpine" in base_image:
+        return f"RUN adduser -D -u {_USER_UID} app"
+    return f"RUN useradd --create-home --uid {_USER_UID} app"
+
+
+def render_dockerfile(plan: Plan) -> str:
+    """The Dockerfile's text for ``plan``."""
+    spec = plan.dockerfile
+    lines = header_lines(
+        "Dockerfile", "Delete these two lines to make the file yours: dockwright then leaves it alone."
+    )
+    generic = spec.language == "generic"
+    if generic:
+        lines += [
+            "#",
+            "# EDIT ME: dockwright could not tell how this project is built, so this is a starting point,",
+            "# not a working build. Replace the base image, add the steps that install and build the",
+            "# project, and set the command that starts it. `docker build .` tells you when it works.",
+        ]
+    lines += ["", f"FROM {spec.base_image}", ""]
+    env: list[tuple[str, str]] = []
+    if spec.language == "python":
+        env += [("PYTHONDONTWRITEBYTECODE", "1"), ("PYTHONUNBUFFERED", "1")]
+    env += [(k, v) for k, v in spec.env if k not in dict(env)]
+    if env:
+        lines.append("# Settings the app reads at run time.")
+        parts = [f"{k}={_env_value(v)}" for k, v in env]
+        lines.append("ENV " + " \\\n    ".join(parts))
+        lines.append("")
+    lines += [f"WORKDIR {spec.workdir}", ""]
+    if spec.non_root:
+        lines += [
+            "# An unprivileged user to run the app: a compromised app is not root inside the container.",
+            _add_user(spec.base_image),
+            "",
+        ]
+    req = spec.requirements if spec.language == "python" else None
+    if req and req.endswith(".txt"):
+        lines += [
+            "# Dependencies first: Docker reuses this layer until the requirements change.",
+            f"COPY {req} ./",
+            f"RUN pip install --no-cache-dir -r {req.rsplit('/', 1)[-1]}",
+            "",
+            "COPY . .",
+        ]
+    elif req:
+        lines += [
+            "COPY . .",
+            "# Install the project and its dependencies from its packaging metadata.",
+            "RUN pip install --no-cache-dir .",
+        ]
+    else:
+        if generic:
+            lines.append("# EDIT ME: add the RUN steps that install dependencies and build the project.")
+        lines.append("COPY . .")
+    lines.append("")
+    if spec.non_root:
+        lines += [f"USER {_USER_UID}", ""]
+    if spec.port is not None:
+        lines += [f"EXPOSE {spec.port}", ""]
+    if generic:
+        lines.append("# EDIT ME: the command that starts the project.")
+    lines.append("CMD " + json.dumps(list(spec.command)))
+    return "\n".join(lines) + "\n"
+
+
+_COMMON_IGNORES = (
+    ".git",
+    ".gitlab-ci.yml",
+    "Dockerfile",
+    ".dockerignore",
+    "dockwright.yml",
+    "*.orig",
+    ".env",
+    "*.log",
+)
+_PYTHON_IGNORES = (
+    "__pycache__/",
+    "*.py[cod]",
+    ".venv/",
+    "venv/",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    "*.egg-info/",
+)
+_DOCKERIGNORE_HEADER = header_lines(
+    ".dockerignore", "Your own lines are kept; dockwright only adds the ones missing."
+)
+_ADDED_MARK = "# added by dockwright: keeps secrets, history and caches out of the image"
+
+
+def _ignores(plan: Plan) -> tuple[str, ...]:
+    return _COMMON_IGNORES + (_PYTHON_IGNORES if plan.dockerfile.language == "python" else ())
+
+
+def render_dockerignore(plan: Plan, existing: str | None = None) -> str:
+    """The .dockerignore's text: an existing file keeps every line, and only missing patterns are added.
+
+    A pattern the user re-included (``!pattern``) is respected and not added back.
+    """
+    wanted = _ignores(plan)
+    if existing is None or not existing.strip():
+        return "\n".join(
+            _DOCKERIGNORE_HEADER
+            + ["# What the build never needs: it makes the build context small and keeps secrets out."]
+            + list(wanted)
+        ) + "\n"
+    present = set()
+    for raw in existing.splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            present.add(line.lstrip("!").rstrip("/"))
+    missing = [p for p in wanted if p.rstrip("/") not in present]
+    if not missing:
+        return existing
+    text = existing if existing.endswith("\n") else existing + "\n"
+    block = [_ADDED_MARK] if _ADDED_MARK not in existing else []
+    return text + "\n".join(block + missing) + "\n"

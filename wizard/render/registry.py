@@ -1,0 +1,93 @@
+"""Where the image goes: its name, how a job logs in, and which CI/CD variables that needs.
+
+One place decides this, so the pipeline, the variables step of the UI and the services that create
+the variables always agree. GitLab's own registry needs no variable at all: ``CI_REGISTRY``,
+``CI_REGISTRY_USER``, ``CI_REGISTRY_PASSWORD`` and ``CI_REGISTRY_IMAGE`` are predefined in every job.
+"""
+
+from __future__ import annotations
+
+from wizard.plan import Plan, VariableSpec
+
+DOCKERHUB_USER_VAR = "DOCKERHUB_USERNAME"
+DOCKERHUB_TOKEN_VAR = "DOCKERHUB_TOKEN"
+OTHER_USER_VAR = "REGISTRY_USER"
+OTHER_PASSWORD_VAR = "REGISTRY_PASSWORD"
+AWS_KEY_ID_VAR = "AWS_ACCESS_KEY_ID"
+AWS_SECRET_VAR = "AWS_SECRET_ACCESS_KEY"
+
+_DEFAULTS: dict[str, tuple[VariableSpec, ...]] = {
+    "gitlab": (),
+    "dockerhub": (
+        VariableSpec(key=DOCKERHUB_USER_VAR, from_env=DOCKERHUB_USER_VAR,
+                     description="Docker Hub user name the pipeline logs in with"),
+        VariableSpec(key=DOCKERHUB_TOKEN_VAR, from_env=DOCKERHUB_TOKEN_VAR, masked=True,
+                     description="Docker Hub access token (Account settings > Personal access tokens)"),
+    ),
+    "ecr": (
+        VariableSpec(key=AWS_KEY_ID_VAR, from_env=AWS_KEY_ID_VAR, masked=True,
+                     description="AWS access key id of an IAM user allowed to push to the ECR repository"),
+        VariableSpec(key=AWS_SECRET_VAR, from_env=AWS_SECRET_VAR, masked=True,
+                     description="AWS secret access key of that IAM user"),
+    ),
+    "other": (
+        VariableSpec(key=OTHER_USER_VAR, from_env=OTHER_USER_VAR, description="user name for the registry"),
+        VariableSpec(key=OTHER_PASSWORD_VAR, from_env=OTHER_PASSWORD_VAR, masked=True,
+                     description="password or token for the registry"),
+    ),
+}
+
+
+def registry_variables(plan: Plan) -> tuple[VariableSpec, ...]:
+    """The CI/CD variables the plan's registry needs, in order.
+
+    A variable the plan already lists under the same key wins (its from_env, masked, protected, ...
+    are the user's choice); the others come with dockwright's defaults. Empty for GitLab's registry.
+    Not protected by default: the build job runs on every branch, and a protected variable is empty
+    on an unprotected branch, so the login would fail there.
+    """
+    mine = {v.key: v for v in plan.variables}
+    return tuple(mine.get(spec.key, spec) for spec in _DEFAULTS[plan.registry.kind])
+
+
+def all_variables(plan: Plan) -> tuple[VariableSpec, ...]:
+    """The registry's variables followed by the plan's other variables: everything apply creates."""
+    needed = registry_variables(plan)
+    keys = {v.key for v in needed}
+    return needed + tuple(v for v in plan.variables if v.key not in keys)
+
+
+def ecr_host(plan: Plan) -> str:
+    return f"{plan.registry.account}.dkr.ecr.{plan.registry.region}.amazonaws.com"
+
+
+def image_name(plan: Plan) -> str:
+    """The image reference without tag, as the pipeline writes it (may hold a ``$VARIABLE``)."""
+    reg = plan.registry
+    if reg.kind == "gitlab":
+        return "$CI_REGISTRY_IMAGE"
+    if reg.kind == "dockerhub":
+        return reg.image
+    if reg.kind == "ecr":
+        return f"{ecr_host(plan)}/{reg.image}"
+    return f"{reg.host}/{reg.image}"
+
+
+def login_commands(plan: Plan) -> list[str]:
+    """Shell lines that log the job's Docker client in; the secret always goes through stdin."""
+    kind = plan.registry.kind
+    if kind == "gitlab":
+        return ['echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"']
+    if kind == "dockerhub":
+        return [f'echo "${DOCKERHUB_TOKEN_VAR}" | docker login -u "${DOCKERHUB_USER_VAR}" --password-stdin docker.io']
+    if kind == "ecr":
+        lines = []
+        if plan.executor != "shell":
+            lines.append("apk add --no-cache aws-cli")  # the docker:*-cli image is Alpine without the AWS CLI
+        lines.append(
+            f"aws ecr get-login-password --region {plan.registry.region}"
+            f" | docker login --username AWS --password-stdin {ecr_host(plan)}"
+        )
+        return lines
+    return [f'echo "${OTHER_PASSWORD_VAR}" | docker login -u "${OTHER_USER_VAR}" --password-stdin {plan.registry.host}']
+
