@@ -63,6 +63,35 @@ STEPS: tuple[Step, ...] = (
 
 STEP_IDS: tuple[str, ...] = tuple(step.id for step in STEPS)
 
+RECOMMENDED_EXECUTOR = "docker-dind-tls"
+
+# Executor choices as data: (label, two lines of trade-offs), keyed like plan.EXECUTORS.
+# The executor screen and --plain both show these; the teaching page has the whole story.
+EXECUTOR_CHOICES: dict[str, tuple[str, str]] = {
+    "hosted": ("GitLab's hosted runners",
+               "Nothing to install: GitLab runs the job and provides Docker-in-Docker.\n"
+               "Only on GitLab.com or where your admin offers them; compute minutes are metered."),
+    "shell": ("Shell executor on your machine",
+              "Jobs run as the gitlab-runner user with the host's Docker Engine: fast, cached layers.\n"
+              "Adding gitlab-runner to the docker group makes every job root-equivalent on that host."),
+    "docker-dind-tls": ("Docker executor + Docker-in-Docker with TLS",
+                        "Each job gets its own throw-away Docker daemon over TLS: isolated, clean builds.\n"
+                        "Needs a privileged runner (host-level access for job containers); no layer cache."),
+    "docker-dind": ("Docker executor + Docker-in-Docker without TLS",
+                    "Same isolation as with TLS, simpler set-up (DOCKER_HOST=tcp://docker:2375).\n"
+                    "Still privileged, and the daemon port is unencrypted on the job's network."),
+    "docker-socket": ("Docker executor + socket binding",
+                      "Jobs use the host's daemon through /var/run/docker.sock: fast, cache shared.\n"
+                      "Every job controls the shared daemon: it can see and stop other jobs' containers."),
+}
+
+REGISTRY_CHOICES: dict[str, str] = {
+    "gitlab": "GitLab's container registry (nothing to set: GitLab gives every job its credentials)",
+    "dockerhub": "Docker Hub (a username and an access token as CI/CD variables)",
+    "ecr": "Amazon ECR (the ecr-login credential helper and AWS credentials)",
+    "other": "Another registry (its host, a user and a password as CI/CD variables)",
+}
+
 
 def step(step_id: str) -> Step:
     """The step with this id; a ``KeyError`` naming the known ids otherwise."""
