@@ -1,0 +1,231 @@
+"""DockwrightApp: owns the Plan, shows one step screen at a time, and is given its services."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from screens.messages import Applied, GoToStep, PlanChanged
+from screens.services import Services
+from wizard.plan import ANSWERS_FILE, Plan, replace_in, save_answers
+from wizard.steps import STEPS, next_step, previous_step
+from wizard.steps import step as step_by_id
+
+
+SCREEN_CLASSES = {
+    "connect": "ConnectScreen", "project": "ProjectScreen", "executor": "ExecutorScreen",
+    "runner": "RunnerScreen", "registry": "RegistryScreen", "dockerfile": "DockerfileScreen",
+    "pipeline": "PipelineScreen", "review": "ReviewScreen", "apply": "ApplyScreen",
+}
+
+
+def _screen_class(step_id: str) -> type[Screen]:
+    """screens/<step>.py holds <Step>Screen; imported when the step is first shown."""
+    import importlib
+
+    return getattr(importlib.import_module(f"screens.{step_id}"), SCREEN_CLASSES[step_id])
+
+
+class DockwrightApp(App):
+    CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "app.tcss"
+    TITLE = "dockwright"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit; asks first if nothing was applied yet"),
+        Binding("ctrl+s", "save_answers", "Save answers", id="app.save",
+                tooltip="Save your answers to dockwright.yml (never tokens or secret values)"),
+    ]
+
+    plan: reactive[Plan] = reactive(Plan, init=False)
+
+    def __init__(self, plan: Plan, services: Services, *, start_step: str = "connect") -> None:
+        super().__init__()
+        self.set_reactive(DockwrightApp.plan, plan)
+        self.services = services
+        self.start_step = start_step
+        self.current_step = start_step
+        self.applied = False
+        self._saved_plan: Plan | None = None
+        self._initial_plan = plan
+        if services.sandbox:
+            self.sub_title = "SANDBOX"
+
+    @property
+    def gitlab_url(self) -> str:
+        return self.plan.gitlab.url
+
+    @property
+    def answers_path(self) -> Path:
+        return self.services.workdir / ANSWERS_FILE
+
+    def on_mount(self) -> None:
+        self.goto(self.start_step)
+
+    # -- the Plan ---------------------------------------------------------------------------
+    def on_plan_changed(self, message: PlanChanged) -> None:
+        message.stop()
+        if message.section is None:
+            new = dataclasses.replace(self.plan, **message.changes)
+        else:
+            new = replace_in(self.plan, message.section, **message.changes)
+        if new != self.plan:
+            self.plan = new
+
+    def on_applied(self, message: Applied) -> None:
+        self.applied = True
+
+    # -- navigation -------------------------------------------------------------------------
+    def on_go_to_step(self, message: GoToStep) -> None:
+        message.stop()
+        target = message.step_id
+        if target == "next":
+            nxt = next_step(self.plan, self.current_step)
+            target = nxt.id if nxt else self.current_step
+        elif target == "back":
+            prev = previous_step(self.plan, self.current_step)
+            target = prev.id if prev else self.current_step
+        self.goto(target)
+
+    def goto(self, step_id: str) -> None:
+        if step_id == "watch" or not step_by_id(step_id).applies(self.plan):
+            return
+        if not self.is_screen_installed(step_id):
+            self.install_screen(_screen_class(step_id)(), name=step_id)
+        self.current_step = step_id
+        if len(self.screen_stack) <= 1:
+            self.push_screen(step_id)
+        else:
+            self.switch_screen(step_id)
+
+    # -- answers and quitting ---------------------------------------------------------------
+    @property
+    def has_unapplied_work(self) -> bool:
+        return not self.applied and self.plan != (self._saved_plan or self._initial_plan)
+
+    def action_save_answers(self) -> None:
+        save_answers(self.plan, self.answers_path)
+        self._saved_plan = self.plan
+        self.notify(f"Answers saved to {self.answers_path.name} (no secrets in it).", title="Saved")
+
+    async def action_quit(self) -> None:
+        if not self.has_unapplied_work:
+            self.exit(0)
+            return
+        from screens.widgets.quit import QuitScreen
+
+        def decided(choice: str | None) -> None:
+            if choice == "save":
+                save_answers(self.plan, self.answers_path)
+                self.exit(0)
+            elif choice == "quit":
+                self.exit(0)
+
+        self.push_screen(QuitScreen(str(self.answers_path)), decided)
+
+    # -- command palette --------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for s in STEPS:
+            if s.id != "watch" and s.applies(self.plan):
+                yield SystemCommand(f"Go to step: {s.title}", s.why, lambda sid=s.id: self.goto(sid))
+        from screens.widgets.preview import PREVIEW_FILES
+
+        for f in PREVIEW_FILES:
+            yield SystemCommand(f"Copy file: {f.title}", f"Copy the generated {f.title} to the clipboard",
+                                lambda fid=f.id: self.copy_file(fid))
+        yield SystemCommand("Save answers", "Write dockwright.yml (never secrets)", self.action_save_answers)
+        yield SystemCommand("Open help", "This step's teaching page", self._open_help)
+
+    def copy_file(self, file_id: str) -> None:
+        from screens.widgets.preview import PREVIEW_FILES, render_previews, read_existing
+
+        text = render_previews(self.plan, read_existing(self.services.workdir), self.gitlab_url).get(file_id, "")
+        self.copy_to_clipboard(text)
+        title = next(f.title for f in PREVIEW_FILES if f.id == file_id)
+        self.notify(f"{title} copied to the clipboard.")
+
+    def _open_help(self) -> None:
+        from screens.widgets.help import HelpScreen
+
+        self.push_screen(HelpScreen(step_by_id(self.current_step)))
+
+
+def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Services, object | None]:
+    """Plan and services from the command line: answers file, detection, sandbox, credentials."""
+    from wizard.plan import load_answers
+
+    services = Services(workdir=workdir)
+    plan = Plan()
+    try:
+        from wizard.detect import detect, detect_plan
+
+        services.detection = detect(workdir)
+        plan = detect_plan(workdir)
+    except ImportError:
+        pass
+    answers = Path(args.answers) if getattr(args, "answers", None) else workdir / ANSWERS_FILE
+    if answers.exists():
+        plan = load_answers(answers, defaults=plan)
+    try:
+        from wizard.gitlab import GitLabClient
+
+        services.connect = GitLabClient.connect
+    except ImportError:
+        pass
+    sandbox = None
+    if getattr(args, "sandbox", False):
+        from wizard.sandbox import Sandbox
+
+        sandbox = Sandbox(workdir / ".dockwright-sandbox") if False else Sandbox(_sandbox_dir())
+        sb = sandbox.__enter__()
+        services.sandbox = True
+        services.token = sb.token
+        services.token_source = "the sandbox (a practice token)"
+        services.url_source = "the sandbox"
+        plan = replace_in(plan, "gitlab", url=sb.url, project=sb.project_path)
+    else:
+        try:
+            from wizard import credentials
+
+            url = credentials.resolve_url(workdir)
+            token = credentials.resolve_token(url)
+            _apply_resolved(services, url, token)
+            if getattr(url, "value", None):
+                plan = replace_in(plan, "gitlab", url=url.value)
+        except ImportError:
+            pass
+    return plan, services, sandbox
+
+
+def _apply_resolved(services: Services, url: object, token: object) -> None:
+    services.url_source = str(getattr(url, "source", "") or "")
+    secret = getattr(token, "value", None) or getattr(token, "secret", None)
+    if secret is not None:
+        services.token = secret.reveal() if hasattr(secret, "reveal") else str(secret)
+        services.token_source = str(getattr(token, "source", "") or "")
+
+
+def _sandbox_dir() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="dockwright-sandbox-"))
+
+
+def run_wizard(args: argparse.Namespace) -> int:
+    """`dockwright` without a subcommand: the Textual wizard in ``--dir`` (default: this folder)."""
+    workdir = Path(getattr(args, "dir", None) or ".").resolve()
+    plan, services, sandbox = build_services(args, workdir)
+    try:
+        app = DockwrightApp(plan, services)
+        result = app.run()
+    finally:
+        if sandbox is not None:
+            sandbox.__exit__(None, None, None)
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,143 @@
+"""Step 1: GitLab URL, token (hidden) and project; a connection test that says who, what and which role."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Label, LoadingIndicator
+
+from screens.messages import GoToStep, PlanChanged
+from screens.step import StepScreen
+from screens.widgets.fields import field_row
+from wizard.plan import Plan
+
+
+def describe_report(report) -> str:
+    """The connection test's result as lines a newcomer can read."""
+    scopes = ", ".join(report.scopes) if report.scopes else "not reported by this GitLab"
+    lines = [
+        f"✓ Signed in as {report.username} ({report.name}) on GitLab {report.version}",
+        f"  token scopes: {scopes}" + (f"; expires {report.token_expires_at}" if report.token_expires_at else ""),
+        f"  project: {report.project_path}  (default branch {report.default_branch or 'none yet'})",
+        f"  your role: {report.access_level_name}",
+    ]
+    for problem in report.problems:
+        lines.append(f"✗ {problem}")
+    return "\n".join(lines)
+
+
+class ConnectScreen(StepScreen):
+    STEP_ID = "connect"
+    SHOW_PREVIEW = False
+    NEXT_LABEL = "Test and continue"
+
+    def compose_form(self) -> ComposeResult:
+        s = self.services
+        yield from field_row("GitLab URL", Input(id="connect-url", placeholder="https://gitlab.com"))
+        yield Label(f"from {s.url_source}" if s.url_source else "type your GitLab's address",
+                    id="connect-url-source", classes="source")
+        yield from field_row("Access token", Input(id="connect-token", password=True,
+                                                   placeholder="glpat-… (api scope)"),
+                             "A personal access token with the api scope; kept in memory only, never saved")
+        yield Label(f"from {s.token_source}" if s.token_source and s.token
+                    else "not found in GITLAB_TOKEN or glab's config: paste one (User settings > Access tokens, "
+                         "scope api)", id="connect-token-source", classes="source")
+        yield from field_row("Project", Input(id="connect-project", placeholder="group/app"),
+                             "The project's path in GitLab, as in its URL")
+        with Horizontal(classes="button-row"):
+            yield Button("Test connection", id="connect-test")
+            yield LoadingIndicator(id="connect-busy")
+        yield Label("", id="connect-result")
+
+    def on_mount(self) -> None:
+        self.query_one("#connect-busy").display = False
+        self.query_one("#connect-token", Input).value = self.services.token
+
+    def load_plan(self, plan: Plan) -> None:
+        with self.prevent(Input.Changed):
+            for wid, value in (("connect-url", plan.gitlab.url), ("connect-project", plan.gitlab.project)):
+                field = self.query_one(f"#{wid}", Input)
+                if field.value != value:
+                    field.value = value
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        wid = event.input.id
+        if wid == "connect-url":
+            self.post_message(PlanChanged("gitlab", url=event.value.strip().rstrip("/")))
+        elif wid == "connect-project":
+            self.post_message(PlanChanged("gitlab", project=event.value.strip().strip("/")))
+        elif wid == "connect-token":
+            self.services.token = event.value.strip()
+        else:
+            return
+        self.services.client = None  # answers changed: the last test no longer holds
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.start_test(advance=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "connect-test":
+            event.stop()
+            self.start_test(advance=False)
+        else:
+            super().on_button_pressed(event)
+
+    def action_next(self) -> None:
+        if self.services.client is not None:
+            self.post_message(GoToStep("next"))
+        else:
+            self.start_test(advance=True)
+
+    def problem(self) -> str | None:
+        plan = self.plan
+        if not plan.gitlab.url.startswith(("http://", "https://")):
+            return "The GitLab URL starts with https:// (or http:// for a local one), e.g. https://gitlab.com."
+        if not self.services.token:
+            return ("Paste an access token with the api scope (GitLab: User settings > Access tokens); "
+                    "it stays in memory and is never saved.")
+        if "/" not in plan.gitlab.project:
+            return "Fill in the project path with its namespace, e.g. alice/app (as in the project's URL)."
+        return None
+
+    def start_test(self, *, advance: bool) -> None:
+        problem = self.problem()
+        result = self.query_one("#connect-result", Label)
+        if problem:
+            result.update(f"✗ {problem}")
+            result.set_class(True, "-error")
+            return
+        result.update("Connecting …")
+        result.set_class(False, "-error")
+        self.query_one("#connect-busy").display = True
+        self.test_connection(self.plan.gitlab.url, self.plan.gitlab.project, advance)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
+    def test_connection(self, url: str, project: str, advance: bool) -> None:
+        connect = self.services.connect
+        if connect is None:
+            from wizard.gitlab import GitLabClient
+
+            connect = GitLabClient.connect
+        client = connect(url, self.services.token)
+        report = client.check_access(project)
+        self.app.call_from_thread(self._tested, client, report, advance)
+
+    def _tested(self, client, report, advance: bool) -> None:
+        self.query_one("#connect-busy").display = False
+        result = self.query_one("#connect-result", Label)
+        result.update(describe_report(report))
+        result.set_class(not report.ok, "-error")
+        self.services.client = client
+        self.services.report = report
+        if report.default_branch and self.plan.git.branch != report.default_branch:
+            self.post_message(PlanChanged("git", branch=report.default_branch))
+        if advance and report.ok:
+            self.post_message(GoToStep("next"))
+
+    def show_error(self, sentence: str) -> None:
+        self.query_one("#connect-busy").display = False
+        result = self.query_one("#connect-result", Label)
+        result.update(f"✗ {sentence}")
+        result.set_class(True, "-error")

@@ -1,0 +1,116 @@
+"""Step 6: the Dockerfile's fields; the preview re-renders as you type."""
+
+from __future__ import annotations
+
+import shlex
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Select, Switch
+
+from screens.messages import PlanChanged
+from screens.step import StepScreen
+from screens.widgets.fields import field_row
+from wizard.plan import LANGUAGES, Plan
+
+
+def parse_env(text: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """``A=1 B=two`` -> pairs; a sentence when a part is not NAME=value."""
+    pairs = []
+    try:
+        parts = shlex.split(text)
+    except ValueError as exc:
+        return (), f"ENV could not be read ({exc}); write NAME=value pairs separated by spaces."
+    for part in parts:
+        name, eq, value = part.partition("=")
+        if not eq or not name.replace("_", "a").isalnum() or name[0].isdigit():
+            return (), f"ENV part {part!r} is not NAME=value; names use letters, digits and _."
+        pairs.append((name, value))
+    return tuple(pairs), None
+
+
+class DockerfileScreen(StepScreen):
+    STEP_ID = "dockerfile"
+
+    def compose_form(self) -> ComposeResult:
+        yield from field_row("Language", Select([(x, x) for x in LANGUAGES], id="df-language", allow_blank=False))
+        yield from field_row("Base image", Input(id="df-base_image", placeholder="python:3.13-slim"))
+        yield from field_row("Working directory", Input(id="df-workdir", placeholder="/app"))
+        yield from field_row("Requirements file", Input(id="df-requirements", placeholder="requirements.txt (empty: none)"))
+        yield from field_row("Port", Input(id="df-port", placeholder="8000 (empty: none)", type="integer"))
+        yield from field_row("Command", Input(id="df-command", placeholder="python app.py"))
+        yield from field_row("ENV", Input(id="df-env", placeholder="NAME=value NAME2=value"))
+        with Horizontal(classes="switch-row"):
+            yield Switch(id="df-non_root")
+            yield Label("Run as an unprivileged user (recommended: a break-out is not root)")
+        yield Label("", id="df-problem", classes="problem")
+
+    def load_plan(self, plan: Plan) -> None:
+        d = plan.dockerfile
+        values = {
+            "df-base_image": d.base_image, "df-workdir": d.workdir, "df-requirements": d.requirements or "",
+            "df-port": "" if d.port is None else str(d.port), "df-command": shlex.join(d.command),
+            "df-env": " ".join(f"{k}={shlex.quote(v)}" for k, v in d.env),
+        }
+        with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
+            for wid, value in values.items():
+                field = self.query_one(f"#{wid}", Input)
+                if field.value != value:
+                    field.value = value
+                field.remove_class("-invalid")
+            self.query_one("#df-language", Select).value = d.language
+            self.query_one("#df-non_root", Switch).value = d.non_root
+        self.query_one("#df-problem", Label).update("")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        wid = event.input.id or ""
+        if not wid.startswith("df-"):
+            return
+        name, value = wid.removeprefix("df-"), event.value
+        problem = None
+        if name == "port":
+            if value.strip() == "":
+                self.post_message(PlanChanged("dockerfile", port=None))
+            elif not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+                problem = "Port must be a number from 1 to 65535, or empty when the app listens on none."
+            else:
+                self.post_message(PlanChanged("dockerfile", port=int(value)))
+        elif name == "command":
+            try:
+                parts = tuple(shlex.split(value))
+            except ValueError as exc:
+                parts, problem = (), f"Command could not be read ({exc}); close the quote."
+            if not problem and not parts:
+                problem = "Command is empty; write what starts the app, e.g. python app.py."
+            if not problem:
+                self.post_message(PlanChanged("dockerfile", command=parts))
+        elif name == "env":
+            pairs, problem = parse_env(value)
+            if not problem:
+                self.post_message(PlanChanged("dockerfile", env=pairs))
+        elif name == "workdir":
+            if not value.startswith("/"):
+                problem = "Working directory must be an absolute path such as /app."
+            else:
+                self.post_message(PlanChanged("dockerfile", workdir=value))
+        elif name == "requirements":
+            self.post_message(PlanChanged("dockerfile", requirements=value.strip() or None))
+        elif name == "base_image":
+            if not value.strip():
+                problem = "Base image is empty; use a pinned image such as python:3.13-slim."
+            else:
+                self.post_message(PlanChanged("dockerfile", base_image=value.strip()))
+        self.query_one("#df-problem", Label).update(problem or "")
+        event.input.set_class(bool(problem), "-invalid")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "df-language" and event.value in LANGUAGES:
+            self.post_message(PlanChanged("dockerfile", language=event.value))
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        if event.switch.id == "df-non_root":
+            self.post_message(PlanChanged("dockerfile", non_root=event.value))
+
+    def problem(self) -> str | None:
+        text = str(self.query_one("#df-problem", Label).content)
+        return text or None

@@ -1,0 +1,119 @@
+"""Step 7: the pipeline's settings, the local schema check and GitLab's own CI lint."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Label, Switch
+
+from screens.messages import PlanChanged
+from screens.step import StepScreen
+from screens.widgets.fields import field_row
+from wizard.plan import Plan
+
+
+class PipelineScreen(StepScreen):
+    STEP_ID = "pipeline"
+
+    def compose_form(self) -> ComposeResult:
+        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="27"),
+                             "The docker CLI image and the docker:dind service use this same version")
+        yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="build"))
+        yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="release"))
+        with Horizontal(classes="switch-row"):
+            yield Switch(id="pl-latest")
+            yield Label("Also tag :latest on the default branch")
+        yield Label("", id="pl-problem", classes="problem")
+        yield Label("Local check", classes="section")
+        yield Label("", id="pl-local")
+        with Horizontal(classes="button-row"):
+            yield Button("Ask GitLab to lint it", id="pl-lint")
+        yield Label("", id="pl-server")
+
+    def load_plan(self, plan: Plan) -> None:
+        p = plan.pipeline
+        stages = list(p.stages) + ["", ""]
+        with self.prevent(Input.Changed, Switch.Changed):
+            for wid, value in (("pl-docker_version", p.docker_version), ("pl-stage-build", stages[0]),
+                               ("pl-stage-release", stages[1])):
+                field = self.query_one(f"#{wid}", Input)
+                if field.value != value:
+                    field.value = value
+            self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
+        self.query_one("#pl-problem", Label).update("")
+        self.watch(self.app, "plan", self._check_locally, init=True)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        wid = event.input.id or ""
+        problem = None
+        if wid == "pl-docker_version":
+            import re
+
+            if not re.fullmatch(r"\d+(\.\d+){0,2}", event.value):
+                problem = "Docker version must look like 27 or 27.3.1 (the docker and docker:dind tags)."
+            else:
+                self.post_message(PlanChanged("pipeline", docker_version=event.value))
+        elif wid.startswith("pl-stage-"):
+            build = self.query_one("#pl-stage-build", Input).value.strip()
+            release = self.query_one("#pl-stage-release", Input).value.strip()
+            if not build or not release or build == release:
+                problem = "Name two different stages, e.g. build and release."
+            else:
+                self.post_message(PlanChanged("pipeline", stages=(build, release)))
+        else:
+            return
+        self.query_one("#pl-problem", Label).update(problem or "")
+        event.input.set_class(bool(problem), "-invalid")
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        if event.switch.id == "pl-latest":
+            self.post_message(PlanChanged("pipeline", latest_on_default_branch=event.value))
+
+    def problem(self) -> str | None:
+        return str(self.query_one("#pl-problem", Label).content) or None
+
+    def _check_locally(self, plan: Plan) -> None:
+        if self.is_attached:
+            self.local_check(plan)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="local-check")
+    def local_check(self, plan: Plan) -> None:
+        from screens.widgets.preview import read_existing, render_previews
+        from wizard.checks import check_pipeline
+
+        text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
+        findings = check_pipeline(text)
+        lines = [f"{f.level}: {f.message}" + (f" (line {f.line})" if f.line else "") for f in findings]
+        summary = "\n".join(lines) or "✓ .gitlab-ci.yml passes GitLab's CI schema and dockwright's checks."
+        self.app.call_from_thread(self.query_one("#pl-local", Label).update, summary)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "pl-lint":
+            event.stop()
+            if self.services.client is None:
+                self.query_one("#pl-server", Label).update(
+                    "Not connected yet: test the connection on the Connect step first (Back to it).")
+                return
+            self.query_one("#pl-server", Label).update("Asking GitLab …")
+            self.server_lint(self.plan)
+        else:
+            super().on_button_pressed(event)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="server-lint")
+    def server_lint(self, plan: Plan) -> None:
+        from screens.widgets.preview import read_existing, render_previews
+
+        text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
+        result = self.services.client.lint(plan.gitlab.project, text)
+        valid = getattr(result, "valid", None)
+        errors = list(getattr(result, "errors", []) or [])
+        warnings = list(getattr(result, "warnings", []) or [])
+        if valid:
+            msg = "✓ GitLab's CI lint: valid." + ("".join(f"\nwarning: {w}" for w in warnings))
+        else:
+            msg = "✗ GitLab's CI lint found problems:\n" + "\n".join(f"- {e}" for e in errors)
+        self.app.call_from_thread(self.query_one("#pl-server", Label).update, msg)
+
+    def show_error(self, sentence: str) -> None:
+        self.query_one("#pl-server", Label).update(sentence)

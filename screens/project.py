@@ -1,0 +1,43 @@
+"""Step 2: what detection found in this repository and what that means for the Dockerfile."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Label
+
+from screens.step import StepScreen
+from wizard.plan import Plan
+
+FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
+
+
+class ProjectScreen(StepScreen):
+    STEP_ID = "project"
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("", id="project-where")
+        yield Label("What dockwright found here", classes="section")
+        yield Label("", id="project-findings")
+        yield Label("Change the Dockerfile's details on the Dockerfile step; the preview shows the result.",
+                    classes="hint")
+
+    def load_plan(self, plan: Plan) -> None:
+        self.query_one("#project-where", Label).update(
+            f"Folder {self.services.workdir}\nGitLab project {plan.gitlab.project or '(not set: go Back)'}"
+            f" on {plan.gitlab.url}")
+        self.query_one("#project-findings", Label).update(self.findings(plan))
+
+    def findings(self, plan: Plan) -> str:
+        lines: list[str] = []
+        detection = self.services.detection
+        for note in getattr(detection, "notes", ()) or ():
+            lines.append(f"• {note}")
+        d = plan.dockerfile
+        lines.append(f"• So the image is {d.language} on {d.base_image}, listening on "
+                     f"{d.port if d.port is not None else 'no port'}, started with `{' '.join(d.command)}`.")
+        for name in FILES:
+            if (self.services.workdir / name).is_file():
+                lines.append(f"• {name} exists: dockwright merges into it and shows the diff before writing.")
+            else:
+                lines.append(f"• {name} is not there yet: dockwright creates it.")
+        return "\n".join(lines)

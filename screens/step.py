@@ -1,0 +1,118 @@
+"""What every wizard step shares: title and why, the step list, the form, Back/Next, the preview pane.
+
+A step screen subclasses :class:`StepScreen`, sets ``STEP_ID``, yields its fields from
+``compose_form`` and posts :class:`PlanChanged` when a field changes. The App owns the Plan.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label
+from textual.worker import Worker
+
+from screens.errors import handle_worker_state
+from screens.messages import GoToStep
+from screens.widgets.help import HelpScreen
+from screens.widgets.preview import STEP_FILE, PreviewPane
+from screens.widgets.steplist import StepList
+from wizard.plan import Plan
+from wizard.steps import step as step_by_id
+
+
+class StepScreen(Screen):
+    STEP_ID = ""
+    SHOW_PREVIEW = True
+    NEXT_LABEL = "Next"
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="step.help", tooltip="Open this step's teaching page"),
+        Binding("question_mark", "help", "Help", show=False, id="step.help_key",
+                tooltip="Open this step's teaching page"),
+        Binding("ctrl+b", "back", "Back", id="step.back", tooltip="Go to the previous step; answers are kept"),
+        Binding("ctrl+n", "next", "Next", id="step.next", tooltip="Go to the next step"),
+        Binding("f2", "toggle_preview", "Preview", id="step.preview",
+                tooltip="Show or hide the preview of the generated files"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name=self.STEP_ID, id=f"step-{self.STEP_ID}")
+        self.step = step_by_id(self.STEP_ID)
+
+    @property
+    def plan(self) -> Plan:
+        return self.app.plan  # type: ignore[attr-defined]
+
+    @property
+    def services(self):
+        return self.app.services  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        if self.services.sandbox:
+            yield Label("SANDBOX: a practice GitLab on this machine. Nothing here reaches a real GitLab.",
+                        id="sandbox-banner")
+        with Horizontal(id="body"):
+            yield StepList(self.STEP_ID)
+            with Vertical(id="main"):
+                yield Label(self.step.title, id="step-title", classes="title")
+                yield Label(self.step.why, id="step-why", classes="why")
+                with VerticalScroll(id="form"):
+                    yield from self.compose_form()
+                with Horizontal(id="nav"):
+                    yield Button("Back", id="back", disabled=self.STEP_ID == "connect")
+                    yield Button(self.NEXT_LABEL, id="next", variant="primary")
+            if self.SHOW_PREVIEW:
+                yield PreviewPane(self.services.workdir)
+        yield Footer()
+
+    def compose_form(self) -> ComposeResult:
+        yield from ()
+
+    def on_screen_resume(self) -> None:
+        if self.SHOW_PREVIEW:
+            self.query_one(PreviewPane).focus_file(STEP_FILE.get(self.STEP_ID))
+        self.load_plan(self.plan)
+
+    def load_plan(self, plan: Plan) -> None:
+        """Put the plan's values into the fields (called each time the step is shown)."""
+
+    def problem(self) -> str | None:
+        """A sentence saying what must be fixed before Next, or None."""
+        return None
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "next":
+            event.stop()
+            self.action_next()
+        elif event.button.id == "back":
+            event.stop()
+            self.action_back()
+
+    def action_next(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.notify(problem, title="Before you go on", severity="warning")
+            return
+        self.post_message(GoToStep("next"))
+
+    def action_back(self) -> None:
+        if self.STEP_ID != "connect":
+            self.post_message(GoToStep("back"))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.step))
+
+    def action_toggle_preview(self) -> None:
+        self.toggle_class("-show-preview")
+        self.toggle_class("-hide-preview")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        sentence = handle_worker_state(self, event)
+        if sentence is not None:
+            self.show_error(sentence)
+
+    def show_error(self, sentence: str) -> None:
+        """Steps with a status line override this to show the sentence in place too."""

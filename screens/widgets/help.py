@@ -1,0 +1,39 @@
+"""The teaching page of a step (assets/help/<step>.md) in a modal: F1 or ? opens it, Escape closes it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+from assets import asset_text
+from wizard.steps import Step
+
+
+def help_text(step: Step) -> str:
+    try:
+        return asset_text(step.help_asset)
+    except (FileNotFoundError, OSError):
+        return (f"# {step.title}\n\n{step.why}\n\n"
+                f"The full teaching page for this step (`assets/help/{step.help_page}.md`) is not "
+                "installed in this copy of dockwright. GitLab's CI/CD documentation covers the same ground: "
+                "https://docs.gitlab.com/ci/")
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", "Close", id="help.close", tooltip="Close the teaching page"),
+    ]
+
+    def __init__(self, step: Step) -> None:
+        super().__init__()
+        self.step = step
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Markdown(help_text(self.step), id="help-text")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -1,0 +1,222 @@
+"""The preview pane: one tab per generated file, rendered by the SAME functions that write the files.
+
+It watches the App's Plan. A change schedules one re-render for after the next refresh (changes in
+between coalesce), so typing never waits for rendering and the pane is at most one frame behind.
+Lines that changed in the last re-render are selected, so the part the current step changes stands out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.document._document import Selection
+from textual.reactive import reactive
+from textual.widgets import Label, TabbedContent, TabPane, TextArea
+
+from wizard.plan import Plan
+
+
+@dataclass(frozen=True)
+class PreviewFile:
+    id: str  # tab id
+    title: str  # tab label, also the path on disk when it is a repository file
+    language: str | None
+    on_disk: str | None  # path relative to the repository, or None for text that is not a file there
+
+
+PREVIEW_FILES: tuple[PreviewFile, ...] = (
+    PreviewFile("dockerfile", "Dockerfile", "dockerfile", "Dockerfile"),
+    PreviewFile("dockerignore", ".dockerignore", None, ".dockerignore"),
+    PreviewFile("gitlab-ci", ".gitlab-ci.yml", "yaml", ".gitlab-ci.yml"),
+    PreviewFile("config-toml", "config.toml", "toml", None),
+    PreviewFile("register", "register command", "bash", None),
+)
+
+# Which tab each step changes: that tab comes forward when the step is shown.
+STEP_FILE = {
+    "project": "dockerfile",
+    "executor": "gitlab-ci",
+    "runner": "config-toml",
+    "registry": "gitlab-ci",
+    "dockerfile": "dockerfile",
+    "pipeline": "gitlab-ci",
+}
+
+# The URL and token shown in the runner entry and register command: placeholders, never the real token.
+TOKEN_PLACEHOLDER = "glrt-<runner authentication token, filled in at apply>"
+TOKEN_ENV = "RUNNER_TOKEN"
+
+
+def read_existing(workdir: Path) -> dict[str, str | None]:
+    """The repository files the preview is compared against (None when a file does not exist)."""
+    out: dict[str, str | None] = {}
+    for f in PREVIEW_FILES:
+        if f.on_disk:
+            p = workdir / f.on_disk
+            out[f.on_disk] = p.read_text(encoding="utf-8") if p.is_file() else None
+    return out
+
+
+def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str,
+                    existing_config: str | None = None) -> dict[str, str]:
+    """Text per tab id, from wizard.render: exactly what apply writes (secrets as placeholders)."""
+    from wizard import render
+
+    texts: dict[str, str] = {}
+    rendered = render.render_files(plan, existing)
+    for f in PREVIEW_FILES:
+        if f.on_disk and f.on_disk in rendered:
+            texts[f.id] = _text_of(rendered[f.on_disk])
+    if plan.uses_own_runner:
+        texts["config-toml"] = render.render_runner_entry(
+            plan, existing_config, url=gitlab_url, token=TOKEN_PLACEHOLDER, name=plan.runner.description)
+        texts["register"] = render.render_register_command(plan, url=gitlab_url, token_env=TOKEN_ENV)
+    else:
+        why = ("# Hosted runners: GitLab runs the jobs on its own machines,\n"
+               "# so there is no runner of yours to configure or register.\n")
+        texts["config-toml"] = why
+        texts["register"] = why
+    return texts
+
+
+def _text_of(value: object) -> str:
+    """render_files may give text or an object carrying it (``.text`` / ``.content``)."""
+    if isinstance(value, str):
+        return value
+    for attr in ("text", "content", "new"):
+        if isinstance(getattr(value, attr, None), str):
+            return getattr(value, attr)
+    return str(value)
+
+
+def _register_dockerfile(area: TextArea) -> None:
+    try:
+        import tree_sitter_dockerfile
+        from tree_sitter import Language
+    except ImportError:  # pragma: no cover - a dependency of dockwright; plain text without it
+        return
+    query = (files("tree_sitter_dockerfile") / "queries" / "highlights.scm").read_text(encoding="utf-8")
+    area.register_language("dockerfile", Language(tree_sitter_dockerfile.language()), query)
+
+
+def changed_lines(old: str, new: str) -> tuple[int, int] | None:
+    """The first block of lines that differs between ``old`` and ``new`` (start, end) in ``new``."""
+    if old == new:
+        return None
+    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            return j1, max(j1, j2 - 1)
+    return None
+
+
+class PreviewPane(Vertical):
+    """Tabs of generated files; ``d`` toggles the diff against what is on disk."""
+
+    BINDINGS = [
+        Binding("d", "toggle_diff", "Diff", id="preview.diff",
+                tooltip="Show the preview as a diff against the file on disk, or as the whole file"),
+    ]
+
+    show_diff: reactive[bool] = reactive(False)
+
+    def __init__(self, workdir: Path, *, id: str | None = "preview") -> None:
+        super().__init__(id=id)
+        self.workdir = workdir
+        self.existing = read_existing(workdir)
+        self.texts: dict[str, str] = {}
+        self._pending: Plan | None = None
+        self._scheduled = False
+        self.last_render_at = 0.0  # monotonic time of the last repaint request (bench/startup.py)
+        self.renders = 0
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="preview-tabs"):
+            for f in PREVIEW_FILES:
+                with TabPane(f.title, id=f"tab-{f.id}"):
+                    area = TextArea("", read_only=True, show_line_numbers=True, id=f"preview-{f.id}",
+                                    soft_wrap=False)
+                    if f.language == "dockerfile":
+                        _register_dockerfile(area)
+                    area.language = f.language if f.language in area.available_languages else None
+                    yield area
+        yield Label("", id="preview-status")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "plan", self.plan_changed, init=True)
+
+    def plan_changed(self, plan: Plan) -> None:
+        self._pending = plan
+        if not self._scheduled:
+            self._scheduled = True
+            self.call_after_refresh(self._render_pending)
+
+    def focus_file(self, file_id: str | None) -> None:
+        if file_id:
+            self.query_one(TabbedContent).active = f"tab-{file_id}"
+
+    def _render_pending(self) -> None:
+        self._scheduled = False
+        plan, self._pending = self._pending, None
+        if plan is None:
+            return
+        url = getattr(self.app, "gitlab_url", plan.gitlab.url)
+        try:
+            texts = render_previews(plan, self.existing, url)
+            self.error = None
+        except Exception as exc:  # a plan the renderer refuses: say why, keep the last good text
+            from screens.errors import explain
+
+            self.error = explain(exc)
+            texts = self.texts
+        old = self.texts
+        self.texts = texts
+        self._paint(old)
+        self.renders += 1
+        self.last_render_at = time.monotonic()
+
+    def _paint(self, old: dict[str, str]) -> None:
+        status = self.query_one("#preview-status", Label)
+        status.update(self.error or ("diff against the file on disk (d: whole file)" if self.show_diff
+                                     else "what dockwright will write (d: diff against disk)"))
+        status.set_class(bool(self.error), "-error")
+        for f in PREVIEW_FILES:
+            area = self.query_one(f"#preview-{f.id}", TextArea)
+            new = self.texts.get(f.id, "")
+            shown = self._diff_text(f, new) if self.show_diff else new
+            if area.text != shown:
+                area.load_text(shown)
+                span = None if self.show_diff else changed_lines(old.get(f.id, ""), new)
+                if span is not None and old:
+                    start, end = span
+                    end_line = area.document.get_line(end) if end < area.document.line_count else ""
+                    area.selection = Selection((start, 0), (end, len(end_line)))
+                    area.scroll_cursor_visible(center=True, animate=False)
+
+    def _diff_text(self, f: PreviewFile, new: str) -> str:
+        on_disk = self.existing.get(f.on_disk) if f.on_disk else None
+        if on_disk is None:
+            return f"# {f.title} does not exist yet: all of it is new\n" + new
+        diff = difflib.unified_diff(on_disk.splitlines(), new.splitlines(), f"{f.title} (on disk)",
+                                    f"{f.title} (dockwright)", lineterm="")
+        return "\n".join(diff) or f"# {f.title} on disk is already exactly this\n"
+
+    def watch_show_diff(self) -> None:
+        if self.is_mounted:
+            self._paint({})
+
+    def action_toggle_diff(self) -> None:
+        self.show_diff = not self.show_diff
+
+    def text_of(self, file_id: str) -> str:
+        return self.texts.get(file_id, "")
+
+
