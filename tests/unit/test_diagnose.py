@@ -1,0 +1,134 @@
+"""diagnose(): each failure dockwright recognises, from the messages GitLab, the runner and Docker print."""
+
+import pytest
+
+from wizard.diagnose import diagnose, diagnose_stuck, last_lines, runner_can_take
+from wizard.watch import Job, composite_status
+
+
+def job(status="failed", tags=("docker",), reason="script_failure", name="build-image", allow_failure=False):
+    return Job(id=7, name=name, stage="build", status=status, pipeline_id=1, tags=tuple(tags),
+               failure_reason=reason, allow_failure=allow_failure)
+
+
+DIND_UNPRIVILEGED = """\
+\x1b[0KStarting service docker:27-dind ...\x1b[0;m
+*** WARNING: Service runner-abc-project-1-concurrent-0-docker-0 probably didn't start properly.
+2026-11-27T20:00:01.000Z mount: permission denied (are you root?)
+$ docker build -t "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA" .
+Cannot connect to the Docker daemon at tcp://docker:2376. Is the docker daemon running?
+\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m
+"""
+
+TLS_MISMATCH = """\
+$ docker info
+Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?
+ERROR: Job failed: exit code 1
+"""
+
+HTTP_TO_HTTPS = "error during connect: Get \"https://docker:2375/v1.24/info\": http: server gave HTTP response to HTTPS client\n"
+
+LOGIN = """\
+$ echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
+Error response from daemon: Get "https://registry.example.com/v2/": unauthorized: HTTP Basic: Access denied
+ERROR: Job failed: exit code 1
+"""
+
+OTHER_JOB = """\
+$ docker push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA"
+The push refers to repository [registry.example.com/group/app]
+An image does not exist locally with the tag: registry.example.com/group/app
+ERROR: Job failed: exit code 1
+"""
+
+RATE = """\
+$ docker build .
+ERROR: failed to solve: python:3.12-slim: failed to resolve source metadata: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading
+"""
+
+
+@pytest.mark.parametrize("trace, code, evidence", [
+    (DIND_UNPRIVILEGED, "dind_not_privileged", "mount: permission denied"),
+    (TLS_MISMATCH, "docker_host_tls", "tcp://docker:2375"),
+    (HTTP_TO_HTTPS, "docker_host_tls", "HTTP response to HTTPS client"),
+    (LOGIN, "registry_login", "HTTP Basic: Access denied"),
+    (OTHER_JOB, "image_from_other_job", "does not exist locally"),
+    (RATE, "rate_limited", "pull rate limit"),
+])
+def test_each_failure_is_named_with_its_evidence_and_a_fix(trace, code, evidence):
+    d = diagnose(job(), trace)
+    assert d is not None and d.code == code
+    assert evidence in d.evidence
+    assert d.fix and d.why and d.title
+    assert "\x1b" not in d.evidence
+
+
+def test_root_cause_wins_over_its_echo():
+    # the unprivileged daemon also makes the client fail to connect: the cause is the privilege
+    assert diagnose(job(), DIND_UNPRIVILEGED).code == "dind_not_privileged"
+
+
+def test_unknown_failure_points_at_the_last_line():
+    d = diagnose(job(), "$ pytest\nE   assert 1 == 2\nERROR: Job failed: exit code 1\n")
+    assert d.code == "script_failed"
+    assert d.evidence == "ERROR: Job failed: exit code 1"
+
+
+def test_a_passed_job_needs_no_explanation():
+    assert diagnose(job(status="success", reason=None), "all good\n") is None
+
+
+def test_stuck_without_runner_facts_names_the_tags():
+    d = diagnose(job(status="pending", tags=("docker", "linux"), reason=None))
+    assert d.code == "no_runner" and "docker, linux" in d.why
+
+
+def test_stuck_with_runners_that_lack_a_tag():
+    runners = [{"id": 1, "description": "laptop", "tag_list": ["docker"], "online": True, "run_untagged": False}]
+    d = diagnose_stuck(job(status="pending", tags=("docker", "gpu")), runners)
+    assert "no runner of this project has all" in d.why and "laptop [docker]" in d.why
+
+
+def test_stuck_with_the_right_runner_offline():
+    runners = [{"id": 1, "description": "laptop", "tag_list": ["docker"], "online": False, "status": "offline"}]
+    d = diagnose_stuck(job(status="pending"), runners)
+    assert "offline" in d.title and "laptop" in d.why
+
+
+def test_untagged_job_needs_run_untagged():
+    assert runner_can_take({"tag_list": ["docker"], "run_untagged": True}, ())
+    assert not runner_can_take({"tag_list": ["docker"], "run_untagged": False}, ())
+    d = diagnose_stuck(job(status="pending", tags=()), [{"id": 2, "tag_list": ["docker"], "run_untagged": False}])
+    assert "no tags" in d.why
+
+
+def test_timeout_failure_reason():
+    assert diagnose(job(reason="job_execution_timeout"), "").code == "job_timeout"
+    assert diagnose(job(reason="stuck_or_timeout_failure"), "").code == "no_runner"
+
+
+def test_masked_text_and_colours_in_last_lines():
+    log = "\x1b[32;1m$ echo $TOKEN\x1b[0;m\n[MASKED]\nsection_end:1700000000:build_script\r\x1b[0K\n\n"
+    assert last_lines(log, 5) == ["$ echo $TOKEN", "[MASKED]"]
+
+
+def test_last_lines_of_a_big_log_reads_only_the_end():
+    log = "x" * 5_000_000 + "\nthe end\n"
+    assert last_lines(log, 1) == ["the end"]
+
+
+def test_pipeline_status_composed_like_gitlab():
+    def jobs(*statuses, allow=()):
+        return [Job(id=i, name=f"j{i}", stage="s", status=s, pipeline_id=1, allow_failure=i in allow)
+                for i, s in enumerate(statuses)]
+    assert composite_status(jobs("success", "success")) == "success"
+    assert composite_status(jobs("success", "failed")) == "failed"
+    assert composite_status(jobs("success", "failed", allow={1})) == "success"
+    assert composite_status(jobs("running", "created")) == "running"
+    assert composite_status(jobs("pending", "created")) == "pending"
+    assert composite_status(jobs("success", "manual")) == "manual"
+    assert composite_status(jobs("success", "manual", allow={1})) == "success"
+    assert composite_status(jobs("success", "canceled")) == "canceled"
+    assert composite_status(jobs("skipped")) == "skipped"
+    assert composite_status(jobs("success", "created")) == "running"
+    assert composite_status([]) is None
