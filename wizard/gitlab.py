@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, TypeVar
@@ -30,6 +31,9 @@ T = TypeVar("T")
 # Transient failures (5xx, dropped connections, timeouts) are retried this many times with
 # python-gitlab's backoff (0.1 s, 0.2 s, 0.4 s, ...); 429 waits as long as Retry-After says.
 MAX_RETRIES = 5
+# A 429's Retry-After is honoured up to this many seconds; beyond it the run stops with the
+# rate_limited sentence (re-running later picks up where it stopped).
+MAX_RATE_LIMIT_WAIT = 90.0
 
 ACCESS_LEVELS = {0: "No access", 5: "Minimal access", 10: "Guest", 15: "Planner", 20: "Reporter",
                  30: "Developer", 40: "Maintainer", 50: "Owner"}
@@ -78,13 +82,38 @@ class LintResult:
 
 
 class _Gitlab(gitlab.Gitlab):
-    """python-gitlab with a bounded number of retries (its default of 10 can wait minutes)."""
+    """python-gitlab with bounded retries, and 429 handled here so the wait GitLab asks for is honoured
+    but capped: python-gitlab's own default would retry 10 times and sleep as long as told, each time."""
 
     max_retries = MAX_RETRIES
+    max_rate_limit_wait = MAX_RATE_LIMIT_WAIT
+    rate_limit_retries = 3
+    last_retry_after: float | None = None
 
     def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("max_retries", self.max_retries)
-        return super().http_request(*args, **kwargs)
+        kwargs["obey_rate_limit"] = False
+        attempt = 0
+        while True:
+            self.last_retry_after = None
+            try:
+                return super().http_request(*args, **kwargs)
+            except gitlab.exceptions.GitlabHttpError as exc:
+                if exc.response_code != 429 or attempt >= self.rate_limit_retries:
+                    raise
+                wait = self.last_retry_after if self.last_retry_after is not None else 2.0 ** attempt
+                if wait > self.max_rate_limit_wait:
+                    raise
+                attempt += 1
+                time.sleep(wait)
+
+    def _remember_retry_after(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if response.status_code == 429:
+            try:
+                self.last_retry_after = float(response.headers.get("Retry-After", ""))
+            except ValueError:
+                reset = response.headers.get("RateLimit-Reset")
+                self.last_retry_after = max(0.0, float(reset) - time.time()) if reset and reset.isdigit() else None
 
 
 def _body(exc: gitlab.exceptions.GitlabError) -> Any:
@@ -116,7 +145,7 @@ def _network_code(exc: BaseException) -> tuple[str, str]:
 class GitLabClient:
     """A connection to one GitLab instance. Create it with :meth:`connect`."""
 
-    def __init__(self, gl: gitlab.Gitlab, url: str) -> None:
+    def __init__(self, gl: _Gitlab, url: str) -> None:
         self._gl = gl
         self.url = url
         self._projects: dict[str, Any] = {}
@@ -127,7 +156,8 @@ class GitLabClient:
 
     @classmethod
     def connect(cls, url: str, token: _Revealable | str, *, ca_file: str | None = None, insecure: bool = False,
-                timeout: float = 20.0, warn: Callable[[str], None] | None = None) -> "GitLabClient":
+                timeout: float = 20.0, warn: Callable[[str], None] | None = None,
+                max_rate_limit_wait: float | None = None) -> "GitLabClient":
         """Prepare a client. No request is made yet; :meth:`check_access` is the first one."""
         url = url.rstrip("/")
         if not url.startswith(("http://", "https://")):
@@ -143,6 +173,9 @@ class GitLabClient:
             warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         gl = _Gitlab(url, private_token=_reveal(token), retry_transient_errors=True, timeout=timeout,
                      ssl_verify=verify, per_page=100)
+        gl.session.hooks["response"].append(gl._remember_retry_after)
+        if max_rate_limit_wait is not None:
+            gl.max_rate_limit_wait = max_rate_limit_wait
         return cls(gl, url)
 
     def _call(self, action: str, fn: Callable[[], T], *, project: str | None = None, role: str = "Developer") -> T:
@@ -154,8 +187,8 @@ class GitLabClient:
         except gitlab.exceptions.GitlabError as exc:
             status = exc.response_code or 0
             code, facts = classify_http(status, _body(exc), reason=str(exc.error_message or ""))
-            if code == "rate_limited":
-                facts["retry_after"] = ""
+            if code == "rate_limited" and self._gl.last_retry_after is not None:
+                facts["retry_after"] = f" (it asked for {self._gl.last_retry_after:.0f} s more)"
             raise gitlab_error(code, url=self.url, project=project, action=action, role=role, **facts) from None
         except requests.exceptions.RequestException as exc:
             code, detail = _network_code(exc)
@@ -405,7 +438,7 @@ class GitLabClient:
         shown only this once."""
         pid = self.project_id(project)
         data = {"runner_type": "project_type", "project_id": pid, "description": description,
-                "tag_list": ",".join(tags), "run_untagged": run_untagged, "locked": locked,
+                "tag_list": list(tags), "run_untagged": run_untagged, "locked": locked,
                 "access_level": "ref_protected" if protected else "not_protected"}
 
         def run() -> dict:
@@ -429,6 +462,16 @@ class GitLabClient:
             return dict(res)
 
         return self._call("register a runner with a registration token", run, role="Maintainer")
+
+    def reset_runner_token(self, runner_id: int) -> str:
+        """``POST /runners/:id/reset_authentication_token``: a new token for a runner whose token is lost."""
+
+        def run() -> str:
+            res = self._gl.http_post(f"/runners/{runner_id}/reset_authentication_token")
+            assert isinstance(res, dict)
+            return str(res["token"])
+
+        return self._call("reset the runner's token", run, role="Maintainer")
 
     def get_runner(self, runner_id: int) -> dict:
         return self._call("read the runner", lambda: self._gl.runners.get(runner_id).attributes, role="Maintainer")

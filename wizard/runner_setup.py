@@ -1,0 +1,191 @@
+"""The user's own runner: create or reuse it in GitLab, write its config.toml entry, wait until it is online.
+
+Current workflow (GitLab 15.10+): ``POST /user/runners`` creates a project runner with its tags and
+returns a ``glrt-`` runner authentication token, shown only this once. Deprecated workflow: a
+registration token with ``POST /runners``, which GitLab 17.0+ answers with 410 by default.
+
+The runner's token goes where gitlab-runner itself puts it: the ``[[runners]]`` entry of config.toml,
+written atomically with mode 0600. The user's own GitLab token is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+
+from wizard.credentials import Secret
+from wizard.errors import BadInput, DockwrightError, NetworkError
+from wizard.files import read_text_or_none, write_atomic
+from wizard.plan import Plan
+from wizard.render.runner_config import render_runner_entry, runner_executor, runner_privileged, runner_volumes
+
+CONFIG_MODE = 0o600  # what gitlab-runner uses (common/config.go): the file holds the runner's token
+ONLINE_STATUSES = ("online",)
+
+
+@dataclass(frozen=True)
+class RunnerInGitLab:
+    """The runner as GitLab knows it; ``token`` only when it was just created (it cannot be read back)."""
+
+    id: int
+    created: bool
+    token: Secret | None = None
+
+
+def runner_name(plan: Plan) -> str:
+    """The entry's ``name`` in config.toml: the runner's description, as `gitlab-runner register` would ask."""
+    return plan.runner.description
+
+
+def _entries(text: str | None) -> list[Any]:
+    if not text or not text.strip():
+        return []
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise BadInput(f"The runner config file is not valid TOML ({exc}).",
+                       "Fix or move it away, then re-run; dockwright does not overwrite a file it cannot read.") from None
+    runners = doc.get("runners")
+    return list(runners) if runners is not None else []
+
+
+def config_entry(text: str | None, *, url: str, name: str, runner_id: int | None = None) -> dict | None:
+    """The ``[[runners]]`` entry for this runner in config.toml text: by ``id`` when it has one, else name+url."""
+    for entry in _entries(text):
+        if runner_id is not None and entry.get("id") is not None:
+            if int(entry.get("id")) == runner_id:
+                return dict(entry)
+            continue
+        if entry.get("name") == name and str(entry.get("url", "")).rstrip("/") == url.rstrip("/"):
+            return dict(entry)
+    return None
+
+
+def ensure_runner_in_gitlab(client: Any, plan: Plan, project: str, *, config_text: str | None, url: str,
+                            registration_token: Secret | None = None) -> RunnerInGitLab:
+    """Reuse the project runner with the same description and tags, or create one.
+
+    A reused runner's token cannot be read back from GitLab. If config.toml already has its entry, that
+    entry (and its token) is kept. If not, the token is reset (``POST /runners/:id/reset_authentication_token``)
+    so a working config.toml can be written; the old token stops working.
+    """
+    r = plan.runner
+    found = client.find_runner(project, description=r.description, tags=r.tags)
+    if found is not None:
+        rid = int(found["id"])
+        if config_entry(config_text, url=url, name=runner_name(plan), runner_id=rid) is not None:
+            return RunnerInGitLab(rid, created=False)
+        try:
+            token = client.reset_runner_token(rid)
+        except DockwrightError as exc:
+            raise BadInput(
+                f"GitLab already has the runner #{rid} \"{r.description}\" with tags {', '.join(r.tags)}, but its "
+                f"token cannot be read back and config.toml has no entry for it, and resetting its token failed "
+                f"({exc.sentence})",
+                "Restore the config.toml that holds its token, or delete the runner in Settings > CI/CD > Runners "
+                "and re-run apply to create a fresh one.") from None
+        return RunnerInGitLab(rid, created=False, token=Secret(token))
+    if r.workflow == "registration-token":
+        if registration_token is None:
+            raise BadInput("runner.workflow is registration-token, but no registration token was given.",
+                           "Set RUNNER_REGISTRATION_TOKEN, or better use workflow: authentication-token "
+                           "(registration tokens are disabled by default since GitLab 17.0).")
+        made = client.register_runner_legacy(registration_token, description=r.description, tags=r.tags,
+                                             run_untagged=r.run_untagged, locked=True, protected=r.protected)
+    else:
+        made = client.create_runner(project, description=r.description, tags=r.tags, run_untagged=r.run_untagged,
+                                    locked=True, protected=r.protected)
+    return RunnerInGitLab(int(made["id"]), created=True, token=Secret(str(made["token"])))
+
+
+def render_config(plan: Plan, existing: str | None, *, url: str, runner: RunnerInGitLab) -> str:
+    """config.toml with the runner's entry merged in (other runners kept), its ``id`` recorded."""
+    token = runner.token.reveal() if runner.token is not None else None
+    text = (render_runner_entry(plan, existing, url=url, token=token, name=runner_name(plan)) if token
+            else render_runner_entry(plan, existing, url=url, name=runner_name(plan)))
+    doc = tomlkit.parse(text)
+    for entry in doc.get("runners", []):
+        if entry.get("name") == runner_name(plan) and str(entry.get("url", "")).rstrip("/") == url.rstrip("/"):
+            entry["id"] = runner.id
+    return tomlkit.dumps(doc)
+
+
+def write_config(plan: Plan, path: str | os.PathLike[str], *, url: str, runner: RunnerInGitLab) -> str:
+    """Write the entry (0600, atomic). Returns ``done`` or ``already in place``."""
+    target = Path(path)
+    existing = read_text_or_none(target)
+    text = render_config(plan, existing, url=url, runner=runner)
+    if existing is not None and text == existing and (target.stat().st_mode & 0o777) == CONFIG_MODE:
+        return "already in place"
+    try:
+        write_atomic(target, text, mode=CONFIG_MODE)
+    except PermissionError:
+        raise BadInput(f"dockwright may not write {target}.",
+                       "Run apply with sudo for /etc/gitlab-runner, or set runner.config_path to a file you own "
+                       "(e.g. ~/.gitlab-runner/config.toml, where a non-root gitlab-runner looks).") from None
+    return "done"
+
+
+def gitlab_runner_binary() -> str | None:
+    return shutil.which("gitlab-runner")
+
+
+def register_command_args(plan: Plan, *, url: str, config_path: str) -> list[str]:
+    """argv of a non-interactive `gitlab-runner register`; the token is NOT in it (see :func:`register_env`)."""
+    args = ["gitlab-runner", "register", "--non-interactive", "--config", config_path, "--url", url,
+            "--name", runner_name(plan), "--executor", runner_executor(plan)]
+    if plan.executor != "shell":
+        args += ["--docker-image", plan.runner.docker_image]
+        if runner_privileged(plan):
+            args.append("--docker-privileged")
+        for volume in runner_volumes(plan):
+            args += ["--docker-volumes", volume]
+    return args
+
+
+def register_env(token: Secret, legacy: bool = False) -> dict[str, str]:
+    """The child environment: the token travels as CI_SERVER_TOKEN (REGISTRATION_TOKEN for the legacy flow)."""
+    env = dict(os.environ)
+    env["REGISTRATION_TOKEN" if legacy else "CI_SERVER_TOKEN"] = token.reveal()
+    return env
+
+
+def run_register(plan: Plan, *, url: str, config_path: str, token: Secret, binary: str | None = None,
+                 runner: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> str:
+    """Run `gitlab-runner register` with the token in its environment, never in argv."""
+    args = register_command_args(plan, url=url, config_path=config_path)
+    if binary:
+        args[0] = binary
+    proc = runner(args, env=register_env(token, plan.runner.workflow == "registration-token"),
+                  capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-3:]
+        raise BadInput("`gitlab-runner register` failed: " + " / ".join(tail).replace(token.reveal(), "****"),
+                       "Check that the runner can reach GitLab at the URL, then re-run apply.")
+    return "done"
+
+
+def wait_online(client: Any, runner_id: int, *, timeout: float = 120.0, interval: float = 2.0,
+                sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> str:
+    """Poll GitLab until the runner is ``online``; raise a sentence on what to check when it is not in time."""
+    deadline = clock() + timeout
+    status = client.runner_status(runner_id)
+    while status not in ONLINE_STATUSES:
+        if clock() >= deadline:
+            raise NetworkError(
+                f"The runner #{runner_id} did not come online within {timeout:.0f} s (GitLab says {status}).",
+                "Check that gitlab-runner is running on the host (`sudo gitlab-runner status`, "
+                "`sudo gitlab-runner verify`), that it reads the config.toml dockwright wrote, and that it can "
+                "reach GitLab; then re-run apply.")
+        sleep(interval)
+        status = client.runner_status(runner_id)
+    return status
