@@ -1,0 +1,133 @@
+"""Where URL and token come from, in which order, and that a token never shows in a repr or a source."""
+
+import pickle
+import subprocess
+
+import pytest
+
+from wizard.credentials import Secret, normalize_url, redact_url, resolve_token, resolve_url
+from wizard.errors import BadInput
+
+TOKEN = "glpat-abcdefghijklmnop1234"
+
+
+def test_secret_never_shows_its_value():
+    s = Secret(TOKEN)
+    assert repr(s) == "Secret('****')" and str(s) == "****" and f"{s}" == "****" and f"{s!r}" == "Secret('****')"
+    assert TOKEN not in repr([s, {"t": s}])
+    assert s.reveal() == TOKEN and Secret(s).reveal() == TOKEN
+    assert s == Secret(TOKEN) and s != Secret("other") and bool(s) and not Secret("")
+    with pytest.raises(TypeError):
+        pickle.dumps(s)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("gitlab.example.com", "https://gitlab.example.com"), ("https://gitlab.com/", "https://gitlab.com"),
+     ("http://127.0.0.1:8080", "http://127.0.0.1:8080"), ("https://u:p@host.example/gitlab/", "https://host.example/gitlab")],
+)
+def test_normalize_url(given, expected):
+    assert normalize_url(given) == expected
+
+
+def test_normalize_url_refuses_other_schemes_without_echoing_credentials():
+    with pytest.raises(BadInput) as info:
+        normalize_url("ftp://u:secretpw@host")
+    assert "secretpw" not in str(info.value)
+    assert redact_url("https://u:secretpw@host/x") == "https://****@host/x"
+
+
+def test_url_precedence():
+    env = {"GITLAB_HOST": "gl-host.example", "CI_SERVER_URL": "https://ci.example"}
+    assert resolve_url("https://plan.example", "https://flag.example", env) == ("https://flag.example", "--url")
+    assert resolve_url("https://plan.example", None, env) == ("https://plan.example", "the answers file (gitlab.url)")
+    assert resolve_url(None, None, env) == ("https://gl-host.example", "GITLAB_HOST environment variable")
+    assert resolve_url(None, None, {"CI_SERVER_URL": "https://ci.example/"}) == ("https://ci.example", "CI_SERVER_URL environment variable")
+    assert resolve_url(None, None, {})[0] == "https://gitlab.com"
+
+
+def test_url_from_git_remote(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "ssh://git@gitlab.corp.example:2222/a/b.git"], check=True)
+    assert resolve_url(None, None, {}, repo_path=tmp_path) == ("https://gitlab.corp.example", "git remote 'origin'")
+    assert resolve_url(None, None, {"CI_SERVER_URL": "https://ci.example"}, repo_path=tmp_path)[0] == "https://ci.example"
+
+
+def write_python_gitlab_cfg(path, url, token):
+    path.write_text(
+        "[global]\ndefault = other\n\n[other]\nurl = https://other.example\nprivate_token = nope-not-this\n\n"
+        f"[mine]\nurl = {url}/\nprivate_token = {token}\napi_version = 4\n"
+    )
+
+
+def write_glab_cfg(path, host, token):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "git_protocol: ssh\nhosts:\n    gitlab.com:\n        token: glpat-gitlabcom\n"
+        f"    {host}:\n        api_protocol: https\n        token: {token}\n"
+    )
+
+
+def test_token_precedence(tmp_path):
+    url = "https://gitlab.example.com"
+    cfg = tmp_path / "pg.cfg"
+    write_python_gitlab_cfg(cfg, url, "glpat-from-python-gitlab")
+    glab_dir = tmp_path / "glab"
+    write_glab_cfg(glab_dir / "config.yml", "gitlab.example.com", "glpat-from-glab")
+    env = {"MY_TOKEN": "glpat-from-flag", "GITLAB_TOKEN": "glpat-from-env",
+           "PYTHON_GITLAB_CFG": str(cfg), "GLAB_CONFIG_DIR": str(glab_dir), "HOME": str(tmp_path)}
+
+    def prompt(message):
+        return "glpat-typed"
+
+    steps = [
+        ("MY_TOKEN", "glpat-from-flag", "MY_TOKEN environment variable (--token-env)"),
+        (None, "glpat-from-env", "GITLAB_TOKEN environment variable"),
+        (None, "glpat-from-python-gitlab", f"python-gitlab config {cfg} [mine]"),
+        (None, "glpat-from-glab", f"glab config {glab_dir / 'config.yml'} (hosts.gitlab.example.com.token)"),
+        (None, "glpat-typed", "typed at the prompt"),
+    ]
+    for token_env, value, source in steps:
+        token, got_source = resolve_token(url, token_env, env, prompt)
+        assert isinstance(token, Secret) and token.reveal() == value and got_source == source
+        assert value not in got_source
+        # take the winning source away; the next one must win
+        if "GITLAB_TOKEN" in got_source:
+            del env["GITLAB_TOKEN"]
+        elif "python-gitlab" in got_source:
+            cfg.unlink()
+        elif "glab" in got_source:
+            (glab_dir / "config.yml").unlink()
+
+
+def test_python_gitlab_default_file_and_url_match(tmp_path):
+    write_python_gitlab_cfg(tmp_path / ".python-gitlab.cfg", "http://127.0.0.1:9999", "glpat-local")
+    env = {"HOME": str(tmp_path)}
+    assert resolve_token("http://127.0.0.1:9999", env=env)[0].reveal() == "glpat-local"
+    with pytest.raises(BadInput) as info:
+        resolve_token("http://127.0.0.1:1111", env=env)
+    assert "GITLAB_TOKEN" in info.value.next_step and "glpat" not in str(info.value)
+
+
+def test_glab_default_location_with_port_host(tmp_path):
+    write_glab_cfg(tmp_path / ".config" / "glab-cli" / "config.yml", "gl.example:8443", "glpat-port")
+    env = {"HOME": str(tmp_path)}
+    assert resolve_token("https://gl.example:8443", env=env)[0].reveal() == "glpat-port"
+    assert resolve_token("https://gitlab.com", env=env)[0].reveal() == "glpat-gitlabcom"
+
+
+def test_token_env_that_is_not_set_is_refused():
+    with pytest.raises(BadInput) as info:
+        resolve_token("https://gitlab.com", "NOT_SET_ANYWHERE", {"GITLAB_TOKEN": "glpat-x"})
+    assert "NOT_SET_ANYWHERE" in info.value.sentence and "export NOT_SET_ANYWHERE" in info.value.next_step
+
+
+def test_empty_prompt_is_refused_and_broken_glab_file_explained(tmp_path):
+    with pytest.raises(BadInput):
+        resolve_token("https://gitlab.com", env={"HOME": str(tmp_path)}, prompt=lambda m: "  ")
+    bad = tmp_path / "g" / "config.yml"
+    bad.parent.mkdir()
+    bad.write_text("hosts: [unclosed\n")
+    with pytest.raises(BadInput) as info:
+        resolve_token("https://gitlab.com", env={"HOME": str(tmp_path), "GLAB_CONFIG_DIR": str(bad.parent)})
+    assert "glab" in info.value.sentence
