@@ -1,0 +1,328 @@
+"""The sandbox reads .gitlab-ci.yml like GitLab: the keywords it plays, rules, needs, and GitLab's error wording."""
+
+import textwrap
+
+import pytest
+
+from wizard.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, evaluate_if, parse_ci
+
+FILES = {"Dockerfile", "requirements.txt", "app.py"}
+
+
+def parse(text, *, ref="main", default_branch="main", is_tag=False, files=FILES, variables=None):
+    return parse_ci(
+        textwrap.dedent(text), ref=ref, sha="0123456789abcdef0123456789abcdef01234567",
+        default_branch=default_branch, is_tag=is_tag, file_exists=lambda p: p in files, variables=variables,
+    )
+
+
+def error_of(text, **kw):
+    with pytest.raises(CiYamlError) as info:
+        parse(text, **kw)
+    return info.value
+
+
+def test_default_stages_and_defaults_inherited():
+    p = parse("""
+        default:
+          image: docker:27-cli
+          services:
+            - docker:27-dind
+          before_script:
+            - docker info
+          tags: [dind]
+        variables:
+          DOCKER_TLS_CERTDIR: "/certs"
+          PORT: 8080
+        build:
+          stage: build
+          script: docker build -t x .
+        check:
+          script:
+            - echo ok
+          variables:
+            PORT: "9090"
+    """)
+    assert p.declared_stages == (".pre", "build", "test", "deploy", ".post")
+    assert p.stages == ("build", "test")
+    build, check = p.jobs
+    assert build.name == "build" and build.stage == "build"
+    assert build.image == "docker:27-cli"
+    assert build.services == (("docker:27-dind", ""),)
+    assert build.before_script == ("docker info",)
+    assert build.script == ("docker build -t x .",)
+    assert build.tags == ("dind",)
+    assert build.variables == {"DOCKER_TLS_CERTDIR": "/certs", "PORT": "8080"}
+    assert check.stage == "test" and check.variables["PORT"] == "9090"
+    assert build.needs is None and build.when == "on_success" and build.allow_failure is False
+
+
+def test_jobs_come_in_stage_order_then_file_order():
+    p = parse("""
+        stages: [build, release]
+        release-b: {stage: release, script: [b]}
+        build-a: {stage: build, script: [a]}
+        release-a: {stage: release, script: [c]}
+        pre: {stage: .pre, script: [p]}
+    """)
+    assert [j.name for j in p.jobs] == ["pre", "build-a", "release-b", "release-a"]
+    assert p.stages == (".pre", "build", "release")
+
+
+def test_services_with_alias_and_image_hash():
+    p = parse("""
+        build:
+          image: {name: "docker:27-cli", entrypoint: [""]}
+          services:
+            - name: registry.example.com/mirror/docker:27-dind
+              alias: docker
+            - postgres:16
+          script: [echo hi]
+    """)
+    job = p.jobs[0]
+    assert job.image == "docker:27-cli"
+    assert job.services == (("registry.example.com/mirror/docker:27-dind", "docker"), ("postgres:16", ""))
+
+
+def test_hidden_jobs_anchors_and_merge_keys():
+    p = parse("""
+        .docker: &docker
+          image: docker:27-cli
+          tags: [docker]
+          before_script: &login
+            - echo login
+        build:
+          <<: *docker
+          script:
+            - *login
+            - docker build .
+    """)
+    assert [j.name for j in p.jobs] == ["build"]
+    job = p.jobs[0]
+    assert job.image == "docker:27-cli" and job.tags == ("docker",)
+    assert job.script == ("echo login", "docker build .")  # nested arrays from anchors are flattened
+
+
+def test_unknown_job_keyword_is_named_like_gitlab():
+    err = error_of("""
+        build:
+          script: [make]
+          cache:
+            paths: [x]
+    """)
+    assert str(err) == "jobs:build config contains unknown keys: cache"
+    assert "GitLab itself knows cache" in err.note
+
+
+def test_several_unknown_keys_and_a_typo():
+    err = error_of("""
+        build:
+          scirpt: [make]
+          artifacts: {paths: [x]}
+    """)
+    assert str(err) == "jobs:build config contains unknown keys: scirpt, artifacts"
+
+
+def test_unknown_default_and_rule_keys():
+    assert str(error_of("default:\n  cache: {}\nb:\n  script: [x]\n")) == "default config contains unknown keys: cache"
+    err = error_of("""
+        b:
+          script: [x]
+          rules:
+            - changes: [Dockerfile]
+    """)
+    assert str(err) == "jobs:b:rules:rule config contains unknown keys: changes"
+
+
+def test_include_and_workflow_are_not_played():
+    err = error_of("include: ci/other.yml\nb:\n  script: [x]\n")
+    assert str(err) == "include config is not supported in the sandbox"
+    assert "include" in err.note
+    assert "workflow" in str(error_of("workflow: {rules: [{when: always}]}\nb:\n  script: [x]\n"))
+
+
+def test_job_without_script():
+    err = error_of("build:\n  stage: build\n  image: docker:27-cli\n")
+    assert str(err) == "jobs:build config should implement the script:, run:, or trigger: keyword"
+
+
+def test_unknown_stage_lists_the_available_ones():
+    err = error_of("""
+        stages: [build, push]
+        publish:
+          stage: deploy
+          script: [x]
+    """)
+    assert str(err) == ("publish job: chosen stage deploy does not exist; "
+                        "available stages are .pre, build, push, .post")
+    err = error_of("j:\n  stage: release\n  script: [x]\n")
+    assert str(err) == ("j job: chosen stage release does not exist; "
+                        "available stages are .pre, build, test, deploy, .post")
+
+
+def test_needs_a_job_that_rules_left_out():
+    err = error_of("""
+        build:
+          stage: build
+          script: [x]
+          rules:
+            - if: $CI_COMMIT_TAG
+        test:
+          script: [y]
+          needs: [build]
+    """)
+    assert str(err) == (
+        "'test' job needs 'build' job, but 'build' does not exist in the pipeline. This might be because "
+        "of the only, except, or rules keywords. To need a job that sometimes does not exist in the "
+        "pipeline, use needs:optional."
+    )
+
+
+def test_needs_an_undefined_job_and_a_later_stage():
+    assert str(error_of("test:\n  script: [y]\n  needs: [biuld]\n")) == "test job: undefined need: biuld"
+    err = error_of("""
+        build: {stage: build, script: [x], needs: [release]}
+        release: {stage: deploy, script: [y]}
+    """)
+    assert str(err) == "build job: need release is not defined in current or prior stages"
+
+
+def test_needs_optional_and_empty_needs():
+    p = parse("""
+        build:
+          stage: build
+          script: [x]
+          rules: [{if: $CI_COMMIT_TAG}]
+        lint:
+          stage: test
+          script: [l]
+          needs: []
+        test:
+          script: [y]
+          needs:
+            - job: build
+              optional: true
+            - lint
+    """)
+    jobs = {j.name: j for j in p.jobs}
+    assert set(jobs) == {"lint", "test"}
+    assert jobs["lint"].needs == ()
+    assert jobs["test"].needs == ("lint",)
+
+
+def test_rules_if_on_branch_and_default_branch():
+    text = """
+        build:
+          script: [b]
+          rules:
+            - if: $CI_COMMIT_BRANCH
+        latest:
+          script: [l]
+          rules:
+            - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+        tagged:
+          script: [t]
+          rules:
+            - if: '$CI_COMMIT_TAG =~ /^v\\d+/'
+    """
+    assert [j.name for j in parse(text).jobs] == ["build", "latest"]
+    assert [j.name for j in parse(text, ref="feature/x").jobs] == ["build"]
+    assert [j.name for j in parse(text, ref="v1.2", is_tag=True).jobs] == ["tagged"]
+
+
+def test_rules_exists_when_and_never():
+    text = """
+        build:
+          script: [b]
+          rules:
+            - if: $CI_COMMIT_BRANCH == "wip"
+              when: never
+            - exists: [Dockerfile]
+        deploy:
+          script: [d]
+          rules:
+            - if: $CI_COMMIT_BRANCH == "main"
+              when: manual
+    """
+    p = parse(text)
+    assert [(j.name, j.when, j.allow_failure) for j in p.jobs] == [
+        ("build", "on_success", False), ("deploy", "manual", False)]
+    assert [j.name for j in parse(text, files=set()).jobs] == ["deploy"]
+    assert parse(text, ref="wip").jobs == ()  # the server answers NO_JOBS_MESSAGE then
+    assert "prevented any jobs" in NO_JOBS_MESSAGE
+
+
+def test_when_manual_without_rules_does_not_block():
+    p = parse("deploy:\n  script: [d]\n  when: manual\n")
+    assert p.jobs[0].when == "manual" and p.jobs[0].allow_failure is True
+    p = parse("deploy:\n  script: [d]\n  when: manual\n  allow_failure: false\n")
+    assert p.jobs[0].allow_failure is False
+
+
+def test_rules_see_global_job_and_project_variables():
+    text = """
+        variables:
+          PUSH: "yes"
+        build:
+          script: [b]
+          variables:
+            KIND: docker
+          rules:
+            - if: $PUSH == "yes" && $KIND == "docker" && $EXTRA
+    """
+    assert parse(text).jobs == ()
+    assert [j.name for j in parse(text, variables={"EXTRA": "1"}).jobs] == ["build"]
+
+
+def test_if_expressions():
+    env = {"A": "main", "B": "main", "EMPTY": "", "RE": "/^ma/"}
+    assert evaluate_if("$A == $B", env)
+    assert evaluate_if("$A != 'dev'", env)
+    assert not evaluate_if("$EMPTY", env)
+    assert not evaluate_if("$UNDEFINED", env)
+    assert evaluate_if("$UNDEFINED == null", env)
+    assert not evaluate_if("$EMPTY == null", env)
+    assert evaluate_if('$A =~ /^MA/i', env)
+    assert evaluate_if("$A =~ $RE", env)
+    assert evaluate_if('$A !~ /dev/', env)
+    assert evaluate_if('($UNDEFINED || $A == "main") && $B', env)
+    assert not evaluate_if('$UNDEFINED || $EMPTY && $A', env)
+    with pytest.raises(ValueError):
+        evaluate_if("$A = 'x'", env)
+
+
+def test_bad_if_is_a_yaml_error():
+    err = error_of("b:\n  script: [x]\n  rules:\n    - if: $A === 'x'\n")
+    assert str(err) == "jobs:b:rules:rule if invalid expression syntax"
+
+
+def test_wrong_types():
+    assert str(error_of("b:\n  script: [x]\n  tags: docker\n")) == "jobs:b:tags config should be an array of strings"
+    assert "jobs:b:script config should be a string or a nested array" in str(error_of("b:\n  script: {a: 1}\n"))
+    assert str(error_of("stages: build\nb:\n  script: [x]\n")) == "stages config should be an array of strings"
+    assert str(error_of("b: [1, 2]\n")) == "jobs:b config should be a hash"
+    assert "allow_failure config should be a hash or a boolean value" in str(
+        error_of("b:\n  script: [x]\n  allow_failure: maybe\n"))
+    assert "when should be one of" in str(error_of("b:\n  script: [x]\n  when: later\n"))
+    assert "not supported in the sandbox" in str(error_of("b:\n  script: [x]\n  when: delayed\n"))
+    assert "variables config should be a hash" in str(error_of("variables: [A]\nb:\n  script: [x]\n"))
+
+
+def test_not_a_pipeline():
+    assert str(error_of("just a string\n")) == "Invalid configuration format"
+    assert str(error_of(".hidden:\n  script: [x]\n")) == "jobs config should contain at least one visible job"
+    err = error_of("build:\n  script: [x]\n bad: indent\n")
+    assert str(err).startswith("(<unknown>): ") and "line" in str(err)
+
+
+def test_variables_hash_form_and_numbers():
+    p = parse("""
+        variables:
+          DOCKER_TLS_CERTDIR: {value: "/certs", description: TLS between the client and dind}
+          RETRIES: 3
+          DEBUG: false
+        b:
+          script: [x]
+    """)
+    assert p.variables == {"DOCKER_TLS_CERTDIR": "/certs", "RETRIES": "3", "DEBUG": "false"}
+    assert p.jobs[0].variables == p.variables

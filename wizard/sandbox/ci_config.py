@@ -1,0 +1,626 @@
+""".gitlab-ci.yml as the sandbox's GitLab reads it: parse, validate with GitLab's own wording, apply rules.
+
+The sandbox plays the subset of GitLab CI that dockwright teaches: ``stages``, ``default``, ``variables``,
+``image``, ``services`` (string or ``{name, alias}``), ``tags``, ``rules`` (``if``, ``exists``, ``when``,
+``allow_failure``), ``needs``, ``before_script``/``script``/``after_script``, ``allow_failure`` and
+``when``. YAML anchors, ``<<:`` merges and hidden ``.jobs`` work. Any other keyword makes the pipeline
+fail with a yaml error that names it, in GitLab's words (``jobs:build config contains unknown keys:
+cache``); when GitLab itself knows the keyword, :attr:`CiYamlError.note` says that only the sandbox
+refuses it.
+
+``parse_ci`` is pure: the caller says which files exist at the commit (for ``rules:exists``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+DEFAULT_STAGES = ("build", "test", "deploy")
+DEFAULT_JOB_STAGE = "test"
+# What GitLab answers (POST /projects/:id/pipeline) when rules leave no job in the pipeline.
+NO_JOBS_MESSAGE = (
+    "Pipeline will not run for the selected trigger. "
+    "The rules configuration prevented any jobs from being added to the pipeline."
+)
+
+# Top-level keywords the sandbox plays; every other top-level key that does not start with "." is a job.
+_GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script"})
+# GitLab's own global keywords the sandbox does not play: a yaml error that names them.
+_GLOBAL_UNSUPPORTED = frozenset({"include", "workflow", "cache", "spec", "pages"})
+_JOB_KEYS = frozenset({
+    "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
+    "allow_failure", "when", "variables",
+})
+_DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags"})
+_RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
+_SERVICE_KEYS = frozenset({"name", "alias"})
+_IMAGE_KEYS = frozenset({"name", "entrypoint"})
+_NEED_KEYS = frozenset({"job", "optional"})
+# Keywords real GitLab accepts in a job; the sandbox refuses them with GitLab's "unknown keys" wording.
+_GITLAB_JOB_KEYWORDS = frozenset({
+    "artifacts", "cache", "coverage", "dast_configuration", "dependencies", "environment", "except",
+    "extends", "hooks", "id_tokens", "identity", "inherit", "interruptible", "only", "pages", "parallel",
+    "release", "resource_group", "retry", "secrets", "start_in", "timeout", "trigger", "run", "manual_confirmation",
+})
+_WHEN_VALUES = ("on_success", "on_failure", "always", "manual", "delayed")
+_WHEN_PLAYED = ("on_success", "manual", "always")
+
+
+class CiYamlError(ValueError):
+    """The pipeline's configuration is invalid; ``str(err)`` is GitLab's message.
+
+    ``errors`` lists every message found (GitLab shows them all; the first is ``str(err)``).
+    ``note`` is a sandbox-only remark (for example that GitLab itself would accept a keyword).
+    """
+
+    def __init__(self, message: str, *, errors: tuple[str, ...] = (), note: str = "") -> None:
+        super().__init__(message)
+        self.errors = errors or (message,)
+        self.note = note
+
+
+@dataclass(frozen=True)
+class CiJob:
+    name: str
+    stage: str
+    when: str = "on_success"  # "on_success" | "manual" | "always"
+    allow_failure: bool = False
+    tags: tuple[str, ...] = ()
+    needs: tuple[str, ...] | None = None  # None: wait for earlier stages; (): start at once
+    image: str | None = None  # as written (may hold $VARIABLES); None: the runner's default image
+    services: tuple[tuple[str, str], ...] = ()  # (name, alias); alias "" when none was given
+    variables: dict[str, str] = field(default_factory=dict)  # global variables, then the job's
+    before_script: tuple[str, ...] = ()
+    script: tuple[str, ...] = ()
+    after_script: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CiPipeline:
+    stages: tuple[str, ...]  # the stages that hold at least one job, in order
+    jobs: tuple[CiJob, ...]  # only jobs whose rules match, in stage order, then file order
+    declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
+    variables: dict[str, str] = field(default_factory=dict)  # the global `variables:`
+
+
+def _fail(message: str, note: str = "") -> CiYamlError:
+    return CiYamlError(message, note=note)
+
+
+def _load(text: str) -> Any:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = True
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        parts = [p for p in (exc.problem, exc.context) if p]
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise _fail(f"(<unknown>): {' '.join(parts) or 'invalid YAML'}{where}") from None
+    except YAMLError as exc:
+        raise _fail(f"(<unknown>): {exc}") from None
+
+
+# --- small validators ---------------------------------------------------------------------------
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _script(value: Any, where: str) -> tuple[str, ...]:
+    """A string or a (nested, from anchors) array of strings, flattened."""
+    if isinstance(value, str):
+        return (value,)
+    out: list[str] = []
+
+    def walk(v: Any, depth: int) -> bool:
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+            out.append(str(v))
+            return True
+        if isinstance(v, list) and depth < 10:
+            return all(walk(x, depth + 1) for x in v)
+        return False
+
+    if not isinstance(value, list) or not walk(value, 0):
+        raise _fail(f"{where} config should be a string or a nested array of strings up to 10 levels deep")
+    return tuple(out)
+
+
+def _scalar_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _variables(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    msg = f"{where} config should be a hash of key value pairs, value can be a hash"
+    if not isinstance(value, dict):
+        raise _fail(msg)
+    out: dict[str, str] = {}
+    for key, raw in value.items():
+        if not isinstance(key, str):
+            raise _fail(msg)
+        if isinstance(raw, dict):
+            unknown = sorted(set(raw) - {"value", "description", "expand", "options"})
+            if unknown:
+                raise _fail(f"{where}:{key} config contains unknown keys: {', '.join(unknown)}")
+            raw = raw.get("value", "")
+        text = "" if raw is None else _scalar_text(raw)
+        if text is None:
+            raise _fail(msg)
+        out[key] = text
+    return out
+
+
+def _unknown(value: dict, allowed: frozenset[str], where: str, known_to_gitlab: frozenset[str] = frozenset()) -> None:
+    unknown = [str(k) for k in value if k not in allowed]
+    if unknown:
+        gitlab_knows = [k for k in unknown if k in known_to_gitlab]
+        note = ""
+        if gitlab_knows:
+            note = (f"GitLab itself knows {', '.join(gitlab_knows)}; the sandbox plays only "
+                    f"{', '.join(sorted(allowed))}.")
+        raise _fail(f"{where} config contains unknown keys: {', '.join(unknown)}", note)
+
+
+def _image(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        _unknown(value, _IMAGE_KEYS, f"{where}:image", frozenset({"pull_policy", "docker", "kubernetes"}))
+        name = value.get("name")
+        if isinstance(name, str) and name:
+            return name
+        raise _fail(f"{where}:image config should be a hash or a string")
+    raise _fail(f"{where}:image config should be a hash or a string")
+
+
+def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _fail(f"{where}:services config should be a array")
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            out.append((item, ""))
+        elif isinstance(item, dict):
+            _unknown(item, _SERVICE_KEYS, f"{where}:services:service",
+                     frozenset({"entrypoint", "command", "variables", "pull_policy", "docker", "kubernetes"}))
+            name, alias = item.get("name"), item.get("alias", "")
+            if not isinstance(name, str) or not name or not isinstance(alias, str):
+                raise _fail(f"{where}:services:service config should be a hash or a string")
+            out.append((name, alias))
+        else:
+            raise _fail(f"{where}:services:service config should be a hash or a string")
+    return tuple(out)
+
+
+def _tags(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not _is_str_list(value):
+        raise _fail(f"{where}:tags config should be an array of strings")
+    return tuple(value)
+
+
+# --- rules:if expressions ------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<var>\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)
+      | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+      | (?P<regex>/(?:[^/\\]|\\.)*/[imsx]*)
+      | (?P<null>null\b)
+      | (?P<op>==|!=|=~|!~|&&|\|\||\(|\))
+    )""",
+    re.VERBOSE,
+)
+
+
+class _ExprError(Exception):
+    pass
+
+
+def _tokens(expr: str) -> list[tuple[str, str]]:
+    pos, out = 0, []
+    expr = expr.rstrip()
+    while pos < len(expr):
+        m = _TOKEN.match(expr, pos)
+        if not m or m.end() == pos:
+            raise _ExprError(expr[pos:])
+        kind = m.lastgroup or ""
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    body, _, flags = pattern[1:].rpartition("/")
+    f = re.IGNORECASE if "i" in flags else 0
+    f |= re.MULTILINE if "m" in flags else 0
+    f |= re.DOTALL if "s" in flags else 0
+    try:
+        return re.compile(body, f)
+    except re.error as exc:
+        raise _ExprError(pattern) from exc
+
+
+def evaluate_if(expr: str, variables: Mapping[str, str]) -> bool:
+    """GitLab's ``rules:if`` expression: ``==``, ``!=``, ``=~``, ``!~``, ``&&``, ``||``, ``( )``, bare ``$VAR``.
+
+    An undefined variable is null; a bare variable is true when it is defined and not empty.
+    Raises ``ValueError`` on a syntax error.
+    """
+    try:
+        toks = _tokens(expr)
+        pos = 0
+
+        def peek() -> tuple[str, str] | None:
+            return toks[pos] if pos < len(toks) else None
+
+        def take() -> tuple[str, str]:
+            nonlocal pos
+            if pos >= len(toks):
+                raise _ExprError("end")
+            pos += 1
+            return toks[pos - 1]
+
+        def operand() -> Any:
+            kind, text = take()
+            if kind == "var":
+                return ("var", variables.get(text.strip("${}")))
+            if kind == "str":
+                return ("str", re.sub(r"\\(.)", r"\1", text[1:-1]))
+            if kind == "regex":
+                return ("regex", text)
+            if kind == "null":
+                return ("null", None)
+            raise _ExprError(text)
+
+        def compare() -> bool:
+            tok = peek()
+            if tok == ("op", "("):
+                take()
+                value = disjunction()
+                if take() != ("op", ")"):
+                    raise _ExprError(")")
+                return value
+            left = operand()
+            nxt = peek()
+            if nxt and nxt[0] == "op" and nxt[1] in ("==", "!=", "=~", "!~"):
+                op = take()[1]
+                right = operand()
+                if op in ("==", "!="):
+                    equal = left[1] == right[1] if right[0] != "regex" else False
+                    return equal if op == "==" else not equal
+                if right[0] == "regex":
+                    pattern = _regex(right[1])
+                elif right[0] in ("var", "str") and isinstance(right[1], str) and re.fullmatch(r"/.*/[imsx]*", right[1], re.S):
+                    pattern = _regex(right[1])
+                else:
+                    raise _ExprError(op)
+                matched = left[1] is not None and pattern.search(left[1]) is not None
+                return matched if op == "=~" else not matched
+            if left[0] == "var":
+                return bool(left[1])
+            return left[1] is not None and left[0] != "null" and bool(left[1])
+
+        def conjunction() -> bool:
+            value = compare()
+            while peek() == ("op", "&&"):
+                take()
+                rhs = compare()
+                value = value and rhs
+            return value
+
+        def disjunction() -> bool:
+            value = conjunction()
+            while peek() == ("op", "||"):
+                take()
+                rhs = conjunction()
+                value = value or rhs
+            return value
+
+        result = disjunction()
+        if pos != len(toks):
+            raise _ExprError(toks[pos][1])
+        return result
+    except _ExprError as exc:
+        raise ValueError(f"invalid expression syntax near {exc}") from None
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+@dataclass
+class _Defaults:
+    image: str | None = None
+    services: tuple[tuple[str, str], ...] = ()
+    before_script: tuple[str, ...] = ()
+    after_script: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+def _defaults(doc: dict) -> _Defaults:
+    d = _Defaults(
+        image=_image(doc.get("image"), "root"),
+        services=_services(doc.get("services"), "root"),
+        before_script=_script(doc["before_script"], "before_script") if "before_script" in doc else (),
+        after_script=_script(doc["after_script"], "after_script") if "after_script" in doc else (),
+    )
+    default = doc.get("default")
+    if default is None:
+        return d
+    if not isinstance(default, dict):
+        raise _fail("default config should be a hash")
+    _unknown(default, _DEFAULT_KEYS, "default",
+             frozenset({"artifacts", "cache", "hooks", "id_tokens", "interruptible", "retry", "timeout"}))
+    if "image" in default:
+        d.image = _image(default["image"], "default")
+    if "services" in default:
+        d.services = _services(default["services"], "default")
+    if "before_script" in default:
+        d.before_script = _script(default["before_script"], "default:before_script")
+    if "after_script" in default:
+        d.after_script = _script(default["after_script"], "default:after_script")
+    if "tags" in default:
+        d.tags = _tags(default["tags"], "default")
+    return d
+
+
+def _when(value: Any, where: str, allowed: tuple[str, ...] = _WHEN_VALUES) -> str:
+    if value not in allowed:
+        raise _fail(f"{where} when should be one of: {', '.join(allowed)}")
+    if value not in _WHEN_PLAYED:
+        raise _fail(f"{where} when: {value} is not supported in the sandbox",
+                    "The sandbox plays on_success, manual and always.")
+    return value
+
+
+def _allow_failure(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(f"{where}:allow_failure config should be a hash or a boolean value")
+    return value
+
+
+def _needs(value: Any, where: str) -> tuple[tuple[str, bool], ...]:
+    if not isinstance(value, list):
+        raise _fail(f"{where}:needs config can only be a hash or an array")
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            out.append((item, False))
+        elif isinstance(item, dict):
+            _unknown(item, _NEED_KEYS, f"{where}:needs:need", frozenset({"artifacts", "pipeline", "project", "ref"}))
+            name = item.get("job")
+            if not isinstance(name, str):
+                raise _fail(f"{where}:needs:need config must define a job")
+            out.append((name, bool(item.get("optional", False))))
+        else:
+            raise _fail(f"{where}:needs config can only be a hash or an array")
+    return tuple(out)
+
+
+@dataclass
+class _RawJob:
+    name: str
+    stage: str
+    when: str
+    allow_failure: bool
+    tags: tuple[str, ...]
+    needs: tuple[tuple[str, bool], ...] | None
+    image: str | None
+    services: tuple[tuple[str, str], ...]
+    variables: dict[str, str]
+    before_script: tuple[str, ...]
+    script: tuple[str, ...]
+    after_script: tuple[str, ...]
+    rules: list[dict] | None
+    allow_failure_set: bool = False
+
+
+def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]) -> _RawJob:
+    where = f"jobs:{name}"
+    if not isinstance(value, dict):
+        raise _fail(f"{where} config should be a hash")
+    _unknown(value, _JOB_KEYS, where, _GITLAB_JOB_KEYWORDS)
+    if "script" not in value:
+        raise _fail(f"{where} config should implement the script:, run:, or trigger: keyword")
+    stage = value.get("stage", DEFAULT_JOB_STAGE)
+    if not isinstance(stage, str):
+        raise _fail(f"{where}:stage config should be a string")
+    rules = value.get("rules")
+    if rules is not None:
+        if not isinstance(rules, list):
+            raise _fail(f"{where}:rules config should be an array of hashes")
+        for rule in rules:
+            if not isinstance(rule, dict):
+                raise _fail(f"{where}:rules:rule config should be a hash")
+            _unknown(rule, _RULE_KEYS, f"{where}:rules:rule",
+                     frozenset({"changes", "variables", "needs", "start_in", "interruptible"}))
+            if "if" in rule and not isinstance(rule["if"], str):
+                raise _fail(f"{where}:rules:rule if should be a string")
+            if "exists" in rule and not (_is_str_list(rule["exists"]) or isinstance(rule["exists"], str)):
+                raise _fail(f"{where}:rules:rule exists should be an array of strings")
+            if "when" in rule:
+                if rule["when"] != "never":
+                    _when(rule["when"], f"{where}:rules:rule",
+                          ("on_success", "on_failure", "always", "manual", "delayed", "never"))
+            if "allow_failure" in rule:
+                _allow_failure(rule["allow_failure"], f"{where}:rules:rule")
+    variables = dict(global_vars)
+    variables.update(_variables(value.get("variables"), f"{where}:variables"))
+    when = _when(value.get("when", "on_success"), where)
+    return _RawJob(
+        name=name,
+        stage=stage,
+        when=when,
+        # `when: manual` alone does not block the pipeline: GitLab defaults allow_failure to true there
+        allow_failure=_allow_failure(value["allow_failure"], where) if "allow_failure" in value else when == "manual",
+        allow_failure_set="allow_failure" in value,
+        tags=_tags(value["tags"], where) if "tags" in value else defaults.tags,
+        needs=_needs(value["needs"], where) if "needs" in value else None,
+        image=_image(value["image"], where) if "image" in value else defaults.image,
+        services=_services(value["services"], where) if "services" in value else defaults.services,
+        variables=variables,
+        before_script=_script(value["before_script"], f"{where}:before_script") if "before_script" in value
+        else defaults.before_script,
+        script=_script(value["script"], f"{where}:script"),
+        after_script=_script(value["after_script"], f"{where}:after_script") if "after_script" in value
+        else defaults.after_script,
+        rules=rules,
+    )
+
+
+def _apply_rules(job: _RawJob, variables: Mapping[str, str], file_exists: Callable[[str], bool]) -> _RawJob | None:
+    """The job as its first matching rule makes it, or None when no rule matches (or it says never)."""
+    if job.rules is None:
+        return job
+    env = dict(variables)
+    env.update(job.variables)
+    for rule in job.rules:
+        if "if" in rule:
+            try:
+                if not evaluate_if(rule["if"], env):
+                    continue
+            except ValueError:
+                raise _fail(f"jobs:{job.name}:rules:rule if invalid expression syntax") from None
+        if "exists" in rule:
+            paths = [rule["exists"]] if isinstance(rule["exists"], str) else rule["exists"]
+            if not any(file_exists(p) for p in paths):
+                continue
+        when = rule.get("when", job.when)
+        if when == "never":
+            return None
+        if "allow_failure" in rule:
+            allow_failure = rule["allow_failure"]
+        elif job.allow_failure_set:
+            allow_failure = job.allow_failure
+        else:
+            allow_failure = False  # a manual job from rules blocks the pipeline, unlike `when: manual` alone
+        job.when = when
+        job.allow_failure = allow_failure
+        return job
+    return None
+
+
+def _slug(ref: str) -> str:
+    slug = re.sub(r"[^a-z0-9]", "-", ref.lower())[:63]
+    return slug.strip("-")
+
+
+def pipeline_variables(*, ref: str, sha: str, default_branch: str, is_tag: bool = False) -> dict[str, str]:
+    """The predefined variables known when GitLab creates a pipeline (what ``rules:if`` can see)."""
+    out = {
+        "CI": "true",
+        "GITLAB_CI": "true",
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_COMMIT_REF_NAME": ref,
+        "CI_COMMIT_REF_SLUG": _slug(ref),
+        "CI_COMMIT_SHA": sha,
+        "CI_COMMIT_SHORT_SHA": sha[:8],
+        "CI_DEFAULT_BRANCH": default_branch,
+    }
+    out["CI_COMMIT_TAG" if is_tag else "CI_COMMIT_BRANCH"] = ref
+    return out
+
+
+def parse_ci(
+    text: str,
+    *,
+    ref: str,
+    sha: str,
+    default_branch: str,
+    is_tag: bool = False,
+    file_exists: Callable[[str], bool],
+    variables: Mapping[str, str] | None = None,
+) -> CiPipeline:
+    """The pipeline GitLab would create from ``text`` for a push of ``sha`` to ``ref``.
+
+    ``file_exists`` answers ``rules:exists`` (it receives each entry as written: a path or a glob).
+    ``variables`` adds the project's variables (and any other predefined ones) that ``rules:if`` can see.
+    Raises :class:`CiYamlError` with GitLab's message when the configuration is invalid. A valid file
+    whose rules match no job gives a pipeline with no jobs (GitLab then creates none: ``NO_JOBS_MESSAGE``).
+    """
+    doc = _load(text)
+    if doc is None or not isinstance(doc, dict):
+        raise _fail("Invalid configuration format")
+    for key in doc:
+        if key in _GLOBAL_UNSUPPORTED:
+            raise _fail(f"{key} config is not supported in the sandbox",
+                        f"GitLab knows `{key}:`; the sandbox plays one self-contained .gitlab-ci.yml. "
+                        "Put everything the pipeline needs in that file to practise here.")
+    stages_raw = doc.get("stages")
+    if stages_raw is None:
+        declared = DEFAULT_STAGES
+    elif _is_str_list(stages_raw):
+        declared = tuple(s for s in stages_raw if s not in (".pre", ".post"))
+    else:
+        raise _fail("stages config should be an array of strings")
+    all_stages = (".pre", *declared, ".post")
+    global_vars = _variables(doc.get("variables"), "variables")
+    defaults = _defaults(doc)
+
+    raw_jobs: list[_RawJob] = []
+    for key, value in doc.items():
+        if key in _GLOBAL_KEYS:
+            continue
+        if not isinstance(key, str):
+            raise _fail(f"jobs:{key} config should be a hash")
+        if key.startswith("."):
+            continue
+        raw_jobs.append(_job(key, value, defaults, global_vars))
+    if not raw_jobs:
+        raise _fail("jobs config should contain at least one visible job")
+    for job in raw_jobs:
+        if job.stage not in all_stages:
+            raise _fail(f"{job.name} job: chosen stage {job.stage} does not exist; "
+                        f"available stages are {', '.join(all_stages)}")
+    defined = {j.name: j for j in raw_jobs}
+    for job in raw_jobs:
+        for need, _optional in job.needs or ():
+            if need not in defined:
+                if _optional:
+                    continue
+                raise _fail(f"{job.name} job: undefined need: {need}")
+            if all_stages.index(defined[need].stage) > all_stages.index(job.stage):
+                raise _fail(f"{job.name} job: need {need} is not defined in current or prior stages")
+
+    env = pipeline_variables(ref=ref, sha=sha, default_branch=default_branch, is_tag=is_tag)
+    env.update(variables or {})
+    selected = [j for j in (_apply_rules(j, env, file_exists) for j in raw_jobs) if j is not None]
+    names = {j.name for j in selected}
+    jobs: list[CiJob] = []
+    for job in selected:
+        needs = None
+        if job.needs is not None:
+            kept = []
+            for need, optional in job.needs:
+                if need in names:
+                    kept.append(need)
+                elif not optional:
+                    raise _fail(
+                        f"'{job.name}' job needs '{need}' job, but '{need}' does not exist in the pipeline. "
+                        "This might be because of the only, except, or rules keywords. To need a job that "
+                        "sometimes does not exist in the pipeline, use needs:optional."
+                    )
+            needs = tuple(kept)
+        jobs.append(CiJob(
+            name=job.name, stage=job.stage, when=job.when, allow_failure=job.allow_failure, tags=job.tags,
+            needs=needs, image=job.image, services=job.services, variables=job.variables,
+            before_script=job.before_script, script=job.script, after_script=job.after_script,
+        ))
+    jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
+    used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))
+    return CiPipeline(stages=used, jobs=tuple(jobs), declared_stages=all_stages, variables=global_vars)
