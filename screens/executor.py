@@ -8,27 +8,10 @@ from textual.widgets import Label, RadioButton, RadioSet
 from screens.messages import PlanChanged
 from screens.step import StepScreen
 from wizard.plan import EXECUTORS, Plan
+from wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR
 
-RECOMMENDED = "docker-dind-tls"
-
-# (label, two lines of trade-offs) per executor: the teaching page (F1) has the whole story.
-CHOICES: dict[str, tuple[str, str]] = {
-    "hosted": ("GitLab's hosted runners",
-               "Nothing to install: GitLab runs the job and provides Docker-in-Docker.\n"
-               "Only on GitLab.com or where your admin offers them; compute minutes are metered."),
-    "shell": ("Shell executor on your machine",
-              "Jobs run as the gitlab-runner user with the host's Docker Engine: fast, cached layers.\n"
-              "Adding gitlab-runner to the docker group makes every job root-equivalent on that host."),
-    "docker-dind-tls": ("Docker executor + Docker-in-Docker with TLS",
-                        "Each job gets its own throw-away Docker daemon over TLS: isolated, clean builds.\n"
-                        "Needs a privileged runner (host-level access for job containers); no layer cache."),
-    "docker-dind": ("Docker executor + Docker-in-Docker without TLS",
-                    "Same isolation as with TLS, simpler set-up (DOCKER_HOST=tcp://docker:2375).\n"
-                    "Still privileged, and the daemon port is unencrypted on the job's network."),
-    "docker-socket": ("Docker executor + socket binding",
-                      "Jobs use the host's daemon through /var/run/docker.sock: fast, cache shared.\n"
-                      "Every job controls the shared daemon: it can see and stop other jobs' containers."),
-}
+RECOMMENDED = RECOMMENDED_EXECUTOR
+CHOICES = EXECUTOR_CHOICES  # (label, two lines of trade-offs); shared with --plain
 
 
 class ExecutorScreen(StepScreen):

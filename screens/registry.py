@@ -1,0 +1,141 @@
+"""Step 5: where the image is pushed, and the CI/CD variables (names and flags; values stay in memory)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+
+from screens.messages import PlanChanged
+from screens.step import StepScreen
+from screens.widgets.fields import field_row
+from screens.widgets.variable_row import VariableRow
+from wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
+from wizard.render.registry import all_variables
+from wizard.steps import REGISTRY_CHOICES
+from wizard.variables import key_problem
+
+GITLAB_WHY = ("Nothing to set. GitLab gives every job CI_REGISTRY, CI_REGISTRY_USER and CI_REGISTRY_PASSWORD "
+              "(a job token valid while the job runs), so the pipeline logs in to this project's registry "
+              "with no stored secret. Do not create variables with those names: they would shadow the real ones.")
+
+FIELDS = {  # which registry fields each kind uses
+    "gitlab": (),
+    "dockerhub": ("image",),
+    "ecr": ("account", "region", "image"),
+    "other": ("host", "image"),
+}
+
+
+class RegistryScreen(StepScreen):
+    STEP_ID = "registry"
+
+    def compose_form(self) -> ComposeResult:
+        with RadioSet(id="registry-kind"):
+            for kind in REGISTRY_KINDS:
+                yield RadioButton(REGISTRY_CHOICES[kind], id=f"registry-{kind}")
+        yield Label(GITLAB_WHY, id="registry-gitlab-why", classes="tradeoffs")
+        with Vertical(id="registry-fields"):
+            yield from field_row("Image", Input(id="reg-image", placeholder="user/app or repository name"))
+            yield from field_row("Host", Input(id="reg-host", placeholder="registry.example.com"))
+            yield from field_row("AWS region", Input(id="reg-region", placeholder="eu-west-1"))
+            yield from field_row("AWS account", Input(id="reg-account", placeholder="123456789012"))
+        yield Label("", id="reg-problem", classes="problem")
+        yield Label("CI/CD variables", classes="section")
+        yield Label("Values are typed hidden or read from an environment variable at apply; they are kept in "
+                    "memory only and never written to dockwright.yml.", classes="hint")
+        yield Vertical(id="variables")
+        with Horizontal(classes="button-row"):
+            yield Input(id="var-new-key", placeholder="NEW_VARIABLE_NAME")
+            yield Button("Add variable", id="var-add")
+        yield Label("", id="var-new-problem", classes="problem")
+
+    def load_plan(self, plan: Plan) -> None:
+        reg = plan.registry
+        button = self.query_one(f"#registry-{reg.kind}", RadioButton)
+        if not button.value:
+            with self.prevent(RadioSet.Changed):
+                button.value = True
+        with self.prevent(Input.Changed):
+            for name in ("image", "host", "region", "account"):
+                field = self.query_one(f"#reg-{name}", Input)
+                if field.value != getattr(reg, name):
+                    field.value = getattr(reg, name)
+        self._show_kind(reg.kind)
+        self._rebuild_variables(plan)
+
+    def _show_kind(self, kind: str) -> None:
+        self.query_one("#registry-gitlab-why").display = kind == "gitlab"
+        for name in ("image", "host", "region", "account"):
+            self.query_one(f"#reg-{name}").parent.display = name in FIELDS[kind]
+
+    def _rebuild_variables(self, plan: Plan) -> None:
+        box = self.query_one("#variables", Vertical)
+        specs = all_variables(plan)
+        shown = [row.spec.key for row in box.query(VariableRow)]
+        if shown == [s.key for s in specs]:
+            return
+        box.remove_children()
+        box.mount_all([VariableRow(s, self.services.secrets.get(s.key, ""), index=i) for i, s in enumerate(specs)])
+        if not specs:
+            box.mount(Label("No variables: none are needed for GitLab's registry.", classes="hint"))
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        kind = (event.pressed.id or "").removeprefix("registry-")
+        if kind in REGISTRY_KINDS:
+            self._show_kind(kind)
+            self.post_message(PlanChanged("registry", kind=kind))
+            self.call_after_refresh(lambda: self._rebuild_variables(self.plan))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        wid = event.input.id or ""
+        if wid.startswith("reg-"):
+            self.post_message(PlanChanged("registry", **{wid.removeprefix("reg-"): event.value.strip()}))
+            self.call_after_refresh(self._check_registry)
+        elif wid == "var-new-key":
+            problem = key_problem(event.value) if event.value else None
+            self.query_one("#var-new-problem", Label).update(problem.capitalize() + "." if problem else "")
+            event.input.set_class(bool(problem), "-invalid")
+
+    def _check_registry(self) -> None:
+        from wizard.plan import check_plan
+
+        problems = [f"{key} {problem}: use {allowed}." for key, problem, allowed in check_plan(self.plan)
+                    if key.startswith("registry.")]
+        self.query_one("#reg-problem", Label).update(problems[0] if problems else "")
+
+    def on_variable_row_changed(self, event: VariableRow.Changed) -> None:
+        self.services.secrets[event.spec.key] = event.value
+        others = tuple(v for v in self.plan.variables if v.key != event.spec.key)
+        mine = [v for v in self.plan.variables if v.key == event.spec.key]
+        position = self.plan.variables.index(mine[0]) if mine else len(others)
+        variables = others[:position] + (event.spec,) + others[position:]
+        self.post_message(PlanChanged(None, variables=variables))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "var-add":
+            super().on_button_pressed(event)
+            return
+        event.stop()
+        field = self.query_one("#var-new-key", Input)
+        key = field.value.strip()
+        problem = key_problem(key) if key else "type a name first, e.g. APP_SECRET"
+        if not problem and key in {v.key for v in all_variables(self.plan)}:
+            problem = f"{key} is already in the list"
+        if problem:
+            self.query_one("#var-new-problem", Label).update(problem[0].upper() + problem[1:] + ".")
+            return
+        field.value = ""
+        self.post_message(PlanChanged(None, variables=self.plan.variables + (VariableSpec(key=key),)))
+        self.call_after_refresh(lambda: self._rebuild_variables(self.plan))
+
+    def problem(self) -> str | None:
+        from wizard.plan import check_plan
+
+        for key, problem, allowed in check_plan(self.plan):
+            if key.startswith(("registry.", "variables")):
+                return f"{key} {problem}: use {allowed}."
+        for row in self.query(VariableRow):
+            if row.problem:
+                return f"{row.spec.key}: {row.problem}"
+        return None

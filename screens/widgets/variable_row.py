@@ -1,0 +1,106 @@
+"""One CI/CD variable: value typed hidden or taken from an env var, masked/protected/hidden, checked as you type."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Label
+
+from wizard.plan import KEY_RE, VariableSpec
+from wizard.variables import key_problem, mask_problem
+
+
+def variable_problem(spec: VariableSpec, typed: str, env: dict[str, str] | os._Environ = os.environ) -> str | None:
+    """The first rule ``spec`` (with the typed value, or its env var's) breaks, as a sentence; None if fine."""
+    problem = key_problem(spec.key)
+    if problem:
+        return problem[0].upper() + problem[1:] + "."
+    if spec.hidden and not spec.masked:
+        return "Hidden needs masked too: GitLab only hides values it also masks."
+    if spec.from_env is not None and not KEY_RE.match(spec.from_env):
+        return f"{spec.from_env!r} is not an environment variable name (letters, digits and _)."
+    value = typed if spec.from_env is None else env.get(spec.from_env, "")
+    if spec.from_env is not None and not value:
+        return f"${spec.from_env} is not set in this shell: export it before apply, or type the value instead."
+    if spec.from_env is None and not typed:
+        return "Type the value (hidden), or name an environment variable to take it from."
+    problem = mask_problem(spec, value)
+    if problem:
+        return problem[0].upper() + problem[1:] + "."
+    return None
+
+
+class VariableRow(Vertical):
+    """Posts :class:`VariableRow.Changed` with the new spec (and the typed value, kept in memory only)."""
+
+    class Changed(Message):
+        def __init__(self, row: "VariableRow", spec: VariableSpec, value: str) -> None:
+            super().__init__()
+            self.row = row
+            self.spec = spec
+            self.value = value
+
+    def __init__(self, spec: VariableSpec, value: str = "", *, index: int) -> None:
+        super().__init__(classes="variable-row", id=f"var-{index}")
+        self.spec = spec
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        s = self.spec
+        yield Label(f"{s.key}" + (f": {s.description}" if s.description else ""), classes="var-title")
+        with Horizontal(classes="var-fields"):
+            yield Input(s.from_env or "", placeholder="from env var (e.g. DOCKERHUB_TOKEN)", classes="var-env")
+            yield Input(self.value, placeholder="or type the value (hidden)", password=True, classes="var-value")
+        with Horizontal(classes="var-flags"):
+            yield Checkbox("masked", s.masked, classes="var-masked",
+                           tooltip="GitLab replaces the value with [MASKED] in job logs")
+            yield Checkbox("protected", s.protected, classes="var-protected",
+                           tooltip="Only jobs on protected branches and tags get it; elsewhere it is empty")
+            yield Checkbox("hidden", s.hidden, classes="var-hidden",
+                           tooltip="Masked and never shown again in GitLab's settings")
+        yield Label("", classes="var-problem problem")
+
+    def on_mount(self) -> None:
+        self._check()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if event.input.has_class("var-env"):
+            name = event.value.strip()
+            self.spec = dataclasses.replace(self.spec, from_env=name or None)
+        else:
+            self.value = event.value
+            if event.value and self.spec.from_env:
+                self.spec = dataclasses.replace(self.spec, from_env=None)
+                with self.prevent(Input.Changed):
+                    self.query_one(".var-env", Input).value = ""
+        self._changed()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        for flag in ("masked", "protected", "hidden"):
+            if event.checkbox.has_class(f"var-{flag}"):
+                self.spec = dataclasses.replace(self.spec, **{flag: event.value})
+        if self.spec.hidden and not self.spec.masked and event.checkbox.has_class("var-hidden"):
+            self.spec = dataclasses.replace(self.spec, masked=True)
+            with self.prevent(Checkbox.Changed):
+                self.query_one(".var-masked", Checkbox).value = True
+        self._changed()
+
+    def _changed(self) -> None:
+        self._check()
+        self.post_message(self.Changed(self, self.spec, self.value))
+
+    def _check(self) -> str | None:
+        problem = variable_problem(self.spec, self.value)
+        self.query_one(".var-problem", Label).update(f"✗ {problem}" if problem else "✓ GitLab will accept this.")
+        self.query_one(".var-problem", Label).set_class(problem is None, "-ok")
+        return problem
+
+    @property
+    def problem(self) -> str | None:
+        return variable_problem(self.spec, self.value)
