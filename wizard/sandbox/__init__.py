@@ -1,0 +1,221 @@
+"""The sandbox: a practice GitLab on 127.0.0.1 that real clients (python-gitlab, git) talk to over real
+HTTP, and that fails the way GitLab fails.
+
+    from wizard.sandbox import Sandbox, Faults
+    with Sandbox(tmp_path, job_seconds=0.2) as sb:
+        sb.url, sb.token, sb.project_path, sb.registry_host
+
+State lives in ``data_dir`` (SQLite + bare git repositories). Tokens are stored as digests only: each
+start issues a fresh personal access token for ``root`` and prints it; it is never written to disk.
+See docs/sandbox.md for what it plays and what it does not.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from wizard.errors import BadInput
+from wizard.sandbox import repo as gitrepo
+from wizard.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
+from wizard.sandbox.faults import FaultInjector, Faults
+from wizard.sandbox.store import Store, new_token, now_iso
+
+__all__ = ["Sandbox", "Faults", "default_data_dir", "ROOT_TOKEN_SCOPES"]
+
+ROOT_TOKEN_SCOPES = ("api", "create_runner", "write_repository")
+ROOT_AUTHOR = gitrepo.Author("Administrator", "admin@example.com")
+
+
+def default_data_dir() -> Path:
+    """``$XDG_STATE_HOME/dockwright/sandbox`` (``~/.local/state/dockwright/sandbox``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "dockwright" / "sandbox"
+
+
+def check_loopback(host: str) -> None:
+    """Refuse any address that is not on this machine's loopback."""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise BadInput(f"The sandbox only listens on this machine's loopback, not on {host!r}.",
+                   "Use --host 127.0.0.1 (the default), localhost or ::1.")
+
+
+class Sandbox:
+    """Start with ``with Sandbox(dir) as sb:`` or ``sb.start()`` / ``sb.stop()``."""
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 faults: Faults | None = None, job_seconds: float = 1.5, reset: bool = False) -> None:
+        check_loopback(host)
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.host = host
+        self.port = port
+        self.job_seconds = job_seconds
+        self.reset = reset
+        self.faults = FaultInjector(faults or Faults())
+        self.request_log: list[tuple[str, str, int, int]] = []
+        self.internal_errors: list[str] = []
+        self.token = ""
+        self.project_path = DEMO_PROJECT_PATH
+        self.url = ""
+        self.registry_host = ""
+        self._registration_tokens: dict[int, str] = {}
+        self._log_lock = threading.Lock()
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self.store: Store | None = None
+        self.scheduler = None
+
+    # -- life cycle ---------------------------------------------------------------------------------
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def start(self) -> "Sandbox":
+        from wizard.sandbox.scheduler import Scheduler
+        from wizard.sandbox.server import SandboxHTTPServer
+
+        if self.reset and self.data_dir.exists():
+            shutil.rmtree(self.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.data_dir, 0o700)
+        try:
+            server = SandboxHTTPServer((self.host, self.port), self)
+        except OSError as exc:
+            raise BadInput(f"The sandbox cannot listen on {self.host}:{self.port}: {exc.strerror}.",
+                           "Choose another --port, or 0 for any free one.") from exc
+        self._server = server
+        bound_host, bound_port = server.server_address[:2]
+        shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+        self.port = bound_port
+        self.url = f"http://{shown_host}:{bound_port}"
+        self.registry_host = f"{shown_host}:{bound_port}"
+        self.store = Store(self.data_dir / "sandbox.sqlite3")
+        root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
+        self.token, _ = self.store.create_token(root["id"], "dockwright sandbox", ROOT_TOKEN_SCOPES,
+                                                description="Issued when the sandbox started")
+        project = self.store.ensure_project(DEMO_PROJECT_PATH, "app", DEMO_DESCRIPTION, root["id"])
+        ensure_demo_repository(self.repo_path(project), project["default_branch"], ROOT_AUTHOR)
+        self.scheduler = Scheduler(self)
+        self.scheduler.start()
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="sandbox-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    # -- the Python API tests and the wizard use ------------------------------------------------------
+    def create_token(self, scopes: Iterable[str] = ("read_api",), expired: bool = False, revoked: bool = False,
+                     user: str = "root") -> str:
+        """A new personal access token; ``expired`` makes one whose expiry date has passed."""
+        assert self.store is not None, "start the sandbox first"
+        row = self.store.ensure_user(user, user.replace("_", " ").title(), f"{user}@example.com")
+        expires_at = None
+        if expired:
+            expires_at = (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=1)).strftime("%Y-%m-%d")
+        token, _ = self.store.create_token(row["id"], f"token for {user}", scopes, expires_at=expires_at,
+                                           revoked=revoked)
+        return token
+
+    def set_faults(self, faults: Faults) -> None:
+        self.faults.set(faults)
+
+    def set_instance_runners(self, project_path: str, enabled: bool) -> None:
+        project = self._project(project_path)
+        self.store.update("projects", project["id"], {"shared_runners_enabled": int(enabled)})
+        if self.scheduler is not None:
+            self.scheduler.wake()
+
+    def set_registration_tokens_enabled(self, enabled: bool) -> None:
+        self.store.set_meta("registration_tokens_enabled", "1" if enabled else "0")
+
+    def registration_tokens_enabled(self) -> bool:
+        return self.store.get_meta("registration_tokens_enabled", "0") == "1"
+
+    def register_runners_from_config(self, path: str | os.PathLike[str]) -> list[int]:
+        """Read a gitlab-runner config.toml; runners whose token matches go online. Returns their ids."""
+        from wizard.sandbox.api_runners import register_from_config
+
+        ids = register_from_config(self, Path(path))
+        if self.scheduler is not None:
+            self.scheduler.wake()
+        return ids
+
+    # -- helpers for the HTTP side -----------------------------------------------------------------------
+    def _project(self, project_path: str) -> dict[str, Any]:
+        assert self.store is not None, "start the sandbox first"
+        project = self.store.project(project_path)
+        if project is None:
+            raise BadInput(f"The sandbox has no project {project_path!r}.", f"Use {DEMO_PROJECT_PATH!r}.")
+        return project
+
+    def repo_path(self, project: dict[str, Any]) -> Path:
+        return self.data_dir / "repositories" / f"{project['path_with_namespace']}.git"
+
+    def registration_token(self, project_id: int) -> str:
+        """The project's legacy runner registration token (kept in memory only, new each start)."""
+        if project_id not in self._registration_tokens:
+            self._registration_tokens[project_id] = new_token("GR1348941")
+        return self._registration_tokens[project_id]
+
+    def project_for_registration_token(self, token: str) -> int | None:
+        for project_id, value in self._registration_tokens.items():
+            if value == token:
+                return project_id
+        return None
+
+    def job_token_as_pat(self, secret: str) -> dict[str, Any] | None:
+        """A running job's CI_JOB_TOKEN used as a git or registry password."""
+        if self.scheduler is None:
+            return None
+        job = self.scheduler.job_for_token(secret)
+        if job is None:
+            return None
+        return {"id": 0, "user_id": job["user_id"], "scopes": ["read_repository"], "revoked": 0, "expires_at": None}
+
+    def on_push(self, project: dict[str, Any], moved: list[tuple[str, str, str]], *, user_id: int) -> None:
+        """Refs moved by a push: (ref, before, after). Creates pipelines where .gitlab-ci.yml is present."""
+        self.store.update("projects", project["id"], {"last_activity_at": now_iso()})
+        if self.scheduler is not None:
+            for ref, before, after in moved:
+                self.scheduler.on_ref_moved(project, ref, before, after, user_id=user_id)
+
+    def record(self, method: str, path: str, status: int, size: int) -> None:
+        with self._log_lock:
+            self.request_log.append((method, path, status, size))
+
+    def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
+        """Poll ``predicate()`` until true or ``timeout`` seconds pass (for tests and the CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(interval)
+        return bool(predicate())

@@ -1,0 +1,3 @@
+"""REST handlers (being written)."""
+
+ROUTES: list = []

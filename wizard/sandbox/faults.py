@@ -1,0 +1,84 @@
+"""Faults the sandbox can inject into its REST API, so every client's retry and error paths get tested
+against real HTTP: added latency, 500/502 answers, 429 with ``Retry-After`` after N requests a minute,
+and dropped connections. All off by default; random choices come from a seeded generator so a test
+that sets ``seed`` sees the same sequence every run. Git over HTTP is never faulted.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Faults:
+    latency: float = 0.0  # seconds added before every API answer
+    error_rate: float = 0.0  # share of API requests answered 500 or 502
+    rate_limit_per_minute: int | None = None  # after N requests in a minute: 429 + Retry-After
+    drop_rate: float = 0.0  # share of API requests whose connection is closed without an answer
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "drop_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"Faults.{name} must be between 0 and 1, got {value}.")
+        if self.latency < 0:
+            raise ValueError(f"Faults.latency must be 0 or more seconds, got {self.latency}.")
+        if self.rate_limit_per_minute is not None and self.rate_limit_per_minute < 1:
+            raise ValueError("Faults.rate_limit_per_minute must be 1 or more, or None for no limit.")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with one request: ``kind`` is "pass", "drop", "error" or "throttle"."""
+
+    kind: str
+    status: int = 200
+    retry_after: int = 0
+    observed: int = 0
+    limit: int = 0
+    reset_at: int = 0
+
+
+DEFAULT_LIMIT = 2000  # GitLab.com's authenticated API limit per minute, shown in RateLimit-* headers
+
+
+class FaultInjector:
+    """Decides, request by request, which fault (if any) applies. Thread-safe."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self._lock = threading.Lock()
+        self.set(faults or Faults())
+
+    def set(self, faults: Faults) -> None:
+        with self._lock:
+            self.faults = faults
+            self._random = random.Random(faults.seed)
+            self._window_start = time.time()
+            self._count = 0
+
+    def decide(self) -> Verdict:
+        with self._lock:
+            f = self.faults
+            now = time.time()
+            if now - self._window_start >= 60:
+                self._window_start = now
+                self._count = 0
+            self._count += 1
+            limit = f.rate_limit_per_minute or DEFAULT_LIMIT
+            reset_at = int(self._window_start + 60)
+            base = dict(observed=self._count, limit=limit, reset_at=reset_at)
+            if f.rate_limit_per_minute is not None and self._count > f.rate_limit_per_minute:
+                return Verdict("throttle", 429, retry_after=max(1, reset_at - int(now)), **base)
+            if f.drop_rate and self._random.random() < f.drop_rate:
+                return Verdict("drop", 0, **base)
+            if f.error_rate and self._random.random() < f.error_rate:
+                return Verdict("error", self._random.choice((500, 502)), **base)
+            return Verdict("pass", 200, **base)
+
+    @property
+    def latency(self) -> float:
+        return self.faults.latency

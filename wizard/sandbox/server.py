@@ -1,0 +1,209 @@
+"""The sandbox's HTTP server: stdlib ``ThreadingHTTPServer`` on loopback, routing ``/api/v4/...`` to the
+REST handlers (with authentication, scopes, faults and rate-limit headers) and ``/<group>/<project>.git/...``
+to git's smart HTTP."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Callable
+
+from wizard.sandbox import (api_pipelines, api_projects, api_repository, api_runners, api_users,
+                            githttp)
+from wizard.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
+from wizard.sandbox.store import now_iso, parse_iso
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.sandbox import Sandbox
+
+Handler = Callable[[Request], Response]
+
+UNAUTHORIZED = {"message": "401 Unauthorized"}
+EXPIRED = {"error": "invalid_token",
+           "error_description": "Token is expired. You can either do re-authorization or token refresh."}
+REVOKED = {"error": "invalid_token",
+           "error_description": "Token was revoked. You have to re-authorize from the user."}
+
+
+class Router:
+    """``(method, "/projects/:id/variables/:key")`` patterns; a ``:name`` segment captures one
+    percent-encoded path segment (so ``demo%2Fapp`` is one project id)."""
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
+        for module in (api_users, api_projects, api_runners, api_pipelines, api_repository):
+            for method, pattern, handler, scopes in module.ROUTES:
+                self.routes.append((method, pattern.strip("/").split("/"), handler, scopes))
+
+    def match(self, method: str, path: str) -> tuple[Handler, tuple[str, ...] | None, dict[str, str]] | None:
+        segments = path.strip("/").split("/")
+        method = "GET" if method == "HEAD" else method
+        for r_method, r_segments, handler, scopes in self.routes:
+            if r_method != method or len(r_segments) != len(segments):
+                continue
+            captures: dict[str, str] = {}
+            for want, got in zip(r_segments, segments):
+                if want.startswith(":"):
+                    if not got:
+                        break
+                    captures[want[1:]] = urllib.parse.unquote(got)
+                elif want != got:
+                    break
+            else:
+                return handler, scopes, captures
+        return None
+
+
+def authenticate(sandbox: "Sandbox", headers: dict[str, str], scopes: tuple[str, ...]) -> tuple[dict, dict]:
+    """(user, token) for the request's PRIVATE-TOKEN or Bearer token, or ApiError with GitLab's body."""
+    secret = headers.get("private-token", "").strip()
+    if not secret:
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            secret = auth[7:].strip()
+    if not secret:
+        raise ApiError(401, UNAUTHORIZED)
+    token = sandbox.store.token_by_secret(secret)
+    if token is None:
+        raise ApiError(401, UNAUTHORIZED)
+    if token["revoked"]:
+        raise ApiError(401, REVOKED)
+    expires = parse_iso(token["expires_at"])
+    if expires is not None and expires.timestamp() <= time.time():
+        raise ApiError(401, EXPIRED)
+    if scopes != SCOPE_ANY and not set(scopes) & set(token["scopes"]):
+        raise ApiError(403, {"error": "insufficient_scope",
+                             "error_description": "The request requires higher privileges than provided by the "
+                                                  "access token.",
+                             "scope": " ".join(scopes)})
+    user = sandbox.store.user(token["user_id"])
+    if user is None:
+        raise ApiError(401, UNAUTHORIZED)
+    sandbox.store.touch_token(token["id"])
+    return user, token
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], sandbox: "Sandbox") -> None:
+        self.sandbox = sandbox
+        self.router = Router()
+        super().__init__(address, SandboxRequestHandler)
+
+
+class SandboxRequestHandler(BaseHTTPRequestHandler):
+    server: SandboxHTTPServer
+    protocol_version = "HTTP/1.1"
+    def version_string(self) -> str:
+        return "nginx"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - no logging to stderr
+        pass
+
+    # every method goes through one place
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size_line = self.rfile.readline()
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _handle(self) -> None:
+        sandbox = self.server.sandbox
+        raw_path, _, query_string = self.path.partition("?")
+        body = self._read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if raw_path.startswith("/api/v4/") or raw_path == "/api/v4":
+            response = self._api(raw_path[len("/api/v4"):] or "/", query_string, headers, body)
+            if response is None:
+                return  # a dropped connection
+        elif githttp.is_git_path(raw_path):
+            response = githttp.serve(sandbox, self.command, raw_path, query_string, headers, body)
+        else:
+            response = json_response(404, {"error": "404 Not Found"})
+        self._send(response)
+
+    def _api(self, path: str, query_string: str, headers: dict[str, str], body: bytes) -> Response | None:
+        sandbox = self.server.sandbox
+        verdict = sandbox.faults.decide()
+        if sandbox.faults.latency:
+            time.sleep(sandbox.faults.latency)
+        rate_headers = [
+            ("RateLimit-Name", "throttle_authenticated_api"), ("RateLimit-Limit", str(verdict.limit)),
+            ("RateLimit-Observed", str(verdict.observed)),
+            ("RateLimit-Remaining", str(max(0, verdict.limit - verdict.observed))),
+            ("RateLimit-Reset", str(verdict.reset_at)),
+        ]
+        if verdict.kind == "drop":
+            sandbox.record(self.command, path, 0, 0)
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.close_connection = True
+            return None
+        if verdict.kind == "throttle":
+            reset = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(verdict.reset_at))
+            return Response(429, b"Retry later\n", "text/plain",
+                            rate_headers + [("Retry-After", str(verdict.retry_after)), ("RateLimit-ResetTime", reset)])
+        if verdict.kind == "error":
+            if verdict.status == 502:
+                return Response(502, b"<html><body><h1>502 Bad Gateway</h1>GitLab is not responding.</body></html>",
+                                "text/html", rate_headers)
+            return Response(500, b'{"message":"500 Internal Server Error"}', "application/json", rate_headers)
+        query = urllib.parse.parse_qs(query_string, keep_blank_values=True)
+        req = Request(method=self.command, path=path, query=query, headers=headers, body=body, sandbox=sandbox)
+        found = self.server.router.match(self.command, path)
+        try:
+            if found is None:
+                raise ApiError(404, {"error": "404 Not Found"})
+            handler, scopes, captures = found
+            req.params = captures
+            if scopes is not None:
+                req.user, req.token = authenticate(sandbox, headers, scopes)
+            response = handler(req)
+        except ApiError as exc:
+            response = exc.response()
+        except Exception as exc:  # a bug in the sandbox: answer like GitLab would, keep serving
+            sandbox.internal_errors.append(repr(exc))
+            response = json_response(500, {"message": "500 Internal Server Error"})
+        response.headers = list(response.headers) + rate_headers
+        return response
+
+    def _send(self, response: Response) -> None:
+        sandbox = self.server.sandbox
+        path = self.path.partition("?")[0]
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        sandbox.record(self.command, path, response.status, len(response.body))
+
+
+def timestamp() -> str:
+    return now_iso()
