@@ -1,0 +1,127 @@
+"""Step 4 (not for hosted runners): the runner dockwright creates, its config.toml entry, the register command.
+
+Nothing is created here: the runner is created, its config.toml written and its status followed on the
+Apply step, after Review. This step shows exactly what that will be.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
+
+from screens.messages import PlanChanged
+from screens.step import StepScreen
+from screens.widgets.fields import field_row
+from screens.widgets.preview import TOKEN_ENV
+from wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
+
+WORKFLOWS = {
+    "authentication-token": "Create it through the API (GitLab 15.10+; gives a glrt- token once)",
+    "registration-token": "Registration token (deprecated; off by default since GitLab 17.0)",
+}
+
+SHELL_SETUP = (
+    "The shell executor runs jobs as the gitlab-runner user directly on the host, with its Docker Engine:\n"
+    "  1. Install Docker Engine on the host (docs.docker.com/engine/install).\n"
+    "  2. sudo usermod -aG docker gitlab-runner   (then restart gitlab-runner)\n"
+    "What that grants: membership of the docker group is root on that host, for every job of every project\n"
+    "this runner serves. Use it only on a machine dedicated to CI."
+)
+
+
+class RunnerScreen(StepScreen):
+    STEP_ID = "runner"
+
+    def compose_form(self) -> ComposeResult:
+        with RadioSet(id="runner-workflow"):
+            for key in RUNNER_WORKFLOWS:
+                yield RadioButton(WORKFLOWS[key], id=f"workflow-{key}")
+        yield from field_row("Description", Input(id="rn-description"), "Shown in GitLab's runner list")
+        yield from field_row("Tags", Input(id="rn-tags", placeholder="docker, linux"),
+                             "Comma-separated; the jobs carry the same tags so this runner picks them up")
+        with Horizontal(classes="switch-row"):
+            yield Switch(id="rn-run_untagged")
+            yield Label("Also run jobs without tags")
+        with Horizontal(classes="switch-row"):
+            yield Switch(id="rn-protected")
+            yield Label("Only protected branches and tags")
+        yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
+        yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
+        yield Label("", id="rn-problem", classes="problem")
+        yield Static(SHELL_SETUP, id="rn-shell-setup", classes="tradeoffs")
+        yield Label("After Review, Apply creates the runner in GitLab, writes its entry (the config.toml tab) "
+                    "with mode 0600, and waits until it is online. If gitlab-runner runs elsewhere, register "
+                    "it there with:", classes="hint")
+        yield Static("", id="rn-register")
+        with Horizontal(classes="button-row"):
+            yield Button("Copy register command", id="rn-copy")
+
+    def load_plan(self, plan: Plan) -> None:
+        r = plan.runner
+        button = self.query_one(f"#workflow-{r.workflow}", RadioButton)
+        if not button.value:
+            with self.prevent(RadioSet.Changed):
+                button.value = True
+        values = {"rn-description": r.description, "rn-tags": ", ".join(r.tags),
+                  "rn-docker_image": r.docker_image, "rn-config_path": r.config_path}
+        with self.prevent(Input.Changed, Switch.Changed):
+            for wid, value in values.items():
+                field = self.query_one(f"#{wid}", Input)
+                if field.value != value and not (wid == "rn-tags" and _tags(field.value) == r.tags):
+                    field.value = value
+            self.query_one("#rn-run_untagged", Switch).value = r.run_untagged
+            self.query_one("#rn-protected", Switch).value = r.protected
+        self.query_one("#rn-shell-setup").display = plan.executor == "shell"
+        self.query_one("#rn-docker_image").parent.display = plan.executor != "shell"
+        self.watch(self.app, "plan", self._update_register, init=True)
+
+    def _update_register(self, plan: Plan) -> None:
+        if not self.is_attached or not plan.uses_own_runner:
+            return
+        from wizard.render import render_register_command
+
+        self.query_one("#rn-register", Static).update(
+            render_register_command(plan, url=plan.gitlab.url, token_env=TOKEN_ENV))
+        problems = [f"{key} {problem}: use {allowed}." for key, problem, allowed in check_plan(plan)
+                    if key.startswith("runner.")]
+        self.query_one("#rn-problem", Label).update(problems[0] if problems else "")
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        key = (event.pressed.id or "").removeprefix("workflow-")
+        if key in RUNNER_WORKFLOWS:
+            self.post_message(PlanChanged("runner", workflow=key))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        wid = event.input.id or ""
+        if not wid.startswith("rn-"):
+            return
+        name = wid.removeprefix("rn-")
+        value = _tags(event.value) if name == "tags" else event.value.strip()
+        if name == "description" and not value:
+            self.query_one("#rn-problem", Label).update("Give the runner a description: GitLab lists it by that.")
+            return
+        self.post_message(PlanChanged("runner", **{name: value}))
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        name = (event.switch.id or "").removeprefix("rn-")
+        if name in ("run_untagged", "protected"):
+            self.post_message(PlanChanged("runner", **{name: event.value}))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "rn-copy":
+            event.stop()
+            from wizard.render import render_register_command
+
+            self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url,
+                                                               token_env=TOKEN_ENV))
+            self.notify("Register command copied. Set RUNNER_TOKEN to the runner's token before running it.")
+        else:
+            super().on_button_pressed(event)
+
+    def problem(self) -> str | None:
+        return str(self.query_one("#rn-problem", Label).content) or None
+
+
+def _tags(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(",") if t.strip())
