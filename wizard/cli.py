@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"dockwright {__version__}")
+    # The wizard itself (no subcommand): Textual screens, or plain prompts with --plain.
+    parser.add_argument("--sandbox", action="store_true", help="practise on a local sandbox GitLab (127.0.0.1)")
+    parser.add_argument("--plain", action="store_true", help="plain prompts instead of the full-screen wizard")
+    parser.add_argument("--answers", metavar="F", help="start from this answers file (default: ./dockwright.yml)")
+    parser.add_argument("--dir", metavar="D", help="the repository to onboard (default: this folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"wizard.commands.{name}")
@@ -49,8 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
     if run is None:
-        parser.print_help()
-        return 0
+        run = _run_wizard
     try:
         return run(args)
     except DockwrightError as exc:
@@ -59,6 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ndockwright: interrupted; nothing half-done is left that a re-run cannot finish.", file=sys.stderr)
         return 130
+
+
+def _run_wizard(args: argparse.Namespace) -> int:
+    """No subcommand: the wizard. Imported here so `wizard` stays free of Textual at import time."""
+    if args.plain:
+        from wizard.plain import run_plain
+
+        return run_plain(args)
+    from screens.app import run_wizard
+
+    return run_wizard(args)
 
 
 if __name__ == "__main__":  # pragma: no cover
