@@ -6,4 +6,6 @@ A subcommand is listed in :data:`SUBCOMMANDS` only once it works.
 
 SUBCOMMANDS: tuple[str, ...] = (
     # module names in wizard/commands/, in the order `dockwright --help` lists them
+    "init_answers",
+    "generate",
 )
