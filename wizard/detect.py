@@ -53,7 +53,7 @@ class Detection:
     language: str = "generic"  # python | generic
     framework: str | None = None  # flask | fastapi | django | None
     entry_point: str | None = None  # app.py, main.py, manage.py, or a [project.scripts] name
-    requirements: str | None = None  # a pip requirements file, relative to the project
+    requirements: str | None = None  # requirements.txt (pip install -r), pyproject.toml (pip install .), or None
     dependencies_source: str | None = None  # requirements.txt | pyproject.toml | Pipfile
     dependencies: tuple[str, ...] = ()  # normalised distribution names
     python_version: str | None = None  # major.minor from .python-version / runtime.txt / requires-python
@@ -263,7 +263,8 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
         poetry = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})
         deps = _requirement_names([str(d) for d in project.get("dependencies", [])])
         deps += [normalize_name(k) for k in poetry if k.lower() != "python"]
-        out["dependencies_source"] = "pyproject.toml"
+        # Not a .txt file: the Dockerfile generator installs the project itself (pip install .).
+        out["requirements"], out["dependencies_source"] = "pyproject.toml", "pyproject.toml"
         notes.append("Dependencies come from pyproject.toml, so the image installs the project itself "
                      "(pip install .) instead of a requirements file.")
     elif pipfile.is_file():

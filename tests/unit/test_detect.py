@@ -7,6 +7,7 @@ import pytest
 from wizard.detect import detect, detect_plan, parse_remote, rank_remotes
 from wizard.errors import BadInput
 from wizard.plan import Plan, check_plan
+from wizard.render.dockerfile import render_dockerfile
 
 
 @pytest.mark.parametrize(
@@ -126,10 +127,13 @@ def test_pyproject_dependencies_and_scripts_entry(tmp_path):
     )})
     d = detect(tmp_path)
     assert d.language == "python" and d.dependencies_source == "pyproject.toml"
-    assert d.requirements is None
+    assert d.requirements == "pyproject.toml"  # the Dockerfile then runs `pip install .`
     assert d.dependencies == ("click", "rich")
     assert (d.entry_point, d.command, d.port) == ("tool", ("tool",), None)
     assert d.python_version == "3.12" and d.base_image == "python:3.12-slim"
+    plan = detect_plan(tmp_path)
+    assert plan.dockerfile.requirements == "pyproject.toml" and plan.dockerfile.command == ("tool",)
+    assert "RUN pip install --no-cache-dir ." in render_dockerfile(plan)
 
 
 def test_poetry_fastapi(tmp_path):
