@@ -10,52 +10,38 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 
+from wizard.checks import check_masked_value, check_variable_key
 from wizard.credentials import Secret
 from wizard.errors import BadInput
-from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan, VariableSpec
+from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, Plan, VariableSpec
 from wizard.render.registry import (
     DOCKERHUB_TOKEN_VAR, DOCKERHUB_USER_VAR, OTHER_PASSWORD_VAR, OTHER_USER_VAR, all_variables, ecr_host,
 )
 
 DOCKER_AUTH_CONFIG = "DOCKER_AUTH_CONFIG"
-# app/models/concerns/ci/maskable.rb: expanded values use the Base64 alphabet plus @ : . ~ ;
-# raw values any non-whitespace; both at least 8 characters on one line.
-MASKABLE_EXPANDED = re.compile(r"\A[a-zA-Z0-9_+=/@:.~-]{8,}\Z")
-MASKABLE_RAW = re.compile(r"\A\S{8,}\Z")
 MAX_VALUE_CHARS = 10_000
 
 
 def key_problem(key: str) -> str | None:
-    """Why GitLab would refuse ``key``, or None."""
-    if not KEY_RE.match(key):
-        return f"the key {key!r} can contain only letters, digits and '_' (at most 255 characters)"
-    return None
+    """Why GitLab would refuse ``key``, or None (the rule lives in :mod:`wizard.checks`)."""
+    return check_variable_key(key)
 
 
 def mask_problem(spec: VariableSpec, value: str) -> str | None:
     """Why GitLab would refuse to mask ``value`` for ``spec``, or None (also None when not masked)."""
     if not (spec.masked or spec.hidden):
         return None
-    if "\n" in value or len(value) < 8 or any(c.isspace() for c in value):
-        return (f"the value of {spec.key} cannot be masked: GitLab masks only values of 8 or more characters "
-                "on one line without spaces")
-    if not spec.raw and not MASKABLE_EXPANDED.match(value):
-        bad = sorted({c for c in value if not re.match(r"[a-zA-Z0-9_+=/@:.~-]", c)})
-        return (f"the value of {spec.key} has characters GitLab cannot mask in an expanded variable "
-                f"({' '.join(bad)}); only letters, digits and _ + = / @ : . ~ - are allowed, or set raw: true")
-    if spec.raw and not MASKABLE_RAW.match(value):
-        return f"the value of {spec.key} cannot be masked: it has whitespace"
-    return None
+    problem = check_masked_value(value, raw=spec.raw)
+    return f"{spec.key}: {problem}" if problem else None
 
 
 def check_variable(spec: VariableSpec, value: Secret, plan: Plan) -> None:
     """Raise :class:`BadInput` when GitLab would refuse this variable or dockwright should not create it."""
     problem = key_problem(spec.key)
     if problem:
-        raise BadInput(f"CI/CD variable: {problem}.", "Rename it in the answers file (variables[].key).")
+        raise BadInput(f"CI/CD variable {spec.key!r}: {problem}", "Rename it in the answers file (variables[].key).")
     if plan.registry.kind == "gitlab" and spec.key in GITLAB_PREDEFINED_REGISTRY_VARIABLES:
         raise BadInput(
             f"dockwright will not create {spec.key}: GitLab predefines it in every job for its own container "
@@ -67,7 +53,7 @@ def check_variable(spec: VariableSpec, value: Secret, plan: Plan) -> None:
                        f"{MAX_VALUE_CHARS}.", "Use a file-type variable with a shorter content or another store.")
     problem = mask_problem(spec, text)
     if problem:
-        raise BadInput(f"CI/CD variable: {problem}.",
+        raise BadInput(f"CI/CD variable {problem}",
                        "Use another value, or set masked: false for it in the answers file (it would then "
                        "show in job logs).")
 

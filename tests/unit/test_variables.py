@@ -12,7 +12,7 @@ from wizard.credentials import Secret
 from wizard.errors import BadInput
 from wizard.plan import Plan, RegistrySpec, VariableSpec
 from wizard.variables import (
-    MASKABLE_EXPANDED, check_variable, docker_auth_config, ecr_docker_auth_config, mask_problem, resolve_value,
+    check_variable, docker_auth_config, ecr_docker_auth_config, mask_problem, resolve_value,
     variable_values,
 )
 
@@ -78,18 +78,17 @@ def test_unmasked_values_are_not_checked_for_masking() -> None:
 def test_masking_problem_names_the_bad_characters_and_the_way_out() -> None:
     with pytest.raises(BadInput) as err:
         check_variable(VariableSpec(key="TOKEN", masked=True), Secret("pa$$word!"), DOCKERHUB)
-    assert "$" in err.value.sentence and "!" in err.value.sentence and "raw: true" in err.value.sentence
+    assert "'$'" in err.value.sentence and "'!'" in err.value.sentence and "raw" in err.value.sentence
     assert "masked: false" in err.value.next_step
 
 
 def test_bad_key_is_refused_before_sending() -> None:
-    with pytest.raises(BadInput, match="letters, digits"):
+    with pytest.raises(BadInput, match="only letters, digits and _"):
         check_variable(VariableSpec(key="MY-KEY"), Secret("x"), DOCKERHUB)
 
 
 @given(st.text(alphabet="abcXYZ019_+=/@:.~-", min_size=8, max_size=40))
 def test_every_value_of_the_allowed_alphabet_is_maskable(value: str) -> None:
-    assert MASKABLE_EXPANDED.match(value)
     assert mask_problem(VariableSpec(key="K", masked=True), value) is None
 
 

@@ -1,0 +1,107 @@
+"""`dockwright apply`: run the answers file against GitLab, without a screen."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from wizard.errors import EXIT_BAD_INPUT, BadInput, DockwrightError
+
+NAME = "apply"
+HELP = "run the onboarding from an answers file: files, variables, runner, lint, commit, push, watch"
+EPILOG = """\
+examples:
+  dockwright apply --answers dockwright.yml --dry-run
+                                 list every change (files as diffs, API calls with secrets hidden)
+  GITLAB_TOKEN=... dockwright apply --answers dockwright.yml --yes
+                                 do it all and follow the pipeline to the end
+  dockwright apply --answers dockwright.yml --no-push
+                                 write files, variables and runner, commit locally, do not push
+
+Values of CI/CD variables come from the environment variable each one names (from_env), or are asked
+without echo. The GitLab token (--token-env NAME, GITLAB_TOKEN, python-gitlab's or glab's config, or a
+hidden prompt) is never written anywhere. A re-run after a failure finishes the job and duplicates nothing.
+
+exit codes: 0 pipeline succeeded and image tags present, 1 pipeline failed, 2 bad input,
+            4 GitLab refused (auth, scope, role), 5 network
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--answers", metavar="F", required=True, help="the answers file (dockwright.yml)")
+    parser.add_argument("--url", metavar="U", help="GitLab URL (default: the answers file, GITLAB_HOST, CI_SERVER_URL)")
+    parser.add_argument("--token-env", metavar="NAME", help="environment variable that holds the GitLab token")
+    parser.add_argument("--dry-run", action="store_true", help="list every change and do nothing")
+    parser.add_argument("--yes", action="store_true", help="do not ask before changing things in GitLab")
+    parser.add_argument("--no-push", dest="push", action="store_false", help="commit locally but do not push")
+    parser.add_argument("--watch", dest="watch", action=argparse.BooleanOptionalAction, default=True,
+                        help="follow the pipeline after the push (default: yes)")
+    parser.add_argument("--overwrite", action="store_true", help="replace files dockwright cannot merge (kept as .orig)")
+    parser.add_argument("--ca-file", metavar="PEM", help="CA certificate(s) to trust for a self-managed GitLab")
+    parser.add_argument("--insecure", action="store_true", help="do not verify GitLab's TLS certificate (warned)")
+    parser.add_argument("--runner-timeout", metavar="S", type=float, default=120.0,
+                        help="seconds to wait for the runner to come online (default 120)")
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _hidden_prompt(message: str) -> str:
+    return getpass.getpass(f"{message}: ")
+
+
+def _confirm(message: str) -> bool:
+    answer = input(f"{message} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.apply import ApplyOptions, run_apply
+    from wizard.credentials import resolve_token, resolve_url
+    from wizard.plan import check_plan, load_answers
+
+    answers = Path(args.answers)
+    if not answers.exists():
+        raise BadInput(f"The answers file {answers} does not exist.",
+                       "Create one with `dockwright` (the wizard saves it) or `dockwright generate`.")
+    plan = load_answers(answers)
+    problems = check_plan(plan)
+    if problems:
+        key, problem, allowed = problems[0]
+        raise BadInput(f"{answers}: `{key}` {problem}.", f"Allowed: {allowed}.")
+    if not plan.gitlab.project:
+        raise BadInput(f"{answers}: `gitlab.project` is empty.", "Set it to the project path, e.g. group/app.")
+    directory = answers.resolve().parent
+    interactive = _interactive()
+    options = ApplyOptions(dry_run=args.dry_run, yes=args.yes, push=args.push, watch=args.watch,
+                           overwrite=args.overwrite, runner_online_timeout=args.runner_timeout,
+                           prompt=_hidden_prompt if interactive else None,
+                           confirm=(lambda m: True) if args.yes else (_confirm if interactive else None))
+    from wizard.plan import GitLabSpec
+
+    plan_url = plan.gitlab.url if plan.gitlab.url != GitLabSpec().url else None
+    url, _source = resolve_url(plan_url, args.url, repo_path=directory)
+    if args.dry_run:
+        report = run_apply(plan, directory, client=None, token=None, url=url, options=options, out=sys.stdout)
+        return report.exit_code
+    token, token_source = resolve_token(url, args.token_env, prompt=_hidden_prompt if interactive else None)
+    from wizard.gitlab import GitLabClient
+
+    client = GitLabClient.connect(url, token, ca_file=args.ca_file, insecure=args.insecure)
+    print(f"GitLab {url}, token from the {token_source}.")
+    if not args.yes and interactive and not _confirm(f"Apply {answers} to {plan.gitlab.project} on {url}?"):
+        print("Nothing done.")
+        return EXIT_BAD_INPUT
+    try:
+        report = run_apply(plan, directory, client=client, token=token, url=url, options=options, out=sys.stdout)
+    except DockwrightError as exc:
+        partial = getattr(exc, "report", None)
+        if partial is not None:
+            print("\n".join(partial.summary_lines()))
+        print(f"\ndockwright: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print("\n".join(report.summary_lines()))
+    return report.exit_code
