@@ -248,23 +248,28 @@ async def follow(
     follow_jobs: Callable[[], set[int]] = lambda: set(),
     clock: Clock | None = None,
     schedule: Schedule | None = None,
+    nudge: asyncio.Event | None = None,
 ) -> AsyncIterator[Event]:
     """Yield events about one pipeline until it reaches a final status (then :class:`Finished`).
 
     Give ``pipeline_id``, or ``sha`` and/or ``ref`` to wait for the newest pipeline of that commit or
     branch to appear. ``follow_jobs()`` is asked on every tick for the ids of the jobs whose log the
-    caller shows right now. Raises :class:`GitLabRefused` when GitLab says no (wrong project, token);
+    caller shows right now; setting ``nudge`` (after a retry, or when the user picks another job) ends the
+    current wait at once. Raises :class:`GitLabRefused` when GitLab says no (wrong project, token);
     network trouble never ends the watch, it is reported as :class:`Waiting` and retried.
     """
-    watcher = _Watcher(client, project, follow_jobs, clock or Clock(), schedule or Schedule())
+    watcher = _Watcher(client, project, follow_jobs, clock or Clock(), schedule or Schedule(), nudge)
     async for event in watcher.run(pipeline_id, sha, ref):
         yield event
 
 
 class _Watcher:
     def __init__(self, client: Any, project: str, follow_jobs: Callable[[], set[int]], clock: Clock,
-                 schedule: Schedule) -> None:
+                 schedule: Schedule, nudge: asyncio.Event | None = None) -> None:
         self.client = client
+        self.nudge = nudge
+        self.followed_before: set[int] = set()
+        self.woken = False
         self.project = project
         self.follow_jobs = follow_jobs
         self.clock = clock
@@ -293,8 +298,27 @@ class _Watcher:
                     wait = self.error_wait
                 self._pending_wait = Waiting(
                     f"GitLab did not answer this time ({exc.sentence.rstrip('.')}); "
-                    f"the watch goes on and asks again in {wait:.0f} s.")
+                    f"the watch goes on and asks again in {wait:.1f} s.")
                 raise _Retry(wait) from exc
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when someone sets the nudge event."""
+        if self.nudge is None:
+            await self.clock.sleep(seconds)
+            return
+        if self.nudge.is_set():
+            self.nudge.clear()
+            return
+        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
+        nudged = asyncio.ensure_future(self.nudge.wait())
+        try:
+            done, _ = await asyncio.wait({sleeper, nudged}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            nudged.cancel()
+        if nudged in done:
+            self.nudge.clear()
+            self.woken = True
 
     # -- main loop ------------------------------------------------------------------------------------
 
@@ -315,7 +339,7 @@ class _Watcher:
                         pipeline = await self.call("get_pipeline", self.project, int(newest["id"]))
             except _Retry as retry:
                 yield self._pending_wait
-                await self.clock.sleep(retry.seconds)
+                await self.sleep(retry.seconds)
                 continue
             if pipeline is None:
                 waited = self.clock.now() - started
@@ -327,7 +351,7 @@ class _Watcher:
                         "enabled for the project (Settings > General > Visibility > CI/CD).")
                 yield Waiting(f"No pipeline for {what} yet; GitLab usually creates one a few seconds after a "
                               f"push. Checking again in {interval:.0f} s.")
-                await self.clock.sleep(interval)
+                await self.sleep(interval)
                 interval = min(self.s.appear_slow, interval * self.s.growth)
 
         root_id = int(pipeline["id"])
@@ -379,7 +403,11 @@ class _Watcher:
                 yield event
             wake = min([next_jobs] + [t.next_fetch for jid, t in self.traces.items()
                                       if not t.done and jid in self.followed_running()])
-            await self.clock.sleep(wake - self.clock.now())
+            self.woken = False
+            await self.sleep(wake - self.clock.now())
+            if self.woken:  # something happened on the caller's side: look at the jobs again now
+                next_jobs = self.clock.now()
+                interval = self.s.fast
 
     def followed_running(self) -> set[int]:
         wanted = self.follow_jobs()
@@ -443,7 +471,10 @@ class _Watcher:
 
     async def poll_traces(self) -> AsyncIterator[Event]:
         now = self.clock.now()
-        followed = self.follow_jobs()
+        followed = set(self.follow_jobs())
+        for jid in followed - self.followed_before:  # newly followed: its log is shown from the start
+            self.traces.pop(jid, None)
+        self.followed_before = followed
         for jid in followed:
             job = self.jobs.get(jid)
             if job is None or job.bridge:

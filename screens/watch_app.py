@@ -1,0 +1,23 @@
+"""WatchApp: only the watch screen, for `dockwright watch` in a terminal. Exits with the watch's exit code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+
+from screens.watch import WatchScreen
+
+
+class WatchApp(App[int]):
+    TITLE = "dockwright watch"
+
+    def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
+                 ref: str | None = None, *, schedule: Any = None) -> None:
+        super().__init__()
+        self.client = client
+        self.project = project
+        self.target = dict(pipeline_id=pipeline_id, sha=sha, ref=ref, schedule=schedule)
+
+    def on_mount(self) -> None:
+        self.push_screen(WatchScreen(self.client, self.project, **self.target), self.exit)

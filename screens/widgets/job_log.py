@@ -1,0 +1,132 @@
+"""A job's log as GitLab's job page shows it: ANSI colours, section headers marked, `[MASKED]` kept.
+
+- Text arrives in pieces (:meth:`JobLog.append`); an unfinished last line waits for the rest.
+- Memory is bounded: only the last ``max_lines`` lines are kept (a 50 MB log keeps its tail).
+- Auto-scroll follows the end, pauses while the user has scrolled up, resumes at the bottom.
+- :meth:`JobLog.search` jumps to the next line that contains a text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+SECTION_START = re.compile(r"section_start:\d+:([\w.-]+)(\[[^\]]*\])?\r?(\x1b\[0K)?")
+SECTION_END = re.compile(r"section_end:\d+:[\w.-]+\r?(\x1b\[0K)?")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+MAX_LINES = 10_000
+
+
+def clean_line(raw: str) -> tuple[str, bool]:
+    """The line to show (ANSI kept) and whether it is a section header."""
+    header = False
+    if "section_" in raw:
+        raw, ends = SECTION_END.subn("", raw)
+        raw, starts = SECTION_START.subn("", raw)
+        header = starts > 0
+    if "\r" in raw:  # a progress bar redraws the line: keep what is finally shown
+        parts = [p for p in raw.split("\r") if ANSI.sub("", p).strip()]
+        raw = parts[-1] if parts else ""
+    return raw, header
+
+
+def tail_lines(text: str, count: int) -> tuple[list[str], int]:
+    """The last ``count`` complete-or-not lines of ``text`` and how many lines before them were skipped."""
+    pos = len(text)
+    for _ in range(count):
+        pos = text.rfind("\n", 0, pos)
+        if pos == -1:
+            return text.split("\n"), 0
+    return text[pos + 1:].split("\n"), text.count("\n", 0, pos + 1)
+
+
+class JobLog(RichLog):
+    """The log pane of the watch screen."""
+
+    def __init__(self, *, max_lines: int = MAX_LINES, **kwargs) -> None:
+        super().__init__(max_lines=max_lines, wrap=False, markup=False, highlight=False, auto_scroll=True, **kwargs)
+        self.keep = max_lines
+        self.plain: deque[str] = deque(maxlen=max_lines)  # same lines without colours, for search
+        self.partial = ""
+        self.skipped = 0
+        self.job_id: int | None = None
+        self.match_at: int | None = None
+
+    def show_job(self, job_id: int | None, title: str = "") -> None:
+        """Start over for another job."""
+        self.clear()
+        self.plain.clear()
+        self.partial = ""
+        self.skipped = 0
+        self.job_id = job_id
+        self.match_at = None
+        self.auto_scroll = True
+        self.border_title = title
+
+    @property
+    def following(self) -> bool:
+        return self.auto_scroll
+
+    def _at_bottom(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y - 1
+
+    def append(self, text: str) -> None:
+        """Add new log text (only the part not shown before)."""
+        if not text:
+            return
+        self.auto_scroll = self._at_bottom() or not self.plain
+        text = self.partial + text
+        lines, skipped = tail_lines(text, self.keep + 1)
+        self.partial = lines.pop()  # "" when the text ended with a newline
+        if skipped:
+            self.skipped += skipped + len(self.plain)
+            self.clear()
+            self.plain.clear()
+            self.write(Text(f"… {self.skipped:,} earlier lines not shown here; press o to open the whole log "
+                            "in the browser.", style="dim italic"))
+            self.plain.append("")
+        for raw in lines:
+            self.write_line(raw)
+
+    def write_line(self, raw: str) -> None:
+        shown, header = clean_line(raw)
+        if header:
+            line = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold")
+        else:
+            line = Text.from_ansi(shown)
+        line.no_wrap = True
+        self.plain.append(line.plain)
+        self.write(line, scroll_end=self.auto_scroll)
+
+    def flush_partial(self) -> None:
+        """Show an unfinished last line (the job ended, nothing more will come)."""
+        if self.partial:
+            self.write_line(self.partial)
+            self.partial = ""
+
+    def search(self, query: str, forward: bool = True) -> int | None:
+        """Jump to the next line containing ``query`` (case-insensitive); its index, or None."""
+        if not query:
+            return None
+        needle = query.lower()
+        lines = list(self.plain)
+        if not lines:
+            return None
+        start = self.match_at if self.match_at is not None else (-1 if forward else len(lines))
+        order = range(start + 1, start + 1 + len(lines)) if forward else range(start - 1, start - 1 - len(lines), -1)
+        for i in order:
+            index = i % len(lines)
+            if needle in lines[index].lower():
+                self.match_at = index
+                self.auto_scroll = False
+                self.scroll_to(y=max(0, index - 2), animate=False)
+                return index
+        return None
+
+    def resume_following(self) -> None:
+        self.auto_scroll = True
+        self.match_at = None
+        self.scroll_end(animate=False)
