@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from screens.messages import Applied, GoToStep, PlanChanged
 from screens.services import Services
+from wizard.errors import DockwrightError
 from wizard.plan import ANSWERS_FILE, Plan, replace_in, save_answers
 from wizard.steps import STEPS, next_step, previous_step
 from wizard.steps import step as step_by_id
@@ -158,64 +159,56 @@ class DockwrightApp(App):
 
 
 def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Services, object | None]:
-    """Plan and services from the command line: answers file, detection, sandbox, credentials."""
+    """Plan and services from the command line: sandbox, detection, answers file, credentials."""
     from wizard.plan import load_answers
 
     services = Services(workdir=workdir)
-    plan = Plan()
-    try:
-        from wizard.detect import detect, detect_plan
-
-        services.detection = detect(workdir)
-        plan = detect_plan(workdir)
-    except ImportError:
-        pass
-    answers = Path(args.answers) if getattr(args, "answers", None) else workdir / ANSWERS_FILE
-    if answers.exists():
-        plan = load_answers(answers, defaults=plan)
-    try:
-        from wizard.gitlab import GitLabClient
-
-        services.connect = GitLabClient.connect
-    except ImportError:
-        pass
     sandbox = None
     if getattr(args, "sandbox", False):
         from wizard.sandbox import Sandbox
 
-        sandbox = Sandbox(workdir / ".dockwright-sandbox") if False else Sandbox(_sandbox_dir())
-        sb = sandbox.__enter__()
+        sandbox = Sandbox().start()
         services.sandbox = True
-        services.token = sb.token
-        services.token_source = "the sandbox (a practice token)"
-        services.url_source = "the sandbox"
-        plan = replace_in(plan, "gitlab", url=sb.url, project=sb.project_path)
-    else:
-        try:
-            from wizard import credentials
+        services.token = sandbox.token
+        services.token_source = "the sandbox (a practice token, new at each start)"
+        services.url_source = "the sandbox on this machine"
+        if not getattr(args, "dir", None):
+            workdir = services.workdir = sandbox_workdir(sandbox)
+    from wizard.detect import detect, detect_plan
 
-            url = credentials.resolve_url(workdir)
-            token = credentials.resolve_token(url)
-            _apply_resolved(services, url, token)
-            if getattr(url, "value", None):
-                plan = replace_in(plan, "gitlab", url=url.value)
-        except ImportError:
-            pass
-    return plan, services, sandbox
+    services.detection = detect(workdir)
+    plan = detect_plan(workdir)
+    answers = Path(args.answers) if getattr(args, "answers", None) else workdir / ANSWERS_FILE
+    if answers.exists():
+        plan = load_answers(answers, defaults=plan)
+    from wizard.gitlab import GitLabClient
+
+    services.connect = GitLabClient.connect
+    if sandbox is not None:
+        plan = replace_in(plan, "gitlab", url=sandbox.url, project=sandbox.project_path)
+        return plan, services, sandbox
+    from wizard import credentials
+
+    answered_url = plan.gitlab.url if answers.exists() else None
+    url, services.url_source = credentials.resolve_url(answered_url, repo_path=workdir)
+    plan = replace_in(plan, "gitlab", url=url)
+    try:
+        token, services.token_source = credentials.resolve_token(url)
+        services.token = token.reveal()
+    except DockwrightError:  # no token found: the Connect step asks for one
+        pass
+    return plan, services, None
 
 
-def _apply_resolved(services: Services, url: object, token: object) -> None:
-    services.url_source = str(getattr(url, "source", "") or "")
-    secret = getattr(token, "value", None) or getattr(token, "secret", None)
-    if secret is not None:
-        services.token = secret.reveal() if hasattr(secret, "reveal") else str(secret)
-        services.token_source = str(getattr(token, "source", "") or "")
+def sandbox_workdir(sandbox) -> Path:
+    """A clone of the sandbox's demo project to practise in (kept between runs, beside the sandbox's data)."""
+    from wizard.git import Repo, clone
 
-
-def _sandbox_dir() -> Path:
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix="dockwright-sandbox-"))
+    dest = Path(sandbox.data_dir).parent / "practice" / sandbox.project_path.replace("/", "-")
+    if not Repo(dest).is_repo():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        clone(f"{sandbox.url}/{sandbox.project_path}.git", dest, sandbox.token)
+    return dest
 
 
 def run_wizard(args: argparse.Namespace) -> int:
@@ -227,5 +220,5 @@ def run_wizard(args: argparse.Namespace) -> int:
         result = app.run()
     finally:
         if sandbox is not None:
-            sandbox.__exit__(None, None, None)
+            sandbox.stop()
     return result if isinstance(result, int) else 0
