@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -152,8 +153,9 @@ def _network_failure(stderr: str, url: str, what: str) -> DockwrightError | None
             "Give the token the write_repository scope and the user at least the Developer role in the project.",
             "forbidden",
         )
-    if any(s in low for s in ("repository not found", "returned error: 404", "does not appear to be a git repository",
-                              "project you were looking for could not be found")):
+    if re.search(r"repository '[^']*' not found", low) or any(
+            s in low for s in ("repository not found", "returned error: 404", "does not appear to be a git repository",
+                               "project you were looking for could not be found")):
         return PushRejected(
             f"No repository was found at {shown}.",
             "Check the project path in the remote URL and that the token's user can see the project.",
