@@ -188,33 +188,50 @@ def render_pipeline(plan: Plan, existing: str | None = None) -> str:
     if not isinstance(doc, CommentedMap):
         raise UnmergeableFile(".gitlab-ci.yml", "its top level is not a mapping of jobs and keywords")
 
-    changed = False
+    lines = user_text.splitlines(keepends=True)
+    split = len(before.splitlines(keepends=True))  # where dockwright's block goes back in
+    inserts: list[tuple[int, list[str]]] = []  # (line index, new lines): text edits keep the user's layout
+    reemit = False
     for key in [k for k in doc if isinstance(k, str) and k.startswith(JOB_PREFIX)]:
         del doc[key]  # dockwright's jobs moved out of the markers: replaced, never duplicated
-        changed = True
+        reemit = True
     declared = doc.get("stages")
     if declared is not None and not isinstance(declared, list):
         raise UnmergeableFile(".gitlab-ci.yml", "its `stages:` is not a list")
     if isinstance(declared, list):
-        for stage in stages:
-            if stage not in declared:
-                declared.append(stage)
-                changed = True
+        missing = [stage for stage in stages if stage not in declared]
+        if missing:
+            declared.extend(missing)
+            if isinstance(declared, CommentedSeq) and len(declared) > len(missing) and not declared.fa.flow_style():
+                last = declared.lc.item(len(declared) - len(missing) - 1)[0]
+                indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
+                inserts.append((last + 1, [f"{indent}- {yaml_scalar(m)}\n" for m in missing]))
+            else:
+                reemit = True
     elif any(s not in DEFAULT_STAGES for s in stages):
-        new = CommentedSeq(list(DEFAULT_STAGES) + [s for s in stages if s not in DEFAULT_STAGES])
-        doc.insert(0, "stages", new)
-        changed = True
+        new = list(DEFAULT_STAGES) + [s for s in stages if s not in DEFAULT_STAGES]
+        first = next(iter(doc), None)
+        at = doc.lc.key(first)[0] if first is not None else len(lines)
+        while at > 0 and lines[at - 1].lstrip().startswith("#"):
+            at -= 1  # above the comment that belongs to the first key
+        inserts.append((at, ["stages:\n"] + [f"  - {yaml_scalar(s)}\n" for s in new] + ["\n"]))
+        doc.insert(0, "stages", CommentedSeq(new))
 
-    if changed:
+    if reemit:
         buf = io.StringIO()
         if len(doc):
             _yaml().dump(doc, buf)
-        elif doc.ca.comment:
-            buf.write(user_text)
-        rest = buf.getvalue()
-        before, after = rest, ""
-    out = "\n".join(_FILE_HEADER) + "\n"
-    before = before.rstrip("\n")
+        before, after = buf.getvalue(), ""
+    elif inserts:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        for at, new_lines in sorted(inserts, reverse=True):
+            lines[at:at] = new_lines
+            if at <= split:
+                split += len(new_lines)
+        before, after = "".join(lines[:split]), "".join(lines[split:])
+    out = "\n".join(_FILE_HEADER) + "\n\n"
+    before = before.strip("\n")
     if before.strip():
         out += before + "\n\n"
     out += block

@@ -45,10 +45,12 @@ def runner_privileged(plan: Plan) -> bool:
 
 def _docker_table(plan: Plan, old: Table | None) -> Table:
     table = old if old is not None else tomlkit.table()
-    table["tls_verify"] = table.get("tls_verify", False)
+    if old is None:
+        table["tls_verify"] = False  # TLS of the runner's own connection to its Docker host, not dind's
     table["image"] = plan.runner.docker_image
     table["privileged"] = runner_privileged(plan)
-    table["disable_cache"] = table.get("disable_cache", False)
+    if old is None:
+        table["disable_cache"] = False
     kept = [str(v) for v in table.get("volumes", []) if str(v) not in _MANAGED_VOLUMES]
     wanted = runner_volumes(plan)
     volumes = [v for v in wanted if v in _MANAGED_VOLUMES] + kept + [v for v in wanted if v not in kept and v not in _MANAGED_VOLUMES]

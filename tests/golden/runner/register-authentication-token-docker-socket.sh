@@ -1,0 +1,8 @@
+sudo gitlab-runner register --non-interactive \
+  --url https://gitlab.example.com \
+  --token "$RUNNER_TOKEN" \
+  --description 'My Docker Runner' \
+  --executor docker \
+  --docker-image docker:27-cli \
+  --docker-volumes /var/run/docker.sock:/var/run/docker.sock \
+  --docker-volumes /cache
