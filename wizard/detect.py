@@ -75,6 +75,7 @@ _SCP_RE = re.compile(r"^(?:(?P<user>[^@/\s]+)@)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9A
 
 
 def _clean_project_path(path: str, url: str) -> str:
+    path = path.split("/-/", 1)[0]  # a pasted web address such as /g/app/-/tree/main
     path = path.strip("/")
     if path.endswith(".git"):
         path = path[:-4]
@@ -255,13 +256,16 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
     out: dict = {"language": "python"}
 
     deps: list[str] = []
+    raw_deps: list[str] = []
     if requirements_file.is_file():
         out["requirements"], out["dependencies_source"] = "requirements.txt", "requirements.txt"
         deps = _read_requirements(requirements_file)
+        raw_deps = requirements_file.read_text(encoding="utf-8", errors="replace").splitlines()
     elif pyproject:
         project = pyproject.get("project", {})
         poetry = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})
-        deps = _requirement_names([str(d) for d in project.get("dependencies", [])])
+        raw_deps = [str(d) for d in project.get("dependencies", [])]
+        deps = _requirement_names(raw_deps)
         deps += [normalize_name(k) for k in poetry if k.lower() != "python"]
         # Not a .txt file: the Dockerfile generator installs the project itself (pip install .).
         out["requirements"], out["dependencies_source"] = "pyproject.toml", "pyproject.toml"
@@ -321,7 +325,7 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
                    command=("uvicorn", target, "--host", "0.0.0.0", "--port", str(DEFAULT_PORT)))
         notes.append(f"FastAPI app: the image runs uvicorn {target} on port {DEFAULT_PORT}, listening on 0.0.0.0 "
                      "so it can be reached from outside the container.")
-        if "uvicorn" not in depset and not any("fastapi[" in line.replace(" ", "") for line in _read(root, "requirements.txt").splitlines()):
+        if "uvicorn" not in depset and not any("fastapi[" in line.replace(" ", "").lower() for line in raw_deps):
             notes.append("uvicorn is not among the dependencies: add it (or fastapi[standard]), "
                          "or the container will stop at once with 'uvicorn: not found'.")
         return out

@@ -319,6 +319,13 @@ class Repo:
             self._git("add", "--force", "--all", "--", *rel)
         return sha
 
+    def _update_tracking_ref(self, url: str, branch: str, sha: str) -> None:
+        """After a push to a URL, move ``refs/remotes/<name>/<branch>`` of the remote with that URL, as
+        ``git push <name>`` would, so ``git status`` does not say the branch is ahead."""
+        for name, remote_url in self.remotes().items():
+            if _strip_userinfo(remote_url).rstrip("/") == url.rstrip("/"):
+                self._git("update-ref", "-m", "dockwright: push", f"refs/remotes/{name}/{branch}", sha, check=False)
+
     def _relative_paths(self, paths: Iterable[str | os.PathLike[str]], top: Path) -> list[str]:
         rel: list[str] = []
         base = self.path.resolve()
@@ -354,6 +361,7 @@ class Repo:
         report = (out + err).strip()
         flag, summary = _porcelain_status(out, branch)
         if proc.returncode == 0 and flag in ("=", " ", "*", "+", None):
+            self._update_tracking_ref(url, branch, sha)
             return PushResult(shown, branch, sha, pushed=flag != "=", output=report)
         if flag == "!":
             low = (summary + err).lower()

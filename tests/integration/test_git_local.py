@@ -126,10 +126,12 @@ def test_commit_refuses_paths_outside_and_missing(project, tmp_path):
 
 def test_push_to_bare_repo_over_file_url(project, bare):
     repo = Repo(project)
+    git(project, "remote", "add", "origin", f"file://{bare}")
     sha = repo.commit(dockwright_files(project), "Add CI", "main")
     result = repo.push(f"file://{bare}", "main")
     assert result.pushed and result.sha == sha and result.branch == "main"
     assert git(bare, "rev-parse", "refs/heads/main") == sha
+    assert git(project, "rev-parse", "refs/remotes/origin/main") == sha  # like `git push origin`
     again = repo.push(f"file://{bare}", "main")
     assert not again.pushed and again.sha == sha
 

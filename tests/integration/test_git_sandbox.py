@@ -26,6 +26,8 @@ def test_clone_commit_push_to_the_sandbox(sb, tmp_path):
     result = repo.push(url, branch, Secret(sb.token))
     assert result.pushed and result.sha == sha
     assert sb.token not in result.output
+    assert subprocess.run(["git", "rev-parse", f"origin/{branch}"], cwd=tmp_path / "work",
+                          capture_output=True, text=True).stdout.strip() == sha
     again = clone(url, tmp_path / "again", sb.token)
     assert again.head_sha() == sha
     assert not repo.push(url, branch, Secret(sb.token)).pushed

@@ -26,6 +26,7 @@ from wizard.render.dockerfile import render_dockerfile
         ("ssh://git@host.example:2222/g/sub/app.git", "https://host.example", "g/sub/app"),
         ("ssh://git@host.example/g/app", "https://host.example", "g/app"),
         ("  https://gitlab.com/Group/My.App.git \n", "https://gitlab.com", "Group/My.App"),
+        ("https://gitlab.com/g/sub/app/-/tree/main", "https://gitlab.com", "g/sub/app"),
     ],
 )
 def test_parse_remote(url, gitlab_url, project):
@@ -134,6 +135,13 @@ def test_pyproject_dependencies_and_scripts_entry(tmp_path):
     plan = detect_plan(tmp_path)
     assert plan.dockerfile.requirements == "pyproject.toml" and plan.dockerfile.command == ("tool",)
     assert "RUN pip install --no-cache-dir ." in render_dockerfile(plan)
+
+
+def test_fastapi_standard_extra_brings_uvicorn(tmp_path):
+    write(tmp_path, {"pyproject.toml": "[project]\nname='x'\ndependencies=['FastAPI[standard]>=0.110']\n",
+                     "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    d = detect(tmp_path)
+    assert d.framework == "fastapi" and not any("uvicorn is not among" in n for n in d.notes)
 
 
 def test_poetry_fastapi(tmp_path):
