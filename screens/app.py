@@ -15,7 +15,7 @@ from textual.screen import Screen
 from screens.messages import Applied, GoToStep, PlanChanged
 from screens.services import Services
 from wizard.errors import DockwrightError
-from wizard.plan import ANSWERS_FILE, Plan, replace_in, save_answers
+from wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, replace_in, save_answers
 from wizard.steps import STEPS, next_step, previous_step
 from wizard.steps import step as step_by_id
 
@@ -186,6 +186,9 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
     services.connect = GitLabClient.connect
     if sandbox is not None:
         plan = replace_in(plan, "gitlab", url=sandbox.url, project=sandbox.project_path)
+        if plan.runner.config_path == RunnerSpec().config_path:  # /etc is not ours to write when practising
+            plan = replace_in(plan, "runner", config_path=str(Path(sandbox.data_dir).parent / "runner" / "config.toml"))
+        services.after_runner_config = sandbox.register_runners_from_config
         return plan, services, sandbox
     from wizard import credentials
 

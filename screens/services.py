@@ -26,4 +26,5 @@ class Services:
     secrets: dict[str, str] = field(default_factory=dict)  # CI/CD variable values typed in, by key
     client: Any = None  # the connected GitLabClient, once the connection test passed
     report: Any = None  # its wizard.gitlab.AccessReport
-    runner_token: str = ""  # the runner authentication token, once a runner was created
+    # called with the config.toml path after the runner entry is written (the sandbox registers it then)
+    after_runner_config: Callable[[Path], None] | None = None

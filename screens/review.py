@@ -1,0 +1,73 @@
+"""Step 8: every change before anything is written or sent: file diffs, API calls as lines, secrets hidden."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Collapsible, Label, Static
+
+from screens.step import StepScreen
+from wizard.plan import Plan
+
+
+def planned_changes(app) -> list[tuple[str, str]]:
+    """(summary, preview) of everything Apply will do, from the same Applier the Apply step runs."""
+    from screens.apply import make_applier
+
+    applier = make_applier(app, dry=True)
+    out: list[tuple[str, str]] = []
+    for change in applier.file_changes():
+        out.append((change.summary, change.preview()))
+    for vchange in applier.variable_changes(with_values=False):
+        out.append((vchange.summary, vchange.preview()))
+    rchange = applier.runner_change()
+    if rchange is not None:
+        out.append((rchange.summary, rchange.preview() + "\nthen wait until GitLab reports the runner online"))
+    plan = applier.plan
+    out.append(("GitLab CI lint of .gitlab-ci.yml", f"POST /projects/{applier.project}/ci/lint content=<.gitlab-ci.yml>"))
+    out.append((f"commit on {plan.git.branch}: {plan.git.commit_message!r}",
+                "git commit Dockerfile .dockerignore .gitlab-ci.yml (and dockwright.yml if saved)"))
+    out.append((f"push {plan.git.branch} to {applier.url}/{applier.project}.git",
+                "git push (the token goes through GIT_ASKPASS, never the command line); GitLab starts the "
+                "pipeline, which the watch screen follows"))
+    return out
+
+
+class ReviewScreen(StepScreen):
+    STEP_ID = "review"
+    NEXT_LABEL = "Apply these changes"
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Nothing has been written or sent yet. Expand a line to see exactly what it does.",
+                    classes="hint")
+        yield Vertical(id="review-changes")
+        yield Label("", id="review-problem", classes="problem")
+
+    def load_plan(self, plan: Plan) -> None:
+        self.query_one("#review-problem", Label).update("Working out the changes …")
+        self.collect(plan)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review")
+    def collect(self, plan: Plan) -> None:
+        changes = planned_changes(self.app)
+        self.app.call_from_thread(self._show, changes)
+
+    def _show(self, changes: list[tuple[str, str]]) -> None:
+        box = self.query_one("#review-changes", Vertical)
+        box.remove_children()
+        box.mount_all([Collapsible(Static(preview.rstrip("\n") or "(nothing to show)", classes="change-preview"),
+                                   title=summary, collapsed=True) for summary, preview in changes])
+        self.query_one("#review-problem", Label).update("")
+        self.ready = True
+
+    def show_error(self, sentence: str) -> None:
+        self.ready = False
+        self.query_one("#review-problem", Label).update(f"✗ {sentence}")
+
+    def problem(self) -> str | None:
+        if self.services.client is None:
+            return "Not connected: go back to Connect and test the connection first."
+        if not getattr(self, "ready", False):
+            return str(self.query_one("#review-problem", Label).content) or "The list of changes is not ready yet."
+        return None

@@ -1,0 +1,44 @@
+"""Shared set-up for the wizard's Pilot tests: an App on a real folder, optionally a live sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from screens.app import DockwrightApp
+from screens.services import Services
+from wizard.plan import Plan, replace_in
+
+FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/')\ndef hello():\n    return 'hi'\n"
+
+
+def flask_repo(path: Path) -> Path:
+    """A small Flask project folder (not a git repository)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "app.py").write_text(FLASK_APP)
+    (path / "requirements.txt").write_text("flask==3.0.3\n")
+    return path
+
+
+def offline_app(workdir: Path, plan: Plan | None = None, **services) -> DockwrightApp:
+    """The App with no GitLab behind it: for steps that need none, and for snapshots."""
+    from wizard.detect import detect, detect_plan
+
+    plan = plan or detect_plan(workdir)
+    plan = replace_in(plan, "gitlab", url="https://gitlab.example.com", project="alice/app")
+    return DockwrightApp(plan, Services(workdir=workdir, detection=detect(workdir), **services))
+
+
+def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
+    """The App against a running sandbox, on a clone of its demo project in ``workdir``."""
+    from wizard.detect import detect, detect_plan
+    from wizard.git import clone
+    from wizard.gitlab import GitLabClient
+
+    clone(f"{sb.url}/{sb.project_path}.git", workdir, sb.token)
+    plan = detect_plan(workdir)
+    plan = replace_in(plan, "gitlab", url=sb.url, project=sb.project_path)
+    plan = replace_in(plan, "runner", config_path=str(workdir.parent / "runner" / "config.toml"))
+    return DockwrightApp(plan, Services(workdir=workdir, connect=GitLabClient.connect, token=sb.token,
+                                        token_source="the sandbox", url_source="the sandbox", sandbox=True,
+                                        detection=detect(workdir),
+                                        after_runner_config=sb.register_runners_from_config, **services))
