@@ -1,0 +1,155 @@
+"""`dockwright --plain` driven end to end: questionary fed through prompt_toolkit's test pipes, a real
+sandbox GitLab on 127.0.0.1, real git. Keys are typed exactly as a person would (Enter keeps a default).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from wizard.git import clone
+from wizard.plain import EXIT_INTERRUPTED, PlainWizard
+from wizard.plan import load_answers
+from wizard.sandbox import Sandbox
+
+ENTER, UP, DOWN, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x03"
+CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default before typing
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.05) as sb:
+        yield sb
+
+
+@pytest.fixture
+def project(sandbox, tmp_path) -> Path:
+    """A fresh clone of the sandbox's demo project (a Flask app without Dockerfile or CI file)."""
+    clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token)
+    return tmp_path / "app"
+
+
+def drive(directory: Path, keys: list[str], *, env: dict[str, str] | None = None, sandbox=None,
+          connect=None) -> tuple[int, str, PlainWizard]:
+    """Run the plain wizard with ``keys`` typed; the input ends after them (like closing the terminal)."""
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text("".join(keys))
+        pipe.close()
+        with create_app_session(input=pipe, output=DummyOutput()):
+            wizard = PlainWizard(directory, out=out, env=env or {}, sandbox=sandbox, connect=connect)
+            code = wizard.run()
+    return code, out.getvalue(), wizard
+
+
+def git_status(directory: Path) -> str:
+    return subprocess.run(["git", "status", "--porcelain"], cwd=directory, capture_output=True, text=True,
+                          check=True).stdout
+
+
+# The answers up to the review, keeping every default (the token typed at the prompt).
+def keys_to_review(token: str, *, before_project: list[str] = ()) -> list[str]:
+    return [
+        ENTER,                       # GitLab URL: detected from the git remote
+        token + ENTER,               # token, hidden
+        *before_project,
+        ENTER,                       # project path: detected
+        ENTER,                       # executor: Docker + DinD with TLS (default)
+        ENTER,                       # runner workflow: authentication token
+        ENTER, ENTER, "n", "n", ENTER, ENTER,  # description, tags, untagged, protected, image, config.toml path
+        ENTER,                       # registry: GitLab's own
+        "n",                         # another variable? no
+        ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # Dockerfile fields, non-root
+        ENTER, ENTER, ENTER, "y",    # pipeline: version, stages, latest
+    ]
+
+
+def test_ctrl_c_half_way_writes_nothing_sends_nothing_and_saves_answers_without_secrets(sandbox, project):
+    config = project.parent / "runner" / "config.toml"
+    keys = [
+        ENTER, sandbox.token + ENTER, ENTER,
+        UP + ENTER,                                     # executor: shell (one above the recommended one)
+        ENTER, CLEAR + "Team runner" + ENTER, CLEAR + "build, docker" + ENTER, "n", "n",
+        CLEAR + str(config) + ENTER,                    # clear the field, type the config.toml path
+        CTRL_C,                                         # at the registry question
+        "y",                                            # save the answers? yes
+    ]
+    before = git_status(project)
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    assert "Interrupted: nothing was written and nothing was sent to GitLab." in transcript
+    saved = load_answers(project / "dockwright.yml")
+    assert saved.executor == "shell"
+    assert saved.runner.description == "Team runner" and saved.runner.tags == ("build", "docker")
+    assert saved.runner.config_path == str(config)
+    text = (project / "dockwright.yml").read_text()
+    assert sandbox.token not in text and "token" not in text.lower().replace("authentication-token", "")
+    assert git_status(project) == before + "?? dockwright.yml\n"  # only the answers file is new
+    assert not (project / "Dockerfile").exists() and not config.exists()
+
+
+def test_wrong_token_is_refused_with_a_sentence_and_asked_again(sandbox, project):
+    keys = [ENTER, "glpat-not-a-real-token" + ENTER, ENTER,   # connect, then the project test refuses it
+            sandbox.token + ENTER, ENTER,                      # the token again, the project again
+            CTRL_C, "n"]                                        # stop at the executor; do not save
+    code, transcript, wizard = drive(project, keys)
+
+    assert "did not accept the token (401 Unauthorized)" in transcript
+    assert "The token was refused; type another one." in transcript
+    assert f"as root; token scopes: api, create_runner, write_repository; your role in {sandbox.project_path}" \
+        in transcript
+    assert "glpat-not-a-real-token" not in transcript and sandbox.token not in transcript
+    assert code == EXIT_INTERRUPTED and not (project / "dockwright.yml").exists()
+    assert wizard.access.username == "root"
+
+
+def test_question_mark_and_help_choice_print_the_steps_teaching_page(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER,
+            CLEAR + "?" + ENTER, ENTER,                           # ? at the project path, then keep the default
+            *[DOWN] * 3, ENTER,                                # the Help choice under the five executors
+            ENTER,                                             # then the recommended executor
+            CTRL_C, "n"]
+    code, transcript, _ = drive(project, keys)
+
+    assert "YOUR PROJECT\n============" in transcript
+    assert "HOW JOBS RUN DOCKER\n===================" in transcript
+    assert "https://docs.gitlab.com/ci/docker/docker_in_docker/" in transcript
+    assert "**" not in transcript and "```" not in transcript
+    assert code == EXIT_INTERRUPTED
+
+
+def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_again(sandbox, project):
+    keys = [
+        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        DOWN + ENTER, "alice/app" + ENTER,                     # registry: Docker Hub, image
+        # DOCKERHUB_USERNAME: not masked, not protected, typed (the source defaults to its env var)
+        "n", "n", UP + ENTER, "alice" + ENTER,
+        # DOCKERHUB_TOKEN: masked, not hidden, not protected, typed: a value with spaces, then a good one
+        "y", "n", "n", UP + ENTER, "short one" + ENTER, "dckr_pat_0123456789abcdef" + ENTER,
+        CTRL_C, "n",
+    ]
+    code, transcript, wizard = drive(project, keys)
+
+    refusal = [line for line in transcript.splitlines() if line.startswith("  ! CI/CD variable DOCKERHUB_TOKEN:")]
+    assert len(refusal) == 1 and "mask" in refusal[0], transcript  # said once, then the good value passed
+    assert set(wizard.values) == {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"}
+    assert wizard.values["DOCKERHUB_TOKEN"].reveal() == "dckr_pat_0123456789abcdef"
+    assert "dckr_pat_0123456789abcdef" not in transcript and "short one" not in transcript
+    assert code == EXIT_INTERRUPTED
+    # The check matches GitLab: the sandbox refuses to mask the same value, and nothing was created before.
+    from wizard.errors import DockwrightError
+    from wizard.gitlab import GitLabClient
+    from wizard.plan import VariableSpec
+
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    assert client.find_variable(sandbox.project_path, "DOCKERHUB_TOKEN") is None
+    with pytest.raises(DockwrightError, match="400: value is invalid"):
+        client.upsert_variable(sandbox.project_path, VariableSpec(key="PLAIN_PROBE", masked=True), "short one")
