@@ -8,6 +8,7 @@ from it.
 
 from __future__ import annotations
 
+import configparser
 import dataclasses
 import os
 import re
@@ -188,6 +189,18 @@ def _read_requirements(path: Path, seen: set[Path] | None = None) -> list[str]:
     return names
 
 
+def _setup_cfg_requires(path: Path) -> list[str]:
+    """``[options] install_requires`` of a setup.cfg (setup.py is code; dockwright does not run it)."""
+    if not path.is_file():
+        return []
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return []
+    return [line for line in parser.get("options", "install_requires", fallback="").splitlines() if line.strip()]
+
+
 def _read_toml(path: Path, notes: list[str]) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -261,7 +274,7 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
         out["requirements"], out["dependencies_source"] = "requirements.txt", "requirements.txt"
         deps = _read_requirements(requirements_file)
         raw_deps = requirements_file.read_text(encoding="utf-8", errors="replace").splitlines()
-    elif pyproject:
+    elif pyproject and ("project" in pyproject or "build-system" in pyproject or "poetry" in pyproject.get("tool", {})):
         project = pyproject.get("project", {})
         poetry = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})
         raw_deps = [str(d) for d in project.get("dependencies", [])]
@@ -277,6 +290,11 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
         out["dependencies_source"] = "Pipfile"
         notes.append("Dependencies come from a Pipfile. pip cannot read it: export them once with "
                      "`pipenv requirements > requirements.txt` and commit that file, so the image can install them.")
+    elif (root / "setup.py").is_file() or (root / "setup.cfg").is_file():
+        name = "setup.py" if (root / "setup.py").is_file() else "setup.cfg"
+        deps = _requirement_names(_setup_cfg_requires(root / "setup.cfg"))
+        out["requirements"], out["dependencies_source"] = name, name
+        notes.append(f"Dependencies come from {name}, so the image installs the project itself (pip install .).")
     else:
         notes.append("No requirements.txt, pyproject.toml or Pipfile was found, so the image installs no dependencies.")
     out["dependencies"] = tuple(dict.fromkeys(deps))

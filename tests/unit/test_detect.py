@@ -144,6 +144,23 @@ def test_fastapi_standard_extra_brings_uvicorn(tmp_path):
     assert d.framework == "fastapi" and not any("uvicorn is not among" in n for n in d.notes)
 
 
+def test_setup_cfg_project_installs_itself(tmp_path):
+    write(tmp_path, {"setup.cfg": "[options]\ninstall_requires =\n    flask>=3\n    gunicorn\n",
+                     "app.py": FLASK_APP})
+    d = detect(tmp_path)
+    assert (d.dependencies_source, d.requirements, d.dependencies) == ("setup.cfg", "setup.cfg", ("flask", "gunicorn"))
+    assert d.command[0] == "gunicorn"
+
+
+def test_tool_only_pyproject_is_not_a_dependency_source(tmp_path):
+    write(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 100\n", "requirements.txt": "",
+                     "main.py": "print(1)\n"})
+    assert detect(tmp_path).dependencies_source == "requirements.txt"
+    (tmp_path / "requirements.txt").unlink()
+    d = detect(tmp_path)
+    assert d.dependencies_source is None and d.requirements is None
+
+
 def test_poetry_fastapi(tmp_path):
     write(tmp_path, {
         "pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\nfastapi = '*'\nuvicorn = '*'\n",
