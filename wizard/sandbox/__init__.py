@@ -159,11 +159,13 @@ class Sandbox:
     def registration_tokens_enabled(self) -> bool:
         return self.store.get_meta("registration_tokens_enabled", "0") == "1"
 
-    def register_runners_from_config(self, path: str | os.PathLike[str]) -> list[int]:
-        """Read a gitlab-runner config.toml; runners whose token matches go online. Returns their ids."""
+    def register_runners_from_config(self, path: str | os.PathLike[str], *, host_has_docker: bool = False) -> list[int]:
+        """Read a gitlab-runner config.toml; runners whose url is this sandbox and whose token matches go
+        online, with the file's executor, privileged and volumes. Returns their ids. ``host_has_docker``
+        says whether a shell executor's machine has Docker installed (the file cannot say)."""
         from wizard.sandbox.api_runners import register_from_config
 
-        ids = register_from_config(self, Path(path))
+        ids = register_from_config(self, Path(path), host_has_docker=host_has_docker)
         if self.scheduler is not None:
             self.scheduler.wake()
         return ids

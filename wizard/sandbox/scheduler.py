@@ -1,26 +1,557 @@
-"""Creates pipelines when a push or an API commit brings a .gitlab-ci.yml, and plays their jobs."""
+"""Pipelines and jobs in motion: creates a pipeline when a push or an API commit brings a .gitlab-ci.yml,
+moves jobs through GitLab's statuses (created -> pending -> running -> success/failed/canceled/skipped,
+``manual`` until played), hands pending jobs to a matching online runner, and plays each job with the
+CI simulation engine (``runner_sim.play_job``) over about ``job_seconds``, appending to the trace as
+it goes. A pending job no runner can take stays pending, with GitLab's "stuck" sentence in its log.
+"""
 
 from __future__ import annotations
 
+import json
+import secrets
 import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+from wizard.sandbox import repo as gitrepo
+from wizard.sandbox.api_runners import ensure_instance_runner, is_online
+from wizard.sandbox.store import now_iso, parse_iso, token_digest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.sandbox import Sandbox
+
+DONE = ("success", "failed", "canceled", "skipped")
+ACTIVE = ("created", "pending", "running", "manual")
+CI_FILE = ".gitlab-ci.yml"
+BUILDS_DIR = "/builds"
+
+STUCK_NO_RUNNERS = "This job is stuck because the project doesn't have any runners online assigned to it."
+STUCK_TAGS = ("This job is stuck because of one of the following problems. There are no active runners online, "
+              "no runners for the protected branch, or no runners that match all of the job's tags: {tags}")
+STUCK_UNTAGGED = ("This job is stuck because you don't have any active runners that can run this job. "
+                  "Go to project CI settings.")
+
+
+class PipelineRefused(Exception):
+    """GitLab would not create this pipeline; ``str()`` is its message (400 ``{"message":{"base":[...]}}``)."""
+
+
+@dataclass
+class _Running:
+    job_id: int
+    token: str
+    cancel: threading.Event
+
+
+class SandboxRegistry:
+    """The :class:`runner_sim.RegistryPort` over the store: repositories and tags per project."""
+
+    def __init__(self, sandbox: "Sandbox") -> None:
+        self.sandbox = sandbox
+
+    @property
+    def host(self) -> str:
+        return self.sandbox.registry_host
+
+    def authenticate(self, user: str, password: str) -> bool:
+        if self.sandbox.scheduler is not None and self.sandbox.scheduler.job_for_token(password) is not None:
+            return user == "gitlab-ci-token"
+        token = self.sandbox.store.token_by_secret(password)
+        if token is None or token["revoked"]:
+            return False
+        expires = parse_iso(token["expires_at"])
+        if expires is not None and expires.timestamp() <= time.time():
+            return False
+        return bool({"api", "write_registry", "read_registry"} & set(token["scopes"]))
+
+    def _project_for(self, repository: str) -> dict[str, Any] | None:
+        parts = repository.strip("/").split("/")
+        for end in range(len(parts), 0, -1):
+            project = self.sandbox.store.project("/".join(parts[:end]))
+            if project is not None:
+                return project
+        return None
+
+    def push(self, repository: str, tag: str, digest: str) -> None:
+        project = self._project_for(repository)
+        if project is None:
+            raise KeyError(repository)
+        self.sandbox.store.execute(
+            "INSERT INTO registry_tags (project_id, repository, tag, digest, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(repository, tag) DO UPDATE SET digest = excluded.digest, created_at = excluded.created_at",
+            (project["id"], repository.strip("/"), tag, digest, now_iso()))
+
+    def has(self, repository: str, tag: str) -> bool:
+        return self.sandbox.store.one("SELECT id FROM registry_tags WHERE repository = ? AND tag = ?",
+                                      (repository.strip("/"), tag)) is not None
 
 
 class Scheduler:
-    def __init__(self, sandbox) -> None:
+    def __init__(self, sandbox: "Sandbox") -> None:
         self.sandbox = sandbox
+        self.store = sandbox.store
+        self.registry = SandboxRegistry(sandbox)
         self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.RLock()
+        self._running: dict[int, _Running] = {}
+        self._threads: list[threading.Thread] = []
+        self._loop: threading.Thread | None = None
+        self._ci_cache: dict[int, Any] = {}
+        self.instance_runner_id = ensure_instance_runner(self.store)
 
+    # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        pass
+        # Jobs that were running when the sandbox stopped cannot resume: fail them as a runner would.
+        for job in self.store.all("SELECT * FROM jobs WHERE status = 'running'"):
+            self._finish(job["id"], "failed", "runner_system_failure",
+                         "\n\x1b[31;1mERROR: Job failed (system failure): the sandbox stopped while this job ran\x1b[0;m\n")
+        self._loop = threading.Thread(target=self._run, name="sandbox-scheduler", daemon=True)
+        self._loop.start()
+        self.wake()
 
     def stop(self) -> None:
-        pass
+        self._stop.set()
+        self._wake.set()
+        with self._lock:
+            for running in self._running.values():
+                running.cancel.set()
+        if self._loop is not None:
+            self._loop.join(timeout=5)
+        for thread in list(self._threads):
+            thread.join(timeout=5)
 
     def wake(self) -> None:
         self._wake.set()
 
-    def on_ref_moved(self, project, ref, before, after, *, user_id) -> None:
-        pass
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=0.5)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.advance()
+            except Exception as exc:  # keep scheduling; surface the bug to tests
+                self.sandbox.internal_errors.append(f"scheduler: {exc!r}")
 
-    def job_for_token(self, secret):
+    # -- creating pipelines ---------------------------------------------------------------------------
+    def on_ref_moved(self, project: dict[str, Any], ref: str, before: str, after: str, *, user_id: int) -> None:
+        if after == gitrepo.ZERO_SHA:
+            return
+        if ref.startswith("refs/heads/"):
+            name, is_tag = ref[len("refs/heads/"):], False
+        elif ref.startswith("refs/tags/"):
+            name, is_tag = ref[len("refs/tags/"):], True
+        else:
+            return
+        repo_path = self.sandbox.repo_path(project)
+        if gitrepo.read_file(repo_path, after, CI_FILE) is None:
+            return
+        try:
+            self.create_pipeline(project, name, after, source="push", before_sha=before, user_id=user_id,
+                                 is_tag=is_tag)
+        except PipelineRefused:
+            pass  # rules left no job: GitLab creates no pipeline for the push
+
+    def project_variables(self, project: dict[str, Any], *, protected_ref: bool) -> tuple[dict[str, str], list[str]]:
+        """The project's CI/CD variables a job on this ref sees, and the values to mask."""
+        values: dict[str, str] = {}
+        masked: list[str] = []
+        for row in self.store.all("SELECT * FROM variables WHERE project_id = ? ORDER BY id", (project["id"],)):
+            if row["protected"] and not protected_ref:
+                continue
+            if row["environment_scope"] not in ("*", ""):
+                continue  # the sandbox has no environments
+            value = row["value"] or ""
+            if row["variable_type"] == "file":
+                path = f"{BUILDS_DIR}/{project['path_with_namespace']}.tmp/{row['key']}"
+                values[row["key"]] = path
+            else:
+                values[row["key"]] = value
+            if row["masked"] and value:
+                masked.append(value)
+        return values, masked
+
+    def is_protected(self, project: dict[str, Any], ref: str) -> bool:
+        return ref == project["default_branch"]
+
+    def create_pipeline(self, project: dict[str, Any], ref: str, sha: str, *, source: str, before_sha: str,
+                        user_id: int, is_tag: bool = False, variables: Iterable[dict[str, str]] = ()) -> int:
+        """Create the pipeline and its jobs; returns its id. A yaml error makes a failed pipeline (push) or
+        raises PipelineRefused (API, where GitLab answers 400)."""
+        from wizard.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci, pipeline_variables
+
+        repo_path = self.sandbox.repo_path(project)
+        text = gitrepo.read_file(repo_path, sha, CI_FILE)
+        if text is None:
+            raise PipelineRefused("Missing .gitlab-ci.yml file")
+        extra = {str(v.get("key")): str(v.get("value", "")) for v in variables if v.get("key")}
+        project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, ref))
+        rule_vars = {**pipeline_variables(ref=ref, sha=sha, default_branch=project["default_branch"], is_tag=is_tag),
+                     "CI_PIPELINE_SOURCE": source, "CI_PROJECT_PATH": project["path_with_namespace"],
+                     **project_vars, **extra}
+        error = None
+        parsed = None
+        try:
+            parsed = parse_ci(text.decode("utf-8", "replace"), ref=ref, sha=sha,
+                              default_branch=project["default_branch"], is_tag=is_tag,
+                              file_exists=gitrepo.file_exists_at(repo_path, sha), variables=rule_vars)
+        except CiYamlError as exc:
+            error = str(exc)
+            if source != "push":
+                raise PipelineRefused(error) from None
+        if parsed is not None and not parsed.jobs:
+            raise PipelineRefused(NO_JOBS_MESSAGE)
+        stamp = now_iso()
+        with self._lock:
+            iid = (self.store.scalar("SELECT MAX(iid) FROM pipelines WHERE project_id = ?", (project["id"],)) or 0) + 1
+            pipeline_id = self.store.insert("pipelines", {
+                "iid": iid, "project_id": project["id"], "sha": sha, "before_sha": before_sha or gitrepo.ZERO_SHA,
+                "ref": ref, "tag": int(is_tag), "status": "failed" if error else "created", "source": source,
+                "user_id": user_id, "yaml_errors": error, "variables": json.dumps(list(variables)),
+                "created_at": stamp, "updated_at": stamp, "finished_at": stamp if error else None,
+                "stages": json.dumps(list(parsed.stages) if parsed else []),
+            })
+            if parsed is not None:
+                self._ci_cache[pipeline_id] = parsed
+                stages = list(parsed.stages)
+                for job in parsed.jobs:
+                    self._insert_job(pipeline_id, project["id"], job, stages.index(job.stage), user_id)
+        self.store.update("projects", project["id"], {"last_activity_at": stamp})
+        self.wake()
+        return pipeline_id
+
+    def _insert_job(self, pipeline_id: int, project_id: int, job: Any, stage_idx: int, user_id: int) -> int:
+        return self.store.insert("jobs", {
+            "project_id": project_id, "pipeline_id": pipeline_id, "name": job.name, "stage": job.stage,
+            "stage_idx": stage_idx, "status": "created", "when_": job.when, "allow_failure": int(job.allow_failure),
+            "tag_list": json.dumps(list(job.tags)), "needs": None if job.needs is None else json.dumps(list(job.needs)),
+            "user_id": user_id, "created_at": now_iso(),
+        })
+
+    def ci_pipeline(self, pipeline: dict[str, Any]) -> Any:
+        """The parsed .gitlab-ci.yml of a pipeline (parsed again after a restart)."""
+        from wizard.sandbox.ci_config import parse_ci, pipeline_variables
+
+        cached = self._ci_cache.get(pipeline["id"])
+        if cached is not None:
+            return cached
+        project = self.store.project(pipeline["project_id"])
+        repo_path = self.sandbox.repo_path(project)
+        text = gitrepo.read_file(repo_path, pipeline["sha"], CI_FILE) or b""
+        project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, pipeline["ref"]))
+        rule_vars = {**pipeline_variables(ref=pipeline["ref"], sha=pipeline["sha"],
+                                          default_branch=project["default_branch"], is_tag=bool(pipeline["tag"])),
+                     "CI_PIPELINE_SOURCE": pipeline["source"], **project_vars}
+        parsed = parse_ci(text.decode("utf-8", "replace"), ref=pipeline["ref"], sha=pipeline["sha"],
+                          default_branch=project["default_branch"], is_tag=bool(pipeline["tag"]),
+                          file_exists=gitrepo.file_exists_at(repo_path, pipeline["sha"]), variables=rule_vars)
+        self._ci_cache[pipeline["id"]] = parsed
+        return parsed
+
+    # -- actions from the API -------------------------------------------------------------------------
+    def cancel_job(self, job_id: int) -> None:
+        with self._lock:
+            job = self.store.one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+            if job is None or job["status"] in DONE:
+                return
+            running = self._running.get(job_id)
+            if running is not None:
+                running.cancel.set()
+            else:
+                self._finish(job_id, "canceled", None, "")
+        self.wake()
+
+    def cancel_pipeline(self, pipeline_id: int) -> None:
+        for job in self.store.all("SELECT id FROM jobs WHERE pipeline_id = ? AND status IN "
+                                  "('created', 'pending', 'running', 'manual')", (pipeline_id,)):
+            self.cancel_job(job["id"])
+        self._update_pipeline_status(pipeline_id)
+
+    def retry_job(self, job_id: int, user_id: int) -> int:
+        """A new job in place of a finished one (the old one is marked retried); returns the new id."""
+        with self._lock:
+            job = self.store.one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+            assert job is not None
+            self.store.update("jobs", job_id, {"retried": 1})
+            new_id = self.store.insert("jobs", {
+                k: job[k] for k in ("project_id", "pipeline_id", "name", "stage", "stage_idx", "when_",
+                                    "allow_failure", "tag_list", "needs")
+            } | {"status": "pending", "user_id": user_id, "created_at": now_iso(), "queued_at": now_iso()})
+            for later in self._current_jobs(job["pipeline_id"]):
+                if later["stage_idx"] > job["stage_idx"] and later["status"] == "skipped":
+                    self.store.update("jobs", later["id"], {"status": "created", "finished_at": None})
+            self.store.update("pipelines", job["pipeline_id"], {"finished_at": None, "updated_at": now_iso()})
+        self.wake()
+        return new_id
+
+    def retry_pipeline(self, pipeline_id: int, user_id: int) -> None:
+        with self._lock:
+            jobs = self._current_jobs(pipeline_id)
+            for job in jobs:
+                if job["status"] in ("failed", "canceled"):
+                    self.retry_job(job["id"], user_id)
+        self.wake()
+
+    def play_job(self, job_id: int, user_id: int) -> None:
+        with self._lock:
+            self.store.update("jobs", job_id, {"status": "pending", "queued_at": now_iso(), "user_id": user_id})
+        self.wake()
+
+    def job_for_token(self, secret: str) -> dict[str, Any] | None:
+        with self._lock:
+            for running in self._running.values():
+                if secrets.compare_digest(running.token, secret):
+                    return self.store.one("SELECT * FROM jobs WHERE id = ?", (running.job_id,))
         return None
+
+    # -- the state machine ---------------------------------------------------------------------------
+    def _current_jobs(self, pipeline_id: int) -> list[dict[str, Any]]:
+        return self.store.all("SELECT * FROM jobs WHERE pipeline_id = ? AND retried = 0 ORDER BY stage_idx, id",
+                              (pipeline_id,))
+
+    def advance(self) -> None:
+        with self._lock:
+            pipelines = self.store.all("SELECT * FROM pipelines WHERE status IN "
+                                       "('created', 'pending', 'running', 'manual') OR finished_at IS NULL")
+            for pipeline in pipelines:
+                self._advance_pipeline(pipeline)
+
+    def _advance_pipeline(self, pipeline: dict[str, Any]) -> None:
+        if pipeline["yaml_errors"]:
+            return
+        jobs = self._current_jobs(pipeline["id"])
+        by_name = {j["name"]: j for j in jobs}
+        for job in jobs:
+            if job["status"] != "created":
+                continue
+            if job["needs"] is not None:
+                deps = [by_name[n] for n in json.loads(job["needs"]) if n in by_name]
+            else:
+                deps = [j for j in jobs if j["stage_idx"] < job["stage_idx"]]
+            if not all(self._is_settled(d) for d in deps):
+                continue
+            upstream_failed = any((d["status"] == "failed" and not d["allow_failure"]) or d["status"] == "canceled"
+                                  or (d["status"] == "skipped" and job["needs"] is not None) for d in deps)
+            if job["when_"] == "always":
+                new = "pending"
+            elif upstream_failed:
+                new = "skipped"
+            elif job["when_"] == "manual":
+                new = "manual"
+            else:
+                new = "pending"
+            changes: dict[str, Any] = {"status": new}
+            if new == "pending":
+                changes["queued_at"] = now_iso()
+            if new == "skipped":
+                changes["finished_at"] = None
+            self.store.update("jobs", job["id"], changes)
+            job.update(changes)
+        project = self.store.project(pipeline["project_id"])
+        for job in jobs:
+            if job["status"] == "pending" and job["id"] not in self._running:
+                self._assign(project, pipeline, job)
+        self._update_pipeline_status(pipeline["id"])
+
+    @staticmethod
+    def _is_settled(job: dict[str, Any]) -> bool:
+        if job["status"] in DONE:
+            return True
+        return job["status"] == "manual" and bool(job["allow_failure"])
+
+    def _update_pipeline_status(self, pipeline_id: int) -> None:
+        pipeline = self.store.one("SELECT * FROM pipelines WHERE id = ?", (pipeline_id,))
+        if pipeline is None or pipeline["yaml_errors"]:
+            return
+        jobs = self._current_jobs(pipeline_id)
+        statuses = [j["status"] for j in jobs]
+        status = composite_status(jobs)
+        changes: dict[str, Any] = {}
+        if status != pipeline["status"]:
+            changes["status"] = status
+            changes["updated_at"] = now_iso()
+        if status in ("running",) and not pipeline["started_at"]:
+            changes["started_at"] = now_iso()
+        if status in DONE or status == "manual":
+            if not pipeline["finished_at"] and not any(s in ("running", "pending", "created") for s in statuses):
+                changes["finished_at"] = now_iso()
+                if not pipeline["started_at"]:
+                    starts = [j["started_at"] for j in jobs if j["started_at"]]
+                    changes["started_at"] = min(starts) if starts else None
+        elif pipeline["finished_at"]:
+            changes["finished_at"] = None
+        self.store.update("pipelines", pipeline_id, changes)
+
+    # -- runners -----------------------------------------------------------------------------------
+    def available_runners(self, project: dict[str, Any]) -> list[dict[str, Any]]:
+        rows = self.store.all("SELECT * FROM runners WHERE project_id = ? ORDER BY id", (project["id"],))
+        if project["shared_runners_enabled"]:
+            rows += self.store.all("SELECT * FROM runners WHERE runner_type = 'instance_type' ORDER BY id")
+        return [r for r in rows if is_online(r)]
+
+    def _profile(self, row: dict[str, Any]) -> Any:
+        from wizard.sandbox.runner_sim import RunnerProfile
+
+        return RunnerProfile(
+            id=row["id"], description=row["description"], tags=tuple(json.loads(row["tag_list"])),
+            run_untagged=bool(row["run_untagged"]), executor=row["executor"] or "shell",
+            privileged=bool(row["privileged"]), volumes=tuple(json.loads(row["volumes"])),
+            host_has_docker=bool(row["host_has_docker"]), protected_only=row["access_level"] == "ref_protected",
+        )
+
+    def _assign(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any]) -> None:
+        from wizard.sandbox.runner_sim import runner_matches
+
+        ci_job = self._ci_job(pipeline, job["name"])
+        protected = self.is_protected(project, pipeline["ref"])
+        busy = {r.job_id: None for r in self._running.values()}
+        busy_runners = {self.store.scalar("SELECT runner_id FROM jobs WHERE id = ?", (jid,)) for jid in busy}
+        for row in self.available_runners(project):
+            if row["runner_type"] != "instance_type" and row["id"] in busy_runners:
+                continue  # a project runner plays one job at a time (gitlab-runner's concurrent = 1)
+            if runner_matches(ci_job, self._profile(row), ref_protected=protected):
+                self._start(project, pipeline, job, ci_job, row)
+                return
+        if not job["trace"]:
+            self.store.update("jobs", job["id"], {"trace": self._stuck_message(project, job) + "\n"})
+
+    def _stuck_message(self, project: dict[str, Any], job: dict[str, Any]) -> str:
+        tags = json.loads(job["tag_list"])
+        if not self.available_runners(project):
+            return STUCK_NO_RUNNERS
+        if tags:
+            return STUCK_TAGS.format(tags=", ".join(tags))
+        return STUCK_UNTAGGED
+
+    def _ci_job(self, pipeline: dict[str, Any], name: str) -> Any:
+        for job in self.ci_pipeline(pipeline).jobs:
+            if job.name == name:
+                return job
+        raise KeyError(name)
+
+    # -- playing a job ------------------------------------------------------------------------------
+    def job_variables(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any],
+                      token: str) -> tuple[dict[str, str], list[str]]:
+        from wizard.sandbox.ci_config import pipeline_variables
+
+        sb = self.sandbox
+        path = project["path_with_namespace"]
+        protected = self.is_protected(project, pipeline["ref"])
+        predefined = pipeline_variables(ref=pipeline["ref"], sha=pipeline["sha"],
+                                        default_branch=project["default_branch"], is_tag=bool(pipeline["tag"]))
+        predefined.update({
+            "CI_PIPELINE_SOURCE": pipeline["source"], "CI_PIPELINE_ID": str(pipeline["id"]),
+            "CI_PIPELINE_IID": str(pipeline["iid"]), "CI_PIPELINE_URL": f"{sb.url}/{path}/-/pipelines/{pipeline['id']}",
+            "CI_JOB_ID": str(job["id"]), "CI_JOB_NAME": job["name"], "CI_JOB_STAGE": job["stage"],
+            "CI_JOB_TOKEN": token, "CI_JOB_URL": f"{sb.url}/{path}/-/jobs/{job['id']}",
+            "CI_PROJECT_ID": str(project["id"]), "CI_PROJECT_PATH": path,
+            "CI_PROJECT_NAME": path.rpartition("/")[2], "CI_PROJECT_NAMESPACE": path.rpartition("/")[0],
+            "CI_PROJECT_DIR": f"{BUILDS_DIR}/{path}", "CI_PROJECT_URL": f"{sb.url}/{path}",
+            "CI_REPOSITORY_URL": f"{sb.url.replace('://', '://gitlab-ci-token:[MASKED]@')}/{path}.git",
+            "CI_REGISTRY": sb.registry_host, "CI_REGISTRY_IMAGE": f"{sb.registry_host}/{path}",
+            "CI_REGISTRY_USER": "gitlab-ci-token", "CI_REGISTRY_PASSWORD": token,
+            "CI_SERVER_URL": sb.url, "CI_SERVER_HOST": sb.registry_host.rsplit(":", 1)[0],
+            "CI_API_V4_URL": f"{sb.url}/api/v4", "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
+            "CI_BUILDS_DIR": BUILDS_DIR, "GITLAB_USER_LOGIN": "root",
+        })
+        project_vars, masked = self.project_variables(project, protected_ref=protected)
+        return {**predefined, **project_vars}, [token, *masked]
+
+    def _start(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any], ci_job: Any,
+               runner: dict[str, Any]) -> None:
+        token = "glcbt-" + secrets.token_hex(16)
+        running = _Running(job["id"], token, threading.Event())
+        self._running[job["id"]] = running
+        self.store.update("jobs", job["id"], {"status": "running", "started_at": now_iso(), "runner_id": runner["id"],
+                                              "trace": "", "failure_reason": None})
+        thread = threading.Thread(target=self._play, args=(project, pipeline, job, ci_job, runner, running),
+                                  name=f"sandbox-job-{job['id']}", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _append(self, job_id: int, text: str) -> None:
+        self.store.execute("UPDATE jobs SET trace = trace || ? WHERE id = ?", (text, job_id))
+
+    def _play(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any], ci_job: Any,
+              runner: dict[str, Any], running: _Running) -> None:
+        from wizard.sandbox.runner_sim import play_job
+
+        status, reason = "failed", "script_failure"
+        started = time.monotonic()
+        pause = max(0.0, self.sandbox.job_seconds) / 12
+        try:
+            variables, masked = self.job_variables(project, pipeline, job, running.token)
+            repo_path = self.sandbox.repo_path(project)
+            gen = play_job(ci_job, runner=self._profile(runner), variables=variables, masked_values=masked,
+                           read_file=lambda path: gitrepo.read_file(repo_path, pipeline["sha"], path.lstrip("/")),
+                           registry=self.registry)
+            result = None
+            while True:
+                if running.cancel.is_set():
+                    gen.close()
+                    status, reason = "canceled", None
+                    self._append(job["id"], "\n\x1b[31;1mERROR: Job failed: canceled\x1b[0;m\n")
+                    break
+                try:
+                    chunk = next(gen)
+                except StopIteration as stop:
+                    result = stop.value
+                    break
+                self._append(job["id"], chunk)
+                if pause:
+                    running.cancel.wait(pause)
+            if result is not None:
+                status, reason = result.status, result.failure_reason
+                remaining = self.sandbox.job_seconds - (time.monotonic() - started)
+                if remaining > 0:
+                    running.cancel.wait(remaining)
+        except Exception as exc:  # a bug in the engine must not hang the pipeline
+            self.sandbox.internal_errors.append(f"job {job['id']}: {exc!r}")
+            self._append(job["id"], f"\n\x1b[31;1mERROR: Job failed (system failure): {exc}\x1b[0;m\n")
+            status, reason = "failed", "runner_system_failure"
+        finally:
+            with self._lock:
+                self._running.pop(job["id"], None)
+                self._finish(job["id"], status, reason if status == "failed" else None, "")
+            self.wake()
+
+    def _finish(self, job_id: int, status: str, reason: str | None, tail: str) -> None:
+        if tail:
+            self._append(job_id, tail)
+        self.store.update("jobs", job_id, {"status": status, "failure_reason": reason, "finished_at": now_iso()})
+        job = self.store.one("SELECT pipeline_id FROM jobs WHERE id = ?", (job_id,))
+        if job is not None:
+            self._update_pipeline_status(job["pipeline_id"])
+
+
+def composite_status(jobs: list[dict[str, Any]]) -> str:
+    """A pipeline's status from its (current) jobs, as GitLab composes it."""
+    statuses = [j["status"] for j in jobs]
+    if not statuses:
+        return "skipped"
+    blocking_manual = [j for j in jobs if j["status"] == "manual" and not j["allow_failure"]]
+    if any(s == "running" for s in statuses):
+        return "running"
+    if any(s == "pending" for s in statuses):
+        return "running" if any(s in ("success", "failed", "canceled") for s in statuses) else "pending"
+    if any(s == "created" for s in statuses):
+        if blocking_manual:
+            return "manual"
+        return "running" if any(s in ("success", "failed") for s in statuses) else "created"
+    if blocking_manual:
+        return "manual"
+    relevant = [j for j in jobs if j["status"] not in ("manual", "skipped")]
+    if any(j["status"] == "failed" and not j["allow_failure"] for j in relevant):
+        return "failed"
+    if any(j["status"] == "canceled" for j in relevant):
+        return "canceled"
+    if not relevant:
+        return "manual" if any(s == "manual" for s in statuses) else "skipped"
+    return "success"
+
+
+def token_fingerprint(token: str) -> str:
+    return token_digest(token)[:8]
