@@ -153,3 +153,63 @@ def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_a
     assert client.find_variable(sandbox.project_path, "DOCKERHUB_TOKEN") is None
     with pytest.raises(DockwrightError, match="400: value is invalid"):
         client.upsert_variable(sandbox.project_path, VariableSpec(key="PLAIN_PROBE", masked=True), "short one")
+
+
+def test_a_rerun_starts_from_the_saved_answers(sandbox, project):
+    first = [ENTER, sandbox.token + ENTER, ENTER, UP + ENTER,   # connect, project, executor: shell
+             CTRL_C, "y"]                                      # stop at the runner; save
+    code, _, _ = drive(project, first)
+    assert code == EXIT_INTERRUPTED and load_answers(project / "dockwright.yml").executor == "shell"
+
+    second = [ENTER, sandbox.token + ENTER, ENTER, ENTER,       # Enter keeps every default...
+              ENTER, ENTER, ENTER, "n", "n", CTRL_C, "n"]      # runner questions; stop at config.toml
+    code, transcript, _ = drive(project, second)
+    assert f"Starting from the answers in {project / 'dockwright.yml'}." in transcript
+    assert "Shell executor host set-up" in transcript            # ...so the runner step is the shell one
+
+
+def test_stopping_at_the_review_writes_nothing_and_sends_nothing(sandbox, project):
+    before = git_status(project)
+    code, transcript, _ = drive(project, keys_to_review(sandbox.token) + [ENTER, ENTER, DOWN + DOWN + ENTER])
+
+    assert code == 0
+    assert "• create Dockerfile" in transcript and "+FROM python:" in transcript  # the diff was shown
+    assert "Stopped: nothing was written and nothing was sent to GitLab." in transcript
+    assert git_status(project) == before
+    from wizard.gitlab import GitLabClient
+
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    assert client.find_runner(sandbox.project_path, description="My Docker Runner", tags=["docker"]) is None
+
+
+def test_the_cli_hands_plain_to_run_plain_with_dir(sandbox, project, monkeypatch):
+    from wizard.cli import main
+
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    with create_pipe_input() as pipe:
+        pipe.send_text("".join([ENTER, ENTER, ENTER, CTRL_C, "n"]))  # URL, use GITLAB_TOKEN, project, stop
+        with create_app_session(input=pipe, output=DummyOutput()):
+            code = main(["--plain", "--dir", str(project)])
+    assert code == EXIT_INTERRUPTED
+    assert "as root; token scopes: api, create_runner, write_repository" in out.getvalue()
+    assert sandbox.token not in out.getvalue()
+
+
+def test_plain_sandbox_practises_in_a_clone_of_the_demo_project(tmp_path):
+    from wizard.plain import run_with_sandbox
+
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text("".join([ENTER, ENTER, ENTER, CTRL_C, "n"]))
+        with create_app_session(input=pipe, output=DummyOutput()):
+            import contextlib
+
+            with contextlib.redirect_stdout(out):
+                code = run_with_sandbox(None, None, data_dir=tmp_path / "sandbox")
+    text = out.getvalue()
+    assert code == EXIT_INTERRUPTED
+    assert "SANDBOX: practising against the local sandbox GitLab at http://127.0.0.1:" in text
+    assert "your role in demo/app: Owner" in text
+    assert (tmp_path / "practice" / "demo-app" / "app.py").is_file()
