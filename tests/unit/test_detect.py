@@ -3,6 +3,8 @@
 import subprocess
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wizard.detect import detect, detect_plan, parse_remote, rank_remotes
 from wizard.errors import BadInput
@@ -238,3 +240,26 @@ def test_not_a_repo_defaults_to_main_and_keeps_plan_gitlab(tmp_path):
 def test_detect_refuses_a_missing_folder(tmp_path):
     with pytest.raises(BadInput):
         detect(tmp_path / "nope")
+
+
+_segment = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,15}", fullmatch=True).filter(
+    lambda s: not s.endswith(".git") and s not in ("-",) and not s.endswith(".")
+)
+_host = st.from_regex(r"[a-z][a-z0-9\-]{0,10}(\.[a-z][a-z0-9\-]{0,10}){0,2}", fullmatch=True)
+
+
+@given(host=_host, groups=st.lists(_segment, min_size=2, max_size=5), port=st.integers(1, 65535),
+       password=st.from_regex(r"glpat-[A-Za-z0-9_\-]{8,20}", fullmatch=True))
+def test_every_remote_form_names_the_same_project(host, groups, port, password):
+    project = "/".join(groups)
+    forms = [
+        f"https://{host}/{project}.git",
+        f"https://oauth2:{password}@{host}/{project}",
+        f"git@{host}:{project}.git",
+        f"ssh://git@{host}:{port}/{project}.git",
+    ]
+    for url in forms:
+        gitlab_url, got = parse_remote(url)
+        assert got == project
+        assert gitlab_url == f"https://{host}"
+        assert password not in gitlab_url + got
