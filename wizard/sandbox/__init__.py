@@ -105,6 +105,7 @@ class Sandbox:
         self.url = f"http://{shown_host}:{bound_port}"
         self.registry_host = f"{shown_host}:{bound_port}"
         self.store = Store(self.data_dir / "sandbox.sqlite3")
+        self.store.set_meta("url", self.url)
         root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
         self.token, _ = self.store.create_token(root["id"], "dockwright sandbox", ROOT_TOKEN_SCOPES,
                                                 description="Issued when the sandbox started")

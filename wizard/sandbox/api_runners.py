@@ -251,48 +251,70 @@ def list_all_runners(req: Request):
 
 # -- config.toml --------------------------------------------------------------------------------
 
-def _same_server(url: str, sandbox: "Sandbox") -> bool:
+def same_server(url: str, server_url: str) -> bool:
     def norm(u: str) -> tuple[str, int | None]:
         parts = urllib.parse.urlsplit(u.strip().rstrip("/"))
         host = (parts.hostname or "").replace("localhost", "127.0.0.1")
         return host, parts.port
 
-    return norm(url) == norm(sandbox.url)
+    return norm(url) == norm(server_url)
 
 
-def register_from_config(sandbox: "Sandbox", path: Path, *, host_has_docker: bool = False) -> list[int]:
-    """Runners in ``path`` whose url is this sandbox and whose token is known go online; returns their ids.
-
-    ``host_has_docker`` says whether a shell executor's machine has Docker installed (config.toml cannot
-    tell); docker commands in a shell-executor job work only then.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"There is no runner configuration at {path}.",
-                       "Give the path of the config.toml that `gitlab-runner register` (or dockwright) wrote.")
+def register_from_config_text(store, server_url: str, text: str, source: str, *,
+                              host_has_docker: bool = False) -> list[int]:
+    """Runners in a config.toml text whose url is this sandbox and whose token is known go online, with the
+    file's executor, privileged and volumes; returns their ids. ``host_has_docker`` says whether a shell
+    executor's machine has Docker installed (config.toml cannot tell); docker commands in a shell-executor
+    job work only then."""
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.")
+        raise BadInput(f"{source} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.")
     registered = []
     for entry in config.get("runners") or []:
         if not isinstance(entry, dict) or not entry.get("token"):
             continue
-        if entry.get("url") and not _same_server(str(entry["url"]), sandbox):
+        if entry.get("url") and server_url and not same_server(str(entry["url"]), server_url):
             continue
-        row = sandbox.store.one("SELECT * FROM runners WHERE token_digest = ?", (token_digest(str(entry["token"])),))
+        row = store.one("SELECT * FROM runners WHERE token_digest = ?", (token_digest(str(entry["token"])),))
         if row is None:
             continue
         docker = entry.get("docker") or {}
-        sandbox.store.update("runners", row["id"], {
+        store.update("runners", row["id"], {
             "contacted_at": now_iso(), "executor": str(entry.get("executor") or "shell"),
             "privileged": int(bool(docker.get("privileged", False))),
             "volumes": json.dumps([str(v) for v in docker.get("volumes") or []]),
-            "host_has_docker": int(host_has_docker), "config_path": str(path),
+            "host_has_docker": int(host_has_docker), "config_path": source,
+            "default_image": str(docker["image"]) if docker.get("image") else None,
         })
         registered.append(row["id"])
     return registered
+
+
+def read_config(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"There is no runner configuration at {path}.",
+                       "Give the path of the config.toml that `gitlab-runner register` (or dockwright) wrote.")
+
+
+def register_from_config(sandbox: "Sandbox", path: Path, *, host_has_docker: bool = False) -> list[int]:
+    return register_from_config_text(sandbox.store, sandbox.url, read_config(path), str(path),
+                                     host_has_docker=host_has_docker)
+
+
+def register_over_http(req: Request):
+    """Sandbox-only ``POST /-/sandbox/register-runners`` (body: a config.toml): what a gitlab-runner process
+    does when it starts, for `dockwright sandbox register-runner --url`. The runner tokens in the file are
+    the credentials."""
+    try:
+        ids = register_from_config_text(req.store, req.sandbox.url, req.body.decode("utf-8"), "config.toml",
+                                        host_has_docker=to_bool(req.query.get("host_has_docker", ["false"])[-1]))
+    except BadInput as exc:
+        raise ApiError(400, {"message": str(exc)})
+    req.sandbox.scheduler.wake()
+    return json_response(200, {"registered": ids})
 
 
 ROUTES = [

@@ -26,12 +26,6 @@ ACTIVE = ("created", "pending", "running", "manual")
 CI_FILE = ".gitlab-ci.yml"
 BUILDS_DIR = "/builds"
 
-STUCK_NO_RUNNERS = "This job is stuck because the project doesn't have any runners online assigned to it."
-STUCK_TAGS = ("This job is stuck because of one of the following problems. There are no active runners online, "
-              "no runners for the protected branch, or no runners that match all of the job's tags: {tags}")
-STUCK_UNTAGGED = ("This job is stuck because you don't have any active runners that can run this job. "
-                  "Go to project CI settings.")
-
 
 class PipelineRefused(Exception):
     """GitLab would not create this pipeline; ``str()`` is its message (400 ``{"message":{"base":[...]}}``)."""
@@ -393,13 +387,16 @@ class Scheduler:
         return [r for r in rows if is_online(r)]
 
     def _profile(self, row: dict[str, Any]) -> Any:
-        from wizard.sandbox.runner_sim import RunnerProfile
+        from wizard.sandbox.runner_sim import RunnerProfile, hosted_runner
 
+        if row["runner_type"] == "instance_type":
+            return hosted_runner(row["id"])
         return RunnerProfile(
             id=row["id"], description=row["description"], tags=tuple(json.loads(row["tag_list"])),
             run_untagged=bool(row["run_untagged"]), executor=row["executor"] or "shell",
             privileged=bool(row["privileged"]), volumes=tuple(json.loads(row["volumes"])),
             host_has_docker=bool(row["host_has_docker"]), protected_only=row["access_level"] == "ref_protected",
+            **({"default_image": row["default_image"]} if row.get("default_image") else {}),
         )
 
     def _assign(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any]) -> None:
@@ -415,16 +412,17 @@ class Scheduler:
             if runner_matches(ci_job, self._profile(row), ref_protected=protected):
                 self._start(project, pipeline, job, ci_job, row)
                 return
-        if not job["trace"]:
-            self.store.update("jobs", job["id"], {"trace": self._stuck_message(project, job) + "\n"})
+        if job["started_at"] is None:
+            message = self._stuck_message(project, pipeline, ci_job) + "\n"
+            if job["trace"] != message:
+                self.store.update("jobs", job["id"], {"trace": message})
 
-    def _stuck_message(self, project: dict[str, Any], job: dict[str, Any]) -> str:
-        tags = json.loads(job["tag_list"])
-        if not self.available_runners(project):
-            return STUCK_NO_RUNNERS
-        if tags:
-            return STUCK_TAGS.format(tags=", ".join(tags))
-        return STUCK_UNTAGGED
+    def _stuck_message(self, project: dict[str, Any], pipeline: dict[str, Any], ci_job: Any) -> str:
+        from wizard.sandbox.runner_sim import stuck_message
+
+        profiles = [self._profile(r) for r in self.available_runners(project)]
+        message = stuck_message(ci_job, profiles, ref_protected=self.is_protected(project, pipeline["ref"]))
+        return message or "This job is pending: every runner that can take it is busy with another job."
 
     def _ci_job(self, pipeline: dict[str, Any], name: str) -> Any:
         for job in self.ci_pipeline(pipeline).jobs:
@@ -434,7 +432,8 @@ class Scheduler:
 
     # -- playing a job ------------------------------------------------------------------------------
     def job_variables(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any],
-                      token: str) -> tuple[dict[str, str], list[str]]:
+                      token: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+        """(predefined variables, project variables, values to mask) for one job run."""
         from wizard.sandbox.ci_config import pipeline_variables
 
         sb = self.sandbox
@@ -458,7 +457,10 @@ class Scheduler:
             "CI_BUILDS_DIR": BUILDS_DIR, "GITLAB_USER_LOGIN": "root",
         })
         project_vars, masked = self.project_variables(project, protected_ref=protected)
-        return {**predefined, **project_vars}, [token, *masked]
+        for extra in json.loads(pipeline["variables"] or "[]"):  # POST /pipeline variables win over the project's
+            if isinstance(extra, dict) and extra.get("key"):
+                project_vars[str(extra["key"])] = str(extra.get("value", ""))
+        return predefined, project_vars, [token, *masked]
 
     def _start(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any], ci_job: Any,
                runner: dict[str, Any]) -> None:
@@ -483,11 +485,13 @@ class Scheduler:
         started = time.monotonic()
         pause = max(0.0, self.sandbox.job_seconds) / 12
         try:
-            variables, masked = self.job_variables(project, pipeline, job, running.token)
+            predefined, variables, masked = self.job_variables(project, pipeline, job, running.token)
             repo_path = self.sandbox.repo_path(project)
+            exists = gitrepo.file_exists_at(repo_path, pipeline["sha"])
             gen = play_job(ci_job, runner=self._profile(runner), variables=variables, masked_values=masked,
                            read_file=lambda path: gitrepo.read_file(repo_path, pipeline["sha"], path.lstrip("/")),
-                           registry=self.registry)
+                           path_exists=lambda path: path.strip("/") in ("", ".") or exists(path.lstrip("/")),
+                           registry=self.registry, predefined=predefined)
             result = None
             while True:
                 if running.cancel.is_set():

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.sandbox import Sandbox
 
 Handler = Callable[[Request], Response]
+REGISTER_PATH = "/-/sandbox/register-runners"  # sandbox-only: what a starting gitlab-runner does
 
 UNAUTHORIZED = {"message": "401 Unauthorized"}
 EXPIRED = {"error": "invalid_token",
@@ -135,6 +136,13 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             response = self._api(raw_path[len("/api/v4"):] or "/", query_string, headers, body)
             if response is None:
                 return  # a dropped connection
+        elif raw_path == REGISTER_PATH and self.command == "POST":
+            req = Request(method="POST", path=raw_path, query=urllib.parse.parse_qs(query_string), headers=headers,
+                          body=body, sandbox=sandbox)
+            try:
+                response = api_runners.register_over_http(req)
+            except ApiError as exc:
+                response = exc.response()
         elif githttp.is_git_path(raw_path):
             response = githttp.serve(sandbox, self.command, raw_path, query_string, headers, body)
         else:

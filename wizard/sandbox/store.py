@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS runners (
     access_level TEXT NOT NULL DEFAULT 'not_protected', maximum_timeout INTEGER, maintenance_note TEXT,
     created_at TEXT NOT NULL, contacted_at TEXT, executor TEXT, privileged INTEGER NOT NULL DEFAULT 0,
     volumes TEXT NOT NULL DEFAULT '[]', host_has_docker INTEGER NOT NULL DEFAULT 0,
-    config_path TEXT);
+    config_path TEXT, default_image TEXT);
 CREATE TABLE IF NOT EXISTS pipelines (
     id INTEGER PRIMARY KEY, iid INTEGER NOT NULL, project_id INTEGER NOT NULL, sha TEXT NOT NULL,
     before_sha TEXT NOT NULL, ref TEXT NOT NULL, tag INTEGER NOT NULL DEFAULT 0,

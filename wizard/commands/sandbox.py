@@ -1,0 +1,140 @@
+"""`dockwright sandbox`: a practice GitLab on 127.0.0.1, in the foreground; and `register-runner`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from wizard.errors import EXIT_OK, BadInput, NetworkError
+
+NAME = "sandbox"
+HELP = "run a practice GitLab on 127.0.0.1 (REST API, git over HTTP, runners, pipelines, registry)"
+EPILOG = """\
+examples:
+  dockwright sandbox                       start it; prints url, token and project, then serves until Ctrl-C
+  dockwright sandbox --json --port 8929    the same three facts as one JSON object, on a fixed port
+  dockwright sandbox --reset               forget every pipeline, runner and variable and start over
+  dockwright sandbox --error-rate 0.2 --latency 0.5
+                                           practise against a slow GitLab that sometimes answers 500/502
+  dockwright sandbox register-runner --config ~/.gitlab-runner/config.toml
+                                           the runners in that file whose token the sandbox issued go online
+
+The token is new at every start and is never written to disk: copy it from this output.
+State (pipelines, runners, variables, the git repository) stays in --data-dir between runs.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument("--data-dir", metavar="D", help="where state is kept (default $XDG_STATE_HOME/dockwright/sandbox)")
+    parser.add_argument("--reset", action="store_true", help="delete the state in --data-dir first")
+    parser.add_argument("--json", action="store_true", help="print url, token and project as one JSON object")
+    parser.add_argument("--job-seconds", type=float, default=1.5, help="how long each job plays (default 1.5)")
+    faults = parser.add_argument_group("faults (off by default)")
+    faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every API answer")
+    faults.add_argument("--error-rate", type=float, default=0.0, metavar="R", help="share of API answers that are 500/502")
+    faults.add_argument("--rate-limit", type=int, default=None, metavar="N",
+                        help="answer 429 with Retry-After after N API requests a minute")
+    faults.add_argument("--drop-rate", type=float, default=0.0, metavar="R", help="share of API connections dropped")
+    faults.add_argument("--fault-seed", type=int, default=0, metavar="N", help="seed of the fault dice")
+    sub = parser.add_subparsers(dest="sandbox_command", metavar="ACTION")
+    reg = sub.add_parser("register-runner", help="bring online the runners of a gitlab-runner config.toml",
+                         description="Bring online the sandbox runners whose token is in a gitlab-runner config.toml, "
+                                     "as a starting gitlab-runner would; they take its executor, privileged and volumes.")
+    reg.add_argument("--config", metavar="PATH", required=True, help="the config.toml")
+    where = reg.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", dest="reg_data_dir", metavar="D", help="the sandbox's data directory")
+    where.add_argument("--url", metavar="U", help="a running sandbox's URL, e.g. http://127.0.0.1:8929")
+    reg.add_argument("--host-has-docker", action="store_true",
+                     help="the shell executor's machine has Docker installed (docker commands then work)")
+
+
+def _faults(args: argparse.Namespace):
+    from wizard.sandbox import Faults
+
+    try:
+        return Faults(latency=args.latency, error_rate=args.error_rate, rate_limit_per_minute=args.rate_limit,
+                      drop_rate=args.drop_rate, seed=args.fault_seed)
+    except ValueError as exc:
+        raise BadInput(str(exc), "See `dockwright sandbox --help` for the fault options.") from None
+
+
+def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from wizard.sandbox import Sandbox
+
+    faults = _faults(args)
+    sandbox = Sandbox(args.data_dir, host=args.host, port=args.port, faults=faults, job_seconds=args.job_seconds,
+                      reset=args.reset)
+    sandbox.start()
+    try:
+        facts = {"url": sandbox.url, "token": sandbox.token, "project": sandbox.project_path}
+        if args.json:
+            print(json.dumps(facts), flush=True)
+        else:
+            for key, value in facts.items():
+                print(f"{key}: {value}", flush=True)
+        print(f"dockwright sandbox: serving {sandbox.url} (state in {sandbox.data_dir}); Ctrl-C stops it.",
+              file=sys.stderr, flush=True)
+        (stop or threading.Event()).wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return EXIT_OK
+
+
+def register_runner(args: argparse.Namespace) -> int:
+    from wizard.sandbox import default_data_dir
+    from wizard.sandbox.api_runners import read_config, register_from_config_text
+    from wizard.sandbox.store import Store
+
+    path = Path(args.config).expanduser()
+    text = read_config(path)
+    if args.url:
+        url = args.url.rstrip("/")
+        query = "?host_has_docker=true" if args.host_has_docker else ""
+        request = urllib.request.Request(f"{url}/-/sandbox/register-runners{query}", data=text.encode("utf-8"),
+                                         method="POST", headers={"Content-Type": "application/toml"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                ids = json.loads(answer.read().decode("utf-8"))["registered"]
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")
+            raise BadInput(f"The sandbox at {url} refused the configuration ({exc.code}): {detail}",
+                           "Check that the URL is a dockwright sandbox and the file is a gitlab-runner config.toml.")
+        except (urllib.error.URLError, OSError) as exc:
+            raise NetworkError(f"No sandbox answers at {url} ({exc}).",
+                               "Start it with `dockwright sandbox`, or give its --data-dir instead.") from None
+    else:
+        chosen = args.reg_data_dir or args.data_dir
+        data_dir = Path(chosen).expanduser() if chosen else default_data_dir()
+        db = data_dir / "sandbox.sqlite3"
+        if not db.exists():
+            raise BadInput(f"There is no sandbox state in {data_dir}.",
+                           "Start one with `dockwright sandbox --data-dir D`, or pass --url of a running one.")
+        store = Store(db)
+        try:
+            ids = register_from_config_text(store, store.get_meta("url", "") or "", text, str(path),
+                                            host_has_docker=args.host_has_docker)
+        finally:
+            store.close()
+    if not ids:
+        print(f"dockwright sandbox: no runner in {path} has a token this sandbox issued (or its url is another "
+              "GitLab); create the runner first (POST /user/runners) and put its glrt- token in the file.",
+              file=sys.stderr)
+        return 2
+    print(json.dumps({"registered": ids}) if getattr(args, "json", False)
+          else "online: " + ", ".join(f"runner {i}" for i in ids))
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    if getattr(args, "sandbox_command", None) == "register-runner":
+        return register_runner(args)
+    return serve(args)

@@ -1,0 +1,23 @@
+"""`python -m wizard.sandbox`: the same as `dockwright sandbox`."""
+
+import argparse
+import sys
+
+from wizard.commands import sandbox as command
+from wizard.errors import DockwrightError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wizard.sandbox", description=command.HELP,
+                                     epilog=command.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return command.run(args)
+    except DockwrightError as exc:
+        print(f"dockwright: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
