@@ -1,0 +1,816 @@
+"""The Docker a job talks to in the sandbox: a CLI that reaches (or fails to reach) one daemon per job.
+
+What is played, with Docker's own messages:
+
+- reaching the daemon: ``DOCKER_HOST`` (``unix://`` socket, ``tcp://host:port``), ``DOCKER_TLS_VERIFY`` and
+  ``DOCKER_CERT_PATH`` against what the job really has (a dind service listening on 2376 with TLS or on
+  2375 without, a bound host socket, client certificates in a shared volume);
+- ``docker build -t X [-f F] [--pull] PATH``: the Dockerfile at the commit is read and parsed; the base
+  image, the files COPY/ADD take from the context and the file ``pip install -r`` needs are checked; the
+  image lands in this job's daemon only. RUN steps are checked, not executed, and say so;
+- ``docker tag``, ``docker images``, ``docker info``, ``docker version``;
+- ``docker login`` (``--password-stdin`` or ``-p`` with Docker's warning) against the sandbox registry's
+  credentials; ``docker push`` / ``docker pull`` to and from the sandbox registry.
+
+A registry other than the sandbox's is never contacted: the log says so ("not executed").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from wizard.sandbox.shell_sim import NOT_EXECUTED, CommandResult, Invocation
+
+API_VERSION = "1.47"
+DEFAULT_CLIENT_VERSION = "27.3.1"
+DOCKER_HUB = "docker.io"
+
+
+class RegistryPort(Protocol):
+    """The sandbox's container registry, as a job's Docker sees it."""
+
+    host: str
+
+    def authenticate(self, user: str, password: str) -> bool: ...
+
+    def push(self, repository: str, tag: str, digest: str) -> None: ...  # repository like "demo/app"
+
+    def has(self, repository: str, tag: str) -> bool: ...
+
+
+# --- image references ----------------------------------------------------------------------------
+
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+
+
+class ReferenceError_(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Reference:
+    domain: str  # "docker.io" when none was written
+    path: str  # "library/python", "demo/app"
+    tag: str  # "" when none was written
+    digest: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.domain}/{self.path}"
+
+    @property
+    def familiar_name(self) -> str:
+        """How Docker prints the name: without docker.io/ and library/."""
+        if self.domain == DOCKER_HUB:
+            return self.path.removeprefix("library/")
+        return self.name
+
+    def with_tag(self, default: str = "latest") -> str:
+        return f"{self.name}:{self.tag or default}"
+
+    @property
+    def familiar(self) -> str:
+        return f"{self.familiar_name}:{self.tag or 'latest'}"
+
+
+def parse_reference(text: str) -> Reference:
+    """Docker's reference grammar. Raises ValueError with Docker's wording."""
+    rest, digest = text, ""
+    if "@" in rest:
+        rest, digest = rest.split("@", 1)
+        if not re.fullmatch(_DIGEST, digest):
+            raise ReferenceError_("invalid reference format")
+    name, tag = rest, ""
+    slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > slash:
+        name, tag = rest[:colon], rest[colon + 1:]
+        if not re.fullmatch(_TAG, tag):
+            raise ReferenceError_("invalid reference format")
+    if not name:
+        raise ReferenceError_("invalid reference format")
+    parts = name.split("/")
+    domain = DOCKER_HUB
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"
+                           or parts[0] != parts[0].lower()):
+        domain, parts = parts[0], parts[1:]
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(?::\d+)?|\[[0-9a-fA-F:]+\](?::\d+)?", domain):
+            raise ReferenceError_("invalid reference format")
+    path = "/".join(parts)
+    if any(c.isupper() for c in path):
+        raise ReferenceError_("invalid reference format: repository name must be lowercase")
+    if not all(re.fullmatch(_COMPONENT, p) for p in parts):
+        raise ReferenceError_("invalid reference format")
+    if domain == DOCKER_HUB and len(parts) == 1:
+        path = f"library/{path}"
+    return Reference(domain, path, tag, digest)
+
+
+def _fake_digest(*parts: str) -> str:
+    return "sha256:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+# --- the job's daemon and how the client reaches it ----------------------------------------------
+
+@dataclass
+class DockerDaemon:
+    """One Docker engine: the images it holds and the registries it is logged in to (job-scoped)."""
+
+    images: dict[str, str] = field(default_factory=dict)  # "domain/path:tag" -> image id
+    logins: dict[str, str] = field(default_factory=dict)  # registry host -> user name
+
+    def find(self, text: str) -> str | None:
+        """The normalized name under which ``text`` (a reference or an image id prefix) is stored."""
+        try:
+            ref = parse_reference(text)
+        except ValueError:
+            ref = None
+        if ref is not None and ref.with_tag() in self.images:
+            return ref.with_tag()
+        plain = text.removeprefix("sha256:")
+        if len(plain) >= 4:
+            for name, image_id in self.images.items():
+                if image_id.removeprefix("sha256:").startswith(plain):
+                    return name
+        return None
+
+
+@dataclass
+class DockerReach:
+    """What a job's container can reach: the facts the client's settings must agree with."""
+
+    daemon: DockerDaemon | None = None  # the engine behind the socket or the dind service
+    tcp: dict[str, tuple[int, bool]] = field(default_factory=dict)  # host name -> (port, tls) of a dind service
+    unix_socket: bool = False  # /var/run/docker.sock exists in the job's container
+    socket_permission: bool = True  # the job's user may use that socket (docker group)
+    client_cert_dirs: frozenset[str] = frozenset()  # directories holding ca.pem/cert.pem/key.pem
+
+
+def _docker_host(env: dict[str, str] | object, argv_host: str | None) -> str:
+    return argv_host or getattr(env, "get")("DOCKER_HOST", "") or "unix:///var/run/docker.sock"
+
+
+def connection_error(reach: DockerReach, env, *, method: str, path: str, host: str | None = None,
+                     tls_flag: bool = False) -> str | None:
+    """Docker's message when the client cannot talk to a daemon with these settings, else None."""
+    docker_host = _docker_host(env, host)
+    tls = tls_flag or bool(env.get("DOCKER_TLS_VERIFY", ""))
+    if docker_host.startswith("unix://"):
+        socket = docker_host[len("unix://"):]
+        if socket != "/var/run/docker.sock" or not reach.unix_socket or reach.daemon is None:
+            return f"Cannot connect to the Docker daemon at {docker_host}. Is the docker daemon running?"
+        if not reach.socket_permission:
+            return ("permission denied while trying to connect to the Docker daemon socket at "
+                    f"{docker_host}: {method} \"http://%2Fvar%2Frun%2Fdocker.sock/v{API_VERSION}{path}\": "
+                    "dial unix /var/run/docker.sock: connect: permission denied")
+        return None
+    if not docker_host.startswith("tcp://"):
+        return f"unable to parse docker host `{docker_host}`"
+    hostport = docker_host[len("tcp://"):].rstrip("/")
+    name, _, port_text = hostport.partition(":")
+    port = int(port_text) if port_text.isdigit() else (2376 if tls else 2375)
+    scheme = "https" if tls else "http"
+    if tls:
+        cert_path = env.get("DOCKER_CERT_PATH", "") or "/root/.docker"
+        if cert_path.rstrip("/") not in reach.client_cert_dirs:
+            return (f"could not read CA certificate \"{cert_path}/ca.pem\": "
+                    f"open {cert_path}/ca.pem: no such file or directory")
+    if name not in reach.tcp:
+        return (f"error during connect: {method} \"{scheme}://{name}:{port}/v{API_VERSION}{path}\": "
+                f"dial tcp: lookup {name} on 127.0.0.11:53: no such host")
+    listen_port, listen_tls = reach.tcp[name]
+    if listen_port != port:
+        return f"Cannot connect to the Docker daemon at tcp://{name}:{port}. Is the docker daemon running?"
+    if listen_tls and not tls:
+        return "Error response from daemon: Client sent an HTTP request to an HTTPS server."
+    if tls and not listen_tls:
+        return (f"error during connect: {method} \"https://{name}:{port}/v{API_VERSION}{path}\": "
+                "http: server gave HTTP response to HTTPS client")
+    return None
+
+
+# --- the Dockerfile ------------------------------------------------------------------------------
+
+_INSTRUCTIONS = {"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+                 "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
+_STEPS = {"FROM", "RUN", "COPY", "ADD", "WORKDIR"}
+
+
+@dataclass
+class _Instruction:
+    line: int
+    keyword: str
+    args: str
+
+
+class BuildError(Exception):
+    """A build failure; ``lines`` is what BuildKit prints before its final ``ERROR:`` line."""
+
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or []
+
+
+def parse_dockerfile(text: str) -> list[_Instruction]:
+    out: list[_Instruction] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if pending and (not line or line.startswith("#")):
+            continue
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full = pending + line
+        pending = ""
+        keyword, _, args = full.partition(" ")
+        if keyword.upper() not in _INSTRUCTIONS:
+            raise BuildError(f"dockerfile parse error on line {start}: unknown instruction: {keyword}")
+        out.append(_Instruction(start, keyword.upper(), args.strip()))
+    if pending:
+        keyword, _, args = pending.strip().partition(" ")
+        out.append(_Instruction(start, keyword.upper(), args.strip()))
+    if not out:
+        raise BuildError("file with no instructions")
+    return out
+
+
+def _split_args(args: str) -> list[str]:
+    args = args.strip()
+    if args.startswith("["):
+        return re.findall(r'"((?:[^"\\]|\\.)*)"', args)
+    return args.split()
+
+
+def _subst(text: str, values: dict[str, str]) -> str:
+    def repl(m: re.Match) -> str:
+        name = m.group(1) or m.group(3)
+        default = m.group(2)
+        value = values.get(name)
+        if value:
+            return value
+        return default if default is not None else ""
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", repl, text)
+
+
+@dataclass
+class _Fs:
+    """What the image's filesystem holds from the build context: (destination, context path, is_dir)."""
+
+    entries: list[tuple[str, str | None, bool]] = field(default_factory=list)
+
+    def has(self, path: str, exists: Callable[[str], bool]) -> bool:
+        for dest, src, is_dir in reversed(self.entries):
+            if src is None:  # copied from another stage: unknown content, assume present
+                if path == dest or path.startswith(dest.rstrip("/") + "/"):
+                    return True
+                continue
+            if is_dir and (path == dest or path.startswith(dest.rstrip("/") + "/")):
+                rel = path[len(dest):].lstrip("/")
+                if exists(posixpath.normpath(posixpath.join(src, rel)) if rel else src or "."):
+                    return True
+            elif path == dest:
+                return True
+        return False
+
+
+# --- the CLI ---------------------------------------------------------------------------------------
+
+_BUILD_VALUE_OPTS = {"-t", "--tag", "-f", "--file", "--build-arg", "--cache-from", "--label", "--platform",
+                     "--target", "--progress", "--network", "--secret", "--ssh", "--iidfile", "--add-host",
+                     "--cache-to", "--output", "-o", "--build-context", "--shm-size", "--ulimit"}
+
+
+class DockerCli:
+    """``docker`` as a shell handler for one job: ``DockerCli(...)(invocation) -> CommandResult``.
+
+    ``exists(path)`` answers for files *and* directories of the repository at the commit (context
+    checks); ``read_file(path)`` returns a file's bytes or None. ``project_dir`` is where the job's
+    checkout lives (``/builds/<project path>``), so ``cd`` and relative paths map to repository paths.
+    """
+
+    def __init__(self, reach: DockerReach, *, registry: RegistryPort, read_file: Callable[[str], bytes | None],
+                 exists: Callable[[str], bool] | None = None, project_dir: str = "/builds/project",
+                 client_version: str = DEFAULT_CLIENT_VERSION) -> None:
+        self.reach = reach
+        self.registry = registry
+        self.read_file = read_file
+        self.exists = exists or (lambda p: read_file(p) is not None)
+        self.project_dir = project_dir.rstrip("/")
+        self.client_version = client_version
+
+    def __call__(self, inv: Invocation) -> CommandResult:
+        args = inv.argv[1:]
+        host, tls = None, False
+        while args and args[0].startswith("-"):
+            opt = args.pop(0)
+            if opt in ("-H", "--host") and args:
+                host = args.pop(0)
+            elif opt.startswith("--host="):
+                host = opt.split("=", 1)[1]
+            elif opt in ("--tls", "--tlsverify"):
+                tls = True
+            elif opt in ("--config", "--context", "-c", "--log-level", "-l", "--tlscacert", "--tlscert", "--tlskey") and args:
+                args.pop(0)
+        if not args:
+            return CommandResult().out(f"{NOT_EXECUTED}{' '.join(inv.argv)}\n")
+        command, rest = args[0], args[1:]
+        if command == "image" and rest and rest[0] in ("ls", "list"):
+            command, rest = "images", rest[1:]
+        if command == "image" and rest and rest[0] in ("build", "push", "pull", "tag"):
+            command, rest = rest[0], rest[1:]
+        handler = getattr(self, f"_cmd_{command}", None)
+        if handler is None:
+            return CommandResult().out(f"{NOT_EXECUTED}{' '.join(inv.argv)}\n")
+        self._host, self._tls = host, tls
+        return handler(rest, inv)
+
+    # helpers
+    def _connect(self, inv: Invocation, method: str, path: str) -> str | None:
+        return connection_error(self.reach, inv.env, method=method, path=path, host=self._host, tls_flag=self._tls)
+
+    @property
+    def _daemon(self) -> DockerDaemon:
+        assert self.reach.daemon is not None
+        return self.reach.daemon
+
+    def _repo_path(self, cwd: str, path: str) -> str | None:
+        """A path in the job's container as a path in the repository ('' for its root), or None outside it."""
+        full = posixpath.normpath(posixpath.join(cwd, path))
+        if full == self.project_dir:
+            return ""
+        if full.startswith(self.project_dir + "/"):
+            return full[len(self.project_dir) + 1:]
+        return None
+
+    @staticmethod
+    def _usage(command: str, requirement: str, usage: str, purpose: str) -> CommandResult:
+        return CommandResult(1).err(
+            f"\"docker {command}\" requires {requirement}.\nSee 'docker {command} --help'.\n\n"
+            f"Usage:  docker {command} {usage}\n\n{purpose}\n")
+
+    # docker info / version
+    def _client_block(self) -> str:
+        return (f"Client:\n Version:    {self.client_version}\n Context:    default\n Debug Mode: false\n"
+                " Plugins:\n  buildx: Docker Buildx (Docker Inc.)\n    Version:  v0.17.1\n"
+                "    Path:     /usr/local/libexec/docker/cli-plugins/docker-buildx\n\n")
+
+    def _cmd_info(self, rest: list[str], inv: Invocation) -> CommandResult:
+        result = CommandResult().out(self._client_block())
+        error = self._connect(inv, "GET", "/info")
+        if error:
+            result.code = 1
+            return result.out("Server:\n").err(f"ERROR: {error}\nerrors pretty printing info\n")
+        images = len(self._daemon.images)
+        return result.out(
+            f"Server:\n Containers: 0\n  Running: 0\n  Paused: 0\n  Stopped: 0\n Images: {images}\n"
+            f" Server Version: {self.client_version}\n Storage Driver: overlay2\n Logging Driver: json-file\n"
+            " Cgroup Driver: cgroupfs\n Kernel Version: 6.8.0 (sandbox)\n Operating System: Alpine Linux (sandbox)\n"
+            " Name: sandbox-docker\n Registry: https://index.docker.io/v1/\n"
+            f" Insecure Registries:\n  {self.registry.host}\n  127.0.0.0/8\n Live Restore Enabled: false\n\n")
+
+    def _cmd_version(self, rest: list[str], inv: Invocation) -> CommandResult:
+        result = CommandResult().out(
+            f"Client:\n Version:           {self.client_version}\n API version:       {API_VERSION}\n"
+            " OS/Arch:           linux/amd64\n Context:           default\n\n")
+        error = self._connect(inv, "GET", "/version")
+        if error:
+            result.code = 1
+            return result.err(f"{error}\n")
+        return result.out(f"Server: Docker Engine - Community\n Engine:\n  Version:          {self.client_version}\n"
+                          f"  API version:      {API_VERSION} (minimum version 1.24)\n")
+
+    def _cmd_images(self, rest: list[str], inv: Invocation) -> CommandResult:
+        error = self._connect(inv, "GET", "/images/json")
+        if error:
+            return CommandResult(1).err(f"{error}\n")
+        lines = [f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} {'CREATED':<16} SIZE"]
+        for name, image_id in self._daemon.images.items():
+            ref = parse_reference(name)
+            lines.append(f"{ref.familiar_name:<40} {ref.tag:<12} {image_id[7:19]:<14} {'1 second ago':<16} 152MB")
+        return CommandResult().out("\n".join(lines) + "\n")
+
+    # docker build
+    def _cmd_build(self, rest: list[str], inv: Invocation) -> CommandResult:
+        tags, dockerfile, build_args, positional = [], None, {}, []
+        i = 0
+        while i < len(rest):
+            arg = rest[i]
+            name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+            if name in _BUILD_VALUE_OPTS:
+                if eq:
+                    value = inline
+                elif i + 1 < len(rest):
+                    value = rest[i + 1]
+                    i += 1
+                else:
+                    return CommandResult(1).err(f"flag needs an argument: {arg}\nSee 'docker buildx build --help'.\n")
+                if name in ("-t", "--tag"):
+                    tags.append(value)
+                elif name in ("-f", "--file"):
+                    dockerfile = value
+                elif name == "--build-arg":
+                    key, _, val = value.partition("=")
+                    build_args[key] = val if _ else inv.env.get(key, "")
+            elif arg.startswith("-") and arg != "-":
+                pass  # --pull, --no-cache, -q, --rm ...: change nothing the sandbox models
+            else:
+                positional.append(arg)
+            i += 1
+        if len(positional) != 1:
+            return self._usage("buildx build", "exactly 1 argument", "[OPTIONS] PATH | URL | -", "Start a build")
+        for tag in tags:
+            try:
+                parse_reference(tag)
+            except ValueError as exc:
+                return CommandResult(1).err(f"ERROR: invalid tag \"{tag}\": {exc}\n")
+        context = positional[0]
+        if context == "-" or re.match(r"^[a-z]+://|^git@", context):
+            return CommandResult().out(f"{NOT_EXECUTED}docker build from {context} (the sandbox builds from the checkout only)\n")
+        error = self._connect(inv, "HEAD", "/_ping")
+        if error:
+            return CommandResult(1).err(f"ERROR: {error}\n")
+        context_path = self._repo_path(inv.cwd, context)
+        if context_path is None:
+            return CommandResult(1).err(
+                f"ERROR: unable to prepare context: path \"{context}\" not found\n")
+        file_arg = dockerfile or posixpath.join(context, "Dockerfile")
+        file_path = self._repo_path(inv.cwd, file_arg)
+        shown = dockerfile or "Dockerfile"
+        out = CommandResult().out("#0 building with \"default\" instance using docker driver\n\n")
+        out.out(f"#1 [internal] load build definition from {posixpath.basename(shown)}\n")
+        content = self.read_file(file_path) if file_path is not None else None
+        if content is None:
+            out.out("#1 transferring dockerfile: 2B done\n#1 DONE 0.0s\n")
+            out.code = 1
+            return out.err(f"ERROR: failed to solve: failed to read dockerfile: open {shown}: no such file or directory\n")
+        text = content.decode("utf-8", "replace")
+        out.out(f"#1 transferring dockerfile: {len(content)}B done\n#1 DONE 0.0s\n\n")
+        try:
+            image_id, last_step = self._solve(text, context_path, build_args, out)
+        except BuildError as exc:
+            for line in exc.lines:
+                out.out(line)
+            out.code = 1
+            return out.err(f"ERROR: failed to solve: {exc}\n")
+        step = last_step + 1
+        out.out(f"#{step} exporting to image\n#{step} exporting layers 0.1s done\n"
+                f"#{step} writing image {image_id} done\n")
+        for tag in tags:
+            ref = parse_reference(tag)
+            self._daemon.images[ref.with_tag()] = image_id
+            out.out(f"#{step} naming to {ref.with_tag()} done\n")
+        return out.out(f"#{step} DONE 0.2s\n")
+
+    def _solve(self, text: str, context: str, build_args: dict[str, str], out: CommandResult) -> tuple[str, int]:
+        instructions = parse_dockerfile(text)
+        values: dict[str, str] = {}
+        for ins in instructions:
+            if ins.keyword == "FROM":
+                break
+            if ins.keyword == "ARG":
+                key, _, default = ins.args.partition("=")
+                values[key.strip()] = build_args.get(key.strip(), default.strip().strip("\"'"))
+            else:
+                raise BuildError(f"dockerfile parse error on line {ins.line}: no build stage in current context")
+        else:
+            raise BuildError("dockerfile parse error: no build stage in current context")
+        stages: list[str] = []
+        bases: list[str] = []
+        for ins in instructions:
+            if ins.keyword == "FROM":
+                words = _subst(ins.args, values).split()
+                words = [w for w in words if not w.startswith("--platform")]
+                if not words:
+                    raise BuildError(f"dockerfile parse error on line {ins.line}: FROM requires either one or three arguments")
+                base = words[0]
+                if len(words) >= 3 and words[1].upper() == "AS":
+                    stages.append(words[2].lower())
+                if base.lower() in stages or base == "scratch":
+                    continue
+                try:
+                    ref = parse_reference(base)
+                except ValueError as exc:
+                    raise BuildError(f"failed to parse stage name \"{base}\": {exc}") from None
+                bases.append(ref.with_tag())
+        step = 2
+        for base in dict.fromkeys(bases):
+            out.out(f"#{step} [internal] load metadata for {base}\n")
+            ref = parse_reference(base)
+            if ref.domain == self.registry.host:
+                if not self.registry.has(ref.path, ref.tag or "latest"):
+                    out.out(f"#{step} ERROR: {base}: not found\n")
+                    raise BuildError(f"{base}: failed to resolve source metadata for {base}: {base}: not found")
+            else:
+                out.out(f"#{step} [sandbox] {ref.domain} is not contacted: the base image is assumed to exist\n")
+            out.out(f"#{step} DONE 0.4s\n\n")
+            step += 1
+        out.out(f"#{step} [internal] load .dockerignore\n#{step} transferring context: 2B done\n#{step} DONE 0.0s\n\n")
+        step += 1
+        out.out(f"#{step} [internal] load build context\n#{step} transferring context: 4.10kB done\n#{step} DONE 0.0s\n\n")
+        step += 1
+
+        counted = [i for i in instructions if i.keyword in _STEPS]
+        total = len(counted)
+        fs, workdir, env = _Fs(), "/", dict(values)
+        stage_label = ""
+        index = 0
+        for ins in instructions:
+            args = _subst(ins.args, env)
+            if ins.keyword in ("ARG", "ENV"):
+                pairs = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)', ins.args)
+                if not pairs and ins.args.split():
+                    key, _, val = ins.args.partition(" ")
+                    pairs = [(key, val)]
+                for key, val in pairs:
+                    default = _subst(val.strip('"'), env)
+                    env[key] = build_args.get(key, default) if ins.keyword == "ARG" else default
+                continue
+            if ins.keyword not in _STEPS:
+                continue
+            index += 1
+            label = f"[{stage_label}{index}/{total}] {ins.keyword} {ins.args}"
+            out.out(f"#{step} {label}\n")
+            if ins.keyword == "FROM":
+                words = [w for w in args.split() if not w.startswith("--platform")]
+                stage_label = f"{words[2].lower()} " if len(words) >= 3 and words[1].upper() == "AS" else ""
+                fs, workdir = _Fs(), "/"
+                if words[0].lower() not in stages and words[0] != "scratch":
+                    ref = parse_reference(words[0])
+                    out.out(f"#{step} resolve {ref.with_tag()} done\n")
+            elif ins.keyword == "WORKDIR":
+                workdir = posixpath.normpath(posixpath.join(workdir, args.strip()))
+            elif ins.keyword in ("COPY", "ADD"):
+                self._copy(ins, args, context, workdir, fs, out, step, label)
+            elif ins.keyword == "RUN":
+                self._run(args, workdir, fs, out, step, label)
+            out.out(f"#{step} DONE 0.1s\n\n")
+            step += 1
+        return _fake_digest(text, context, repr(sorted(build_args.items()))), step - 1
+
+    def _copy(self, ins: _Instruction, args: str, context: str, workdir: str, fs: _Fs, out: CommandResult,
+              step: int, label: str) -> None:
+        words = _split_args(args)
+        from_stage = None
+        plain = []
+        for w in words:
+            if w.startswith("--from="):
+                from_stage = w.split("=", 1)[1]
+            elif not w.startswith("--"):
+                plain.append(w)
+        if len(plain) < 2:
+            raise BuildError(f"dockerfile parse error on line {ins.line}: {ins.keyword} requires at least two arguments, "
+                             f"but only one was provided. Destination could not be determined")
+        sources, dest = plain[:-1], plain[-1]
+        dest_abs = posixpath.normpath(posixpath.join(workdir, dest))
+        dest_is_dir = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
+        if from_stage is not None:
+            fs.entries.append((dest_abs, None, True))
+            return
+        for src in sources:
+            if re.match(r"^https?://", src):
+                fs.entries.append((dest_abs, None, True))
+                continue
+            rel = posixpath.normpath(posixpath.join(context, src.lstrip("/"))) if context else posixpath.normpath(src.lstrip("/"))
+            if rel.startswith(".."):
+                rel = posixpath.normpath(src.lstrip("/"))
+            whole_context = rel in (".", "")
+            if any(ch in src for ch in "*?["):
+                fs.entries.append((dest_abs, None, True))
+                continue
+            if not whole_context and not self.exists(rel):
+                shown = "/" + posixpath.normpath(src.lstrip("/"))
+                checksum = hashlib.sha256(context.encode()).hexdigest()[:25]
+                message = (f"failed to compute cache key: failed to calculate checksum of ref "
+                           f"{checksum}::{checksum[:12]}: \"{shown}\": not found")
+                out.out(f"#{step} ERROR: failed to calculate checksum of ref {checksum}::{checksum[:12]}: "
+                        f"\"{shown}\": not found\n")
+                raise BuildError(message, [f"------\n > {label}:\n------\n"])
+            is_dir = whole_context or src.endswith("/") or (self.read_file(rel) is None)
+            if is_dir:
+                fs.entries.append((dest_abs, "" if whole_context else rel, True))
+            else:
+                target = posixpath.join(dest_abs, posixpath.basename(rel)) if dest_is_dir else dest_abs
+                fs.entries.append((target, rel, False))
+
+    def _run(self, args: str, workdir: str, fs: _Fs, out: CommandResult, step: int, label: str) -> None:
+        command = args.strip()
+        if command.startswith("["):
+            command = " ".join(_split_args(command))
+        for m in re.finditer(r"\bpip3?\s+install\b([^;&|]*)", command):
+            words = m.group(1).split()
+            for i, w in enumerate(words):
+                req = None
+                if w in ("-r", "--requirement") and i + 1 < len(words):
+                    req = words[i + 1]
+                elif w.startswith("--requirement="):
+                    req = w.split("=", 1)[1]
+                elif w.startswith("-r") and len(w) > 2:
+                    req = w[2:]
+                if req is None:
+                    continue
+                path = posixpath.normpath(posixpath.join(workdir, req))
+                if not fs.has(path, self.exists):
+                    shell_cmd = f"/bin/sh -c {command}"
+                    message = (f"0.512 ERROR: Could not open requirements file: [Errno 2] "
+                               f"No such file or directory: '{req}'\n")
+                    out.out(f"#{step} {message}")
+                    out.out(f"#{step} ERROR: process \"{shell_cmd}\" did not complete successfully: exit code: 1\n")
+                    raise BuildError(f"process \"{shell_cmd}\" did not complete successfully: exit code: 1",
+                                     [f"------\n > {label}:\n{message}------\n"])
+        out.out(f"#{step} {NOT_EXECUTED}RUN steps are checked, not run, in the sandbox\n")
+
+    # docker tag
+    def _cmd_tag(self, rest: list[str], inv: Invocation) -> CommandResult:
+        if len(rest) != 2:
+            return self._usage("tag", "exactly 2 arguments", "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+                               "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+        error = self._connect(inv, "POST", "/images/tag")
+        if error:
+            return CommandResult(1).err(f"{error}\n")
+        source, target = rest
+        try:
+            target_ref = parse_reference(target)
+        except ValueError as exc:
+            return CommandResult(1).err(f"Error parsing reference: \"{target}\" is not a valid repository/tag: {exc}\n")
+        found = self._daemon.find(source)
+        if found is None:
+            return CommandResult(1).err(f"Error response from daemon: No such image: {source}\n")
+        self._daemon.images[target_ref.with_tag()] = self._daemon.images[found]
+        return CommandResult()
+
+    # docker login
+    def _cmd_login(self, rest: list[str], inv: Invocation) -> CommandResult:
+        user, password, stdin, servers = "", "", False, []
+        i = 0
+        while i < len(rest):
+            arg = rest[i]
+            if arg in ("-u", "--username", "-p", "--password") and i + 1 < len(rest):
+                if arg in ("-u", "--username"):
+                    user = rest[i + 1]
+                else:
+                    password = rest[i + 1]
+                i += 2
+                continue
+            if arg.startswith("--username="):
+                user = arg.split("=", 1)[1]
+            elif arg.startswith("--password="):
+                password = arg.split("=", 1)[1]
+            elif arg == "--password-stdin":
+                stdin = True
+            elif arg in ("-u", "--username", "-p", "--password"):
+                return CommandResult(125).err(f"flag needs an argument: '{arg.lstrip('-')[0]}' in {arg}\n"
+                                              "See 'docker login --help'.\n")
+            else:
+                servers.append(arg)
+            i += 1
+        if len(servers) > 1:
+            return self._usage("login", "at most 1 argument", "[OPTIONS] [SERVER]",
+                               "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.")
+        result = CommandResult()
+        if password and stdin:
+            return CommandResult(1).err("--password and --password-stdin are mutually exclusive\n")
+        if password:
+            result.err("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n")
+        if stdin:
+            if not user:
+                result.code = 1
+                return result.err("Must provide --username with --password-stdin\n")
+            password = inv.stdin.rstrip("\n").rstrip("\r")
+        if not user or not password:
+            result.code = 1
+            return result.err("Error: Cannot perform an interactive login from a non TTY device\n")
+        server = servers[0] if servers else DOCKER_HUB
+        host = re.sub(r"^https?://", "", server).rstrip("/").split("/")[0]
+        if host in ("index.docker.io", "registry-1.docker.io"):
+            host = DOCKER_HUB
+        if host != self.registry.host:
+            return result.out(f"{NOT_EXECUTED}docker login {host} (the sandbox cannot reach that registry; "
+                              f"only its own registry {self.registry.host} is played)\n")
+        error = self._connect(inv, "POST", "/auth")
+        if error:
+            result.code = 1
+            return result.err(f"{error}\n")
+        if not self.registry.authenticate(user, password):
+            result.code = 1
+            return result.err(f"Error response from daemon: Get \"https://{host}/v2/\": unauthorized: HTTP Basic: Access denied\n")
+        self._daemon.logins[host] = user
+        return result.err("WARNING! Your password will be stored unencrypted in /root/.docker/config.json.\n"
+                          "Configure a credential helper to remove this warning. See\n"
+                          "https://docs.docker.com/go/credential-store/\n\n").out("Login Succeeded\n")
+
+    # docker push / pull
+    def _one_ref(self, command: str, rest: list[str]) -> tuple[str | None, CommandResult | None]:
+        names = [a for a in rest if not a.startswith("-")]
+        if len(names) != 1:
+            return None, self._usage(command, "exactly 1 argument", "[OPTIONS] NAME[:TAG]",
+                                     "Upload an image to a registry" if command == "push" else
+                                     "Download an image from a registry")
+        return names[0], None
+
+    def _cmd_push(self, rest: list[str], inv: Invocation) -> CommandResult:
+        name, usage = self._one_ref("push", rest)
+        if usage is not None:
+            return usage
+        all_tags = any(a in ("-a", "--all-tags") for a in rest)
+        try:
+            ref = parse_reference(name)
+        except ValueError as exc:
+            return CommandResult(1).err(f"{exc}\n")
+        if ref.domain != self.registry.host:
+            return CommandResult().out(
+                f"{NOT_EXECUTED}docker push {name} (the sandbox cannot reach {ref.domain}; "
+                f"only its own registry {self.registry.host} is played)\n")
+        error = self._connect(inv, "POST", f"/images/{ref.name}/push")
+        if error:
+            return CommandResult(1).err(f"{error}\n")
+        if all_tags:
+            tags = sorted(n.rsplit(":", 1)[1] for n in self._daemon.images if n.rsplit(":", 1)[0] == ref.name)
+        else:
+            tags = [ref.tag or "latest"]
+        result = CommandResult().out(f"The push refers to repository [{ref.name}]\n")
+        present = [t for t in tags if f"{ref.name}:{t}" in self._daemon.images]
+        if not present:
+            result.code = 1
+            return result.err(f"An image does not exist locally with the tag: {ref.familiar_name}\n")
+        if ref.domain not in self._daemon.logins:
+            for layer in self._layers(ref.name):
+                result.out(f"{layer}: Preparing\n")
+            result.code = 1
+            return result.err("unauthorized: authentication required\n")
+        for tag in present:
+            image_id = self._daemon.images[f"{ref.name}:{tag}"]
+            digest = _fake_digest(image_id, "manifest")
+            for layer in self._layers(image_id):
+                result.out(f"{layer}: Pushed\n")
+            self.registry.push(ref.path, tag, digest)
+            result.out(f"{tag}: digest: {digest} size: 1788\n")
+        return result
+
+    @staticmethod
+    def _layers(seed: str) -> list[str]:
+        return [hashlib.sha256(f"{seed}{i}".encode()).hexdigest()[:12] for i in range(3)]
+
+    def _cmd_pull(self, rest: list[str], inv: Invocation) -> CommandResult:
+        name, usage = self._one_ref("pull", rest)
+        if usage is not None:
+            return usage
+        try:
+            ref = parse_reference(name)
+        except ValueError as exc:
+            return CommandResult(1).err(f"{exc}\n")
+        error = self._connect(inv, "POST", "/images/create")
+        if error:
+            return CommandResult(1).err(f"{error}\n")
+        tag = ref.tag or "latest"
+        result = CommandResult()
+        if not ref.tag:
+            result.out("Using default tag: latest\n")
+        if ref.domain == self.registry.host:
+            if ref.domain not in self._daemon.logins:
+                result.code = 1
+                return result.err(f"Error response from daemon: pull access denied for {ref.name}, repository does "
+                                  "not exist or may require 'docker login': denied: access forbidden\n")
+            if not self.registry.has(ref.path, tag):
+                result.code = 1
+                return result.err(f"Error response from daemon: manifest for {ref.name}:{tag} not found: "
+                                  "manifest unknown: manifest unknown\n")
+        else:
+            result.out(f"[sandbox] {ref.domain} is not contacted: {ref.familiar} is assumed to exist\n")
+        image_id = _fake_digest(ref.name, tag)
+        self._daemon.images[f"{ref.name}:{tag}"] = image_id
+        for layer in self._layers(image_id):
+            result.out(f"{layer}: Pull complete\n")
+        return result.out(f"Digest: {_fake_digest(image_id, 'manifest')}\n"
+                          f"Status: Downloaded newer image for {ref.familiar_name}:{tag}\n{ref.name}:{tag}\n")
+
+
+class MemoryRegistry:
+    """A registry that lives in memory: a complete RegistryPort for unit tests and dry runs.
+
+    ``credentials`` maps user names to the passwords ``docker login`` accepts.
+    """
+
+    def __init__(self, host: str, credentials: dict[str, str] | None = None) -> None:
+        self.host = host
+        self.credentials = dict(credentials or {})
+        self.tags: dict[tuple[str, str], str] = {}  # (repository, tag) -> manifest digest
+
+    def authenticate(self, user: str, password: str) -> bool:
+        return bool(user) and self.credentials.get(user) == password
+
+    def push(self, repository: str, tag: str, digest: str) -> None:
+        self.tags[(repository, tag)] = digest
+
+    def has(self, repository: str, tag: str) -> bool:
+        return (repository, tag) in self.tags

@@ -1,0 +1,530 @@
+"""A small POSIX-ish interpreter for job scripts, as a runner's ``bash``/``sh`` would run them.
+
+It plays what build-and-push scripts use: variable expansion (``$X``, ``${X}``, ``${X:-d}``,
+``${X:0:8}``; an undefined variable is empty, and an unquoted empty expansion disappears, as in a real
+shell), word splitting, single and double quotes, assignments, ``export``, ``unset``, ``cd``, ``pwd``,
+``echo``, ``printf``, ``test``/``[`` on strings, ``true``, ``false``, ``exit``, pipes, ``&&``, ``||`` and
+``;``, with the runner's ``set -eo pipefail``. Other programs (``docker``) are handlers the caller gives.
+
+Anything else (redirections, ``$(...)``, control flow, unknown programs) is printed as
+``[sandbox] not executed: <command>`` and succeeds: the sandbox says what it did not run rather than
+pretending.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Generator, Mapping
+
+STDOUT, STDERR = 1, 2
+NOT_EXECUTED = "[sandbox] not executed: "
+
+
+@dataclass
+class CommandResult:
+    """What a command printed, in order, as (stream, text) chunks, and its exit status."""
+
+    code: int = 0
+    chunks: list[tuple[int, str]] = field(default_factory=list)
+
+    def out(self, text: str) -> "CommandResult":
+        self.chunks.append((STDOUT, text))
+        return self
+
+    def err(self, text: str) -> "CommandResult":
+        self.chunks.append((STDERR, text))
+        return self
+
+    @property
+    def stdout(self) -> str:
+        return "".join(t for s, t in self.chunks if s == STDOUT)
+
+
+@dataclass
+class Invocation:
+    """One program run by the script: its argv, stdin, environment and working directory."""
+
+    argv: list[str]
+    stdin: str
+    env: Mapping[str, str]
+    cwd: str
+
+
+Handler = Callable[[Invocation], CommandResult]
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_EXPANSION = re.compile(
+    rf"^(?:(?P<plain>{_NAME}|[?$#@*0-9])"
+    rf"|(?P<dname>{_NAME})(?P<dop>:-|-|:\+|\+)(?P<dword>.*)"
+    rf"|(?P<sname>{_NAME}):(?P<off>\d+)(?::(?P<len>\d+))?"
+    rf"|\#(?P<lname>{_NAME}))$",
+    re.S,
+)
+_CONTROL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+                  "function", "select", "{", "}"}
+
+
+@dataclass
+class _Word:
+    parts: list[tuple[str, str]]  # (kind, text): lit | qlit (quoted literal) | uvar | qvar (inside quotes)
+    start: int
+    end: int
+
+
+@dataclass
+class _Simple:
+    words: list[_Word]
+    text: str
+
+
+def _read_expansion(line: str, i: int) -> tuple[str, int]:
+    """The expansion after the ``$`` at ``line[i]``: (inner text, index after it)."""
+    nxt = line[i + 1] if i + 1 < len(line) else ""
+    if nxt == "(" :
+        raise _Unsupported("command substitution")
+    if nxt == "{":
+        end = line.find("}", i + 2)
+        if end < 0:
+            raise _Unsupported("unterminated ${")
+        inner = line[i + 2:end]
+        if not _EXPANSION.match(inner):
+            raise _Unsupported(f"${{{inner}}}")
+        return inner, end + 1
+    m = re.match(rf"{_NAME}|[?$#@*0-9]", line[i + 1:])
+    if not m:
+        return "", i  # a lone "$" is literal
+    return m.group(0), i + 1 + m.end()
+
+
+def _tokenize(line: str) -> list[_Word | str]:
+    """Words and the operators ``|``, ``||``, ``&&``, ``;``. Raises _Unsupported for the rest."""
+    tokens: list[_Word | str] = []
+    word: _Word | None = None
+    i, n = 0, len(line)
+
+    def part(kind: str, text: str, at: int) -> None:
+        nonlocal word
+        if word is None:
+            word = _Word([], at, at)
+        word.parts.append((kind, text))
+
+    def end_word(at: int) -> None:
+        nonlocal word
+        if word is not None:
+            word.end = at
+            tokens.append(word)
+            word = None
+
+    while i < n:
+        c = line[i]
+        if c in " \t\n":
+            end_word(i)
+            i += 1
+        elif c == "#" and word is None:
+            break
+        elif c in "|&;":
+            end_word(i)
+            two = line[i:i + 2]
+            if two in ("||", "&&"):
+                tokens.append(two)
+                i += 2
+            elif c == "&":
+                raise _Unsupported("background job")
+            else:
+                tokens.append(c)
+                i += 1
+        elif c in "<>()`":
+            raise _Unsupported(c)
+        elif c == "\\":
+            if i + 1 < n:
+                part("qlit", line[i + 1], i)
+            i += 2
+        elif c == "'":
+            end = line.find("'", i + 1)
+            if end < 0:
+                raise _Unsupported("unterminated quote")
+            part("qlit", line[i + 1:end], i)
+            i = end + 1
+        elif c == '"':
+            j = i + 1
+            part("qlit", "", i)  # "" is an (empty) argument
+            while True:
+                if j >= n:
+                    raise _Unsupported("unterminated quote")
+                d = line[j]
+                if d == '"':
+                    j += 1
+                    break
+                if d == "\\" and j + 1 < n and line[j + 1] in '$`"\\\n':
+                    part("qlit", line[j + 1], j)
+                    j += 2
+                elif d == "`":
+                    raise _Unsupported("command substitution")
+                elif d == "$":
+                    inner, after = _read_expansion(line, j)
+                    if after == j:
+                        part("qlit", "$", j)
+                        j += 1
+                    else:
+                        part("qvar", inner, j)
+                        j = after
+                else:
+                    part("qlit", d, j)
+                    j += 1
+            i = j
+        elif c == "$":
+            inner, after = _read_expansion(line, i)
+            if after == i:
+                part("lit", "$", i)
+                i += 1
+            else:
+                part("uvar", inner, i)
+                i = after
+        else:
+            part("lit", c, i)
+            i += 1
+    end_word(n)
+    return tokens
+
+
+def _parse(line: str) -> list[list[tuple[str, list[_Simple]]]]:
+    """``;``-separated lists of and-or lists: [(operator before, pipeline of simple commands)]."""
+    tokens = _tokenize(line)
+    lists: list[list[tuple[str, list[_Simple]]]] = []
+    current: list[tuple[str, list[_Simple]]] = []
+    pipeline: list[_Simple] = []
+    words: list[_Word] = []
+    op_before = ""
+
+    def close_simple() -> None:
+        nonlocal words
+        if not words:
+            raise _Unsupported("empty command")
+        if not pipeline and not current and isinstance(words[0], _Word):
+            first = "".join(t for k, t in words[0].parts if k in ("lit", "qlit"))
+            if first in _CONTROL_WORDS and all(k == "lit" for k, _ in words[0].parts):
+                raise _Unsupported(first)
+        pipeline.append(_Simple(words, line[words[0].start:words[-1].end].strip()))
+        words = []
+
+    for tok in tokens:
+        if isinstance(tok, _Word):
+            words.append(tok)
+        elif tok == "|":
+            close_simple()
+        elif tok in ("&&", "||"):
+            close_simple()
+            current.append((op_before, pipeline))
+            pipeline, op_before = [], tok
+        else:  # ";"
+            if not words and not pipeline and not current:
+                continue
+            close_simple()
+            current.append((op_before, pipeline))
+            lists.append(current)
+            current, pipeline, op_before = [], [], ""
+    if words or pipeline or op_before:
+        close_simple()
+        current.append((op_before, pipeline))
+    if current:
+        lists.append(current)
+    return lists
+
+
+def _multiline_control(lines: list[str]) -> bool:
+    for line in lines:
+        stripped = line.strip()
+        first = stripped.split(None, 1)[0] if stripped else ""
+        if first in _CONTROL_WORDS or "<<" in stripped or re.match(rf"{_NAME}\s*\(\)", stripped):
+            return True
+    return False
+
+
+def _logical_lines(entry: str) -> list[str]:
+    return entry.replace("\\\n", "").split("\n")
+
+
+class Shell:
+    """One shell session of a job: its variables, working directory and the programs it can run.
+
+    ``commands`` maps a program name (``docker``) to a handler; a name missing from it prints
+    ``[sandbox] not executed``. ``run(entry)`` plays one script entry and returns its exit status
+    (``set -eo pipefail``: the first failing command ends the entry).
+    """
+
+    def __init__(self, env: Mapping[str, str], *, cwd: str, commands: Mapping[str, Handler] | None = None,
+                 name: str = "bash") -> None:
+        self.env: dict[str, str] = dict(env)
+        self.cwd = cwd
+        self.commands = dict(commands or {})
+        self.name = name
+        self.status = 0
+        self.exited = False
+
+    # -- expansion --------------------------------------------------------------------------------
+    def _value(self, inner: str) -> str:
+        m = _EXPANSION.match(inner)
+        if m is None:  # validated when tokenizing
+            return ""
+        if m.group("plain"):
+            name = m.group("plain")
+            if name == "?":
+                return str(self.status)
+            if name == "$":
+                return "42"
+            if name == "#":
+                return "0"
+            return self.env.get(name, "")
+        if m.group("dname"):
+            name, op, word = m.group("dname"), m.group("dop"), m.group("dword")
+            value = self.env.get(name)
+            word = self._expand_simple(word)
+            if op == ":-":
+                return value if value else word
+            if op == "-":
+                return value if value is not None else word
+            if op == ":+":
+                return word if value else ""
+            return word if value is not None else ""
+        if m.group("sname"):
+            value = self.env.get(m.group("sname"), "")
+            off = int(m.group("off"))
+            length = m.group("len")
+            return value[off:off + int(length)] if length is not None else value[off:]
+        return str(len(self.env.get(m.group("lname"), "")))
+
+    def _expand_simple(self, text: str) -> str:
+        text = text.strip("\"'")
+        return re.sub(rf"\$(?:\{{({_NAME})\}}|({_NAME}))",
+                      lambda m: self.env.get(m.group(1) or m.group(2), ""), text)
+
+    def _fields(self, word: _Word) -> list[str]:
+        """A word after expansion and word splitting: zero, one or several arguments."""
+        fields: list[str] = []
+        current: str | None = None
+        for kind, text in word.parts:
+            if kind in ("lit", "qlit"):
+                current = (current or "") + text
+            elif kind == "qvar":
+                current = (current or "") + self._value(text)
+            else:  # unquoted expansion: split on blanks, empty pieces vanish
+                value = self._value(text)
+                pieces = value.split()
+                if not pieces:
+                    if value and current is not None:
+                        fields.append(current)
+                        current = None
+                    continue
+                if value[:1].isspace() and current is not None:
+                    fields.append(current)
+                    current = None
+                current = (current or "") + pieces[0]
+                for piece in pieces[1:]:
+                    fields.append(current)
+                    current = piece
+                if value[-1:].isspace():
+                    fields.append(current)
+                    current = None
+        if current is not None:
+            fields.append(current)
+        return fields
+
+    def _assignment(self, word: _Word) -> tuple[str, str] | None:
+        if not word.parts or word.parts[0][0] != "lit":
+            return None
+        lits = ""
+        for kind, text in word.parts:
+            if kind != "lit":
+                break
+            lits += text
+        m = re.match(rf"({_NAME})=", lits)
+        if not m:
+            return None
+        name = m.group(1)
+        value, skip = "", len(name) + 1
+        for kind, text in word.parts:
+            if skip:
+                take = min(skip, len(text))
+                text, skip = text[take:], skip - take
+                if not text:
+                    continue
+            value += self._value(text) if kind in ("uvar", "qvar") else text
+        return name, value
+
+    # -- running ----------------------------------------------------------------------------------
+    def run(self, entry: str) -> Generator[str, None, int]:
+        """Play one script entry (one or more lines); yields what it prints; returns its status."""
+        lines = _logical_lines(entry)
+        if _multiline_control(lines):
+            yield f"{NOT_EXECUTED}{entry.strip()}\n"
+            self.status = 0
+            return 0
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                parsed = _parse(line)
+            except _Unsupported:
+                yield f"{NOT_EXECUTED}{line.strip()}\n"
+                self.status = 0
+                continue
+            try:
+                for and_or in parsed:
+                    status, errexit = yield from self._and_or(and_or)
+                    if status != 0 and errexit:
+                        return status
+            except _Exit as stop:
+                self.exited = True
+                self.status = stop.code
+                return stop.code
+        return self.status
+
+    def _and_or(self, and_or: list[tuple[str, list[_Simple]]]) -> Generator[str, None, tuple[int, bool]]:
+        ran_last = False
+        for index, (op, pipeline) in enumerate(and_or):
+            if op == "&&" and self.status != 0:
+                continue
+            if op == "||" and self.status == 0:
+                continue
+            self.status = yield from self._pipeline(pipeline)
+            ran_last = index == len(and_or) - 1
+        return self.status, ran_last
+
+    def _pipeline(self, pipeline: list[_Simple]) -> Generator[str, None, int]:
+        stdin, status = "", 0
+        for index, simple in enumerate(pipeline):
+            last = index == len(pipeline) - 1
+            result = self._simple(simple, stdin)
+            for stream, text in result.chunks:
+                if stream == STDERR or last:
+                    yield text
+            stdin = result.stdout
+            if result.code != 0:
+                status = result.code  # pipefail: the rightmost failure wins
+        return status
+
+    def _simple(self, simple: _Simple, stdin: str) -> CommandResult:
+        assignments: dict[str, str] = {}
+        words = list(simple.words)
+        while words:
+            pair = self._assignment(words[0])
+            if pair is None:
+                break
+            assignments[pair[0]] = pair[1]
+            words.pop(0)
+        argv = [f for w in words for f in self._fields(w)]
+        if not argv:
+            self.env.update(assignments)
+            return CommandResult()
+        env = {**self.env, **assignments}
+        builtin = getattr(self, "_b_" + argv[0].replace("[", "test"), None) if argv[0].isidentifier() or argv[0] == "[" else None
+        if argv[0] == ":":
+            return CommandResult()
+        if builtin is not None:
+            return builtin(argv, stdin, env, simple.text)
+        handler = self.commands.get(argv[0])
+        if handler is None:
+            return CommandResult().out(f"{NOT_EXECUTED}{simple.text}\n")
+        return handler(Invocation(argv=argv, stdin=stdin, env=env, cwd=self.cwd))
+
+    # -- builtins ---------------------------------------------------------------------------------
+    def _b_echo(self, argv, stdin, env, text) -> CommandResult:
+        args, newline = argv[1:], "\n"
+        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
+            if "n" in args[0]:
+                newline = ""
+            args = args[1:]
+        return CommandResult().out(" ".join(args) + newline)
+
+    def _b_printf(self, argv, stdin, env, text) -> CommandResult:
+        if len(argv) < 2:
+            return CommandResult(2).err(f"printf: usage: printf [-v var] format [arguments]\n")
+        fmt, args = argv[1], argv[2:]
+        fmt = fmt.replace("\\n", "\n").replace("\\t", "\t")
+        slots = len(re.findall(r"%[sd]", fmt))
+        out = ""
+        while True:
+            chunk, args_used = fmt, args[:slots] if slots else []
+            for arg in args_used:
+                chunk = re.sub(r"%[sd]", lambda _m, a=arg: a, chunk, count=1)
+            chunk = re.sub(r"%[sd]", "", chunk).replace("%%", "%")
+            out += chunk
+            args = args[slots:] if slots else []
+            if not args:
+                break
+        return CommandResult().out(out)
+
+    def _b_export(self, argv, stdin, env, text) -> CommandResult:
+        for arg in argv[1:]:
+            if arg.startswith("-"):
+                continue
+            name, eq, value = arg.partition("=")
+            if not re.fullmatch(_NAME, name):
+                return CommandResult(1).err(f"/bin/{self.name}: line 1: export: `{arg}': not a valid identifier\n")
+            if eq:
+                self.env[name] = value
+        return CommandResult()
+
+    def _b_unset(self, argv, stdin, env, text) -> CommandResult:
+        for name in argv[1:]:
+            self.env.pop(name, None)
+        return CommandResult()
+
+    def _b_cd(self, argv, stdin, env, text) -> CommandResult:
+        target = argv[1] if len(argv) > 1 else env.get("HOME", "/root")
+        self.cwd = posixpath.normpath(posixpath.join(self.cwd, target))
+        return CommandResult()
+
+    def _b_pwd(self, argv, stdin, env, text) -> CommandResult:
+        return CommandResult().out(self.cwd + "\n")
+
+    def _b_true(self, argv, stdin, env, text) -> CommandResult:
+        return CommandResult()
+
+    def _b_false(self, argv, stdin, env, text) -> CommandResult:
+        return CommandResult(1)
+
+    def _b_set(self, argv, stdin, env, text) -> CommandResult:
+        return CommandResult()  # the runner already runs with `set -eo pipefail`; -x and friends change nothing here
+
+    def _b_exit(self, argv, stdin, env, text) -> CommandResult:
+        code = int(argv[1]) if len(argv) > 1 and argv[1].isdigit() else self.status
+        raise _Exit(code)
+
+    def _b_printenv(self, argv, stdin, env, text) -> CommandResult:
+        if len(argv) == 2:
+            if argv[1] in env:
+                return CommandResult().out(env[argv[1]] + "\n")
+            return CommandResult(1)
+        return CommandResult().out(f"{NOT_EXECUTED}{text}\n")
+
+    def _b_test(self, argv, stdin, env, text) -> CommandResult:
+        args = argv[1:]
+        if argv[0] == "[":
+            if not args or args[-1] != "]":
+                return CommandResult(2).err(f"/bin/{self.name}: line 1: [: missing `]'\n")
+            args = args[:-1]
+        negate = bool(args) and args[0] == "!"
+        if negate:
+            args = args[1:]
+        if len(args) == 1:
+            ok = args[0] != ""
+        elif len(args) == 2 and args[0] in ("-z", "-n"):
+            ok = (args[1] == "") == (args[0] == "-z")
+        elif len(args) == 3 and args[1] in ("=", "==", "!="):
+            ok = (args[0] == args[2]) == (args[1] != "!=")
+        else:
+            return CommandResult().out(f"{NOT_EXECUTED}{text}\n")
+        return CommandResult(0 if ok != negate else 1)
