@@ -107,12 +107,13 @@ def _run(args: list[str], cwd: str | os.PathLike[str] | None = None, env: Mappin
 class _Askpass:
     """A temporary GIT_ASKPASS script and the environment that feeds it the token."""
 
-    def __init__(self, token: Secret | str | None) -> None:
+    def __init__(self, token: Secret | str | None, extra: Mapping[str, str] | None = None) -> None:
         self.token = token.reveal() if isinstance(token, Secret) else token
+        self.extra = dict(extra or {})
         self.dir: str | None = None
 
     def __enter__(self) -> dict[str, str]:
-        extra = {"GIT_ASKPASS": "", "SSH_ASKPASS": ""}
+        extra = {"GIT_ASKPASS": "", "SSH_ASKPASS": "", **self.extra}
         if not os.environ.get("GIT_SSH_COMMAND"):
             extra["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
         if self.token:
@@ -132,6 +133,21 @@ class _Askpass:
 
 
 NETWORK_OPTIONS = ["-c", "credential.helper=", "-c", "core.askPass="]
+
+
+def _tls_env(ca_file: str | os.PathLike[str] | None, insecure: bool) -> dict[str, str]:
+    """git's environment for ``--ca-file`` (a private certificate authority) and ``--insecure``.
+
+    Environment rather than ``-c http.sslCAInfo``: an inherited GIT_SSL_CAINFO would override the config.
+    """
+    env: dict[str, str] = {}
+    if ca_file:
+        if not Path(ca_file).is_file():
+            raise BadInput(f"The CA file {ca_file} does not exist.", "Give the path of the PEM file of your GitLab's certificate authority.")
+        env["GIT_SSL_CAINFO"] = str(Path(ca_file).resolve())
+    if insecure:
+        env["GIT_SSL_NO_VERIFY"] = "1"
+    return env
 
 
 def _network_failure(stderr: str, url: str, what: str) -> DockwrightError | None:
@@ -341,15 +357,19 @@ class Repo:
 
     # ---- pushing ----
 
-    def push(self, remote_url: str, branch: str, token: Secret | str | None = None) -> PushResult:
-        """Push ``branch`` to the same branch at ``remote_url`` (never force); raise on a refusal."""
+    def push(self, remote_url: str, branch: str, token: Secret | str | None = None, *,
+             ca_file: str | os.PathLike[str] | None = None, insecure: bool = False) -> PushResult:
+        """Push ``branch`` to the same branch at ``remote_url`` (never force); raise on a refusal.
+
+        ``ca_file``/``insecure`` mirror the GitLab client's ``--ca-file``/``--insecure`` for this one push.
+        """
         url = _strip_userinfo(remote_url)
         shown = redact_url(remote_url)
         sha = self.branch_sha(branch)
         if sha is None:
             raise BadInput(f"There is no local branch {branch!r} to push.", "Commit on that branch first.")
         secret = token.reveal() if isinstance(token, Secret) else token
-        with _Askpass(token) as env:
+        with _Askpass(token, _tls_env(ca_file, insecure)) as env:
             try:
                 proc = _run([*NETWORK_OPTIONS, "push", "--porcelain", url, f"refs/heads/{branch}:refs/heads/{branch}"],
                             cwd=self.path, env=env, timeout=NETWORK_TIMEOUT)
@@ -403,11 +423,12 @@ def _ok(proc: subprocess.CompletedProcess[str], what: str) -> subprocess.Complet
     return proc
 
 
-def clone(url: str, dest: str | os.PathLike[str], token: Secret | str | None = None) -> Repo:
+def clone(url: str, dest: str | os.PathLike[str], token: Secret | str | None = None, *,
+          ca_file: str | os.PathLike[str] | None = None, insecure: bool = False) -> Repo:
     """``git clone`` with the token given through askpass (the saved ``origin`` URL has no credentials)."""
     clean = _strip_userinfo(url)
     secret = token.reveal() if isinstance(token, Secret) else token
-    with _Askpass(token) as env:
+    with _Askpass(token, _tls_env(ca_file, insecure)) as env:
         try:
             proc = _run([*NETWORK_OPTIONS, "clone", "--quiet", "--", clean, str(dest)], env=env, timeout=NETWORK_TIMEOUT)
         except subprocess.TimeoutExpired:

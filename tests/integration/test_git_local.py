@@ -4,6 +4,7 @@
 import base64
 import os
 import shutil
+import ssl
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -249,16 +250,42 @@ class _GitHTTP(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-@pytest.fixture
-def http_remote(tmp_path):
+def _serve_git(tmp_path, tls_cert=None):
     root = tmp_path / "srv"
     (root / "g").mkdir(parents=True)
     git(root / "g", "init", "-q", "--bare", "-b", "main", "app.git")
     handler = type("Handler", (_GitHTTP,), {"root": root, "seen_auth": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    scheme = "http"
+    if tls_cert is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls_cert)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/g/app.git", root / "g" / "app.git", handler
+    return server, (f"{scheme}://127.0.0.1:{server.server_address[1]}/g/app.git", root / "g" / "app.git", handler)
+
+
+@pytest.fixture
+def http_remote(tmp_path):
+    server, remote = _serve_git(tmp_path)
+    yield remote
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def https_remote(tmp_path):
+    """The same server behind TLS with a self-signed certificate for 127.0.0.1 (a private CA's stand-in)."""
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is needed to make the test certificate")
+    cert, key = tmp_path / "ca.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    server, remote = _serve_git(tmp_path, (str(cert), str(key)))
+    yield (*remote, cert)
     server.shutdown()
     server.server_close()
 
@@ -340,3 +367,18 @@ def test_http_push_with_a_wrong_token_says_auth_failed(project, http_remote):
     with pytest.raises(PushRejected) as info:
         Repo(project).push(url, "main", None)
     assert info.value.reason == "auth"
+
+
+def test_https_with_a_private_ca_needs_ca_file_or_insecure(project, https_remote, tmp_path):
+    url, bare, _handler, cert = https_remote
+    repo = Repo(project)
+    with pytest.raises(PushUnreachable) as info:
+        repo.push(url, "main", Secret(TOKEN))
+    assert "GIT_SSL_CAINFO" in info.value.next_step and TOKEN not in str(info.value)
+    assert repo.push(url, "main", Secret(TOKEN), ca_file=cert).pushed
+    assert git(bare, "rev-parse", "main") == repo.head_sha()
+    cloned = clone(url, tmp_path / "insecure-clone", Secret(TOKEN), insecure=True)
+    assert cloned.head_sha() == repo.head_sha()
+    assert "sslVerify" not in (tmp_path / "insecure-clone" / ".git" / "config").read_text()  # not saved
+    with pytest.raises(BadInput):
+        repo.push(url, "main", Secret(TOKEN), ca_file=tmp_path / "missing.pem")
