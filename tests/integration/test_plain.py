@@ -53,12 +53,12 @@ def git_status(directory: Path) -> str:
                           check=True).stdout
 
 
-# The answers up to the review, keeping every default (the token typed at the prompt).
-def keys_to_review(token: str, *, before_project: list[str] = ()) -> list[str]:
+# The answers up to the review, keeping every default: the token typed at the hidden prompt, or
+# (token=None, sandbox mode) the sandbox's own token accepted.
+def keys_to_review(token: str | None) -> list[str]:
     return [
         ENTER,                       # GitLab URL: detected from the git remote
-        token + ENTER,               # token, hidden
-        *before_project,
+        ENTER if token is None else token + ENTER,  # "use the sandbox's token?" yes / the token, hidden
         ENTER,                       # project path: detected
         ENTER,                       # executor: Docker + DinD with TLS (default)
         ENTER,                       # runner workflow: authentication token
@@ -169,17 +169,22 @@ def test_a_rerun_starts_from_the_saved_answers(sandbox, project):
 
 
 def test_stopping_at_the_review_writes_nothing_and_sends_nothing(sandbox, project):
-    before = git_status(project)
+    from wizard.gitlab import GitLabClient
+
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+
+    def gitlab_state():
+        runners = client._project(sandbox.project_path).runners.list(get_all=True)
+        return sorted(r.id for r in runners), client.find_pipelines(sandbox.project_path)
+
+    before, gitlab_before = git_status(project), gitlab_state()
     code, transcript, _ = drive(project, keys_to_review(sandbox.token) + [ENTER, ENTER, DOWN + DOWN + ENTER])
 
     assert code == 0
     assert "• create Dockerfile" in transcript and "+FROM python:" in transcript  # the diff was shown
     assert "Stopped: nothing was written and nothing was sent to GitLab." in transcript
     assert git_status(project) == before
-    from wizard.gitlab import GitLabClient
-
-    client = GitLabClient.connect(sandbox.url, sandbox.token)
-    assert client.find_runner(sandbox.project_path, description="My Docker Runner", tags=["docker"]) is None
+    assert gitlab_state() == gitlab_before
 
 
 def test_the_cli_hands_plain_to_run_plain_with_dir(sandbox, project, monkeypatch):
@@ -213,3 +218,31 @@ def test_plain_sandbox_practises_in_a_clone_of_the_demo_project(tmp_path):
     assert "SANDBOX: practising against the local sandbox GitLab at http://127.0.0.1:" in text
     assert "your role in demo/app: Owner" in text
     assert (tmp_path / "practice" / "demo-app" / "app.py").is_file()
+
+
+def _files_under(*roots: Path) -> list[Path]:
+    return [p for root in roots for p in root.rglob("*") if p.is_file() and ".git" not in p.parts]
+
+
+def test_end_to_end_to_a_green_pipeline_and_the_image_in_the_registry_then_an_idempotent_rerun(sandbox, project):
+    keys = keys_to_review(None) + [ENTER, ENTER, ENTER]  # branch, commit message, Apply
+    code, transcript, wizard = drive(project, keys, sandbox=sandbox)
+
+    assert code == 0, transcript[-3000:]
+    assert "✔ pipeline #" in transcript and "passed" in transcript
+    assert "present; docker pull" in transcript
+    config = Path(load_answers(project / "dockwright.yml").runner.config_path)
+    assert config.stat().st_mode & 0o777 == 0o600
+    tags = wizard.client.registry_tags(sandbox.project_path)
+    assert any("latest" in t for t in tags.values())
+    # The personal access token reached no file: not the repository, not the answers, not config.toml.
+    for path in _files_under(project, config.parent):
+        assert sandbox.token not in path.read_text(errors="replace"), path
+    assert sandbox.token not in transcript
+
+    # Running again with the same answers finds everything in place and creates nothing twice.
+    code, transcript, _ = drive(project, keys, sandbox=sandbox)
+    assert code == 0, transcript[-3000:]
+    assert "already in place:" in transcript and "  done:             create" not in transcript
+    runners = wizard.client._project(sandbox.project_path).runners.list(get_all=True, type="project_type")
+    assert [r.description for r in runners].count("My Docker Runner") == 1
