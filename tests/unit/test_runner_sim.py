@@ -124,6 +124,20 @@ def test_build_and_push_in_one_job_passes_and_fills_the_registry():
     assert text.rstrip().endswith("Job succeeded")
 
 
+def test_the_log_comes_in_steps_a_command_with_its_output():
+    gen = play_job(one_job(GOOD_JOB), runner=hosted_runner(1), variables=predefined(), masked_values=(),
+                   read_file=FILES.get, registry=make_registry())
+    chunks = []
+    while True:
+        try:
+            chunks.append(next(gen))
+        except StopIteration:
+            break
+    assert len(chunks) <= 12  # the server pauses between chunks: a handful of steps, not one per line
+    build = [c for c in chunks if c.startswith("\x1b[32;1m$ docker build")]
+    assert len(build) == 1 and "naming to" in build[0]
+
+
 def test_masked_values_never_reach_the_log():
     job = with_script(['echo "token is $CI_JOB_TOKEN"', "echo $CI_REGISTRY_PASSWORD | cat"])
     log, result = play(job)

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 RUNNER_VERSION = "17.11.0"
+_FLUSH = object()  # a step of the log ends here: play_job yields what came before as one chunk
 _SOCKET = "/var/run/docker.sock"
 
 # ANSI, as gitlab-runner writes them
@@ -204,14 +205,22 @@ def play_job(
             text = text.replace(secret, "[MASKED]")
         return text
 
+    buffer: list[str] = []
     inner = _play(job, runner=runner, variables=variables, read_file=read_file, registry=registry,
                   path_exists=path_exists, predefined=predefined, clock=clock)
-    while True:
+    while True:  # one chunk per step (a section, a command and its output): the server paces per chunk
         try:
             chunk = next(inner)
         except StopIteration as stop:
+            if buffer:
+                yield mask("".join(buffer))
             return stop.value
-        yield mask(chunk)
+        if chunk is _FLUSH:
+            if buffer:
+                yield mask("".join(buffer))
+                buffer.clear()
+        else:
+            buffer.append(chunk)
 
 
 def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], read_file, registry: RegistryPort,
@@ -231,6 +240,8 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
     yield f"{_CLEAR}  on {runner.description or 'runner'} t1_{short_token}, system ID: s_sandbox{runner.id}{_RESET}\n"
     yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker commands are simulated, "
            f"other programs are printed as not executed{_RESET}\n")
+
+    yield _FLUSH
 
     # -- prepare the executor ---------------------------------------------------------------------
     daemon = DockerDaemon()
@@ -309,10 +320,12 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
         if cli_present:
             _docker_entrypoint(env, reach)
     yield log.section_end("prepare_executor")
+    yield _FLUSH
 
     yield log.section_start("prepare_script", "Preparing environment")
     yield f"Running on runner-{short_token}-project-0-concurrent-0 via sandbox...\n"
     yield log.section_end("prepare_script")
+    yield _FLUSH
 
     yield log.section_start("get_sources", "Getting source from Git repository")
     sha = env.get("CI_COMMIT_SHA", "0" * 40)
@@ -323,6 +336,7 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
     yield f"{_BOLD_GREEN}Checking out {sha[:8]} as detached HEAD (ref is {ref})...{_RESET}\n\n"
     yield f"{_BOLD_GREEN}Skipping Git submodules setup{_RESET}\n"
     yield log.section_end("get_sources")
+    yield _FLUSH
 
     line_counter = [150]
 
@@ -348,14 +362,17 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
     if docker_executor:
         image = _expand(job.image, env) if job.image else runner.default_image
         yield f"Using docker image {_fake_sha(image)} for {image} with digest {image}@{_fake_sha(image, 'd')} ...\n"
+    yield _FLUSH
     shell = Shell(env, cwd=project_dir, commands=commands, name=shell_name)
     exit_code = 0
     for entry in (*job.before_script, *job.script):
         yield _command_line(entry)
         exit_code = yield from shell.run(entry)
+        yield _FLUSH
         if exit_code != 0 or shell.exited:
             break
     yield log.section_end("step_script")
+    yield _FLUSH
 
     if job.after_script:
         yield log.section_start("after_script", "Running after_script")
@@ -364,14 +381,17 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
         for entry in job.after_script:
             yield _command_line(entry)
             code = yield from after.run(entry)
+            yield _FLUSH
             if code != 0 or after.exited:
                 if code != 0:
                     yield f"{_YELLOW}WARNING: after_script failed, but job will continue unaffected: exit code {code}{_RESET}\n"
                 break
         yield log.section_end("after_script")
+        yield _FLUSH
 
     yield log.section_start("cleanup_file_variables", "Cleaning up project directory and file based variables")
     yield log.section_end("cleanup_file_variables")
+    yield _FLUSH
     if exit_code == 0:
         yield f"{_BOLD_GREEN}Job succeeded{_RESET}\n"
         return JobResult("success", None, 0)
