@@ -50,3 +50,36 @@ def commit_and_push(workdir: Path, files: dict[str, str], message: str, token: s
     git(["commit", "-q", "-m", message], cwd=workdir)
     git(["push", "-q", "origin", f"HEAD:{branch}"], cwd=workdir, token=token)
     return git(["rev-parse", "HEAD"], cwd=workdir).stdout.strip()
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
+    """Poll until ``predicate()`` returns something truthy; returns it, or fails the test after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {timeout} s for {getattr(predicate, '__name__', predicate)}")
+        time.sleep(interval)
+
+
+def wait_pipeline(project, pipeline_id: int, statuses=("success", "failed", "canceled", "skipped", "manual"),
+                  timeout: float = 20.0):
+    """The pipeline once its status is one of ``statuses``."""
+    def done():
+        pipeline = project.pipelines.get(pipeline_id)
+        return pipeline if pipeline.status in statuses else None
+
+    return wait_until(done, timeout)
+
+
+def commit_files(project, files: dict[str, str], message: str = "Update files", branch: str = "main"):
+    """One commit through the API (create or update each file)."""
+    existing = {item["path"] for item in project.repository_tree(ref=branch, recursive=True, get_all=True)} \
+        if hasattr(project, "repository_tree") else set()
+    actions = [{"action": "update" if path in existing else "create", "file_path": path, "content": text}
+               for path, text in files.items()]
+    return project.commits.create({"branch": branch, "commit_message": message, "actions": actions})

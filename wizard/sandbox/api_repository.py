@@ -141,6 +141,22 @@ def get_raw_file(req: Request):
     return Response(200, content, "text/plain; charset=utf-8")
 
 
+def list_tree(req: Request):
+    project = find_project(req)
+    sha = _resolve_ref(req, project, _q(req, "ref") or project["default_branch"])
+    repo_path = req.sandbox.repo_path(project)
+    args = ["ls-tree", "-t"] + (["-r"] if _q(req, "recursive").lower() == "true" else []) + [sha]
+    base = _q(req, "path").strip("/")
+    if base:
+        args.append(base + "/")
+    items = []
+    for line in gitrepo.git(repo_path, *args).decode().splitlines():
+        meta, _, path = line.partition("\t")
+        mode, kind, oid = meta.split()
+        items.append({"id": oid, "name": path.rpartition("/")[2], "type": kind, "path": path, "mode": mode})
+    return paginate(req, items)
+
+
 # -- commits ------------------------------------------------------------------------------------
 
 def create_commit(req: Request):
@@ -330,6 +346,7 @@ ROUTES = [
     ("GET", "/projects/:id/repository/branches/:branch", get_branch, SCOPE_READ),
     ("POST", "/projects/:id/repository/branches", create_branch, SCOPE_WRITE),
     ("DELETE", "/projects/:id/repository/branches/:branch", delete_branch, SCOPE_WRITE),
+    ("GET", "/projects/:id/repository/tree", list_tree, SCOPE_READ),
     ("GET", "/projects/:id/repository/files/:file_path", get_file, SCOPE_READ),
     ("GET", "/projects/:id/repository/files/:file_path/raw", get_raw_file, SCOPE_READ),
     ("POST", "/projects/:id/repository/commits", create_commit, SCOPE_WRITE),
