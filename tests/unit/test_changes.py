@@ -1,0 +1,115 @@
+"""wizard.changes: file changes planned from real folders, applied atomically and idempotently."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from wizard.changes import ALREADY, DONE, Change, FileChange, hide_secrets, plan_file_changes
+from wizard.errors import EXIT_REFUSED_OVERWRITE, RefusedOverwrite
+from wizard.plan import Plan
+from wizard.render import render_dockerfile
+
+
+def names(changes) -> list[str]:
+    return [c.path.name for c in changes]
+
+
+def test_new_project_gets_three_files(tmp_path) -> None:
+    changes = plan_file_changes(Plan(), tmp_path)
+    assert names(changes) == ["Dockerfile", ".dockerignore", ".gitlab-ci.yml"]
+    assert all(isinstance(c, Change) for c in changes)
+    assert [c.summary for c in changes] == ["create Dockerfile", "create .dockerignore", "create .gitlab-ci.yml"]
+    assert list(tmp_path.iterdir()) == []  # planning writes nothing
+    assert changes[0].preview().startswith("--- /dev/null\n+++ b/Dockerfile\n")
+    assert [c.apply() for c in changes] == [DONE] * 3
+    assert (tmp_path / "Dockerfile").read_text() == render_dockerfile(Plan())
+    assert [c.apply() for c in changes] == [ALREADY] * 3  # idempotent
+    again = plan_file_changes(Plan(), tmp_path)
+    assert [c.changed for c in again] == [False] * 3
+    assert again[0].preview() == "Dockerfile: no change\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dockerignore", ".gitlab-ci.yml", "Dockerfile"]
+
+
+def test_hand_written_dockerfile_is_refused_and_left_alone(tmp_path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM node:22\n")
+    with pytest.raises(RefusedOverwrite) as info:
+        plan_file_changes(Plan(), tmp_path)
+    assert info.value.exit_code == EXIT_REFUSED_OVERWRITE
+    assert "--overwrite" in str(info.value) and "Dockerfile.orig" in str(info.value)
+    assert (tmp_path / "Dockerfile").read_text() == "FROM node:22\n"
+
+
+def test_overwrite_keeps_the_old_file_as_orig(tmp_path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM node:22\n")
+    change = plan_file_changes(Plan(), tmp_path, overwrite=True)[0]
+    assert "Dockerfile.orig" in change.summary
+    assert "-FROM node:22" in change.preview()
+    assert change.apply() == DONE
+    assert (tmp_path / "Dockerfile.orig").read_text() == "FROM node:22\n"
+    assert (tmp_path / "Dockerfile").read_text() == render_dockerfile(Plan())
+    assert change.apply() == ALREADY
+
+
+def test_dockwrights_own_dockerfile_is_regenerated(tmp_path) -> None:
+    old = render_dockerfile(Plan()).replace("EXPOSE 8000", "EXPOSE 9000")
+    (tmp_path / "Dockerfile").write_text(old)
+    change = plan_file_changes(Plan(), tmp_path)[0]
+    assert change.summary == "update Dockerfile" and not change.backup
+    assert "-EXPOSE 9000\n+EXPOSE 8000" in change.preview()
+
+
+def test_unparsable_pipeline_is_refused_unless_overwrite(tmp_path) -> None:
+    (tmp_path / ".gitlab-ci.yml").write_text("test: [unclosed\n")
+    with pytest.raises(RefusedOverwrite, match="not valid YAML"):
+        plan_file_changes(Plan(), tmp_path)
+    change = plan_file_changes(Plan(), tmp_path, overwrite=True)[2]
+    assert change.backup and change.apply() == DONE
+    assert (tmp_path / ".gitlab-ci.yml.orig").read_text() == "test: [unclosed\n"
+
+
+def test_existing_pipeline_is_merged(tmp_path) -> None:
+    (tmp_path / ".gitlab-ci.yml").write_text("# ours\ntest:\n  script: [pytest]\n")
+    change = plan_file_changes(Plan(), tmp_path)[2]
+    assert change.summary == "update .gitlab-ci.yml"
+    assert "# ours" in change.new_text and "dockwright-build:" in change.new_text
+
+
+def test_runner_config_is_0600_and_tokens_hidden_in_preview(tmp_path) -> None:
+    config = tmp_path / "runner" / "config.toml"
+    config.parent.mkdir()
+    config.write_text('concurrent = 1\n[[runners]]\n  name = "other"\n  url = "https://x"\n  token = "glrt-secret-1"\n'
+                      '  executor = "shell"\n')
+    config.chmod(0o644)
+    changes = plan_file_changes(Plan(), tmp_path / "app", runner_config_path=config)
+    change = changes[-1]
+    assert change.mode == 0o600 and "mode 600" in change.summary
+    preview = change.preview()
+    assert "glrt-secret-1" not in preview and 'token = "[hidden]"' in preview
+    (tmp_path / "app").mkdir()
+    assert change.apply() == DONE
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert "glrt-secret-1" in config.read_text()  # the other runner is kept
+    assert change.apply() == ALREADY
+
+
+def test_runner_config_skipped_for_hosted(tmp_path) -> None:
+    import dataclasses
+    plan = dataclasses.replace(Plan(), executor="hosted")
+    assert names(plan_file_changes(plan, tmp_path, runner_config_path=tmp_path / "c.toml")) == [
+        "Dockerfile", ".dockerignore", ".gitlab-ci.yml"]
+
+
+def test_apply_refuses_a_file_changed_after_planning(tmp_path) -> None:
+    change = plan_file_changes(Plan(), tmp_path)[1]
+    (tmp_path / ".dockerignore").write_text("edited meanwhile\n")
+    with pytest.raises(RefusedOverwrite, match="changed after dockwright read it"):
+        change.apply()
+    assert (tmp_path / ".dockerignore").read_text() == "edited meanwhile\n"
+
+
+def test_secrets_given_to_a_change_never_show_in_its_preview(tmp_path) -> None:
+    change = FileChange(tmp_path / "x.txt", "password=hunter2hunter2\n", None, secrets=("hunter2hunter2",))
+    assert "hunter2" not in change.preview() and "[hidden]" in change.preview()
+    assert hide_secrets("token = 'abc'\n") == "token = '[hidden]'\n"
