@@ -108,6 +108,10 @@ class _Gitlab(gitlab.Gitlab):
                 time.sleep(wait)
 
     def _remember_retry_after(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if response.status_code >= 500:
+            # GitLab sends RateLimit-Reset on every answer; python-gitlab would sleep until that reset
+            # (up to a minute) before retrying a 5xx. A 5xx is not a rate limit: use the normal backoff.
+            response.headers.pop("RateLimit-Reset", None)
         if response.status_code == 429:
             try:
                 self.last_retry_after = float(response.headers.get("Retry-After", ""))
@@ -360,6 +364,14 @@ class GitLabClient:
             return None
 
         return self._call(f"read the variable {key}", run, project=str(project), role="Maintainer")
+
+    def get_variable(self, project: str | int, key: str, environment_scope: str | None = None) -> dict:
+        """``GET /projects/:id/variables/:key``; without ``environment_scope`` GitLab answers 409 when the key
+        exists in several scopes."""
+        p = self._project(project)
+        extra = {"filter": {"environment_scope": environment_scope}} if environment_scope else {}
+        return self._call(f"read the variable {key}", lambda: p.variables.get(key, **extra).attributes,
+                          project=str(project), role="Maintainer")
 
     def upsert_variable(self, project: str | int, spec: VariableSpec, value: _Revealable | str) -> str:
         """Create the variable, or update it when it exists: ``created``, ``updated`` or ``unchanged``.
