@@ -300,7 +300,7 @@ def test_wrong_types():
     assert str(error_of("b:\n  script: [x]\n  tags: docker\n")) == "jobs:b:tags config should be an array of strings"
     assert "jobs:b:script config should be a string or a nested array" in str(error_of("b:\n  script: {a: 1}\n"))
     assert str(error_of("stages: build\nb:\n  script: [x]\n")) == "stages config should be an array of strings"
-    assert str(error_of("b: [1, 2]\n")) == "jobs:b config should be a hash"
+    assert str(error_of("b: [1, 2]\n")) == "jobs:b config should implement the script:, run:, or trigger: keyword"
     assert "allow_failure config should be a hash or a boolean value" in str(
         error_of("b:\n  script: [x]\n  allow_failure: maybe\n"))
     assert "when should be one of" in str(error_of("b:\n  script: [x]\n  when: later\n"))

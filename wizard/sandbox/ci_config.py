@@ -432,8 +432,8 @@ class _RawJob:
 
 def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]) -> _RawJob:
     where = f"jobs:{name}"
-    if not isinstance(value, dict):
-        raise _fail(f"{where} config should be a hash")
+    if not isinstance(value, dict):  # GitLab takes any other top-level key for a job that lacks a script
+        raise _fail(f"{where} config should implement the script:, run:, or trigger: keyword")
     _unknown(value, _JOB_KEYS, where, _GITLAB_JOB_KEYWORDS)
     if "script" not in value:
         raise _fail(f"{where} config should implement the script:, run:, or trigger: keyword")
@@ -577,7 +577,7 @@ def parse_ci(
         if key in _GLOBAL_KEYS:
             continue
         if not isinstance(key, str):
-            raise _fail(f"jobs:{key} config should be a hash")
+            raise _fail(f"jobs:{key} config should implement the script:, run:, or trigger: keyword")
         if key.startswith("."):
             continue
         raw_jobs.append(_job(key, value, defaults, global_vars))
