@@ -16,6 +16,7 @@ from sandbox_helpers import clone, commit_and_push, git
 def sb(tmp_path_factory):
     with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.1) as sandbox:
         yield sandbox
+        assert sandbox.internal_errors == []
 
 
 def client(sb, token=None) -> gitlab.Gitlab:

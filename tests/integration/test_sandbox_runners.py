@@ -30,6 +30,7 @@ CONFIG = """concurrent = 1
 def sb(tmp_path_factory):
     with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.1) as sandbox:
         yield sandbox
+        assert sandbox.internal_errors == []
 
 
 def client(sb, token=None):

@@ -13,6 +13,7 @@ from wizard.sandbox import Sandbox
 def sb(tmp_path_factory):
     with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.1) as sandbox:
         yield sandbox
+        assert sandbox.internal_errors == []
 
 
 @pytest.fixture

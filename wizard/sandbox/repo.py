@@ -131,7 +131,7 @@ def commit_files(repo: Path, branch: str, message: str, author: Author, changes:
     """
     parent = resolve(repo, branch) if start_sha is None else start_sha
     with tempfile.TemporaryDirectory(prefix="dockwright-index-") as tmp:
-        index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index"), "GIT_WORK_TREE": tmp}  # an empty work tree
         if parent:
             git(repo, "read-tree", parent, env=index_env)
         existing = set(git(repo, "ls-files", env=index_env).decode().splitlines())

@@ -483,7 +483,7 @@ class Scheduler:
 
         status, reason = "failed", "script_failure"
         started = time.monotonic()
-        pause = max(0.0, self.sandbox.job_seconds) / 12
+        pause = max(0.0, self.sandbox.job_seconds) / 40
         try:
             predefined, variables, masked = self.job_variables(project, pipeline, job, running.token)
             repo_path = self.sandbox.repo_path(project)
@@ -505,8 +505,8 @@ class Scheduler:
                     result = stop.value
                     break
                 self._append(job["id"], chunk)
-                if pause:
-                    running.cancel.wait(pause)
+                if pause and time.monotonic() - started < self.sandbox.job_seconds * 0.9:
+                    running.cancel.wait(pause)  # the log grows over the job's time, as a runner's does
             if result is not None:
                 status, reason = result.status, result.failure_reason
                 remaining = self.sandbox.job_seconds - (time.monotonic() - started)
