@@ -326,6 +326,22 @@ def _build(cls: type, data: dict[str, Any], prefix: str, path: str, base: Any) -
     return cls(**values)
 
 
+def _line_of_key(data: Any, key: str) -> int | None:
+    """The line of a dotted key such as ``variables[0].key``: the deepest part present in the file."""
+    node, line = data, None
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+        step: Any = int(part[1:-1]) if part.startswith("[") else part
+        found = _line(node, step)
+        if found is None:
+            break
+        line = found
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
 def parse_answers(text: str, defaults: Plan | None = None, path: str = "") -> Plan:
     """Parse an answers file's text. Missing keys take their value from ``defaults`` (detection)."""
     try:
@@ -342,12 +358,7 @@ def parse_answers(text: str, defaults: Plan | None = None, path: str = "") -> Pl
     problems = check_plan(plan)
     if problems:
         key, problem, allowed = problems[0]
-        top, _, rest = key.partition(".")
-        node = data.get(top.split("[")[0]) if isinstance(data, dict) else None
-        line = _line(data, top.split("[")[0])
-        if rest and isinstance(node, dict) and rest in node:
-            line = _line(node, rest) or line
-        raise AnswersError(key, problem, allowed, line, path)
+        raise AnswersError(key, problem, allowed, _line_of_key(data, key), path)
     return plan
 
 

@@ -1,0 +1,113 @@
+"""wizard/plan.py: the answers file's load/save round trip, and refusals that name key, line and what is allowed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from wizard.errors import EXIT_BAD_INPUT, AnswersError
+from wizard.plan import (
+    Plan, RegistrySpec, VariableSpec, dump_answers, load_answers, parse_answers, replace_in, save_answers,
+)
+
+ISSUE_EXAMPLE = """\
+version: 1
+gitlab: {url: https://gitlab.com, project: group/sub/app}
+executor: docker-dind-tls   # hosted | shell | docker-dind-tls | docker-dind | docker-socket
+runner: {create: true, workflow: authentication-token, description: My Docker Runner, tags: [docker],
+         run_untagged: false, protected: false, docker_image: "docker:27-cli",
+         config_path: /etc/gitlab-runner/config.toml}      # workflow: authentication-token | registration-token
+registry: {kind: gitlab}    # gitlab | dockerhub | ecr | other (+ image/host/region/account as each needs)
+variables: [{key: DOCKERHUB_TOKEN, from_env: DOCKERHUB_TOKEN, masked: true, protected: true}]
+dockerfile: {base_image: "python:3.13-slim", workdir: /app, requirements: requirements.txt, port: 8000,
+             env: {NAME: World}, command: [python, app.py], non_root: true}
+pipeline: {docker_version: "27", stages: [build, release], latest_on_default_branch: true}
+git: {branch: main, commit_message: "Add Dockerfile and CI/CD pipeline configuration"}
+"""
+
+
+def test_the_issues_example_loads() -> None:
+    plan = parse_answers(ISSUE_EXAMPLE)
+    assert plan.gitlab.project == "group/sub/app"
+    assert plan.variables == (VariableSpec(key="DOCKERHUB_TOKEN", from_env="DOCKERHUB_TOKEN", masked=True, protected=True),)
+    assert plan.dockerfile.env == (("NAME", "World"),) and plan.dockerfile.command == ("python", "app.py")
+    assert plan.pipeline.docker_version == "27" and plan.job_tags == ("docker",)
+
+
+def test_missing_keys_take_the_defaults_given() -> None:
+    defaults = replace_in(Plan(), "gitlab", project="detected/app")
+    plan = parse_answers("executor: shell\nrunner: {tags: [linux]}\n", defaults)
+    assert plan.gitlab.project == "detected/app" and plan.executor == "shell"
+    assert plan.runner.tags == ("linux",) and plan.runner.description == Plan().runner.description
+
+
+def test_numbers_read_as_text_where_text_is_expected() -> None:
+    assert parse_answers("pipeline: {docker_version: 27}\n").pipeline.docker_version == "27"
+
+
+def test_dump_then_load_is_the_same_plan() -> None:
+    plan = dataclasses.replace(
+        replace_in(parse_answers(ISSUE_EXAMPLE), "dockerfile", env=(("A", "1"), ("B", "x y"))),
+        registry=RegistrySpec(kind="ecr", image="app", region="eu-west-1", account="123456789012"),
+        variables=(VariableSpec(key="AWS_ACCESS_KEY_ID", masked=True, description="id"),),
+    )
+    assert parse_answers(dump_answers(plan)) == plan
+
+
+def test_fresh_dump_is_commented_and_holds_no_secret_value() -> None:
+    text = dump_answers(Plan(variables=(VariableSpec(key="TOKEN", from_env="MY_TOKEN", masked=True),)))
+    assert text.startswith("# dockwright answers file") and "never a secret" in text
+    assert "executor: docker-dind-tls  # how jobs run Docker" in text
+    assert "value" not in text.replace("values", "")
+
+
+def test_save_keeps_the_users_comments_and_layout(tmp_path) -> None:
+    path = tmp_path / "dockwright.yml"
+    path.write_text(ISSUE_EXAMPLE)
+    plan = replace_in(load_answers(path), "runner", tags=("docker", "fast"))
+    save_answers(plan, path)
+    text = path.read_text()
+    for comment in ("# hosted | shell | docker-dind-tls", "# workflow: authentication-token | registration-token",
+                    "# gitlab | dockerhub | ecr | other"):
+        assert comment in text
+    assert load_answers(path) == plan
+    assert text.index("gitlab:") < text.index("executor:") < text.index("runner:")
+    save_answers(plan, path)
+    assert path.read_text() == text  # saving the same plan again changes nothing
+
+
+@pytest.mark.parametrize("text,key,line,allowed", [
+    ("version: 1\nexecuter: shell\n", "executer", 2, "executor"),
+    ("executor: kubernetes\n", "executor", 1, "docker-dind-tls"),
+    ("runner:\n  create: yes please\n", "runner.create", 2, "true or false"),
+    ("runner:\n  tags: docker\n", "runner.tags", 2, "a list"),
+    ("runner:\n  colour: red\n", "runner.colour", 2, "workflow"),
+    ("dockerfile:\n  port: 99999\n", "dockerfile.port", 2, "1 to 65535"),
+    ("dockerfile:\n  port: '8000'\n", "dockerfile.port", 2, "a whole number"),
+    ("dockerfile:\n  env: {BAD-NAME: x}\n", "dockerfile.env.BAD-NAME", 2, "letters, digits and _"),
+    ("registry: {kind: quay}\n", "registry.kind", 1, "gitlab | dockerhub | ecr | other"),
+    ("registry:\n  kind: ecr\n  image: app\n  region: eu-west-1\n  account: '12'\n", "registry.account", 5, "12-digit"),
+    ("variables:\n  - key: CI_REGISTRY_PASSWORD\n", "variables[0].key", 2, "another name"),
+    ("variables:\n  - {key: A, hidden: true}\n", "variables[0].hidden", 2, "masked: true"),
+    ("variables:\n  - {key: A, value: secret}\n", "variables[0].value", 2, "from_env"),
+    ("pipeline: {stages: [build]}\n", "pipeline.stages", 1, "[build, release]"),
+    ("pipeline:\n  docker_version: latest\n", "pipeline.docker_version", 2, "27 or 27.3.1"),
+    ("runner:\n  tags: [docker, 'a,b']\n", "runner.tags", 2, "without commas"),
+    ("variables:\n  - key: A\n  - key: B\n    from_env: not-a-name\n", "variables[1].from_env", 4, "environment variable"),
+    ("version: 2\n", "version", 1, "1"),
+    ("a: [b\n", "(file)", 2, "YAML"),
+    ("- a\n", "(file)", 1, "a mapping"),
+])
+def test_bad_answers_name_key_line_and_allowed(text: str, key: str, line: int, allowed: str) -> None:
+    with pytest.raises(AnswersError) as info:
+        parse_answers(text, path="dockwright.yml")
+    err = info.value
+    assert err.key == key and err.line == line and allowed in err.allowed, str(err)
+    assert err.exit_code == EXIT_BAD_INPUT
+    assert str(err).startswith(f"dockwright.yml:{line}: `{key}`") and "Allowed:" in str(err)
+
+
+def test_missing_file_says_how_to_create_one(tmp_path) -> None:
+    with pytest.raises(AnswersError, match="init-answers"):
+        load_answers(tmp_path / "dockwright.yml")
