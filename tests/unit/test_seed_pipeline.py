@@ -269,3 +269,28 @@ def test_one_job_build_and_push_passes_and_fills_the_registry(registry):
         assert result.status == "success", log
         assert log.rstrip().endswith("Job succeeded")
     assert set(registry.tags) == {("demo/app", SHA), ("demo/app", "main"), ("demo/app", "latest")}
+
+
+@pytest.mark.parametrize("executor", ["hosted", "docker-dind-tls", "docker-dind", "docker-socket", "shell"])
+def test_the_pipeline_dockwright_generates_passes_on_the_runner_it_configures(executor, registry):
+    from wizard.plan import Plan
+    from wizard.render.pipeline import render_pipeline
+    from wizard.render.runner_config import runner_executor, runner_privileged, runner_volumes
+
+    plan = Plan(executor=executor)
+    if executor == "hosted":
+        runner = hosted_runner(1)
+    else:
+        runner = RunnerProfile(id=2, description=plan.runner.description, tags=plan.runner.tags,
+                               run_untagged=plan.runner.run_untagged, executor=runner_executor(plan),
+                               privileged=runner_privileged(plan), volumes=tuple(runner_volumes(plan)),
+                               host_has_docker=executor == "shell", default_image=plan.runner.docker_image)
+    text = render_pipeline(plan)
+    jobs = pipeline(text).jobs
+    assert all(runner_matches(job, runner, ref_protected=True) for job in jobs)
+    results = play_pipeline(text, runner, registry)
+    assert len(results) == len(jobs) == 2
+    for name, (log, result) in results.items():
+        assert result.status == "success", f"{name}:\n{log}"
+        assert "[sandbox] not executed: " not in log.replace("[sandbox] not executed: RUN steps", "")
+    assert {tag for _, tag in registry.tags} == {SHA, "main", "latest"}
