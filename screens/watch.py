@@ -181,6 +181,9 @@ class WatchScreen(Screen[int | None]):
         self.show_title()
         if event.status == "success":
             self.check_registry()
+        elif event.yaml_errors:
+            self.say(f"GitLab did not accept the .gitlab-ci.yml: {event.yaml_errors}. Fix it and push again.",
+                     error=True)
         else:
             self.say(f"The pipeline {status_word(event.status)}. r retries a job, R the pipeline; q quits.")
 

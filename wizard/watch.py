@@ -104,6 +104,7 @@ class Finished:
     status: str
     pipeline_id: int
     web_url: str = ""
+    yaml_errors: str = ""  # GitLab refused the .gitlab-ci.yml: the pipeline failed without jobs
 
 
 Event = PipelineStatus | JobChanged | JobStuck | LogText | Waiting | Finished
@@ -395,7 +396,7 @@ class _Watcher:
                         if status in FINAL_STATUSES and children_done:
                             async for event in self.final_traces():
                                 yield event
-                            yield Finished(status, root_id, root_url)
+                            yield Finished(status, root_id, root_url, str(pipeline.get("yaml_errors") or ""))
                             return
                     interval = self.s.fast if changed else min(self.s.slow, interval * self.s.growth)
                     next_jobs = self.clock.now() + interval

@@ -101,6 +101,9 @@ async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
                 if job.status == "failed" and not job.bridge and job_id not in explained:
                     explain(job_id)
             word = status_word(event.status)
+            if event.yaml_errors:
+                out.write(f"GitLab did not accept the .gitlab-ci.yml: {event.yaml_errors}\n"
+                          "Fix it (dockwright generate shows a valid one; CI/CD > Editor validates) and push again.\n")
             say(f"{glyph(event.status)} pipeline #{event.pipeline_id} {word}" +
                 (f"  {event.web_url}" if event.web_url else ""))
             return EXIT_OK if event.status in ("success", "skipped") else EXIT_FAILED

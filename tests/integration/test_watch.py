@@ -1,0 +1,271 @@
+"""The follower against the sandbox over real HTTP: transitions, failures, stuck jobs, actions,
+late pipelines, child pipelines and faults. Pipelines are created by committing a .gitlab-ci.yml."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+
+import pytest
+
+from wizard.errors import GitLabRefused
+from wizard.gitlab import GitLabClient
+from wizard.sandbox import Faults, Sandbox
+from wizard.watch import (Finished, JobChanged, JobStuck, LogText, PipelineStatus, Schedule, Waiting, collect,
+                          follow)
+from wizard.watch_plain import print_plain
+
+from sandbox_helpers import clone, commit_and_push
+
+QUICK = Schedule(fast=0.1, slow=0.5, growth=1.5, trace_fast=0.1, trace_slow=0.5, appear_fast=0.1, appear_slow=0.3,
+                 appear_timeout=30.0, error_first=0.1, error_max=0.5, stuck_after=1.0)
+_branches = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def sb(tmp_path_factory):
+    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.3) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def workdir(sb, tmp_path_factory):
+    return clone(sb, tmp_path_factory.mktemp("clone") / "app")
+
+
+@pytest.fixture()
+def client(sb):
+    sb.set_faults(Faults())
+    return GitLabClient.connect(sb.url, sb.token)
+
+
+def push(workdir, sb, ci: str, extra: dict[str, str] | None = None, branch: str | None = None) -> tuple[str, str]:
+    """Commit a .gitlab-ci.yml and push it (real git) to a new branch; the sandbox starts its pipeline."""
+    branch = branch or f"watch-{next(_branches)}"
+    sha = commit_and_push(workdir, {".gitlab-ci.yml": ci, **(extra or {})}, f"ci for {branch}", sb.token, branch)
+    return branch, sha
+
+
+def run(coro, timeout=60):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def statuses_of(events, name):
+    return [e.job.status for e in events if isinstance(e, JobChanged) and e.job.name == name]
+
+
+TWO_STAGES = """\
+stages: [build, test]
+build:
+  stage: build
+  script:
+    - echo "building"
+    - echo "built"
+test:
+  stage: test
+  script:
+    - echo "testing"
+"""
+
+
+def test_a_passing_pipeline_from_created_to_success(sb, client, workdir):
+    _branch, sha = push(workdir, sb, TWO_STAGES)
+    events = run(collect(follow(client, sb.project_path, sha=sha, schedule=QUICK)))
+    assert isinstance(events[-1], Finished) and events[-1].status == "success"
+    build = statuses_of(events, "build")
+    test = statuses_of(events, "test")
+    assert build[-1] == "success" and test[-1] == "success"
+    assert "running" in build or "running" in test  # a 0.3 s job is seen running at 0.1 s polls
+    assert test.index("success") > 0 and test[0] in ("created", "pending", "running")
+    assert [e.status for e in events if isinstance(e, PipelineStatus)][-1] == "success"
+    # nobody followed a log and nothing failed: no trace was downloaded
+    assert not [e for e in events if isinstance(e, LogText)]
+    finished = [e.job for e in events if isinstance(e, JobChanged) and e.job.status == "success"]
+    assert all(j.duration is not None for j in finished)
+
+
+FAILING = """\
+stages: [build, test, deploy]
+build:
+  stage: build
+  script:
+    - echo "compiling"
+    - echo "compile error in app.py" && exit 3
+lint:
+  stage: build
+  allow_failure: true
+  script:
+    - exit 1
+test:
+  stage: test
+  script:
+    - echo "never runs"
+"""
+
+
+def test_a_failing_pipeline_skips_later_stages_and_shows_the_last_lines(sb, client, workdir):
+    _branch, sha = push(workdir, sb, FAILING)
+    out = io.StringIO()
+    code = run(print_plain(follow(client, sb.project_path, sha=sha, schedule=QUICK), out))
+    text = out.getvalue()
+    assert code == 1
+    assert "job build [build] failed" in text
+    assert "job lint [build] failed (allowed to fail)" in text
+    assert "job test [test] skipped" in text or "job test [test] created" in text
+    assert "--- last lines of build" in text and "compile error in app.py" in text
+    assert text.rstrip().splitlines()[-1].endswith("failed") or " failed  http" in text.rstrip().splitlines()[-1]
+
+
+def test_following_a_job_streams_only_new_text(sb, client, workdir):
+    ci = "slow:\n  script:\n" + "".join(f"    - echo 'line {i}'\n" for i in range(30))
+    _branch, sha = push(workdir, sb, ci)
+    followed: set[int] = set()
+    texts: list[str] = []
+
+    async def watch():
+        async for event in follow(client, sb.project_path, sha=sha, follow_jobs=lambda: followed, schedule=QUICK):
+            if isinstance(event, JobChanged):
+                followed.add(event.job.id)
+            if isinstance(event, LogText):
+                texts.append(event.text)
+            if isinstance(event, Finished):
+                return event
+
+    assert run(watch()).status == "success"
+    log = "".join(texts)
+    for i in range(30):
+        assert log.count(f"line {i}\n") >= 1
+    # each piece is new: the echoed command and its output appear once each
+    assert log.count("$ echo 'line 29'") == 1
+
+
+def test_a_stuck_job_is_reported_and_explained(sb, client, workdir):
+    ci = "build:\n  tags: [no-runner-has-this-tag]\n  script:\n    - echo hi\n"
+    _branch, sha = push(workdir, sb, ci)
+
+    async def watch():
+        async for event in follow(client, sb.project_path, sha=sha, schedule=QUICK):
+            if isinstance(event, JobStuck):
+                client.cancel_pipeline(sb.project_path, event.job.pipeline_id)
+                stuck = event
+            if isinstance(event, Finished):
+                return stuck, event
+
+    stuck, finished = run(watch())
+    assert stuck.job.tags == ("no-runner-has-this-tag",) and stuck.pending_seconds >= 1.0
+    assert finished.status == "canceled"
+    from wizard.diagnose import diagnose
+    assert diagnose(stuck.job).code == "no_runner"
+
+
+MANUAL = """\
+stages: [build, deploy]
+build:
+  stage: build
+  script: [echo build]
+deploy:
+  stage: deploy
+  when: manual
+  allow_failure: false
+  script: [echo deploy]
+"""
+
+
+def test_play_a_manual_job_then_retry_it(sb, client, workdir):
+    _branch, sha = push(workdir, sb, MANUAL)
+    seen: list[str] = []
+
+    async def watch():
+        played = retried = False
+        async for event in follow(client, sb.project_path, sha=sha, schedule=QUICK):
+            if isinstance(event, JobChanged) and event.job.name == "deploy":
+                seen.append(event.job.status)
+                if event.job.status == "manual" and not played:
+                    played = True
+                    await asyncio.to_thread(client.play_job, sb.project_path, event.job.id)
+            if isinstance(event, Finished):
+                if not retried:
+                    retried = True
+                    jobs = client.list_pipeline_jobs(sb.project_path, event.pipeline_id)
+                    deploy = next(j for j in jobs if j["name"] == "deploy")
+                    new = client.retry_job(sb.project_path, deploy["id"])
+                    assert new["id"] != deploy["id"]
+                    return event, event.pipeline_id
+
+    finished, pipeline_id = run(watch())
+    assert seen[0] in ("created", "manual") and "manual" in seen and seen[-1] == "success"
+    assert finished.status == "success"
+    # the retried job runs again; watching the same pipeline again sees it pass
+    again = run(collect(follow(client, sb.project_path, pipeline_id=pipeline_id, schedule=QUICK)))
+    assert again[-1].status == "success"
+
+
+def test_cancel_a_running_job(sb, client, workdir):
+    ci = "long:\n  script:\n" + "".join(f"    - echo {i}\n" for i in range(60))
+    _branch, sha = push(workdir, sb, ci)
+
+    async def watch():
+        async for event in follow(client, sb.project_path, sha=sha, schedule=QUICK):
+            if isinstance(event, JobChanged) and event.job.status == "running":
+                await asyncio.to_thread(client.cancel_job, sb.project_path, event.job.id)
+            if isinstance(event, Finished):
+                return event
+
+    assert run(watch()).status == "canceled"
+
+
+def test_a_pipeline_that_appears_late(sb, client, workdir):
+    async def scenario():
+        sha_box: dict[str, str] = {}
+        branch = f"late-{next(_branches)}"
+        events = []
+
+        async def push_later():
+            await asyncio.sleep(0.8)
+            sha_box["sha"] = await asyncio.to_thread(push, workdir, sb, TWO_STAGES + "# late\n", None, branch)
+
+        pusher = asyncio.create_task(push_later())
+        async for event in follow(client, sb.project_path, ref=branch, schedule=QUICK):
+            events.append(event)
+        await pusher
+        return events
+
+    events = run(scenario())
+    waits = [e for e in events if isinstance(e, Waiting)]
+    assert waits and "No pipeline for branch" in waits[0].message
+    assert events[-1].status == "success"
+
+
+def test_no_pipeline_ever_is_a_clear_refusal(sb, client):
+    patient = Schedule(appear_fast=0.1, appear_slow=0.2, appear_timeout=0.5)
+    with pytest.raises(GitLabRefused) as err:
+        run(collect(follow(client, sb.project_path, sha="0" * 40, schedule=patient)))
+    assert "No pipeline appeared for commit 00000000" in err.value.sentence
+    assert ".gitlab-ci.yml" in err.value.next_step
+
+
+def test_rate_limits_and_server_errors_do_not_end_the_watch(sb, client, workdir):
+    _branch, sha = push(workdir, sb, TWO_STAGES + "# faults\n")
+    start = len(sb.request_log)
+    sb.set_faults(Faults(rate_limit_per_minute=2))
+    # the sandbox's rate-limit window is a minute; start it 58 s ago so Retry-After says 2 s, not 60
+    sb.faults._window_start -= 58
+
+    def then_server_errors():  # after the first 429, half of the requests fail with 500/502 instead
+        sb.wait_for(lambda: any(s == 429 for _m, _p, s, _b in sb.request_log[start:]), timeout=30)
+        sb.set_faults(Faults(error_rate=0.5, seed=7))
+
+    async def scenario():
+        switch = asyncio.create_task(asyncio.to_thread(then_server_errors))
+        events = await collect(follow(client, sb.project_path, sha=sha, schedule=QUICK))
+        await switch
+        return events
+
+    try:
+        events = run(scenario(), timeout=120)
+    finally:
+        sb.set_faults(Faults())
+    assert events[-1].status == "success"
+    codes = [status for _m, _p, status, _b in sb.request_log[start:]]
+    assert 429 in codes and any(c >= 500 for c in codes)
