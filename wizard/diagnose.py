@@ -187,7 +187,7 @@ def diagnose(job: Any, trace: str = "", runners: Sequence[Mapping[str, Any]] | N
         match = pattern.search(tail)
         if match:
             return Diagnosis(code, title, why, fix, _evidence_line(tail, match))
-    if reason == "stuck_or_timeout_failure":
+    if reason == "stuck_or_timeout_failure" or "This job is stuck because" in tail:
         return diagnose_stuck(job, runners)
     if reason == "job_execution_timeout" or "execution took longer than" in tail.lower():
         return Diagnosis(
