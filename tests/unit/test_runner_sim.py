@@ -488,3 +488,45 @@ def test_test_builtin_and_multiline_control_flow():
     assert out == "empty\ndiffers\n"
     out, code, _ = run_shell("if [ -n \"$X\" ]; then\n  echo yes\nfi\n")
     assert out.startswith("[sandbox] not executed: if") and code == 0
+
+
+def test_dockerignore_bind_mounts_and_a_subdirectory_context():
+    base = {"svc/app.py": b"", "svc/requirements.txt": b"flask\n"}
+    ignored = {**base, "svc/.dockerignore": b"# keep the context small\n*.txt\n",
+               "svc/Dockerfile": b"FROM python:3.13-slim\nWORKDIR /app\nCOPY requirements.txt ./\n"}
+    log, result = play(with_script(["cd svc && docker build -t demo:1 ."]), files=ignored)
+    assert '"/requirements.txt": not found' in plain(log) and result.status == "failed"
+
+    reincluded = {**ignored, "svc/.dockerignore": b"*.txt\n!requirements.txt\n"}
+    log, result = play(with_script(["cd svc && docker build -t demo:1 ."]), files=reincluded)
+    assert result.status == "success", plain(log)
+
+    mounted = {**base, "svc/Dockerfile": b"FROM python:3.13-slim\nWORKDIR /app\n"
+               b"RUN --mount=type=bind,source=requirements.txt,target=requirements.txt pip install -r requirements.txt\n"
+               b"RUN pip install -r requirements.txt\n"}
+    log, result = play(with_script(["docker build -t demo:1 svc"]), files=mounted)
+    text = plain(log)
+    assert "[3/4] RUN --mount" in text and "#7 DONE" in text  # the bind mount holds the file for its RUN
+    assert "No such file or directory: 'requirements.txt'" in text  # ... and only for that RUN
+    assert result.status == "failed"
+
+    whole = {**base, "svc/Dockerfile": b"FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"}
+    log, result = play(with_script(["docker build -t demo:1 svc/"]), files=whole)
+    assert result.status == "success", plain(log)
+
+
+def test_build_push_and_a_repository_no_project_owns():
+    class OneProjectRegistry(MemoryRegistry):
+        def push(self, repository, tag, digest):
+            if not repository.startswith("demo/app"):
+                raise KeyError(repository)
+            super().push(repository, tag, digest)
+
+    registry = OneProjectRegistry(REGISTRY_HOST, {"gitlab-ci-token": JOB_TOKEN})
+    login = 'echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"'
+    log, result = play(with_script([login, "docker build --push -t $CI_REGISTRY_IMAGE:v2 ."]), registry=registry)
+    assert result.status == "success", plain(log)
+    assert registry.has("demo/app", "v2")
+    log, result = play(with_script([login, "docker build -t $CI_REGISTRY/other/thing:1 .",
+                                    "docker push $CI_REGISTRY/other/thing:1"]), registry=registry)
+    assert "denied: requested access to the resource is denied" in plain(log) and result.status == "failed"

@@ -17,6 +17,7 @@ A registry other than the sandbox's is never contacted: the log says so ("not ex
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import posixpath
 import re
@@ -49,7 +50,7 @@ _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 
 
-class ReferenceError_(ValueError):
+class InvalidReference(ValueError):
     pass
 
 
@@ -85,28 +86,28 @@ def parse_reference(text: str) -> Reference:
     if "@" in rest:
         rest, digest = rest.split("@", 1)
         if not re.fullmatch(_DIGEST, digest):
-            raise ReferenceError_("invalid reference format")
+            raise InvalidReference("invalid reference format")
     name, tag = rest, ""
     slash = rest.rfind("/")
     colon = rest.rfind(":")
     if colon > slash:
         name, tag = rest[:colon], rest[colon + 1:]
         if not re.fullmatch(_TAG, tag):
-            raise ReferenceError_("invalid reference format")
+            raise InvalidReference("invalid reference format")
     if not name:
-        raise ReferenceError_("invalid reference format")
+        raise InvalidReference("invalid reference format")
     parts = name.split("/")
     domain = DOCKER_HUB
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"
                            or parts[0] != parts[0].lower()):
         domain, parts = parts[0], parts[1:]
         if not re.fullmatch(r"[A-Za-z0-9.-]+(?::\d+)?|\[[0-9a-fA-F:]+\](?::\d+)?", domain):
-            raise ReferenceError_("invalid reference format")
+            raise InvalidReference("invalid reference format")
     path = "/".join(parts)
     if any(c.isupper() for c in path):
-        raise ReferenceError_("invalid reference format: repository name must be lowercase")
+        raise InvalidReference("invalid reference format: repository name must be lowercase")
     if not all(re.fullmatch(_COMPONENT, p) for p in parts):
-        raise ReferenceError_("invalid reference format")
+        raise InvalidReference("invalid reference format")
     if domain == DOCKER_HUB and len(parts) == 1:
         path = f"library/{path}"
     return Reference(domain, path, tag, digest)
@@ -263,6 +264,35 @@ def _subst(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", repl, text)
 
 
+def _dockerignore(text: str | None) -> list[tuple[bool, str]]:
+    """.dockerignore patterns in order, as (negated, pattern)."""
+    patterns = []
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        pattern = posixpath.normpath(line.lstrip("!").strip().strip("/")) if line.lstrip("!").strip("/") else ""
+        if pattern:
+            patterns.append((negated, pattern))
+    return patterns
+
+
+def _is_ignored(rel: str, patterns: list[tuple[bool, str]]) -> bool:
+    """Whether the context path ``rel`` is left out of the build context (the last matching pattern wins)."""
+    if not patterns or rel in ("", "."):
+        return False
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    ignored = False
+    for negated, pattern in patterns:
+        pattern = pattern.replace("**/", "*/") if pattern.startswith("**/") else pattern
+        if any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes) or (
+                pattern.startswith("*/") and any(fnmatch.fnmatchcase(p, pattern[2:]) for p in parts)):
+            ignored = not negated
+    return ignored
+
+
 @dataclass
 class _Fs:
     """What the image's filesystem holds from the build context: (destination, context path, is_dir)."""
@@ -402,7 +432,7 @@ class DockerCli:
 
     # docker build
     def _cmd_build(self, rest: list[str], inv: Invocation) -> CommandResult:
-        tags, dockerfile, build_args, positional = [], None, {}, []
+        tags, dockerfile, build_args, positional, push = [], None, {}, [], False
         i = 0
         while i < len(rest):
             arg = rest[i]
@@ -422,6 +452,8 @@ class DockerCli:
                 elif name == "--build-arg":
                     key, _, val = value.partition("=")
                     build_args[key] = val if _ else inv.env.get(key, "")
+            elif arg == "--push":
+                push = True
             elif arg.startswith("-") and arg != "-":
                 pass  # --pull, --no-cache, -q, --rm ...: change nothing the sandbox models
             else:
@@ -470,7 +502,14 @@ class DockerCli:
             ref = parse_reference(tag)
             self._daemon.images[ref.with_tag()] = image_id
             out.out(f"#{step} naming to {ref.with_tag()} done\n")
-        return out.out(f"#{step} DONE 0.2s\n")
+        out.out(f"#{step} DONE 0.2s\n")
+        for tag in tags if push else ():  # --push: BuildKit pushes each tag when the build is done
+            pushed = self._cmd_push([tag], inv)
+            out.chunks += pushed.chunks
+            if pushed.code:
+                out.code = pushed.code
+                break
+        return out
 
     def _solve(self, text: str, context: str, build_args: dict[str, str], out: CommandResult) -> tuple[str, int]:
         instructions = parse_dockerfile(text)
@@ -522,6 +561,16 @@ class DockerCli:
 
         counted = [i for i in instructions if i.keyword in _STEPS]
         total = len(counted)
+        ignore_file = self.read_file(posixpath.join(context, ".dockerignore") if context else ".dockerignore")
+        patterns = _dockerignore(ignore_file.decode("utf-8", "replace") if ignore_file else None)
+        outer_exists = self.exists
+
+        def in_context(path: str) -> bool:
+            rel = posixpath.relpath(path, context) if context else path
+            return outer_exists(path) and not _is_ignored(rel, patterns)
+
+        self._context_exists = in_context
+        self._context = context
         fs, workdir, env = _Fs(), "/", dict(values)
         stage_label = ""
         index = 0
@@ -581,14 +630,15 @@ class DockerCli:
             if re.match(r"^https?://", src):
                 fs.entries.append((dest_abs, None, True))
                 continue
-            rel = posixpath.normpath(posixpath.join(context, src.lstrip("/"))) if context else posixpath.normpath(src.lstrip("/"))
-            if rel.startswith(".."):
-                rel = posixpath.normpath(src.lstrip("/"))
-            whole_context = rel in (".", "")
+            inside = posixpath.normpath(src.lstrip("/"))  # sources never leave the context
+            while inside.startswith("../"):
+                inside = inside[3:]
+            whole_context = inside in (".", "..", "")
+            rel = context if whole_context else (posixpath.join(context, inside) if context else inside)
             if any(ch in src for ch in "*?["):
                 fs.entries.append((dest_abs, None, True))
                 continue
-            if not whole_context and not self.exists(rel):
+            if not whole_context and not self._context_exists(rel):
                 shown = "/" + posixpath.normpath(src.lstrip("/"))
                 checksum = hashlib.sha256(context.encode()).hexdigest()[:25]
                 message = (f"failed to compute cache key: failed to calculate checksum of ref "
@@ -598,13 +648,25 @@ class DockerCli:
                 raise BuildError(message, [f"------\n > {label}:\n------\n"])
             is_dir = whole_context or src.endswith("/") or (self.read_file(rel) is None)
             if is_dir:
-                fs.entries.append((dest_abs, "" if whole_context else rel, True))
+                fs.entries.append((dest_abs, rel, True))
             else:
                 target = posixpath.join(dest_abs, posixpath.basename(rel)) if dest_is_dir else dest_abs
                 fs.entries.append((target, rel, False))
 
     def _run(self, args: str, workdir: str, fs: _Fs, out: CommandResult, step: int, label: str) -> None:
         command = args.strip()
+        fs = _Fs(list(fs.entries))  # bind mounts exist for this RUN only
+        while command.startswith("--"):
+            flag, _, command = command.partition(" ")
+            command = command.strip()
+            if flag.startswith("--mount="):
+                opts = dict(o.partition("=")[::2] for o in flag[len("--mount="):].split(","))
+                if opts.get("type") == "bind" and "from" not in opts:
+                    source = posixpath.normpath(posixpath.join(self._context, opts.get("source", opts.get("src", ".")).lstrip("/")))
+                    target = posixpath.normpath(posixpath.join(workdir, opts.get("target", opts.get("dst", "/"))))
+                    source = "" if source == "." else source
+                    is_dir = source == self._context or self.read_file(source) is None
+                    fs.entries.append((target, source, is_dir))
         if command.startswith("["):
             command = " ".join(_split_args(command))
         for m in re.finditer(r"\bpip3?\s+install\b([^;&|]*)", command):
@@ -620,7 +682,7 @@ class DockerCli:
                 if req is None:
                     continue
                 path = posixpath.normpath(posixpath.join(workdir, req))
-                if not fs.has(path, self.exists):
+                if not fs.has(path, self._context_exists):
                     shell_cmd = f"/bin/sh -c {command}"
                     message = (f"0.512 ERROR: Could not open requirements file: [Errno 2] "
                                f"No such file or directory: '{req}'\n")
@@ -753,7 +815,11 @@ class DockerCli:
             digest = _fake_digest(image_id, "manifest")
             for layer in self._layers(image_id):
                 result.out(f"{layer}: Pushed\n")
-            self.registry.push(ref.path, tag, digest)
+            try:
+                self.registry.push(ref.path, tag, digest)
+            except (LookupError, ValueError, PermissionError):  # no project owns that repository
+                result.code = 1
+                return result.err("denied: requested access to the resource is denied\n")
             result.out(f"{tag}: digest: {digest} size: 1788\n")
         return result
 
