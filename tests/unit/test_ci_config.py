@@ -326,3 +326,17 @@ def test_variables_hash_form_and_numbers():
     """)
     assert p.variables == {"DOCKER_TLS_CERTDIR": "/certs", "RETRIES": "3", "DEBUG": "false"}
     assert p.jobs[0].variables == p.variables
+
+
+def test_a_key_written_twice_keeps_its_last_value_like_gitlab():
+    p = parse("""
+        variables:
+          TAG: first
+        variables:
+          TAG: second
+        build:
+          script: [one]
+          script: [two]
+    """)
+    assert p.variables == {"TAG": "second"}
+    assert p.jobs[0].script == ("two",)

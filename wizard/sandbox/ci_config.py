@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 DEFAULT_STAGES = ("build", "test", "deploy")
@@ -92,9 +93,18 @@ def _fail(message: str, note: str = "") -> CiYamlError:
     return CiYamlError(message, note=note)
 
 
+class _LastKeyWins(SafeConstructor):
+    """A key written twice keeps its last value, as GitLab's YAML parser (Ruby's Psych) does."""
+
+    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
+        if key in mapping:
+            del mapping[key]
+        return True
+
+
 def _load(text: str) -> Any:
     yaml = YAML(typ="safe", pure=True)
-    yaml.allow_duplicate_keys = True
+    yaml.Constructor = _LastKeyWins
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
