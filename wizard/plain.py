@@ -16,6 +16,7 @@ import dataclasses
 import os
 import shlex
 import sys
+import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -45,8 +46,46 @@ class _Back(Exception):
     """Internal: the step must be asked again (e.g. the token was refused)."""
 
 
+# One line of "why" per question (the answers file's comments say *what* a field is; these say why it matters).
+WHY: dict[str, str] = {
+    "GitLabSpec.url": "every API call and the push go to this GitLab; self-managed instances have their own address",
+    "Plan.executor": "it decides where the job's Docker daemon comes from, and what a job may do on the host",
+    "RunnerSpec.workflow": "GitLab 17.0+ refuses registration tokens by default; the glrt- token is the current way",
+    "RunnerSpec.description": "it names the runner in GitLab's list, so you can tell it from others later",
+    "RunnerSpec.tags": "GitLab gives a job only to runners carrying all its tags; dockwright tags its jobs the same",
+    "RunnerSpec.run_untagged": "off keeps other projects' untagged jobs away from a privileged runner",
+    "RunnerSpec.protected": "on means pipelines of unprotected branches never reach this runner",
+    "RunnerSpec.docker_image": "jobs without an image: run in it; the docker CLI image fits a build runner",
+    "RunnerSpec.config_path": "gitlab-runner reads its runners from this file; it holds the runner's token (mode 0600)",
+    "RegistrySpec.kind": "the pipeline logs in and pushes there; GitLab's own registry needs no secret at all",
+    "RegistrySpec.image": "the repository the image is pushed to; the pipeline adds the tags",
+    "RegistrySpec.host": "docker login and the image name both need the registry's host",
+    "RegistrySpec.region": "an ECR registry's address contains its AWS region",
+    "RegistrySpec.account": "an ECR registry's address starts with the 12-digit AWS account id",
+    "VariableSpec.key": "jobs read it as an environment variable of this name",
+    "VariableSpec.masked": "masked values show as [MASKED] in job logs (GitLab needs 8+ characters, no spaces)",
+    "VariableSpec.hidden": "hidden values can never be read back in GitLab's settings, only replaced",
+    "VariableSpec.protected": "protected values are empty on unprotected branches, so a login there would fail",
+    "VariableSpec.from_env": "the value is read from your shell each time and never written anywhere",
+    "DockerfileSpec.language": "python gets a working Dockerfile; generic gets a marked starting point you edit",
+    "DockerfileSpec.base_image": "a pinned, supported base image builds the same way next month and gets fixes",
+    "DockerfileSpec.workdir": "the app's files live there inside the image",
+    "DockerfileSpec.requirements": "dependencies are installed before the code is copied, so that layer stays cached",
+    "DockerfileSpec.port": "EXPOSE documents where the app listens; it must be the port the app really uses",
+    "DockerfileSpec.command": "what the container runs when it starts (exec form, so the app gets SIGTERM)",
+    "DockerfileSpec.env": "settings baked into the image; never secrets, they stay readable in it",
+    "DockerfileSpec.non_root": "a bug in the app then does not run as root in the container",
+    "PipelineSpec.docker_version": "the docker CLI and the dind service must match; pinned, they do not drift",
+    "PipelineSpec.latest_on_default_branch": "latest then only ever names an image built from the default branch",
+    "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
+    "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
+}
+
+
 def _fields_help(cls: type, name: str) -> str:
-    return next(f.metadata.get("help", "") for f in dataclasses.fields(cls) if f.name == name)
+    """The question's one-line why (falling back to the Plan field's own help)."""
+    return WHY.get(f"{cls.__name__}.{name}") or next(
+        f.metadata.get("help", "") for f in dataclasses.fields(cls) if f.name == name)
 
 
 class PlainWizard:
@@ -78,7 +117,15 @@ class PlainWizard:
     # ------------------------------------------------------------------------------------------
 
     def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        """Print prose, each line wrapped at the terminal's width (continuations indented under it)."""
+        width = _width()
+        lines = []
+        for line in text.split("\n"):
+            indent = len(line) - len(line.lstrip())
+            lead = " " * (indent + (2 if line.lstrip().startswith(("- ", "! ", "why: ")) else 0))
+            lines.extend(textwrap.wrap(line, width, subsequent_indent=lead, break_long_words=False,
+                                       break_on_hyphens=False) or [""])
+        self.out.write("\n".join(lines) + "\n")
         self.out.flush()
 
     def _ask(self, question: Any) -> Any:
@@ -100,8 +147,8 @@ class PlainWizard:
         """A text question with its default pre-filled; ``?`` prints the page; ``check`` returns a problem."""
         while True:
             if why:
-                self.say(f"  ({why})")
-            answer = self._ask(questionary.text(f"{message}:", default=default, instruction=f"[{HELP} help]"))
+                self.say(f"  why: {why}")
+            answer = self._ask(questionary.text(f"{message}:", default=default))
             answer = answer.strip()
             if answer == HELP:
                 self.show_help(s)
@@ -127,7 +174,7 @@ class PlainWizard:
         """Pick one of ``choices`` (value, title); the last choice is always the step's help page."""
         while True:
             if why:
-                self.say(f"  ({why})")
+                self.say(f"  why: {why}")
             options = [Choice(title, value=value) for value, title in choices]
             options.append(Choice(f"{HELP} Help: read the page about this step", value=_HELP_CHOICE))
             answer = self._ask(questionary.select(f"{message}:", choices=options, default=default))
@@ -138,7 +185,7 @@ class PlainWizard:
 
     def confirm(self, message: str, default: bool, why: str = "") -> bool:
         if why:
-            self.say(f"  ({why})")
+            self.say(f"  why: {why}")
         return bool(self._ask(questionary.confirm(f"{message}?", default=default)))
 
     # ------------------------------------------------------------------------------------------
@@ -171,8 +218,8 @@ class PlainWizard:
         plan = Plan()
         try:
             plan = self.start_plan()
-            self.say("dockwright --plain: the onboarding as questions. Type ? at a question, or pick Help, "
-                     "for the page about that step. Ctrl-C stops; nothing is written before you confirm.")
+            self.say("dockwright --plain: the onboarding as questions. Enter keeps the default shown. "
+                     "Ctrl-C stops; nothing is written or sent before you confirm the list of changes.")
             if self.sandbox is not None:
                 self.say(f"SANDBOX: practising against the local sandbox GitLab at {self.sandbox.url} "
                          "(nothing here touches a real GitLab).")
@@ -194,6 +241,7 @@ class PlainWizard:
             self.say()
             self.say(f"[{number}/{len(STEPS)}] {s.title}")
             self.say(f"  {s.why}")
+            self.say(f"  (type {HELP} at a question, or pick Help, for the page about this step)")
             try:
                 new = ask(s, plan)
             except _Back:
