@@ -20,12 +20,15 @@ comments, anchors and order too.
 
 from __future__ import annotations
 
+import functools
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from wizard.plan import Plan
 from wizard.render.common import UnmergeableFile, header_lines, yaml_scalar
@@ -162,6 +165,65 @@ def is_job(key: Any, value: Any) -> bool:
             and isinstance(value, dict))
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What the merge needs to know of the user's file, read once per text (cached)."""
+
+    keys: tuple[str, ...]
+    first_key_line: int | None
+    stages: tuple[str, ...] | None  # None: no `stages:` key
+    stages_block_end: int | None  # line after the last stage item of a block-style list, else None
+
+
+@functools.lru_cache(maxsize=16)
+def _layout(user_text: str) -> _Layout:
+    """Parse only the structure of ``user_text`` (libyaml's C parser when installed: fast)."""
+    try:
+        try:
+            node = YAML(typ="safe", pure=False).compose(user_text)
+        except YAMLError:  # libyaml reads YAML 1.1: let the pure parser have the last word
+            node = YAML(typ="safe", pure=True).compose(user_text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise UnmergeableFile(".gitlab-ci.yml", f"it is not valid YAML{where}") from None
+    if node is None:
+        return _Layout((), None, None, None)
+    if not isinstance(node, MappingNode):
+        raise UnmergeableFile(".gitlab-ci.yml", "its top level is not a mapping of jobs and keywords")
+    keys, first, stages, end = [], None, None, None
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode):
+            continue
+        keys.append(key_node.value)
+        if first is None:
+            first = key_node.start_mark.line
+        if key_node.value == "stages":
+            if not isinstance(value_node, SequenceNode) or not all(isinstance(i, ScalarNode) for i in value_node.value):
+                raise UnmergeableFile(".gitlab-ci.yml", "its `stages:` is not a list of names")
+            stages = tuple(i.value for i in value_node.value)
+            if value_node.value and not value_node.flow_style:
+                end = value_node.value[-1].end_mark.line + 1
+    return _Layout(tuple(keys), first, stages, end)
+
+
+def _reemit(user_text: str, stages: list[str]) -> str:
+    """The user's file through ruamel.yaml's round-trip (comments, anchors, order kept), dockwright's
+    stray jobs removed and ``stages`` completed: for the cases a text edit cannot do well."""
+    doc = _yaml().load(user_text)
+    for key in [k for k in doc if isinstance(k, str) and k.startswith(JOB_PREFIX)]:
+        del doc[key]
+    declared = doc.get("stages")
+    if isinstance(declared, list):
+        declared.extend(s for s in stages if s not in declared)
+    elif any(s not in DEFAULT_STAGES for s in stages):
+        doc.insert(0, "stages", CommentedSeq(list(DEFAULT_STAGES) + [s for s in stages if s not in DEFAULT_STAGES]))
+    buf = io.StringIO()
+    if len(doc):
+        _yaml().dump(doc, buf)
+    return buf.getvalue()
+
+
 def render_pipeline(plan: Plan, existing: str | None = None) -> str:
     """The .gitlab-ci.yml text for ``plan``; merged into ``existing`` when it is given.
 
@@ -177,51 +239,29 @@ def render_pipeline(plan: Plan, existing: str | None = None) -> str:
     cut = _cut_block(body)
     before, after = cut if cut is not None else (body, "")
     user_text = before + after
-    try:
-        doc = _yaml().load(user_text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise UnmergeableFile(".gitlab-ci.yml", f"it is not valid YAML{where}") from None
-    if doc is None:
-        doc = CommentedMap()
-    if not isinstance(doc, CommentedMap):
-        raise UnmergeableFile(".gitlab-ci.yml", "its top level is not a mapping of jobs and keywords")
+    layout = _layout(user_text)
 
     lines = user_text.splitlines(keepends=True)
     split = len(before.splitlines(keepends=True))  # where dockwright's block goes back in
     inserts: list[tuple[int, list[str]]] = []  # (line index, new lines): text edits keep the user's layout
-    reemit = False
-    for key in [k for k in doc if isinstance(k, str) and k.startswith(JOB_PREFIX)]:
-        del doc[key]  # dockwright's jobs moved out of the markers: replaced, never duplicated
-        reemit = True
-    declared = doc.get("stages")
-    if declared is not None and not isinstance(declared, list):
-        raise UnmergeableFile(".gitlab-ci.yml", "its `stages:` is not a list")
-    if isinstance(declared, list):
-        missing = [stage for stage in stages if stage not in declared]
-        if missing:
-            declared.extend(missing)
-            if isinstance(declared, CommentedSeq) and len(declared) > len(missing) and not declared.fa.flow_style():
-                last = declared.lc.item(len(declared) - len(missing) - 1)[0]
-                indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
-                inserts.append((last + 1, [f"{indent}- {yaml_scalar(m)}\n" for m in missing]))
-            else:
-                reemit = True
+    reemit = any(k.startswith(JOB_PREFIX) for k in layout.keys)  # dockwright's jobs moved out of the markers
+    if layout.stages is not None:
+        missing = [stage for stage in stages if stage not in layout.stages]
+        if missing and layout.stages_block_end is not None:
+            last = layout.stages_block_end - 1
+            indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
+            inserts.append((layout.stages_block_end, [f"{indent}- {yaml_scalar(m)}\n" for m in missing]))
+        elif missing:
+            reemit = True
     elif any(s not in DEFAULT_STAGES for s in stages):
         new = list(DEFAULT_STAGES) + [s for s in stages if s not in DEFAULT_STAGES]
-        first = next(iter(doc), None)
-        at = doc.lc.key(first)[0] if first is not None else len(lines)
+        at = layout.first_key_line if layout.first_key_line is not None else len(lines)
         while at > 0 and lines[at - 1].lstrip().startswith("#"):
             at -= 1  # above the comment that belongs to the first key
         inserts.append((at, ["stages:\n"] + [f"  - {yaml_scalar(s)}\n" for s in new] + ["\n"]))
-        doc.insert(0, "stages", CommentedSeq(new))
 
     if reemit:
-        buf = io.StringIO()
-        if len(doc):
-            _yaml().dump(doc, buf)
-        before, after = buf.getvalue(), ""
+        before, after = _reemit(user_text, stages), ""
     elif inserts:
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
