@@ -136,6 +136,7 @@ class Schedule:
     appear_timeout: float = 600.0
     error_first: float = 2.0  # first wait after a network error, doubled up to error_max
     error_max: float = 60.0
+    give_up_after: float = 600.0  # GitLab unreachable this long in a row: the watch ends (exit 5)
     stuck_after: float = 60.0
 
 
@@ -271,6 +272,8 @@ class _Watcher:
         self.nudge = nudge
         self.followed_before: set[int] = set()
         self.woken = False
+        self.answered = False  # GitLab answered at least once: later network trouble is waited out
+        self.failing_since: float | None = None
         self.project = project
         self.follow_jobs = follow_jobs
         self.clock = clock
@@ -291,8 +294,14 @@ class _Watcher:
             try:
                 result = await asyncio.to_thread(getattr(self.client, method), *args, **kwargs)
                 self.error_wait = 0.0
+                self.failing_since = None
+                self.answered = True
                 return result
             except NetworkError as exc:  # python-gitlab already retried 5xx and 429 (Retry-After) a few times
+                now = self.clock.now()
+                self.failing_since = self.failing_since if self.failing_since is not None else now
+                if not self.answered or now - self.failing_since >= self.s.give_up_after:
+                    raise  # never reached at all, or gone for too long: say so (exit 5)
                 wait = _retry_after(exc)
                 if wait is None:
                     self.error_wait = min(self.s.error_max, max(self.s.error_first, self.error_wait * 2))
