@@ -8,4 +8,5 @@ SUBCOMMANDS: tuple[str, ...] = (
     # module names in wizard/commands/, in the order `dockwright --help` lists them
     "init_answers",
     "generate",
+    "watch",
 )
