@@ -320,7 +320,7 @@ class PlainWizard:
             report = self.client.check_access(plan.gitlab.project)
         except GitLabRefused as exc:
             self.say(f"  ! {exc}")
-            if "token" in str(exc).lower() or "401" in str(exc) or "scope" in str(exc).lower():
+            if getattr(exc, "code", "") in ("token_invalid", "token_expired", "token_revoked", "scope_missing"):
                 self.say("  The token was refused; type another one.")
                 self.token = self.secret("Personal access token")
                 self.client = self.make_client(plan.gitlab.url, self.token)

@@ -100,14 +100,17 @@ def test_ctrl_c_half_way_writes_nothing_sends_nothing_and_saves_answers_without_
     assert not (project / "Dockerfile").exists() and not config.exists()
 
 
-def test_wrong_token_is_refused_with_a_sentence_and_asked_again(sandbox, project):
+def test_wrong_token_and_unknown_project_are_refused_with_a_sentence_and_asked_again(sandbox, project):
     keys = [ENTER, "glpat-not-a-real-token" + ENTER, ENTER,   # connect, then the project test refuses it
-            sandbox.token + ENTER, ENTER,                      # the token again, the project again
+            sandbox.token + ENTER,                             # the token again...
+            CLEAR + "nobody/nothing" + ENTER,                  # ...a project that does not exist: only it is re-asked
+            ENTER,                                             # the detected project
             CTRL_C, "n"]                                        # stop at the executor; do not save
     code, transcript, wizard = drive(project, keys)
 
     assert "did not accept the token (401 Unauthorized)" in flat(transcript)
-    assert "The token was refused; type another one." in flat(transcript)
+    assert flat(transcript).count("The token was refused; type another one.") == 1
+    assert "has no project nobody/nothing that this token can see (404)" in flat(transcript)
     assert f"as root; token scopes: api, create_runner, write_repository; your role in {sandbox.project_path}" \
         in flat(transcript)
     assert "glpat-not-a-real-token" not in transcript and sandbox.token not in transcript
