@@ -328,6 +328,13 @@ def test_other_registries_are_not_contacted():
     assert "[sandbox] not executed: docker login docker.io (the sandbox cannot reach that registry" in text
     assert "[sandbox] not executed: docker push me/app:1 (the sandbox cannot reach docker.io" in text
     assert result.status == "success" and not registry.tags
+    log, result = play(with_script(["docker push me/never-built:1"]), registry=registry)
+    assert "The push refers to repository [docker.io/me/never-built]" in plain(log)
+    assert "An image does not exist locally with the tag: me/never-built" in plain(log)
+    unprivileged = RunnerProfile(id=3, executor="docker", privileged=False)
+    log, result = play(with_script(['echo "$HUB_TOKEN" | docker login -u me --password-stdin docker.io'],
+                                   variables={"HUB_TOKEN": "x"}), runner=unprivileged)
+    assert "no such host" in plain(log) and result.status == "failed"
 
 
 def test_pull_reads_the_registry_then_tag_and_push():

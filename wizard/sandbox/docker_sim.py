@@ -756,13 +756,13 @@ class DockerCli:
         host = re.sub(r"^https?://", "", server).rstrip("/").split("/")[0]
         if host in ("index.docker.io", "registry-1.docker.io"):
             host = DOCKER_HUB
-        if host != self.registry.host:
-            return result.out(f"{NOT_EXECUTED}docker login {host} (the sandbox cannot reach that registry; "
-                              f"only its own registry {self.registry.host} is played)\n")
         error = self._connect(inv, "POST", "/auth")
         if error:
             result.code = 1
             return result.err(f"{error}\n")
+        if host != self.registry.host:
+            return result.out(f"{NOT_EXECUTED}docker login {host} (the sandbox cannot reach that registry; "
+                              f"only its own registry {self.registry.host} is played)\n")
         if not self.registry.authenticate(user, password):
             result.code = 1
             return result.err(f"Error response from daemon: Get \"https://{host}/v2/\": unauthorized: HTTP Basic: Access denied\n")
@@ -789,10 +789,6 @@ class DockerCli:
             ref = parse_reference(name)
         except ValueError as exc:
             return CommandResult(1).err(f"{exc}\n")
-        if ref.domain != self.registry.host:
-            return CommandResult().out(
-                f"{NOT_EXECUTED}docker push {name} (the sandbox cannot reach {ref.domain}; "
-                f"only its own registry {self.registry.host} is played)\n")
         error = self._connect(inv, "POST", f"/images/{ref.name}/push")
         if error:
             return CommandResult(1).err(f"{error}\n")
@@ -800,8 +796,15 @@ class DockerCli:
             tags = sorted(n.rsplit(":", 1)[1] for n in self._daemon.images if n.rsplit(":", 1)[0] == ref.name)
         else:
             tags = [ref.tag or "latest"]
-        result = CommandResult().out(f"The push refers to repository [{ref.name}]\n")
         present = [t for t in tags if f"{ref.name}:{t}" in self._daemon.images]
+        if ref.domain != self.registry.host:
+            if not present:
+                return CommandResult(1).out(f"The push refers to repository [{ref.name}]\n").err(
+                    f"An image does not exist locally with the tag: {ref.familiar_name}\n")
+            return CommandResult().out(
+                f"{NOT_EXECUTED}docker push {name} (the sandbox cannot reach {ref.domain}; "
+                f"only its own registry {self.registry.host} is played)\n")
+        result = CommandResult().out(f"The push refers to repository [{ref.name}]\n")
         if not present:
             result.code = 1
             return result.err(f"An image does not exist locally with the tag: {ref.familiar_name}\n")
