@@ -30,6 +30,7 @@ DONE = "done"
 ALREADY = "already in place"
 SKIPPED = "skipped"
 FAILED = "failed"
+CHECKED = "checked"  # a check that passed: lint, runner online, registry tags
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,13 +158,9 @@ class ApplyReport:
         self.steps.append((summary, result))
 
     def summary_lines(self) -> list[str]:
-        done = [s for s, r in self.steps if r == DONE]
-        already = [s for s, r in self.steps if r == ALREADY]
-        other = [(s, r) for s, r in self.steps if r not in (DONE, ALREADY)]
         lines = ["", "Summary"]
-        lines += [f"  done:             {s}" for s in done]
-        lines += [f"  already in place: {s}" for s in already]
-        lines += [f"  {r + ':':<17} {s}" for s, r in other]
+        for result in (DONE, ALREADY, CHECKED, SKIPPED, FAILED):
+            lines += [f"  {result + ':':<17} {s}" for s, r in self.steps if r == result]
         lines += [f"  note: {n}" for n in self.notes]
         if self.pipeline_status:
             lines.append(f"  pipeline #{self.pipeline_id}: {self.pipeline_status}")
@@ -320,7 +317,7 @@ class Applier:
                            "Fix the answers (or your own part of the file) and re-run; nothing was committed.")
         for warning in result.warnings:
             self.say(f"  warning: {warning}")
-        self.report.record("GitLab lint of .gitlab-ci.yml", "valid")
+        self.report.record("GitLab lint: .gitlab-ci.yml is valid", CHECKED)
         self.say("  valid")
 
     def commit_paths(self) -> list[str]:
@@ -404,7 +401,7 @@ class Applier:
             raise PipelineFailed(
                 f"The pipeline passed but the registry lacks the tags {', '.join(missing)}.",
                 "Open the build job's log: the push step may have gone to another image name.")
-        self.report.record(f"image tags in {location}: {', '.join(t[:12] for t in wanted)}", "present")
+        self.report.record(f"image tags in {location}: {', '.join(t[:12] for t in wanted)}", CHECKED)
         self.report.pull_command = f"docker pull {location}:{wanted[-1] if wanted[-1] == 'latest' else sha}"
         self.say(f"  present; {self.report.pull_command}")
         return EXIT_OK
@@ -430,7 +427,7 @@ class Applier:
             self.say(f"→ waiting for runner #{rchange.runner_id} to come online")
             status = runner_setup.wait_online(self.client, rchange.runner_id,
                                               timeout=self.options.runner_online_timeout)
-            self.report.record(f"runner #{rchange.runner_id} online", status)
+            self.report.record(f"runner #{rchange.runner_id} is {status}", CHECKED)
             self.say(f"  {status}")
         self.lint()
         sha = self.commit_and_push()

@@ -8,5 +8,6 @@ SUBCOMMANDS: tuple[str, ...] = (
     # module names in wizard/commands/, in the order `dockwright --help` lists them
     "init_answers",
     "generate",
+    "apply",
     "watch",
 )
