@@ -537,3 +537,19 @@ def test_build_push_and_a_repository_no_project_owns():
     log, result = play(with_script([login, "docker build -t $CI_REGISTRY/other/thing:1 .",
                                     "docker push $CI_REGISTRY/other/thing:1"]), registry=registry)
     assert "denied: requested access to the resource is denied" in plain(log) and result.status == "failed"
+
+
+def test_yaml_variables_expand_at_run_time_and_project_variables_win():
+    job = one_job("""
+        variables:
+          IMAGE: $CI_REGISTRY_IMAGE/web
+          PRICE: "$$5"
+          FROM_PROJECT: yaml
+        show:
+          image: docker:27-cli
+          script:
+            - echo "$IMAGE $PRICE $FROM_PROJECT $UNSET."
+    """)
+    variables = {**predefined(), "FROM_PROJECT": "project"}
+    log, result = play(job, variables=variables)
+    assert "127.0.0.1:5050/demo/app/web $5 project ." in plain(log)

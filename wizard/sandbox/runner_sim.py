@@ -142,8 +142,12 @@ def _container_path(volume: str) -> str:
 
 
 def _expand(text: str, env: Mapping[str, str]) -> str:
-    return re.sub(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))",
-                  lambda m: env.get(m.group(1) or m.group(2), ""), text)
+    """The runner's expansion of a variable's value: ``$X``/``${X}`` (undefined: empty), ``$$`` is a ``$``."""
+    def value(m: re.Match) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        return env.get(m.group(1) or m.group(2), "")
+    return re.sub(r"\$\$|\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))", value, text)
 
 
 def _fake_sha(*parts: str) -> str:
