@@ -31,7 +31,11 @@ class PipelineScreen(StepScreen):
             yield Button("Ask GitLab to lint it", id="pl-lint")
         yield Label("", id="pl-server")
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "plan", self._check_locally, init=False)
+
     def load_plan(self, plan: Plan) -> None:
+        self.call_after_refresh(self._check_locally, plan)
         p = plan.pipeline
         stages = list(p.stages) + ["", ""]
         with self.prevent(Input.Changed, Switch.Changed):
@@ -42,7 +46,6 @@ class PipelineScreen(StepScreen):
                     field.value = value
             self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
         self.query_one("#pl-problem", Label).update("")
-        self.watch(self.app, "plan", self._check_locally, init=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
@@ -74,7 +77,7 @@ class PipelineScreen(StepScreen):
         return str(self.query_one("#pl-problem", Label).content) or None
 
     def _check_locally(self, plan: Plan) -> None:
-        if self.is_attached:
+        if self.is_current:
             self.local_check(plan)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="local-check")

@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 from screens.messages import PlanChanged
 from screens.step import StepScreen
 from screens.widgets.fields import field_row
-from screens.widgets.variable_row import VariableRow
+from screens.widgets.variable_row import VariableRow, sentence
 from wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
 from wizard.render.registry import all_variables
 from wizard.steps import REGISTRY_CHOICES
@@ -50,7 +50,11 @@ class RegistryScreen(StepScreen):
             yield Button("Add variable", id="var-add")
         yield Label("", id="var-new-problem", classes="problem")
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "plan", self._plan_changed, init=False)
+
     def load_plan(self, plan: Plan) -> None:
+        self.call_after_refresh(self._plan_changed, plan)
         reg = plan.registry
         button = self.query_one(f"#registry-{reg.kind}", RadioButton)
         if not button.value:
@@ -62,7 +66,11 @@ class RegistryScreen(StepScreen):
                 if field.value != getattr(reg, name):
                     field.value = getattr(reg, name)
         self._show_kind(reg.kind)
-        self._rebuild_variables(plan)
+
+    def _plan_changed(self, plan: Plan) -> None:
+        if self.is_current:
+            self._rebuild_variables(plan)
+            self._check_registry()
 
     def _show_kind(self, kind: str) -> None:
         self.query_one("#registry-gitlab-why").display = kind == "gitlab"
@@ -85,16 +93,14 @@ class RegistryScreen(StepScreen):
         if kind in REGISTRY_KINDS:
             self._show_kind(kind)
             self.post_message(PlanChanged("registry", kind=kind))
-            self.call_after_refresh(lambda: self._rebuild_variables(self.plan))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
         if wid.startswith("reg-"):
             self.post_message(PlanChanged("registry", **{wid.removeprefix("reg-"): event.value.strip()}))
-            self.call_after_refresh(self._check_registry)
         elif wid == "var-new-key":
             problem = key_problem(event.value) if event.value else None
-            self.query_one("#var-new-problem", Label).update(problem.capitalize() + "." if problem else "")
+            self.query_one("#var-new-problem", Label).update(sentence(problem) if problem else "")
             event.input.set_class(bool(problem), "-invalid")
 
     def _check_registry(self) -> None:
@@ -123,11 +129,20 @@ class RegistryScreen(StepScreen):
         if not problem and key in {v.key for v in all_variables(self.plan)}:
             problem = f"{key} is already in the list"
         if problem:
-            self.query_one("#var-new-problem", Label).update(problem[0].upper() + problem[1:] + ".")
+            self.query_one("#var-new-problem", Label).update(sentence(problem))
+            return
+        from dataclasses import replace
+
+        from wizard.plan import check_plan
+
+        variables = self.plan.variables + (VariableSpec(key=key),)
+        refused = [f"{k} {p}: use {a}." for k, p, a in check_plan(replace(self.plan, variables=variables))
+                   if k == f"variables[{len(variables) - 1}].key"]
+        if refused:
+            self.query_one("#var-new-problem", Label).update(refused[0])
             return
         field.value = ""
-        self.post_message(PlanChanged(None, variables=self.plan.variables + (VariableSpec(key=key),)))
-        self.call_after_refresh(lambda: self._rebuild_variables(self.plan))
+        self.post_message(PlanChanged(None, variables=variables))
 
     def problem(self) -> str | None:
         from wizard.plan import check_plan

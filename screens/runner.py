@@ -57,7 +57,11 @@ class RunnerScreen(StepScreen):
         with Horizontal(classes="button-row"):
             yield Button("Copy register command", id="rn-copy")
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "plan", self._update_register, init=False)
+
     def load_plan(self, plan: Plan) -> None:
+        self.call_after_refresh(self._update_register, plan)
         r = plan.runner
         button = self.query_one(f"#workflow-{r.workflow}", RadioButton)
         if not button.value:
@@ -74,10 +78,9 @@ class RunnerScreen(StepScreen):
             self.query_one("#rn-protected", Switch).value = r.protected
         self.query_one("#rn-shell-setup").display = plan.executor == "shell"
         self.query_one("#rn-docker_image").parent.display = plan.executor != "shell"
-        self.watch(self.app, "plan", self._update_register, init=True)
 
     def _update_register(self, plan: Plan) -> None:
-        if not self.is_attached or not plan.uses_own_runner:
+        if not self.is_current or not plan.uses_own_runner:
             return
         from wizard.render import render_register_command
 

@@ -78,8 +78,9 @@ class WatchScreen(Screen[int | None]):
     ]
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
-                 ref: str | None = None, *, schedule: Any = None) -> None:
+                 ref: str | None = None, *, schedule: Any = None, autostart: bool = True) -> None:
         super().__init__()
+        self.autostart = autostart  # False: events come only through apply() (a recorded watch, snapshots)
         self.client = client
         self.project = project
         self.target = {"pipeline_id": pipeline_id, "sha": sha, "ref": ref}
@@ -115,7 +116,8 @@ class WatchScreen(Screen[int | None]):
         self.query_one("#search").display = False
         self.query_one(JobLog).border_title = "select a job to see its log (f follows the running one)"
         self.set_interval(1.0, self.tick)
-        self.follow_pipeline()
+        if self.autostart:
+            self.follow_pipeline()
 
     # -- events from the follower (attributes down) ------------------------------------------------
 

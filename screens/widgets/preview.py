@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import time
+import warnings
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -103,7 +104,10 @@ def _register_dockerfile(area: TextArea) -> None:
     except ImportError:  # pragma: no cover - a dependency of dockwright; plain text without it
         return
     query = (files("tree_sitter_dockerfile") / "queries" / "highlights.scm").read_text(encoding="utf-8")
-    area.register_language("dockerfile", Language(tree_sitter_dockerfile.language()), query)
+    with warnings.catch_warnings():  # tree-sitter-dockerfile 0.2 hands over an int; tree-sitter 0.26 warns
+        warnings.simplefilter("ignore", DeprecationWarning)
+        language = Language(tree_sitter_dockerfile.language())
+    area.register_language("dockerfile", language, query)
 
 
 def changed_lines(old: str, new: str) -> tuple[int, int] | None:

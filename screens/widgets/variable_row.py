@@ -14,11 +14,16 @@ from wizard.plan import KEY_RE, VariableSpec
 from wizard.variables import key_problem, mask_problem
 
 
+def sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[0].upper() + text[1:] + "."
+
+
 def variable_problem(spec: VariableSpec, typed: str, env: dict[str, str] | os._Environ = os.environ) -> str | None:
     """The first rule ``spec`` (with the typed value, or its env var's) breaks, as a sentence; None if fine."""
     problem = key_problem(spec.key)
     if problem:
-        return problem[0].upper() + problem[1:] + "."
+        return sentence(problem)
     if spec.hidden and not spec.masked:
         return "Hidden needs masked too: GitLab only hides values it also masks."
     if spec.from_env is not None and not KEY_RE.match(spec.from_env):
@@ -30,7 +35,7 @@ def variable_problem(spec: VariableSpec, typed: str, env: dict[str, str] | os._E
         return "Type the value (hidden), or name an environment variable to take it from."
     problem = mask_problem(spec, value)
     if problem:
-        return problem[0].upper() + problem[1:] + "."
+        return sentence(problem)
     return None
 
 

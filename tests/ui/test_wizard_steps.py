@@ -1,0 +1,314 @@
+"""The wizard's steps without GitLab: navigation keeps answers, every inline check says what to do."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Checkbox, Input, RadioButton, Switch
+
+from helpers import flask_repo, offline_app
+from wizard.plan import VariableSpec, replace_in
+
+SIZE = (120, 40)
+
+
+async def settle(pilot, times: int = 3) -> None:
+    for _ in range(times):
+        await pilot.pause()
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector, Input)
+    field.value = text  # the same Input.Changed as typing, without ~90 ms per key
+    await settle(pilot)
+
+
+def problem_text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).content)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return flask_repo(tmp_path / "app")
+
+
+async def test_back_and_forth_keeps_every_answer(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        await type_into(pilot, "#df-port", "8080")
+        await type_into(pilot, "#df-base_image", "python:3.12-slim")
+        app.goto("executor")
+        await settle(pilot)
+        await pilot.click("#executor-shell")
+        await settle(pilot)
+        assert app.plan.executor == "shell"
+        await pilot.press("ctrl+n")  # executor -> runner (shell needs a runner of its own)
+        await settle(pilot)
+        assert app.current_step == "runner"
+        assert app.screen.query_one("#rn-shell-setup").display  # the host set-up instead of a docker image
+        await type_into(pilot, "#rn-tags", "build, linux")
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert app.current_step == "executor"
+        assert app.screen.query_one("#executor-shell", RadioButton).value
+        for _ in range(3):  # runner -> registry -> dockerfile
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+        assert app.current_step == "dockerfile"
+        assert app.screen.query_one("#df-port", Input).value == "8080"
+        assert app.screen.query_one("#df-base_image", Input).value == "python:3.12-slim"
+        assert app.plan.runner.tags == ("build", "linux")
+        assert app.plan.dockerfile.port == 8080
+
+
+async def test_hosted_runners_skip_the_runner_step_both_ways(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("executor")
+        await settle(pilot)
+        await pilot.click("#executor-hosted")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "registry"
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert app.current_step == "executor"
+        steps = [str(o.prompt) for o in app.screen.query_one("#steps").options]
+        assert any("Your runner (skipped)" in s for s in steps)
+
+
+@pytest.mark.parametrize("field,value,expected", [
+    ("#df-port", "70000", "Port must be a number from 1 to 65535"),
+    ("#df-port", "http", "Port must be a number from 1 to 65535"),
+    ("#df-workdir", "app", "absolute path such as /app"),
+    ("#df-command", "", "Command is empty"),
+    ("#df-command", "python 'app.py", "close the quote"),
+    ("#df-env", "DEBUG", "is not NAME=value"),
+    ("#df-base_image", " ", "Base image is empty"),
+])
+async def test_dockerfile_fields_are_checked_as_you_type(repo, field, value, expected):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        before = app.plan
+        await type_into(pilot, field, value)
+        assert expected in problem_text(app, "#df-problem")
+        assert app.screen.query_one(field).has_class("-invalid")
+        assert app.plan.dockerfile == before.dockerfile  # a bad value never reaches the plan
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "dockerfile"  # Next waits until it is fixed
+
+
+@pytest.mark.parametrize("field,value,expected", [
+    ("#pl-docker_version", "latest", "Docker version must look like 27"),
+    ("#pl-stage-release", "build", "Name two different stages"),
+    ("#pl-stage-build", "", "Name two different stages"),
+])
+async def test_pipeline_fields_are_checked_as_you_type(repo, field, value, expected):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("pipeline")
+        await settle(pilot)
+        await type_into(pilot, field, value)
+        assert expected in problem_text(app, "#pl-problem")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "pipeline"
+
+
+async def test_pipeline_local_check_runs_on_the_rendered_file(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("pipeline")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+        await pilot.click("#pl-lint")
+        await settle(pilot)
+        assert "Not connected yet" in problem_text(app, "#pl-server")
+
+
+async def test_runner_without_tags_must_run_untagged(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("runner")
+        await settle(pilot)
+        await type_into(pilot, "#rn-tags", "")
+        assert "would never pick up a job" in problem_text(app, "#rn-problem")
+        app.screen.query_one("#rn-run_untagged", Switch).value = True
+        await settle(pilot)
+        assert problem_text(app, "#rn-problem") == ""
+        await type_into(pilot, "#rn-description", "")
+        assert "Give the runner a description" in problem_text(app, "#rn-problem")
+
+
+async def test_registry_needs_its_fields_before_next(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        assert app.screen.query_one("#registry-gitlab-why").display  # nothing to set, and why
+        await pilot.click("#registry-dockerhub")
+        await settle(pilot)
+        assert app.plan.registry.kind == "dockerhub"
+        assert not app.screen.query_one("#registry-gitlab-why").display
+        assert "registry.image is empty" in problem_text(app, "#reg-problem")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "registry"
+        await type_into(pilot, "#reg-image", "alice/app")
+        assert problem_text(app, "#reg-problem") == ""
+        keys = [row.spec.key for row in app.screen.query("VariableRow")]
+        assert keys == ["DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"]
+
+
+async def test_variable_rules_are_checked_as_you_type(repo, monkeypatch):
+    monkeypatch.delenv("DOCKERHUB_TOKEN", raising=False)
+    plan = replace_in(offline_app(repo).plan, "registry", kind="dockerhub", image="alice/app")
+    app = offline_app(repo, plan=plan)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        row = app.screen.query_one("#var-1")
+        assert row.spec.key == "DOCKERHUB_TOKEN"
+        problem = lambda: str(row.query_one(".var-problem").content)  # noqa: E731
+        assert "$DOCKERHUB_TOKEN is not set" in problem()
+        value = row.query_one(".var-value", Input)
+        value.value = "short"
+        await settle(pilot)
+        assert "at least 8 characters" in problem() and not problem().endswith("..")
+        assert app.services.secrets["DOCKERHUB_TOKEN"] == "short"  # in memory ...
+        assert all(v.from_env is None for v in app.plan.variables if v.key == "DOCKERHUB_TOKEN")
+        value.value = "dckr_pat_0123456789abcdef"
+        await settle(pilot)
+        assert "GitLab will accept this" in problem()
+        row.query_one(".var-masked", Checkbox).value = False
+        row.query_one(".var-hidden", Checkbox).value = True  # hidden turns masked back on
+        await settle(pilot)
+        assert row.query_one(".var-masked", Checkbox).value
+        spec = next(v for v in app.plan.variables if v.key == "DOCKERHUB_TOKEN")
+        assert spec.hidden and spec.masked
+        assert "dckr_pat" not in repr(app.plan)  # ... never in the plan
+        await type_into(pilot, "#var-new-key", "BAD-KEY")
+        assert "GitLab allows only letters, digits and _" in problem_text(app, "#var-new-problem")
+
+
+async def test_gitlab_registry_refuses_to_shadow_predefined_variables(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        await type_into(pilot, "#var-new-key", "CI_REGISTRY_PASSWORD")
+        app.screen.query_one("#var-add").press()
+        await settle(pilot)
+        assert "GitLab predefines" in problem_text(app, "#var-new-problem")
+        assert not app.plan.variables  # refused: it would shadow the job's own registry password
+        await type_into(pilot, "#var-new-key", "APP_SECRET")
+        app.screen.query_one("#var-add").press()
+        await settle(pilot)
+        assert [v.key for v in app.plan.variables] == ["APP_SECRET"]
+        assert [row.spec.key for row in app.screen.query("VariableRow")] == ["APP_SECRET"]
+
+
+@pytest.mark.parametrize("url,token,project,expected", [
+    ("gitlab.example.com", "glpat-x", "alice/app", "starts with https://"),
+    ("https://gitlab.example.com", "", "alice/app", "Paste an access token"),
+    ("https://gitlab.example.com", "glpat-x", "app", "with its namespace"),
+])
+async def test_connect_says_what_is_missing(repo, url, token, project, expected):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#connect-url", url)
+        await type_into(pilot, "#connect-token", token)
+        await type_into(pilot, "#connect-project", project)
+        await pilot.click("#connect-test")
+        await settle(pilot)
+        assert expected in problem_text(app, "#connect-result")
+        assert app.current_step == "connect"
+
+
+async def test_answers_survive_a_restart_from_dockwright_yml(repo):
+    from wizard.plan import load_answers
+
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        await type_into(pilot, "#df-port", "9000")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QuitScreen"  # unapplied work: it asks
+        await pilot.click("#save")
+        await settle(pilot)
+    saved = (repo / "dockwright.yml").read_text()
+    assert "port: 9000" in saved
+    assert "glpat" not in saved
+    again = offline_app(repo, plan=load_answers(repo / "dockwright.yml"))
+    async with again.run_test(size=SIZE) as pilot:
+        again.goto("dockerfile")
+        await settle(pilot)
+        assert again.screen.query_one("#df-port", Input).value == "9000"
+
+
+async def test_quit_without_changes_does_not_ask(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert app.return_value == 0
+    assert not (repo / "dockwright.yml").exists()
+
+
+async def test_help_page_opens_with_f1_and_closes_with_escape(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("executor")
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HelpScreen"
+        text = app.screen.help_text if hasattr(app.screen, "help_text") else None
+        from screens.widgets.help import help_text
+        assert "privileged" in help_text(app.screen.step).lower()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.current_step == "executor" and type(app.screen).__name__ == "ExecutorScreen"
+
+
+def test_a_missing_help_page_is_a_sentence():
+    from screens.widgets.help import help_text
+    from wizard.steps import Step
+
+    text = help_text(Step("nowhere", "Nowhere", "Why not.", "does-not-exist"))
+    assert "is not installed" in text and "Why not." in text
+
+
+async def test_every_binding_has_an_id_and_a_tooltip(repo):
+    from screens.step import StepScreen
+    from screens.widgets.help import HelpScreen
+    from screens.widgets.preview import PreviewPane
+    from screens.widgets.quit import QuitScreen
+
+    app = offline_app(repo)
+    for owner in (type(app), StepScreen, PreviewPane, HelpScreen, QuitScreen):
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.tooltip, (owner.__name__, binding.key)
+
+
+async def test_command_palette_offers_steps_files_answers_and_help(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Go to step: Dockerfile", "Copy file: .gitlab-ci.yml", "Save answers", "Open help"):
+            assert wanted in titles
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Go to step: Pipeline")
+        command.callback()
+        await settle(pilot)
+        assert app.current_step == "pipeline"
