@@ -236,7 +236,7 @@ def test_tls_without_the_certs_client_volume():
         "DOCKER_HOST": "tcp://docker:2376", "DOCKER_TLS_CERTDIR": "/certs", "DOCKER_TLS_VERIFY": "1",
         "DOCKER_CERT_PATH": "/certs/client"})
     log, result = play(explicit, runner=runner)
-    assert 'could not read CA certificate "/certs/client/ca.pem"' in plain(log)
+    assert "unable to resolve docker endpoint: open /certs/client/ca.pem: no such file or directory" in plain(log)
 
 
 def test_entrypoint_finds_the_tls_daemon_without_docker_host():

@@ -180,8 +180,7 @@ def connection_error(reach: DockerReach, env, *, method: str, path: str, host: s
     if tls:
         cert_path = env.get("DOCKER_CERT_PATH", "") or "/root/.docker"
         if cert_path.rstrip("/") not in reach.client_cert_dirs:
-            return (f"could not read CA certificate \"{cert_path}/ca.pem\": "
-                    f"open {cert_path}/ca.pem: no such file or directory")
+            return f"unable to resolve docker endpoint: open {cert_path.rstrip('/')}/ca.pem: no such file or directory"
     if name not in reach.tcp:
         return (f"error during connect: {method} \"{scheme}://{name}:{port}/v{API_VERSION}{path}\": "
                 f"dial tcp: lookup {name} on 127.0.0.11:53: no such host")
