@@ -145,3 +145,16 @@ def test_dockerignore_merge_keeps_every_line(lines) -> None:
     merged = render_dockerignore(Plan(), text)
     assert merged.startswith(text)
     assert render_dockerignore(Plan(), merged) == merged
+
+
+@FAST
+@given(plans, st.lists(names, min_size=1, max_size=3, unique=True))
+def test_jobs_the_user_adds_after_dockwrights_block_stay_after_it(plan, extra) -> None:
+    first = render_pipeline(plan, "# mine\ntest:\n  script: [pytest]\n")
+    added = first + "".join(f"\n# later {job}\n{job}-x:\n  script: [echo {job}]\n" for job in extra)
+    merged = render_pipeline(plan, added)
+    data = _load(merged)
+    assert all(data[f"{job}-x"] == {"script": [f"echo {job}"]} for job in extra)
+    assert all(f"# later {job}" in merged for job in extra)
+    assert merged.index("# <<< dockwright jobs") < merged.index(f"{extra[0]}-x:")
+    assert render_pipeline(plan, merged) == merged

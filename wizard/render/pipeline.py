@@ -31,7 +31,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from wizard.plan import Plan
-from wizard.render.common import UnmergeableFile, header_lines, yaml_scalar
+from wizard.render.common import UnmergeableFile, header_lines, is_generated, yaml_scalar
 from wizard.render.registry import image_name, login_commands
 
 BUILD_JOB = "dockwright-build"
@@ -152,11 +152,13 @@ def _cut_block(text: str) -> tuple[str, str] | None:
 
 
 def _strip_header(text: str) -> str:
+    """``text`` without dockwright's header (this version's or an older wording of it)."""
     lines = text.splitlines(keepends=True)
-    n = len(_FILE_HEADER)
-    if [l.rstrip("\n") for l in lines[:n]] == _FILE_HEADER:
-        return "".join(lines[n:])
-    return text
+    if lines and is_generated(lines[0]):
+        lines = lines[1:]
+        if lines and lines[0].startswith("# Re-run `dockwright generate"):
+            lines = lines[1:]
+    return "".join(lines)
 
 
 def is_job(key: Any, value: Any) -> bool:

@@ -91,6 +91,8 @@ def render_runner_entry(plan: Plan, existing: str | None = None, *, url: str,
         raise UnmergeableFile("config.toml", "its `runners` is not a list of [[runners]] tables")
     entry = next((r for r in runners if r.get("name") == name and str(r.get("url", "")).rstrip("/") == url.rstrip("/")), None)
     if entry is None:
+        if len(runners) and not tomlkit.dumps(doc).endswith("\n\n"):
+            runners[-1].add(tomlkit.nl())  # a blank line between the last runner and ours
         entry = tomlkit.table()
         entry["name"] = name
         entry["url"] = url
