@@ -553,3 +553,19 @@ def test_yaml_variables_expand_at_run_time_and_project_variables_win():
     variables = {**predefined(), "FROM_PROJECT": "project"}
     log, result = play(job, variables=variables)
     assert "127.0.0.1:5050/demo/app/web $5 project ." in plain(log)
+
+
+def test_redirections_that_silence_or_merge_output():
+    def noisy(inv):
+        return CommandResult().out("to stdout\n").err("to stderr\n")
+
+    commands = {"noisy": noisy}
+    assert run_shell("noisy >/dev/null", {}, commands)[0] == "to stderr\n"
+    assert run_shell("noisy > /dev/null 2>&1", {}, commands)[0] == ""
+    assert run_shell("noisy 2>/dev/null", {}, commands)[0] == "to stdout\n"
+    seen = []
+    commands["reader"] = lambda inv: seen.append(inv.stdin) or CommandResult()
+    run_shell("noisy 2>&1 | reader", {}, commands)
+    assert seen == ["to stdout\nto stderr\n"]
+    out, code, _ = run_shell("noisy > out.txt", {}, commands)
+    assert out == "[sandbox] not executed: noisy > out.txt\n" and code == 0

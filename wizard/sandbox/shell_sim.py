@@ -76,6 +76,20 @@ _CONTROL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "
                   "function", "select", "{", "}"}
 
 
+# Only what scripts use to silence or merge output: `>/dev/null`, `2>/dev/null`, `2>&1`, `>&2`.
+_REDIRECT = re.compile(r"([12]?)(>>?)(?:&([12])(?=[\s;|&]|$)|\s*(/dev/null)(?=[\s;|&]|$))")
+
+
+@dataclass
+class _Redirect:
+    fd: int
+    target: str
+
+    def __post_init__(self) -> None:
+        if self.target in ("1", "2"):
+            self.target = "&" + self.target
+
+
 @dataclass
 class _Word:
     parts: list[tuple[str, str]]  # (kind, text): lit | qlit (quoted literal) | uvar | qvar (inside quotes)
@@ -87,6 +101,7 @@ class _Word:
 class _Simple:
     words: list[_Word]
     text: str
+    redirects: list[tuple[int, str]] = field(default_factory=list)  # (fd, "/dev/null" | "&1" | "&2")
 
 
 def _read_expansion(line: str, i: int) -> tuple[str, int]:
@@ -108,9 +123,9 @@ def _read_expansion(line: str, i: int) -> tuple[str, int]:
     return m.group(0), i + 1 + m.end()
 
 
-def _tokenize(line: str) -> list[_Word | str]:
+def _tokenize(line: str) -> list[_Word | _Redirect | str]:
     """Words and the operators ``|``, ``||``, ``&&``, ``;``. Raises _Unsupported for the rest."""
-    tokens: list[_Word | str] = []
+    tokens: list[_Word | _Redirect | str] = []
     word: _Word | None = None
     i, n = 0, len(line)
 
@@ -145,6 +160,13 @@ def _tokenize(line: str) -> list[_Word | str]:
             else:
                 tokens.append(c)
                 i += 1
+        elif c == ">" or (c in "12" and word is None and line[i + 1:i + 2] == ">"):
+            m = _REDIRECT.match(line, i)
+            if m is None:
+                raise _Unsupported("redirection to a file")
+            end_word(i)
+            tokens.append(_Redirect(int(m.group(1) or 1), m.group(3) or m.group(4)))
+            i = m.end()
         elif c in "<>()`":
             raise _Unsupported(c)
         elif c == "\\":
@@ -206,6 +228,7 @@ def _parse(line: str) -> list[list[tuple[str, list[_Simple]]]]:
     current: list[tuple[str, list[_Simple]]] = []
     pipeline: list[_Simple] = []
     words: list[_Word] = []
+    redirects: list[tuple[int, str]] = []
     op_before = ""
 
     def close_simple() -> None:
@@ -216,11 +239,16 @@ def _parse(line: str) -> list[list[tuple[str, list[_Simple]]]]:
             first = "".join(t for k, t in words[0].parts if k in ("lit", "qlit"))
             if first in _CONTROL_WORDS and all(k == "lit" for k, _ in words[0].parts):
                 raise _Unsupported(first)
-        pipeline.append(_Simple(words, line[words[0].start:words[-1].end].strip()))
+        pipeline.append(_Simple(words, line[words[0].start:words[-1].end].strip(), list(redirects)))
         words = []
+        redirects.clear()
 
     for tok in tokens:
-        if isinstance(tok, _Word):
+        if isinstance(tok, _Redirect):
+            if not words:
+                raise _Unsupported("redirection before the command")
+            redirects.append((tok.fd, tok.target))
+        elif isinstance(tok, _Word):
             words.append(tok)
         elif tok == "|":
             close_simple()
@@ -407,10 +435,17 @@ class Shell:
         for index, simple in enumerate(pipeline):
             last = index == len(pipeline) - 1
             result = self._simple(simple, stdin)
+            where = {STDOUT: STDOUT, STDERR: STDERR}
+            for fd, target in simple.redirects:
+                where[fd] = 0 if target == "/dev/null" else where[int(target[1:])]
+            piped = ""
             for stream, text in result.chunks:
-                if stream == STDERR or last:
+                stream = where[stream]
+                if stream == STDERR or (stream == STDOUT and last):
                     yield text
-            stdin = result.stdout
+                elif stream == STDOUT:
+                    piped += text
+            stdin = piped
             if result.code != 0:
                 status = result.code  # pipefail: the rightmost failure wins
         return status
