@@ -22,9 +22,10 @@ ENTER, UP, DOWN, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x03"
 CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default before typing
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.05) as sb:
+@pytest.fixture
+def sandbox(tmp_path):
+    """A fresh sandbox per test (about 0.2 s to start), so no test sees another's pushes or runners."""
+    with Sandbox(tmp_path / "sandbox", job_seconds=0.05) as sb:
         yield sb
 
 
@@ -254,3 +255,54 @@ def test_end_to_end_to_a_green_pipeline_and_the_image_in_the_registry_then_an_id
     assert "already in place:" in flat(transcript) and "  done:             create" not in transcript
     runners = wizard.client._project(sandbox.project_path).runners.list(get_all=True, type="project_type")
     assert [r.description for r in runners].count("My Docker Runner") == 1
+
+
+class _CtrlCDuring:
+    """The real client, with Ctrl-C pressed while one of its calls runs (as a person would, mid-apply)."""
+
+    def __init__(self, client, method: str) -> None:
+        self._client, self._method = client, method
+
+    def __getattr__(self, name):
+        if name == self._method:
+            def interrupted(*args, **kwargs):
+                raise KeyboardInterrupt
+            return interrupted
+        return getattr(self._client, name)
+
+
+def test_ctrl_c_during_apply_leaves_nothing_a_rerun_cannot_finish(sandbox, project):
+    from wizard.gitlab import GitLabClient
+
+    keys = keys_to_review(None) + [ENTER, ENTER, ENTER]
+    code, transcript, _ = drive(project, keys + ["n"], sandbox=sandbox,
+                                connect=lambda url, token: _CtrlCDuring(GitLabClient.connect(url, token), "lint"))
+    assert code == EXIT_INTERRUPTED
+    assert "Interrupted while applying." in flat(transcript) and "finishes what is left" in flat(transcript)
+    assert (project / "Dockerfile").is_file() and "Dockerfile" in git_status(project)  # written, not committed
+
+    code, transcript, wizard = drive(project, keys, sandbox=sandbox)
+    assert code == 0, transcript[-3000:]
+    assert "already in place: Dockerfile" in flat(transcript)
+    assert git_status(project) == ""
+    assert wizard.client.find_pipelines(sandbox.project_path)[0]["status"] == "success"
+
+
+def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, project):
+    keys = [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,  # to the registry
+            DOWN + ENTER, "alice/app" + ENTER,                                       # Docker Hub
+            "n", "n", UP + ENTER, "alice" + ENTER,                                   # user name, typed
+            "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,          # token, masked, typed
+            "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",                # no more; Dockerfile
+            ENTER, ENTER, ENTER, "y", ENTER, ENTER, ENTER]                           # pipeline; review; apply
+    code, transcript, wizard = drive(project, keys, sandbox=sandbox)
+
+    assert code == 0, transcript[-3000:]
+    token = wizard.client.find_variable(sandbox.project_path, "DOCKERHUB_TOKEN")
+    assert token["value"] == "dckr_pat_0123456789abcdef" and token["masked"] is True
+    assert wizard.client.find_variable(sandbox.project_path, "DOCKERHUB_USERNAME")["value"] == "alice"
+    answers = (project / "dockwright.yml").read_text()
+    assert "DOCKERHUB_TOKEN" in answers and "dckr_pat" not in answers
+    for path in _files_under(project):
+        assert "dckr_pat_0123456789abcdef" not in path.read_text(errors="replace"), path
+    assert "dckr_pat_0123456789abcdef" not in transcript
