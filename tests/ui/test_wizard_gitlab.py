@@ -1,0 +1,115 @@
+"""The wizard against a live sandbox GitLab: errors as sentences, and the whole way to a green pipeline."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from helpers import sandbox_app
+from wizard.sandbox import Sandbox
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def sb(tmp_path):
+    with Sandbox(tmp_path / "sandbox", job_seconds=0.3) as sandbox:
+        yield sandbox
+
+
+async def wait_until(pilot, predicate, rounds: int = 600) -> bool:
+    """Let the app run until ``predicate()`` holds (workers do real HTTP); no wall-clock assertion."""
+    for _ in range(rounds):
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return predicate()
+
+
+def result_text(app) -> str:
+    return str(app.screen.query_one("#connect-result").content)
+
+
+async def test_connection_report_names_user_scopes_version_project_and_role(sb, tmp_path):
+    app = sandbox_app(sb, tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#sandbox-banner")  # the sandbox is always visibly marked
+        await pilot.click("#connect-test")
+        assert await wait_until(pilot, lambda: result_text(app).startswith(("✓", "✗")))
+        text = result_text(app)
+        assert "Signed in as root" in text
+        assert "api" in text and sb.project_path in text and "your role:" in text
+        assert app.current_step == "connect"  # Test alone does not move on
+        assert sb.token not in text
+
+
+@pytest.mark.parametrize("case", ["bad-token", "missing-project", "read-only-token"])
+async def test_gitlab_refusals_are_sentences_with_the_fix(sb, tmp_path, case):
+    app = sandbox_app(sb, tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        if case == "bad-token":
+            app.screen.query_one("#connect-token", Input).value = "glpat-not-a-real-token-000"
+        elif case == "missing-project":
+            app.screen.query_one("#connect-project", Input).value = "nobody/nothing"
+        else:
+            app.screen.query_one("#connect-token", Input).value = sb.create_token(scopes=("read_api",))
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # Test and continue
+        assert await wait_until(pilot, lambda: "✗" in result_text(app))
+        text = result_text(app)
+        assert "Traceback" not in text
+        assert app.current_step == "connect"  # a failed test never moves on
+        if case == "bad-token":
+            assert "token" in text.lower() and ("401" in text or "not valid" in text.lower() or "revoked" in text.lower())
+        elif case == "missing-project":
+            assert "nobody/nothing" in text
+        else:
+            assert "lacks the `api` scope" in text
+
+
+async def test_network_failure_is_a_sentence(tmp_path):
+    with Sandbox(tmp_path / "sandbox", job_seconds=0.3) as sb:
+        app = sandbox_app(sb, tmp_path / "work")
+        url = sb.url
+    # the sandbox is stopped now: nothing listens at its address any more
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.plan.gitlab.url == url
+        await pilot.click("#connect-test")
+        assert await wait_until(pilot, lambda: "✗" in result_text(app))
+        text = result_text(app)
+        assert "Traceback" not in text and "127.0.0.1" in text
+
+
+async def test_whole_wizard_to_a_green_pipeline_with_docker_dind_tls(sb, tmp_path):
+    from screens.watch import WatchScreen
+
+    app = sandbox_app(sb, tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # Connect: test and continue
+        assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
+        for expected in ("executor", "runner", "registry", "dockerfile", "pipeline", "review"):
+            await pilot.press("ctrl+n")
+            assert await wait_until(pilot, lambda: app.current_step == expected)
+        assert app.plan.executor == "docker-dind-tls"
+        assert not (tmp_path / "work" / "Dockerfile").exists()  # nothing written before Review is confirmed
+        assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
+        titles = [str(c.title) for c in app.screen.query("Collapsible")]
+        assert any("create Dockerfile" in t for t in titles) and any(t.startswith("push") for t in titles)
+        await pilot.press("ctrl+n")  # Apply these changes
+        assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), [
+            str(label.content) for label in app.screen.query(".apply-line, #apply-result")]
+        assert (tmp_path / "work" / "Dockerfile").exists()
+        assert await wait_until(pilot, lambda: _pipeline_status(sb, app) == "success", rounds=1200)
+        config = (tmp_path / "runner" / "config.toml").read_text()
+        assert sb.token not in config
+
+
+def _pipeline_status(sb, app) -> str | None:
+    client = app.services.client
+    sha = app.get_screen("apply").sha
+    pipelines = client.find_pipelines(app.plan.gitlab.project, sha=sha)
+    return pipelines[0]["status"] if pipelines else None
