@@ -20,7 +20,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -100,12 +100,29 @@ def _ci_validator() -> Any:
     return jsonschema.Draft7Validator(schema)
 
 
-def _ci_yaml() -> YAML:
+def _ci_yaml(fast: bool = False) -> YAML:
+    """A loader that knows GitLab's ``!reference`` tag: round-trip (line numbers) or fast (libyaml)."""
     from check_jsonschema.transforms.gitlab import GITLAB_TRANSFORM
 
-    yaml = YAML()  # round-trip: keeps line numbers for the findings
+    yaml = YAML(typ="safe", pure=False) if fast else YAML()
     GITLAB_TRANSFORM.modify_yaml_implementation(yaml)
     return yaml
+
+
+class _Lines:
+    """Line numbers for findings, from a round-trip load done only when a finding needs one."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._doc: Any = None
+
+    def __call__(self, path: Iterable[Any]) -> int | None:
+        if self._doc is None:
+            try:
+                self._doc = _ci_yaml().load(self.text)
+            except Exception:  # noqa: BLE001 - libyaml read it; without lines the finding still stands
+                self._doc = {}
+        return _line_of(self._doc, path)
 
 
 def _builtin(value: Any) -> Any:
@@ -138,10 +155,6 @@ def _line_of(doc: Any, path: Iterable[Any]) -> int | None:
     return line
 
 
-def _job_line(doc: Any, name: str) -> int | None:
-    return _line_of(doc, [name])
-
-
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -159,7 +172,7 @@ def _script_lines(job: dict[str, Any]) -> list[str]:
     return out
 
 
-def _schema_findings(data: dict[str, Any], doc: Any) -> list[Finding]:
+def _schema_findings(data: dict[str, Any], line_of: _Lines) -> list[Finding]:
     findings = []
     for error in sorted(_ci_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = list(error.absolute_path)
@@ -168,12 +181,13 @@ def _schema_findings(data: dict[str, Any], doc: Any) -> list[Finding]:
             "error",
             f"`{where}` does not match GitLab's CI schema ({error.message[:200]}); GitLab would refuse to "
             "create the pipeline.",
-            _line_of(doc, path),
+            line_of(path),
         ))
     return findings
 
 
-def _docker_findings(name: str, job: dict[str, Any], top_vars: dict[str, Any], line: int | None) -> list[Finding]:
+def _docker_findings(name: str, job: dict[str, Any], top_vars: dict[str, Any],
+                     line: Callable[[], int | None]) -> list[Finding]:
     findings = []
     services = [s if isinstance(s, str) else (s or {}).get("name", "") for s in _as_list(job.get("services"))]
     dind = [s for s in services if isinstance(s, str) and "dind" in s]
@@ -185,34 +199,46 @@ def _docker_findings(name: str, job: dict[str, Any], top_vars: dict[str, Any], l
         if host.endswith(":2376") and certdir in ("", None):
             findings.append(Finding("error", f"Job {name} talks TLS to tcp://docker:2376 but DOCKER_TLS_CERTDIR is "
                                     "empty, so dind starts without TLS: the build fails with 'Cannot connect to the "
-                                    "Docker daemon'. Set DOCKER_TLS_CERTDIR: \"/certs\".", line))
+                                    "Docker daemon'. Set DOCKER_TLS_CERTDIR: \"/certs\".", line()))
         if host.endswith(":2375") and certdir not in ("", None):
             findings.append(Finding("error", f"Job {name} talks to tcp://docker:2375 (no TLS) while DOCKER_TLS_CERTDIR "
                                     "turns TLS on: the daemon listens on 2376 only. Use tcp://docker:2376, or set "
-                                    "DOCKER_TLS_CERTDIR: \"\".", line))
+                                    "DOCKER_TLS_CERTDIR: \"\".", line()))
         image = str(job.get("image", "") if not isinstance(job.get("image"), dict) else job["image"].get("name", ""))
         cli_v = re.match(r"docker:(\d[\w.]*?)(?:-cli)?$", image)
         dind_v = re.match(r"docker:(\d[\w.]*?)-dind", dind[0])
         if cli_v and dind_v and cli_v.group(1) != dind_v.group(1):
             findings.append(Finding("warning", f"Job {name} uses docker {cli_v.group(1)} with dind {dind_v.group(1)}; "
-                                    "pin both to the same version so client and daemon agree.", line))
+                                    "pin both to the same version so client and daemon agree.", line()))
         if any(s in ("docker:dind", "docker:latest") for s in services) or image in ("docker:latest", "docker"):
             findings.append(Finding("warning", f"Job {name} uses an unpinned docker image; a new Docker release "
-                                    "can then break the pipeline overnight. Pin a version such as docker:27-cli.", line))
+                                    "can then break the pipeline overnight. Pin a version such as docker:27-cli.", line()))
     for cmd in _script_lines(job):
         if re.search(r"docker login\b.*\s(-p|--password)[\s=]", cmd):
             findings.append(Finding("warning", f"Job {name} passes the registry password on the command line; it "
-                                    "can end up in logs and process lists. Use `--password-stdin`.", line))
+                                    "can end up in logs and process lists. Use `--password-stdin`.", line()))
         if "$CI_COMMIT_REF_NAME" in cmd and "docker" in cmd:
             findings.append(Finding("warning", f"Job {name} tags an image with $CI_COMMIT_REF_NAME, which may contain "
-                                    "'/' and is then an invalid tag; use $CI_COMMIT_REF_SLUG.", line))
+                                    "'/' and is then an invalid tag; use $CI_COMMIT_REF_SLUG.", line()))
     return findings
 
 
 def check_pipeline(text: str) -> list[Finding]:
     """Findings for a .gitlab-ci.yml's text; an empty list when GitLab would accept it as it is."""
+    return list(_check_pipeline(text))
+
+
+@functools.lru_cache(maxsize=32)
+def _check_pipeline(text: str) -> tuple[Finding, ...]:
+    return tuple(_pipeline_findings(text))
+
+
+def _pipeline_findings(text: str) -> list[Finding]:
     try:
-        doc = _ci_yaml().load(text)
+        try:
+            doc = _ci_yaml(fast=True).load(text)
+        except YAMLError:  # libyaml reads YAML 1.1: the round-trip parser has the last word
+            doc = _ci_yaml().load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [Finding("error", f"This is not valid YAML ({getattr(exc, 'problem', exc)}); GitLab cannot read it.",
@@ -222,7 +248,8 @@ def check_pipeline(text: str) -> list[Finding]:
     if not isinstance(doc, dict):
         return [Finding("error", "The top level must be a mapping of jobs and keywords; GitLab finds no jobs here.", 1)]
     data = _builtin(doc)
-    findings = _schema_findings(data, doc)
+    lines = _Lines(text)
+    findings = _schema_findings(data, lines)
     has_include = "include" in data
     declared = data.get("stages")
     stages = list(declared) if isinstance(declared, list) else list(IMPLICIT_STAGES)
@@ -236,16 +263,16 @@ def check_pipeline(text: str) -> list[Finding]:
         if key in top_vars:
             findings.append(Finding("warning", f"`variables:` sets {key}, which GitLab predefines in every job for its "
                                     "registry; this value shadows the real one and the login may fail.",
-                                    _line_of(doc, ["variables", key])))
+                                    lines(["variables", key])))
     soft: Level = "warning" if has_include else "error"
     for name, job in jobs.items():
-        line = _job_line(doc, name)
+        line = functools.partial(lines, [name])  # looked up only for a finding
         if not any(k in job for k in ("script", "trigger", "extends", "run")):
-            findings.append(Finding("error", f"Job {name} has no `script:`; GitLab refuses a job with nothing to run.", line))
+            findings.append(Finding("error", f"Job {name} has no `script:`; GitLab refuses a job with nothing to run.", line()))
         stage = job.get("stage", "test")
         if isinstance(stage, str) and stage not in stages:
             findings.append(Finding(soft, f"Job {name} is in stage {stage!r}, which `stages:` does not list; GitLab "
-                                    f"refuses the file. Add {stage!r} to `stages:`.", line))
+                                    f"refuses the file. Add {stage!r} to `stages:`.", line()))
         for need in _as_list(job.get("needs")):
             target = need.get("job") if isinstance(need, dict) else need
             if not isinstance(target, str):
@@ -254,12 +281,12 @@ def check_pipeline(text: str) -> list[Finding]:
             if target not in jobs:
                 if not optional:
                     findings.append(Finding(soft, f"Job {name} needs {target!r}, which is not a job in this file; "
-                                            "GitLab refuses the pipeline.", line))
+                                            "GitLab refuses the pipeline.", line()))
                 continue
             other = jobs[target].get("stage", "test")
             if stage in stages and other in stages and stages.index(other) > stages.index(stage):
                 findings.append(Finding("error", f"Job {name} needs {target!r} from the later stage {other!r}; a job "
-                                        "can only need jobs of earlier or the same stage.", line))
+                                        "can only need jobs of earlier or the same stage.", line()))
         findings += _docker_findings(name, job, top_vars, line)
     return findings
 
