@@ -306,3 +306,16 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
     for path in _files_under(project):
         assert "dckr_pat_0123456789abcdef" not in path.read_text(errors="replace"), path
     assert "dckr_pat_0123456789abcdef" not in transcript
+
+
+def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, project):
+    sandbox.set_instance_runners(sandbox.project_path, True)
+    keys = [ENTER, ENTER, ENTER, UP + UP + ENTER,                 # connect, project, executor: hosted
+            ENTER, "n", *[ENTER] * 7, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, ENTER, ENTER]                                   # review, apply
+    code, transcript, _ = drive(project, keys, sandbox=sandbox)
+
+    assert code == 0, transcript[-3000:]
+    assert "[4/10] Your runner" not in transcript and "[5/10] Registry and variables" in transcript
+    assert "project runner" not in transcript
+    assert "✔ pipeline #" in transcript and "present; docker pull" in flat(transcript)
