@@ -8,6 +8,7 @@ binding. Keys are the ones gitlab-runner's ``common/config.go`` knows (``name``,
 
 from __future__ import annotations
 
+import functools
 import shlex
 
 import tomlkit
@@ -70,7 +71,12 @@ def render_runner_entry(plan: Plan, existing: str | None = None, *, url: str,
     """
     if not plan.uses_own_runner:
         return existing or ""
-    name = name or plan.runner.description
+    return _merged_entry(plan, existing, url, token, name or plan.runner.description)
+
+
+@functools.lru_cache(maxsize=32)
+def _merged_entry(plan: Plan, existing: str | None, url: str, token: str, name: str) -> str:
+    """The merge itself; cached because tomlkit takes milliseconds and the preview re-renders often."""
     if existing is not None and existing.strip():
         try:
             doc = tomlkit.parse(existing)
