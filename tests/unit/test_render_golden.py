@@ -19,7 +19,7 @@ import tomlkit
 from ruamel.yaml import YAML
 
 from wizard.checks import check_dockerfile, check_pipeline, hadolint_path
-from wizard.plan import EXECUTORS, REGISTRY_KINDS, Plan, RegistrySpec, replace_in
+from wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, replace_in
 from wizard.render import registry_variables, render_dockerfile, render_dockerignore, render_pipeline
 from wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
 from wizard.render.runner_config import render_register_command, render_runner_entry
@@ -46,8 +46,7 @@ def assert_golden(relative: str, text: str) -> None:
 
 
 def plan_for(executor: str, registry: str) -> Plan:
-    return dataclasses.replace(Plan(gitlab=Plan().gitlab.__class__(project="group/sub/app")),
-                               executor=executor, registry=REGISTRIES[registry])
+    return Plan(gitlab=GitLabSpec(project="group/sub/app"), executor=executor, registry=REGISTRIES[registry])
 
 
 def load_yaml(text: str):
