@@ -163,12 +163,12 @@ class PlainWizard:
     def secret(self, message: str, check: Callable[[str], str | None] | None = None) -> Secret:
         """A hidden question; the value goes straight into a :class:`Secret`."""
         while True:
-            answer = self._ask(questionary.password(f"{message}:"))
-            problem = check(answer) if check else (None if answer.strip() else "Nothing was typed.")
+            answer = self._ask(questionary.password(f"{message}:")).strip()  # a pasted newline or space
+            problem = check(answer) if check else (None if answer else "Nothing was typed.")
             if problem:
                 self.say(f"  ! {problem}")
                 continue
-            return Secret(answer.strip())
+            return Secret(answer)
 
     def select(self, s: Step, message: str, choices: list[tuple[str, str]], default: str, why: str = "") -> str:
         """Pick one of ``choices`` (value, title); the last choice is always the step's help page."""
