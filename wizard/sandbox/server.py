@@ -173,10 +173,12 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             return Response(429, b"Retry later\n", "text/plain",
                             rate_headers + [("Retry-After", str(verdict.retry_after)), ("RateLimit-ResetTime", reset)])
         if verdict.kind == "error":
+            # No RateLimit-* headers here: a failing backend or the proxy in front of it answers, not
+            # Rack::Attack (and python-gitlab would wait for RateLimit-Reset instead of backing off).
             if verdict.status == 502:
                 return Response(502, b"<html><body><h1>502 Bad Gateway</h1>GitLab is not responding.</body></html>",
-                                "text/html", rate_headers)
-            return Response(500, b'{"message":"500 Internal Server Error"}', "application/json", rate_headers)
+                                "text/html")
+            return Response(500, b'{"message":"500 Internal Server Error"}', "application/json")
         query = urllib.parse.parse_qs(query_string, keep_blank_values=True)
         req = Request(method=self.command, path=path, query=query, headers=headers, body=body, sandbox=sandbox)
         found = self.server.router.match(self.command, path)

@@ -1,0 +1,80 @@
+"""Fault options, observed by real clients: 500/502 answers, 429 with Retry-After, dropped connections,
+added latency. Git over HTTP is never faulted."""
+
+from __future__ import annotations
+
+import time
+
+import gitlab
+import pytest
+import requests
+
+from wizard.sandbox import Faults, Sandbox
+
+from sandbox_helpers import git
+
+
+@pytest.fixture
+def sb(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.1) as sandbox:
+        yield sandbox
+        assert sandbox.internal_errors == []
+
+
+def get_version(sb):
+    return requests.get(f"{sb.url}/api/v4/version", headers={"PRIVATE-TOKEN": sb.token}, timeout=5)
+
+
+def test_error_rate_answers_500_or_502_and_a_retrying_client_gets_through(sb, tmp_path):
+    sb.set_faults(Faults(error_rate=1.0, seed=3))
+    statuses = {get_version(sb).status_code for _ in range(12)}
+    assert statuses == {500, 502}
+    sb.set_faults(Faults(error_rate=0.4, seed=3))  # this seed never fails more than twice in a row
+    gl = gitlab.Gitlab(sb.url, private_token=sb.token, retry_transient_errors=True)
+    for _ in range(4):
+        assert gl.projects.get(sb.project_path).path_with_namespace == "demo/app"
+    answered = [s for m, p, s, _ in sb.request_log if p == "/api/v4/projects/demo%2Fapp"]
+    assert 200 in answered and any(s in (500, 502) for s in answered)
+    sb.set_faults(Faults(error_rate=1.0))
+    ls = git(["ls-remote", f"{sb.url}/{sb.project_path}.git"], cwd=tmp_path, token=sb.token)
+    assert "refs/heads/main" in ls.stdout
+
+
+def test_rate_limit_answers_429_with_retry_after(sb):
+    sb.set_faults(Faults(rate_limit_per_minute=3))
+    answers = [get_version(sb) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+    limited = answers[3]
+    assert limited.text == "Retry later\n" and limited.headers["Content-Type"].startswith("text/plain")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.headers["RateLimit-Limit"] == "3" and limited.headers["RateLimit-Remaining"] == "0"
+    assert "GMT" in limited.headers["RateLimit-ResetTime"]
+    assert answers[1].headers["RateLimit-Remaining"] == "1"
+    sb.set_faults(Faults())
+    assert get_version(sb).status_code == 200
+
+
+def test_dropped_connections(sb):
+    sb.set_faults(Faults(drop_rate=1.0))
+    with pytest.raises(requests.exceptions.ConnectionError):
+        get_version(sb)
+    gl = gitlab.Gitlab(sb.url, private_token=sb.token, retry_transient_errors=False)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        gl.projects.get(sb.project_path)
+    assert sb.request_log[-1][2] == 0  # logged as dropped, with no answer
+
+
+def test_added_latency(sb):
+    sb.set_faults(Faults(latency=0.3))
+    started = time.monotonic()
+    assert get_version(sb).status_code == 200
+    assert time.monotonic() - started >= 0.3  # a lower bound: the sandbox waited before answering
+
+
+def test_fault_values_are_checked():
+    with pytest.raises(ValueError):
+        Faults(error_rate=1.5)
+    with pytest.raises(ValueError):
+        Faults(rate_limit_per_minute=0)
+    with pytest.raises(ValueError):
+        Faults(latency=-1)
