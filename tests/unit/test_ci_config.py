@@ -340,3 +340,40 @@ def test_a_key_written_twice_keeps_its_last_value_like_gitlab():
     """)
     assert p.variables == {"TAG": "second"}
     assert p.jobs[0].script == ("two",)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_KEYS = st.sampled_from(["stages", "default", "variables", "image", "services", "tags", "rules", "needs", "script",
+                         "before_script", "after_script", "when", "allow_failure", "stage", "build", ".hidden",
+                         "if", "exists", "name", "alias", "cache", "include"])
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["build", "test", "$CI_COMMIT_BRANCH", "manual",
+                                                                      "docker:27-dind", "$A == 'x'", "(", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=5))
+def test_any_document_is_a_pipeline_or_a_yaml_error(doc):
+    import json
+
+    text = json.dumps(doc)  # JSON is YAML
+    try:
+        p = parse_ci(text, ref="main", sha="0" * 40, default_branch="main", file_exists=lambda path: True)
+    except CiYamlError as exc:
+        assert str(exc)
+    else:
+        assert all(j.stage in p.stages for j in p.jobs)
+        assert all(j.when in ("on_success", "manual", "always") for j in p.jobs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="$AB=!~&|()'\"/ ni", max_size=24))
+def test_if_expressions_either_evaluate_or_raise_value_error(expr):
+    try:
+        assert evaluate_if(expr, {"A": "a", "B": ""}) in (True, False)
+    except ValueError:
+        pass

@@ -569,3 +569,18 @@ def test_redirections_that_silence_or_merge_output():
     assert seen == ["to stdout\nto stderr\n"]
     out, code, _ = run_shell("noisy > out.txt", {}, commands)
     assert out == "[sandbox] not executed: noisy > out.txt\n" and code == 0
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+_PIECES = st.sampled_from(list("ab $X{}:-0'\"\\|&;<>()`#=\n\t") + [
+    "docker ", "echo ", "export ", "cd ", "exit ", "[ ", " ]", "test ", "${X:-d}", "$(", " 2>&1", "if ", "printf %s "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=16).map("".join))
+def test_any_script_line_plays_without_crashing(entry):
+    cli_calls = []
+    out, code, _ = run_shell(entry, {"X": "x y"}, {"docker": lambda inv: cli_calls.append(inv) or CommandResult()})
+    assert isinstance(out, str) and isinstance(code, int)
