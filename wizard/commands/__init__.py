@@ -10,4 +10,5 @@ SUBCOMMANDS: tuple[str, ...] = (
     "generate",
     "apply",
     "watch",
+    "sandbox",
 )
