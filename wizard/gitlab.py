@@ -529,19 +529,24 @@ class GitLabClient:
 
     def create_commit(self, project: str | int, *, branch: str, message: str, files: dict[str, str],
                       start_branch: str | None = None) -> dict | None:
-        """Commit ``files`` (path -> text) on ``branch`` through the API; None when every file is already so."""
-        ref = branch if self.get_branch(project, branch) else (start_branch or branch)
+        """Commit ``files`` (path -> text) on ``branch`` through the API; None when every file is already so.
+
+        A missing ``branch`` is first created from ``start_branch`` (``POST repository/branches``).
+        """
+        if self.get_branch(project, branch) is None:
+            if not start_branch:
+                raise gitlab_error("bad_request", url=self.url, project=str(project), action="commit through the API",
+                                   detail=f"the branch {branch} does not exist")
+            self.create_branch(project, branch, start_branch)
         actions = []
         for path, text in files.items():
-            current = self.file_content(project, path, ref)
+            current = self.file_content(project, path, branch)
             if current is not None and current.decode("utf-8", "replace") == text:
                 continue
             actions.append({"action": "create" if current is None else "update", "file_path": path, "content": text})
         if not actions:
             return None
         data: dict[str, Any] = {"branch": branch, "commit_message": message, "actions": actions}
-        if ref != branch:
-            data["start_branch"] = ref
         p = self._project(project)
         return self._call("commit through the API", lambda: p.commits.create(data).attributes,
                           project=str(project), role="Developer")
