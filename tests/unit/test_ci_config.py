@@ -377,3 +377,18 @@ def test_if_expressions_either_evaluate_or_raise_value_error(expr):
         assert evaluate_if(expr, {"A": "a", "B": ""}) in (True, False)
     except ValueError:
         pass
+
+
+def test_needs_in_a_circle_or_twice():
+    err = error_of("""
+        a: {stage: build, script: [x], needs: [b]}
+        b: {stage: build, script: [y], needs: [a]}
+    """)
+    assert str(err).startswith("The pipeline has circular dependencies: topological sort failed: [")
+    assert '"a"' in str(err) and '"b"' in str(err)
+    assert str(error_of("a: {script: [x], needs: [a]}\n")) == "The pipeline has circular dependencies: self-dependency: a"
+    err = error_of("""
+        a: {stage: build, script: [x]}
+        b: {stage: test, script: [y], needs: [a, a]}
+    """)
+    assert str(err) == "b has the following needs duplicated: a."

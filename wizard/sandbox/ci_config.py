@@ -525,6 +525,33 @@ def _apply_rules(job: _RawJob, variables: Mapping[str, str], file_exists: Callab
     return None
 
 
+def _check_circular_needs(jobs: list[_RawJob]) -> None:
+    """GitLab refuses needs that go round in a circle (possible since a job may need one of its own stage)."""
+    graph = {j.name: [n for n, _ in j.needs or () if n in {k.name for k in jobs}] for j in jobs}
+    for name, needs in graph.items():
+        if name in needs:
+            raise _fail(f"The pipeline has circular dependencies: self-dependency: {name}")
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):]
+                listed = ", ".join(f'"{c}"' for c in cycle)
+                raise _fail(f"The pipeline has circular dependencies: topological sort failed: [{listed}]")
+            if nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name)
+
+
 def _slug(ref: str) -> str:
     slug = re.sub(r"[^a-z0-9]", "-", ref.lower())[:63]
     return slug.strip("-")
@@ -599,6 +626,10 @@ def parse_ci(
                         f"available stages are {', '.join(all_stages)}")
     defined = {j.name: j for j in raw_jobs}
     for job in raw_jobs:
+        names = [n for n, _ in job.needs or ()]
+        duplicated = list(dict.fromkeys(n for n in names if names.count(n) > 1))
+        if duplicated:
+            raise _fail(f"{job.name} has the following needs duplicated: {', '.join(duplicated)}.")
         for need, _optional in job.needs or ():
             if need not in defined:
                 if _optional:
@@ -606,6 +637,8 @@ def parse_ci(
                 raise _fail(f"{job.name} job: undefined need: {need}")
             if all_stages.index(defined[need].stage) > all_stages.index(job.stage):
                 raise _fail(f"{job.name} job: need {need} is not defined in current or prior stages")
+
+    _check_circular_needs(raw_jobs)
 
     env = pipeline_variables(ref=ref, sha=sha, default_branch=default_branch, is_tag=is_tag)
     env.update(variables or {})
