@@ -117,10 +117,11 @@ def test_unknown_job_keyword_is_named_like_gitlab():
 def test_several_unknown_keys_and_a_typo():
     err = error_of("""
         build:
-          scirpt: [make]
+          script: [make]
+          befor_script: [x]
           artifacts: {paths: [x]}
     """)
-    assert str(err) == "jobs:build config contains unknown keys: scirpt, artifacts"
+    assert str(err) == "jobs:build config contains unknown keys: befor_script, artifacts"
 
 
 def test_unknown_default_and_rule_keys():
@@ -143,7 +144,13 @@ def test_include_and_workflow_are_not_played():
 
 def test_job_without_script():
     err = error_of("build:\n  stage: build\n  image: docker:27-cli\n")
-    assert str(err) == "jobs:build config should implement the script:, run:, or trigger: keyword"
+    assert str(err) == "jobs build config should implement the script:, run:, or trigger: keyword"
+    assert err.errors == (str(err), "jobs config should contain at least one visible job")
+    # a misspelt script: is no job for GitLab, so that is what it reports (not the unknown key)
+    err = error_of("build:\n  scirpt: [make]\nok:\n  script: [x]\n")
+    assert err.errors == ("jobs build config should implement the script:, run:, or trigger: keyword",)
+    err = error_of("child:\n  trigger: {include: child.yml}\n")
+    assert str(err) == "jobs:child config contains unknown keys: trigger" and "GitLab itself knows trigger" in err.note
 
 
 def test_unknown_stage_lists_the_available_ones():
@@ -300,7 +307,7 @@ def test_wrong_types():
     assert str(error_of("b:\n  script: [x]\n  tags: docker\n")) == "jobs:b:tags config should be an array of strings"
     assert "jobs:b:script config should be a string or a nested array" in str(error_of("b:\n  script: {a: 1}\n"))
     assert str(error_of("stages: build\nb:\n  script: [x]\n")) == "stages config should be an array of strings"
-    assert str(error_of("b: [1, 2]\n")) == "jobs:b config should implement the script:, run:, or trigger: keyword"
+    assert str(error_of("b: [1, 2]\n")) == "jobs b config should implement the script:, run:, or trigger: keyword"
     assert "allow_failure config should be a hash or a boolean value" in str(
         error_of("b:\n  script: [x]\n  allow_failure: maybe\n"))
     assert "when should be one of" in str(error_of("b:\n  script: [x]\n  when: later\n"))

@@ -205,7 +205,8 @@ def registry():
 def test_as_printed_it_is_not_a_pipeline():
     with pytest.raises(CiYamlError) as info:
         pipeline(SEED_AS_PRINTED)
-    assert str(info.value) == "jobs:DOCKERDRIVER config should implement the script:, run:, or trigger: keyword"
+    assert str(info.value) == "jobs DOCKERDRIVER config should implement the script:, run:, or trigger: keyword"
+    assert "jobs buildimage config should implement the script:, run:, or trigger: keyword" in info.value.errors
 
 
 def test_as_is_the_mangled_names_make_an_empty_tag(registry):

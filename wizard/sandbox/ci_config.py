@@ -442,11 +442,7 @@ class _RawJob:
 
 def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]) -> _RawJob:
     where = f"jobs:{name}"
-    if not isinstance(value, dict):  # GitLab takes any other top-level key for a job that lacks a script
-        raise _fail(f"{where} config should implement the script:, run:, or trigger: keyword")
-    _unknown(value, _JOB_KEYS, where, _GITLAB_JOB_KEYWORDS)
-    if "script" not in value:
-        raise _fail(f"{where} config should implement the script:, run:, or trigger: keyword")
+    _unknown(value, _JOB_KEYS, where, _GITLAB_JOB_KEYWORDS)  # run: and trigger: land here: not played
     stage = value.get("stage", DEFAULT_JOB_STAGE)
     if not isinstance(stage, str):
         raise _fail(f"{where}:stage config should be a string")
@@ -609,17 +605,17 @@ def parse_ci(
     global_vars = _variables(doc.get("variables"), "variables")
     defaults = _defaults(doc)
 
-    raw_jobs: list[_RawJob] = []
-    for key, value in doc.items():
-        if key in _GLOBAL_KEYS:
-            continue
-        if not isinstance(key, str):
-            raise _fail(f"jobs:{key} config should implement the script:, run:, or trigger: keyword")
-        if key.startswith("."):
-            continue
-        raw_jobs.append(_job(key, value, defaults, global_vars))
-    if not raw_jobs:
-        raise _fail("jobs config should contain at least one visible job")
+    # GitLab first sorts top-level keys into jobs: a key whose value is not a hash with script: (or run:,
+    # trigger:) is no job at all, and that is the error it reports, before any other.
+    candidates = [(str(k), v) for k, v in doc.items() if k not in _GLOBAL_KEYS and not str(k).startswith(".")]
+    unmatched = [name for name, value in candidates
+                 if not (isinstance(value, dict) and {"script", "run", "trigger"} & set(value))]
+    if unmatched or not candidates:
+        errors = [f"jobs {name} config should implement the script:, run:, or trigger: keyword" for name in unmatched]
+        if len(unmatched) == len(candidates):
+            errors.append("jobs config should contain at least one visible job")
+        raise CiYamlError(errors[0], errors=tuple(errors))
+    raw_jobs = [_job(name, value, defaults, global_vars) for name, value in candidates]
     for job in raw_jobs:
         if job.stage not in all_stages:
             raise _fail(f"{job.name} job: chosen stage {job.stage} does not exist; "
