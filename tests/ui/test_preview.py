@@ -1,0 +1,99 @@
+"""The preview pane: the same text the writer writes, re-rendered on every change, diff against disk."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, TabbedContent, TextArea
+
+from helpers import flask_repo, offline_app
+from screens.widgets.preview import changed_lines, read_existing, render_previews
+from wizard.changes import plan_file_changes
+
+SIZE = (140, 40)
+
+
+async def settle(pilot, times: int = 3) -> None:
+    for _ in range(times):
+        await pilot.pause()
+
+
+def area(app, file_id: str) -> TextArea:
+    return app.screen.query_one(f"#preview-{file_id}", TextArea)
+
+
+async def test_preview_shows_exactly_what_apply_writes(tmp_path):
+    repo = flask_repo(tmp_path / "app")
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        written = {c.path.name: c.new_text for c in plan_file_changes(app.plan, repo)}
+        assert area(app, "dockerfile").text == written["Dockerfile"]
+        assert area(app, "gitlab-ci").text == written[".gitlab-ci.yml"]
+        assert area(app, "dockerignore").text == written[".dockerignore"]
+        assert area(app, "dockerfile").language == "dockerfile"  # tree-sitter-dockerfile highlighting
+        assert area(app, "gitlab-ci").language == "yaml" and area(app, "config-toml").language == "toml"
+        assert app.screen.query_one(TabbedContent).active == "tab-dockerfile"  # the file this step changes
+
+
+async def test_typing_repaints_the_preview_and_marks_the_changed_lines(tmp_path):
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        pane = app.screen.query_one("#preview")
+        field = app.screen.query_one("#df-port", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press("9", "0", "9", "0")
+        await settle(pilot)
+        text = area(app, "dockerfile").text
+        assert "EXPOSE 9090" in text
+        selected = area(app, "dockerfile").selected_text
+        assert "9090" in selected  # the part this keystroke changed is highlighted
+        assert pane.renders >= 2
+        assert field.value == "9090" and field.has_focus  # typing never lost focus or characters
+
+
+async def test_diff_toggle_compares_with_the_file_on_disk(tmp_path):
+    repo = flask_repo(tmp_path / "app")
+    (repo / ".dockerignore").write_text(".git\n")
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("executor")
+        await settle(pilot)
+        app.screen.query_one("#preview").action_toggle_diff()
+        await settle(pilot)
+        ignore = area(app, "dockerignore").text
+        assert ignore.startswith("--- .dockerignore (on disk)") and "+" in ignore
+        assert "does not exist yet" in area(app, "dockerfile").text
+        app.screen.query_one("#preview").action_toggle_diff()
+        await settle(pilot)
+        assert area(app, "dockerfile").text.startswith("# Dockerfile")
+
+
+async def test_runner_tabs_hold_no_real_token_and_explain_hosted(tmp_path):
+    app = offline_app(flask_repo(tmp_path / "app"), token="glpat-REAL-SECRET")
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("runner")
+        await settle(pilot)
+        entry = area(app, "config-toml").text
+        assert "[[runners]]" in entry and "glpat-REAL-SECRET" not in entry
+        assert "RUNNER_TOKEN" in area(app, "register").text
+        app.post_message(__import__("screens.messages", fromlist=["PlanChanged"]).PlanChanged(None, executor="hosted"))
+        await settle(pilot)
+        assert "Hosted runners" in area(app, "config-toml").text
+
+
+def test_changed_lines_finds_the_first_changed_block():
+    assert changed_lines("a\nb\nc\n", "a\nB\nc\n") == (1, 1)
+    assert changed_lines("a\n", "a\nb\nc\n") == (1, 2)
+    assert changed_lines("same", "same") is None
+
+
+def test_render_previews_uses_the_files_on_disk(tmp_path):
+    repo = flask_repo(tmp_path / "app")
+    (repo / ".gitlab-ci.yml").write_text("# mine\nlint:\n  script: [echo hi]\n")
+    from wizard.detect import detect_plan
+
+    texts = render_previews(detect_plan(repo), read_existing(repo), "https://gitlab.example.com")
+    assert "# mine" in texts["gitlab-ci"] and "lint:" in texts["gitlab-ci"]  # merged, not replaced
