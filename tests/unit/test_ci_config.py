@@ -55,6 +55,7 @@ def test_default_stages_and_defaults_inherited():
     assert build.variables == {"DOCKER_TLS_CERTDIR": "/certs", "PORT": "8080"}
     assert check.stage == "test" and check.variables["PORT"] == "9090"
     assert build.needs is None and build.when == "on_success" and build.allow_failure is False
+    assert len({build, check, build}) == 2 and hash(p)  # frozen values: usable as keys
 
 
 def test_jobs_come_in_stage_order_then_file_order():

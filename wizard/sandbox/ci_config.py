@@ -75,7 +75,7 @@ class CiJob:
     needs: tuple[str, ...] | None = None  # None: wait for earlier stages; (): start at once
     image: str | None = None  # as written (may hold $VARIABLES); None: the runner's default image
     services: tuple[tuple[str, str], ...] = ()  # (name, alias); alias "" when none was given
-    variables: dict[str, str] = field(default_factory=dict)  # global variables, then the job's
+    variables: dict[str, str] = field(default_factory=dict, hash=False)  # global variables, then the job's
     before_script: tuple[str, ...] = ()
     script: tuple[str, ...] = ()
     after_script: tuple[str, ...] = ()
@@ -86,7 +86,7 @@ class CiPipeline:
     stages: tuple[str, ...]  # the stages that hold at least one job, in order
     jobs: tuple[CiJob, ...]  # only jobs whose rules match, in stage order, then file order
     declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
-    variables: dict[str, str] = field(default_factory=dict)  # the global `variables:`
+    variables: dict[str, str] = field(default_factory=dict, hash=False)  # the global `variables:`
 
 
 def _fail(message: str, note: str = "") -> CiYamlError:
