@@ -295,3 +295,23 @@ def test_the_pipeline_dockwright_generates_passes_on_the_runner_it_configures(ex
         assert result.status == "success", f"{name}:\n{log}"
         assert "[sandbox] not executed: " not in log.replace("[sandbox] not executed: RUN steps", "")
     assert {tag for _, tag in registry.tags} == {SHA, "main", "latest"}
+
+
+def test_project_variables_named_like_the_predefined_ones_shadow_them(registry):
+    """The tutorial has the user create CI_REGISTRY_USER/PASSWORD as project variables: they win over the job's."""
+    (job, _) = pipeline(SEED_CORRECTED).jobs
+    shadowing = {"CI_REGISTRY_USER": "root", "CI_REGISTRY_PASSWORD": "glpat-expired-or-wrong-0001"}
+    gen = play_job(job, runner=hosted_runner(1), variables=shadowing, predefined=predefined(),
+                   masked_values=[JOB_TOKEN, shadowing["CI_REGISTRY_PASSWORD"]], read_file=SEED_FILES.get,
+                   registry=registry)
+    chunks = []
+    while True:
+        try:
+            chunks.append(next(gen))
+        except StopIteration as stop:
+            result = stop.value
+            break
+    log = ANSI.sub("", "".join(chunks))
+    assert "unauthorized: HTTP Basic: Access denied" in log
+    assert "glpat-expired-or-wrong-0001" not in log
+    assert result.status == "failed"
