@@ -161,7 +161,7 @@ class GitLabClient:
     @classmethod
     def connect(cls, url: str, token: _Revealable | str, *, ca_file: str | None = None, insecure: bool = False,
                 timeout: float = 20.0, warn: Callable[[str], None] | None = None,
-                max_rate_limit_wait: float | None = None) -> "GitLabClient":
+                max_rate_limit_wait: float | None = None, per_page: int = 100) -> "GitLabClient":
         """Prepare a client. No request is made yet; :meth:`check_access` is the first one."""
         url = url.rstrip("/")
         if not url.startswith(("http://", "https://")):
@@ -176,7 +176,7 @@ class GitLabClient:
             (warn or (lambda m: print(m, file=sys.stderr)))(message)
             warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         gl = _Gitlab(url, private_token=_reveal(token), retry_transient_errors=True, timeout=timeout,
-                     ssl_verify=verify, per_page=100)
+                     ssl_verify=verify, per_page=per_page)
         gl.session.hooks["response"].append(gl._remember_retry_after)
         if max_rate_limit_wait is not None:
             gl.max_rate_limit_wait = max_rate_limit_wait
@@ -355,15 +355,18 @@ class GitLabClient:
     # ----------------------------------------------------------------------------------------
 
     def find_variable(self, project: str | int, key: str, environment_scope: str = "*") -> dict | None:
+        """The variable ``key`` in ``environment_scope``, or None: one ``GET`` with ``filter[environment_scope]``."""
+        try:
+            return self.get_variable(project, key, environment_scope)
+        except DockwrightError as exc:
+            if getattr(exc, "code", "") == "not_found":
+                return None
+            raise
+
+    def list_variables(self, project: str | int) -> list[dict]:
         p = self._project(project)
-
-        def run() -> dict | None:
-            for v in p.variables.list(get_all=True):
-                if v.attributes["key"] == key and v.attributes.get("environment_scope", "*") == environment_scope:
-                    return v.attributes
-            return None
-
-        return self._call(f"read the variable {key}", run, project=str(project), role="Maintainer")
+        return self._call("list the CI/CD variables", lambda: [v.attributes for v in p.variables.list(get_all=True)],
+                          project=str(project), role="Maintainer")
 
     def get_variable(self, project: str | int, key: str, environment_scope: str | None = None) -> dict:
         """``GET /projects/:id/variables/:key``; without ``environment_scope`` GitLab answers 409 when the key

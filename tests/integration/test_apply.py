@@ -254,7 +254,7 @@ def test_lint_errors_stop_before_the_commit_with_line_context(sandbox, project, 
     answers = answers_for(sandbox, project, description="Lint Runner")
     monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
     # the user's own job, kept by the merge, has a key GitLab does not know
-    (project / ".gitlab-ci.yml").write_text("my_checks:\n  stage: build\n  scriptx: [\"make check\"]\n")
+    (project / ".gitlab-ci.yml").write_text("my_checks:\n  stage: build\n  script: [\"make check\"]\n  scriptx: [\"make lint\"]\n")
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout
     config = project.parent / "runner" / "config.toml"
     with RunnerHost(sandbox, config):
