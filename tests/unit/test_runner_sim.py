@@ -531,9 +531,10 @@ def test_build_push_and_a_repository_no_project_owns():
 
     registry = OneProjectRegistry(REGISTRY_HOST, {"gitlab-ci-token": JOB_TOKEN})
     login = 'echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"'
-    log, result = play(with_script([login, "docker build --push -t $CI_REGISTRY_IMAGE:v2 ."]), registry=registry)
+    log, result = play(with_script([login, "docker build --push -t $CI_REGISTRY_IMAGE:v2 .",
+                                    "docker buildx build --push -t $CI_REGISTRY_IMAGE:v3 ."]), registry=registry)
     assert result.status == "success", plain(log)
-    assert registry.has("demo/app", "v2")
+    assert registry.has("demo/app", "v2") and registry.has("demo/app", "v3")
     log, result = play(with_script([login, "docker build -t $CI_REGISTRY/other/thing:1 .",
                                     "docker push $CI_REGISTRY/other/thing:1"]), registry=registry)
     assert "denied: requested access to the resource is denied" in plain(log) and result.status == "failed"

@@ -356,7 +356,7 @@ class DockerCli:
         command, rest = args[0], args[1:]
         if command == "image" and rest and rest[0] in ("ls", "list"):
             command, rest = "images", rest[1:]
-        if command == "image" and rest and rest[0] in ("build", "push", "pull", "tag"):
+        if command in ("image", "buildx") and rest and rest[0] in ("build", "push", "pull", "tag"):
             command, rest = rest[0], rest[1:]
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
