@@ -133,3 +133,21 @@ def test_state_persists_and_reset_starts_over(tmp_path):
         assert first_token.encode() not in (tmp_path / "d" / "sandbox.sqlite3").read_bytes()
     with Sandbox(tmp_path / "d", reset=True) as fresh:
         assert client(fresh).projects.get(fresh.project_path).variables.list(get_all=True) == []
+
+
+def test_reset_refuses_a_folder_with_other_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(BadInput) as err:
+        Sandbox(tmp_path, reset=True).start()
+    assert "did not write" in err.value.sentence
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_instance_runners_can_be_turned_off_through_the_api(sb):
+    project = client(sb).projects.get(sb.project_path)
+    project.shared_runners_enabled = False
+    project.save()
+    assert client(sb).projects.get(sb.project_path).shared_runners_enabled is False
+    project.shared_runners_enabled = True
+    project.save()
+    assert client(sb).projects.get(sb.project_path).shared_runners_enabled is True

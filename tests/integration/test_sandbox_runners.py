@@ -150,3 +150,21 @@ def test_register_runner_command_by_data_dir_and_by_url(sb, tmp_path):
     none = subprocess.run([sys.executable, "-m", "wizard.sandbox", "register-runner", "--config",
                            str(tmp_path / "missing.toml"), "--url", sb.url], capture_output=True, text=True, timeout=60)
     assert none.returncode == 2 and "There is no runner configuration" in none.stderr
+
+
+def test_a_runner_stays_online_while_its_config_holds_the_token(sb, tmp_path):
+    from wizard.sandbox.api_runners import refresh_contacts
+
+    created = create_runner(sb, description="long lived")
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(name="long lived", url=sb.url, token=created["token"]))
+    sb.register_runners_from_config(config)
+    three_hours_ago = "2000-01-01T00:00:00.000Z"
+    sb.store.update("runners", created["id"], {"contacted_at": three_hours_ago})
+    assert client(sb).runners.get(created["id"]).status == "stale"
+    refresh_contacts(sb.store)
+    assert client(sb).runners.get(created["id"]).status == "online"
+    config.write_text("concurrent = 1\n")  # the runner was removed from this machine
+    sb.store.update("runners", created["id"], {"contacted_at": three_hours_ago})
+    refresh_contacts(sb.store)
+    assert client(sb).runners.get(created["id"]).status == "stale"

@@ -120,7 +120,7 @@ def register_runner(args: argparse.Namespace) -> int:
                            "Start one with `dockwright sandbox --data-dir D`, or pass --url of a running one.")
         store = Store(db)
         try:
-            ids = register_from_config_text(store, store.get_meta("url", "") or "", text, str(path),
+            ids = register_from_config_text(store, store.get_meta("url", "") or "", text, str(path.resolve()),
                                             host_has_docker=args.host_has_docker)
         finally:
             store.close()

@@ -90,9 +90,9 @@ class Sandbox:
         from wizard.sandbox.server import SandboxHTTPServer
 
         if self.reset and self.data_dir.exists():
-            shutil.rmtree(self.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.data_dir, 0o700)
+            self._remove_state()
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True, mode=0o700)
         try:
             server = SandboxHTTPServer((self.host, self.port), self)
         except OSError as exc:
@@ -117,6 +117,20 @@ class Sandbox:
                                         name="sandbox-http", daemon=True)
         self._thread.start()
         return self
+
+    def _remove_state(self) -> None:
+        """``--reset``: delete only what the sandbox itself wrote; refuse a folder that holds anything else."""
+        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories"}
+        foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own)
+        if foreign:
+            raise BadInput(f"{self.data_dir} holds files the sandbox did not write ({', '.join(foreign[:3])}), so "
+                           "--reset will not delete it.", "Give --data-dir a folder of its own.")
+        for name in own:
+            path = self.data_dir / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
 
     def stop(self) -> None:
         if self.scheduler is not None:

@@ -260,7 +260,7 @@ def same_server(url: str, server_url: str) -> bool:
     return norm(url) == norm(server_url)
 
 
-def register_from_config_text(store, server_url: str, text: str, source: str, *,
+def register_from_config_text(store, server_url: str, text: str, source: str | None, *,
                               host_has_docker: bool = False) -> list[int]:
     """Runners in a config.toml text whose url is this sandbox and whose token is known go online, with the
     file's executor, privileged and volumes; returns their ids. ``host_has_docker`` says whether a shell
@@ -269,7 +269,7 @@ def register_from_config_text(store, server_url: str, text: str, source: str, *,
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{source} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.")
+        raise BadInput(f"{source or 'The runner configuration'} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.")
     registered = []
     for entry in config.get("runners") or []:
         if not isinstance(entry, dict) or not entry.get("token"):
@@ -291,6 +291,19 @@ def register_from_config_text(store, server_url: str, text: str, source: str, *,
     return registered
 
 
+def refresh_contacts(store) -> None:
+    """A registered runner keeps contacting GitLab while its config.toml still holds its token (as a running
+    gitlab-runner would); one whose file is gone or changed goes offline two hours after its last contact."""
+    for row in store.all("SELECT id, token_digest, config_path FROM runners WHERE config_path IS NOT NULL"):
+        try:
+            config = tomllib.loads(Path(row["config_path"]).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+        digests = {token_digest(str(e.get("token"))) for e in config.get("runners") or [] if isinstance(e, dict)}
+        if row["token_digest"] in digests:
+            store.update("runners", row["id"], {"contacted_at": now_iso()})
+
+
 def read_config(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -300,7 +313,7 @@ def read_config(path: Path) -> str:
 
 
 def register_from_config(sandbox: "Sandbox", path: Path, *, host_has_docker: bool = False) -> list[int]:
-    return register_from_config_text(sandbox.store, sandbox.url, read_config(path), str(path),
+    return register_from_config_text(sandbox.store, sandbox.url, read_config(path), str(path.resolve()),
                                      host_has_docker=host_has_docker)
 
 
@@ -309,7 +322,7 @@ def register_over_http(req: Request):
     does when it starts, for `dockwright sandbox register-runner --url`. The runner tokens in the file are
     the credentials."""
     try:
-        ids = register_from_config_text(req.store, req.sandbox.url, req.body.decode("utf-8"), "config.toml",
+        ids = register_from_config_text(req.store, req.sandbox.url, req.body.decode("utf-8"), None,
                                         host_has_docker=to_bool(req.query.get("host_has_docker", ["false"])[-1]))
     except BadInput as exc:
         raise ApiError(400, {"message": str(exc)})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from wizard.sandbox import repo as gitrepo
-from wizard.sandbox.api_runners import ensure_instance_runner, is_online
+from wizard.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
 from wizard.sandbox.store import now_iso, parse_iso, token_digest
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,6 +25,7 @@ DONE = ("success", "failed", "canceled", "skipped")
 ACTIVE = ("created", "pending", "running", "manual")
 CI_FILE = ".gitlab-ci.yml"
 BUILDS_DIR = "/builds"
+CONTACT_EVERY = 60.0  # seconds between two contacts of a registered runner
 
 
 class PipelineRefused(Exception):
@@ -120,12 +121,16 @@ class Scheduler:
         self._wake.set()
 
     def _run(self) -> None:
+        last_contact = 0.0
         while not self._stop.is_set():
             self._wake.wait(timeout=0.5)
             self._wake.clear()
             if self._stop.is_set():
                 break
             try:
+                if time.monotonic() - last_contact > CONTACT_EVERY:
+                    refresh_contacts(self.store)
+                    last_contact = time.monotonic()
                 self.advance()
             except Exception as exc:  # keep scheduling; surface the bug to tests
                 self.sandbox.internal_errors.append(f"scheduler: {exc!r}")
