@@ -289,7 +289,16 @@ class WatchScreen(Screen[int | None]):
             self.app.call_from_thread(self.say, explain(exc), True)
             return
         self.app.call_from_thread(self.say, f"Done: {method.replace('_', ' ')}. Watching for the change…")
-        self.app.call_from_thread(self.nudge.set)
+        self.app.call_from_thread(self.resume_watch)
+
+    def resume_watch(self) -> None:
+        """After an action: wake the follower, or start it again if the pipeline had already finished."""
+        self.nudge.set()
+        if self.autostart and self.result is not None and self.pipeline_id is not None:
+            self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
+            self.result = None
+            self.nudge.clear()
+            self.follow_pipeline()
 
     def selected_job(self) -> Job | None:
         job = self.jobs.get(self.selected) if self.selected is not None else None

@@ -93,6 +93,8 @@ class JobLog(RichLog):
 
     def write_line(self, raw: str) -> None:
         shown, header = clean_line(raw)
+        if not shown and "section_end:" in raw:
+            return  # a section's end marker alone on its line: nothing to show
         if header:
             line = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold")
         else:
@@ -126,7 +128,10 @@ class JobLog(RichLog):
                 return index
         return None
 
+    def action_scroll_end(self) -> None:  # End on the log: back to the end, and follow it again
+        self.resume_following()
+
     def resume_following(self) -> None:
         self.auto_scroll = True
         self.match_at = None
-        self.scroll_end(animate=False)
+        self.scroll_end(animate=False, immediate=True)

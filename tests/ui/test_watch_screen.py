@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.widgets import Label, Static
 
 from screens.widgets.job_log import JobLog, clean_line, tail_lines
 from screens.widgets.pipeline_graph import PipelineGraph, format_duration
@@ -114,3 +115,205 @@ async def test_stage_columns_cells_and_retried_jobs():
         await pilot.pause()
         assert 2 not in graph.cells and graph.cells[4].has_class("-running")
         assert len(graph.query("JobCell")) == 3
+
+
+# ------------------------------------------------------------------------------------------ the whole screen
+
+import asyncio  # noqa: E402
+import itertools  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from screens.watch import ConfirmAction, WatchScreen  # noqa: E402
+from screens.watch_app import WatchApp  # noqa: E402
+from wizard.gitlab import GitLabClient  # noqa: E402
+from wizard.sandbox import Sandbox  # noqa: E402
+from wizard.watch import Finished, JobChanged, LogText, PipelineStatus, Schedule  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
+from sandbox_helpers import clone, commit_and_push  # noqa: E402
+
+QUICK = Schedule(fast=0.1, slow=0.4, trace_fast=0.1, trace_slow=0.4, appear_fast=0.1, appear_slow=0.3,
+                 error_first=0.1, error_max=0.5, stuck_after=1.0)
+_branches = itertools.count(1)
+DIND = "  image: docker:27\n  services: [docker:27-dind]\n"
+BUILD_AND_PUSH = (
+    "stages: [build, deploy]\n"
+    "image-build:\n  stage: build\n" + DIND + "  script:\n"
+    "    - echo \"$CI_REGISTRY_PASSWORD\" | docker login -u \"$CI_REGISTRY_USER\" --password-stdin \"$CI_REGISTRY\"\n"
+    "    - docker build -t \"$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA\" .\n"
+    "    - docker push \"$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA\"\n"
+    "deploy:\n  stage: deploy\n  when: manual\n  allow_failure: false\n  script: [echo deployed]\n")
+DOCKERFILE = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "app.py"]\n'
+
+
+@pytest.fixture(scope="module")
+def sb(tmp_path_factory):
+    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.3) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def workdir(sb, tmp_path_factory):
+    return clone(sb, tmp_path_factory.mktemp("clone") / "app")
+
+
+def push(sb, workdir, ci: str) -> str:
+    return commit_and_push(workdir, {".gitlab-ci.yml": ci, "Dockerfile": DOCKERFILE}, "ci", sb.token,
+                           f"ui-{next(_branches)}")
+
+
+async def until(pilot, predicate, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "the screen did not get there in time"
+        await pilot.pause(0.05)
+
+
+def watch_app(sb, sha: str) -> WatchApp:
+    return WatchApp(GitLabClient.connect(sb.url, sb.token), sb.project_path, sha=sha, schedule=QUICK)
+
+
+async def test_a_pipeline_passes_manual_job_played_and_registry_checked(sb, workdir):
+    sha = push(sb, workdir, BUILD_AND_PUSH)
+    app = watch_app(sb, sha)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WatchScreen)
+        await until(pilot, lambda: any(j.name == "deploy" and j.status == "manual" for j in screen.jobs.values()))
+        graph = screen.query_one(PipelineGraph)
+        deploy = next(j for j in screen.jobs.values() if j.name == "deploy")
+        assert "manual" in str(graph.cells[deploy.id].render())
+        graph.cells[deploy.id].focus()
+        await pilot.pause()
+        assert screen.selected == deploy.id
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None)
+        assert screen.status == "success" and screen.result == 0
+        assert graph.cells[deploy.id].has_class("-success")
+        message = screen.query_one("#watch-message", Static)
+        await until(pilot, lambda: "docker pull" in str(message.render()))
+        assert f"{sb.registry_host}/{sb.project_path}:{sha[:8]}" in str(message.render())
+        await pilot.press("q")
+    assert app.return_value == 0
+
+
+async def test_a_failed_job_is_selected_explained_and_retried(sb, workdir):
+    ci = "build:\n" + DIND + "  variables:\n    DOCKER_HOST: tcp://docker:2375\n  script:\n    - docker info\n"
+    sha = push(sb, workdir, ci)
+    app = watch_app(sb, sha)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.result is not None and screen.query_one("#diagnosis").display)
+        failed = next(j for j in screen.jobs.values() if j.status == "failed")
+        assert screen.selected == failed.id
+        why = str(screen.query_one("#diagnosis", Static).render())
+        assert "DOCKER_HOST and TLS do not match" in why
+        log = screen.query_one(JobLog)
+        await until(pilot, lambda: any("docker info" in line for line in log.plain))
+        assert screen.result == 1
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("n")  # changed my mind: nothing happens
+        await pilot.pause()
+        assert client_jobs(sb, failed.pipeline_id) == [failed.id]
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
+        await until(pilot, lambda: len(client_jobs(sb, failed.pipeline_id, retried=True)) == 2)
+        # the watch follows the retry (same cell, new job) until it fails again
+        await until(pilot, lambda: screen.result is not None and failed.id not in screen.query_one(PipelineGraph).cells)
+        assert len(screen.query("JobCell")) == 1
+        await pilot.press("q")
+    assert app.return_value == 1
+
+
+def client_jobs(sb, pipeline_id: int, retried: bool = False) -> list[int]:
+    client = GitLabClient.connect(sb.url, sb.token)
+    ids = {j["id"] for j in client.list_pipeline_jobs(sb.project_path, pipeline_id)}
+    if retried:
+        import requests
+        r = requests.get(f"{sb.url}/api/v4/projects/1/pipelines/{pipeline_id}/jobs?include_retried=true",
+                         headers={"PRIVATE-TOKEN": sb.token}, timeout=5)
+        ids |= {j["id"] for j in r.json()}
+    return sorted(ids)
+
+
+async def test_follow_running_search_and_cancel_the_pipeline(tmp_path):
+    ci = "long:\n  script:\n" + "".join(f"    - echo step {i}\n" for i in range(80))
+    with Sandbox(tmp_path / "sandbox", job_seconds=20) as slow:  # jobs that run long enough to follow
+        sha = push(slow, clone(slow, tmp_path / "app"), ci)
+        await follow_search_cancel(watch_app(slow, sha))
+
+
+async def follow_search_cancel(app):
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("f")
+        await until(pilot, lambda: screen.selected is not None and screen.jobs[screen.selected].status == "running")
+        assert "following the running job" in str(screen.query_one("#watch-title", Label).render())
+        log = screen.query_one(JobLog)
+        await until(pilot, lambda: any("step 3" in line for line in log.plain))
+        await pilot.press("slash")
+        await pilot.press(*"step 2", "enter")
+        assert log.match_at is not None and "step 2" in log.plain[log.match_at]
+        assert not log.following
+        await pilot.press("escape", "end")
+        assert log.following
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
+        await pilot.press("y")
+        await until(pilot, lambda: screen.result is not None)
+        assert screen.status == "canceled" and screen.result == 1
+
+
+# ------------------------------------------------------------------------------------------ snapshot
+
+RECORDED_LOG = (
+    "\x1b[0KRunning with gitlab-runner 17.11.0 (0f67ff19)\x1b[0;m\n"
+    "section_start:1764270000:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the \"docker\" executor\x1b[0;m\n"
+    "Using Docker executor with image docker:27 ...\n"
+    "Starting service docker:27-dind ...\n"
+    "section_end:1764270001:prepare_executor\r\x1b[0K\n"
+    "section_start:1764270002:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting \"step_script\" stage of the job script\x1b[0;m\n"
+    "\x1b[32;1m$ echo \"$CI_REGISTRY_PASSWORD\" | docker login -u gitlab-ci-token --password-stdin\x1b[0;m\n"
+    "token: [MASKED]\n"
+    "\x1b[32;1m$ docker info\x1b[0;m\n"
+    "Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?\n"
+    "section_end:1764270003:step_script\r\x1b[0K\n"
+    "\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m\n"
+)
+
+
+def recorded_events():
+    """A finished pipeline as the follower reports it: one passed, one failed, one allowed to fail, one manual."""
+    from wizard.watch import Job
+    jobs = [Job(11, "lint", "build", "success", 7, duration=4.0, runner="sandbox-runner"),
+            Job(12, "image-build", "build", "failed", 7, duration=13.0, runner="sandbox-runner",
+                tags=("docker",), failure_reason="script_failure"),
+            Job(13, "hadolint", "build", "failed", 7, allow_failure=True, duration=2.0),
+            Job(14, "deploy", "deploy", "manual", 7)]
+    yield PipelineStatus(7, "running", "", "0123456789abcdef", "main")
+    for job in jobs:
+        yield JobChanged(job, True, None, 0.0)
+    yield LogText(12, RECORDED_LOG)
+    yield PipelineStatus(7, "failed", "")
+    yield Finished("failed", 7)
+
+
+class RecordedWatch(App):
+    def on_mount(self) -> None:
+        self.push_screen(WatchScreen(None, "demo/app", pipeline_id=7, autostart=False))
+
+
+async def replay(pilot) -> None:
+    for event in recorded_events():
+        pilot.app.screen.apply(event)
+    await pilot.pause()
+
+
+def test_snapshot_of_a_failed_pipeline(snap_compare):
+    assert snap_compare(RecordedWatch(), terminal_size=(130, 36), run_before=replay)
