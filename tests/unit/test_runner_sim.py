@@ -585,3 +585,24 @@ def test_any_script_line_plays_without_crashing(entry):
     cli_calls = []
     out, code, _ = run_shell(entry, {"X": "x y"}, {"docker": lambda inv: cli_calls.append(inv) or CommandResult()})
     assert isinstance(out, str) and isinstance(code, int)
+
+
+def test_an_overridden_entrypoint_leaves_docker_host_unset():
+    job = one_job("""
+        build:
+          image: {name: "docker:27-cli", entrypoint: [""]}
+          services: ["docker:27-dind"]
+          script: [docker info]
+    """)
+    assert job.image_entrypoint == ("",)
+    log, result = play(job)
+    assert "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" in plain(log)
+    assert result.status == "failed"
+    fixed = one_job("""
+        build:
+          image: {name: "docker:27-cli", entrypoint: [""]}
+          services: ["docker:27-dind"]
+          variables: {DOCKER_HOST: "tcp://docker:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: /certs/client}
+          script: [docker info]
+    """)
+    assert play(fixed)[1].status == "success"

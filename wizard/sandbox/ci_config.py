@@ -79,6 +79,7 @@ class CiJob:
     before_script: tuple[str, ...] = ()
     script: tuple[str, ...] = ()
     after_script: tuple[str, ...] = ()
+    image_entrypoint: tuple[str, ...] | None = None  # `image: {entrypoint: [...]}`; None: the image's own
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,17 @@ def _image(value: Any, where: str) -> str | None:
             return name
         raise _fail(f"{where}:image config should be a hash or a string")
     raise _fail(f"{where}:image config should be a hash or a string")
+
+
+def _entrypoint(value: Any, where: str) -> tuple[str, ...] | None:
+    if not isinstance(value, dict) or "entrypoint" not in value:
+        return None
+    entry = value["entrypoint"]
+    if isinstance(entry, str):
+        return (entry,)
+    if not _is_str_list(entry):
+        raise _fail(f"{where}:image entrypoint config should be an array of strings")
+    return tuple(entry)
 
 
 def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -356,6 +368,7 @@ def evaluate_if(expr: str, variables: Mapping[str, str]) -> bool:
 @dataclass
 class _Defaults:
     image: str | None = None
+    image_entrypoint: tuple[str, ...] | None = None
     services: tuple[tuple[str, str], ...] = ()
     before_script: tuple[str, ...] = ()
     after_script: tuple[str, ...] = ()
@@ -365,6 +378,7 @@ class _Defaults:
 def _defaults(doc: dict) -> _Defaults:
     d = _Defaults(
         image=_image(doc.get("image"), "root"),
+        image_entrypoint=_entrypoint(doc.get("image"), "root"),
         services=_services(doc.get("services"), "root"),
         before_script=_script(doc["before_script"], "before_script") if "before_script" in doc else (),
         after_script=_script(doc["after_script"], "after_script") if "after_script" in doc else (),
@@ -378,6 +392,7 @@ def _defaults(doc: dict) -> _Defaults:
              frozenset({"artifacts", "cache", "hooks", "id_tokens", "interruptible", "retry", "timeout"}))
     if "image" in default:
         d.image = _image(default["image"], "default")
+        d.image_entrypoint = _entrypoint(default["image"], "default")
     if "services" in default:
         d.services = _services(default["services"], "default")
     if "before_script" in default:
@@ -431,6 +446,7 @@ class _RawJob:
     tags: tuple[str, ...]
     needs: tuple[tuple[str, bool], ...] | None
     image: str | None
+    image_entrypoint: tuple[str, ...] | None
     services: tuple[tuple[str, str], ...]
     variables: dict[str, str]
     before_script: tuple[str, ...]
@@ -478,6 +494,7 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
         tags=_tags(value["tags"], where) if "tags" in value else defaults.tags,
         needs=_needs(value["needs"], where) if "needs" in value else None,
         image=_image(value["image"], where) if "image" in value else defaults.image,
+        image_entrypoint=_entrypoint(value["image"], where) if "image" in value else defaults.image_entrypoint,
         services=_services(value["services"], where) if "services" in value else defaults.services,
         variables=variables,
         before_script=_script(value["before_script"], f"{where}:before_script") if "before_script" in value
@@ -659,6 +676,7 @@ def parse_ci(
             name=job.name, stage=job.stage, when=job.when, allow_failure=job.allow_failure, tags=job.tags,
             needs=needs, image=job.image, services=job.services, variables=job.variables,
             before_script=job.before_script, script=job.script, after_script=job.after_script,
+            image_entrypoint=job.image_entrypoint,
         ))
     jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
     used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))

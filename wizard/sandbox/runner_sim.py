@@ -321,7 +321,7 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
         yield f"Using docker image {_fake_sha(image)} for {image} with digest {image}@{_fake_sha(image, 'd')} ...\n"
         cli_present = _has_docker_cli(image)
         shell_name = "sh" if cli_present or "alpine" in image else "bash"
-        if cli_present:
+        if cli_present and job.image_entrypoint is None:  # any `entrypoint:` (even [""]) replaces the image's
             _docker_entrypoint(env, reach)
     yield log.section_end("prepare_executor")
     yield _FLUSH
