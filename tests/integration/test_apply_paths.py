@@ -1,0 +1,172 @@
+"""The other roads through `dockwright apply`: no local clone (commit through the API), a failing
+pipeline (exit 1 with the job's last lines), a flaky GitLab (5xx, drops, latency, 429) that retries
+absorb, `gitlab-runner register` run with the token in its environment; and the pure helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from wizard.apply import expected_tags, lint_error_context, ref_slug
+from wizard.gitlab import GitLabClient
+from wizard.plan import DockerfileSpec, GitLabSpec, GitSpec, Plan, RunnerSpec, save_answers
+from wizard.sandbox import Faults, Sandbox
+
+from test_apply import RunnerHost, project_runners, run_cli
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.05) as sb:
+        yield sb
+
+
+@pytest.fixture(autouse=True)
+def _token(sandbox, monkeypatch):
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    sandbox.set_faults(Faults())
+    yield
+    sandbox.set_faults(Faults())
+
+
+def write_answers(sandbox, folder: Path, description: str, branch: str, **changes) -> Path:
+    plan = Plan(
+        gitlab=GitLabSpec(url=sandbox.url, project=sandbox.project_path),
+        runner=RunnerSpec(description=description, tags=("docker",),
+                          config_path=str(folder.parent / f"runner-{branch}" / "config.toml")),
+        git=GitSpec(branch=branch, create_branch=True),
+        **changes,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    save_answers(plan, folder / "dockwright.yml")
+    return folder / "dockwright.yml"
+
+
+def demo_files(sandbox, dest: Path) -> None:
+    """The demo project's files without its .git: a folder that is not a clone."""
+    from wizard.git import clone
+
+    clone(f"{sandbox.url}/{sandbox.project_path}.git", dest, sandbox.token)
+    shutil.rmtree(dest / ".git")
+
+
+def test_without_a_local_clone_the_commit_goes_through_the_api(sandbox, tmp_path):
+    folder = tmp_path / "app"
+    demo_files(sandbox, folder)
+    answers = write_answers(sandbox, folder, "API Commit Runner", "via-api")
+    config = Path(tmp_path / "runner-via-api" / "config.toml")
+    with RunnerHost(sandbox, config):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+    assert code == 0, out[-3000:] + err
+    assert "through the API (no local git clone)" in out and "✔ pipeline #" in out
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    assert client.file_content(sandbox.project_path, ".gitlab-ci.yml", "via-api") == \
+        (folder / ".gitlab-ci.yml").read_bytes()
+    assert "via-api" in next(t for t in client.registry_tags(sandbox.project_path).values() if "via-api" in t)
+    # again: nothing new is committed
+    with RunnerHost(sandbox, config):
+        code, out, _ = run_cli(["apply", "--answers", str(answers), "--yes"])
+    assert code == 0 and "already in place: commit" in out
+
+
+def test_a_failing_pipeline_is_exit_1_with_the_jobs_last_lines(sandbox, tmp_path):
+    from wizard.git import clone
+
+    folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
+    answers = write_answers(sandbox, Path(folder), "Failing Runner", "will-fail",
+                            dockerfile=DockerfileSpec(requirements="requirements-missing.txt"))
+    with RunnerHost(sandbox, tmp_path / "runner-will-fail" / "config.toml"):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+    assert code == 1, out[-3000:] + err
+    assert "✘ job dockwright-build" in out and "requirements-missing.txt" in out
+    assert "pipeline #" in out.split("Summary", 1)[1] and ": failed" in out.split("Summary", 1)[1]
+
+
+def test_a_flaky_gitlab_is_absorbed_by_retries(sandbox, tmp_path):
+    from wizard.git import clone
+
+    folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
+    answers = write_answers(sandbox, Path(folder), "Flaky Runner", "flaky")
+    sandbox.set_faults(Faults(error_rate=0.15, drop_rate=0.1, latency=0.01, seed=11))
+    with RunnerHost(sandbox, tmp_path / "runner-flaky" / "config.toml"):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+    sandbox.set_faults(Faults())
+    assert code == 0, out[-3000:] + err
+    assert len(project_runners(sandbox, "Flaky Runner")) == 1  # a retried POST did not create two
+
+
+STAND_IN = r'''#!{python}
+"""A stand-in for gitlab-runner's `register`: writes what the real one writes to config.toml, and records
+its argv and whether the token came through the environment."""
+import json, os, sys
+args = sys.argv[1:]
+def opt(name):
+    return args[args.index(name) + 1] if name in args else None
+record = {{"argv": sys.argv, "token_in_env": bool(os.environ.get("CI_SERVER_TOKEN"))}}
+with open(os.environ["STAND_IN_RECORD"], "w") as fh:
+    json.dump(record, fh)
+config = opt("--config")
+os.makedirs(os.path.dirname(config), exist_ok=True)
+entry = '[[runners]]\nname = "{{}}"\nurl = "{{}}"\ntoken = "{{}}"\nexecutor = "{{}}"\n[runners.docker]\nprivileged = true\nvolumes = ["/certs/client", "/cache"]\n'
+with open(config, "a") as fh:
+    fh.write(entry.format(opt("--name"), opt("--url"), os.environ["CI_SERVER_TOKEN"], opt("--executor")))
+os.chmod(config, 0o600)
+print("Runner registered successfully.")
+'''
+
+
+def test_gitlab_runner_register_gets_the_token_through_its_environment(sandbox, tmp_path, monkeypatch):
+    import json
+
+    from wizard.git import clone
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "gitlab-runner"
+    script.write_text(STAND_IN.format(python=sys.executable))
+    script.chmod(stat.S_IRWXU)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("STAND_IN_RECORD", str(tmp_path / "record.json"))
+
+    folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
+    answers = write_answers(sandbox, Path(folder), "Registered Runner", "registered")
+    config = tmp_path / "runner-registered" / "config.toml"
+    with RunnerHost(sandbox, config):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-watch"])
+    assert code == 0, out[-3000:] + err
+    record = json.loads((tmp_path / "record.json").read_text())
+    glrt = config.read_text().split('token = "', 1)[1].split('"', 1)[0]
+    assert glrt.startswith("glrt-") and record["token_in_env"] is True
+    assert all(glrt not in a and sandbox.token not in a for a in record["argv"])
+    assert record["argv"][1:3] == ["register", "--non-interactive"] and "--docker-privileged" in record["argv"]
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    assert client.runner_status(project_runners(sandbox, "Registered Runner")[0]) == "online"
+
+
+# ---- pure helpers --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ref,slug", [("main", "main"), ("Feature/Add_CI", "feature-add-ci"),
+                                      ("-x-", "x"), ("a" * 70, "a" * 63)])
+def test_ref_slug_matches_gitlabs_ci_commit_ref_slug(ref, slug):
+    assert ref_slug(ref) == slug
+
+
+def test_expected_tags_add_latest_only_on_the_default_branch():
+    plan = Plan(git=GitSpec(branch="main"))
+    assert expected_tags(plan, "abc123", "main") == ["abc123", "main", "latest"]
+    assert expected_tags(Plan(git=GitSpec(branch="dev")), "abc123", "main") == ["abc123", "dev"]
+
+
+def test_lint_errors_show_the_lines_they_name():
+    content = "stages: [build]\nmy_job:\n  stage: build\n  scriptx: [x]\n"
+    lines = lint_error_context(content, ["jobs:my_job config contains unknown keys: scriptx"])
+    assert lines[0].strip().startswith("jobs:my_job") and any("| my_job:" in line for line in lines)
+    lines = lint_error_context(content, ["(<unknown>): did not find expected key while parsing at line 3 column 1"])
+    assert any(line.strip().startswith("3 |") for line in lines)
+
