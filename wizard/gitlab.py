@@ -191,9 +191,12 @@ class GitLabClient:
         except gitlab.exceptions.GitlabError as exc:
             status = exc.response_code or 0
             code, facts = classify_http(status, _body(exc), reason=str(exc.error_message or ""))
-            if code == "rate_limited" and self._gl.last_retry_after is not None:
-                facts["retry_after"] = f" (it asked for {self._gl.last_retry_after:.0f} s more)"
-            raise gitlab_error(code, url=self.url, project=project, action=action, role=role, **facts) from None
+            wait = self._gl.last_retry_after if code == "rate_limited" else None
+            if wait is not None:
+                facts["retry_after"] = f" (it asked for {wait:.0f} s more)"
+            err = gitlab_error(code, url=self.url, project=project, action=action, role=role, **facts)
+            err.retry_after = wait  # type: ignore[attr-defined]  # wizard/watch.py waits this long
+            raise err from None
         except requests.exceptions.RequestException as exc:
             code, detail = _network_code(exc)
             raise gitlab_error(code, url=self.url, project=project, action=action, detail=detail) from None

@@ -101,6 +101,19 @@ def test_a_flaky_gitlab_is_absorbed_by_retries(sandbox, tmp_path):
     assert len(project_runners(sandbox, "Flaky Runner")) == 1  # a retried POST did not create two
 
 
+def test_no_push_commits_locally_and_leaves_gitlab_s_branch_alone(sandbox, tmp_path):
+    from wizard.git import clone
+
+    repo = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token)
+    answers = write_answers(sandbox, Path(repo.path), "No Push Runner", "no-push")
+    with RunnerHost(sandbox, tmp_path / "runner-no-push" / "config.toml"):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-push"])
+    assert code == 0, out[-3000:] + err
+    assert "skipped:" in out and "push" in out.split("skipped:", 1)[1].splitlines()[0]
+    assert repo.branch_sha("no-push") is not None
+    assert GitLabClient.connect(sandbox.url, sandbox.token).get_branch(sandbox.project_path, "no-push") is None
+
+
 STAND_IN = r'''#!{python}
 """A stand-in for gitlab-runner's `register`: writes what the real one writes to config.toml, and records
 its argv and whether the token came through the environment."""

@@ -144,6 +144,7 @@ def test_rate_limit_beyond_the_wait_cap_is_429_rate_limited(sb):
     err = fails(client.find_variable, sb.project_path, "X")
     assert err.code == "rate_limited" and err.exit_code == EXIT_NETWORK
     assert "asked for" in err.sentence  # the Retry-After GitLab sent is reported
+    assert 0.5 < err.retry_after <= 60  # and handed on, so a watch can wait that long
 
 
 def test_connection_refused(tmp_path):
