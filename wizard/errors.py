@@ -7,6 +7,8 @@ show them. ``docs/errors.md`` documents the table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Exit codes shared by `generate`, `apply`, `watch` and `--plain`.
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline failed or was canceled
@@ -78,9 +80,6 @@ class PipelineFailed(DockwrightError):
 # ``docs/errors.md`` shows the same table; tests/unit/test_errors.py keeps them in step.
 # Placeholders: {url} {project} {scope} {role} {action} {detail} {retry_after}
 # --------------------------------------------------------------------------------------------
-
-from dataclasses import dataclass  # noqa: E402  (kept next to the table it serves)
-
 
 @dataclass(frozen=True)
 class ErrorEntry:

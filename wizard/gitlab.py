@@ -459,12 +459,28 @@ class GitLabClient:
                 "tag_list": list(tags), "run_untagged": run_untagged, "locked": locked,
                 "access_level": "ref_protected" if protected else "not_protected"}
 
-        def run() -> dict:
-            res = self._gl.http_post("/user/runners", post_data=data)
+        tags = list(tags)
+
+        def post() -> dict:
+            # Not retried blindly: if GitLab created the runner but the answer was lost, a second POST
+            # would make a second runner. Look first, then try again.
+            res = self._gl.http_post("/user/runners", post_data=data, retry_transient_errors=False)
             assert isinstance(res, dict)
             return dict(res)
 
-        return self._call("create a project runner", run, project=str(project), role="Maintainer")
+        for attempt in range(MAX_RETRIES):
+            try:
+                return self._call("create a project runner", post, project=str(project), role="Maintainer")
+            except DockwrightError as exc:
+                if getattr(exc, "code", "") not in ("server_error", "connection_dropped", "timeout") \
+                        or attempt == MAX_RETRIES - 1:
+                    raise
+            time.sleep(0.1 * 2 ** attempt)
+            found = self.find_runner(project, description=description, tags=tags)
+            if found is not None:  # the lost answer did create it: a fresh token for the same runner
+                return {"id": found["id"], "token": self.reset_runner_token(int(found["id"])),
+                        "token_expires_at": None}
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def register_runner_legacy(self, registration_token: _Revealable | str, *, description: str,
                                tags: Iterable[str], run_untagged: bool = False, locked: bool = True,

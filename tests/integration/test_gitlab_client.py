@@ -258,3 +258,20 @@ def test_results_are_plain_values_not_python_gitlab_objects(client, sb):
                   client.find_variable(sb.project_path, "OPS_VAR")):
         plain(value)
     assert type(client.check_access(sb.project_path)).__module__ == "wizard.gitlab"
+
+
+def test_runner_creation_survives_dropped_answers_without_a_second_runner(client, sb):
+    from wizard.sandbox import Faults
+
+    client.project_id(sb.project_path)  # known already: the next request is the POST
+    sb.set_faults(Faults(drop_rate=0.5, seed=1))  # seed 1: the first request is dropped
+    start = len(sb.request_log)
+    try:
+        made = client.create_runner(sb.project_path, description="Dropped Runner", tags=["dropped"])
+    finally:
+        sb.set_faults(Faults())
+    posts = [status for method, path, status, _ in sb.request_log[start:] if method == "POST" and path.endswith("/user/runners")]
+    assert 0 in posts and posts[-1] == 201  # at least one POST was dropped, and the last one created it
+    assert made["token"].startswith("glrt-")
+    runners = client._project(sb.project_path).runners.list(get_all=True, type="project_type")
+    assert [r.attributes["description"] for r in runners].count("Dropped Runner") == 1
