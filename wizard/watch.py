@@ -209,12 +209,17 @@ def composite_status(jobs: Iterable[Job]) -> str | None:
     return "failed"
 
 
+# the runner's last words in a job log: the job has ended, its status changes in GitLab right now
+JOB_END_MARKERS = ("Job succeeded", "ERROR: Job failed")
+
+
 class _Trace:
     """How much of one job's trace has been emitted; decodes only the new bytes."""
 
-    __slots__ = ("offset", "decoder_pending", "next_fetch", "interval", "done")
+    __slots__ = ("offset", "next_fetch", "interval", "done", "ended")
 
     def __init__(self) -> None:
+        self.ended = False
         self.offset = 0
         self.next_fetch = 0.0
         self.interval = 0.0
@@ -272,6 +277,8 @@ class _Watcher:
         self.nudge = nudge
         self.followed_before: set[int] = set()
         self.woken = False
+        self.next_jobs = 0.0
+        self.interval = schedule.fast
         self.answered = False  # GitLab answered at least once: later network trouble is waited out
         self.failing_since: float | None = None
         self.project = project
@@ -370,17 +377,17 @@ class _Watcher:
         yield PipelineStatus(root_id, root_status, root_url, str(pipeline.get("sha", "")), str(pipeline.get("ref", "")))
 
         # 2. follow it
-        interval = self.s.fast
-        next_jobs = self.clock.now()
+        self.interval = self.s.fast
+        self.next_jobs = self.clock.now()
         while True:
             now = self.clock.now()
             changed = False
-            if now >= next_jobs:
+            if now >= self.next_jobs:
                 try:
                     events = await self.poll_jobs(root_id)
                 except _Retry as retry:
                     yield self._pending_wait
-                    next_jobs = self.clock.now() + retry.seconds
+                    self.next_jobs = self.clock.now() + retry.seconds
                     events = None
                 if events is not None:
                     for event in events:
@@ -395,7 +402,7 @@ class _Watcher:
                             pipeline = await self.call("get_pipeline", self.project, root_id)
                         except _Retry as retry:
                             yield self._pending_wait
-                            next_jobs = self.clock.now() + retry.seconds
+                            self.next_jobs = self.clock.now() + retry.seconds
                             continue
                         status = str(pipeline.get("status"))
                         if status != root_status:
@@ -407,17 +414,17 @@ class _Watcher:
                                 yield event
                             yield Finished(status, root_id, root_url, str(pipeline.get("yaml_errors") or ""))
                             return
-                    interval = self.s.fast if changed else min(self.s.slow, interval * self.s.growth)
-                    next_jobs = self.clock.now() + interval
+                    self.interval = self.s.fast if changed else min(self.s.slow, self.interval * self.s.growth)
+                    self.next_jobs = self.clock.now() + self.interval
             async for event in self.poll_traces():
                 yield event
-            wake = min([next_jobs] + [t.next_fetch for jid, t in self.traces.items()
+            wake = min([self.next_jobs] + [t.next_fetch for jid, t in self.traces.items()
                                       if not t.done and jid in self.followed_running()])
             self.woken = False
             await self.sleep(wake - self.clock.now())
             if self.woken:  # something happened on the caller's side: look at the jobs again now
-                next_jobs = self.clock.now()
-                interval = self.s.fast
+                self.next_jobs = self.clock.now()
+                self.interval = self.s.fast
 
     def followed_running(self) -> set[int]:
         wanted = self.follow_jobs()
@@ -473,6 +480,9 @@ class _Watcher:
         if job.bridge:
             return
         trace = self.traces.get(job.id)
+        if trace is not None and trace.ended:
+            trace.done = True  # its end was already read while it ran
+            return
         if job.id in self.follow_jobs() or (job.status == "failed"):
             trace = trace or self.traces.setdefault(job.id, _Trace())
             trace.done = False
@@ -511,6 +521,12 @@ class _Watcher:
             del data
             if text:
                 yield LogText(jid, text)
+                if not last and any(marker in text[-400:] for marker in JOB_END_MARKERS):
+                    # the followed job just ended: ask for the job list now, not at the next slow tick
+                    trace.ended = True
+                    trace.done = True
+                    self.next_jobs = min(self.next_jobs, self.clock.now())
+                    self.interval = self.s.fast
             if last:
                 trace.done = True
             else:
