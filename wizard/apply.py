@@ -424,7 +424,10 @@ class Applier:
             if self.options.after_runner_config is not None:
                 self.options.after_runner_config(rchange.config_path)
             assert rchange.runner_id is not None
-            self.say(f"→ waiting for runner #{rchange.runner_id} to come online")
+            hint = "" if rchange.use_register_binary else (
+                f" (gitlab-runner must be running with this config: `gitlab-runner run --config {rchange.config_path}`"
+                ", or restart the gitlab-runner service)")
+            self.say(f"→ waiting for runner #{rchange.runner_id} to come online{hint}")
             status = runner_setup.wait_online(self.client, rchange.runner_id,
                                               timeout=self.options.runner_online_timeout)
             self.report.record(f"runner #{rchange.runner_id} is {status}", CHECKED)
