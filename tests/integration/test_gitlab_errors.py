@@ -214,3 +214,16 @@ def test_insecure_skips_verification_with_a_loud_warning(tls_server):
     client = GitLabClient.connect(url, "x", insecure=True, timeout=5, warn=warned.append)
     assert warned and "NOT checked" in warned[0] and "--ca-file" in warned[0]
     assert fails(client.check_access, "a/b").code == "token_invalid"
+
+
+def test_other_400_is_bad_request_with_gitlabs_words(sb):
+    client = GitLabClient.connect(sb.url, sb.token)
+    err = fails(client.create_branch, sb.project_path, "from-nowhere", "no-such-ref")
+    assert err.code == "bad_request" and err.exit_code == EXIT_BAD_INPUT
+    assert "Invalid reference name: no-such-ref" in err.sentence
+
+
+def test_other_404_is_not_found_naming_the_action(sb):
+    client = GitLabClient.connect(sb.url, sb.token)
+    err = fails(client.get_job, sb.project_path, 999999)
+    assert err.code == "not_found" and "read the job" in err.sentence
