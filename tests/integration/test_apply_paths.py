@@ -36,10 +36,11 @@ def _token(sandbox, monkeypatch):
 
 
 def write_answers(sandbox, folder: Path, description: str, branch: str, **changes) -> Path:
+    runner = changes.pop("runner", None) or RunnerSpec(
+        description=description, tags=("docker",), config_path=str(folder.parent / f"runner-{branch}" / "config.toml"))
     plan = Plan(
         gitlab=GitLabSpec(url=sandbox.url, project=sandbox.project_path),
-        runner=RunnerSpec(description=description, tags=("docker",),
-                          config_path=str(folder.parent / f"runner-{branch}" / "config.toml")),
+        runner=runner,
         git=GitSpec(branch=branch, create_branch=True),
         **changes,
     )
@@ -183,3 +184,21 @@ def test_lint_errors_show_the_lines_they_name():
     lines = lint_error_context(content, ["(<unknown>): did not find expected key while parsing at line 3 column 1"])
     assert any(line.strip().startswith("3 |") for line in lines)
 
+
+
+def test_legacy_registration_token_410_says_what_changed_and_what_to_do(sandbox, tmp_path, monkeypatch):
+    from wizard.git import clone
+
+    repo = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token)
+    answers = write_answers(sandbox, Path(repo.path), "Legacy Runner", "legacy",
+                            runner=RunnerSpec(description="Legacy Runner", tags=("docker",),
+                                              workflow="registration-token",
+                                              config_path=str(tmp_path / "legacy" / "config.toml")))
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    monkeypatch.setenv("RUNNER_REGISTRATION_TOKEN", sandbox.registration_token(client.project_id(sandbox.project_path)))
+    sandbox.set_registration_tokens_enabled(False)
+    code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-watch"])
+    assert code == 4, out + err
+    assert "410" in err and "17.0" in err and "authentication-token" in err
+    assert "failed:" in out and "Legacy Runner" in out.split("failed:", 1)[1]
+    assert project_runners(sandbox, "Legacy Runner") == []
