@@ -31,6 +31,7 @@ __all__ = ["Sandbox", "Faults", "default_data_dir", "ROOT_TOKEN_SCOPES"]
 
 ROOT_TOKEN_SCOPES = ("api", "create_runner", "write_repository")
 ROOT_AUTHOR = gitrepo.Author("Administrator", "admin@example.com")
+REQUEST_LOG_LIMIT = 100_000
 
 
 def default_data_dir() -> Path:
@@ -227,6 +228,8 @@ class Sandbox:
     def record(self, method: str, path: str, status: int, size: int) -> None:
         with self._log_lock:
             self.request_log.append((method, path, status, size))
+            if len(self.request_log) > REQUEST_LOG_LIMIT:  # a long foreground run keeps the recent half
+                del self.request_log[: REQUEST_LOG_LIMIT // 2]
 
     def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
         """Poll ``predicate()`` until true or ``timeout`` seconds pass (for tests and the CLI)."""

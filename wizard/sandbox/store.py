@@ -102,6 +102,15 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._add_missing_columns({"runners": {"default_image": "TEXT"}})
+
+    def _add_missing_columns(self, wanted: dict[str, dict[str, str]]) -> None:
+        """State written by an earlier version of the sandbox gains the columns added since."""
+        for table, columns in wanted.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         with self.lock:
