@@ -318,3 +318,20 @@ def test_repository_files_branches_and_commit_errors(sb, project):
     assert main.default is True and main.protected is True and len(main.commit["id"]) == 40
     with pytest.raises(gitlab.GitlabGetError):
         project.branches.get("does-not-exist")
+
+
+def test_job_action_errors_scopes_and_bridges(sb, project):
+    commit = commit_files(project, {".gitlab-ci.yml": "one:\n  script: [echo one]\n"}, "One job")
+    pid = only_pipeline_for(project, commit.id).id
+    wait_pipeline(project, pid)
+    job = next(iter(jobs_by_name(project, pid).values()))
+    headers = {"PRIVATE-TOKEN": sb.token}
+    r = requests.post(f"{sb.url}/api/v4/projects/1/jobs/{job.id}/play", headers=headers, timeout=5)
+    assert (r.status_code, r.json()) == (400, {"message": "400 Bad request - Unplayable Job"})
+    r = requests.get(f"{sb.url}/api/v4/projects/1/jobs/999999", headers=headers, timeout=5)
+    assert r.status_code == 404
+    assert project.pipelines.get(pid, lazy=True).jobs.list(get_all=True, scope="failed") == []
+    assert [j.id for j in project.pipelines.get(pid, lazy=True).jobs.list(get_all=True, scope=["success"])] == [job.id]
+    assert project.pipelines.get(pid, lazy=True).bridges.list(get_all=True) == []
+    r = requests.post(f"{sb.url}/api/v4/user/runners", headers=headers, timeout=5, json={"runner_type": "project_type"})
+    assert (r.status_code, r.json()) == (400, {"error": "project_id is missing"})

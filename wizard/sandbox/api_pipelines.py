@@ -287,7 +287,7 @@ def retry_job(req: Request):
     project = find_project(req)
     row = _find_job(req, project)
     if row["status"] not in ("success", "failed", "canceled") or row["retried"]:
-        raise forbidden("403 Forbidden  - Job is not retryable")
+        raise forbidden("403 Forbidden - Job is not retryable")
     new_id = req.sandbox.scheduler.retry_job(row["id"], req.user["id"])
     return json_response(201, job_json(req, req.store.one("SELECT * FROM jobs WHERE id = ?", (new_id,))))
 

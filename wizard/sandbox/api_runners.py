@@ -129,7 +129,7 @@ def create_user_runner(req: Request):
     if runner_type == "project_type":
         pid = req.arg("project_id")
         if pid in (None, ""):
-            raise ApiError(400, {"message": "400 Bad request - Missing project_id for project_type runner"})
+            raise ApiError(400, {"error": "project_id is missing"})  # Grape's `given runner_type: project_type`
         project = req.store.project(str(pid))
         if project is None:
             raise not_found("Project")
