@@ -129,7 +129,8 @@ def commit_files(repo: Path, branch: str, message: str, author: Author, changes:
     executable bit; ``content`` is then ``b"+x"`` or ``b"-x"``). Returns the new commit's SHA.
     Raises GitFailed with a GitLab-style sentence when a path is missing or already there.
     """
-    parent = resolve(repo, branch) if start_sha is None else start_sha
+    current = resolve(repo, f"refs/heads/{branch}")
+    parent = current if start_sha is None else start_sha
     with tempfile.TemporaryDirectory(prefix="dockwright-index-") as tmp:
         index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index"), "GIT_WORK_TREE": tmp}  # an empty work tree
         if parent:
@@ -167,5 +168,5 @@ def commit_files(repo: Path, branch: str, message: str, author: Author, changes:
     if parent:
         args += ["-p", parent]
     sha = git(repo, *args, env=author.env()).decode().strip()
-    git(repo, "update-ref", f"refs/heads/{branch}", sha, parent or ZERO_SHA)
+    git(repo, "update-ref", f"refs/heads/{branch}", sha, current or ZERO_SHA)
     return sha
