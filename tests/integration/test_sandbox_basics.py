@@ -151,3 +151,21 @@ def test_instance_runners_can_be_turned_off_through_the_api(sb):
     project.shared_runners_enabled = True
     project.save()
     assert client(sb).projects.get(sb.project_path).shared_runners_enabled is True
+
+
+def test_a_pending_job_resumes_after_a_restart(tmp_path):
+    from sandbox_helpers import commit_files, wait_pipeline, wait_until
+
+    with Sandbox(tmp_path / "d", job_seconds=0.05) as first:
+        first.set_instance_runners(first.project_path, False)
+        project = client(first).projects.get(first.project_path)
+        commit_files(project, {".gitlab-ci.yml": "later:\n  script: [echo resumed]\n"}, "Job for later")
+        pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True))[0].id
+        wait_until(lambda: project.pipelines.get(pipeline_id).status == "pending")
+    with Sandbox(tmp_path / "d", job_seconds=0.05) as again:
+        again.set_instance_runners(again.project_path, True)
+        project = client(again).projects.get(again.project_path)
+        assert wait_pipeline(project, pipeline_id).status == "success"
+        job = project.pipelines.get(pipeline_id, lazy=True).jobs.list(get_all=True)[0]
+        assert "resumed" in project.jobs.get(job.id, lazy=True).trace().decode()
+        assert again.internal_errors == []
