@@ -48,6 +48,28 @@ missing-requirements:
   image: docker:27
   services: [docker:27-dind]
   script: [docker build -t "$CI_REGISTRY_IMAGE:r" -f Dockerfile.dev .]
+socket-without-volume:
+  tags: [unprivileged]
+  image: docker:27
+  variables:
+    DOCKER_HOST: unix:///var/run/docker.sock
+  script: [docker info]
+pull-missing-tag:
+  tags: [privileged]
+  image: docker:27
+  services: [docker:27-dind]
+  script:
+    - echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
+    - docker pull "$CI_REGISTRY_IMAGE:nope"
+pull-after-push:
+  stage: deploy
+  needs: [works-with-tls]
+  tags: [privileged]
+  image: docker:27
+  services: [docker:27-dind]
+  script:
+    - echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
+    - docker pull "$CI_REGISTRY_IMAGE:tls"
 works-with-tls:
   tags: [privileged]
   image: docker:27
@@ -134,3 +156,16 @@ def test_the_right_setup_passes_and_fills_the_registry(played):
     status, log = played["works-with-tls"]
     assert status == "success", log
     assert "Login Succeeded" in log and "tls" in played["_registry"]
+
+
+def test_socket_binding_needs_the_socket_volume(played):
+    status, log = played["socket-without-volume"]
+    assert status == "failed"
+    assert "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" in log
+
+
+def test_pull_reads_the_registry(played):
+    status, log = played["pull-missing-tag"]
+    assert status == "failed" and "manifest unknown" in log
+    status, log = played["pull-after-push"]
+    assert status == "success", log
