@@ -10,19 +10,19 @@ The token lives only in memory: it is handed to python-gitlab, which sends it as
 
 from __future__ import annotations
 
-
 import json
 import sys
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 import gitlab
 import gitlab.exceptions
 import requests
 import urllib3
 
+from wizard.credentials import Secret
 from wizard.errors import DockwrightError, classify_http, gitlab_error
 from wizard.plan import VariableSpec
 
@@ -38,15 +38,9 @@ MAX_RATE_LIMIT_WAIT = 90.0
 ACCESS_LEVELS = {0: "No access", 5: "Minimal access", 10: "Guest", 15: "Planner", 20: "Reporter",
                  30: "Developer", 40: "Maintainer", 50: "Owner"}
 MAINTAINER = 40
-DEVELOPER = 30
-FINAL_PIPELINE_STATUSES = ("success", "failed", "canceled", "skipped", "manual")
 
 
-class _Revealable(Protocol):
-    def reveal(self) -> str: ...
-
-
-def _reveal(token: Any) -> str:
+def _reveal(token: Secret | str) -> str:
     return token.reveal() if hasattr(token, "reveal") else str(token)
 
 
@@ -159,7 +153,7 @@ class GitLabClient:
     # ----------------------------------------------------------------------------------------
 
     @classmethod
-    def connect(cls, url: str, token: _Revealable | str, *, ca_file: str | None = None, insecure: bool = False,
+    def connect(cls, url: str, token: Secret | str, *, ca_file: str | None = None, insecure: bool = False,
                 timeout: float = 20.0, warn: Callable[[str], None] | None = None,
                 max_rate_limit_wait: float | None = None, per_page: int = 100) -> "GitLabClient":
         """Prepare a client. No request is made yet; :meth:`check_access` is the first one."""
@@ -379,7 +373,7 @@ class GitLabClient:
         return self._call(f"read the variable {key}", lambda: p.variables.get(key, **extra).attributes,
                           project=str(project), role="Maintainer")
 
-    def upsert_variable(self, project: str | int, spec: VariableSpec, value: _Revealable | str) -> str:
+    def upsert_variable(self, project: str | int, spec: VariableSpec, value: Secret | str) -> str:
         """Create the variable, or update it when it exists: ``created``, ``updated`` or ``unchanged``.
 
         A masked-and-hidden variable's value cannot be read back, so an existing one is always updated.
@@ -482,7 +476,7 @@ class GitLabClient:
                         "token_expires_at": None}
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def register_runner_legacy(self, registration_token: _Revealable | str, *, description: str,
+    def register_runner_legacy(self, registration_token: Secret | str, *, description: str,
                                tags: Iterable[str], run_untagged: bool = False, locked: bool = True,
                                protected: bool = False) -> dict:
         """The deprecated ``POST /runners`` with a registration token (GitLab answers 410 from 17.0 on)."""
@@ -578,5 +572,5 @@ def access_level_name(level: int) -> str:
     return ACCESS_LEVELS.get(level, str(level))
 
 
-__all__ = ["AccessReport", "GitLabClient", "LintResult", "FINAL_PIPELINE_STATUSES", "access_level_name"]
+__all__ = ["AccessReport", "GitLabClient", "LintResult", "access_level_name"]
 

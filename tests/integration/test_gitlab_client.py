@@ -261,17 +261,30 @@ def test_results_are_plain_values_not_python_gitlab_objects(client, sb):
 
 
 def test_runner_creation_survives_dropped_answers_without_a_second_runner(client, sb):
+    import threading
+
     from wizard.sandbox import Faults
 
     client.project_id(sb.project_path)  # known already: the next request is the POST
-    sb.set_faults(Faults(drop_rate=0.5, seed=1))  # seed 1: the first request is dropped
     start = len(sb.request_log)
+
+    def posts() -> list[int]:
+        return [status for method, path, status, _ in sb.request_log[start:]
+                if method == "POST" and path.endswith("/user/runners")]
+
+    def heal() -> None:  # the network comes back once a POST has been dropped
+        sb.wait_for(lambda: 0 in posts(), timeout=10, interval=0.005)
+        sb.set_faults(Faults())
+
+    sb.set_faults(Faults(drop_rate=1.0))
+    healer = threading.Thread(target=heal)
+    healer.start()
     try:
         made = client.create_runner(sb.project_path, description="Dropped Runner", tags=["dropped"])
     finally:
+        healer.join()
         sb.set_faults(Faults())
-    posts = [status for method, path, status, _ in sb.request_log[start:] if method == "POST" and path.endswith("/user/runners")]
-    assert 0 in posts and posts[-1] == 201  # at least one POST was dropped, and the last one created it
+    assert posts()[0] == 0 and posts()[-1] == 201  # the first POST was dropped, a later one created it
     assert made["token"].startswith("glrt-")
     runners = client._project(sb.project_path).runners.list(get_all=True, type="project_type")
     assert [r.attributes["description"] for r in runners].count("Dropped Runner") == 1
