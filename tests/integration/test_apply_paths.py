@@ -94,7 +94,7 @@ def test_a_flaky_gitlab_is_absorbed_by_retries(sandbox, tmp_path):
 
     folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
     answers = write_answers(sandbox, Path(folder), "Flaky Runner", "flaky")
-    sandbox.set_faults(Faults(error_rate=0.15, drop_rate=0.1, latency=0.01, seed=11))
+    sandbox.set_faults(Faults(error_rate=0.1, drop_rate=0.05, latency=0.01, seed=11))
     with RunnerHost(sandbox, tmp_path / "runner-flaky" / "config.toml"):
         code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
     sandbox.set_faults(Faults())
