@@ -139,6 +139,7 @@ class Sandbox:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_open_connections()
             self._server = None
         if self._thread is not None:
             self._thread.join(timeout=5)
