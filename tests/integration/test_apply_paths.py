@@ -94,11 +94,14 @@ def test_a_flaky_gitlab_is_absorbed_by_retries(sandbox, tmp_path):
 
     folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
     answers = write_answers(sandbox, Path(folder), "Flaky Runner", "flaky")
+    start = len(sandbox.request_log)
     sandbox.set_faults(Faults(error_rate=0.1, drop_rate=0.05, latency=0.01, seed=11))
     with RunnerHost(sandbox, tmp_path / "runner-flaky" / "config.toml"):
         code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
     sandbox.set_faults(Faults())
     assert code == 0, out[-3000:] + err
+    faulted = [s for _m, _p, s, _n in sandbox.request_log[start:] if s in (0, 500, 502)]
+    assert faulted, "the run met no fault at all"
     assert len(project_runners(sandbox, "Flaky Runner")) == 1  # a retried POST did not create two
 
 
