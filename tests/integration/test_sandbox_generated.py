@@ -1,0 +1,52 @@
+"""What dockwright generates passes in the sandbox, for every executor it offers: the rendered
+Dockerfile and .gitlab-ci.yml pushed to demo/app, the rendered config.toml entry registering the runner
+created through the API, the pipeline green and its tags in the registry."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gitlab
+import pytest
+
+from wizard.plan import EXECUTORS, GitLabSpec, Plan
+from wizard.render import render_files, render_runner_entry
+from wizard.sandbox import Sandbox
+
+from sandbox_helpers import commit_files, wait_pipeline, wait_until
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_generated_pipeline_passes_and_fills_the_registry(executor, tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        plan = Plan(executor=executor, gitlab=GitLabSpec(url=sb.url, project=sb.project_path))
+        gl = gitlab.Gitlab(sb.url, private_token=sb.token)
+        project = gl.projects.get(sb.project_path)
+        if plan.uses_own_runner:
+            sb.set_instance_runners(sb.project_path, False)
+            runner = gl.http_post("/user/runners", post_data={
+                "runner_type": "project_type", "project_id": project.id, "description": plan.runner.description,
+                "tag_list": list(plan.runner.tags), "run_untagged": plan.runner.run_untagged})
+            config = tmp_path / "config.toml"
+            config.write_text(render_runner_entry(plan, None, url=sb.url, token=runner["token"]))
+            assert sb.register_runners_from_config(config, host_has_docker=executor == "shell") == [runner["id"]]
+        commit = commit_files(project, render_files(plan, {}), f"dockwright for {executor}")
+        pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True, sha=commit.id))[0].id
+        pipeline = wait_pipeline(project, pipeline_id, timeout=30)
+        logs = {job.name: project.jobs.get(job.id, lazy=True).trace().decode()
+                for job in pipeline.jobs.list(get_all=True)}
+        assert pipeline.status == "success", "\n\n".join(f"== {n}\n{t[-1500:]}" for n, t in logs.items())
+        tags = {t.name for r in project.repositories.list(get_all=True) for t in r.tags.list(get_all=True)}
+        assert {commit.id, "main", "latest"} <= tags
+        assert sb.internal_errors == []
+
+
+def test_the_seed_runner_workflow_is_refused_by_default(tmp_path):
+    """The tutorial registers with a registration token: GitLab >= 17 answers 410, and so does the sandbox."""
+    with Sandbox(tmp_path / "data") as sb:
+        plan = dataclasses.replace(Plan(), gitlab=GitLabSpec(url=sb.url, project=sb.project_path))
+        gl = gitlab.Gitlab(sb.url, private_token=sb.token)
+        token = gl.projects.get(sb.project_path).runners_token
+        with pytest.raises(gitlab.GitlabHttpError) as err:
+            gl.http_post("/runners", post_data={"token": token, "description": plan.runner.description})
+        assert err.value.response_code == 410
