@@ -169,3 +169,12 @@ def test_a_pending_job_resumes_after_a_restart(tmp_path):
         job = project.pipelines.get(pipeline_id, lazy=True).jobs.list(get_all=True)[0]
         assert "resumed" in project.jobs.get(job.id, lazy=True).trace().decode()
         assert again.internal_errors == []
+
+
+def test_git_refuses_a_token_without_repository_scope(sb, tmp_path):
+    api_reader = sb.create_token(scopes=("read_api",))
+    result = git(["ls-remote", f"{sb.url}/{sb.project_path}.git"], cwd=tmp_path, token=api_reader, check=False)
+    assert result.returncode != 0 and "Authentication failed" in result.stderr
+    expired = sb.create_token(scopes=("write_repository",), expired=True)
+    result = git(["ls-remote", f"{sb.url}/{sb.project_path}.git"], cwd=tmp_path, token=expired, check=False)
+    assert result.returncode != 0 and "Authentication failed" in result.stderr

@@ -63,16 +63,16 @@ def serve(sandbox: "Sandbox", method: str, raw_path: str, query_string: str, hea
         return _text(401, "HTTP Basic: Access denied\n", CHALLENGE)
     token = sandbox.store.token_by_secret(creds[1]) or sandbox.job_token_as_pat(creds[1])
     expires = parse_iso(token["expires_at"]) if token else None
-    if (token is None or token["revoked"] or (expires is not None and expires.timestamp() <= time.time())):
+    # A token with no repository scope at all does not authenticate git (GitLab answers as for a wrong one).
+    if (token is None or token["revoked"] or (expires is not None and expires.timestamp() <= time.time())
+            or not READ_SCOPES & set(token["scopes"])):
         return _text(401, "HTTP Basic: Access denied. If a password was provided for Git authentication, the password "
                           "was incorrect or you're required to use a token instead of a password.\n", CHALLENGE)
     if project is None:
         return _text(404, "The project you were looking for could not be found or you don't have permission to "
                           "view it.\n")
-    needed = WRITE_SCOPES if writing else READ_SCOPES
-    if not needed & set(token["scopes"]):
-        return _text(403, "You are not allowed to push code to this project.\n" if writing
-                     else "You are not allowed to download code from this project.\n")
+    if writing and not WRITE_SCOPES & set(token["scopes"]):
+        return _text(403, "You are not allowed to push code to this project.\n")
 
     repo_path = sandbox.repo_path(project)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
