@@ -73,7 +73,10 @@ class StepScreen(Screen):
 
     def on_screen_resume(self) -> None:
         if self.SHOW_PREVIEW:
-            self.query_one(PreviewPane).focus_file(STEP_FILE.get(self.STEP_ID))
+            pane = self.query_one(PreviewPane)
+            pane.focus_file(STEP_FILE.get(self.STEP_ID))
+            pane.plan_changed(self.plan)
+        self.query_one(StepList).refresh_steps(self.plan)
         self.load_plan(self.plan)
 
     def load_plan(self, plan: Plan) -> None:

@@ -158,6 +158,8 @@ class PreviewPane(Vertical):
         self.watch(self.app, "plan", self.plan_changed, init=True)
 
     def plan_changed(self, plan: Plan) -> None:
+        if not self.screen.is_current:
+            return  # a step not on screen re-renders when it is shown again (StepScreen.on_screen_resume)
         self._pending = plan
         if not self._scheduled:
             self._scheduled = True

@@ -21,6 +21,10 @@ class StepList(OptionList):
         self.watch(self.app, "plan", self.refresh_steps, init=True)
 
     def refresh_steps(self, plan: Plan) -> None:
+        shape = tuple(s.applies(plan) for s in STEPS)
+        if shape == getattr(self, "_shape", None) or not self.screen.is_current:
+            return  # typing in a field changes nothing here; only a step appearing or vanishing does
+        self._shape = shape
         ids = [s.id for s in STEPS]
         here = ids.index(self.current)
         options = []

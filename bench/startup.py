@@ -1,0 +1,160 @@
+"""How fast the wizard is where a person feels it.
+
+1. Time to the first interactive screen: DockwrightApp (Connect step, with its services) against a bare
+   Textual app composing the same widgets with none of dockwright's logic, in one run, alternating,
+   median of N. Goal: ratio <= 1.25.
+2. Keystroke to preview repainted: a key typed in the Dockerfile's port field until the preview pane
+   shows the new text and the screen has refreshed. Goal: within one frame (~16 ms at 60 fps) after
+   the render functions return.
+
+Headless (Textual's test driver), so the numbers are the app's own work, not the terminal's.
+Run: .venv/bin/python bench/startup.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.containers import Horizontal, Vertical, VerticalScroll  # noqa: E402
+from textual.widgets import (Button, Footer, Header, Input, Label, LoadingIndicator, OptionList,  # noqa: E402
+                             TabbedContent, TabPane, TextArea)
+
+SIZE = (120, 36)
+
+
+class BareApp(App):
+    """The Connect step's widgets, composed the same way, without dockwright."""
+
+    CSS_PATH = Path(__file__).resolve().parents[1] / "assets" / "app.tcss"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("SANDBOX", id="sandbox-banner")
+        with Horizontal(id="body"):
+            yield OptionList(*[f"step {i}" for i in range(10)], id="steps")
+            with Vertical(id="main"):
+                yield Label("Connect to GitLab", classes="title")
+                yield Label("why", classes="why")
+                with VerticalScroll(id="form"):
+                    for name in ("url", "token", "project"):
+                        yield Horizontal(Label(name, classes="field-label"), Input(), classes="field-row")
+                        yield Label("from somewhere", classes="source")
+                    yield Horizontal(Button("Test connection"), LoadingIndicator(), classes="button-row")
+                    yield Label("")
+                with Horizontal(id="nav"):
+                    yield Button("Back")
+                    yield Button("Test and continue", variant="primary")
+        yield Footer()
+
+
+def flask_repo() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="dockwright-bench-"))
+    (root / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (root / "requirements.txt").write_text("flask==3.0.3\n")
+    return root
+
+
+def detected(repo: Path):
+    from screens.services import Services
+    from wizard.detect import detect, detect_plan
+
+    return detect_plan(repo), Services(workdir=repo, detection=detect(repo), sandbox=True)
+
+
+def dockwright_app(repo: Path, prepared=None):
+    from screens.app import DockwrightApp
+
+    plan, services = prepared or detected(repo)
+    return DockwrightApp(plan, services)
+
+
+async def time_to_interactive(make) -> float:
+    start = time.perf_counter()
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # mounted, first frame composed, input accepted from here
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+async def keystroke_to_preview(repo: Path, keys: int) -> tuple[list[float], list[float]]:
+    """(keystroke -> preview repainted, render call -> repainted) in seconds, one per key."""
+    app = dockwright_app(repo)
+    totals: list[float] = []
+    after_render: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        for _ in range(3):
+            await pilot.pause()
+        pane = app.screen.query_one("#preview")
+        area = app.screen.query_one("#preview-dockerfile", TextArea)
+        field = app.screen.query_one("#df-port", Input)
+        field.focus()
+        field.value = "80"
+        await pilot.pause()
+        field.action_end()
+        loop = asyncio.get_running_loop()
+        for i in range(keys):
+            before = pane.renders
+            start = time.perf_counter()
+            # what a key press does in the Input (without the test driver's own waiting around it)
+            if i % 2 == 0:
+                field.insert_text_at_cursor("1")  # 80 -> 801
+            else:
+                field.action_delete_left()  # 801 -> 80
+            while pane.renders == before:
+                await asyncio.sleep(0.0005)
+            rendered = time.perf_counter()
+            painted = loop.create_future()
+            app.call_after_refresh(lambda: painted.set_result(time.perf_counter()))
+            painted_at = await painted
+            if f"EXPOSE {field.value}" not in area.text:
+                raise SystemExit(f"the preview did not follow the field ({field.value})")
+            totals.append(painted_at - start)
+            after_render.append(painted_at - rendered)
+    return totals, after_render
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.1f} ms (min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})"
+
+
+async def main(runs: int) -> int:
+    repo = flask_repo()
+    # warm imports once for both, so neither pays first-import costs in the comparison
+    await time_to_interactive(BareApp)
+    await time_to_interactive(lambda: dockwright_app(repo))
+    bare: list[float] = []
+    mine: list[float] = []
+    detection: list[float] = []
+    for _ in range(runs):
+        bare.append(await time_to_interactive(BareApp))
+        start = time.perf_counter()
+        prepared = detected(repo)
+        detection.append(time.perf_counter() - start)
+        mine.append(await time_to_interactive(lambda: dockwright_app(repo, prepared)))
+    ratio = statistics.median(mine) / statistics.median(bare)
+    print(f"first interactive screen, bare Textual app:  {ms(bare)}")
+    print(f"first interactive screen, dockwright wizard: {ms(mine)}")
+    print(f"ratio: {ratio:.2f}  (goal <= 1.25)")
+    print(f"before the app starts, detection of the repository: {ms(detection)}")
+    totals, after = await keystroke_to_preview(repo, keys=max(10, runs * 2))
+    print(f"keystroke -> preview repainted:             {ms(totals)}")
+    print(f"  keystroke -> preview re-rendered:        {ms([t - a for t, a in zip(totals, after)])}")
+    print(f"render returned -> repainted:               {ms(after)}  (goal: within one frame, 16.7 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    sys.exit(asyncio.run(main(parser.parse_args().runs)))
