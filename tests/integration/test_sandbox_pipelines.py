@@ -335,3 +335,22 @@ def test_job_action_errors_scopes_and_bridges(sb, project):
     assert project.pipelines.get(pid, lazy=True).bridges.list(get_all=True) == []
     r = requests.post(f"{sb.url}/api/v4/user/runners", headers=headers, timeout=5, json={"runner_type": "project_type"})
     assert (r.status_code, r.json()) == (400, {"error": "project_id is missing"})
+
+
+def test_the_log_grows_while_the_job_runs_and_cancel_stops_it(sb, project):
+    sb.job_seconds = 6.0
+    try:
+        commit = commit_files(project, {".gitlab-ci.yml": "long:\n  script: [echo one, echo two, echo three]\n"},
+                              "Long job")
+        pid = only_pipeline_for(project, commit.id).id
+        job_id = next(iter(jobs_by_name(project, pid).values())).id
+        trace = lambda: project.jobs.get(job_id, lazy=True).trace().decode()  # noqa: E731
+        first = wait_until(lambda: project.jobs.get(job_id).status == "running" and trace())
+        grown = wait_until(lambda: (lambda t: t if len(t) > len(first) else None)(trace()))
+        assert grown.startswith(first)
+        project.jobs.get(job_id).cancel()
+        wait_until(lambda: project.jobs.get(job_id).status == "canceled")
+        final = trace()
+        assert final.startswith(grown) and "Job failed: canceled" in final
+    finally:
+        sb.job_seconds = 0.1
