@@ -104,7 +104,7 @@ def test_git_push_creates_a_pipeline_that_builds_and_pushes(sb, project, tmp_pat
     assert build.duration is not None and build.queued_duration is not None
     trace = project.jobs.get(build.id, lazy=True).trace().decode()
     assert "section_start:" in trace and "section_end:" in trace and "\x1b[" in trace
-    assert f"$ docker push \"$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA\"" in trace
+    assert "$ docker push \"$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA\"" in trace
     secret_trace = project.jobs.get(jobs["show-secret"].id, lazy=True).trace().decode()
     assert "the secret is [MASKED]" in secret_trace and "hunter2-hunter2" not in secret_trace
     repos = project.repositories.list(get_all=True)

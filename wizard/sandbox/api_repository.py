@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import urllib.parse
 from typing import Any
 
 from ruamel.yaml import YAML

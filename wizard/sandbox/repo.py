@@ -139,11 +139,11 @@ def commit_files(repo: Path, branch: str, message: str, author: Author, changes:
         for action, path, content, previous in changes:
             if action == "create":
                 if path in existing:
-                    raise GitFailed(f"A file with this name already exists")
+                    raise GitFailed("A file with this name already exists")
             elif action in ("update", "delete", "chmod") and path not in existing:
-                raise GitFailed(f"A file with this name doesn't exist")
+                raise GitFailed("A file with this name doesn't exist")
             elif action == "move" and (previous or "") not in existing:
-                raise GitFailed(f"A file with this name doesn't exist")
+                raise GitFailed("A file with this name doesn't exist")
             if action in ("create", "update"):
                 blob = git(repo, "hash-object", "-w", "--stdin", input=content or b"").decode().strip()
                 git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index_env)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from wizard.sandbox import repo as gitrepo
 from wizard.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
-from wizard.sandbox.store import now_iso, parse_iso, token_digest
+from wizard.sandbox.store import now_iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from wizard.sandbox import Sandbox
@@ -560,7 +560,3 @@ def composite_status(jobs: list[dict[str, Any]]) -> str:
     if not relevant:
         return "manual" if any(s == "manual" for s in statuses) else "skipped"
     return "success"
-
-
-def token_fingerprint(token: str) -> str:
-    return token_digest(token)[:8]
