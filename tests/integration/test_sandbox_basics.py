@@ -178,3 +178,15 @@ def test_git_refuses_a_token_without_repository_scope(sb, tmp_path):
     expired = sb.create_token(scopes=("write_repository",), expired=True)
     result = git(["ls-remote", f"{sb.url}/{sb.project_path}.git"], cwd=tmp_path, token=expired, check=False)
     assert result.returncode != 0 and "Authentication failed" in result.stderr
+
+
+def test_one_sandbox_per_data_directory(tmp_path):
+    with Sandbox(tmp_path / "d") as first:
+        with pytest.raises(BadInput) as err:
+            Sandbox(tmp_path / "d").start()
+        assert "Another sandbox is already running" in err.value.sentence
+        with pytest.raises(BadInput) as err:  # a port in use: refused, and the other folder is not left locked
+            Sandbox(tmp_path / "e", port=first.port).start()
+        assert "cannot listen" in err.value.sentence
+    with Sandbox(tmp_path / "d"), Sandbox(tmp_path / "e") as other:
+        assert other.url

@@ -13,6 +13,7 @@ See docs/sandbox.md for what it plays and what it does not.
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import ipaddress
 import os
 import shutil
@@ -32,6 +33,7 @@ __all__ = ["Sandbox", "Faults", "default_data_dir", "ROOT_TOKEN_SCOPES"]
 ROOT_TOKEN_SCOPES = ("api", "create_runner", "write_repository")
 ROOT_AUTHOR = gitrepo.Author("Administrator", "admin@example.com")
 REQUEST_LOG_LIMIT = 100_000
+LOCK_FILE = "sandbox.lock"
 
 
 def default_data_dir() -> Path:
@@ -74,6 +76,7 @@ class Sandbox:
         self._registration_tokens: dict[int, str] = {}
         self._log_lock = threading.Lock()
         self._server = None
+        self._lock_handle = None
         self._thread: threading.Thread | None = None
         self.store: Store | None = None
         self.scheduler = None
@@ -90,10 +93,19 @@ class Sandbox:
         from wizard.sandbox.scheduler import Scheduler
         from wizard.sandbox.server import SandboxHTTPServer
 
-        if self.reset and self.data_dir.exists():
-            self._remove_state()
         if not self.data_dir.exists():
             self.data_dir.mkdir(parents=True, mode=0o700)
+        self._take_lock()
+        try:
+            self._start_locked(Scheduler, SandboxHTTPServer)
+        except BaseException:
+            self.stop()  # whatever was started is stopped, and the data directory unlocked
+            raise
+        return self
+
+    def _start_locked(self, Scheduler, SandboxHTTPServer) -> None:  # noqa: N803 - the classes, imported lazily
+        if self.reset:
+            self._remove_state()
         try:
             server = SandboxHTTPServer((self.host, self.port), self)
         except OSError as exc:
@@ -117,12 +129,28 @@ class Sandbox:
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="sandbox-http", daemon=True)
         self._thread.start()
-        return self
+
+    def _take_lock(self) -> None:
+        """One sandbox per data directory: two would play the same jobs twice."""
+        handle = open(self.data_dir / LOCK_FILE, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise BadInput(f"Another sandbox is already running with the state in {self.data_dir}.",
+                           "Use that one (its URL and token were printed when it started), stop it, or give "
+                           "--data-dir another folder.") from None
+        self._lock_handle = handle
+
+    def _release_lock(self) -> None:
+        if self._lock_handle is not None:
+            self._lock_handle.close()  # closing releases the flock
+            self._lock_handle = None
 
     def _remove_state(self) -> None:
         """``--reset``: delete only what the sandbox itself wrote; refuse a folder that holds anything else."""
         own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories"}
-        foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own)
+        foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own and p.name != LOCK_FILE)
         if foreign:
             raise BadInput(f"{self.data_dir} holds files the sandbox did not write ({', '.join(foreign[:3])}), so "
                            "--reset will not delete it.", "Give --data-dir a folder of its own.")
@@ -137,16 +165,19 @@ class Sandbox:
         if self.scheduler is not None:
             self.scheduler.stop()
         if self._server is not None:
-            self._server.shutdown()
+            if self._thread is not None:  # shutdown() waits for serve_forever, so only once it runs
+                self._server.shutdown()
             self._server.server_close()
             self._server.close_open_connections()
             self._server = None
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self.scheduler = None
         if self.store is not None:
             self.store.close()
             self.store = None
+        self._release_lock()
 
     # -- the Python API tests and the wizard use ------------------------------------------------------
     def create_token(self, scopes: Iterable[str] = ("read_api",), expired: bool = False, revoked: bool = False,
