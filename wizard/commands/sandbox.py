@@ -79,7 +79,11 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         else:
             for key, value in facts.items():
                 print(f"{key}: {value}", flush=True)
-        print(f"dockwright sandbox: serving {sandbox.url} (state in {sandbox.data_dir}); Ctrl-C stops it.",
+        print(f"dockwright sandbox: serving {sandbox.url} (state in {sandbox.data_dir}); Ctrl-C stops it.\n"
+              f"  clone it: git clone {sandbox.url}/{sandbox.project_path}.git  (any user name; the token is the "
+              "password)\n"
+              f"  API:      curl -H \"PRIVATE-TOKEN: <token>\" {sandbox.url}/api/v4/projects/"
+              f"{sandbox.project_path.replace('/', '%2F')}",
               file=sys.stderr, flush=True)
         (stop or threading.Event()).wait()
     except KeyboardInterrupt:
