@@ -119,10 +119,13 @@ class RunnerChange:
         if self.use_register_binary and runner.token is not None:
             runner_setup.run_register(self.plan, url=self.url, config_path=str(self.config_path), token=runner.token,
                                       binary=self.use_register_binary)
-            wrote = DONE
         else:
             wrote = runner_setup.write_config(self.plan, self.config_path, url=self.url, runner=runner)
-        return DONE if runner.created or runner.token is not None or wrote == DONE else ALREADY
+            if wrote == DONE and not runner.created and runner.token is None:
+                self.notes.append(f"Runner #{runner.id}'s entry in {self.config_path} was brought up to date.")
+        # the summary sorts by the runner itself: created is "done", reused is "already in place"
+        # (a reset token or a rewritten entry is told in the notes above)
+        return DONE if runner.created else ALREADY
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,6 +139,8 @@ class ApplyOptions:
     push: bool = True
     watch: bool = True
     overwrite: bool = False
+    ca_file: str | None = None  # the connection's --ca-file / --insecure, for git push as for the API
+    insecure: bool = False
     runner_online_timeout: float = 120.0
     env: Mapping[str, str] | None = None  # where from_env values are read (os.environ by default)
     prompt: Callable[[str], str] | None = None  # hidden prompt for values without from_env
@@ -345,7 +350,8 @@ class Applier:
         remote = f"{self.url}/{self.project}.git"
         self.say(f"→ push {self.plan.git.branch} to {remote}")
         try:
-            pushed = repo.push(remote, self.plan.git.branch, self.token)
+            pushed = repo.push(remote, self.plan.git.branch, self.token, ca_file=self.options.ca_file,
+                               insecure=self.options.insecure)
         except DockwrightError:
             self.report.record(f"push {self.plan.git.branch}", FAILED)
             raise

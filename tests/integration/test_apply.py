@@ -236,6 +236,8 @@ def test_a_run_killed_half_way_completes_on_rerun_without_duplicates(sandbox, pr
     ids = project_runners(sandbox, "Crash Test Runner")
     assert len(ids) == 1  # reused, not created again
     assert "a new one was issued" in out  # its token could not be read back, so it was reset
+    summary = out.split("Summary", 1)[1]
+    assert 'already in place: project runner "Crash Test Runner"' in summary, summary  # reused, not "done"
     entries = load_toml_entries(config)
     assert [e["id"] for e in entries if e["name"] == "Crash Test Runner"] == ids
     client = GitLabClient.connect(sandbox.url, sandbox.token)

@@ -118,6 +118,23 @@ def test_no_push_commits_locally_and_leaves_gitlab_s_branch_alone(sandbox, tmp_p
     assert GitLabClient.connect(sandbox.url, sandbox.token).get_branch(sandbox.project_path, "no-push") is None
 
 
+def test_ca_file_reaches_git_push_too(sandbox, tmp_path):
+    """--ca-file is the connection's option for git as for the API: a CA file that is not there stops the push
+    (the sandbox speaks plain HTTP, so only git, which checks the file before it starts, can notice)."""
+    from wizard.git import clone
+
+    repo = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token)
+    answers = write_answers(sandbox, Path(repo.path), "CA File Runner", "ca-file")
+    missing = tmp_path / "no-such-ca.pem"
+    with RunnerHost(sandbox, tmp_path / "runner-ca-file" / "config.toml"):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-watch",
+                                  "--ca-file", str(missing)])
+    assert code == 2, out[-3000:] + err
+    assert f"The CA file {missing} does not exist" in err
+    assert "failed:" in out and "push ca-file" in out.split("failed:", 1)[1].splitlines()[0]
+    assert GitLabClient.connect(sandbox.url, sandbox.token).get_branch(sandbox.project_path, "ca-file") is None
+
+
 STAND_IN = r'''#!{python}
 """A stand-in for gitlab-runner's `register`: writes what the real one writes to config.toml, and records
 its argv and whether the token came through the environment."""

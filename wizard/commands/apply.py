@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     directory = answers.resolve().parent
     interactive = _interactive()
     options = ApplyOptions(dry_run=args.dry_run, yes=args.yes, push=args.push, watch=args.watch,
-                           overwrite=args.overwrite, runner_online_timeout=args.runner_timeout,
+                           overwrite=args.overwrite, ca_file=args.ca_file, insecure=args.insecure,
+                           runner_online_timeout=args.runner_timeout,
                            prompt=_hidden_prompt if interactive else None,
                            confirm=(lambda m: True) if args.yes else (_confirm if interactive else None))
     from wizard.plan import GitLabSpec
