@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 # Transient failures (5xx, dropped connections, timeouts) are retried this many times with
 # python-gitlab's backoff (0.1 s, 0.2 s, 0.4 s, ...); 429 waits as long as Retry-After says.
+# Failures no retry can mend (see PERMANENT_NETWORK_FAILURES) are reported at once.
 MAX_RETRIES = 5
 # A 429's Retry-After is honoured up to this many seconds; beyond it the run stops with the
 # rate_limited sentence (re-running later picks up where it stopped).
@@ -114,6 +115,29 @@ class _Gitlab(gitlab.Gitlab):
                 self.last_retry_after = max(0.0, float(reset) - time.time()) if reset and reset.isdigit() else None
 
 
+class PermanentNetworkFailure(requests.exceptions.RequestException):
+    """A connection failure that a retry cannot mend; ``original`` is what requests raised.
+
+    It is deliberately not a ``requests.ConnectionError``, the class python-gitlab retries."""
+
+    def __init__(self, original: requests.exceptions.RequestException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+class _FailFastSession(requests.Session):
+    """A requests session that lets python-gitlab retry only what a retry can mend: an unknown host,
+    an untrusted certificate or a refused connection leave as :class:`PermanentNetworkFailure`."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        try:
+            return super().request(*args, **kwargs)
+        except requests.exceptions.ConnectionError as exc:
+            if _network_code(exc) in PERMANENT_NETWORK_FAILURES:
+                raise PermanentNetworkFailure(exc) from exc
+            raise
+
+
 def _body(exc: gitlab.exceptions.GitlabError) -> Any:
     raw = exc.response_body
     if raw is None:
@@ -138,6 +162,10 @@ def _network_code(exc: BaseException) -> tuple[str, str]:
     if "connection refused" in low or "errno 111" in low:
         return "connection_refused", ""
     return "connection_dropped", ""
+
+
+# (code, detail) pairs of _network_code that fail the same way however often they are tried
+PERMANENT_NETWORK_FAILURES = (("dns", ""), ("tls", "certificate verify failed"), ("connection_refused", ""))
 
 
 class GitLabClient:
@@ -170,7 +198,7 @@ class GitLabClient:
             (warn or (lambda m: print(m, file=sys.stderr)))(message)
             warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         gl = _Gitlab(url, private_token=_reveal(token), retry_transient_errors=True, timeout=timeout,
-                     ssl_verify=verify, per_page=per_page)
+                     ssl_verify=verify, per_page=per_page, session=_FailFastSession())
         gl.session.hooks["response"].append(gl._remember_retry_after)
         if max_rate_limit_wait is not None:
             gl.max_rate_limit_wait = max_rate_limit_wait
@@ -192,7 +220,7 @@ class GitLabClient:
             err.retry_after = wait  # type: ignore[attr-defined]  # wizard/watch.py waits this long
             raise err from None
         except requests.exceptions.RequestException as exc:
-            code, detail = _network_code(exc)
+            code, detail = _network_code(exc.original if isinstance(exc, PermanentNetworkFailure) else exc)
             raise gitlab_error(code, url=self.url, project=project, action=action, detail=detail) from None
 
     def _project(self, project: str | int) -> Any:

@@ -14,7 +14,7 @@ import pytest
 
 from wizard.credentials import Secret
 from wizard.errors import EXIT_BAD_INPUT, EXIT_GITLAB_REFUSED, EXIT_NETWORK, DockwrightError
-from wizard.gitlab import GitLabClient
+from wizard.gitlab import MAX_RETRIES, GitLabClient
 from wizard.plan import VariableSpec
 from wizard.sandbox import Faults, Sandbox
 
@@ -39,6 +39,20 @@ def fails(fn, *args, **kwargs) -> DockwrightError:
     assert err.sentence and err.next_step, "every error says what happened and what to do"
     assert "{" not in str(err)
     return err
+
+
+def count_attempts(client: GitLabClient) -> list[str]:
+    """Each HTTP attempt the client makes (the real request still goes out), to tell retried from not."""
+    session = client._gl.session
+    real = session.request
+    attempts: list[str] = []
+
+    def counted(method, url, *args, **kwargs):
+        attempts.append(f"{method} {url}")
+        return real(method, url, *args, **kwargs)
+
+    session.request = counted
+    return attempts
 
 
 def test_unknown_token_is_401_token_invalid(sb):
@@ -101,8 +115,10 @@ def test_same_key_in_two_scopes_without_filter_is_409_scope_ambiguous(sb):
 def test_server_errors_after_retries_are_5xx_network(sb):
     sb.set_faults(Faults(error_rate=1.0))
     client = GitLabClient.connect(sb.url, sb.token)
+    attempts = count_attempts(client)
     err = fails(client.find_variable, sb.project_path, "X")
     assert err.code == "server_error" and err.exit_code == EXIT_NETWORK
+    assert len(attempts) == 1 + MAX_RETRIES  # a 5xx may pass: retried
     assert "50" in err.sentence
 
 
@@ -119,8 +135,10 @@ def test_dropped_connections_are_retried_then_reported(sb):
     client = GitLabClient.connect(sb.url, sb.token)
     assert client.check_access(sb.project_path).project_path == sb.project_path
     sb.set_faults(Faults(drop_rate=1.0))
+    attempts = count_attempts(client)
     err = fails(client.find_variable, sb.project_path, "X")
     assert err.code == "connection_dropped" and err.exit_code == EXIT_NETWORK
+    assert len(attempts) == 1 + MAX_RETRIES  # a dropped connection may pass: retried
 
 
 def test_latency_is_tolerated(sb):
@@ -154,14 +172,18 @@ def test_connection_refused(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     client = GitLabClient.connect(f"http://127.0.0.1:{port}", "x", timeout=2)
+    attempts = count_attempts(client)
     err = fails(client.check_access, "a/b")
     assert err.code == "connection_refused" and err.exit_code == EXIT_NETWORK
+    assert len(attempts) == 1  # nobody listens: no retry, the sentence comes at once
 
 
 def test_unknown_host_is_dns():
     client = GitLabClient.connect("http://gitlab.example.invalid", "x", timeout=2)
+    attempts = count_attempts(client)
     err = fails(client.check_access, "a/b")
     assert err.code == "dns" and "gitlab.example.invalid" in err.sentence
+    assert len(attempts) == 1  # the name will not resolve on a second try either
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +220,11 @@ def tls_server(tmp_path_factory):
 
 def test_untrusted_certificate_is_tls(tls_server):
     url, _cert = tls_server
-    err = fails(GitLabClient.connect(url, "x", timeout=5).check_access, "a/b")
+    client = GitLabClient.connect(url, "x", timeout=5)
+    attempts = count_attempts(client)
+    err = fails(client.check_access, "a/b")
     assert err.code == "tls" and "--ca-file" in err.next_step
+    assert len(attempts) == 1  # the certificate stays untrusted: no retry
 
 
 def test_ca_file_trusts_the_private_ca(tls_server):
