@@ -1,0 +1,73 @@
+"""Checks of single answers typed at ``dockwright --plain``'s prompts: each returns the problem as a
+sentence that says what to type, or ``None`` when the answer is fine."""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+
+from wizard.plan import Plan, VariableSpec, check_plan
+
+
+def url_problem(value: str) -> str | None:
+    if not value.startswith(("http://", "https://")):
+        return "Type the address with http:// or https://, e.g. https://gitlab.com."
+    return None
+
+
+def project_problem(value: str) -> str | None:
+    if "/" not in value.strip("/"):
+        return "A project path has a namespace and a name, e.g. alice/app or group/sub/app."
+    return None
+
+
+def variable_key_problem(key: str, plan: Plan, chosen: list[VariableSpec]) -> str | None:
+    from wizard.variables import key_problem
+
+    problem = key_problem(key)
+    if problem:
+        return problem[0].upper() + problem[1:] + "."
+    if any(v.key == key for v in chosen):
+        return f"{key} is already in the list."
+    probe = check_plan(dataclasses.replace(plan, variables=(VariableSpec(key=key),)))
+    for _key, what, allowed in probe:
+        if _key.startswith("variables"):
+            return f"The name {what}. Use {allowed}."
+    return None
+
+
+def env_name_problem(value: str) -> str | None:
+    import re
+
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        return None
+    return "An environment variable name: letters, digits and _, not starting with a digit."
+
+
+def command_problem(value: str) -> str | None:
+    try:
+        return None if shlex.split(value) else "Type the command that starts the app, e.g. python app.py."
+    except ValueError as exc:
+        return f"The command cannot be split into words ({exc}); check the quotes."
+
+
+def parse_env(value: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for word in shlex.split(value):
+        name, _, val = word.partition("=")
+        pairs.append((name, val))
+    return tuple(pairs)
+
+
+def env_problem(value: str) -> str | None:
+    import re
+
+    try:
+        words = shlex.split(value)
+    except ValueError as exc:
+        return f"The ENV line cannot be split into words ({exc}); check the quotes."
+    for word in words:
+        name, eq, _ = word.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            return f"{word!r} is not NAME=value (letters, digits and _ in the name)."
+    return None

@@ -1,0 +1,46 @@
+"""One line of "why" for each question of ``dockwright --plain``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+# One line of "why" per question (the answers file's comments say *what* a field is; these say why it matters).
+WHY: dict[str, str] = {
+    "GitLabSpec.url": "every API call and the push go to this GitLab; self-managed instances have their own address",
+    "Plan.executor": "it decides where the job's Docker daemon comes from, and what a job may do on the host",
+    "RunnerSpec.workflow": "GitLab 17.0+ refuses registration tokens by default; the glrt- token is the current way",
+    "RunnerSpec.description": "it names the runner in GitLab's list, so you can tell it from others later",
+    "RunnerSpec.tags": "GitLab gives a job only to runners carrying all its tags; dockwright tags its jobs the same",
+    "RunnerSpec.run_untagged": "off keeps other projects' untagged jobs away from a privileged runner",
+    "RunnerSpec.protected": "on means pipelines of unprotected branches never reach this runner",
+    "RunnerSpec.docker_image": "jobs without an image: run in it; the docker CLI image fits a build runner",
+    "RunnerSpec.config_path": "gitlab-runner reads its runners from this file; it holds the runner's token (mode 0600)",
+    "RegistrySpec.kind": "the pipeline logs in and pushes there; GitLab's own registry needs no secret at all",
+    "RegistrySpec.image": "the repository the image is pushed to; the pipeline adds the tags",
+    "RegistrySpec.host": "docker login and the image name both need the registry's host",
+    "RegistrySpec.region": "an ECR registry's address contains its AWS region",
+    "RegistrySpec.account": "an ECR registry's address starts with the 12-digit AWS account id",
+    "VariableSpec.key": "jobs read it as an environment variable of this name",
+    "VariableSpec.masked": "masked values show as [MASKED] in job logs (GitLab needs 8+ characters, no spaces)",
+    "VariableSpec.hidden": "hidden values can never be read back in GitLab's settings, only replaced",
+    "VariableSpec.protected": "protected values are empty on unprotected branches, so a login there would fail",
+    "VariableSpec.from_env": "the value is read from your shell each time and never written anywhere",
+    "DockerfileSpec.language": "python gets a working Dockerfile; generic gets a marked starting point you edit",
+    "DockerfileSpec.base_image": "a pinned, supported base image builds the same way next month and gets fixes",
+    "DockerfileSpec.workdir": "the app's files live there inside the image",
+    "DockerfileSpec.requirements": "dependencies are installed before the code is copied, so that layer stays cached",
+    "DockerfileSpec.port": "EXPOSE documents where the app listens; it must be the port the app really uses",
+    "DockerfileSpec.command": "what the container runs when it starts (exec form, so the app gets SIGTERM)",
+    "DockerfileSpec.env": "settings baked into the image; never secrets, they stay readable in it",
+    "DockerfileSpec.non_root": "a bug in the app then does not run as root in the container",
+    "PipelineSpec.docker_version": "the docker CLI and the dind service must match; pinned, they do not drift",
+    "PipelineSpec.latest_on_default_branch": "latest then only ever names an image built from the default branch",
+    "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
+    "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
+}
+
+
+def field_why(cls: type, name: str) -> str:
+    """The question's one-line why (falling back to the Plan field's own help)."""
+    return WHY.get(f"{cls.__name__}.{name}") or next(
+        f.metadata.get("help", "") for f in dataclasses.fields(cls) if f.name == name)

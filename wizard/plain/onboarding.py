@@ -1,0 +1,213 @@
+"""One ``dockwright --plain`` run: the steps in order, the review with every change listed, one
+confirmation, apply, and Ctrl-C handling.
+
+Same steps in the same order as the Textual wizard (:data:`wizard.steps.STEPS`), the same Plan, the
+same checks, generators and services: this module only asks and hands the Plan on. Nothing is written
+or sent before the list of changes has been confirmed once. Ctrl-C at any prompt stops without leaving
+anything half-done and offers to save the answers (never a secret).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from wizard.credentials import Secret
+from wizard.errors import EXIT_OK, BadInput, DockwrightError
+from wizard.plain.field_why import field_why
+from wizard.plain.prompts import HELP, Interrupted
+from wizard.plain.step_questions import AskAgain, StepQuestions
+from wizard.plan import ANSWERS_FILE, Plan, check_plan, load_answers, replace_in, save_answers
+from wizard.steps import STEPS, Step, next_step, step
+
+EXIT_INTERRUPTED = 130
+
+
+class PlainWizard(StepQuestions):
+    """One run of the line-prompt onboarding in ``directory``.
+
+    ``out`` receives everything printed (the transcript); ``env`` is where tokens and variable values are
+    looked up (``GITLAB_TOKEN``, ``from_env`` names). ``connect`` makes the GitLab client (tests and the
+    sandbox pass the real one; the default is :meth:`wizard.gitlab.GitLabClient.connect`).
+    """
+
+    def __init__(self, directory: Path, *, answers_path: Path | None = None, out: IO[str] | None = None,
+                 env: Mapping[str, str] | None = None, sandbox: Any = None,
+                 connect: Callable[[str, Secret], Any] | None = None) -> None:
+        self.directory = directory
+        self.answers_path = answers_path or directory / ANSWERS_FILE
+        self.out = out or sys.stdout
+        self.env = dict(os.environ if env is None else env)
+        self.sandbox = sandbox
+        self._connect = connect
+        self.token = None
+        self.client = None
+        self.access = None
+        self.values = {}  # CI/CD variable values typed at the prompt, in memory only
+        self.applying = False
+        self.detection = None
+
+    # ------------------------------------------------------------------------------------------
+    # the run
+    # ------------------------------------------------------------------------------------------
+
+    def start_plan(self) -> Plan:
+        """Detection's defaults, then the answers file when there is one (its answers win)."""
+        from wizard.detect import detect, detect_plan
+
+        try:
+            self.detection = detect(self.directory)
+            plan = detect_plan(self.directory)
+        except BadInput as exc:
+            self.say(f"dockwright: {exc}")
+            plan = Plan()
+        if self.answers_path.is_file():
+            plan = load_answers(self.answers_path, defaults=plan)
+            self.say(f"Starting from the answers in {self.answers_path}.")
+        if self.sandbox is not None:
+            from wizard.plan import RunnerSpec
+
+            plan = replace_in(plan, "gitlab", url=self.sandbox.url, project=self.sandbox.project_path)
+            if plan.runner.config_path == RunnerSpec().config_path:  # /etc is not ours to write when practising
+                plan = replace_in(plan, "runner",
+                                  config_path=str(Path(self.sandbox.data_dir).parent / "runner" / "config.toml"))
+        return plan
+
+    def run(self) -> int:
+        plan = Plan()
+        try:
+            plan = self.start_plan()
+            self.say("dockwright --plain: the onboarding as questions. Enter keeps the default shown. "
+                     "Ctrl-C stops; nothing is written or sent before you confirm the list of changes.")
+            if self.sandbox is not None:
+                self.say(f"SANDBOX: practising against the local sandbox GitLab at {self.sandbox.url} "
+                         "(nothing here touches a real GitLab).")
+            current: Step | None = step("connect")
+            while current is not None and current.id not in ("review", "apply", "watch"):
+                plan = self.ask_step(current, plan)
+                current = next_step(plan, current.id)
+            return self.review_and_apply(plan)
+        except (Interrupted, KeyboardInterrupt):
+            return self.interrupted(plan)
+        except DockwrightError as exc:
+            self.say(f"dockwright: {exc}")
+            return exc.exit_code
+
+    def ask_step(self, s: Step, plan: Plan) -> Plan:
+        ask = getattr(self, f"ask_{s.id}")
+        while True:
+            number = [x.id for x in STEPS].index(s.id) + 1
+            self.say()
+            self.say(f"[{number}/{len(STEPS)}] {s.title}")
+            self.say(f"  {s.why}")
+            self.say(f"  (type {HELP} at a question, or pick Help, for the page about this step)")
+            try:
+                new = ask(s, plan)
+            except AskAgain:
+                continue
+            problems = [p for p in check_plan(new) if p[0].split(".")[0].split("[")[0] in _SECTIONS[s.id]]
+            if not problems:
+                return new
+            for key, problem, allowed in problems:
+                self.say(f"  ! {key} {problem}. Allowed: {allowed}.")
+            plan = new
+
+    def interrupted(self, plan: Plan) -> int:
+        self.say()
+        if self.applying:
+            self.say("Interrupted while applying. Every change is idempotent: run dockwright again with the same "
+                     "answers and it finishes what is left, skipping what is already done.")
+        else:
+            self.say("Interrupted: nothing was written and nothing was sent to GitLab.")
+        try:
+            if self.confirm(f"Save your answers to {self.answers_path} (never a token or a variable value)", True):
+                save_answers(plan, self.answers_path)
+                self.say(f"Saved. Re-run with: dockwright --plain (it starts from {self.answers_path.name}).")
+        except Interrupted:
+            pass
+        return EXIT_INTERRUPTED
+
+    # ------------------------------------------------------------------------------------------
+    # review, apply, watch
+    # ------------------------------------------------------------------------------------------
+
+    def review_and_apply(self, plan: Plan) -> int:
+        """Branch and commit message, the full list of changes with diffs, one confirmation, then apply."""
+        from wizard.apply import Applier, ApplyOptions
+
+        s = step("review")
+        self.say()
+        self.say(f"[{STEPS.index(s) + 1}/{len(STEPS)}] {s.title}")
+        self.say(f"  {s.why}")
+        branch = self.text(s, "Branch to commit on", plan.git.branch, field_why(type(plan.git), "branch"),
+                           lambda v: None if v and " " not in v else "A branch name without spaces, e.g. main.")
+        message = self.text(s, "Commit message", plan.git.commit_message, field_why(type(plan.git), "commit_message"),
+                            lambda v: None if v else "Type a commit message.")
+        plan = replace_in(plan, "git", branch=branch, commit_message=message)
+        while True:
+            self.say()
+            preview = Applier(plan, self.directory, client=self.client, token=self.token, url=plan.gitlab.url,
+                              project=plan.gitlab.project, options=ApplyOptions(dry_run=True, env=self.env),
+                              out=self.out)
+            preview.dry_run()
+            self.say(f"• save the answers to {self.answers_path} (no token, no variable value)")
+            self.say()
+            choice = self.select(s, "Apply these changes", [
+                ("apply", "Apply: write the files, set up GitLab, commit, push and watch the pipeline"),
+                ("save", f"Stop here and only save the answers to {self.answers_path.name}"),
+                ("quit", "Stop without writing anything"),
+            ], "apply")
+            if choice == "apply":
+                break
+            if choice == "save":
+                save_answers(plan, self.answers_path)
+                self.say(f"Saved {self.answers_path}; nothing else was written or sent. "
+                         "Re-run dockwright --plain, or dockwright apply --answers, to go on.")
+            else:
+                self.say("Stopped: nothing was written and nothing was sent to GitLab.")
+            return EXIT_OK
+        return self.apply(plan)
+
+    def apply(self, plan: Plan) -> int:
+        from wizard.apply import ApplyOptions, run_apply
+
+        s = step("apply")
+        self.say()
+        self.say(f"[{STEPS.index(s) + 1}/{len(STEPS)}] {s.title}")
+        self.say(f"  {s.why}")
+        self.applying = True
+        save_answers(plan, self.answers_path)
+        after = self.sandbox.register_runners_from_config if self.sandbox is not None else None
+        options = ApplyOptions(env=self.env, prompt=self._variable_value, confirm=lambda q: self.confirm(q, False),
+                               after_runner_config=after)
+        try:
+            report = run_apply(plan, self.directory, client=self.client, token=self.token, url=plan.gitlab.url,
+                               options=options, out=self.out)
+        except DockwrightError as exc:
+            report = getattr(exc, "report", None)
+            if report is not None:
+                for line in report.summary_lines():
+                    self.say(line)
+            self.say(f"dockwright: {exc}")
+            self.say("Fix that and run dockwright --plain again: what is already done is recognised and skipped.")
+            return exc.exit_code
+        for line in report.summary_lines():
+            self.say(line)
+        return report.exit_code
+
+    def _variable_value(self, message: str) -> str:
+        """apply's hidden prompt: the values typed on the registry step, or a hidden question."""
+        for key, value in self.values.items():
+            if f" {key} " in f" {message} ":
+                return value.reveal()
+        return self.secret(message).reveal()
+
+
+# Which Plan sections each step edits (check_plan problems are shown on the step that can fix them).
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "connect": ("gitlab",), "project": ("gitlab",), "executor": ("executor",), "runner": ("runner",),
+    "registry": ("registry", "variables"), "dockerfile": ("dockerfile",), "pipeline": ("pipeline",),
+}

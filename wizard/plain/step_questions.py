@@ -1,0 +1,261 @@
+"""The questions of each onboarding step (``ask_<step id>``), in the order of :data:`wizard.steps.STEPS`.
+
+Each takes the Plan and returns it with that step's answers; the GitLab client is made on the connect
+step and checked on the project step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from wizard.credentials import Secret, redact_url, resolve_token, resolve_url
+from wizard.errors import BadInput, GitLabRefused, NetworkError
+from wizard.plain.answer_checks import (
+    command_problem, env_name_problem, env_problem, parse_env, project_problem, url_problem, variable_key_problem,
+)
+from wizard.plain.field_why import field_why
+from wizard.plain.prompts import LinePrompts
+from wizard.plan import EXECUTORS, LANGUAGES, REGISTRY_KINDS, RUNNER_WORKFLOWS, Plan, VariableSpec, replace_in
+from wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
+
+
+class AskAgain(Exception):
+    """The step must be asked again (e.g. the token was refused)."""
+
+
+class StepQuestions(LinePrompts):
+    """The steps' questions; the state they read and set is made by :class:`wizard.plain.onboarding.PlainWizard`."""
+
+    directory: Path
+    answers_path: Path
+    env: Mapping[str, str]
+    sandbox: Any
+    _connect: Callable[[str, Secret], Any] | None
+    token: Secret | None
+    client: Any
+    access: Any
+    values: dict[str, Secret]
+    detection: Any
+
+    def ask_connect(self, s: Step, plan: Plan) -> Plan:
+        if self.sandbox is not None:
+            url, source = self.sandbox.url, "the sandbox"
+        else:
+            url, source = resolve_url(plan_url=plan.gitlab.url if self.answers_path.is_file() else None,
+                                      env=self.env, repo_path=self.directory)
+        self.say(f"  GitLab URL found in: {source}")
+        url = self.text(s, "GitLab URL", redact_url(url), field_why(type(plan.gitlab), "url"), url_problem)
+        url = url.rstrip("/")
+        token: Secret | None = None
+        if self.token is None:
+            if self.sandbox is not None:
+                token, where = Secret(self.sandbox.token), "the sandbox (a practice token)"
+            else:
+                try:
+                    token, where = resolve_token(url, env=self.env)
+                except BadInput:
+                    token, where = None, ""
+            if token is not None and self.confirm(f"Use the token from {where}", True):
+                self.token = token
+        if self.token is None:
+            self.say("  (a personal access token with the api scope, plus create_runner for a runner; "
+                     "it is typed hidden and never saved)")
+            self.token = self.secret("Personal access token")
+        self.client = self.make_client(url, self.token)
+        return replace_in(plan, "gitlab", url=url)
+
+    def make_client(self, url: str, token: Secret) -> Any:
+        if self._connect is not None:
+            return self._connect(url, token)
+        from wizard.gitlab import GitLabClient
+
+        return GitLabClient.connect(url, token, warn=self.say)
+
+    def ask_project(self, s: Step, plan: Plan) -> Plan:
+        for note in getattr(self.detection, "notes", ()) or ():
+            self.say(f"  - {note}")
+        d = plan.dockerfile
+        self.say(f"  - Dockerfile plan: {d.language} on {d.base_image}, port "
+                 f"{d.port if d.port is not None else 'none'}, command {' '.join(d.command)}.")
+        project = self.text(s, "GitLab project path", plan.gitlab.project, "the project's path in GitLab, as in its "
+                            "URL, e.g. group/sub/app", project_problem)
+        plan = replace_in(plan, "gitlab", project=project.strip("/"))
+        self.say("  Testing the connection...")
+        try:
+            report = self.client.check_access(plan.gitlab.project)
+        except GitLabRefused as exc:
+            self.say(f"  ! {exc}")
+            if getattr(exc, "code", "") in ("token_invalid", "token_expired", "token_revoked", "scope_missing"):
+                self.say("  The token was refused; type another one.")
+                self.token = self.secret("Personal access token")
+                self.client = self.make_client(plan.gitlab.url, self.token)
+            raise AskAgain from None
+        except NetworkError as exc:
+            self.say(f"  ! {exc}")
+            raise AskAgain from None
+        self.access = report
+        scopes = ", ".join(report.scopes) if report.scopes else "not reported"
+        self.say(f"  Connected to GitLab {report.version} at {report.url} as {report.username}; token scopes: "
+                 f"{scopes}; your role in {report.project_path}: {report.access_level_name}.")
+        for problem in report.problems:
+            self.say(f"  ! {problem}")
+        if report.problems and not self.confirm("Continue anyway (applying may fail where noted)", False):
+            raise AskAgain
+        if report.default_branch and not self.answers_path.is_file():
+            plan = replace_in(plan, "git", branch=report.default_branch)
+        return plan
+
+    def ask_executor(self, s: Step, plan: Plan) -> Plan:
+        for key in EXECUTORS:
+            label, tradeoffs = EXECUTOR_CHOICES[key]
+            self.say(f"  {label}{' (recommended)' if key == RECOMMENDED_EXECUTOR else ''}")
+            for line in tradeoffs.splitlines():
+                self.say(f"      {line}")
+        choices = [(k, EXECUTOR_CHOICES[k][0] + (" (recommended)" if k == RECOMMENDED_EXECUTOR else ""))
+                   for k in EXECUTORS]
+        executor = self.select(s, "How should jobs run Docker", choices, plan.executor,
+                               field_why(Plan, "executor"))
+        return dataclasses.replace(plan, executor=executor)
+
+    def ask_runner(self, s: Step, plan: Plan) -> Plan:
+        from wizard.plan import RunnerSpec
+
+        r = plan.runner
+        h = lambda name: field_why(RunnerSpec, name)  # noqa: E731
+        workflow = self.select(s, "How to register the runner", [
+            ("authentication-token", "Create it in GitLab, register with its glrt- token (current way)"),
+            ("registration-token", "Legacy registration token (deprecated since 15.6, off by default since 17.0)"),
+        ], r.workflow if r.workflow in RUNNER_WORKFLOWS else RUNNER_WORKFLOWS[0], h("workflow"))
+        description = self.text(s, "Runner description", r.description, h("description"),
+                                lambda v: None if v else "Give the runner a description, e.g. My Docker Runner.")
+        tags = self.text(s, "Runner tags (comma separated)", ", ".join(r.tags), h("tags"))
+        run_untagged = self.confirm("Also run jobs without tags", r.run_untagged, h("run_untagged"))
+        protected = self.confirm("Only run jobs from protected branches and tags", r.protected, h("protected"))
+        docker_image = r.docker_image
+        if plan.executor.startswith("docker"):
+            docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"))
+        else:
+            self.say("  Shell executor host set-up: install Docker Engine, then `sudo usermod -aG docker "
+                     "gitlab-runner`; that makes every job root-equivalent on that host.")
+        config_path = self.text(s, "Path of the runner's config.toml", r.config_path, h("config_path"))
+        return replace_in(plan, "runner", workflow=workflow, description=description,
+                          tags=tuple(t.strip() for t in tags.split(",") if t.strip()), run_untagged=run_untagged,
+                          protected=protected, docker_image=docker_image, config_path=config_path)
+
+    def ask_registry(self, s: Step, plan: Plan) -> Plan:
+        from wizard.plan import RegistrySpec
+        from wizard.render.registry import registry_variables
+
+        reg = plan.registry
+        h = lambda name: field_why(RegistrySpec, name)  # noqa: E731
+        kind = self.select(s, "Where should the image be pushed", [(k, REGISTRY_CHOICES[k]) for k in REGISTRY_KINDS],
+                           reg.kind, h("kind"))
+        changes: dict[str, Any] = {"kind": kind}
+        if kind == "ecr":
+            changes["account"] = self.text(s, "AWS account id (12 digits)", reg.account, h("account"))
+            changes["region"] = self.text(s, "AWS region", reg.region or "eu-west-1", h("region"))
+        if kind == "other":
+            changes["host"] = self.text(s, "Registry host", reg.host, h("host"))
+        if kind != "gitlab":
+            changes["image"] = self.text(s, "Image name (without tag)", reg.image, h("image"))
+        plan = replace_in(plan, "registry", **changes)
+        if kind == "gitlab":
+            self.say("  Nothing to set: GitLab predefines CI_REGISTRY, CI_REGISTRY_IMAGE, CI_REGISTRY_USER and "
+                     "CI_REGISTRY_PASSWORD in every job. Creating them yourself would shadow the real ones.")
+        # The registry's variables first (their flags may be changed), then any others of the plan.
+        needed = registry_variables(plan)
+        keys = {v.key for v in needed}
+        specs = list(needed) + [v for v in plan.variables if v.key not in keys]
+        chosen: list[VariableSpec] = []
+        for spec in specs:
+            chosen.append(self.ask_variable(s, plan, spec))
+        while self.confirm("Add another CI/CD variable", False, "values are typed hidden or read from an "
+                           "environment variable, and never written to disk"):
+            key = self.text(s, "Variable name", "", field_why(VariableSpec, "key"),
+                            lambda v: variable_key_problem(v, plan, chosen))
+            chosen.append(self.ask_variable(s, plan, VariableSpec(key=key)))
+        return dataclasses.replace(plan, variables=tuple(chosen))
+
+    def ask_variable(self, s: Step, plan: Plan, spec: VariableSpec) -> VariableSpec:
+        from wizard.variables import DOCKER_AUTH_CONFIG, check_variable
+
+        self.say(f"  CI/CD variable {spec.key}" + (f": {spec.description}" if spec.description else ""))
+        if spec.key == DOCKER_AUTH_CONFIG and not spec.from_env:
+            self.say("    built by dockwright from the registry's other variables; nothing to type.")
+            return spec
+        masked = self.confirm(f"Mask {spec.key} in job logs", spec.masked, field_why(VariableSpec, "masked"))
+        hidden = masked and self.confirm(f"Also hide {spec.key} in GitLab's settings", spec.hidden,
+                                         field_why(VariableSpec, "hidden"))
+        protected = self.confirm(f"Only give {spec.key} to protected branches and tags", spec.protected,
+                                 field_why(VariableSpec, "protected"))
+        spec = dataclasses.replace(spec, masked=masked, hidden=hidden, protected=protected)
+
+        def problem(v: str) -> str | None:
+            if not v:
+                return "Nothing was typed."
+            try:
+                check_variable(spec, Secret(v), plan)
+            except BadInput as exc:
+                return str(exc)
+            return None
+
+        while True:
+            source = self.select(s, f"Where does the value of {spec.key} come from", [
+                ("type", "Type it now (hidden; kept in memory only, never saved)"),
+                ("env", "An environment variable" + (f" ({spec.from_env})" if spec.from_env else "")),
+            ], "env" if spec.from_env else "type")
+            if source == "type":
+                self.values[spec.key] = self.secret(f"Value of {spec.key} (hidden)", problem)
+                return dataclasses.replace(spec, from_env=None)
+            name = self.text(s, "Environment variable name", spec.from_env or spec.key,
+                             field_why(VariableSpec, "from_env"), env_name_problem)
+            spec = dataclasses.replace(spec, from_env=name)
+            value = self.env.get(name)
+            if not value:
+                self.say(f"  ! {name} is not set in this shell. Export it before running dockwright "
+                         f"(export {name}=...), or type the value instead.")
+                continue
+            found = problem(value)
+            if found:
+                self.say(f"  ! The value in {name}: {found}")
+                continue
+            self.values.pop(spec.key, None)
+            return spec
+
+    def ask_dockerfile(self, s: Step, plan: Plan) -> Plan:
+        from wizard.plan import DockerfileSpec
+
+        d = plan.dockerfile
+        h = lambda name: field_why(DockerfileSpec, name)  # noqa: E731
+        language = self.select(s, "Language", [(x, x) for x in LANGUAGES], d.language, h("language"))
+        base_image = self.text(s, "Base image", d.base_image, h("base_image"),
+                               lambda v: None if v and ":" in v else "Pin a tag, e.g. python:3.13-slim.")
+        workdir = self.text(s, "Working directory", d.workdir, h("workdir"))
+        requirements = self.text(s, "Requirements file (empty: none)", d.requirements or "", h("requirements"))
+        port = self.text(s, "Port (empty: none)", "" if d.port is None else str(d.port), h("port"),
+                         lambda v: None if not v or (v.isdigit() and 1 <= int(v) <= 65535)
+                         else "A port from 1 to 65535, or empty for none.")
+        command = self.text(s, "Command", shlex.join(d.command), h("command"), command_problem)
+        env = self.text(s, "ENV (NAME=value, space separated)", " ".join(f"{k}={shlex.quote(v)}" for k, v in d.env),
+                        h("env"), env_problem)
+        non_root = self.confirm("Run as an unprivileged user", d.non_root, h("non_root"))
+        return replace_in(plan, "dockerfile", language=language, base_image=base_image, workdir=workdir,
+                          requirements=requirements or None, port=int(port) if port else None,
+                          command=tuple(shlex.split(command)), env=parse_env(env), non_root=non_root)
+
+    def ask_pipeline(self, s: Step, plan: Plan) -> Plan:
+        from wizard.plan import PipelineSpec
+
+        p = plan.pipeline
+        h = lambda name: field_why(PipelineSpec, name)  # noqa: E731
+        version = self.text(s, "Docker version (CLI and dind)", p.docker_version, h("docker_version"))
+        build = self.text(s, "Build stage", p.stages[0] if p.stages else "build")
+        release = self.text(s, "Release stage", p.stages[1] if len(p.stages) > 1 else "release")
+        latest = self.confirm("Tag :latest on the default branch", p.latest_on_default_branch,
+                              h("latest_on_default_branch"))
+        return replace_in(plan, "pipeline", docker_version=version, stages=(build, release),
+                          latest_on_default_branch=latest)
