@@ -22,10 +22,11 @@ class ExecutorScreen(StepScreen):
             for key in EXECUTORS:
                 label, _ = CHOICES[key]
                 if key == RECOMMENDED:
-                    label += "  (recommended)"
+                    label = "★ " + label
                 yield RadioButton(label, id=f"executor-{key}")
         yield Label("", id="executor-tradeoffs", classes="tradeoffs")
-        yield Label("F1: the full teaching page, with what each choice grants and the traps.", classes="hint")
+        yield Label("★ recommended for a first pipeline. F1: the full teaching page, with what each choice "
+                    "grants and the traps.", classes="hint")
 
     def load_plan(self, plan: Plan) -> None:
         button = self.query_one(f"#executor-{plan.executor}", RadioButton)
@@ -36,7 +37,8 @@ class ExecutorScreen(StepScreen):
 
     def _show(self, key: str) -> None:
         label, lines = CHOICES[key]
-        self.query_one("#executor-tradeoffs", Label).update(f"{label}\n{lines}")
+        star = " (recommended)" if key == RECOMMENDED else ""
+        self.query_one("#executor-tradeoffs", Label).update(f"{label}{star}\n{lines}")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         key = (event.pressed.id or "").removeprefix("executor-")

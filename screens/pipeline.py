@@ -46,6 +46,9 @@ class PipelineScreen(StepScreen):
                     field.value = value
             self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
         self.query_one("#pl-problem", Label).update("")
+        if self.services.client is not None:  # connected: GitLab's own lint runs without asking
+            self.query_one("#pl-server", Label).update("Asking GitLab's CI lint …")
+            self.server_lint(plan)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""

@@ -26,6 +26,7 @@ class StepScreen(Screen):
     STEP_ID = ""
     SHOW_PREVIEW = True
     NEXT_LABEL = "Next"
+    AUTO_FOCUS = "#form Input, #form RadioSet, #form Button, #next"  # the form, not the step list
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="step.help", tooltip="Open this step's teaching page"),
@@ -35,6 +36,8 @@ class StepScreen(Screen):
         Binding("ctrl+n", "next", "Next", id="step.next", tooltip="Go to the next step"),
         Binding("f2", "toggle_preview", "Preview", id="step.preview",
                 tooltip="Show or hide the preview of the generated files"),
+        Binding("ctrl+d", "toggle_diff", "Diff", id="step.diff",
+                tooltip="Preview as a diff against the files on disk, or as the whole files"),
     ]
 
     def __init__(self) -> None:
@@ -111,6 +114,10 @@ class StepScreen(Screen):
     def action_toggle_preview(self) -> None:
         self.toggle_class("-show-preview")
         self.toggle_class("-hide-preview")
+
+    def action_toggle_diff(self) -> None:
+        if self.SHOW_PREVIEW:
+            self.query_one(PreviewPane).action_toggle_diff()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         sentence = handle_worker_state(self, event)

@@ -15,7 +15,6 @@ from importlib.resources import files
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.document._document import Selection
 from textual.reactive import reactive
@@ -122,12 +121,7 @@ def changed_lines(old: str, new: str) -> tuple[int, int] | None:
 
 
 class PreviewPane(Vertical):
-    """Tabs of generated files; ``d`` toggles the diff against what is on disk."""
-
-    BINDINGS = [
-        Binding("d", "toggle_diff", "Diff", id="preview.diff",
-                tooltip="Show the preview as a diff against the file on disk, or as the whole file"),
-    ]
+    """Tabs of generated files; :meth:`action_toggle_diff` (Ctrl+D on every step) shows the diff against disk."""
 
     show_diff: reactive[bool] = reactive(False)
 
@@ -191,8 +185,8 @@ class PreviewPane(Vertical):
 
     def _paint(self, old: dict[str, str]) -> None:
         status = self.query_one("#preview-status", Label)
-        status.update(self.error or ("diff against the file on disk (d: whole file)" if self.show_diff
-                                     else "what dockwright will write (d: diff against disk)"))
+        status.update(self.error or ("diff with the file on disk · ^d: whole file" if self.show_diff
+                                     else "what will be written · ^d: diff"))
         status.set_class(bool(self.error), "-error")
         for f in PREVIEW_FILES:
             area = self.query_one(f"#preview-{f.id}", TextArea)

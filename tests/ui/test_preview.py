@@ -61,7 +61,7 @@ async def test_diff_toggle_compares_with_the_file_on_disk(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         app.goto("executor")
         await settle(pilot)
-        app.screen.query_one("#preview").action_toggle_diff()
+        await pilot.press("ctrl+d")
         await settle(pilot)
         ignore = area(app, "dockerignore").text
         assert ignore.startswith("--- .dockerignore (on disk)") and "+" in ignore

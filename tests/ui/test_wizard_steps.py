@@ -292,11 +292,10 @@ def test_a_missing_help_page_is_a_sentence():
 async def test_every_binding_has_an_id_and_a_tooltip(repo):
     from screens.step import StepScreen
     from screens.widgets.help import HelpScreen
-    from screens.widgets.preview import PreviewPane
     from screens.widgets.quit import QuitScreen
 
     app = offline_app(repo)
-    for owner in (type(app), StepScreen, PreviewPane, HelpScreen, QuitScreen):
+    for owner in (type(app), StepScreen, HelpScreen, QuitScreen):
         for binding in owner.BINDINGS:
             assert binding.id and binding.tooltip, (owner.__name__, binding.key)
 
