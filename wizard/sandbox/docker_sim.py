@@ -5,9 +5,9 @@ What is played, with Docker's own messages:
 - reaching the daemon: ``DOCKER_HOST`` (``unix://`` socket, ``tcp://host:port``), ``DOCKER_TLS_VERIFY`` and
   ``DOCKER_CERT_PATH`` against what the job really has (a dind service listening on 2376 with TLS or on
   2375 without, a bound host socket, client certificates in a shared volume);
-- ``docker build -t X [-f F] [--pull] PATH``: the Dockerfile at the commit is read and parsed; the base
-  image, the files COPY/ADD take from the context and the file ``pip install -r`` needs are checked; the
-  image lands in this job's daemon only. RUN steps are checked, not executed, and say so;
+- ``docker build -t X [-f F] [--pull] PATH``: the Dockerfile at the commit is read and checked by
+  :mod:`wizard.sandbox.dockerfile_sim` (base image, COPY/ADD sources, ``.dockerignore``, ``pip install -r``);
+  the image lands in this job's daemon only;
 - ``docker tag``, ``docker images``, ``docker info``, ``docker version``;
 - ``docker login`` (``--password-stdin`` or ``-p`` with Docker's warning) against the sandbox registry's
   credentials; ``docker push`` / ``docker pull`` to and from the sandbox registry.
@@ -17,104 +17,18 @@ A registry other than the sandbox's is never contacted: the log says so ("not ex
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable
 
+from wizard.sandbox.docker_images import DOCKER_HUB, RegistryPort, fake_digest, parse_reference
+from wizard.sandbox.dockerfile_sim import BuildError, DockerfileBuild
 from wizard.sandbox.shell_sim import NOT_EXECUTED, CommandResult, Invocation
 
 API_VERSION = "1.47"
 DEFAULT_CLIENT_VERSION = "27.3.1"
-DOCKER_HUB = "docker.io"
-
-
-class RegistryPort(Protocol):
-    """The sandbox's container registry, as a job's Docker sees it."""
-
-    host: str
-
-    def authenticate(self, user: str, password: str) -> bool: ...
-
-    def push(self, repository: str, tag: str, digest: str) -> None: ...  # repository like "demo/app"
-
-    def has(self, repository: str, tag: str) -> bool: ...
-
-
-# --- image references ----------------------------------------------------------------------------
-
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_TAG = r"[\w][\w.-]{0,127}"
-_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-
-
-class InvalidReference(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Reference:
-    domain: str  # "docker.io" when none was written
-    path: str  # "library/python", "demo/app"
-    tag: str  # "" when none was written
-    digest: str = ""
-
-    @property
-    def name(self) -> str:
-        return f"{self.domain}/{self.path}"
-
-    @property
-    def familiar_name(self) -> str:
-        """How Docker prints the name: without docker.io/ and library/."""
-        if self.domain == DOCKER_HUB:
-            return self.path.removeprefix("library/")
-        return self.name
-
-    def with_tag(self, default: str = "latest") -> str:
-        return f"{self.name}:{self.tag or default}"
-
-    @property
-    def familiar(self) -> str:
-        return f"{self.familiar_name}:{self.tag or 'latest'}"
-
-
-def parse_reference(text: str) -> Reference:
-    """Docker's reference grammar. Raises ValueError with Docker's wording."""
-    rest, digest = text, ""
-    if "@" in rest:
-        rest, digest = rest.split("@", 1)
-        if not re.fullmatch(_DIGEST, digest):
-            raise InvalidReference("invalid reference format")
-    name, tag = rest, ""
-    slash = rest.rfind("/")
-    colon = rest.rfind(":")
-    if colon > slash:
-        name, tag = rest[:colon], rest[colon + 1:]
-        if not re.fullmatch(_TAG, tag):
-            raise InvalidReference("invalid reference format")
-    if not name:
-        raise InvalidReference("invalid reference format")
-    parts = name.split("/")
-    domain = DOCKER_HUB
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"
-                           or parts[0] != parts[0].lower()):
-        domain, parts = parts[0], parts[1:]
-        if not re.fullmatch(r"[A-Za-z0-9.-]+(?::\d+)?|\[[0-9a-fA-F:]+\](?::\d+)?", domain):
-            raise InvalidReference("invalid reference format")
-    path = "/".join(parts)
-    if any(c.isupper() for c in path):
-        raise InvalidReference("invalid reference format: repository name must be lowercase")
-    if not all(re.fullmatch(_COMPONENT, p) for p in parts):
-        raise InvalidReference("invalid reference format")
-    if domain == DOCKER_HUB and len(parts) == 1:
-        path = f"library/{path}"
-    return Reference(domain, path, tag, digest)
-
-
-def _fake_digest(*parts: str) -> str:
-    return "sha256:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 # --- the job's daemon and how the client reaches it ----------------------------------------------
@@ -194,123 +108,6 @@ def connection_error(reach: DockerReach, env, *, method: str, path: str, host: s
                 "http: server gave HTTP response to HTTPS client")
     return None
 
-
-# --- the Dockerfile ------------------------------------------------------------------------------
-
-_INSTRUCTIONS = {"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
-                 "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
-_STEPS = {"FROM", "RUN", "COPY", "ADD", "WORKDIR"}
-
-
-@dataclass
-class _Instruction:
-    line: int
-    keyword: str
-    args: str
-
-
-class BuildError(Exception):
-    """A build failure; ``lines`` is what BuildKit prints before its final ``ERROR:`` line."""
-
-    def __init__(self, message: str, lines: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.lines = lines or []
-
-
-def parse_dockerfile(text: str) -> list[_Instruction]:
-    out: list[_Instruction] = []
-    pending, start = "", 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if pending and (not line or line.startswith("#")):
-            continue
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        full = pending + line
-        pending = ""
-        keyword, _, args = full.partition(" ")
-        if keyword.upper() not in _INSTRUCTIONS:
-            raise BuildError(f"dockerfile parse error on line {start}: unknown instruction: {keyword}")
-        out.append(_Instruction(start, keyword.upper(), args.strip()))
-    if pending:
-        keyword, _, args = pending.strip().partition(" ")
-        out.append(_Instruction(start, keyword.upper(), args.strip()))
-    if not out:
-        raise BuildError("file with no instructions")
-    return out
-
-
-def _split_args(args: str) -> list[str]:
-    args = args.strip()
-    if args.startswith("["):
-        return re.findall(r'"((?:[^"\\]|\\.)*)"', args)
-    return args.split()
-
-
-def _subst(text: str, values: dict[str, str]) -> str:
-    def repl(m: re.Match) -> str:
-        name = m.group(1) or m.group(3)
-        default = m.group(2)
-        value = values.get(name)
-        if value:
-            return value
-        return default if default is not None else ""
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", repl, text)
-
-
-def _dockerignore(text: str | None) -> list[tuple[bool, str]]:
-    """.dockerignore patterns in order, as (negated, pattern)."""
-    patterns = []
-    for raw in (text or "").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        negated = line.startswith("!")
-        pattern = posixpath.normpath(line.lstrip("!").strip().strip("/")) if line.lstrip("!").strip("/") else ""
-        if pattern:
-            patterns.append((negated, pattern))
-    return patterns
-
-
-def _is_ignored(rel: str, patterns: list[tuple[bool, str]]) -> bool:
-    """Whether the context path ``rel`` is left out of the build context (the last matching pattern wins)."""
-    if not patterns or rel in ("", "."):
-        return False
-    parts = rel.split("/")
-    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
-    ignored = False
-    for negated, pattern in patterns:
-        pattern = pattern.replace("**/", "*/") if pattern.startswith("**/") else pattern
-        if any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes) or (
-                pattern.startswith("*/") and any(fnmatch.fnmatchcase(p, pattern[2:]) for p in parts)):
-            ignored = not negated
-    return ignored
-
-
-@dataclass
-class _Fs:
-    """What the image's filesystem holds from the build context: (destination, context path, is_dir)."""
-
-    entries: list[tuple[str, str | None, bool]] = field(default_factory=list)
-
-    def has(self, path: str, exists: Callable[[str], bool]) -> bool:
-        for dest, src, is_dir in reversed(self.entries):
-            if src is None:  # copied from another stage: unknown content, assume present
-                if path == dest or path.startswith(dest.rstrip("/") + "/"):
-                    return True
-                continue
-            if is_dir and (path == dest or path.startswith(dest.rstrip("/") + "/")):
-                rel = path[len(dest):].lstrip("/")
-                if exists(posixpath.normpath(posixpath.join(src, rel)) if rel else src or "."):
-                    return True
-            elif path == dest:
-                return True
-        return False
 
 
 # --- the CLI ---------------------------------------------------------------------------------------
@@ -488,7 +285,8 @@ class DockerCli:
         text = content.decode("utf-8", "replace")
         out.out(f"#1 transferring dockerfile: {len(content)}B done\n#1 DONE 0.0s\n\n")
         try:
-            image_id, last_step = self._solve(text, context_path, build_args, out)
+            build = DockerfileBuild(registry=self.registry, read_file=self.read_file, exists=self.exists)
+            image_id, last_step = build.solve(text, context_path, build_args, out)
         except BuildError as exc:
             for line in exc.lines:
                 out.out(line)
@@ -509,188 +307,6 @@ class DockerCli:
                 out.code = pushed.code
                 break
         return out
-
-    def _solve(self, text: str, context: str, build_args: dict[str, str], out: CommandResult) -> tuple[str, int]:
-        instructions = parse_dockerfile(text)
-        values: dict[str, str] = {}
-        for ins in instructions:
-            if ins.keyword == "FROM":
-                break
-            if ins.keyword == "ARG":
-                key, _, default = ins.args.partition("=")
-                values[key.strip()] = build_args.get(key.strip(), default.strip().strip("\"'"))
-            else:
-                raise BuildError(f"dockerfile parse error on line {ins.line}: no build stage in current context")
-        else:
-            raise BuildError("dockerfile parse error: no build stage in current context")
-        stages: list[str] = []
-        bases: list[str] = []
-        for ins in instructions:
-            if ins.keyword == "FROM":
-                words = _subst(ins.args, values).split()
-                words = [w for w in words if not w.startswith("--platform")]
-                if not words:
-                    raise BuildError(f"dockerfile parse error on line {ins.line}: FROM requires either one or three arguments")
-                base = words[0]
-                if len(words) >= 3 and words[1].upper() == "AS":
-                    stages.append(words[2].lower())
-                if base.lower() in stages or base == "scratch":
-                    continue
-                try:
-                    ref = parse_reference(base)
-                except ValueError as exc:
-                    raise BuildError(f"failed to parse stage name \"{base}\": {exc}") from None
-                bases.append(ref.with_tag())
-        step = 2
-        for base in dict.fromkeys(bases):
-            out.out(f"#{step} [internal] load metadata for {base}\n")
-            ref = parse_reference(base)
-            if ref.domain == self.registry.host:
-                if not self.registry.has(ref.path, ref.tag or "latest"):
-                    out.out(f"#{step} ERROR: {base}: not found\n")
-                    raise BuildError(f"{base}: failed to resolve source metadata for {base}: {base}: not found")
-            else:
-                out.out(f"#{step} [sandbox] {ref.domain} is not contacted: the base image is assumed to exist\n")
-            out.out(f"#{step} DONE 0.4s\n\n")
-            step += 1
-        out.out(f"#{step} [internal] load .dockerignore\n#{step} transferring context: 2B done\n#{step} DONE 0.0s\n\n")
-        step += 1
-        out.out(f"#{step} [internal] load build context\n#{step} transferring context: 4.10kB done\n#{step} DONE 0.0s\n\n")
-        step += 1
-
-        counted = [i for i in instructions if i.keyword in _STEPS]
-        total = len(counted)
-        ignore_file = self.read_file(posixpath.join(context, ".dockerignore") if context else ".dockerignore")
-        patterns = _dockerignore(ignore_file.decode("utf-8", "replace") if ignore_file else None)
-        outer_exists = self.exists
-
-        def in_context(path: str) -> bool:
-            rel = posixpath.relpath(path, context) if context else path
-            return outer_exists(path) and not _is_ignored(rel, patterns)
-
-        self._context_exists = in_context
-        self._context = context
-        fs, workdir, env = _Fs(), "/", dict(values)
-        stage_label = ""
-        index = 0
-        for ins in instructions:
-            args = _subst(ins.args, env)
-            if ins.keyword in ("ARG", "ENV"):
-                pairs = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)', ins.args)
-                if not pairs and ins.args.split():
-                    key, _, val = ins.args.partition(" ")
-                    pairs = [(key, val)]
-                for key, val in pairs:
-                    default = _subst(val.strip('"'), env)
-                    env[key] = build_args.get(key, default) if ins.keyword == "ARG" else default
-                continue
-            if ins.keyword not in _STEPS:
-                continue
-            index += 1
-            label = f"[{stage_label}{index}/{total}] {ins.keyword} {ins.args}"
-            out.out(f"#{step} {label}\n")
-            if ins.keyword == "FROM":
-                words = [w for w in args.split() if not w.startswith("--platform")]
-                stage_label = f"{words[2].lower()} " if len(words) >= 3 and words[1].upper() == "AS" else ""
-                fs, workdir = _Fs(), "/"
-                if words[0].lower() not in stages and words[0] != "scratch":
-                    ref = parse_reference(words[0])
-                    out.out(f"#{step} resolve {ref.with_tag()} done\n")
-            elif ins.keyword == "WORKDIR":
-                workdir = posixpath.normpath(posixpath.join(workdir, args.strip()))
-            elif ins.keyword in ("COPY", "ADD"):
-                self._copy(ins, args, context, workdir, fs, out, step, label)
-            elif ins.keyword == "RUN":
-                self._run(args, workdir, fs, out, step, label)
-            out.out(f"#{step} DONE 0.1s\n\n")
-            step += 1
-        return _fake_digest(text, context, repr(sorted(build_args.items()))), step - 1
-
-    def _copy(self, ins: _Instruction, args: str, context: str, workdir: str, fs: _Fs, out: CommandResult,
-              step: int, label: str) -> None:
-        words = _split_args(args)
-        from_stage = None
-        plain = []
-        for w in words:
-            if w.startswith("--from="):
-                from_stage = w.split("=", 1)[1]
-            elif not w.startswith("--"):
-                plain.append(w)
-        if len(plain) < 2:
-            raise BuildError(f"dockerfile parse error on line {ins.line}: {ins.keyword} requires at least two arguments, "
-                             f"but only one was provided. Destination could not be determined")
-        sources, dest = plain[:-1], plain[-1]
-        dest_abs = posixpath.normpath(posixpath.join(workdir, dest))
-        dest_is_dir = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
-        if from_stage is not None:
-            fs.entries.append((dest_abs, None, True))
-            return
-        for src in sources:
-            if re.match(r"^https?://", src):
-                fs.entries.append((dest_abs, None, True))
-                continue
-            inside = posixpath.normpath(src.lstrip("/"))  # sources never leave the context
-            while inside.startswith("../"):
-                inside = inside[3:]
-            whole_context = inside in (".", "..", "")
-            rel = context if whole_context else (posixpath.join(context, inside) if context else inside)
-            if any(ch in src for ch in "*?["):
-                fs.entries.append((dest_abs, None, True))
-                continue
-            if not whole_context and not self._context_exists(rel):
-                shown = "/" + posixpath.normpath(src.lstrip("/"))
-                checksum = hashlib.sha256(context.encode()).hexdigest()[:25]
-                message = (f"failed to compute cache key: failed to calculate checksum of ref "
-                           f"{checksum}::{checksum[:12]}: \"{shown}\": not found")
-                out.out(f"#{step} ERROR: failed to calculate checksum of ref {checksum}::{checksum[:12]}: "
-                        f"\"{shown}\": not found\n")
-                raise BuildError(message, [f"------\n > {label}:\n------\n"])
-            is_dir = whole_context or src.endswith("/") or (self.read_file(rel) is None)
-            if is_dir:
-                fs.entries.append((dest_abs, rel, True))
-            else:
-                target = posixpath.join(dest_abs, posixpath.basename(rel)) if dest_is_dir else dest_abs
-                fs.entries.append((target, rel, False))
-
-    def _run(self, args: str, workdir: str, fs: _Fs, out: CommandResult, step: int, label: str) -> None:
-        command = args.strip()
-        fs = _Fs(list(fs.entries))  # bind mounts exist for this RUN only
-        while command.startswith("--"):
-            flag, _, command = command.partition(" ")
-            command = command.strip()
-            if flag.startswith("--mount="):
-                opts = dict(o.partition("=")[::2] for o in flag[len("--mount="):].split(","))
-                if opts.get("type") == "bind" and "from" not in opts:
-                    source = posixpath.normpath(posixpath.join(self._context, opts.get("source", opts.get("src", ".")).lstrip("/")))
-                    target = posixpath.normpath(posixpath.join(workdir, opts.get("target", opts.get("dst", "/"))))
-                    source = "" if source == "." else source
-                    is_dir = source == self._context or self.read_file(source) is None
-                    fs.entries.append((target, source, is_dir))
-        if command.startswith("["):
-            command = " ".join(_split_args(command))
-        for m in re.finditer(r"\bpip3?\s+install\b([^;&|]*)", command):
-            words = m.group(1).split()
-            for i, w in enumerate(words):
-                req = None
-                if w in ("-r", "--requirement") and i + 1 < len(words):
-                    req = words[i + 1]
-                elif w.startswith("--requirement="):
-                    req = w.split("=", 1)[1]
-                elif w.startswith("-r") and len(w) > 2:
-                    req = w[2:]
-                if req is None:
-                    continue
-                path = posixpath.normpath(posixpath.join(workdir, req))
-                if not fs.has(path, self._context_exists):
-                    shell_cmd = f"/bin/sh -c {command}"
-                    message = (f"0.512 ERROR: Could not open requirements file: [Errno 2] "
-                               f"No such file or directory: '{req}'\n")
-                    out.out(f"#{step} {message}")
-                    out.out(f"#{step} ERROR: process \"{shell_cmd}\" did not complete successfully: exit code: 1\n")
-                    raise BuildError(f"process \"{shell_cmd}\" did not complete successfully: exit code: 1",
-                                     [f"------\n > {label}:\n{message}------\n"])
-        out.out(f"#{step} {NOT_EXECUTED}RUN steps are checked, not run, in the sandbox\n")
-
     # docker tag
     def _cmd_tag(self, rest: list[str], inv: Invocation) -> CommandResult:
         if len(rest) != 2:
@@ -814,7 +430,7 @@ class DockerCli:
             return result.err("unauthorized: authentication required\n")
         for tag in present:
             image_id = self._daemon.images[f"{ref.name}:{tag}"]
-            digest = _fake_digest(image_id, "manifest")
+            digest = fake_digest(image_id, "manifest")
             for layer in self._layers(image_id):
                 result.out(f"{layer}: Pushed\n")
             try:
@@ -855,11 +471,11 @@ class DockerCli:
                                   "manifest unknown: manifest unknown\n")
         else:
             result.out(f"[sandbox] {ref.domain} is not contacted: {ref.familiar} is assumed to exist\n")
-        image_id = _fake_digest(ref.name, tag)
+        image_id = fake_digest(ref.name, tag)
         self._daemon.images[f"{ref.name}:{tag}"] = image_id
         for layer in self._layers(image_id):
             result.out(f"{layer}: Pull complete\n")
-        return result.out(f"Digest: {_fake_digest(image_id, 'manifest')}\n"
+        return result.out(f"Digest: {fake_digest(image_id, 'manifest')}\n"
                           f"Status: Downloaded newer image for {ref.familiar_name}:{tag}\n{ref.name}:{tag}\n")
 
 
