@@ -114,7 +114,7 @@ def test_git_refuses_bad_token_and_read_only_push(sb, tmp_path):
     git(["add", "x.txt"], cwd=work)
     git(["commit", "-q", "-m", "x"], cwd=work)
     push = git(["push", "origin", "HEAD:main"], cwd=work, token=reader, check=False)
-    assert push.returncode != 0 and "You are not allowed to push code to this project." in push.stderr
+    assert push.returncode != 0 and "You are not allowed to upload code." in push.stderr
 
 
 def test_only_loopback_is_accepted(tmp_path):
@@ -171,10 +171,13 @@ def test_a_pending_job_resumes_after_a_restart(tmp_path):
         assert again.internal_errors == []
 
 
-def test_git_refuses_a_token_without_repository_scope(sb, tmp_path):
-    api_reader = sb.create_token(scopes=("read_api",))
-    result = git(["ls-remote", f"{sb.url}/{sb.project_path}.git"], cwd=tmp_path, token=api_reader, check=False)
-    assert result.returncode != 0 and "Authentication failed" in result.stderr
+def test_git_scopes_and_expired_tokens(sb, tmp_path):
+    url = f"{sb.url}/{sb.project_path}.git"
+    api_reader = sb.create_token(scopes=("read_api",))  # read_api may download code, as on GitLab
+    assert "refs/heads/main" in git(["ls-remote", url], cwd=tmp_path, token=api_reader).stdout
+    runner_maker = sb.create_token(scopes=("create_runner",))
+    result = git(["ls-remote", url], cwd=tmp_path, token=runner_maker, check=False)
+    assert result.returncode != 0 and "You are not allowed to download code." in result.stderr
     expired = sb.create_token(scopes=("write_repository",), expired=True)
     result = git(["ls-remote", f"{sb.url}/{sb.project_path}.git"], cwd=tmp_path, token=expired, check=False)
     assert result.returncode != 0 and "Authentication failed" in result.stderr

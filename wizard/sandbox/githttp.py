@@ -2,7 +2,8 @@
 
 Like GitLab, the first request without credentials gets a 401 Basic challenge; git then sends a user
 name (anything, like GitLab's ``oauth2``) and a personal access token as the password. Fetching needs
-``read_repository``, ``write_repository`` or ``api``; pushing needs ``write_repository`` or ``api``.
+``read_repository``, ``write_repository``, ``read_api`` or ``api``; pushing needs ``write_repository`` or
+``api``; otherwise 403 with GitLab's sentence.
 After a push, the refs that moved are handed to the sandbox, which creates pipelines.
 """
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.sandbox import Sandbox
 
 GIT_PATH = re.compile(r"^/(?P<project>[A-Za-z0-9_.\-/]+?)(?:\.git)?/(?P<rest>info/refs|git-upload-pack|git-receive-pack|HEAD)$")
-READ_SCOPES = {"api", "read_repository", "write_repository"}
+READ_SCOPES = {"api", "read_api", "read_repository", "write_repository"}  # scopes that give download_code
 WRITE_SCOPES = {"api", "write_repository"}
 CHALLENGE = [("WWW-Authenticate", 'Basic realm="GitLab"')]
 
@@ -63,16 +64,17 @@ def serve(sandbox: "Sandbox", method: str, raw_path: str, query_string: str, hea
         return _text(401, "HTTP Basic: Access denied\n", CHALLENGE)
     token = sandbox.store.token_by_secret(creds[1]) or sandbox.job_token_as_pat(creds[1])
     expires = parse_iso(token["expires_at"]) if token else None
-    # A token with no repository scope at all does not authenticate git (GitLab answers as for a wrong one).
-    if (token is None or token["revoked"] or (expires is not None and expires.timestamp() <= time.time())
-            or not READ_SCOPES & set(token["scopes"])):
+    if token is None or token["revoked"] or (expires is not None and expires.timestamp() <= time.time()):
         return _text(401, "HTTP Basic: Access denied. If a password was provided for Git authentication, the password "
                           "was incorrect or you're required to use a token instead of a password.\n", CHALLENGE)
     if project is None:
         return _text(404, "The project you were looking for could not be found or you don't have permission to "
                           "view it.\n")
+    # GitLab's GitAccess#check_authentication_abilities!: the token's scopes decide before the role does.
     if writing and not WRITE_SCOPES & set(token["scopes"]):
-        return _text(403, "You are not allowed to push code to this project.\n")
+        return _text(403, "You are not allowed to upload code.\n")
+    if not writing and not READ_SCOPES & set(token["scopes"]):
+        return _text(403, "You are not allowed to download code.\n")
 
     repo_path = sandbox.repo_path(project)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
