@@ -312,38 +312,31 @@ class GitLabClient:
         return self._call("read the job log", lambda: bytes(p.jobs.get(job_id, lazy=True).trace() or b""),
                           project=str(project), role="Reporter")
 
-    def _job_action(self, project: str | int, job_id: int, verb: str) -> dict:
+    def _action(self, project: str | int, kind: str, object_id: int, verb: str) -> dict:
+        """``POST /projects/:id/<jobs|pipelines>/:id/<verb>`` (retry, cancel, play); ``kind`` is job or pipeline."""
         p = self._project(project)
+        manager = p.jobs if kind == "job" else p.pipelines
 
         def run() -> dict:
-            result = self._gl.http_post(f"{p.jobs.path}/{job_id}/{verb}")
+            result = self._gl.http_post(f"{manager.path}/{object_id}/{verb}")
             return dict(result) if isinstance(result, dict) else {}
 
-        return self._call(f"{verb} the job", run, project=str(project), role="Developer")
+        return self._call(f"{verb} the {kind}", run, project=str(project), role="Developer")
 
     def retry_job(self, project: str | int, job_id: int) -> dict:
-        return self._job_action(project, job_id, "retry")
+        return self._action(project, "job", job_id, "retry")
 
     def cancel_job(self, project: str | int, job_id: int) -> dict:
-        return self._job_action(project, job_id, "cancel")
+        return self._action(project, "job", job_id, "cancel")
 
     def play_job(self, project: str | int, job_id: int) -> dict:
-        return self._job_action(project, job_id, "play")
-
-    def _pipeline_action(self, project: str | int, pipeline_id: int, verb: str) -> dict:
-        p = self._project(project)
-
-        def run() -> dict:
-            result = self._gl.http_post(f"{p.pipelines.path}/{pipeline_id}/{verb}")
-            return dict(result) if isinstance(result, dict) else {}
-
-        return self._call(f"{verb} the pipeline", run, project=str(project), role="Developer")
+        return self._action(project, "job", job_id, "play")
 
     def retry_pipeline(self, project: str | int, pipeline_id: int) -> dict:
-        return self._pipeline_action(project, pipeline_id, "retry")
+        return self._action(project, "pipeline", pipeline_id, "retry")
 
     def cancel_pipeline(self, project: str | int, pipeline_id: int) -> dict:
-        return self._pipeline_action(project, pipeline_id, "cancel")
+        return self._action(project, "pipeline", pipeline_id, "cancel")
 
     def registry_tags(self, project: str | int) -> dict[str, list[str]]:
         """Container registry of the project: repository location -> its tag names."""
