@@ -135,6 +135,15 @@ def _tokenize(line: str) -> list[_Word | _Redirect | str]:
             word = _Word([], at, at)
         word.parts.append((kind, text))
 
+    def dollar(at: int, literal: str, variable: str) -> int:
+        """A ``$`` at ``at``: an expansion as a ``variable`` part, a lone ``$`` as a ``literal`` one; the next index."""
+        inner, after = _read_expansion(line, at)
+        if after == at:
+            part(literal, "$", at)
+            return at + 1
+        part(variable, inner, at)
+        return after
+
     def end_word(at: int) -> None:
         nonlocal word
         if word is not None:
@@ -195,25 +204,13 @@ def _tokenize(line: str) -> list[_Word | _Redirect | str]:
                 elif d == "`":
                     raise _Unsupported("command substitution")
                 elif d == "$":
-                    inner, after = _read_expansion(line, j)
-                    if after == j:
-                        part("qlit", "$", j)
-                        j += 1
-                    else:
-                        part("qvar", inner, j)
-                        j = after
+                    j = dollar(j, "qlit", "qvar")
                 else:
                     part("qlit", d, j)
                     j += 1
             i = j
         elif c == "$":
-            inner, after = _read_expansion(line, i)
-            if after == i:
-                part("lit", "$", i)
-                i += 1
-            else:
-                part("uvar", inner, i)
-                i = after
+            i = dollar(i, "lit", "uvar")
         else:
             part("lit", c, i)
             i += 1
