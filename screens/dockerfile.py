@@ -39,7 +39,7 @@ class DockerfileScreen(StepScreen):
         yield from field_row("Requirements file", Input(id="df-requirements", placeholder="requirements.txt (empty: none)"))
         yield from field_row("Port", Input(id="df-port", placeholder="8000 (empty: none)", type="integer"))
         yield from field_row("Command", Input(id="df-command", placeholder="python app.py"))
-        yield from field_row("ENV", Input(id="df-env", placeholder="NAME=value NAME2=value"))
+        yield from field_row("ENV", Input(id="df-env", placeholder="e.g. DEBUG=0 LOG_LEVEL=info (empty: none)"))
         with Horizontal(classes="switch-row"):
             yield Switch(id="df-non_root")
             yield Label("Run as an unprivileged user (recommended: a break-out is not root)")

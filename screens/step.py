@@ -55,7 +55,7 @@ class StepScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         if self.services.sandbox:
-            yield Label("SANDBOX: a practice GitLab on this machine. Nothing here reaches a real GitLab.",
+            yield Label("SANDBOX: practice GitLab on this machine; nothing reaches a real GitLab.",
                         id="sandbox-banner")
         with Horizontal(id="body"):
             yield StepList(self.STEP_ID)
