@@ -193,3 +193,20 @@ def test_one_sandbox_per_data_directory(tmp_path):
         assert "cannot listen" in err.value.sentence
     with Sandbox(tmp_path / "d"), Sandbox(tmp_path / "e") as other:
         assert other.url
+
+
+def test_a_restart_comes_back_on_the_same_url_when_it_can(tmp_path):
+    import socket
+
+    with Sandbox(tmp_path / "d") as first:
+        url, port = first.url, first.port
+    with Sandbox(tmp_path / "d") as again:
+        assert again.url == url
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", port))
+    holder.listen()
+    try:
+        with Sandbox(tmp_path / "d") as moved:  # the old port is taken: any free one
+            assert moved.url != url and moved.port != port
+    finally:
+        holder.close()

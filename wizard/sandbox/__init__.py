@@ -19,6 +19,7 @@ import os
 import shutil
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -106,18 +107,25 @@ class Sandbox:
     def _start_locked(self, Scheduler, SandboxHTTPServer) -> None:  # noqa: N803 - the classes, imported lazily
         if self.reset:
             self._remove_state()
-        try:
-            server = SandboxHTTPServer((self.host, self.port), self)
-        except OSError as exc:
-            raise BadInput(f"The sandbox cannot listen on {self.host}:{self.port}: {exc.strerror}.",
-                           "Choose another --port, or 0 for any free one.") from exc
+        self.store = Store(self.data_dir / "sandbox.sqlite3")
+        candidates = [self.port]
+        if self.port == 0:  # come back on the same URL (git remotes, config.toml) when that port is free
+            previous = urllib.parse.urlsplit(self.store.get_meta("url", "") or "").port
+            candidates = [previous, 0] if previous else [0]
+        for attempt, port in enumerate(candidates, start=1):
+            try:
+                server = SandboxHTTPServer((self.host, port), self)
+                break
+            except OSError as exc:
+                if attempt == len(candidates):
+                    raise BadInput(f"The sandbox cannot listen on {self.host}:{port}: {exc.strerror}.",
+                                   "Choose another --port, or 0 for any free one.") from exc
         self._server = server
         bound_host, bound_port = server.server_address[:2]
         shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.port = bound_port
         self.url = f"http://{shown_host}:{bound_port}"
         self.registry_host = f"{shown_host}:{bound_port}"
-        self.store = Store(self.data_dir / "sandbox.sqlite3")
         self.store.set_meta("url", self.url)
         root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
         self.token, _ = self.store.create_token(root["id"], "dockwright sandbox", ROOT_TOKEN_SCOPES,
