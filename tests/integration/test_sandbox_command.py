@@ -66,3 +66,18 @@ def test_help_lists_the_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "sandbox" in capsys.readouterr().out
+
+
+def test_sigterm_stops_it_cleanly(tmp_path):
+    proc = start(["--json", "--data-dir", str(tmp_path / "d")])
+    try:
+        assert json.loads(proc.stdout.readline())["project"] == "demo/app"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    again = start(["--json", "--data-dir", str(tmp_path / "d")])  # the folder is unlocked again
+    try:
+        assert json.loads(again.stdout.readline())["project"] == "demo/app"
+    finally:
+        stop(again)

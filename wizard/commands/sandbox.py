@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 import urllib.error
@@ -85,7 +86,10 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
               f"  API:      curl -H \"PRIVATE-TOKEN: <token>\" {sandbox.url}/api/v4/projects/"
               f"{sandbox.project_path.replace('/', '%2F')}",
               file=sys.stderr, flush=True)
-        (stop or threading.Event()).wait()
+        stop = stop or threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill` stops it as cleanly as Ctrl-C
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
