@@ -99,10 +99,7 @@ class PlainWizard(StepQuestions):
     def ask_step(self, s: Step, plan: Plan) -> Plan:
         ask = getattr(self, f"ask_{s.id}")
         while True:
-            number = [x.id for x in STEPS].index(s.id) + 1
-            self.say()
-            self.say(f"[{number}/{len(STEPS)}] {s.title}")
-            self.say(f"  {s.why}")
+            self.step_header(s)
             self.say(f"  (type {HELP} at a question, or pick Help, for the page about this step)")
             try:
                 new = ask(s, plan)
@@ -114,6 +111,13 @@ class PlainWizard(StepQuestions):
             for key, problem, allowed in problems:
                 self.say(f"  ! {key} {problem}. Allowed: {allowed}.")
             plan = new
+
+    def step_header(self, s: Step) -> None:
+        """``[n/total] Title`` and the step's why, after a blank line."""
+        number = [x.id for x in STEPS].index(s.id) + 1
+        self.say()
+        self.say(f"[{number}/{len(STEPS)}] {s.title}")
+        self.say(f"  {s.why}")
 
     def interrupted(self, plan: Plan) -> int:
         self.say()
@@ -139,9 +143,7 @@ class PlainWizard(StepQuestions):
         from wizard.apply import Applier, ApplyOptions
 
         s = step("review")
-        self.say()
-        self.say(f"[{STEPS.index(s) + 1}/{len(STEPS)}] {s.title}")
-        self.say(f"  {s.why}")
+        self.step_header(s)
         branch = self.text(s, "Branch to commit on", plan.git.branch, field_why(type(plan.git), "branch"),
                            lambda v: None if v and " " not in v else "A branch name without spaces, e.g. main.")
         message = self.text(s, "Commit message", plan.git.commit_message, field_why(type(plan.git), "commit_message"),
@@ -175,9 +177,7 @@ class PlainWizard(StepQuestions):
         from wizard.apply import ApplyOptions, run_apply
 
         s = step("apply")
-        self.say()
-        self.say(f"[{STEPS.index(s) + 1}/{len(STEPS)}] {s.title}")
-        self.say(f"  {s.why}")
+        self.step_header(s)
         self.applying = True
         save_answers(plan, self.answers_path)
         after = self.sandbox.register_runners_from_config if self.sandbox is not None else None
