@@ -354,3 +354,23 @@ def test_the_log_grows_while_the_job_runs_and_cancel_stops_it(sb, project):
         assert final.startswith(grown) and "Job failed: canceled" in final
     finally:
         sb.job_seconds = 0.1
+
+
+def test_retry_a_failed_pipeline_lint_the_repository_file_and_list_project_jobs(sb, project):
+    project.variables.create({"key": "SHOULD_FAIL", "value": "yes"})
+    ci = "check:\n  script:\n    - test \"$SHOULD_FAIL\" != yes\nafter:\n  stage: deploy\n  script: [echo after]\n"
+    commit = commit_files(project, {".gitlab-ci.yml": ci}, "Fails until the variable changes")
+    pid = only_pipeline_for(project, commit.id).id
+    assert wait_pipeline(project, pid).status == "failed"
+    assert jobs_by_name(project, pid)["after"].status == "skipped"
+    project.variables.update("SHOULD_FAIL", {"value": "no"})
+    retried = project.pipelines.get(pid).retry()
+    assert retried["id"] == pid
+    assert wait_pipeline(project, pid, statuses=("success", "failed")).status == "success"
+    assert {n: j.status for n, j in jobs_by_name(project, pid).items()} == {"check": "success", "after": "success"}
+    linted = requests.get(f"{sb.url}/api/v4/projects/1/ci/lint", params={"content_ref": "main", "include_jobs": "true"},
+                          headers={"PRIVATE-TOKEN": sb.token}, timeout=5).json()
+    assert linted["valid"] is True and [j["name"] for j in linted["jobs"]] == ["check", "after"]
+    listed = project.jobs.list(get_all=True, scope=["success"])
+    assert {"check", "after"} <= {j.name for j in listed}
+    project.variables.delete("SHOULD_FAIL")

@@ -283,6 +283,7 @@ class Scheduler:
                 if later["stage_idx"] > job["stage_idx"] and later["status"] == "skipped":
                     self.store.update("jobs", later["id"], {"status": "created", "finished_at": None})
             self.store.update("pipelines", job["pipeline_id"], {"finished_at": None, "updated_at": now_iso()})
+            self._update_pipeline_status(job["pipeline_id"])  # the answer already shows it running again
         self.wake()
         return new_id
 
@@ -297,6 +298,9 @@ class Scheduler:
     def play_job(self, job_id: int, user_id: int) -> None:
         with self._lock:
             self.store.update("jobs", job_id, {"status": "pending", "queued_at": now_iso(), "user_id": user_id})
+            job = self.store.one("SELECT pipeline_id FROM jobs WHERE id = ?", (job_id,))
+            self.store.update("pipelines", job["pipeline_id"], {"finished_at": None})
+            self._update_pipeline_status(job["pipeline_id"])
         self.wake()
 
     def job_for_token(self, secret: str) -> dict[str, Any] | None:
