@@ -258,9 +258,8 @@ class Scheduler:
                 return
             running = self._running.get(job_id)
             if running is not None:
-                running.cancel.set()
-            else:
-                self._finish(job_id, "canceled", None, "")
+                running.cancel.set()  # its thread writes the runner's last line and finishes it canceled
+            self._finish(job_id, "canceled", None, "")
         self.wake()
 
     def cancel_pipeline(self, pipeline_id: int) -> None:
@@ -528,6 +527,8 @@ class Scheduler:
         finally:
             with self._lock:
                 self._running.pop(job["id"], None)
+                if running.cancel.is_set():
+                    status = "canceled"
                 self._finish(job["id"], status, reason if status == "failed" else None, "")
             self.wake()
 
