@@ -25,6 +25,7 @@ DONE = ("success", "failed", "canceled", "skipped")
 ACTIVE = ("created", "pending", "running", "manual")
 CI_FILE = ".gitlab-ci.yml"
 BUILDS_DIR = "/builds"
+CANCELED_LINE = "\n\x1b[31;1mERROR: Job failed: canceled\x1b[0;m\n"
 CONTACT_EVERY = 60.0  # seconds between two contacts of a registered runner
 
 
@@ -109,9 +110,8 @@ class Scheduler:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        with self._lock:
-            for running in self._running.values():
-                running.cancel.set()
+        for job_id in list(self._running):
+            self.cancel_job(job_id)
         if self._loop is not None:
             self._loop.join(timeout=5)
         for thread in list(self._threads):
@@ -258,8 +258,8 @@ class Scheduler:
                 return
             running = self._running.get(job_id)
             if running is not None:
-                running.cancel.set()  # its thread writes the runner's last line and finishes it canceled
-            self._finish(job_id, "canceled", None, "")
+                running.cancel.set()  # its thread stops playing and adds nothing after this line
+            self._finish(job_id, "canceled", None, CANCELED_LINE if running is not None else "")
         self.wake()
 
     def cancel_pipeline(self, pipeline_id: int) -> None:
@@ -504,15 +504,16 @@ class Scheduler:
             while True:
                 if running.cancel.is_set():
                     gen.close()
-                    status, reason = "canceled", None
-                    self._append(job["id"], "\n\x1b[31;1mERROR: Job failed: canceled\x1b[0;m\n")
                     break
                 try:
                     chunk = next(gen)
                 except StopIteration as stop:
                     result = stop.value
                     break
-                self._append(job["id"], chunk)
+                with self._lock:  # a cancel's last line is always the log's last line
+                    if running.cancel.is_set():
+                        continue
+                    self._append(job["id"], chunk)
                 if pause and time.monotonic() - started < self.sandbox.job_seconds * 0.9:
                     running.cancel.wait(pause)  # the log grows over the job's time, as a runner's does
             if result is not None:
