@@ -374,3 +374,10 @@ def test_retry_a_failed_pipeline_lint_the_repository_file_and_list_project_jobs(
     listed = project.jobs.list(get_all=True, scope=["success"])
     assert {"check", "after"} <= {j.name for j in listed}
     project.variables.delete("SHOULD_FAIL")
+
+
+def test_skip_ci_in_the_commit_message_creates_no_pipeline(sb, project):
+    skipped = commit_files(project, {".gitlab-ci.yml": "quiet:\n  script: [echo quiet]\n"}, "Docs only [skip ci]")
+    marker = commit_files(project, {"after.txt": "x\n"}, "Next commit")
+    only_pipeline_for(project, marker.id)  # the scheduler saw both pushes
+    assert project.pipelines.list(get_all=True, sha=skipped.id) == []

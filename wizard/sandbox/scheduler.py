@@ -148,6 +148,9 @@ class Scheduler:
         repo_path = self.sandbox.repo_path(project)
         if gitrepo.read_file(repo_path, after, CI_FILE) is None:
             return
+        message = gitrepo.commit_info(repo_path, after)["message"].lower()
+        if "[skip ci]" in message or "[ci skip]" in message:
+            return  # as GitLab: the push creates no pipeline
         try:
             self.create_pipeline(project, name, after, source="push", before_sha=before, user_id=user_id,
                                  is_tag=is_tag)
