@@ -227,10 +227,11 @@ class _Trace:
         self.interval = 0.0
         self.done = False
 
-    def new_text(self, data: bytes) -> str:
+    def new_text(self, data: bytes, limit: int = 1 << 20) -> str:
+        """The next at most ``limit`` bytes past the offset, decoded; call again until it returns ""."""
         if len(data) < self.offset:  # the log was erased or replaced: start over
             self.offset = 0
-        view = memoryview(data)[self.offset:]
+        view = memoryview(data)[self.offset:self.offset + limit]
         text, consumed = codecs.utf_8_decode(view, "replace", False)  # a split character waits for the rest
         view.release()
         self.offset += consumed
@@ -553,11 +554,14 @@ class _Watcher:
                 yield self._pending_wait
                 trace.next_fetch = self.clock.now() + retry.seconds
                 continue
-            text = trace.new_text(data)
+            # a big log goes out in 1 MB pieces: never a second copy of all of it in memory
+            text = tail = ""
+            while piece := trace.new_text(data):
+                yield LogText(jid, piece)
+                text, tail = piece, (tail + piece)[-400:]
             del data
             if text:
-                yield LogText(jid, text)
-                if not last and any(marker in text[-400:] for marker in JOB_END_MARKERS):
+                if not last and any(marker in tail for marker in JOB_END_MARKERS):
                     # the followed job just ended: ask for the job list now, not at the next slow tick
                     trace.ended = True
                     trace.done = True

@@ -17,7 +17,9 @@ from textual.widgets import RichLog
 SECTION_START = re.compile(r"section_start:\d+:([\w.-]+)(\[[^\]]*\])?\r?(\x1b\[0K)?")
 SECTION_END = re.compile(r"section_end:\d+:[\w.-]+\r?(\x1b\[0K)?")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-MAX_LINES = 10_000
+MAX_LINES = 5_000
+BATCH = 250  # lines drawn per turn of the event loop
+MAX_LINE_CHARS = 4_000  # a longer line is cut on screen (the browser shows it whole)
 
 
 def clean_line(raw: str) -> tuple[str, bool]:
@@ -50,6 +52,8 @@ class JobLog(RichLog):
         super().__init__(max_lines=max_lines, wrap=False, markup=False, highlight=False, auto_scroll=True, **kwargs)
         self.keep = max_lines
         self.plain: deque[str] = deque(maxlen=max_lines)  # same lines without colours, for search
+        self.backlog: deque[str] = deque(maxlen=max_lines)  # received, not drawn yet
+        self.draining = False
         self.partial = ""
         self.skipped = 0
         self.job_id: int | None = None
@@ -59,6 +63,7 @@ class JobLog(RichLog):
         """Start over for another job."""
         self.clear()
         self.plain.clear()
+        self.backlog.clear()
         self.partial = ""
         self.skipped = 0
         self.job_id = job_id
@@ -70,31 +75,66 @@ class JobLog(RichLog):
     def following(self) -> bool:
         return self.auto_scroll
 
-    def _at_bottom(self) -> bool:
-        return self.scroll_y >= self.max_scroll_y - 1
+    # the user scrolling up pauses following the end; End (or resume_following) picks it up again
+    def pause_following(self) -> None:
+        self.auto_scroll = False
+
+    def on_mouse_scroll_up(self) -> None:
+        self.pause_following()
+
+    def action_scroll_up(self) -> None:
+        self.pause_following()
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.pause_following()
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self.pause_following()
+        super().action_scroll_home()
+
+    @property
+    def busy(self) -> bool:
+        """Lines are still waiting to be drawn."""
+        return bool(self.backlog)
 
     def append(self, text: str) -> None:
-        """Add new log text (only the part not shown before)."""
+        """Add new log text (only the part not shown before). Drawn in batches, so a huge piece never
+        blocks the screen; only the last ``max_lines`` lines are ever kept."""
         if not text:
             return
-        self.auto_scroll = self._at_bottom() or not self.plain
         text = self.partial + text
         lines, skipped = tail_lines(text, self.keep + 1)
         self.partial = lines.pop()  # "" when the text ended with a newline
-        if skipped:
-            self.skipped += skipped + len(self.plain)
+        overflow = max(0, len(self.backlog) + len(lines) - self.keep)
+        if skipped or overflow:
+            self.skipped += skipped + overflow + len(self.plain)
             self.clear()
             self.plain.clear()
             self.write(Text(f"… {self.skipped:,} earlier lines not shown here; press o to open the whole log "
                             "in the browser.", style="dim italic"))
             self.plain.append("")
-        for raw in lines:
-            self.write_line(raw)
+        self.backlog.extend(lines)
+        if not self.draining:
+            self.draining = True
+            self.call_later(self.drain)
+
+    def drain(self) -> None:
+        """Draw one batch of waiting lines, then let the screen breathe before the next."""
+        for _ in range(min(BATCH, len(self.backlog))):
+            self.write_line(self.backlog.popleft())
+        if self.backlog:
+            self.set_timer(0.001, self.drain)
+        else:
+            self.draining = False
 
     def write_line(self, raw: str) -> None:
         shown, header = clean_line(raw)
         if not shown and "section_end:" in raw:
             return  # a section's end marker alone on its line: nothing to show
+        if len(shown) > MAX_LINE_CHARS:
+            shown = shown[:MAX_LINE_CHARS] + f"\x1b[0m … ({len(shown) - MAX_LINE_CHARS:,} more characters)"
         if header:
             line = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold")
         else:
@@ -106,8 +146,11 @@ class JobLog(RichLog):
     def flush_partial(self) -> None:
         """Show an unfinished last line (the job ended, nothing more will come)."""
         if self.partial:
-            self.write_line(self.partial)
+            self.backlog.append(self.partial)
             self.partial = ""
+            if not self.draining:
+                self.draining = True
+                self.call_later(self.drain)
 
     def search(self, query: str, forward: bool = True) -> int | None:
         """Jump to the next line containing ``query`` (case-insensitive); its index, or None."""
