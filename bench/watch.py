@@ -354,8 +354,10 @@ def screen_big(client, project: str, ci: str, branch: str) -> tuple[float, int, 
                 await asyncio.sleep(0.05)
                 now = time.monotonic()
                 worst, last = max(worst, now - last - 0.05), now
-            await pilot.pause()
-            return worst, len(screen.query_one(JobLog).plain), time.monotonic() - started
+            log = screen.query_one(JobLog)
+            while log.busy:
+                await pilot.pause(0.05)
+            return worst, len(log.plain), time.monotonic() - started
 
     return asyncio.run(run())
 

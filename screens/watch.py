@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -331,11 +330,13 @@ class WatchScreen(Screen[int | None]):
 
     def action_open_job(self) -> None:
         if (job := self.selected_job()) and job.web_url:
-            self.app.open_url(job.web_url) if hasattr(self.app, "open_url") else webbrowser.open(job.web_url)
+            self.app.open_url(job.web_url)
+            self.say(f"Opened {job.web_url}")
 
     def action_open_pipeline(self) -> None:
         if self.pipeline_url:
             self.app.open_url(self.pipeline_url)
+            self.say(f"Opened {self.pipeline_url}")
 
     def action_search(self) -> None:
         box = self.query_one("#search", Input)
