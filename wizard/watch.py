@@ -357,9 +357,8 @@ class _Watcher:
                     pipeline = await self.call("get_pipeline", self.project, pipeline_id)
                 else:
                     found = await self.call("find_pipelines", self.project, sha=sha, ref=ref)
-                    if found:
-                        newest = max(found, key=lambda p: int(p["id"]))
-                        pipeline = await self.call("get_pipeline", self.project, int(newest["id"]))
+                    if found:  # the list entry has what the watch needs (id, status, web_url, sha, ref)
+                        pipeline = max(found, key=lambda p: int(p["id"]))
             except _Retry as retry:
                 yield self._pending_wait
                 await self.sleep(retry.seconds)
