@@ -188,7 +188,8 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
         plan = replace_in(plan, "gitlab", url=sandbox.url, project=sandbox.project_path)
         if plan.runner.config_path == RunnerSpec().config_path:  # /etc is not ours to write when practising
             plan = replace_in(plan, "runner", config_path=str(Path(sandbox.data_dir).parent / "runner" / "config.toml"))
-        services.after_runner_config = sandbox.register_runners_from_config
+        services.after_runner_config = lambda path: sandbox.register_runners_from_config(
+            path, host_has_docker=services.host_has_docker)
         return plan, services, sandbox
     from wizard import credentials
 

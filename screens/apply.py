@@ -28,7 +28,11 @@ def make_applier(app, *, dry: bool = False) -> Applier:
         m = re.search(r"variable (\S+)", message)
         return services.secrets.get(m.group(1), "") if m else ""
 
-    options = ApplyOptions(dry_run=dry, yes=True, env=dict(os.environ), prompt=typed_value,
+    env = dict(os.environ)
+    if services.registration_token:
+        env["RUNNER_REGISTRATION_TOKEN"] = services.registration_token  # in this process's memory only
+    options = ApplyOptions(dry_run=dry, yes=True, env=env, prompt=typed_value,
+                           confirm=lambda question: services.register_with_local_runner,
                            after_runner_config=services.after_runner_config, runner_online_timeout=120.0)
     return Applier(plan, services.workdir, client=services.client, token=Secret(services.token),
                    url=plan.gitlab.url, project=plan.gitlab.project, options=options, out=io.StringIO())

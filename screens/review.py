@@ -5,9 +5,11 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Collapsible, Label, Static
+from textual.widgets import Collapsible, Input, Label, Static
 
+from screens.messages import PlanChanged
 from screens.step import StepScreen
+from screens.widgets.fields import field_row
 from wizard.plan import Plan
 
 
@@ -39,14 +41,43 @@ class ReviewScreen(StepScreen):
     NEXT_LABEL = "Apply these changes"
 
     def compose_form(self) -> ComposeResult:
+        yield from field_row("Branch", Input(id="rv-branch"), "The branch the commit goes on and is pushed to")
+        yield from field_row("Commit message", Input(id="rv-message"))
         yield Label("Nothing has been written or sent yet. Expand a line to see exactly what it does.",
                     classes="hint")
         yield Vertical(id="review-changes")
         yield Label("", id="review-problem", classes="problem")
 
     def load_plan(self, plan: Plan) -> None:
+        with self.prevent(Input.Changed):
+            for wid, value in (("rv-branch", plan.git.branch), ("rv-message", plan.git.commit_message)):
+                field = self.query_one(f"#{wid}", Input)
+                if field.value != value:
+                    field.value = value
         self.query_one("#review-problem", Label).update("Working out the changes …")
         self.collect(plan)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        value = event.value.strip()
+        if event.input.id == "rv-branch":
+            if not value or " " in value or value.startswith("-"):
+                self.ready = False
+                self.query_one("#review-problem", Label).update(
+                    "A branch name has no spaces and does not start with -, e.g. main or add-ci.")
+                return
+            from wizard.git import Repo
+
+            exists = Repo(self.services.workdir).branch_sha(value) is not None
+            self.post_message(PlanChanged("git", branch=value, create_branch=not exists))
+        elif event.input.id == "rv-message":
+            if not value:
+                self.ready = False
+                self.query_one("#review-problem", Label).update("Write a commit message; it is what the history shows.")
+                return
+            self.post_message(PlanChanged("git", commit_message=value))
+        else:
+            return
+        self.call_after_refresh(lambda: self.collect(self.plan))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def collect(self, plan: Plan) -> None:

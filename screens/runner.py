@@ -7,7 +7,7 @@ Apply step, after Review. This step shows exactly what that will be.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
 
 from screens.messages import PlanChanged
@@ -37,6 +37,9 @@ class RunnerScreen(StepScreen):
         with RadioSet(id="runner-workflow"):
             for key in RUNNER_WORKFLOWS:
                 yield RadioButton(WORKFLOWS[key], id=f"workflow-{key}")
+        yield from field_row("Registration token", Input(id="rn-registration-token", password=True,
+                                                          placeholder="from Settings > CI/CD > Runners"),
+                             "The project's legacy registration token; kept in memory only, never saved")
         yield from field_row("Description", Input(id="rn-description"), "Shown in GitLab's runner list")
         yield from field_row("Tags", Input(id="rn-tags", placeholder="docker, linux"),
                              "Comma-separated; the jobs carry the same tags so this runner picks them up")
@@ -49,13 +52,20 @@ class RunnerScreen(StepScreen):
         yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
         yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
         yield Label("", id="rn-problem", classes="problem")
-        yield Static(SHELL_SETUP, id="rn-shell-setup", classes="tradeoffs")
+        with Vertical(id="rn-shell-setup"):
+            yield Static(SHELL_SETUP, classes="tradeoffs")
+            with Horizontal(classes="switch-row"):
+                yield Switch(id="rn-host-ready")
+                yield Label("Done: Docker Engine is installed there and gitlab-runner is in the docker group")
         yield Label("After Review, Apply creates the runner in GitLab, writes its entry (the config.toml tab) "
                     "with mode 0600, and waits until it is online. If gitlab-runner runs elsewhere, register "
                     "it there with:", classes="hint")
         yield Static("", id="rn-register")
         with Horizontal(classes="button-row"):
             yield Button("Copy register command", id="rn-copy")
+        with Horizontal(classes="switch-row", id="rn-local-row"):
+            yield Switch(id="rn-local")
+            yield Label("", id="rn-local-label")
 
     def on_mount(self) -> None:
         self.watch(self.app, "plan", self._update_register, init=False)
@@ -76,6 +86,16 @@ class RunnerScreen(StepScreen):
                     field.value = value
             self.query_one("#rn-run_untagged", Switch).value = r.run_untagged
             self.query_one("#rn-protected", Switch).value = r.protected
+        legacy = r.workflow == "registration-token"
+        self.query_one("#rn-registration-token").parent.display = legacy
+        from wizard.runner_setup import gitlab_runner_binary
+
+        binary = gitlab_runner_binary()
+        self.query_one("#rn-local-row").display = binary is not None
+        if binary:
+            self.query_one("#rn-local-label", Label).update(
+                f"gitlab-runner is installed ({binary}): register with it at apply (the token goes through its "
+                "environment, never its command line)")
         self.query_one("#rn-shell-setup").display = plan.executor == "shell"
         self.query_one("#rn-docker_image").parent.display = plan.executor != "shell"
 
@@ -94,10 +114,14 @@ class RunnerScreen(StepScreen):
         key = (event.pressed.id or "").removeprefix("workflow-")
         if key in RUNNER_WORKFLOWS:
             self.post_message(PlanChanged("runner", workflow=key))
+            self.query_one("#rn-registration-token").parent.display = key == "registration-token"
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
         if not wid.startswith("rn-"):
+            return
+        if wid == "rn-registration-token":
+            self.services.registration_token = event.value.strip()
             return
         name = wid.removeprefix("rn-")
         value = _tags(event.value) if name == "tags" else event.value.strip()
@@ -107,6 +131,12 @@ class RunnerScreen(StepScreen):
         self.post_message(PlanChanged("runner", **{name: value}))
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
+        if event.switch.id == "rn-local":
+            self.services.register_with_local_runner = event.value
+            return
+        if event.switch.id == "rn-host-ready":
+            self.services.host_has_docker = event.value
+            return
         name = (event.switch.id or "").removeprefix("rn-")
         if name in ("run_untagged", "protected"):
             self.post_message(PlanChanged("runner", **{name: event.value}))
@@ -123,6 +153,12 @@ class RunnerScreen(StepScreen):
             super().on_button_pressed(event)
 
     def problem(self) -> str | None:
+        if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:
+            return ("Paste the project's registration token (Settings > CI/CD > Runners), or choose "
+                    "\"Create it through the API\", which GitLab recommends since 15.10.")
+        if self.plan.executor == "shell" and not self.services.host_has_docker:
+            return ("The shell executor uses the host's own Docker: install Docker Engine there, add gitlab-runner "
+                    "to the docker group, then switch on \"Done\" (or choose a Docker executor instead).")
         return str(self.query_one("#rn-problem", Label).content) or None
 
 

@@ -24,6 +24,9 @@ class Services:
     detection: Any = None  # wizard.detect.Detection, or None
     clock: Callable[[], float] = time.monotonic
     secrets: dict[str, str] = field(default_factory=dict)  # CI/CD variable values typed in, by key
+    registration_token: str = ""  # the legacy runner registration token, when that workflow is chosen
+    register_with_local_runner: bool = False  # run the installed gitlab-runner register at apply
+    host_has_docker: bool = False  # shell executor: the user did the host set-up (Docker Engine, docker group)
     client: Any = None  # the connected GitLabClient, once the connection test passed
     report: Any = None  # its wizard.gitlab.AccessReport
     # called with the config.toml path after the runner entry is written (the sandbox registers it then)

@@ -38,7 +38,8 @@ def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
     plan = detect_plan(workdir)
     plan = replace_in(plan, "gitlab", url=sb.url, project=sb.project_path)
     plan = replace_in(plan, "runner", config_path=str(workdir.parent / "runner" / "config.toml"))
-    return DockwrightApp(plan, Services(workdir=workdir, connect=GitLabClient.connect, token=sb.token,
-                                        token_source="the sandbox", url_source="the sandbox", sandbox=True,
-                                        detection=detect(workdir),
-                                        after_runner_config=sb.register_runners_from_config, **services))
+    chosen = Services(workdir=workdir, connect=GitLabClient.connect, token=sb.token, token_source="the sandbox",
+                      url_source="the sandbox", sandbox=True, detection=detect(workdir), **services)
+    chosen.after_runner_config = lambda path: sb.register_runners_from_config(
+        path, host_has_docker=chosen.host_has_docker)  # as run_wizard does
+    return DockwrightApp(plan, chosen)

@@ -83,18 +83,28 @@ async def test_network_failure_is_a_sentence(tmp_path):
         assert "Traceback" not in text and "127.0.0.1" in text
 
 
-async def test_whole_wizard_to_a_green_pipeline_with_docker_dind_tls(sb, tmp_path):
+@pytest.mark.parametrize("executor", ["docker-dind-tls", "docker-dind", "docker-socket", "shell", "hosted"])
+async def test_whole_wizard_to_a_green_pipeline(sb, tmp_path, executor):
     from screens.watch import WatchScreen
 
+    if executor == "hosted":
+        sb.set_instance_runners(sb.project_path, True)  # GitLab's own runners, as on gitlab.com
     app = sandbox_app(sb, tmp_path / "work")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+n")  # Connect: test and continue
         assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
-        for expected in ("executor", "runner", "registry", "dockerfile", "pipeline", "review"):
+        await pilot.press("ctrl+n")
+        assert await wait_until(pilot, lambda: app.current_step == "executor")
+        await pilot.click(f"#executor-{executor}")
+        steps = ("runner", "registry", "dockerfile", "pipeline", "review")
+        for expected in steps if executor != "hosted" else steps[1:]:
+            if app.current_step == "runner" and executor == "shell":
+                app.screen.query_one("#rn-host-ready").value = True  # the host set-up the step shows
+                await pilot.pause()
             await pilot.press("ctrl+n")
             assert await wait_until(pilot, lambda: app.current_step == expected)
-        assert app.plan.executor == "docker-dind-tls"
+        assert app.plan.executor == executor
         assert not (tmp_path / "work" / "Dockerfile").exists()  # nothing written before Review is confirmed
         assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
         titles = [str(c.title) for c in app.screen.query("Collapsible")]
@@ -103,9 +113,19 @@ async def test_whole_wizard_to_a_green_pipeline_with_docker_dind_tls(sb, tmp_pat
         assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), [
             str(label.content) for label in app.screen.query(".apply-line, #apply-result")]
         assert (tmp_path / "work" / "Dockerfile").exists()
-        assert await wait_until(pilot, lambda: _pipeline_status(sb, app) == "success", rounds=1200)
-        config = (tmp_path / "runner" / "config.toml").read_text()
-        assert sb.token not in config
+        done = await wait_until(pilot, lambda: _pipeline_status(sb, app) in ("success", "failed", "canceled"),
+                                rounds=1200)
+        assert done and _pipeline_status(sb, app) == "success", _job_logs(app)
+        if executor != "hosted":
+            config = (tmp_path / "runner" / "config.toml").read_text()
+            assert sb.token not in config and "[[runners]]" in config
+
+
+def _job_logs(app) -> str:
+    client, project = app.services.client, app.plan.gitlab.project
+    pipeline = client.find_pipelines(project, sha=app.get_screen("apply").sha)[0]
+    return "\n".join(client.get_job_trace(project, job["id"]).decode(errors="replace")[-1500:]
+                     for job in client.list_pipeline_jobs(project, pipeline["id"]))
 
 
 def _pipeline_status(sb, app) -> str | None:

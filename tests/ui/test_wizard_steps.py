@@ -48,6 +48,11 @@ async def test_back_and_forth_keeps_every_answer(repo):
         assert app.current_step == "runner"
         assert app.screen.query_one("#rn-shell-setup").display  # the host set-up instead of a docker image
         await type_into(pilot, "#rn-tags", "build, linux")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "runner"  # the host set-up is not confirmed yet
+        app.screen.query_one("#rn-host-ready", Switch).value = True
+        await settle(pilot)
         await pilot.press("ctrl+b")
         await settle(pilot)
         assert app.current_step == "executor"
@@ -311,3 +316,57 @@ async def test_command_palette_offers_steps_files_answers_and_help(repo):
         command.callback()
         await settle(pilot)
         assert app.current_step == "pipeline"
+
+
+async def test_review_checks_branch_and_commit_message(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("review")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        titles = [str(c.title) for c in app.screen.query("Collapsible")]
+        assert "create Dockerfile" in titles and any(t.startswith("CI/CD") or "runner" in t for t in titles)
+        await type_into(pilot, "#rv-branch", "add ci")
+        assert "has no spaces" in problem_text(app, "#review-problem")
+        await type_into(pilot, "#rv-branch", "add-ci")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.plan.git.branch == "add-ci" and app.plan.git.create_branch  # a new branch is created
+        assert any("add-ci" in str(c.title) for c in app.screen.query("Collapsible"))
+        await type_into(pilot, "#rv-message", " ")
+        assert "Write a commit message" in problem_text(app, "#review-problem")
+
+
+async def test_registration_token_workflow_asks_for_the_token_hidden(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("runner")
+        await settle(pilot)
+        assert not app.screen.query_one("#rn-registration-token").parent.display
+        await pilot.click("#workflow-registration-token")
+        await settle(pilot)
+        assert app.plan.runner.workflow == "registration-token"
+        field = app.screen.query_one("#rn-registration-token", Input)
+        assert field.parent.display and field.password
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "runner"  # no token yet: it says where to find one
+        field.value = "GR1348941secret"
+        await settle(pilot)
+        assert app.services.registration_token == "GR1348941secret"
+        assert "GR1348941" not in repr(app.plan)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "registry"
+
+
+async def test_no_color_is_respected(repo, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.no_color  # Textual renders monochrome; meaning is carried by ✓/✗ text, not colour alone
+        await type_into(pilot, "#connect-token", "")
+        await pilot.click("#connect-test")
+        await settle(pilot)
+        assert problem_text(app, "#connect-result").startswith("✗")
