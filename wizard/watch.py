@@ -4,14 +4,16 @@
 :class:`JobChanged`, :class:`JobStuck`, :class:`LogText`, :class:`Waiting`, :class:`Finished`).
 The Textual watch screen, ``dockwright watch --plain`` and ``dockwright apply`` all consume it.
 
-How it polls, and why it asks GitLab less than ``glab ci view`` does:
+How it polls, and why it asks GitLab about half as often as ``glab ci view`` (bench/watch.py):
 
-- one request per tick for the job list; the pipeline's own status is derived from its jobs the way
-  GitLab composes it, and the pipeline itself is fetched only at the start and to confirm the end;
-- the tick is fast right after something changed and slows down while nothing does;
+- one request per tick for the job list; the pipeline's status is composed from its jobs the way GitLab
+  composes it (and each job carries it), so the pipeline itself is fetched only at the start;
+- the tick is fast right after something changed and slows down while nothing does; once some jobs have
+  finished, it asks right when the running ones should end (by how long their siblings took);
 - GitLab's trace API returns the whole log every time (no ranges), so a trace is fetched only for a
-  job someone follows while it runs (fast while it grows, slower while it does not), and once when a
-  followed or failed job finishes; only the new part is emitted;
+  job someone follows while it runs, and once when a followed or failed job finishes; only the new
+  part is emitted, in pieces of at most 1 MB; the runner's last line ("Job succeeded",
+  "ERROR: Job failed") in a followed log brings the next job-list poll forward;
 - 429 (Retry-After) and transient network trouble wait and retry; the watch does not end;
 - child pipelines started by bridge (trigger) jobs are followed too.
 """
