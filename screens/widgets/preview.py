@@ -8,6 +8,7 @@ Lines that changed in the last re-render are selected, so the part the current s
 from __future__ import annotations
 
 import difflib
+import functools
 import time
 import warnings
 from dataclasses import dataclass
@@ -96,17 +97,24 @@ def _text_of(value: object) -> str:
     return str(value)
 
 
-def _register_dockerfile(area: TextArea) -> None:
+@functools.cache
+def _dockerfile_language() -> tuple[object, str] | None:
+    """tree-sitter-dockerfile's Language and highlight query, loaded once per process."""
     try:
         import tree_sitter_dockerfile
         from tree_sitter import Language
     except ImportError:  # pragma: no cover - a dependency of dockwright; plain text without it
-        return
+        return None
     query = (files("tree_sitter_dockerfile") / "queries" / "highlights.scm").read_text(encoding="utf-8")
     with warnings.catch_warnings():  # tree-sitter-dockerfile 0.2 hands over an int; tree-sitter 0.26 warns
         warnings.simplefilter("ignore", DeprecationWarning)
-        language = Language(tree_sitter_dockerfile.language())
-    area.register_language("dockerfile", language, query)
+        return Language(tree_sitter_dockerfile.language()), query
+
+
+def _register_dockerfile(area: TextArea) -> None:
+    loaded = _dockerfile_language()
+    if loaded is not None:
+        area.register_language("dockerfile", *loaded)
 
 
 def changed_lines(old: str, new: str) -> tuple[int, int] | None:
