@@ -560,6 +560,7 @@ class _Watcher:
             while piece := trace.new_text(data):
                 yield LogText(jid, piece)
                 text, tail = piece, (tail + piece)[-400:]
+                await asyncio.sleep(0)  # let a screen draw between pieces of a big log
             del data
             if text:
                 if not last and any(marker in tail for marker in JOB_END_MARKERS):
