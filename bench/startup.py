@@ -32,9 +32,13 @@ SIZE = (120, 36)
 
 
 class BareApp(App):
-    """The Connect step's widgets, composed the same way, without dockwright."""
+    """The Connect step's widgets and footer bindings, composed the same way, without dockwright."""
 
     CSS_PATH = Path(__file__).resolve().parents[1] / "assets" / "app.tcss"
+    # the same footer: as many bindings as the wizard shows on a step
+    BINDINGS = [(key, "bell", name) for key, name in (("f1", "Help"), ("ctrl+b", "Back"), ("ctrl+n", "Next"),
+                                                      ("f2", "Preview"), ("ctrl+d", "Diff"), ("ctrl+q", "Quit"),
+                                                      ("ctrl+s", "Save answers"))]
 
     def compose(self) -> ComposeResult:
         yield Header()
