@@ -132,3 +132,27 @@ def test_pipeline_status_composed_like_gitlab():
     assert composite_status(jobs("skipped")) == "skipped"
     assert composite_status(jobs("success", "created")) == "running"
     assert composite_status([]) is None
+
+
+# ------------------------------------------------------------------ the follower's log pieces (pure parts)
+
+def test_a_character_split_between_two_fetches_is_emitted_once_whole():
+    from wizard.watch import _Trace
+    trace = _Trace()
+    first = "build ✔ ok\n".encode()
+    cut = first.index("✔".encode()) + 1  # GitLab's log ends in the middle of the 3-byte character
+    assert trace.new_text(first[:cut]) == "build "
+    assert trace.new_text(first[:cut]) == ""  # nothing new yet
+    assert trace.new_text(first) == "✔ ok\n"
+    assert trace.new_text(first + b"more\n") == "more\n"
+
+
+def test_big_new_text_comes_in_bounded_pieces_and_an_erased_log_starts_over():
+    from wizard.watch import _Trace
+    trace = _Trace()
+    data = b"x" * 2500
+    pieces = []
+    while piece := trace.new_text(data, limit=1000):
+        pieces.append(piece)
+    assert [len(p) for p in pieces] == [1000, 1000, 500]
+    assert trace.new_text(b"new log\n") == "new log\n"  # shorter than before: erased, read from the start
