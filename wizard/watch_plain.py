@@ -81,6 +81,10 @@ async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
             name = f"child pipeline #{event.pipeline_id}" if event.parent_id else f"pipeline #{event.pipeline_id}"
             url = f"  {event.web_url}" if event.web_url else ""
             say(f"{glyph(event.status)} {name} {status_word(event.status)}{url}")
+            if event.status == "manual":
+                waiting = ", ".join(j.name for j in jobs.values() if j.status == "manual" and not j.allow_failure)
+                out.write(f"  It waits for a manual job ({waiting or 'see GitLab'}): play it in GitLab (the ▶ button) "
+                          "or in `dockwright watch` (p); this watch goes on until the pipeline ends.\n")
         elif isinstance(event, JobChanged):
             jobs[event.job.id] = event.job
             say(job_line(event.job))

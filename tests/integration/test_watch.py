@@ -269,3 +269,27 @@ def test_rate_limits_and_server_errors_do_not_end_the_watch(sb, client, workdir)
     assert events[-1].status == "success"
     codes = [status for _m, _p, status, _b in sb.request_log[start:]]
     assert 429 in codes and any(c >= 500 for c in codes)
+
+
+def test_plain_output_says_what_a_blocked_pipeline_waits_for(sb, client, workdir):
+    _branch, sha = push(workdir, sb, MANUAL + "# plain\n")
+    out = io.StringIO()
+
+    async def play_when_blocked():
+        while "It waits for a manual job (deploy)" not in out.getvalue():
+            await asyncio.sleep(0.1)
+        pipeline = (await asyncio.to_thread(client.find_pipelines, sb.project_path, sha=sha))[0]
+        jobs = await asyncio.to_thread(client.list_pipeline_jobs, sb.project_path, pipeline["id"])
+        deploy = next(j for j in jobs if j["name"] == "deploy")
+        await asyncio.to_thread(client.play_job, sb.project_path, deploy["id"])
+
+    async def scenario():
+        player = asyncio.create_task(play_when_blocked())
+        code = await print_plain(follow(client, sb.project_path, sha=sha, schedule=QUICK), out)
+        await player
+        return code
+
+    assert run(scenario()) == 0
+    text = out.getvalue()
+    assert "■ pipeline" in text and "manual" in text
+    assert "job deploy [deploy] passed" in text
