@@ -88,6 +88,7 @@ class WatchScreen(Screen[int | None]):
         self.polled: dict[int, float] = {}
         self.tails: dict[int, str] = {}
         self.stuck: set[int] = set()
+        self.waiting_shown = False
         self.selected: int | None = None
         self.chosen_by_user = False
         self.follow_running = False
@@ -135,6 +136,9 @@ class WatchScreen(Screen[int | None]):
         return {self.selected} if self.selected is not None else set()
 
     def apply(self, event: Any) -> None:
+        if self.waiting_shown and not isinstance(event, Waiting):  # GitLab answered: the wait is over
+            self.waiting_shown = False
+            self.say("")
         if isinstance(event, PipelineStatus):
             if event.parent_id is None:
                 self.pipeline_id, self.status = event.pipeline_id, event.status
@@ -157,6 +161,7 @@ class WatchScreen(Screen[int | None]):
             self.show_diagnosis()
         elif isinstance(event, Waiting):
             self.say(event.message)
+            self.waiting_shown = True
         elif isinstance(event, Finished):
             self.finished(event)
 

@@ -323,3 +323,17 @@ async def replay(pilot) -> None:
 
 def test_snapshot_of_a_failed_pipeline(snap_compare):
     assert snap_compare(RecordedWatch(), terminal_size=(130, 36), run_before=replay)
+
+
+async def test_waiting_for_a_late_pipeline_then_following_it(sb, workdir):
+    branch = f"late-ui-{next(_branches)}"
+    app = WatchApp(GitLabClient.connect(sb.url, sb.token), sb.project_path, ref=branch, schedule=QUICK)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        message = screen.query_one("#watch-message", Static)
+        await until(pilot, lambda: "No pipeline for branch" in str(message.render()))
+        assert "Waiting for the pipeline" in str(screen.query_one("#watch-title", Label).render())
+        await asyncio.to_thread(commit_and_push, workdir, {".gitlab-ci.yml": "late:\n  script: [echo late]\n"},
+                                "late", sb.token, branch)
+        await until(pilot, lambda: screen.result is not None)
+        assert screen.result == 0 and "No pipeline" not in str(message.render())
