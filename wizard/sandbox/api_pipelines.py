@@ -262,7 +262,18 @@ def list_pipeline_jobs(req: Request):
 def list_project_jobs(req: Request):
     project = find_project(req)
     rows = req.store.all("SELECT * FROM jobs WHERE project_id = ? AND retried = 0 ORDER BY id DESC", (project["id"],))
-    return paginate(req, _scoped(req, rows), lambda r: job_json(req, r))
+    pipelines: dict[int, dict[str, Any]] = {}
+    commits: dict[str, Any] = {}
+
+    def render(row: dict[str, Any]) -> dict[str, Any]:  # one git call per commit, not per job
+        pipeline = pipelines.get(row["pipeline_id"]) or req.store.one("SELECT * FROM pipelines WHERE id = ?",
+                                                                       (row["pipeline_id"],))
+        pipelines[row["pipeline_id"]] = pipeline
+        if pipeline["sha"] not in commits:
+            commits[pipeline["sha"]] = _commit_json(req, project, pipeline["sha"])
+        return job_json(req, row, commits[pipeline["sha"]], pipeline)
+
+    return paginate(req, _scoped(req, rows), render)
 
 
 def list_pipeline_bridges(req: Request):

@@ -266,10 +266,11 @@ class Scheduler:
         self.wake()
 
     def cancel_pipeline(self, pipeline_id: int) -> None:
-        for job in self.store.all("SELECT id FROM jobs WHERE pipeline_id = ? AND status IN "
-                                  "('created', 'pending', 'running', 'manual')", (pipeline_id,)):
-            self.cancel_job(job["id"])
-        self._update_pipeline_status(pipeline_id)
+        with self._lock:  # all at once: the state machine must not skip a later job in between
+            for job in self.store.all("SELECT id FROM jobs WHERE pipeline_id = ? AND status IN "
+                                      "('created', 'pending', 'running', 'manual')", (pipeline_id,)):
+                self.cancel_job(job["id"])
+            self._update_pipeline_status(pipeline_id)
 
     def retry_job(self, job_id: int, user_id: int) -> int:
         """A new job in place of a finished one (the old one is marked retried); returns the new id."""
