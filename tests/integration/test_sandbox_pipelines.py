@@ -237,7 +237,7 @@ def test_job_with_no_matching_runner_is_stuck_until_one_registers(sb, project, t
         stuck = wait_until(lambda: project.jobs.get(job.id, lazy=True).trace().decode())
         assert project.jobs.get(job.id).status == "pending"
         assert "This job is stuck because the project doesn't have any runners online assigned to it." in stuck
-        assert project.pipelines.get(pid).status == "pending"
+        wait_until(lambda: project.pipelines.get(pid).status == "pending")
         gl = gitlab.Gitlab(sb.url, private_token=sb.token)
         created = gl.http_post("/user/runners", post_data={"runner_type": "project_type", "project_id": project.id,
                                                            "tag_list": ["docker"], "run_untagged": False})
