@@ -103,6 +103,10 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self._add_missing_columns({"runners": {"default_image": "TEXT"}})
+        for suffix in ("-wal", "-shm"):  # variable values pass through these too: owner only, like the file
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
 
     def _add_missing_columns(self, wanted: dict[str, dict[str, str]]) -> None:
         """State written by an earlier version of the sandbox gains the columns added since."""
