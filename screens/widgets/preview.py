@@ -207,7 +207,8 @@ class PreviewPane(Vertical):
                     start, end = span
                     end_line = area.document.get_line(end) if end < area.document.line_count else ""
                     area.selection = Selection((start, 0), (end, len(end_line)))
-                    area.scroll_cursor_visible(center=True, animate=False)
+                    # bring the changed lines into view from their first column
+                    area.scroll_to(0, max(0, start - 3), animate=False, immediate=True)
 
     def _diff_text(self, f: PreviewFile, new: str) -> str:
         on_disk = self.existing.get(f.on_disk) if f.on_disk else None

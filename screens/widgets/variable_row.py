@@ -58,8 +58,10 @@ class VariableRow(Vertical):
         s = self.spec
         yield Label(f"{s.key}" + (f": {s.description}" if s.description else ""), classes="var-title")
         with Horizontal(classes="var-fields"):
-            yield Input(s.from_env or "", placeholder="from env var (e.g. DOCKERHUB_TOKEN)", classes="var-env")
-            yield Input(self.value, placeholder="or type the value (hidden)", password=True, classes="var-value")
+            yield Label("from env var", classes="var-label")
+            yield Input(s.from_env or "", placeholder="e.g. DOCKERHUB_TOKEN", classes="var-env")
+            yield Label("or value", classes="var-label")
+            yield Input(self.value, placeholder="typed hidden", password=True, classes="var-value")
         with Horizontal(classes="var-flags"):
             yield Checkbox("masked", s.masked, classes="var-masked",
                            tooltip="GitLab replaces the value with [MASKED] in job logs")
