@@ -53,6 +53,7 @@ class DockwrightApp(App):
         self.start_step = start_step
         self.current_step = start_step
         self.applied = False
+        self.reviewed_plan: Plan | None = None  # the plan whose changes the user confirmed on Review
         self._saved_plan: Plan | None = None
         self._initial_plan = plan
         if services.sandbox:
@@ -97,6 +98,10 @@ class DockwrightApp(App):
     def goto(self, step_id: str) -> None:
         if step_id == "watch" or not step_by_id(step_id).applies(self.plan):
             return
+        if step_id == "apply" and self.reviewed_plan != self.plan:
+            # nothing is written or sent before Review is confirmed for exactly these answers
+            self.notify("Apply comes after Review: confirm the changes there first.", severity="warning")
+            step_id = "review"
         if not self.is_screen_installed(step_id):
             self.install_screen(_screen_class(step_id)(), name=step_id)
         self.current_step = step_id

@@ -96,6 +96,11 @@ class ReviewScreen(StepScreen):
         self.ready = False
         self.query_one("#review-problem", Label).update(f"✗ {sentence}")
 
+    def action_next(self) -> None:
+        if self.problem() is None:
+            self.app.reviewed_plan = self.plan  # type: ignore[attr-defined]
+        super().action_next()
+
     def problem(self) -> str | None:
         if self.services.client is None:
             return "Not connected: go back to Connect and test the connection first."

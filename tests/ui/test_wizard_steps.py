@@ -370,3 +370,18 @@ async def test_no_color_is_respected(repo, monkeypatch):
         await pilot.click("#connect-test")
         await settle(pilot)
         assert problem_text(app, "#connect-result").startswith("✗")
+
+
+async def test_apply_cannot_be_reached_without_confirming_review(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Go to step: Apply and push")
+        command.callback()
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.current_step == "review"  # sent to Review instead; nothing was written
+        assert not (repo / "Dockerfile").exists()
+        await pilot.press("ctrl+n")  # not connected: Review says so and stays
+        await settle(pilot)
+        assert app.current_step == "review" and app.reviewed_plan is None
