@@ -8,7 +8,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from screens.messages import PlanChanged
 from screens.step import StepScreen
-from screens.widgets.fields import field_row
+from screens.widgets.fields import field_row, plan_problem
 from screens.widgets.variable_row import VariableRow, sentence
 from wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
 from wizard.render.registry import all_variables
@@ -106,7 +106,7 @@ class RegistryScreen(StepScreen):
     def _check_registry(self) -> None:
         from wizard.plan import check_plan
 
-        problems = [f"{key} {problem}: use {allowed}." for key, problem, allowed in check_plan(self.plan)
+        problems = [plan_problem(key, problem, allowed) for key, problem, allowed in check_plan(self.plan)
                     if key.startswith("registry.")]
         self.query_one("#reg-problem", Label).update(problems[0] if problems else "")
 
@@ -136,7 +136,7 @@ class RegistryScreen(StepScreen):
         from wizard.plan import check_plan
 
         variables = self.plan.variables + (VariableSpec(key=key),)
-        refused = [f"{k} {p}: use {a}." for k, p, a in check_plan(replace(self.plan, variables=variables))
+        refused = [plan_problem(k, p, a) for k, p, a in check_plan(replace(self.plan, variables=variables))
                    if k == f"variables[{len(variables) - 1}].key"]
         if refused:
             self.query_one("#var-new-problem", Label).update(refused[0])
@@ -149,7 +149,7 @@ class RegistryScreen(StepScreen):
 
         for key, problem, allowed in check_plan(self.plan):
             if key.startswith(("registry.", "variables")):
-                return f"{key} {problem}: use {allowed}."
+                return plan_problem(key, problem, allowed)
         for row in self.query(VariableRow):
             if row.problem:
                 return f"{row.spec.key}: {row.problem}"

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static,
 
 from screens.messages import PlanChanged
 from screens.step import StepScreen
-from screens.widgets.fields import field_row
+from screens.widgets.fields import field_row, plan_problem
 from screens.widgets.preview import TOKEN_ENV
 from wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
@@ -106,7 +106,7 @@ class RunnerScreen(StepScreen):
 
         self.query_one("#rn-register", Static).update(
             render_register_command(plan, url=plan.gitlab.url, token_env=TOKEN_ENV))
-        problems = [f"{key} {problem}: use {allowed}." for key, problem, allowed in check_plan(plan)
+        problems = [plan_problem(key, problem, allowed) for key, problem, allowed in check_plan(plan)
                     if key.startswith("runner.")]
         self.query_one("#rn-problem", Label).update(problems[0] if problems else "")
 

@@ -13,3 +13,20 @@ def field_row(label: str, widget: Widget, hint: str = ""):
     if hint:
         widget.tooltip = hint
     yield row
+
+
+# The answers-file keys of wizard.plan.check_plan, as the fields on screen call them.
+FIELD_NAMES = {
+    "registry.image": "Image", "registry.host": "Host", "registry.region": "AWS region",
+    "registry.account": "AWS account", "runner.tags": "Tags",
+}
+
+
+def plan_problem(key: str, problem: str, allowed: str) -> str:
+    """One problem from ``check_plan`` as a sentence naming the field on screen."""
+    import re
+
+    name = FIELD_NAMES.get(key)
+    if name is None and re.match(r"variables\[\d+\]\.key", key):
+        name = "The variable name"
+    return f"{name or key} {problem}: use {allowed}."

@@ -161,7 +161,7 @@ async def test_registry_needs_its_fields_before_next(repo):
         await settle(pilot)
         assert app.plan.registry.kind == "dockerhub"
         assert not app.screen.query_one("#registry-gitlab-why").display
-        assert "registry.image is empty" in problem_text(app, "#reg-problem")
+        assert "Image is empty" in problem_text(app, "#reg-problem")
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert app.current_step == "registry"
