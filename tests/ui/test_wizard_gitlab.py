@@ -133,3 +133,37 @@ def _pipeline_status(sb, app) -> str | None:
     sha = app.get_screen("apply").sha
     pipelines = client.find_pipelines(app.plan.gitlab.project, sha=sha)
     return pipelines[0]["status"] if pipelines else None
+
+
+async def test_a_failing_apply_step_is_a_sentence_and_a_rerun_finishes(sb, tmp_path, monkeypatch):
+    """git cannot commit without an identity: the failure is shown in place, what was done stays done."""
+    from screens.watch import WatchScreen
+
+    app = sandbox_app(sb, tmp_path / "work")
+    for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("EMAIL", "")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
+        app.goto("review")
+        assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
+        await pilot.press("ctrl+n")
+        apply = app.get_screen("apply")
+        assert await wait_until(pilot, lambda: "✗" in str(apply.query_one("#apply-result").content), rounds=1200)
+        lines = [str(label.content) for label in apply.query(".apply-line")]
+        assert lines[-1].startswith("✗ commit and push")
+        assert any(line.startswith("✓ create Dockerfile") for line in lines)
+        result = str(apply.query_one("#apply-result").content)
+        assert "git config" in result and "Traceback" not in result
+        monkeypatch.setenv("GIT_AUTHOR_NAME", "New Comer")
+        monkeypatch.setenv("GIT_AUTHOR_EMAIL", "new@example.com")
+        monkeypatch.setenv("GIT_COMMITTER_NAME", "New Comer")
+        monkeypatch.setenv("GIT_COMMITTER_EMAIL", "new@example.com")
+        await pilot.press("ctrl+b")  # back to Review, then apply again: every change is safe to repeat
+        assert await wait_until(pilot, lambda: app.current_step == "review" and getattr(app.screen, "ready", False))
+        await pilot.press("ctrl+n")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200)
+        lines = [str(label.content) for label in apply.query(".apply-line")]
+        assert any("create Dockerfile" in line or "Dockerfile is already up to date" in line for line in lines)
