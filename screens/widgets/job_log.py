@@ -18,7 +18,7 @@ SECTION_START = re.compile(r"section_start:\d+:([\w.-]+)(\[[^\]]*\])?\r?(\x1b\[0
 SECTION_END = re.compile(r"section_end:\d+:[\w.-]+\r?(\x1b\[0K)?")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 MAX_LINES = 5_000
-BATCH = 100  # lines drawn per turn of the event loop
+BATCH = 40  # lines drawn per turn of the event loop (RichLog.write costs about 1 ms a line)
 MAX_LINE_CHARS = 4_000  # a longer line is cut on screen (the browser shows it whole)
 
 
