@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterable
 
 from wizard.errors import GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
