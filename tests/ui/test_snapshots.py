@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from helpers import flask_repo, offline_app
 
@@ -33,7 +34,10 @@ def goto(step: str):
         await pilot.app.workers.wait_for_complete()
         for _ in range(3):
             await pilot.pause()
-        pilot.app.screen.set_focus(None)  # no blinking cursor, no focus ring that depends on timing
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor would make each run's picture differ
+        pilot.app.screen.set_focus(None)  # no focus ring that depends on timing
+        await pilot.pause()
 
     return run_before
 
