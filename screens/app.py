@@ -115,10 +115,21 @@ class DockwrightApp(App):
     def has_unapplied_work(self) -> bool:
         return not self.applied and self.plan != (self._saved_plan or self._initial_plan)
 
-    def action_save_answers(self) -> None:
-        save_answers(self.plan, self.answers_path)
+    def save_answers_file(self) -> bool:
+        """Write dockwright.yml; on failure say why and what to do, and keep the app running."""
+        from screens.errors import explain
+
+        try:
+            save_answers(self.plan, self.answers_path)
+        except (DockwrightError, OSError) as exc:
+            self.notify(f"Could not save {self.answers_path}: {explain(exc)}", title="Not saved", severity="error")
+            return False
         self._saved_plan = self.plan
-        self.notify(f"Answers saved to {self.answers_path.name} (no secrets in it).", title="Saved")
+        return True
+
+    def action_save_answers(self) -> None:
+        if self.save_answers_file():
+            self.notify(f"Answers saved to {self.answers_path.name} (no secrets in it).", title="Saved")
 
     async def action_quit(self) -> None:
         if not self.has_unapplied_work:
@@ -128,8 +139,8 @@ class DockwrightApp(App):
 
         def decided(choice: str | None) -> None:
             if choice == "save":
-                save_answers(self.plan, self.answers_path)
-                self.exit(0)
+                if self.save_answers_file():
+                    self.exit(0)
             elif choice == "quit":
                 self.exit(0)
 
@@ -152,7 +163,13 @@ class DockwrightApp(App):
     def copy_file(self, file_id: str) -> None:
         from screens.widgets.preview import PREVIEW_FILES, render_previews, read_existing
 
-        text = render_previews(self.plan, read_existing(self.services.workdir), self.gitlab_url).get(file_id, "")
+        try:
+            text = render_previews(self.plan, read_existing(self.services.workdir), self.gitlab_url).get(file_id, "")
+        except (DockwrightError, OSError) as exc:
+            from screens.errors import explain
+
+            self.notify(explain(exc), title="Nothing copied", severity="error")
+            return
         self.copy_to_clipboard(text)
         title = next(f.title for f in PREVIEW_FILES if f.id == file_id)
         self.notify(f"{title} copied to the clipboard.")

@@ -385,3 +385,16 @@ async def test_apply_cannot_be_reached_without_confirming_review(repo):
         await pilot.press("ctrl+n")  # not connected: Review says so and stays
         await settle(pilot)
         assert app.current_step == "review" and app.reviewed_plan is None
+
+
+async def test_saving_into_a_read_only_folder_is_a_sentence_not_a_crash(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        await type_into(pilot, "#df-port", "9000")
+        (repo / "dockwright.yml").mkdir()  # a folder where the file should go: the write must fail
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.is_running and app.current_step == "dockerfile"
+        assert any("Could not save" in str(n.message) for n in app._notifications)
