@@ -77,8 +77,8 @@ class StepScreen(Screen):
     def on_screen_resume(self) -> None:
         if self.SHOW_PREVIEW:
             pane = self.query_one(PreviewPane)
-            pane.focus_file(STEP_FILE.get(self.STEP_ID))
             pane.plan_changed(self.plan)
+            pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
         self.query_one(StepList).refresh_steps(self.plan)
         self.load_plan(self.plan)
 

@@ -50,6 +50,14 @@ STEP_FILE = {
     "pipeline": "gitlab-ci",
 }
 
+# The lines each step is about, found by their first words: selected when the step is shown.
+STEP_LINES = {
+    "executor": ("  services:", "    DOCKER_HOST:"),
+    "runner": ("[[runners]]",),
+    "registry": ("  before_script:",),
+    "pipeline": ("stages:",),
+}
+
 # The URL and token shown in the runner entry and register command: placeholders, never the real token.
 TOKEN_PLACEHOLDER = "glrt-<runner authentication token, filled in at apply>"
 TOKEN_ENV = "RUNNER_TOKEN"
@@ -167,9 +175,30 @@ class PreviewPane(Vertical):
             self._scheduled = True
             self.call_after_refresh(self._render_pending)
 
-    def focus_file(self, file_id: str | None) -> None:
-        if file_id:
-            self.query_one(TabbedContent).active = f"tab-{file_id}"
+    def focus_file(self, file_id: str | None, step_id: str = "") -> None:
+        """Bring this step's file forward and select the lines the step is about."""
+        if not file_id:
+            return
+        self.query_one(TabbedContent).active = f"tab-{file_id}"
+        starts = STEP_LINES.get(step_id)
+        if starts:
+            self.call_after_refresh(self._select_block, file_id, starts)
+
+    def _select_block(self, file_id: str, starts: tuple[str, ...]) -> None:
+        area = self.query_one(f"#preview-{file_id}", TextArea)
+        lines = area.text.splitlines()
+        first = next((i for i, line in enumerate(lines) if line.startswith(starts)), None)
+        if first is None:
+            return
+        indent = len(lines[first]) - len(lines[first].lstrip())
+        last = first
+        for i in range(first + 1, len(lines)):  # the block: until a line indented no deeper, or a blank
+            text = lines[i]
+            if not text.strip() or (len(text) - len(text.lstrip()) <= indent and not text.startswith(starts)):
+                break
+            last = i
+        area.selection = Selection((first, 0), (last, len(lines[last])))
+        area.scroll_to(0, max(0, first - 3), animate=False, immediate=True)
 
     def _render_pending(self) -> None:
         self._scheduled = False

@@ -97,3 +97,14 @@ def test_render_previews_uses_the_files_on_disk(tmp_path):
 
     texts = render_previews(detect_plan(repo), read_existing(repo), "https://gitlab.example.com")
     assert "# mine" in texts["gitlab-ci"] and "lint:" in texts["gitlab-ci"]  # merged, not replaced
+
+
+async def test_each_step_selects_the_lines_it_is_about(tmp_path):
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=SIZE) as pilot:
+        for step, tab, expected in (("executor", "gitlab-ci", "services:"), ("runner", "config-toml", "[[runners]]"),
+                                    ("pipeline", "gitlab-ci", "stages:")):
+            app.goto(step)
+            await settle(pilot, 4)
+            assert app.screen.query_one(TabbedContent).active == f"tab-{tab}"
+            assert area(app, tab).selected_text.lstrip().startswith(expected), step
