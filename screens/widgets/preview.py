@@ -1,7 +1,8 @@
 """The preview pane: one tab per generated file, rendered by the SAME functions that write the files.
 
-It watches the App's Plan. A change schedules one re-render for after the next refresh (changes in
-between coalesce), so typing never waits for rendering and the pane is at most one frame behind.
+It watches the App's Plan. A change schedules one re-render for the message loop's next turn (changes
+posted in between coalesce into one), so a keystroke is handled before any rendering and the new text is
+painted on the next refresh. Rendering the five previews takes about 2 ms (bench/startup.py).
 Lines that changed in the last re-render are selected, so the part the current step changes stands out.
 """
 
@@ -173,7 +174,7 @@ class PreviewPane(Vertical):
         self._pending = plan
         if not self._scheduled:
             self._scheduled = True
-            self.call_after_refresh(self._render_pending)
+            self.call_later(self._render_pending)  # coalesces changes posted in the same turn
 
     def focus_file(self, file_id: str | None, step_id: str = "") -> None:
         """Bring this step's file forward and select the lines the step is about."""
