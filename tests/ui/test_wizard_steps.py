@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Checkbox, Input, RadioButton, Switch
 
 from helpers import flask_repo, offline_app
-from wizard.plan import VariableSpec, replace_in
+from wizard.plan import replace_in
 
 SIZE = (120, 40)
 
