@@ -398,3 +398,24 @@ async def test_saving_into_a_read_only_folder_is_a_sentence_not_a_crash(repo):
         await settle(pilot)
         assert app.is_running and app.current_step == "dockerfile"
         assert any("Could not save" in str(n.message) for n in app._notifications)
+
+
+@pytest.mark.parametrize("kind,values,expected", [
+    ("ecr", {"#reg-account": "1234", "#reg-region": "eu-west-1", "#reg-image": "app"}, "AWS account is '1234'"),
+    ("ecr", {"#reg-account": "123456789012", "#reg-region": "Frankfurt", "#reg-image": "app"}, "AWS region"),
+    ("other", {"#reg-host": "", "#reg-image": "app"}, "Host is empty"),
+])
+async def test_ecr_and_other_registries_check_their_fields(repo, kind, values, expected):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        await pilot.click(f"#registry-{kind}")
+        await settle(pilot)
+        for selector, value in values.items():
+            assert app.screen.query_one(selector).parent.display  # the fields this registry needs are shown
+            await type_into(pilot, selector, value)
+        assert expected in problem_text(app, "#reg-problem")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.current_step == "registry"
