@@ -350,10 +350,17 @@ def screen_big(client, project: str, ci: str, branch: str) -> tuple[float, int, 
             assert isinstance(screen, WatchScreen)
             screen.action_toggle_follow()
             worst, last = 0.0, time.monotonic()
+            shown_at = 0.0
             while screen.result is None and time.monotonic() - started < 600:
                 await asyncio.sleep(0.05)
                 now = time.monotonic()
                 worst, last = max(worst, now - last - 0.05), now
+                if os.environ.get("BENCH_WATCH_DEBUG") and now - shown_at > 10:
+                    shown_at = now
+                    log = screen.query_one(JobLog)
+                    print(f"{now - started:5.0f} s: pipeline {screen.status}, jobs "
+                          f"{ {j.name: j.status for j in screen.jobs.values()} }, lines drawn {len(log.plain)}, "
+                          f"waiting {len(log.backlog)}", file=sys.stderr)
             log = screen.query_one(JobLog)
             while log.busy:
                 await pilot.pause(0.05)
