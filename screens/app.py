@@ -195,7 +195,9 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
         services.token_source = "the sandbox (a practice token, new at each start)"
         services.url_source = "the sandbox on this machine"
         if not getattr(args, "dir", None):
-            workdir = services.workdir = sandbox_workdir(sandbox)
+            from wizard.sandbox.practice import practice_folder
+
+            workdir = services.workdir = practice_folder(sandbox)
     from wizard.detect import detect, detect_plan
 
     services.detection = detect(workdir)
@@ -224,17 +226,6 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
     except DockwrightError:  # no token found: the Connect step asks for one
         pass
     return plan, services, None
-
-
-def sandbox_workdir(sandbox) -> Path:
-    """A clone of the sandbox's demo project to practise in (kept between runs, beside the sandbox's data)."""
-    from wizard.git import Repo, clone
-
-    dest = Path(sandbox.data_dir).parent / "practice" / sandbox.project_path.replace("/", "-")
-    if not Repo(dest).is_repo():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        clone(f"{sandbox.url}/{sandbox.project_path}.git", dest, sandbox.token)
-    return dest
 
 
 def run_wizard(args: argparse.Namespace) -> int:

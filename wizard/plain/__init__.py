@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from wizard.plain.onboarding import EXIT_INTERRUPTED, PlainWizard
-from wizard.plain.sandbox_practice import run_with_sandbox, sandbox_practice_folder
+from wizard.plain.sandbox_practice import run_with_sandbox
 
-__all__ = ["EXIT_INTERRUPTED", "PlainWizard", "run_plain", "run_with_sandbox", "sandbox_practice_folder"]
+__all__ = ["EXIT_INTERRUPTED", "PlainWizard", "run_plain", "run_with_sandbox"]
 
 
 def run_plain(args: Any) -> int:

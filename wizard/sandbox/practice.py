@@ -1,0 +1,20 @@
+"""The practice folder: a clone of the sandbox's demo project that ``dockwright --sandbox`` works in.
+
+Both the full-screen wizard and ``--plain --sandbox`` call :func:`practice_folder`, so they share one clone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def practice_folder(sandbox: Any) -> Path:
+    """A clone of the sandbox's demo project, kept between runs beside the sandbox's data (cloned if missing)."""
+    from wizard.git import Repo, clone
+
+    dest = Path(sandbox.data_dir).parent / "practice" / sandbox.project_path.replace("/", "-")
+    if not Repo(dest).is_repo():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        clone(f"{sandbox.url}/{sandbox.project_path}.git", dest, sandbox.token)
+    return dest
