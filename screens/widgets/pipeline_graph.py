@@ -99,14 +99,24 @@ class PipelineGraph(HorizontalScroll):
         column = self.columns.get(key)
         if column is None:
             column = Vertical(classes="stage-column")
+            # GitLab lists a pipeline's jobs newest first, yet creates them stage by stage: a column goes
+            # before the first column whose jobs were created later, so stages read left to right.
+            later = next((col for k, col in self.columns.items()
+                          if k[0] == job.pipeline_id and self._first_id(col) > job.id), None)
             self.columns[key] = column
-            self.mount(column)
+            if later is None:
+                self.mount(column)
+            else:
+                self.mount(column, before=later)
             title = job.stage if not self.is_child(job.pipeline_id) else f"» {job.stage}"
             column.mount(Label(title, classes="stage-title"))
         cell = JobCell(job)
         self.cells[job.id] = cell
         column.mount(cell)
         return cell
+
+    def _first_id(self, column: Vertical) -> int:
+        return min((c.job.id for c in self.cells.values() if c.parent is column), default=1 << 62)
 
     def is_child(self, pipeline_id: int) -> bool:
         first = next(iter(self.columns), None)
