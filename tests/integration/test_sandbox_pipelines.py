@@ -227,6 +227,22 @@ def test_manual_job_waits_until_played(sb, project):
     assert pipeline.id == pid
 
 
+def test_a_manual_job_played_after_its_pipeline_passed_runs_and_the_pipeline_runs_again(sb, project):
+    ci = "build:\n  stage: build\n  script: [echo built]\ndeploy:\n  stage: deploy\n  when: manual\n  script: [echo deployed]\n"
+    commit = commit_files(project, {".gitlab-ci.yml": ci}, "Manual deploy, allow_failure by default")
+    pid = only_pipeline_for(project, commit.id).id
+    passed = wait_pipeline(project, pid, statuses=("success", "failed"))
+    assert passed.status == "success" and passed.finished_at  # deploy waits, allow_failure keeps it green
+    deploy = jobs_by_name(project, pid)["deploy"]
+    assert deploy.status == "manual"
+    project.jobs.get(deploy.id, lazy=True).play()
+    played = wait_until(lambda: (job := project.jobs.get(deploy.id)).status == "success" and job)
+    assert played.started_at >= passed.finished_at
+    again = wait_pipeline(project, pid, statuses=("success", "failed"))
+    assert again.status == "success" and again.finished_at >= played.finished_at
+    assert "deployed" in project.jobs.get(deploy.id, lazy=True).trace().decode()
+
+
 def test_job_with_no_matching_runner_is_stuck_until_one_registers(sb, project, tmp_path):
     sb.set_instance_runners(sb.project_path, False)
     try:

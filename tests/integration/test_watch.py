@@ -167,38 +167,41 @@ build:
 deploy:
   stage: deploy
   when: manual
-  allow_failure: false
   script: [echo deploy]
 """
 
 
 def test_play_a_manual_job_then_retry_it(sb, client, workdir):
+    # when: manual means allow_failure: true, so the pipeline passes while deploy waits; playing deploy
+    # afterwards makes the pipeline run again, as on GitLab
     _branch, sha = push(workdir, sb, MANUAL)
     seen: list[str] = []
 
-    async def watch():
-        played = retried = False
-        async for event in follow(client, sb.project_path, sha=sha, schedule=QUICK):
+    async def watch(**target):
+        played = False
+        async for event in follow(client, sb.project_path, schedule=QUICK, **target):
             if isinstance(event, JobChanged) and event.job.name == "deploy":
                 seen.append(event.job.status)
                 if event.job.status == "manual" and not played:
                     played = True
                     await asyncio.to_thread(client.play_job, sb.project_path, event.job.id)
             if isinstance(event, Finished):
-                if not retried:
-                    retried = True
-                    jobs = client.list_pipeline_jobs(sb.project_path, event.pipeline_id)
-                    deploy = next(j for j in jobs if j["name"] == "deploy")
-                    new = client.retry_job(sb.project_path, deploy["id"])
-                    assert new["id"] != deploy["id"]
-                    return event, event.pipeline_id
+                return event
 
-    finished, pipeline_id = run(watch())
-    assert seen[0] in ("created", "manual") and "manual" in seen and seen[-1] == "success"
-    assert finished.status == "success"
+    first = run(watch(sha=sha))
+    assert first.status == "success" and "manual" in seen
+    deploy = next(j for j in client.list_pipeline_jobs(sb.project_path, first.pipeline_id) if j["name"] == "deploy")
+    assert deploy["status"] != "manual"  # played: pending, running or already passed
+    finished = run(watch(pipeline_id=first.pipeline_id))
+    assert finished.status == "success" and seen[-1] == "success"
+    deploy = next(j for j in client.list_pipeline_jobs(sb.project_path, first.pipeline_id) if j["name"] == "deploy")
+    assert deploy["status"] == "success" and "deploy" in client.get_job_trace(sb.project_path, deploy["id"]).decode()
     # the retried job runs again; watching the same pipeline again sees it pass
-    again = run(collect(follow(client, sb.project_path, pipeline_id=pipeline_id, schedule=QUICK)))
+    new = client.retry_job(sb.project_path, deploy["id"])
+    assert new["id"] != deploy["id"]
+    again = run(collect(follow(client, sb.project_path, pipeline_id=first.pipeline_id, schedule=QUICK)))
     assert again[-1].status == "success"
+    assert any(isinstance(e, JobChanged) and e.job.id == new["id"] and e.job.status == "success" for e in again)
 
 
 def test_cancel_a_running_job(sb, client, workdir):
