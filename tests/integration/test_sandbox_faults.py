@@ -54,6 +54,18 @@ def test_rate_limit_answers_429_with_retry_after(sb):
     assert get_version(sb).status_code == 200
 
 
+def test_a_shorter_rate_limit_window_says_so_in_retry_after_and_ends(sb):
+    sb.set_faults(Faults(rate_limit_per_minute=1, rate_limit_window=1.0))
+    try:
+        assert get_version(sb).status_code == 200
+        limited = get_version(sb)
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+        time.sleep(int(limited.headers["Retry-After"]))  # what a client does; the window has ended by then
+        assert get_version(sb).status_code == 200
+    finally:
+        sb.set_faults(Faults())
+
+
 def test_dropped_connections(sb):
     sb.set_faults(Faults(drop_rate=1.0))
     with pytest.raises(requests.exceptions.ConnectionError):
@@ -78,3 +90,6 @@ def test_fault_values_are_checked():
         Faults(rate_limit_per_minute=0)
     with pytest.raises(ValueError):
         Faults(latency=-1)
+    for window in (0, -1.0, 3601):
+        with pytest.raises(ValueError, match="rate_limit_window"):
+            Faults(rate_limit_per_minute=5, rate_limit_window=window)

@@ -251,9 +251,8 @@ def test_no_pipeline_ever_is_a_clear_refusal(sb, client):
 def test_rate_limits_and_server_errors_do_not_end_the_watch(sb, client, workdir):
     _branch, sha = push(workdir, sb, TWO_STAGES + "# faults\n")
     start = len(sb.request_log)
-    sb.set_faults(Faults(rate_limit_per_minute=2))
-    # the sandbox's rate-limit window is a minute; start it 58 s ago so Retry-After says 2 s, not 60
-    sb.faults._window_start -= 58
+    # two requests per 2-second window (GitLab's window is a minute): Retry-After says at most 2 s
+    sb.set_faults(Faults(rate_limit_per_minute=2, rate_limit_window=2.0))
 
     def then_server_errors():  # after the first 429, half of the requests fail with 500/502 instead
         sb.wait_for(lambda: any(s == 429 for _m, _p, s, _b in sb.request_log[start:]), timeout=30)
@@ -274,8 +273,13 @@ def test_rate_limits_and_server_errors_do_not_end_the_watch(sb, client, workdir)
     assert 429 in codes and any(c >= 500 for c in codes)
 
 
+# a manual job blocks its pipeline only with allow_failure: false (when: manual defaults to true)
+BLOCKING_MANUAL = MANUAL.replace("  when: manual\n", "  when: manual\n  allow_failure: false\n")
+
+
 def test_plain_output_says_what_a_blocked_pipeline_waits_for(sb, client, workdir):
-    _branch, sha = push(workdir, sb, MANUAL + "# plain\n")
+    assert "allow_failure: false" in BLOCKING_MANUAL
+    _branch, sha = push(workdir, sb, BLOCKING_MANUAL + "# plain\n")
     out = io.StringIO()
 
     async def play_when_blocked():

@@ -6,6 +6,7 @@ that sets ``seed`` sees the same sequence every run. Git over HTTP is never faul
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 class Faults:
     latency: float = 0.0  # seconds added before every API answer
     error_rate: float = 0.0  # share of API requests answered 500 or 502
-    rate_limit_per_minute: int | None = None  # after N requests in a minute: 429 + Retry-After
+    rate_limit_per_minute: int | None = None  # after N requests in a window: 429 + Retry-After
+    rate_limit_window: float = 60.0  # the window's length in seconds (GitLab's is a minute; tests shorten it)
     drop_rate: float = 0.0  # share of API requests whose connection is closed without an answer
     seed: int = 0
 
@@ -29,6 +31,9 @@ class Faults:
             raise ValueError(f"Faults.latency must be 0 or more seconds, got {self.latency}.")
         if self.rate_limit_per_minute is not None and self.rate_limit_per_minute < 1:
             raise ValueError("Faults.rate_limit_per_minute must be 1 or more, or None for no limit.")
+        if not 0 < self.rate_limit_window <= 3600:
+            raise ValueError(f"Faults.rate_limit_window must be more than 0 and at most 3600 seconds, "
+                             f"got {self.rate_limit_window}.")
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,16 @@ class FaultInjector:
         with self._lock:
             f = self.faults
             now = time.time()
-            if now - self._window_start >= 60:
+            if now - self._window_start >= f.rate_limit_window:
                 self._window_start = now
                 self._count = 0
             self._count += 1
             limit = f.rate_limit_per_minute or DEFAULT_LIMIT
-            reset_at = int(self._window_start + 60)
+            window_end = self._window_start + f.rate_limit_window
+            reset_at = int(window_end)
             base = dict(observed=self._count, limit=limit, reset_at=reset_at)
             if f.rate_limit_per_minute is not None and self._count > f.rate_limit_per_minute:
-                return Verdict("throttle", 429, retry_after=max(1, reset_at - int(now)), **base)
+                return Verdict("throttle", 429, retry_after=max(1, math.ceil(window_end - now)), **base)
             if f.drop_rate and self._random.random() < f.drop_rate:
                 return Verdict("drop", 0, **base)
             if f.error_rate and self._random.random() < f.error_rate:
