@@ -88,6 +88,7 @@ class WatchScreen(Screen[int | None]):
         self.polled: dict[int, float] = {}
         self.tails: dict[int, str] = {}
         self.stuck: set[int] = set()
+        self.runners: list[dict[str, Any]] | None = None  # the project's runners, read when a job got stuck
         self.waiting_shown = False
         self.selected: int | None = None
         self.chosen_by_user = False
@@ -103,11 +104,11 @@ class WatchScreen(Screen[int | None]):
 
     def compose(self) -> ComposeResult:
         yield Label("Waiting for the pipeline…", id="watch-title")
-        yield Static("", id="watch-message")
+        yield Static("", id="watch-message", markup=False)  # GitLab's and git's words, as they are
         yield PipelineGraph(id="graph")
         with Horizontal(id="watch-body"):
             yield JobLog(id="log")
-            yield Static("", id="diagnosis")
+            yield Static("", id="diagnosis", markup=False)  # "[docker, gpu]" is text, not markup
         yield Input(placeholder="search the log, Enter finds the next match, Esc closes", id="search")
         yield Footer()
 
@@ -156,6 +157,8 @@ class WatchScreen(Screen[int | None]):
         elif isinstance(event, JobStuck):
             self.jobs[event.job.id] = event.job
             self.stuck.add(event.job.id)
+            if event.runners is not None:
+                self.runners = list(event.runners)
             if not self.chosen_by_user:
                 self.select(event.job.id)
             self.show_diagnosis()
@@ -243,7 +246,7 @@ class WatchScreen(Screen[int | None]):
         job = self.jobs.get(self.selected) if self.selected is not None else None
         found = None
         if job is not None and (job.status in ("failed", "pending")):
-            found = diagnose(job, self.tails.get(job.id, ""))
+            found = diagnose(job, self.tails.get(job.id, ""), self.runners)
             if job.status == "pending" and job.id not in self.stuck:
                 found = None
         panel.display = found is not None

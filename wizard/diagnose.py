@@ -65,6 +65,13 @@ def runner_can_take(runner: Mapping[str, Any], tags: Iterable[str]) -> bool:
     return tags <= _runner_tags(runner)
 
 
+def _runner_text(runner: Mapping[str, Any]) -> str:
+    """``laptop [docker, linux] online``: a runner as the stuck-job explanation names it."""
+    tags = ", ".join(sorted(_runner_tags(runner))) or "no tags"
+    status = "paused" if runner.get("paused") else runner.get("status")
+    return f"{runner.get('description') or runner.get('id')} [{tags}]" + (f" {status}" if status else "")
+
+
 def diagnose_stuck(job: Any, runners: Sequence[Mapping[str, Any]] | None = None) -> Diagnosis:
     """A pending job that no runner picks up."""
     tags = tuple(_field(job, "tags", ()) or ())
@@ -83,8 +90,7 @@ def diagnose_stuck(job: Any, runners: Sequence[Mapping[str, Any]] | None = None)
                 "`gitlab-runner verify`; unpause it in Settings > CI/CD > Runners.",
                 f"runner status: {', '.join(str(r.get('status', 'offline')) for r in matching)}")
         if not matching:
-            have = "; ".join(f"{r.get('description') or r.get('id')} [{', '.join(sorted(_runner_tags(r))) or 'no tags'}]"
-                             for r in runners) or "none"
+            have = "; ".join(_runner_text(r) for r in runners) or "none"
             why = (f"The job asks for a runner with tags [{tag_text}], and no runner of this project has all of "
                    f"them (runners: {have}).")
             if not tags:

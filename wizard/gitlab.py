@@ -522,6 +522,28 @@ class GitLabClient:
 
         return self._call("reset the runner's token", run, role="Maintainer")
 
+    def list_project_runners(self, project: str | int) -> list[dict]:
+        """The runners available to the project (its own and, when enabled, the instance's), each with the
+        facts a stuck job is explained by: id, description, status, online, paused, runner_type, tag_list,
+        run_untagged. ``GET /projects/:id/runners`` leaves out the tags and run_untagged, so each runner is
+        read once more with ``GET /runners/:id`` (the list's fields win where GitLab limits that read)."""
+        p = self._project(project)
+
+        def run() -> list[dict]:
+            runners = []
+            for brief in p.runners.list(get_all=True):
+                listed = dict(brief.attributes)
+                try:
+                    full = dict(self._gl.runners.get(listed["id"]).attributes)
+                except gitlab.exceptions.GitlabGetError as exc:
+                    if exc.response_code not in (403, 404):
+                        raise
+                    full = {}  # e.g. an instance runner a non-admin may not read: the list's facts only
+                runners.append({**full, **{k: v for k, v in listed.items() if v is not None or k not in full}})
+            return runners
+
+        return self._call("list the project's runners", run, project=str(project), role="Maintainer")
+
     def get_runner(self, runner_id: int) -> dict:
         return self._call("read the runner", lambda: self._gl.runners.get(runner_id).attributes, role="Maintainer")
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterable
 
-from wizard.errors import GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
+from wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
 
 FINAL_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
 ACTIVE_STATUSES = frozenset({"created", "waiting_for_resource", "preparing", "pending", "running", "canceling",
@@ -88,6 +89,9 @@ class JobStuck:
 
     job: Job
     pending_seconds: float
+    # the project's runners when the watch could read them (GitLabClient.list_project_runners: needs the
+    # Maintainer role), for wizard.diagnose.diagnose_stuck; None when unknown
+    runners: tuple[dict[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -493,6 +497,9 @@ class _Watcher:
             else:
                 self.jobs[job.id] = job
             events.extend(self.check_stuck(job, now))
+        if any(isinstance(e, JobStuck) for e in events):  # what the runners are, to explain it
+            runners = await self.project_runners()
+            events = [dataclasses.replace(e, runners=runners) if isinstance(e, JobStuck) else e for e in events]
         # child pipelines: their status is composed from their jobs
         for child_id in self.children:
             derived = composite_status(j for j in self.jobs.values() if j.pipeline_id == child_id)
@@ -500,6 +507,17 @@ class _Watcher:
                 self.children[child_id] = derived
                 events.append(PipelineStatus(child_id, derived, parent_id=root_id))
         return events
+
+    async def project_runners(self) -> tuple[dict[str, Any], ...] | None:
+        """The project's runners for explaining a stuck job, or None when they cannot be read (the role is
+        too low, GitLab does not answer): the explanation then goes on without them, the watch never ends."""
+        method = getattr(self.client, "list_project_runners", None)
+        if method is None:
+            return None
+        try:
+            return tuple(await asyncio.to_thread(method, self.project))
+        except DockwrightError:
+            return None
 
     def check_stuck(self, job: Job, now: float) -> list[Event]:
         if job.status != "pending":

@@ -94,7 +94,7 @@ async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
             if job is not None and job.status == "failed":
                 explain(event.job_id)
         elif isinstance(event, JobStuck):
-            d = diagnose(event.job, "", runners)
+            d = diagnose(event.job, "", event.runners if event.runners is not None else runners)
             say(f"◔ job {event.job.name} has waited {event.pending_seconds:.0f} s for a runner")
             if d:
                 out.write(f"  {d.title}\n  {d.why}\n  What to do: {d.fix}\n")

@@ -156,7 +156,11 @@ def test_a_stuck_job_is_reported_and_explained(sb, client, workdir):
     assert stuck.job.tags == ("no-runner-has-this-tag",) and stuck.pending_seconds >= 1.0
     assert finished.status == "canceled"
     from wizard.diagnose import diagnose
-    assert diagnose(stuck.job).code == "no_runner"
+    # the follower read the project's runners for the explanation: the instance runner, with its tag
+    assert stuck.runners is not None
+    assert any("saas-linux-small-amd64" in r["tag_list"] for r in stuck.runners)
+    d = diagnose(stuck.job, "", stuck.runners)
+    assert d.code == "no_runner" and "no-runner-has-this-tag" in d.why and "saas-linux-small-amd64" in d.why
 
 
 MANUAL = """\

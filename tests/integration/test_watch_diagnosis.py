@@ -12,7 +12,7 @@ import pytest
 from wizard.diagnose import diagnose
 from wizard.gitlab import GitLabClient
 from wizard.sandbox import Sandbox
-from wizard.watch import Finished, JobChanged, LogText, Schedule, follow
+from wizard.watch import Finished, JobChanged, JobStuck, LogText, Schedule, follow
 from wizard.watch_plain import print_plain
 
 from sandbox_helpers import clone, commit_and_push
@@ -118,3 +118,42 @@ def test_plain_output_names_the_cause_and_the_fix(sb, client, workdir):
     assert "What to do: Use the matching pair" in text
     assert "Cannot connect to the Docker daemon at tcp://docker:2375" in text or "HTTPS server" in text
     assert sb.token not in text
+
+
+def test_a_stuck_job_is_explained_with_the_runners_gitlab_lists(sb, client, workdir, tmp_path):
+    runner = client.create_runner(sb.project_path, description="laptop", tags=["docker", "linux"])
+    config = tmp_path / "config.toml"
+    config.write_text(f'[[runners]]\nname = "laptop"\nurl = "{sb.url}"\ntoken = "{runner["token"]}"\n'
+                      'executor = "shell"\n')
+    assert sb.register_runners_from_config(config) == [runner["id"]]
+    # the list answer has no tags; the client reads each runner for tag_list, run_untagged and status
+    listed = {r["id"]: r for r in client.list_project_runners(sb.project_path)}
+    laptop = listed[runner["id"]]
+    assert (sorted(laptop["tag_list"]), laptop["run_untagged"], laptop["status"]) == (["docker", "linux"], False,
+                                                                                       "online")
+    assert any(r["runner_type"] == "instance_type" and r["tag_list"] for r in listed.values())
+
+    ci = "build:\n  tags: [docker, gpu]\n  script:\n    - echo hi\n"
+    sha = commit_and_push(workdir, {".gitlab-ci.yml": ci}, "ci", sb.token, f"diag-{next(_branches)}")
+    out = io.StringIO()
+
+    async def cancel_once_explained():
+        while "What to do" not in out.getvalue():
+            await asyncio.sleep(0.05)
+        pipeline = (await asyncio.to_thread(client.find_pipelines, sb.project_path, sha=sha))[0]
+        await asyncio.to_thread(client.cancel_pipeline, sb.project_path, pipeline["id"])
+
+    async def scenario():
+        canceler = asyncio.create_task(cancel_once_explained())
+        code = await print_plain(follow(client, sb.project_path, sha=sha, schedule=QUICK), out)
+        await canceler
+        return code
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 60)) == 1
+    text = out.getvalue()
+    assert "Job build is stuck: no runner with its tags" in text
+    assert "tags [docker, gpu]" in text  # what the job asks for
+    assert "laptop [docker, linux] online" in text  # the runners seen, with their tags and status
+    assert "[saas-linux-small-amd64] online" in text
+    assert runner["token"] not in text and sb.token not in text
+

@@ -249,6 +249,22 @@ async def test_a_failed_job_is_selected_explained_and_retried(sb, workdir):
     assert app.return_value == 1
 
 
+async def test_a_stuck_job_is_explained_with_the_project_runners(sb, workdir):
+    sha = push(sb, workdir, "build:\n  tags: [gpu]\n  script: [echo hi]\n")
+    app = watch_app(sb, sha)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        panel = screen.query_one("#diagnosis", Static)
+        await until(pilot, lambda: panel.display and "stuck" in str(panel.render()))
+        why = str(panel.render())
+        assert "no runner with its tags" in why and "[gpu]" in why
+        assert "[saas-linux-small-amd64] online" in why  # the runner GitLab lists for the project
+        GitLabClient.connect(sb.url, sb.token).cancel_pipeline(sb.project_path, screen.pipeline_id)
+        await until(pilot, lambda: screen.result is not None)
+        await pilot.press("q")
+    assert app.return_value == 1
+
+
 def client_jobs(sb, pipeline_id: int, retried: bool = False) -> list[int]:
     client = GitLabClient.connect(sb.url, sb.token)
     ids = {j["id"] for j in client.list_pipeline_jobs(sb.project_path, pipeline_id)}

@@ -224,8 +224,9 @@ def list_project_runners(req: Request):
     from wizard.sandbox.api_projects import find_project
 
     project = find_project(req)
-    rows = req.store.all("SELECT * FROM runners WHERE project_id = ? OR runner_type = 'instance_type' ORDER BY id",
-                         (project["id"],))
+    # GitLab lists the project's runners and "any allowed instance runners": none once they are turned off
+    rows = req.store.all("SELECT * FROM runners WHERE project_id = ? OR (runner_type = 'instance_type' AND ?) "
+                         "ORDER BY id", (project["id"], int(bool(project["shared_runners_enabled"]))))
     wanted_type = req.query.get("type", [""])[-1]
     if wanted_type:
         if wanted_type not in RUNNER_TYPES:
