@@ -37,7 +37,7 @@ def _screen_class(step_id: str) -> type[Screen]:
 class DockwrightApp(App):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "app.tcss"
     TITLE = "dockwright"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # 120: form + a readable preview
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit; asks first if nothing was applied yet"),
         Binding("ctrl+s", "save_answers", "Save answers", id="app.save",

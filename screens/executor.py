@@ -7,6 +7,7 @@ from textual.widgets import Label, RadioButton, RadioSet
 
 from screens.messages import PlanChanged
 from screens.step import StepScreen
+from screens.widgets.fields import press_radio
 from wizard.plan import EXECUTORS, Plan
 from wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR
 
@@ -30,9 +31,7 @@ class ExecutorScreen(StepScreen):
 
     def load_plan(self, plan: Plan) -> None:
         button = self.query_one(f"#executor-{plan.executor}", RadioButton)
-        if not button.value:
-            with self.prevent(RadioSet.Changed):
-                button.value = True
+        press_radio(button.parent, button)
         self._show(plan.executor)
 
     def _show(self, key: str) -> None:

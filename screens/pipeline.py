@@ -32,7 +32,7 @@ class PipelineScreen(StepScreen):
         yield Label("", id="pl-server")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "plan", self._check_locally, init=False)
+        self.watch(self.app, "plan", self._plan_changed, init=False)
 
     def load_plan(self, plan: Plan) -> None:
         self.call_after_refresh(self._check_locally, plan)
@@ -69,8 +69,19 @@ class PipelineScreen(StepScreen):
                 self.post_message(PlanChanged("pipeline", stages=(build, release)))
         else:
             return
+        had_problem = bool(str(self.query_one("#pl-problem", Label).content))
         self.query_one("#pl-problem", Label).update(problem or "")
         event.input.set_class(bool(problem), "-invalid")
+        if problem:  # the checks below would still speak of the last valid settings
+            self.query_one("#pl-local", Label).update("Waiting: fix the field above, then the file is checked again.")
+            self._lint_is_stale()
+        elif had_problem:
+            self._check_locally(self.plan)
+
+    def _lint_is_stale(self) -> None:
+        server = self.query_one("#pl-server", Label)
+        if str(server.content).startswith(("✓", "✗")):
+            server.update("The settings changed since GitLab's lint: press Ask GitLab to lint it again.")
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         if event.switch.id == "pl-latest":
@@ -82,6 +93,11 @@ class PipelineScreen(StepScreen):
     def _check_locally(self, plan: Plan) -> None:
         if self.is_current:
             self.local_check(plan)
+
+    def _plan_changed(self, plan: Plan) -> None:
+        if self.is_current:
+            self.local_check(plan)
+            self._lint_is_stale()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="local-check")
     def local_check(self, plan: Plan) -> None:

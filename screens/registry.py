@@ -8,7 +8,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from screens.messages import PlanChanged
 from screens.step import StepScreen
-from screens.widgets.fields import field_row, plan_problem
+from screens.widgets.fields import field_row, plan_problem, press_radio
 from screens.widgets.variable_row import VariableRow, sentence
 from wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
 from wizard.render.registry import all_variables
@@ -27,14 +27,24 @@ FIELDS = {  # which registry fields each kind uses
 }
 
 
+def _name(kind: str) -> str:
+    """The choice's name for the radio button ("Docker Hub"); what it needs is said under the list."""
+    return REGISTRY_CHOICES[kind].split(" (")[0]
+
+
+def _what_it_needs(kind: str) -> str:
+    needs = REGISTRY_CHOICES[kind].partition(" (")[2].rstrip(")")
+    return f"{_name(kind)} needs {needs}. Fill in the fields below; the variables' values are asked for under CI/CD variables."
+
+
 class RegistryScreen(StepScreen):
     STEP_ID = "registry"
 
     def compose_form(self) -> ComposeResult:
         with RadioSet(id="registry-kind"):
             for kind in REGISTRY_KINDS:
-                yield RadioButton(REGISTRY_CHOICES[kind], id=f"registry-{kind}")
-        yield Label(GITLAB_WHY, id="registry-gitlab-why", classes="tradeoffs")
+                yield RadioButton(_name(kind), id=f"registry-{kind}")
+        yield Label(GITLAB_WHY, id="registry-why", classes="tradeoffs")
         with Vertical(id="registry-fields"):
             yield from field_row("Image", Input(id="reg-image", placeholder="user/app or repository name"))
             yield from field_row("Host", Input(id="reg-host", placeholder="registry.example.com"))
@@ -43,7 +53,8 @@ class RegistryScreen(StepScreen):
         yield Label("", id="reg-problem", classes="problem")
         yield Label("CI/CD variables", classes="section")
         yield Label("Values are typed hidden or read from an environment variable at apply; they are kept in "
-                    "memory only and never written to dockwright.yml.", classes="hint")
+                    "memory only and never written to dockwright.yml. Adding your own is optional: only for "
+                    "secrets your build needs.", classes="hint")
         yield Vertical(id="variables")
         with Horizontal(classes="button-row"):
             yield Input(id="var-new-key", placeholder="NEW_VARIABLE_NAME")
@@ -57,9 +68,7 @@ class RegistryScreen(StepScreen):
         self.call_after_refresh(self._plan_changed, plan)
         reg = plan.registry
         button = self.query_one(f"#registry-{reg.kind}", RadioButton)
-        if not button.value:
-            with self.prevent(RadioSet.Changed):
-                button.value = True
+        press_radio(button.parent, button)
         with self.prevent(Input.Changed):
             for name in ("image", "host", "region", "account"):
                 field = self.query_one(f"#reg-{name}", Input)
@@ -73,7 +82,7 @@ class RegistryScreen(StepScreen):
             self._check_registry()
 
     def _show_kind(self, kind: str) -> None:
-        self.query_one("#registry-gitlab-why").display = kind == "gitlab"
+        self.query_one("#registry-why", Label).update(GITLAB_WHY if kind == "gitlab" else _what_it_needs(kind))
         for name in ("image", "host", "region", "account"):
             self.query_one(f"#reg-{name}").parent.display = name in FIELDS[kind]
 

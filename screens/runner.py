@@ -12,13 +12,13 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static,
 
 from screens.messages import PlanChanged
 from screens.step import StepScreen
-from screens.widgets.fields import field_row, plan_problem
+from screens.widgets.fields import field_row, plan_problem, press_radio
 from screens.widgets.preview import TOKEN_ENV
 from wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
 WORKFLOWS = {
-    "authentication-token": "Create it through the API (GitLab 15.10+; gives a glrt- token once)",
-    "registration-token": "Registration token (deprecated; off by default since GitLab 17.0)",
+    "authentication-token": "Create it through the API (recommended, GitLab 15.10+)",
+    "registration-token": "Registration token (deprecated, off since GitLab 17.0)",
 }
 
 SHELL_SETUP = (
@@ -74,9 +74,7 @@ class RunnerScreen(StepScreen):
         self.call_after_refresh(self._update_register, plan)
         r = plan.runner
         button = self.query_one(f"#workflow-{r.workflow}", RadioButton)
-        if not button.value:
-            with self.prevent(RadioSet.Changed):
-                button.value = True
+        press_radio(button.parent, button)
         values = {"rn-description": r.description, "rn-tags": ", ".join(r.tags),
                   "rn-docker_image": r.docker_image, "rn-config_path": r.config_path}
         with self.prevent(Input.Changed, Switch.Changed):

@@ -19,6 +19,7 @@ from screens.widgets.help import HelpScreen
 from screens.widgets.preview import STEP_FILE, PreviewPane
 from screens.widgets.steplist import StepList
 from wizard.plan import Plan
+from wizard.steps import STEPS
 from wizard.steps import step as step_by_id
 
 
@@ -36,7 +37,7 @@ class StepScreen(Screen):
         Binding("ctrl+n", "next", "Next", id="step.next", tooltip="Go to the next step"),
         Binding("f2", "toggle_preview", "Preview", id="step.preview",
                 tooltip="Show or hide the preview of the generated files"),
-        Binding("ctrl+d", "toggle_diff", "Diff", id="step.diff",
+        Binding("f3,ctrl+d", "toggle_diff", "Diff", id="step.diff",  # F3 also works while typing in a field
                 tooltip="Preview as a diff against the files on disk, or as the whole files"),
     ]
 
@@ -80,7 +81,15 @@ class StepScreen(Screen):
             pane.plan_changed(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
         self.query_one(StepList).refresh_steps(self.plan)
+        self.query_one("#step-title", Label).update(self.numbered_title())
         self.load_plan(self.plan)
+
+    def numbered_title(self) -> str:
+        """"Step 3 of 9: How jobs run Docker": where you are, also when the step list is hidden."""
+        shown = [s.id for s in STEPS if s.applies(self.plan)]
+        if self.STEP_ID not in shown:
+            return self.step.title
+        return f"Step {shown.index(self.STEP_ID) + 1} of {len(shown)}: {self.step.title}"
 
     def load_plan(self, plan: Plan) -> None:
         """Put the plan's values into the fields (called each time the step is shown)."""
@@ -110,6 +119,14 @@ class StepScreen(Screen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.step))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Steps without a preview do not offer F2 / F3; the first step has no Back."""
+        if action in ("toggle_preview", "toggle_diff") and not self.SHOW_PREVIEW:
+            return False
+        if action == "back" and self.STEP_ID == "connect":
+            return False
+        return True
 
     def action_toggle_preview(self) -> None:
         self.toggle_class("-show-preview")

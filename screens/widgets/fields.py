@@ -30,3 +30,14 @@ def plan_problem(key: str, problem: str, allowed: str) -> str:
     if name is None and re.match(r"variables\[\d+\]\.key", key):
         name = "The variable name"
     return f"{name or key} {problem}: use {allowed}."
+
+
+def press_radio(radio_set, button) -> None:
+    """Press ``button`` from the plan without a Changed message, and put the arrow-key highlight on it too
+    (otherwise the highlight stays on the first choice and ↑/↓ start from there)."""
+    from textual.widgets import RadioSet
+
+    if not button.value:
+        with radio_set.prevent(RadioSet.Changed):
+            button.value = True
+    radio_set._selected = list(radio_set.query("RadioButton")).index(button)  # Textual has no public setter

@@ -32,7 +32,9 @@ class HelpScreen(ModalScreen[None]):
         self.step = step
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body"):
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = f"Help: {self.step.title}"
+            body.border_subtitle = "Esc closes and takes you back to the step  ·  ↑ ↓ PgUp PgDn scroll"
             yield Markdown(help_text(self.step), id="help-text")
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -138,7 +138,7 @@ def changed_lines(old: str, new: str) -> tuple[int, int] | None:
 
 
 class PreviewPane(Vertical):
-    """Tabs of generated files; :meth:`action_toggle_diff` (Ctrl+D on every step) shows the diff against disk."""
+    """Tabs of generated files; :meth:`action_toggle_diff` (F3 on every step) shows the diff against disk."""
 
     show_diff: reactive[bool] = reactive(False)
 
@@ -223,8 +223,8 @@ class PreviewPane(Vertical):
 
     def _paint(self, old: dict[str, str]) -> None:
         status = self.query_one("#preview-status", Label)
-        status.update(self.error or ("diff with the file on disk · ^d: whole file" if self.show_diff
-                                     else "what will be written · ^d: diff"))
+        status.update(self.error or ("diff with the file on disk · F3: whole file" if self.show_diff
+                                     else "what will be written · F3: diff against disk"))
         status.set_class(bool(self.error), "-error")
         for f in PREVIEW_FILES:
             area = self.query_one(f"#preview-{f.id}", TextArea)

@@ -61,7 +61,7 @@ async def test_diff_toggle_compares_with_the_file_on_disk(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         app.goto("executor")
         await settle(pilot)
-        await pilot.press("ctrl+d")
+        await pilot.press("f3")
         await settle(pilot)
         ignore = area(app, "dockerignore").text
         assert ignore.startswith("--- .dockerignore (on disk)") and "+" in ignore
@@ -108,3 +108,15 @@ async def test_each_step_selects_the_lines_it_is_about(tmp_path):
             await settle(pilot, 4)
             assert app.screen.query_one(TabbedContent).active == f"tab-{tab}"
             assert area(app, tab).selected_text.lstrip().startswith(expected), step
+
+
+async def test_f3_shows_the_diff_while_typing_in_a_field(tmp_path):
+    """Ctrl+D deletes a character inside a field; F3 toggles the diff from anywhere, also from a field."""
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.__class__.__name__ in ("Input", "Select", "SelectCurrent")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert "does not exist yet" in area(app, "dockerfile").text

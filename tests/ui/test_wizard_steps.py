@@ -137,6 +137,21 @@ async def test_pipeline_local_check_runs_on_the_rendered_file(repo):
         assert "Not connected yet" in problem_text(app, "#pl-server")
 
 
+async def test_pipeline_check_never_shows_a_stale_tick_next_to_a_bad_field(repo):
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("pipeline")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+        await type_into(pilot, "#pl-docker_version", "latest!")
+        assert "Waiting: fix the field above" in problem_text(app, "#pl-local")
+        await type_into(pilot, "#pl-docker_version", app.plan.pipeline.docker_version)  # back as it was
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+
+
 async def test_runner_without_tags_must_run_untagged(repo):
     app = offline_app(repo)
     async with app.run_test(size=SIZE) as pilot:
@@ -156,11 +171,11 @@ async def test_registry_needs_its_fields_before_next(repo):
     async with app.run_test(size=SIZE) as pilot:
         app.goto("registry")
         await settle(pilot)
-        assert app.screen.query_one("#registry-gitlab-why").display  # nothing to set, and why
+        assert "Nothing to set" in problem_text(app, "#registry-why")  # nothing to set, and why
         await pilot.click("#registry-dockerhub")
         await settle(pilot)
         assert app.plan.registry.kind == "dockerhub"
-        assert not app.screen.query_one("#registry-gitlab-why").display
+        assert "Docker Hub needs a username and an access token" in problem_text(app, "#registry-why")
         assert "Image is empty" in problem_text(app, "#reg-problem")
         await pilot.press("ctrl+n")
         await settle(pilot)
