@@ -273,15 +273,18 @@ class GitLabClient:
     # ----------------------------------------------------------------------------------------
 
     def find_pipelines(self, project: str | int, *, sha: str | None = None, ref: str | None = None) -> list[dict]:
-        """Pipelines of the project, newest first, optionally only for one commit or ref."""
+        """Pipelines of the project, newest first, optionally only for one commit or ref; child pipelines
+        (source ``parent_pipeline``) are left out."""
         query: dict[str, Any] = {"order_by": "id", "sort": "desc"}
         if sha:
             query["sha"] = sha
         if ref:
             query["ref"] = ref
         p = self._project(project)
-        return self._call("list pipelines", lambda: [x.attributes for x in p.pipelines.list(get_all=True, **query)],
-                          project=str(project), role="Reporter")
+        found = self._call("list pipelines", lambda: [x.attributes for x in p.pipelines.list(get_all=True, **query)],
+                           project=str(project), role="Reporter")
+        # a child pipeline (from a trigger job) has the parent's commit and ref: it is followed through its parent
+        return [x for x in found if x.get("source") != "parent_pipeline"]
 
     def get_pipeline(self, project: str | int, pipeline_id: int) -> dict:
         p = self._project(project)

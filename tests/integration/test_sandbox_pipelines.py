@@ -81,7 +81,8 @@ def jobs_by_name(project, pipeline_id):
 
 
 def only_pipeline_for(project, sha, ref="main"):
-    pipelines = wait_until(lambda: project.pipelines.list(get_all=True, sha=sha, ref=ref))
+    pipelines = wait_until(lambda: [p for p in project.pipelines.list(get_all=True, sha=sha, ref=ref)
+                                    if p.source != "parent_pipeline"])  # a child has its parent's commit
     assert len(pipelines) == 1
     return pipelines[0]
 
@@ -397,3 +398,92 @@ def test_skip_ci_in_the_commit_message_creates_no_pipeline(sb, project):
     marker = commit_files(project, {"after.txt": "x\n"}, "Next commit")
     only_pipeline_for(project, marker.id)  # the scheduler saw both pushes
     assert project.pipelines.list(get_all=True, sha=skipped.id) == []
+
+
+PARENT = """stages: [build, child]
+build:
+  stage: build
+  script: [echo built]
+kid:
+  stage: child
+  variables: {GREETING: hello-from-the-parent}
+  trigger:
+    include: [{local: ci/child.yml}]
+    strategy: depend
+"""
+
+
+def bridges_of(project, pipeline_id):
+    return project.pipelines.get(pipeline_id, lazy=True).bridges.list(get_all=True)
+
+
+def test_a_trigger_job_creates_a_child_pipeline_and_depend_takes_its_status(sb, project):
+    child_ci = "unit:\n  script: [echo \"unit $GREETING $CI_PIPELINE_SOURCE\"]\nfails:\n  script: [exit 3]\n"
+    commit = commit_files(project, {".gitlab-ci.yml": PARENT, "ci/child.yml": child_ci}, "Parent and child")
+    pid = only_pipeline_for(project, commit.id).id
+    parent = wait_pipeline(project, pid, statuses=("success", "failed", "canceled"))
+    assert parent.status == "failed"  # strategy: depend: the child failed, so did the bridge and the parent
+    [bridge] = bridges_of(project, pid)
+    assert (bridge.name, bridge.stage, bridge.status) == ("kid", "child", "failed")
+    child_id = bridge.downstream_pipeline["id"]
+    assert bridge.downstream_pipeline["status"] == "failed" and bridge.downstream_pipeline["sha"] == commit.id
+    child = project.pipelines.get(child_id)
+    assert (child.source, child.ref, child.sha) == ("parent_pipeline", "main", commit.id)
+    jobs = jobs_by_name(project, child_id)
+    assert {n: j.status for n, j in jobs.items()} == {"unit": "success", "fails": "failed"}
+    assert "unit hello-from-the-parent parent_pipeline" in project.jobs.get(jobs["unit"].id, lazy=True).trace().decode()
+    # bridges are not jobs: the jobs list and GET /jobs/:id leave them out, as GitLab's do
+    assert "kid" not in jobs_by_name(project, pid)
+    with pytest.raises(gitlab.exceptions.GitlabGetError):
+        project.jobs.get(bridge.id)
+    r = requests.get(f"{sb.url}/api/v4/projects/1/pipelines/latest", headers={"PRIVATE-TOKEN": sb.token}, timeout=5)
+    assert r.json()["id"] == pid  # the newest pipeline of the ref is the parent, not its child
+
+
+def test_without_depend_the_bridge_passes_once_the_child_exists(sb, project):
+    ci = "kid:\n  trigger:\n    include: ci/other-child.yml\n"
+    commit = commit_files(project, {".gitlab-ci.yml": ci, "ci/other-child.yml": "slow:\n  script: [exit 1]\n"},
+                          "Fire and forget")
+    pid = only_pipeline_for(project, commit.id).id
+    assert wait_pipeline(project, pid, statuses=("success", "failed")).status == "success"
+    [bridge] = bridges_of(project, pid)
+    assert bridge.status == "success"
+    child = wait_pipeline(project, bridge.downstream_pipeline["id"], statuses=("success", "failed"))
+    assert child.status == "failed"  # its own status, which the parent does not wait for
+
+
+def test_a_missing_child_file_fails_the_child_with_gitlabs_message(sb, project):
+    ci = "kid:\n  trigger:\n    include: nowhere.yml\n    strategy: depend\n"
+    commit = commit_files(project, {".gitlab-ci.yml": ci}, "Child file missing")
+    pid = only_pipeline_for(project, commit.id).id
+    assert wait_pipeline(project, pid, statuses=("success", "failed")).status == "failed"
+    [bridge] = bridges_of(project, pid)
+    child = project.pipelines.get(bridge.downstream_pipeline["id"])
+    assert child.status == "failed" and child.yaml_errors == "Local file `nowhere.yml` does not exist!"
+
+
+def test_canceling_the_parent_cancels_the_child(sb, project):
+    sb.job_seconds = 5
+    try:
+        child_ci = "long:\n  script: [echo one, echo two]\n"
+        ci = "kid:\n  trigger:\n    include: ci/long-child.yml\n    strategy: depend\n"
+        commit = commit_files(project, {".gitlab-ci.yml": ci, "ci/long-child.yml": child_ci}, "Long child")
+        pid = only_pipeline_for(project, commit.id).id
+        child_id = wait_until(lambda: (b := bridges_of(project, pid)) and b[0].downstream_pipeline
+                              and b[0].downstream_pipeline["id"])
+        wait_until(lambda: project.pipelines.get(child_id).status == "running")
+        project.pipelines.get(pid, lazy=True).cancel()
+        assert project.pipelines.get(child_id).status == "canceled"
+        assert project.pipelines.get(pid).status == "canceled"
+        assert bridges_of(project, pid)[0].status == "canceled"
+    finally:
+        sb.job_seconds = 0.1
+
+
+def test_trigger_jobs_the_sandbox_cannot_play_are_yaml_errors(sb, project):
+    for ci, message in (("kid:\n  trigger: other/project\n", "jobs:kid:trigger config is not supported"),
+                        ("kid:\n  trigger: {include: c.yml}\n  script: [x]\n", "config contains unknown keys: script"),
+                        ("kid:\n  trigger: {include: c.yml, strategy: wait}\n", "strategy should be depend")):
+        r = requests.post(f"{sb.url}/api/v4/projects/1/ci/lint", headers={"PRIVATE-TOKEN": sb.token}, timeout=5,
+                          json={"content": ci})
+        assert r.json()["valid"] is False and message in r.json()["errors"][0], r.json()

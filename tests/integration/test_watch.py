@@ -304,3 +304,55 @@ def test_plain_output_says_what_a_blocked_pipeline_waits_for(sb, client, workdir
     text = out.getvalue()
     assert "■ pipeline" in text and "manual" in text
     assert "job deploy [deploy] passed" in text
+
+
+PARENT_WITH_CHILD = """\
+stages: [build, child]
+build:
+  stage: build
+  script: [echo build]
+kid:
+  stage: child
+  trigger:
+    include: [{local: ci/child.yml}]
+    strategy: depend
+"""
+
+
+def test_a_child_pipeline_is_followed_and_its_failure_fails_the_watch(sb, client, workdir):
+    child = "unit:\n  script: [echo unit passed]\nintegration:\n  script: [echo broken, exit 4]\n"
+    _branch, sha = push(workdir, sb, PARENT_WITH_CHILD, {"ci/child.yml": child})
+    out = io.StringIO()
+    events: list = []
+
+    async def recorded():
+        async for event in follow(client, sb.project_path, sha=sha, schedule=QUICK):
+            events.append(event)
+            yield event
+
+    assert run(print_plain(recorded(), out)) == 1
+    parent_id = next(e.pipeline_id for e in events if isinstance(e, PipelineStatus) and e.parent_id is None)
+    bridge = [e.job for e in events if isinstance(e, JobChanged) and e.job.bridge]
+    assert bridge and bridge[-1].name == "kid" and bridge[-1].status == "failed"
+    child_id = bridge[-1].downstream_pipeline_id
+    assert child_id is not None and child_id != parent_id
+    assert any(isinstance(e, PipelineStatus) and e.pipeline_id == child_id and e.parent_id == parent_id
+               for e in events)
+    # the child pipeline's own jobs, each to its end
+    child_jobs = {e.job.name: e.job.status for e in events if isinstance(e, JobChanged) and e.job.pipeline_id == child_id}
+    assert child_jobs == {"unit": "success", "integration": "failed"}
+    assert events[-1] == Finished("failed", parent_id, events[-1].web_url)
+    text = out.getvalue()
+    assert f"child pipeline #{child_id}" in text
+    assert "job unit [test] passed" in text and "job integration [test] failed" in text
+    assert "trigger job kid [child] failed" in text
+    assert "broken" in text  # the failed child job's last lines
+    assert text.rstrip().splitlines()[-1].endswith(f"pipeline #{parent_id} failed  {events[-1].web_url}")
+
+
+def test_a_passing_child_pipeline_passes_the_watch(sb, client, workdir):
+    _branch, sha = push(workdir, sb, PARENT_WITH_CHILD, {"ci/child.yml": "unit:\n  script: [echo fine]\n"})
+    events = run(collect(follow(client, sb.project_path, sha=sha, schedule=QUICK)))
+    assert events[-1].status == "success"
+    assert ("unit", "success") in {(e.job.name, e.job.status) for e in events if isinstance(e, JobChanged)}
+    assert ("kid", "success") in {(e.job.name, e.job.status) for e in events if isinstance(e, JobChanged)}

@@ -150,8 +150,40 @@ def test_job_without_script():
     # a misspelt script: is no job for GitLab, so that is what it reports (not the unknown key)
     err = error_of("build:\n  scirpt: [make]\nok:\n  script: [x]\n")
     assert err.errors == ("jobs build config should implement the script:, run:, or trigger: keyword",)
-    err = error_of("child:\n  trigger: {include: child.yml}\n")
-    assert str(err) == "jobs:child config contains unknown keys: trigger" and "GitLab itself knows trigger" in err.note
+    err = error_of("other:\n  trigger: group/other-project\n")  # multi-project: not played
+    assert str(err) == "jobs:other:trigger config is not supported in the sandbox" and "child pipelines" in err.note
+
+
+def test_trigger_jobs_are_bridges_to_a_child_pipeline_file():
+    p = parse("""
+        stages: [build, child]
+        default:
+          tags: [docker]
+        build:
+          stage: build
+          script: [make]
+        kid:
+          stage: child
+          variables: {WHO: parent}
+          trigger:
+            include: [{local: /ci/child.yml}]
+            strategy: depend
+        loose:
+          stage: child
+          trigger:
+            include: ci/other.yml
+        """)
+    jobs = {j.name: j for j in p.jobs}
+    assert not jobs["build"].bridge and jobs["build"].tags == ("docker",)
+    kid = jobs["kid"]
+    assert (kid.bridge, kid.trigger_include, kid.trigger_depend, kid.script, kid.tags) == \
+        (True, "ci/child.yml", True, (), ())
+    assert kid.variables["WHO"] == "parent"
+    assert (jobs["loose"].trigger_include, jobs["loose"].trigger_depend) == ("ci/other.yml", False)
+    assert "script" in str(error_of("k:\n  trigger: {include: c.yml}\n  script: [x]\n"))
+    assert "strategy should be depend" in str(error_of("k:\n  trigger: {include: c.yml, strategy: x}\n"))
+    assert "should be a local file" in str(error_of("k:\n  trigger: {include: [a.yml, b.yml]}\n"))
+    assert "unknown keys: project" in str(error_of("k:\n  trigger: {include: [{project: g/p, file: x.yml}]}\n"))
 
 
 def test_unknown_stage_lists_the_available_ones():

@@ -1,5 +1,6 @@
-"""REST handlers: pipelines (list, get, latest, create, retry, cancel) and jobs (list, get, trace, retry,
-cancel, play), plus a minimal bridges list (the sandbox plays no child pipelines)."""
+"""REST handlers: pipelines (list, get, latest, create, retry, cancel), jobs (list, get, trace, retry,
+cancel, play) and bridges (trigger jobs, each with its downstream child pipeline). As on GitLab, the jobs
+lists and ``GET .../jobs/:id`` leave bridges out; ``GET .../pipelines/:pid/bridges`` lists them."""
 
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ def _find_pipeline(req: Request, project: dict[str, Any]) -> dict[str, Any]:
 
 def _find_job(req: Request, project: dict[str, Any]) -> dict[str, Any]:
     ident = req.params["job_id"]
-    row = req.store.one("SELECT * FROM jobs WHERE id = ? AND project_id = ?",
+    row = req.store.one("SELECT * FROM jobs WHERE id = ? AND project_id = ? AND bridge = 0",
                         (int(ident), project["id"])) if ident.isdigit() else None
     if row is None:
         raise not_found()
@@ -184,8 +185,8 @@ def latest_pipeline(req: Request):
     sha = gitrepo.resolve(req.sandbox.repo_path(project), ref)
     row = None
     if sha:
-        row = req.store.one("SELECT * FROM pipelines WHERE project_id = ? AND ref = ? AND sha = ? ORDER BY id DESC "
-                            "LIMIT 1", (project["id"], ref, sha))
+        row = req.store.one("SELECT * FROM pipelines WHERE project_id = ? AND ref = ? AND sha = ? AND source != "
+                            "'parent_pipeline' ORDER BY id DESC LIMIT 1", (project["id"], ref, sha))
     if row is None:
         raise forbidden()
     return json_response(200, pipeline_json(req, row))
@@ -253,15 +254,16 @@ def list_pipeline_jobs(req: Request):
     project = find_project(req)
     pipeline = _find_pipeline(req, project)
     include_retried = _q(req, "include_retried").lower() == "true"
-    rows = req.store.all("SELECT * FROM jobs WHERE pipeline_id = ?" + ("" if include_retried else " AND retried = 0")
-                         + " ORDER BY id DESC", (pipeline["id"],))
+    rows = req.store.all("SELECT * FROM jobs WHERE pipeline_id = ? AND bridge = 0"
+                         + ("" if include_retried else " AND retried = 0") + " ORDER BY id DESC", (pipeline["id"],))
     commit = _commit_json(req, project, pipeline["sha"])
     return paginate(req, _scoped(req, rows), lambda r: job_json(req, r, commit, pipeline))
 
 
 def list_project_jobs(req: Request):
     project = find_project(req)
-    rows = req.store.all("SELECT * FROM jobs WHERE project_id = ? AND retried = 0 ORDER BY id DESC", (project["id"],))
+    rows = req.store.all("SELECT * FROM jobs WHERE project_id = ? AND retried = 0 AND bridge = 0 ORDER BY id DESC",
+                         (project["id"],))
     pipelines: dict[int, dict[str, Any]] = {}
     commits: dict[str, Any] = {}
 
@@ -276,10 +278,25 @@ def list_project_jobs(req: Request):
     return paginate(req, _scoped(req, rows), render)
 
 
+def bridge_json(req: Request, row: dict[str, Any], commit: dict[str, Any] | None,
+                pipeline: dict[str, Any]) -> dict[str, Any]:
+    """A trigger job as GitLab's bridges API shows it: a job's fields and its downstream pipeline."""
+    out = job_json(req, row, commit, pipeline)
+    for key in ("artifacts", "artifacts_expire_at", "runner", "runner_manager", "tag_list", "archived", "project"):
+        out.pop(key, None)
+    child = req.store.one("SELECT * FROM pipelines WHERE id = ?", (row["downstream_pipeline_id"],)) \
+        if row["downstream_pipeline_id"] else None
+    out["downstream_pipeline"] = pipeline_json(req, child, full=False) if child else None
+    return out
+
+
 def list_pipeline_bridges(req: Request):
     project = find_project(req)
-    _find_pipeline(req, project)
-    return paginate(req, [])
+    pipeline = _find_pipeline(req, project)
+    rows = req.store.all("SELECT * FROM jobs WHERE pipeline_id = ? AND bridge = 1 AND retried = 0 ORDER BY id DESC",
+                         (pipeline["id"],))
+    commit = _commit_json(req, project, pipeline["sha"]) if rows else None
+    return paginate(req, _scoped(req, rows), lambda r: bridge_json(req, r, commit, pipeline))
 
 
 def get_job(req: Request):

@@ -46,8 +46,11 @@ _NEED_KEYS = frozenset({"job", "optional"})
 _GITLAB_JOB_KEYWORDS = frozenset({
     "artifacts", "cache", "coverage", "dast_configuration", "dependencies", "environment", "except",
     "extends", "hooks", "id_tokens", "identity", "inherit", "interruptible", "only", "pages", "parallel",
-    "release", "resource_group", "retry", "secrets", "start_in", "timeout", "trigger", "run", "manual_confirmation",
+    "release", "resource_group", "retry", "secrets", "start_in", "timeout", "run", "manual_confirmation",
 })
+# A trigger (bridge) job has no script and runs on no runner: only these keys (GitLab's Bridge entry knows more).
+_BRIDGE_KEYS = frozenset({"trigger", "stage", "when", "allow_failure", "needs", "rules", "variables"})
+_TRIGGER_KEYS = frozenset({"include", "strategy"})
 _WHEN_VALUES = ("on_success", "on_failure", "always", "manual", "delayed")
 _WHEN_PLAYED = ("on_success", "manual", "always")
 
@@ -80,6 +83,12 @@ class CiJob:
     script: tuple[str, ...] = ()
     after_script: tuple[str, ...] = ()
     image_entrypoint: tuple[str, ...] | None = None  # `image: {entrypoint: [...]}`; None: the image's own
+    trigger_include: str | None = None  # a bridge (trigger) job: the local file its child pipeline runs
+    trigger_depend: bool = False  # `strategy: depend`: the bridge takes the child pipeline's status
+
+    @property
+    def bridge(self) -> bool:
+        return self.trigger_include is not None
 
 
 @dataclass(frozen=True)
@@ -454,11 +463,47 @@ class _RawJob:
     after_script: tuple[str, ...]
     rules: list[dict] | None
     allow_failure_set: bool = False
+    trigger_include: str | None = None
+    trigger_depend: bool = False
+
+
+def _trigger(value: Any, where: str) -> tuple[str, bool]:
+    """(the child pipeline's local file, strategy: depend) of ``trigger:``; only child pipelines from a
+    file of the same commit are played (``trigger: include: child.yml``)."""
+    if isinstance(value, str):
+        raise _fail(f"{where}:trigger config is not supported in the sandbox",
+                    "`trigger: <project>` starts a pipeline in another project; the sandbox has one project "
+                    "and plays child pipelines only: `trigger: {include: child.yml}`.")
+    if not isinstance(value, dict):
+        raise _fail(f"{where}:trigger config should be a hash or a string")
+    _unknown(value, _TRIGGER_KEYS, f"{where}:trigger", frozenset({"project", "branch", "forward"}))
+    include = value.get("include")
+    if isinstance(include, list) and len(include) == 1:
+        include = include[0]
+    if isinstance(include, dict):
+        _unknown(include, frozenset({"local"}), f"{where}:trigger:include",
+                 frozenset({"project", "file", "ref", "artifact", "job", "template", "remote", "inputs"}))
+        include = include.get("local")
+    if not isinstance(include, str) or not include.strip():
+        raise _fail(f"{where}:trigger:include config should be a local file (a string or [{{local: file}}])",
+                    "The sandbox plays one child pipeline file per trigger job.")
+    strategy = value.get("strategy")
+    if strategy not in (None, "depend"):
+        raise _fail(f"{where}:trigger strategy should be depend")
+    return include.strip().lstrip("/"), strategy == "depend"
 
 
 def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]) -> _RawJob:
     where = f"jobs:{name}"
-    _unknown(value, _JOB_KEYS, where, _GITLAB_JOB_KEYWORDS)  # run: and trigger: land here: not played
+    if "trigger" in value:  # a bridge: no script, no runner; it starts a child pipeline
+        _unknown(value, _BRIDGE_KEYS, where,
+                 frozenset({"extends", "environment", "resource_group", "inherit", "only", "except"}))
+        include, depend = _trigger(value["trigger"], where)
+        job = _job(name, {k: v for k, v in value.items() if k != "trigger"} | {"script": ["true"]}, _Defaults(),
+                   global_vars)
+        job.script, job.trigger_include, job.trigger_depend = (), include, depend
+        return job
+    _unknown(value, _JOB_KEYS, where, _GITLAB_JOB_KEYWORDS)  # run: lands here: not played
     stage = value.get("stage", DEFAULT_JOB_STAGE)
     if not isinstance(stage, str):
         raise _fail(f"{where}:stage config should be a string")
@@ -676,7 +721,8 @@ def parse_ci(
             name=job.name, stage=job.stage, when=job.when, allow_failure=job.allow_failure, tags=job.tags,
             needs=needs, image=job.image, services=job.services, variables=job.variables,
             before_script=job.before_script, script=job.script, after_script=job.after_script,
-            image_entrypoint=job.image_entrypoint,
+            image_entrypoint=job.image_entrypoint, trigger_include=job.trigger_include,
+            trigger_depend=job.trigger_depend,
         ))
     jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
     used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))

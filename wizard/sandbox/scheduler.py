@@ -3,6 +3,11 @@ moves jobs through GitLab's statuses (created -> pending -> running -> success/f
 ``manual`` until played), hands pending jobs to a matching online runner, and plays each job with the
 CI simulation engine (``runner_sim.play_job``) over about ``job_seconds``, appending to the trace as
 it goes. A pending job no runner can take stays pending, with GitLab's "stuck" sentence in its log.
+
+A trigger job (``trigger: include: child.yml``) is a bridge: no runner plays it; when it is due it creates
+a child pipeline (source ``parent_pipeline``) from that file of the same commit, with the bridge's
+variables as pipeline variables. The bridge then passes, or with ``strategy: depend`` takes the child
+pipeline's status (running while the child runs). Canceling the parent cancels its children.
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ class Scheduler:
     # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> None:
         # Jobs that were running when the sandbox stopped cannot resume: fail them as a runner would.
-        for job in self.store.all("SELECT * FROM jobs WHERE status = 'running'"):
+        for job in self.store.all("SELECT * FROM jobs WHERE status = 'running' AND bridge = 0"):  # bridges wait on
             self._finish(job["id"], "failed", "runner_system_failure",
                          "\n\x1b[31;1mERROR: Job failed (system failure): the sandbox stopped while this job ran\x1b[0;m\n")
         self._loop = threading.Thread(target=self._run, name="sandbox-scheduler", daemon=True)
@@ -180,14 +185,16 @@ class Scheduler:
         return ref == project["default_branch"]
 
     def create_pipeline(self, project: dict[str, Any], ref: str, sha: str, *, source: str, before_sha: str,
-                        user_id: int, is_tag: bool = False, variables: Iterable[dict[str, str]] = ()) -> int:
-        """Create the pipeline and its jobs; returns its id. A yaml error makes a failed pipeline (push) or
-        raises PipelineRefused (API, where GitLab answers 400)."""
+                        user_id: int, is_tag: bool = False, variables: Iterable[dict[str, str]] = (),
+                        config_path: str = CI_FILE, parent_job_id: int | None = None) -> int:
+        """Create the pipeline and its jobs; returns its id. A yaml error makes a failed pipeline (push, or a
+        child pipeline) or raises PipelineRefused (API, where GitLab answers 400)."""
         from wizard.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci, pipeline_variables
 
+        variables = list(variables)
         repo_path = self.sandbox.repo_path(project)
-        text = gitrepo.read_file(repo_path, sha, CI_FILE)
-        if text is None:
+        text = gitrepo.read_file(repo_path, sha, config_path)
+        if text is None and parent_job_id is None:
             raise PipelineRefused("Missing .gitlab-ci.yml file")
         extra = {str(v.get("key")): str(v.get("value", "")) for v in variables if v.get("key")}
         project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, ref))
@@ -197,12 +204,14 @@ class Scheduler:
         error = None
         parsed = None
         try:
+            if text is None:  # a child pipeline's file: GitLab's message for a missing local include
+                raise CiYamlError(f"Local file `{config_path}` does not exist!")
             parsed = parse_ci(text.decode("utf-8", "replace"), ref=ref, sha=sha,
                               default_branch=project["default_branch"], is_tag=is_tag,
                               file_exists=gitrepo.file_exists_at(repo_path, sha), variables=rule_vars)
         except CiYamlError as exc:
             error = str(exc)
-            if source != "push":
+            if source not in ("push", "parent_pipeline"):
                 raise PipelineRefused(error) from None
         if parsed is not None and not parsed.jobs:
             raise PipelineRefused(NO_JOBS_MESSAGE)
@@ -215,6 +224,7 @@ class Scheduler:
                 "user_id": user_id, "yaml_errors": error, "variables": json.dumps(list(variables)),
                 "created_at": stamp, "updated_at": stamp, "finished_at": stamp if error else None,
                 "stages": json.dumps(list(parsed.stages) if parsed else []),
+                "config_path": config_path, "parent_job_id": parent_job_id,
             })
             if parsed is not None:
                 self._ci_cache[pipeline_id] = parsed
@@ -230,7 +240,7 @@ class Scheduler:
             "project_id": project_id, "pipeline_id": pipeline_id, "name": job.name, "stage": job.stage,
             "stage_idx": stage_idx, "status": "created", "when_": job.when, "allow_failure": int(job.allow_failure),
             "tag_list": json.dumps(list(job.tags)), "needs": None if job.needs is None else json.dumps(list(job.needs)),
-            "user_id": user_id, "created_at": now_iso(),
+            "user_id": user_id, "created_at": now_iso(), "bridge": int(job.bridge),
         })
 
     def ci_pipeline(self, pipeline: dict[str, Any]) -> Any:
@@ -242,7 +252,7 @@ class Scheduler:
             return cached
         project = self.store.project(pipeline["project_id"])
         repo_path = self.sandbox.repo_path(project)
-        text = gitrepo.read_file(repo_path, pipeline["sha"], CI_FILE) or b""
+        text = gitrepo.read_file(repo_path, pipeline["sha"], pipeline.get("config_path") or CI_FILE) or b""
         project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, pipeline["ref"]))
         rule_vars = {**pipeline_variables(ref=pipeline["ref"], sha=pipeline["sha"],
                                           default_branch=project["default_branch"], is_tag=bool(pipeline["tag"])),
@@ -267,6 +277,9 @@ class Scheduler:
 
     def cancel_pipeline(self, pipeline_id: int) -> None:
         with self._lock:  # all at once: the state machine must not skip a later job in between
+            for child in self.store.all("SELECT id FROM pipelines WHERE parent_job_id IN (SELECT id FROM jobs WHERE "
+                                        "pipeline_id = ? AND bridge = 1) AND finished_at IS NULL", (pipeline_id,)):
+                self.cancel_pipeline(child["id"])  # as GitLab: canceling a parent cancels its child pipelines
             for job in self.store.all("SELECT id FROM jobs WHERE pipeline_id = ? AND status IN "
                                       "('created', 'pending', 'running', 'manual')", (pipeline_id,)):
                 self.cancel_job(job["id"])
@@ -280,7 +293,7 @@ class Scheduler:
             self.store.update("jobs", job_id, {"retried": 1})
             new_id = self.store.insert("jobs", {
                 k: job[k] for k in ("project_id", "pipeline_id", "name", "stage", "stage_idx", "when_",
-                                    "allow_failure", "tag_list", "needs")
+                                    "allow_failure", "tag_list", "needs", "bridge")
             } | {"status": "pending", "user_id": user_id, "created_at": now_iso(), "queued_at": now_iso()})
             for later in self._current_jobs(job["pipeline_id"]):
                 if later["stage_idx"] > job["stage_idx"] and later["status"] == "skipped":
@@ -358,9 +371,49 @@ class Scheduler:
             job.update(changes)
         project = self.store.project(pipeline["project_id"])
         for job in jobs:
-            if job["status"] == "pending" and job["id"] not in self._running:
+            if job["status"] == "pending" and job["bridge"]:
+                self._trigger(project, pipeline, job)
+            elif job["status"] == "pending" and job["id"] not in self._running:
                 self._assign(project, pipeline, job)
         self._update_pipeline_status(pipeline["id"])
+
+    def _trigger(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any]) -> None:
+        """A bridge is due: create its child pipeline; it passes at once, or follows the child (depend)."""
+        ci_job = self._ci_job(pipeline, job["name"])
+        self.store.update("jobs", job["id"], {"status": "running", "started_at": now_iso()})
+        forwarded = [{"key": k, "value": v} for k, v in ci_job.variables.items()]  # GitLab's forward:yaml_variables
+        try:
+            child = self.create_pipeline(project, pipeline["ref"], pipeline["sha"], source="parent_pipeline",
+                                         before_sha=pipeline["before_sha"], user_id=job["user_id"],
+                                         is_tag=bool(pipeline["tag"]), variables=forwarded,
+                                         config_path=ci_job.trigger_include, parent_job_id=job["id"])
+        except PipelineRefused:  # rules left the child no job
+            self._finish(job["id"], "failed", "downstream_pipeline_creation_failed", "")
+            return
+        self.store.update("jobs", job["id"], {"downstream_pipeline_id": child})
+        if ci_job.trigger_depend:
+            self._sync_bridge(child)  # a child with a yaml error has failed already
+        else:
+            self._finish(job["id"], "success", None, "")
+
+    def _sync_bridge(self, child_id: int) -> None:
+        """``strategy: depend``: the bridge shows its child pipeline's status (running while it runs)."""
+        child = self.store.one("SELECT status, parent_job_id FROM pipelines WHERE id = ?", (child_id,))
+        if child is None or child["parent_job_id"] is None:
+            return
+        bridge = self.store.one("SELECT * FROM jobs WHERE id = ?", (child["parent_job_id"],))
+        if bridge is None or bridge["retried"] or bridge["downstream_pipeline_id"] != child_id:
+            return
+        parent = self.store.one("SELECT * FROM pipelines WHERE id = ?", (bridge["pipeline_id"],))
+        if parent is None or not self._ci_job(parent, bridge["name"]).trigger_depend:
+            return
+        status = child["status"]
+        if status in DONE:
+            if bridge["status"] != status:
+                self._finish(bridge["id"], status, None, "")
+        elif status in ("created", "pending", "running") and bridge["status"] != "running":
+            self.store.update("jobs", bridge["id"], {"status": "running", "finished_at": None})
+            self._update_pipeline_status(parent["id"])
 
     @staticmethod
     def _is_settled(job: dict[str, Any]) -> bool:
@@ -390,6 +443,8 @@ class Scheduler:
         elif pipeline["finished_at"]:
             changes["finished_at"] = None
         self.store.update("pipelines", pipeline_id, changes)
+        if pipeline["parent_job_id"] is not None and "status" in changes:
+            self._sync_bridge(pipeline_id)
 
     # -- runners -----------------------------------------------------------------------------------
     def available_runners(self, project: dict[str, Any]) -> list[dict[str, Any]]:

@@ -102,7 +102,12 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
-        self._add_missing_columns({"runners": {"default_image": "TEXT"}})
+        self._add_missing_columns({
+            "runners": {"default_image": "TEXT"},
+            # child pipelines: the file a pipeline was made from, and the bridge (trigger job) that made it
+            "pipelines": {"config_path": "TEXT NOT NULL DEFAULT '.gitlab-ci.yml'", "parent_job_id": "INTEGER"},
+            "jobs": {"bridge": "INTEGER NOT NULL DEFAULT 0", "downstream_pipeline_id": "INTEGER"},
+        })
         for suffix in ("-wal", "-shm"):  # variable values pass through these too: owner only, like the file
             side = self.path.with_name(self.path.name + suffix)
             if side.exists():
