@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from screens.widgets.job_log import JobLog, clean_line, tail_lines
 from screens.widgets.pipeline_graph import PipelineGraph, format_duration
@@ -236,7 +236,8 @@ async def test_a_failed_job_is_selected_explained_and_retried(sb, workdir):
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await pilot.press("n")  # changed my mind: nothing happens
-        await pilot.pause()
+        # the question must be gone before r asks again, or r and y would go to the old one
+        await until(pilot, lambda: app.screen is screen)
         assert client_jobs(sb, failed.pipeline_id) == [failed.id]
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
@@ -280,23 +281,34 @@ async def test_follow_running_search_and_cancel_the_pipeline(tmp_path):
     ci = "long:\n  script:\n" + "".join(f"    - echo step {i}\n" for i in range(80))
     with Sandbox(tmp_path / "sandbox", job_seconds=20) as slow:  # jobs that run long enough to follow
         sha = push(slow, clone(slow, tmp_path / "app"), ci)
-        await follow_search_cancel(watch_app(slow, sha))
+        await follow_search_cancel(watch_app(slow, sha), slow)
 
 
-async def follow_search_cancel(app):
+async def follow_search_cancel(app, sandbox):
     async with app.run_test(size=(140, 40)) as pilot:
         screen = app.screen
         await pilot.press("f")
         await until(pilot, lambda: screen.selected is not None and screen.jobs[screen.selected].status == "running")
-        assert "following the running job" in str(screen.query_one("#watch-title", Label).render())
+        # the job keeps its pace (a log line about every 0.5 s) but now ends only when canceled, however
+        # long the keys below take on a loaded machine
+        sandbox.job_seconds = 600
+        title = screen.query_one("#watch-title", Label)
+        await until(pilot, lambda: "following the running job" in str(title.render()))
         log = screen.query_one(JobLog)
         await until(pilot, lambda: any("step 3" in line for line in log.plain))
+        box = screen.query_one("#search", Input)
         await pilot.press("slash")
-        await pilot.press(*"step 2", "enter")
-        assert log.match_at is not None and "step 2" in log.plain[log.match_at]
+        await until(pilot, lambda: app.focused is box)
+        await pilot.press(*"step 2")
+        await until(pilot, lambda: box.value == "step 2")
+        await pilot.press("enter")
+        await until(pilot, lambda: log.match_at is not None)
+        assert "step 2" in log.plain[log.match_at]
         assert not log.following
-        await pilot.press("escape", "end")
-        assert log.following
+        await pilot.press("escape")
+        await until(pilot, lambda: app.focused is log)
+        await pilot.press("end")
+        await until(pilot, lambda: log.following)
         await pilot.press("C")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction))
         await pilot.press("y")
