@@ -101,6 +101,7 @@ class WatchScreen(Screen[int | None]):
         self.result: int | None = None
         self.search_text = ""
         self.nudge = asyncio.Event()
+        self.recheck = False  # an action was taken while the follower ran: check a Finished once more
 
     def compose(self) -> ComposeResult:
         yield Label("Waiting for the pipeline…", id="watch-title")
@@ -185,6 +186,11 @@ class WatchScreen(Screen[int | None]):
             self.select(job.id)
 
     def finished(self, event: Finished) -> None:
+        if self.recheck and self.autostart:
+            self.recheck = False
+            self.pipeline_id = event.pipeline_id
+            self.restart_follower()
+            return
         self.status = event.status
         self.result = EXIT_OK if event.status in ("success", "skipped") else EXIT_FAILED
         self.show_title()
@@ -302,10 +308,17 @@ class WatchScreen(Screen[int | None]):
         """After an action: wake the follower, or start it again if the pipeline had already finished."""
         self.nudge.set()
         if self.autostart and self.result is not None and self.pipeline_id is not None:
-            self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
-            self.result = None
-            self.nudge.clear()
-            self.follow_pipeline()
+            self.restart_follower()
+        else:
+            # an answer GitLab gave before the action (say: passed, deploy still manual) may still be on its
+            # way; a Finished built from it is checked once more instead of ending the watch
+            self.recheck = True
+
+    def restart_follower(self) -> None:
+        self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
+        self.result = None
+        self.nudge.clear()
+        self.follow_pipeline()
 
     def selected_job(self) -> Job | None:
         job = self.jobs.get(self.selected) if self.selected is not None else None
