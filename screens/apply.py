@@ -9,7 +9,7 @@ import re
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Label, LoadingIndicator
+from textual.widgets import Button, Label, LoadingIndicator
 
 from screens.messages import Applied
 from screens.step import StepScreen
@@ -51,10 +51,15 @@ class ApplyScreen(StepScreen):
     def on_mount(self) -> None:
         self.sha: str | None = None
         self.running = False
+        self.failed = False
 
     def load_plan(self, plan: Plan) -> None:
         if not self.running and self.sha is None:
             self.query_one("#apply-progress", Vertical).remove_children()
+            self.query_one("#apply-result", Label).update("")
+            self.query_one("#apply-result", Label).set_class(False, "-error")
+            self._next_button(self.NEXT_LABEL)
+            self.failed = False
             self.running = True
             self.query_one("#apply-busy").display = True
             self.run_all(plan)
@@ -115,17 +120,25 @@ class ApplyScreen(StepScreen):
 
     def show_error(self, sentence: str) -> None:
         self.running = False
+        self.failed = True
         self.query_one("#apply-busy").display = False
         self.query_one("#apply-result", Label).update(
-            f"✗ {sentence}\nWhat was done stays done; fix the cause and press Back then Apply again: "
-            "every change is safe to repeat.")
+            f"✗ {sentence}\nWhat was done stays done. Fix the cause, then press Apply again: every change is "
+            "safe to repeat, and the ones already in place are skipped. Back goes to Review.")
         self.query_one("#apply-result", Label).set_class(True, "-error")
+        self._next_button("Apply again")
+
+    def _next_button(self, label: str) -> None:
+        self.query_one("#next", Button).label = label
 
     def action_back(self) -> None:
         self.sha = None  # going back and returning applies again (every change is idempotent)
         super().action_back()
 
     def action_next(self) -> None:
+        if self.failed and not self.running:
+            self.load_plan(self.plan)
+            return
         if self.sha is None:
             self.notify("Nothing was pushed yet, so there is no pipeline to watch.", severity="warning")
             return

@@ -17,8 +17,8 @@ from screens.widgets.preview import TOKEN_ENV
 from wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
 WORKFLOWS = {
-    "authentication-token": "Create it through the API (recommended, GitLab 15.10+)",
-    "registration-token": "Registration token (deprecated, off since GitLab 17.0)",
+    "authentication-token": "Create it through the API (recommended)",
+    "registration-token": "Registration token (deprecated)",
 }
 
 SHELL_SETUP = (
@@ -37,6 +37,8 @@ class RunnerScreen(StepScreen):
         with RadioSet(id="runner-workflow"):
             for key in RUNNER_WORKFLOWS:
                 yield RadioButton(WORKFLOWS[key], id=f"workflow-{key}")
+        yield Label("The API way needs GitLab 15.10 or later and hands the runner its glrt- token once; "
+                    "registration tokens are off by default since GitLab 17.0.", classes="hint")
         yield from field_row("Registration token", Input(id="rn-registration-token", password=True,
                                                           placeholder="from Settings > CI/CD > Runners"),
                              "The project's legacy registration token; kept in memory only, never saved")

@@ -224,7 +224,7 @@ class PreviewPane(Vertical):
     def _paint(self, old: dict[str, str]) -> None:
         status = self.query_one("#preview-status", Label)
         status.update(self.error or ("diff with the file on disk · F3: whole file" if self.show_diff
-                                     else "what will be written · F3: diff against disk"))
+                                     else "what will be written · F3: diff"))
         status.set_class(bool(self.error), "-error")
         for f in PREVIEW_FILES:
             area = self.query_one(f"#preview-{f.id}", TextArea)
