@@ -1,6 +1,5 @@
 """Shared test set-up: git that works the same on every machine, and never the user's own config."""
 
-import os
 
 import pytest
 
@@ -23,3 +22,22 @@ def _hermetic_git(monkeypatch, tmp_path_factory):
     for key in ("GITLAB_TOKEN", "GITLAB_HOST", "CI_SERVER_URL", "PYTHON_GITLAB_CFG", "NO_COLOR"):
         monkeypatch.delenv(key, raising=False)
     yield
+
+
+@pytest.fixture(scope="module")
+def sb(request, tmp_path_factory):
+    """One sandbox GitLab per test module; a module sets ``SANDBOX_JOB_SECONDS`` to pace its jobs."""
+    from wizard.sandbox import Sandbox
+
+    seconds = getattr(request.module, "SANDBOX_JOB_SECONDS", 0.1)
+    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=seconds) as sandbox:
+        yield sandbox
+        assert sandbox.internal_errors == [], "the sandbox hit internal errors"
+
+
+@pytest.fixture(scope="module")
+def workdir(sb, tmp_path_factory):
+    """A real git clone of the sandbox's demo project, shared by the module's tests."""
+    from sandbox_helpers import clone
+
+    return clone(sb, tmp_path_factory.mktemp("clone") / "app")

@@ -6,14 +6,10 @@ import subprocess
 import pytest
 
 from wizard.credentials import Secret
-from wizard.git import PushRejected, Repo, clone
-from wizard.sandbox import Sandbox
+from wizard.git import PushRejected, clone
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.05) as sandbox:
-        yield sandbox
+SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
 
 def test_clone_commit_push_to_the_sandbox(sb, tmp_path):

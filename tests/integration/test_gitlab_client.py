@@ -11,7 +11,6 @@ from wizard.credentials import Secret
 from wizard.errors import DockwrightError
 from wizard.gitlab import AccessReport, GitLabClient, LintResult
 from wizard.plan import Plan, RunnerSpec, VariableSpec
-from wizard.sandbox import Sandbox
 from wizard import runner_setup
 
 CI = """\
@@ -33,10 +32,7 @@ manual_deploy:
 """
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.05) as sandbox:
-        yield sandbox
+SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,10 @@ from wizard.credentials import Secret
 from wizard.errors import EXIT_BAD_INPUT, EXIT_GITLAB_REFUSED, EXIT_NETWORK, DockwrightError
 from wizard.gitlab import MAX_RETRIES, GitLabClient
 from wizard.plan import VariableSpec
-from wizard.sandbox import Faults, Sandbox
+from wizard.sandbox import Faults
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.1) as sandbox:
-        yield sandbox
+SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
 
 @pytest.fixture(autouse=True)

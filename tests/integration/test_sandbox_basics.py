@@ -12,11 +12,7 @@ from wizard.sandbox import Sandbox
 from sandbox_helpers import clone, commit_and_push, git
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.1) as sandbox:
-        yield sandbox
-        assert sandbox.internal_errors == []
+SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
 
 def client(sb, token=None) -> gitlab.Gitlab:

@@ -7,7 +7,6 @@ import gitlab
 import pytest
 import requests
 
-from wizard.sandbox import Sandbox
 
 from sandbox_helpers import clone, commit_and_push, commit_files, wait_pipeline, wait_until
 
@@ -64,11 +63,7 @@ push_image:
 """
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.1) as sandbox:
-        yield sandbox
-        assert sandbox.internal_errors == []
+SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
 
 @pytest.fixture(scope="module")

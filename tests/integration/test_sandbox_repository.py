@@ -9,16 +9,11 @@ import gitlab
 import pytest
 import requests
 
-from wizard.sandbox import Sandbox
 
 from sandbox_helpers import wait_pipeline, wait_until
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.05) as sandbox:
-        yield sandbox
-        assert sandbox.internal_errors == []
+SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import pytest
 import requests
 
 from wizard.errors import BadInput
-from wizard.sandbox import Sandbox
 
 CONFIG = """concurrent = 1
 
@@ -26,11 +25,7 @@ CONFIG = """concurrent = 1
 """
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.1) as sandbox:
-        yield sandbox
-        assert sandbox.internal_errors == []
+SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
 
 def client(sb, token=None):

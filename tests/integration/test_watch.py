@@ -11,27 +11,20 @@ import pytest
 
 from wizard.errors import GitLabRefused
 from wizard.gitlab import GitLabClient
-from wizard.sandbox import Faults, Sandbox
+from wizard.sandbox import Faults
 from wizard.watch import (Finished, JobChanged, JobStuck, LogText, PipelineStatus, Schedule, Waiting, collect,
                           follow)
 from wizard.watch_plain import print_plain
 
-from sandbox_helpers import clone, commit_and_push
+from sandbox_helpers import commit_and_push
 
 QUICK = Schedule(fast=0.1, slow=0.5, growth=1.5, trace_fast=0.1, trace_slow=0.5, appear_fast=0.1, appear_slow=0.3,
                  appear_timeout=30.0, error_first=0.1, error_max=0.5, stuck_after=1.0)
 _branches = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.3) as sandbox:
-        yield sandbox
+SANDBOX_JOB_SECONDS = 0.3  # the shared `sb` fixture (tests/conftest.py) reads it
 
-
-@pytest.fixture(scope="module")
-def workdir(sb, tmp_path_factory):
-    return clone(sb, tmp_path_factory.mktemp("clone") / "app")
 
 
 @pytest.fixture()

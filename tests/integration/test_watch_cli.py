@@ -6,25 +6,16 @@ import os
 import subprocess
 import sys
 
-import pytest
 
-from wizard.sandbox import Sandbox
 
-from sandbox_helpers import clone, commit_and_push
+from sandbox_helpers import commit_and_push
 
 OK_CI = "build:\n  script:\n    - echo hello from the build\n"
 FAIL_CI = "build:\n  script:\n    - echo about to fail\n    - exit 2\n"
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.2) as sandbox:
-        yield sandbox
+SANDBOX_JOB_SECONDS = 0.2  # the shared `sb` fixture (tests/conftest.py) reads it
 
-
-@pytest.fixture(scope="module")
-def workdir(sb, tmp_path_factory):
-    return clone(sb, tmp_path_factory.mktemp("clone") / "app")
 
 
 def dockwright(*args, cwd, token=None, env_name="GITLAB_TOKEN", timeout=90):

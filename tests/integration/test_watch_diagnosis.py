@@ -11,11 +11,10 @@ import pytest
 
 from wizard.diagnose import diagnose
 from wizard.gitlab import GitLabClient
-from wizard.sandbox import Sandbox
-from wizard.watch import Finished, JobChanged, JobStuck, LogText, Schedule, follow
+from wizard.watch import Finished, JobChanged, LogText, Schedule, follow
 from wizard.watch_plain import print_plain
 
-from sandbox_helpers import clone, commit_and_push
+from sandbox_helpers import commit_and_push
 
 QUICK = Schedule(fast=0.1, slow=0.5, trace_fast=0.1, trace_slow=0.5, appear_fast=0.1, appear_slow=0.3,
                  error_first=0.1, error_max=0.5, stuck_after=1.0)
@@ -26,15 +25,8 @@ DIND = """\
 """
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.2) as sandbox:
-        yield sandbox
+SANDBOX_JOB_SECONDS = 0.2  # the shared `sb` fixture (tests/conftest.py) reads it
 
-
-@pytest.fixture(scope="module")
-def workdir(sb, tmp_path_factory):
-    return clone(sb, tmp_path_factory.mktemp("clone") / "app")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ follower against the sandbox (see tests/integration for the follower itself).
 
 from __future__ import annotations
 
-import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Label, Static
 
@@ -138,8 +137,6 @@ async def test_stages_read_left_to_right_although_gitlab_lists_the_newest_job_fi
 
 import asyncio  # noqa: E402
 import itertools  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from screens.watch import ConfirmAction, WatchScreen  # noqa: E402
 from screens.watch_app import WatchApp  # noqa: E402
@@ -147,7 +144,6 @@ from wizard.gitlab import GitLabClient  # noqa: E402
 from wizard.sandbox import Sandbox  # noqa: E402
 from wizard.watch import Finished, JobChanged, LogText, PipelineStatus, Schedule  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration"))
 from sandbox_helpers import clone, commit_and_push  # noqa: E402
 
 QUICK = Schedule(fast=0.1, slow=0.4, trace_fast=0.1, trace_slow=0.4, appear_fast=0.1, appear_slow=0.3,
@@ -164,15 +160,8 @@ BUILD_AND_PUSH = (
 DOCKERFILE = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "app.py"]\n'
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory):
-    with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=0.3) as sandbox:
-        yield sandbox
+SANDBOX_JOB_SECONDS = 0.3  # the shared `sb` fixture (tests/conftest.py) reads it
 
-
-@pytest.fixture(scope="module")
-def workdir(sb, tmp_path_factory):
-    return clone(sb, tmp_path_factory.mktemp("clone") / "app")
 
 
 def push(sb, workdir, ci: str) -> str:
