@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from typing import Any, Protocol, Sequence
 
 from wizard import __version__
 from wizard.commands import SUBCOMMANDS
-from wizard.errors import DockwrightError
+from wizard.errors import BadInput, DockwrightError
 
 EPILOG = """\
 examples:
@@ -49,9 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+class FullScreen(Protocol):
+    """The full-screen UI, plugged in by the console script (screens/entry.py); wizard/ never imports it."""
+
+    def run_wizard(self, args: argparse.Namespace) -> int: ...
+
+    def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int: ...
+
+
+def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = None) -> int:
+    """Run `dockwright`; without ``full_screen`` (``python -m wizard.cli``) only line output is available."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.full_screen = full_screen
     run = getattr(args, "_run", None)
     if run is None:
         run = _run_wizard
@@ -66,14 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_wizard(args: argparse.Namespace) -> int:
-    """No subcommand: the wizard. Imported here so `wizard` stays free of Textual at import time."""
+    """No subcommand: the wizard, full screen when the UI is plugged in, else (or with --plain) as prompts."""
     if args.plain:
         from wizard.plain import run_plain
 
         return run_plain(args)
-    from screens.app import run_wizard
-
-    return run_wizard(args)
+    if args.full_screen is None:
+        raise BadInput("The full-screen wizard is not part of `python -m wizard.cli`.",
+                       "Run `dockwright` (the installed command), or add --plain for the same steps as prompts.")
+    return args.full_screen.run_wizard(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from wizard.errors import EXIT_OK, BadInput
+from wizard.errors import BadInput
 
 NAME = "watch"
 HELP = "follow a GitLab pipeline live and explain why a job failed"
@@ -87,13 +87,10 @@ def run(args: argparse.Namespace) -> int:
     url, _source = resolve_url(flag=args.url, repo_path=cwd)
     token, _where = resolve_token(url, args.token_env)
     client = GitLabClient.connect(url, token)
-    if args.plain or not (sys.stdout.isatty() and sys.stdin.isatty()):
+    full_screen = getattr(args, "full_screen", None)
+    if args.plain or full_screen is None or not (sys.stdout.isatty() and sys.stdin.isatty()):
         return asyncio.run(watch_plain(client, project, target, sys.stdout))
-    from screens.watch_app import WatchApp  # the full screen only when there is a terminal
-
-    app = WatchApp(client, project, **target)
-    result = app.run()
-    return int(result) if result is not None else EXIT_OK
+    return full_screen.run_watch(client, project, target)
 
 
 async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any) -> int:

@@ -1,0 +1,37 @@
+"""The `dockwright` console script: wizard/cli.py's commands with the full-screen UI plugged in.
+
+This is the one place where the core and the screens meet; `wizard/` never imports `screens`. Textual is
+loaded only when a full screen is actually opened, so `dockwright apply` and friends start without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Sequence
+
+from wizard import cli
+from wizard.errors import EXIT_OK
+
+
+class TextualScreens:
+    """The FullScreen that wizard.cli asks for: the wizard and the pipeline watch."""
+
+    def run_wizard(self, args: argparse.Namespace) -> int:
+        from screens.app import run_wizard
+
+        return run_wizard(args)
+
+    def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int:
+        from screens.watch_app import WatchApp
+
+        result = WatchApp(client, project, **target).run()
+        return int(result) if result is not None else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main(argv, full_screen=TextualScreens())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
