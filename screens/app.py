@@ -144,7 +144,8 @@ class DockwrightApp(App):
             elif choice == "quit":
                 self.exit(0)
 
-        self.push_screen(QuitScreen(str(self.answers_path)), decided)
+        again = "Running dockwright --sandbox again" if self.services.sandbox else None
+        self.push_screen(QuitScreen(str(self.answers_path), **({"again": again} if again else {})), decided)
 
     # -- command palette --------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

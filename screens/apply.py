@@ -69,7 +69,7 @@ class ApplyScreen(StepScreen):
         self.query_one("#apply-progress", Vertical).mount(label)
         return label
 
-    def _step(self, summary: str, fn):
+    def _step(self, summary: str, fn, shown=None):
         """Run one change in the worker, showing it as running, then done / already in place / failed."""
         label = self.app.call_from_thread(self.line, f"… {summary}", "-running")
         try:
@@ -78,8 +78,9 @@ class ApplyScreen(StepScreen):
             self.app.call_from_thread(label.update, f"✗ {summary}")
             self.app.call_from_thread(label.set_classes, "apply-line -failed")
             raise
-        mark = "✓" if result in (DONE, ALREADY, "valid", "online") else "•"
-        self.app.call_from_thread(label.update, f"{mark} {summary}: {result}")
+        text = shown(result) if shown else result
+        mark = "✓" if result in (DONE, ALREADY, "valid", "online") or shown else "•"
+        self.app.call_from_thread(label.update, f"{mark} {summary}: {text}")
         self.app.call_from_thread(label.set_classes, "apply-line -done")
         return result
 
@@ -104,7 +105,8 @@ class ApplyScreen(StepScreen):
                        lambda: runner_setup.wait_online(self.services.client, rchange.runner_id,
                                                         timeout=applier.options.runner_online_timeout))
         self._step("GitLab CI lint of .gitlab-ci.yml", lambda: (applier.lint(), "valid")[1])
-        sha = self._step(f"commit and push {plan.git.branch}", lambda: applier.commit_and_push() or "nothing to push")
+        sha = self._step(f"commit and push {plan.git.branch}", lambda: applier.commit_and_push() or "nothing to push",
+                         shown=lambda r: f"pushed commit {r[:8]}" if r != "nothing to push" else r)
         self.app.call_from_thread(self._finished, sha if sha != "nothing to push" else None)
 
     def _finished(self, sha: str | None) -> None:
@@ -113,8 +115,10 @@ class ApplyScreen(StepScreen):
         self.query_one("#apply-busy").display = False
         self.post_message(Applied())
         self.query_one("#apply-result", Label).update(
-            f"All changes applied; commit {sha[:8]} pushed. GitLab is starting the pipeline …" if sha
-            else "All changes applied; there was nothing new to push.")
+            f"All changes applied; commit {sha[:8]} is pushed and GitLab runs its pipeline. Next: "
+            "Watch the pipeline follows it job by job; Ctrl+Q quits (the pipeline goes on in GitLab)." if sha
+            else "All changes applied; there was nothing new to push, so no new pipeline starts. Ctrl+Q quits; "
+                 "`dockwright watch` follows the branch's latest pipeline.")
         if sha:
             self.action_next()
 

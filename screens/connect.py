@@ -133,7 +133,10 @@ class ConnectScreen(StepScreen):
         self.services.report = report
         if report.default_branch and self.plan.git.branch != report.default_branch:
             self.post_message(PlanChanged("git", branch=report.default_branch))
-        if advance and report.ok:
+        if advance and report.ok:  # the result leaves with this step: say it where it stays visible a while
+            self.notify(f"Signed in as {report.username} ({report.access_level_name}) on GitLab {report.version}; "
+                        f"project {report.project_path} found. The details stay on this step (Back).",
+                        title="Connected")
             self.post_message(GoToStep("next"))
 
     def show_error(self, sentence: str) -> None:

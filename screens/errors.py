@@ -19,10 +19,12 @@ def explain(error: BaseException) -> str:
             "Nothing was changed by this step; try again, and report it if it repeats.")
 
 
-def handle_worker_state(node: Widget, event: Worker.StateChanged) -> str | None:
-    """Call from ``on_worker_state_changed``: notify the error sentence and return it (None if no error)."""
+def handle_worker_state(node: Widget, event: Worker.StateChanged, *, notify: bool = True) -> str | None:
+    """Call from ``on_worker_state_changed``: the error sentence (None if no error), also as a notification
+    unless ``notify`` is False (the caller shows it in place, and a toast would only cover it)."""
     if event.state != WorkerState.ERROR or event.worker.error is None:
         return None
     sentence = explain(event.worker.error)
-    node.notify(sentence, title="That did not work", severity="error", timeout=12)
+    if notify:
+        node.notify(sentence, title="That did not work", severity="error", timeout=12)
     return sentence

@@ -25,7 +25,7 @@ SHELL_SETUP = (
     "The shell executor runs jobs as the gitlab-runner user directly on the host, with its Docker Engine:\n"
     "  1. Install Docker Engine on the host (docs.docker.com/engine/install).\n"
     "  2. sudo usermod -aG docker gitlab-runner   (then restart gitlab-runner)\n"
-    "What that grants: membership of the docker group is root on that host, for every job of every project\n"
+    "What that grants: membership of the docker group is root on that host, for every job of every project "
     "this runner serves. Use it only on a machine dedicated to CI."
 )
 

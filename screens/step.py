@@ -137,7 +137,8 @@ class StepScreen(Screen):
             self.query_one(PreviewPane).action_toggle_diff()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        sentence = handle_worker_state(self, event)
+        shown_in_place = type(self).show_error is not StepScreen.show_error
+        sentence = handle_worker_state(self, event, notify=not shown_in_place)
         if sentence is not None:
             self.show_error(sentence)
 

@@ -14,15 +14,16 @@ class QuitScreen(ModalScreen[str]):
 
     BINDINGS = [Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Go back to the wizard")]
 
-    def __init__(self, answers_path: str) -> None:
+    def __init__(self, answers_path: str, *, again: str = "Running dockwright in this folder again") -> None:
         super().__init__()
         self.answers_path = answers_path
+        self.again = again
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-dialog"):
             yield Label("Nothing has been applied yet. Keep your answers for next time?", id="quit-question")
             yield Label(f"They go to {self.answers_path} (no tokens or secret values are saved). "
-                        "Running dockwright in this folder again starts from them.", id="quit-detail")
+                        f"{self.again} starts from them.", id="quit-detail")
             with Horizontal(id="quit-buttons"):
                 yield Button("Save answers and quit", id="save", variant="primary")
                 yield Button("Quit without saving", id="quit", variant="error")
