@@ -189,7 +189,8 @@ class Scheduler:
                         config_path: str = CI_FILE, parent_job_id: int | None = None) -> int:
         """Create the pipeline and its jobs; returns its id. A yaml error makes a failed pipeline (push, or a
         child pipeline) or raises PipelineRefused (API, where GitLab answers 400)."""
-        from wizard.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci, pipeline_variables
+        from wizard.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci
+        from wizard.sandbox.ci_variables import pipeline_variables
 
         variables = list(variables)
         repo_path = self.sandbox.repo_path(project)
@@ -245,7 +246,8 @@ class Scheduler:
 
     def ci_pipeline(self, pipeline: dict[str, Any]) -> Any:
         """The parsed .gitlab-ci.yml of a pipeline (parsed again after a restart)."""
-        from wizard.sandbox.ci_config import parse_ci, pipeline_variables
+        from wizard.sandbox.ci_config import parse_ci
+        from wizard.sandbox.ci_variables import pipeline_variables
 
         cached = self._ci_cache.get(pipeline["id"])
         if cached is not None:
@@ -501,7 +503,7 @@ class Scheduler:
     def job_variables(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any],
                       token: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
         """(predefined variables, project variables, values to mask) for one job run."""
-        from wizard.sandbox.ci_config import pipeline_variables
+        from wizard.sandbox.ci_variables import pipeline_variables
 
         sb = self.sandbox
         path = project["path_with_namespace"]
