@@ -1,8 +1,12 @@
-"""The predefined CI/CD variables GitLab gives a pipeline when it creates it (what ``rules:if`` can see)."""
+"""The predefined CI/CD variables GitLab gives a pipeline when it creates it (what ``rules:if`` can see)
+and a job when a runner plays it."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+BUILDS_DIR = "/builds"
 
 
 def _slug(ref: str) -> str:
@@ -24,3 +28,27 @@ def pipeline_variables(*, ref: str, sha: str, default_branch: str, is_tag: bool 
     }
     out["CI_COMMIT_TAG" if is_tag else "CI_COMMIT_BRANCH"] = ref
     return out
+
+
+def job_predefined_variables(project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any], token: str, *,
+                             url: str, registry_host: str, protected: bool) -> dict[str, str]:
+    """The predefined variables one job run sees: the pipeline's, then the job's, project's and server's."""
+    path = project["path_with_namespace"]
+    predefined = pipeline_variables(ref=pipeline["ref"], sha=pipeline["sha"],
+                                    default_branch=project["default_branch"], is_tag=bool(pipeline["tag"]))
+    predefined.update({
+        "CI_PIPELINE_SOURCE": pipeline["source"], "CI_PIPELINE_ID": str(pipeline["id"]),
+        "CI_PIPELINE_IID": str(pipeline["iid"]), "CI_PIPELINE_URL": f"{url}/{path}/-/pipelines/{pipeline['id']}",
+        "CI_JOB_ID": str(job["id"]), "CI_JOB_NAME": job["name"], "CI_JOB_STAGE": job["stage"],
+        "CI_JOB_TOKEN": token, "CI_JOB_URL": f"{url}/{path}/-/jobs/{job['id']}",
+        "CI_PROJECT_ID": str(project["id"]), "CI_PROJECT_PATH": path,
+        "CI_PROJECT_NAME": path.rpartition("/")[2], "CI_PROJECT_NAMESPACE": path.rpartition("/")[0],
+        "CI_PROJECT_DIR": f"{BUILDS_DIR}/{path}", "CI_PROJECT_URL": f"{url}/{path}",
+        "CI_REPOSITORY_URL": f"{url.replace('://', '://gitlab-ci-token:[MASKED]@')}/{path}.git",
+        "CI_REGISTRY": registry_host, "CI_REGISTRY_IMAGE": f"{registry_host}/{path}",
+        "CI_REGISTRY_USER": "gitlab-ci-token", "CI_REGISTRY_PASSWORD": token,
+        "CI_SERVER_URL": url, "CI_SERVER_HOST": registry_host.rsplit(":", 1)[0],
+        "CI_API_V4_URL": f"{url}/api/v4", "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
+        "CI_BUILDS_DIR": BUILDS_DIR, "GITLAB_USER_LOGIN": "root",
+    })
+    return predefined

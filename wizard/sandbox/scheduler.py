@@ -8,6 +8,9 @@ A trigger job (``trigger: include: child.yml``) is a bridge: no runner plays it;
 a child pipeline (source ``parent_pipeline``) from that file of the same commit, with the bridge's
 variables as pipeline variables. The bridge then passes, or with ``strategy: depend`` takes the child
 pipeline's status (running while the child runs). Canceling the parent cancels its children.
+
+Beside it: the registry jobs push to (registry_store.py), the predefined variables a job sees
+(ci_variables.py) and a pipeline's status from its jobs' (pipeline_status.py).
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from wizard.sandbox import repo as gitrepo
 from wizard.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
-from wizard.sandbox.store import now_iso, parse_iso
+from wizard.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
+from wizard.sandbox.pipeline_status import composite_status
+from wizard.sandbox.registry_store import SandboxRegistry
+from wizard.sandbox.store import now_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from wizard.sandbox import Sandbox
@@ -29,7 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
 DONE = ("success", "failed", "canceled", "skipped")
 ACTIVE = ("created", "pending", "running", "manual")
 CI_FILE = ".gitlab-ci.yml"
-BUILDS_DIR = "/builds"
 CANCELED_LINE = "\n\x1b[31;1mERROR: Job failed: canceled\x1b[0;m\n"
 CONTACT_EVERY = 60.0  # seconds between two contacts of a registered runner
 
@@ -43,49 +48,6 @@ class _Running:
     job_id: int
     token: str
     cancel: threading.Event
-
-
-class SandboxRegistry:
-    """The :class:`runner_sim.RegistryPort` over the store: repositories and tags per project."""
-
-    def __init__(self, sandbox: "Sandbox") -> None:
-        self.sandbox = sandbox
-
-    @property
-    def host(self) -> str:
-        return self.sandbox.registry_host
-
-    def authenticate(self, user: str, password: str) -> bool:
-        if self.sandbox.scheduler is not None and self.sandbox.scheduler.job_for_token(password) is not None:
-            return user == "gitlab-ci-token"
-        token = self.sandbox.store.token_by_secret(password)
-        if token is None or token["revoked"]:
-            return False
-        expires = parse_iso(token["expires_at"])
-        if expires is not None and expires.timestamp() <= time.time():
-            return False
-        return bool({"api", "write_registry", "read_registry"} & set(token["scopes"]))
-
-    def _project_for(self, repository: str) -> dict[str, Any] | None:
-        parts = repository.strip("/").split("/")
-        for end in range(len(parts), 0, -1):
-            project = self.sandbox.store.project("/".join(parts[:end]))
-            if project is not None:
-                return project
-        return None
-
-    def push(self, repository: str, tag: str, digest: str) -> None:
-        project = self._project_for(repository)
-        if project is None:
-            raise KeyError(repository)
-        self.sandbox.store.execute(
-            "INSERT INTO registry_tags (project_id, repository, tag, digest, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(repository, tag) DO UPDATE SET digest = excluded.digest, created_at = excluded.created_at",
-            (project["id"], repository.strip("/"), tag, digest, now_iso()))
-
-    def has(self, repository: str, tag: str) -> bool:
-        return self.sandbox.store.one("SELECT id FROM registry_tags WHERE repository = ? AND tag = ?",
-                                      (repository.strip("/"), tag)) is not None
 
 
 class Scheduler:
@@ -503,28 +465,9 @@ class Scheduler:
     def job_variables(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any],
                       token: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
         """(predefined variables, project variables, values to mask) for one job run."""
-        from wizard.sandbox.ci_variables import pipeline_variables
-
-        sb = self.sandbox
-        path = project["path_with_namespace"]
         protected = self.is_protected(project, pipeline["ref"])
-        predefined = pipeline_variables(ref=pipeline["ref"], sha=pipeline["sha"],
-                                        default_branch=project["default_branch"], is_tag=bool(pipeline["tag"]))
-        predefined.update({
-            "CI_PIPELINE_SOURCE": pipeline["source"], "CI_PIPELINE_ID": str(pipeline["id"]),
-            "CI_PIPELINE_IID": str(pipeline["iid"]), "CI_PIPELINE_URL": f"{sb.url}/{path}/-/pipelines/{pipeline['id']}",
-            "CI_JOB_ID": str(job["id"]), "CI_JOB_NAME": job["name"], "CI_JOB_STAGE": job["stage"],
-            "CI_JOB_TOKEN": token, "CI_JOB_URL": f"{sb.url}/{path}/-/jobs/{job['id']}",
-            "CI_PROJECT_ID": str(project["id"]), "CI_PROJECT_PATH": path,
-            "CI_PROJECT_NAME": path.rpartition("/")[2], "CI_PROJECT_NAMESPACE": path.rpartition("/")[0],
-            "CI_PROJECT_DIR": f"{BUILDS_DIR}/{path}", "CI_PROJECT_URL": f"{sb.url}/{path}",
-            "CI_REPOSITORY_URL": f"{sb.url.replace('://', '://gitlab-ci-token:[MASKED]@')}/{path}.git",
-            "CI_REGISTRY": sb.registry_host, "CI_REGISTRY_IMAGE": f"{sb.registry_host}/{path}",
-            "CI_REGISTRY_USER": "gitlab-ci-token", "CI_REGISTRY_PASSWORD": token,
-            "CI_SERVER_URL": sb.url, "CI_SERVER_HOST": sb.registry_host.rsplit(":", 1)[0],
-            "CI_API_V4_URL": f"{sb.url}/api/v4", "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
-            "CI_BUILDS_DIR": BUILDS_DIR, "GITLAB_USER_LOGIN": "root",
-        })
+        predefined = job_predefined_variables(project, pipeline, job, token, url=self.sandbox.url,
+                                              registry_host=self.sandbox.registry_host, protected=protected)
         project_vars, masked = self.project_variables(project, protected_ref=protected)
         for extra in json.loads(pipeline["variables"] or "[]"):  # POST /pipeline variables win over the project's
             if isinstance(extra, dict) and extra.get("key"):
@@ -601,29 +544,3 @@ class Scheduler:
         job = self.store.one("SELECT pipeline_id FROM jobs WHERE id = ?", (job_id,))
         if job is not None:
             self._update_pipeline_status(job["pipeline_id"])
-
-
-def composite_status(jobs: list[dict[str, Any]]) -> str:
-    """A pipeline's status from its (current) jobs, as GitLab composes it."""
-    statuses = [j["status"] for j in jobs]
-    if not statuses:
-        return "skipped"
-    blocking_manual = [j for j in jobs if j["status"] == "manual" and not j["allow_failure"]]
-    if any(s == "running" for s in statuses):
-        return "running"
-    if any(s == "pending" for s in statuses):
-        return "running" if any(s in ("success", "failed", "canceled") for s in statuses) else "pending"
-    if any(s == "created" for s in statuses):
-        if blocking_manual:
-            return "manual"
-        return "running" if any(s in ("success", "failed") for s in statuses) else "created"
-    if blocking_manual:
-        return "manual"
-    relevant = [j for j in jobs if j["status"] not in ("manual", "skipped")]
-    if any(j["status"] == "failed" and not j["allow_failure"] for j in relevant):
-        return "failed"
-    if any(j["status"] == "canceled" for j in relevant):
-        return "canceled"
-    if not relevant:
-        return "manual" if any(s == "manual" for s in statuses) else "skipped"
-    return "success"
