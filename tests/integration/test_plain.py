@@ -82,6 +82,7 @@ def test_ctrl_c_half_way_writes_nothing_sends_nothing_and_saves_answers_without_
         ENTER, sandbox.token + ENTER, ENTER,
         UP + ENTER,                                     # executor: shell (one above the recommended one)
         ENTER, CLEAR + "Team runner" + ENTER, CLEAR + "build, docker" + ENTER, "n", "n",
+        "y",                                            # the shell host set-up is done
         CLEAR + str(config) + ENTER,                    # clear the field, type the config.toml path
         CTRL_C,                                         # at the registry question
         "y",                                            # save the answers? yes
@@ -318,4 +319,31 @@ def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, projec
     assert code == 0, transcript[-3000:]
     assert "[4/10] Your runner" not in transcript and "[5/10] Registry and variables" in transcript
     assert "project runner" not in transcript
+    assert "✔ pipeline #" in transcript and "present; docker pull" in flat(transcript)
+
+
+def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_docker(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER, ENTER, UP + ENTER,      # connect, project, executor: shell
+            ENTER, ENTER, ENTER, "n", "n",                        # workflow, description, tags, untagged, protected
+            "n",                                                  # host set-up done? no (a newcomer's slip)
+            ENTER,                                                # what now: the default, Docker-in-Docker
+            ENTER, ENTER,                                         # the Docker image and config.toml questions
+            CTRL_C, "y"]                                          # stop at the registry; save the answers
+    code, transcript, wizard = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    assert "the build job would fail at its first docker command" in flat(transcript)
+    assert load_answers(project / "dockwright.yml").executor == "docker-dind-tls"
+    assert wizard.host_has_docker is False
+
+
+def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, project):
+    keys = [ENTER, ENTER, ENTER, UP + ENTER,                      # connect, project, executor: shell
+            ENTER, ENTER, ENTER, "n", "n", "y", ENTER,            # runner; host set-up done; config.toml
+            ENTER, "n", *[ENTER] * 7, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, ENTER, ENTER]                                   # review, apply
+    code, transcript, wizard = drive(project, keys, sandbox=sandbox)
+
+    assert code == 0, transcript[-3000:]
+    assert wizard.host_has_docker is True
     assert "✔ pipeline #" in transcript and "present; docker pull" in flat(transcript)

@@ -49,6 +49,7 @@ class PlainWizard(StepQuestions):
         self.values = {}  # CI/CD variable values typed at the prompt, in memory only
         self.applying = False
         self.detection = None
+        self.host_has_docker = False  # shell executor: the user confirmed Docker Engine + docker group on the host
 
     # ------------------------------------------------------------------------------------------
     # the run
@@ -180,7 +181,11 @@ class PlainWizard(StepQuestions):
         self.step_header(s)
         self.applying = True
         save_answers(plan, self.answers_path)
-        after = self.sandbox.register_runners_from_config if self.sandbox is not None else None
+        after = None
+        if self.sandbox is not None:
+            sandbox = self.sandbox
+            after = lambda path: sandbox.register_runners_from_config(  # noqa: E731
+                path, host_has_docker=self.host_has_docker)
         options = ApplyOptions(env=self.env, prompt=self._variable_value, confirm=lambda q: self.confirm(q, False),
                                after_runner_config=after)
         try:

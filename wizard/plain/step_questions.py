@@ -136,15 +136,39 @@ class StepQuestions(LinePrompts):
         run_untagged = self.confirm("Also run jobs without tags", r.run_untagged, h("run_untagged"))
         protected = self.confirm("Only run jobs from protected branches and tags", r.protected, h("protected"))
         docker_image = r.docker_image
-        if plan.executor.startswith("docker"):
+        executor = plan.executor
+        if executor == "shell":
+            executor = self.ask_shell_host_ready(s)
+        if executor.startswith("docker"):
             docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"))
-        else:
-            self.say("  Shell executor host set-up: install Docker Engine, then `sudo usermod -aG docker "
-                     "gitlab-runner`; that makes every job root-equivalent on that host.")
         config_path = self.text(s, "Path of the runner's config.toml", r.config_path, h("config_path"))
+        plan = dataclasses.replace(plan, executor=executor)
         return replace_in(plan, "runner", workflow=workflow, description=description,
                           tags=tuple(t.strip() for t in tags.split(",") if t.strip()), run_untagged=run_untagged,
                           protected=protected, docker_image=docker_image, config_path=config_path)
+
+    def ask_shell_host_ready(self, s: Step) -> str:
+        """The shell executor builds with the host's own Docker: confirm that set-up, or switch executor.
+        Returns the executor to use ("shell", or the recommended Docker one)."""
+        from wizard.steps import RECOMMENDED_EXECUTOR
+
+        self.say("  Shell executor host set-up: install Docker Engine on the runner's host, then "
+                 "`sudo usermod -aG docker gitlab-runner` and restart gitlab-runner. That makes every job "
+                 "root-equivalent on that host: use it only on a machine dedicated to CI.")
+        if self.confirm("Is that done on the runner's host", False,
+                        "without it the build job fails with `docker: command not found` or a permission error"):
+            self.host_has_docker = True
+            return "shell"
+        self.say("  ! Then the build job would fail at its first docker command. Do the set-up first, or let "
+                 "each job bring its own Docker daemon instead.")
+        choice = self.select(s, "What now", [
+            ("done", "I have done the set-up now: keep the shell executor"),
+            (RECOMMENDED_EXECUTOR, "Use the Docker executor + Docker-in-Docker with TLS instead (recommended)"),
+        ], RECOMMENDED_EXECUTOR)
+        if choice == "done":
+            self.host_has_docker = True
+            return "shell"
+        return choice
 
     def ask_registry(self, s: Step, plan: Plan) -> Plan:
         from wizard.plan import RegistrySpec
