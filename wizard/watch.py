@@ -16,6 +16,9 @@ How it polls, and why it asks GitLab about half as often as ``glab ci view`` (be
   "ERROR: Job failed") in a followed log brings the next job-list poll forward;
 - 429 (Retry-After) and transient network trouble wait and retry; the watch does not end;
 - child pipelines started by bridge (trigger) jobs are followed too.
+
+The event types live in wizard/watch_events.py, the clock and polling intervals in
+wizard/watch_schedule.py; every public name is importable from here too (``__all__``).
 """
 
 from __future__ import annotations
@@ -23,199 +26,15 @@ from __future__ import annotations
 import asyncio
 import codecs
 import dataclasses
-import time
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any, AsyncIterator, Callable
 
 from wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
-
-FINAL_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
-ACTIVE_STATUSES = frozenset({"created", "waiting_for_resource", "preparing", "pending", "running", "canceling",
-                             "waiting_for_callback"})
-
-
-# ---------------------------------------------------------------------------------------------- events
-
-@dataclass(frozen=True)
-class Job:
-    """What the watch knows about one job (or bridge) of a pipeline."""
-
-    id: int
-    name: str
-    stage: str
-    status: str
-    pipeline_id: int
-    allow_failure: bool = False
-    duration: float | None = None
-    queued_duration: float | None = None
-    started_at: str | None = None
-    runner: str | None = None
-    tags: tuple[str, ...] = ()
-    web_url: str = ""
-    failure_reason: str | None = None
-    bridge: bool = False
-    downstream_pipeline_id: int | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINAL_STATUSES
-
-    @property
-    def manual(self) -> bool:
-        return self.status == "manual"
-
-
-@dataclass(frozen=True)
-class PipelineStatus:
-    pipeline_id: int
-    status: str
-    web_url: str = ""
-    sha: str = ""
-    ref: str = ""
-    parent_id: int | None = None  # set for a child pipeline
-
-
-@dataclass(frozen=True)
-class JobChanged:
-    job: Job
-    added: bool
-    previous_status: str | None
-    polled_at: float = 0.0  # clock.now() when GitLab reported it; `duration` was true then
-
-
-@dataclass(frozen=True)
-class JobStuck:
-    """A job has been pending longer than ``stuck_after`` seconds: probably no runner can take it."""
-
-    job: Job
-    pending_seconds: float
-    # the project's runners when the watch could read them (GitLabClient.list_project_runners: needs the
-    # Maintainer role), for wizard.diagnose.diagnose_stuck; None when unknown
-    runners: tuple[dict[str, Any], ...] | None = None
-
-
-@dataclass(frozen=True)
-class LogText:
-    job_id: int
-    text: str  # only the part of the trace not emitted before
-
-
-@dataclass(frozen=True)
-class Waiting:
-    message: str
-
-
-@dataclass(frozen=True)
-class Finished:
-    status: str
-    pipeline_id: int
-    web_url: str = ""
-    yaml_errors: str = ""  # GitLab refused the .gitlab-ci.yml: the pipeline failed without jobs
-
-
-Event = PipelineStatus | JobChanged | JobStuck | LogText | Waiting | Finished
-
-
-# ---------------------------------------------------------------------------------------------- timing
-
-class Clock:
-    """Monotonic time and sleeping; tests and the bench may pass their own."""
-
-    def now(self) -> float:
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds))
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """How often to ask GitLab, in seconds. The defaults are what bench/watch.py measured as the best
-    trade: about half of glab's requests, with status changes and log lines shown sooner."""
-
-    fast: float = 1.5  # job list right after a change
-    slow: float = 10.0  # job list after a quiet spell (unless a running job is due to end sooner)
-    growth: float = 3.0  # each quiet tick multiplies the interval by this
-    trace_fast: float = 4.0  # a followed job's trace while it grows
-    trace_slow: float = 8.0
-    appear_fast: float = 1.0  # waiting for a pipeline to appear
-    appear_slow: float = 10.0
-    appear_timeout: float = 600.0
-    error_first: float = 2.0  # first wait after a network error, doubled up to error_max
-    error_max: float = 60.0
-    give_up_after: float = 600.0  # GitLab unreachable this long in a row: the watch ends (exit 5)
-    stuck_after: float = 60.0
-    predict_margin: float = 0.3  # ask this long after a job should have ended (by its siblings' durations)
+from wizard.watch_events import (ACTIVE_STATUSES, FINAL_STATUSES, Event, Finished, Job, JobChanged, JobStuck,
+                                 LogText, PipelineStatus, Waiting, composite_status, job_from_api)
+from wizard.watch_schedule import Clock, Schedule
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-def job_from_api(raw: dict[str, Any], pipeline_id: int, *, bridge: bool = False) -> Job:
-    runner = raw.get("runner") or {}
-    downstream = raw.get("downstream_pipeline") or {}
-    return Job(
-        id=int(raw["id"]),
-        name=str(raw.get("name", "")),
-        stage=str(raw.get("stage", "")),
-        status=str(raw.get("status", "created")),
-        pipeline_id=int((raw.get("pipeline") or {}).get("id", pipeline_id)),
-        allow_failure=bool(raw.get("allow_failure", False)),
-        duration=raw.get("duration"),
-        queued_duration=raw.get("queued_duration"),
-        started_at=raw.get("started_at"),
-        runner=(runner.get("description") or runner.get("name") or (f"#{runner['id']}" if runner.get("id") else None))
-        if runner else None,
-        tags=tuple(raw.get("tag_list") or ()),
-        web_url=str(raw.get("web_url", "")),
-        failure_reason=raw.get("failure_reason"),
-        bridge=bridge,
-        downstream_pipeline_id=int(downstream["id"]) if downstream.get("id") else None,
-    )
-
-
-def composite_status(jobs: Iterable[Job]) -> str | None:
-    """The pipeline status GitLab derives from its jobs (``Gitlab::Ci::Status::Composite``).
-
-    A failed job with ``allow_failure`` and a manual job with ``allow_failure`` are ignored.
-    """
-    statuses = set()
-    for job in jobs:
-        if job.allow_failure and job.status in ("failed", "manual"):
-            statuses.add("ignored")
-        else:
-            statuses.add(job.status)
-    if not statuses:
-        return None
-
-    def only(*allowed: str) -> bool:
-        return statuses <= set(allowed)
-
-    if only("skipped", "ignored"):
-        return "skipped" if "skipped" in statuses else "success"
-    if only("success", "skipped", "ignored"):
-        return "success"
-    if only("created", "skipped", "ignored"):
-        return "created"
-    if only("preparing", "success", "skipped", "ignored"):
-        return "preparing"
-    if only("canceled", "success", "skipped", "ignored"):
-        return "canceled"
-    if only("pending", "created", "skipped", "ignored"):
-        return "pending"
-    if statuses & {"running", "pending", "canceling"}:
-        return "running"
-    if "waiting_for_resource" in statuses:
-        return "waiting_for_resource"
-    if "manual" in statuses:
-        return "manual"
-    if "scheduled" in statuses:
-        return "scheduled"
-    if "preparing" in statuses:
-        return "preparing"
-    if "created" in statuses:
-        return "running"
-    return "failed"
-
 
 # the runner's last words in a job log: the job has ended, its status changes in GitLab right now
 JOB_END_MARKERS = ("Job succeeded", "ERROR: Job failed")
