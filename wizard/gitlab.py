@@ -6,6 +6,10 @@ strings), never python-gitlab objects, and every python-gitlab or requests excep
 
 The token lives only in memory: it is handed to python-gitlab, which sends it as the
 ``PRIVATE-TOKEN`` header, and is never written, logged or put in a child's argv.
+
+The requests session it hands python-gitlab (fail fast on an unknown host, an untrusted certificate or a
+refused connection) and the naming of network failures live in wizard/gitlab_session.py, free of
+python-gitlab; PermanentNetworkFailure and PERMANENT_NETWORK_FAILURES are importable from here too.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import urllib3
 
 from wizard.credentials import Secret
 from wizard.errors import DockwrightError, classify_http, gitlab_error
+from wizard.gitlab_session import PERMANENT_NETWORK_FAILURES, FailFastSession, PermanentNetworkFailure, network_code
 from wizard.plan import VariableSpec
 
 T = TypeVar("T")
@@ -115,29 +120,6 @@ class _Gitlab(gitlab.Gitlab):
                 self.last_retry_after = max(0.0, float(reset) - time.time()) if reset and reset.isdigit() else None
 
 
-class PermanentNetworkFailure(requests.exceptions.RequestException):
-    """A connection failure that a retry cannot mend; ``original`` is what requests raised.
-
-    It is deliberately not a ``requests.ConnectionError``, the class python-gitlab retries."""
-
-    def __init__(self, original: requests.exceptions.RequestException) -> None:
-        super().__init__(str(original))
-        self.original = original
-
-
-class _FailFastSession(requests.Session):
-    """A requests session that lets python-gitlab retry only what a retry can mend: an unknown host,
-    an untrusted certificate or a refused connection leave as :class:`PermanentNetworkFailure`."""
-
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        try:
-            return super().request(*args, **kwargs)
-        except requests.exceptions.ConnectionError as exc:
-            if _network_code(exc) in PERMANENT_NETWORK_FAILURES:
-                raise PermanentNetworkFailure(exc) from exc
-            raise
-
-
 def _body(exc: gitlab.exceptions.GitlabError) -> Any:
     raw = exc.response_body
     if raw is None:
@@ -146,26 +128,6 @@ def _body(exc: gitlab.exceptions.GitlabError) -> Any:
         return json.loads(raw)
     except (ValueError, TypeError):
         return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-
-
-def _network_code(exc: BaseException) -> tuple[str, str]:
-    text = repr(exc)
-    low = text.lower()
-    if isinstance(exc, requests.exceptions.SSLError) or "certificate" in low or "ssl" in low:
-        reason = "certificate verify failed" if "verify failed" in low else "TLS handshake failed"
-        return "tls", reason
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timeout", ""
-    if ("name or service not known" in low or "nodename nor servname" in low or "failed to resolve" in low
-            or "name resolution" in low or "getaddrinfo" in low):
-        return "dns", ""
-    if "connection refused" in low or "errno 111" in low:
-        return "connection_refused", ""
-    return "connection_dropped", ""
-
-
-# (code, detail) pairs of _network_code that fail the same way however often they are tried
-PERMANENT_NETWORK_FAILURES = (("dns", ""), ("tls", "certificate verify failed"), ("connection_refused", ""))
 
 
 class GitLabClient:
@@ -198,7 +160,7 @@ class GitLabClient:
             (warn or (lambda m: print(m, file=sys.stderr)))(message)
             warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         gl = _Gitlab(url, private_token=_reveal(token), retry_transient_errors=True, timeout=timeout,
-                     ssl_verify=verify, per_page=per_page, session=_FailFastSession())
+                     ssl_verify=verify, per_page=per_page, session=FailFastSession())
         gl.session.hooks["response"].append(gl._remember_retry_after)
         if max_rate_limit_wait is not None:
             gl.max_rate_limit_wait = max_rate_limit_wait
@@ -220,7 +182,7 @@ class GitLabClient:
             err.retry_after = wait  # type: ignore[attr-defined]  # wizard/watch.py waits this long
             raise err from None
         except requests.exceptions.RequestException as exc:
-            code, detail = _network_code(exc.original if isinstance(exc, PermanentNetworkFailure) else exc)
+            code, detail = network_code(exc.original if isinstance(exc, PermanentNetworkFailure) else exc)
             raise gitlab_error(code, url=self.url, project=project, action=action, detail=detail) from None
 
     def _project(self, project: str | int) -> Any:
@@ -618,5 +580,6 @@ def access_level_name(level: int) -> str:
     return ACCESS_LEVELS.get(level, str(level))
 
 
-__all__ = ["AccessReport", "GitLabClient", "LintResult", "access_level_name"]
+__all__ = ["PERMANENT_NETWORK_FAILURES", "AccessReport", "GitLabClient", "LintResult", "PermanentNetworkFailure",
+           "access_level_name"]
 
