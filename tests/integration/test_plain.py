@@ -347,3 +347,23 @@ def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, proje
     assert code == 0, transcript[-3000:]
     assert wizard.host_has_docker is True
     assert "✔ pipeline #" in transcript and "present; docker pull" in flat(transcript)
+
+
+def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox, project):
+    keys = [
+        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        DOWN + ENTER, ENTER, "alice/app" + ENTER,              # Docker Hub; Enter on the empty image, then one
+        "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
+        "y", "n", "n", UP + ENTER, ENTER,                      # DOCKERHUB_TOKEN typed... as nothing
+        "dckr_pat_0123456789abcdef" + ENTER,                   # then the real one
+        CTRL_C, "n",
+    ]
+    code, transcript, wizard = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    said = flat(transcript)
+    assert "! Image name (without tag) is empty: use a Docker Hub repository such as user/app." in said
+    assert said.index("Image name (without tag) is empty") < said.index("CI/CD variable DOCKERHUB_USERNAME")  # at its prompt
+    assert wizard.values["DOCKERHUB_TOKEN"].reveal() == "dckr_pat_0123456789abcdef"
+    assert "! Nothing was typed: DOCKERHUB_TOKEN needs a value, or the pipeline's login fails." in said

@@ -71,3 +71,18 @@ def env_problem(value: str) -> str | None:
         if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             return f"{word!r} is not NAME=value (letters, digits and _ in the name)."
     return None
+
+
+def registry_field_problem(plan: Plan, kind: str, name: str, label: str, earlier: dict[str, str]):
+    """A check for one registry answer (``name`` is the RegistrySpec field, ``label`` its question), so an
+    empty or malformed image, host, region or account is refused at its own prompt, not after the variables."""
+    from wizard.plan import replace_in
+
+    def check(value: str) -> str | None:
+        probe = replace_in(plan, "registry", kind=kind, **earlier, **{name: value})
+        for key, what, allowed in check_plan(probe):
+            if key == f"registry.{name}":
+                return f"{label} {what}: use {allowed}."
+        return None
+
+    return check

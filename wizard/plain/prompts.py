@@ -88,7 +88,7 @@ class LinePrompts:
         """A hidden question; the value goes straight into a :class:`Secret`."""
         while True:
             answer = self._ask(questionary.password(f"{message}:")).strip()  # a pasted newline or space
-            problem = check(answer) if check else (None if answer else "Nothing was typed.")
+            problem = check(answer) if check else (None if answer else "Nothing was typed: paste or type it (it stays hidden).")
             if problem:
                 self.say(f"  ! {problem}")
                 continue

@@ -15,7 +15,8 @@ from typing import Any
 from wizard.credentials import Secret, redact_url, resolve_token, resolve_url
 from wizard.errors import BadInput, GitLabRefused, NetworkError
 from wizard.plain.answer_checks import (
-    command_problem, env_name_problem, env_problem, parse_env, project_problem, url_problem, variable_key_problem,
+    command_problem, env_name_problem, env_problem, parse_env, project_problem, registry_field_problem, url_problem,
+    variable_key_problem,
 )
 from wizard.plain.field_why import field_why
 from wizard.plain.prompts import LinePrompts
@@ -178,15 +179,20 @@ class StepQuestions(LinePrompts):
         h = lambda name: field_why(RegistrySpec, name)  # noqa: E731
         kind = self.select(s, "Where should the image be pushed", [(k, REGISTRY_CHOICES[k]) for k in REGISTRY_KINDS],
                            reg.kind, h("kind"))
-        changes: dict[str, Any] = {"kind": kind}
+        changes: dict[str, Any] = {}
+
+        def ask_field(name: str, label: str, default: str) -> None:
+            check = registry_field_problem(plan, kind, name, label, dict(changes))
+            changes[name] = self.text(s, label, default, h(name), check)
+
         if kind == "ecr":
-            changes["account"] = self.text(s, "AWS account id (12 digits)", reg.account, h("account"))
-            changes["region"] = self.text(s, "AWS region", reg.region or "eu-west-1", h("region"))
+            ask_field("account", "AWS account id (12 digits)", reg.account)
+            ask_field("region", "AWS region", reg.region or "eu-west-1")
         if kind == "other":
-            changes["host"] = self.text(s, "Registry host", reg.host, h("host"))
+            ask_field("host", "Registry host", reg.host)
         if kind != "gitlab":
-            changes["image"] = self.text(s, "Image name (without tag)", reg.image, h("image"))
-        plan = replace_in(plan, "registry", **changes)
+            ask_field("image", "Image name (without tag)", reg.image)
+        plan = replace_in(plan, "registry", kind=kind, **changes)
         if kind == "gitlab":
             self.say("  Nothing to set: GitLab predefines CI_REGISTRY, CI_REGISTRY_IMAGE, CI_REGISTRY_USER and "
                      "CI_REGISTRY_PASSWORD in every job. Creating them yourself would shadow the real ones.")
@@ -220,7 +226,7 @@ class StepQuestions(LinePrompts):
 
         def problem(v: str) -> str | None:
             if not v:
-                return "Nothing was typed."
+                return f"Nothing was typed: {spec.key} needs a value, or the pipeline's login fails. Paste it (it stays hidden)."
             try:
                 check_variable(spec, Secret(v), plan)
             except BadInput as exc:
