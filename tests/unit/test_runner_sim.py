@@ -1,4 +1,6 @@
-"""The simulated runner: job scripts, the job's Docker daemon, and the traps with their real messages."""
+"""The simulated runner: job scripts, the job's Docker daemon, and the traps with their real messages.
+
+The shell that plays each script line is tested in test_shell_sim.py."""
 
 import re
 import textwrap
@@ -16,7 +18,6 @@ from wizard.sandbox.runner_sim import (
     service_hostnames,
     stuck_message,
 )
-from wizard.sandbox.shell_sim import CommandResult, Shell
 
 REGISTRY_HOST = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_sandboxJobToken42"
@@ -166,6 +167,22 @@ def test_other_programs_are_not_executed_and_say_so():
     assert result.status == "success"
 
 
+def test_yaml_variables_expand_at_run_time_and_project_variables_win():
+    job = one_job("""
+        variables:
+          IMAGE: $CI_REGISTRY_IMAGE/web
+          PRICE: "$$5"
+          FROM_PROJECT: yaml
+        show:
+          image: docker:27-cli
+          script:
+            - echo "$IMAGE $PRICE $FROM_PROJECT $UNSET."
+    """)
+    variables = {**predefined(), "FROM_PROJECT": "project"}
+    log, result = play(job, variables=variables)
+    assert "127.0.0.1:5050/demo/app/web $5 project ." in plain(log)
+
+
 # --- executors, dind, DOCKER_HOST -------------------------------------------------------------------
 
 def test_shell_executor_ignores_image_and_services_and_needs_docker_on_the_host():
@@ -284,6 +301,27 @@ def test_job_image_from_the_sandbox_registry_must_exist():
     assert "failed to pull image" in plain(log) and "manifest unknown" in plain(log)
 
 
+def test_an_overridden_entrypoint_leaves_docker_host_unset():
+    job = one_job("""
+        build:
+          image: {name: "docker:27-cli", entrypoint: [""]}
+          services: ["docker:27-dind"]
+          script: [docker info]
+    """)
+    assert job.image_entrypoint == ("",)
+    log, result = play(job)
+    assert "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" in plain(log)
+    assert result.status == "failed"
+    fixed = one_job("""
+        build:
+          image: {name: "docker:27-cli", entrypoint: [""]}
+          services: ["docker:27-dind"]
+          variables: {DOCKER_HOST: "tcp://docker:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: /certs/client}
+          script: [docker info]
+    """)
+    assert play(fixed)[1].status == "success"
+
+
 # --- each job has its own daemon; the registry --------------------------------------------------------
 
 def test_an_image_built_in_one_job_is_gone_in_the_next():
@@ -355,6 +393,24 @@ def test_pull_reads_the_registry_then_tag_and_push():
     assert "Error response from daemon: No such image: nothing:1" in plain(log)
 
 
+def test_build_push_and_a_repository_no_project_owns():
+    class OneProjectRegistry(MemoryRegistry):
+        def push(self, repository, tag, digest):
+            if not repository.startswith("demo/app"):
+                raise KeyError(repository)
+            super().push(repository, tag, digest)
+
+    registry = OneProjectRegistry(REGISTRY_HOST, {"gitlab-ci-token": JOB_TOKEN})
+    login = 'echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"'
+    log, result = play(with_script([login, "docker build --push -t $CI_REGISTRY_IMAGE:v2 .",
+                                    "docker buildx build --push -t $CI_REGISTRY_IMAGE:v3 ."]), registry=registry)
+    assert result.status == "success", plain(log)
+    assert registry.has("demo/app", "v2") and registry.has("demo/app", "v3")
+    log, result = play(with_script([login, "docker build -t $CI_REGISTRY/other/thing:1 .",
+                                    "docker push $CI_REGISTRY/other/thing:1"]), registry=registry)
+    assert "denied: requested access to the resource is denied" in plain(log) and result.status == "failed"
+
+
 # --- docker build checks the Dockerfile at the commit ---------------------------------------------------
 
 @pytest.mark.parametrize("files, expected", [
@@ -413,90 +469,6 @@ def test_reference_parsing():
             parse_reference(bad)
 
 
-# --- runners: who takes a job ------------------------------------------------------------------------
-
-def test_runner_matching_and_stuck_messages():
-    tagged = with_script(["x"], tags=("docker", "dind"))
-    untagged = with_script(["x"])
-    only_tagged = RunnerProfile(id=1, tags=("docker", "dind", "linux"), run_untagged=False)
-    assert runner_matches(tagged, only_tagged, ref_protected=False)
-    assert not runner_matches(untagged, only_tagged, ref_protected=False)
-    assert runner_matches(untagged, hosted_runner(9), ref_protected=False)
-    assert not runner_matches(tagged, hosted_runner(9), ref_protected=False)
-    protected = RunnerProfile(id=2, run_untagged=True, protected_only=True)
-    assert not runner_matches(untagged, protected, ref_protected=False)
-    assert runner_matches(untagged, protected, ref_protected=True)
-    assert stuck_message(untagged, [], ref_protected=False) == (
-        "This job is stuck because the project doesn't have any runners online assigned to it.")
-    assert stuck_message(tagged, [hosted_runner(9)], ref_protected=False).endswith(
-        "no runners that match all of the job's tags: docker dind")
-    assert "don't have any active runners" in stuck_message(untagged, [only_tagged], ref_protected=False)
-    assert stuck_message(tagged, [only_tagged], ref_protected=False) is None
-
-
-# --- the shell -------------------------------------------------------------------------------------------
-
-def run_shell(entry, env=None, commands=None):
-    shell = Shell(env or {}, cwd="/builds/demo/app", commands=commands)
-    gen = shell.run(entry)
-    out = []
-    while True:
-        try:
-            out.append(next(gen))
-        except StopIteration as stop:
-            return "".join(out), stop.value, shell
-
-
-def test_expansion_quotes_and_word_splitting():
-    seen = []
-
-    def argv(inv):
-        seen.append(inv.argv)
-        return CommandResult()
-
-    env = {"A": "one two", "SHA": "0123456789abcdef", "EMPTY": ""}
-    run_shell('prog $A "$A" \'$A\' $UNDEFINED "$UNDEFINED" ${SHA:0:8} ${NOPE:-fallback} pre${EMPTY}post $EMPTY',
-              env, {"prog": argv})
-    assert seen == [["prog", "one", "two", "one two", "$A", "", "01234567", "fallback", "prepost"]]
-
-
-def test_assignments_export_cd_and_pwd():
-    out, code, shell = run_shell("X=1; export Y=$X-2; cd sub && pwd; echo $X $Y")
-    assert out == "/builds/demo/app/sub\n1 1-2\n"
-    assert shell.env["Y"] == "1-2" and code == 0
-
-
-def test_and_or_lists_and_errexit():
-    out, code, _ = run_shell("false || echo recovered; true && echo chained")
-    assert out == "recovered\nchained\n" and code == 0
-    out, code, _ = run_shell("false\necho unreachable")
-    assert out == "" and code == 1
-    out, code, _ = run_shell("false && echo no\necho still runs")  # set -e ignores a failure left of &&
-    assert out == "still runs\n" and code == 0
-    out, code, _ = run_shell("exit 4\necho no")
-    assert out == "" and code == 4
-
-
-def test_pipes_feed_stdin_and_pipefail():
-    seen = []
-
-    def reader(inv):
-        seen.append(inv.stdin)
-        return CommandResult().out("read\n")
-
-    out, code, _ = run_shell('printf "%s" "$P" | reader', {"P": "secret"}, {"reader": reader})
-    assert seen == ["secret"] and out == "read\n" and code == 0
-    out, code, _ = run_shell("false | reader", {}, {"reader": reader})
-    assert code == 1
-
-
-def test_test_builtin_and_multiline_control_flow():
-    out, code, _ = run_shell('[ -z "$NOPE" ] && echo empty; [ "$A" = "x" ] || echo differs', {"A": "y"})
-    assert out == "empty\ndiffers\n"
-    out, code, _ = run_shell("if [ -n \"$X\" ]; then\n  echo yes\nfi\n")
-    assert out.startswith("[sandbox] not executed: if") and code == 0
-
-
 def test_dockerignore_bind_mounts_and_a_subdirectory_context():
     base = {"svc/app.py": b"", "svc/requirements.txt": b"flask\n"}
     ignored = {**base, "svc/.dockerignore": b"# keep the context small\n*.txt\n",
@@ -522,87 +494,22 @@ def test_dockerignore_bind_mounts_and_a_subdirectory_context():
     assert result.status == "success", plain(log)
 
 
-def test_build_push_and_a_repository_no_project_owns():
-    class OneProjectRegistry(MemoryRegistry):
-        def push(self, repository, tag, digest):
-            if not repository.startswith("demo/app"):
-                raise KeyError(repository)
-            super().push(repository, tag, digest)
+# --- runners: who takes a job ------------------------------------------------------------------------
 
-    registry = OneProjectRegistry(REGISTRY_HOST, {"gitlab-ci-token": JOB_TOKEN})
-    login = 'echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"'
-    log, result = play(with_script([login, "docker build --push -t $CI_REGISTRY_IMAGE:v2 .",
-                                    "docker buildx build --push -t $CI_REGISTRY_IMAGE:v3 ."]), registry=registry)
-    assert result.status == "success", plain(log)
-    assert registry.has("demo/app", "v2") and registry.has("demo/app", "v3")
-    log, result = play(with_script([login, "docker build -t $CI_REGISTRY/other/thing:1 .",
-                                    "docker push $CI_REGISTRY/other/thing:1"]), registry=registry)
-    assert "denied: requested access to the resource is denied" in plain(log) and result.status == "failed"
-
-
-def test_yaml_variables_expand_at_run_time_and_project_variables_win():
-    job = one_job("""
-        variables:
-          IMAGE: $CI_REGISTRY_IMAGE/web
-          PRICE: "$$5"
-          FROM_PROJECT: yaml
-        show:
-          image: docker:27-cli
-          script:
-            - echo "$IMAGE $PRICE $FROM_PROJECT $UNSET."
-    """)
-    variables = {**predefined(), "FROM_PROJECT": "project"}
-    log, result = play(job, variables=variables)
-    assert "127.0.0.1:5050/demo/app/web $5 project ." in plain(log)
-
-
-def test_redirections_that_silence_or_merge_output():
-    def noisy(inv):
-        return CommandResult().out("to stdout\n").err("to stderr\n")
-
-    commands = {"noisy": noisy}
-    assert run_shell("noisy >/dev/null", {}, commands)[0] == "to stderr\n"
-    assert run_shell("noisy > /dev/null 2>&1", {}, commands)[0] == ""
-    assert run_shell("noisy 2>/dev/null", {}, commands)[0] == "to stdout\n"
-    seen = []
-    commands["reader"] = lambda inv: seen.append(inv.stdin) or CommandResult()
-    run_shell("noisy 2>&1 | reader", {}, commands)
-    assert seen == ["to stdout\nto stderr\n"]
-    out, code, _ = run_shell("noisy > out.txt", {}, commands)
-    assert out == "[sandbox] not executed: noisy > out.txt\n" and code == 0
-
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-
-_PIECES = st.sampled_from(list("ab $X{}:-0'\"\\|&;<>()`#=\n\t") + [
-    "docker ", "echo ", "export ", "cd ", "exit ", "[ ", " ]", "test ", "${X:-d}", "$(", " 2>&1", "if ", "printf %s "])
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_PIECES, max_size=16).map("".join))
-def test_any_script_line_plays_without_crashing(entry):
-    cli_calls = []
-    out, code, _ = run_shell(entry, {"X": "x y"}, {"docker": lambda inv: cli_calls.append(inv) or CommandResult()})
-    assert isinstance(out, str) and isinstance(code, int)
-
-
-def test_an_overridden_entrypoint_leaves_docker_host_unset():
-    job = one_job("""
-        build:
-          image: {name: "docker:27-cli", entrypoint: [""]}
-          services: ["docker:27-dind"]
-          script: [docker info]
-    """)
-    assert job.image_entrypoint == ("",)
-    log, result = play(job)
-    assert "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" in plain(log)
-    assert result.status == "failed"
-    fixed = one_job("""
-        build:
-          image: {name: "docker:27-cli", entrypoint: [""]}
-          services: ["docker:27-dind"]
-          variables: {DOCKER_HOST: "tcp://docker:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: /certs/client}
-          script: [docker info]
-    """)
-    assert play(fixed)[1].status == "success"
+def test_runner_matching_and_stuck_messages():
+    tagged = with_script(["x"], tags=("docker", "dind"))
+    untagged = with_script(["x"])
+    only_tagged = RunnerProfile(id=1, tags=("docker", "dind", "linux"), run_untagged=False)
+    assert runner_matches(tagged, only_tagged, ref_protected=False)
+    assert not runner_matches(untagged, only_tagged, ref_protected=False)
+    assert runner_matches(untagged, hosted_runner(9), ref_protected=False)
+    assert not runner_matches(tagged, hosted_runner(9), ref_protected=False)
+    protected = RunnerProfile(id=2, run_untagged=True, protected_only=True)
+    assert not runner_matches(untagged, protected, ref_protected=False)
+    assert runner_matches(untagged, protected, ref_protected=True)
+    assert stuck_message(untagged, [], ref_protected=False) == (
+        "This job is stuck because the project doesn't have any runners online assigned to it.")
+    assert stuck_message(tagged, [hosted_runner(9)], ref_protected=False).endswith(
+        "no runners that match all of the job's tags: docker dind")
+    assert "don't have any active runners" in stuck_message(untagged, [only_tagged], ref_protected=False)
+    assert stuck_message(tagged, [only_tagged], ref_protected=False) is None

@@ -1,0 +1,95 @@
+"""The sandbox's job shell (wizard/sandbox/shell_sim.py): expansion, lists, pipes, redirections, and any line
+played without a crash. The runner that plays whole jobs with it is tested in test_runner_sim.py."""
+
+from hypothesis import given, settings, strategies as st
+
+from wizard.sandbox.shell_sim import CommandResult, Shell
+
+
+def run_shell(entry, env=None, commands=None):
+    shell = Shell(env or {}, cwd="/builds/demo/app", commands=commands)
+    gen = shell.run(entry)
+    out = []
+    while True:
+        try:
+            out.append(next(gen))
+        except StopIteration as stop:
+            return "".join(out), stop.value, shell
+
+
+def test_expansion_quotes_and_word_splitting():
+    seen = []
+
+    def argv(inv):
+        seen.append(inv.argv)
+        return CommandResult()
+
+    env = {"A": "one two", "SHA": "0123456789abcdef", "EMPTY": ""}
+    run_shell('prog $A "$A" \'$A\' $UNDEFINED "$UNDEFINED" ${SHA:0:8} ${NOPE:-fallback} pre${EMPTY}post $EMPTY',
+              env, {"prog": argv})
+    assert seen == [["prog", "one", "two", "one two", "$A", "", "01234567", "fallback", "prepost"]]
+
+
+def test_assignments_export_cd_and_pwd():
+    out, code, shell = run_shell("X=1; export Y=$X-2; cd sub && pwd; echo $X $Y")
+    assert out == "/builds/demo/app/sub\n1 1-2\n"
+    assert shell.env["Y"] == "1-2" and code == 0
+
+
+def test_and_or_lists_and_errexit():
+    out, code, _ = run_shell("false || echo recovered; true && echo chained")
+    assert out == "recovered\nchained\n" and code == 0
+    out, code, _ = run_shell("false\necho unreachable")
+    assert out == "" and code == 1
+    out, code, _ = run_shell("false && echo no\necho still runs")  # set -e ignores a failure left of &&
+    assert out == "still runs\n" and code == 0
+    out, code, _ = run_shell("exit 4\necho no")
+    assert out == "" and code == 4
+
+
+def test_pipes_feed_stdin_and_pipefail():
+    seen = []
+
+    def reader(inv):
+        seen.append(inv.stdin)
+        return CommandResult().out("read\n")
+
+    out, code, _ = run_shell('printf "%s" "$P" | reader', {"P": "secret"}, {"reader": reader})
+    assert seen == ["secret"] and out == "read\n" and code == 0
+    out, code, _ = run_shell("false | reader", {}, {"reader": reader})
+    assert code == 1
+
+
+def test_test_builtin_and_multiline_control_flow():
+    out, code, _ = run_shell('[ -z "$NOPE" ] && echo empty; [ "$A" = "x" ] || echo differs', {"A": "y"})
+    assert out == "empty\ndiffers\n"
+    out, code, _ = run_shell("if [ -n \"$X\" ]; then\n  echo yes\nfi\n")
+    assert out.startswith("[sandbox] not executed: if") and code == 0
+
+
+def test_redirections_that_silence_or_merge_output():
+    def noisy(inv):
+        return CommandResult().out("to stdout\n").err("to stderr\n")
+
+    commands = {"noisy": noisy}
+    assert run_shell("noisy >/dev/null", {}, commands)[0] == "to stderr\n"
+    assert run_shell("noisy > /dev/null 2>&1", {}, commands)[0] == ""
+    assert run_shell("noisy 2>/dev/null", {}, commands)[0] == "to stdout\n"
+    seen = []
+    commands["reader"] = lambda inv: seen.append(inv.stdin) or CommandResult()
+    run_shell("noisy 2>&1 | reader", {}, commands)
+    assert seen == ["to stdout\nto stderr\n"]
+    out, code, _ = run_shell("noisy > out.txt", {}, commands)
+    assert out == "[sandbox] not executed: noisy > out.txt\n" and code == 0
+
+
+_PIECES = st.sampled_from(list("ab $X{}:-0'\"\\|&;<>()`#=\n\t") + [
+    "docker ", "echo ", "export ", "cd ", "exit ", "[ ", " ]", "test ", "${X:-d}", "$(", " 2>&1", "if ", "printf %s "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=16).map("".join))
+def test_any_script_line_plays_without_crashing(entry):
+    cli_calls = []
+    out, code, _ = run_shell(entry, {"X": "x y"}, {"docker": lambda inv: cli_calls.append(inv) or CommandResult()})
+    assert isinstance(out, str) and isinstance(code, int)
