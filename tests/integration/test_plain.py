@@ -367,3 +367,15 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
     assert said.index("Image name (without tag) is empty") < said.index("CI/CD variable DOCKERHUB_USERNAME")  # at its prompt
     assert wizard.values["DOCKERHUB_TOKEN"].reveal() == "dckr_pat_0123456789abcdef"
     assert "! Nothing was typed: DOCKERHUB_TOKEN needs a value, or the pipeline's login fails." in said
+
+
+def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
+    keys = keys_to_review(sandbox.token)
+    at = len(keys) - 4                                   # the pipeline's first question: the Docker version
+    keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    said = flat(transcript)
+    assert "! Docker version '27y' is not a version: type one such as 27 or 27.3.1" in said
+    assert "pipeline.docker_version" not in said

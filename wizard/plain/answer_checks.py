@@ -86,3 +86,26 @@ def registry_field_problem(plan: Plan, kind: str, name: str, label: str, earlier
         return None
 
     return check
+
+
+# check_plan's answers-file keys as the questions call them, for the sentences after a step.
+QUESTION_NAMES = {
+    "dockerfile.port": "Port", "dockerfile.command": "Command", "dockerfile.workdir": "Working directory",
+    "pipeline.docker_version": "Docker version", "pipeline.stages": "The stages", "runner.tags": "Runner tags",
+    "registry.image": "Image name", "registry.host": "Registry host", "registry.account": "AWS account id",
+    "registry.region": "AWS region",
+}
+
+
+def plan_problem_sentence(key: str, problem: str, allowed: str) -> str:
+    """One ``check_plan`` problem as a sentence naming the question: "Docker version is '27y': use ..."."""
+    name = QUESTION_NAMES.get(key) or (f"The variable {key}" if key.startswith("variables") else key)
+    return f"{name} {problem}: use {allowed}."
+
+
+def docker_version_problem(value: str) -> str | None:
+    import re
+
+    if re.fullmatch(r"\d+(\.\d+){0,2}", value):
+        return None
+    return f"Docker version {value!r} is not a version: type one such as 27 or 27.3.1 (the docker and dind tags)."

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from wizard.credentials import Secret
 from wizard.errors import EXIT_OK, BadInput, DockwrightError
+from wizard.plain.answer_checks import plan_problem_sentence
 from wizard.plain.field_why import field_why
 from wizard.plain.prompts import HELP, Interrupted
 from wizard.plain.step_questions import AskAgain, StepQuestions
@@ -86,6 +87,8 @@ class PlainWizard(StepQuestions):
             if self.sandbox is not None:
                 self.say(f"SANDBOX: practising against the local sandbox GitLab at {self.sandbox.url} "
                          "(nothing here touches a real GitLab).")
+                self.say(f"Files are written in {self.directory}, a clone of the sandbox's demo project that is "
+                         "kept between runs; the folder you started in is not touched.")
             current: Step | None = step("connect")
             while current is not None and current.id not in ("review", "apply", "watch"):
                 plan = self.ask_step(current, plan)
@@ -110,7 +113,7 @@ class PlainWizard(StepQuestions):
             if not problems:
                 return new
             for key, problem, allowed in problems:
-                self.say(f"  ! {key} {problem}. Allowed: {allowed}.")
+                self.say(f"  ! {plan_problem_sentence(key, problem, allowed)} The step's questions come again.")
             plan = new
 
     def step_header(self, s: Step) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from wizard.credentials import Secret, redact_url, resolve_token, resolve_url
 from wizard.errors import BadInput, GitLabRefused, NetworkError
 from wizard.plain.answer_checks import (
-    command_problem, env_name_problem, env_problem, parse_env, project_problem, registry_field_problem, url_problem,
-    variable_key_problem,
+    command_problem, docker_version_problem, env_name_problem, env_problem, parse_env, project_problem,
+    registry_field_problem, url_problem, variable_key_problem,
 )
 from wizard.plain.field_why import field_why
 from wizard.plain.prompts import LinePrompts
@@ -282,7 +282,8 @@ class StepQuestions(LinePrompts):
 
         p = plan.pipeline
         h = lambda name: field_why(PipelineSpec, name)  # noqa: E731
-        version = self.text(s, "Docker version (CLI and dind)", p.docker_version, h("docker_version"))
+        version = self.text(s, "Docker version (CLI and dind)", p.docker_version, h("docker_version"),
+                            docker_version_problem)
         build = self.text(s, "Build stage", p.stages[0] if p.stages else "build")
         release = self.text(s, "Release stage", p.stages[1] if len(p.stages) > 1 else "release")
         latest = self.confirm("Tag :latest on the default branch", p.latest_on_default_branch,
