@@ -6,17 +6,19 @@ A step screen subclasses :class:`StepScreen`, sets ``STEP_ID``, yields its field
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label
+from textual.widgets import Button, Header, Label
 from textual.worker import Worker
 
 from screens.errors import handle_worker_state
 from screens.messages import GoToStep
 from screens.widgets.help import HelpScreen
 from screens.widgets.preview import STEP_FILE, PreviewPane
+from screens.widgets.step_footer import StepFooter
 from screens.widgets.steplist import StepList
 from wizard.plan import Plan
 from wizard.steps import STEPS
@@ -70,10 +72,21 @@ class StepScreen(Screen):
                     yield Button(self.NEXT_LABEL, id="next", variant="primary")
             if self.SHOW_PREVIEW:
                 yield PreviewPane(self.services.workdir)
-        yield Footer()
+        yield StepFooter()
 
     def compose_form(self) -> ComposeResult:
         yield from ()
+
+    def post_message(self, message) -> bool:
+        """Textual restyles every widget of a screen each time it is shown again (about 120 ms a step here).
+        That is only needed when something styles depend on changed while the step was hidden: the theme
+        or the terminal size; otherwise the step is resumed without it."""
+        if isinstance(message, events.ScreenResume) and message.refresh_styles:
+            look = (self.app.theme, self.app.size)
+            if getattr(self, "_look", None) == look:
+                message = events.ScreenResume(refresh_styles=False)
+            self._look = look
+        return super().post_message(message)
 
     def on_screen_resume(self) -> None:
         if self.SHOW_PREVIEW:

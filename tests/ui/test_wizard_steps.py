@@ -434,3 +434,38 @@ async def test_ecr_and_other_registries_check_their_fields(repo, kind, values, e
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert app.current_step == "registry"
+
+
+async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_new_theme(repo):
+    """Switching steps skips Textual's full restyle and the footer rebuild when nothing changed; different
+    keys, a resize or a theme change while a step was hidden still show up."""
+    from screens.widgets.step_footer import StepFooter
+
+    def footer_keys(app) -> set[str]:
+        footer = app.screen.query_one(StepFooter)
+        return {key.description for key in footer.query("FooterKey")}
+
+    app = offline_app(repo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for step_id in ("executor", "connect", "executor", "connect"):
+            app.goto(step_id)
+            await settle(pilot)
+        assert "Diff" not in footer_keys(app) and "Help" in footer_keys(app)  # Connect has no preview
+        app.goto("executor")
+        await settle(pilot)
+        assert {"Diff", "Preview", "Back"} <= footer_keys(app)
+        app.goto("connect")
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        app.goto("executor")
+        await settle(pilot)
+        assert app.screen.has_class("-narrow")
+        assert not app.screen.query_one("#preview").display  # the narrow layout: the preview behind F2
+        app.goto("connect")
+        await settle(pilot)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        app.goto("executor")
+        await settle(pilot)
+        assert app.screen.styles.background == app.get_screen("connect").styles.background  # the new theme

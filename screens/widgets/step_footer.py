@@ -1,0 +1,27 @@
+"""The key bar at the bottom of each step: Textual's Footer, rebuilt only when the keys it shows change."""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+
+
+class StepFooter(Footer):
+    """Textual's Footer rebuilds all its keys (a widget each, restyled twice) whenever the bindings *may* have
+    changed, which is every time a step is shown again: about 100 ms a switch here. This one keeps its keys
+    when the keys, their descriptions and their enabled state are the same as last time."""
+
+    _shown: tuple | None = None
+
+    def _keys(self) -> tuple:
+        return tuple((b.key, b.description, enabled, tooltip)
+                     for (_node, b, enabled, tooltip) in self.screen.active_bindings.values() if b.show)
+
+    def bindings_changed(self, screen) -> None:
+        if self._shown is not None and self.is_attached and screen is self.screen and self._keys() == self._shown:
+            return
+        super().bindings_changed(screen)
+
+    def compose(self):
+        if self._bindings_ready:
+            self._shown = self._keys()
+        yield from super().compose()
