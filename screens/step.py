@@ -29,7 +29,7 @@ class StepScreen(Screen):
     STEP_ID = ""
     SHOW_PREVIEW = True
     NEXT_LABEL = "Next"
-    AUTO_FOCUS = "#form Input, #form RadioSet, #form Button, #next"  # the form, not the step list
+    AUTO_FOCUS = "#form Select, #form Input, #form RadioSet, #form Button, #next"  # the form, not the step list
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="step.help", tooltip="Open this step's teaching page"),
