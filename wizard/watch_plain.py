@@ -11,7 +11,7 @@ from typing import IO, Any, AsyncIterator, Mapping, Sequence
 
 from wizard.diagnose import Diagnosis, diagnose, last_lines
 from wizard.errors import EXIT_FAILED, EXIT_OK
-from wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting
+from wizard.watch import FINAL_STATUSES, Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting
 
 # glab's glyphs (internal/commands/ci/view/view.go), one meaning each
 GLYPHS = {
@@ -78,6 +78,8 @@ async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
 
     async for event in events:
         if isinstance(event, PipelineStatus):
+            if not event.parent_id and event.status in FINAL_STATUSES:
+                continue  # the pipeline's end is said once, by Finished (after the failed jobs' logs)
             name = f"child pipeline #{event.pipeline_id}" if event.parent_id else f"pipeline #{event.pipeline_id}"
             url = f"  {event.web_url}" if event.web_url else ""
             say(f"{glyph(event.status)} {name} {status_word(event.status)}{url}")

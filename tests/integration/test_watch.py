@@ -297,6 +297,8 @@ def test_plain_output_says_what_a_blocked_pipeline_waits_for(sb, client, workdir
     text = out.getvalue()
     assert "■ pipeline" in text and "manual" in text
     assert "job deploy [deploy] passed" in text
+    passed = [line for line in text.splitlines() if line.split("] ", 1)[-1].startswith("✔ pipeline #")]
+    assert len(passed) == 1 and passed[0] == text.rstrip().splitlines()[-1], text  # said once, as the last line
 
 
 PARENT_WITH_CHILD = """\
