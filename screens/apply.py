@@ -149,4 +149,4 @@ class ApplyScreen(StepScreen):
         from screens.watch import WatchScreen
 
         self.app.push_screen(WatchScreen(self.services.client, self.plan.gitlab.project, sha=self.sha,
-                                         ref=self.plan.git.branch))
+                                         ref=self.plan.git.branch, registry_kind=self.plan.registry.kind))

@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from screens.errors import explain
 from screens.widgets.job_log import JobLog
 from screens.widgets.pipeline_graph import PipelineGraph
+from wizard.apply import other_registry_note
 from wizard.diagnose import diagnose
 from wizard.errors import EXIT_FAILED, EXIT_OK
 from wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
@@ -77,8 +78,10 @@ class WatchScreen(Screen[int | None]):
     ]
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
-                 ref: str | None = None, *, schedule: Any = None, autostart: bool = True) -> None:
+                 ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
+                 registry_kind: str = "gitlab") -> None:
         super().__init__()
+        self.registry_kind = registry_kind  # only GitLab's registry can be listed; others get a sentence
         self.autostart = autostart  # False: events come only through apply() (a recorded watch, snapshots)
         self.client = client
         self.project = project
@@ -194,7 +197,9 @@ class WatchScreen(Screen[int | None]):
         self.status = event.status
         self.result = EXIT_OK if event.status in ("success", "skipped") else EXIT_FAILED
         self.show_title()
-        if event.status == "success":
+        if event.status == "success" and self.registry_kind != "gitlab":
+            self.say("Passed. " + other_registry_note(self.registry_kind))
+        elif event.status == "success":
             self.check_registry()
         elif event.yaml_errors:
             self.say(f"GitLab did not accept the .gitlab-ci.yml: {event.yaml_errors}. Fix it and push again.",
@@ -210,9 +215,9 @@ class WatchScreen(Screen[int | None]):
             self.app.call_from_thread(self.say, explain(exc), error=True)
             return
         wanted = [t for t in (self.sha[:8], self.sha, self.ref, "latest") if t]
-        found = [f"docker pull {location}:{tag}" for location, tags in registry.items() for tag in tags if tag in wanted]
+        found = [f"docker pull {location}:{tag}" for tag in wanted for location, tags in registry.items() if tag in tags]
         if found:
-            text = "Passed, and the image is in the registry. Try it:  " + "   ".join(found[:3])
+            text = "Passed, and the image is in the registry. Try it:\n" + "\n".join(found[:2])  # one per line
         else:
             text = (f"Passed, but the registry has no image tagged {self.sha[:8] or self.ref}: does a job run "
                     "`docker push`? Registry now: " + (", ".join(registry) or "empty"))

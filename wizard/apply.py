@@ -24,6 +24,7 @@ from wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, Pipel
 from wizard.files import read_text_or_none
 from wizard.plan import Plan, VariableSpec
 from wizard.render import GENERATED_FILES
+from wizard.steps import REGISTRY_CHOICES
 from wizard import runner_setup
 
 DONE = "done"
@@ -393,8 +394,7 @@ class Applier:
 
     def check_registry(self, sha: str) -> int:
         if self.plan.registry.kind != "gitlab":
-            self.report.notes.append(f"The image was pushed to {self.plan.registry.kind}; dockwright checks only "
-                                     "GitLab's own registry, so look there for the tags.")
+            self.report.notes.append(other_registry_note(self.plan.registry.kind))
             return EXIT_OK
         wanted = expected_tags(self.plan, sha, self.default_branch)
         self.say(f"→ registry: looking for tags {', '.join(t[:12] for t in wanted)}")
@@ -449,6 +449,15 @@ class Applier:
             return self.report
         self.report.exit_code = self.check_registry(sha)
         return self.report
+
+
+def other_registry_note(kind: str) -> str:
+    """The one sentence said after a green pipeline that pushed to a registry other than GitLab's
+    (apply's summary, the watch screen): where the image went, and that dockwright cannot list its tags."""
+    name = REGISTRY_CHOICES.get(kind, kind).split(" (")[0]
+    name = name[0].lower() + name[1:] if kind == "other" else name
+    return (f"The image was pushed to {name}; dockwright checks only GitLab's own registry and cannot list "
+            "that registry's tags, so look for them there.")
 
 
 def run_apply(plan: Plan, directory: str | Path, *, client: Any, token: Secret | None, url: str,

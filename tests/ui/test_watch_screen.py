@@ -204,6 +204,26 @@ async def test_a_pipeline_passes_manual_job_played_and_registry_checked(sb, work
         message = screen.query_one("#watch-message", Static)
         await until(pilot, lambda: "docker pull" in str(message.render()))
         assert f"{sb.registry_host}/{sb.project_path}:{sha[:8]}" in str(message.render())
+        pulls = [line for line in str(message.render()).splitlines() if "docker pull" in line]
+        assert pulls and all(line.startswith("docker pull ") and line.count("docker pull") == 1 for line in pulls)
+        await pilot.press("q")
+    assert app.return_value == 0
+
+
+async def test_a_push_to_another_registry_is_not_looked_for_in_gitlabs(sb, workdir):
+    sha = push(sb, workdir, "build:\n  script: [echo pushed elsewhere]\n")
+    app = WatchApp(GitLabClient.connect(sb.url, sb.token), sb.project_path, sha=sha, schedule=QUICK,
+                   registry_kind="dockerhub")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WatchScreen)
+        await until(pilot, lambda: screen.result is not None)
+        assert screen.status == "success" and screen.result == 0
+        message = screen.query_one("#watch-message", Static)
+        await until(pilot, lambda: "Docker Hub" in str(message.render()))
+        text = str(message.render())
+        assert "cannot list that registry's tags" in text and "no image tagged" not in text
+        assert "docker pull" not in text and not message.has_class("-error")
         await pilot.press("q")
     assert app.return_value == 0
 
