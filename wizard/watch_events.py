@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from wizard.pipeline_status import composite_status as pipeline_composite_status
+
 FINAL_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
 ACTIVE_STATUSES = frozenset({"created", "waiting_for_resource", "preparing", "pending", "running", "canceling",
                              "waiting_for_callback"})
@@ -115,44 +117,5 @@ def job_from_api(raw: dict[str, Any], pipeline_id: int, *, bridge: bool = False)
 
 
 def composite_status(jobs: Iterable[Job]) -> str | None:
-    """The pipeline status GitLab derives from its jobs (``Gitlab::Ci::Status::Composite``).
-
-    A failed job with ``allow_failure`` and a manual job with ``allow_failure`` are ignored.
-    """
-    statuses = set()
-    for job in jobs:
-        if job.allow_failure and job.status in ("failed", "manual"):
-            statuses.add("ignored")
-        else:
-            statuses.add(job.status)
-    if not statuses:
-        return None
-
-    def only(*allowed: str) -> bool:
-        return statuses <= set(allowed)
-
-    if only("skipped", "ignored"):
-        return "skipped" if "skipped" in statuses else "success"
-    if only("success", "skipped", "ignored"):
-        return "success"
-    if only("created", "skipped", "ignored"):
-        return "created"
-    if only("preparing", "success", "skipped", "ignored"):
-        return "preparing"
-    if only("canceled", "success", "skipped", "ignored"):
-        return "canceled"
-    if only("pending", "created", "skipped", "ignored"):
-        return "pending"
-    if statuses & {"running", "pending", "canceling"}:
-        return "running"
-    if "waiting_for_resource" in statuses:
-        return "waiting_for_resource"
-    if "manual" in statuses:
-        return "manual"
-    if "scheduled" in statuses:
-        return "scheduled"
-    if "preparing" in statuses:
-        return "preparing"
-    if "created" in statuses:
-        return "running"
-    return "failed"
+    """The pipeline status GitLab derives from its jobs (see wizard/pipeline_status.py)."""
+    return pipeline_composite_status((job.status, job.allow_failure) for job in jobs)

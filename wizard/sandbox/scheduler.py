@@ -10,7 +10,7 @@ variables as pipeline variables. The bridge then passes, or with ``strategy: dep
 pipeline's status (running while the child runs). Canceling the parent cancels its children.
 
 Beside it: the registry jobs push to (registry_store.py), the predefined variables a job sees
-(ci_variables.py) and a pipeline's status from its jobs' (pipeline_status.py).
+(ci_variables.py) and a pipeline's status from its jobs' (wizard/pipeline_status.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from wizard.sandbox import repo as gitrepo
 from wizard.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
 from wizard.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
-from wizard.sandbox.pipeline_status import composite_status
+from wizard.pipeline_status import composite_status
 from wizard.sandbox.registry_store import SandboxRegistry
 from wizard.sandbox.store import now_iso
 
@@ -391,7 +391,7 @@ class Scheduler:
             return
         jobs = self._current_jobs(pipeline_id)
         statuses = [j["status"] for j in jobs]
-        status = composite_status(jobs)
+        status = composite_status((j["status"], bool(j["allow_failure"])) for j in jobs) or "skipped"
         changes: dict[str, Any] = {}
         if status != pipeline["status"]:
             changes["status"] = status
