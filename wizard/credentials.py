@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import configparser
 import hmac
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -253,8 +254,26 @@ def resolve_token(
         if value and value.strip():
             return Secret(value.strip()), "typed at the prompt"
         raise BadInput("No token was entered.", "Create a personal access token in GitLab and paste it.")
+    if is_loopback_url(url):
+        raise BadInput(
+            f"No GitLab token found for {normalize_url(url)}.",
+            "This address is a local sandbox: the terminal running `dockwright sandbox` printed its token "
+            "(`dockwright sandbox --json` prints url, token and project as JSON); export it in this shell "
+            "(export GITLAB_TOKEN=...) and keep it out of any file.",
+        )
     raise BadInput(
         f"No GitLab token found for {normalize_url(url)}.",
         "Set GITLAB_TOKEN, or name another variable with --token-env NAME, or log in with glab; "
         "create the token under User settings > Access tokens with the api and write_repository scopes.",
     )
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this machine (127.0.0.0/8, ::1, localhost), as a sandbox does."""
+    host = (urlsplit(normalize_url(url)).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

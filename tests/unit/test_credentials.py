@@ -131,3 +131,18 @@ def test_empty_prompt_is_refused_and_broken_glab_file_explained(tmp_path):
     with pytest.raises(BadInput) as info:
         resolve_token("https://gitlab.com", env={"HOME": str(tmp_path), "GLAB_CONFIG_DIR": str(bad.parent)})
     assert "glab" in info.value.sentence
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8929", "http://localhost:8080", "http://[::1]:9000"])
+def test_no_token_for_a_sandbox_says_where_the_sandbox_prints_it(tmp_path, url):
+    with pytest.raises(BadInput) as info:
+        resolve_token(url, env={"HOME": str(tmp_path)})
+    assert "No GitLab token found" in info.value.sentence
+    assert "dockwright sandbox --json" in info.value.next_step
+    assert "keep it out of any file" in info.value.next_step
+
+
+def test_no_token_for_a_real_gitlab_does_not_mention_the_sandbox(tmp_path):
+    with pytest.raises(BadInput) as info:
+        resolve_token("https://gitlab.example.com", env={"HOME": str(tmp_path)})
+    assert "GITLAB_TOKEN" in info.value.next_step and "sandbox" not in info.value.next_step
