@@ -26,7 +26,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, Plan
+from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
 from wizard.render.pipeline import GLOBAL_KEYWORDS
 from wizard.render.registry import registry_variables
 
@@ -48,14 +48,13 @@ class Finding:
 # CI/CD variables (GitLab's rules, gitlab-api/NOTES.md)
 # --------------------------------------------------------------------------------------------
 
-_KEY_RE = re.compile(r"[A-Za-z0-9_]{1,255}")
 _MASKED_RE = re.compile(r"[a-zA-Z0-9_+=/@:.~-]{8,}")
 _MASKED_RAW_RE = re.compile(r"\S{8,}")
 
 
 def check_variable_key(key: str) -> str | None:
     """None when GitLab accepts ``key`` as a variable name, else a sentence saying what to change."""
-    if _KEY_RE.fullmatch(key):
+    if KEY_RE.fullmatch(key):
         return None
     if not key:
         return "A variable needs a name: letters, digits and _."

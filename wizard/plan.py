@@ -34,7 +34,7 @@ REGISTRY_KINDS = ("gitlab", "dockerhub", "ecr", "other")
 VARIABLE_TYPES = ("env_var", "file")
 LANGUAGES = ("python", "generic")
 
-KEY_RE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+KEY_RE = re.compile(r"[A-Za-z0-9_]{1,255}")  # GitLab's variable key rule; use with fullmatch
 GITLAB_PREDEFINED_REGISTRY_VARIABLES = ("CI_REGISTRY", "CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD", "CI_REGISTRY_IMAGE")
 
 
@@ -179,7 +179,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     seen: set[tuple[str, str]] = set()
     for i, var in enumerate(plan.variables):
         where = f"variables[{i}].key"
-        if not KEY_RE.match(var.key):
+        if not KEY_RE.fullmatch(var.key):
             problems.append((where, f"is {var.key!r}", "letters, digits and _, at most 255 characters"))
         if plan.registry.kind == "gitlab" and var.key in GITLAB_PREDEFINED_REGISTRY_VARIABLES:
             problems.append(
@@ -192,7 +192,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
         seen.add((var.key, var.environment_scope))
         if var.hidden and not var.masked:
             problems.append((f"variables[{i}].hidden", "is true while masked is false", "hidden only with masked: true"))
-        if var.from_env is not None and not KEY_RE.match(var.from_env):
+        if var.from_env is not None and not KEY_RE.fullmatch(var.from_env):
             problems.append((f"variables[{i}].from_env", f"is {var.from_env!r}", "an environment variable name"))
     reg = plan.registry
     if reg.kind == "dockerhub" and not reg.image:

@@ -26,7 +26,7 @@ def variable_problem(spec: VariableSpec, typed: str, env: dict[str, str] | os._E
         return sentence(problem)
     if spec.hidden and not spec.masked:
         return "Hidden needs masked too: GitLab only hides values it also masks."
-    if spec.from_env is not None and not KEY_RE.match(spec.from_env):
+    if spec.from_env is not None and not KEY_RE.fullmatch(spec.from_env):
         return f"{spec.from_env!r} is not an environment variable name (letters, digits and _)."
     value = typed if spec.from_env is None else env.get(spec.from_env, "")
     if spec.from_env is not None and not value:
