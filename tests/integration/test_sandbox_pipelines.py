@@ -9,6 +9,7 @@ import requests
 
 
 from sandbox_helpers import clone, commit_and_push, commit_files, wait_pipeline, wait_until
+from sim_helpers import SEED_CORRECTED
 
 DOCKERFILE = """FROM python:3.12-slim
 WORKDIR /app
@@ -36,31 +37,6 @@ show-secret:
     - echo "the secret is $SANDBOX_SECRET"
 """
 
-SEED_CORRECTED = """stages:
-  - build
-  - push
-variables:
-  DOCKER_DRIVER: overlay2
-  IMAGE_TAG: $CI_REGISTRY_IMAGE:$CI_COMMIT_REF_SLUG
-build_image:
-  stage: build
-  image: docker:latest
-  services:
-    - docker:dind
-  script:
-    - docker build -t $IMAGE_TAG .
-    - echo $CI_REGISTRY_PASSWORD | docker login -u $CI_REGISTRY_USER --password-stdin $CI_REGISTRY
-    - docker tag $IMAGE_TAG $CI_REGISTRY_IMAGE:latest
-push_image:
-  stage: push
-  image: docker:latest
-  services:
-    - docker:dind
-  script:
-    - echo $CI_REGISTRY_PASSWORD | docker login -u $CI_REGISTRY_USER --password-stdin $CI_REGISTRY
-    - docker push $IMAGE_TAG
-    - docker push $CI_REGISTRY_IMAGE:latest
-"""
 
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it

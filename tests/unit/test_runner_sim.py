@@ -19,6 +19,8 @@ from wizard.sandbox.runner_sim import (
     stuck_message,
 )
 
+from sim_helpers import drain
+
 REGISTRY_HOST = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_sandboxJobToken42"
 SHA = "3f2a9c1d" + "0" * 32
@@ -63,12 +65,8 @@ def play(job, *, runner=None, files=FILES, registry=None, variables=None, masked
     registry = registry if registry is not None else make_registry()
     gen = play_job(job, runner=runner or hosted_runner(1), variables=variables or predefined(),
                    masked_values=masked, read_file=files.get, registry=registry)
-    chunks = []
-    while True:
-        try:
-            chunks.append(next(gen))
-        except StopIteration as stop:
-            return "".join(chunks), stop.value
+    chunks, result = drain(gen)
+    return "".join(chunks), result
 
 
 def plain(log):
@@ -128,12 +126,7 @@ def test_build_and_push_in_one_job_passes_and_fills_the_registry():
 def test_the_log_comes_in_steps_a_command_with_its_output():
     gen = play_job(one_job(GOOD_JOB), runner=hosted_runner(1), variables=predefined(), masked_values=(),
                    read_file=FILES.get, registry=make_registry())
-    chunks = []
-    while True:
-        try:
-            chunks.append(next(gen))
-        except StopIteration:
-            break
+    chunks, _result = drain(gen)
     assert len(chunks) <= 12  # the server pauses between chunks: a handful of steps, not one per line
     build = [c for c in chunks if c.startswith("\x1b[32;1m$ docker build")]
     assert len(build) == 1 and "naming to" in build[0]
@@ -440,13 +433,7 @@ def test_build_with_file_flag_subdirectory_context_and_args():
     job = with_script(["cd docker", "docker build -f Dockerfile.prod --build-arg PY=3.13 -t demo:2 ..", "docker images"])
     gen = play_job(job, runner=hosted_runner(1), variables=predefined(), masked_values=(), read_file=files.get,
                    registry=registry, path_exists=lambda p: p in exists)
-    chunks = []
-    while True:
-        try:
-            chunks.append(next(gen))
-        except StopIteration as stop:
-            result = stop.value
-            break
+    chunks, result = drain(gen)
     text = plain("".join(chunks))
     assert result.status == "success", text
     assert "load metadata for docker.io/library/python:3.13-slim" in text

@@ -7,13 +7,14 @@ TLS or never starts. A one-job build+push pipeline passes and fills the registry
 """
 
 import re
-import textwrap
 
 import pytest
 
 from wizard.sandbox.ci_config import CiYamlError, parse_ci
 from wizard.sandbox.docker_sim import MemoryRegistry
 from wizard.sandbox.runner_sim import RunnerProfile, hosted_runner, play_job, runner_matches, stuck_message
+
+from sim_helpers import SEED_CORRECTED, drain
 
 REGISTRY = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_seedJobToken0042"
@@ -84,33 +85,6 @@ pushimage:
     - docker push $CIREGISTRY_IMAGE:latest
 """
 
-# The names corrected to GitLab's real CI_* variables; the two-job layout kept.
-SEED_CORRECTED = """\
-stages:
-  - build
-  - push
-variables:
-  DOCKER_DRIVER: overlay2
-  IMAGE_TAG: $CI_REGISTRY_IMAGE:$CI_COMMIT_REF_SLUG
-build_image:
-  stage: build
-  image: docker:latest
-  services:
-    - docker:dind
-  script:
-    - docker build -t $IMAGE_TAG .
-    - echo $CI_REGISTRY_PASSWORD | docker login -u $CI_REGISTRY_USER --password-stdin $CI_REGISTRY
-    - docker tag $IMAGE_TAG $CI_REGISTRY_IMAGE:latest
-push_image:
-  stage: push
-  image: docker:latest
-  services:
-    - docker:dind
-  script:
-    - echo $CI_REGISTRY_PASSWORD | docker login -u $CI_REGISTRY_USER --password-stdin $CI_REGISTRY
-    - docker push $IMAGE_TAG
-    - docker push $CI_REGISTRY_IMAGE:latest
-"""
 
 # The tutorial's `default:` block (no TLS), to put in front of the corrected pipeline.
 SEED_DEFAULT_NO_TLS = """\
@@ -187,13 +161,8 @@ def play_pipeline(text, runner, registry):
             break
         gen = play_job(job, runner=runner, variables={}, predefined=predefined(), masked_values=[JOB_TOKEN],
                        read_file=SEED_FILES.get, registry=registry)
-        chunks = []
-        while True:
-            try:
-                chunks.append(next(gen))
-            except StopIteration as stop:
-                results[job.name] = (ANSI.sub("", "".join(chunks)), stop.value)
-                break
+        chunks, result = drain(gen)
+        results[job.name] = (ANSI.sub("", "".join(chunks)), result)
     return results
 
 
@@ -304,13 +273,7 @@ def test_project_variables_named_like_the_predefined_ones_shadow_them(registry):
     gen = play_job(job, runner=hosted_runner(1), variables=shadowing, predefined=predefined(),
                    masked_values=[JOB_TOKEN, shadowing["CI_REGISTRY_PASSWORD"]], read_file=SEED_FILES.get,
                    registry=registry)
-    chunks = []
-    while True:
-        try:
-            chunks.append(next(gen))
-        except StopIteration as stop:
-            result = stop.value
-            break
+    chunks, result = drain(gen)
     log = ANSI.sub("", "".join(chunks))
     assert "unauthorized: HTTP Basic: Access denied" in log
     assert "glpat-expired-or-wrong-0001" not in log

@@ -5,16 +5,14 @@ from hypothesis import given, settings, strategies as st
 
 from wizard.sandbox.shell_sim import CommandResult, Shell
 
+from sim_helpers import drain
+
 
 def run_shell(entry, env=None, commands=None):
     shell = Shell(env or {}, cwd="/builds/demo/app", commands=commands)
     gen = shell.run(entry)
-    out = []
-    while True:
-        try:
-            out.append(next(gen))
-        except StopIteration as stop:
-            return "".join(out), stop.value, shell
+    out, result = drain(gen)
+    return "".join(out), result, shell
 
 
 def test_expansion_quotes_and_word_splitting():
