@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wizard.plan import Plan  # noqa: E402
-from wizard.render import render_files, render_register_command, render_runner_entry  # noqa: E402
-from wizard.render.pipeline import _layout  # noqa: E402
-from wizard.render.runner_config import _merged_entry  # noqa: E402
+from dockwright.wizard.plan import Plan  # noqa: E402
+from dockwright.wizard.render import render_files, render_register_command, render_runner_entry  # noqa: E402
+from dockwright.wizard.render.pipeline import _layout  # noqa: E402
+from dockwright.wizard.render.runner_config import _merged_entry  # noqa: E402
 
 
 def render_all(plan: Plan, existing: dict[str, str | None], config: str | None) -> None:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gitlab  # noqa: E402
 
-from wizard.sandbox import Sandbox  # noqa: E402
+from dockwright.sandbox import Sandbox  # noqa: E402
 
 CI = """stages: [build, test]
 build:

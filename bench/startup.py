@@ -68,14 +68,14 @@ def flask_repo() -> Path:
 
 
 def detected(repo: Path):
-    from screens.services import Services
-    from wizard.detect import detect, detect_plan
+    from dockwright.screens.services import Services
+    from dockwright.wizard.detect import detect, detect_plan
 
     return detect_plan(repo), Services(workdir=repo, detection=detect(repo), sandbox=True)
 
 
 def dockwright_app(repo: Path, prepared=None):
-    from screens.app import DockwrightApp
+    from dockwright.screens.app import DockwrightApp
 
     plan, services = prepared or detected(repo)
     return DockwrightApp(plan, services)

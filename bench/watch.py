@@ -39,9 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wizard.gitlab import GitLabClient  # noqa: E402
-from wizard.sandbox import Sandbox  # noqa: E402
-from wizard.watch import FINAL_STATUSES, Finished, JobChanged, LogText, Schedule, follow  # noqa: E402
+from dockwright.wizard.gitlab import GitLabClient  # noqa: E402
+from dockwright.sandbox import Sandbox  # noqa: E402
+from dockwright.wizard.watch import FINAL_STATUSES, Finished, JobChanged, LogText, Schedule, follow  # noqa: E402
 
 STAGES = ("build", "test", "package", "deploy")
 
@@ -269,7 +269,7 @@ def table(results: list[Result], jobs: int, job_seconds: float) -> str:
 
 SERVE = """\
 import sys
-from wizard.sandbox import Sandbox
+from dockwright.sandbox import Sandbox
 with Sandbox(sys.argv[1], job_seconds=float(sys.argv[2])) as sb:
     print(sb.url, sb.project_path, flush=True)
     print(sb.token, flush=True)
@@ -335,9 +335,9 @@ def follow_big(client, project: str, ci: str, branch: str) -> tuple[int, int, in
 
 
 def screen_big(client, project: str, ci: str, branch: str) -> tuple[float, int, float]:
-    from screens.watch import WatchScreen
-    from screens.watch_app import WatchApp
-    from screens.widgets.job_log import JobLog
+    from dockwright.screens.watch import WatchScreen
+    from dockwright.screens.watch_app import WatchApp
+    from dockwright.screens.widgets.job_log import JobLog
 
     sha = client.create_commit(project, branch=branch, message="big log again",
                                files={".gitlab-ci.yml": ci + "# again\n"}, start_branch="main")["id"]

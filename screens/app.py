@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from screens.messages import Applied, GoToStep, PlanChanged
-from screens.services import Services
-from wizard.errors import DockwrightError
-from wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, replace_in, save_answers
-from wizard.steps import STEPS, next_step, previous_step
-from wizard.steps import step as step_by_id
+from dockwright.screens.messages import Applied, GoToStep, PlanChanged
+from dockwright.screens.services import Services
+from dockwright.wizard.errors import DockwrightError
+from dockwright.wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, replace_in, save_answers
+from dockwright.wizard.steps import STEPS, next_step, previous_step
+from dockwright.wizard.steps import step as step_by_id
 
 
 SCREEN_CLASSES = {
@@ -31,7 +31,7 @@ def _screen_class(step_id: str) -> type[Screen]:
     """screens/<step>.py holds <Step>Screen; imported when the step is first shown."""
     import importlib
 
-    return getattr(importlib.import_module(f"screens.{step_id}"), SCREEN_CLASSES[step_id])
+    return getattr(importlib.import_module(f"dockwright.screens.{step_id}"), SCREEN_CLASSES[step_id])
 
 
 class DockwrightApp(App):
@@ -117,7 +117,7 @@ class DockwrightApp(App):
 
     def save_answers_file(self) -> bool:
         """Write dockwright.yml; on failure say why and what to do, and keep the app running."""
-        from screens.errors import explain
+        from dockwright.screens.errors import explain
 
         try:
             save_answers(self.plan, self.answers_path)
@@ -135,7 +135,7 @@ class DockwrightApp(App):
         if not self.has_unapplied_work:
             self.exit(0)
             return
-        from screens.widgets.quit import QuitScreen
+        from dockwright.screens.widgets.quit import QuitScreen
 
         def decided(choice: str | None) -> None:
             if choice == "save":
@@ -153,7 +153,7 @@ class DockwrightApp(App):
         for s in STEPS:
             if s.id != "watch" and s.applies(self.plan):
                 yield SystemCommand(f"Go to step: {s.title}", s.why, lambda sid=s.id: self.goto(sid))
-        from screens.widgets.preview import PREVIEW_FILES
+        from dockwright.screens.widgets.preview import PREVIEW_FILES
 
         for f in PREVIEW_FILES:
             yield SystemCommand(f"Copy file: {f.title}", f"Copy the generated {f.title} to the clipboard",
@@ -162,12 +162,12 @@ class DockwrightApp(App):
         yield SystemCommand("Open help", "This step's teaching page", self._open_help)
 
     def copy_file(self, file_id: str) -> None:
-        from screens.widgets.preview import PREVIEW_FILES, render_previews, read_existing
+        from dockwright.screens.widgets.preview import PREVIEW_FILES, render_previews, read_existing
 
         try:
             text = render_previews(self.plan, read_existing(self.services.workdir), self.gitlab_url).get(file_id, "")
         except (DockwrightError, OSError) as exc:
-            from screens.errors import explain
+            from dockwright.screens.errors import explain
 
             self.notify(explain(exc), title="Nothing copied", severity="error")
             return
@@ -176,19 +176,19 @@ class DockwrightApp(App):
         self.notify(f"{title} copied to the clipboard.")
 
     def _open_help(self) -> None:
-        from screens.widgets.help import HelpScreen
+        from dockwright.screens.widgets.help import HelpScreen
 
         self.push_screen(HelpScreen(step_by_id(self.current_step)))
 
 
 def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Services, object | None]:
     """Plan and services from the command line: sandbox, detection, answers file, credentials."""
-    from wizard.plan import load_answers
+    from dockwright.wizard.plan import load_answers
 
     services = Services(workdir=workdir)
     sandbox = None
     if getattr(args, "sandbox", False):
-        from wizard.sandbox import Sandbox
+        from dockwright.sandbox import Sandbox
 
         sandbox = Sandbox().start()
         services.sandbox = True
@@ -196,17 +196,17 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
         services.token_source = "the sandbox (a practice token, new at each start)"
         services.url_source = "the sandbox on this machine"
         if not getattr(args, "dir", None):
-            from wizard.sandbox.practice import practice_folder
+            from dockwright.sandbox.practice import practice_folder
 
             workdir = services.workdir = practice_folder(sandbox)
-    from wizard.detect import detect, detect_plan
+    from dockwright.wizard.detect import detect, detect_plan
 
     services.detection = detect(workdir)
     plan = detect_plan(workdir)
     answers = Path(args.answers) if getattr(args, "answers", None) else workdir / ANSWERS_FILE
     if answers.exists():
         plan = load_answers(answers, defaults=plan)
-    from wizard.gitlab import GitLabClient
+    from dockwright.wizard.gitlab import GitLabClient
 
     services.connect = GitLabClient.connect
     if sandbox is not None:
@@ -216,7 +216,7 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
         services.after_runner_config = lambda path: sandbox.register_runners_from_config(
             path, host_has_docker=services.host_has_docker)
         return plan, services, sandbox
-    from wizard import credentials
+    from dockwright.wizard import credentials
 
     answered_url = plan.gitlab.url if answers.exists() else None
     url, services.url_source = credentials.resolve_url(answered_url, repo_path=workdir)

@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Label, LoadingIndicator
 
-from screens.messages import Applied
-from screens.step import StepScreen
-from wizard.apply import ALREADY, DONE, Applier, ApplyOptions
-from wizard.credentials import Secret
-from wizard.errors import DockwrightError
-from wizard.plan import Plan
+from dockwright.screens.messages import Applied
+from dockwright.screens.step import StepScreen
+from dockwright.wizard.apply import ALREADY, DONE, Applier, ApplyOptions
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import DockwrightError
+from dockwright.wizard.plan import Plan
 
 
 def make_applier(app, *, dry: bool = False) -> Applier:
@@ -86,7 +86,7 @@ class ApplyScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
     def run_all(self, plan: Plan) -> None:
-        from wizard import runner_setup
+        from dockwright.wizard import runner_setup
 
         applier = make_applier(self.app)
         self._step("check access to the project", lambda: (applier.access(), "done")[1])
@@ -146,7 +146,7 @@ class ApplyScreen(StepScreen):
         if self.sha is None:
             self.notify("Nothing was pushed yet, so there is no pipeline to watch.", severity="warning")
             return
-        from screens.watch import WatchScreen
+        from dockwright.screens.watch import WatchScreen
 
         self.app.push_screen(WatchScreen(self.services.client, self.plan.gitlab.project, sha=self.sha,
                                          ref=self.plan.git.branch, registry_kind=self.plan.registry.kind))

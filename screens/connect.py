@@ -7,10 +7,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, LoadingIndicator
 
-from screens.messages import GoToStep, PlanChanged
-from screens.step import StepScreen
-from screens.widgets.fields import field_row
-from wizard.plan import Plan
+from dockwright.screens.messages import GoToStep, PlanChanged
+from dockwright.screens.step import StepScreen
+from dockwright.screens.widgets.fields import field_row
+from dockwright.wizard.plan import Plan
 
 
 def describe_report(report) -> str:
@@ -117,7 +117,7 @@ class ConnectScreen(StepScreen):
     def test_connection(self, url: str, project: str, advance: bool) -> None:
         connect = self.services.connect
         if connect is None:
-            from wizard.gitlab import GitLabClient
+            from dockwright.wizard.gitlab import GitLabClient
 
             connect = GitLabClient.connect
         client = connect(url, self.services.token)

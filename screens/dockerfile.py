@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Switch
 
-from screens.messages import PlanChanged
-from screens.step import StepScreen
-from screens.widgets.fields import field_row
-from wizard.plan import LANGUAGES, Plan
+from dockwright.screens.messages import PlanChanged
+from dockwright.screens.step import StepScreen
+from dockwright.screens.widgets.fields import field_row
+from dockwright.wizard.plan import LANGUAGES, Plan
 
 
 def parse_env(text: str) -> tuple[tuple[tuple[str, str], ...], str | None]:

@@ -10,20 +10,20 @@ import argparse
 import sys
 from typing import Any, Sequence
 
-from wizard import cli
-from wizard.errors import EXIT_OK
+from dockwright.wizard import cli
+from dockwright.wizard.errors import EXIT_OK
 
 
 class TextualScreens:
     """The FullScreen that wizard.cli asks for: the wizard and the pipeline watch."""
 
     def run_wizard(self, args: argparse.Namespace) -> int:
-        from screens.app import run_wizard
+        from dockwright.screens.app import run_wizard
 
         return run_wizard(args)
 
     def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int:
-        from screens.watch_app import WatchApp
+        from dockwright.screens.watch_app import WatchApp
 
         result = WatchApp(client, project, **target).run()
         return int(result) if result is not None else EXIT_OK

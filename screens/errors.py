@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from wizard.errors import DockwrightError
+from dockwright.wizard.errors import DockwrightError
 
 
 def explain(error: BaseException) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Label, RadioButton, RadioSet
 
-from screens.messages import PlanChanged
-from screens.step import StepScreen
-from screens.widgets.fields import press_radio
-from wizard.plan import EXECUTORS, Plan
-from wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR
+from dockwright.screens.messages import PlanChanged
+from dockwright.screens.step import StepScreen
+from dockwright.screens.widgets.fields import press_radio
+from dockwright.wizard.plan import EXECUTORS, Plan
+from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR
 
 RECOMMENDED = RECOMMENDED_EXECUTOR
 CHOICES = EXECUTOR_CHOICES  # (label, two lines of trade-offs); shared with --plain

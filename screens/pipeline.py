@@ -7,10 +7,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Switch
 
-from screens.messages import PlanChanged
-from screens.step import StepScreen
-from screens.widgets.fields import field_row
-from wizard.plan import Plan
+from dockwright.screens.messages import PlanChanged
+from dockwright.screens.step import StepScreen
+from dockwright.screens.widgets.fields import field_row
+from dockwright.wizard.plan import Plan
 
 
 class PipelineScreen(StepScreen):
@@ -101,8 +101,8 @@ class PipelineScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="local-check")
     def local_check(self, plan: Plan) -> None:
-        from screens.widgets.preview import read_existing, render_previews
-        from wizard.checks import check_pipeline
+        from dockwright.screens.widgets.preview import read_existing, render_previews
+        from dockwright.wizard.checks import check_pipeline
 
         text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
         findings = check_pipeline(text)
@@ -124,7 +124,7 @@ class PipelineScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="server-lint")
     def server_lint(self, plan: Plan) -> None:
-        from screens.widgets.preview import read_existing, render_previews
+        from dockwright.screens.widgets.preview import read_existing, render_previews
 
         text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
         result = self.services.client.lint(plan.gitlab.project, text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Label
 
-from screens.step import StepScreen
-from wizard.plan import Plan
+from dockwright.screens.step import StepScreen
+from dockwright.wizard.plan import Plan
 
 FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 

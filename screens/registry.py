@@ -6,14 +6,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
-from screens.messages import PlanChanged
-from screens.step import StepScreen
-from screens.widgets.fields import field_row, plan_problem, press_radio
-from screens.widgets.variable_row import VariableRow, sentence
-from wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
-from wizard.render.registry import all_variables
-from wizard.steps import REGISTRY_CHOICES
-from wizard.variables import key_problem
+from dockwright.screens.messages import PlanChanged
+from dockwright.screens.step import StepScreen
+from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
+from dockwright.screens.widgets.variable_row import VariableRow, sentence
+from dockwright.wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
+from dockwright.wizard.render.registry import all_variables
+from dockwright.wizard.steps import REGISTRY_CHOICES
+from dockwright.wizard.variables import key_problem
 
 GITLAB_WHY = ("Nothing to set. GitLab gives every job CI_REGISTRY, CI_REGISTRY_USER and CI_REGISTRY_PASSWORD "
               "(a job token valid while the job runs), so the pipeline logs in to this project's registry "
@@ -113,7 +113,7 @@ class RegistryScreen(StepScreen):
             event.input.set_class(bool(problem), "-invalid")
 
     def _check_registry(self) -> None:
-        from wizard.plan import check_plan
+        from dockwright.wizard.plan import check_plan
 
         problems = [plan_problem(key, problem, allowed) for key, problem, allowed in check_plan(self.plan)
                     if key.startswith("registry.")]
@@ -142,7 +142,7 @@ class RegistryScreen(StepScreen):
             return
         from dataclasses import replace
 
-        from wizard.plan import check_plan
+        from dockwright.wizard.plan import check_plan
 
         variables = self.plan.variables + (VariableSpec(key=key),)
         refused = [plan_problem(k, p, a) for k, p, a in check_plan(replace(self.plan, variables=variables))
@@ -154,7 +154,7 @@ class RegistryScreen(StepScreen):
         self.post_message(PlanChanged(None, variables=variables))
 
     def problem(self) -> str | None:
-        from wizard.plan import check_plan
+        from dockwright.wizard.plan import check_plan
 
         for key, problem, allowed in check_plan(self.plan):
             if key.startswith(("registry.", "variables")):

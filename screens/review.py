@@ -7,15 +7,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Input, Label, Static
 
-from screens.messages import PlanChanged
-from screens.step import StepScreen
-from screens.widgets.fields import field_row
-from wizard.plan import Plan
+from dockwright.screens.messages import PlanChanged
+from dockwright.screens.step import StepScreen
+from dockwright.screens.widgets.fields import field_row
+from dockwright.wizard.plan import Plan
 
 
 def planned_changes(app) -> list[tuple[str, str]]:
     """(summary, preview) of everything Apply will do, from the same Applier the Apply step runs."""
-    from screens.apply import make_applier
+    from dockwright.screens.apply import make_applier
 
     applier = make_applier(app, dry=True)
     out: list[tuple[str, str]] = []
@@ -65,7 +65,7 @@ class ReviewScreen(StepScreen):
                 self.query_one("#review-problem", Label).update(
                     "A branch name has no spaces and does not start with -, e.g. main or add-ci.")
                 return
-            from wizard.git import Repo
+            from dockwright.wizard.git import Repo
 
             exists = Repo(self.services.workdir).branch_sha(value) is not None
             self.post_message(PlanChanged("git", branch=value, create_branch=not exists))

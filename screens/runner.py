@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
 
-from screens.messages import PlanChanged
-from screens.step import StepScreen
-from screens.widgets.fields import field_row, plan_problem, press_radio
-from screens.widgets.preview import TOKEN_ENV
-from wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
+from dockwright.screens.messages import PlanChanged
+from dockwright.screens.step import StepScreen
+from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
+from dockwright.screens.widgets.preview import TOKEN_ENV
+from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
 WORKFLOWS = {
     "authentication-token": "Create it through the API (recommended)",
@@ -88,7 +88,7 @@ class RunnerScreen(StepScreen):
             self.query_one("#rn-protected", Switch).value = r.protected
         legacy = r.workflow == "registration-token"
         self.query_one("#rn-registration-token").parent.display = legacy
-        from wizard.runner_setup import gitlab_runner_binary
+        from dockwright.wizard.runner_setup import gitlab_runner_binary
 
         binary = gitlab_runner_binary()
         self.query_one("#rn-local-row").display = binary is not None
@@ -102,7 +102,7 @@ class RunnerScreen(StepScreen):
     def _update_register(self, plan: Plan) -> None:
         if not self.is_current or not plan.uses_own_runner:
             return
-        from wizard.render import render_register_command
+        from dockwright.wizard.render import render_register_command
 
         self.query_one("#rn-register", Static).update(
             render_register_command(plan, url=plan.gitlab.url, token_env=TOKEN_ENV))
@@ -144,7 +144,7 @@ class RunnerScreen(StepScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "rn-copy":
             event.stop()
-            from wizard.render import render_register_command
+            from dockwright.wizard.render import render_register_command
 
             self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url,
                                                                token_env=TOKEN_ENV))

@@ -14,15 +14,15 @@ from textual.screen import Screen
 from textual.widgets import Button, Header, Label
 from textual.worker import Worker
 
-from screens.errors import handle_worker_state
-from screens.messages import GoToStep
-from screens.widgets.help import HelpScreen
-from screens.widgets.preview import STEP_FILE, PreviewPane
-from screens.widgets.step_footer import StepFooter
-from screens.widgets.steplist import StepList
-from wizard.plan import Plan
-from wizard.steps import STEPS
-from wizard.steps import step as step_by_id
+from dockwright.screens.errors import handle_worker_state
+from dockwright.screens.messages import GoToStep
+from dockwright.screens.widgets.help import HelpScreen
+from dockwright.screens.widgets.preview import STEP_FILE, PreviewPane
+from dockwright.screens.widgets.step_footer import StepFooter
+from dockwright.screens.widgets.steplist import StepList
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.steps import STEPS
+from dockwright.wizard.steps import step as step_by_id
 
 
 class StepScreen(Screen):

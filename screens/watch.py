@@ -19,14 +19,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from screens.errors import explain
-from screens.widgets.job_log import JobLog
-from screens.widgets.pipeline_graph import PipelineGraph
-from wizard.apply import other_registry_note
-from wizard.diagnose import diagnose
-from wizard.errors import EXIT_FAILED, EXIT_OK
-from wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
-from wizard.watch_plain import glyph, status_word
+from dockwright.screens.errors import explain
+from dockwright.screens.widgets.job_log import JobLog
+from dockwright.screens.widgets.pipeline_graph import PipelineGraph
+from dockwright.wizard.apply import other_registry_note
+from dockwright.wizard.diagnose import diagnose
+from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
+from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
+from dockwright.wizard.watch_plain import glyph, status_word
 
 TAIL_KEEP = 64 * 1024
 

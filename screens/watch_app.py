@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.app import App
 
-from screens.watch import WatchScreen
+from dockwright.screens.watch import WatchScreen
 
 
 class WatchApp(App[int]):

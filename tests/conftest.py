@@ -27,7 +27,7 @@ def _hermetic_git(monkeypatch, tmp_path_factory):
 @pytest.fixture(scope="module")
 def sb(request, tmp_path_factory):
     """One sandbox GitLab per test module; a module sets ``SANDBOX_JOB_SECONDS`` to pace its jobs."""
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
     seconds = getattr(request.module, "SANDBOX_JOB_SECONDS", 0.1)
     with Sandbox(tmp_path_factory.mktemp("sandbox"), job_seconds=seconds) as sandbox:

@@ -4,7 +4,7 @@ files (as ``generate``) -> CI/CD variables -> runner (create or reuse, config.to
 commit -> push -> follow the pipeline -> check the registry for the image tags -> summary.
 
 Every step is a change with ``summary``, ``preview()`` and ``apply() -> "done" | "already in place"``
-(the Change protocol of :mod:`wizard.changes`), so ``--dry-run``, the review screen and a real run
+(the Change protocol of :mod:`dockwright.wizard.changes`), so ``--dry-run``, the review screen and a real run
 describe the same work. A run killed half-way and started again finds what is already in place and
 finishes the rest; nothing is created twice.
 """
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from wizard.credentials import Secret
-from wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, PipelineFailed
-from wizard.files import read_text_or_none
-from wizard.plan import Plan, VariableSpec
-from wizard.render import GENERATED_FILES
-from wizard.steps import REGISTRY_CHOICES
-from wizard import runner_setup
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, PipelineFailed
+from dockwright.wizard.files import read_text_or_none
+from dockwright.wizard.plan import Plan, VariableSpec
+from dockwright.wizard.render import GENERATED_FILES
+from dockwright.wizard.steps import REGISTRY_CHOICES
+from dockwright.wizard import runner_setup
 
 DONE = "done"
 ALREADY = "already in place"
@@ -245,13 +245,13 @@ class Applier:
     # ---- steps -------------------------------------------------------------------------------
 
     def file_changes(self) -> list[Any]:
-        from wizard.changes import plan_file_changes
+        from dockwright.wizard.changes import plan_file_changes
 
         return list(plan_file_changes(self.plan, self.directory, overwrite=self.options.overwrite))
 
     def variable_changes(self, with_values: bool) -> list[VariableChange]:
-        from wizard.render.registry import all_variables
-        from wizard.variables import variable_values
+        from dockwright.wizard.render.registry import all_variables
+        from dockwright.wizard.variables import variable_values
 
         if not with_values:
             return [VariableChange(self.client, self.project, s, None) for s in all_variables(self.plan)]
@@ -334,7 +334,7 @@ class Applier:
         return paths
 
     def commit_and_push(self) -> str | None:
-        from wizard.git import Repo
+        from dockwright.wizard.git import Repo
 
         repo = Repo(self.directory)
         paths = self.commit_paths()
@@ -380,8 +380,8 @@ class Applier:
         return str(made["id"])
 
     def follow(self, sha: str) -> int:
-        from wizard.watch import follow
-        from wizard.watch_plain import print_plain
+        from dockwright.wizard.watch import follow
+        from dockwright.wizard.watch_plain import print_plain
 
         self.say(f"→ following the pipeline of {sha[:8]} on {self.plan.git.branch}")
         code = asyncio.run(print_plain(follow(self.client, self.project, sha=sha, ref=self.plan.git.branch),

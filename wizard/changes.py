@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from wizard.errors import RefusedOverwrite
-from wizard.files import read_text_or_none, write_atomic
-from wizard.plan import Plan
-from wizard.render import UnmergeableFile, is_generated, render_dockerfile, render_dockerignore, render_pipeline
-from wizard.render.runner_config import render_runner_entry
+from dockwright.wizard.errors import RefusedOverwrite
+from dockwright.wizard.files import read_text_or_none, write_atomic
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.render import UnmergeableFile, is_generated, render_dockerfile, render_dockerignore, render_pipeline
+from dockwright.wizard.render.runner_config import render_runner_entry
 
 DONE = "done"
 ALREADY = "already in place"

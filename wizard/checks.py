@@ -26,9 +26,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
-from wizard.render.pipeline import GLOBAL_KEYWORDS
-from wizard.render.registry import registry_variables
+from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
+from dockwright.wizard.render.pipeline import GLOBAL_KEYWORDS
+from dockwright.wizard.render.registry import registry_variables
 
 Level = Literal["error", "warning"]
 

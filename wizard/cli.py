@@ -7,9 +7,9 @@ import importlib
 import sys
 from typing import Any, Protocol, Sequence
 
-from wizard import __version__
-from wizard.commands import SUBCOMMANDS
-from wizard.errors import BadInput, DockwrightError
+from dockwright.wizard import __version__
+from dockwright.wizard.commands import SUBCOMMANDS
+from dockwright.wizard.errors import BadInput, DockwrightError
 
 EPILOG = """\
 examples:
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dir", metavar="D", help="the repository to onboard (default: this folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        module = importlib.import_module(f"wizard.commands.{name}")
+        module = importlib.import_module(f"dockwright.wizard.commands.{name}")
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog=getattr(module, "EPILOG", None))
@@ -58,7 +58,7 @@ class FullScreen(Protocol):
 
 
 def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = None) -> int:
-    """Run `dockwright`; without ``full_screen`` (``python -m wizard.cli``) only line output is available."""
+    """Run `dockwright`; without ``full_screen`` (``python -m dockwright.wizard.cli``) only line output is available."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args.full_screen = full_screen
@@ -78,11 +78,11 @@ def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = 
 def _run_wizard(args: argparse.Namespace) -> int:
     """No subcommand: the wizard, full screen when the UI is plugged in, else (or with --plain) as prompts."""
     if args.plain:
-        from wizard.plain import run_plain
+        from dockwright.wizard.plain import run_plain
 
         return run_plain(args)
     if args.full_screen is None:
-        raise BadInput("The full-screen wizard is not part of `python -m wizard.cli`.",
+        raise BadInput("The full-screen wizard is not part of `python -m dockwright.wizard.cli`.",
                        "Run `dockwright` (the installed command), or add --plain for the same steps as prompts.")
     return args.full_screen.run_wizard(args)
 

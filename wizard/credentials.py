@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from wizard.errors import BadInput
+from dockwright.wizard.errors import BadInput
 
 DEFAULT_GITLAB_URL = "https://gitlab.com"
 
@@ -133,7 +133,7 @@ def resolve_url(
         if value and value.strip():
             return normalize_url(value, f"GitLab URL from {source}"), source
     if repo_path is not None:
-        from wizard.detect import gitlab_remote  # detect imports this module's helpers
+        from dockwright.wizard.detect import gitlab_remote  # detect imports this module's helpers
 
         found = gitlab_remote(repo_path)
         if found is not None:

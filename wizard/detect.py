@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from wizard.credentials import redact_url
-from wizard.errors import BadInput
-from wizard.git import Repo
-from wizard.plan import GitLabSpec, Plan
+from dockwright.wizard.credentials import redact_url
+from dockwright.wizard.errors import BadInput
+from dockwright.wizard.git import Repo
+from dockwright.wizard.plan import GitLabSpec, Plan
 
 EXISTING_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 REMOTE_RANK = ("upstream", "gitlab", "origin")  # glab's order; other remotes follow in config order

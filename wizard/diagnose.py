@@ -181,7 +181,7 @@ def _evidence_line(text: str, match: re.Match[str]) -> str:
 def diagnose(job: Any, trace: str = "", runners: Sequence[Mapping[str, Any]] | None = None) -> Diagnosis | None:
     """Explain a failed or stuck job; ``None`` when there is nothing more specific than its own log.
 
-    ``job`` is a :class:`wizard.watch.Job` or a job dict from the API; ``trace`` its log (or the end of
+    ``job`` is a :class:`dockwright.wizard.watch.Job` or a job dict from the API; ``trace`` its log (or the end of
     it); ``runners`` the project's runners (dicts with tag_list, run_untagged, online/status), if known.
     """
     status = _field(job, "status", "")

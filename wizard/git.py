@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.credentials import Secret, redact_url
-from wizard.errors import BadInput, DockwrightError, GitLabRefused, NetworkError
+from dockwright.wizard.credentials import Secret, redact_url
+from dockwright.wizard.errors import BadInput, DockwrightError, GitLabRefused, NetworkError
 
 GIT_TIMEOUT = 30  # seconds for local commands
 NETWORK_TIMEOUT = 300  # seconds for push and clone

@@ -2,7 +2,7 @@
 
 Every method returns plain values (dicts from python-gitlab objects' ``.attributes``, lists,
 strings), never python-gitlab objects, and every python-gitlab or requests exception leaves as a
-:mod:`wizard.errors` error whose sentence says what to do (see ``ERROR_TABLE``).
+:mod:`dockwright.wizard.errors` error whose sentence says what to do (see ``ERROR_TABLE``).
 
 The token lives only in memory: it is handed to python-gitlab, which sends it as the
 ``PRIVATE-TOKEN`` header, and is never written, logged or put in a child's argv.
@@ -26,10 +26,10 @@ import gitlab.exceptions
 import requests
 import urllib3
 
-from wizard.credentials import Secret
-from wizard.errors import DockwrightError, classify_http, gitlab_error
-from wizard.gitlab_session import PERMANENT_NETWORK_FAILURES, FailFastSession, PermanentNetworkFailure, network_code
-from wizard.plan import VariableSpec
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import DockwrightError, classify_http, gitlab_error
+from dockwright.wizard.gitlab_session import PERMANENT_NETWORK_FAILURES, FailFastSession, PermanentNetworkFailure, network_code
+from dockwright.wizard.plan import VariableSpec
 
 T = TypeVar("T")
 

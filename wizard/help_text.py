@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from assets import asset_text
+from dockwright.assets import asset_text
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _BOLD = re.compile(r"(\*\*|__)(.+?)\1")

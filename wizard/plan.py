@@ -22,8 +22,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from wizard.errors import AnswersError
-from wizard.files import write_atomic
+from dockwright.wizard.errors import AnswersError
+from dockwright.wizard.files import write_atomic
 
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1

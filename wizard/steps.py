@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from wizard.plan import Plan
+from dockwright.wizard.plan import Plan
 
 
 @dataclass(frozen=True)

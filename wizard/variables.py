@@ -12,11 +12,11 @@ import json
 import os
 from collections.abc import Callable, Mapping
 
-from wizard.checks import check_masked_value, check_variable_key
-from wizard.credentials import Secret
-from wizard.errors import BadInput
-from wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, Plan, VariableSpec
-from wizard.render.registry import (
+from dockwright.wizard.checks import check_masked_value, check_variable_key
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import BadInput
+from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, Plan, VariableSpec
+from dockwright.wizard.render.registry import (
     DOCKERHUB_TOKEN_VAR, DOCKERHUB_USER_VAR, OTHER_PASSWORD_VAR, OTHER_USER_VAR, all_variables, ecr_host,
 )
 
@@ -25,7 +25,7 @@ MAX_VALUE_CHARS = 10_000
 
 
 def key_problem(key: str) -> str | None:
-    """Why GitLab would refuse ``key``, or None (the rule lives in :mod:`wizard.checks`)."""
+    """Why GitLab would refuse ``key``, or None (the rule lives in :mod:`dockwright.wizard.checks`)."""
     return check_variable_key(key)
 
 

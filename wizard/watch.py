@@ -28,10 +28,10 @@ import codecs
 import dataclasses
 from typing import Any, AsyncIterator, Callable
 
-from wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
-from wizard.watch_events import (ACTIVE_STATUSES, FINAL_STATUSES, Event, Finished, Job, JobChanged, JobStuck,
+from dockwright.wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
+from dockwright.wizard.watch_events import (ACTIVE_STATUSES, FINAL_STATUSES, Event, Finished, Job, JobChanged, JobStuck,
                                  LogText, PipelineStatus, Waiting, composite_status, job_from_api)
-from wizard.watch_schedule import Clock, Schedule
+from dockwright.wizard.watch_schedule import Clock, Schedule
 
 
 # ---------------------------------------------------------------------------------------------- helpers

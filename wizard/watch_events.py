@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from wizard.pipeline_status import composite_status as pipeline_composite_status
+from dockwright.wizard.pipeline_status import composite_status as pipeline_composite_status
 
 FINAL_STATUSES = frozenset({"success", "failed", "canceled", "skipped"})
 ACTIVE_STATUSES = frozenset({"created", "waiting_for_resource", "preparing", "pending", "running", "canceling",

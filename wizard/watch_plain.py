@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import IO, Any, AsyncIterator, Mapping, Sequence
 
-from wizard.diagnose import Diagnosis, diagnose, last_lines
-from wizard.errors import EXIT_FAILED, EXIT_OK
-from wizard.watch import FINAL_STATUSES, Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting
+from dockwright.wizard.diagnose import Diagnosis, diagnose, last_lines
+from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
+from dockwright.wizard.watch import FINAL_STATUSES, Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting
 
 # glab's glyphs (internal/commands/ci/view/view.go), one meaning each
 GLYPHS = {

@@ -8,8 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from assets import asset_text
-from wizard.steps import Step
+from dockwright.assets import asset_text
+from dockwright.wizard.steps import Step
 
 
 def help_text(step: Step) -> str:

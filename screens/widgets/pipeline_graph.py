@@ -11,8 +11,8 @@ from textual.containers import HorizontalScroll, Vertical
 from textual.message import Message
 from textual.widgets import Label, Static
 
-from wizard.watch import Job
-from wizard.watch_plain import glyph
+from dockwright.wizard.watch import Job
+from dockwright.wizard.watch_plain import glyph
 
 STATUS_CLASSES = ("success", "failed", "running", "pending", "created", "manual", "canceled", "skipped",
                   "allowed", "preparing", "waiting_for_resource", "scheduled", "canceling")

@@ -22,7 +22,7 @@ from textual.document._document import Selection
 from textual.reactive import reactive
 from textual.widgets import Label, TabbedContent, TabPane, TextArea
 
-from wizard.plan import Plan
+from dockwright.wizard.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ def read_existing(workdir: Path) -> dict[str, str | None]:
 
 def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str,
                     existing_config: str | None = None) -> dict[str, str]:
-    """Text per tab id, from wizard.render: exactly what apply writes (secrets as placeholders)."""
-    from wizard import render
+    """Text per tab id, from dockwright.wizard.render: exactly what apply writes (secrets as placeholders)."""
+    from dockwright.wizard import render
 
     texts: dict[str, str] = {}
     rendered = render.render_files(plan, existing)
@@ -211,7 +211,7 @@ class PreviewPane(Vertical):
             texts = render_previews(plan, self.existing, url)
             self.error = None
         except Exception as exc:  # a plan the renderer refuses: say why, keep the last good text
-            from screens.errors import explain
+            from dockwright.screens.errors import explain
 
             self.error = explain(exc)
             texts = self.texts

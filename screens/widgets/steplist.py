@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from screens.messages import GoToStep
-from wizard.plan import Plan
-from wizard.steps import STEPS
+from dockwright.screens.messages import GoToStep
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.steps import STEPS
 
 
 class StepList(OptionList):

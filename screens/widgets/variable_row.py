@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label
 
-from wizard.plan import KEY_RE, VariableSpec
-from wizard.variables import key_problem, mask_problem
+from dockwright.wizard.plan import KEY_RE, VariableSpec
+from dockwright.wizard.variables import key_problem, mask_problem
 
 
 def sentence(text: str) -> str:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from wizard.cli import main
-from wizard.git import clone
-from wizard.gitlab import GitLabClient
-from wizard.plan import Plan, GitLabSpec, RunnerSpec, VariableSpec, GitSpec, RegistrySpec, save_answers, load_answers
-from wizard.sandbox import Faults, Sandbox
+from dockwright.wizard.cli import main
+from dockwright.wizard.git import clone
+from dockwright.wizard.gitlab import GitLabClient
+from dockwright.wizard.plan import Plan, GitLabSpec, RunnerSpec, VariableSpec, GitSpec, RegistrySpec, save_answers, load_answers
+from dockwright.sandbox import Faults, Sandbox
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +211,7 @@ def test_end_to_end_green_pipeline_registry_tags_no_token_anywhere_and_idempoten
 
 def test_a_run_killed_half_way_completes_on_rerun_without_duplicates(sandbox, project, monkeypatch):
     """The first run dies right after the runner was created in GitLab (before config.toml was written)."""
-    from wizard import runner_setup
+    from dockwright.wizard import runner_setup
 
     answers = answers_for(sandbox, project, description="Crash Test Runner",
                           variables=(VariableSpec(key="CRASH_VAR", from_env="CRASH_VALUE"),))

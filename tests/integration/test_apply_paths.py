@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from wizard.apply import expected_tags, lint_error_context, ref_slug
-from wizard.gitlab import GitLabClient
-from wizard.plan import DockerfileSpec, GitLabSpec, GitSpec, Plan, RunnerSpec, save_answers
-from wizard.sandbox import Faults, Sandbox
+from dockwright.wizard.apply import expected_tags, lint_error_context, ref_slug
+from dockwright.wizard.gitlab import GitLabClient
+from dockwright.wizard.plan import DockerfileSpec, GitLabSpec, GitSpec, Plan, RunnerSpec, save_answers
+from dockwright.sandbox import Faults, Sandbox
 
 from test_apply import RunnerHost, project_runners, run_cli
 
@@ -51,7 +51,7 @@ def write_answers(sandbox, folder: Path, description: str, branch: str, **change
 
 def demo_files(sandbox, dest: Path) -> None:
     """The demo project's files without its .git: a folder that is not a clone."""
-    from wizard.git import clone
+    from dockwright.wizard.git import clone
 
     clone(f"{sandbox.url}/{sandbox.project_path}.git", dest, sandbox.token)
     shutil.rmtree(dest / ".git")
@@ -77,7 +77,7 @@ def test_without_a_local_clone_the_commit_goes_through_the_api(sandbox, tmp_path
 
 
 def test_a_failing_pipeline_is_exit_1_with_the_jobs_last_lines(sandbox, tmp_path):
-    from wizard.git import clone
+    from dockwright.wizard.git import clone
 
     folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
     answers = write_answers(sandbox, Path(folder), "Failing Runner", "will-fail",
@@ -90,7 +90,7 @@ def test_a_failing_pipeline_is_exit_1_with_the_jobs_last_lines(sandbox, tmp_path
 
 
 def test_a_flaky_gitlab_is_absorbed_by_retries(sandbox, tmp_path):
-    from wizard.git import clone
+    from dockwright.wizard.git import clone
 
     folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
     answers = write_answers(sandbox, Path(folder), "Flaky Runner", "flaky")
@@ -106,7 +106,7 @@ def test_a_flaky_gitlab_is_absorbed_by_retries(sandbox, tmp_path):
 
 
 def test_no_push_commits_locally_and_leaves_gitlab_s_branch_alone(sandbox, tmp_path):
-    from wizard.git import clone
+    from dockwright.wizard.git import clone
 
     repo = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token)
     answers = write_answers(sandbox, Path(repo.path), "No Push Runner", "no-push")
@@ -121,7 +121,7 @@ def test_no_push_commits_locally_and_leaves_gitlab_s_branch_alone(sandbox, tmp_p
 def test_ca_file_reaches_git_push_too(sandbox, tmp_path):
     """--ca-file is the connection's option for git as for the API: a CA file that is not there stops the push
     (the sandbox speaks plain HTTP, so only git, which checks the file before it starts, can notice)."""
-    from wizard.git import clone
+    from dockwright.wizard.git import clone
 
     repo = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token)
     answers = write_answers(sandbox, Path(repo.path), "CA File Runner", "ca-file")
@@ -158,7 +158,7 @@ print("Runner registered successfully.")
 def test_gitlab_runner_register_gets_the_token_through_its_environment(sandbox, tmp_path, monkeypatch):
     import json
 
-    from wizard.git import clone
+    from dockwright.wizard.git import clone
 
     bindir = tmp_path / "bin"
     bindir.mkdir()
@@ -207,7 +207,7 @@ def test_lint_errors_show_the_lines_they_name():
 
 
 def test_legacy_registration_token_410_says_what_changed_and_what_to_do(sandbox, tmp_path, monkeypatch):
-    from wizard.git import clone
+    from dockwright.wizard.git import clone
 
     repo = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token)
     answers = write_answers(sandbox, Path(repo.path), "Legacy Runner", "legacy",

@@ -1,4 +1,4 @@
-"""wizard.git against real git: local repos, bare remotes over file://, and a smart-HTTP remote on 127.0.0.1
+"""dockwright.wizard.git against real git: local repos, bare remotes over file://, and a smart-HTTP remote on 127.0.0.1
 (`git http-backend` behind HTTP Basic auth) to prove the token reaches git only through GIT_ASKPASS."""
 
 import base64
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard.credentials import Secret
-from wizard.errors import BadInput
-from wizard.git import PushRejected, PushUnreachable, Repo, clone
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import BadInput
+from dockwright.wizard.git import PushRejected, PushUnreachable, Repo, clone
 
 TOKEN = "glpat-TOPSECRET-0123456789"
 

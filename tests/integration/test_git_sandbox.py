@@ -1,12 +1,12 @@
-"""wizard.git against the sandbox GitLab over real smart HTTP: clone, commit, push with a token through
+"""dockwright.wizard.git against the sandbox GitLab over real smart HTTP: clone, commit, push with a token through
 GIT_ASKPASS, and GitLab's refusals (bad token, missing scope, unknown project, non-fast-forward)."""
 
 import subprocess
 
 import pytest
 
-from wizard.credentials import Secret
-from wizard.git import PushRejected, clone
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.git import PushRejected, clone
 
 
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 import pytest
 
-from wizard.credentials import Secret
-from wizard.errors import DockwrightError
-from wizard.gitlab import AccessReport, GitLabClient, LintResult
-from wizard.plan import Plan, RunnerSpec, VariableSpec
-from wizard import runner_setup
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import DockwrightError
+from dockwright.wizard.gitlab import AccessReport, GitLabClient, LintResult
+from dockwright.wizard.plan import Plan, RunnerSpec, VariableSpec
+from dockwright.wizard import runner_setup
 
 CI = """\
 stages: [build, deploy]
@@ -233,7 +233,7 @@ def test_pipelines_jobs_traces_and_actions(client, sb, tmp_path):
 
 
 def test_registry_tags(client, sb, tmp_path):
-    from wizard.render import render_files
+    from dockwright.wizard.render import render_files
 
     plan = Plan(runner=RunnerSpec(description="Registry Runner", tags=("docker",)))
     runner = runner_setup.ensure_runner_in_gitlab(client, plan, sb.project_path, config_text=None, url=sb.url)
@@ -253,13 +253,13 @@ def test_results_are_plain_values_not_python_gitlab_objects(client, sb):
     for value in (client.find_pipelines(sb.project_path), client.list_branches(sb.project_path),
                   client.find_variable(sb.project_path, "OPS_VAR")):
         plain(value)
-    assert type(client.check_access(sb.project_path)).__module__ == "wizard.gitlab"
+    assert type(client.check_access(sb.project_path)).__module__ == "dockwright.wizard.gitlab"
 
 
 def test_runner_creation_survives_dropped_answers_without_a_second_runner(client, sb):
     import threading
 
-    from wizard.sandbox import Faults
+    from dockwright.sandbox import Faults
 
     client.project_id(sb.project_path)  # known already: the next request is the POST
     start = len(sb.request_log)

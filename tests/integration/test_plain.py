@@ -13,10 +13,10 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from wizard.git import clone
-from wizard.plain import EXIT_INTERRUPTED, PlainWizard
-from wizard.plan import load_answers
-from wizard.sandbox import Sandbox
+from dockwright.wizard.git import clone
+from dockwright.wizard.plain import EXIT_INTERRUPTED, PlainWizard
+from dockwright.wizard.plan import load_answers
+from dockwright.sandbox import Sandbox
 
 ENTER, UP, DOWN, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x03"
 CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default before typing
@@ -155,9 +155,9 @@ def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_a
     assert "dckr_pat_0123456789abcdef" not in transcript and "short one" not in transcript
     assert code == EXIT_INTERRUPTED
     # The check matches GitLab: the sandbox refuses to mask the same value, and nothing was created before.
-    from wizard.errors import DockwrightError
-    from wizard.gitlab import GitLabClient
-    from wizard.plan import VariableSpec
+    from dockwright.wizard.errors import DockwrightError
+    from dockwright.wizard.gitlab import GitLabClient
+    from dockwright.wizard.plan import VariableSpec
 
     client = GitLabClient.connect(sandbox.url, sandbox.token)
     assert client.find_variable(sandbox.project_path, "DOCKERHUB_TOKEN") is None
@@ -179,7 +179,7 @@ def test_a_rerun_starts_from_the_saved_answers(sandbox, project):
 
 
 def test_stopping_at_the_review_writes_nothing_and_sends_nothing(sandbox, project):
-    from wizard.gitlab import GitLabClient
+    from dockwright.wizard.gitlab import GitLabClient
 
     client = GitLabClient.connect(sandbox.url, sandbox.token)
 
@@ -198,7 +198,7 @@ def test_stopping_at_the_review_writes_nothing_and_sends_nothing(sandbox, projec
 
 
 def test_the_cli_hands_plain_to_run_plain_with_dir(sandbox, project, monkeypatch):
-    from wizard.cli import main
+    from dockwright.wizard.cli import main
 
     monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
     out = io.StringIO()
@@ -213,7 +213,7 @@ def test_the_cli_hands_plain_to_run_plain_with_dir(sandbox, project, monkeypatch
 
 
 def test_plain_sandbox_practises_in_a_clone_of_the_demo_project(tmp_path):
-    from wizard.plain import run_with_sandbox
+    from dockwright.wizard.plain import run_with_sandbox
 
     out = io.StringIO()
     with create_pipe_input() as pipe:
@@ -273,7 +273,7 @@ class _CtrlCDuring:
 
 
 def test_ctrl_c_during_apply_leaves_nothing_a_rerun_cannot_finish(sandbox, project):
-    from wizard.gitlab import GitLabClient
+    from dockwright.wizard.gitlab import GitLabClient
 
     keys = keys_to_review(None) + [ENTER, ENTER, ENTER]
     code, transcript, _ = drive(project, keys + ["n"], sandbox=sandbox,

@@ -6,8 +6,8 @@ import gitlab
 import pytest
 import requests
 
-from wizard.errors import BadInput
-from wizard.sandbox import Sandbox
+from dockwright.wizard.errors import BadInput
+from dockwright.sandbox import Sandbox
 
 from sandbox_helpers import clone, commit_and_push, git
 

@@ -11,11 +11,11 @@ import sys
 import pytest
 import requests
 
-from wizard.cli import main
+from dockwright.wizard.cli import main
 
 
 def start(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "wizard.sandbox", *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "dockwright.sandbox", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=dict(os.environ))
 
 

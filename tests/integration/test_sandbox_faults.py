@@ -9,7 +9,7 @@ import gitlab
 import pytest
 import requests
 
-from wizard.sandbox import Faults, Sandbox
+from dockwright.sandbox import Faults, Sandbox
 
 from sandbox_helpers import git
 

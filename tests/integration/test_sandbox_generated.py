@@ -9,9 +9,9 @@ import dataclasses
 import gitlab
 import pytest
 
-from wizard.plan import EXECUTORS, GitLabSpec, Plan
-from wizard.render import render_files, render_runner_entry
-from wizard.sandbox import Sandbox
+from dockwright.wizard.plan import EXECUTORS, GitLabSpec, Plan
+from dockwright.wizard.render import render_files, render_runner_entry
+from dockwright.sandbox import Sandbox
 
 from sandbox_helpers import commit_files, wait_pipeline, wait_until
 

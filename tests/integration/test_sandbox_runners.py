@@ -9,7 +9,7 @@ import gitlab
 import pytest
 import requests
 
-from wizard.errors import BadInput
+from dockwright.wizard.errors import BadInput
 
 CONFIG = """concurrent = 1
 
@@ -132,23 +132,23 @@ def test_register_runner_command_by_data_dir_and_by_url(sb, tmp_path):
     second = create_runner(sb, description="cli url")
     for name, runner in (("a", first), ("b", second)):
         (tmp_path / f"{name}.toml").write_text(CONFIG.format(name=name, url=sb.url, token=runner["token"]))
-    by_dir = subprocess.run([sys.executable, "-m", "wizard.sandbox", "register-runner", "--config",
+    by_dir = subprocess.run([sys.executable, "-m", "dockwright.sandbox", "register-runner", "--config",
                              str(tmp_path / "a.toml"), "--data-dir", str(sb.data_dir)],
                             capture_output=True, text=True, timeout=60)
     assert by_dir.returncode == 0, by_dir.stderr
     assert f"runner {first['id']}" in by_dir.stdout
-    by_url = subprocess.run([sys.executable, "-m", "wizard.sandbox", "register-runner", "--config",
+    by_url = subprocess.run([sys.executable, "-m", "dockwright.sandbox", "register-runner", "--config",
                              str(tmp_path / "b.toml"), "--url", sb.url], capture_output=True, text=True, timeout=60)
     assert by_url.returncode == 0, by_url.stderr
     assert client(sb).runners.get(first["id"]).status == "online"
     assert client(sb).runners.get(second["id"]).status == "online"
-    none = subprocess.run([sys.executable, "-m", "wizard.sandbox", "register-runner", "--config",
+    none = subprocess.run([sys.executable, "-m", "dockwright.sandbox", "register-runner", "--config",
                            str(tmp_path / "missing.toml"), "--url", sb.url], capture_output=True, text=True, timeout=60)
     assert none.returncode == 2 and "There is no runner configuration" in none.stderr
 
 
 def test_a_runner_stays_online_while_its_config_holds_the_token(sb, tmp_path):
-    from wizard.sandbox.api_runners import refresh_contacts
+    from dockwright.sandbox.api_runners import refresh_contacts
 
     created = create_runner(sb, description="long lived")
     config = tmp_path / "config.toml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gitlab
 import pytest
 
-from wizard.sandbox import Sandbox
+from dockwright.sandbox import Sandbox
 
 from sandbox_helpers import commit_files, wait_pipeline, wait_until
 

@@ -9,12 +9,12 @@ import itertools
 
 import pytest
 
-from wizard.errors import GitLabRefused
-from wizard.gitlab import GitLabClient
-from wizard.sandbox import Faults
-from wizard.watch import (Finished, JobChanged, JobStuck, LogText, PipelineStatus, Schedule, Waiting, collect,
+from dockwright.wizard.errors import GitLabRefused
+from dockwright.wizard.gitlab import GitLabClient
+from dockwright.sandbox import Faults
+from dockwright.wizard.watch import (Finished, JobChanged, JobStuck, LogText, PipelineStatus, Schedule, Waiting, collect,
                           follow)
-from wizard.watch_plain import print_plain
+from dockwright.wizard.watch_plain import print_plain
 
 from sandbox_helpers import commit_and_push
 
@@ -148,7 +148,7 @@ def test_a_stuck_job_is_reported_and_explained(sb, client, workdir):
     stuck, finished = run(watch())
     assert stuck.job.tags == ("no-runner-has-this-tag",) and stuck.pending_seconds >= 1.0
     assert finished.status == "canceled"
-    from wizard.diagnose import diagnose
+    from dockwright.wizard.diagnose import diagnose
     # the follower read the project's runners for the explanation: the instance runner, with its tag
     assert stuck.runners is not None
     assert any("saas-linux-small-amd64" in r["tag_list"] for r in stuck.runners)

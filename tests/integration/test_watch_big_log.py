@@ -12,14 +12,14 @@ import tracemalloc
 
 import pytest
 
-from wizard.gitlab import GitLabClient
-from wizard.watch import Finished, JobChanged, LogText, Schedule, follow
+from dockwright.wizard.gitlab import GitLabClient
+from dockwright.wizard.watch import Finished, JobChanged, LogText, Schedule, follow
 
 from sandbox_helpers import clone, commit_and_push
 
 SERVE = """\
 import sys
-from wizard.sandbox import Sandbox
+from dockwright.sandbox import Sandbox
 with Sandbox(sys.argv[1], job_seconds=float(sys.argv[2])) as sb:
     print(sb.url, sb.project_path, flush=True)
     print(sb.token, flush=True)  # to the parent's pipe only

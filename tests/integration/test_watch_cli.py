@@ -22,7 +22,7 @@ def dockwright(*args, cwd, token=None, env_name="GITLAB_TOKEN", timeout=90):
     env = {k: v for k, v in os.environ.items() if k not in ("GITLAB_TOKEN", "GITLAB_HOST")}
     if token:
         env[env_name] = token
-    return subprocess.run([sys.executable, "-m", "wizard.cli", "watch", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "dockwright.wizard.cli", "watch", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -9,10 +9,10 @@ import itertools
 
 import pytest
 
-from wizard.diagnose import diagnose
-from wizard.gitlab import GitLabClient
-from wizard.watch import Finished, JobChanged, LogText, Schedule, follow
-from wizard.watch_plain import print_plain
+from dockwright.wizard.diagnose import diagnose
+from dockwright.wizard.gitlab import GitLabClient
+from dockwright.wizard.watch import Finished, JobChanged, LogText, Schedule, follow
+from dockwright.wizard.watch_plain import print_plain
 
 from sandbox_helpers import commit_and_push
 

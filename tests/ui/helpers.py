@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screens.app import DockwrightApp
-from screens.services import Services
-from wizard.plan import Plan, replace_in
+from dockwright.screens.app import DockwrightApp
+from dockwright.screens.services import Services
+from dockwright.wizard.plan import Plan, replace_in
 
 FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/')\ndef hello():\n    return 'hi'\n"
 
@@ -21,7 +21,7 @@ def flask_repo(path: Path) -> Path:
 
 def offline_app(workdir: Path, plan: Plan | None = None, **services) -> DockwrightApp:
     """The App with no GitLab behind it: for steps that need none, and for snapshots."""
-    from wizard.detect import detect, detect_plan
+    from dockwright.wizard.detect import detect, detect_plan
 
     plan = plan or detect_plan(workdir)
     plan = replace_in(plan, "gitlab", url="https://gitlab.example.com", project="alice/app")
@@ -30,9 +30,9 @@ def offline_app(workdir: Path, plan: Plan | None = None, **services) -> Dockwrig
 
 def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
     """The App against a running sandbox, on a clone of its demo project in ``workdir``."""
-    from wizard.detect import detect, detect_plan
-    from wizard.git import clone
-    from wizard.gitlab import GitLabClient
+    from dockwright.wizard.detect import detect, detect_plan
+    from dockwright.wizard.git import clone
+    from dockwright.wizard.gitlab import GitLabClient
 
     clone(f"{sb.url}/{sb.project_path}.git", workdir, sb.token)
     plan = detect_plan(workdir)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import Input, TabbedContent, TextArea
 
 from helpers import flask_repo, offline_app
-from screens.widgets.preview import changed_lines, read_existing, render_previews
-from wizard.changes import plan_file_changes
+from dockwright.screens.widgets.preview import changed_lines, read_existing, render_previews
+from dockwright.wizard.changes import plan_file_changes
 
 SIZE = (140, 40)
 
@@ -79,7 +79,7 @@ async def test_runner_tabs_hold_no_real_token_and_explain_hosted(tmp_path):
         entry = area(app, "config-toml").text
         assert "[[runners]]" in entry and "glpat-REAL-SECRET" not in entry
         assert "RUNNER_TOKEN" in area(app, "register").text
-        app.post_message(__import__("screens.messages", fromlist=["PlanChanged"]).PlanChanged(None, executor="hosted"))
+        app.post_message(__import__("dockwright.screens.messages", fromlist=["PlanChanged"]).PlanChanged(None, executor="hosted"))
         await settle(pilot)
         assert "Hosted runners" in area(app, "config-toml").text
 
@@ -93,7 +93,7 @@ def test_changed_lines_finds_the_first_changed_block():
 def test_render_previews_uses_the_files_on_disk(tmp_path):
     repo = flask_repo(tmp_path / "app")
     (repo / ".gitlab-ci.yml").write_text("# mine\nlint:\n  script: [echo hi]\n")
-    from wizard.detect import detect_plan
+    from dockwright.wizard.detect import detect_plan
 
     texts = render_previews(detect_plan(repo), read_existing(repo), "https://gitlab.example.com")
     assert "# mine" in texts["gitlab-ci"] and "lint:" in texts["gitlab-ci"]  # merged, not replaced

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from helpers import flask_repo
-from screens.app import build_services
-from wizard.cli import build_parser
-from wizard.plan import replace_in, save_answers
+from dockwright.screens.app import build_services
+from dockwright.wizard.cli import build_parser
+from dockwright.wizard.plan import replace_in, save_answers
 
 
 def args_for(*argv: str) -> argparse.Namespace:

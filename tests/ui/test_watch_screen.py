@@ -9,9 +9,9 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Label, Static
 
-from screens.widgets.job_log import JobLog, clean_line, tail_lines
-from screens.widgets.pipeline_graph import PipelineGraph, format_duration
-from wizard.watch import Job
+from dockwright.screens.widgets.job_log import JobLog, clean_line, tail_lines
+from dockwright.screens.widgets.pipeline_graph import PipelineGraph, format_duration
+from dockwright.wizard.watch import Job
 
 
 # ------------------------------------------------------------------------------------------ log lines
@@ -138,11 +138,11 @@ async def test_stages_read_left_to_right_although_gitlab_lists_the_newest_job_fi
 import asyncio  # noqa: E402
 import itertools  # noqa: E402
 
-from screens.watch import ConfirmAction, WatchScreen  # noqa: E402
-from screens.watch_app import WatchApp  # noqa: E402
-from wizard.gitlab import GitLabClient  # noqa: E402
-from wizard.sandbox import Sandbox  # noqa: E402
-from wizard.watch import Finished, JobChanged, LogText, PipelineStatus, Schedule  # noqa: E402
+from dockwright.screens.watch import ConfirmAction, WatchScreen  # noqa: E402
+from dockwright.screens.watch_app import WatchApp  # noqa: E402
+from dockwright.wizard.gitlab import GitLabClient  # noqa: E402
+from dockwright.sandbox import Sandbox  # noqa: E402
+from dockwright.wizard.watch import Finished, JobChanged, LogText, PipelineStatus, Schedule  # noqa: E402
 
 from sandbox_helpers import clone, commit_and_push  # noqa: E402
 
@@ -345,7 +345,7 @@ RECORDED_LOG = (
 
 def recorded_events():
     """A finished pipeline as the follower reports it: one passed, one failed, one allowed to fail, one manual."""
-    from wizard.watch import Job
+    from dockwright.wizard.watch import Job
     jobs = [Job(11, "lint", "build", "success", 7, duration=4.0, runner="sandbox-runner"),
             Job(12, "image-build", "build", "failed", 7, duration=13.0, runner="sandbox-runner",
                 tags=("docker",), failure_reason="script_failure"),

@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input
 
 from helpers import sandbox_app
-from wizard.sandbox import Sandbox
+from dockwright.sandbox import Sandbox
 
 SIZE = (120, 40)
 
@@ -85,7 +85,7 @@ async def test_network_failure_is_a_sentence(tmp_path):
 
 @pytest.mark.parametrize("executor", ["docker-dind-tls", "docker-dind", "docker-socket", "shell", "hosted"])
 async def test_whole_wizard_to_a_green_pipeline(sb, tmp_path, executor):
-    from screens.watch import WatchScreen
+    from dockwright.screens.watch import WatchScreen
 
     if executor == "hosted":
         sb.set_instance_runners(sb.project_path, True)  # GitLab's own runners, as on gitlab.com
@@ -137,7 +137,7 @@ def _pipeline_status(sb, app) -> str | None:
 
 async def test_a_failing_apply_step_is_a_sentence_and_a_rerun_finishes(sb, tmp_path, monkeypatch):
     """git cannot commit without an identity: the failure is shown in place, what was done stays done."""
-    from screens.watch import WatchScreen
+    from dockwright.screens.watch import WatchScreen
 
     app = sandbox_app(sb, tmp_path / "work")
     for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):

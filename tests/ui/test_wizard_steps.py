@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Checkbox, Input, RadioButton, Switch
 
 from helpers import flask_repo, offline_app
-from wizard.plan import replace_in
+from dockwright.wizard.plan import replace_in
 
 SIZE = (120, 40)
 
@@ -253,7 +253,7 @@ async def test_connect_says_what_is_missing(repo, url, token, project, expected)
 
 
 async def test_answers_survive_a_restart_from_dockwright_yml(repo):
-    from wizard.plan import load_answers
+    from dockwright.wizard.plan import load_answers
 
     app = offline_app(repo)
     async with app.run_test(size=SIZE) as pilot:
@@ -294,7 +294,7 @@ async def test_help_page_opens_with_f1_and_closes_with_escape(repo):
         await settle(pilot)
         assert type(app.screen).__name__ == "HelpScreen"
         text = app.screen.help_text if hasattr(app.screen, "help_text") else None
-        from screens.widgets.help import help_text
+        from dockwright.screens.widgets.help import help_text
         assert "privileged" in help_text(app.screen.step).lower()
         await pilot.press("escape")
         await settle(pilot)
@@ -302,17 +302,17 @@ async def test_help_page_opens_with_f1_and_closes_with_escape(repo):
 
 
 def test_a_missing_help_page_is_a_sentence():
-    from screens.widgets.help import help_text
-    from wizard.steps import Step
+    from dockwright.screens.widgets.help import help_text
+    from dockwright.wizard.steps import Step
 
     text = help_text(Step("nowhere", "Nowhere", "Why not.", "does-not-exist"))
     assert "is not installed" in text and "Why not." in text
 
 
 async def test_every_binding_has_an_id_and_a_tooltip(repo):
-    from screens.step import StepScreen
-    from screens.widgets.help import HelpScreen
-    from screens.widgets.quit import QuitScreen
+    from dockwright.screens.step import StepScreen
+    from dockwright.screens.widgets.help import HelpScreen
+    from dockwright.screens.widgets.quit import QuitScreen
 
     app = offline_app(repo)
     for owner in (type(app), StepScreen, HelpScreen, QuitScreen):
@@ -439,7 +439,7 @@ async def test_ecr_and_other_registries_check_their_fields(repo, kind, values, e
 async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_new_theme(repo):
     """Switching steps skips Textual's full restyle and the footer rebuild when nothing changed; different
     keys, a resize or a theme change while a step was hidden still show up."""
-    from screens.widgets.step_footer import StepFooter
+    from dockwright.screens.widgets.step_footer import StepFooter
 
     def footer_keys(app) -> set[str]:
         footer = app.screen.query_one(StepFooter)

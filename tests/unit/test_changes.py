@@ -1,4 +1,4 @@
-"""wizard.changes: file changes planned from real folders, applied atomically and idempotently."""
+"""dockwright.wizard.changes: file changes planned from real folders, applied atomically and idempotently."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import stat
 
 import pytest
 
-from wizard.changes import ALREADY, DONE, Change, FileChange, hide_secrets, plan_file_changes
-from wizard.errors import EXIT_REFUSED_OVERWRITE, RefusedOverwrite
-from wizard.plan import Plan
-from wizard.render import render_dockerfile
+from dockwright.wizard.changes import ALREADY, DONE, Change, FileChange, hide_secrets, plan_file_changes
+from dockwright.wizard.errors import EXIT_REFUSED_OVERWRITE, RefusedOverwrite
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.render import render_dockerfile
 
 
 def names(changes) -> list[str]:

@@ -1,4 +1,4 @@
-"""wizard.checks: CI schema + semantic rules, hadolint, variable rules, plan coherence."""
+"""dockwright.wizard.checks: CI schema + semantic rules, hadolint, variable rules, plan coherence."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from wizard.checks import (
+from dockwright.wizard.checks import (
     Finding, check_coherence, check_dockerfile, check_masked_value, check_pipeline, check_variable_key,
 )
-from wizard.plan import Plan, RegistrySpec, VariableSpec, replace_in
+from dockwright.wizard.plan import Plan, RegistrySpec, VariableSpec, replace_in
 
 
 def messages(findings: list[Finding]) -> str:
@@ -144,7 +144,7 @@ def test_dockerfile_hadolint_findings_have_code_line_and_link() -> None:
 
 
 def test_dockerfile_own_rules_without_hadolint(monkeypatch) -> None:
-    monkeypatch.setattr("wizard.checks.hadolint_path", lambda: None)
+    monkeypatch.setattr("dockwright.wizard.checks.hadolint_path", lambda: None)
     found = messages(check_dockerfile("FROM python:latest\nRUN echo hi\n"))
     assert "not pinned" in found and "no CMD" in found
 

@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from wizard.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci
-from wizard.sandbox.ci_rules import evaluate_if
+from dockwright.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci
+from dockwright.sandbox.ci_rules import evaluate_if
 
 FILES = {"Dockerfile", "requirements.txt", "app.py"}
 

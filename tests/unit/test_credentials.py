@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from wizard.credentials import Secret, normalize_url, redact_url, resolve_token, resolve_url
-from wizard.errors import BadInput
+from dockwright.wizard.credentials import Secret, normalize_url, redact_url, resolve_token, resolve_url
+from dockwright.wizard.errors import BadInput
 
 TOKEN = "glpat-abcdefghijklmnop1234"
 

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.detect import detect, detect_plan, parse_remote, rank_remotes
-from wizard.errors import BadInput
-from wizard.plan import Plan, check_plan
-from wizard.render.dockerfile import render_dockerfile
+from dockwright.wizard.detect import detect, detect_plan, parse_remote, rank_remotes
+from dockwright.wizard.errors import BadInput
+from dockwright.wizard.plan import Plan, check_plan
+from dockwright.wizard.render.dockerfile import render_dockerfile
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from wizard.diagnose import diagnose, diagnose_stuck, last_lines, runner_can_take
-from wizard.watch import Job, composite_status
+from dockwright.wizard.diagnose import diagnose, diagnose_stuck, last_lines, runner_can_take
+from dockwright.wizard.watch import Job, composite_status
 
 
 def job(status="failed", tags=("docker",), reason="script_failure", name="build-image", allow_failure=False):
@@ -137,7 +137,7 @@ def test_pipeline_status_composed_like_gitlab():
 # ------------------------------------------------------------------ the follower's log pieces (pure parts)
 
 def test_a_character_split_between_two_fetches_is_emitted_once_whole():
-    from wizard.watch import _Trace
+    from dockwright.wizard.watch import _Trace
     trace = _Trace()
     first = "build ✔ ok\n".encode()
     cut = first.index("✔".encode()) + 1  # GitLab's log ends in the middle of the 3-byte character
@@ -148,7 +148,7 @@ def test_a_character_split_between_two_fetches_is_emitted_once_whole():
 
 
 def test_big_new_text_comes_in_bounded_pieces_and_an_erased_log_starts_over():
-    from wizard.watch import _Trace
+    from dockwright.wizard.watch import _Trace
     trace = _Trace()
     data = b"x" * 2500
     pieces = []

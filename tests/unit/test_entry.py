@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-from screens.entry import TextualScreens
-from wizard.cli import main
+from dockwright.screens.entry import TextualScreens
+from dockwright.wizard.cli import main
 
 
 class RecordingScreens:
@@ -36,6 +36,6 @@ def test_without_a_full_screen_the_core_says_what_to_run(capsys):
 
 def test_the_console_script_offers_both_screens_and_loads_no_textual_until_asked():
     assert callable(TextualScreens().run_wizard) and callable(TextualScreens().run_watch)
-    code = "import sys, screens.entry; print(any(m.startswith('textual') for m in sys.modules))"
+    code = "import sys, dockwright.screens.entry; print(any(m.startswith('textual') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.errors import (
+from dockwright.wizard.errors import (
     ERROR_TABLE, EXIT_BAD_INPUT, EXIT_GITLAB_REFUSED, EXIT_NETWORK, classify_http, gitlab_error,
 )
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from wizard.cli import main
-from wizard.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED_OVERWRITE
+from dockwright.wizard.cli import main
+from dockwright.wizard.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED_OVERWRITE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,7 +107,7 @@ def test_readme_first_command_on_the_example() -> None:
     """The README's first command: the example project, through the installed entry point's module."""
     before = sorted(p.name for p in (ROOT / "examples/flask-app").iterdir())
     proc = subprocess.run(
-        [sys.executable, "-m", "wizard.cli", "generate", "--answers", "examples/flask-app/dockwright.yml", "--dry-run"],
+        [sys.executable, "-m", "dockwright.wizard.cli", "generate", "--answers", "examples/flask-app/dockwright.yml", "--dry-run"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from assets import asset_text
-from wizard.help_text import help_page_text, markdown_to_plain
-from wizard.plan import Plan
-from wizard.steps import STEP_IDS, STEPS, next_step, previous_step, step, steps_for
+from dockwright.assets import asset_text
+from dockwright.wizard.help_text import help_page_text, markdown_to_plain
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.steps import STEP_IDS, STEPS, next_step, previous_step, step, steps_for
 
 SECTIONS = ("## What GitLab does with the answer", "## The trap", "## Read more")
 

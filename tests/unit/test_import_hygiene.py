@@ -1,21 +1,48 @@
-"""`wizard` is the UI-free core: importing any of it must not load textual, rich or screens."""
+"""`dockwright.wizard` is the UI-free core: importing any of it must not load textual, rich or screens.
 
+Everything installs under `dockwright.`; the repository's folders `wizard/`, `screens/`, `sandbox/` and `assets/`
+are never top-level modules of their own, so no code or test may import them by their old names.
+"""
+
+import ast
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
-import wizard
+import dockwright.wizard
+
+ROOT = Path(__file__).resolve().parents[2]
+OLD_NAMES = {"wizard", "screens", "assets", "sandbox"}
 
 
 def test_wizard_loads_no_ui():
-    modules = [m.name for m in pkgutil.walk_packages(wizard.__path__, "wizard.")]
+    modules = [m.name for m in pkgutil.walk_packages(dockwright.wizard.__path__, "dockwright.wizard.")]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'screens'))\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')\n"
+        "             or m.startswith(('dockwright.screens', 'dockwright.sandbox')))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", f"wizard imported UI modules: {out.stdout}"
-    assert "wizard.plan" in modules
+    assert out.stdout.strip() == "", f"dockwright.wizard imported UI or sandbox modules: {out.stdout}"
+    assert "dockwright.wizard.plan" in modules
+
+
+def test_no_code_imports_the_old_top_level_names():
+    """From the repository root `import wizard` would still work (the current directory is on sys.path), and
+    would load a second copy of the core beside `dockwright.wizard`; the installed package has no such name."""
+    offenders = []
+    for folder in ("dockwright", "wizard", "screens", "sandbox", "assets", "tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                offenders += [f"{path.relative_to(ROOT)}:{node.lineno}: {n}" for n in names
+                              if n.split(".")[0] in OLD_NAMES]
+    assert offenders == []

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wizard.pipeline_status import composite_status
+from dockwright.wizard.pipeline_status import composite_status
 
 M = "manual"
 

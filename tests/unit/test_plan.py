@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from wizard.errors import EXIT_BAD_INPUT, AnswersError
-from wizard.plan import (
+from dockwright.wizard.errors import EXIT_BAD_INPUT, AnswersError
+from dockwright.wizard.plan import (
     Plan, RegistrySpec, VariableSpec, dump_answers, load_answers, parse_answers, replace_in, save_answers,
 )
 

@@ -18,11 +18,11 @@ import pytest
 import tomlkit
 from ruamel.yaml import YAML
 
-from wizard.checks import check_dockerfile, check_pipeline, hadolint_path
-from wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, replace_in
-from wizard.render import registry_variables, render_dockerfile, render_dockerignore, render_pipeline
-from wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
-from wizard.render.runner_config import render_register_command, render_runner_entry
+from dockwright.wizard.checks import check_dockerfile, check_pipeline, hadolint_path
+from dockwright.wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, replace_in
+from dockwright.wizard.render import registry_variables, render_dockerfile, render_dockerignore, render_pipeline
+from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
+from dockwright.wizard.render.runner_config import render_register_command, render_runner_entry
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 UPDATE = os.environ.get("DOCKWRIGHT_UPDATE_GOLDEN") == "1"

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from wizard.checks import check_pipeline
-from wizard.plan import EXECUTORS, Plan, replace_in
-from wizard.render import render_dockerignore, render_pipeline, render_runner_entry
-from wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
+from dockwright.wizard.checks import check_pipeline
+from dockwright.wizard.plan import EXECUTORS, Plan, replace_in
+from dockwright.wizard.render import render_dockerignore, render_pipeline, render_runner_entry
+from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from wizard.sandbox.ci_config import CiJob, parse_ci
-from wizard.sandbox.docker_sim import MemoryRegistry, parse_reference
-from wizard.sandbox.runner_sim import (
+from dockwright.sandbox.ci_config import CiJob, parse_ci
+from dockwright.sandbox.docker_sim import MemoryRegistry, parse_reference
+from dockwright.sandbox.runner_sim import (
     JobResult,
     RunnerProfile,
     hosted_runner,

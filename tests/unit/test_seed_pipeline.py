@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from wizard.sandbox.ci_config import CiYamlError, parse_ci
-from wizard.sandbox.docker_sim import MemoryRegistry
-from wizard.sandbox.runner_sim import RunnerProfile, hosted_runner, play_job, runner_matches, stuck_message
+from dockwright.sandbox.ci_config import CiYamlError, parse_ci
+from dockwright.sandbox.docker_sim import MemoryRegistry
+from dockwright.sandbox.runner_sim import RunnerProfile, hosted_runner, play_job, runner_matches, stuck_message
 
 from sim_helpers import SEED_CORRECTED, drain
 
@@ -243,9 +243,9 @@ def test_one_job_build_and_push_passes_and_fills_the_registry(registry):
 
 @pytest.mark.parametrize("executor", ["hosted", "docker-dind-tls", "docker-dind", "docker-socket", "shell"])
 def test_the_pipeline_dockwright_generates_passes_on_the_runner_it_configures(executor, registry):
-    from wizard.plan import Plan
-    from wizard.render.pipeline import render_pipeline
-    from wizard.render.runner_config import runner_executor, runner_privileged, runner_volumes
+    from dockwright.wizard.plan import Plan
+    from dockwright.wizard.render.pipeline import render_pipeline
+    from dockwright.wizard.render.runner_config import runner_executor, runner_privileged, runner_volumes
 
     plan = Plan(executor=executor)
     if executor == "hosted":

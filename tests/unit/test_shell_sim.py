@@ -1,9 +1,9 @@
-"""The sandbox's job shell (wizard/sandbox/shell_sim.py): expansion, lists, pipes, redirections, and any line
+"""The sandbox's job shell (sandbox/shell_sim.py): expansion, lists, pipes, redirections, and any line
 played without a crash. The runner that plays whole jobs with it is tested in test_runner_sim.py."""
 
 from hypothesis import given, settings, strategies as st
 
-from wizard.sandbox.shell_sim import CommandResult, Shell
+from dockwright.sandbox.shell_sim import CommandResult, Shell
 
 from sim_helpers import drain
 

@@ -8,10 +8,10 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from wizard.credentials import Secret
-from wizard.errors import BadInput
-from wizard.plan import Plan, RegistrySpec, VariableSpec
-from wizard.variables import (
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import BadInput
+from dockwright.wizard.plan import Plan, RegistrySpec, VariableSpec
+from dockwright.wizard.variables import (
     check_variable, docker_auth_config, ecr_docker_auth_config, mask_problem, resolve_value,
     variable_values,
 )

@@ -7,7 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from wizard.errors import EXIT_BAD_INPUT, BadInput, DockwrightError
+from dockwright.wizard.errors import EXIT_BAD_INPUT, BadInput, DockwrightError
 
 NAME = "apply"
 HELP = "run the onboarding from an answers file: files, variables, runner, lint, commit, push, watch"
@@ -59,9 +59,9 @@ def _confirm(message: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.apply import ApplyOptions, run_apply
-    from wizard.credentials import resolve_token, resolve_url
-    from wizard.plan import check_plan, load_answers
+    from dockwright.wizard.apply import ApplyOptions, run_apply
+    from dockwright.wizard.credentials import resolve_token, resolve_url
+    from dockwright.wizard.plan import check_plan, load_answers
 
     answers = Path(args.answers)
     if not answers.exists():
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                            runner_online_timeout=args.runner_timeout,
                            prompt=_hidden_prompt if interactive else None,
                            confirm=(lambda m: True) if args.yes else (_confirm if interactive else None))
-    from wizard.plan import GitLabSpec
+    from dockwright.wizard.plan import GitLabSpec
 
     plan_url = plan.gitlab.url if plan.gitlab.url != GitLabSpec().url else None
     url, _source = resolve_url(plan_url, args.url, repo_path=directory)
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         report = run_apply(plan, directory, client=None, token=None, url=url, options=options, out=sys.stdout)
         return report.exit_code
     token, token_source = resolve_token(url, args.token_env, prompt=_hidden_prompt if interactive else None)
-    from wizard.gitlab import GitLabClient
+    from dockwright.wizard.gitlab import GitLabClient
 
     client = GitLabClient.connect(url, token, ca_file=args.ca_file, insecure=args.insecure)
     print(f"GitLab {url}, token from the {token_source}.")

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from wizard.changes import plan_file_changes
-from wizard.checks import check_coherence, check_pipeline
-from wizard.detect import detect_plan
-from wizard.errors import EXIT_OK, BadInput
-from wizard.plan import load_answers
+from dockwright.wizard.changes import plan_file_changes
+from dockwright.wizard.checks import check_coherence, check_pipeline
+from dockwright.wizard.detect import detect_plan
+from dockwright.wizard.errors import EXIT_OK, BadInput
+from dockwright.wizard.plan import load_answers
 
 NAME = "generate"
 HELP = "write the Dockerfile, .dockerignore and .gitlab-ci.yml that an answers file describes"

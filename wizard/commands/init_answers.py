@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wizard.detect import detect
-from wizard.detect import detect_plan
-from wizard.errors import EXIT_OK, BadInput, RefusedOverwrite
-from wizard.files import write_atomic
-from wizard.plan import ANSWERS_FILE, dump_answers
+from dockwright.wizard.detect import detect
+from dockwright.wizard.detect import detect_plan
+from dockwright.wizard.errors import EXIT_OK, BadInput, RefusedOverwrite
+from dockwright.wizard.files import write_atomic
+from dockwright.wizard.plan import ANSWERS_FILE, dump_answers
 
 NAME = "init-answers"
 HELP = "write a commented dockwright.yml with the answers detected in a project folder"

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from wizard.errors import EXIT_OK, BadInput, NetworkError
+from dockwright.wizard.errors import EXIT_OK, BadInput, NetworkError
 
 NAME = "sandbox"
 HELP = "run a practice GitLab on 127.0.0.1 (REST API, git over HTTP, runners, pipelines, registry)"
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _faults(args: argparse.Namespace):
-    from wizard.sandbox import Faults
+    from dockwright.sandbox import Faults
 
     try:
         return Faults(latency=args.latency, error_rate=args.error_rate, rate_limit_per_minute=args.rate_limit,
@@ -67,7 +67,7 @@ def _faults(args: argparse.Namespace):
 
 
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
     faults = _faults(args)
     sandbox = Sandbox(args.data_dir, host=args.host, port=args.port, faults=faults, job_seconds=args.job_seconds,
@@ -98,9 +98,9 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 
 def register_runner(args: argparse.Namespace) -> int:
-    from wizard.sandbox import default_data_dir
-    from wizard.sandbox.api_runners import read_config, register_from_config_text
-    from wizard.sandbox.store import Store
+    from dockwright.sandbox import default_data_dir
+    from dockwright.sandbox.api_runners import read_config, register_from_config_text
+    from dockwright.sandbox.store import Store
 
     path = Path(args.config).expanduser()
     text = read_config(path)

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from wizard.errors import BadInput
+from dockwright.wizard.errors import BadInput
 
 NAME = "watch"
 HELP = "follow a GitLab pipeline live and explain why a job failed"
@@ -39,7 +39,7 @@ def _repo_defaults(path: str) -> tuple[str | None, str | None]:
     """(project path from the GitLab remote, HEAD sha) of the repository at ``path``, when there is one."""
     project = sha = None
     try:
-        from wizard.git import Repo
+        from dockwright.wizard.git import Repo
 
         repo = Repo(path)
         if repo.is_repo():
@@ -47,7 +47,7 @@ def _repo_defaults(path: str) -> tuple[str | None, str | None]:
     except Exception:  # not a repository, no git: the flags must say it
         return None, None
     try:
-        from wizard.detect import gitlab_remote
+        from dockwright.wizard.detect import gitlab_remote
 
         found = gitlab_remote(path)
         if found is not None:
@@ -79,8 +79,8 @@ def resolve_target(args: argparse.Namespace, cwd: str) -> tuple[str, dict[str, A
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.credentials import resolve_token, resolve_url
-    from wizard.gitlab import GitLabClient
+    from dockwright.wizard.credentials import resolve_token, resolve_url
+    from dockwright.wizard.gitlab import GitLabClient
 
     cwd = os.getcwd()
     project, target = resolve_target(args, cwd)
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any) -> int:
-    from wizard.watch import follow
-    from wizard.watch_plain import print_plain
+    from dockwright.wizard.watch import follow
+    from dockwright.wizard.watch_plain import print_plain
 
     return await print_plain(follow(client, project, **target), out)

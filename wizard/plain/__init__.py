@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wizard.plain.onboarding import EXIT_INTERRUPTED, PlainWizard
-from wizard.plain.sandbox_practice import run_with_sandbox
+from dockwright.wizard.plain.onboarding import EXIT_INTERRUPTED, PlainWizard
+from dockwright.wizard.plain.sandbox_practice import run_with_sandbox
 
 __all__ = ["EXIT_INTERRUPTED", "PlainWizard", "run_plain", "run_with_sandbox"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 
-from wizard.plan import Plan, VariableSpec, check_plan
+from dockwright.wizard.plan import Plan, VariableSpec, check_plan
 
 
 def url_problem(value: str) -> str | None:
@@ -22,7 +22,7 @@ def project_problem(value: str) -> str | None:
 
 
 def variable_key_problem(key: str, plan: Plan, chosen: list[VariableSpec]) -> str | None:
-    from wizard.variables import key_problem
+    from dockwright.wizard.variables import key_problem
 
     problem = key_problem(key)
     if problem:
@@ -76,7 +76,7 @@ def env_problem(value: str) -> str | None:
 def registry_field_problem(plan: Plan, kind: str, name: str, label: str, earlier: dict[str, str]):
     """A check for one registry answer (``name`` is the RegistrySpec field, ``label`` its question), so an
     empty or malformed image, host, region or account is refused at its own prompt, not after the variables."""
-    from wizard.plan import replace_in
+    from dockwright.wizard.plan import replace_in
 
     def check(value: str) -> str | None:
         probe = replace_in(plan, "registry", kind=kind, **earlier, **{name: value})

@@ -1,7 +1,7 @@
 """One ``dockwright --plain`` run: the steps in order, the review with every change listed, one
 confirmation, apply, and Ctrl-C handling.
 
-Same steps in the same order as the Textual wizard (:data:`wizard.steps.STEPS`), the same Plan, the
+Same steps in the same order as the Textual wizard (:data:`dockwright.wizard.steps.STEPS`), the same Plan, the
 same checks, generators and services: this module only asks and hands the Plan on. Nothing is written
 or sent before the list of changes has been confirmed once. Ctrl-C at any prompt stops without leaving
 anything half-done and offers to save the answers (never a secret).
@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from wizard.credentials import Secret
-from wizard.errors import EXIT_OK, BadInput, DockwrightError
-from wizard.plain.answer_checks import plan_problem_sentence
-from wizard.plain.field_why import field_why
-from wizard.plain.prompts import HELP, Interrupted
-from wizard.plain.step_questions import AskAgain, StepQuestions
-from wizard.plan import ANSWERS_FILE, Plan, check_plan, load_answers, replace_in, save_answers
-from wizard.steps import STEPS, Step, next_step, step
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError
+from dockwright.wizard.plain.answer_checks import plan_problem_sentence
+from dockwright.wizard.plain.field_why import field_why
+from dockwright.wizard.plain.prompts import HELP, Interrupted
+from dockwright.wizard.plain.step_questions import AskAgain, StepQuestions
+from dockwright.wizard.plan import ANSWERS_FILE, Plan, check_plan, load_answers, replace_in, save_answers
+from dockwright.wizard.steps import STEPS, Step, next_step, step
 
 EXIT_INTERRUPTED = 130
 
@@ -32,7 +32,7 @@ class PlainWizard(StepQuestions):
 
     ``out`` receives everything printed (the transcript); ``env`` is where tokens and variable values are
     looked up (``GITLAB_TOKEN``, ``from_env`` names). ``connect`` makes the GitLab client (tests and the
-    sandbox pass the real one; the default is :meth:`wizard.gitlab.GitLabClient.connect`).
+    sandbox pass the real one; the default is :meth:`dockwright.wizard.gitlab.GitLabClient.connect`).
     """
 
     def __init__(self, directory: Path, *, answers_path: Path | None = None, out: IO[str] | None = None,
@@ -58,7 +58,7 @@ class PlainWizard(StepQuestions):
 
     def start_plan(self) -> Plan:
         """Detection's defaults, then the answers file when there is one (its answers win)."""
-        from wizard.detect import detect, detect_plan
+        from dockwright.wizard.detect import detect, detect_plan
 
         try:
             self.detection = detect(self.directory)
@@ -70,7 +70,7 @@ class PlainWizard(StepQuestions):
             plan = load_answers(self.answers_path, defaults=plan)
             self.say(f"Starting from the answers in {self.answers_path}.")
         if self.sandbox is not None:
-            from wizard.plan import RunnerSpec
+            from dockwright.wizard.plan import RunnerSpec
 
             plan = replace_in(plan, "gitlab", url=self.sandbox.url, project=self.sandbox.project_path)
             if plan.runner.config_path == RunnerSpec().config_path:  # /etc is not ours to write when practising
@@ -144,7 +144,7 @@ class PlainWizard(StepQuestions):
 
     def review_and_apply(self, plan: Plan) -> int:
         """Branch and commit message, the full list of changes with diffs, one confirmation, then apply."""
-        from wizard.apply import Applier, ApplyOptions
+        from dockwright.wizard.apply import Applier, ApplyOptions
 
         s = step("review")
         self.step_header(s)
@@ -178,7 +178,7 @@ class PlainWizard(StepQuestions):
         return self.apply(plan)
 
     def apply(self, plan: Plan) -> int:
-        from wizard.apply import ApplyOptions, run_apply
+        from dockwright.wizard.apply import ApplyOptions, run_apply
 
         s = step("apply")
         self.step_header(s)

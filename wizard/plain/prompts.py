@@ -14,9 +14,9 @@ from typing import IO, Any
 import questionary
 from questionary import Choice
 
-from wizard.credentials import Secret
-from wizard.help_text import help_page_text
-from wizard.steps import Step
+from dockwright.wizard.credentials import Secret
+from dockwright.wizard.help_text import help_page_text
+from dockwright.wizard.steps import Step
 
 HELP = "?"
 _HELP_CHOICE = "__help__"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wizard.plain.onboarding import PlainWizard
+from dockwright.wizard.plain.onboarding import PlainWizard
 
 
 def run_with_sandbox(directory: Path | None, answers_path: Path | None, data_dir: Path | None = None) -> int:
     """``--plain --sandbox``: start the embedded sandbox, practise in a clone of its demo project, stop it."""
-    from wizard.sandbox import Sandbox
-    from wizard.sandbox.practice import practice_folder
+    from dockwright.sandbox import Sandbox
+    from dockwright.sandbox.practice import practice_folder
 
     sandbox = Sandbox(data_dir).start()
     try:

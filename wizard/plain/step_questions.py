@@ -1,4 +1,4 @@
-"""The questions of each onboarding step (``ask_<step id>``), in the order of :data:`wizard.steps.STEPS`.
+"""The questions of each onboarding step (``ask_<step id>``), in the order of :data:`dockwright.wizard.steps.STEPS`.
 
 Each takes the Plan and returns it with that step's answers; the GitLab client is made on the connect
 step and checked on the project step.
@@ -12,16 +12,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from wizard.credentials import Secret, redact_url, resolve_token, resolve_url
-from wizard.errors import BadInput, GitLabRefused, NetworkError
-from wizard.plain.answer_checks import (
+from dockwright.wizard.credentials import Secret, redact_url, resolve_token, resolve_url
+from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
+from dockwright.wizard.plain.answer_checks import (
     command_problem, docker_version_problem, env_name_problem, env_problem, parse_env, project_problem,
     registry_field_problem, url_problem, variable_key_problem,
 )
-from wizard.plain.field_why import field_why
-from wizard.plain.prompts import LinePrompts
-from wizard.plan import EXECUTORS, LANGUAGES, REGISTRY_KINDS, RUNNER_WORKFLOWS, Plan, VariableSpec, replace_in
-from wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
+from dockwright.wizard.plain.field_why import field_why
+from dockwright.wizard.plain.prompts import LinePrompts
+from dockwright.wizard.plan import EXECUTORS, LANGUAGES, REGISTRY_KINDS, RUNNER_WORKFLOWS, Plan, VariableSpec, replace_in
+from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
 
 
 class AskAgain(Exception):
@@ -29,7 +29,7 @@ class AskAgain(Exception):
 
 
 class StepQuestions(LinePrompts):
-    """The steps' questions; the state they read and set is made by :class:`wizard.plain.onboarding.PlainWizard`."""
+    """The steps' questions; the state they read and set is made by :class:`dockwright.wizard.plain.onboarding.PlainWizard`."""
 
     directory: Path
     answers_path: Path
@@ -72,7 +72,7 @@ class StepQuestions(LinePrompts):
     def make_client(self, url: str, token: Secret) -> Any:
         if self._connect is not None:
             return self._connect(url, token)
-        from wizard.gitlab import GitLabClient
+        from dockwright.wizard.gitlab import GitLabClient
 
         return GitLabClient.connect(url, token, warn=self.say)
 
@@ -123,7 +123,7 @@ class StepQuestions(LinePrompts):
         return dataclasses.replace(plan, executor=executor)
 
     def ask_runner(self, s: Step, plan: Plan) -> Plan:
-        from wizard.plan import RunnerSpec
+        from dockwright.wizard.plan import RunnerSpec
 
         r = plan.runner
         h = lambda name: field_why(RunnerSpec, name)  # noqa: E731
@@ -151,7 +151,7 @@ class StepQuestions(LinePrompts):
     def ask_shell_host_ready(self, s: Step) -> str:
         """The shell executor builds with the host's own Docker: confirm that set-up, or switch executor.
         Returns the executor to use ("shell", or the recommended Docker one)."""
-        from wizard.steps import RECOMMENDED_EXECUTOR
+        from dockwright.wizard.steps import RECOMMENDED_EXECUTOR
 
         self.say("  Shell executor host set-up: install Docker Engine on the runner's host, then "
                  "`sudo usermod -aG docker gitlab-runner` and restart gitlab-runner. That makes every job "
@@ -172,8 +172,8 @@ class StepQuestions(LinePrompts):
         return choice
 
     def ask_registry(self, s: Step, plan: Plan) -> Plan:
-        from wizard.plan import RegistrySpec
-        from wizard.render.registry import registry_variables
+        from dockwright.wizard.plan import RegistrySpec
+        from dockwright.wizard.render.registry import registry_variables
 
         reg = plan.registry
         h = lambda name: field_why(RegistrySpec, name)  # noqa: E731
@@ -211,7 +211,7 @@ class StepQuestions(LinePrompts):
         return dataclasses.replace(plan, variables=tuple(chosen))
 
     def ask_variable(self, s: Step, plan: Plan, spec: VariableSpec) -> VariableSpec:
-        from wizard.variables import DOCKER_AUTH_CONFIG, check_variable
+        from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, check_variable
 
         self.say(f"  CI/CD variable {spec.key}" + (f": {spec.description}" if spec.description else ""))
         if spec.key == DOCKER_AUTH_CONFIG and not spec.from_env:
@@ -257,7 +257,7 @@ class StepQuestions(LinePrompts):
             return spec
 
     def ask_dockerfile(self, s: Step, plan: Plan) -> Plan:
-        from wizard.plan import DockerfileSpec
+        from dockwright.wizard.plan import DockerfileSpec
 
         d = plan.dockerfile
         h = lambda name: field_why(DockerfileSpec, name)  # noqa: E731
@@ -278,7 +278,7 @@ class StepQuestions(LinePrompts):
                           command=tuple(shlex.split(command)), env=parse_env(env), non_root=non_root)
 
     def ask_pipeline(self, s: Step, plan: Plan) -> Plan:
-        from wizard.plan import PipelineSpec
+        from dockwright.wizard.plan import PipelineSpec
 
         p = plan.pipeline
         h = lambda name: field_why(PipelineSpec, name)  # noqa: E731

@@ -4,22 +4,22 @@ The preview pane, ``--dry-run``, the review screen and the writer all call these
 so what the user sees is what is written. No I/O here.
 
 - :func:`render_files` — the repository files dockwright writes (:data:`GENERATED_FILES`);
-- :mod:`wizard.render.dockerfile` — ``render_dockerfile(plan)``, ``render_dockerignore(plan, existing)``;
-- :mod:`wizard.render.pipeline` — ``render_pipeline(plan, existing)``;
-- :mod:`wizard.render.runner_config` — ``render_runner_entry(...)``, ``render_register_command(...)``;
-- :mod:`wizard.render.registry` — ``registry_variables(plan)``: the CI/CD variables a registry needs.
+- :mod:`dockwright.wizard.render.dockerfile` — ``render_dockerfile(plan)``, ``render_dockerignore(plan, existing)``;
+- :mod:`dockwright.wizard.render.pipeline` — ``render_pipeline(plan, existing)``;
+- :mod:`dockwright.wizard.render.runner_config` — ``render_runner_entry(...)``, ``render_register_command(...)``;
+- :mod:`dockwright.wizard.render.registry` — ``registry_variables(plan)``: the CI/CD variables a registry needs.
 """
 
 from __future__ import annotations
 
 from typing import Mapping
 
-from wizard.plan import Plan
-from wizard.render.common import UnmergeableFile, is_generated
-from wizard.render.dockerfile import render_dockerfile, render_dockerignore
-from wizard.render.pipeline import render_pipeline
-from wizard.render.registry import all_variables, registry_variables
-from wizard.render.runner_config import render_register_command, render_runner_entry
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.render.common import UnmergeableFile, is_generated
+from dockwright.wizard.render.dockerfile import render_dockerfile, render_dockerignore
+from dockwright.wizard.render.pipeline import render_pipeline
+from dockwright.wizard.render.registry import all_variables, registry_variables
+from dockwright.wizard.render.runner_config import render_register_command, render_runner_entry
 
 GENERATED_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 
@@ -34,7 +34,7 @@ def render_files(plan: Plan, existing: Mapping[str, str | None]) -> dict[str, st
     """The text of each file in :data:`GENERATED_FILES`, merged into ``existing[name]`` where given.
 
     The Dockerfile is never merged: whether an existing hand-written one may be replaced is decided
-    by :func:`wizard.changes.plan_file_changes`. Raises :class:`UnmergeableFile` for a
+    by :func:`dockwright.wizard.changes.plan_file_changes`. Raises :class:`UnmergeableFile` for a
     .gitlab-ci.yml that is not a YAML mapping.
     """
     return {

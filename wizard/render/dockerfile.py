@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from wizard.plan import Plan
-from wizard.render.common import header_lines
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.render.common import header_lines
 
 _USER_UID = 10001
 

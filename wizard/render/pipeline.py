@@ -30,9 +30,9 @@ from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from wizard.plan import Plan
-from wizard.render.common import UnmergeableFile, header_lines, is_generated, yaml_scalar
-from wizard.render.registry import image_name, login_commands
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.render.common import UnmergeableFile, header_lines, is_generated, yaml_scalar
+from dockwright.wizard.render.registry import image_name, login_commands
 
 BUILD_JOB = "dockwright-build"
 RELEASE_JOB = "dockwright-release"

@@ -7,7 +7,7 @@ the variables always agree. GitLab's own registry needs no variable at all: ``CI
 
 from __future__ import annotations
 
-from wizard.plan import Plan, VariableSpec
+from dockwright.wizard.plan import Plan, VariableSpec
 
 DOCKERHUB_USER_VAR = "DOCKERHUB_USERNAME"
 DOCKERHUB_TOKEN_VAR = "DOCKERHUB_TOKEN"

@@ -15,8 +15,8 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Table
 
-from wizard.plan import Plan
-from wizard.render.common import UnmergeableFile, header_lines
+from dockwright.wizard.plan import Plan
+from dockwright.wizard.render.common import UnmergeableFile, header_lines
 
 TOKEN_PLACEHOLDER = "<runner token>"
 CERTS_VOLUME = "/certs/client"

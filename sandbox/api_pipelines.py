@@ -7,15 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wizard.sandbox import repo as gitrepo
-from wizard.sandbox.api_common import (
+from dockwright.sandbox import repo as gitrepo
+from dockwright.sandbox.api_common import (
     SCOPE_READ, SCOPE_WRITE, ApiError, Request, Response, forbidden, json_response, list_arg, not_found, paginate,
 )
-from wizard.sandbox.api_projects import find_project
-from wizard.sandbox.api_runners import runner_brief
-from wizard.sandbox.api_users import user_json
-from wizard.sandbox.scheduler import PipelineRefused
-from wizard.sandbox.store import parse_iso
+from dockwright.sandbox.api_projects import find_project
+from dockwright.sandbox.api_runners import runner_brief
+from dockwright.sandbox.api_users import user_json
+from dockwright.sandbox.scheduler import PipelineRefused
+from dockwright.sandbox.store import parse_iso
 
 PIPELINE_STATUSES = ("created", "waiting_for_resource", "preparing", "pending", "running", "success", "failed",
                      "canceled", "skipped", "manual", "scheduled")
@@ -33,7 +33,7 @@ def _seconds(start: str | None, end: str | None) -> float | None:
 
 
 def _running_seconds(start: str | None) -> float | None:
-    from wizard.sandbox.store import now_iso
+    from dockwright.sandbox.store import now_iso
 
     return _seconds(start, now_iso()) if start else None
 

@@ -1,6 +1,6 @@
 """GitLab's ``rules:if`` expressions, evaluated as GitLab does for the sandbox's pipelines.
 
-``evaluate_if(expr, variables)`` is pure: ``parse_ci`` (wizard/sandbox/ci_config.py) calls it with the
+``evaluate_if(expr, variables)`` is pure: ``parse_ci`` (sandbox/ci_config.py) calls it with the
 pipeline's predefined variables, the project's variables and the job's own.
 """
 

@@ -1,7 +1,7 @@
 """The sandbox: a practice GitLab on 127.0.0.1 that real clients (python-gitlab, git) talk to over real
 HTTP, and that fails the way GitLab fails.
 
-    from wizard.sandbox import Sandbox, Faults
+    from dockwright.sandbox import Sandbox, Faults
     with Sandbox(tmp_path, job_seconds=0.2) as sb:
         sb.url, sb.token, sb.project_path, sb.registry_host
 
@@ -23,11 +23,11 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Iterable
 
-from wizard.errors import BadInput
-from wizard.sandbox import repo as gitrepo
-from wizard.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
-from wizard.sandbox.faults import FaultInjector, Faults
-from wizard.sandbox.store import Store, new_token, now_iso
+from dockwright.wizard.errors import BadInput
+from dockwright.sandbox import repo as gitrepo
+from dockwright.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
+from dockwright.sandbox.faults import FaultInjector, Faults
+from dockwright.sandbox.store import Store, new_token, now_iso
 
 __all__ = ["Sandbox", "Faults", "default_data_dir", "ROOT_TOKEN_SCOPES"]
 
@@ -91,8 +91,8 @@ class Sandbox:
         self.stop()
 
     def start(self) -> "Sandbox":
-        from wizard.sandbox.scheduler import Scheduler
-        from wizard.sandbox.server import SandboxHTTPServer
+        from dockwright.sandbox.scheduler import Scheduler
+        from dockwright.sandbox.server import SandboxHTTPServer
 
         if not self.data_dir.exists():
             self.data_dir.mkdir(parents=True, mode=0o700)
@@ -219,7 +219,7 @@ class Sandbox:
         """Read a gitlab-runner config.toml; runners whose url is this sandbox and whose token matches go
         online, with the file's executor, privileged and volumes. Returns their ids. ``host_has_docker``
         says whether a shell executor's machine has Docker installed (the file cannot say)."""
-        from wizard.sandbox.api_runners import register_from_config
+        from dockwright.sandbox.api_runners import register_from_config
 
         ids = register_from_config(self, Path(path), host_has_docker=host_has_docker)
         if self.scheduler is not None:

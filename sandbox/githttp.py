@@ -17,12 +17,12 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING
 
-from wizard.sandbox import repo as gitrepo
-from wizard.sandbox.api_common import Response
-from wizard.sandbox.store import parse_iso
+from dockwright.sandbox import repo as gitrepo
+from dockwright.sandbox.api_common import Response
+from dockwright.sandbox.store import parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
 GIT_PATH = re.compile(r"^/(?P<project>[A-Za-z0-9_.\-/]+?)(?:\.git)?/(?P<rest>info/refs|git-upload-pack|git-receive-pack|HEAD)$")
 READ_SCOPES = {"api", "read_api", "read_repository", "write_repository"}  # scopes that give download_code

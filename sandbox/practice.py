@@ -11,7 +11,7 @@ from typing import Any
 
 def practice_folder(sandbox: Any) -> Path:
     """A clone of the sandbox's demo project, kept between runs beside the sandbox's data (cloned if missing)."""
-    from wizard.git import Repo, clone
+    from dockwright.wizard.git import Repo, clone
 
     dest = Path(sandbox.data_dir).parent / "practice" / sandbox.project_path.replace("/", "-")
     if not Repo(dest).is_repo():

@@ -6,7 +6,7 @@ import re
 import urllib.parse
 from typing import Any
 
-from wizard.sandbox.api_common import (
+from dockwright.sandbox.api_common import (
     SCOPE_READ, SCOPE_WRITE, ApiError, Request, json_response, no_content, not_found, paginate, to_bool,
 )
 

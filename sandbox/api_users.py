@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard.sandbox.api_common import SCOPE_ANY, SCOPE_READ, SCOPE_USER_READ, Request, json_response, not_found
+from dockwright.sandbox.api_common import SCOPE_ANY, SCOPE_READ, SCOPE_USER_READ, Request, json_response, not_found
 
 VERSION = "17.11.0"
 REVISION = "5a1b2c3d4e5"

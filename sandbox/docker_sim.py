@@ -6,7 +6,7 @@ What is played, with Docker's own messages:
   ``DOCKER_CERT_PATH`` against what the job really has (a dind service listening on 2376 with TLS or on
   2375 without, a bound host socket, client certificates in a shared volume);
 - ``docker build -t X [-f F] [--pull] PATH``: the Dockerfile at the commit is read and checked by
-  :mod:`wizard.sandbox.dockerfile_sim` (base image, COPY/ADD sources, ``.dockerignore``, ``pip install -r``);
+  :mod:`dockwright.sandbox.dockerfile_sim` (base image, COPY/ADD sources, ``.dockerignore``, ``pip install -r``);
   the image lands in this job's daemon only;
 - ``docker tag``, ``docker images``, ``docker info``, ``docker version``;
 - ``docker login`` (``--password-stdin`` or ``-p`` with Docker's warning) against the sandbox registry's
@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from wizard.sandbox.docker_images import DOCKER_HUB, RegistryPort, fake_digest, parse_reference
-from wizard.sandbox.dockerfile_sim import BuildError, DockerfileBuild
-from wizard.sandbox.shell_sim import NOT_EXECUTED, CommandResult, Invocation
+from dockwright.sandbox.docker_images import DOCKER_HUB, RegistryPort, fake_digest, parse_reference
+from dockwright.sandbox.dockerfile_sim import BuildError, DockerfileBuild
+from dockwright.sandbox.shell_sim import NOT_EXECUTED, CommandResult, Invocation
 
 API_VERSION = "1.47"
 DEFAULT_CLIENT_VERSION = "27.3.1"

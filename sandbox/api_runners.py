@@ -17,15 +17,15 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.errors import BadInput
-from wizard.sandbox.api_common import (
+from dockwright.wizard.errors import BadInput
+from dockwright.sandbox.api_common import (
     SCOPE_CREATE_RUNNER, SCOPE_READ, SCOPE_WRITE, ApiError, Request, forbidden, json_response, list_arg, no_content,
     not_found, paginate, to_bool,
 )
-from wizard.sandbox.store import new_token, now_iso, parse_iso, token_digest
+from dockwright.sandbox.store import new_token, now_iso, parse_iso, token_digest
 
 if TYPE_CHECKING:  # pragma: no cover
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
 RUNNER_TYPES = ("instance_type", "group_type", "project_type")
 ACCESS_LEVELS = ("not_protected", "ref_protected")
@@ -221,7 +221,7 @@ def reset_runner_token(req: Request):
 
 
 def list_project_runners(req: Request):
-    from wizard.sandbox.api_projects import find_project
+    from dockwright.sandbox.api_projects import find_project
 
     project = find_project(req)
     # GitLab lists the project's runners and "any allowed instance runners": none once they are turned off

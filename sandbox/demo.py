@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wizard.sandbox import repo as gitrepo
+from dockwright.sandbox import repo as gitrepo
 
 DEMO_PROJECT_PATH = "demo/app"
 DEMO_DESCRIPTION = "A small Flask app to containerise with dockwright."

@@ -10,12 +10,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from wizard.sandbox import repo as gitrepo
-from wizard.sandbox.api_common import (
+from dockwright.sandbox import repo as gitrepo
+from dockwright.sandbox.api_common import (
     SCOPE_READ, SCOPE_WRITE, ApiError, Request, Response, bad_request_missing, json_response, no_content,
     not_found, paginate,
 )
-from wizard.sandbox.api_projects import find_project
+from dockwright.sandbox.api_projects import find_project
 
 COMMIT_ACTIONS = ("create", "delete", "move", "update", "chmod")
 
@@ -234,7 +234,7 @@ def _merged_yaml(text: str) -> str:
 
 
 def _lint(req: Request, project: dict[str, Any], content: str, ref: str | None, include_jobs: bool) -> dict[str, Any]:
-    from wizard.sandbox.ci_config import CiYamlError, parse_ci
+    from dockwright.sandbox.ci_config import CiYamlError, parse_ci
 
     ref = ref or project["default_branch"]
     repo_path = req.sandbox.repo_path(project)

@@ -1,14 +1,14 @@
-"""`python -m wizard.sandbox`: the same as `dockwright sandbox`."""
+"""`python -m dockwright.sandbox`: the same as `dockwright sandbox`."""
 
 import argparse
 import sys
 
-from wizard.commands import sandbox as command
-from wizard.errors import DockwrightError
+from dockwright.wizard.commands import sandbox as command
+from dockwright.wizard.errors import DockwrightError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wizard.sandbox", description=command.HELP,
+    parser = argparse.ArgumentParser(prog="python -m dockwright.sandbox", description=command.HELP,
                                      epilog=command.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     command.add_arguments(parser)
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
 SCOPE_READ = ("api", "read_api")
 SCOPE_WRITE = ("api",)

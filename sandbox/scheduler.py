@@ -22,15 +22,15 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
-from wizard.sandbox import repo as gitrepo
-from wizard.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
-from wizard.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
-from wizard.pipeline_status import composite_status
-from wizard.sandbox.registry_store import SandboxRegistry
-from wizard.sandbox.store import now_iso
+from dockwright.sandbox import repo as gitrepo
+from dockwright.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
+from dockwright.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
+from dockwright.wizard.pipeline_status import composite_status
+from dockwright.sandbox.registry_store import SandboxRegistry
+from dockwright.sandbox.store import now_iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
 DONE = ("success", "failed", "canceled", "skipped")
 ACTIVE = ("created", "pending", "running", "manual")
@@ -151,8 +151,8 @@ class Scheduler:
                         config_path: str = CI_FILE, parent_job_id: int | None = None) -> int:
         """Create the pipeline and its jobs; returns its id. A yaml error makes a failed pipeline (push, or a
         child pipeline) or raises PipelineRefused (API, where GitLab answers 400)."""
-        from wizard.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci
-        from wizard.sandbox.ci_variables import pipeline_variables
+        from dockwright.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci
+        from dockwright.sandbox.ci_variables import pipeline_variables
 
         variables = list(variables)
         repo_path = self.sandbox.repo_path(project)
@@ -208,8 +208,8 @@ class Scheduler:
 
     def ci_pipeline(self, pipeline: dict[str, Any]) -> Any:
         """The parsed .gitlab-ci.yml of a pipeline (parsed again after a restart)."""
-        from wizard.sandbox.ci_config import parse_ci
-        from wizard.sandbox.ci_variables import pipeline_variables
+        from dockwright.sandbox.ci_config import parse_ci
+        from dockwright.sandbox.ci_variables import pipeline_variables
 
         cached = self._ci_cache.get(pipeline["id"])
         if cached is not None:
@@ -418,7 +418,7 @@ class Scheduler:
         return [r for r in rows if is_online(r)]
 
     def _profile(self, row: dict[str, Any]) -> Any:
-        from wizard.sandbox.runner_sim import RunnerProfile, hosted_runner
+        from dockwright.sandbox.runner_sim import RunnerProfile, hosted_runner
 
         if row["runner_type"] == "instance_type":
             return hosted_runner(row["id"])
@@ -431,7 +431,7 @@ class Scheduler:
         )
 
     def _assign(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any]) -> None:
-        from wizard.sandbox.runner_sim import runner_matches
+        from dockwright.sandbox.runner_sim import runner_matches
 
         ci_job = self._ci_job(pipeline, job["name"])
         protected = self.is_protected(project, pipeline["ref"])
@@ -449,7 +449,7 @@ class Scheduler:
                 self.store.update("jobs", job["id"], {"trace": message})
 
     def _stuck_message(self, project: dict[str, Any], pipeline: dict[str, Any], ci_job: Any) -> str:
-        from wizard.sandbox.runner_sim import stuck_message
+        from dockwright.sandbox.runner_sim import stuck_message
 
         profiles = [self._profile(r) for r in self.available_runners(project)]
         message = stuck_message(ci_job, profiles, ref_protected=self.is_protected(project, pipeline["ref"]))
@@ -491,7 +491,7 @@ class Scheduler:
 
     def _play(self, project: dict[str, Any], pipeline: dict[str, Any], job: dict[str, Any], ci_job: Any,
               runner: dict[str, Any], running: _Running) -> None:
-        from wizard.sandbox.runner_sim import play_job
+        from dockwright.sandbox.runner_sim import play_job
 
         status, reason = "failed", "script_failure"
         started = time.monotonic()

@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Generator, Iterable, Mapping
 
-from wizard.sandbox.ci_config import CiJob
-from wizard.sandbox.docker_sim import (
+from dockwright.sandbox.ci_config import CiJob
+from dockwright.sandbox.docker_sim import (
     DEFAULT_CLIENT_VERSION,
     DockerCli,
     DockerDaemon,
@@ -32,7 +32,7 @@ from wizard.sandbox.docker_sim import (
     RegistryPort,
     parse_reference,
 )
-from wizard.sandbox.shell_sim import CommandResult, Invocation, Shell
+from dockwright.sandbox.shell_sim import CommandResult, Invocation, Shell
 
 __all__ = [
     "JobResult", "RegistryPort", "RunnerProfile", "hosted_runner", "play_job", "runner_matches", "stuck_message",

@@ -11,13 +11,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable
 
-from wizard.sandbox import (api_pipelines, api_projects, api_repository, api_runners, api_users,
+from dockwright.sandbox import (api_pipelines, api_projects, api_repository, api_runners, api_users,
                             githttp)
-from wizard.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
-from wizard.sandbox.store import now_iso, parse_iso
+from dockwright.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
+from dockwright.sandbox.store import now_iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
 Handler = Callable[[Request], Response]
 REGISTER_PATH = "/-/sandbox/register-runners"  # sandbox-only: what a starting gitlab-runner does

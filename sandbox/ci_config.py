@@ -9,8 +9,8 @@ cache``); when GitLab itself knows the keyword, :attr:`CiYamlError.note` says th
 refuses it.
 
 ``parse_ci`` is pure: the caller says which files exist at the commit (for ``rules:exists``).
-``rules:if`` expressions are evaluated by wizard/sandbox/ci_rules.py; the predefined variables they see
-come from wizard/sandbox/ci_variables.py.
+``rules:if`` expressions are evaluated by sandbox/ci_rules.py; the predefined variables they see
+come from sandbox/ci_variables.py.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from wizard.sandbox.ci_rules import evaluate_if
-from wizard.sandbox.ci_variables import pipeline_variables
+from dockwright.sandbox.ci_rules import evaluate_if
+from dockwright.sandbox.ci_variables import pipeline_variables
 
 DEFAULT_STAGES = ("build", "test", "deploy")
 DEFAULT_JOB_STAGE = "test"

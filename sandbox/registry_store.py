@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from wizard.sandbox.store import now_iso, parse_iso
+from dockwright.sandbox.store import now_iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from wizard.sandbox import Sandbox
+    from dockwright.sandbox import Sandbox
 
 
 class SandboxRegistry:

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from wizard.sandbox.docker_images import RegistryPort, fake_digest, parse_reference
-from wizard.sandbox.shell_sim import NOT_EXECUTED, CommandResult
+from dockwright.sandbox.docker_images import RegistryPort, fake_digest, parse_reference
+from dockwright.sandbox.shell_sim import NOT_EXECUTED, CommandResult
 
 _INSTRUCTIONS = {"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
                  "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
