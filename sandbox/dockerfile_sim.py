@@ -1,8 +1,9 @@
-"""What the sandbox's ``docker build`` checks in a Dockerfile, with BuildKit's messages: the parse (line
-continuations, unknown instructions, ARG before FROM, FROM's arguments and stages), the base images (the
-sandbox registry's must exist; others are assumed), the files COPY/ADD take from the build context
-(minus what ``.dockerignore`` leaves out) and the file ``pip install -r`` needs in the image. RUN steps
-are checked, not executed, and say so.
+"""What the sandbox's ``docker build`` checks in a Dockerfile, with BuildKit's messages: the parse (read by
+the core's :mod:`dockwright.wizard.dockerfile_syntax`: unknown instructions), ARG before FROM, FROM's
+arguments and stages, the base images (the sandbox registry's must exist; others are assumed), the files
+COPY/ADD take from the build context (minus what ``.dockerignore`` leaves out) and the file
+``pip install -r`` needs in the image (also in a ``RUN <<EOF`` script). RUN steps are checked, not
+executed, and say so.
 """
 
 from __future__ import annotations
@@ -16,17 +17,9 @@ from typing import Callable
 
 from dockwright.sandbox.docker_images import RegistryPort, fake_digest, parse_reference
 from dockwright.sandbox.shell_sim import NOT_EXECUTED, CommandResult
+from dockwright.wizard.dockerfile_syntax import Instruction, parse
 
-_INSTRUCTIONS = {"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
-                 "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
 _STEPS = {"FROM", "RUN", "COPY", "ADD", "WORKDIR"}
-
-
-@dataclass
-class _Instruction:
-    line: int
-    keyword: str
-    args: str
 
 
 class BuildError(Exception):
@@ -37,32 +30,15 @@ class BuildError(Exception):
         self.lines = lines or []
 
 
-def parse_dockerfile(text: str) -> list[_Instruction]:
-    out: list[_Instruction] = []
-    pending, start = "", 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if pending and (not line or line.startswith("#")):
-            continue
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        full = pending + line
-        pending = ""
-        keyword, _, args = full.partition(" ")
-        if keyword.upper() not in _INSTRUCTIONS:
-            raise BuildError(f"dockerfile parse error on line {start}: unknown instruction: {keyword}")
-        out.append(_Instruction(start, keyword.upper(), args.strip()))
-    if pending:
-        keyword, _, args = pending.strip().partition(" ")
-        out.append(_Instruction(start, keyword.upper(), args.strip()))
-    if not out:
+def parse_dockerfile(text: str) -> tuple[Instruction, ...]:
+    """The instructions, or the first line BuildKit refuses as a :class:`BuildError`."""
+    dockerfile = parse(text)
+    if dockerfile.problems:
+        problem = dockerfile.problems[0]
+        raise BuildError(f"dockerfile parse error on line {problem.line}: {problem.message}")
+    if not dockerfile.instructions:
         raise BuildError("file with no instructions")
-    return out
+    return dockerfile.instructions
 
 
 def _split_args(args: str) -> list[str]:
@@ -156,7 +132,7 @@ class DockerfileBuild:
             if ins.keyword == "FROM":
                 break
             if ins.keyword == "ARG":
-                key, _, default = ins.args.partition("=")
+                key, _, default = ins.arguments.partition("=")
                 values[key.strip()] = build_args.get(key.strip(), default.strip().strip("\"'"))
             else:
                 raise BuildError(f"dockerfile parse error on line {ins.line}: no build stage in current context")
@@ -166,8 +142,7 @@ class DockerfileBuild:
         bases: list[str] = []
         for ins in instructions:
             if ins.keyword == "FROM":
-                words = _subst(ins.args, values).split()
-                words = [w for w in words if not w.startswith("--platform")]
+                words = _subst(ins.arguments, values).split()
                 if not words:
                     raise BuildError(f"dockerfile parse error on line {ins.line}: FROM requires either one or three arguments")
                 base = words[0]
@@ -213,11 +188,11 @@ class DockerfileBuild:
         stage_label = ""
         index = 0
         for ins in instructions:
-            args = _subst(ins.args, env)
+            args = _subst(ins.arguments, env)
             if ins.keyword in ("ARG", "ENV"):
-                pairs = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)', ins.args)
-                if not pairs and ins.args.split():
-                    key, _, val = ins.args.partition(" ")
+                pairs = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)', ins.arguments)
+                if not pairs and ins.arguments.split():
+                    key, _, val = ins.arguments.partition(" ")
                     pairs = [(key, val)]
                 for key, val in pairs:
                     default = _subst(val.strip('"'), env)
@@ -226,10 +201,10 @@ class DockerfileBuild:
             if ins.keyword not in _STEPS:
                 continue
             index += 1
-            label = f"[{stage_label}{index}/{total}] {ins.keyword} {ins.args}"
+            label = f"[{stage_label}{index}/{total}] {ins.keyword} {ins.text}"
             out.out(f"#{step} {label}\n")
             if ins.keyword == "FROM":
-                words = [w for w in args.split() if not w.startswith("--platform")]
+                words = args.split()
                 stage_label = f"{words[2].lower()} " if len(words) >= 3 and words[1].upper() == "AS" else ""
                 fs, workdir = _Fs(), "/"
                 if words[0].lower() not in stages and words[0] != "scratch":
@@ -238,23 +213,18 @@ class DockerfileBuild:
             elif ins.keyword == "WORKDIR":
                 workdir = posixpath.normpath(posixpath.join(workdir, args.strip()))
             elif ins.keyword in ("COPY", "ADD"):
-                self._copy(ins, args, context, workdir, fs, out, step, label)
+                self._copy(ins, args, env, context, workdir, fs, out, step, label)
             elif ins.keyword == "RUN":
-                self._run(args, workdir, fs, out, step, label)
+                self._run(ins, args, env, workdir, fs, out, step, label)
             out.out(f"#{step} DONE 0.1s\n\n")
             step += 1
         return fake_digest(text, context, repr(sorted(build_args.items()))), step - 1
 
-    def _copy(self, ins: _Instruction, args: str, context: str, workdir: str, fs: _Fs, out: CommandResult,
-              step: int, label: str) -> None:
-        words = _split_args(args)
-        from_stage = None
-        plain = []
-        for w in words:
-            if w.startswith("--from="):
-                from_stage = w.split("=", 1)[1]
-            elif not w.startswith("--"):
-                plain.append(w)
+    def _copy(self, ins: Instruction, args: str, env: dict[str, str], context: str, workdir: str, fs: _Fs,
+              out: CommandResult, step: int, label: str) -> None:
+        plain = _split_args(args)
+        from_stage = ins.flag("from")
+        inline = {f"<<{'-' if doc.strip_tabs else ''}{doc.name}" for doc in ins.heredocs}
         if len(plain) < 2:
             raise BuildError(f"dockerfile parse error on line {ins.line}: {ins.keyword} requires at least two arguments, "
                              f"but only one was provided. Destination could not be determined")
@@ -265,7 +235,7 @@ class DockerfileBuild:
             fs.entries.append((dest_abs, None, True))
             return
         for src in sources:
-            if re.match(r"^https?://", src):
+            if re.match(r"^https?://", src) or src.replace('"', "").replace("'", "") in inline:  # a URL, a heredoc
                 fs.entries.append((dest_abs, None, True))
                 continue
             inside = posixpath.normpath(src.lstrip("/"))  # sources never leave the context
@@ -291,23 +261,24 @@ class DockerfileBuild:
                 target = posixpath.join(dest_abs, posixpath.basename(rel)) if dest_is_dir else dest_abs
                 fs.entries.append((target, rel, False))
 
-    def _run(self, args: str, workdir: str, fs: _Fs, out: CommandResult, step: int, label: str) -> None:
+    def _run(self, ins: Instruction, args: str, env: dict[str, str], workdir: str, fs: _Fs, out: CommandResult,
+             step: int, label: str) -> None:
         command = args.strip()
         fs = _Fs(list(fs.entries))  # bind mounts exist for this RUN only
-        while command.startswith("--"):
-            flag, _, command = command.partition(" ")
-            command = command.strip()
-            if flag.startswith("--mount="):
-                opts = dict(o.partition("=")[::2] for o in flag[len("--mount="):].split(","))
+        for name, value in ins.flags:
+            if name == "mount":
+                opts = dict(o.partition("=")[::2] for o in _subst(value, env).split(","))
                 if opts.get("type") == "bind" and "from" not in opts:
                     source = posixpath.normpath(posixpath.join(self._context, opts.get("source", opts.get("src", ".")).lstrip("/")))
                     target = posixpath.normpath(posixpath.join(workdir, opts.get("target", opts.get("dst", "/"))))
                     source = "" if source == "." else source
                     is_dir = source == self._context or self.read_file(source) is None
                     fs.entries.append((target, source, is_dir))
+        if ins.heredocs and command.startswith("<<"):  # RUN <<EOF: the heredoc is the script
+            command = "\n".join(doc.body for doc in ins.heredocs)
         if command.startswith("["):
             command = " ".join(_split_args(command))
-        for m in re.finditer(r"\bpip3?\s+install\b([^;&|]*)", command):
+        for m in re.finditer(r"\bpip3?\s+install\b([^;&|\n]*)", command):
             words = m.group(1).split()
             for i, w in enumerate(words):
                 req = None

@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from dockwright.wizard.dockerfile_syntax import parse as parse_dockerfile
 from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
 from dockwright.wizard.render.pipeline import GLOBAL_KEYWORDS
 from dockwright.wizard.render.registry import registry_variables
@@ -304,16 +305,22 @@ def hadolint_path() -> str | None:
 
 
 def _own_dockerfile_rules(text: str) -> list[Finding]:
-    findings = []
-    lines = text.splitlines()
-    for i, raw in enumerate(lines, 1):
-        m = re.match(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", raw, re.I)
-        if m:
-            image = m.group(1)
-            if image.lower() != "scratch" and ("@" not in image and (":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest"))):
-                findings.append(Finding("warning", f"The base image {image} is not pinned to a version; a new release can "
-                                        "change or break the image without any change of yours.", i))
-    if not any(re.match(r"\s*CMD\b", l, re.I) for l in lines):
+    dockerfile = parse_dockerfile(text)
+    findings = [Finding("error", f"Docker cannot read this line ({problem.message}); the build stops here.",
+                        problem.line) for problem in dockerfile.problems]
+    stages: set[str] = set()
+    for ins in dockerfile.of("FROM"):
+        words = ins.arguments.split()
+        if not words:
+            continue
+        image = words[0]
+        unpinned = "@" not in image and (":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest"))
+        if unpinned and image.lower() != "scratch" and image.lower() not in stages:  # a stage is no image
+            findings.append(Finding("warning", f"The base image {image} is not pinned to a version; a new release can "
+                                    "change or break the image without any change of yours.", ins.line))
+        if len(words) >= 3 and words[1].upper() == "AS":
+            stages.add(words[2].lower())
+    if not dockerfile.of("CMD"):
         findings.append(Finding("warning", "The Dockerfile has no CMD, so the image does not say how to start the app.", None))
     return findings
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 import difflib
 import functools
 import time
-import warnings
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.document._document import Selection
 from textual.reactive import reactive
 from textual.widgets import Label, TabbedContent, TabPane, TextArea
+from textual.widgets.text_area import Selection
 
+from dockwright.wizard import dockerfile_syntax
 from dockwright.wizard.plan import Plan
 
 
@@ -108,16 +108,13 @@ def _text_of(value: object) -> str:
 
 @functools.cache
 def _dockerfile_language() -> tuple[object, str] | None:
-    """tree-sitter-dockerfile's Language and highlight query, loaded once per process."""
+    """tree-sitter-dockerfile's Language (the core's, which reads Dockerfiles with it) and highlight query."""
     try:
-        import tree_sitter_dockerfile
-        from tree_sitter import Language
+        language = dockerfile_syntax.language()
     except ImportError:  # pragma: no cover - a dependency of dockwright; plain text without it
         return None
     query = (files("tree_sitter_dockerfile") / "queries" / "highlights.scm").read_text(encoding="utf-8")
-    with warnings.catch_warnings():  # tree-sitter-dockerfile 0.2 hands over an int; tree-sitter 0.26 warns
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return Language(tree_sitter_dockerfile.language()), query
+    return language, query
 
 
 def _register_dockerfile(area: TextArea) -> None:

@@ -149,6 +149,19 @@ def test_dockerfile_own_rules_without_hadolint(monkeypatch) -> None:
     assert "not pinned" in found and "no CMD" in found
 
 
+def test_dockerfile_own_rules_read_real_syntax(monkeypatch) -> None:
+    monkeypatch.setattr("dockwright.wizard.checks.hadolint_path", lambda: None)
+    # FROM continued on the next line: the image is python:3.12-slim, not "\\"
+    assert check_dockerfile("FROM \\\n    python:3.12-slim\nCMD [\"python\"]\n") == []
+    # a heredoc line is no instruction; the CMD after it still counts
+    assert check_dockerfile("FROM python:3.12-slim\nRUN <<EOF\nFROM ubuntu\nEOF\nCMD [\"python\"]\n") == []
+    # a stage of the same file is no unpinned image
+    assert check_dockerfile("FROM python:3.12-slim AS build\nFROM build\nCMD [\"python\"]\n") == []
+    # a line Docker cannot read is an error with its line
+    (finding,) = check_dockerfile("FROM python:3.12-slim\n  pip install flask\nCMD [\"python\"]\n")
+    assert (finding.level, finding.line) == ("error", 2) and "unknown instruction: pip" in finding.message
+
+
 # ------------------------------------------------------------------ coherence
 
 def test_coherence_default_plan_is_quiet() -> None:

@@ -423,6 +423,29 @@ def test_build_checks_the_dockerfile(files, expected):
     assert result.status == "failed"
 
 
+@pytest.mark.parametrize("dockerfile", [
+    # a heredoc's lines are its script, not instructions (the hand parser said "unknown instruction: pip")
+    b"FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN <<EOF\npip install -r requirements.txt\nEOF\n",
+    # a file written by a heredoc is in the image
+    b"FROM python:3.12-slim\nCOPY <<EOF /app/r.txt\nflask\nEOF\nRUN pip install -r /app/r.txt\n",
+    # with '# escape=`' the backtick continues the line (the hand parser said "unknown instruction: &&")
+    b"# escape=`\nFROM python:3.12-slim\nRUN echo one `\n    && echo two\nCOPY requirements.txt c:\\app\\\n",
+    # FROM continued, a comment inside a continuation
+    b"FROM \\\n    python:3.12-slim\nCOPY requirements.txt \\\n    # the one file the install needs\n    /srv/\n",
+])
+def test_build_reads_real_dockerfile_syntax(dockerfile):
+    log, result = play(with_script(["docker build -t demo:1 ."]), files={**FILES, "Dockerfile": dockerfile})
+    assert result.status == "success", plain(log)
+    assert "load metadata for docker.io/library/python:3.12-slim" in plain(log)
+
+
+def test_build_checks_the_requirements_a_heredoc_script_installs():
+    dockerfile = b"FROM python:3.12-slim\nRUN <<EOF\nset -e\npip install -r requirements.txt\nEOF\n"
+    log, result = play(with_script(["docker build -t demo:1 ."]), files={**FILES, "Dockerfile": dockerfile})
+    assert "No such file or directory: 'requirements.txt'" in plain(log)
+    assert result.status == "failed"
+
+
 def test_build_with_file_flag_subdirectory_context_and_args():
     files = {"docker/Dockerfile.prod": b"ARG PY=3.12\nFROM python:${PY}-slim\nCOPY src/ /srv/\nCOPY requirements.txt /srv/\n"
              b"RUN pip install -r /srv/requirements.txt\n",
