@@ -42,6 +42,8 @@ def _field(job: Any, name: str, default: Any = None) -> Any:
 
 
 def strip_ansi(text: str) -> str:
+    """``text`` without ANSI colours, cursor moves, terminal titles and carriage returns: the one way
+    dockwright turns a job log into plain text (the job log widget and the tests use it too)."""
     return ANSI_RE.sub("", text)
 
 

@@ -14,9 +14,10 @@ from collections import deque
 from rich.text import Text
 from textual.widgets import RichLog
 
+from dockwright.wizard.diagnose import strip_ansi
+
 SECTION_START = re.compile(r"section_start:\d+:([\w.-]+)(\[[^\]]*\])?\r?(\x1b\[0K)?")
 SECTION_END = re.compile(r"section_end:\d+:[\w.-]+\r?(\x1b\[0K)?")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 MAX_LINES = 5_000
 BATCH = 40  # lines drawn per turn of the event loop (RichLog.write costs about 1 ms a line)
 MAX_LINE_CHARS = 4_000  # a longer line is cut on screen (the browser shows it whole)
@@ -30,7 +31,7 @@ def clean_line(raw: str) -> tuple[str, bool]:
         raw, starts = SECTION_START.subn("", raw)
         header = starts > 0
     if "\r" in raw:  # a progress bar redraws the line: keep what is finally shown
-        parts = [p for p in raw.split("\r") if ANSI.sub("", p).strip()]
+        parts = [p for p in raw.split("\r") if strip_ansi(p).strip()]
         raw = parts[-1] if parts else ""
     return raw, header
 

@@ -18,6 +18,7 @@ from dockwright.sandbox.runner_sim import (
     service_hostnames,
     stuck_message,
 )
+from dockwright.wizard.diagnose import strip_ansi
 
 from sim_helpers import drain
 
@@ -32,7 +33,6 @@ COPY . .
 CMD ["python", "app.py"]
 """
 FILES = {"Dockerfile": DOCKERFILE, "requirements.txt": b"flask==3.0.3\n", "app.py": b"print('hi')\n"}
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def predefined():
@@ -70,7 +70,7 @@ def play(job, *, runner=None, files=FILES, registry=None, variables=None, masked
 
 
 def plain(log):
-    return ANSI.sub("", log)
+    return strip_ansi(log)
 
 
 GOOD_JOB = """

@@ -6,20 +6,19 @@ job has its own Docker daemon; on the tutorial's own runner (no /certs/client vo
 TLS or never starts. A one-job build+push pipeline passes and fills the registry.
 """
 
-import re
 
 import pytest
 
 from dockwright.sandbox.ci_config import CiYamlError, parse_ci
 from dockwright.sandbox.docker_sim import MemoryRegistry
 from dockwright.sandbox.runner_sim import RunnerProfile, hosted_runner, play_job, runner_matches, stuck_message
+from dockwright.wizard.diagnose import strip_ansi
 
 from sim_helpers import SEED_CORRECTED, drain
 
 REGISTRY = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_seedJobToken0042"
 SHA = "9c4e1f7a" + "1" * 32
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # The tutorial's files for the demo app (its Dockerfile verbatim).
 SEED_FILES = {
@@ -162,7 +161,7 @@ def play_pipeline(text, runner, registry):
         gen = play_job(job, runner=runner, variables={}, predefined=predefined(), masked_values=[JOB_TOKEN],
                        read_file=SEED_FILES.get, registry=registry)
         chunks, result = drain(gen)
-        results[job.name] = (ANSI.sub("", "".join(chunks)), result)
+        results[job.name] = (strip_ansi("".join(chunks)), result)
     return results
 
 
@@ -274,7 +273,7 @@ def test_project_variables_named_like_the_predefined_ones_shadow_them(registry):
                    masked_values=[JOB_TOKEN, shadowing["CI_REGISTRY_PASSWORD"]], read_file=SEED_FILES.get,
                    registry=registry)
     chunks, result = drain(gen)
-    log = ANSI.sub("", "".join(chunks))
+    log = strip_ansi("".join(chunks))
     assert "unauthorized: HTTP Basic: Access denied" in log
     assert "glpat-expired-or-wrong-0001" not in log
     assert result.status == "failed"
