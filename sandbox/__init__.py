@@ -13,7 +13,6 @@ See docs/sandbox.md for what it plays and what it does not.
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
 import ipaddress
 import os
 import shutil
@@ -140,6 +139,8 @@ class Sandbox:
 
     def _take_lock(self) -> None:
         """One sandbox per data directory: two would play the same jobs twice."""
+        import fcntl  # POSIX only: imported here so that the package itself imports everywhere
+
         handle = open(self.data_dir / LOCK_FILE, "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
