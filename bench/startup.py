@@ -6,6 +6,8 @@
 2. Keystroke to preview repainted: a key typed in the Dockerfile's port field until the preview pane
    shows the new text and the screen has refreshed. Goal: within one frame (~16 ms at 60 fps) after
    the render functions return.
+3. Step switch: ``goto`` a step shown before until it is resumed, idle and repainted (Back/Next between
+   steps whose screens exist), round the steps with a form and a preview.
 
 Headless (Textual's test driver), so the numbers are the app's own work, not the terminal's.
 Run: .venv/bin/python bench/startup.py [--runs N]
@@ -128,6 +130,30 @@ async def keystroke_to_preview(repo: Path, keys: int) -> tuple[list[float], list
     return totals, after_render
 
 
+async def step_switches(repo: Path, rounds: int) -> list[float]:
+    """Seconds from ``goto`` to the step resumed, idle and repainted, for steps shown again."""
+    app = dockwright_app(repo)
+    steps = ("executor", "registry", "dockerfile", "pipeline")
+    times: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        loop = asyncio.get_running_loop()
+        for step_id in steps:  # each screen composed once: what is timed is showing it again
+            app.goto(step_id)
+            for _ in range(3):
+                await pilot.pause()
+        for _ in range(rounds):
+            for step_id in steps:
+                start = time.perf_counter()
+                app.goto(step_id)
+                while app.screen.id != f"step-{step_id}":
+                    await asyncio.sleep(0.0005)
+                await pilot.pause()
+                painted = loop.create_future()
+                app.call_after_refresh(lambda: painted.set_result(time.perf_counter()))
+                times.append(await painted - start)
+    return times
+
+
 def ms(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:.1f} ms (min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})"
 
@@ -155,6 +181,7 @@ async def main(runs: int) -> int:
     print(f"keystroke -> preview repainted:             {ms(totals)}")
     print(f"  keystroke -> preview re-rendered:        {ms([t - a for t, a in zip(totals, after)])}")
     print(f"render returned -> repainted:               {ms(after)}  (goal: within one frame, 16.7 ms)")
+    print(f"step switch (a step shown again):           {ms(await step_switches(repo, rounds=max(3, runs)))}")
     return 0
 
 

@@ -31,7 +31,7 @@ class ExecutorScreen(StepScreen):
 
     def load_plan(self, plan: Plan) -> None:
         button = self.query_one(f"#executor-{plan.executor}", RadioButton)
-        press_radio(button.parent, button)
+        press_radio(button)
         self._show(plan.executor)
 
     def _show(self, key: str) -> None:

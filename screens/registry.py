@@ -68,7 +68,7 @@ class RegistryScreen(StepScreen):
         self.call_after_refresh(self._plan_changed, plan)
         reg = plan.registry
         button = self.query_one(f"#registry-{reg.kind}", RadioButton)
-        press_radio(button.parent, button)
+        press_radio(button)
         with self.prevent(Input.Changed):
             for name in ("image", "host", "region", "account"):
                 field = self.query_one(f"#reg-{name}", Input)

@@ -76,7 +76,7 @@ class RunnerScreen(StepScreen):
         self.call_after_refresh(self._update_register, plan)
         r = plan.runner
         button = self.query_one(f"#workflow-{r.workflow}", RadioButton)
-        press_radio(button.parent, button)
+        press_radio(button)
         values = {"rn-description": r.description, "rn-tags": ", ".join(r.tags),
                   "rn-docker_image": r.docker_image, "rn-config_path": r.config_path}
         with self.prevent(Input.Changed, Switch.Changed):

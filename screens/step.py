@@ -6,7 +6,6 @@ A step screen subclasses :class:`StepScreen`, sets ``STEP_ID``, yields its field
 
 from __future__ import annotations
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -46,6 +45,8 @@ class StepScreen(Screen):
     def __init__(self) -> None:
         super().__init__(name=self.STEP_ID, id=f"step-{self.STEP_ID}")
         self.step = step_by_id(self.STEP_ID)
+        self._look: tuple | None = None  # the theme and size the styles were last computed for
+        self._resuming = False
 
     @property
     def plan(self) -> Plan:
@@ -77,18 +78,20 @@ class StepScreen(Screen):
     def compose_form(self) -> ComposeResult:
         yield from ()
 
-    def post_message(self, message) -> bool:
+    def update_node_styles(self, animate: bool = True) -> None:
         """Textual restyles every widget of a screen each time it is shown again (about 120 ms a step here).
-        That is only needed when something styles depend on changed while the step was hidden: the theme
-        or the terminal size; otherwise the step is resumed without it."""
-        if isinstance(message, events.ScreenResume) and message.refresh_styles:
-            look = (self.app.theme, self.app.size)
-            if getattr(self, "_look", None) == look:
-                message = events.ScreenResume(refresh_styles=False)
-            self._look = look
-        return super().post_message(message)
+        That is only needed when something the styles depend on changed while the step was hidden: the theme
+        or the terminal size (a widget whose classes change is restyled when they change, hidden or not);
+        otherwise the step is shown with the styles it has. Every other restyle goes through."""
+        look = (self.app.theme, self.app.size)
+        resuming, self._resuming = self._resuming, False
+        if resuming and look == self._look:
+            return
+        self._look = look
+        super().update_node_styles(animate=animate)
 
     def on_screen_resume(self) -> None:
+        self._resuming = True  # runs before Screen's own handler, which restyles through update_node_styles
         if self.SHOW_PREVIEW:
             pane = self.query_one(PreviewPane)
             pane.plan_changed(self.plan)

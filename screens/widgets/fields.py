@@ -32,12 +32,8 @@ def plan_problem(key: str, problem: str, allowed: str) -> str:
     return f"{name or key} {problem}: use {allowed}."
 
 
-def press_radio(radio_set, button) -> None:
-    """Press ``button`` from the plan without a Changed message, and put the arrow-key highlight on it too
-    (otherwise the highlight stays on the first choice and ↑/↓ start from there)."""
-    from textual.widgets import RadioSet
-
-    if not button.value:
-        with radio_set.prevent(RadioSet.Changed):
-            button.value = True
-    radio_set._selected = list(radio_set.query("RadioButton")).index(button)  # Textual has no public setter
+def press_radio(button) -> None:
+    """Press ``button`` from the plan. The set's Changed message goes out as for a click: the set puts its
+    arrow-key highlight on the button (else ↑/↓ start from the first choice), and the step's handler posts a
+    PlanChanged that the App drops, the plan already holding that value."""
+    button.value = True

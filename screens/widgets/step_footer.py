@@ -17,11 +17,8 @@ class StepFooter(Footer):
                      for (_node, b, enabled, tooltip) in self.screen.active_bindings.values() if b.show)
 
     def bindings_changed(self, screen) -> None:
-        if self._shown is not None and self.is_attached and screen is self.screen and self._keys() == self._shown:
+        keys = self._keys() if self.is_attached and screen is self.screen else None
+        if keys is not None and keys == self._shown:
             return
+        self._shown = keys
         super().bindings_changed(screen)
-
-    def compose(self):
-        if self._bindings_ready:
-            self._shown = self._keys()
-        yield from super().compose()

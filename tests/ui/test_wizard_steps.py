@@ -469,3 +469,23 @@ async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_ne
         app.goto("executor")
         await settle(pilot)
         assert app.screen.styles.background == app.get_screen("connect").styles.background  # the new theme
+
+
+async def test_arrow_keys_start_from_the_choice_the_plan_holds(repo):
+    """The arrow-key highlight of a choice list sits on the pressed choice, so ↓ goes to the one after it."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("executor")  # the plan holds docker-dind-tls, the third choice
+        await settle(pilot)
+        app.screen.query_one("#executor-choice").focus()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.plan.executor == "docker-dind"
+        app.goto("connect")
+        await settle(pilot)
+        app.goto("executor")
+        await settle(pilot)
+        app.screen.query_one("#executor-choice").focus()
+        await pilot.press("up", "enter")
+        await settle(pilot)
+        assert app.plan.executor == "docker-dind-tls"
