@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Switch
 
 from dockwright.screens.messages import PlanChanged
@@ -15,6 +16,14 @@ from dockwright.wizard.plan import Plan
 
 class PipelineScreen(StepScreen):
     STEP_ID = "pipeline"
+
+    class CheckSaid(Message):
+        """What a check run in a thread found, for the label ``target`` (the worker touches no widget)."""
+
+        def __init__(self, target: str, text: str) -> None:
+            super().__init__()
+            self.target = target
+            self.text = text
 
     def compose_form(self) -> ComposeResult:
         yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="27"),
@@ -108,7 +117,7 @@ class PipelineScreen(StepScreen):
         findings = check_pipeline(text)
         lines = [f"{f.level}: {f.message}" + (f" (line {f.line})" if f.line else "") for f in findings]
         summary = "\n".join(lines) or "✓ .gitlab-ci.yml passes GitLab's CI schema and dockwright's checks."
-        self.app.call_from_thread(self.query_one("#pl-local", Label).update, summary)
+        self.post_message(self.CheckSaid("pl-local", summary))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "pl-lint":
@@ -135,7 +144,10 @@ class PipelineScreen(StepScreen):
             msg = "✓ GitLab's CI lint: valid." + ("".join(f"\nwarning: {w}" for w in warnings))
         else:
             msg = "✗ GitLab's CI lint found problems:\n" + "\n".join(f"- {e}" for e in errors)
-        self.app.call_from_thread(self.query_one("#pl-server", Label).update, msg)
+        self.post_message(self.CheckSaid("pl-server", msg))
+
+    def on_pipeline_screen_check_said(self, message: CheckSaid) -> None:
+        self.query_one(f"#{message.target}", Label).update(message.text)
 
     def show_error(self, sentence: str) -> None:
         self.query_one("#pl-server", Label).update(sentence)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -292,21 +292,22 @@ class WatchScreen(Screen[int | None]):
             self.select(running[0].id)
         self.show_title()
 
-    def confirm_then(self, question: str, method: str, *args: Any) -> None:
+    def confirm_then(self, question: str, what: str, action: Callable[[str | int, int], object], target: int) -> None:
+        """Ask ``question``; on yes, ``action(project, target)`` (a GitLab client method) in a thread."""
         def done(yes: bool | None) -> None:
             if yes:
-                self.call_gitlab(method, *args)
+                self.call_gitlab(what, action, target)
 
         self.app.push_screen(ConfirmAction(question), done)
 
     @work(thread=True, group="actions", exit_on_error=False)
-    def call_gitlab(self, method: str, *args: Any) -> None:
+    def call_gitlab(self, what: str, action: Callable[[str | int, int], object], target: int) -> None:
         try:
-            getattr(self.client, method)(self.project, *args)
+            action(self.project, target)
         except Exception as exc:
             self.app.call_from_thread(self.say, explain(exc), True)
             return
-        self.app.call_from_thread(self.say, f"Done: {method.replace('_', ' ')}. Watching for the change…")
+        self.app.call_from_thread(self.say, f"Done: {what}. Watching for the change…")
         self.app.call_from_thread(self.resume_watch)
 
     def resume_watch(self) -> None:
@@ -333,26 +334,28 @@ class WatchScreen(Screen[int | None]):
 
     def action_retry_job(self) -> None:
         if job := self.selected_job():
-            self.confirm_then(f"Retry job {job.name}? It runs again from the start.", "retry_job", job.id)
+            self.confirm_then(f"Retry job {job.name}? It runs again from the start.", "retry job",
+                              self.client.retry_job, job.id)
 
     def action_cancel_job(self) -> None:
         if job := self.selected_job():
-            self.confirm_then(f"Cancel job {job.name}?", "cancel_job", job.id)
+            self.confirm_then(f"Cancel job {job.name}?", "cancel job", self.client.cancel_job, job.id)
 
     def action_play_job(self) -> None:
         if (job := self.selected_job()) and job.status != "manual":
             self.say(f"{job.name} is not a manual job waiting to be played.", error=True)
         elif job:
-            self.confirm_then(f"Play manual job {job.name}?", "play_job", job.id)
+            self.confirm_then(f"Play manual job {job.name}?", "play job", self.client.play_job, job.id)
 
     def action_retry_pipeline(self) -> None:
         if self.pipeline_id:
-            self.confirm_then(f"Retry the failed jobs of pipeline #{self.pipeline_id}?", "retry_pipeline",
-                              self.pipeline_id)
+            self.confirm_then(f"Retry the failed jobs of pipeline #{self.pipeline_id}?", "retry pipeline",
+                              self.client.retry_pipeline, self.pipeline_id)
 
     def action_cancel_pipeline(self) -> None:
         if self.pipeline_id:
-            self.confirm_then(f"Cancel pipeline #{self.pipeline_id}?", "cancel_pipeline", self.pipeline_id)
+            self.confirm_then(f"Cancel pipeline #{self.pipeline_id}?", "cancel pipeline", self.client.cancel_pipeline,
+                              self.pipeline_id)
 
     def action_open_job(self) -> None:
         if (job := self.selected_job()) and job.web_url:
