@@ -25,11 +25,9 @@ from dockwright.screens.widgets.pipeline_graph import PipelineGraph
 from dockwright.wizard.apply import other_registry_note
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
+from dockwright.wizard.job_logs import JobLogs
 from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
 from dockwright.wizard.watch_plain import glyph, status_word
-
-TAIL_KEEP = 64 * 1024
-
 
 class ConfirmAction(ModalScreen[bool]):
     """Retry, cancel, play: asked once, answered with y/n or the buttons."""
@@ -89,7 +87,9 @@ class WatchScreen(Screen[int | None]):
         self.schedule = schedule
         self.jobs: dict[int, Job] = {}
         self.polled: dict[int, float] = {}
-        self.tails: dict[int, str] = {}
+        self.logs = JobLogs()  # what was received of each job's log; a finished one is fetched once
+        self.fetching: set[int] = set()
+        self.follower_done = False  # the follower has ended: a finished job's log is fetched here
         self.stuck: set[int] = set()
         self.runners: list[dict[str, Any]] | None = None  # the project's runners, read when a job got stuck
         self.waiting_shown = False
@@ -135,10 +135,12 @@ class WatchScreen(Screen[int | None]):
             async for event in follow(self.client, self.project, follow_jobs=self.followed, nudge=self.nudge, **kwargs):
                 self.apply(event)
         except Exception as exc:  # a wizard error: say it, keep the screen
+            self.follower_done = True
             self.say(explain(exc), error=True)
 
     def followed(self) -> set[int]:
-        return {self.selected} if self.selected is not None else set()
+        """The job whose log the follower should send: the selected one, unless its whole log is here."""
+        return {self.selected} if self.selected is not None and not self.logs.complete(self.selected) else set()
 
     def apply(self, event: Any) -> None:
         if self.waiting_shown and not isinstance(event, Waiting):  # GitLab answered: the wait is over
@@ -153,7 +155,8 @@ class WatchScreen(Screen[int | None]):
         elif isinstance(event, JobChanged):
             self.job_changed(event)
         elif isinstance(event, LogText):
-            self.tails[event.job_id] = (self.tails.get(event.job_id, "") + event.text)[-TAIL_KEEP:]
+            job = self.jobs.get(event.job_id)
+            self.logs.add(event.job_id, event.text, finished=job is not None and job.finished)
             if event.job_id == self.selected:
                 self.query_one(JobLog).append(event.text)
             if self.jobs.get(event.job_id) and self.jobs[event.job_id].status == "failed":
@@ -196,6 +199,9 @@ class WatchScreen(Screen[int | None]):
             return
         self.status = event.status
         self.result = EXIT_OK if event.status in ("success", "skipped") else EXIT_FAILED
+        self.follower_done = True
+        if self.selected is not None and not self.logs.complete(self.selected):
+            self.fetch_log(self.selected)  # chosen while the follower was ending: it will not send it now
         self.show_title()
         if event.status == "success" and self.registry_kind != "gitlab":
             self.say("Passed. " + other_registry_note(self.registry_kind))
@@ -257,7 +263,7 @@ class WatchScreen(Screen[int | None]):
         job = self.jobs.get(self.selected) if self.selected is not None else None
         found = None
         if job is not None and (job.status in ("failed", "pending")):
-            found = diagnose(job, self.tails.get(job.id, ""), self.runners)
+            found = diagnose(job, self.logs.text(job.id), self.runners)
             if job.status == "pending" and job.id not in self.stuck:
                 found = None
         panel.display = found is not None
@@ -269,10 +275,52 @@ class WatchScreen(Screen[int | None]):
         if job_id == self.selected:
             return
         self.selected = job_id
-        self.query_one(JobLog).show_job(job_id)
+        log = self.query_one(JobLog)
+        log.show_job(job_id)
+        if self.logs.complete(job_id):  # fetched once already: shown again from here
+            self.show_kept_log(job_id)
+        else:
+            self.logs.restart(job_id)  # the follower sends it from its start
+            job = self.jobs.get(job_id)
+            if self.follower_done and job is not None and job.finished:
+                self.fetch_log(job_id)
         self.show_log_title()
         self.show_diagnosis()
         self.nudge.set()
+
+    def show_kept_log(self, job_id: int) -> None:
+        log = self.query_one(JobLog)
+        if self.logs.cut(job_id):
+            log.append("(the beginning of this log is not kept here; o opens the whole log in GitLab)\n")
+        log.append(self.logs.text(job_id))
+        log.flush_partial()
+
+    def fetch_log(self, job_id: int) -> None:
+        """A finished job's log, once, when the follower has ended (`dockwright watch --pipeline N`)."""
+        if job_id not in self.fetching:
+            self.fetching.add(job_id)
+            self.read_trace(job_id)
+
+    @work(thread=True, group="logs", exit_on_error=False)
+    def read_trace(self, job_id: int) -> None:
+        try:
+            data = self.client.get_job_trace(self.project, job_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.log_fetched, job_id, None)
+            self.app.call_from_thread(self.say, explain(exc), True)
+            return
+        self.app.call_from_thread(self.log_fetched, job_id, data)
+
+    def log_fetched(self, job_id: int, data: bytes | None) -> None:
+        self.fetching.discard(job_id)
+        if data is None:
+            return
+        self.logs.fetched(job_id, data)
+        if job_id == self.selected:
+            self.query_one(JobLog).show_job(job_id)
+            self.show_kept_log(job_id)
+            self.show_log_title()
+            self.show_diagnosis()
 
     @on(PipelineGraph.JobSelected)
     def job_selected(self, event: PipelineGraph.JobSelected) -> None:
@@ -322,6 +370,7 @@ class WatchScreen(Screen[int | None]):
     def restart_follower(self) -> None:
         self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
         self.result = None
+        self.follower_done = False
         self.nudge.clear()
         self.follow_pipeline()
 
