@@ -22,12 +22,27 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from dockwright.screens.errors import explain
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
-from dockwright.wizard.apply import other_registry_note
+from dockwright.wizard.apply import other_registry_note, ref_slug
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
-from dockwright.wizard.job_logs import JobLogs
+from dockwright.wizard.job_logs import JobLogs, decode_tail
+from dockwright.wizard.pushed_tags import in_registry, pull_lines, pushed_images
 from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
 from dockwright.wizard.watch_plain import glyph, status_word
+
+CONSOLE_BROWSERS = {"www-browser", "links", "elinks", "lynx", "w3m"}  # they would take over this terminal
+
+
+def has_browser() -> bool:
+    """Whether Python's webbrowser finds a browser that opens outside this terminal."""
+    import webbrowser
+
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return getattr(browser, "name", "") not in CONSOLE_BROWSERS
+
 
 class ConfirmAction(ModalScreen[bool]):
     """Retry, cancel, play: asked once, answered with y/n or the buttons."""
@@ -55,21 +70,26 @@ class ConfirmAction(ModalScreen[bool]):
 
 class WatchScreen(Screen[int | None]):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "watch.tcss"
+    # every key fits one footer line at 80 columns: a lower-case key acts on the selected job, its upper-case
+    # twin on the whole pipeline, and the two share one label; the tooltips and F1 say more
+    RETRY, CANCEL, OPEN = (Binding.Group(name) for name in ("Retry", "Cancel", "Open"))
     BINDINGS = [
         Binding("q", "leave", "Quit", id="watch.quit", tooltip="Stop watching (the pipeline goes on in GitLab)"),
-        Binding("f", "toggle_follow", "Follow running", id="watch.follow",
+        Binding("f1", "help", "Help", id="watch.help", tooltip="What the watch shows, its keys, and common failures"),
+        Binding("question_mark", "help", "Help", show=False, id="watch.help_key", tooltip="Same as F1"),
+        Binding("f", "toggle_follow", "Follow", id="watch.follow",
                 tooltip="Always show the log of whichever job is running"),
-        Binding("r", "retry_job", "Retry job", id="watch.retry", tooltip="Retry the selected job (asks first)"),
-        Binding("R", "retry_pipeline", "Retry pipeline", id="watch.retry_pipeline",
-                tooltip="Retry the failed jobs of the pipeline (asks first)"),
-        Binding("c", "cancel_job", "Cancel job", id="watch.cancel", tooltip="Cancel the selected job (asks first)"),
-        Binding("C", "cancel_pipeline", "Cancel pipeline", id="watch.cancel_pipeline",
+        Binding("r", "retry_job", "Retry job", group=RETRY, id="watch.retry", tooltip="Retry the selected job (asks first)"),
+        Binding("R", "retry_pipeline", "Retry pipeline", group=RETRY, id="watch.retry_pipeline",
+                tooltip="Retry the failed and canceled jobs of the pipeline (asks first)"),
+        Binding("c", "cancel_job", "Cancel job", group=CANCEL, id="watch.cancel", tooltip="Cancel the selected job (asks first)"),
+        Binding("C", "cancel_pipeline", "Cancel pipeline", group=CANCEL, id="watch.cancel_pipeline",
                 tooltip="Cancel the whole pipeline (asks first)"),
         Binding("p", "play_job", "Play", id="watch.play", tooltip="Run the selected manual job (asks first)"),
-        Binding("o", "open_job", "Open job", id="watch.open", tooltip="Open the selected job in the browser"),
-        Binding("O", "open_pipeline", "Open pipeline", id="watch.open_pipeline",
+        Binding("o", "open_job", "Open job", group=OPEN, id="watch.open", tooltip="Open the selected job in the browser"),
+        Binding("O", "open_pipeline", "Open pipeline", group=OPEN, id="watch.open_pipeline",
                 tooltip="Open the pipeline in the browser"),
-        Binding("slash", "search", "Search log", id="watch.search", tooltip="Find text in the log (n: next)"),
+        Binding("slash", "search", "Search", id="watch.search", tooltip="Find text in the log (n: next)"),
         Binding("n", "next_match", "Next match", id="watch.next", show=False, tooltip="Next search match"),
         Binding("end", "resume", "Follow log end", id="watch.end", show=False,
                 tooltip="Scroll to the end of the log and keep following it"),
@@ -109,15 +129,17 @@ class WatchScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Label("Waiting for the pipeline…", id="watch-title")
         yield Static("", id="watch-message", markup=False)  # GitLab's and git's words, as they are
+        yield Static("", id="watch-pull", markup=False)  # after a pass: the `docker pull` lines; stays
         yield PipelineGraph(id="graph")
         with Horizontal(id="watch-body"):
             yield JobLog(id="log")
             yield Static("", id="diagnosis", markup=False)  # "[docker, gpu]" is text, not markup
         yield Input(placeholder="search the log, Enter finds the next match, Esc closes", id="search")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#diagnosis").display = False
+        for quiet in ("#diagnosis", "#watch-pull", "#watch-message"):
+            self.query_one(quiet).display = False
         self.query_one("#search").display = False
         self.query_one(JobLog).border_title = "select a job to see its log (f follows the running one)"
         self.set_interval(1.0, self.tick)
@@ -203,9 +225,7 @@ class WatchScreen(Screen[int | None]):
         if self.selected is not None and not self.logs.complete(self.selected):
             self.fetch_log(self.selected)  # chosen while the follower was ending: it will not send it now
         self.show_title()
-        if event.status == "success" and self.registry_kind != "gitlab":
-            self.say("Passed. " + other_registry_note(self.registry_kind))
-        elif event.status == "success":
+        if event.status == "success":
             self.check_registry()
         elif event.yaml_errors:
             self.say(f"GitLab did not accept the .gitlab-ci.yml: {event.yaml_errors}. Fix it and push again.",
@@ -213,21 +233,51 @@ class WatchScreen(Screen[int | None]):
         else:
             self.say(f"The pipeline {status_word(event.status)}. r retries a job, R the pipeline; q quits.")
 
-    @work(thread=True, exclusive=True, group="registry", exit_on_error=False)
     def check_registry(self) -> None:
+        """After a pass: which tags the jobs pushed (from their logs), and for GitLab's registry which of them
+        it really has; shown as `docker pull` lines beside, not in, the message line."""
+        jobs = sorted(j.id for j in self.jobs.values() if j.status == "success" and not j.bridge)  # pushed in order
+        self.look_for_pushes({jid: self.logs.text(jid) if self.logs.complete(jid) else None for jid in jobs})
+
+    @work(thread=True, exclusive=True, group="registry", exit_on_error=False)
+    def look_for_pushes(self, known: dict[int, str | None]) -> None:
+        """``known``: each passed job's log, or None where it must be read (once: kept for when it is selected)."""
         try:
-            registry = self.client.registry_tags(self.project)
+            logs = []
+            for jid, text in known.items():
+                if text is None:
+                    data = self.client.get_job_trace(self.project, jid)
+                    text = decode_tail(data)[0]
+                    self.app.call_from_thread(self.log_fetched, jid, data)
+                logs.append(text)
+            pushed = [image for log in logs for image in pushed_images(log)]
+            registry = self.client.registry_tags(self.project) if self.registry_kind == "gitlab" else None
         except Exception as exc:
-            self.app.call_from_thread(self.say, explain(exc), error=True)
+            self.app.call_from_thread(self.say, explain(exc), True)
             return
-        wanted = [t for t in (self.sha[:8], self.sha, self.ref, "latest") if t]
-        found = [f"docker pull {location}:{tag}" for tag in wanted for location, tags in registry.items() if tag in tags]
+        self.app.call_from_thread(self.show_pull_hint, *self.pull_hint(pushed, registry))
+
+    def pull_hint(self, pushed: list[tuple[str, str]], registry: dict[str, list[str]] | None) -> tuple[str, bool]:
+        """(text, ok): exactly the tags GitLab's registry has of those pushed; for another registry, the pushed."""
+        if registry is None:
+            if not pushed:
+                return "Passed. " + other_registry_note(self.registry_kind), True
+            return ("Passed; the jobs pushed these tags (dockwright cannot list that registry). Try it:\n"
+                    + "\n".join(pull_lines(pushed))), True
+        found = in_registry(pushed, registry) if pushed else [
+            (location, tag) for tag in dict.fromkeys(t for t in (self.sha, ref_slug(self.ref)) if t)
+            for location, tags in registry.items() if tag in tags]
         if found:
-            text = "Passed, and the image is in the registry. Try it:\n" + "\n".join(found[:2])  # one per line
-        else:
-            text = (f"Passed, but the registry has no image tagged {self.sha[:8] or self.ref}: does a job run "
-                    "`docker push`? Registry now: " + (", ".join(registry) or "empty"))
-        self.app.call_from_thread(self.say, text, error=not found)
+            return "Passed, and the registry has the image with these tags. Try it:\n" + "\n".join(pull_lines(found)), True
+        what = ", ".join(f"{repo}:{tag}" for repo, tag in pushed) or f"tagged {self.sha[:8] or self.ref}"
+        return (f"Passed, but the registry has no image {what}: does a job run `docker push`? Registry now: "
+                + (", ".join(registry) or "empty")), False
+
+    def show_pull_hint(self, text: str, ok: bool) -> None:
+        widget = self.query_one("#watch-pull", Static)
+        widget.update(text)
+        widget.set_class(not ok, "-error")
+        widget.display = True
 
     # -- showing --------------------------------------------------------------------------------------
 
@@ -249,6 +299,7 @@ class WatchScreen(Screen[int | None]):
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#watch-message", Static)
         widget.update(message)
+        widget.display = bool(message)  # an empty line would only push the graph down
         widget.set_class(error, "-error")
 
     def show_log_title(self) -> None:
@@ -369,6 +420,7 @@ class WatchScreen(Screen[int | None]):
 
     def restart_follower(self) -> None:
         self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
+        self.query_one("#watch-pull").display = False  # said again when the pipeline passes again
         self.result = None
         self.follower_done = False
         self.nudge.clear()
@@ -395,7 +447,11 @@ class WatchScreen(Screen[int | None]):
             self.confirm_then(f"Play manual job {job.name}?", "play_job", job.id)
 
     def action_retry_pipeline(self) -> None:
-        if self.pipeline_id:
+        retryable = [j for j in self.jobs.values() if j.status in ("failed", "canceled") and not j.bridge]
+        if self.pipeline_id and not retryable:  # GitLab's retry would change nothing
+            self.say(f"Nothing to retry: no job of pipeline #{self.pipeline_id} failed or was canceled. "
+                     "r runs the selected job again.")
+        elif self.pipeline_id:
             self.confirm_then(f"Retry the failed jobs of pipeline #{self.pipeline_id}?", "retry_pipeline",
                               self.pipeline_id)
 
@@ -405,13 +461,26 @@ class WatchScreen(Screen[int | None]):
 
     def action_open_job(self) -> None:
         if (job := self.selected_job()) and job.web_url:
-            self.app.open_url(job.web_url)
-            self.say(f"Opened {job.web_url}")
+            self.open_in_browser(job.web_url)
 
     def action_open_pipeline(self) -> None:
         if self.pipeline_url:
-            self.app.open_url(self.pipeline_url)
-            self.say(f"Opened {self.pipeline_url}")
+            self.open_in_browser(self.pipeline_url)
+
+    def open_in_browser(self, url: str) -> None:
+        """Open ``url``, or say where to open it when this machine has no browser to start (over SSH, in a
+        container): saying "Opened" then would be untrue."""
+        if self.app.is_web or has_browser():
+            self.app.open_url(url)
+            self.say(f"Opened {url} in the browser.")
+        else:
+            self.say(f"No web browser found on this machine; open this address on yours: {url}")
+
+    def action_help(self) -> None:
+        from dockwright.screens.widgets.help import HelpScreen
+        from dockwright.wizard.steps import step
+
+        self.app.push_screen(HelpScreen(step("watch")))
 
     def action_search(self) -> None:
         box = self.query_one("#search", Input)
