@@ -15,58 +15,20 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
 
 from dockwright.screens.errors import explain
+from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
-from dockwright.wizard.apply import other_registry_note, ref_slug
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
 from dockwright.wizard.job_logs import JobLogs, decode_tail
-from dockwright.wizard.pushed_tags import in_registry, pull_lines, pushed_images
+from dockwright.wizard.pushed_tags import pull_hint, pushed_images
 from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
 from dockwright.wizard.watch_plain import glyph, status_word
-
-CONSOLE_BROWSERS = {"www-browser", "links", "elinks", "lynx", "w3m"}  # they would take over this terminal
-
-
-def has_browser() -> bool:
-    """Whether Python's webbrowser finds a browser that opens outside this terminal."""
-    import webbrowser
-
-    try:
-        browser = webbrowser.get()
-    except webbrowser.Error:
-        return False
-    return getattr(browser, "name", "") not in CONSOLE_BROWSERS
-
-
-class ConfirmAction(ModalScreen[bool]):
-    """Retry, cancel, play: asked once, answered with y/n or the buttons."""
-
-    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Do it"),
-                Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Leave it as it is")]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Label(self.question, id="confirm-question")
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Yes (y)", id="yes", variant="warning")
-                yield Button("No (n)", id="no")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
 
 class WatchScreen(Screen[int | None]):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "watch.tcss"
@@ -255,23 +217,8 @@ class WatchScreen(Screen[int | None]):
         except Exception as exc:
             self.app.call_from_thread(self.say, explain(exc), True)
             return
-        self.app.call_from_thread(self.show_pull_hint, *self.pull_hint(pushed, registry))
-
-    def pull_hint(self, pushed: list[tuple[str, str]], registry: dict[str, list[str]] | None) -> tuple[str, bool]:
-        """(text, ok): exactly the tags GitLab's registry has of those pushed; for another registry, the pushed."""
-        if registry is None:
-            if not pushed:
-                return "Passed. " + other_registry_note(self.registry_kind), True
-            return ("Passed; the jobs pushed these tags (dockwright cannot list that registry). Try it:\n"
-                    + "\n".join(pull_lines(pushed))), True
-        found = in_registry(pushed, registry) if pushed else [
-            (location, tag) for tag in dict.fromkeys(t for t in (self.sha, ref_slug(self.ref)) if t)
-            for location, tags in registry.items() if tag in tags]
-        if found:
-            return "Passed, and the registry has the image with these tags. Try it:\n" + "\n".join(pull_lines(found)), True
-        what = ", ".join(f"{repo}:{tag}" for repo, tag in pushed) or f"tagged {self.sha[:8] or self.ref}"
-        return (f"Passed, but the registry has no image {what}: does a job run `docker push`? Registry now: "
-                + (", ".join(registry) or "empty")), False
+        self.app.call_from_thread(self.show_pull_hint, *pull_hint(pushed, registry, sha=self.sha, ref=self.ref,
+                                                                   registry_kind=self.registry_kind))
 
     def show_pull_hint(self, text: str, ok: bool) -> None:
         widget = self.query_one("#watch-pull", Static)

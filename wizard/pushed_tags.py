@@ -53,3 +53,25 @@ def in_registry(pushed: Iterable[tuple[str, str]], registry: Mapping[str, Sequen
 
 def pull_lines(images: Iterable[tuple[str, str]]) -> list[str]:
     return [f"docker pull {repo}:{tag}" for repo, tag in images]
+
+
+def pull_hint(pushed: list[tuple[str, str]], registry: Mapping[str, Sequence[str]] | None, *, sha: str, ref: str,
+              registry_kind: str) -> tuple[str, bool]:
+    """What the watch says after a pass: (text, ok). For GitLab's registry (``registry`` is its listing) exactly
+    the pushed tags it has (without pushes in the logs: this commit's SHA and branch, if there); for another
+    registry (``registry`` None), the pushed tags, or a sentence when the logs show none."""
+    from dockwright.wizard.apply import other_registry_note, ref_slug
+
+    if registry is None:
+        if not pushed:
+            return "Passed. " + other_registry_note(registry_kind), True
+        return ("Passed; the jobs pushed these tags (dockwright cannot list that registry). Try it:\n"
+                + "\n".join(pull_lines(pushed))), True
+    found = in_registry(pushed, registry) if pushed else [
+        (location, tag) for tag in dict.fromkeys(t for t in (sha, ref_slug(ref)) if t)
+        for location, tags in registry.items() if tag in tags]
+    if found:
+        return "Passed, and the registry has the image with these tags. Try it:\n" + "\n".join(pull_lines(found)), True
+    what = ", ".join(f"{repo}:{tag}" for repo, tag in pushed) or f"tagged {sha[:8] or ref}"
+    return (f"Passed, but the registry has no image {what}: does a job run `docker push`? Registry now: "
+            + (", ".join(registry) or "empty")), False

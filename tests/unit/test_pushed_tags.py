@@ -42,3 +42,14 @@ def test_apply_names_what_the_pipeline_pushed_to_another_registry_in_full():
     applier.check_registry(SHA)
     note = applier.report.notes[-1]
     assert f"alice/app:{SHA}, alice/app:main, alice/app:latest" in note and "Docker Hub" in note
+
+
+def test_the_hint_without_pushes_in_the_logs():
+    from dockwright.wizard.pushed_tags import pull_hint
+
+    text, ok = pull_hint([], {"r/demo/app": [SHA, "main"]}, sha=SHA, ref="main", registry_kind="gitlab")
+    assert ok and text.splitlines()[1:] == [f"docker pull r/demo/app:{SHA}", "docker pull r/demo/app:main"]
+    text, ok = pull_hint([], {}, sha=SHA, ref="main", registry_kind="gitlab")
+    assert not ok and "no image tagged 3f1abb64" in text and "empty" in text
+    text, ok = pull_hint([], None, sha=SHA, ref="main", registry_kind="ecr")
+    assert ok and "Amazon ECR" in text and "cannot list" in text
