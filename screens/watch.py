@@ -55,6 +55,11 @@ class WatchScreen(Screen[int | None]):
         Binding("n", "next_match", "Next match", id="watch.next", show=False, tooltip="Next search match"),
         Binding("end", "resume", "Follow log end", id="watch.end", show=False,
                 tooltip="Scroll to the end of the log and keep following it"),
+        # inside the wizard its ctrl+q and ctrl+s still work here, but are not listed: the footer fits 80 columns
+        Binding("ctrl+q", "app.quit", "Quit dockwright", id="watch.app_quit", show=False,
+                tooltip="Quit dockwright (the pipeline goes on in GitLab)"),
+        Binding("ctrl+s", "save_answers", "Save answers", id="watch.save", show=False,
+                tooltip="In the wizard: save your answers to dockwright.yml"),
     ]
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
@@ -422,6 +427,11 @@ class WatchScreen(Screen[int | None]):
             self.say(f"Opened {url} in the browser.")
         else:
             self.say(f"No web browser found on this machine; open this address on yours: {url}")
+
+    def action_save_answers(self) -> None:
+        save = getattr(self.app, "action_save_answers", None)  # the wizard's; `dockwright watch` has no answers
+        if save is not None:
+            save()
 
     def action_help(self) -> None:
         from dockwright.screens.widgets.help import HelpScreen

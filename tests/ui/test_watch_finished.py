@@ -137,3 +137,22 @@ def test_a_console_browser_does_not_count(monkeypatch):
     assert not has_browser()
     webbrowser.register("lynx", None, webbrowser.GenericBrowser("lynx"), preferred=True)
     assert not has_browser()  # it would take over the watch's own terminal
+
+
+async def test_inside_the_wizard_the_watch_footer_still_fits_80_columns(tmp_path):
+    """The wizard's own ctrl+q and ctrl+s keep working on the watch screen but are not listed there."""
+    from textual.widgets._footer import FooterKey
+
+    from helpers import flask_repo, offline_app
+
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(WatchScreen(None, "alice/app", pipeline_id=7, autostart=False))
+        await pilot.pause()
+        keys = list(app.screen.query(FooterKey))
+        assert {k.key for k in keys} >= {"q", "f1", "slash"} and not {"ctrl+q", "ctrl+s"} & {k.key for k in keys}
+        assert all(k.region.right <= 80 and k.region.width > 0 for k in keys), [(k.key, k.region) for k in keys]
+        await pilot.press("ctrl+s")  # still the wizard's save
+        await pilot.pause()
+        assert (tmp_path / "app" / "dockwright.yml").exists()
