@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from dockwright.wizard.errors import BadInput
+from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
 from dockwright.sandbox.faults import FaultInjector, Faults
@@ -34,12 +35,6 @@ ROOT_TOKEN_SCOPES = ("api", "create_runner", "write_repository")
 ROOT_AUTHOR = gitrepo.Author("Administrator", "admin@example.com")
 REQUEST_LOG_LIMIT = 100_000
 LOCK_FILE = "sandbox.lock"
-
-
-def default_data_dir() -> Path:
-    """``$XDG_STATE_HOME/dockwright/sandbox`` (``~/.local/state/dockwright/sandbox``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "dockwright" / "sandbox"
 
 
 def check_loopback(host: str) -> None:
@@ -77,6 +72,7 @@ class Sandbox:
         self._log_lock = threading.Lock()
         self._server = None
         self._lock_handle = None
+        self._facts = None  # the socket that tells this user's other dockwright processes url and token
         self._thread: threading.Thread | None = None
         self.store: Store | None = None
         self.scheduler = None
@@ -136,6 +132,9 @@ class Sandbox:
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="sandbox-http", daemon=True)
         self._thread.start()
+        from dockwright.sandbox.facts_socket import FactsSocket
+
+        self._facts = FactsSocket(self.data_dir, self.url, self.token, self.project_path).start()
 
     def _take_lock(self) -> None:
         """One sandbox per data directory: two would play the same jobs twice."""
@@ -146,9 +145,12 @@ class Sandbox:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
-            raise BadInput(f"Another sandbox is already running with the state in {self.data_dir}.",
-                           "Use that one (its URL and token were printed when it started), stop it, or give "
-                           "--data-dir another folder.") from None
+            running = ask_running_sandbox(self.data_dir)
+            where = f" at {running.url}" if running else ""
+            raise BadInput(f"Another sandbox is already running{where} with the state in {self.data_dir}.",
+                           "Use that one: `dockwright sandbox --show` prints its URL and token, and `dockwright "
+                           "watch --sandbox` follows its pipelines by itself; or stop it, or give --data-dir "
+                           "another folder.") from None
         self._lock_handle = handle
 
     def _release_lock(self) -> None:
@@ -158,7 +160,7 @@ class Sandbox:
 
     def _remove_state(self) -> None:
         """``--reset``: delete only what the sandbox itself wrote; refuse a folder that holds anything else."""
-        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories"}
+        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run"}
         foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own and p.name != LOCK_FILE)
         if foreign:
             raise BadInput(f"{self.data_dir} holds files the sandbox did not write ({', '.join(foreign[:3])}), so "
@@ -171,6 +173,9 @@ class Sandbox:
                 path.unlink()
 
     def stop(self) -> None:
+        if self._facts is not None:
+            self._facts.stop()
+            self._facts = None
         if self.scheduler is not None:
             self.scheduler.stop()
         if self._server is not None:

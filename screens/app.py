@@ -160,6 +160,28 @@ class DockwrightApp(App):
                                 lambda fid=f.id: self.copy_file(fid))
         yield SystemCommand("Save answers", "Write dockwright.yml (never secrets)", self.action_save_answers)
         yield SystemCommand("Open help", "This step's teaching page", self._open_help)
+        if self.services.sandbox:
+            yield SystemCommand("Show the sandbox's URL and token", "For dockwright watch, git or curl in another "
+                                "terminal (dockwright watch --sandbox also finds it by itself)", self._show_sandbox)
+
+    def _sandbox_facts(self) -> tuple[str, str, str]:
+        """The practice sandbox's url, token and project (as build_services set them at the start)."""
+        return self._initial_plan.gitlab.url, self.services.token, self._initial_plan.gitlab.project
+
+    def _show_sandbox(self) -> None:
+        from dockwright.screens.widgets.sandbox_facts import SandboxFacts
+
+        self.push_screen(SandboxFacts(*self._sandbox_facts()))
+
+    def exit(self, result=None, return_code: int = 0, message=None) -> None:  # noqa: ANN001 - Textual's signature
+        """With --sandbox, leaving says the sandbox's URL and token once more: it stops with the wizard."""
+        if message is None and self.services.sandbox:
+            from rich.text import Text
+
+            from dockwright.wizard.sandbox_link import sandbox_farewell
+
+            message = Text(sandbox_farewell(*self._sandbox_facts()))
+        super().exit(result, return_code, message)
 
     def copy_file(self, file_id: str) -> None:
         from dockwright.screens.widgets.preview import PREVIEW_FILES, render_previews, read_existing

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Select, Switch
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row
+from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, Plan
 
 
@@ -96,8 +97,11 @@ class DockerfileScreen(StepScreen):
         elif name == "requirements":
             self.post_message(PlanChanged("dockerfile", requirements=value.strip() or None))
         elif name == "base_image":
+            refused = image_name_problem(value.strip(), tag_allowed=True)  # the answers file's rule
             if not value.strip():
                 problem = "Base image is empty; use a pinned image such as python:3.13-slim."
+            elif refused:
+                problem = f"Base image {refused[0]}: use {refused[1]}."
             else:
                 self.post_message(PlanChanged("dockerfile", base_image=value.strip()))
         self.query_one("#df-problem", Label).update(problem or "")

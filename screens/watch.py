@@ -15,66 +15,51 @@ from typing import Any, Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
 
 from dockwright.screens.errors import explain
+from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
-from dockwright.wizard.apply import other_registry_note
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
+from dockwright.wizard.job_logs import JobLogs, decode_tail
+from dockwright.wizard.pushed_tags import pull_hint, pushed_images
 from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
 from dockwright.wizard.watch_plain import glyph, status_word
 
-TAIL_KEEP = 64 * 1024
-
-
-class ConfirmAction(ModalScreen[bool]):
-    """Retry, cancel, play: asked once, answered with y/n or the buttons."""
-
-    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Do it"),
-                Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Leave it as it is")]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Label(self.question, id="confirm-question")
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Yes (y)", id="yes", variant="warning")
-                yield Button("No (n)", id="no")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
 class WatchScreen(Screen[int | None]):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "watch.tcss"
+    # every key fits one footer line at 80 columns: a lower-case key acts on the selected job, its upper-case
+    # twin on the whole pipeline, and the two share one label; the tooltips and F1 say more
+    RETRY, CANCEL, OPEN = (Binding.Group(name) for name in ("Retry", "Cancel", "Open"))
     BINDINGS = [
         Binding("q", "leave", "Quit", id="watch.quit", tooltip="Stop watching (the pipeline goes on in GitLab)"),
-        Binding("f", "toggle_follow", "Follow running", id="watch.follow",
+        Binding("f1", "help", "Help", id="watch.help", tooltip="What the watch shows, its keys, and common failures"),
+        Binding("question_mark", "help", "Help", show=False, id="watch.help_key", tooltip="Same as F1"),
+        Binding("f", "toggle_follow", "Follow", id="watch.follow",
                 tooltip="Always show the log of whichever job is running"),
-        Binding("r", "retry_job", "Retry job", id="watch.retry", tooltip="Retry the selected job (asks first)"),
-        Binding("R", "retry_pipeline", "Retry pipeline", id="watch.retry_pipeline",
-                tooltip="Retry the failed jobs of the pipeline (asks first)"),
-        Binding("c", "cancel_job", "Cancel job", id="watch.cancel", tooltip="Cancel the selected job (asks first)"),
-        Binding("C", "cancel_pipeline", "Cancel pipeline", id="watch.cancel_pipeline",
+        Binding("r", "retry_job", "Retry job", group=RETRY, id="watch.retry", tooltip="Retry the selected job (asks first)"),
+        Binding("R", "retry_pipeline", "Retry pipeline", group=RETRY, id="watch.retry_pipeline",
+                tooltip="Retry the failed and canceled jobs of the pipeline (asks first)"),
+        Binding("c", "cancel_job", "Cancel job", group=CANCEL, id="watch.cancel", tooltip="Cancel the selected job (asks first)"),
+        Binding("C", "cancel_pipeline", "Cancel pipeline", group=CANCEL, id="watch.cancel_pipeline",
                 tooltip="Cancel the whole pipeline (asks first)"),
         Binding("p", "play_job", "Play", id="watch.play", tooltip="Run the selected manual job (asks first)"),
-        Binding("o", "open_job", "Open job", id="watch.open", tooltip="Open the selected job in the browser"),
-        Binding("O", "open_pipeline", "Open pipeline", id="watch.open_pipeline",
+        Binding("o", "open_job", "Open job", group=OPEN, id="watch.open", tooltip="Open the selected job in the browser"),
+        Binding("O", "open_pipeline", "Open pipeline", group=OPEN, id="watch.open_pipeline",
                 tooltip="Open the pipeline in the browser"),
-        Binding("slash", "search", "Search log", id="watch.search", tooltip="Find text in the log (n: next)"),
+        Binding("slash", "search", "Search", id="watch.search", tooltip="Find text in the log (n: next)"),
         Binding("n", "next_match", "Next match", id="watch.next", show=False, tooltip="Next search match"),
         Binding("end", "resume", "Follow log end", id="watch.end", show=False,
                 tooltip="Scroll to the end of the log and keep following it"),
+        # inside the wizard its ctrl+q and ctrl+s still work here, but are not listed: the footer fits 80 columns
+        Binding("ctrl+q", "app.quit", "Quit dockwright", id="watch.app_quit", show=False,
+                tooltip="Quit dockwright (the pipeline goes on in GitLab)"),
+        Binding("ctrl+s", "save_answers", "Save answers", id="watch.save", show=False,
+                tooltip="In the wizard: save your answers to dockwright.yml"),
     ]
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
@@ -89,7 +74,9 @@ class WatchScreen(Screen[int | None]):
         self.schedule = schedule
         self.jobs: dict[int, Job] = {}
         self.polled: dict[int, float] = {}
-        self.tails: dict[int, str] = {}
+        self.logs = JobLogs()  # what was received of each job's log; a finished one is fetched once
+        self.fetching: set[int] = set()
+        self.follower_done = False  # the follower has ended: a finished job's log is fetched here
         self.stuck: set[int] = set()
         self.runners: list[dict[str, Any]] | None = None  # the project's runners, read when a job got stuck
         self.waiting_shown = False
@@ -109,15 +96,17 @@ class WatchScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Label("Waiting for the pipeline…", id="watch-title")
         yield Static("", id="watch-message", markup=False)  # GitLab's and git's words, as they are
+        yield Static("", id="watch-pull", markup=False)  # after a pass: the `docker pull` lines; stays
         yield PipelineGraph(id="graph")
         with Horizontal(id="watch-body"):
             yield JobLog(id="log")
             yield Static("", id="diagnosis", markup=False)  # "[docker, gpu]" is text, not markup
         yield Input(placeholder="search the log, Enter finds the next match, Esc closes", id="search")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#diagnosis").display = False
+        for quiet in ("#diagnosis", "#watch-pull", "#watch-message"):
+            self.query_one(quiet).display = False
         self.query_one("#search").display = False
         self.query_one(JobLog).border_title = "select a job to see its log (f follows the running one)"
         self.set_interval(1.0, self.tick)
@@ -135,10 +124,12 @@ class WatchScreen(Screen[int | None]):
             async for event in follow(self.client, self.project, follow_jobs=self.followed, nudge=self.nudge, **kwargs):
                 self.apply(event)
         except Exception as exc:  # a wizard error: say it, keep the screen
+            self.follower_done = True
             self.say(explain(exc), error=True)
 
     def followed(self) -> set[int]:
-        return {self.selected} if self.selected is not None else set()
+        """The job whose log the follower should send: the selected one, unless its whole log is here."""
+        return {self.selected} if self.selected is not None and not self.logs.complete(self.selected) else set()
 
     def apply(self, event: Any) -> None:
         if self.waiting_shown and not isinstance(event, Waiting):  # GitLab answered: the wait is over
@@ -153,7 +144,8 @@ class WatchScreen(Screen[int | None]):
         elif isinstance(event, JobChanged):
             self.job_changed(event)
         elif isinstance(event, LogText):
-            self.tails[event.job_id] = (self.tails.get(event.job_id, "") + event.text)[-TAIL_KEEP:]
+            job = self.jobs.get(event.job_id)
+            self.logs.add(event.job_id, event.text, finished=job is not None and job.finished)
             if event.job_id == self.selected:
                 self.query_one(JobLog).append(event.text)
             if self.jobs.get(event.job_id) and self.jobs[event.job_id].status == "failed":
@@ -196,10 +188,11 @@ class WatchScreen(Screen[int | None]):
             return
         self.status = event.status
         self.result = EXIT_OK if event.status in ("success", "skipped") else EXIT_FAILED
+        self.follower_done = True
+        if self.selected is not None and not self.logs.complete(self.selected):
+            self.fetch_log(self.selected)  # chosen while the follower was ending: it will not send it now
         self.show_title()
-        if event.status == "success" and self.registry_kind != "gitlab":
-            self.say("Passed. " + other_registry_note(self.registry_kind))
-        elif event.status == "success":
+        if event.status == "success":
             self.check_registry()
         elif event.yaml_errors:
             self.say(f"GitLab did not accept the .gitlab-ci.yml: {event.yaml_errors}. Fix it and push again.",
@@ -207,21 +200,36 @@ class WatchScreen(Screen[int | None]):
         else:
             self.say(f"The pipeline {status_word(event.status)}. r retries a job, R the pipeline; q quits.")
 
-    @work(thread=True, exclusive=True, group="registry", exit_on_error=False)
     def check_registry(self) -> None:
+        """After a pass: which tags the jobs pushed (from their logs), and for GitLab's registry which of them
+        it really has; shown as `docker pull` lines beside, not in, the message line."""
+        jobs = sorted(j.id for j in self.jobs.values() if j.status == "success" and not j.bridge)  # pushed in order
+        self.look_for_pushes({jid: self.logs.text(jid) if self.logs.complete(jid) else None for jid in jobs})
+
+    @work(thread=True, exclusive=True, group="registry", exit_on_error=False)
+    def look_for_pushes(self, known: dict[int, str | None]) -> None:
+        """``known``: each passed job's log, or None where it must be read (once: kept for when it is selected)."""
         try:
-            registry = self.client.registry_tags(self.project)
+            logs = []
+            for jid, text in known.items():
+                if text is None:
+                    data = self.client.get_job_trace(self.project, jid)
+                    text = decode_tail(data)[0]
+                    self.app.call_from_thread(self.log_fetched, jid, data)
+                logs.append(text)
+            pushed = [image for log in logs for image in pushed_images(log)]
+            registry = self.client.registry_tags(self.project) if self.registry_kind == "gitlab" else None
         except Exception as exc:
-            self.app.call_from_thread(self.say, explain(exc), error=True)
+            self.app.call_from_thread(self.say, explain(exc), True)
             return
-        wanted = [t for t in (self.sha[:8], self.sha, self.ref, "latest") if t]
-        found = [f"docker pull {location}:{tag}" for tag in wanted for location, tags in registry.items() if tag in tags]
-        if found:
-            text = "Passed, and the image is in the registry. Try it:\n" + "\n".join(found[:2])  # one per line
-        else:
-            text = (f"Passed, but the registry has no image tagged {self.sha[:8] or self.ref}: does a job run "
-                    "`docker push`? Registry now: " + (", ".join(registry) or "empty"))
-        self.app.call_from_thread(self.say, text, error=not found)
+        self.app.call_from_thread(self.show_pull_hint, *pull_hint(pushed, registry, sha=self.sha, ref=self.ref,
+                                                                   registry_kind=self.registry_kind))
+
+    def show_pull_hint(self, text: str, ok: bool) -> None:
+        widget = self.query_one("#watch-pull", Static)
+        widget.update(text)
+        widget.set_class(not ok, "-error")
+        widget.display = True
 
     # -- showing --------------------------------------------------------------------------------------
 
@@ -243,6 +251,7 @@ class WatchScreen(Screen[int | None]):
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#watch-message", Static)
         widget.update(message)
+        widget.display = bool(message)  # an empty line would only push the graph down
         widget.set_class(error, "-error")
 
     def show_log_title(self) -> None:
@@ -257,7 +266,7 @@ class WatchScreen(Screen[int | None]):
         job = self.jobs.get(self.selected) if self.selected is not None else None
         found = None
         if job is not None and (job.status in ("failed", "pending")):
-            found = diagnose(job, self.tails.get(job.id, ""), self.runners)
+            found = diagnose(job, self.logs.text(job.id), self.runners)
             if job.status == "pending" and job.id not in self.stuck:
                 found = None
         panel.display = found is not None
@@ -269,10 +278,52 @@ class WatchScreen(Screen[int | None]):
         if job_id == self.selected:
             return
         self.selected = job_id
-        self.query_one(JobLog).show_job(job_id)
+        log = self.query_one(JobLog)
+        log.show_job(job_id)
+        if self.logs.complete(job_id):  # fetched once already: shown again from here
+            self.show_kept_log(job_id)
+        else:
+            self.logs.restart(job_id)  # the follower sends it from its start
+            job = self.jobs.get(job_id)
+            if self.follower_done and job is not None and job.finished:
+                self.fetch_log(job_id)
         self.show_log_title()
         self.show_diagnosis()
         self.nudge.set()
+
+    def show_kept_log(self, job_id: int) -> None:
+        log = self.query_one(JobLog)
+        if self.logs.cut(job_id):
+            log.append("(the beginning of this log is not kept here; o opens the whole log in GitLab)\n")
+        log.append(self.logs.text(job_id))
+        log.flush_partial()
+
+    def fetch_log(self, job_id: int) -> None:
+        """A finished job's log, once, when the follower has ended (`dockwright watch --pipeline N`)."""
+        if job_id not in self.fetching:
+            self.fetching.add(job_id)
+            self.read_trace(job_id)
+
+    @work(thread=True, group="logs", exit_on_error=False)
+    def read_trace(self, job_id: int) -> None:
+        try:
+            data = self.client.get_job_trace(self.project, job_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.log_fetched, job_id, None)
+            self.app.call_from_thread(self.say, explain(exc), True)
+            return
+        self.app.call_from_thread(self.log_fetched, job_id, data)
+
+    def log_fetched(self, job_id: int, data: bytes | None) -> None:
+        self.fetching.discard(job_id)
+        if data is None:
+            return
+        self.logs.fetched(job_id, data)
+        if job_id == self.selected:
+            self.query_one(JobLog).show_job(job_id)
+            self.show_kept_log(job_id)
+            self.show_log_title()
+            self.show_diagnosis()
 
     @on(PipelineGraph.JobSelected)
     def job_selected(self, event: PipelineGraph.JobSelected) -> None:
@@ -322,7 +373,9 @@ class WatchScreen(Screen[int | None]):
 
     def restart_follower(self) -> None:
         self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
+        self.query_one("#watch-pull").display = False  # said again when the pipeline passes again
         self.result = None
+        self.follower_done = False
         self.nudge.clear()
         self.follow_pipeline()
 
@@ -348,7 +401,11 @@ class WatchScreen(Screen[int | None]):
             self.confirm_then(f"Play manual job {job.name}?", "play job", self.client.play_job, job.id)
 
     def action_retry_pipeline(self) -> None:
-        if self.pipeline_id:
+        retryable = [j for j in self.jobs.values() if j.status in ("failed", "canceled") and not j.bridge]
+        if self.pipeline_id and not retryable:  # GitLab's retry would change nothing
+            self.say(f"Nothing to retry: no job of pipeline #{self.pipeline_id} failed or was canceled. "
+                     "r runs the selected job again.")
+        elif self.pipeline_id:
             self.confirm_then(f"Retry the failed jobs of pipeline #{self.pipeline_id}?", "retry pipeline",
                               self.client.retry_pipeline, self.pipeline_id)
 
@@ -359,13 +416,31 @@ class WatchScreen(Screen[int | None]):
 
     def action_open_job(self) -> None:
         if (job := self.selected_job()) and job.web_url:
-            self.app.open_url(job.web_url)
-            self.say(f"Opened {job.web_url}")
+            self.open_in_browser(job.web_url)
 
     def action_open_pipeline(self) -> None:
         if self.pipeline_url:
-            self.app.open_url(self.pipeline_url)
-            self.say(f"Opened {self.pipeline_url}")
+            self.open_in_browser(self.pipeline_url)
+
+    def open_in_browser(self, url: str) -> None:
+        """Open ``url``, or say where to open it when this machine has no browser to start (over SSH, in a
+        container): saying "Opened" then would be untrue."""
+        if self.app.is_web or has_browser():
+            self.app.open_url(url)
+            self.say(f"Opened {url} in the browser.")
+        else:
+            self.say(f"No web browser found on this machine; open this address on yours: {url}")
+
+    def action_save_answers(self) -> None:
+        save = getattr(self.app, "action_save_answers", None)  # the wizard's; `dockwright watch` has no answers
+        if save is not None:
+            save()
+
+    def action_help(self) -> None:
+        from dockwright.screens.widgets.help import HelpScreen
+        from dockwright.wizard.steps import step
+
+        self.app.push_screen(HelpScreen(step("watch")))
 
     def action_search(self) -> None:
         box = self.query_one("#search", Input)

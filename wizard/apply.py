@@ -24,6 +24,7 @@ from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightE
 from dockwright.wizard.files import read_text_or_none
 from dockwright.wizard.plan import Plan, VariableSpec
 from dockwright.wizard.render import GENERATED_FILES
+from dockwright.wizard.render.registry import image_name
 from dockwright.wizard.steps import REGISTRY_CHOICES
 from dockwright.wizard import runner_setup
 
@@ -393,11 +394,12 @@ class Applier:
         return code
 
     def check_registry(self, sha: str) -> int:
+        wanted = expected_tags(self.plan, sha, self.default_branch)  # named in full: the pipeline pushes the full SHA
         if self.plan.registry.kind != "gitlab":
-            self.report.notes.append(other_registry_note(self.plan.registry.kind))
+            self.report.notes.append(other_registry_note(self.plan.registry.kind) + " The pipeline pushed "
+                                     + ", ".join(f"{image_name(self.plan)}:{t}" for t in wanted) + ".")
             return EXIT_OK
-        wanted = expected_tags(self.plan, sha, self.default_branch)
-        self.say(f"→ registry: looking for tags {', '.join(t[:12] for t in wanted)}")
+        self.say(f"→ registry: looking for tags {', '.join(wanted)}")
         repos = self.client.registry_tags(self.project)
         location, tags = next(((loc, tags) for loc, tags in repos.items() if sha in tags), (None, []))
         missing = [t for t in wanted if t not in tags]
@@ -407,7 +409,7 @@ class Applier:
             raise PipelineFailed(
                 f"The pipeline passed but the registry lacks the tags {', '.join(missing)}.",
                 "Open the build job's log: the push step may have gone to another image name.")
-        self.report.record(f"image tags in {location}: {', '.join(t[:12] for t in wanted)}", CHECKED)
+        self.report.record(f"image tags in {location}: {', '.join(wanted)}", CHECKED)
         self.report.pull_command = f"docker pull {location}:{wanted[-1] if wanted[-1] == 'latest' else sha}"
         self.say(f"  present; {self.report.pull_command}")
         return EXIT_OK

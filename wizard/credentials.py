@@ -257,9 +257,9 @@ def resolve_token(
     if is_loopback_url(url):
         raise BadInput(
             f"No GitLab token found for {normalize_url(url)}.",
-            "This address is a local sandbox: the terminal running `dockwright sandbox` printed its token "
-            "(`dockwright sandbox --json` prints url, token and project as JSON); export it in this shell "
-            "(export GITLAB_TOKEN=...) and keep it out of any file.",
+            "This address is a local sandbox: `dockwright sandbox --show` prints the url and token of the one "
+            "running (add --data-dir when it keeps its state elsewhere), and `dockwright watch --sandbox` finds "
+            "it by itself; export the token in this shell (export GITLAB_TOKEN=...) and keep it out of any file.",
         )
     raise BadInput(
         f"No GitLab token found for {normalize_url(url)}.",

@@ -19,15 +19,33 @@ ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 
 @dataclass(frozen=True)
 class Diagnosis:
-    code: str  # no_runner, dind_not_privileged, docker_host_tls, registry_login, image_from_other_job,
-    #            rate_limited, job_timeout, script_failed
+    code: str  # no_runner, invalid_image_name, dind_not_privileged, docker_host_tls, registry_login,
+    #            image_from_other_job, rate_limited, job_timeout, script_failed
     title: str  # one line
     why: str  # what happened, in plain words
     fix: str  # what to do
     evidence: str = ""  # the log line (or fact) it is based on
+    command: str = ""  # the script line that failed, as the runner echoed it (without "$ ")
+    step: str = ""  # the wizard step whose answer to change (a wizard.steps id), "" when none
+    field: str = ""  # the field on that step, e.g. "Image"
+
+    @property
+    def go_back(self) -> str:
+        """"Go back to the step “Registry and variables” (Image)": where dockwright's answer is changed."""
+        if not self.step:
+            return ""
+        from dockwright.wizard.steps import step
+
+        where = f" ({self.field})" if self.field else ""
+        return f"Go back to the step “{step(self.step).title}”{where}, then apply again."
 
     def as_text(self) -> str:
-        lines = [self.title, "", self.why, "", "What to do: " + self.fix]
+        lines = [self.title, ""]
+        if self.command:
+            lines += ["Failed command: $ " + self.command, ""]
+        lines += [self.why, "", "What to do: " + self.fix]
+        if self.go_back:
+            lines += ["", self.go_back]
         if self.evidence:
             lines += ["", "Seen: " + self.evidence]
         return "\n".join(lines)
@@ -117,6 +135,14 @@ def diagnose_stuck(job: Any, runners: Sequence[Mapping[str, Any]] | None = None)
 
 # (code, pattern, title, why, fix); the first that matches wins, so the root cause comes before its echo
 _RULES: tuple[tuple[str, re.Pattern[str], str, str, str], ...] = (
+    ("invalid_image_name",
+     re.compile(r"invalid tag \"[^\"\n]*\"|invalid argument \"[^\"\n]*\" for \"-t, --tag\" flag|"
+                r"failed to parse stage name \"[^\"\n]*\"|invalid reference format", re.I),
+     "Docker refused an image name",
+     "Docker reads image names by a strict rule: lowercase letters, digits and . _ - in the name, parts "
+     "separated by /, then an optional :tag of letters, digits, _ . - (no spaces). The name in the failed "
+     "command breaks that rule, so nothing was built or pushed.",
+     "Correct the image name (dockwright's fields check it as you type), commit and push again."),
     ("dind_not_privileged",
      re.compile(r"mount: permission denied \(are you root\?\)|Could not mount /sys/kernel/security|"
                 r"failed to start daemon.*(operation not permitted|are you root)|"
@@ -174,6 +200,31 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str, str], ...] = (
 )
 
 
+# where dockwright's answer behind each cause is changed: (step id, field)
+_STEPS = {
+    "dind_not_privileged": ("executor", ""), "docker_host_tls": ("executor", ""),
+    "registry_login": ("registry", "CI/CD variables"),
+}
+# the command a runner echoes before running it: "$ docker build ..." (after any section marker)
+_COMMAND_RE = re.compile(r"^(?:section_(?:start|end):\d+:[\w.-]+(?:\[[^\]]*\])?)*\$ (.+?)\s*$", re.M)
+
+
+def failing_command(text: str, before: int | None = None) -> str:
+    """The last script line the runner echoed before ``before`` (default: before after_script ran), or ""."""
+    end = len(text) if before is None else before
+    after_script = text.rfind("Running after_script", 0, end)
+    end = after_script if after_script != -1 and before is None else end
+    found = [m.group(1) for m in _COMMAND_RE.finditer(text, 0, end)]
+    return found[-1][:300] if found else ""
+
+
+def _invalid_image_step(evidence: str) -> tuple[str, str]:
+    """A refused FROM is the Dockerfile step's base image; a refused -t/push name is the registry's image."""
+    if "stage name" in evidence:
+        return "dockerfile", "Base image"
+    return "registry", "Image"
+
+
 def _evidence_line(text: str, match: re.Match[str]) -> str:
     start = text.rfind("\n", 0, match.start()) + 1
     end = text.find("\n", match.end())
@@ -194,7 +245,9 @@ def diagnose(job: Any, trace: str = "", runners: Sequence[Mapping[str, Any]] | N
     for code, pattern, title, why, fix in _RULES:
         match = pattern.search(tail)
         if match:
-            return Diagnosis(code, title, why, fix, _evidence_line(tail, match))
+            evidence = _evidence_line(tail, match)
+            where = _invalid_image_step(evidence) if code == "invalid_image_name" else _STEPS.get(code, ("", ""))
+            return Diagnosis(code, title, why, fix, evidence, failing_command(tail, match.start()), *where)
     if reason == "stuck_or_timeout_failure" or "This job is stuck because" in tail:
         return diagnose_stuck(job, runners)
     if reason == "job_execution_timeout" or "execution took longer than" in tail.lower():
@@ -205,13 +258,18 @@ def diagnose(job: Any, trace: str = "", runners: Sequence[Mapping[str, Any]] | N
             "CI/CD > General pipelines, or `timeout:` on the job.", reason or "execution took longer")
     if status == "failed":
         last = last_lines(tail, 1)
+        command = failing_command(tail)
         return Diagnosis(
-            "script_failed", "A command in the job's script failed",
+            "script_failed", f"The command `{_short(command)}` failed" if command else "A command in the job's script failed",
             "The job stops at the first command that exits with a non-zero code; the lines just above the "
-            "failure say which command and why.",
+            "failure say why.",
             "Read the last lines of the log, run the same command locally, fix and push again.",
-            last[0] if last else reason)
+            last[0] if last else reason, command)
     return None
+
+
+def _short(command: str, width: int = 60) -> str:
+    return command if len(command) <= width else command[:width - 1] + "…"
 
 
 def last_lines(text: str, count: int = 15) -> list[str]:

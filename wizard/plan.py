@@ -24,6 +24,7 @@ from ruamel.yaml.error import YAMLError
 
 from dockwright.wizard.errors import AnswersError
 from dockwright.wizard.files import write_atomic
+from dockwright.wizard.names import plan_name_problems
 
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1
@@ -181,12 +182,6 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
         where = f"variables[{i}].key"
         if not KEY_RE.fullmatch(var.key):
             problems.append((where, f"is {var.key!r}", "letters, digits and _, at most 255 characters"))
-        if plan.registry.kind == "gitlab" and var.key in GITLAB_PREDEFINED_REGISTRY_VARIABLES:
-            problems.append(
-                (where, f"is {var.key}, which GitLab predefines in every job for its own registry; "
-                 "a project variable of that name would shadow the real one",
-                 "another name, or no variable at all for the GitLab registry")
-            )
         if (var.key, var.environment_scope) in seen:
             problems.append((where, f"repeats {var.key} in scope {var.environment_scope}", "each key once per scope"))
         seen.add((var.key, var.environment_scope))
@@ -206,6 +201,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
             problems.append(("registry.image", "is empty", "the ECR repository name"))
     if reg.kind == "other" and (not reg.host or not reg.image):
         problems.append(("registry.host" if not reg.host else "registry.image", "is empty", "host and image for another registry"))
+    problems += plan_name_problems(plan)  # CI_*/GITLAB_* variable names, image names (wizard/names.py)
     return problems
 
 

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dockwright.wizard.checks import check_masked_value, check_variable_key
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import BadInput
-from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, Plan, VariableSpec
+from dockwright.wizard.names import predefined_variable_problem
+from dockwright.wizard.plan import Plan, VariableSpec
 from dockwright.wizard.render.registry import (
     DOCKERHUB_TOKEN_VAR, DOCKERHUB_USER_VAR, OTHER_PASSWORD_VAR, OTHER_USER_VAR, all_variables, ecr_host,
 )
@@ -42,11 +43,12 @@ def check_variable(spec: VariableSpec, value: Secret, plan: Plan) -> None:
     problem = key_problem(spec.key)
     if problem:
         raise BadInput(f"CI/CD variable {spec.key!r}: {problem}", "Rename it in the answers file (variables[].key).")
-    if plan.registry.kind == "gitlab" and spec.key in GITLAB_PREDEFINED_REGISTRY_VARIABLES:
+    if predefined_variable_problem(spec.key):
         raise BadInput(
-            f"dockwright will not create {spec.key}: GitLab predefines it in every job for its own container "
-            "registry, and a project variable of that name would shadow the real value and break docker login.",
-            "Remove it from the answers file; the pipeline already uses the predefined one.")
+            f"dockwright will not create {spec.key}: GitLab predefines the CI_* and GITLAB_* names in every job "
+            "(CI_REGISTRY_USER and CI_REGISTRY_PASSWORD log in to its registry), and a project variable of that "
+            "name would shadow the real value.",
+            "Rename it in the answers file (variables[].key); the pipeline already has the predefined one.")
     text = value.reveal()
     if len(text) > MAX_VALUE_CHARS:
         raise BadInput(f"The value of {spec.key} is {len(text)} characters long; GitLab accepts at most "

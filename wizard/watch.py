@@ -190,7 +190,7 @@ class _Watcher:
                 continue
             if pipeline is None:
                 waited = self.clock.now() - started
-                what = f"commit {sha[:8]}" if sha else f"branch {ref}"
+                what = f"commit {sha[:8]}" if sha else f"branch {ref}" if ref else "the project"
                 if waited >= self.s.appear_timeout:
                     raise GitLabRefused(
                         f"No pipeline appeared for {what} in {waited:.0f} s.",

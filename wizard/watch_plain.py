@@ -47,8 +47,12 @@ def job_line(job: Job) -> str:
 def failure_block(job: Job, tail: str, diagnosis: Diagnosis | None) -> list[str]:
     lines = [f"--- last lines of {job.name} ({job.web_url or f'job {job.id}'}) ---"]
     lines += ["  " + line for line in last_lines(tail, FAILURE_LINES)] or ["  (the log is empty)"]
+    if diagnosis and diagnosis.command:
+        lines.append(f"--- failed command: $ {diagnosis.command}")
     if diagnosis and diagnosis.code != "script_failed":
         lines += [f"--- why: {diagnosis.title}", "  " + diagnosis.why, "  What to do: " + diagnosis.fix]
+    if diagnosis and diagnosis.go_back:
+        lines.append("  " + diagnosis.go_back)
     lines.append("---")
     return lines
 

@@ -18,7 +18,8 @@ def field_row(label: str, widget: Widget, hint: str = ""):
 # The answers-file keys of wizard.plan.check_plan, as the fields on screen call them.
 FIELD_NAMES = {
     "registry.image": "Image", "registry.host": "Host", "registry.region": "AWS region",
-    "registry.account": "AWS account", "runner.tags": "Tags",
+    "registry.account": "AWS account", "runner.tags": "Tags", "runner.docker_image": "Docker image",
+    "dockerfile.base_image": "Base image",
 }
 
 

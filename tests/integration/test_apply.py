@@ -179,6 +179,8 @@ def test_end_to_end_green_pipeline_registry_tags_no_token_anywhere_and_idempoten
 
     client = GitLabClient.connect(sandbox.url, sandbox.token)
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
+    # the summary names the tags as pushed: the full SHA, not a short one that is in no registry
+    assert f"checked:          image tags in {sandbox.registry_host}/{sandbox.project_path}: {head}, main, latest" in out
     tags = next(t for t in client.registry_tags(sandbox.project_path).values() if head in t)
     assert {"main", "latest", head} <= set(tags)
     var = client.get_variable(sandbox.project_path, "APP_SECRET", "*")

@@ -379,3 +379,25 @@ def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, 
     said = flat(transcript)
     assert "! Docker version '27y' is not a version: type one such as 27 or 27.3.1" in said
     assert "pipeline.docker_version" not in said
+
+
+def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(sandbox, project):
+    """Issue 16 items 5 and 6: `Bad Name!` as the image, CI_REGISTRY_USER as a new variable with Docker Hub."""
+    keys = [
+        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        DOWN + ENTER, "Bad Name!" + ENTER, CLEAR + ":Latest Tag" + ENTER, CLEAR + "alice/app" + ENTER,
+        "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
+        "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,
+        "y", "CI_REGISTRY_USER" + ENTER, CLEAR + "GITLAB_USER" + ENTER, CLEAR + "APP_SECRET" + ENTER,
+        CTRL_C, "n",
+    ]
+    code, transcript, wizard = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    said = flat(transcript)
+    assert "! Image name (without tag) is 'Bad Name!', which has a space" in said
+    assert "! Image name (without tag) is ':Latest Tag', which has a space" in said
+    assert "The name is CI_REGISTRY_USER, a name GitLab predefines in every job" in said
+    assert "The name is GITLAB_USER, a name GitLab predefines" in said
+    assert "CI/CD variable APP_SECRET" in said  # the third name passed

@@ -72,5 +72,5 @@ def test_nothing_listening_is_a_network_error(tmp_path):
 def test_no_token_in_a_sandbox_clone_says_where_the_sandbox_prints_it(sb, workdir):
     proc = dockwright("--pipeline", "1", cwd=workdir)  # the URL comes from the clone's remote: 127.0.0.1
     assert proc.returncode == 2, proc.stderr
-    assert "No GitLab token found" in proc.stderr and "dockwright sandbox --json" in proc.stderr
+    assert "No GitLab token found" in proc.stderr and "dockwright sandbox --show" in proc.stderr
     assert "keep it out of any file" in proc.stderr and sb.token not in proc.stderr

@@ -99,6 +99,25 @@ def test_dind_on_an_unprivileged_runner(sb, client, workdir, tmp_path):
     assert "privileged = true" in d.fix
 
 
+@pytest.mark.parametrize("variables,dockerfile,step", [
+    ("    IMAGE_NAME: \"Bad Name!\"\n", DOCKERFILE, "“Registry and variables” (Image)"),
+    ("    IMAGE_NAME: $CI_REGISTRY_IMAGE\n", "FROM Python:3 slim\nCOPY . .\n", "“Dockerfile” (Base image)"),
+])
+def test_a_name_docker_refuses_names_the_failed_command_and_the_step_to_go_back_to(sb, client, workdir, variables,
+                                                                                    dockerfile, step):
+    """Issue 16 item 5: the pipeline failed with `invalid tag`, and the Why panel said only "a command failed"."""
+    ci = ("build:\n" + DIND + "  variables:\n" + variables + "  script:\n    - echo building\n"
+          "    - docker build --pull -t \"$IMAGE_NAME:$CI_COMMIT_SHA\" .\n    - docker push \"$IMAGE_NAME:$CI_COMMIT_SHA\"\n")
+    sha = commit_and_push(workdir, {".gitlab-ci.yml": ci, "Dockerfile": dockerfile}, "ci", sb.token,
+                          f"diag-{next(_branches)}")
+    out = io.StringIO()
+    assert asyncio.run(print_plain(follow(client, sb.project_path, sha=sha, schedule=QUICK), out)) == 1
+    text = out.getvalue()
+    assert "--- why: Docker refused an image name" in text, text
+    assert '--- failed command: $ docker build --pull -t "$IMAGE_NAME:$CI_COMMIT_SHA" .' in text
+    assert f"Go back to the step {step}, then apply again." in text
+
+
 def test_plain_output_names_the_cause_and_the_fix(sb, client, workdir):
     ci = "build:\n" + DIND + "  variables:\n    DOCKER_HOST: tcp://docker:2375\n  script:\n    - docker info\n"
     sha = commit_and_push(workdir, {".gitlab-ci.yml": ci}, "ci", sb.token, f"diag-{next(_branches)}")

@@ -201,7 +201,7 @@ async def test_a_pipeline_passes_manual_job_played_and_registry_checked(sb, work
         await until(pilot, lambda: screen.jobs[deploy.id].status == "success" and screen.result is not None)
         assert screen.status == "success" and screen.result == 0
         assert graph.cells[deploy.id].has_class("-success")
-        message = screen.query_one("#watch-message", Static)
+        message = screen.query_one("#watch-pull", Static)  # the pull lines have their own place
         await until(pilot, lambda: "docker pull" in str(message.render()))
         assert f"{sb.registry_host}/{sb.project_path}:{sha[:8]}" in str(message.render())
         pulls = [line for line in str(message.render()).splitlines() if "docker pull" in line]
@@ -219,7 +219,7 @@ async def test_a_push_to_another_registry_is_not_looked_for_in_gitlabs(sb, workd
         assert isinstance(screen, WatchScreen)
         await until(pilot, lambda: screen.result is not None)
         assert screen.status == "success" and screen.result == 0
-        message = screen.query_one("#watch-message", Static)
+        message = screen.query_one("#watch-pull", Static)
         await until(pilot, lambda: "Docker Hub" in str(message.render()))
         text = str(message.render())
         assert "cannot list that registry's tags" in text and "no image tagged" not in text

@@ -138,7 +138,7 @@ def test_no_token_for_a_sandbox_says_where_the_sandbox_prints_it(tmp_path, url):
     with pytest.raises(BadInput) as info:
         resolve_token(url, env={"HOME": str(tmp_path)})
     assert "No GitLab token found" in info.value.sentence
-    assert "dockwright sandbox --json" in info.value.next_step
+    assert "dockwright sandbox --show" in info.value.next_step and "printed" not in info.value.next_step
     assert "keep it out of any file" in info.value.next_step
 
 

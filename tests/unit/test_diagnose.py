@@ -156,3 +156,37 @@ def test_big_new_text_comes_in_bounded_pieces_and_an_erased_log_starts_over():
         pieces.append(piece)
     assert [len(p) for p in pieces] == [1000, 1000, 500]
     assert trace.new_text(b"new log\n") == "new log\n"  # shorter than before: erased, read from the start
+
+
+INVALID_TAG = """\
+section_start:1764270002:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "step_script" stage of the job script\x1b[0;m
+\x1b[32;1m$ docker build --pull -t "$IMAGE_NAME:$CI_COMMIT_SHA" .\x1b[0;m
+ERROR: invalid tag "Bad Name!:0123abcd": invalid reference format
+section_end:1764270003:step_script\r\x1b[0K
+\x1b[32;1mRunning after_script\x1b[0;m
+\x1b[32;1m$ docker logout\x1b[0;m
+\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m
+"""
+
+
+def test_a_refused_image_name_names_the_command_and_the_step_to_go_back_to():
+    d = diagnose(job(), INVALID_TAG)
+    assert d.code == "invalid_image_name" and 'invalid tag "Bad Name!' in d.evidence
+    assert d.command == 'docker build --pull -t "$IMAGE_NAME:$CI_COMMIT_SHA" .'
+    assert (d.step, d.field) == ("registry", "Image")
+    text = d.as_text()
+    assert 'Failed command: $ docker build --pull -t "$IMAGE_NAME:$CI_COMMIT_SHA" .' in text
+    assert "Go back to the step “Registry and variables” (Image)" in text
+
+
+def test_a_refused_base_image_points_at_the_dockerfile_step():
+    d = diagnose(job(), '$ docker build .\nERROR: failed to parse stage name "Python:3": invalid reference format: '
+                        "repository name must be lowercase\n")
+    assert (d.code, d.step, d.field) == ("invalid_image_name", "dockerfile", "Base image")
+
+
+def test_an_unknown_failure_names_the_command_that_failed_not_the_after_script():
+    d = diagnose(job(), "$ pip install -r requirements.txt\nERROR: No matching distribution\nRunning after_script\n"
+                        "$ echo cleanup\nERROR: Job failed: exit code 1\n")
+    assert d.code == "script_failed" and d.command == "pip install -r requirements.txt"
+    assert d.title == "The command `pip install -r requirements.txt` failed" and not d.step

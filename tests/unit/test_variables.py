@@ -52,8 +52,17 @@ def test_gitlab_registry_variables_are_refused_with_the_reason(key: str) -> None
     assert "predefines" in err.value.sentence and "shadow" in err.value.sentence
 
 
-def test_same_names_are_fine_for_another_registry() -> None:
-    check_variable(VariableSpec(key="CI_REGISTRY_USER"), Secret("whatever1"), DOCKERHUB)
+@pytest.mark.parametrize("key", ["CI_REGISTRY_USER", "CI_JOB_TOKEN", "GITLAB_USER_LOGIN"])
+def test_predefined_names_are_refused_for_every_registry(key: str) -> None:
+    """Issue 16 item 6: Docker Hub's jobs get GitLab's CI_* and GITLAB_* variables too; a project variable shadows them."""
+    with pytest.raises(BadInput) as err:
+        check_variable(VariableSpec(key=key), Secret("whatever1"), DOCKERHUB)
+    assert "predefines" in err.value.sentence and "shadow" in err.value.sentence
+
+
+def test_names_that_only_look_alike_are_fine() -> None:
+    for key in ("DOCKERHUB_USERNAME", "MY_CI_TOKEN", "ci_lower_is_another_name"):
+        check_variable(VariableSpec(key=key), Secret("whatever1"), DOCKERHUB)
 
 
 @pytest.mark.parametrize("value,raw,ok", [

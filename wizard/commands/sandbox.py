@@ -20,12 +20,16 @@ examples:
   dockwright sandbox                       start it; prints url, token and project, then serves until Ctrl-C
   dockwright sandbox --json --port 8929    the same three facts as one JSON object, on a fixed port
   dockwright sandbox --reset               forget every pipeline, runner and variable and start over
+  dockwright sandbox --show                url, token and project of the sandbox running now (also the one
+                                           `dockwright --sandbox` runs inside the wizard)
   dockwright sandbox --error-rate 0.2 --latency 0.5
                                            practise against a slow GitLab that sometimes answers 500/502
   dockwright sandbox register-runner --config ~/.gitlab-runner/config.toml
                                            the runners in that file whose token the sandbox issued go online
 
-The token is new at every start and is never written to disk: copy it from this output.
+The token is new at every start and is never written to disk: copy it from this output, or ask the
+running sandbox with --show (it answers on a socket only your user can open). `dockwright watch --sandbox`
+finds it by itself.
 State (pipelines, runners, variables, the git repository) stays in --data-dir between runs.
 """
 
@@ -36,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="D", help="where state is kept (default $XDG_STATE_HOME/dockwright/sandbox)")
     parser.add_argument("--reset", action="store_true", help="delete the state in --data-dir first")
     parser.add_argument("--json", action="store_true", help="print url, token and project as one JSON object")
+    parser.add_argument("--show", action="store_true",
+                        help="print url, token and project of the sandbox running with --data-dir's state, and exit")
     parser.add_argument("--job-seconds", type=float, default=1.5, help="how long each job plays (default 1.5)")
     faults = parser.add_argument_group("faults (off by default)")
     faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every API answer")
@@ -78,8 +84,9 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         if args.json:
             print(json.dumps(facts), flush=True)
         else:
-            for key, value in facts.items():
-                print(f"{key}: {value}", flush=True)
+            from dockwright.wizard.sandbox_link import facts_lines
+
+            print("\n".join(facts_lines(**facts)), flush=True)
         print(f"dockwright sandbox: serving {sandbox.url} (state in {sandbox.data_dir}); Ctrl-C stops it.\n"
               f"  clone it: git clone {sandbox.url}/{sandbox.project_path}.git  (any user name; the token is the "
               "password)\n"
@@ -142,7 +149,25 @@ def register_runner(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def show(args: argparse.Namespace) -> int:
+    """``--show``: ask the running sandbox (its socket answers only this user) for url, token and project."""
+    from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir, facts_lines
+
+    facts = ask_running_sandbox(args.data_dir)
+    if facts is None:
+        raise BadInput(f"No sandbox is running with the state in {args.data_dir or default_data_dir()}.",
+                       "Start one with `dockwright sandbox` (or `dockwright --sandbox` for the wizard with one "
+                       "inside), or give --data-dir the folder of the one you started.")
+    if args.json:
+        print(json.dumps({"url": facts.url, "token": facts.token.reveal(), "project": facts.project}), flush=True)
+    else:
+        print("\n".join(facts_lines(facts.url, facts.token, facts.project)), flush=True)
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "sandbox_command", None) == "register-runner":
         return register_runner(args)
+    if getattr(args, "show", False):
+        return show(args)
     return serve(args)

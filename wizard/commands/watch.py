@@ -18,9 +18,12 @@ examples:
   dockwright watch --ref main              the newest pipeline of branch main
   dockwright watch --project group/app --pipeline 1234 --plain
                                            one pipeline, as lines (also what happens when output is piped)
+  dockwright watch --sandbox               the newest pipeline of the sandbox running on this machine (the
+                                           one `dockwright sandbox` or `dockwright --sandbox` started)
 
 The token comes from --token-env NAME, GITLAB_TOKEN, python-gitlab's or glab's config; it is never
-printed or written. exit codes: 0 passed, 1 failed or canceled, 2 bad input, 4 GitLab refused, 5 network
+printed or written. For a sandbox on this machine, the running sandbox gives it (over a socket only your
+user can open), so nothing needs to be exported. exit codes: 0 passed, 1 failed or canceled, 2 bad input, 4 GitLab refused, 5 network
 """
 
 
@@ -33,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", metavar="U", help="GitLab URL (default: GITLAB_HOST, CI_SERVER_URL or the git remote)")
     parser.add_argument("--token-env", metavar="NAME", help="environment variable that holds the token")
     parser.add_argument("--plain", action="store_true", help="print lines instead of the full-screen view")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="watch the sandbox running on this machine: its URL, token and project come from it")
+    parser.add_argument("--data-dir", metavar="D", help="with --sandbox: the state folder of the sandbox to watch")
 
 
 def _repo_defaults(path: str) -> tuple[str | None, str | None]:
@@ -79,18 +85,57 @@ def resolve_target(args: argparse.Namespace, cwd: str) -> tuple[str, dict[str, A
 
 
 def run(args: argparse.Namespace) -> int:
-    from dockwright.wizard.credentials import resolve_token, resolve_url
     from dockwright.wizard.gitlab import GitLabClient
 
     cwd = os.getcwd()
-    project, target = resolve_target(args, cwd)
-    url, _source = resolve_url(flag=args.url, repo_path=cwd)
-    token, _where = resolve_token(url, args.token_env)
+    if getattr(args, "sandbox", False):
+        url, token, project, target = sandbox_target(args, cwd)
+    else:
+        project, target = resolve_target(args, cwd)
+        url, token = connection(args, cwd)
     client = GitLabClient.connect(url, token)
     full_screen = getattr(args, "full_screen", None)
     if args.plain or full_screen is None or not (sys.stdout.isatty() and sys.stdin.isatty()):
         return asyncio.run(watch_plain(client, project, target, sys.stdout))
     return full_screen.run_watch(client, project, target)
+
+
+def connection(args: argparse.Namespace, cwd: str) -> tuple[str, Any]:
+    """URL and token from the flags, environment and configs; for a sandbox on this machine without a token
+    anywhere, the running sandbox at that URL gives its own."""
+    from dockwright.wizard.credentials import is_loopback_url, resolve_token, resolve_url
+    from dockwright.wizard.sandbox_link import ask_running_sandbox
+
+    url, _source = resolve_url(flag=args.url, repo_path=cwd)
+    try:
+        token, _where = resolve_token(url, args.token_env)
+    except BadInput:
+        running = ask_running_sandbox(getattr(args, "data_dir", None)) if is_loopback_url(url) else None
+        if args.token_env or running is None or running.url.rstrip("/") != url.rstrip("/"):
+            raise
+        token = running.token
+    return url, token
+
+
+def sandbox_target(args: argparse.Namespace, cwd: str) -> tuple[str, Any, str, dict[str, Any]]:
+    """``--sandbox``: url, token and project from the running sandbox; the pipeline from the flags, else HEAD of
+    this folder when it is a clone of the sandbox's project, else the project's newest pipeline."""
+    from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir
+
+    running = ask_running_sandbox(args.data_dir)
+    if running is None:
+        raise BadInput(f"No sandbox is running with the state in {args.data_dir or default_data_dir()}.",
+                       "Start it first: `dockwright sandbox` in another terminal, or `dockwright --sandbox` for "
+                       "the wizard with one inside (give --data-dir when it keeps its state elsewhere).")
+    project = args.project or running.project
+    if args.pipeline:
+        return running.url, running.token, project, {"pipeline_id": args.pipeline}
+    if args.sha or args.ref:
+        return running.url, running.token, project, {"sha": args.sha} if args.sha else {"ref": args.ref}
+    repo_project, head = _repo_defaults(cwd)
+    if head and repo_project == project:
+        return running.url, running.token, project, {"sha": head}
+    return running.url, running.token, project, {}  # the newest pipeline, whichever branch
 
 
 async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any) -> int:

@@ -93,8 +93,20 @@ QUESTION_NAMES = {
     "dockerfile.port": "Port", "dockerfile.command": "Command", "dockerfile.workdir": "Working directory",
     "pipeline.docker_version": "Docker version", "pipeline.stages": "The stages", "runner.tags": "Runner tags",
     "registry.image": "Image name", "registry.host": "Registry host", "registry.account": "AWS account id",
-    "registry.region": "AWS region",
+    "registry.region": "AWS region", "dockerfile.base_image": "Base image", "runner.docker_image": "Default image for jobs",
 }
+
+
+def image_problem(label: str):
+    """A check for an image to run or build from (base image, the runner's default image): Docker's rule,
+    the one the answers file uses."""
+    from dockwright.wizard.names import image_name_problem
+
+    def check(value: str) -> str | None:
+        refused = image_name_problem(value, tag_allowed=True)
+        return f"{label} {refused[0]}: use {refused[1]}." if refused else None
+
+    return check
 
 
 def plan_problem_sentence(key: str, problem: str, allowed: str) -> str:

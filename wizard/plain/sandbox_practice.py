@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from dockwright.wizard.plain.onboarding import PlainWizard
@@ -19,3 +20,6 @@ def run_with_sandbox(directory: Path | None, answers_path: Path | None, data_dir
         return PlainWizard(directory, answers_path=answers_path, sandbox=sandbox).run()
     finally:
         sandbox.stop()
+        from dockwright.wizard.sandbox_link import sandbox_farewell
+
+        print(sandbox_farewell(sandbox.url, sandbox.token, sandbox.project_path), file=sys.stderr)

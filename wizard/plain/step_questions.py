@@ -15,7 +15,7 @@ from typing import Any
 from dockwright.wizard.credentials import Secret, redact_url, resolve_token, resolve_url
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
 from dockwright.wizard.plain.answer_checks import (
-    command_problem, docker_version_problem, env_name_problem, env_problem, parse_env, project_problem,
+    command_problem, docker_version_problem, env_name_problem, env_problem, image_problem, parse_env, project_problem,
     registry_field_problem, url_problem, variable_key_problem,
 )
 from dockwright.wizard.plain.field_why import field_why
@@ -141,7 +141,8 @@ class StepQuestions(LinePrompts):
         if executor == "shell":
             executor = self.ask_shell_host_ready(s)
         if executor.startswith("docker"):
-            docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"))
+            docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"),
+                                     image_problem("Default image for jobs"))
         config_path = self.text(s, "Path of the runner's config.toml", r.config_path, h("config_path"))
         plan = dataclasses.replace(plan, executor=executor)
         return replace_in(plan, "runner", workflow=workflow, description=description,
@@ -263,7 +264,8 @@ class StepQuestions(LinePrompts):
         h = lambda name: field_why(DockerfileSpec, name)  # noqa: E731
         language = self.select(s, "Language", [(x, x) for x in LANGUAGES], d.language, h("language"))
         base_image = self.text(s, "Base image", d.base_image, h("base_image"),
-                               lambda v: None if v and ":" in v else "Pin a tag, e.g. python:3.13-slim.")
+                               lambda v: image_problem("Base image")(v) or (
+                                   None if v and ":" in v else "Pin a tag, e.g. python:3.13-slim."))
         workdir = self.text(s, "Working directory", d.workdir, h("workdir"))
         requirements = self.text(s, "Requirements file (empty: none)", d.requirements or "", h("requirements"))
         port = self.text(s, "Port (empty: none)", "" if d.port is None else str(d.port), h("port"),
