@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from dockwright.wizard.errors import BadInput
+from dockwright.wizard.files import state_dir
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
 from dockwright.sandbox.faults import FaultInjector, Faults
@@ -39,8 +40,7 @@ LOCK_FILE = "sandbox.lock"
 
 def default_data_dir() -> Path:
     """``$XDG_STATE_HOME/dockwright/sandbox`` (``~/.local/state/dockwright/sandbox``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "dockwright" / "sandbox"
+    return state_dir() / "sandbox"
 
 
 def check_loopback(host: str) -> None:
