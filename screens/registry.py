@@ -166,11 +166,9 @@ class RegistryScreen(StepScreen):
         self.query_one("#var-new-key", Input).focus()  # not lost with the removed row
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "var-add":
-            super().on_button_pressed(event)
-            return
-        event.stop()
-        self._add_variable()
+        if event.button.id == "var-add":
+            event.stop()
+            self._add_variable()
 
     def _add_variable(self) -> None:
         field = self.query_one("#var-new-key", Input)

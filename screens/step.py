@@ -6,7 +6,7 @@ A step screen subclasses :class:`StepScreen`, sets ``STEP_ID``, yields its field
 
 from __future__ import annotations
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -111,13 +111,17 @@ class StepScreen(Screen):
         """A sentence saying what must be fixed before Next, or None."""
         return None
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "next":
-            event.stop()
-            self.action_next()
-        elif event.button.id == "back":
-            event.stop()
-            self.action_back()
+    # Back and Next through @on, not on_button_pressed: Textual calls the on_button_pressed of every class of
+    # the MRO, so a step's own on_button_pressed that also called super()'s ran Next twice (a step skipped).
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
 
     def action_next(self) -> None:
         problem = self.problem()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from helpers import flask_repo, offline_app
+from helpers import flask_repo, offline_app, settle
 from dockwright.screens.registry import RegistryScreen
 from dockwright.wizard.errors import EXIT_INTERNAL
 
@@ -17,10 +17,6 @@ SIZE = (120, 40)
 TOKEN = "glpat-Xk3f9Qm2Lr7Tz1Wc8Vb4"
 TYPED_SECRET = "dckr_pat_s3cr3t_value_42"
 
-
-async def settle(pilot, times: int = 3) -> None:
-    for _ in range(times):
-        await pilot.pause()
 
 
 @pytest.fixture

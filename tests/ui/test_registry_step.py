@@ -7,15 +7,11 @@ import dataclasses
 import pytest
 from textual.widgets import Checkbox, Input
 
-from helpers import flask_repo, offline_app
+from helpers import flask_repo, offline_app, settle
 from dockwright.wizard.plan import VariableSpec, load_answers, replace_in, save_answers
 
 SIZE = (120, 40)
 
-
-async def settle(pilot, times: int = 3) -> None:
-    for _ in range(times):
-        await pilot.pause()
 
 
 def keys_shown(app) -> list[str]:
