@@ -184,6 +184,17 @@ class DockwrightApp(App):
 
         self.push_screen(QuitScreen(str(self.answers_path), again=self.again), decided)
 
+    def get_key_display(self, binding: Binding) -> str:
+        """F1 opens help everywhere; ``?`` only when the cursor is not in a text field, so the footer names
+        ``?`` only then."""
+        shown = super().get_key_display(binding)
+        if binding.id == "step.help":
+            from dockwright.screens.step import in_text_field
+
+            if not in_text_field(self.focused):
+                return f"{shown} ?"
+        return shown
+
     # -- command palette --------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

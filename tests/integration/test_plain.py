@@ -135,6 +135,20 @@ def test_question_mark_and_help_choice_print_the_steps_teaching_page(sandbox, pr
     assert code == EXIT_INTERRUPTED
 
 
+def test_question_mark_at_a_yes_no_question_prints_the_page_and_asks_again(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER,      # connect, project, executor
+            ENTER, ENTER, ENTER,                           # runner workflow, description, tags
+            "?", "n",                                      # ? at "Also run jobs without tags", then no
+            CTRL_C, "n"]
+    code, transcript, _ = drive(project, keys)
+
+    untagged = transcript.index("why: off keeps other projects' untagged jobs away")  # said before the Y/n
+    page = transcript.index("YOUR RUNNER\n===========")
+    protected = transcript.index("why: on means pipelines of unprotected branches never reach this runner")
+    assert untagged < page < protected  # the page at that question, then the next question
+    assert code == EXIT_INTERRUPTED
+
+
 def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_again(sandbox, project):
     keys = [
         ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
