@@ -29,7 +29,8 @@ def save_what_was_answered(app: Any) -> str:
         return "you had not changed any answer since the start or the last save"
     try:
         save_answers(app.plan, app.answers_path)
-        return f"your answers are saved in {app.answers_path} ({app.again} starts from them)"
+        again = app.again[0].lower() + app.again[1:]
+        return f"your answers are saved in {app.answers_path} ({again} starts from them)"
     except Exception as first:  # noqa: BLE001  (whatever it is, the recovery file is the next try)
         recovery = stamped("answers", ".yml")
         try:

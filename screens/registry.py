@@ -96,8 +96,8 @@ class RegistryScreen(StepScreen):
             box = self.query_one("#variables", Vertical)
             specs = all_variables(plan)
             rows = {row.spec.key: row for row in box.query_children(VariableRow)}
-            if list(rows) == [s.key for s in specs]:
-                return
+            if list(rows) == [s.key for s in specs] and (specs or box.query_children(Label)):
+                return  # as shown (with the "No variables" line when there are none)
             wanted = {s.key for s in specs}
             await box.remove_children([w for w in box.children if getattr(w, "spec", None) is None
                                        or w.spec.key not in wanted])

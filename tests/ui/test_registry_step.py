@@ -45,6 +45,7 @@ async def test_switching_registry_with_a_variable_of_your_own_keeps_the_app_runn
     async with app.run_test(size=SIZE) as pilot:
         app.goto("registry")
         await settle(pilot)
+        assert "No variables" in text_of(app, "#variables Label")  # said from the start
         await add_by_keys(pilot, "MY_VAR", submit="button")
         assert keys_shown(app) == ["MY_VAR"]
         await pick_registry(pilot, "down")  # Docker Hub: this crashed with DuplicateIds 'var-0'
