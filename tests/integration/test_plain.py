@@ -179,6 +179,23 @@ def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_a
         client.upsert_variable(sandbox.project_path, VariableSpec(key="PLAIN_PROBE", masked=True), "short one")
 
 
+def test_a_variable_you_add_starts_masked(sandbox, project):
+    keys = [
+        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        ENTER, "y", "APP_SECRET" + ENTER,                      # GitLab's registry; add a variable of your own
+        ENTER, ENTER, ENTER, ENTER,                            # masked (the default), not hidden, not protected, typed
+        "short" + ENTER, "s3cr3t_value_1" + ENTER,             # too short to mask, then a good one
+        CTRL_C, "n",
+    ]
+    code, transcript, wizard = drive(project, keys)
+
+    refusal = [line for line in transcript.splitlines() if line.startswith("  ! CI/CD variable APP_SECRET:")]
+    assert len(refusal) == 1 and "masked value needs at least 8" in refusal[0], transcript
+    assert wizard.values["APP_SECRET"].reveal() == "s3cr3t_value_1"
+    assert code == EXIT_INTERRUPTED
+
+
 def test_a_rerun_starts_from_the_saved_answers(sandbox, project):
     first = [ENTER, sandbox.token + ENTER, ENTER, UP + ENTER,   # connect, project, executor: shell
              CTRL_C, "y"]                                      # stop at the runner; save
