@@ -160,14 +160,15 @@ class DockwrightApp(App):
         goes to a log without locals and without secrets.
         """
         if self.crash is None:
-            self.crash = self._record_crash(error)
+            from dockwright.screens.crash import record_crash
+
+            try:
+                self.crash = record_crash(self, error)
+            except Exception as failed:  # noqa: BLE001  (record_crash catches its own; this is the last net)
+                self.crash = (f"dockwright stopped on an unexpected error ({type(error).__name__}), a bug in "
+                              f"dockwright, and could not save your answers or log it ({type(failed).__name__}).")
         super()._handle_exception(error)
         self._exit_renderables.clear()  # what Textual would print to stderr on exit
-
-    def _record_crash(self, error: BaseException) -> str:
-        from dockwright.screens.crash import record_crash
-
-        return record_crash(self, error)
 
     async def action_quit(self) -> None:
         if not self.has_unapplied_work:
