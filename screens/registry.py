@@ -95,13 +95,15 @@ class RegistryScreen(StepScreen):
         async with self._rows_lock:
             box = self.query_one("#variables", Vertical)
             specs = all_variables(plan)
-            rows = {row.spec.key: row for row in box.query_children(VariableRow)}
-            if list(rows) == [s.key for s in specs] and (specs or box.query_children(Label)):
-                return  # as shown (with the "No variables" line when there are none)
+            own = {v.key for v in plan.variables} - {v.key for v in registry_variables(plan)}  # removable
             wanted = {s.key for s in specs}
-            await box.remove_children([w for w in box.children if getattr(w, "spec", None) is None
-                                       or w.spec.key not in wanted])
-            own = {v.key for v in plan.variables} - {v.key for v in registry_variables(plan)}
+            rows = {row.spec.key: row for row in box.query_children(VariableRow)
+                    if row.spec.key in wanted and row.removable == (row.spec.key in own)}
+            shown = [w.spec.key if isinstance(w, VariableRow) else None for w in box.children]
+            if shown == ([s.key for s in specs] or [None]) and len(rows) == len(specs):
+                return  # as shown (None: the "No variables" line when there are none)
+            keep = set(rows.values())
+            await box.remove_children([w for w in box.children if w not in keep])
             previous: VariableRow | None = None
             for spec in specs:
                 row = rows.get(spec.key)
