@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 from typing import Iterable
 
@@ -14,7 +15,7 @@ from textual.screen import Screen
 
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
 from dockwright.screens.services import Services
-from dockwright.wizard.errors import DockwrightError
+from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
 from dockwright.wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, replace_in, save_answers
 from dockwright.wizard.steps import STEPS, next_step, previous_step
 from dockwright.wizard.steps import step as step_by_id
@@ -56,6 +57,7 @@ class DockwrightApp(App):
         self.reviewed_plan: Plan | None = None  # the plan whose changes the user confirmed on Review
         self._saved_plan: Plan | None = None
         self._initial_plan = plan
+        self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
         if services.sandbox:
             self.sub_title = "SANDBOX"
 
@@ -112,8 +114,13 @@ class DockwrightApp(App):
 
     # -- answers and quitting ---------------------------------------------------------------
     @property
+    def answers_changed(self) -> bool:
+        """The answers differ from those the wizard started with or last saved."""
+        return self.plan != (self._saved_plan or self._initial_plan)
+
+    @property
     def has_unapplied_work(self) -> bool:
-        return not self.applied and self.plan != (self._saved_plan or self._initial_plan)
+        return not self.applied and self.answers_changed
 
     def save_answers_file(self) -> bool:
         """Write dockwright.yml; on failure say why and what to do, and keep the app running."""
@@ -131,6 +138,38 @@ class DockwrightApp(App):
         if self.save_answers_file():
             self.notify(f"Answers saved to {self.answers_path.name} (no secrets in it).", title="Saved")
 
+    @property
+    def again(self) -> str:
+        """How the next run starts from the saved answers, for the sentences that say where they went."""
+        return "Running dockwright --sandbox again" if self.services.sandbox else "Running dockwright in this folder again"
+
+    @property
+    def exit_status(self) -> int:
+        """The process exit code of this run: EXIT_INTERNAL after an unexpected error, else 0."""
+        if self.crash is not None:
+            return EXIT_INTERNAL
+        return self.return_value if isinstance(self.return_value, int) else EXIT_OK
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception nothing handled: keep the answers, log the traceback, exit with one sentence.
+
+        Textual has no public hook for this; every such exception (a handler, a callback, compose, a worker
+        that exits on error) reaches App._handle_exception, which exits with return code 1 and prints a
+        traceback with every frame's local variables (the token among them) on the terminal. That print is
+        dropped (run_wizard prints the sentence instead, unwrapped so its paths can be copied); the traceback
+        goes to a log without locals and without secrets.
+        """
+        if self.crash is None:
+            from dockwright.screens.crash import record_crash
+
+            try:
+                self.crash = record_crash(self, error)
+            except Exception as failed:  # noqa: BLE001  (record_crash catches its own; this is the last net)
+                self.crash = (f"dockwright stopped on an unexpected error ({type(error).__name__}), a bug in "
+                              f"dockwright, and could not save your answers or log it ({type(failed).__name__}).")
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # what Textual would print to stderr on exit
+
     async def action_quit(self) -> None:
         if not self.has_unapplied_work:
             self.exit(0)
@@ -144,8 +183,18 @@ class DockwrightApp(App):
             elif choice == "quit":
                 self.exit(0)
 
-        again = "Running dockwright --sandbox again" if self.services.sandbox else None
-        self.push_screen(QuitScreen(str(self.answers_path), **({"again": again} if again else {})), decided)
+        self.push_screen(QuitScreen(str(self.answers_path), again=self.again), decided)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """F1 opens help everywhere; ``?`` only when the cursor is not in a text field, so the footer names
+        ``?`` only then."""
+        shown = super().get_key_display(binding)
+        if binding.id == "step.help":
+            from dockwright.screens.step import in_text_field
+
+            if not in_text_field(self.focused):
+                return f"{shown} ?"
+        return shown
 
     # -- command palette --------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -257,8 +306,10 @@ def run_wizard(args: argparse.Namespace) -> int:
     plan, services, sandbox = build_services(args, workdir)
     try:
         app = DockwrightApp(plan, services)
-        result = app.run()
+        app.run()
     finally:
         if sandbox is not None:
             sandbox.stop()
-    return result if isinstance(result, int) else 0
+    if app.crash:
+        print(app.crash, file=sys.stderr)
+    return app.exit_status

@@ -81,8 +81,6 @@ class ConnectScreen(StepScreen):
         if event.button.id == "connect-test":
             event.stop()
             self.start_test(advance=False)
-        else:
-            super().on_button_pressed(event)
 
     def action_next(self) -> None:
         if self.services.client is not None:

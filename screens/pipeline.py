@@ -128,8 +128,6 @@ class PipelineScreen(StepScreen):
                 return
             self.query_one("#pl-server", Label).update("Asking GitLab …")
             self.server_lint(self.plan)
-        else:
-            super().on_button_pressed(event)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="server-lint")
     def server_lint(self, plan: Plan) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
@@ -9,11 +11,11 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
-from dockwright.screens.widgets.variable_row import VariableRow, sentence
-from dockwright.wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
-from dockwright.wizard.render.registry import all_variables
+from dockwright.screens.widgets.variable_row import VariableRow
+from dockwright.wizard.plan import REGISTRY_KINDS, Plan
+from dockwright.wizard.render.registry import all_variables, registry_variables, switch_registry
 from dockwright.wizard.steps import REGISTRY_CHOICES
-from dockwright.wizard.variables import key_problem
+from dockwright.wizard.variables import new_key_problem, new_variable
 
 GITLAB_WHY = ("Nothing to set. GitLab gives every job CI_REGISTRY, CI_REGISTRY_USER and CI_REGISTRY_PASSWORD "
               "(a job token valid while the job runs), so the pipeline logs in to this project's registry "
@@ -62,6 +64,7 @@ class RegistryScreen(StepScreen):
         yield Label("", id="var-new-problem", classes="problem")
 
     def on_mount(self) -> None:
+        self._rows_lock = asyncio.Lock()
         self.watch(self.app, "plan", self._plan_changed, init=False)
 
     def load_plan(self, plan: Plan) -> None:
@@ -76,9 +79,9 @@ class RegistryScreen(StepScreen):
                     field.value = getattr(reg, name)
         self._show_kind(reg.kind)
 
-    def _plan_changed(self, plan: Plan) -> None:
+    async def _plan_changed(self, plan: Plan) -> None:
         if self.is_current:
-            self._rebuild_variables(plan)
+            await self._rebuild_variables(plan)
             self._check_registry()
 
     def _show_kind(self, kind: str) -> None:
@@ -86,31 +89,63 @@ class RegistryScreen(StepScreen):
         for name in ("image", "host", "region", "account"):
             self.query_one(f"#reg-{name}").parent.display = name in FIELDS[kind]
 
-    def _rebuild_variables(self, plan: Plan) -> None:
-        box = self.query_one("#variables", Vertical)
-        specs = all_variables(plan)
-        shown = [row.spec.key for row in box.query(VariableRow)]
-        if shown == [s.key for s in specs]:
-            return
-        box.remove_children()
-        box.mount_all([VariableRow(s, self.services.secrets.get(s.key, ""), index=i) for i, s in enumerate(specs)])
-        if not specs:
-            box.mount(Label("No variables: none are needed for GitLab's registry.", classes="hint"))
+    async def _rebuild_variables(self, plan: Plan) -> None:
+        """One row per variable, found by its key: a row still wanted is kept as it is (with what was typed
+        into it and its focus), a row no longer wanted is removed before any new one is mounted."""
+        async with self._rows_lock:
+            box = self.query_one("#variables", Vertical)
+            specs = all_variables(plan)
+            own = {v.key for v in plan.variables} - {v.key for v in registry_variables(plan)}  # removable
+            wanted = {s.key for s in specs}
+            rows = {row.spec.key: row for row in box.query_children(VariableRow)
+                    if row.spec.key in wanted and row.removable == (row.spec.key in own)}
+            shown = [w.spec.key if isinstance(w, VariableRow) else None for w in box.children]
+            if shown == ([s.key for s in specs] or [None]) and len(rows) == len(specs):
+                return  # as shown (None: the "No variables" line when there are none)
+            keep = set(rows.values())
+            await box.remove_children([w for w in box.children if w not in keep])
+            previous: VariableRow | None = None
+            for spec in specs:
+                row = rows.get(spec.key)
+                if row is None:
+                    row = VariableRow(spec, self.services.secrets.get(spec.key, ""), removable=spec.key in own)
+                    await box.mount(row, **({"after": previous} if previous else {"before": 0}))
+                elif previous is None:
+                    box.move_child(row, before=0)
+                else:
+                    box.move_child(row, after=previous)
+                previous = row
+            if not specs:
+                await box.mount(Label("No variables: none are needed for GitLab's registry.", classes="hint"))
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         kind = (event.pressed.id or "").removeprefix("registry-")
-        if kind in REGISTRY_KINDS:
+        if kind in REGISTRY_KINDS and kind != self.plan.registry.kind:
             self._show_kind(kind)
-            self.post_message(PlanChanged("registry", kind=kind))
+            new = switch_registry(self.plan, kind)
+            self.post_message(PlanChanged(None, registry=new.registry, variables=new.variables))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
         if wid.startswith("reg-"):
             self.post_message(PlanChanged("registry", **{wid.removeprefix("reg-"): event.value.strip()}))
         elif wid == "var-new-key":
-            problem = key_problem(event.value) if event.value else None
-            self.query_one("#var-new-problem", Label).update(sentence(problem) if problem else "")
-            event.input.set_class(bool(problem), "-invalid")
+            key = event.value.strip()
+            self._show_new_key_problem(self._new_key_problem(key) if key else None)
+
+    def _new_key_problem(self, key: str) -> str | None:
+        if not key:
+            return "Type a name first, e.g. APP_SECRET, then press Enter or Add variable."
+        return new_key_problem(key, self.plan, [v.key for v in all_variables(self.plan)])
+
+    def _show_new_key_problem(self, problem: str | None) -> None:
+        self.query_one("#var-new-problem", Label).update(problem or "")
+        self.query_one("#var-new-key", Input).set_class(bool(problem), "-invalid")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "var-new-key":
+            event.stop()
+            self._add_variable()
 
     def _check_registry(self) -> None:
         from dockwright.wizard.plan import check_plan
@@ -127,31 +162,25 @@ class RegistryScreen(StepScreen):
         variables = others[:position] + (event.spec,) + others[position:]
         self.post_message(PlanChanged(None, variables=variables))
 
+    def on_variable_row_removed(self, event: VariableRow.Removed) -> None:
+        self.services.secrets.pop(event.key, None)
+        self.post_message(PlanChanged(None, variables=tuple(v for v in self.plan.variables if v.key != event.key)))
+        self.query_one("#var-new-key", Input).focus()  # not lost with the removed row
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "var-add":
-            super().on_button_pressed(event)
-            return
-        event.stop()
+        if event.button.id == "var-add":
+            event.stop()
+            self._add_variable()
+
+    def _add_variable(self) -> None:
         field = self.query_one("#var-new-key", Input)
         key = field.value.strip()
-        problem = key_problem(key) if key else "type a name first, e.g. APP_SECRET"
-        if not problem and key in {v.key for v in all_variables(self.plan)}:
-            problem = f"{key} is already in the list"
+        problem = self._new_key_problem(key)
+        self._show_new_key_problem(problem)
         if problem:
-            self.query_one("#var-new-problem", Label).update(sentence(problem))
-            return
-        from dataclasses import replace
-
-        from dockwright.wizard.plan import check_plan
-
-        variables = self.plan.variables + (VariableSpec(key=key),)
-        refused = [plan_problem(k, p, a) for k, p, a in check_plan(replace(self.plan, variables=variables))
-                   if k == f"variables[{len(variables) - 1}].key"]
-        if refused:
-            self.query_one("#var-new-problem", Label).update(refused[0])
             return
         field.value = ""
-        self.post_message(PlanChanged(None, variables=variables))
+        self.post_message(PlanChanged(None, variables=self.plan.variables + (new_variable(key),)))
 
     def problem(self) -> str | None:
         from dockwright.wizard.plan import check_plan

@@ -149,8 +149,6 @@ class RunnerScreen(StepScreen):
             self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url,
                                                                token_env=TOKEN_ENV))
             self.notify("Register command copied. Set RUNNER_TOKEN to the runner's token before running it.")
-        else:
-            super().on_button_pressed(event)
 
     def problem(self) -> str | None:
         if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:

@@ -17,14 +17,14 @@ class Services:
     workdir: Path
     # connect(url, token) -> wizard.gitlab.GitLabClient; None when wizard.gitlab is not available
     connect: Callable[[str, str], Any] | None = None
-    token: str = ""  # never written anywhere; shown only as dots
+    token: str = field(default="", repr=False)  # never written anywhere; shown only as dots, left out of repr
     url_source: str = ""  # where the URL came from, e.g. "git remote origin"
     token_source: str = ""  # e.g. "GITLAB_TOKEN", "glab config", "sandbox"
     sandbox: bool = False
     detection: Any = None  # wizard.detect.Detection, or None
     clock: Callable[[], float] = time.monotonic
-    secrets: dict[str, str] = field(default_factory=dict)  # CI/CD variable values typed in, by key
-    registration_token: str = ""  # the legacy runner registration token, when that workflow is chosen
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)  # CI/CD variable values typed in, by key
+    registration_token: str = field(default="", repr=False)  # the legacy runner registration token, when that workflow is chosen
     register_with_local_runner: bool = False  # run the installed gitlab-runner register at apply
     host_has_docker: bool = False  # shell executor: the user did the host set-up (Docker Engine, docker group)
     client: Any = None  # the connected GitLabClient, once the connection test passed

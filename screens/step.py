@@ -6,11 +6,12 @@ A step screen subclasses :class:`StepScreen`, sets ``STEP_ID``, yields its field
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Label
+from textual.widgets import Button, Header, Input, Label, TextArea
 from textual.worker import Worker
 
 from dockwright.screens.errors import handle_worker_state
@@ -24,6 +25,11 @@ from dockwright.wizard.steps import STEPS
 from dockwright.wizard.steps import step as step_by_id
 
 
+def in_text_field(widget: object) -> bool:
+    """Focus is where printable keys are typed: ``?`` is a character there, not the help key."""
+    return isinstance(widget, (Input, TextArea))
+
+
 class StepScreen(Screen):
     STEP_ID = ""
     SHOW_PREVIEW = True
@@ -31,9 +37,12 @@ class StepScreen(Screen):
     AUTO_FOCUS = "#form Select, #form Input, #form RadioSet, #form Button, #next"  # the form, not the step list
 
     BINDINGS = [
-        Binding("f1", "help", "Help", id="step.help", tooltip="Open this step's teaching page"),
+        # ? types a question mark in a text field (the field takes the key first), so there only F1 opens
+        # help; the footer shows "f1 ?" elsewhere and "f1" in a field (DockwrightApp.get_key_display).
+        Binding("f1", "help", "Help", id="step.help",
+                tooltip="Open this step's teaching page (? too, when the cursor is not in a text field)"),
         Binding("question_mark", "help", "Help", show=False, id="step.help_key",
-                tooltip="Open this step's teaching page"),
+                tooltip="Open this step's teaching page (not in a text field: there it types a ?)"),
         Binding("ctrl+b", "back", "Back", id="step.back", tooltip="Go to the previous step; answers are kept"),
         Binding("ctrl+n", "next", "Next", id="step.next", tooltip="Go to the next step"),
         Binding("f2", "toggle_preview", "Preview", id="step.preview",
@@ -114,13 +123,17 @@ class StepScreen(Screen):
         """A sentence saying what must be fixed before Next, or None."""
         return None
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "next":
-            event.stop()
-            self.action_next()
-        elif event.button.id == "back":
-            event.stop()
-            self.action_back()
+    # Back and Next through @on, not on_button_pressed: Textual calls the on_button_pressed of every class of
+    # the MRO, so a step's own on_button_pressed that also called super()'s ran Next twice (a step skipped).
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
 
     def action_next(self) -> None:
         problem = self.problem()

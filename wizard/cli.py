@@ -20,7 +20,8 @@ examples:
   dockwright apply --answers dockwright.yml run the onboarding without a screen
   dockwright watch                          follow the pipeline of HEAD in this repository
 
-exit codes: 0 ok, 1 pipeline failed, 2 bad input, 3 refused to overwrite, 4 GitLab refused, 5 network
+exit codes: 0 ok, 1 pipeline failed, 2 bad input, 3 refused to overwrite, 4 GitLab refused, 5 network,
+            70 a bug in dockwright (the wizard saves your answers and names its traceback log)
 """
 
 

@@ -16,6 +16,9 @@ EXIT_BAD_INPUT = 2
 EXIT_REFUSED_OVERWRITE = 3
 EXIT_GITLAB_REFUSED = 4  # auth, scope, role
 EXIT_NETWORK = 5
+# dockwright itself failed (a bug): the wizard saved the answers and wrote a traceback log (wizard/crash.py).
+# 70 is EX_SOFTWARE of BSD's sysexits.h, "internal software error".
+EXIT_INTERNAL = 70
 
 
 class DockwrightError(Exception):

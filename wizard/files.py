@@ -1,10 +1,17 @@
-"""Writing files so that nothing is ever half-written: temp file in the same folder, then rename."""
+"""Writing files so that nothing is ever half-written: temp file in the same folder, then rename; and where
+dockwright keeps its own state."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+
+def state_dir() -> Path:
+    """dockwright's own state: ``$XDG_STATE_HOME/dockwright`` (``~/.local/state/dockwright``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "dockwright"
 
 
 def write_atomic(path: str | os.PathLike[str], text: str, mode: int | None = None) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import BadInput
+from dockwright.wizard.files import state_dir
 
 SOCKET_NAME = "sandbox.sock"
 MAX_SOCKET_PATH = 100  # bytes; AF_UNIX allows 108 on Linux, 104 on macOS
@@ -37,8 +38,7 @@ MAX_ANSWER = 64 * 1024
 def default_data_dir() -> Path:
     """``$XDG_STATE_HOME/dockwright/sandbox`` (``~/.local/state/dockwright/sandbox``): where a sandbox keeps its
     state unless ``--data-dir`` says otherwise."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "dockwright" / "sandbox"
+    return state_dir() / "sandbox"
 
 
 def private_folder(path: Path) -> Path:

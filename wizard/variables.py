@@ -8,15 +8,16 @@ rules before anything is sent, so a bad value is a sentence here, not a 400 from
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from dockwright.wizard.checks import check_masked_value, check_variable_key
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.names import predefined_variable_problem
-from dockwright.wizard.plan import Plan, VariableSpec
+from dockwright.wizard.plan import Plan, VariableSpec, check_plan
 from dockwright.wizard.render.registry import (
     DOCKERHUB_TOKEN_VAR, DOCKERHUB_USER_VAR, OTHER_PASSWORD_VAR, OTHER_USER_VAR, all_variables, ecr_host,
 )
@@ -28,6 +29,27 @@ MAX_VALUE_CHARS = 10_000
 def key_problem(key: str) -> str | None:
     """Why GitLab would refuse ``key``, or None (the rule lives in :mod:`dockwright.wizard.checks`)."""
     return check_variable_key(key)
+
+
+def new_variable(key: str) -> VariableSpec:
+    """A variable the user adds. Such variables are for secrets, so it starts masked (its value must then pass
+    GitLab's mask rule); masked can be turned off for a value that is not secret."""
+    return VariableSpec(key=key, masked=True)
+
+
+def new_key_problem(key: str, plan: Plan, listed: Iterable[str]) -> str | None:
+    """Why ``key`` cannot be added next to the ``listed`` keys of ``plan`` (GitLab's key rule, a repeat, or a
+    name check_plan refuses, such as one GitLab predefines), as a sentence; None if it can be added."""
+    problem = key_problem(key)
+    if problem:
+        return problem[0].upper() + problem[1:].rstrip(".") + "."
+    if key in set(listed):
+        return f"{key} is already in the list."
+    probe = check_plan(dataclasses.replace(plan, variables=(VariableSpec(key=key),)))
+    for where, what, allowed in probe:
+        if where.startswith("variables"):
+            return f"The name {what}. Use {allowed}."
+    return None
 
 
 def mask_problem(spec: VariableSpec, value: str) -> str | None:

@@ -1,4 +1,5 @@
-"""The teaching page of a step (assets/help/<step>.md) in a modal: F1 or ? opens it, Escape closes it."""
+"""The teaching page of a step (assets/help/<step>.md) in a modal: F1 (or ? outside a text field) opens it,
+Escape closes it."""
 
 from __future__ import annotations
 

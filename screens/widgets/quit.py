@@ -14,7 +14,7 @@ class QuitScreen(ModalScreen[str]):
 
     BINDINGS = [Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Go back to the wizard")]
 
-    def __init__(self, answers_path: str, *, again: str = "Running dockwright in this folder again") -> None:
+    def __init__(self, answers_path: str, *, again: str) -> None:
         super().__init__()
         self.answers_path = answers_path
         self.again = again

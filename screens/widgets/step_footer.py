@@ -8,12 +8,12 @@ from textual.widgets import Footer
 class StepFooter(Footer):
     """Textual's Footer rebuilds all its keys (a widget each, restyled twice) whenever the bindings *may* have
     changed, which is every time a step is shown again: about 100 ms a switch here. This one keeps its keys
-    when the keys, their descriptions and their enabled state are the same as last time."""
+    when the keys as shown, their descriptions and their enabled state are the same as last time."""
 
     _shown: tuple | None = None
 
     def _keys(self) -> tuple:
-        return tuple((b.key, b.description, enabled, tooltip)
+        return tuple((self.app.get_key_display(b), b.description, enabled, tooltip)
                      for (_node, b, enabled, tooltip) in self.screen.active_bindings.values() if b.show)
 
     def bindings_changed(self, screen) -> None:

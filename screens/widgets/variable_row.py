@@ -8,10 +8,11 @@ import os
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label
 
+from dockwright.wizard.checks import check_masked_value
 from dockwright.wizard.plan import KEY_RE, VariableSpec
-from dockwright.wizard.variables import key_problem, mask_problem
+from dockwright.wizard.variables import key_problem
 
 
 def sentence(text: str) -> str:
@@ -19,8 +20,15 @@ def sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+def row_id(key: str) -> str:
+    """The row's id: one per variable key, so a row is found (and kept) by its key. ``var-row-`` cannot
+    collide with the step's other ``var-`` ids, as a key has no ``-``."""
+    return f"var-row-{key}"
+
+
 def variable_problem(spec: VariableSpec, typed: str, env: dict[str, str] | os._Environ = os.environ) -> str | None:
-    """The first rule ``spec`` (with the typed value, or its env var's) breaks, as a sentence; None if fine."""
+    """The first rule ``spec`` (with the typed value, or its env var's) breaks, as a sentence that does not
+    repeat the key (the row's title already shows it); None if fine."""
     problem = key_problem(spec.key)
     if problem:
         return sentence(problem)
@@ -33,14 +41,17 @@ def variable_problem(spec: VariableSpec, typed: str, env: dict[str, str] | os._E
         return f"${spec.from_env} is not set in this shell: export it before apply, or type the value instead."
     if spec.from_env is None and not typed:
         return "Type the value (hidden), or name an environment variable to take it from."
-    problem = mask_problem(spec, value)
-    if problem:
-        return sentence(problem)
+    if spec.masked or spec.hidden:
+        problem = check_masked_value(value, raw=spec.raw)
+        if problem:
+            return sentence(problem)
     return None
 
 
 class VariableRow(Vertical):
-    """Posts :class:`VariableRow.Changed` with the new spec (and the typed value, kept in memory only)."""
+    """Posts :class:`VariableRow.Changed` with the new spec (and the typed value, kept in memory only), and
+    :class:`VariableRow.Removed` when its Remove button is pressed (only variables the user added have one:
+    the registry's own are needed for its login)."""
 
     class Changed(Message):
         def __init__(self, row: "VariableRow", spec: VariableSpec, value: str) -> None:
@@ -49,10 +60,17 @@ class VariableRow(Vertical):
             self.spec = spec
             self.value = value
 
-    def __init__(self, spec: VariableSpec, value: str = "", *, index: int) -> None:
-        super().__init__(classes="variable-row", id=f"var-{index}")
+    class Removed(Message):
+        def __init__(self, row: "VariableRow", key: str) -> None:
+            super().__init__()
+            self.row = row
+            self.key = key
+
+    def __init__(self, spec: VariableSpec, value: str = "", *, removable: bool = False) -> None:
+        super().__init__(classes="variable-row", id=row_id(spec.key))
         self.spec = spec
         self.value = value
+        self.removable = removable
 
     def compose(self) -> ComposeResult:
         s = self.spec
@@ -69,6 +87,8 @@ class VariableRow(Vertical):
                            tooltip="Only jobs on protected branches and tags get it; elsewhere it is empty")
             yield Checkbox("hidden", s.hidden, classes="var-hidden",
                            tooltip="Masked and never shown again in GitLab's settings")
+            if self.removable:
+                yield Button("Remove", classes="var-remove", tooltip=f"Take {s.key} out of the list")
         yield Label("", classes="var-problem problem")
 
     def on_mount(self) -> None:
@@ -97,6 +117,11 @@ class VariableRow(Vertical):
             with self.prevent(Checkbox.Changed):
                 self.query_one(".var-masked", Checkbox).value = True
         self._changed()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.has_class("var-remove"):
+            event.stop()
+            self.post_message(self.Removed(self, self.spec.key))
 
     def _changed(self) -> None:
         self._check()

@@ -135,6 +135,20 @@ def test_question_mark_and_help_choice_print_the_steps_teaching_page(sandbox, pr
     assert code == EXIT_INTERRUPTED
 
 
+def test_question_mark_at_a_yes_no_question_prints_the_page_and_asks_again(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER,      # connect, project, executor
+            ENTER, ENTER, ENTER,                           # runner workflow, description, tags
+            "?", "n",                                      # ? at "Also run jobs without tags", then no
+            CTRL_C, "n"]
+    code, transcript, _ = drive(project, keys)
+
+    untagged = transcript.index("why: off keeps other projects' untagged jobs away")  # said before the Y/n
+    page = transcript.index("YOUR RUNNER\n===========")
+    protected = transcript.index("why: on means pipelines of unprotected branches never reach this runner")
+    assert untagged < page < protected  # the page at that question, then the next question
+    assert code == EXIT_INTERRUPTED
+
+
 def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_again(sandbox, project):
     keys = [
         ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
@@ -163,6 +177,23 @@ def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_a
     assert client.find_variable(sandbox.project_path, "DOCKERHUB_TOKEN") is None
     with pytest.raises(DockwrightError, match="400: value is invalid"):
         client.upsert_variable(sandbox.project_path, VariableSpec(key="PLAIN_PROBE", masked=True), "short one")
+
+
+def test_a_variable_you_add_starts_masked(sandbox, project):
+    keys = [
+        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        ENTER, "y", "APP_SECRET" + ENTER,                      # GitLab's registry; add a variable of your own
+        ENTER, ENTER, ENTER, ENTER,                            # masked (the default), not hidden, not protected, typed
+        "short" + ENTER, "s3cr3t_value_1" + ENTER,             # too short to mask, then a good one
+        CTRL_C, "n",
+    ]
+    code, transcript, wizard = drive(project, keys)
+
+    refusal = [line for line in transcript.splitlines() if line.startswith("  ! CI/CD variable APP_SECRET:")]
+    assert len(refusal) == 1 and "masked value needs at least 8" in refusal[0], transcript
+    assert wizard.values["APP_SECRET"].reveal() == "s3cr3t_value_1"
+    assert code == EXIT_INTERRUPTED
 
 
 def test_a_rerun_starts_from_the_saved_answers(sandbox, project):

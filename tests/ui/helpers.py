@@ -43,3 +43,9 @@ def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
     chosen.after_runner_config = lambda path: sb.register_runners_from_config(
         path, host_has_docker=chosen.host_has_docker)  # as run_wizard does
     return DockwrightApp(plan, chosen)
+
+
+async def settle(pilot, times: int = 3) -> None:
+    """Let the app handle what the last key or change set off (a few rounds of its message queue)."""
+    for _ in range(times):
+        await pilot.pause()

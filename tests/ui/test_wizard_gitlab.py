@@ -44,6 +44,20 @@ async def test_connection_report_names_user_scopes_version_project_and_role(sb, 
         assert sb.token not in text
 
 
+async def test_enter_on_next_after_a_passed_test_moves_to_the_next_step_only(sb, tmp_path):
+    app = sandbox_app(sb, tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("#connect-test")
+        assert await wait_until(pilot, lambda: result_text(app).startswith(("✓", "✗")))
+        app.screen.query_one("#next").focus()
+        await pilot.press("enter")  # Next went twice (Connect's own button handler called the base's too)
+        assert await wait_until(pilot, lambda: app.current_step != "connect")
+        for _ in range(5):
+            await pilot.pause()
+        assert app.current_step == "project"
+
+
 @pytest.mark.parametrize("case", ["bad-token", "missing-project", "read-only-token"])
 async def test_gitlab_refusals_are_sentences_with_the_fix(sb, tmp_path, case):
     app = sandbox_app(sb, tmp_path / "work")

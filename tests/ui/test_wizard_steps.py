@@ -193,7 +193,7 @@ async def test_variable_rules_are_checked_as_you_type(repo, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         app.goto("registry")
         await settle(pilot)
-        row = app.screen.query_one("#var-1")
+        row = app.screen.query_one("#var-row-DOCKERHUB_TOKEN")
         assert row.spec.key == "DOCKERHUB_TOKEN"
         problem = lambda: str(row.query_one(".var-problem").content)  # noqa: E731
         assert "$DOCKERHUB_TOKEN is not set" in problem()

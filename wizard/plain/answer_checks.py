@@ -3,10 +3,9 @@ sentence that says what to type, or ``None`` when the answer is fine."""
 
 from __future__ import annotations
 
-import dataclasses
 import shlex
 
-from dockwright.wizard.plan import Plan, VariableSpec, check_plan
+from dockwright.wizard.plan import Plan, check_plan
 
 
 def url_problem(value: str) -> str | None:
@@ -18,21 +17,6 @@ def url_problem(value: str) -> str | None:
 def project_problem(value: str) -> str | None:
     if "/" not in value.strip("/"):
         return "A project path has a namespace and a name, e.g. alice/app or group/sub/app."
-    return None
-
-
-def variable_key_problem(key: str, plan: Plan, chosen: list[VariableSpec]) -> str | None:
-    from dockwright.wizard.variables import key_problem
-
-    problem = key_problem(key)
-    if problem:
-        return problem[0].upper() + problem[1:] + "."
-    if any(v.key == key for v in chosen):
-        return f"{key} is already in the list."
-    probe = check_plan(dataclasses.replace(plan, variables=(VariableSpec(key=key),)))
-    for _key, what, allowed in probe:
-        if _key.startswith("variables"):
-            return f"The name {what}. Use {allowed}."
     return None
 
 

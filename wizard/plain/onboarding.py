@@ -118,6 +118,7 @@ class PlainWizard(StepQuestions):
 
     def step_header(self, s: Step) -> None:
         """``[n/total] Title`` and the step's why, after a blank line."""
+        self.step_shown = s
         number = [x.id for x in STEPS].index(s.id) + 1
         self.say()
         self.say(f"[{number}/{len(STEPS)}] {s.title}")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 import questionary
+from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from questionary import Choice
 
 from dockwright.wizard.credentials import Secret
@@ -20,12 +21,12 @@ from dockwright.wizard.steps import Step
 
 HELP = "?"
 _HELP_CHOICE = "__help__"
+_HELP_KEY = KeyBindings()
+_HELP_KEY.add(HELP)(lambda event: event.app.exit(result=HELP))
 
 
 class Interrupted(Exception):
     """Ctrl-C (or the end of input) at a prompt."""
-
-
 
 
 def terminal_width() -> int:
@@ -39,6 +40,7 @@ class LinePrompts:
     """Output and questions; everything printed goes to ``out`` (the transcript)."""
 
     out: IO[str]
+    step_shown: Step | None = None  # the step whose questions are asked: ``?`` at a yes/no prints its page
 
     def say(self, text: str = "") -> None:
         """Print prose, each line wrapped at the terminal's width (continuations indented under it)."""
@@ -108,6 +110,17 @@ class LinePrompts:
             return answer
 
     def confirm(self, message: str, default: bool, why: str = "") -> bool:
+        """A yes/no question (y or n answers at once, Enter keeps the default); ``?`` prints the page of the
+        step being asked, as at the other questions."""
         if why:
             self.say(f"  why: {why}")
-        return bool(self._ask(questionary.confirm(f"{message}?", default=default)))
+        while True:
+            question = questionary.confirm(f"{message}?", default=default)
+            if self.step_shown is not None:
+                question.application.key_bindings = merge_key_bindings(
+                    [question.application.key_bindings, _HELP_KEY])  # questionary's own ignore every other key
+            answer = self._ask(question)
+            if answer == HELP and self.step_shown is not None:
+                self.show_help(self.step_shown)
+                continue
+            return bool(answer)

@@ -16,12 +16,13 @@ from dockwright.wizard.credentials import Secret, redact_url, resolve_token, res
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
 from dockwright.wizard.plain.answer_checks import (
     command_problem, docker_version_problem, env_name_problem, env_problem, image_problem, parse_env, project_problem,
-    registry_field_problem, url_problem, variable_key_problem,
+    registry_field_problem, url_problem,
 )
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import LinePrompts
 from dockwright.wizard.plan import EXECUTORS, LANGUAGES, REGISTRY_KINDS, RUNNER_WORKFLOWS, Plan, VariableSpec, replace_in
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
+from dockwright.wizard.variables import new_key_problem, new_variable
 
 
 class AskAgain(Exception):
@@ -207,8 +208,8 @@ class StepQuestions(LinePrompts):
         while self.confirm("Add another CI/CD variable", False, "values are typed hidden or read from an "
                            "environment variable, and never written to disk"):
             key = self.text(s, "Variable name", "", field_why(VariableSpec, "key"),
-                            lambda v: variable_key_problem(v, plan, chosen))
-            chosen.append(self.ask_variable(s, plan, VariableSpec(key=key)))
+                            lambda v: new_key_problem(v, plan, [c.key for c in chosen]))
+            chosen.append(self.ask_variable(s, plan, new_variable(key)))
         return dataclasses.replace(plan, variables=tuple(chosen))
 
     def ask_variable(self, s: Step, plan: Plan, spec: VariableSpec) -> VariableSpec:

@@ -7,6 +7,8 @@ the variables always agree. GitLab's own registry needs no variable at all: ``CI
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dockwright.wizard.plan import Plan, VariableSpec
 
 DOCKERHUB_USER_VAR = "DOCKERHUB_USERNAME"
@@ -55,6 +57,14 @@ def all_variables(plan: Plan) -> tuple[VariableSpec, ...]:
     needed = registry_variables(plan)
     keys = {v.key for v in needed}
     return needed + tuple(v for v in plan.variables if v.key not in keys)
+
+
+def switch_registry(plan: Plan, kind: str) -> Plan:
+    """The plan with the registry ``kind``, without the variables only the previous registry needed (its
+    login's user and token would otherwise be created for a registry that no longer uses them)."""
+    old = {v.key for v in _DEFAULTS[plan.registry.kind]} - {v.key for v in _DEFAULTS[kind]}
+    return replace(plan, registry=replace(plan.registry, kind=kind),
+                   variables=tuple(v for v in plan.variables if v.key not in old))
 
 
 def ecr_host(plan: Plan) -> str:
