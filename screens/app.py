@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
 from dockwright.screens.services import Services
 from dockwright.wizard.errors import DockwrightError
@@ -34,7 +35,7 @@ def _screen_class(step_id: str) -> type[Screen]:
     return getattr(importlib.import_module(f"dockwright.screens.{step_id}"), SCREEN_CLASSES[step_id])
 
 
-class DockwrightApp(App):
+class DockwrightApp(ScrubbedCrashReport, App):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "app.tcss"
     TITLE = "dockwright"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # 120: form + a readable preview

@@ -91,12 +91,18 @@ class ConnectScreen(StepScreen):
             self.start_test(advance=True)
 
     def problem(self) -> str | None:
+        from dockwright.wizard.credentials import token_problem, url_problem  # the one rule of each
+
         plan = self.plan
         if not plan.gitlab.url.startswith(("http://", "https://")):
             return "The GitLab URL starts with https:// (or http:// for a local one), e.g. https://gitlab.com."
+        if url_problem(plan.gitlab.url):
+            return f"The GitLab URL {url_problem(plan.gitlab.url)}."
         if not self.services.token:
             return ("Paste an access token with the api scope (GitLab: User settings > Access tokens); "
                     "it stays in memory and is never saved.")
+        if token_problem(self.services.token):
+            return f"The token {token_problem(self.services.token)}; paste only the token, e.g. glpat-..."
         if "/" not in plan.gitlab.project:
             return "Fill in the project path with its namespace, e.g. alice/app (as in the project's URL)."
         return None

@@ -111,6 +111,16 @@ class StepScreen(Screen):
         """A sentence saying what must be fixed before Next, or None."""
         return None
 
+    def text_problem(self) -> str | None:
+        """A field holding a line break or a control character (a paste can bring one): the plan's one rule."""
+        from dockwright.wizard.plan import text_problems
+
+        problems = text_problems(self.plan)
+        if not problems:
+            return None
+        key, problem, allowed = problems[0]
+        return f"`{key}` {problem}: use {allowed}."
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "next":
             event.stop()
@@ -120,7 +130,7 @@ class StepScreen(Screen):
             self.action_back()
 
     def action_next(self) -> None:
-        problem = self.problem()
+        problem = self.text_problem() or self.problem()
         if problem:
             self.notify(problem, title="Before you go on", severity="warning")
             return
