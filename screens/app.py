@@ -225,6 +225,8 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
     try:
         token, services.token_source = credentials.resolve_token(url)
         services.token = token.reveal()
+    except credentials.BadToken as exc:  # found but unusable: the Connect step says why it asks for one
+        services.token_source = exc.sentence
     except DockwrightError:  # no token found: the Connect step asks for one
         pass
     return plan, services, None

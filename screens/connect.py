@@ -41,6 +41,7 @@ class ConnectScreen(StepScreen):
                                                    placeholder="glpat-… (api scope)"),
                              "A personal access token with the api scope; kept in memory only, never saved")
         yield Label(f"from {s.token_source}" if s.token_source and s.token
+                    else f"{s.token_source} Paste one (User settings > Access tokens, scope api)." if s.token_source
                     else "not found in GITLAB_TOKEN or glab's config: paste one (User settings > Access tokens, "
                          "scope api)", id="connect-token-source", classes="source")
         yield from field_row("Project", Input(id="connect-project", placeholder="group/app"),

@@ -78,3 +78,16 @@ async def test_a_crash_report_shows_no_locals_and_no_token(repo, capfd):
     report = capfd.readouterr().err  # what Textual printed when the App ended
     assert "ValueError" in report and "Invalid header value b'****'" in report
     assert TOKEN not in report  # neither in the message nor in the frame's locals (Textual shows them by default)
+
+
+def test_a_found_token_that_cannot_be_one_is_named_on_the_connect_step(repo, monkeypatch):
+    import argparse
+
+    from dockwright.screens.app import build_services
+
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN + "\nsecond line")
+    monkeypatch.setenv("GITLAB_HOST", "https://gitlab.example.com")
+    _plan, services, _sandbox = build_services(argparse.Namespace(answers=None, dir=str(repo)), repo)
+    assert services.token == ""  # not used: the Connect step asks for one and says why
+    assert "The token from the GITLAB_TOKEN environment variable has a line break in it" in services.token_source
+    assert TOKEN not in services.token_source
