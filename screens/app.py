@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
 from dockwright.screens.services import Services
 from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
@@ -35,7 +36,7 @@ def _screen_class(step_id: str) -> type[Screen]:
     return getattr(importlib.import_module(f"dockwright.screens.{step_id}"), SCREEN_CLASSES[step_id])
 
 
-class DockwrightApp(App):
+class DockwrightApp(ScrubbedCrashReport, App):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "app.tcss"
     TITLE = "dockwright"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # 120: form + a readable preview
@@ -295,6 +296,8 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Servi
     try:
         token, services.token_source = credentials.resolve_token(url)
         services.token = token.reveal()
+    except credentials.BadToken as exc:  # found but unusable: the Connect step says why it asks for one
+        services.token_source = exc.sentence
     except DockwrightError:  # no token found: the Connect step asks for one
         pass
     return plan, services, None

@@ -41,6 +41,7 @@ class ConnectScreen(StepScreen):
                                                    placeholder="glpat-… (api scope)"),
                              "A personal access token with the api scope; kept in memory only, never saved")
         yield Label(f"from {s.token_source}" if s.token_source and s.token
+                    else f"{s.token_source} Paste one (User settings > Access tokens, scope api)." if s.token_source
                     else "not found in GITLAB_TOKEN or glab's config: paste one (User settings > Access tokens, "
                          "scope api)", id="connect-token-source", classes="source")
         yield from field_row("Project", Input(id="connect-project", placeholder="group/app"),
@@ -89,12 +90,18 @@ class ConnectScreen(StepScreen):
             self.start_test(advance=True)
 
     def problem(self) -> str | None:
+        from dockwright.wizard.credentials import token_problem, url_problem  # the one rule of each
+
         plan = self.plan
         if not plan.gitlab.url.startswith(("http://", "https://")):
             return "The GitLab URL starts with https:// (or http:// for a local one), e.g. https://gitlab.com."
+        if url_problem(plan.gitlab.url):
+            return f"The GitLab URL {url_problem(plan.gitlab.url)}."
         if not self.services.token:
             return ("Paste an access token with the api scope (GitLab: User settings > Access tokens); "
                     "it stays in memory and is never saved.")
+        if token_problem(self.services.token):
+            return f"The token {token_problem(self.services.token)}; paste only the token, e.g. glpat-..."
         if "/" not in plan.gitlab.project:
             return "Fill in the project path with its namespace, e.g. alice/app (as in the project's URL)."
         return None

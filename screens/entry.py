@@ -11,13 +11,19 @@ import sys
 from typing import Any, Sequence
 
 from dockwright.wizard import cli
-from dockwright.wizard.errors import EXIT_OK
+from dockwright.wizard.errors import EXIT_OK, BadInput
 
 
 class TextualScreens:
     """The FullScreen that wizard.cli asks for: the wizard and the pipeline watch."""
 
     def run_wizard(self, args: argparse.Namespace) -> int:
+        if not sys.stdin.isatty():  # else Textual says "Input is not a terminal" and waits for nothing
+            raise BadInput(
+                "The full-screen wizard needs a terminal, and its input here is not one (a pipe, a file or "
+                "/dev/null).",
+                "Run `dockwright` in a terminal (add --plain there for line-by-line prompts); without a terminal, "
+                "`dockwright apply --answers dockwright.yml` runs saved answers (--dry-run shows what it would do).")
         from dockwright.screens.app import run_wizard
 
         return run_wizard(args)

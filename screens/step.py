@@ -123,20 +123,18 @@ class StepScreen(Screen):
         """A sentence saying what must be fixed before Next, or None."""
         return None
 
-    # Back and Next through @on, not on_button_pressed: Textual calls the on_button_pressed of every class of
-    # the MRO, so a step's own on_button_pressed that also called super()'s ran Next twice (a step skipped).
-    @on(Button.Pressed, "#next")
-    def _next_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_next()
+    def text_problem(self) -> str | None:
+        """A field holding a line break or a control character (a paste can bring one): the plan's one rule."""
+        from dockwright.wizard.plan import text_problems
 
-    @on(Button.Pressed, "#back")
-    def _back_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_back()
+        problems = text_problems(self.plan)
+        if not problems:
+            return None
+        key, problem, allowed = problems[0]
+        return f"`{key}` {problem}: use {allowed}."
 
     def action_next(self) -> None:
-        problem = self.problem()
+        problem = self.text_problem() or self.problem()
         if problem:
             self.notify(problem, title="Before you go on", severity="warning")
             return

@@ -6,10 +6,11 @@ from typing import Any
 
 from textual.app import App
 
+from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.watch import WatchScreen
 
 
-class WatchApp(App[int]):
+class WatchApp(ScrubbedCrashReport, App[int]):
     TITLE = "dockwright watch"
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,

@@ -30,6 +30,7 @@ from dockwright.wizard.dockerfile_syntax import parse as parse_dockerfile
 from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
 from dockwright.wizard.render.pipeline import GLOBAL_KEYWORDS
 from dockwright.wizard.render.registry import registry_variables
+from dockwright.wizard.secret_text import looks_like_token
 
 Level = Literal["error", "warning"]
 
@@ -363,6 +364,16 @@ def check_dockerfile(text: str) -> list[Finding]:
 _SECRET_WORDS = ("TOKEN", "PASSWORD", "SECRET", "KEY")
 
 
+def secret_env_findings(plan: Plan) -> list[Finding]:
+    """A warning for each ``dockerfile.env`` value that looks like a token: an ENV line is committed to git
+    and baked into every layer of the image, where anyone who can pull it reads it."""
+    return [Finding("warning", f"dockerfile.env {name} looks like a token or password: as an ENV line it is "
+                    "committed to git and baked into every layer of the image, readable by anyone who can pull it. "
+                    "Make it a CI/CD variable (variables: with from_env) and give it to the container when it "
+                    "runs instead.")
+            for name, value in plan.dockerfile.env if looks_like_token(value)]
+
+
 def check_coherence(plan: Plan) -> list[Finding]:
     """Warnings where the plan's parts disagree or carry a risk the user should know about."""
     out: list[Finding] = []
@@ -412,4 +423,4 @@ def check_coherence(plan: Plan) -> list[Finding]:
     last = base.rsplit("/", 1)[-1]
     if "@" not in base and (":" not in last or last.endswith(":latest")):
         warn(f"The base image {base} is not pinned to a version; a new release can change the image under you.")
-    return out
+    return out + secret_env_findings(plan)

@@ -74,6 +74,15 @@ def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = 
     except KeyboardInterrupt:
         print("\ndockwright: interrupted; nothing half-done is left that a re-run cannot finish.", file=sys.stderr)
         return 130
+    except Exception:  # a bug: its traceback helps a report, but it must not carry a token or a header
+        import traceback
+
+        from dockwright.wizard.secret_text import scrub
+
+        print(scrub(traceback.format_exc()), file=sys.stderr, end="")
+        print("dockwright: this is a bug in dockwright (the traceback above has any token replaced by ****); "
+              "please report it with the command you ran.", file=sys.stderr)
+        return 1  # what Python's own handler would return
 
 
 def _run_wizard(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import configparser
 import hmac
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -26,8 +27,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from dockwright.wizard.errors import BadInput
+from dockwright.wizard.secret_text import remember, shown
 
 DEFAULT_GITLAB_URL = "https://gitlab.com"
+MAX_TOKEN_LENGTH = 1024  # GitLab's tokens are under 100 characters; far longer is a paste of something else
 
 
 class Secret:
@@ -45,6 +48,7 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError("Secret holds a string")
         self._value = value
+        remember(value)  # any message or traceback that would show it shows **** instead
 
     def reveal(self) -> str:
         return self._value
@@ -80,24 +84,85 @@ class Secret:
 # URL
 # --------------------------------------------------------------------------------------------
 
-def normalize_url(url: str, what: str = "GitLab URL") -> str:
-    """``gitlab.example.com`` -> ``https://gitlab.example.com``; no trailing slash, no ``user:pass@``.
+URL_NEXT_STEP = ("Give it as https://gitlab.example.com, the address you open GitLab at (http://127.0.0.1:PORT "
+                 "for a local sandbox).")
+_ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-    Raises :class:`BadInput` for anything that is not an http(s) URL of a host.
+
+def url_problem(url: str) -> str | None:
+    """None when ``url`` can be a GitLab address, else what is wrong with it, as words that follow
+    "The GitLab URL ...". One rule for --url, the answers file's gitlab.url, GITLAB_HOST, CI_SERVER_URL and
+    the wizard's URL field. The words never repeat a user name or password found in the URL.
     """
+    text = url.strip()
+    if not text:
+        return "is empty"
+    for chars, name in (("\r\n\x85\u2028\u2029", "a line break"), ("\t", "a tab"), (" ", "a space")):
+        if any(c in text for c in chars):
+            return f"has {name} in it"
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return "has a control character in it"
+    if any(c.isspace() for c in text):
+        return "has a space in it"
+    if "\\" in text:
+        return "has a backslash in it, and web addresses use / (https://gitlab.example.com)"
+    if "://" not in text:
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)", text):
+            return "does not start with https:// (or http:// for a local GitLab)"
+        text = "https://" + text  # a bare host name such as gitlab.example.com
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "cannot be read as a web address (an IPv6 address needs its closing ], e.g. http://[::1]:8080)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"starts with {parts.scheme}:// where GitLab needs https:// (or http:// for a local one)"
+    if "@" in parts.netloc:
+        return ("has a user name or password in it (user:...@host): written there, a token ends up in "
+                "dockwright.yml, git remotes and config.toml; give the token with GITLAB_TOKEN or --token-env NAME")
+    netloc = parts.netloc
+    if netloc.startswith("["):
+        host, _, rest = netloc[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            return "has something after its IPv6 address that is not a :port"
+        port_text = rest[1:] if rest else None
+    else:
+        host, colon, port_text_or_empty = netloc.partition(":")
+        port_text = port_text_or_empty if colon else None
+    if not host:
+        return "has no host name"
+    odd = sorted({c for c in host if c.isascii() and not (c.isalnum() or c in ".-_:")})
+    if odd:
+        return f"has {' '.join(repr(c) for c in odd[:3])} in its host name"
+    if port_text is not None:
+        if not (port_text.isascii() and port_text.isdigit()):
+            return "has a port that is not a number written with the digits 0-9"
+        if not 1 <= int(port_text) <= 65535:
+            return f"has the port {int(port_text)}, and ports go from 1 to 65535"
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        return "has a ?query or #fragment; give only the address you open GitLab at"
+    if re.search(r"/api/v\d+/*$", parts.path):
+        return "ends with GitLab's API path (/api/v4); give the address you open GitLab at, without it"
+    return None
+
+
+def normalize_url(url: str, what: str = "GitLab URL") -> str:
+    """``gitlab.example.com`` -> ``https://gitlab.example.com``; no trailing slash.
+
+    Raises :class:`BadInput` (exit 2) with :func:`url_problem`'s reason for anything that is not the http(s)
+    address of a host, including one with a user name or password in it.
+    """
+    problem = url_problem(url)
+    if problem:
+        raise BadInput(f"The {what} {shown(redact_url(url.strip())[:200])} {problem}.", URL_NEXT_STEP)
     text = url.strip()
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(
-            f"The {what} {redact_url(url)!r} is not an http(s) address of a GitLab instance.",
-            "Give it as https://gitlab.example.com (or http:// for a local one).",
-        )
+    assert parts.hostname
     netloc = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
     if ":" in parts.hostname:  # IPv6 literal
         netloc = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port is not None else "")
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
 
 
 def redact_url(url: str) -> str:
@@ -224,6 +289,42 @@ def _token_from_glab(url: str, env: Mapping[str, str]) -> tuple[Secret, str] | N
     return None
 
 
+class BadToken(BadInput):
+    """A token was found but cannot be one (a line break, a space, not ASCII, far too long)."""
+
+
+def token_problem(value: str) -> str | None:
+    """None when ``value`` can be a GitLab token, else what is wrong with it, as words that follow "The token
+    ...". The words never contain the value. Checked before a token is sent anywhere: a line break or a
+    character outside Latin-1 would otherwise fail deep in the HTTP library, in a message that holds it."""
+    if not value:
+        return "is empty"
+    if any(c in "\r\n\x85\u2028\u2029" for c in value):
+        return "has a line break in it"
+    if any(c.isspace() for c in value):
+        return "has a space in it"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "has a control character in it"
+    if not value.isascii():
+        return "has a character that is not plain ASCII (a typographic quote or dash from a copy-paste?)"
+    if len(value) > MAX_TOKEN_LENGTH:
+        return f"is {len(value)} characters long, while GitLab's tokens are under 100"
+    return None
+
+
+def checked_token(value: str, source: str) -> Secret:
+    """``value`` as a :class:`Secret`, or :class:`BadInput` (exit 2) saying what is wrong, never showing it."""
+    secret = Secret(value)  # remembered first, so no message can show it
+    problem = token_problem(value)
+    if problem:
+        where = source if source.startswith(("typed", "given")) else f"from the {source}"
+        raise BadToken(
+            f"The token {where} {problem}; a GitLab token is one line of ASCII letters, digits, - and _.",
+            "Copy it again from GitLab (User settings > Access tokens) and set it with nothing around it.",
+        )
+    return secret
+
+
 def resolve_token(
     url: str,
     token_env: str | None = None,
@@ -233,9 +334,22 @@ def resolve_token(
     """The token for the GitLab at ``url`` as a :class:`Secret`, and where it came from.
 
     ``prompt(message) -> str`` is called last; it must read without echo (the caller owns the terminal
-    or the screen). Raises :class:`BadInput` when no source has a token.
+    or the screen). Raises :class:`BadInput` when no source has a token, or the token found cannot be one
+    (:func:`token_problem`).
     """
-    if token_env:
+    token, source = _find_token(url, token_env, env, prompt)
+    return checked_token(token.reveal(), source), source
+
+
+def _find_token(url: str, token_env: str | None, env: Mapping[str, str],
+                prompt: Callable[[str], str] | None) -> tuple[Secret, str]:
+    if token_env is not None:
+        if not _ENV_NAME_RE.fullmatch(token_env):
+            raise BadInput(
+                f"--token-env takes the name of an environment variable, and {shown(token_env)} is not one "
+                "(letters, digits and _, not starting with a digit).",
+                "Export the token first (export MY_TOKEN=...) and pass --token-env MY_TOKEN.",
+            )
         value = env.get(token_env, "")
         if not value.strip():
             raise BadInput(

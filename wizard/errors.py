@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dockwright.wizard.secret_text import scrub
+
 # Exit codes shared by `generate`, `apply`, `watch` and `--plain`.
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline failed or was canceled
@@ -27,6 +29,7 @@ class DockwrightError(Exception):
     exit_code = EXIT_BAD_INPUT
 
     def __init__(self, sentence: str, next_step: str = "") -> None:
+        sentence, next_step = scrub(sentence), scrub(next_step)  # a token never reaches a message
         super().__init__(sentence)
         self.sentence = sentence
         self.next_step = next_step
@@ -202,6 +205,19 @@ ERROR_TABLE: dict[str, ErrorEntry] = {e.code: e for e in (
         "Check the spelling of the URL and your DNS or VPN settings.",
         "name or service not known"),
     ErrorEntry(
+        "not_gitlab", BadInput,
+        "The server at {url} does not answer like GitLab's API while trying to {action} ({detail}): it is not "
+        "GitLab, or GitLab is at another address.",
+        "Check the URL: it is the address you open GitLab at in a browser, such as https://gitlab.example.com "
+        "(with its path if GitLab is served under one).",
+        "a web page or other non-JSON answer below 500"),
+    ErrorEntry(
+        "tls_plain_http", NetworkError,
+        "The server at {url} answered in plain HTTP, so the https:// connection could not start.",
+        "Use http:// if that server is meant to be reached without TLS (a local sandbox is http://127.0.0.1:PORT), "
+        "or the port where GitLab serves HTTPS.",
+        "TLS handshake answered by plain HTTP (wrong version number)"),
+    ErrorEntry(
         "http_error", GitLabRefused,
         "GitLab answered {detail} while trying to {action}.",
         "Re-run; if it keeps happening, check the GitLab logs or ask its administrator.",
@@ -228,6 +244,9 @@ def classify_http(status: int, body: object, *, reason: str = "") -> tuple[str, 
     Pure, so it can be tested without a server; wizard/gitlab.py calls it for every HTTP error.
     """
     facts: dict[str, str] = {}
+    if isinstance(body, (str, bytes)) and status < 500 and status != 429 and _looks_like_html(body):
+        facts["detail"] = f"{status} with a web page"
+        return "not_gitlab", facts
     msg = body.get("message") if isinstance(body, dict) else None
     err = body.get("error") if isinstance(body, dict) else None
     desc = str(body.get("error_description", "")) if isinstance(body, dict) else ""
@@ -269,6 +288,11 @@ def classify_http(status: int, body: object, *, reason: str = "") -> tuple[str, 
     return "http_error", facts
 
 
+def _looks_like_html(body: str | bytes) -> bool:
+    text = (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).lstrip()[:512].lower()
+    return text.startswith("<") and ("<html" in text or "<!doctype" in text or "<head" in text or "<body" in text)
+
+
 def _flatten(value: object) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k} {_flatten(v)}" if k != "base" else _flatten(v) for k, v in value.items())
@@ -276,4 +300,4 @@ def _flatten(value: object) -> str:
         return ", ".join(_flatten(v) for v in value)
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    return str(value).strip()[:300]
+    return " ".join(str(value).split())[:300]  # one line, whatever the server sent

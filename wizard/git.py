@@ -4,8 +4,11 @@
   files dockwright wrote: it builds the commit in a private index, so whatever else the user had staged
   or modified stays as it was, staged or not. A commit that would change nothing is not made.
 - :meth:`Repo.push` and :func:`clone` hand the token to git through ``GIT_ASKPASS``: a tiny script (it
-  holds no secret) prints the value of an environment variable of the git child. The token is in no argv,
-  no file and no URL that git saves; ``-c credential.helper=`` keeps stored helpers out of the way.
+  holds no secret) fetches it from dockwright over a Unix socket in a private folder while git runs. The
+  token is in no argv, no file, no environment and no URL that git saves; ``-c credential.helper=`` keeps
+  stored helpers out of the way.
+- git and what it runs (hooks) get only git's part of the environment (:func:`git_environment`), so
+  GITLAB_TOKEN and the values of CI/CD variables cannot be read in ``/proc/<pid>/environ``.
 - A refused push raises :class:`PushRejected` (non-fast-forward, protected branch or hook, auth, not found)
   or :class:`PushUnreachable`, each with a sentence and the next step; nothing already done is undone.
 """
@@ -14,10 +17,14 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
+import socket
 import stat
 import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,16 +34,38 @@ from dockwright.wizard.errors import BadInput, DockwrightError, GitLabRefused, N
 
 GIT_TIMEOUT = 30  # seconds for local commands
 NETWORK_TIMEOUT = 300  # seconds for push and clone
-TOKEN_ENV = "DOCKWRIGHT_GIT_TOKEN"
 USERNAME_ENV = "DOCKWRIGHT_GIT_USERNAME"
 ASKPASS_SCRIPT = """#!/bin/sh
-# dockwright's GIT_ASKPASS helper: answers git's prompts from the git process's own environment.
-# It holds no secret; the token exists only in the environment of the git child that runs it.
+# dockwright's GIT_ASKPASS helper. It holds no secret: the user name comes from git's environment, the token
+# from dockwright itself over a socket in this private folder, only while dockwright waits for git.
 case "$1" in
-  Username*|username*) printf '%s\\n' "${DOCKWRIGHT_GIT_USERNAME:-oauth2}" ;;
-  *) printf '%s\\n' "$DOCKWRIGHT_GIT_TOKEN" ;;
+  Username*|username*) printf '%s\\n' "${{DOCKWRIGHT_GIT_USERNAME:-oauth2}}" ;;
+  *) exec {python} -I -S {fetch} ;;
 esac
 """
+ASKPASS_FETCH = """import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(os.path.join(os.path.dirname(os.path.abspath(__file__)), "token.sock"))
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.buffer.write(data + b"\\n")
+"""
+
+# What git and the programs it starts (hooks, credential and ssh helpers, gpg) get of dockwright's
+# environment: git's own variables and the basics, never GITLAB_TOKEN, --token-env or variable values.
+_GIT_ENV_NAMES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "TZ", "LANG", "LANGUAGE", "TERM",
+    "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GNUPGHOME", "GPG_AGENT_INFO", "GPG_TTY",
+    "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR",
+    "http_proxy", "https_proxy", "no_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+    "SYSTEMROOT", "USERPROFILE", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "COMSPEC", "PATHEXT",
+})
+_GIT_ENV_PREFIXES = ("GIT_", "LC_")
 
 
 class GitError(DockwrightError):
@@ -83,10 +112,16 @@ def _strip_userinfo(url: str) -> str:
     return f"{scheme}://{hostpart}{sep}{tail}"
 
 
+def git_environment(source: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The part of ``source`` (os.environ) that git needs: its own GIT_* variables, locale, paths, the ssh
+    agent, gpg and proxies. Nothing else reaches git or what it runs (hooks can read /proc/<pid>/environ)."""
+    source = os.environ if source is None else source
+    return {k: v for k, v in source.items() if k in _GIT_ENV_NAMES or k.startswith(_GIT_ENV_PREFIXES)}
+
+
 def _base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+    env = git_environment()
     env.update({"LC_ALL": "C", "LANGUAGE": "", "GIT_TERMINAL_PROMPT": "0"})
-    env.pop(TOKEN_ENV, None)
     if extra:
         env.update(extra)
     return env
@@ -104,30 +139,109 @@ def _run(args: list[str], cwd: str | os.PathLike[str] | None = None, env: Mappin
         raise GitError("git is not installed or not on PATH.", "Install git (2.30 or newer) and run dockwright again.") from None
 
 
+def private_temp_dir(prefix: str) -> Path:
+    """A new folder for one git call (askpass helper, private index), removed by the caller.
+
+    It is made under a per-user folder (``$XDG_RUNTIME_DIR/dockwright`` or ``<tmp>/dockwright-<uid>``, mode
+    0700) whose leftovers of dockwright runs that are no longer alive (killed with SIGKILL, say) are removed
+    first: each folder's name carries the process id that made it.
+    """
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) / "dockwright" if runtime and Path(runtime).is_dir() else \
+        Path(tempfile.gettempdir()) / f"dockwright-{os.getuid()}"
+    try:
+        base.mkdir(mode=0o700, exist_ok=True)
+        info = base.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            raise PermissionError(f"{base} is not a private folder of this user")
+    except OSError:  # someone else's, a link, or not writable: a fresh private folder of its own
+        return Path(tempfile.mkdtemp(prefix=f"dockwright-{prefix}{os.getpid()}-"))
+    _remove_leftovers(base)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=base))
+
+
+def _remove_leftovers(base: Path) -> None:
+    for entry in base.iterdir():
+        match = re.fullmatch(r"[a-z]+-(\d+)-\w+", entry.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # that dockwright still runs
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except PermissionError:
+            continue  # a live process of someone else
+
+
+class _TokenServer:
+    """Hands the token to the askpass helper over a Unix socket in the private folder, one connection at a
+    time, until closed: the token is in no file, no argv and no environment of git or its hooks."""
+
+    def __init__(self, path: Path, token: str) -> None:
+        self.data = token.encode("utf-8")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(path))
+        self.sock.listen(4)
+        self.sock.settimeout(0.1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="dockwright-askpass", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            with conn:
+                try:
+                    conn.settimeout(5)
+                    conn.sendall(self.data)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
 class _Askpass:
-    """A temporary GIT_ASKPASS script and the environment that feeds it the token."""
+    """A temporary GIT_ASKPASS helper and git's environment for one network command."""
 
     def __init__(self, token: Secret | str | None, extra: Mapping[str, str] | None = None) -> None:
         self.token = token.reveal() if isinstance(token, Secret) else token
         self.extra = dict(extra or {})
-        self.dir: str | None = None
+        self.dir: Path | None = None
+        self.server: _TokenServer | None = None
 
     def __enter__(self) -> dict[str, str]:
         extra = {"GIT_ASKPASS": "", "SSH_ASKPASS": "", **self.extra}
         if not os.environ.get("GIT_SSH_COMMAND"):
             extra["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
         if self.token:
-            self.dir = tempfile.mkdtemp(prefix="dockwright-askpass-")
-            script = Path(self.dir) / "askpass.sh"
-            script.write_text(ASKPASS_SCRIPT, encoding="utf-8")
-            script.chmod(stat.S_IRWXU)
-            extra.update({"GIT_ASKPASS": str(script), TOKEN_ENV: self.token})
-        env = _base_env(extra)
-        if self.token:
-            env[TOKEN_ENV] = self.token
-        return env
+            self.dir = private_temp_dir("askpass-")
+            try:
+                fetch = self.dir / "fetch.py"
+                fetch.write_text(ASKPASS_FETCH, encoding="utf-8")
+                script = self.dir / "askpass.sh"
+                script.write_text(ASKPASS_SCRIPT.format(python=shlex.quote(sys.executable),
+                                                        fetch=shlex.quote(str(fetch))), encoding="utf-8")
+                script.chmod(stat.S_IRWXU)
+                self.server = _TokenServer(self.dir / "token.sock", self.token)
+            except BaseException:
+                self.__exit__()
+                raise
+            extra["GIT_ASKPASS"] = str(script)
+        return _base_env(extra)
 
     def __exit__(self, *exc: object) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -298,7 +412,7 @@ class Repo:
                 self._git("update-ref", "-m", "dockwright: create branch", f"refs/heads/{branch}", head, "")
             self._git("symbolic-ref", "-m", f"dockwright: switch to {branch}", "HEAD", f"refs/heads/{branch}")
             current, parent = branch, head
-        tmpdir = tempfile.mkdtemp(prefix="dockwright-index-")
+        tmpdir = private_temp_dir("index-")
         try:
             env = _base_env({"GIT_INDEX_FILE": str(Path(tmpdir) / "index")})
             if parent is not None:

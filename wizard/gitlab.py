@@ -26,8 +26,8 @@ import gitlab.exceptions
 import requests
 import urllib3
 
-from dockwright.wizard.credentials import Secret
-from dockwright.wizard.errors import DockwrightError, classify_http, gitlab_error
+from dockwright.wizard.credentials import URL_NEXT_STEP, Secret, checked_token, url_problem
+from dockwright.wizard.errors import BadInput, DockwrightError, classify_http, gitlab_error
 from dockwright.wizard.gitlab_session import PERMANENT_NETWORK_FAILURES, FailFastSession, PermanentNetworkFailure, network_code
 from dockwright.wizard.plan import VariableSpec
 
@@ -147,9 +147,12 @@ class GitLabClient:
                 timeout: float = 20.0, warn: Callable[[str], None] | None = None,
                 max_rate_limit_wait: float | None = None, per_page: int = 100) -> "GitLabClient":
         """Prepare a client. No request is made yet; :meth:`check_access` is the first one."""
-        url = url.rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise gitlab_error("bad_request", action="connect", detail=f"{url!r} is not an http(s) URL")
+        url = url.strip().rstrip("/")
+        problem = url_problem(url) or (None if url.startswith(("http://", "https://")) else
+                                       "does not start with https:// (or http:// for a local GitLab)")
+        if problem:
+            raise BadInput(f"The GitLab URL {problem}.", URL_NEXT_STEP)
+        token = checked_token(_reveal(token), "given for this connection")  # before it can reach a header
         verify: bool | str = True
         if ca_file:
             verify = str(ca_file)
@@ -172,6 +175,9 @@ class GitLabClient:
             return fn()
         except DockwrightError:
             raise
+        except gitlab.exceptions.GitlabParsingError:  # e.g. a web page answered 200 where JSON belongs
+            raise gitlab_error("not_gitlab", url=self.url, project=project, action=action,
+                               detail="an answer that is not JSON") from None
         except gitlab.exceptions.GitlabError as exc:
             status = exc.response_code or 0
             code, facts = classify_http(status, _body(exc), reason=str(exc.error_message or ""))

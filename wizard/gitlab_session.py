@@ -39,6 +39,9 @@ class FailFastSession(requests.Session):
 def network_code(exc: BaseException) -> tuple[str, str]:
     text = repr(exc)
     low = text.lower()
+    if any(s in low for s in ("wrong version number", "record layer failure", "unknown protocol",
+                              "http_request", "packet length too long")):
+        return "tls_plain_http", ""  # https:// to a port that speaks plain HTTP
     if isinstance(exc, requests.exceptions.SSLError) or "certificate" in low or "ssl" in low:
         reason = "certificate verify failed" if "verify failed" in low else "TLS handshake failed"
         return "tls", reason
@@ -53,4 +56,5 @@ def network_code(exc: BaseException) -> tuple[str, str]:
 
 
 # (code, detail) pairs of network_code that fail the same way however often they are tried
-PERMANENT_NETWORK_FAILURES = (("dns", ""), ("tls", "certificate verify failed"), ("connection_refused", ""))
+PERMANENT_NETWORK_FAILURES = (("dns", ""), ("tls", "certificate verify failed"), ("connection_refused", ""),
+                              ("tls_plain_http", ""))

@@ -14,6 +14,8 @@ import io
 import re
 import types
 import typing
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from ruamel.yaml.error import YAMLError
 from dockwright.wizard.errors import AnswersError
 from dockwright.wizard.files import write_atomic
 from dockwright.wizard.names import plan_name_problems
+from dockwright.wizard.secret_text import looks_like_token, shown
 
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1
@@ -153,9 +156,75 @@ def replace_in(plan: Plan, section: str, **changes: Any) -> Plan:
 # Validation of values (shared by the answers file and the UI's inline checks)
 # --------------------------------------------------------------------------------------------
 
+MULTILINE_FIELDS = ("git.commit_message",)  # every other text of a Plan is written on one line of some file
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # reorder text on screen
+
+
+def text_problem(value: str, multiline: bool = False) -> str | None:
+    """None when ``value`` can be written into a generated file as it is, else what is wrong with it.
+
+    One rule for every text field (answers file, --plain, the wizard's fields): no line break (it would add
+    lines, such as a RUN instruction, to the file it is written into), no control character, no invisible
+    text-direction character. ``multiline`` (the commit message) allows line breaks and tabs.
+    """
+    for c in value:
+        if multiline and c in "\n\t":
+            continue
+        if c in _LINE_BREAKS:
+            return "has a line break in it, and would add lines to the file it is written into"
+        if c in _BIDI_CONTROLS:
+            return f"has the invisible text-direction character U+{ord(c):04X} in it"
+        if unicodedata.category(c) == "Cc":
+            return f"has the control character U+{ord(c):04X} in it"
+    return None
+
+
+def _texts(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Every text of a Plan (or a section of one) with its answers-file key, e.g. ``runner.tags[0]``."""
+    for f in dataclasses.fields(value):
+        item, key = getattr(value, f.name), f"{prefix}{f.name}"
+        if isinstance(item, str):
+            yield key, item
+        elif dataclasses.is_dataclass(item):
+            yield from _texts(item, key + ".")
+        elif isinstance(item, tuple):
+            for i, element in enumerate(item):
+                if f.metadata.get("mapping"):
+                    yield f"{key}.{element[0]}", element[1]
+                elif isinstance(element, str):
+                    yield f"{key}[{i}]", element
+                elif dataclasses.is_dataclass(element):
+                    yield from _texts(element, f"{key}[{i}].")
+
+
+def text_problems(plan: Plan) -> list[tuple[str, str, str]]:
+    """:func:`text_problem` for every text of the plan, as check_plan's (key, problem, allowed)."""
+    problems = []
+    for key, text in _texts(plan):
+        multiline = key in MULTILINE_FIELDS
+        problem = text_problem(text, multiline)
+        if problem:
+            problems.append((key, problem, "text without control characters" if multiline
+                             else "one line of text without control characters"))
+    return problems
+
+
 def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     """Rules beyond types: a list of (key, problem, allowed); empty when the plan is sound."""
-    problems: list[tuple[str, str, str]] = []
+    from dockwright.wizard.credentials import url_problem  # credentials reads plans' URLs, not the other way
+
+    problems: list[tuple[str, str, str]] = text_problems(plan)
+    url = url_problem(plan.gitlab.url) if plan.gitlab.url.strip() else None  # empty: GITLAB_HOST or the remote
+    if url:
+        problems.append(("gitlab.url", url, "the address you open GitLab at, e.g. https://gitlab.example.com"))
+    for key, value, needed, allowed in (
+            ("runner.description", plan.runner.description, plan.uses_own_runner, "a description such as My Docker Runner"),
+            ("runner.docker_image", plan.runner.docker_image, plan.uses_own_runner and plan.executor != "shell",
+             "an image such as docker:27-cli"),
+            ("dockerfile.base_image", plan.dockerfile.base_image, True, "a pinned image such as python:3.13-slim")):
+        if needed and not value.strip():
+            problems.append((key, "is empty", allowed))
     if plan.version != ANSWERS_VERSION:
         problems.append(("version", f"is {plan.version}", str(ANSWERS_VERSION)))
     port = plan.dockerfile.port
@@ -164,9 +233,9 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     if not plan.dockerfile.command:
         problems.append(("dockerfile.command", "is empty", "a list such as [python, app.py]"))
     if not plan.dockerfile.workdir.startswith("/"):
-        problems.append(("dockerfile.workdir", f"is {plan.dockerfile.workdir!r}", "an absolute path such as /app"))
+        problems.append(("dockerfile.workdir", f"is {shown(plan.dockerfile.workdir)}", "an absolute path such as /app"))
     if not re.fullmatch(r"\d+(\.\d+){0,2}", plan.pipeline.docker_version):
-        problems.append(("pipeline.docker_version", f"is {plan.pipeline.docker_version!r}", "a version such as 27 or 27.3.1"))
+        problems.append(("pipeline.docker_version", f"is {shown(plan.pipeline.docker_version)}", "a version such as 27 or 27.3.1"))
     if len(plan.pipeline.stages) != 2 or len(set(plan.pipeline.stages)) != 2:
         problems.append(("pipeline.stages", "must name two different stages", "[build, release]"))
     if plan.uses_own_runner and not plan.runner.tags and not plan.runner.run_untagged:
@@ -176,27 +245,34 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
         )
     for tag in plan.runner.tags:
         if not tag.strip() or "," in tag:
-            problems.append(("runner.tags", f"has the tag {tag!r}", "non-empty tags without commas"))
+            problems.append(("runner.tags", f"has the tag {shown(tag)}", "non-empty tags without commas"))
     seen: set[tuple[str, str]] = set()
     for i, var in enumerate(plan.variables):
         where = f"variables[{i}].key"
         if not KEY_RE.fullmatch(var.key):
-            problems.append((where, f"is {var.key!r}", "letters, digits and _, at most 255 characters"))
+            problems.append((where, f"is {shown(var.key)}", "letters, digits and _, at most 255 characters"))
         if (var.key, var.environment_scope) in seen:
             problems.append((where, f"repeats {var.key} in scope {var.environment_scope}", "each key once per scope"))
         seen.add((var.key, var.environment_scope))
         if var.hidden and not var.masked:
             problems.append((f"variables[{i}].hidden", "is true while masked is false", "hidden only with masked: true"))
-        if var.from_env is not None and not KEY_RE.fullmatch(var.from_env):
-            problems.append((f"variables[{i}].from_env", f"is {var.from_env!r}", "an environment variable name"))
+        if not var.environment_scope.strip():
+            problems.append((f"variables[{i}].environment_scope", "is empty",
+                             "* for every environment, or an environment name such as production"))
+        if var.from_env is not None and looks_like_token(var.from_env):
+            problems.append((f"variables[{i}].from_env", f"is {shown(var.from_env)}",
+                             "the name of the environment variable that holds the value, not the value: "
+                             "export MY_VALUE=... and write from_env: MY_VALUE"))
+        elif var.from_env is not None and not KEY_RE.fullmatch(var.from_env):
+            problems.append((f"variables[{i}].from_env", f"is {shown(var.from_env)}", "an environment variable name"))
     reg = plan.registry
     if reg.kind == "dockerhub" and not reg.image:
         problems.append(("registry.image", "is empty", "a Docker Hub repository such as user/app"))
     if reg.kind == "ecr":
         if not re.fullmatch(r"\d{12}", reg.account):
-            problems.append(("registry.account", f"is {reg.account!r}", "a 12-digit AWS account id"))
+            problems.append(("registry.account", f"is {shown(reg.account)}", "a 12-digit AWS account id"))
         if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", reg.region):
-            problems.append(("registry.region", f"is {reg.region!r}", "an AWS region such as eu-west-1"))
+            problems.append(("registry.region", f"is {shown(reg.region)}", "an AWS region such as eu-west-1"))
         if not reg.image:
             problems.append(("registry.image", "is empty", "the ECR repository name"))
     if reg.kind == "other" and (not reg.host or not reg.image):
@@ -258,41 +334,41 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
         return _convert(value, inner, key, line, path, meta)
     if meta.get("mapping"):
         if not isinstance(value, dict):
-            raise bad(f"is {value!r}", "a mapping of NAME: value")
+            raise bad(f"is {shown(value)}", "a mapping of NAME: value")
         out = []
         for k, v in value.items():
             if not isinstance(k, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
                 raise AnswersError(f"{key}.{k}", "is not a valid environment variable name", "letters, digits and _", _line(value, k) or line, path)
             if isinstance(v, bool) or v is None or isinstance(v, (dict, list)):
-                raise AnswersError(f"{key}.{k}", f"is {v!r}", "a string or number", _line(value, k) or line, path)
+                raise AnswersError(f"{key}.{k}", f"is {shown(v)}", "a string or number", _line(value, k) or line, path)
             out.append((k, str(v)))
         return tuple(out)
     if origin is tuple:
         (inner, _ellipsis) = typing.get_args(tp)
         if not isinstance(value, list):
-            raise bad(f"is {value!r}", "a list")
+            raise bad(f"is {shown(value)}", "a list")
         return tuple(
             _convert(item, inner, f"{key}[{i}]", _line(value, i) or line, path, {}) for i, item in enumerate(value)
         )
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
-            raise bad(f"is {value!r}", "a mapping")
+            raise bad(f"is {shown(value)}", "a mapping")
         return _build(tp, value, key, path, None)
     if tp is bool:
         if not isinstance(value, bool):
-            raise bad(f"is {value!r}")
+            raise bad(f"is {shown(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise bad(f"is {value!r}")
+            raise bad(f"is {shown(value)}")
         return value
     if tp is str:
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-            raise bad(f"is {value!r}")
+            raise bad(f"is {shown(value)}")
         text = str(value)  # numbers such as docker_version: 27 are read as text
         choices = meta.get("choices")
         if choices and text not in choices:
-            raise bad(f"is {text!r}", " | ".join(choices))
+            raise bad(f"is {shown(text)}", " | ".join(choices))
         return text
     raise bad(f"has an unsupported type {tp!r}")  # pragma: no cover - a programming error
 
@@ -338,8 +414,11 @@ def _line_of_key(data: Any, key: str) -> int | None:
     return line
 
 
-def parse_answers(text: str, defaults: Plan | None = None, path: str = "") -> Plan:
-    """Parse an answers file's text. Missing keys take their value from ``defaults`` (detection)."""
+def parse_answers(text: str, defaults: Plan | None = None, path: str = "", *, notes: list[str] | None = None) -> Plan:
+    """Parse an answers file's text. Missing keys take their value from ``defaults`` (detection).
+
+    ``notes`` collects what the user should know but is no error: a file that holds no answer at all.
+    """
     try:
         data = _yaml().load(text)
     except YAMLError as exc:
@@ -348,6 +427,8 @@ def parse_answers(text: str, defaults: Plan | None = None, path: str = "") -> Pl
         raise AnswersError("(file)", f"is not valid YAML ({getattr(exc, 'problem', exc)})", "YAML", line, path) from None
     if data is None:
         data = CommentedMap()
+    if isinstance(data, dict) and not data and notes is not None:
+        notes.append(empty_answers_note(path, detected=defaults is not None))
     if not isinstance(data, dict):
         raise AnswersError("(file)", "is not a mapping", "a mapping with version, gitlab, executor, ...", 1, path)
     plan = _build(Plan, data, "", path, defaults or Plan())
@@ -358,14 +439,21 @@ def parse_answers(text: str, defaults: Plan | None = None, path: str = "") -> Pl
     return plan
 
 
-def load_answers(path: str | Path, defaults: Plan | None = None) -> Plan:
+def empty_answers_note(path: str, detected: bool) -> str:
+    """The note for an answers file that is empty, only comments or ``null``: every answer is a default."""
+    return (f"{path or 'The answers file'} holds no answers (it is empty, only comments or null), so every answer "
+            f"is its default{' or what dockwright detected in the project' if detected else ''}; "
+            "`dockwright init-answers` writes a file with every answer to edit.")
+
+
+def load_answers(path: str | Path, defaults: Plan | None = None, *, notes: list[str] | None = None) -> Plan:
     """Read ``dockwright.yml``; see :func:`parse_answers`."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AnswersError("(file)", "does not exist", "a path to a dockwright.yml (create one with `dockwright init-answers`)", None, str(p)) from None
-    return parse_answers(text, defaults, str(p))
+    return parse_answers(text, defaults, str(p), notes=notes)
 
 
 # --------------------------------------------------------------------------------------------

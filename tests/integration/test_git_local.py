@@ -345,7 +345,7 @@ def test_http_push_and_clone_take_the_token_only_through_askpass(project, http_r
     assert found == []  # no process ever had the token in its argv
     log = git_shim.read_text()
     assert "ARGV: " in log and "push" in log and "clone" in log
-    assert "ASKPASS FILE:" in log and "DOCKWRIGHT_GIT_TOKEN" in log  # the script was there, reading the env
+    assert "ASKPASS FILE:" in log and "fetch.py" in log  # the script was there, fetching over the socket
     assert TOKEN not in log  # neither argv nor the askpass script holds the token
     assert "credential.helper=" in log
     assert TOKEN not in result.output

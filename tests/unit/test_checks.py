@@ -185,3 +185,16 @@ def test_coherence_default_plan_is_quiet() -> None:
 def test_coherence_warnings_say_why(plan: Plan, needle: str) -> None:
     findings = check_coherence(plan)
     assert any(needle in f.message and f.level == "warning" for f in findings), messages(findings)
+
+
+def test_a_token_in_dockerfile_env_is_warned_about() -> None:
+    from dockwright.wizard.checks import secret_env_findings
+
+    plan = replace_in(Plan(), "dockerfile", env=(("API_TOKEN", "glpat-abcdefghij0123456789"), ("MODE", "production"),
+                                                 ("KEY", "aB3dE5gH7jK9mN1pQ3sT5vX7")))
+    found = secret_env_findings(plan)
+    assert [f.level for f in found] == ["warning", "warning"]
+    assert "dockerfile.env API_TOKEN" in found[0].message and "baked into every layer" in found[0].message
+    assert "dockerfile.env KEY" in found[1].message
+    assert all("glpat-" not in f.message and "aB3dE5" not in f.message for f in found)
+    assert found[0] in check_coherence(plan)

@@ -5,7 +5,10 @@ import subprocess
 
 import pytest
 
-from dockwright.wizard.credentials import Secret, normalize_url, redact_url, resolve_token, resolve_url
+from dockwright.wizard.credentials import (
+    BadToken, Secret, normalize_url, redact_url, resolve_token, resolve_url, token_problem, url_problem,
+)
+from dockwright.wizard.gitlab import GitLabClient
 from dockwright.wizard.errors import BadInput
 
 TOKEN = "glpat-abcdefghijklmnop1234"
@@ -24,9 +27,12 @@ def test_secret_never_shows_its_value():
 @pytest.mark.parametrize(
     ("given", "expected"),
     [("gitlab.example.com", "https://gitlab.example.com"), ("https://gitlab.com/", "https://gitlab.com"),
-     ("http://127.0.0.1:8080", "http://127.0.0.1:8080"), ("https://u:p@host.example/gitlab/", "https://host.example/gitlab")],
+     ("http://127.0.0.1:8080", "http://127.0.0.1:8080"), ("https://host.example/gitlab/", "https://host.example/gitlab"),
+     ("HTTPS://GitLab.Example.com", "https://gitlab.example.com"), ("http://[::1]:8929/", "http://[::1]:8929"),
+     ("localhost:8080", "https://localhost:8080"), ("https://gitlab.example.com:443", "https://gitlab.example.com:443")],
 )
 def test_normalize_url(given, expected):
+    assert url_problem(given) is None
     assert normalize_url(given) == expected
 
 
@@ -35,6 +41,44 @@ def test_normalize_url_refuses_other_schemes_without_echoing_credentials():
         normalize_url("ftp://u:secretpw@host")
     assert "secretpw" not in str(info.value)
     assert redact_url("https://u:secretpw@host/x") == "https://****@host/x"
+
+
+@pytest.mark.parametrize("url", ["https://u:p@host.example/gitlab/", "http://oauth2:glpat-abcdefghij0123456789@h:8080",
+                                 "https://alice@gitlab.example.com"])
+def test_credentials_in_a_url_are_refused_with_the_reason(url):
+    """A user name or password in the URL would be written into dockwright.yml, git remotes and config.toml."""
+    assert "user name or password" in url_problem(url)
+    with pytest.raises(BadInput) as info:
+        normalize_url(url, "GitLab URL from --url")
+    assert info.value.exit_code == 2 and "GITLAB_TOKEN or --token-env" in str(info.value)
+    assert "glpat-abcdefghij" not in str(info.value) and ":p@" not in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("glpat-abc\ndef0123456789", "has a line break in it"), ("glpat-abc def0123456789", "has a space in it"),
+    ("glpat-abc\x00def0123456789", "has a control character in it"),
+    ("glpat-abc\u2019def0123456789", "has a character that is not plain ASCII"),
+    ("glpat-abc\u00e9def0123456789", "has a character that is not plain ASCII"),
+    ("glpat-" + "a" * 2000, "is 2006 characters long"),
+])
+def test_a_token_that_cannot_be_one_is_refused_before_it_is_sent(value, problem):
+    assert token_problem(value).startswith(problem)
+    with pytest.raises(BadToken) as info:
+        resolve_token("https://gitlab.example.com", env={"GITLAB_TOKEN": value})
+    assert info.value.exit_code == 2 and problem in info.value.sentence
+    assert "from the GITLAB_TOKEN environment variable" in info.value.sentence
+    assert "abc" not in str(info.value)
+    with pytest.raises(BadToken):
+        GitLabClient.connect("https://gitlab.example.com", value)  # the client checks it too, before any header
+
+
+def test_token_env_must_name_a_variable():
+    with pytest.raises(BadInput) as info:
+        resolve_token("https://gitlab.com", "NOT=VALID", {"NOT=VALID": "glpat-x0123456789"})
+    assert "--token-env takes the name of an environment variable" in info.value.sentence
+    with pytest.raises(BadInput) as info:
+        resolve_token("https://gitlab.com", "glpat-pasted0the0token01", {})  # the token itself, by mistake
+    assert "glpat-pasted" not in str(info.value) and "looks like a token" in str(info.value)
 
 
 def test_url_precedence():

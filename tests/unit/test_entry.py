@@ -39,3 +39,14 @@ def test_the_console_script_offers_both_screens_and_loads_no_textual_until_asked
     code = "import sys, dockwright.screens.entry; print(any(m.startswith('textual') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_wizard_without_a_terminal_says_so_instead_of_waiting(tmp_path):
+    """Textual would print "Input is not a terminal" and wait forever; the sentence says what to run instead."""
+    proc = subprocess.run([sys.executable, "-m", "dockwright", "--dir", str(tmp_path)], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "The full-screen wizard needs a terminal" in proc.stderr
+    assert "--plain" in proc.stderr and "dockwright apply --answers dockwright.yml" in proc.stderr
+    assert "Input is not a terminal" not in proc.stderr + proc.stdout
+    assert list(tmp_path.iterdir()) == []  # nothing written

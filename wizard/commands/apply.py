@@ -7,6 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from dockwright.wizard.commands import seconds
 from dockwright.wizard.errors import EXIT_BAD_INPUT, BadInput, DockwrightError
 
 NAME = "apply"
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace files dockwright cannot merge (kept as .orig)")
     parser.add_argument("--ca-file", metavar="PEM", help="CA certificate(s) to trust for a self-managed GitLab")
     parser.add_argument("--insecure", action="store_true", help="do not verify GitLab's TLS certificate (warned)")
-    parser.add_argument("--runner-timeout", metavar="S", type=float, default=120.0,
+    parser.add_argument("--runner-timeout", metavar="S", type=seconds, default=120.0,
                         help="seconds to wait for the runner to come online (default 120)")
 
 
@@ -67,11 +68,18 @@ def run(args: argparse.Namespace) -> int:
     if not answers.exists():
         raise BadInput(f"The answers file {answers} does not exist.",
                        "Create one with `dockwright` (the wizard saves it) or `dockwright generate`.")
-    plan = load_answers(answers)
+    notes: list[str] = []
+    plan = load_answers(answers, notes=notes)
+    for note in notes:
+        print(f"dockwright: note: {note}", file=sys.stderr)
     problems = check_plan(plan)
     if problems:
         key, problem, allowed = problems[0]
         raise BadInput(f"{answers}: `{key}` {problem}.", f"Allowed: {allowed}.")
+    from dockwright.wizard.checks import secret_env_findings
+
+    for finding in secret_env_findings(plan):  # it would land in git and in the image
+        print(f"dockwright: {finding}", file=sys.stderr)
     if not plan.gitlab.project:
         raise BadInput(f"{answers}: `gitlab.project` is empty.", "Set it to the project path, e.g. group/app.")
     directory = answers.resolve().parent

@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else answers.resolve().parent
     if not directory.is_dir():
         raise BadInput(f"The folder {directory} does not exist.", "Give --dir an existing project folder.")
-    plan = load_answers(answers, defaults=detect_plan(directory))
+    notes: list[str] = []
+    plan = load_answers(answers, defaults=detect_plan(directory), notes=notes)
+    for note in notes:
+        print(f"dockwright: note: {note}", file=sys.stderr)
     changes = plan_file_changes(plan, directory, overwrite=args.overwrite, runner_config_path=args.runner_config)
 
     pipeline = next(c for c in changes if c.path.name == ".gitlab-ci.yml")

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from dockwright.wizard.commands import port, seconds
 from dockwright.wizard.errors import EXIT_OK, BadInput, NetworkError
 
 NAME = "sandbox"
@@ -36,13 +37,13 @@ State (pipelines, runners, variables, the git repository) stays in --data-dir be
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument("--port", type=port, default=0, help="port (default 0: any free port)")
     parser.add_argument("--data-dir", metavar="D", help="where state is kept (default $XDG_STATE_HOME/dockwright/sandbox)")
     parser.add_argument("--reset", action="store_true", help="delete the state in --data-dir first")
     parser.add_argument("--json", action="store_true", help="print url, token and project as one JSON object")
     parser.add_argument("--show", action="store_true",
                         help="print url, token and project of the sandbox running with --data-dir's state, and exit")
-    parser.add_argument("--job-seconds", type=float, default=1.5, help="how long each job plays (default 1.5)")
+    parser.add_argument("--job-seconds", type=seconds, default=1.5, help="how long each job plays (default 1.5)")
     faults = parser.add_argument_group("faults (off by default)")
     faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every API answer")
     faults.add_argument("--error-rate", type=float, default=0.0, metavar="R", help="share of API answers that are 500/502")
@@ -76,6 +77,12 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     from dockwright.sandbox import Sandbox
 
     faults = _faults(args)
+    if args.data_dir:
+        data_dir = Path(args.data_dir).expanduser()
+        existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), data_dir)
+        if existing.exists() and not existing.is_dir():
+            raise BadInput(f"--data-dir {data_dir} cannot be a folder: {existing} is a file.",
+                           "Give a folder (it is made when missing), or leave --data-dir out for the default.")
     sandbox = Sandbox(args.data_dir, host=args.host, port=args.port, faults=faults, job_seconds=args.job_seconds,
                       reset=args.reset)
     sandbox.start()

@@ -9,9 +9,21 @@ from dockwright.wizard.plan import Plan, check_plan
 
 
 def url_problem(value: str) -> str | None:
+    from dockwright.wizard.credentials import url_problem as gitlab_url_problem  # the one URL rule
+
+    problem = gitlab_url_problem(value)
+    if problem:
+        return f"The GitLab URL {problem}."
     if not value.startswith(("http://", "https://")):
         return "Type the address with http:// or https://, e.g. https://gitlab.com."
     return None
+
+
+def token_problem(value: str) -> str | None:
+    from dockwright.wizard.credentials import token_problem as gitlab_token_problem  # the one token rule
+
+    problem = gitlab_token_problem(value)
+    return f"The token {problem}; paste only the token, e.g. glpat-..." if problem else None
 
 
 def project_problem(value: str) -> str | None:

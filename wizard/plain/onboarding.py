@@ -67,8 +67,11 @@ class PlainWizard(StepQuestions):
             self.say(f"dockwright: {exc}")
             plan = Plan()
         if self.answers_path.is_file():
-            plan = load_answers(self.answers_path, defaults=plan)
+            notes: list[str] = []
+            plan = load_answers(self.answers_path, defaults=plan, notes=notes)
             self.say(f"Starting from the answers in {self.answers_path}.")
+            for note in notes:
+                self.say(f"  note: {note}")
         if self.sandbox is not None:
             from dockwright.wizard.plan import RunnerSpec
 

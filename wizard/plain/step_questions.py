@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from dockwright.wizard.credentials import Secret, redact_url, resolve_token, resolve_url
+from dockwright.wizard.credentials import BadToken, Secret, redact_url, resolve_token, resolve_url
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
 from dockwright.wizard.plain.answer_checks import (
     command_problem, docker_version_problem, env_name_problem, env_problem, image_problem, parse_env, project_problem,
-    registry_field_problem, url_problem,
+    registry_field_problem, token_problem, url_problem,
 )
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import LinePrompts
@@ -59,6 +59,9 @@ class StepQuestions(LinePrompts):
             else:
                 try:
                     token, where = resolve_token(url, env=self.env)
+                except BadToken as exc:  # found, but not usable: say why it is asked for
+                    self.say(f"  ! {exc}")
+                    token, where = None, ""
                 except BadInput:
                     token, where = None, ""
             if token is not None and self.confirm(f"Use the token from {where}", True):
@@ -66,7 +69,7 @@ class StepQuestions(LinePrompts):
         if self.token is None:
             self.say("  (a personal access token with the api scope, plus create_runner for a runner; "
                      "it is typed hidden and never saved)")
-            self.token = self.secret("Personal access token")
+            self.token = self.secret("Personal access token", token_problem)
         self.client = self.make_client(url, self.token)
         return replace_in(plan, "gitlab", url=url)
 
@@ -93,7 +96,7 @@ class StepQuestions(LinePrompts):
             self.say(f"  ! {exc}")
             if getattr(exc, "code", "") in ("token_invalid", "token_expired", "token_revoked", "scope_missing"):
                 self.say("  The token was refused; type another one.")
-                self.token = self.secret("Personal access token")
+                self.token = self.secret("Personal access token", token_problem)
                 self.client = self.make_client(plan.gitlab.url, self.token)
             raise AskAgain from None
         except NetworkError as exc:
