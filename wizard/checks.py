@@ -29,6 +29,7 @@ from ruamel.yaml.error import YAMLError
 from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
 from dockwright.wizard.render.pipeline import GLOBAL_KEYWORDS
 from dockwright.wizard.render.registry import registry_variables
+from dockwright.wizard.yaml_guard import YamlProblem, scan
 
 Level = Literal["error", "warning"]
 
@@ -233,6 +234,11 @@ def _check_pipeline(text: str) -> tuple[Finding, ...]:
 
 
 def _pipeline_findings(text: str) -> list[Finding]:
+    try:
+        scan(text)  # nesting and alias expansion capped before anything builds the document
+    except YamlProblem as exc:
+        if not exc.invalid:
+            return [Finding("error", f"This file {exc.reason.removeprefix('it ')}; GitLab refuses such a file.", exc.line)]
     try:
         try:
             doc = _ci_yaml(fast=True).load(text)
