@@ -463,5 +463,5 @@ def dump_answers(plan: Plan, existing: str | None = None) -> str:
 def save_answers(plan: Plan, path: str | Path) -> None:
     """Write ``dockwright.yml`` atomically, keeping an existing file's comments."""
     p = Path(path)
-    existing = p.read_text(encoding="utf-8") if p.exists() else None
+    existing = read_text_or_none(p, what="The answers file", limit=ANSWERS_MAX_BYTES)
     write_atomic(p, dump_answers(plan, existing))

@@ -397,3 +397,17 @@ def test_an_inline_docker_table_is_merged_in_place() -> None:
     docker = tomlkit.parse(render_runner_entry(plan, text, url="https://gitlab.example.com"))["runners"][0]["docker"]
     assert docker["image"] == plan.runner.docker_image
     assert SOCKET_VOLUME in docker["volumes"] and "/data" in docker["volumes"]
+
+
+def test_saving_answers_over_a_fifo_is_a_sentence(tmp_path) -> None:
+    """The wizard's save read a FIFO named dockwright.yml and blocked forever; in a child, so a regression fails."""
+    fifo = tmp_path / "dockwright.yml"
+    os.mkfifo(fifo)
+    code = ("from dockwright.wizard.plan import Plan, save_answers\n"
+            "from dockwright.wizard.errors import DockwrightError\n"
+            f"try:\n    save_answers(Plan(), {str(fifo)!r})\n"
+            "except DockwrightError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL, check=False)
+    assert "The answers file" in proc.stdout and "named pipe" in proc.stdout, proc.stdout + proc.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
