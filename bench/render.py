@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from dockwright.wizard.plan import Plan  # noqa: E402
 from dockwright.wizard.render import render_files, render_register_command, render_runner_entry  # noqa: E402
-from dockwright.wizard.render.pipeline import _layout  # noqa: E402
+from dockwright.wizard.yaml_guard import scan  # noqa: E402
 from dockwright.wizard.render.runner_config import _merged_entry  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def median_ms(plan: Plan, existing: dict[str, str | None], config: str | None, r
     times = []
     for _ in range(rounds):
         if not cached:  # as the first render of this plan and these files: no cache helps
-            _layout.cache_clear()
+            scan.cache_clear()
             _merged_entry.cache_clear()
         start = time.perf_counter()
         render_all(plan, existing, config)

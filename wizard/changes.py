@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from dockwright.wizard.errors import RefusedOverwrite
-from dockwright.wizard.files import read_text_or_none, write_atomic
+from dockwright.wizard.errors import DockwrightError, RefusedOverwrite
+from dockwright.wizard.files import PendingWrite, check_target, prepare_write, read_text_or_none
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import UnmergeableFile, is_generated, render_dockerfile, render_dockerignore, render_pipeline
 from dockwright.wizard.render.runner_config import render_runner_entry
@@ -91,29 +91,72 @@ class FileChange:
         lines = difflib.unified_diff(old, new, fromfile, f"b{name}")
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
-    def _orig_path(self) -> Path:
+    def _orig_path(self, current: str) -> Path:
+        """Where the backup goes: NAME.orig, or NAME.orig.N when NAME.orig holds something else (or is no file)."""
         candidate = self.path.with_name(self.path.name + ".orig")
         n = 1
-        while candidate.exists() and read_text_or_none(candidate) != read_text_or_none(self.path):
+        while os.path.lexists(candidate) and not _holds(candidate, current):
             candidate = self.path.with_name(f"{self.path.name}.orig.{n}")
             n += 1
         return candidate
 
-    def apply(self) -> str:
-        current = read_text_or_none(self.path)
+    def prepare(self) -> list[PendingWrite]:
+        """The writes of :meth:`apply` (the backup first) as temp files beside their targets, none renamed yet.
+
+        Refused when the file changed since dockwright read it."""
+        current = read_text_or_none(self.path, error=RefusedOverwrite)
         mode_ok = self.mode is None or current is None or (self.path.stat().st_mode & 0o7777) == self.mode
         if current == self.new_text and mode_ok:
-            return ALREADY
+            return []
         if current != self.old_text and current != self.new_text:
             raise RefusedOverwrite(
                 f"{self.path} changed after dockwright read it, so it was left alone.",
                 "Run the command again to see the change against the file as it is now.",
             )
-        if self.backup and current is not None and current != self.new_text:
-            orig = self._orig_path()
-            write_atomic(orig, current, self.path.stat().st_mode & 0o7777)
-        write_atomic(self.path, self.new_text, self.mode)
-        return DONE
+        pending: list[PendingWrite] = []
+        try:
+            if self.backup and current is not None and current != self.new_text:
+                pending.append(prepare_write(self._orig_path(current), current, self.path.stat().st_mode & 0o7777))
+            pending.append(prepare_write(self.path, self.new_text, self.mode))
+        except BaseException:
+            for write in pending:
+                write.discard()
+            raise
+        return pending
+
+    def apply(self) -> str:
+        pending = self.prepare()
+        for write in pending:
+            write.commit()
+        return DONE if pending else ALREADY
+
+
+def _holds(path: Path, text: str) -> bool:
+    """True when ``path`` is a regular file (not a link) whose text is ``text``."""
+    if os.path.islink(path) or not path.is_file():
+        return False
+    try:
+        return read_text_or_none(path) == text
+    except DockwrightError:
+        return False
+
+
+def apply_file_changes(changes: list[FileChange]) -> list[str]:
+    """Apply every change or none: each file is first written to a temp file beside it, and only when all
+    of them were written are they renamed into place. Returns each change's result (done / already in place)."""
+    prepared: list[list[PendingWrite]] = []
+    try:
+        for change in changes:
+            prepared.append(change.prepare())
+    except BaseException:
+        for writes in prepared:
+            for write in writes:
+                write.discard()
+        raise
+    for writes in prepared:
+        for write in writes:
+            write.commit()
+    return [DONE if writes else ALREADY for writes in prepared]
 
 
 def _refuse(path: Path, why: str) -> RefusedOverwrite:
@@ -130,13 +173,19 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
 
     Reads the existing files, writes nothing. A file dockwright cannot merge (a hand-written Dockerfile,
     a .gitlab-ci.yml or config.toml that does not parse) raises :class:`RefusedOverwrite` unless
-    ``overwrite``; with it, the change keeps the old file as ``NAME.orig``.
+    ``overwrite``; with it, the change keeps the old file as ``NAME.orig``. Every target is checked first
+    (:func:`~dockwright.wizard.files.check_target`): a link is written through when it stays in the project,
+    anything that is not a regular file is refused, and so is a folder dockwright may not write in.
     """
     root = Path(directory)
     changes: list[FileChange] = []
 
+    def existing(path: Path, inside: Path | None = root) -> str | None:
+        check_target(path, inside=inside)
+        return read_text_or_none(path, error=RefusedOverwrite)
+
     path = root / "Dockerfile"
-    old = read_text_or_none(path)
+    old = existing(path)
     new = render_dockerfile(plan)
     hand_written = old is not None and old != new and not is_generated(old)
     if hand_written and not overwrite:
@@ -144,11 +193,11 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
     changes.append(FileChange(path, new, old, backup=hand_written))
 
     path = root / ".dockerignore"
-    old = read_text_or_none(path)
+    old = existing(path)
     changes.append(FileChange(path, render_dockerignore(plan, old), old))
 
     path = root / ".gitlab-ci.yml"
-    old = read_text_or_none(path)
+    old = existing(path)
     try:
         changes.append(FileChange(path, render_pipeline(plan, old), old))
     except UnmergeableFile as exc:
@@ -158,7 +207,7 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
 
     if runner_config_path is not None and plan.uses_own_runner:
         path = Path(runner_config_path)
-        old = read_text_or_none(path)
+        old = existing(path, inside=None)  # the runner's config may live anywhere, links included
         try:
             text = render_runner_entry(plan, old, url=plan.gitlab.url)
             backup = False

@@ -31,6 +31,7 @@ from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE,
 from dockwright.wizard.render.pipeline import GLOBAL_KEYWORDS
 from dockwright.wizard.render.registry import registry_variables
 from dockwright.wizard.secret_text import looks_like_token
+from dockwright.wizard.yaml_guard import YamlProblem, scan
 
 Level = Literal["error", "warning"]
 
@@ -235,6 +236,11 @@ def _check_pipeline(text: str) -> tuple[Finding, ...]:
 
 
 def _pipeline_findings(text: str) -> list[Finding]:
+    try:
+        scan(text)  # nesting and alias expansion capped before anything builds the document
+    except YamlProblem as exc:
+        if not exc.invalid:
+            return [Finding("error", f"This file {exc.reason.removeprefix('it ')}; GitLab refuses such a file.", exc.line)]
     try:
         try:
             doc = _ci_yaml(fast=True).load(text)

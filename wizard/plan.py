@@ -24,10 +24,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from dockwright.wizard.errors import AnswersError
-from dockwright.wizard.files import write_atomic
+from dockwright.wizard.errors import AnswersError, BadInput
+from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.names import plan_name_problems
 from dockwright.wizard.secret_text import looks_like_token, shown
+from dockwright.wizard.yaml_guard import YamlProblem, scan
 
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1
@@ -414,11 +415,22 @@ def _line_of_key(data: Any, key: str) -> int | None:
     return line
 
 
+ANSWERS_MAX_BYTES = 256 * 1024  # a real answers file has a few KiB
+ANSWERS_MAX_NODES = 10_000  # values once aliases are expanded
+
+
 def parse_answers(text: str, defaults: Plan | None = None, path: str = "", *, notes: list[str] | None = None) -> Plan:
     """Parse an answers file's text. Missing keys take their value from ``defaults`` (detection).
 
-    ``notes`` collects what the user should know but is no error: a file that holds no answer at all.
-    """
+    Nesting and aliases are checked in one pass of parser events first, so an alias bomb or ten thousand
+    nested brackets is a sentence, not minutes of work or a RecursionError. ``notes`` collects what the user
+    should know but is no error: a file that holds no answer at all."""
+    try:
+        scan(text, max_nodes=ANSWERS_MAX_NODES)
+    except YamlProblem as exc:
+        if not exc.invalid:  # the loader below says best what is not YAML
+            raise AnswersError("(file)", exc.reason.removeprefix("it "), "a plain answers file such as "
+                               "`dockwright init-answers` writes", exc.line, path) from None
     try:
         data = _yaml().load(text)
     except YAMLError as exc:
@@ -447,12 +459,14 @@ def empty_answers_note(path: str, detected: bool) -> str:
 
 
 def load_answers(path: str | Path, defaults: Plan | None = None, *, notes: list[str] | None = None) -> Plan:
-    """Read ``dockwright.yml``; see :func:`parse_answers`."""
+    """Read ``dockwright.yml`` (a regular UTF-8 file, links followed); see :func:`parse_answers`."""
+    if not str(path).strip():
+        raise BadInput("No answers file was named (the path is empty).",
+                       "Give the path of a dockwright.yml, e.g. --answers dockwright.yml.")
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnswersError("(file)", "does not exist", "a path to a dockwright.yml (create one with `dockwright init-answers`)", None, str(p)) from None
+    text = read_text_or_none(p, what="The answers file", limit=ANSWERS_MAX_BYTES)
+    if text is None:
+        raise AnswersError("(file)", "does not exist", "a path to a dockwright.yml (create one with `dockwright init-answers`)", None, str(p))
     return parse_answers(text, defaults, str(p), notes=notes)
 
 
@@ -531,5 +545,5 @@ def dump_answers(plan: Plan, existing: str | None = None) -> str:
 def save_answers(plan: Plan, path: str | Path) -> None:
     """Write ``dockwright.yml`` atomically, keeping an existing file's comments."""
     p = Path(path)
-    existing = p.read_text(encoding="utf-8") if p.exists() else None
+    existing = read_text_or_none(p, what="The answers file", limit=ANSWERS_MAX_BYTES)
     write_atomic(p, dump_answers(plan, existing))

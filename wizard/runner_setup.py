@@ -21,11 +21,13 @@ from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import AoT
 
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import BadInput, DockwrightError, NetworkError
 from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.plan import Plan
+from dockwright.wizard.render.common import UnmergeableFile
 from dockwright.wizard.render.runner_config import render_runner_entry, runner_executor, runner_privileged, runner_volumes
 
 CONFIG_MODE = 0o600  # what gitlab-runner uses (common/config.go): the file holds the runner's token
@@ -51,10 +53,12 @@ def _entries(text: str | None) -> list[Any]:
         return []
     try:
         doc = tomlkit.parse(text)
-    except TOMLKitError as exc:
+    except (TOMLKitError, RecursionError) as exc:
         raise BadInput(f"The runner config file is not valid TOML ({exc}).",
                        "Fix or move it away, then re-run; dockwright does not overwrite a file it cannot read.") from None
     runners = doc.get("runners")
+    if runners is not None and not isinstance(runners, AoT):
+        raise UnmergeableFile("config.toml", "its `runners` is not a list of [[runners]] tables")
     return list(runners) if runners is not None else []
 
 

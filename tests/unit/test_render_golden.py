@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 
 from dockwright.wizard.checks import check_dockerfile, check_pipeline, hadolint_path
 from dockwright.wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, replace_in
-from dockwright.wizard.render import registry_variables, render_dockerfile, render_dockerignore, render_pipeline
+from dockwright.wizard.render import UnmergeableFile, registry_variables, render_dockerfile, render_dockerignore, render_pipeline
 from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
 from dockwright.wizard.render.runner_config import render_register_command, render_runner_entry
 
@@ -151,13 +151,15 @@ def test_pipeline_merge_without_stages_keeps_gitlabs_defaults() -> None:
     assert check_pipeline(merged) == []
 
 
-def test_pipeline_merge_replaces_jobs_moved_out_of_the_markers() -> None:
+def test_pipeline_merge_refuses_dockwrights_jobs_moved_out_of_the_markers() -> None:
+    """Without its markers dockwright cannot tell its job from the user's edit of it: it says where, and keeps all."""
     first = render_pipeline(Plan(), "test:\n  script: [pytest]\n")
     start = first.index("# >>> dockwright jobs")
     moved = first[:start] + first[start:].replace("# >>> dockwright jobs", "# moved").replace("# <<< dockwright jobs", "")
-    again = render_pipeline(Plan(), moved)
-    assert again.count(f"{BUILD_JOB}:") == 1 and again.count(f"{RELEASE_JOB}:") == 1
-    assert load_yaml(again)["test"] == {"script": ["pytest"]}
+    with pytest.raises(UnmergeableFile) as caught:
+        render_pipeline(Plan(), moved)
+    line = moved.splitlines().index(f"{BUILD_JOB}:") + 1
+    assert f"line {line} has the job {BUILD_JOB} outside dockwright's markers" in str(caught.value)
 
 
 # ------------------------------------------------------------------ Dockerfile and .dockerignore

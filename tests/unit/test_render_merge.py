@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from dockwright.wizard.checks import check_pipeline
 from dockwright.wizard.plan import EXECUTORS, Plan, replace_in
 from dockwright.wizard.render import render_dockerignore, render_pipeline, render_runner_entry
-from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
+from dockwright.wizard.render.pipeline import _DEPLOYS, BUILD_JOB, RELEASE_JOB
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -75,8 +75,11 @@ def test_pipeline_merge_keeps_everything_of_the_users(case, plan) -> None:
     merged = render_pipeline(plan, text)
     before, after = _load(text), _load(merged)
     for key, value in before.items():
-        if key == "stages":
-            assert after["stages"][: len(value)] == value  # only appended to
+        if key == "stages":  # the user's stages keep their order; dockwright's build stage comes before a deploy
+            assert [s for s in after["stages"] if s in value] == value
+            if plan.pipeline.stages[0] not in value:
+                build = after["stages"].index(plan.pipeline.stages[0])
+                assert all(i > build for i, s in enumerate(after["stages"]) if s in value and _DEPLOYS.search(s))
         else:
             assert after[key] == value
     user_keys = [k for k in after if k in before]

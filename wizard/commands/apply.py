@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"dockwright: {finding}", file=sys.stderr)
     if not plan.gitlab.project:
         raise BadInput(f"{answers}: `gitlab.project` is empty.", "Set it to the project path, e.g. group/app.")
-    directory = answers.resolve().parent
+    directory = answers.absolute().parent  # the folder holding the answers file as named, even through a link
     interactive = _interactive()
     options = ApplyOptions(dry_run=args.dry_run, yes=args.yes, push=args.push, watch=args.watch,
                            overwrite=args.overwrite, ca_file=args.ca_file, insecure=args.insecure,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dockwright.wizard.changes import plan_file_changes
+from dockwright.wizard.changes import apply_file_changes, plan_file_changes
 from dockwright.wizard.checks import check_coherence, check_pipeline
 from dockwright.wizard.detect import detect_plan
 from dockwright.wizard.errors import EXIT_OK, BadInput
@@ -26,7 +26,11 @@ A Dockerfile dockwright did not write is left alone unless --overwrite (the old 
 The runner entry carries the placeholder token "<runner token>": `dockwright apply` or
 `gitlab-runner register` fills in the real one, which never goes through this command.
 
-exit codes: 0 ok, 2 bad input (the answers file says which key and line), 3 refused to overwrite
+Every file is checked before the first one is written, and either all are written or none: a link is
+written through to its file in the project, and anything that is not a regular file is left alone.
+
+exit codes: 0 ok, 2 bad input (the answers file says which key and line, or GitLab would refuse the
+            result), 3 refused to overwrite (a file dockwright cannot merge or may not replace)
 """
 
 
@@ -41,10 +45,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.answers.strip():
+        raise BadInput("--answers names no file (it is empty).", "Give the path of a dockwright.yml, e.g. --answers dockwright.yml.")
     answers = Path(args.answers)
-    directory = Path(args.dir) if args.dir else answers.resolve().parent
+    # the folder that holds the answers file as named: a link to a shared answers file writes here, not there
+    directory = Path(args.dir) if args.dir else answers.absolute().parent
     if not directory.is_dir():
-        raise BadInput(f"The folder {directory} does not exist.", "Give --dir an existing project folder.")
+        if not args.dir:
+            load_answers(answers)  # says what is wrong with the path of the answers file
+        problem = "is not a folder" if directory.exists() else "does not exist"
+        raise BadInput(f"The project folder {directory} {problem}.", "Give --dir an existing project folder.")
+    if args.runner_config is not None and not args.runner_config.strip():
+        raise BadInput("--runner-config names no file (it is empty).", "Give the path of the runner's config.toml.")
     notes: list[str] = []
     plan = load_answers(answers, defaults=detect_plan(directory), notes=notes)
     for note in notes:
@@ -52,15 +64,24 @@ def run(args: argparse.Namespace) -> int:
     changes = plan_file_changes(plan, directory, overwrite=args.overwrite, runner_config_path=args.runner_config)
 
     pipeline = next(c for c in changes if c.path.name == ".gitlab-ci.yml")
-    for finding in check_coherence(plan) + check_pipeline(pipeline.new_text):
+    findings = check_coherence(plan) + check_pipeline(pipeline.new_text)
+    for finding in findings:
         print(f"dockwright: {finding}", file=sys.stderr)
+    errors = [f for f in findings if f.level == "error"]
+    refused = BadInput(
+        f"GitLab would refuse the result ({len(errors)} error{'s' if len(errors) != 1 else ''} above), so dockwright "
+        "wrote nothing.", "Fix what each error names (the answers file or .gitlab-ci.yml) and re-run.")
 
     if args.dry_run:
         for change in changes:
             print(f"# {change.summary}")
             print(change.preview(), end="")
         print("# dry run: nothing was written.")
+        if errors:
+            raise refused
         return EXIT_OK
-    for change in changes:
-        print(f"{change.summary}: {change.apply()}")
+    if errors:
+        raise refused
+    for change, result in zip(changes, apply_file_changes(changes)):
+        print(f"{change.summary}: {result}")
     return EXIT_OK

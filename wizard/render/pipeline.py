@@ -12,31 +12,27 @@ What the generated jobs get right (each is a mistake of the tutorial dockwright 
   ``tcp://docker:2375`` with ``""``; socket binding has no dind service; shell has no ``image:``;
 - jobs carry the runner's tags when dockwright creates the runner (else they stay pending, "stuck").
 
-Merging: dockwright's jobs live between two marker comments and are replaced on every run. The rest
-of the user's file (comments, anchors, ``include:``, other jobs, key order) is kept as text; only when
-``stages:`` must gain a stage is the file re-emitted through ruamel.yaml's round-trip, which keeps
-comments, anchors and order too.
+Merging: dockwright's jobs (``dockwright-build``, ``dockwright-release``, no other) live between two
+marker comments and are replaced on every run. The rest of the user's file is kept as text, byte for
+byte (line breaks, a byte-order mark, comments, anchors, layout): a missing stage is inserted into the
+``stages:`` list where it is written (block or flow style), the build stage before the first stage that
+deploys or releases. Markers that do not pair up, a job of the user's between them, or a dockwright job
+outside them are refused with the line, never guessed at.
 """
 
 from __future__ import annotations
 
-import functools
-import io
-from dataclasses import dataclass
+import re
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedSeq
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile, header_lines, is_generated, yaml_scalar
 from dockwright.wizard.render.registry import image_name, login_commands
+from dockwright.wizard.yaml_guard import Layout as _Layout
+from dockwright.wizard.yaml_guard import Stages, YamlProblem, scan
 
 BUILD_JOB = "dockwright-build"
 RELEASE_JOB = "dockwright-release"
-JOB_PREFIX = "dockwright-"
 BLOCK_BEGIN = "# >>> dockwright jobs"
 BLOCK_END = "# <<< dockwright jobs"
 # GitLab's stages when a file declares none; a file without ``stages:`` relies on them.
@@ -131,153 +127,192 @@ def render_jobs_block(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _yaml() -> YAML:
-    y = YAML()
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.preserve_quotes = True
-    y.width = 4096
-    return y
+_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # the line breaks YAML (and libyaml) count
+_DEPLOYS = re.compile(r"deploy|release|publish|production|prod\b|staging|rollout", re.I)
+_OWN_JOB_LINES = (f"{BUILD_JOB}:", f"{RELEASE_JOB}:")
 
 
-def _cut_block(text: str) -> tuple[str, str] | None:
-    """Split ``text`` around dockwright's marked block: (before, after), or None without markers."""
-    lines = text.splitlines(keepends=True)
-    begin = next((i for i, l in enumerate(lines) if l.startswith(BLOCK_BEGIN)), None)
-    if begin is None:
+def _split_lines(text: str) -> list[str]:
+    """``text`` as lines with their line breaks, split exactly where a YAML parser counts a new line."""
+    out, start = [], 0
+    for m in _BREAK.finditer(text):
+        out.append(text[start:m.end()])
+        start = m.end()
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
+def _newline(text: str) -> str:
+    """The file's own line break (that of its first line): CRLF files stay CRLF."""
+    m = re.search(r"\r\n|\n|\r", text)
+    return m.group(0) if m else "\n"
+
+
+def _blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _ends_line(line: str) -> bool:
+    return bool(_BREAK.search(line[-2:])) if line else False
+
+
+def _find_block(lines: list[str], first_line: int) -> tuple[int, int] | None:
+    """Indexes of dockwright's begin and end markers; refuses markers that do not pair up, or a job of the
+    user's between them (every run replaces the lines between the markers)."""
+    begins = [i for i, line in enumerate(lines) if line.startswith(BLOCK_BEGIN)]
+    ends = [i for i, line in enumerate(lines) if line.startswith(BLOCK_END)]
+    if not begins and not ends:
         return None
-    end = next((i for i in range(begin, len(lines)) if lines[i].startswith(BLOCK_END)), None)
-    if end is None:
-        return None
-    return "".join(lines[:begin]), "".join(lines[end + 1:])
+    n = lambda i: i + first_line + 1  # noqa: E731 - the line number in the user's file
+    if len(begins) > 1:
+        raise UnmergeableFile(".gitlab-ci.yml", f"lines {n(begins[0])} and {n(begins[1])} both start dockwright's "
+                              f"jobs (`{BLOCK_BEGIN}`); remove the one that has no `{BLOCK_END}` after it")
+    if len(ends) > 1:
+        raise UnmergeableFile(".gitlab-ci.yml", f"lines {n(ends[0])} and {n(ends[1])} both end dockwright's jobs "
+                              f"(`{BLOCK_END}`); remove the stray one")
+    if not ends or (begins and ends[0] < begins[0]):
+        raise UnmergeableFile(".gitlab-ci.yml", f"line {n(begins[0])} starts dockwright's jobs (`{BLOCK_BEGIN}`) "
+                              f"but no `{BLOCK_END}` follows it; remove that line or add the end marker")
+    if not begins:
+        raise UnmergeableFile(".gitlab-ci.yml", f"line {n(ends[0])} ends dockwright's jobs (`{BLOCK_END}`) but no "
+                              f"`{BLOCK_BEGIN}` comes before it; remove that line")
+    begin, end = begins[0], ends[0]
+    for i in range(begin + 1, end):
+        line = lines[i]
+        if line[:1] not in (" ", "\t", "#", "-") and not _blank(line) and line.rstrip() not in _OWN_JOB_LINES:
+            raise UnmergeableFile(".gitlab-ci.yml", f"line {n(i)} (`{line.strip()[:40]}`) is between dockwright's "
+                                  "markers, whose lines every run replaces; move it below "
+                                  f"`{BLOCK_END}` (line {n(end)})")
+    return begin, end
 
 
-def _strip_header(text: str) -> str:
-    """``text`` without dockwright's header (this version's or an older wording of it)."""
-    lines = text.splitlines(keepends=True)
-    if lines and is_generated(lines[0]):
-        lines = lines[1:]
-        if lines and lines[0].startswith("# Re-run `dockwright generate"):
-            lines = lines[1:]
-    return "".join(lines)
-
-
-def is_job(key: Any, value: Any) -> bool:
-    """A top-level key of .gitlab-ci.yml that is a job (not a global keyword nor a hidden template)."""
-    return (isinstance(key, str) and key not in GLOBAL_KEYWORDS and not key.startswith(".")
-            and isinstance(value, dict))
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """What the merge needs to know of the user's file, read once per text (cached)."""
-
-    keys: tuple[str, ...]
-    first_key_line: int | None
-    stages: tuple[str, ...] | None  # None: no `stages:` key
-    stages_block_end: int | None  # line after the last stage item of a block-style list, else None
-
-
-@functools.lru_cache(maxsize=16)
 def _layout(user_text: str) -> _Layout:
-    """Parse only the structure of ``user_text`` (libyaml's C parser when installed: fast)."""
     try:
-        try:
-            node = YAML(typ="safe", pure=False).compose(user_text)
-        except YAMLError:  # libyaml reads YAML 1.1: let the pure parser have the last word
-            node = YAML(typ="safe", pure=True).compose(user_text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise UnmergeableFile(".gitlab-ci.yml", f"it is not valid YAML{where}") from None
-    if node is None:
-        return _Layout((), None, None, None)
-    if not isinstance(node, MappingNode):
+        layout = scan(user_text)
+    except YamlProblem as exc:
+        raise UnmergeableFile(".gitlab-ci.yml", exc.reason) from None
+    if layout.kind == "other":
         raise UnmergeableFile(".gitlab-ci.yml", "its top level is not a mapping of jobs and keywords")
-    keys, first, stages, end = [], None, None, None
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, ScalarNode):
+    if layout.flow:
+        raise UnmergeableFile(".gitlab-ci.yml", "its top level is written as one {...} mapping; dockwright "
+                              "adds its jobs as lines, so write it as `key:` lines")
+    if not layout.stages_is_list or (layout.stages is not None and not layout.stages.plain):
+        raise UnmergeableFile(".gitlab-ci.yml", "its `stages:` is not a list of names")
+    return layout
+
+
+def _placed(declared: list[str], wanted: list[str]) -> list[tuple[int, str]]:
+    """Where each missing stage goes, as (index in ``declared`` to insert before, name): the build stage
+    before the first stage that deploys or releases (an image must exist before anything ships it), the
+    release stage last."""
+    out = []
+    for i, stage in enumerate(wanted):
+        if stage in declared:
             continue
-        keys.append(key_node.value)
-        if first is None:
-            first = key_node.start_mark.line
-        if key_node.value == "stages":
-            if not isinstance(value_node, SequenceNode) or not all(isinstance(i, ScalarNode) for i in value_node.value):
-                raise UnmergeableFile(".gitlab-ci.yml", "its `stages:` is not a list of names")
-            stages = tuple(i.value for i in value_node.value)
-            if value_node.value and not value_node.flow_style:
-                end = value_node.value[-1].end_mark.line + 1
-    return _Layout(tuple(keys), first, stages, end)
+        at = len(declared)
+        if i == 0:
+            at = next((k for k, s in enumerate(declared) if _DEPLOYS.search(s)), len(declared))
+        out.append((at, stage))
+    return out
 
 
-def _reemit(user_text: str, stages: list[str]) -> str:
-    """The user's file through ruamel.yaml's round-trip (comments, anchors, order kept), dockwright's
-    stray jobs removed and ``stages`` completed: for the cases a text edit cannot do well."""
-    doc = _yaml().load(user_text)
-    for key in [k for k in doc if isinstance(k, str) and k.startswith(JOB_PREFIX)]:
-        del doc[key]
-    declared = doc.get("stages")
-    if isinstance(declared, list):
-        declared.extend(s for s in stages if s not in declared)
-    elif any(s not in DEFAULT_STAGES for s in stages):
-        doc.insert(0, "stages", CommentedSeq(list(DEFAULT_STAGES) + [s for s in stages if s not in DEFAULT_STAGES]))
-    buf = io.StringIO()
-    if len(doc):
-        _yaml().dump(doc, buf)
-    return buf.getvalue()
+def _stage_edits(lines: list[str], stages: Stages, missing: list[tuple[int, str]], nl: str) -> list[tuple[int, int, str]]:
+    """Text insertions (line, column, text) that add ``missing`` to the declared ``stages:`` in place."""
+    items = stages.items
+    edits: list[tuple[int, int, str]] = []
+    if stages.flow:
+        for at, name in missing:
+            if at < len(items):
+                edits.append((items[at].line, items[at].column, f"{yaml_scalar(name)}, "))
+            elif items:
+                edits.append((items[-1].end_line, items[-1].end_column, f", {yaml_scalar(name)}"))
+            else:
+                edits.append((stages.line, stages.column + 1, yaml_scalar(name)))
+        return edits
+    for at, name in missing:
+        ref = items[min(at, len(items) - 1)]
+        m = re.match(r"[ \t]*-[ \t]+", lines[ref.line])
+        prefix = m.group(0) if m else "  - "
+        if at < len(items):
+            row = ref.line
+            while row > 0 and lines[row - 1].lstrip().startswith("#") and (at == 0 or row - 1 > items[at - 1].end_line):
+                row -= 1  # above the comment that belongs to that stage
+        else:
+            row = ref.end_line + 1
+        edits.append((row, 0, f"{prefix}{yaml_scalar(name)}{nl}"))
+    return edits
 
 
 def render_pipeline(plan: Plan, existing: str | None = None) -> str:
     """The .gitlab-ci.yml text for ``plan``; merged into ``existing`` when it is given.
 
-    Raises :class:`~wizard.render.common.UnmergeableFile` when ``existing`` is not a YAML mapping.
+    The user's text is kept byte for byte (line breaks, byte-order mark, comments, layout): dockwright's
+    header goes on top, its jobs between the markers, and a missing stage is added where its list is.
+    Raises :class:`~wizard.render.common.UnmergeableFile` when ``existing`` cannot be merged that way.
     """
     block = render_jobs_block(plan)
     stages = _stages(plan)
-    if existing is None or not existing.strip():
+    if existing is None or not existing.lstrip("\ufeff").strip():
         head = _FILE_HEADER + ["", "stages:"] + [f"  - {yaml_scalar(s)}" for s in stages]
         return "\n".join(head) + "\n\n" + block
 
-    body = _strip_header(existing)
-    cut = _cut_block(body)
-    before, after = cut if cut is not None else (body, "")
-    user_text = before + after
-    layout = _layout(user_text)
+    bom = "\ufeff" if existing.startswith("\ufeff") else ""
+    text = existing[len(bom):]
+    nl = _newline(text)
+    lines = _split_lines(text)
+    first = 0  # lines of dockwright's header, dropped here and written again below
+    if lines and is_generated(lines[0]):
+        first = 2 if len(lines) > 1 and lines[1].startswith("# Re-run `dockwright generate") else 1
+        lines = lines[first:]
+    found = _find_block(lines, first)
+    if found is None:
+        user, split = lines, len(lines)
+    else:
+        begin, end = found
+        user, split = lines[:begin] + lines[end + 1:], begin
+    layout = _layout("".join(user))
 
-    lines = user_text.splitlines(keepends=True)
-    split = len(before.splitlines(keepends=True))  # where dockwright's block goes back in
-    inserts: list[tuple[int, list[str]]] = []  # (line index, new lines): text edits keep the user's layout
-    reemit = any(k.startswith(JOB_PREFIX) for k in layout.keys)  # dockwright's jobs moved out of the markers
+    def line_no(i: int) -> int:
+        return i + first + 1 + (end - begin + 1 if found is not None and i >= split else 0)
+
+    for key, line in layout.keys:
+        if key in (BUILD_JOB, RELEASE_JOB):
+            raise UnmergeableFile(".gitlab-ci.yml", f"line {line_no(line)} has the job {key} outside dockwright's "
+                                  f"markers; remove it (dockwright writes its own between `{BLOCK_BEGIN}` and "
+                                  f"`{BLOCK_END}`) or rename it")
+
+    if user and not _ends_line(user[-1]):
+        user[-1] += nl
+    edits: list[tuple[int, int, str]] = []
     if layout.stages is not None:
-        missing = [stage for stage in stages if stage not in layout.stages]
-        if missing and layout.stages_block_end is not None:
-            last = layout.stages_block_end - 1
-            indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
-            inserts.append((layout.stages_block_end, [f"{indent}- {yaml_scalar(m)}\n" for m in missing]))
-        elif missing:
-            reemit = True
-    elif any(s not in DEFAULT_STAGES for s in stages):
-        new = list(DEFAULT_STAGES) + [s for s in stages if s not in DEFAULT_STAGES]
-        at = layout.first_key_line if layout.first_key_line is not None else len(lines)
-        while at > 0 and lines[at - 1].lstrip().startswith("#"):
+        declared = [i.value for i in layout.stages.items]
+        edits = _stage_edits(user, layout.stages, _placed(declared, stages), nl)
+    elif layout.stages_line is None and any(s not in DEFAULT_STAGES for s in stages):
+        declared = list(DEFAULT_STAGES)
+        for at, name in reversed(_placed(declared, stages)):
+            declared.insert(at, name)
+        at = layout.keys[0][1] if layout.keys else len(user)
+        while at > 0 and user[at - 1].lstrip().startswith("#"):
             at -= 1  # above the comment that belongs to the first key
-        inserts.append((at, ["stages:\n"] + [f"  - {yaml_scalar(s)}\n" for s in new] + ["\n"]))
+        edits.append((at, 0, nl.join(["stages:"] + [f"  - {yaml_scalar(s)}" for s in declared]) + nl + nl))
+    if any(row >= len(user) for row, _, _ in edits):
+        user.append("")
+    # from the end backwards, so positions stay right; at one position the later edit goes in first
+    for _, (row, column, insert) in sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True):
+        user[row] = user[row][:column] + insert + user[row][column:]
 
-    if reemit:
-        before, after = _reemit(user_text, stages), ""
-    elif inserts:
-        if lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
-        for at, new_lines in sorted(inserts, reverse=True):
-            lines[at:at] = new_lines
-            if at <= split:
-                split += len(new_lines)
-        before, after = "".join(lines[:split]), "".join(lines[split:])
-    out = "\n".join(_FILE_HEADER) + "\n\n"
-    before = before.strip("\n")
-    if before.strip():
-        out += before + "\n\n"
-    out += block
-    after = after.lstrip("\n")
-    if after.strip():
-        out += "\n" + after
+    before, after = user[:split], user[split:]
+    while before and _blank(before[0]):
+        before.pop(0)
+    while before and _blank(before[-1]):
+        before.pop()
+    while after and _blank(after[0]):
+        after.pop(0)
+    out = bom + nl.join(_FILE_HEADER) + nl + nl
+    if before:
+        out += "".join(before) + nl
+    out += block.replace("\n", nl)
+    if after:
+        out += nl + "".join(after)
     return out

@@ -13,7 +13,7 @@ import shlex
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Table
+from tomlkit.items import AoT, InlineTable, Table
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile, header_lines
@@ -44,7 +44,7 @@ def runner_privileged(plan: Plan) -> bool:
     return plan.executor in ("docker-dind-tls", "docker-dind")
 
 
-def _docker_table(plan: Plan, old: Table | None) -> Table:
+def _docker_table(plan: Plan, old: Table | InlineTable | None) -> Table | InlineTable:
     table = old if old is not None else tomlkit.table()
     if old is None:
         table["tls_verify"] = False  # TLS of the runner's own connection to its Docker host, not dind's
@@ -52,7 +52,10 @@ def _docker_table(plan: Plan, old: Table | None) -> Table:
     table["privileged"] = runner_privileged(plan)
     if old is None:
         table["disable_cache"] = False
-    kept = [str(v) for v in table.get("volumes", []) if str(v) not in _MANAGED_VOLUMES]
+    current = table.get("volumes", [])
+    if not isinstance(current, list):
+        raise UnmergeableFile("config.toml", f"its `volumes = {current.as_string()}` is not a list of volumes")
+    kept = [str(v) for v in current if str(v) not in _MANAGED_VOLUMES]
     wanted = runner_volumes(plan)
     volumes = [v for v in wanted if v in _MANAGED_VOLUMES] + kept + [v for v in wanted if v not in kept and v not in _MANAGED_VOLUMES]
     table["volumes"] = volumes
@@ -82,6 +85,8 @@ def _merged_entry(plan: Plan, existing: str | None, url: str, token: str, name: 
             doc = tomlkit.parse(existing)
         except TOMLKitError as exc:
             raise UnmergeableFile("config.toml", f"it is not valid TOML ({exc})") from None
+        except RecursionError:
+            raise UnmergeableFile("config.toml", "it nests its arrays or tables too deeply to read") from None
     else:
         doc = tomlkit.document()
         for line in header_lines("config.toml", "Other runners and your keys are kept."):
@@ -107,13 +112,16 @@ def _merged_entry(plan: Plan, existing: str | None, url: str, token: str, name: 
         entry = runners[-1]
     elif token != TOKEN_PLACEHOLDER or "token" not in entry:
         entry["token"] = token
+    old = entry.get("docker")
+    if old is not None and not isinstance(old, (Table, InlineTable)):
+        raise UnmergeableFile("config.toml", f"the [[runners]] entry {name!r} has `docker = {old.as_string()}`, "
+                              "which is not a table of docker settings (gitlab-runner cannot load it)")
     entry["executor"] = runner_executor(plan)
     if plan.executor == "shell":
         if "docker" in entry:
             del entry["docker"]
     else:
-        old = entry.get("docker")
-        table = _docker_table(plan, old if isinstance(old, Table) else None)
+        table = _docker_table(plan, old)
         if old is None:
             entry["docker"] = table
     return tomlkit.dumps(doc)
