@@ -19,114 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from dockwright.wizard.changes import Outcome, RunnerChange, VariableChange
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, PipelineFailed
 from dockwright.wizard.files import read_text_or_none
-from dockwright.wizard.plan import Plan, VariableSpec
+from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import GENERATED_FILES
 from dockwright.wizard.steps import REGISTRY_CHOICES
 from dockwright.wizard import runner_setup
 
-DONE = "done"
-ALREADY = "already in place"
-SKIPPED = "skipped"
-FAILED = "failed"
-CHECKED = "checked"  # a check that passed: lint, runner online, registry tags
-
-
-# --------------------------------------------------------------------------------------------
-# API changes (the Change protocol: summary, preview(), apply())
-# --------------------------------------------------------------------------------------------
-
-def describe_variable(spec: VariableSpec) -> str:
-    flags = [name for name, on in (("masked and hidden", spec.hidden), ("masked", spec.masked and not spec.hidden),
-                                   ("protected", spec.protected), ("raw", spec.raw)) if on]
-    if spec.variable_type == "file":
-        flags.append("file")
-    scope = f", scope {spec.environment_scope}" if spec.environment_scope != "*" else ""
-    return f"CI/CD variable {spec.key}" + (f" ({', '.join(flags)}{scope})" if flags or scope else "")
-
-
-@dataclass
-class VariableChange:
-    """Create or update one CI/CD variable (``POST``, or ``PUT`` when it exists)."""
-
-    client: Any
-    project: str
-    spec: VariableSpec
-    value: Secret | None  # None in a dry run: the value is not even read
-
-    @property
-    def summary(self) -> str:
-        return describe_variable(self.spec)
-
-    def preview(self) -> str:
-        source = f"from ${self.spec.from_env}" if self.spec.from_env else "asked at apply time, hidden"
-        return (f"POST /projects/{self.project}/variables key={self.spec.key} value=**** ({source}) "
-                f"environment_scope={self.spec.environment_scope} masked={str(self.spec.masked).lower()} "
-                f"protected={str(self.spec.protected).lower()}  (PUT when it exists)")
-
-    def apply(self) -> str:
-        assert self.value is not None
-        result = self.client.upsert_variable(self.project, self.spec, self.value)
-        return ALREADY if result == "unchanged" else DONE
-
-
-@dataclass
-class RunnerChange:
-    """The project runner in GitLab (reused or created) and its entry in config.toml."""
-
-    client: Any
-    plan: Plan
-    project: str
-    url: str
-    config_path: Path
-    registration_token: Secret | None = None
-    use_register_binary: str | None = None  # path of gitlab-runner when the user agreed to run it
-    runner_id: int | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        tags = ", ".join(self.plan.runner.tags) or "no tags"
-        return f"project runner \"{self.plan.runner.description}\" ({tags}) and its entry in {self.config_path}"
-
-    def preview(self) -> str:
-        r = self.plan.runner
-        if r.workflow == "registration-token":
-            call = "POST /runners token=**** (deprecated registration token)"
-        else:
-            call = (f"POST /user/runners runner_type=project_type project_id=<{self.project}> "
-                    f"description={r.description!r} tag_list={list(r.tags)} run_untagged={str(r.run_untagged).lower()} "
-                    f"access_level={'ref_protected' if r.protected else 'not_protected'}")
-        return (f"GET /projects/{self.project}/runners (reuse a runner with the same description and tags)\n"
-                f"{call}  (unless reused)\n"
-                f"write {self.config_path} (mode 0600): [[runners]] name={runner_setup.runner_name(self.plan)!r} "
-                f"url={self.url} token=****")
-
-    def apply(self) -> str:
-        existing = read_text_or_none(self.config_path)
-        runner = runner_setup.ensure_runner_in_gitlab(self.client, self.plan, self.project, config_text=existing,
-                                                      url=self.url, registration_token=self.registration_token)
-        self.runner_id = runner.id
-        if runner.created:
-            self.notes.append(f"Runner #{runner.id} created; its token was shown once and is now only in "
-                              f"{self.config_path}.")
-        elif runner.token is not None:
-            self.notes.append(f"Runner #{runner.id} reused; GitLab cannot show its token again, so a new one was "
-                              f"issued and written to {self.config_path} (the old token no longer works).")
-        else:
-            self.notes.append(f"Runner #{runner.id} reused with the token already in {self.config_path}.")
-        if self.use_register_binary and runner.token is not None:
-            runner_setup.run_register(self.plan, url=self.url, config_path=str(self.config_path), token=runner.token,
-                                      binary=self.use_register_binary)
-        else:
-            wrote = runner_setup.write_config(self.plan, self.config_path, url=self.url, runner=runner)
-            if wrote == DONE and not runner.created and runner.token is None:
-                self.notes.append(f"Runner #{runner.id}'s entry in {self.config_path} was brought up to date.")
-        # the summary sorts by the runner itself: created is "done", reused is "already in place"
-        # (a reset token or a rewritten entry is told in the notes above)
-        return DONE if runner.created else ALREADY
+DONE, ALREADY, SKIPPED, FAILED, CHECKED = (Outcome.DONE, Outcome.ALREADY, Outcome.SKIPPED, Outcome.FAILED,
+                                           Outcome.CHECKED)
 
 
 # --------------------------------------------------------------------------------------------
