@@ -14,7 +14,6 @@ from textual.widgets import Button, Label, LoadingIndicator
 from dockwright.screens.messages import Applied
 from dockwright.screens.step import StepScreen
 from dockwright.wizard.apply import ALREADY, DONE, Applier, ApplyOptions
-from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import DockwrightError
 from dockwright.wizard.plan import Plan
 
@@ -26,15 +25,16 @@ def make_applier(app, *, dry: bool = False) -> Applier:
 
     def typed_value(message: str) -> str:
         m = re.search(r"variable (\S+)", message)
-        return services.secrets.get(m.group(1), "") if m else ""
+        value = services.secrets.get(m.group(1)) if m else None
+        return value.reveal() if value else ""
 
     env = dict(os.environ)
     if services.registration_token:
-        env["RUNNER_REGISTRATION_TOKEN"] = services.registration_token  # in this process's memory only
+        env["RUNNER_REGISTRATION_TOKEN"] = services.registration_token.reveal()  # in this process's memory only
     options = ApplyOptions(dry_run=dry, yes=True, env=env, prompt=typed_value,
                            confirm=lambda question: services.register_with_local_runner,
                            after_runner_config=services.after_runner_config, runner_online_timeout=120.0)
-    return Applier(plan, services.workdir, client=services.client, token=Secret(services.token),
+    return Applier(plan, services.workdir, client=services.client, token=services.token,
                    url=plan.gitlab.url, project=plan.gitlab.project, options=options, out=io.StringIO())
 
 

@@ -10,6 +10,7 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
 from dockwright.screens.widgets.variable_row import VariableRow, sentence
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import REGISTRY_KINDS, Plan, VariableSpec
 from dockwright.wizard.render.registry import all_variables
 from dockwright.wizard.steps import REGISTRY_CHOICES
@@ -93,7 +94,8 @@ class RegistryScreen(StepScreen):
         if shown == [s.key for s in specs]:
             return
         box.remove_children()
-        box.mount_all([VariableRow(s, self.services.secrets.get(s.key, ""), index=i) for i, s in enumerate(specs)])
+        typed = {key: value.reveal() for key, value in self.services.secrets.items()}  # back into its hidden field
+        box.mount_all([VariableRow(s, typed.get(s.key, ""), index=i) for i, s in enumerate(specs)])
         if not specs:
             box.mount(Label("No variables: none are needed for GitLab's registry.", classes="hint"))
 
@@ -120,7 +122,7 @@ class RegistryScreen(StepScreen):
         self.query_one("#reg-problem", Label).update(problems[0] if problems else "")
 
     def on_variable_row_changed(self, event: VariableRow.Changed) -> None:
-        self.services.secrets[event.spec.key] = event.value
+        self.services.secrets[event.spec.key] = Secret(event.value)
         others = tuple(v for v in self.plan.variables if v.key != event.spec.key)
         mine = [v for v in self.plan.variables if v.key == event.spec.key]
         position = self.plan.variables.index(mine[0]) if mine else len(others)

@@ -82,17 +82,19 @@ def run(args: argparse.Namespace) -> int:
                            prompt=_hidden_prompt if interactive else None,
                            confirm=(lambda m: True) if args.yes else (_confirm if interactive else None))
     from dockwright.wizard.plan import GitLabSpec
+    from dockwright.wizard.session import Session
 
+    session = Session(workdir=directory, answers_path=answers, ca_file=args.ca_file, insecure=args.insecure)
     plan_url = plan.gitlab.url if plan.gitlab.url != GitLabSpec().url else None
-    url, _source = resolve_url(plan_url, args.url, repo_path=directory)
+    url, session.url_source = resolve_url(plan_url, args.url, repo_path=directory)
     if args.dry_run:
         report = run_apply(plan, directory, client=None, token=None, url=url, options=options, out=sys.stdout)
         return report.exit_code
-    token, token_source = resolve_token(url, args.token_env, prompt=_hidden_prompt if interactive else None)
-    from dockwright.wizard.gitlab import GitLabClient
-
-    client = GitLabClient.connect(url, token, ca_file=args.ca_file, insecure=args.insecure)
-    print(f"GitLab {url}, token from the {token_source}.")
+    session.token, session.token_source = resolve_token(url, args.token_env,
+                                                        prompt=_hidden_prompt if interactive else None)
+    client = session.client = session.connect(url)
+    token = session.token
+    print(f"GitLab {url}, token from the {session.token_source}.")
     if not args.yes and interactive and not _confirm(f"Apply {answers} to {plan.gitlab.project} on {url}?"):
         print("Nothing done.")
         return EXIT_BAD_INPUT
