@@ -54,7 +54,9 @@ class DockwrightApp(App):
         self.start_step = start_step
         self.current_step = start_step
         self.applied = False
+        self.applied_sha: str | None = None  # the commit the last apply pushed
         self.reviewed_plan: Plan | None = None  # the plan whose changes the user confirmed on Review
+        self.review_confirmations = 0  # each confirmation of Review is one apply run
         self._saved_plan: Plan | None = None
         self._initial_plan = plan
         if services.sandbox:
@@ -83,6 +85,12 @@ class DockwrightApp(App):
 
     def on_applied(self, message: Applied) -> None:
         self.applied = True
+        self.applied_sha = message.sha or self.applied_sha
+
+    def confirm_review(self, plan: Plan) -> None:
+        """The user confirmed Review's list of changes for ``plan``: Apply runs next, for exactly these answers."""
+        self.reviewed_plan = plan
+        self.review_confirmations += 1
 
     # -- navigation -------------------------------------------------------------------------
     def on_go_to_step(self, message: GoToStep) -> None:

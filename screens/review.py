@@ -11,26 +11,27 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row
 from dockwright.wizard.plan import Plan
+from dockwright.wizard.session import Session
 
 
-def planned_changes(app) -> list[tuple[str, str]]:
-    """(summary, preview) of everything Apply will do, from the same Applier the Apply step runs."""
-    from dockwright.screens.apply import make_applier
+def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
+    """(summary, preview) of everything Apply will do, from the same change lists the Apply step runs."""
+    from dockwright.wizard.apply import ApplyOptions, file_changes, runner_change, variable_changes
 
-    applier = make_applier(app, dry=True)
+    options = ApplyOptions(dry_run=True)
     out: list[tuple[str, str]] = []
-    for change in applier.file_changes():
+    for change in file_changes(plan, session, options):
         out.append((change.summary, change.preview()))
-    for vchange in applier.variable_changes(with_values=False):
+    for vchange in variable_changes(plan, session, options, with_values=False):
         out.append((vchange.summary, vchange.preview()))
-    rchange = applier.runner_change()
+    rchange = runner_change(plan, session, options)
     if rchange is not None:
         out.append((rchange.summary, rchange.preview() + "\nthen wait until GitLab reports the runner online"))
-    plan = applier.plan
-    out.append(("GitLab CI lint of .gitlab-ci.yml", f"POST /projects/{applier.project}/ci/lint content=<.gitlab-ci.yml>"))
+    project, url = plan.gitlab.project, plan.gitlab.url
+    out.append(("GitLab CI lint of .gitlab-ci.yml", f"POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>"))
     out.append((f"commit on {plan.git.branch}: {plan.git.commit_message!r}",
                 "git commit Dockerfile .dockerignore .gitlab-ci.yml (and dockwright.yml if saved)"))
-    out.append((f"push {plan.git.branch} to {applier.url}/{applier.project}.git",
+    out.append((f"push {plan.git.branch} to {url}/{project}.git",
                 "git push (the token goes through GIT_ASKPASS, never the command line); GitLab starts the "
                 "pipeline, which the watch screen follows"))
     return out
@@ -81,7 +82,7 @@ class ReviewScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def collect(self, plan: Plan) -> None:
-        changes = planned_changes(self.app)
+        changes = planned_changes(plan, self.services)
         self.app.call_from_thread(self._show, changes)
 
     def _show(self, changes: list[tuple[str, str]]) -> None:
@@ -98,7 +99,7 @@ class ReviewScreen(StepScreen):
 
     def action_next(self) -> None:
         if self.problem() is None:
-            self.app.reviewed_plan = self.plan  # type: ignore[attr-defined]
+            self.app.confirm_review(self.plan)  # type: ignore[attr-defined]
         super().action_next()
 
     def problem(self) -> str | None:

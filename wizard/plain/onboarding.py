@@ -150,7 +150,7 @@ class PlainWizard(StepQuestions):
 
     def review_and_apply(self, plan: Plan) -> int:
         """Branch and commit message, the full list of changes with diffs, one confirmation, then apply."""
-        from dockwright.wizard.apply import Applier, ApplyOptions
+        from dockwright.wizard.apply import ApplyOptions, dry_run
 
         s = step("review")
         self.step_header(s)
@@ -161,10 +161,7 @@ class PlainWizard(StepQuestions):
         plan = replace_in(plan, "git", branch=branch, commit_message=message)
         while True:
             self.say()
-            preview = Applier(plan, self.directory, client=self.client, token=self.session.token, url=plan.gitlab.url,
-                              project=plan.gitlab.project, options=ApplyOptions(dry_run=True, env=self.env),
-                              out=self.out)
-            preview.dry_run()
+            dry_run(plan, self.session, ApplyOptions(dry_run=True, env=self.env), self.out)
             self.say(f"• save the answers to {self.answers_path} (no token, no variable value)")
             self.say()
             choice = self.select(s, "Apply these changes", [
@@ -190,11 +187,10 @@ class PlainWizard(StepQuestions):
         self.step_header(s)
         self.applying = True
         save_answers(plan, self.answers_path)
-        options = ApplyOptions(env=self.env, prompt=self._variable_value, confirm=lambda q: self.confirm(q, False),
-                               after_runner_config=self.session.after_runner_config)
+        options = ApplyOptions(env=self.env, prompt=lambda question: self.secret(question).reveal(),
+                               confirm=lambda question: self.confirm(question, False))
         try:
-            report = run_apply(plan, self.directory, client=self.client, token=self.session.token, url=plan.gitlab.url,
-                               options=options, out=self.out)
+            report = run_apply(plan, self.session, options, self.out)
         except DockwrightError as exc:
             report = getattr(exc, "report", None)
             if report is not None:
@@ -206,13 +202,6 @@ class PlainWizard(StepQuestions):
         for line in report.summary_lines():
             self.say(line)
         return report.exit_code
-
-    def _variable_value(self, message: str) -> str:
-        """apply's hidden prompt: the values typed on the registry step, or a hidden question."""
-        for key, value in self.values.items():
-            if f" {key} " in f" {message} ":
-                return value.reveal()
-        return self.secret(message).reveal()
 
 
 # Which Plan sections each step edits (check_plan problems are shown on the step that can fix them).
