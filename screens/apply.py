@@ -47,6 +47,7 @@ class ApplyScreen(StepScreen):
         self.failed = False
         self.started_for = -1  # the Review confirmation the last run was started for
         self.current: Label | None = None  # the line of the step that is running
+        self.done_lines: list[str] = []  # what each step came to, for the watch screen
 
     def load_plan(self, plan: Plan) -> None:
         confirmed = self.app.review_confirmations  # type: ignore[attr-defined]
@@ -60,7 +61,7 @@ class ApplyScreen(StepScreen):
         result.update("")
         result.set_class(False, "-error")
         self._next_button(self.NEXT_LABEL)
-        self.sha, self.failed, self.running, self.current = None, False, True, None
+        self.sha, self.failed, self.running, self.current, self.done_lines = None, False, True, None, []
         self.query_one("#apply-busy").display = True
         self.run_apply(plan, self.services)
 
@@ -79,9 +80,12 @@ class ApplyScreen(StepScreen):
             self.line(f"  {'! ' if event.warning else ''}{event.text}", "hint")
         elif isinstance(event, StepDone):
             mark = "•" if event.outcome == Outcome.SKIPPED else "✓"
-            self.end_line(f"{mark} {event.summary}: {event.said}", "-done")
+            said = "" if event.said in event.summary else f": {event.said}"  # not "runner #3 is online: online"
+            self.done_lines.append(f"{mark} {event.summary}{said}")
+            self.end_line(self.done_lines[-1], "-done")
         elif isinstance(event, StepFailed):
-            self.end_line(f"✗ {event.summary}", "-failed")
+            self.done_lines.append(f"✗ {event.summary}")
+            self.end_line(self.done_lines[-1], "-failed")
         elif isinstance(event, Finished):
             if event.error is not None:
                 self.show_error(explain(event.error))
@@ -141,4 +145,5 @@ class ApplyScreen(StepScreen):
         from dockwright.screens.watch import WatchScreen
 
         self.app.push_screen(WatchScreen(self.services.client, self.plan.gitlab.project, sha=self.sha,
-                                         ref=self.plan.git.branch, registry_kind=self.plan.registry.kind))
+                                         ref=self.plan.git.branch, registry_kind=self.plan.registry.kind,
+                                         applied=[f"Applied, commit {self.sha[:8]}:", *self.done_lines]))

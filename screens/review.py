@@ -44,8 +44,7 @@ class ReviewScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield from field_row("Branch", Input(id="rv-branch"), "The branch the commit goes on and is pushed to")
         yield from field_row("Commit message", Input(id="rv-message"))
-        yield Label("Nothing has been written or sent yet. Expand a line to see exactly what it does.",
-                    classes="hint")
+        yield Label("", id="review-state", classes="hint")
         yield Vertical(id="review-changes")
         yield Label("", id="review-problem", classes="problem")
 
@@ -55,8 +54,19 @@ class ReviewScreen(StepScreen):
                 field = self.query_one(f"#{wid}", Input)
                 if field.value != value:
                     field.value = value
+        self.ready = False  # until the list for these answers and these files is shown
+        self.query_one("#review-state", Label).update(self.state_sentence())
         self.query_one("#review-problem", Label).update("Working out the changes …")
         self.collect(plan)
+
+    def state_sentence(self) -> str:
+        """What has happened so far: nothing yet, or an apply whose work this list now starts from."""
+        if not self.app.applied:  # type: ignore[attr-defined]
+            return "Nothing has been written or sent yet. Expand a line to see exactly what it does."
+        sha = self.app.applied_sha  # type: ignore[attr-defined]
+        pushed = f" (commit {sha[:8]} was pushed)" if sha else ""
+        return (f"Applied before{pushed}. The list below compares the answers with the files as they are now: "
+                "it is what applying again does, and whatever is already in place is skipped.")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         value = event.value.strip()

@@ -207,13 +207,14 @@ class VariableChange:
     project: str
     spec: VariableSpec
     value: Secret | None  # None in a dry run: the value is not even read
+    source: str = ""  # where the value comes from, for the preview; default: from_env, or asked at apply time
 
     @property
     def summary(self) -> str:
         return describe_variable(self.spec)
 
     def preview(self) -> str:
-        source = f"from ${self.spec.from_env}" if self.spec.from_env else "asked at apply time, hidden"
+        source = self.source or (f"from ${self.spec.from_env}" if self.spec.from_env else "asked at apply time, hidden")
         return (f"POST /projects/{self.project}/variables key={self.spec.key} value=**** ({source}) "
                 f"environment_scope={self.spec.environment_scope} masked={str(self.spec.masked).lower()} "
                 f"protected={str(self.spec.protected).lower()}  (PUT when it exists)")

@@ -1,5 +1,5 @@
 """Applying a second time in the same wizard run (issue 16, item 3): the results come from the current
-plan and the files as they are now, every time."""
+plan and the files as they are now, every time; and what Apply did stays visible beside the watch."""
 
 from __future__ import annotations
 
@@ -62,3 +62,22 @@ async def test_apply_again_after_a_change_applies_the_current_plan(sb, tmp_path,
         second_sha = app.get_screen("apply").sha
         assert second_sha and second_sha != first_sha
 
+
+async def test_after_an_apply_its_results_stay_beside_the_watch_and_review_says_it_was_applied(sb, tmp_path):
+    app = sandbox_app(sb, tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        sha = await first_apply(app, pilot)
+        applied = str(app.screen.query_one("#watch-applied").content)
+        assert app.screen.query_one("#watch-applied").display
+        assert "✓ create Dockerfile: done" in applied and sha[:8] in applied
+        await pilot.press("q")
+        assert await wait_until(pilot, lambda: app.screen.id == "step-apply")
+        app.goto("review")
+        assert await wait_until(pilot, lambda: app.screen.id == "step-review" and app.screen.query("#review-state"))
+        state = lambda: str(app.screen.query_one("#review-state").content)  # noqa: E731
+        assert await wait_until(pilot, lambda: sha[:8] in state()), state()
+        assert "Nothing has been written" not in state()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        titles = [str(c.title) for c in app.screen.query("Collapsible")]
+        assert "Dockerfile is already up to date" in titles  # the list is against the files as they are now
