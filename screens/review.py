@@ -57,7 +57,7 @@ class ReviewScreen(StepScreen):
         self.ready = False  # until the list for these answers and these files is shown
         self.query_one("#review-state", Label).update(self.state_sentence())
         self.query_one("#review-problem", Label).update("Working out the changes …")
-        self.collect(plan)
+        self.collect()
 
     def state_sentence(self) -> str:
         """What has happened so far: nothing yet, or an apply whose work this list now starts from."""
@@ -88,11 +88,11 @@ class ReviewScreen(StepScreen):
             self.post_message(PlanChanged("git", commit_message=value))
         else:
             return
-        self.call_after_refresh(lambda: self.collect(self.plan))
+        self.call_after_refresh(self.collect)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
-    def collect(self, plan: Plan) -> None:
-        changes = planned_changes(plan, self.services)
+    def collect(self) -> None:
+        changes = planned_changes(self.plan, self.services)  # the answers as they are when it runs
         self.app.call_from_thread(self._show, changes)
 
     def _show(self, changes: list[tuple[str, str]]) -> None:
