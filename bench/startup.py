@@ -70,10 +70,10 @@ def flask_repo() -> Path:
 
 
 def detected(repo: Path):
-    from dockwright.screens.services import Services
-    from dockwright.wizard.detect import detect, detect_plan
+    from dockwright.wizard.session import Session
 
-    return detect_plan(repo), Services(workdir=repo, detection=detect(repo), sandbox=True)
+    session = Session(workdir=repo)
+    return session.detect(), session
 
 
 def dockwright_app(repo: Path, prepared=None):

@@ -1,4 +1,4 @@
-"""DockwrightApp: owns the Plan, shows one step screen at a time, and is given its services."""
+"""DockwrightApp: owns the Plan, shows one step screen at a time, and is given its session (``services``)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from textual.screen import Screen
 
 from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
-from dockwright.screens.services import Services
 from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
-from dockwright.wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, replace_in, save_answers
+from dockwright.wizard.plan import ANSWERS_FILE, Plan, replace_in, save_answers
+from dockwright.wizard.practice import PracticeGitLab
+from dockwright.wizard.session import Session, open_session
 from dockwright.wizard.steps import STEPS, next_step, previous_step
 from dockwright.wizard.steps import step as step_by_id
 
@@ -48,14 +49,16 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
     plan: reactive[Plan] = reactive(Plan, init=False)
 
-    def __init__(self, plan: Plan, services: Services, *, start_step: str = "connect") -> None:
+    def __init__(self, plan: Plan, services: Session, *, start_step: str = "connect") -> None:
         super().__init__()
         self.set_reactive(DockwrightApp.plan, plan)
         self.services = services
         self.start_step = start_step
         self.current_step = start_step
         self.applied = False
+        self.applied_sha: str | None = None  # the commit the last apply pushed
         self.reviewed_plan: Plan | None = None  # the plan whose changes the user confirmed on Review
+        self.review_confirmations = 0  # each confirmation of Review is one apply run
         self._saved_plan: Plan | None = None
         self._initial_plan = plan
         self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
@@ -85,6 +88,12 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
     def on_applied(self, message: Applied) -> None:
         self.applied = True
+        self.applied_sha = message.sha or self.applied_sha
+
+    def confirm_review(self, plan: Plan) -> None:
+        """The user confirmed Review's list of changes for ``plan``: Apply runs next, for exactly these answers."""
+        self.reviewed_plan = plan
+        self.review_confirmations += 1
 
     # -- navigation -------------------------------------------------------------------------
     def on_go_to_step(self, message: GoToStep) -> None:
@@ -253,66 +262,28 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self.push_screen(HelpScreen(step_by_id(self.current_step)))
 
 
-def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Services, object | None]:
-    """Plan and services from the command line: sandbox, detection, answers file, credentials."""
-    from dockwright.wizard.plan import load_answers
-
-    services = Services(workdir=workdir)
-    sandbox = None
-    if getattr(args, "sandbox", False):
-        from dockwright.sandbox import Sandbox
-
-        sandbox = Sandbox().start()
-        services.sandbox = True
-        services.token = sandbox.token
-        services.token_source = "the sandbox (a practice token, new at each start)"
-        services.url_source = "the sandbox on this machine"
-        if not getattr(args, "dir", None):
-            from dockwright.sandbox.practice import practice_folder
-
-            workdir = services.workdir = practice_folder(sandbox)
-    from dockwright.wizard.detect import detect, detect_plan
-
-    services.detection = detect(workdir)
-    plan = detect_plan(workdir)
-    answers = Path(args.answers) if getattr(args, "answers", None) else workdir / ANSWERS_FILE
-    if answers.exists():
-        plan = load_answers(answers, defaults=plan)
-    from dockwright.wizard.gitlab import GitLabClient
-
-    services.connect = GitLabClient.connect
-    if sandbox is not None:
-        plan = replace_in(plan, "gitlab", url=sandbox.url, project=sandbox.project_path)
-        if plan.runner.config_path == RunnerSpec().config_path:  # /etc is not ours to write when practising
-            plan = replace_in(plan, "runner", config_path=str(Path(sandbox.data_dir).parent / "runner" / "config.toml"))
-        services.after_runner_config = lambda path: sandbox.register_runners_from_config(
-            path, host_has_docker=services.host_has_docker)
-        return plan, services, sandbox
-    from dockwright.wizard import credentials
-
-    answered_url = plan.gitlab.url if answers.exists() else None
-    url, services.url_source = credentials.resolve_url(answered_url, repo_path=workdir)
-    plan = replace_in(plan, "gitlab", url=url)
+def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Session, PracticeGitLab | None]:
+    """Plan and session from the command line: sandbox, detection, answers file, credentials."""
+    answers = Path(args.answers) if getattr(args, "answers", None) else None
+    session = open_session(workdir, answers=answers, sandbox=bool(getattr(args, "sandbox", False)),
+                           folder_given=bool(getattr(args, "dir", None)))
     try:
-        token, services.token_source = credentials.resolve_token(url)
-        services.token = token.reveal()
-    except credentials.BadToken as exc:  # found but unusable: the Connect step says why it asks for one
-        services.token_source = exc.sentence
-    except DockwrightError:  # no token found: the Connect step asks for one
-        pass
-    return plan, services, None
+        plan = session.start()
+    except BaseException:
+        session.close()
+        raise
+    return plan, session, session.sandbox
 
 
 def run_wizard(args: argparse.Namespace) -> int:
     """`dockwright` without a subcommand: the Textual wizard in ``--dir`` (default: this folder)."""
     workdir = Path(getattr(args, "dir", None) or ".").resolve()
-    plan, services, sandbox = build_services(args, workdir)
+    plan, session, _sandbox = build_services(args, workdir)
     try:
-        app = DockwrightApp(plan, services)
+        app = DockwrightApp(plan, session)
         app.run()
     finally:
-        if sandbox is not None:
-            sandbox.stop()
+        session.close()
     if app.crash:
         print(app.crash, file=sys.stderr)
     return app.exit_status

@@ -1,47 +1,40 @@
-"""Step 9: apply every reviewed change with progress per change, push, then the watch screen."""
+"""Step 9: apply the reviewed changes, one line per step as it happens, then the watch screen.
+
+The run is :func:`dockwright.wizard.apply.apply_events` in a thread worker; each event comes back as an
+:class:`ApplyScreen.Progress` message and this screen only renders it. A run starts each time Review is
+confirmed (never when coming back from the watch), so its changes come from the current answers and the
+files as they are on disk then.
+"""
 
 from __future__ import annotations
-
-import io
-import os
-import re
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Button, Label, LoadingIndicator
 
+from dockwright.screens.errors import explain
 from dockwright.screens.messages import Applied
 from dockwright.screens.step import StepScreen
-from dockwright.wizard.apply import ALREADY, DONE, Applier, ApplyOptions
-from dockwright.wizard.credentials import Secret
-from dockwright.wizard.errors import DockwrightError
+from dockwright.wizard.apply import (ApplyEvent, ApplyOptions, Finished, Note, StepDone, StepFailed, StepStarted,
+                                     apply_events)
+from dockwright.wizard.changes import Outcome
 from dockwright.wizard.plan import Plan
-
-
-def make_applier(app, *, dry: bool = False) -> Applier:
-    """The Applier for the App's plan and services (values typed on screen answer its prompt)."""
-    services = app.services
-    plan = app.plan
-
-    def typed_value(message: str) -> str:
-        m = re.search(r"variable (\S+)", message)
-        return services.secrets.get(m.group(1), "") if m else ""
-
-    env = dict(os.environ)
-    if services.registration_token:
-        env["RUNNER_REGISTRATION_TOKEN"] = services.registration_token  # in this process's memory only
-    options = ApplyOptions(dry_run=dry, yes=True, env=env, prompt=typed_value,
-                           confirm=lambda question: services.register_with_local_runner,
-                           after_runner_config=services.after_runner_config, runner_online_timeout=120.0)
-    return Applier(plan, services.workdir, client=services.client, token=Secret(services.token),
-                   url=plan.gitlab.url, project=plan.gitlab.project, options=options, out=io.StringIO())
+from dockwright.wizard.session import Session
 
 
 class ApplyScreen(StepScreen):
     STEP_ID = "apply"
     SHOW_PREVIEW = False
     NEXT_LABEL = "Watch the pipeline"
+
+    class Progress(Message):
+        """One event of the apply run, posted by the worker thread."""
+
+        def __init__(self, event: ApplyEvent) -> None:
+            super().__init__()
+            self.event = event
 
     def compose_form(self) -> ComposeResult:
         yield Vertical(id="apply-progress")
@@ -52,68 +45,69 @@ class ApplyScreen(StepScreen):
         self.sha: str | None = None
         self.running = False
         self.failed = False
+        self.started_for = -1  # the Review confirmation the last run was started for
+        self.current: Label | None = None  # the line of the step that is running
+        self.done_lines: list[str] = []  # what each step came to, for the watch screen
 
     def load_plan(self, plan: Plan) -> None:
-        if not self.running and self.sha is None:
-            self.query_one("#apply-progress", Vertical).remove_children()
-            self.query_one("#apply-result", Label).update("")
-            self.query_one("#apply-result", Label).set_class(False, "-error")
-            self._next_button(self.NEXT_LABEL)
-            self.failed = False
-            self.running = True
-            self.query_one("#apply-busy").display = True
-            self.run_all(plan)
+        confirmed = self.app.review_confirmations  # type: ignore[attr-defined]
+        if not self.running and confirmed != self.started_for:
+            self.start(plan)
+
+    def start(self, plan: Plan) -> None:
+        self.started_for = self.app.review_confirmations  # type: ignore[attr-defined]
+        self.query_one("#apply-progress", Vertical).remove_children()
+        result = self.query_one("#apply-result", Label)
+        result.update("")
+        result.set_class(False, "-error")
+        self._next_button(self.NEXT_LABEL)
+        self.sha, self.failed, self.running, self.current, self.done_lines = None, False, True, None, []
+        self.query_one("#apply-busy").display = True
+        self.run_apply(plan, self.services)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
+    def run_apply(self, plan: Plan, session: Session) -> None:
+        options = ApplyOptions(confirm=lambda question: session.register_with_local_runner)
+        for event in apply_events(plan, session, options):
+            self.post_message(self.Progress(event))
+
+    # -- rendering the events ---------------------------------------------------------------------
+    def on_apply_screen_progress(self, message: Progress) -> None:
+        event = message.event
+        if isinstance(event, StepStarted):
+            self.current = self.line(f"… {event.summary}", "-running")
+        elif isinstance(event, Note):
+            self.line(f"  {'! ' if event.warning else ''}{event.text}", "hint")
+        elif isinstance(event, StepDone):
+            mark = "•" if event.outcome == Outcome.SKIPPED else "✓"
+            said = "" if event.said in event.summary else f": {event.said}"  # not "runner #3 is online: online"
+            self.done_lines.append(f"{mark} {event.summary}{said}")
+            self.end_line(self.done_lines[-1], "-done")
+        elif isinstance(event, StepFailed):
+            self.done_lines.append(f"✗ {event.summary}")
+            self.end_line(self.done_lines[-1], "-failed")
+        elif isinstance(event, Finished):
+            if event.error is not None:
+                self.show_error(explain(event.error))
+            else:
+                self.finished(event.sha)
 
     def line(self, text: str, state: str = "") -> Label:
         label = Label(text, classes=f"apply-line {state}")
         self.query_one("#apply-progress", Vertical).mount(label)
         return label
 
-    def _step(self, summary: str, fn, shown=None):
-        """Run one change in the worker, showing it as running, then done / already in place / failed."""
-        label = self.app.call_from_thread(self.line, f"… {summary}", "-running")
-        try:
-            result = fn()
-        except DockwrightError:
-            self.app.call_from_thread(label.update, f"✗ {summary}")
-            self.app.call_from_thread(label.set_classes, "apply-line -failed")
-            raise
-        text = shown(result) if shown else result
-        mark = "✓" if result in (DONE, ALREADY, "valid", "online") or shown else "•"
-        self.app.call_from_thread(label.update, f"{mark} {summary}: {text}")
-        self.app.call_from_thread(label.set_classes, "apply-line -done")
-        return result
+    def end_line(self, text: str, state: str) -> None:
+        if self.current is not None:
+            self.current.update(text)
+            self.current.set_classes(f"apply-line {state}")
+            self.current = None
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
-    def run_all(self, plan: Plan) -> None:
-        from dockwright.wizard import runner_setup
-
-        applier = make_applier(self.app)
-        self._step("check access to the project", lambda: (applier.access(), "done")[1])
-        for change in applier.file_changes():
-            self._step(change.summary, change.apply)
-        for vchange in applier.variable_changes(with_values=True):
-            self._step(vchange.summary, vchange.apply)
-        rchange = applier.runner_change()
-        if rchange is not None:
-            self._step(rchange.summary, rchange.apply)
-            for note in rchange.notes:
-                self.app.call_from_thread(self.line, f"  {note}", "hint")
-            if applier.options.after_runner_config is not None:
-                applier.options.after_runner_config(rchange.config_path)
-            self._step(f"wait for runner #{rchange.runner_id} to come online",
-                       lambda: runner_setup.wait_online(self.services.client, rchange.runner_id,
-                                                        timeout=applier.options.runner_online_timeout))
-        self._step("GitLab CI lint of .gitlab-ci.yml", lambda: (applier.lint(), "valid")[1])
-        sha = self._step(f"commit and push {plan.git.branch}", lambda: applier.commit_and_push() or "nothing to push",
-                         shown=lambda r: f"pushed commit {r[:8]}" if r != "nothing to push" else r)
-        self.app.call_from_thread(self._finished, sha if sha != "nothing to push" else None)
-
-    def _finished(self, sha: str | None) -> None:
+    def finished(self, sha: str | None) -> None:
         self.running = False
         self.sha = sha
         self.query_one("#apply-busy").display = False
-        self.post_message(Applied())
+        self.post_message(Applied(sha))
         self.query_one("#apply-result", Label).update(
             f"All changes applied; commit {sha[:8]} is pushed and GitLab runs its pipeline. Next: "
             "Watch the pipeline follows it job by job; Ctrl+Q quits (the pipeline goes on in GitLab)." if sha
@@ -123,6 +117,9 @@ class ApplyScreen(StepScreen):
             self.action_next()
 
     def show_error(self, sentence: str) -> None:
+        """A failed step (or a failure in the worker itself): said in place, with the way on."""
+        if self.current is not None:  # the worker itself failed while a step ran
+            self.end_line(f"✗ {str(self.current.content).removeprefix('… ')}", "-failed")
         self.running = False
         self.failed = True
         self.query_one("#apply-busy").display = False
@@ -135,13 +132,12 @@ class ApplyScreen(StepScreen):
     def _next_button(self, label: str) -> None:
         self.query_one("#next", Button).label = label
 
-    def action_back(self) -> None:
-        self.sha = None  # going back and returning applies again (every change is idempotent)
-        super().action_back()
-
     def action_next(self) -> None:
-        if self.failed and not self.running:
-            self.load_plan(self.plan)
+        if self.running:
+            self.notify("Still applying; the watch opens when the push is done.", severity="warning")
+            return
+        if self.failed:
+            self.start(self.plan)
             return
         if self.sha is None:
             self.notify("Nothing was pushed yet, so there is no pipeline to watch.", severity="warning")
@@ -149,4 +145,5 @@ class ApplyScreen(StepScreen):
         from dockwright.screens.watch import WatchScreen
 
         self.app.push_screen(WatchScreen(self.services.client, self.plan.gitlab.project, sha=self.sha,
-                                         ref=self.plan.git.branch, registry_kind=self.plan.registry.kind))
+                                         ref=self.plan.git.branch, registry_kind=self.plan.registry.kind,
+                                         applied=[f"Applied, commit {self.sha[:8]}:", *self.done_lines]))

@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Label, LoadingIndicator
 from dockwright.screens.messages import GoToStep, PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import Plan
 
 
@@ -53,7 +54,8 @@ class ConnectScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#connect-busy").display = False
-        self.query_one("#connect-token", Input).value = self.services.token
+        token = self.services.token
+        self.query_one("#connect-token", Input).value = token.reveal() if token else ""  # shown as dots
 
     def load_plan(self, plan: Plan) -> None:
         with self.prevent(Input.Changed):
@@ -69,7 +71,7 @@ class ConnectScreen(StepScreen):
         elif wid == "connect-project":
             self.post_message(PlanChanged("gitlab", project=event.value.strip().strip("/")))
         elif wid == "connect-token":
-            self.services.token = event.value.strip()
+            self.services.token = Secret(event.value.strip()) if event.value.strip() else None
         else:
             return
         self.services.client = None  # answers changed: the last test no longer holds
@@ -120,12 +122,7 @@ class ConnectScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def test_connection(self, url: str, project: str, advance: bool) -> None:
-        connect = self.services.connect
-        if connect is None:
-            from dockwright.wizard.gitlab import GitLabClient
-
-            connect = GitLabClient.connect
-        client = connect(url, self.services.token)
+        client = self.services.connect(url)
         report = client.check_access(project)
         self.app.call_from_thread(self._tested, client, report, advance)
 
@@ -135,7 +132,7 @@ class ConnectScreen(StepScreen):
         result.update(describe_report(report))
         result.set_class(not report.ok, "-error")
         self.services.client = client
-        self.services.report = report
+        self.services.access = report
         if report.default_branch and self.plan.git.branch != report.default_branch:
             self.post_message(PlanChanged("git", branch=report.default_branch))
         if advance and report.ok:  # the result leaves with this step: say it where it stays visible a while

@@ -28,4 +28,9 @@ class GoToStep(Message):
 
 
 class Applied(Message):
-    """Every change was applied; the answers on screen are no longer unapplied work."""
+    """Every change was applied (``sha``: the commit pushed, None when there was nothing new to push); the
+    answers on screen are no longer unapplied work."""
+
+    def __init__(self, sha: str | None) -> None:
+        super().__init__()
+        self.sha = sha

@@ -12,6 +12,7 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
 from dockwright.screens.widgets.variable_row import VariableRow
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import REGISTRY_KINDS, Plan
 from dockwright.wizard.render.registry import all_variables, registry_variables, switch_registry
 from dockwright.wizard.steps import REGISTRY_CHOICES
@@ -108,7 +109,8 @@ class RegistryScreen(StepScreen):
             for spec in specs:
                 row = rows.get(spec.key)
                 if row is None:
-                    row = VariableRow(spec, self.services.secrets.get(spec.key, ""), removable=spec.key in own)
+                    typed = self.services.secrets.get(spec.key)  # back into its hidden field
+                    row = VariableRow(spec, typed.reveal() if typed else "", removable=spec.key in own)
                     await box.mount(row, **({"after": previous} if previous else {"before": 0}))
                 elif previous is None:
                     box.move_child(row, before=0)
@@ -155,7 +157,7 @@ class RegistryScreen(StepScreen):
         self.query_one("#reg-problem", Label).update(problems[0] if problems else "")
 
     def on_variable_row_changed(self, event: VariableRow.Changed) -> None:
-        self.services.secrets[event.spec.key] = event.value
+        self.services.secrets[event.spec.key] = Secret(event.value)
         others = tuple(v for v in self.plan.variables if v.key != event.spec.key)
         mine = [v for v in self.plan.variables if v.key == event.spec.key]
         position = self.plan.variables.index(mine[0]) if mine else len(others)

@@ -11,26 +11,27 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row
 from dockwright.wizard.plan import Plan
+from dockwright.wizard.session import Session
 
 
-def planned_changes(app) -> list[tuple[str, str]]:
-    """(summary, preview) of everything Apply will do, from the same Applier the Apply step runs."""
-    from dockwright.screens.apply import make_applier
+def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
+    """(summary, preview) of everything Apply will do, from the same change lists the Apply step runs."""
+    from dockwright.wizard.apply import ApplyOptions, file_changes, runner_change, variable_changes
 
-    applier = make_applier(app, dry=True)
+    options = ApplyOptions(dry_run=True)
     out: list[tuple[str, str]] = []
-    for change in applier.file_changes():
+    for change in file_changes(plan, session, options):
         out.append((change.summary, change.preview()))
-    for vchange in applier.variable_changes(with_values=False):
+    for vchange in variable_changes(plan, session, options, with_values=False):
         out.append((vchange.summary, vchange.preview()))
-    rchange = applier.runner_change()
+    rchange = runner_change(plan, session, options)
     if rchange is not None:
         out.append((rchange.summary, rchange.preview() + "\nthen wait until GitLab reports the runner online"))
-    plan = applier.plan
-    out.append(("GitLab CI lint of .gitlab-ci.yml", f"POST /projects/{applier.project}/ci/lint content=<.gitlab-ci.yml>"))
+    project, url = plan.gitlab.project, plan.gitlab.url
+    out.append(("GitLab CI lint of .gitlab-ci.yml", f"POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>"))
     out.append((f"commit on {plan.git.branch}: {plan.git.commit_message!r}",
                 "git commit Dockerfile .dockerignore .gitlab-ci.yml (and dockwright.yml if saved)"))
-    out.append((f"push {plan.git.branch} to {applier.url}/{applier.project}.git",
+    out.append((f"push {plan.git.branch} to {url}/{project}.git",
                 "git push (the token goes through GIT_ASKPASS, never the command line); GitLab starts the "
                 "pipeline, which the watch screen follows"))
     return out
@@ -43,8 +44,7 @@ class ReviewScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield from field_row("Branch", Input(id="rv-branch"), "The branch the commit goes on and is pushed to")
         yield from field_row("Commit message", Input(id="rv-message"))
-        yield Label("Nothing has been written or sent yet. Expand a line to see exactly what it does.",
-                    classes="hint")
+        yield Label("", id="review-state", classes="hint")
         yield Vertical(id="review-changes")
         yield Label("", id="review-problem", classes="problem")
 
@@ -54,8 +54,19 @@ class ReviewScreen(StepScreen):
                 field = self.query_one(f"#{wid}", Input)
                 if field.value != value:
                     field.value = value
+        self.ready = False  # until the list for these answers and these files is shown
+        self.query_one("#review-state", Label).update(self.state_sentence())
         self.query_one("#review-problem", Label).update("Working out the changes …")
-        self.collect(plan)
+        self.collect()
+
+    def state_sentence(self) -> str:
+        """What has happened so far: nothing yet, or an apply whose work this list now starts from."""
+        if not self.app.applied:  # type: ignore[attr-defined]
+            return "Nothing has been written or sent yet. Expand a line to see exactly what it does."
+        sha = self.app.applied_sha  # type: ignore[attr-defined]
+        pushed = f" (commit {sha[:8]} was pushed)" if sha else ""
+        return (f"Applied before{pushed}. The list below compares the answers with the files as they are now: "
+                "it is what applying again does, and whatever is already in place is skipped.")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         value = event.value.strip()
@@ -77,11 +88,11 @@ class ReviewScreen(StepScreen):
             self.post_message(PlanChanged("git", commit_message=value))
         else:
             return
-        self.call_after_refresh(lambda: self.collect(self.plan))
+        self.call_after_refresh(self.collect)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
-    def collect(self, plan: Plan) -> None:
-        changes = planned_changes(self.app)
+    def collect(self) -> None:
+        changes = planned_changes(self.plan, self.services)  # the answers as they are when it runs
         self.app.call_from_thread(self._show, changes)
 
     def _show(self, changes: list[tuple[str, str]]) -> None:
@@ -98,7 +109,7 @@ class ReviewScreen(StepScreen):
 
     def action_next(self) -> None:
         if self.problem() is None:
-            self.app.reviewed_plan = self.plan  # type: ignore[attr-defined]
+            self.app.confirm_review(self.plan)  # type: ignore[attr-defined]
         super().action_next()
 
     def problem(self) -> str | None:

@@ -14,6 +14,7 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
 from dockwright.screens.widgets.preview import TOKEN_ENV
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
 WORKFLOWS = {
@@ -121,7 +122,7 @@ class RunnerScreen(StepScreen):
         if not wid.startswith("rn-"):
             return
         if wid == "rn-registration-token":
-            self.services.registration_token = event.value.strip()
+            self.services.registration_token = Secret(event.value.strip()) if event.value.strip() else None
             return
         name = wid.removeprefix("rn-")
         value = _tags(event.value) if name == "tags" else event.value.strip()

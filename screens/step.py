@@ -133,6 +133,18 @@ class StepScreen(Screen):
         key, problem, allowed = problems[0]
         return f"`{key}` {problem}: use {allowed}."
 
+    # Back and Next through @on, not on_button_pressed: Textual calls the on_button_pressed of every class of
+    # the MRO, so a step's own on_button_pressed that also called super()'s ran Next twice (a step skipped).
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
     def action_next(self) -> None:
         problem = self.text_problem() or self.problem()
         if problem:

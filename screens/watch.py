@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -64,8 +64,9 @@ class WatchScreen(Screen[int | None]):
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
                  ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
-                 registry_kind: str = "gitlab") -> None:
+                 registry_kind: str = "gitlab", applied: Sequence[str] = ()) -> None:
         super().__init__()
+        self.applied = tuple(applied)  # what the wizard's Apply step did: shown beside the log until a job fails
         self.registry_kind = registry_kind  # only GitLab's registry can be listed; others get a sentence
         self.autostart = autostart  # False: events come only through apply() (a recorded watch, snapshots)
         self.client = client
@@ -101,12 +102,15 @@ class WatchScreen(Screen[int | None]):
         with Horizontal(id="watch-body"):
             yield JobLog(id="log")
             yield Static("", id="diagnosis", markup=False)  # "[docker, gpu]" is text, not markup
+            yield Static("\n".join(self.applied), id="watch-applied", markup=False)
         yield Input(placeholder="search the log, Enter finds the next match, Esc closes", id="search")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         for quiet in ("#diagnosis", "#watch-pull", "#watch-message"):
             self.query_one(quiet).display = False
+        self.query_one("#watch-applied").display = bool(self.applied)
+        self.query_one("#watch-applied").border_title = "What Apply did"
         self.query_one("#search").display = False
         self.query_one(JobLog).border_title = "select a job to see its log (f follows the running one)"
         self.set_interval(1.0, self.tick)
@@ -270,6 +274,7 @@ class WatchScreen(Screen[int | None]):
             if job.status == "pending" and job.id not in self.stuck:
                 found = None
         panel.display = found is not None
+        self.query_one("#watch-applied").display = bool(self.applied) and found is None  # the why needs the room
         if found is not None:
             panel.update(found.as_text())
             panel.border_title = "Why"

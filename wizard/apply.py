@@ -1,158 +1,55 @@
-"""The apply run: the whole onboarding without a screen, each step idempotent.
+"""The apply run as a stream of events, each step idempotent.
 
-files (as ``generate``) -> CI/CD variables -> runner (create or reuse, config.toml, online) -> lint ->
-commit -> push -> follow the pipeline -> check the registry for the image tags -> summary.
+access -> files (as ``generate``) -> CI/CD variables -> runner (create or reuse, config.toml, online) ->
+lint -> commit and push; then, in ``dockwright apply`` and ``--plain``, follow the pipeline and check the
+registry for the image tags -> summary.
 
-Every step is a change with ``summary``, ``preview()`` and ``apply() -> "done" | "already in place"``
-(the Change protocol of :mod:`dockwright.wizard.changes`), so ``--dry-run``, the review screen and a real run
-describe the same work. A run killed half-way and started again finds what is already in place and
-finishes the rest; nothing is created twice.
+:func:`apply_events` is an iterator of typed events (:class:`StepStarted`, :class:`StepDone`,
+:class:`StepFailed`, :class:`Note`, and last :class:`Finished`), like ``watch.follow``. The Apply screen
+renders them; :func:`run_apply` prints them for ``dockwright apply`` and ``--plain``. The list of changes
+is computed from the plan and the files on disk when the run starts, every time. Every change follows the
+Change protocol of :mod:`dockwright.wizard.changes`, so ``--dry-run``, the review and a real run describe
+the same work. A run killed half-way and started again finds what is already in place and finishes the
+rest; nothing is created twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TypeAlias
 
+from dockwright.wizard import runner_setup
+from dockwright.wizard.changes import FileChange, Outcome, RunnerChange, VariableChange, plan_file_changes
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, PipelineFailed
-from dockwright.wizard.files import read_text_or_none
-from dockwright.wizard.plan import Plan, VariableSpec
+from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import GENERATED_FILES
 from dockwright.wizard.render.registry import image_name
+from dockwright.wizard.session import Session
 from dockwright.wizard.steps import REGISTRY_CHOICES
-from dockwright.wizard import runner_setup
 
-DONE = "done"
-ALREADY = "already in place"
-SKIPPED = "skipped"
-FAILED = "failed"
-CHECKED = "checked"  # a check that passed: lint, runner online, registry tags
-
-
-# --------------------------------------------------------------------------------------------
-# API changes (the Change protocol: summary, preview(), apply())
-# --------------------------------------------------------------------------------------------
-
-def describe_variable(spec: VariableSpec) -> str:
-    flags = [name for name, on in (("masked and hidden", spec.hidden), ("masked", spec.masked and not spec.hidden),
-                                   ("protected", spec.protected), ("raw", spec.raw)) if on]
-    if spec.variable_type == "file":
-        flags.append("file")
-    scope = f", scope {spec.environment_scope}" if spec.environment_scope != "*" else ""
-    return f"CI/CD variable {spec.key}" + (f" ({', '.join(flags)}{scope})" if flags or scope else "")
-
-
-@dataclass
-class VariableChange:
-    """Create or update one CI/CD variable (``POST``, or ``PUT`` when it exists)."""
-
-    client: Any
-    project: str
-    spec: VariableSpec
-    value: Secret | None  # None in a dry run: the value is not even read
-
-    @property
-    def summary(self) -> str:
-        return describe_variable(self.spec)
-
-    def preview(self) -> str:
-        source = f"from ${self.spec.from_env}" if self.spec.from_env else "asked at apply time, hidden"
-        return (f"POST /projects/{self.project}/variables key={self.spec.key} value=**** ({source}) "
-                f"environment_scope={self.spec.environment_scope} masked={str(self.spec.masked).lower()} "
-                f"protected={str(self.spec.protected).lower()}  (PUT when it exists)")
-
-    def apply(self) -> str:
-        assert self.value is not None
-        result = self.client.upsert_variable(self.project, self.spec, self.value)
-        return ALREADY if result == "unchanged" else DONE
-
-
-@dataclass
-class RunnerChange:
-    """The project runner in GitLab (reused or created) and its entry in config.toml."""
-
-    client: Any
-    plan: Plan
-    project: str
-    url: str
-    config_path: Path
-    registration_token: Secret | None = None
-    use_register_binary: str | None = None  # path of gitlab-runner when the user agreed to run it
-    runner_id: int | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        tags = ", ".join(self.plan.runner.tags) or "no tags"
-        return f"project runner \"{self.plan.runner.description}\" ({tags}) and its entry in {self.config_path}"
-
-    def preview(self) -> str:
-        r = self.plan.runner
-        if r.workflow == "registration-token":
-            call = "POST /runners token=**** (deprecated registration token)"
-        else:
-            call = (f"POST /user/runners runner_type=project_type project_id=<{self.project}> "
-                    f"description={r.description!r} tag_list={list(r.tags)} run_untagged={str(r.run_untagged).lower()} "
-                    f"access_level={'ref_protected' if r.protected else 'not_protected'}")
-        return (f"GET /projects/{self.project}/runners (reuse a runner with the same description and tags)\n"
-                f"{call}  (unless reused)\n"
-                f"write {self.config_path} (mode 0600): [[runners]] name={runner_setup.runner_name(self.plan)!r} "
-                f"url={self.url} token=****")
-
-    def apply(self) -> str:
-        existing = read_text_or_none(self.config_path)
-        runner = runner_setup.ensure_runner_in_gitlab(self.client, self.plan, self.project, config_text=existing,
-                                                      url=self.url, registration_token=self.registration_token)
-        self.runner_id = runner.id
-        if runner.created:
-            self.notes.append(f"Runner #{runner.id} created; its token was shown once and is now only in "
-                              f"{self.config_path}.")
-        elif runner.token is not None:
-            self.notes.append(f"Runner #{runner.id} reused; GitLab cannot show its token again, so a new one was "
-                              f"issued and written to {self.config_path} (the old token no longer works).")
-        else:
-            self.notes.append(f"Runner #{runner.id} reused with the token already in {self.config_path}.")
-        if self.use_register_binary and runner.token is not None:
-            runner_setup.run_register(self.plan, url=self.url, config_path=str(self.config_path), token=runner.token,
-                                      binary=self.use_register_binary)
-        else:
-            wrote = runner_setup.write_config(self.plan, self.config_path, url=self.url, runner=runner)
-            if wrote == DONE and not runner.created and runner.token is None:
-                self.notes.append(f"Runner #{runner.id}'s entry in {self.config_path} was brought up to date.")
-        # the summary sorts by the runner itself: created is "done", reused is "already in place"
-        # (a reset token or a rewritten entry is told in the notes above)
-        return DONE if runner.created else ALREADY
-
-
-# --------------------------------------------------------------------------------------------
-# the run
-# --------------------------------------------------------------------------------------------
 
 @dataclass
 class ApplyOptions:
     dry_run: bool = False
-    yes: bool = False
     push: bool = True
-    watch: bool = True
+    watch: bool = True  # dockwright apply / --plain: follow the pipeline after the push
     overwrite: bool = False
-    ca_file: str | None = None  # the connection's --ca-file / --insecure, for git push as for the API
-    insecure: bool = False
     runner_online_timeout: float = 120.0
     env: Mapping[str, str] | None = None  # where from_env values are read (os.environ by default)
-    prompt: Callable[[str], str] | None = None  # hidden prompt for values without from_env
+    prompt: Callable[[str], str] | None = None  # hidden prompt for values neither typed nor from_env
     confirm: Callable[[str], bool] | None = None  # yes/no question; None = no terminal
-    after_runner_config: Callable[[Path], None] | None = None  # e.g. the sandbox reading config.toml
 
 
 @dataclass
 class ApplyReport:
-    steps: list[tuple[str, str]] = field(default_factory=list)  # (summary, done / already in place / ...)
+    steps: list[tuple[str, Outcome]] = field(default_factory=list)  # (summary, outcome)
     notes: list[str] = field(default_factory=list)
     sha: str | None = None
     pipeline_status: str | None = None
@@ -161,13 +58,13 @@ class ApplyReport:
     pull_command: str | None = None
     exit_code: int = EXIT_OK
 
-    def record(self, summary: str, result: str) -> None:
-        self.steps.append((summary, result))
+    def record(self, summary: str, outcome: Outcome) -> None:
+        self.steps.append((summary, outcome))
 
     def summary_lines(self) -> list[str]:
         lines = ["", "Summary"]
-        for result in (DONE, ALREADY, CHECKED, SKIPPED, FAILED):
-            lines += [f"  {result + ':':<17} {s}" for s, r in self.steps if r == result]
+        for outcome in (Outcome.DONE, Outcome.ALREADY, Outcome.CHECKED, Outcome.SKIPPED, Outcome.FAILED):
+            lines += [f"  {outcome + ':':<17} {s}" for s, r in self.steps if r == outcome]
         lines += [f"  note: {n}" for n in self.notes]
         if self.pipeline_status:
             lines.append(f"  pipeline #{self.pipeline_id}: {self.pipeline_status}")
@@ -175,6 +72,389 @@ class ApplyReport:
             lines.append(f"  pull the image: {self.pull_command}")
         return lines
 
+
+# --------------------------------------------------------------------------------------------
+# the events
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StepStarted:
+    summary: str
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """``summary`` may say more than the started one did ("runner #3 is online"); ``said`` is the result in
+    words ("done", "valid", "pushed commit 1a2b3c4d")."""
+
+    summary: str
+    outcome: Outcome
+    said: str
+
+
+@dataclass(frozen=True)
+class StepFailed:
+    summary: str
+    error: DockwrightError
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something said along the way: who is connected, what GitLab warned, what happened to a runner."""
+
+    text: str
+    warning: bool = False
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The last event. ``error`` is the failure that ended the run early (what was done before stays done)."""
+
+    report: ApplyReport
+    error: DockwrightError | None = None
+
+    @property
+    def sha(self) -> str | None:
+        return self.report.sha
+
+
+ApplyEvent: TypeAlias = StepStarted | StepDone | StepFailed | Note | Finished
+
+
+# --------------------------------------------------------------------------------------------
+# what would be done: the changes, computed from the plan and the files as they are now
+# --------------------------------------------------------------------------------------------
+
+def resolve_config_path(plan: Plan, directory: Path) -> Path:
+    path = Path(plan.runner.config_path).expanduser()
+    return path if path.is_absolute() else (directory / path)
+
+
+def _env(options: ApplyOptions) -> Mapping[str, str]:
+    return options.env if options.env is not None else os.environ
+
+
+def file_changes(plan: Plan, session: Session, options: ApplyOptions) -> list[FileChange]:
+    return plan_file_changes(plan, session.workdir, overwrite=options.overwrite)
+
+
+def variable_changes(plan: Plan, session: Session, options: ApplyOptions, *,
+                     with_values: bool) -> list[VariableChange]:
+    """One change per CI/CD variable; ``with_values`` reads each value (from_env, typed, or asked)."""
+    from dockwright.wizard.render.registry import all_variables
+    from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, variable_values
+
+    project = plan.gitlab.project
+    if not with_values:
+        def source(key: str) -> str:
+            if key == DOCKER_AUTH_CONFIG:
+                return "built from the registry's other variables, hidden"
+            return "typed on the registry step, hidden" if session.secrets.get(key) else ""
+
+        return [VariableChange(session.client, project, s, None, "" if s.from_env else source(s.key))
+                for s in all_variables(plan)]
+    return [VariableChange(session.client, project, s, v)
+            for s, v in variable_values(plan, _env(options), options.prompt, typed=session.secrets)]
+
+
+def runner_change(plan: Plan, session: Session, options: ApplyOptions) -> RunnerChange | None:
+    if not plan.uses_own_runner:
+        return None
+    env = _env(options)
+    reg = session.registration_token
+    if reg is None and plan.runner.workflow == "registration-token" and env.get("RUNNER_REGISTRATION_TOKEN"):
+        reg = Secret(env["RUNNER_REGISTRATION_TOKEN"])
+    binary = None
+    found = runner_setup.gitlab_runner_binary()
+    if found and not options.dry_run and options.confirm is not None and options.confirm(
+            f"gitlab-runner is installed ({found}). Register the runner with it now (the token goes through "
+            "its environment, not its command line)?"):
+        binary = found
+    return RunnerChange(session.client, plan, plan.gitlab.project, plan.gitlab.url,
+                        resolve_config_path(plan, session.workdir),
+                        registration_token=reg if plan.runner.workflow == "registration-token" else None,
+                        use_register_binary=binary)
+
+
+def commit_paths(directory: Path) -> list[str]:
+    paths = [name for name in GENERATED_FILES if (directory / name).exists()]
+    if (directory / "dockwright.yml").exists():
+        paths.append("dockwright.yml")
+    return paths
+
+
+def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str]) -> int:
+    """Print every change (files as diffs, API calls with secrets hidden) and do nothing."""
+    def say(text: str) -> None:
+        out.write(text + "\n")
+
+    project, url = plan.gitlab.project, plan.gitlab.url
+    say("Dry run: nothing is written, nothing is sent to GitLab.\n")
+    for change in file_changes(plan, session, options):
+        say(f"• {change.summary}")
+        preview = change.preview()
+        if preview:
+            say(preview.rstrip("\n"))
+    for vchange in variable_changes(plan, session, options, with_values=False):
+        say(f"• {vchange.summary}\n  {vchange.preview()}")
+    rchange = runner_change(plan, session, replace(options, dry_run=True))
+    if rchange is not None:
+        say(f"• {rchange.summary}")
+        say("\n".join("  " + line for line in rchange.preview().splitlines()))
+    say(f"• lint: POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>")
+    say(f"• commit {', '.join(GENERATED_FILES)} on {plan.git.branch}: {plan.git.commit_message!r}")
+    if options.push:
+        say(f"• push {plan.git.branch} to {url}/{project}.git (token through GIT_ASKPASS)")
+        if options.watch:
+            say("• follow the pipeline of the pushed commit, then check the registry for the image tags")
+    out.flush()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+# --------------------------------------------------------------------------------------------
+
+def apply_events(plan: Plan, session: Session, options: ApplyOptions | None = None) -> Iterator[ApplyEvent]:
+    """Apply ``plan`` with ``session``'s client and token, step by step; the last event is :class:`Finished`.
+
+    Blocking (python-gitlab, git): run it in a thread. The first step that fails ends the run with a
+    :class:`StepFailed` and a :class:`Finished` carrying the error; an error before any step (a file
+    dockwright may not merge, a variable without a value) ends it with :class:`Finished` alone."""
+    report = ApplyReport()
+    try:
+        yield from _Run(plan, session, options or ApplyOptions(), report).steps()
+    except DockwrightError as exc:
+        yield Finished(report, exc)
+        return
+    yield Finished(report)
+
+
+# what a step's action returns: its outcome; or the outcome and the words for it; or both and the step's
+# summary as it is known now ("runner #3 is online" for "waiting for runner #3 to come online")
+StepResult: TypeAlias = "Outcome | tuple[Outcome, str] | tuple[Outcome, str, str]"
+
+
+class _Run:
+    def __init__(self, plan: Plan, session: Session, options: ApplyOptions, report: ApplyReport) -> None:
+        if session.client is None:
+            raise BadInput("Not connected to GitLab.", "Test the connection first (the Connect step).")
+        self.plan = plan
+        self.session = session
+        self.client = session.client
+        self.options = options
+        self.project = plan.gitlab.project
+        self.url = plan.gitlab.url
+        self.report = report
+        self.notes: list[Note] = []  # said by the running step; yielded before its end
+
+    def step(self, summary: str, act: Callable[[], StepResult], *, record: bool = True) -> Iterator[ApplyEvent]:
+        """One step: started, its notes, then done or failed (recorded in the report unless ``record`` is False)."""
+        yield StepStarted(summary)
+        try:
+            result = act()
+        except DockwrightError as exc:
+            yield from self.said()
+            if record:
+                self.report.record(summary, Outcome.FAILED)
+            yield StepFailed(summary, exc)
+            raise
+        yield from self.said()
+        if isinstance(result, Outcome):
+            result = (result, str(result))
+        outcome, said, final = result if len(result) == 3 else (*result, summary)
+        if record:
+            self.report.record(final, outcome)
+        yield StepDone(final, outcome, said)
+
+    def said(self) -> Iterator[Note]:
+        notes, self.notes = self.notes, []
+        yield from notes
+
+    def steps(self) -> Iterator[ApplyEvent]:
+        yield from self.step(f"check access to {self.project}", self.access, record=False)
+        for change in file_changes(self.plan, self.session, self.options):
+            yield from self.step(change.summary, change.apply)
+        for vchange in variable_changes(self.plan, self.session, self.options, with_values=True):
+            yield from self.step(vchange.summary, vchange.apply)
+        rchange = runner_change(self.plan, self.session, self.options)
+        if rchange is not None:
+            yield from self.runner(rchange)
+        yield from self.step("GitLab lint of .gitlab-ci.yml", self.lint)
+        # one step on screen ("commit and push main"); the report keeps the commit and the push apart
+        summary = f"commit and push {self.plan.git.branch}" if self.options.push else f"commit on {self.plan.git.branch}"
+        yield from self.step(summary, self.commit_and_push, record=False)
+
+    def access(self) -> tuple[Outcome, str]:
+        report = self.session.access = self.client.check_access(self.project)
+        scopes = ", ".join(report.scopes) or "unknown"
+        self.notes.append(Note(f"Connected to {self.url} (GitLab {report.version}) as {report.username}; token "
+                               f"scopes: {scopes}; role in {report.project_path}: {report.access_level_name}."))
+        self.notes += [Note(problem, warning=True) for problem in report.problems]
+        self.report.notes.extend(report.problems)
+        return Outcome.CHECKED, "done"
+
+    def runner(self, rchange: RunnerChange) -> Iterator[ApplyEvent]:
+        def create_or_reuse() -> Outcome:
+            outcome = rchange.apply()
+            self.notes += [Note(note) for note in rchange.notes]
+            return outcome
+
+        yield from self.step(rchange.summary, create_or_reuse)
+        self.report.notes.extend(rchange.notes)
+        self.session.after_runner_config(rchange.config_path)
+        runner_id = rchange.runner_id
+        assert runner_id is not None
+        hint = "" if rchange.use_register_binary else (
+            f" (gitlab-runner must be running with this config: `gitlab-runner run --config {rchange.config_path}`"
+            ", or restart the gitlab-runner service)")
+
+        def online() -> tuple[Outcome, str, str]:
+            status = runner_setup.wait_online(self.client, runner_id, timeout=self.options.runner_online_timeout)
+            return Outcome.CHECKED, status, f"runner #{runner_id} is {status}"
+
+        yield from self.step(f"waiting for runner #{runner_id} to come online{hint}", online)
+
+    def lint(self) -> tuple[Outcome, str, str]:
+        content = (self.session.workdir / ".gitlab-ci.yml").read_text(encoding="utf-8")
+        result = self.client.lint(self.project, content)
+        if not result.valid:
+            detail = "\n".join(lint_error_context(content, result.errors))
+            raise BadInput(f"GitLab says .gitlab-ci.yml is not valid:\n{detail}\n",
+                           "Fix the answers (or your own part of the file) and re-run; nothing was committed.")
+        self.notes += [Note(f"warning: {warning}", warning=True) for warning in result.warnings]
+        return Outcome.CHECKED, "valid", "GitLab lint: .gitlab-ci.yml is valid"
+
+    def commit_and_push(self) -> tuple[Outcome, str]:
+        from dockwright.wizard.git import Repo
+
+        git, paths = self.plan.git, commit_paths(self.session.workdir)
+        repo = Repo(self.session.workdir)
+        if not repo.is_repo():
+            return self.commit_through_api(paths)
+        before = repo.branch_sha(git.branch)
+        sha = repo.commit(paths, git.commit_message, git.branch, git.create_branch)
+        committed = Outcome.DONE if sha != before else Outcome.ALREADY
+        self.report.record(f"commit {', '.join(paths)} on {git.branch}", committed)
+        self.notes.append(Note(f"commit {', '.join(paths)}: {committed} ({sha[:8]})"))
+        if not self.options.push:
+            self.report.record("push", Outcome.SKIPPED)
+            return committed, f"committed {sha[:8]}; not pushed (--no-push)"
+        remote = f"{self.url}/{self.project}.git"
+        try:
+            pushed = repo.push(remote, git.branch, self.session.token, ca_file=self.session.ca_file,
+                               insecure=self.session.insecure)
+        except DockwrightError:
+            self.report.record(f"push {git.branch}", Outcome.FAILED)
+            raise
+        outcome = Outcome.DONE if pushed.pushed else Outcome.ALREADY
+        self.report.record(f"push {git.branch} to {remote}", outcome)
+        self.notes.append(Note(f"push {git.branch} to {remote}: {outcome}"))
+        self.report.sha = pushed.sha
+        if pushed.pushed:
+            return Outcome.DONE, f"pushed commit {pushed.sha[:8]}"
+        return committed, f"commit {pushed.sha[:8]} was pushed before; nothing new to push"
+
+    def commit_through_api(self, paths: list[str]) -> tuple[Outcome, str]:
+        git = self.plan.git
+        what = f"commit {', '.join(paths)} on {git.branch} through the API (no local git clone)"
+        self.notes.append(Note(what))
+        if not self.options.push:
+            self.report.record(what, Outcome.SKIPPED)
+            return Outcome.SKIPPED, "skipped: without a git clone the commit goes through the API (--no-push)"
+        files = {p: (self.session.workdir / p).read_text(encoding="utf-8") for p in paths}
+        start = None if git.create_branch is False else (self.session.access.default_branch
+                                                        if self.session.access else None)
+        made = self.client.create_commit(self.project, branch=git.branch, message=git.commit_message, files=files,
+                                         start_branch=start)
+        if made is None:
+            self.report.record(what, Outcome.ALREADY)
+            found = self.client.get_branch(self.project, git.branch) or {}
+            self.report.sha = (found.get("commit") or {}).get("id")
+            return Outcome.ALREADY, "already committed"
+        self.report.record(what, Outcome.DONE)
+        self.report.sha = str(made["id"])
+        return Outcome.DONE, f"committed {self.report.sha[:8]}"
+
+
+# --------------------------------------------------------------------------------------------
+# dockwright apply and --plain: the events as lines, then the pipeline and the registry
+# --------------------------------------------------------------------------------------------
+
+def print_event(event: ApplyEvent, out: IO[str]) -> None:
+    """One event as the lines ``dockwright apply`` and ``--plain`` print."""
+    if isinstance(event, StepStarted):
+        out.write(f"→ {event.summary}\n")
+    elif isinstance(event, StepDone):
+        out.write(f"  {event.said}\n")
+    elif isinstance(event, Note):
+        out.write(f"  {'! ' if event.warning else ''}{event.text}\n")
+    out.flush()
+
+
+def run_apply(plan: Plan, session: Session, options: ApplyOptions | None = None,
+              out: IO[str] | None = None) -> ApplyReport:
+    """Apply ``plan``, printing each step on ``out``; then, with ``options.watch``, follow the pipeline and
+    check the registry. Raises the first :class:`DockwrightError`; its ``.report`` holds what was done."""
+    options = options or ApplyOptions()
+    out = out or sys.stdout
+    report = ApplyReport()
+    try:
+        for event in apply_events(plan, session, options):
+            print_event(event, out)
+            if isinstance(event, Finished):
+                report = event.report
+                if event.error is not None:
+                    raise event.error
+        if report.sha is not None and options.watch:
+            report.exit_code = follow_and_check(plan, session, report, out)
+    except DockwrightError as exc:
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    return report
+
+
+def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[str]) -> int:
+    """Follow the pushed commit's pipeline to its end, then look for the image tags in the registry."""
+    from dockwright.wizard.watch import follow
+    from dockwright.wizard.watch_plain import print_plain
+
+    assert session.client is not None and report.sha is not None
+    client, project, sha, branch = session.client, plan.gitlab.project, report.sha, plan.git.branch
+    out.write(f"→ following the pipeline of {sha[:8]} on {branch}\n")
+    code = asyncio.run(print_plain(follow(client, project, sha=sha, ref=branch), out))
+    pipelines = client.find_pipelines(project, sha=sha, ref=branch)
+    if pipelines:
+        report.pipeline_id = pipelines[0]["id"]
+        report.pipeline_status = pipelines[0]["status"]
+    if code != EXIT_OK:
+        return EXIT_FAILED
+    # named in full: the pipeline pushes the full SHA
+    wanted = expected_tags(plan, sha, session.access.default_branch if session.access else None)
+    if plan.registry.kind != "gitlab":
+        report.notes.append(other_registry_note(plan.registry.kind) + " The pipeline pushed "
+                            + ", ".join(f"{image_name(plan)}:{t}" for t in wanted) + ".")
+        return EXIT_OK
+    out.write(f"→ registry: looking for tags {', '.join(wanted)}\n")
+    repos = client.registry_tags(project)
+    location, tags = next(((loc, tags) for loc, tags in repos.items() if sha in tags), (None, []))
+    missing = [t for t in wanted if t not in tags]
+    report.tags = [t for t in wanted if t in tags]
+    if location is None or missing:
+        report.record("image tags in the container registry", Outcome.FAILED)
+        raise PipelineFailed(
+            f"The pipeline passed but the registry lacks the tags {', '.join(missing)}.",
+            "Open the build job's log: the push step may have gone to another image name.")
+    report.record(f"image tags in {location}: {', '.join(wanted)}", Outcome.CHECKED)
+    report.pull_command = f"docker pull {location}:{wanted[-1] if wanted[-1] == 'latest' else sha}"
+    out.write(f"  present; {report.pull_command}\n")
+    out.flush()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
 
 def ref_slug(ref: str) -> str:
     """GitLab's CI_COMMIT_REF_SLUG: lower-cased, non-alphanumerics as -, at most 63 characters, no - at the ends."""
@@ -187,11 +467,6 @@ def expected_tags(plan: Plan, sha: str, default_branch: str | None) -> list[str]
     if plan.pipeline.latest_on_default_branch and default_branch and plan.git.branch == default_branch:
         tags.append("latest")
     return tags
-
-
-def resolve_config_path(plan: Plan, directory: Path) -> Path:
-    path = Path(plan.runner.config_path).expanduser()
-    return path if path.is_absolute() else (directory / path)
 
 
 def lint_error_context(content: str, errors: list[str] | tuple[str, ...]) -> list[str]:
@@ -212,247 +487,6 @@ def lint_error_context(content: str, errors: list[str] | tuple[str, ...]) -> lis
     return out
 
 
-class Applier:
-    """One apply run. Use :func:`run_apply`; the pieces are methods so the UI can drive them one by one."""
-
-    def __init__(self, plan: Plan, directory: Path, *, client: Any, token: Secret | None, url: str, project: str,
-                 options: ApplyOptions, out: IO[str]) -> None:
-        self.plan = plan
-        self.directory = directory
-        self.client = client
-        self.token = token
-        self.url = url
-        self.project = project
-        self.options = options
-        self.out = out
-        self.report = ApplyReport()
-        self.default_branch: str | None = None
-
-    def say(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
-
-    def _do(self, change: Any) -> str:
-        self.say(f"→ {change.summary}")
-        try:
-            result = change.apply()
-        except DockwrightError:
-            self.report.record(change.summary, FAILED)
-            raise
-        self.report.record(change.summary, result)
-        self.say(f"  {result}")
-        return result
-
-    # ---- steps -------------------------------------------------------------------------------
-
-    def file_changes(self) -> list[Any]:
-        from dockwright.wizard.changes import plan_file_changes
-
-        return list(plan_file_changes(self.plan, self.directory, overwrite=self.options.overwrite))
-
-    def variable_changes(self, with_values: bool) -> list[VariableChange]:
-        from dockwright.wizard.render.registry import all_variables
-        from dockwright.wizard.variables import variable_values
-
-        if not with_values:
-            return [VariableChange(self.client, self.project, s, None) for s in all_variables(self.plan)]
-        import os
-
-        env = self.options.env if self.options.env is not None else os.environ
-        return [VariableChange(self.client, self.project, s, v)
-                for s, v in variable_values(self.plan, env, self.options.prompt)]
-
-    def runner_change(self) -> RunnerChange | None:
-        if not self.plan.uses_own_runner:
-            return None
-        import os
-
-        env = self.options.env if self.options.env is not None else os.environ
-        reg = None
-        if self.plan.runner.workflow == "registration-token" and env.get("RUNNER_REGISTRATION_TOKEN"):
-            reg = Secret(env["RUNNER_REGISTRATION_TOKEN"])
-        binary = None
-        found = runner_setup.gitlab_runner_binary()
-        if found and not self.options.dry_run and self.options.confirm is not None and self.options.confirm(
-                f"gitlab-runner is installed ({found}). Register the runner with it now (the token goes through "
-                "its environment, not its command line)?"):
-            binary = found
-        return RunnerChange(self.client, self.plan, self.project, self.url,
-                            resolve_config_path(self.plan, self.directory), registration_token=reg,
-                            use_register_binary=binary)
-
-    def dry_run(self) -> int:
-        self.say("Dry run: nothing is written, nothing is sent to GitLab.\n")
-        for change in self.file_changes():
-            self.say(f"• {change.summary}")
-            preview = change.preview()
-            if preview:
-                self.say(preview.rstrip("\n"))
-        for vchange in self.variable_changes(with_values=False):
-            self.say(f"• {vchange.summary}\n  {vchange.preview()}")
-        rchange = self.runner_change()
-        if rchange is not None:
-            self.say(f"• {rchange.summary}")
-            self.say("\n".join("  " + line for line in rchange.preview().splitlines()))
-        self.say(f"• lint: POST /projects/{self.project}/ci/lint content=<.gitlab-ci.yml>")
-        self.say(f"• commit {', '.join(GENERATED_FILES)} on {self.plan.git.branch}: {self.plan.git.commit_message!r}")
-        if self.options.push:
-            self.say(f"• push {self.plan.git.branch} to {self.url}/{self.project}.git (token through GIT_ASKPASS)")
-            if self.options.watch:
-                self.say("• follow the pipeline of the pushed commit, then check the registry for the image tags")
-        return EXIT_OK
-
-    def access(self) -> None:
-        report = self.client.check_access(self.project)
-        self.default_branch = report.default_branch
-        scopes = ", ".join(report.scopes) or "unknown"
-        self.say(f"Connected to {self.url} (GitLab {report.version}) as {report.username}; token scopes: {scopes}; "
-                 f"role in {report.project_path}: {report.access_level_name}.")
-        for problem in report.problems:
-            self.say(f"  ! {problem}")
-            self.report.notes.append(problem)
-
-    def lint(self) -> None:
-        ci = self.directory / ".gitlab-ci.yml"
-        content = ci.read_text(encoding="utf-8")
-        self.say("→ GitLab lint of .gitlab-ci.yml")
-        result = self.client.lint(self.project, content)
-        if not result.valid:
-            self.report.record("GitLab lint of .gitlab-ci.yml", FAILED)
-            detail = "\n".join(lint_error_context(content, result.errors))
-            raise BadInput(f"GitLab says .gitlab-ci.yml is not valid:\n{detail}\n",
-                           "Fix the answers (or your own part of the file) and re-run; nothing was committed.")
-        for warning in result.warnings:
-            self.say(f"  warning: {warning}")
-        self.report.record("GitLab lint: .gitlab-ci.yml is valid", CHECKED)
-        self.say("  valid")
-
-    def commit_paths(self) -> list[str]:
-        paths = [name for name in GENERATED_FILES if (self.directory / name).exists()]
-        answers = self.directory / "dockwright.yml"
-        if answers.exists():
-            paths.append("dockwright.yml")
-        return paths
-
-    def commit_and_push(self) -> str | None:
-        from dockwright.wizard.git import Repo
-
-        repo = Repo(self.directory)
-        paths = self.commit_paths()
-        summary = f"commit {', '.join(paths)} on {self.plan.git.branch}"
-        if not repo.is_repo():
-            return self.commit_through_api(paths)
-        before = repo.branch_sha(self.plan.git.branch)
-        sha = repo.commit(paths, self.plan.git.commit_message, self.plan.git.branch, self.plan.git.create_branch)
-        self.report.record(summary, DONE if sha != before else ALREADY)
-        self.say(f"→ {summary}\n  {DONE if sha != before else ALREADY} ({sha[:8]})")
-        if not self.options.push:
-            self.report.record("push", SKIPPED)
-            return None
-        remote = f"{self.url}/{self.project}.git"
-        self.say(f"→ push {self.plan.git.branch} to {remote}")
-        try:
-            pushed = repo.push(remote, self.plan.git.branch, self.token, ca_file=self.options.ca_file,
-                               insecure=self.options.insecure)
-        except DockwrightError:
-            self.report.record(f"push {self.plan.git.branch}", FAILED)
-            raise
-        self.report.record(f"push {self.plan.git.branch} to {remote}", DONE if pushed.pushed else ALREADY)
-        self.say(f"  {DONE if pushed.pushed else ALREADY}")
-        return pushed.sha
-
-    def commit_through_api(self, paths: list[str]) -> str | None:
-        summary = f"commit {', '.join(paths)} on {self.plan.git.branch} through the API (no local git clone)"
-        self.say(f"→ {summary}")
-        if not self.options.push:
-            self.report.record(summary, SKIPPED)
-            return None
-        files = {p: (self.directory / p).read_text(encoding="utf-8") for p in paths}
-        start = None if self.plan.git.create_branch is False else self.default_branch
-        made = self.client.create_commit(self.project, branch=self.plan.git.branch,
-                                         message=self.plan.git.commit_message, files=files, start_branch=start)
-        if made is None:
-            self.report.record(summary, ALREADY)
-            branch = self.client.get_branch(self.project, self.plan.git.branch) or {}
-            self.say(f"  {ALREADY}")
-            return (branch.get("commit") or {}).get("id")
-        self.report.record(summary, DONE)
-        self.say(f"  {DONE} ({made['id'][:8]})")
-        return str(made["id"])
-
-    def follow(self, sha: str) -> int:
-        from dockwright.wizard.watch import follow
-        from dockwright.wizard.watch_plain import print_plain
-
-        self.say(f"→ following the pipeline of {sha[:8]} on {self.plan.git.branch}")
-        code = asyncio.run(print_plain(follow(self.client, self.project, sha=sha, ref=self.plan.git.branch),
-                                       self.out))
-        pipelines = self.client.find_pipelines(self.project, sha=sha, ref=self.plan.git.branch)
-        if pipelines:
-            self.report.pipeline_id = pipelines[0]["id"]
-            self.report.pipeline_status = pipelines[0]["status"]
-        return code
-
-    def check_registry(self, sha: str) -> int:
-        wanted = expected_tags(self.plan, sha, self.default_branch)  # named in full: the pipeline pushes the full SHA
-        if self.plan.registry.kind != "gitlab":
-            self.report.notes.append(other_registry_note(self.plan.registry.kind) + " The pipeline pushed "
-                                     + ", ".join(f"{image_name(self.plan)}:{t}" for t in wanted) + ".")
-            return EXIT_OK
-        self.say(f"→ registry: looking for tags {', '.join(wanted)}")
-        repos = self.client.registry_tags(self.project)
-        location, tags = next(((loc, tags) for loc, tags in repos.items() if sha in tags), (None, []))
-        missing = [t for t in wanted if t not in tags]
-        self.report.tags = [t for t in wanted if t in tags]
-        if location is None or missing:
-            self.report.record("image tags in the container registry", FAILED)
-            raise PipelineFailed(
-                f"The pipeline passed but the registry lacks the tags {', '.join(missing)}.",
-                "Open the build job's log: the push step may have gone to another image name.")
-        self.report.record(f"image tags in {location}: {', '.join(wanted)}", CHECKED)
-        self.report.pull_command = f"docker pull {location}:{wanted[-1] if wanted[-1] == 'latest' else sha}"
-        self.say(f"  present; {self.report.pull_command}")
-        return EXIT_OK
-
-    # ---- the whole run -----------------------------------------------------------------------
-
-    def run(self) -> ApplyReport:
-        if self.options.dry_run:
-            self.report.exit_code = self.dry_run()
-            return self.report
-        self.access()
-        for change in self.file_changes():
-            self._do(change)
-        for vchange in self.variable_changes(with_values=True):
-            self._do(vchange)
-        rchange = self.runner_change()
-        if rchange is not None:
-            self._do(rchange)
-            self.report.notes.extend(rchange.notes)
-            if self.options.after_runner_config is not None:
-                self.options.after_runner_config(rchange.config_path)
-            assert rchange.runner_id is not None
-            hint = "" if rchange.use_register_binary else (
-                f" (gitlab-runner must be running with this config: `gitlab-runner run --config {rchange.config_path}`"
-                ", or restart the gitlab-runner service)")
-            self.say(f"→ waiting for runner #{rchange.runner_id} to come online{hint}")
-            status = runner_setup.wait_online(self.client, rchange.runner_id,
-                                              timeout=self.options.runner_online_timeout)
-            self.report.record(f"runner #{rchange.runner_id} is {status}", CHECKED)
-            self.say(f"  {status}")
-        self.lint()
-        sha = self.commit_and_push()
-        self.report.sha = sha
-        if sha is None or not self.options.watch:
-            return self.report
-        code = self.follow(sha)
-        if code != EXIT_OK:
-            self.report.exit_code = EXIT_FAILED
-            return self.report
-        self.report.exit_code = self.check_registry(sha)
-        return self.report
-
-
 def other_registry_note(kind: str) -> str:
     """The one sentence said after a green pipeline that pushed to a registry other than GitLab's
     (apply's summary, the watch screen): where the image went, and that dockwright cannot list its tags."""
@@ -460,16 +494,3 @@ def other_registry_note(kind: str) -> str:
     name = name[0].lower() + name[1:] if kind == "other" else name
     return (f"The image was pushed to {name}; dockwright checks only GitLab's own registry and cannot list "
             "that registry's tags, so look for them there.")
-
-
-def run_apply(plan: Plan, directory: str | Path, *, client: Any, token: Secret | None, url: str,
-              options: ApplyOptions | None = None, out: IO[str] | None = None) -> ApplyReport:
-    """Run the plan against GitLab. Raises a :class:`DockwrightError` on the first step that fails;
-    ``.report`` on the error holds what was done before (for the summary)."""
-    applier = Applier(plan, Path(directory), client=client, token=token, url=url, project=plan.gitlab.project,
-                      options=options or ApplyOptions(), out=out or sys.stdout)
-    try:
-        return applier.run()
-    except DockwrightError as exc:
-        exc.report = applier.report  # type: ignore[attr-defined]
-        raise

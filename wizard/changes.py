@@ -1,9 +1,10 @@
 """The list of things dockwright would do: what review shows, ``--dry-run`` prints and apply carries out.
 
 Every item follows the :class:`Change` protocol: a one-line ``summary``, a ``preview()`` (a unified diff,
-or the API calls with secrets hidden) and an idempotent ``apply()`` that returns ``"done"`` or
-``"already in place"``. This module has the file changes; the services add API changes (variables,
-runner, commit, push) with the same protocol.
+or the API calls with secrets hidden) and an idempotent ``apply()`` that returns :attr:`Outcome.DONE` or
+:attr:`Outcome.ALREADY`. The changes: files (:class:`FileChange`), CI/CD variables (:class:`VariableChange`)
+and the project runner with its config.toml entry (:class:`RunnerChange`). The apply run
+(:mod:`dockwright.wizard.apply`) adds the checks, the commit and the push.
 """
 
 from __future__ import annotations
@@ -12,17 +13,32 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from dockwright.wizard import runner_setup
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import DockwrightError, RefusedOverwrite
 from dockwright.wizard.files import PendingWrite, check_target, prepare_write, read_text_or_none
-from dockwright.wizard.plan import Plan
+from dockwright.wizard.plan import Plan, VariableSpec
 from dockwright.wizard.render import UnmergeableFile, is_generated, render_dockerfile, render_dockerignore, render_pipeline
 from dockwright.wizard.render.runner_config import render_runner_entry
 
-DONE = "done"
-ALREADY = "already in place"
+if TYPE_CHECKING:
+    from dockwright.wizard.gitlab import GitLabClient
+
+
+class Outcome(StrEnum):
+    """What one step of an apply came to; the words the summaries print."""
+
+    DONE = "done"
+    ALREADY = "already in place"
+    CHECKED = "checked"  # a check that passed: access, lint, runner online, registry tags
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
 HIDDEN = "[hidden]"
 _TOML_TOKEN = re.compile(r'^(\s*token\s*=\s*)(["\']).*?\2', re.M)
 
@@ -33,7 +49,7 @@ class Change(Protocol):
 
     def preview(self) -> str: ...
 
-    def apply(self) -> str: ...
+    def apply(self) -> Outcome: ...
 
 
 def hide_secrets(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -124,11 +140,11 @@ class FileChange:
             raise
         return pending
 
-    def apply(self) -> str:
+    def apply(self) -> Outcome:
         pending = self.prepare()
         for write in pending:
             write.commit()
-        return DONE if pending else ALREADY
+        return Outcome.DONE if pending else Outcome.ALREADY
 
 
 def _holds(path: Path, text: str) -> bool:
@@ -141,7 +157,7 @@ def _holds(path: Path, text: str) -> bool:
         return False
 
 
-def apply_file_changes(changes: list[FileChange]) -> list[str]:
+def apply_file_changes(changes: list[FileChange]) -> list[Outcome]:
     """Apply every change or none: each file is first written to a temp file beside it, and only when all
     of them were written are they renamed into place. Returns each change's result (done / already in place)."""
     prepared: list[list[PendingWrite]] = []
@@ -156,7 +172,7 @@ def apply_file_changes(changes: list[FileChange]) -> list[str]:
     for writes in prepared:
         for write in writes:
             write.commit()
-    return [DONE if writes else ALREADY for writes in prepared]
+    return [Outcome.DONE if writes else Outcome.ALREADY for writes in prepared]
 
 
 def _refuse(path: Path, why: str) -> RefusedOverwrite:
@@ -217,3 +233,100 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
             text, backup = render_runner_entry(plan, None, url=plan.gitlab.url), True
         changes.append(FileChange(path, text, old, mode=0o600, backup=backup, label=str(path)))
     return changes
+
+
+# --------------------------------------------------------------------------------------------
+# API changes: CI/CD variables and the project runner
+# --------------------------------------------------------------------------------------------
+
+def describe_variable(spec: VariableSpec) -> str:
+    flags = [name for name, on in (("masked and hidden", spec.hidden), ("masked", spec.masked and not spec.hidden),
+                                   ("protected", spec.protected), ("raw", spec.raw)) if on]
+    if spec.variable_type == "file":
+        flags.append("file")
+    scope = f", scope {spec.environment_scope}" if spec.environment_scope != "*" else ""
+    return f"CI/CD variable {spec.key}" + (f" ({', '.join(flags)}{scope})" if flags or scope else "")
+
+
+@dataclass
+class VariableChange:
+    """Create or update one CI/CD variable (``POST``, or ``PUT`` when it exists)."""
+
+    client: GitLabClient | None
+    project: str
+    spec: VariableSpec
+    value: Secret | None  # None in a dry run: the value is not even read
+    source: str = ""  # where the value comes from, for the preview; default: from_env, or asked at apply time
+
+    @property
+    def summary(self) -> str:
+        return describe_variable(self.spec)
+
+    def preview(self) -> str:
+        source = self.source or (f"from ${self.spec.from_env}" if self.spec.from_env else "asked at apply time, hidden")
+        return (f"POST /projects/{self.project}/variables key={self.spec.key} value=**** ({source}) "
+                f"environment_scope={self.spec.environment_scope} masked={str(self.spec.masked).lower()} "
+                f"protected={str(self.spec.protected).lower()}  (PUT when it exists)")
+
+    def apply(self) -> Outcome:
+        assert self.value is not None and self.client is not None
+        result = self.client.upsert_variable(self.project, self.spec, self.value)
+        return Outcome.ALREADY if result == "unchanged" else Outcome.DONE
+
+
+@dataclass
+class RunnerChange:
+    """The project runner in GitLab (reused or created) and its entry in config.toml."""
+
+    client: GitLabClient | None
+    plan: Plan
+    project: str
+    url: str
+    config_path: Path
+    registration_token: Secret | None = None
+    use_register_binary: str | None = None  # path of gitlab-runner when the user agreed to run it
+    runner_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        tags = ", ".join(self.plan.runner.tags) or "no tags"
+        return f"project runner \"{self.plan.runner.description}\" ({tags}) and its entry in {self.config_path}"
+
+    def preview(self) -> str:
+        r = self.plan.runner
+        if r.workflow == "registration-token":
+            call = "POST /runners token=**** (deprecated registration token)"
+        else:
+            call = (f"POST /user/runners runner_type=project_type project_id=<{self.project}> "
+                    f"description={r.description!r} tag_list={list(r.tags)} run_untagged={str(r.run_untagged).lower()} "
+                    f"access_level={'ref_protected' if r.protected else 'not_protected'}")
+        return (f"GET /projects/{self.project}/runners (reuse a runner with the same description and tags)\n"
+                f"{call}  (unless reused)\n"
+                f"write {self.config_path} (mode 0600): [[runners]] name={runner_setup.runner_name(self.plan)!r} "
+                f"url={self.url} token=****")
+
+    def apply(self) -> Outcome:
+        assert self.client is not None
+        existing = read_text_or_none(self.config_path)
+        runner = runner_setup.ensure_runner_in_gitlab(self.client, self.plan, self.project, config_text=existing,
+                                                      url=self.url, registration_token=self.registration_token)
+        self.runner_id = runner.id
+        if runner.created:
+            self.notes.append(f"Runner #{runner.id} created; its token was shown once and is now only in "
+                              f"{self.config_path}.")
+        elif runner.token is not None:
+            self.notes.append(f"Runner #{runner.id} reused; GitLab cannot show its token again, so a new one was "
+                              f"issued and written to {self.config_path} (the old token no longer works).")
+        else:
+            self.notes.append(f"Runner #{runner.id} reused with the token already in {self.config_path}.")
+        if self.use_register_binary and runner.token is not None:
+            runner_setup.run_register(self.plan, url=self.url, config_path=str(self.config_path), token=runner.token,
+                                      binary=self.use_register_binary)
+        else:
+            wrote = runner_setup.write_config(self.plan, self.config_path, url=self.url, runner=runner)
+            if wrote == Outcome.DONE and not runner.created and runner.token is None:
+                self.notes.append(f"Runner #{runner.id}'s entry in {self.config_path} was brought up to date.")
+        # the summary sorts by the runner itself: created is "done", reused is "already in place"
+        # (a reset token or a rewritten entry is told in the notes above)
+        return Outcome.DONE if runner.created else Outcome.ALREADY

@@ -83,17 +83,20 @@ def check_variable(spec: VariableSpec, value: Secret, plan: Plan) -> None:
 
 
 def resolve_value(spec: VariableSpec, env: Mapping[str, str] = os.environ,
-                  prompt: Callable[[str], str] | None = None) -> Secret:
-    """The value for ``spec``: from its ``from_env`` variable, else from a prompt that must not echo."""
+                  prompt: Callable[[str], str] | None = None, typed: Mapping[str, Secret] | None = None) -> Secret:
+    """The value for ``spec``: from its ``from_env`` variable, else the value typed in earlier (``typed``, by
+    key: the wizard's registry step), else from a prompt that must not echo."""
     if spec.from_env:
         value = env.get(spec.from_env)
         if value:
             return Secret(value)
-        if prompt is None:
-            raise BadInput(
-                f"The CI/CD variable {spec.key} takes its value from the environment variable {spec.from_env}, "
-                "which is not set.",
-                f"Export it first (export {spec.from_env}=...) and re-run; the value is never written to disk.")
+    if typed and typed.get(spec.key):
+        return typed[spec.key]
+    if spec.from_env and prompt is None:
+        raise BadInput(
+            f"The CI/CD variable {spec.key} takes its value from the environment variable {spec.from_env}, "
+            "which is not set.",
+            f"Export it first (export {spec.from_env}=...) and re-run; the value is never written to disk.")
     if prompt is None:
         raise BadInput(f"The CI/CD variable {spec.key} has no from_env and there is no terminal to ask for it.",
                        f"Add from_env: NAME for {spec.key} in the answers file and export NAME.")
@@ -127,8 +130,8 @@ def _auth_config_for(plan: Plan, values: dict[str, Secret]) -> Secret:
                    "token.", "Remove DOCKER_AUTH_CONFIG from the answers file.")
 
 
-def variable_values(plan: Plan, env: Mapping[str, str] = os.environ,
-                    prompt: Callable[[str], str] | None = None) -> list[tuple[VariableSpec, Secret]]:
+def variable_values(plan: Plan, env: Mapping[str, str] = os.environ, prompt: Callable[[str], str] | None = None,
+                    typed: Mapping[str, Secret] | None = None) -> list[tuple[VariableSpec, Secret]]:
     """Every variable apply creates, with its checked value, in order.
 
     A DOCKER_AUTH_CONFIG listed without ``from_env`` is built from the registry's other variables
@@ -142,7 +145,7 @@ def variable_values(plan: Plan, env: Mapping[str, str] = os.environ,
         if spec.key == DOCKER_AUTH_CONFIG and not spec.from_env:
             deferred.append(spec)
             continue
-        value = resolve_value(spec, env, prompt)
+        value = resolve_value(spec, env, prompt, typed)
         check_variable(spec, value, plan)
         values[spec.key] = value
         out.append((spec, value))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from dockwright.screens.app import DockwrightApp
-from dockwright.screens.services import Services
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import Plan, replace_in
+from dockwright.wizard.session import Session
 
 FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/')\ndef hello():\n    return 'hi'\n"
 
@@ -19,13 +21,32 @@ def flask_repo(path: Path) -> Path:
     return path
 
 
-def offline_app(workdir: Path, plan: Plan | None = None, **services) -> DockwrightApp:
+@dataclass
+class PictureOfASandbox:
+    """Stands where a running sandbox would, for pictures of the steps in sandbox mode: nothing is ever
+    sent to it (an offline App never connects or applies)."""
+
+    url: str = "http://127.0.0.1:8929"
+    token: str = ""
+    project_path: str = "demo/app"
+    data_dir: Path = Path("/nonexistent")
+
+    def register_runners_from_config(self, path, *, host_has_docker: bool = False) -> list[int]:
+        raise AssertionError("an offline App registers no runner")
+
+    def stop(self) -> None:
+        pass
+
+
+def offline_app(workdir: Path, plan: Plan | None = None, *, sandbox: bool = False, token: str = "",
+                **session) -> DockwrightApp:
     """The App with no GitLab behind it: for steps that need none, and for snapshots."""
     from dockwright.wizard.detect import detect, detect_plan
 
     plan = plan or detect_plan(workdir)
     plan = replace_in(plan, "gitlab", url="https://gitlab.example.com", project="alice/app")
-    return DockwrightApp(plan, Services(workdir=workdir, detection=detect(workdir), **services))
+    return DockwrightApp(plan, Session(workdir=workdir, detection=detect(workdir), token=Secret(token) if token else None,
+                                       sandbox=PictureOfASandbox() if sandbox else None, **session))
 
 
 def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
@@ -38,10 +59,9 @@ def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
     plan = detect_plan(workdir)
     plan = replace_in(plan, "gitlab", url=sb.url, project=sb.project_path)
     plan = replace_in(plan, "runner", config_path=str(workdir.parent / "runner" / "config.toml"))
-    chosen = Services(workdir=workdir, connect=GitLabClient.connect, token=sb.token, token_source="the sandbox",
-                      url_source="the sandbox", sandbox=True, detection=detect(workdir), **services)
-    chosen.after_runner_config = lambda path: sb.register_runners_from_config(
-        path, host_has_docker=chosen.host_has_docker)  # as run_wizard does
+    chosen = Session(workdir=workdir, connector=GitLabClient.connect, token=Secret(sb.token),
+                     token_source="the sandbox", url_source="the sandbox", sandbox=sb, detection=detect(workdir),
+                     **services)
     return DockwrightApp(plan, chosen)
 
 

@@ -29,21 +29,21 @@ def test_reopening_a_folder_with_dockwright_yml_starts_from_it(tmp_path, monkeyp
                  repo / "dockwright.yml")
     again, services, _ = build_services(args_for("--dir", str(repo)), repo)
     assert again.dockerfile.port == 9000 and again.gitlab.url == "https://gitlab.example.com"
-    assert services.token == "glpat-from-env-0000" and "GITLAB_TOKEN" in services.token_source
+    assert services.token.reveal() == "glpat-from-env-0000" and "GITLAB_TOKEN" in services.token_source
     assert "glpat" not in (repo / "dockwright.yml").read_text()
 
 
 def test_no_token_anywhere_leaves_it_to_the_connect_step(tmp_path):
     repo = flask_repo(tmp_path / "app")
     plan, services, _ = build_services(args_for("--dir", str(repo)), repo)
-    assert services.token == "" and services.url_source  # where the URL came from is always said
+    assert services.token is None and services.url_source  # where the URL came from is always said
 
 
 def test_sandbox_mode_practises_on_a_clone_of_the_demo_project(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     plan, services, sandbox = build_services(args_for("--sandbox"), tmp_path)
     try:
-        assert services.sandbox and services.token == sandbox.token
+        assert services.sandbox and services.token.reveal() == sandbox.token
         assert plan.gitlab.url == sandbox.url and plan.gitlab.project == sandbox.project_path
         assert (services.workdir / ".git").is_dir() and services.workdir != tmp_path
         assert str(tmp_path / "state") in plan.runner.config_path  # not /etc/gitlab-runner when practising

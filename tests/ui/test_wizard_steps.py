@@ -201,7 +201,7 @@ async def test_variable_rules_are_checked_as_you_type(repo, monkeypatch):
         value.value = "short"
         await settle(pilot)
         assert "at least 8 characters" in problem() and not problem().endswith("..")
-        assert app.services.secrets["DOCKERHUB_TOKEN"] == "short"  # in memory ...
+        assert app.services.secrets["DOCKERHUB_TOKEN"].reveal() == "short"  # in memory ...
         assert all(v.from_env is None for v in app.plan.variables if v.key == "DOCKERHUB_TOKEN")
         value.value = "dckr_pat_0123456789abcdef"
         await settle(pilot)
@@ -368,7 +368,7 @@ async def test_registration_token_workflow_asks_for_the_token_hidden(repo):
         assert app.current_step == "runner"  # no token yet: it says where to find one
         field.value = "GR1348941secret"
         await settle(pilot)
-        assert app.services.registration_token == "GR1348941secret"
+        assert app.services.registration_token.reveal() == "GR1348941secret"
         assert "GR1348941" not in repr(app.plan)
         await pilot.press("ctrl+n")
         await settle(pilot)

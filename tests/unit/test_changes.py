@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from dockwright.wizard.changes import ALREADY, DONE, Change, FileChange, hide_secrets, plan_file_changes
+from dockwright.wizard.changes import Change, FileChange, Outcome, hide_secrets, plan_file_changes
 from dockwright.wizard.errors import EXIT_REFUSED_OVERWRITE, RefusedOverwrite
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import render_dockerfile
@@ -23,9 +23,9 @@ def test_new_project_gets_three_files(tmp_path) -> None:
     assert [c.summary for c in changes] == ["create Dockerfile", "create .dockerignore", "create .gitlab-ci.yml"]
     assert list(tmp_path.iterdir()) == []  # planning writes nothing
     assert changes[0].preview().startswith("--- /dev/null\n+++ b/Dockerfile\n")
-    assert [c.apply() for c in changes] == [DONE] * 3
+    assert [c.apply() for c in changes] == [Outcome.DONE] * 3
     assert (tmp_path / "Dockerfile").read_text() == render_dockerfile(Plan())
-    assert [c.apply() for c in changes] == [ALREADY] * 3  # idempotent
+    assert [c.apply() for c in changes] == [Outcome.ALREADY] * 3  # idempotent
     again = plan_file_changes(Plan(), tmp_path)
     assert [c.changed for c in again] == [False] * 3
     assert again[0].preview() == "Dockerfile: no change\n"
@@ -46,10 +46,10 @@ def test_overwrite_keeps_the_old_file_as_orig(tmp_path) -> None:
     change = plan_file_changes(Plan(), tmp_path, overwrite=True)[0]
     assert "Dockerfile.orig" in change.summary
     assert "-FROM node:22" in change.preview()
-    assert change.apply() == DONE
+    assert change.apply() == Outcome.DONE
     assert (tmp_path / "Dockerfile.orig").read_text() == "FROM node:22\n"
     assert (tmp_path / "Dockerfile").read_text() == render_dockerfile(Plan())
-    assert change.apply() == ALREADY
+    assert change.apply() == Outcome.ALREADY
 
 
 def test_dockwrights_own_dockerfile_is_regenerated(tmp_path) -> None:
@@ -65,7 +65,7 @@ def test_unparsable_pipeline_is_refused_unless_overwrite(tmp_path) -> None:
     with pytest.raises(RefusedOverwrite, match="not valid YAML"):
         plan_file_changes(Plan(), tmp_path)
     change = plan_file_changes(Plan(), tmp_path, overwrite=True)[2]
-    assert change.backup and change.apply() == DONE
+    assert change.backup and change.apply() == Outcome.DONE
     assert (tmp_path / ".gitlab-ci.yml.orig").read_text() == "test: [unclosed\n"
 
 
@@ -88,10 +88,10 @@ def test_runner_config_is_0600_and_tokens_hidden_in_preview(tmp_path) -> None:
     preview = change.preview()
     assert "glrt-secret-1" not in preview and 'token = "[hidden]"' in preview
     (tmp_path / "app").mkdir()
-    assert change.apply() == DONE
+    assert change.apply() == Outcome.DONE
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert "glrt-secret-1" in config.read_text()  # the other runner is kept
-    assert change.apply() == ALREADY
+    assert change.apply() == Outcome.ALREADY
 
 
 def test_runner_config_skipped_for_hosted(tmp_path) -> None:

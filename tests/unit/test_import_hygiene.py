@@ -60,3 +60,23 @@ def test_the_sandbox_imports_without_posix_only_modules():
             "import dockwright.wizard.commands.sandbox\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_sandbox_is_reached_through_one_seam():
+    """Only wizard/practice.py imports the sandbox (lazily, inside its functions); every other module of the
+    core and of the screens goes through it."""
+    seam = ROOT / "wizard" / "practice.py"
+    offenders, lazy = [], True
+    for folder in ("wizard", "screens"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+                if any(n == "dockwright.sandbox" or n.startswith("dockwright.sandbox.") for n in names):
+                    if path != seam:
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                    elif node in tree.body:
+                        lazy = False
+    assert offenders == [], f"import dockwright.sandbox only through dockwright.wizard.practice: {offenders}"
+    assert lazy, "practice.py imports the sandbox inside its functions, so the core loads without it"

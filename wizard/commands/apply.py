@@ -60,9 +60,10 @@ def _confirm(message: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dockwright.wizard.apply import ApplyOptions, run_apply
+    from dockwright.wizard.apply import ApplyOptions, dry_run, run_apply
     from dockwright.wizard.credentials import resolve_token, resolve_url
-    from dockwright.wizard.plan import check_plan, load_answers
+    from dockwright.wizard.plan import GitLabSpec, check_plan, load_answers, replace_in
+    from dockwright.wizard.session import Session
 
     answers = Path(args.answers)
     if not answers.exists():
@@ -84,28 +85,25 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"{answers}: `gitlab.project` is empty.", "Set it to the project path, e.g. group/app.")
     directory = answers.absolute().parent  # the folder holding the answers file as named, even through a link
     interactive = _interactive()
-    options = ApplyOptions(dry_run=args.dry_run, yes=args.yes, push=args.push, watch=args.watch,
-                           overwrite=args.overwrite, ca_file=args.ca_file, insecure=args.insecure,
+    options = ApplyOptions(dry_run=args.dry_run, push=args.push, watch=args.watch, overwrite=args.overwrite,
                            runner_online_timeout=args.runner_timeout,
                            prompt=_hidden_prompt if interactive else None,
                            confirm=(lambda m: True) if args.yes else (_confirm if interactive else None))
-    from dockwright.wizard.plan import GitLabSpec
-
+    session = Session(workdir=directory, answers_path=answers, ca_file=args.ca_file, insecure=args.insecure)
     plan_url = plan.gitlab.url if plan.gitlab.url != GitLabSpec().url else None
-    url, _source = resolve_url(plan_url, args.url, repo_path=directory)
+    url, session.url_source = resolve_url(plan_url, args.url, repo_path=directory)
+    plan = replace_in(plan, "gitlab", url=url)
     if args.dry_run:
-        report = run_apply(plan, directory, client=None, token=None, url=url, options=options, out=sys.stdout)
-        return report.exit_code
-    token, token_source = resolve_token(url, args.token_env, prompt=_hidden_prompt if interactive else None)
-    from dockwright.wizard.gitlab import GitLabClient
-
-    client = GitLabClient.connect(url, token, ca_file=args.ca_file, insecure=args.insecure)
-    print(f"GitLab {url}, token from the {token_source}.")
+        return dry_run(plan, session, options, sys.stdout)
+    session.token, session.token_source = resolve_token(url, args.token_env,
+                                                        prompt=_hidden_prompt if interactive else None)
+    session.client = session.connect(url)
+    print(f"GitLab {url}, token from the {session.token_source}.")
     if not args.yes and interactive and not _confirm(f"Apply {answers} to {plan.gitlab.project} on {url}?"):
         print("Nothing done.")
         return EXIT_BAD_INPUT
     try:
-        report = run_apply(plan, directory, client=client, token=token, url=url, options=options, out=sys.stdout)
+        report = run_apply(plan, session, options, sys.stdout)
     except DockwrightError as exc:
         partial = getattr(exc, "report", None)
         if partial is not None:

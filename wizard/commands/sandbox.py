@@ -63,29 +63,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="the shell executor's machine has Docker installed (docker commands then work)")
 
 
-def _faults(args: argparse.Namespace):
-    from dockwright.sandbox import Faults
-
-    try:
-        return Faults(latency=args.latency, error_rate=args.error_rate, rate_limit_per_minute=args.rate_limit,
-                      drop_rate=args.drop_rate, seed=args.fault_seed)
-    except ValueError as exc:
-        raise BadInput(str(exc), "See `dockwright sandbox --help` for the fault options.") from None
-
-
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    from dockwright.sandbox import Sandbox
+    from dockwright.wizard.practice import start_sandbox
 
-    faults = _faults(args)
     if args.data_dir:
         data_dir = Path(args.data_dir).expanduser()
         existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), data_dir)
         if existing.exists() and not existing.is_dir():
             raise BadInput(f"--data-dir {data_dir} cannot be a folder: {existing} is a file.",
                            "Give a folder (it is made when missing), or leave --data-dir out for the default.")
-    sandbox = Sandbox(args.data_dir, host=args.host, port=args.port, faults=faults, job_seconds=args.job_seconds,
-                      reset=args.reset)
-    sandbox.start()
+    sandbox = start_sandbox(args.data_dir, host=args.host, port=args.port, job_seconds=args.job_seconds,
+                            reset=args.reset, latency=args.latency, error_rate=args.error_rate,
+                            rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed)
     try:
         facts = {"url": sandbox.url, "token": sandbox.token, "project": sandbox.project_path}
         if args.json:
@@ -112,12 +101,10 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 
 def register_runner(args: argparse.Namespace) -> int:
-    from dockwright.sandbox import default_data_dir
-    from dockwright.sandbox.api_runners import read_config, register_from_config_text
-    from dockwright.sandbox.store import Store
+    from dockwright.wizard import practice
 
     path = Path(args.config).expanduser()
-    text = read_config(path)
+    text = practice.read_runner_config(path)
     if args.url:
         url = args.url.rstrip("/")
         query = "?host_has_docker=true" if args.host_has_docker else ""
@@ -135,17 +122,12 @@ def register_runner(args: argparse.Namespace) -> int:
                                "Start it with `dockwright sandbox`, or give its --data-dir instead.") from None
     else:
         chosen = args.reg_data_dir or args.data_dir
-        data_dir = Path(chosen).expanduser() if chosen else default_data_dir()
-        db = data_dir / "sandbox.sqlite3"
-        if not db.exists():
+        data_dir = Path(chosen).expanduser() if chosen else practice.default_data_dir()
+        if not (data_dir / "sandbox.sqlite3").exists():
             raise BadInput(f"There is no sandbox state in {data_dir}.",
                            "Start one with `dockwright sandbox --data-dir D`, or pass --url of a running one.")
-        store = Store(db)
-        try:
-            ids = register_from_config_text(store, store.get_meta("url", "") or "", text, str(path.resolve()),
-                                            host_has_docker=args.host_has_docker)
-        finally:
-            store.close()
+        ids = practice.register_runners_in_data_dir(data_dir, text, path.resolve(),
+                                                    host_has_docker=args.host_has_docker)
     if not ids:
         print(f"dockwright sandbox: no runner in {path} has a token this sandbox issued (or its url is another "
               "GitLab); create the runner first (POST /user/runners) and put its glrt- token in the file.",

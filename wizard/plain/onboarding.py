@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError
@@ -21,8 +21,13 @@ from dockwright.wizard.plain.answer_checks import plan_problem_sentence
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import HELP, Interrupted
 from dockwright.wizard.plain.step_questions import AskAgain, StepQuestions
-from dockwright.wizard.plan import ANSWERS_FILE, Plan, check_plan, load_answers, replace_in, save_answers
+from dockwright.wizard.plan import Plan, check_plan, replace_in, save_answers
+from dockwright.wizard.practice import PracticeGitLab
+from dockwright.wizard.session import Connector, Session
 from dockwright.wizard.steps import STEPS, Step, next_step, step
+
+if TYPE_CHECKING:
+    from dockwright.wizard.gitlab import AccessReport, GitLabClient
 
 EXIT_INTERRUPTED = 130
 
@@ -36,21 +41,33 @@ class PlainWizard(StepQuestions):
     """
 
     def __init__(self, directory: Path, *, answers_path: Path | None = None, out: IO[str] | None = None,
-                 env: Mapping[str, str] | None = None, sandbox: Any = None,
-                 connect: Callable[[str, Secret], Any] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, sandbox: PracticeGitLab | None = None,
+                 connect: Connector | None = None) -> None:
+        self.session = Session(workdir=directory, answers_path=answers_path, sandbox=sandbox, connector=connect)
         self.directory = directory
-        self.answers_path = answers_path or directory / ANSWERS_FILE
+        self.answers_path = self.session.answers
         self.out = out or sys.stdout
         self.env = dict(os.environ if env is None else env)
-        self.sandbox = sandbox
-        self._connect = connect
-        self.token = None
-        self.client = None
-        self.access = None
-        self.values = {}  # CI/CD variable values typed at the prompt, in memory only
         self.applying = False
-        self.detection = None
-        self.host_has_docker = False  # shell executor: the user confirmed Docker Engine + docker group on the host
+
+    # what the run found, as the session holds it
+    @property
+    def client(self) -> GitLabClient | None:
+        return self.session.client
+
+    @property
+    def access(self) -> AccessReport | None:
+        return self.session.access
+
+    @property
+    def values(self) -> dict[str, Secret]:
+        """CI/CD variable values typed at the prompt, in memory only."""
+        return self.session.secrets
+
+    @property
+    def host_has_docker(self) -> bool:
+        """Shell executor: the user confirmed Docker Engine and the docker group on the runner's host."""
+        return self.session.host_has_docker
 
     # ------------------------------------------------------------------------------------------
     # the run
@@ -58,27 +75,17 @@ class PlainWizard(StepQuestions):
 
     def start_plan(self) -> Plan:
         """Detection's defaults, then the answers file when there is one (its answers win)."""
-        from dockwright.wizard.detect import detect, detect_plan
-
         try:
-            self.detection = detect(self.directory)
-            plan = detect_plan(self.directory)
+            plan = self.session.detect()
         except BadInput as exc:
             self.say(f"dockwright: {exc}")
             plan = Plan()
+        notes: list[str] = []
+        plan = self.session.starting_plan(plan, notes=notes)
         if self.answers_path.is_file():
-            notes: list[str] = []
-            plan = load_answers(self.answers_path, defaults=plan, notes=notes)
             self.say(f"Starting from the answers in {self.answers_path}.")
-            for note in notes:
-                self.say(f"  note: {note}")
-        if self.sandbox is not None:
-            from dockwright.wizard.plan import RunnerSpec
-
-            plan = replace_in(plan, "gitlab", url=self.sandbox.url, project=self.sandbox.project_path)
-            if plan.runner.config_path == RunnerSpec().config_path:  # /etc is not ours to write when practising
-                plan = replace_in(plan, "runner",
-                                  config_path=str(Path(self.sandbox.data_dir).parent / "runner" / "config.toml"))
+        for note in notes:
+            self.say(f"  note: {note}")
         return plan
 
     def run(self) -> int:
@@ -87,8 +94,8 @@ class PlainWizard(StepQuestions):
             plan = self.start_plan()
             self.say("dockwright --plain: the onboarding as questions. Enter keeps the default shown. "
                      "Ctrl-C stops; nothing is written or sent before you confirm the list of changes.")
-            if self.sandbox is not None:
-                self.say(f"SANDBOX: practising against the local sandbox GitLab at {self.sandbox.url} "
+            if self.session.sandbox is not None:
+                self.say(f"SANDBOX: practising against the local sandbox GitLab at {self.session.sandbox.url} "
                          "(nothing here touches a real GitLab).")
                 self.say(f"Files are written in {self.directory}, a clone of the sandbox's demo project that is "
                          "kept between runs; the folder you started in is not touched.")
@@ -148,7 +155,7 @@ class PlainWizard(StepQuestions):
 
     def review_and_apply(self, plan: Plan) -> int:
         """Branch and commit message, the full list of changes with diffs, one confirmation, then apply."""
-        from dockwright.wizard.apply import Applier, ApplyOptions
+        from dockwright.wizard.apply import ApplyOptions, dry_run
 
         s = step("review")
         self.step_header(s)
@@ -159,10 +166,7 @@ class PlainWizard(StepQuestions):
         plan = replace_in(plan, "git", branch=branch, commit_message=message)
         while True:
             self.say()
-            preview = Applier(plan, self.directory, client=self.client, token=self.token, url=plan.gitlab.url,
-                              project=plan.gitlab.project, options=ApplyOptions(dry_run=True, env=self.env),
-                              out=self.out)
-            preview.dry_run()
+            dry_run(plan, self.session, ApplyOptions(dry_run=True, env=self.env), self.out)
             self.say(f"• save the answers to {self.answers_path} (no token, no variable value)")
             self.say()
             choice = self.select(s, "Apply these changes", [
@@ -188,16 +192,10 @@ class PlainWizard(StepQuestions):
         self.step_header(s)
         self.applying = True
         save_answers(plan, self.answers_path)
-        after = None
-        if self.sandbox is not None:
-            sandbox = self.sandbox
-            after = lambda path: sandbox.register_runners_from_config(  # noqa: E731
-                path, host_has_docker=self.host_has_docker)
-        options = ApplyOptions(env=self.env, prompt=self._variable_value, confirm=lambda q: self.confirm(q, False),
-                               after_runner_config=after)
+        options = ApplyOptions(env=self.env, prompt=lambda question: self.secret(question).reveal(),
+                               confirm=lambda question: self.confirm(question, False))
         try:
-            report = run_apply(plan, self.directory, client=self.client, token=self.token, url=plan.gitlab.url,
-                               options=options, out=self.out)
+            report = run_apply(plan, self.session, options, self.out)
         except DockwrightError as exc:
             report = getattr(exc, "report", None)
             if report is not None:
@@ -209,13 +207,6 @@ class PlainWizard(StepQuestions):
         for line in report.summary_lines():
             self.say(line)
         return report.exit_code
-
-    def _variable_value(self, message: str) -> str:
-        """apply's hidden prompt: the values typed on the registry step, or a hidden question."""
-        for key, value in self.values.items():
-            if f" {key} " in f" {message} ":
-                return value.reveal()
-        return self.secret(message).reveal()
 
 
 # Which Plan sections each step edits (check_plan problems are shown on the step that can fix them).

@@ -1,18 +1,18 @@
 """The questions of each onboarding step (``ask_<step id>``), in the order of :data:`dockwright.wizard.steps.STEPS`.
 
-Each takes the Plan and returns it with that step's answers; the GitLab client is made on the connect
-step and checked on the project step.
+Each takes the Plan and returns it with that step's answers; what is not an answer (token, client,
+typed values) goes into the :class:`dockwright.wizard.session.Session`. The GitLab client is made on the
+connect step and checked on the project step.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import shlex
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from dockwright.wizard.credentials import BadToken, Secret, redact_url, resolve_token, resolve_url
+from dockwright.wizard.credentials import BadToken, Secret, redact_url
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
 from dockwright.wizard.plain.answer_checks import (
     command_problem, docker_version_problem, env_name_problem, env_problem, image_problem, parse_env, project_problem,
@@ -21,6 +21,7 @@ from dockwright.wizard.plain.answer_checks import (
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import LinePrompts
 from dockwright.wizard.plan import EXECUTORS, LANGUAGES, REGISTRY_KINDS, RUNNER_WORKFLOWS, Plan, VariableSpec, replace_in
+from dockwright.wizard.session import Session
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
 from dockwright.wizard.variables import new_key_problem, new_variable
 
@@ -32,56 +33,34 @@ class AskAgain(Exception):
 class StepQuestions(LinePrompts):
     """The steps' questions; the state they read and set is made by :class:`dockwright.wizard.plain.onboarding.PlainWizard`."""
 
-    directory: Path
-    answers_path: Path
+    session: Session
     env: Mapping[str, str]
-    sandbox: Any
-    _connect: Callable[[str, Secret], Any] | None
-    token: Secret | None
-    client: Any
-    access: Any
-    values: dict[str, Secret]
-    detection: Any
 
     def ask_connect(self, s: Step, plan: Plan) -> Plan:
-        if self.sandbox is not None:
-            url, source = self.sandbox.url, "the sandbox"
-        else:
-            url, source = resolve_url(plan_url=plan.gitlab.url if self.answers_path.is_file() else None,
-                                      env=self.env, repo_path=self.directory)
-        self.say(f"  GitLab URL found in: {source}")
+        session = self.session
+        url = session.find_url(plan, self.env)
+        self.say(f"  GitLab URL found in: {session.url_source}")
         url = self.text(s, "GitLab URL", redact_url(url), field_why(type(plan.gitlab), "url"), url_problem)
         url = url.rstrip("/")
-        token: Secret | None = None
-        if self.token is None:
-            if self.sandbox is not None:
-                token, where = Secret(self.sandbox.token), "the sandbox (a practice token)"
-            else:
-                try:
-                    token, where = resolve_token(url, env=self.env)
-                except BadToken as exc:  # found, but not usable: say why it is asked for
-                    self.say(f"  ! {exc}")
-                    token, where = None, ""
-                except BadInput:
-                    token, where = None, ""
-            if token is not None and self.confirm(f"Use the token from {where}", True):
-                self.token = token
-        if self.token is None:
+        if session.token is None:
+            try:
+                found = session.find_token(url, self.env)
+            except BadToken as exc:  # found, but not usable: say why it is asked for
+                self.say(f"  ! {exc}")
+                found = None
+            if found is not None and self.confirm(f"Use the token from {found[1]}", True):
+                session.token, session.token_source = found
+        if session.token is None:
             self.say("  (a personal access token with the api scope, plus create_runner for a runner; "
                      "it is typed hidden and never saved)")
-            self.token = self.secret("Personal access token", token_problem)
-        self.client = self.make_client(url, self.token)
+            session.token, session.token_source = (self.secret("Personal access token", token_problem),
+                                                   "typed at the prompt")
+        session.client = session.connect(url, warn=self.say)
         return replace_in(plan, "gitlab", url=url)
 
-    def make_client(self, url: str, token: Secret) -> Any:
-        if self._connect is not None:
-            return self._connect(url, token)
-        from dockwright.wizard.gitlab import GitLabClient
-
-        return GitLabClient.connect(url, token, warn=self.say)
-
     def ask_project(self, s: Step, plan: Plan) -> Plan:
-        for note in getattr(self.detection, "notes", ()) or ():
+        session = self.session
+        for note in session.detection.notes if session.detection is not None else ():
             self.say(f"  - {note}")
         d = plan.dockerfile
         self.say(f"  - Dockerfile plan: {d.language} on {d.base_image}, port "
@@ -91,18 +70,19 @@ class StepQuestions(LinePrompts):
         plan = replace_in(plan, "gitlab", project=project.strip("/"))
         self.say("  Testing the connection...")
         try:
-            report = self.client.check_access(plan.gitlab.project)
+            assert session.client is not None
+            report = session.client.check_access(plan.gitlab.project)
         except GitLabRefused as exc:
             self.say(f"  ! {exc}")
             if getattr(exc, "code", "") in ("token_invalid", "token_expired", "token_revoked", "scope_missing"):
                 self.say("  The token was refused; type another one.")
-                self.token = self.secret("Personal access token", token_problem)
-                self.client = self.make_client(plan.gitlab.url, self.token)
+                session.token = self.secret("Personal access token", token_problem)
+                session.client = session.connect(plan.gitlab.url, warn=self.say)
             raise AskAgain from None
         except NetworkError as exc:
             self.say(f"  ! {exc}")
             raise AskAgain from None
-        self.access = report
+        session.access = report
         scopes = ", ".join(report.scopes) if report.scopes else "not reported"
         self.say(f"  Connected to GitLab {report.version} at {report.url} as {report.username}; token scopes: "
                  f"{scopes}; your role in {report.project_path}: {report.access_level_name}.")
@@ -110,7 +90,7 @@ class StepQuestions(LinePrompts):
             self.say(f"  ! {problem}")
         if report.problems and not self.confirm("Continue anyway (applying may fail where noted)", False):
             raise AskAgain
-        if report.default_branch and not self.answers_path.is_file():
+        if report.default_branch and not session.answers.is_file():
             plan = replace_in(plan, "git", branch=report.default_branch)
         return plan
 
@@ -163,7 +143,7 @@ class StepQuestions(LinePrompts):
                  "root-equivalent on that host: use it only on a machine dedicated to CI.")
         if self.confirm("Is that done on the runner's host", False,
                         "without it the build job fails with `docker: command not found` or a permission error"):
-            self.host_has_docker = True
+            self.session.host_has_docker = True
             return "shell"
         self.say("  ! Then the build job would fail at its first docker command. Do the set-up first, or let "
                  "each job bring its own Docker daemon instead.")
@@ -172,7 +152,7 @@ class StepQuestions(LinePrompts):
             (RECOMMENDED_EXECUTOR, "Use the Docker executor + Docker-in-Docker with TLS instead (recommended)"),
         ], RECOMMENDED_EXECUTOR)
         if choice == "done":
-            self.host_has_docker = True
+            self.session.host_has_docker = True
             return "shell"
         return choice
 
@@ -244,7 +224,7 @@ class StepQuestions(LinePrompts):
                 ("env", "An environment variable" + (f" ({spec.from_env})" if spec.from_env else "")),
             ], "env" if spec.from_env else "type")
             if source == "type":
-                self.values[spec.key] = self.secret(f"Value of {spec.key} (hidden)", problem)
+                self.session.secrets[spec.key] = self.secret(f"Value of {spec.key} (hidden)", problem)
                 return dataclasses.replace(spec, from_env=None)
             name = self.text(s, "Environment variable name", spec.from_env or spec.key,
                              field_why(VariableSpec, "from_env"), env_name_problem)
@@ -258,7 +238,7 @@ class StepQuestions(LinePrompts):
             if found:
                 self.say(f"  ! The value in {name}: {found}")
                 continue
-            self.values.pop(spec.key, None)
+            self.session.secrets.pop(spec.key, None)
             return spec
 
     def ask_dockerfile(self, s: Step, plan: Plan) -> Plan:

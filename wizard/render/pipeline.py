@@ -23,7 +23,6 @@ outside them are refused with the line, never guessed at.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile, header_lines, is_generated, yaml_scalar
