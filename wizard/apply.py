@@ -429,12 +429,19 @@ def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[
         report.pipeline_status = pipelines[0]["status"]
     if code != EXIT_OK:
         return EXIT_FAILED
+    return check_registry(plan, session, report, sha, out)
+
+
+def check_registry(plan: Plan, session: Session, report: ApplyReport, sha: str, out: IO[str]) -> int:
+    """After a green pipeline: the tags it pushed, found in GitLab's registry (or named, for another registry)."""
+    client, project = session.client, plan.gitlab.project
     # named in full: the pipeline pushes the full SHA
     wanted = expected_tags(plan, sha, session.access.default_branch if session.access else None)
     if plan.registry.kind != "gitlab":
         report.notes.append(other_registry_note(plan.registry.kind) + " The pipeline pushed "
                             + ", ".join(f"{image_name(plan)}:{t}" for t in wanted) + ".")
         return EXIT_OK
+    assert client is not None
     out.write(f"→ registry: looking for tags {', '.join(wanted)}\n")
     repos = client.registry_tags(project)
     location, tags = next(((loc, tags) for loc, tags in repos.items() if sha in tags), (None, []))

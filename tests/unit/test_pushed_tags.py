@@ -3,9 +3,11 @@ matched against GitLab's registry listing; apply's summary names them in full.""
 
 import io
 from pathlib import Path
+from types import SimpleNamespace
 
-from dockwright.wizard.apply import Applier, ApplyOptions
+from dockwright.wizard.apply import ApplyReport, check_registry
 from dockwright.wizard.plan import Plan, RegistrySpec
+from dockwright.wizard.session import Session
 from dockwright.wizard.pushed_tags import in_registry, pull_lines, pushed_images
 
 SHA = "3f1abb642494026e3c2c3ef733db75c723e6ae28"
@@ -36,11 +38,10 @@ def test_only_the_tags_the_registry_has_are_offered():
 
 def test_apply_names_what_the_pipeline_pushed_to_another_registry_in_full():
     plan = Plan(registry=RegistrySpec(kind="dockerhub", image="alice/app"))
-    applier = Applier(plan, Path("."), client=None, token=None, url="", project="alice/app",
-                      options=ApplyOptions(), out=io.StringIO())
-    applier.default_branch = "main"
-    applier.check_registry(SHA)
-    note = applier.report.notes[-1]
+    report = ApplyReport()
+    session = Session(workdir=Path("."), access=SimpleNamespace(default_branch="main"))
+    check_registry(plan, session, report, SHA, io.StringIO())
+    note = report.notes[-1]
     assert f"alice/app:{SHA}, alice/app:main, alice/app:latest" in note and "Docker Hub" in note
 
 
