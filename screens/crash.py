@@ -15,7 +15,8 @@ def known_secrets(app: Any) -> list[str]:
     """Every secret value the wizard holds: the GitLab token, the runner registration token, the CI/CD
     variable values typed in, and those it would read from the environment at apply."""
     services = app.services
-    found = [services.token, services.registration_token, *services.secrets.values()]
+    held = [services.token, services.registration_token, *services.secrets.values()]
+    found = [secret.reveal() for secret in held if secret is not None]
     try:
         found += [os.environ.get(spec.from_env, "") for spec in all_variables(app.plan) if spec.from_env]
     except Exception:  # noqa: BLE001  (a broken plan: every name that could be one is scrubbed instead)

@@ -293,10 +293,12 @@ class BadToken(BadInput):
     """A token was found but cannot be one (a line break, a space, not ASCII, far too long)."""
 
 
-def token_problem(value: str) -> str | None:
+def token_problem(value: str | Secret) -> str | None:
     """None when ``value`` can be a GitLab token, else what is wrong with it, as words that follow "The token
     ...". The words never contain the value. Checked before a token is sent anywhere: a line break or a
     character outside Latin-1 would otherwise fail deep in the HTTP library, in a message that holds it."""
+    if isinstance(value, Secret):
+        value = value.reveal()
     if not value:
         return "is empty"
     if any(c in "\r\n\x85\u2028\u2029" for c in value):

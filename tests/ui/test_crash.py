@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from dockwright.wizard.credentials import Secret
+
 from helpers import flask_repo, offline_app, settle
 from dockwright.screens.registry import RegistryScreen
 from dockwright.wizard.errors import EXIT_INTERNAL
@@ -38,7 +40,7 @@ async def answer_then_crash(app) -> None:
         await settle(pilot)
         app.screen.query_one("#df-port", Input).value = "9123"
         await settle(pilot)
-        app.services.secrets["APP_SECRET"] = TYPED_SECRET
+        app.services.secrets["APP_SECRET"] = Secret(TYPED_SECRET)
         app.goto("registry")
         await settle(pilot)
         app.screen.query_one("#var-new-key", Input).focus()

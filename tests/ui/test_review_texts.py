@@ -30,7 +30,7 @@ async def test_a_value_typed_on_the_registry_step_is_not_asked_at_apply_time(tmp
     async with app.run_test(size=(120, 40)) as pilot:
         app.goto("registry")
         await settle(pilot)
-        app.screen.query_one("#var-1 .var-value", Input).value = "dckr_pat_0123456789abcdef"
+        app.screen.query_one("#var-row-DOCKERHUB_TOKEN .var-value", Input).value = "dckr_pat_0123456789abcdef"
         await settle(pilot)
         previews = await review_previews(app, pilot)
     token = next(text for title, text in previews.items() if "DOCKERHUB_TOKEN" in title)
