@@ -183,6 +183,36 @@ def commit_paths(directory: Path) -> list[str]:
     return paths
 
 
+@dataclass
+class Prepared:
+    """The run's changes, each one checked locally (see :func:`preflight`)."""
+
+    files: list[FileChange]
+    variables: list[VariableChange]
+    runner: RunnerChange | None
+
+
+def preflight(plan: Plan, session: Session, options: ApplyOptions) -> Prepared:
+    """Every check that needs neither GitLab nor a write, run before the first of either, so that a bad input
+    (exit 2) leaves the files, the runner config and GitLab as they were: the runner's config path and its
+    config.toml, the branch name, the files dockwright merges into, every variable's value (from_env set,
+    maskable, not too long)."""
+    from dockwright.wizard.git import Repo
+
+    if plan.uses_own_runner:
+        if not plan.runner.config_path.strip():
+            raise BadInput("runner.config_path is empty.",
+                           "Set it in the answers file to the runner's config.toml (e.g. "
+                           "/etc/gitlab-runner/config.toml, or ~/.gitlab-runner/config.toml for a non-root runner).")
+        runner_setup.check_config(resolve_config_path(plan, session.workdir))
+    repo = Repo(session.workdir)
+    if repo.is_repo():
+        repo.check_branch(plan.git.branch, plan.git.create_branch)
+    files = file_changes(plan, session, options)
+    variables = variable_changes(plan, session, options, with_values=True)
+    return Prepared(files, variables, runner_change(plan, session, options))
+
+
 def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str]) -> int:
     """Print every change (files as diffs, API calls with secrets hidden) and do nothing."""
     def say(text: str) -> None:
@@ -272,12 +302,13 @@ class _Run:
         yield from notes
 
     def steps(self) -> Iterator[ApplyEvent]:
+        prepared = preflight(self.plan, self.session, self.options)  # local checks first: nothing written yet
         yield from self.step(f"check access to {self.project}", self.access, record=False)
-        for change in file_changes(self.plan, self.session, self.options):
+        for change in prepared.files:
             yield from self.step(change.summary, change.apply)
-        for vchange in variable_changes(self.plan, self.session, self.options, with_values=True):
+        for vchange in prepared.variables:
             yield from self.step(vchange.summary, vchange.apply)
-        rchange = runner_change(self.plan, self.session, self.options)
+        rchange = prepared.runner
         if rchange is not None:
             yield from self.runner(rchange)
         yield from self.step("GitLab lint of .gitlab-ci.yml", self.lint)
@@ -290,6 +321,8 @@ class _Run:
         scopes = ", ".join(report.scopes) or "unknown"
         self.notes.append(Note(f"Connected to {self.url} (GitLab {report.version}) as {report.username}; token "
                                f"scopes: {scopes}; role in {report.project_path}: {report.access_level_name}."))
+        if report.scopes and "api" not in report.scopes:  # every later step would be refused: stop before them
+            raise BadInput(report.problems[0], "Then re-run apply with that token; nothing was changed.")
         self.notes += [Note(problem, warning=True) for problem in report.problems]
         self.report.notes.extend(report.problems)
         return Outcome.CHECKED, "done"

@@ -382,6 +382,22 @@ class Repo:
 
     # ---- committing ----
 
+    def check_branch(self, branch: str, create_branch: bool = False) -> str | None:
+        """Raise :class:`BadInput` unless ``branch`` is a valid name that exists (or may be created); return its
+        sha (None when it is to be created)."""
+        top = self.toplevel()
+        check = _run(["check-ref-format", "--branch", branch], cwd=top)
+        if check.returncode != 0 or not branch:
+            raise BadInput(f"{branch!r} is not a valid git branch name.", "Use a name such as main or add-ci.")
+        parent = self.branch_sha(branch)
+        current = self.current_branch()
+        if branch != current and parent is None and not create_branch:
+            raise BadInput(
+                f"The branch {branch!r} does not exist in {top}" + (f" (you are on {current!r})." if current else "."),
+                "Set git.create_branch: true to create it, or choose an existing branch.",
+            )
+        return parent
+
     def commit(self, paths: Iterable[str | os.PathLike[str]], message: str, branch: str,
                create_branch: bool = False) -> str:
         """Commit exactly ``paths`` (as they are in the working tree) on ``branch``; return the branch's sha.
@@ -397,16 +413,8 @@ class Repo:
         top = self.toplevel()
         rel = self._relative_paths(paths, top)
         current = self.current_branch()
-        check = _run(["check-ref-format", "--branch", branch], cwd=top)
-        if check.returncode != 0 or not branch:
-            raise BadInput(f"{branch!r} is not a valid git branch name.", "Use a name such as main or add-ci.")
-        parent = self.branch_sha(branch)
+        parent = self.check_branch(branch, create_branch)
         if branch != current and parent is None:
-            if not create_branch:
-                raise BadInput(
-                    f"The branch {branch!r} does not exist in {top}" + (f" (you are on {current!r})." if current else "."),
-                    "Set git.create_branch: true to create it, or choose an existing branch.",
-                )
             head = self.head_sha()
             if head is not None:
                 self._git("update-ref", "-m", "dockwright: create branch", f"refs/heads/{branch}", head, "")

@@ -62,6 +62,15 @@ def _entries(text: str | None) -> list[Any]:
     return list(runners) if runners is not None else []
 
 
+def check_config(path: Path) -> None:
+    """Raise :class:`BadInput` when ``path`` cannot hold the runner's config.toml: a folder, or a file that is
+    not valid TOML or whose ``runners`` is not a list of tables (checked before apply changes anything)."""
+    if path.is_dir():
+        raise BadInput(f"The runner config path {path} is a folder.",
+                       "Set runner.config_path to a config.toml file (e.g. ~/.gitlab-runner/config.toml).")
+    _entries(read_text_or_none(path))
+
+
 def config_entry(text: str | None, *, url: str, name: str, runner_id: int | None = None) -> dict | None:
     """The ``[[runners]]`` entry for this runner in config.toml text: by ``id`` when it has one, else name+url."""
     for entry in _entries(text):
