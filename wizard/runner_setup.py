@@ -165,9 +165,20 @@ def register_command_args(plan: Plan, *, url: str, config_path: str) -> list[str
     return args
 
 
+# what `gitlab-runner register` reads from its environment besides the token (see register_env)
+REGISTER_ENV_NAMES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "XDG_RUNTIME_DIR",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY",
+})
+
+
 def register_env(token: Secret, legacy: bool = False) -> dict[str, str]:
-    """The child environment: the token travels as CI_SERVER_TOKEN (REGISTRATION_TOKEN for the legacy flow)."""
-    env = dict(os.environ)
+    """The child environment: only what gitlab-runner needs (paths, locale, proxies, CA bundles, Docker's
+    endpoint), never dockwright's own token or the values of CI/CD variables; the runner token travels as
+    CI_SERVER_TOKEN (REGISTRATION_TOKEN for the legacy flow)."""
+    env = {k: v for k, v in os.environ.items()
+           if k in REGISTER_ENV_NAMES or k.startswith("LC_")}
     env["REGISTRATION_TOKEN" if legacy else "CI_SERVER_TOKEN"] = token.reveal()
     return env
 
