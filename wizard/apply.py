@@ -42,6 +42,7 @@ class ApplyOptions:
     watch: bool = True  # dockwright apply / --plain: follow the pipeline after the push
     overwrite: bool = False
     runner_online_timeout: float = 120.0
+    gitlab_wait: float = 60.0  # GitLab unreachable this long in a row while following the pipeline: exit 5
     env: Mapping[str, str] | None = None  # where from_env values are read (os.environ by default)
     prompt: Callable[[str], str] | None = None  # hidden prompt for values neither typed nor from_env
     confirm: Callable[[str], bool] | None = None  # yes/no question; None = no terminal
@@ -440,22 +441,26 @@ def run_apply(plan: Plan, session: Session, options: ApplyOptions | None = None,
                 if event.error is not None:
                     raise event.error
         if report.sha is not None and options.watch:
-            report.exit_code = follow_and_check(plan, session, report, out)
+            report.exit_code = follow_and_check(plan, session, report, out, gitlab_wait=options.gitlab_wait)
     except DockwrightError as exc:
         exc.report = report  # type: ignore[attr-defined]
         raise
     return report
 
 
-def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[str]) -> int:
-    """Follow the pushed commit's pipeline to its end, then look for the image tags in the registry."""
+def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[str], *,
+                     gitlab_wait: float = ApplyOptions.gitlab_wait) -> int:
+    """Follow the pushed commit's pipeline to its end, then look for the image tags in the registry.
+    GitLab unreachable for ``gitlab_wait`` seconds in a row ends it with the :class:`NetworkError` (exit 5)."""
     from dockwright.wizard.watch import follow
     from dockwright.wizard.watch_plain import print_plain
+    from dockwright.wizard.watch_schedule import Schedule
 
     assert session.client is not None and report.sha is not None
     client, project, sha, branch = session.client, plan.gitlab.project, report.sha, plan.git.branch
     out.write(f"→ following the pipeline of {sha[:8]} on {branch}\n")
-    code = asyncio.run(print_plain(follow(client, project, sha=sha, ref=branch), out))
+    schedule = Schedule(give_up_after=gitlab_wait, error_max=max(1.0, min(Schedule.error_max, gitlab_wait / 4)))
+    code = asyncio.run(print_plain(follow(client, project, sha=sha, ref=branch, schedule=schedule), out))
     pipelines = client.find_pipelines(project, sha=sha, ref=branch)
     if pipelines:
         report.pipeline_id = pipelines[0]["id"]

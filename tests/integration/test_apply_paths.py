@@ -228,3 +228,26 @@ def test_legacy_registration_token_410_says_what_changed_and_what_to_do(sandbox,
     assert "410" in err and "17.0" in err and "authentication-token" in err
     assert "failed:" in out and "Legacy Runner" in out.split("failed:", 1)[1]
     assert project_runners(sandbox, "Legacy Runner") == []
+
+
+def test_gitlab_gone_for_good_after_the_push_is_exit_5_within_the_bounded_wait(sandbox, tmp_path, monkeypatch):
+    from dockwright.wizard.apply import ApplyOptions
+    from dockwright.wizard.git import Repo, clone
+
+    assert ApplyOptions().gitlab_wait == 60.0  # the default bound, not the watch's 10 minutes
+    folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
+    answers = write_answers(sandbox, Path(folder), "Gone Runner", "gone")
+    real_push = Repo.push
+
+    def push_then_gitlab_goes_away(self, *args, **kwargs):  # the real push; then every API call fails
+        pushed = real_push(self, *args, **kwargs)
+        sandbox.set_faults(Faults(error_rate=1.0))
+        return pushed
+
+    monkeypatch.setattr(Repo, "push", push_then_gitlab_goes_away)
+    with RunnerHost(sandbox, tmp_path / "runner-gone" / "config.toml"):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--gitlab-wait", "1"])
+    sandbox.set_faults(Faults())
+    assert code == 5, out[-3000:] + err
+    assert "Summary" in out and "push gone" in out  # what was done is said
+    assert "Traceback" not in out + err
