@@ -19,6 +19,7 @@ import asyncio
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -459,6 +460,7 @@ def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[
     assert session.client is not None and report.sha is not None
     client, project, sha, branch = session.client, plan.gitlab.project, report.sha, plan.git.branch
     out.write(f"→ following the pipeline of {sha[:8]} on {branch}\n")
+    ensure_pipeline(plan, session, report, sha, out)
     schedule = Schedule(give_up_after=gitlab_wait, error_max=max(1.0, min(Schedule.error_max, gitlab_wait / 4)))
     code = asyncio.run(print_plain(follow(client, project, sha=sha, ref=branch, schedule=schedule), out))
     pipelines = client.find_pipelines(project, sha=sha, ref=branch)
@@ -468,6 +470,35 @@ def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[
     if code != EXIT_OK:
         return EXIT_FAILED
     return check_registry(plan, session, report, sha, out)
+
+
+PIPELINE_APPEAR_WAIT = 15.0  # seconds a push's pipeline may take to appear before apply creates one
+
+
+def ensure_pipeline(plan: Plan, session: Session, report: ApplyReport, sha: str, out: IO[str], *,
+                    wait: float = PIPELINE_APPEAR_WAIT, sleep: Callable[[float], None] = time.sleep) -> None:
+    """A pushed commit without a pipeline (a run killed during the push: the commit reached GitLab, the
+    pipeline never came) gets one through the API after a short wait, when it is still the branch's head and
+    its message does not ask to skip CI."""
+    client, project, branch = session.client, plan.gitlab.project, plan.git.branch
+    assert client is not None
+    deadline = time.monotonic() + wait
+    while not client.find_pipelines(project, sha=sha, ref=branch):
+        if time.monotonic() >= deadline:
+            break
+        sleep(1.0)
+    else:
+        return
+    message = plan.git.commit_message.lower()
+    head = ((client.get_branch(project, branch) or {}).get("commit") or {}).get("id")
+    if head != sha or "[skip ci]" in message or "[ci skip]" in message:
+        return  # the watch says that no pipeline appeared
+    created = client.create_pipeline(project, branch)
+    note = (f"No pipeline appeared for {sha[:8]} in {wait:.0f} s (was the last run stopped during the push?); "
+            f"created pipeline #{created['id']} for {branch}.")
+    report.notes.append(note)
+    out.write(f"  {note}\n")
+    out.flush()
 
 
 def check_registry(plan: Plan, session: Session, report: ApplyReport, sha: str, out: IO[str]) -> int:

@@ -251,3 +251,27 @@ def test_gitlab_gone_for_good_after_the_push_is_exit_5_within_the_bounded_wait(s
     assert code == 5, out[-3000:] + err
     assert "Summary" in out and "push gone" in out  # what was done is said
     assert "Traceback" not in out + err
+
+
+def test_a_pushed_commit_without_a_pipeline_gets_one_on_rerun(sandbox, tmp_path, monkeypatch):
+    from dockwright.wizard.git import clone
+
+    folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
+    answers = write_answers(sandbox, Path(folder), "Lost Pipeline Runner", "lost")
+    config = tmp_path / "runner-lost" / "config.toml"
+    # the first run is stopped during the push: the commit reaches GitLab, its pipeline never comes
+    monkeypatch.setattr(sandbox.scheduler, "on_ref_moved", lambda *a, **kw: None)
+    with RunnerHost(sandbox, config):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-watch"])
+    assert code == 0, out[-3000:] + err
+    monkeypatch.undo()
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    sha = client.get_branch(sandbox.project_path, "lost")["commit"]["id"]
+    assert client.find_pipelines(sandbox.project_path, sha=sha) == []
+    with RunnerHost(sandbox, config):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+    assert code == 0, out[-3000:] + err
+    assert "was pushed before" in out and f"No pipeline appeared for {sha[:8]}" in out
+    pipelines = client.find_pipelines(sandbox.project_path, sha=sha)
+    assert len(pipelines) == 1 and pipelines[0]["source"] == "api" and pipelines[0]["status"] == "success"
