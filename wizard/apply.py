@@ -19,6 +19,7 @@ import asyncio
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ class ApplyOptions:
     watch: bool = True  # dockwright apply / --plain: follow the pipeline after the push
     overwrite: bool = False
     runner_online_timeout: float = 120.0
+    gitlab_wait: float = 60.0  # GitLab unreachable this long in a row while following the pipeline: exit 5
     env: Mapping[str, str] | None = None  # where from_env values are read (os.environ by default)
     prompt: Callable[[str], str] | None = None  # hidden prompt for values neither typed nor from_env
     confirm: Callable[[str], bool] | None = None  # yes/no question; None = no terminal
@@ -183,6 +185,36 @@ def commit_paths(directory: Path) -> list[str]:
     return paths
 
 
+@dataclass
+class Prepared:
+    """The run's changes, each one checked locally (see :func:`preflight`)."""
+
+    files: list[FileChange]
+    variables: list[VariableChange]
+    runner: RunnerChange | None
+
+
+def preflight(plan: Plan, session: Session, options: ApplyOptions) -> Prepared:
+    """Every check that needs neither GitLab nor a write, run before the first of either, so that a bad input
+    (exit 2) leaves the files, the runner config and GitLab as they were: the runner's config path and its
+    config.toml, the branch name, the files dockwright merges into, every variable's value (from_env set,
+    maskable, not too long)."""
+    from dockwright.wizard.git import Repo
+
+    if plan.uses_own_runner:
+        if not plan.runner.config_path.strip():
+            raise BadInput("runner.config_path is empty.",
+                           "Set it in the answers file to the runner's config.toml (e.g. "
+                           "/etc/gitlab-runner/config.toml, or ~/.gitlab-runner/config.toml for a non-root runner).")
+        runner_setup.check_config(resolve_config_path(plan, session.workdir))
+    repo = Repo(session.workdir)
+    if repo.is_repo():
+        repo.check_branch(plan.git.branch, plan.git.create_branch)
+    files = file_changes(plan, session, options)
+    variables = variable_changes(plan, session, options, with_values=True)
+    return Prepared(files, variables, runner_change(plan, session, options))
+
+
 def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str]) -> int:
     """Print every change (files as diffs, API calls with secrets hidden) and do nothing."""
     def say(text: str) -> None:
@@ -272,12 +304,13 @@ class _Run:
         yield from notes
 
     def steps(self) -> Iterator[ApplyEvent]:
+        prepared = preflight(self.plan, self.session, self.options)  # local checks first: nothing written yet
         yield from self.step(f"check access to {self.project}", self.access, record=False)
-        for change in file_changes(self.plan, self.session, self.options):
+        for change in prepared.files:
             yield from self.step(change.summary, change.apply)
-        for vchange in variable_changes(self.plan, self.session, self.options, with_values=True):
+        for vchange in prepared.variables:
             yield from self.step(vchange.summary, vchange.apply)
-        rchange = runner_change(self.plan, self.session, self.options)
+        rchange = prepared.runner
         if rchange is not None:
             yield from self.runner(rchange)
         yield from self.step("GitLab lint of .gitlab-ci.yml", self.lint)
@@ -290,6 +323,8 @@ class _Run:
         scopes = ", ".join(report.scopes) or "unknown"
         self.notes.append(Note(f"Connected to {self.url} (GitLab {report.version}) as {report.username}; token "
                                f"scopes: {scopes}; role in {report.project_path}: {report.access_level_name}."))
+        if report.scopes and "api" not in report.scopes:  # every later step would be refused: stop before them
+            raise BadInput(report.problems[0], "Then re-run apply with that token; nothing was changed.")
         self.notes += [Note(problem, warning=True) for problem in report.problems]
         self.report.notes.extend(report.problems)
         return Outcome.CHECKED, "done"
@@ -407,22 +442,27 @@ def run_apply(plan: Plan, session: Session, options: ApplyOptions | None = None,
                 if event.error is not None:
                     raise event.error
         if report.sha is not None and options.watch:
-            report.exit_code = follow_and_check(plan, session, report, out)
+            report.exit_code = follow_and_check(plan, session, report, out, gitlab_wait=options.gitlab_wait)
     except DockwrightError as exc:
         exc.report = report  # type: ignore[attr-defined]
         raise
     return report
 
 
-def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[str]) -> int:
-    """Follow the pushed commit's pipeline to its end, then look for the image tags in the registry."""
+def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[str], *,
+                     gitlab_wait: float = ApplyOptions.gitlab_wait) -> int:
+    """Follow the pushed commit's pipeline to its end, then look for the image tags in the registry.
+    GitLab unreachable for ``gitlab_wait`` seconds in a row ends it with the :class:`NetworkError` (exit 5)."""
     from dockwright.wizard.watch import follow
     from dockwright.wizard.watch_plain import print_plain
+    from dockwright.wizard.watch_schedule import Schedule
 
     assert session.client is not None and report.sha is not None
     client, project, sha, branch = session.client, plan.gitlab.project, report.sha, plan.git.branch
     out.write(f"→ following the pipeline of {sha[:8]} on {branch}\n")
-    code = asyncio.run(print_plain(follow(client, project, sha=sha, ref=branch), out))
+    ensure_pipeline(plan, session, report, sha, out)
+    schedule = Schedule(give_up_after=gitlab_wait, error_max=max(1.0, min(Schedule.error_max, gitlab_wait / 4)))
+    code = asyncio.run(print_plain(follow(client, project, sha=sha, ref=branch, schedule=schedule), out))
     pipelines = client.find_pipelines(project, sha=sha, ref=branch)
     if pipelines:
         report.pipeline_id = pipelines[0]["id"]
@@ -430,6 +470,35 @@ def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[
     if code != EXIT_OK:
         return EXIT_FAILED
     return check_registry(plan, session, report, sha, out)
+
+
+PIPELINE_APPEAR_WAIT = 15.0  # seconds a push's pipeline may take to appear before apply creates one
+
+
+def ensure_pipeline(plan: Plan, session: Session, report: ApplyReport, sha: str, out: IO[str], *,
+                    wait: float = PIPELINE_APPEAR_WAIT, sleep: Callable[[float], None] = time.sleep) -> None:
+    """A pushed commit without a pipeline (a run killed during the push: the commit reached GitLab, the
+    pipeline never came) gets one through the API after a short wait, when it is still the branch's head and
+    its message does not ask to skip CI."""
+    client, project, branch = session.client, plan.gitlab.project, plan.git.branch
+    assert client is not None
+    deadline = time.monotonic() + wait
+    while not client.find_pipelines(project, sha=sha, ref=branch):
+        if time.monotonic() >= deadline:
+            break
+        sleep(1.0)
+    else:
+        return
+    message = plan.git.commit_message.lower()
+    head = ((client.get_branch(project, branch) or {}).get("commit") or {}).get("id")
+    if head != sha or "[skip ci]" in message or "[ci skip]" in message:
+        return  # the watch says that no pipeline appeared
+    created = client.create_pipeline(project, branch)
+    note = (f"No pipeline appeared for {sha[:8]} in {wait:.0f} s (was the last run stopped during the push?); "
+            f"created pipeline #{created['id']} for {branch}.")
+    report.notes.append(note)
+    out.write(f"  {note}\n")
+    out.flush()
 
 
 def check_registry(plan: Plan, session: Session, report: ApplyReport, sha: str, out: IO[str]) -> int:

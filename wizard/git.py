@@ -382,6 +382,22 @@ class Repo:
 
     # ---- committing ----
 
+    def check_branch(self, branch: str, create_branch: bool = False) -> str | None:
+        """Raise :class:`BadInput` unless ``branch`` is a valid name that exists (or may be created); return its
+        sha (None when it is to be created)."""
+        top = self.toplevel()
+        check = _run(["check-ref-format", "--branch", branch], cwd=top)
+        if check.returncode != 0 or not branch:
+            raise BadInput(f"{branch!r} is not a valid git branch name.", "Use a name such as main or add-ci.")
+        parent = self.branch_sha(branch)
+        current = self.current_branch()
+        if branch != current and parent is None and not create_branch:
+            raise BadInput(
+                f"The branch {branch!r} does not exist in {top}" + (f" (you are on {current!r})." if current else "."),
+                "Set git.create_branch: true to create it, or choose an existing branch.",
+            )
+        return parent
+
     def commit(self, paths: Iterable[str | os.PathLike[str]], message: str, branch: str,
                create_branch: bool = False) -> str:
         """Commit exactly ``paths`` (as they are in the working tree) on ``branch``; return the branch's sha.
@@ -390,23 +406,17 @@ class Repo:
         paths already match the branch, no commit is made and the branch's current sha is returned.
         A branch other than the checked-out one gets the commit without a checkout; a missing branch is
         created from HEAD and checked out (like ``git checkout -b``, nothing in the tree changes) when
-        ``create_branch`` is true.
+        ``create_branch`` is true. On the checked-out branch the commit is git's own (``git commit --only``), so
+        the user's pre-commit/commit-msg hooks and commit signing apply; a commit on another branch goes
+        through ``git commit-tree`` (no checkout), where git runs no hooks.
         """
         if not self.is_repo():
             raise BadInput(f"{self.path} is not inside a git repository.", "Run `git init` there first, or pick the project's folder.")
         top = self.toplevel()
         rel = self._relative_paths(paths, top)
         current = self.current_branch()
-        check = _run(["check-ref-format", "--branch", branch], cwd=top)
-        if check.returncode != 0 or not branch:
-            raise BadInput(f"{branch!r} is not a valid git branch name.", "Use a name such as main or add-ci.")
-        parent = self.branch_sha(branch)
+        parent = self.check_branch(branch, create_branch)
         if branch != current and parent is None:
-            if not create_branch:
-                raise BadInput(
-                    f"The branch {branch!r} does not exist in {top}" + (f" (you are on {current!r})." if current else "."),
-                    "Set git.create_branch: true to create it, or choose an existing branch.",
-                )
             head = self.head_sha()
             if head is not None:
                 self._git("update-ref", "-m", "dockwright: create branch", f"refs/heads/{branch}", head, "")
@@ -432,22 +442,38 @@ class Repo:
             parent_tree = self._git("rev-parse", f"{parent}^{{tree}}").stdout.strip()
             if parent_tree == tree:
                 return parent  # nothing changed: idempotent
+        if branch == current:
+            return self._commit_porcelain(top, rel, message)
+        # another branch, not checked out: no porcelain commits there, so no hooks run (said in the docstring)
         args = ["commit-tree", tree, "-m", message] + (["-p", parent] if parent else [])
         made = _run(args, cwd=top)
         if made.returncode != 0:
-            if "tell me who you are" in made.stderr.lower() or "empty ident" in made.stderr.lower():
-                raise BadInput(
-                    "git does not know who you are, so it cannot make the commit.",
-                    'Run: git config --global user.name "Your Name" && git config --global user.email you@example.com',
-                )
-            raise GitError(f"git commit-tree failed: {made.stderr.strip()}", "Run `git status` to see what git needs.")
+            _raise_commit_failed(made, "commit-tree")
         sha = made.stdout.strip()
-        ref = "HEAD" if branch == current else f"refs/heads/{branch}"
-        self._git("update-ref", "-m", f"commit: {message.splitlines()[0] if message else 'dockwright'}", ref, sha, parent or "")
-        if branch == current:
-            # The committed files now match HEAD; record that in the user's index, and touch nothing else.
-            self._git("add", "--force", "--all", "--", *rel)
+        self._git("update-ref", "-m", f"commit: {message.splitlines()[0] if message else 'dockwright'}",
+                  f"refs/heads/{branch}", sha, parent or "")
         return sha
+
+    def _commit_porcelain(self, top: str | os.PathLike[str], rel: list[str], message: str) -> str:
+        """``git commit --only -- rel``: the user's hooks and commit signing apply, and what else they staged
+        stays staged and out of the commit. A hook's refusal is said with its own words."""
+        tracked = set(_ok(_run(["ls-files", "-z", "--", *rel], cwd=top), "ls-files").stdout.split("\0"))
+        new = [p for p in rel if p not in tracked]
+        if new:  # known to git (intent to add), so that --only takes them; nothing else is staged
+            _ok(_run(["add", "--force", "--intent-to-add", "--", *new], cwd=top), "add")
+        made = _run(["commit", "--only", "--quiet", "-m", message, "--", *rel], cwd=top)
+        if made.returncode != 0:
+            if new:  # leave the index as it was
+                _run(["rm", "--cached", "--quiet", "--ignore-unmatch", "--", *new], cwd=top)
+            _raise_commit_failed(made, "commit", self._hooks(top))
+        return self._git("rev-parse", "HEAD").stdout.strip()
+
+    def _hooks(self, top: str | os.PathLike[str]) -> list[str]:
+        """The commit hooks the user has (in core.hooksPath or .git/hooks), by name."""
+        where = _run(["rev-parse", "--git-path", "hooks"], cwd=top).stdout.strip()
+        folder = Path(top) / where if where else None
+        names = ("pre-commit", "prepare-commit-msg", "commit-msg")
+        return [n for n in names if folder is not None and os.access(folder / n, os.X_OK)]
 
     def _update_tracking_ref(self, url: str, branch: str, sha: str) -> None:
         """After a push to a URL, move ``refs/remotes/<name>/<branch>`` of the remote with that URL, as
@@ -521,6 +547,20 @@ class Repo:
             raise failure
         last = err.strip().splitlines()[-1] if err.strip() else f"exit {proc.returncode}"
         raise PushRejected(f"git push to {shown} failed: {last}", "Read git's message above, fix the cause and push again.", "other")
+
+
+def _raise_commit_failed(made: subprocess.CompletedProcess[str], command: str, hooks: list[str] = ()) -> None:
+    said = (made.stderr.strip() + "\n" + made.stdout.strip()).strip()
+    if "tell me who you are" in said.lower() or "empty ident" in said.lower():
+        raise BadInput(
+            "git does not know who you are, so it cannot make the commit.",
+            'Run: git config --global user.name "Your Name" && git config --global user.email you@example.com',
+        )
+    tail = " / ".join(said.splitlines()[-5:]) or f"exit {made.returncode}"
+    if hooks:
+        raise BadInput(f"Your git {' or '.join(h + ' hook' for h in hooks)} rejected the commit: {tail}",
+                       "Fix what the hook names (or commit the files yourself), then re-run; nothing was committed.")
+    raise GitError(f"git {command} failed: {tail}", "Run `git status` to see what git needs.")
 
 
 def _porcelain_status(stdout: str, branch: str) -> tuple[str | None, str]:

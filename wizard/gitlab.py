@@ -254,6 +254,12 @@ class GitLabClient:
         # a child pipeline (from a trigger job) has the parent's commit and ref: it is followed through its parent
         return [x for x in found if x.get("source") != "parent_pipeline"]
 
+    def create_pipeline(self, project: str | int, ref: str) -> dict:
+        """``POST /projects/:id/pipeline`` for the head of ``ref``."""
+        p = self._project(project)
+        return self._call("create a pipeline", lambda: p.pipelines.create({"ref": ref}).attributes,
+                          project=str(project), role="Developer")
+
     def get_pipeline(self, project: str | int, pipeline_id: int) -> dict:
         p = self._project(project)
         return self._call("read the pipeline", lambda: p.pipelines.get(pipeline_id).attributes,

@@ -62,6 +62,15 @@ def _entries(text: str | None) -> list[Any]:
     return list(runners) if runners is not None else []
 
 
+def check_config(path: Path) -> None:
+    """Raise :class:`BadInput` when ``path`` cannot hold the runner's config.toml: a folder, or a file that is
+    not valid TOML or whose ``runners`` is not a list of tables (checked before apply changes anything)."""
+    if path.is_dir():
+        raise BadInput(f"The runner config path {path} is a folder.",
+                       "Set runner.config_path to a config.toml file (e.g. ~/.gitlab-runner/config.toml).")
+    _entries(read_text_or_none(path))
+
+
 def config_entry(text: str | None, *, url: str, name: str, runner_id: int | None = None) -> dict | None:
     """The ``[[runners]]`` entry for this runner in config.toml text: by ``id`` when it has one, else name+url."""
     for entry in _entries(text):
@@ -156,9 +165,20 @@ def register_command_args(plan: Plan, *, url: str, config_path: str) -> list[str
     return args
 
 
+# what `gitlab-runner register` reads from its environment besides the token (see register_env)
+REGISTER_ENV_NAMES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "XDG_RUNTIME_DIR",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY",
+})
+
+
 def register_env(token: Secret, legacy: bool = False) -> dict[str, str]:
-    """The child environment: the token travels as CI_SERVER_TOKEN (REGISTRATION_TOKEN for the legacy flow)."""
-    env = dict(os.environ)
+    """The child environment: only what gitlab-runner needs (paths, locale, proxies, CA bundles, Docker's
+    endpoint), never dockwright's own token or the values of CI/CD variables; the runner token travels as
+    CI_SERVER_TOKEN (REGISTRATION_TOKEN for the legacy flow)."""
+    env = {k: v for k, v in os.environ.items()
+           if k in REGISTER_ENV_NAMES or k.startswith("LC_")}
     env["REGISTRATION_TOKEN" if legacy else "CI_SERVER_TOKEN"] = token.reveal()
     return env
 

@@ -268,3 +268,69 @@ def test_lint_errors_stop_before_the_commit_with_line_context(sandbox, project, 
     assert "| my_checks:" in err  # the line the error names is shown
     assert subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout == head
     assert "failed:           GitLab lint" in out
+
+
+def _state(sandbox, project: Path) -> tuple:
+    """What apply could have touched: the clone's files and git state, the runner folder, GitLab's variables,
+    runners and branches."""
+    files = {p.relative_to(project.parent): p.read_bytes() for p in project.parent.rglob("*")
+             if p.is_file() and ".git/" not in str(p.relative_to(project.parent)) + "/"}
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    p = client._project(sandbox.project_path)
+    variables = sorted(v.attributes["key"] for v in p.variables.list(get_all=True))
+    runners = sorted(r.attributes["id"] for r in p.runners.list(get_all=True))
+    branches = sorted((b["name"], b["commit"]["id"]) for b in client.list_branches(sandbox.project_path))
+    return files, head, variables, runners, branches
+
+
+PREFLIGHT = [  # (name, answers changes, environment, config.toml content or None, phrase)
+    ("masked value too short", {"variables": (VariableSpec(key="SHORT", from_env="SHORT_VALUE", masked=True),)},
+     {"SHORT_VALUE": "abc"}, None, "SHORT"),
+    ("unset from_env", {"variables": (VariableSpec(key="NEEDS_ENV", from_env="NOT_SET_ANYWHERE"),)},
+     {}, None, "NOT_SET_ANYWHERE"),
+    ("invalid config.toml", {}, {}, "[[runners]\nname = \n", "not valid TOML"),
+    ("branch with a space", {"branch": "my branch"}, {}, None, "my branch"),
+]
+
+
+@pytest.mark.parametrize("name,changes,env,config,phrase", PREFLIGHT, ids=[c[0] for c in PREFLIGHT])
+def test_local_checks_run_before_any_write_or_api_change(sandbox, project, monkeypatch, name, changes, env,
+                                                         config, phrase):
+    branch = changes.pop("branch", None)
+    answers = answers_for(sandbox, project, **changes)
+    if branch is not None:
+        answers.write_text(answers.read_text().replace("branch: main", f"branch: '{branch}'"))
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-qm", "answers"], cwd=project, check=True)
+    if config is not None:
+        (project.parent / "runner").mkdir(exist_ok=True)
+        (project.parent / "runner" / "config.toml").write_text(config)
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    before = _state(sandbox, project)
+    code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+    assert code == 2 and phrase in err, out + err
+    assert "Traceback" not in out + err
+    assert _state(sandbox, project) == before
+
+
+def test_empty_runner_config_path_is_exit_2_before_any_write(sandbox, project, monkeypatch):
+    answers = answers_for(sandbox, project)
+    text = answers.read_text()
+    answers.write_text(text.replace(text.split("config_path: ", 1)[1].split("\n", 1)[0], "''"))
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    before = _state(sandbox, project)
+    code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+    assert code == 2 and "config_path" in err and "Traceback" not in out + err, out + err
+    assert _state(sandbox, project) == before
+
+
+def test_a_read_api_token_is_exit_2_before_any_write(sandbox, project, monkeypatch):
+    answers = answers_for(sandbox, project)
+    monkeypatch.setenv("READ_ONLY", sandbox.create_token(scopes=("read_api",)))
+    before = _state(sandbox, project)
+    code, out, err = run_cli(["apply", "--answers", str(answers), "--token-env", "READ_ONLY", "--yes"])
+    assert code == 2 and "api" in err and "Traceback" not in out + err, out + err
+    assert _state(sandbox, project) == before

@@ -142,11 +142,11 @@ import json, os, sys
 args = sys.argv[1:]
 def opt(name):
     return args[args.index(name) + 1] if name in args else None
-record = {{"argv": sys.argv, "token_in_env": bool(os.environ.get("CI_SERVER_TOKEN"))}}
-with open(os.environ["STAND_IN_RECORD"], "w") as fh:
-    json.dump(record, fh)
 config = opt("--config")
 os.makedirs(os.path.dirname(config), exist_ok=True)
+record = {{"argv": sys.argv, "token_in_env": bool(os.environ.get("CI_SERVER_TOKEN")), "env": dict(os.environ)}}
+with open(config + ".record.json", "w") as fh:  # its environment is not the place to say where
+    json.dump(record, fh)
 entry = '[[runners]]\nname = "{{}}"\nurl = "{{}}"\ntoken = "{{}}"\nexecutor = "{{}}"\n[runners.docker]\nprivileged = true\nvolumes = ["/certs/client", "/cache"]\n'
 with open(config, "a") as fh:
     fh.write(entry.format(opt("--name"), opt("--url"), os.environ["CI_SERVER_TOKEN"], opt("--executor")))
@@ -166,7 +166,8 @@ def test_gitlab_runner_register_gets_the_token_through_its_environment(sandbox, 
     script.write_text(STAND_IN.format(python=sys.executable))
     script.chmod(stat.S_IRWXU)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("STAND_IN_RECORD", str(tmp_path / "record.json"))
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)  # read by apply; gitlab-runner has no use for it
+    monkeypatch.setenv("SOME_VARIABLE_VALUE", "value-for-the-pipeline-only")
 
     folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
     answers = write_answers(sandbox, Path(folder), "Registered Runner", "registered")
@@ -174,7 +175,12 @@ def test_gitlab_runner_register_gets_the_token_through_its_environment(sandbox, 
     with RunnerHost(sandbox, config):
         code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-watch"])
     assert code == 0, out[-3000:] + err
-    record = json.loads((tmp_path / "record.json").read_text())
+    record = json.loads(config.with_name("config.toml.record.json").read_text())
+    config.with_name("config.toml.record.json").unlink()
+    # only what gitlab-runner needs: none of the user's other variables, no personal access token
+    assert "GITLAB_TOKEN" not in record["env"] and "SOME_VARIABLE_VALUE" not in record["env"]
+    assert all(sandbox.token not in v for v in record["env"].values())
+    assert record["env"]["PATH"] == os.environ["PATH"]
     glrt = config.read_text().split('token = "', 1)[1].split('"', 1)[0]
     assert glrt.startswith("glrt-") and record["token_in_env"] is True
     assert all(glrt not in a and sandbox.token not in a for a in record["argv"])
@@ -222,3 +228,50 @@ def test_legacy_registration_token_410_says_what_changed_and_what_to_do(sandbox,
     assert "410" in err and "17.0" in err and "authentication-token" in err
     assert "failed:" in out and "Legacy Runner" in out.split("failed:", 1)[1]
     assert project_runners(sandbox, "Legacy Runner") == []
+
+
+def test_gitlab_gone_for_good_after_the_push_is_exit_5_within_the_bounded_wait(sandbox, tmp_path, monkeypatch):
+    from dockwright.wizard.apply import ApplyOptions
+    from dockwright.wizard.git import Repo, clone
+
+    assert ApplyOptions().gitlab_wait == 60.0  # the default bound, not the watch's 10 minutes
+    folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
+    answers = write_answers(sandbox, Path(folder), "Gone Runner", "gone")
+    real_push = Repo.push
+
+    def push_then_gitlab_goes_away(self, *args, **kwargs):  # the real push; then every API call fails
+        pushed = real_push(self, *args, **kwargs)
+        sandbox.set_faults(Faults(error_rate=1.0))
+        return pushed
+
+    monkeypatch.setattr(Repo, "push", push_then_gitlab_goes_away)
+    with RunnerHost(sandbox, tmp_path / "runner-gone" / "config.toml"):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--gitlab-wait", "1"])
+    sandbox.set_faults(Faults())
+    assert code == 5, out[-3000:] + err
+    assert "Summary" in out and "push gone" in out  # what was done is said
+    assert "Traceback" not in out + err
+
+
+def test_a_pushed_commit_without_a_pipeline_gets_one_on_rerun(sandbox, tmp_path, monkeypatch):
+    from dockwright.wizard.git import clone
+
+    folder = clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path
+    answers = write_answers(sandbox, Path(folder), "Lost Pipeline Runner", "lost")
+    config = tmp_path / "runner-lost" / "config.toml"
+    # the first run is stopped during the push: the commit reaches GitLab, its pipeline never comes
+    monkeypatch.setattr(sandbox.scheduler, "on_ref_moved", lambda *a, **kw: None)
+    with RunnerHost(sandbox, config):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-watch"])
+    assert code == 0, out[-3000:] + err
+    monkeypatch.undo()
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    sha = client.get_branch(sandbox.project_path, "lost")["commit"]["id"]
+    assert client.find_pipelines(sandbox.project_path, sha=sha) == []
+    with RunnerHost(sandbox, config):
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+    assert code == 0, out[-3000:] + err
+    assert "was pushed before" in out and f"No pipeline appeared for {sha[:8]}" in out
+    pipelines = client.find_pipelines(sandbox.project_path, sha=sha)
+    assert len(pipelines) == 1 and pipelines[0]["source"] == "api" and pipelines[0]["status"] == "success"

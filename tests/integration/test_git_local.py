@@ -382,3 +382,34 @@ def test_https_with_a_private_ca_needs_ca_file_or_insecure(project, https_remote
     assert "sslVerify" not in (tmp_path / "insecure-clone" / ".git" / "config").read_text()  # not saved
     with pytest.raises(BadInput):
         repo.push(url, "main", Secret(TOKEN), ca_file=tmp_path / "missing.pem")
+
+
+def _hook(project, name, body):
+    hook = project / ".git" / "hooks" / name
+    hook.write_text("#!/bin/sh\n" + body)
+    hook.chmod(0o755)
+
+
+def test_commit_runs_the_users_hooks(project):
+    _hook(project, "pre-commit", 'echo ran > "$(git rev-parse --git-dir)/pre-commit-ran"\n')
+    _hook(project, "commit-msg", 'echo "Checked-by: commit-msg" >> "$1"\n')
+    (project / "README.md").write_text("hello, staged by the user\n")
+    git(project, "add", "README.md")
+    repo = Repo(project)
+    sha = repo.commit(dockwright_files(project), "Add CI", "main")
+    assert (project / ".git" / "pre-commit-ran").exists()
+    assert "Checked-by: commit-msg" in git(project, "log", "-1", "--format=%B", sha)
+    assert git(project, "show", "--name-only", "--format=", sha).splitlines() == [".gitlab-ci.yml", "Dockerfile"]
+    assert git(project, "diff", "--cached", "--name-only").splitlines() == ["README.md"]  # still staged
+
+
+def test_a_hook_that_rejects_the_commit_is_said_clearly(project):
+    _hook(project, "pre-commit", 'echo "lint: trailing whitespace in Dockerfile" >&2\nexit 1\n')
+    repo = Repo(project)
+    before = repo.head_sha()
+    with pytest.raises(BadInput) as caught:
+        repo.commit(dockwright_files(project), "Add CI", "main")
+    text = str(caught.value) + " " + caught.value.next_step
+    assert "pre-commit hook" in text and "trailing whitespace in Dockerfile" in text
+    assert repo.head_sha() == before
+    assert git(project, "diff", "--cached", "--name-only") == ""

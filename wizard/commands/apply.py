@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true", help="do not verify GitLab's TLS certificate (warned)")
     parser.add_argument("--runner-timeout", metavar="S", type=seconds, default=120.0,
                         help="seconds to wait for the runner to come online (default 120)")
+    parser.add_argument("--gitlab-wait", metavar="S", type=seconds,
+                        help="while following the pipeline, seconds GitLab may stay unreachable before apply "
+                             "stops with exit 5 (default 60, or $DOCKWRIGHT_GITLAB_WAIT)")
+
+
+def _gitlab_wait(given: float | None) -> float:
+    if given is not None:
+        return given
+    text = os.environ.get("DOCKWRIGHT_GITLAB_WAIT") or "60"
+    try:
+        return seconds(text)
+    except argparse.ArgumentTypeError as exc:
+        raise BadInput(f"DOCKWRIGHT_GITLAB_WAIT: {exc}.", "Set it to a number of seconds, or unset it.") from None
 
 
 def _interactive() -> bool:
@@ -86,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     directory = answers.absolute().parent  # the folder holding the answers file as named, even through a link
     interactive = _interactive()
     options = ApplyOptions(dry_run=args.dry_run, push=args.push, watch=args.watch, overwrite=args.overwrite,
-                           runner_online_timeout=args.runner_timeout,
+                           runner_online_timeout=args.runner_timeout, gitlab_wait=_gitlab_wait(args.gitlab_wait),
                            prompt=_hidden_prompt if interactive else None,
                            confirm=(lambda m: True) if args.yes else (_confirm if interactive else None))
     session = Session(workdir=directory, answers_path=answers, ca_file=args.ca_file, insecure=args.insecure)
