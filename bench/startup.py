@@ -25,10 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textual.app import App, ComposeResult  # noqa: E402
-from textual.containers import Horizontal, Vertical, VerticalScroll  # noqa: E402
-from textual.widgets import (Button, Footer, Header, Input, Label, LoadingIndicator, OptionList,  # noqa: E402
-                             TextArea)
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, OptionList, TextArea
 
 SIZE = (120, 36)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
@@ -66,7 +67,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes
-    sandbox: "Sandbox"
+    sandbox: Sandbox
     params: dict[str, Any] = field(default_factory=dict)  # path captures (decoded)
     user: dict[str, Any] | None = None
     token: dict[str, Any] | None = None

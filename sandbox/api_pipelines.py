@@ -9,7 +9,16 @@ from typing import Any
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_common import (
-    SCOPE_READ, SCOPE_WRITE, ApiError, Request, Response, forbidden, json_response, list_arg, not_found, paginate,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    Response,
+    forbidden,
+    json_response,
+    list_arg,
+    not_found,
+    paginate,
 )
 from dockwright.sandbox.api_projects import find_project
 from dockwright.sandbox.api_runners import runner_brief

@@ -7,7 +7,15 @@ import urllib.parse
 from typing import Any
 
 from dockwright.sandbox.api_common import (
-    SCOPE_READ, SCOPE_WRITE, ApiError, Request, json_response, no_content, not_found, paginate, to_bool,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    json_response,
+    no_content,
+    not_found,
+    paginate,
+    to_bool,
 )
 
 KEY_RE = re.compile(r"\A[A-Za-z0-9_]{1,255}\Z")

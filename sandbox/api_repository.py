@@ -12,8 +12,16 @@ from ruamel.yaml import YAML
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_common import (
-    SCOPE_READ, SCOPE_WRITE, ApiError, Request, Response, bad_request_missing, json_response, no_content,
-    not_found, paginate,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    Response,
+    bad_request_missing,
+    json_response,
+    no_content,
+    not_found,
+    paginate,
 )
 from dockwright.sandbox.api_projects import find_project
 

@@ -17,12 +17,22 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockwright.wizard.errors import BadInput
 from dockwright.sandbox.api_common import (
-    SCOPE_CREATE_RUNNER, SCOPE_READ, SCOPE_WRITE, ApiError, Request, forbidden, json_response, list_arg, no_content,
-    not_found, paginate, to_bool,
+    SCOPE_CREATE_RUNNER,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    forbidden,
+    json_response,
+    list_arg,
+    no_content,
+    not_found,
+    paginate,
+    to_bool,
 )
 from dockwright.sandbox.store import new_token, now_iso, parse_iso, token_digest
+from dockwright.wizard.errors import BadInput
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
@@ -51,7 +61,7 @@ def ensure_instance_runner(store) -> int:
 def runner_status(row: dict[str, Any]) -> str:
     if row["runner_type"] == "instance_type":
         return "online"
-    now = _dt.datetime.now(_dt.timezone.utc).timestamp()
+    now = _dt.datetime.now(_dt.UTC).timestamp()
     contacted = parse_iso(row["contacted_at"])
     if contacted is None:
         created = parse_iso(row["created_at"])
@@ -313,7 +323,7 @@ def read_config(path: Path) -> str:
                        "Give the path of the config.toml that `gitlab-runner register` (or dockwright) wrote.")
 
 
-def register_from_config(sandbox: "Sandbox", path: Path, *, host_has_docker: bool = False) -> list[int]:
+def register_from_config(sandbox: Sandbox, path: Path, *, host_has_docker: bool = False) -> list[int]:
     return register_from_config_text(sandbox.store, sandbox.url, read_config(path), str(path.resolve()),
                                      host_has_docker=host_has_docker)
 

@@ -33,7 +33,7 @@ class FactsSocket:
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "FactsSocket":
+    def start(self) -> FactsSocket:
         private_folder(self.path.parent)
         try:
             self.path.unlink()  # left by a sandbox that was killed; the data folder's lock says none runs now
@@ -54,7 +54,7 @@ class FactsSocket:
         while server is not None and server is self._server:
             try:
                 conn, _ = server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return  # closed by stop()

@@ -19,15 +19,16 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
 from dockwright.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
-from dockwright.wizard.pipeline_status import composite_status
 from dockwright.sandbox.registry_store import SandboxRegistry
 from dockwright.sandbox.store import now_iso
+from dockwright.wizard.pipeline_status import composite_status
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
@@ -51,7 +52,7 @@ class _Running:
 
 
 class Scheduler:
-    def __init__(self, sandbox: "Sandbox") -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.store = sandbox.store
         self.registry = SandboxRegistry(sandbox)

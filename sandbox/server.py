@@ -8,11 +8,11 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from dockwright.sandbox import (api_pipelines, api_projects, api_repository, api_runners, api_users,
-                            githttp)
+from dockwright.sandbox import api_pipelines, api_projects, api_repository, api_runners, api_users, githttp
 from dockwright.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
 from dockwright.sandbox.store import now_iso, parse_iso
 
@@ -58,7 +58,7 @@ class Router:
         return None
 
 
-def authenticate(sandbox: "Sandbox", headers: dict[str, str], scopes: tuple[str, ...]) -> tuple[dict, dict]:
+def authenticate(sandbox: Sandbox, headers: dict[str, str], scopes: tuple[str, ...]) -> tuple[dict, dict]:
     """(user, token) for the request's PRIVATE-TOKEN or Bearer token, or ApiError with GitLab's body."""
     secret = headers.get("private-token", "").strip()
     if not secret:
@@ -93,7 +93,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], sandbox: "Sandbox") -> None:
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.router = Router()
         self._open: set[socket.socket] = set()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -21,7 +21,6 @@ from dockwright.wizard.practice import PracticeGitLab
 from dockwright.wizard.session import Session, open_session
 from dockwright.wizard.steps import STEPS, next_step, previous_step
 from dockwright.wizard.steps import step as step_by_id
-
 
 SCREEN_CLASSES = {
     "connect": "ConnectScreen", "project": "ProjectScreen", "executor": "ExecutorScreen",
@@ -243,7 +242,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         super().exit(result, return_code, message)
 
     def copy_file(self, file_id: str) -> None:
-        from dockwright.screens.widgets.preview import PREVIEW_FILES, render_previews, read_existing
+        from dockwright.screens.widgets.preview import PREVIEW_FILES, read_existing, render_previews
 
         try:
             text = render_previews(self.plan, read_existing(self.services.workdir), self.gitlab_url).get(file_id, "")

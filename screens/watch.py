@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,6 +30,7 @@ from dockwright.wizard.job_logs import JobLogs, decode_tail
 from dockwright.wizard.pushed_tags import pull_hint, pushed_images
 from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
 from dockwright.wizard.watch_plain import glyph, status_word
+
 
 class WatchScreen(Screen[int | None]):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "watch.tcss"
@@ -178,10 +180,8 @@ class WatchScreen(Screen[int | None]):
             if job.finished:
                 self.query_one(JobLog).flush_partial()
             self.show_diagnosis()
-        if self.follow_running and job.status == "running" and (
-                self.selected is None or self.jobs.get(self.selected, job).status != "running"):
-            self.select(job.id)
-        elif job.status == "failed" and not job.allow_failure and not self.chosen_by_user and not self.follow_running:
+        if (self.follow_running and job.status == "running" and (
+                self.selected is None or self.jobs.get(self.selected, job).status != "running")) or (job.status == "failed" and not job.allow_failure and not self.chosen_by_user and not self.follow_running):
             self.select(job.id)
 
     def finished(self, event: Finished) -> None:

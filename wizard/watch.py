@@ -26,13 +26,25 @@ from __future__ import annotations
 import asyncio
 import codecs
 import dataclasses
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from dockwright.wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
-from dockwright.wizard.watch_events import (ACTIVE_STATUSES, FINAL_STATUSES, Event, Finished, Job, JobChanged, JobStuck,
-                                 LogText, PipelineStatus, Waiting, composite_status, job_from_api)
+from dockwright.wizard.watch_events import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    Event,
+    Finished,
+    Job,
+    JobChanged,
+    JobStuck,
+    LogText,
+    PipelineStatus,
+    Waiting,
+    composite_status,
+    job_from_api,
+)
 from dockwright.wizard.watch_schedule import Clock, Schedule
-
 
 # ---------------------------------------------------------------------------------------------- helpers
 
@@ -43,7 +55,7 @@ JOB_END_MARKERS = ("Job succeeded", "ERROR: Job failed")
 class _Trace:
     """How much of one job's trace has been emitted; decodes only the new bytes."""
 
-    __slots__ = ("offset", "next_fetch", "interval", "done", "ended")
+    __slots__ = ("done", "ended", "interval", "next_fetch", "offset")
 
     def __init__(self) -> None:
         self.ended = False

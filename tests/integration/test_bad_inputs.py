@@ -50,7 +50,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Mode:
-    content: "Content"
+    content: Content
     mode: int
 
 

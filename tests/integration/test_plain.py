@@ -13,10 +13,10 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from dockwright.sandbox import Sandbox
 from dockwright.wizard.git import clone
 from dockwright.wizard.plain import EXIT_INTERRUPTED, PlainWizard
 from dockwright.wizard.plan import load_answers
-from dockwright.sandbox import Sandbox
 
 ENTER, UP, DOWN, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x03"
 CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default before typing

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import flask_repo, offline_app, settle
 from textual.widgets import Input
 
-from helpers import flask_repo, offline_app, settle
 from dockwright.screens.registry import RegistryScreen
 from dockwright.wizard.errors import EXIT_INTERNAL
 

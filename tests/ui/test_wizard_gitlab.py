@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import sandbox_app
 from textual.widgets import Input
 
-from helpers import sandbox_app
 from dockwright.sandbox import Sandbox
 
 SIZE = (120, 40)

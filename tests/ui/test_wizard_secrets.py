@@ -4,9 +4,9 @@ and a crash of the App never prints a token: Textual's report shows no locals an
 from __future__ import annotations
 
 import pytest
+from helpers import flask_repo, offline_app
 from textual.widgets import Input
 
-from helpers import flask_repo, offline_app
 from dockwright.wizard.credentials import Secret
 
 SIZE = (120, 40)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import flask_repo, offline_app
 from textual.widgets import Checkbox, Input, RadioButton, Switch
 
-from helpers import flask_repo, offline_app
 from dockwright.wizard.plan import replace_in
 
 SIZE = (120, 40)

@@ -383,7 +383,8 @@ def test_a_key_written_twice_keeps_its_last_value_like_gitlab():
     assert p.jobs[0].script == ("two",)
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 _KEYS = st.sampled_from(["stages", "default", "variables", "image", "services", "tags", "rules", "needs", "script",
                          "before_script", "after_script", "when", "allow_failure", "stage", "build", ".hidden",

@@ -20,7 +20,13 @@ from ruamel.yaml import YAML
 
 from dockwright.wizard.checks import check_dockerfile, check_pipeline, hadolint_path
 from dockwright.wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, replace_in
-from dockwright.wizard.render import UnmergeableFile, registry_variables, render_dockerfile, render_dockerignore, render_pipeline
+from dockwright.wizard.render import (
+    UnmergeableFile,
+    registry_variables,
+    render_dockerfile,
+    render_dockerignore,
+    render_pipeline,
+)
 from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
 from dockwright.wizard.render.runner_config import render_register_command, render_runner_entry
 
