@@ -141,7 +141,7 @@ class Sandbox:
         """One sandbox per data directory: two would play the same jobs twice."""
         import fcntl  # POSIX only: imported here so that the package itself imports everywhere
 
-        handle = open(self.data_dir / LOCK_FILE, "a+")
+        handle = open(self.data_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held open while the sandbox runs: the flock lives as long as it
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -217,7 +217,7 @@ def create_pipeline(req: Request):
         pid = req.sandbox.scheduler.create_pipeline(project, ref, sha, source="api", before_sha=gitrepo.ZERO_SHA,
                                                     user_id=req.user["id"], is_tag=is_tag, variables=variables)
     except PipelineRefused as exc:
-        raise ApiError(400, {"message": {"base": [str(exc)]}})
+        raise ApiError(400, {"message": {"base": [str(exc)]}}) from exc
     row = req.store.one("SELECT * FROM pipelines WHERE id = ?", (pid,))
     return json_response(201, pipeline_json(req, row))
 

@@ -280,7 +280,7 @@ def register_from_config_text(store, server_url: str, text: str, source: str | N
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{source or 'The runner configuration'} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.")
+        raise BadInput(f"{source or 'The runner configuration'} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.") from exc
     registered = []
     for entry in config.get("runners") or []:
         if not isinstance(entry, dict) or not entry.get("token"):
@@ -318,9 +318,9 @@ def refresh_contacts(store) -> None:
 def read_config(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         raise BadInput(f"There is no runner configuration at {path}.",
-                       "Give the path of the config.toml that `gitlab-runner register` (or dockwright) wrote.")
+                       "Give the path of the config.toml that `gitlab-runner register` (or dockwright) wrote.") from exc
 
 
 def register_from_config(sandbox: Sandbox, path: Path, *, host_has_docker: bool = False) -> list[int]:
@@ -336,7 +336,7 @@ def register_over_http(req: Request):
         ids = register_from_config_text(req.store, req.sandbox.url, req.body.decode("utf-8"), None,
                                         host_has_docker=to_bool(req.query.get("host_has_docker", ["false"])[-1]))
     except BadInput as exc:
-        raise ApiError(400, {"message": str(exc)})
+        raise ApiError(400, {"message": str(exc)}) from exc
     req.sandbox.scheduler.wake()
     return json_response(200, {"registered": ids})
 

@@ -15,6 +15,7 @@ Beside it: the registry jobs push to (registry_store.py), the predefined variabl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -119,11 +120,9 @@ class Scheduler:
         message = gitrepo.commit_info(repo_path, after)["message"].lower()
         if "[skip ci]" in message or "[ci skip]" in message:
             return  # as GitLab: the push creates no pipeline
-        try:
+        with contextlib.suppress(PipelineRefused):  # rules left no job: GitLab creates no pipeline for the push
             self.create_pipeline(project, name, after, source="push", before_sha=before, user_id=user_id,
                                  is_tag=is_tag)
-        except PipelineRefused:
-            pass  # rules left no job: GitLab creates no pipeline for the push
 
     def project_variables(self, project: dict[str, Any], *, protected_ref: bool) -> tuple[dict[str, str], list[str]]:
         """The project's CI/CD variables a job on this ref sees, and the values to mask."""

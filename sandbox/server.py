@@ -4,6 +4,7 @@ to git's smart HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -46,7 +47,7 @@ class Router:
             if r_method != method or len(r_segments) != len(segments):
                 continue
             captures: dict[str, str] = {}
-            for want, got in zip(r_segments, segments):
+            for want, got in zip(r_segments, segments, strict=False):
                 if want.startswith(":"):
                     if not got:
                         break
@@ -117,10 +118,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             sockets = list(self._open)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
@@ -194,10 +193,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         ]
         if verdict.kind == "drop":
             sandbox.record(self.command, path, 0, 0)
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self.close_connection = True
             return None
         if verdict.kind == "throttle":

