@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from dockwright.wizard.plan import Plan  # noqa: E402
 from dockwright.wizard.render import render_files, render_register_command, render_runner_entry  # noqa: E402
-from dockwright.wizard.yaml_guard import scan  # noqa: E402
 from dockwright.wizard.render.runner_config import _merged_entry  # noqa: E402
+from dockwright.wizard.yaml_guard import scan  # noqa: E402
 
 
 def render_all(plan: Plan, existing: dict[str, str | None], config: str | None) -> None:

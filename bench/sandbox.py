@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import gitlab  # noqa: E402
+import gitlab
 
-from dockwright.sandbox import Sandbox  # noqa: E402
+from dockwright.sandbox import Sandbox
 
 CI = """stages: [build, test]
 build:

@@ -22,13 +22,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import ClassVar
+
+from textual.binding import BindingType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textual.app import App, ComposeResult  # noqa: E402
-from textual.containers import Horizontal, Vertical, VerticalScroll  # noqa: E402
-from textual.widgets import (Button, Footer, Header, Input, Label, LoadingIndicator, OptionList,  # noqa: E402
-                             TextArea)
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, OptionList, TextArea
 
 SIZE = (120, 36)
 
@@ -38,7 +40,7 @@ class BareApp(App):
 
     CSS_PATH = Path(__file__).resolve().parents[1] / "assets" / "app.tcss"
     # the same footer: as many bindings as the wizard shows on a step
-    BINDINGS = [(key, "bell", name) for key, name in (("f1", "Help"), ("ctrl+b", "Back"), ("ctrl+n", "Next"),
+    BINDINGS: ClassVar[list[BindingType]] = [(key, "bell", name) for key, name in (("f1", "Help"), ("ctrl+b", "Back"), ("ctrl+n", "Next"),
                                                       ("f2", "Preview"), ("ctrl+d", "Diff"), ("ctrl+q", "Quit"),
                                                       ("ctrl+s", "Save answers"))]
 
@@ -121,7 +123,7 @@ async def keystroke_to_preview(repo: Path, keys: int) -> tuple[list[float], list
                 await asyncio.sleep(0.0005)
             rendered = time.perf_counter()
             painted = loop.create_future()
-            app.call_after_refresh(lambda: painted.set_result(time.perf_counter()))
+            app.call_after_refresh(lambda fut=painted: fut.set_result(time.perf_counter()))
             painted_at = await painted
             if f"EXPOSE {field.value}" not in area.text:
                 raise SystemExit(f"the preview did not follow the field ({field.value})")
@@ -149,7 +151,7 @@ async def step_switches(repo: Path, rounds: int) -> list[float]:
                     await asyncio.sleep(0.0005)
                 await pilot.pause()
                 painted = loop.create_future()
-                app.call_after_refresh(lambda: painted.set_result(time.perf_counter()))
+                app.call_after_refresh(lambda fut=painted: fut.set_result(time.perf_counter()))
                 times.append(await painted - start)
     return times
 
@@ -171,7 +173,7 @@ async def main(runs: int) -> int:
         start = time.perf_counter()
         prepared = detected(repo)
         detection.append(time.perf_counter() - start)
-        mine.append(await time_to_interactive(lambda: dockwright_app(repo, prepared)))
+        mine.append(await time_to_interactive(lambda prepared=prepared: dockwright_app(repo, prepared)))
     ratio = statistics.median(mine) / statistics.median(bare)
     print(f"first interactive screen, bare Textual app:  {ms(bare)}")
     print(f"first interactive screen, dockwright wizard: {ms(mine)}")
@@ -179,7 +181,7 @@ async def main(runs: int) -> int:
     print(f"before the app starts, detection of the repository: {ms(detection)}")
     totals, after = await keystroke_to_preview(repo, keys=max(10, runs * 2))
     print(f"keystroke -> preview repainted:             {ms(totals)}")
-    print(f"  keystroke -> preview re-rendered:        {ms([t - a for t, a in zip(totals, after)])}")
+    print(f"  keystroke -> preview re-rendered:        {ms([t - a for t, a in zip(totals, after, strict=False)])}")
     print(f"render returned -> repainted:               {ms(after)}  (goal: within one frame, 16.7 ms)")
     print(f"step switch (a step shown again):           {ms(await step_switches(repo, rounds=max(3, runs)))}")
     return 0

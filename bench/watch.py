@@ -39,9 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dockwright.wizard.gitlab import GitLabClient  # noqa: E402
-from dockwright.sandbox import Sandbox  # noqa: E402
-from dockwright.wizard.watch import FINAL_STATUSES, Finished, JobChanged, LogText, Schedule, follow  # noqa: E402
+from dockwright.sandbox import Sandbox
+from dockwright.wizard.gitlab import GitLabClient
+from dockwright.wizard.watch import FINAL_STATUSES, Finished, JobChanged, LogText, Schedule, follow
 
 STAGES = ("build", "test", "package", "deploy")
 
@@ -282,7 +282,7 @@ def big_log(megabytes: int, job_seconds: float) -> str:
     block = "\\n".join(f"{i:06d} " + "b" * 92 for i in range(lines_per_echo))
     echoes = max(1, megabytes * 1_000_000 // (lines_per_echo * 100))
     ci = f'big:\n  variables:\n    BLOCK: "{block}"\n  script:\n' + "".join(
-        f'    - echo "$BLOCK"\n' for _ in range(echoes))
+        '    - echo "$BLOCK"\n' for _ in range(echoes))
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.Popen([sys.executable, "-c", SERVE, f"{tmp}/sandbox", str(job_seconds)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,

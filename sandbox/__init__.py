@@ -19,17 +19,18 @@ import shutil
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from dockwright.wizard.errors import BadInput
-from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
 from dockwright.sandbox.faults import FaultInjector, Faults
 from dockwright.sandbox.store import Store, new_token, now_iso
+from dockwright.wizard.errors import BadInput
+from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir
 
-__all__ = ["Sandbox", "Faults", "default_data_dir", "ROOT_TOKEN_SCOPES"]
+__all__ = ["ROOT_TOKEN_SCOPES", "Faults", "Sandbox", "default_data_dir"]
 
 ROOT_TOKEN_SCOPES = ("api", "create_runner", "write_repository")
 ROOT_AUTHOR = gitrepo.Author("Administrator", "admin@example.com")
@@ -78,14 +79,14 @@ class Sandbox:
         self.scheduler = None
 
     # -- life cycle ---------------------------------------------------------------------------------
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         self.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         from dockwright.sandbox.scheduler import Scheduler
         from dockwright.sandbox.server import SandboxHTTPServer
 
@@ -140,7 +141,7 @@ class Sandbox:
         """One sandbox per data directory: two would play the same jobs twice."""
         import fcntl  # POSIX only: imported here so that the package itself imports everywhere
 
-        handle = open(self.data_dir / LOCK_FILE, "a+")
+        handle = open(self.data_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held open while the sandbox runs: the flock lives as long as it
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -201,7 +202,7 @@ class Sandbox:
         row = self.store.ensure_user(user, user.replace("_", " ").title(), f"{user}@example.com")
         expires_at = None
         if expired:
-            expires_at = (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=1)).strftime("%Y-%m-%d")
+            expires_at = (_dt.datetime.now(_dt.UTC) - _dt.timedelta(days=1)).strftime("%Y-%m-%d")
         token, _ = self.store.create_token(row["id"], f"token for {user}", scopes, expires_at=expires_at,
                                            revoked=revoked)
         return token

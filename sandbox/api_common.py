@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
@@ -66,7 +67,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes
-    sandbox: "Sandbox"
+    sandbox: Sandbox
     params: dict[str, Any] = field(default_factory=dict)  # path captures (decoded)
     user: dict[str, Any] | None = None
     token: dict[str, Any] | None = None
@@ -85,8 +86,8 @@ class Request:
                 if "json" in ctype:
                     try:
                         data = json.loads(self.body.decode("utf-8"))
-                    except ValueError:
-                        raise ApiError(400, {"error": "The provided content-type 'application/json' is not supported or the body is not valid JSON"})
+                    except ValueError as exc:
+                        raise ApiError(400, {"error": "The provided content-type 'application/json' is not supported or the body is not valid JSON"}) from exc
                     if isinstance(data, dict):
                         merged.update(data)
                 else:
@@ -115,8 +116,8 @@ class Request:
             return default
         try:
             return int(value)
-        except (TypeError, ValueError):
-            raise ApiError(400, {"error": f"{name} is invalid"})
+        except (TypeError, ValueError) as exc:
+            raise ApiError(400, {"error": f"{name} is invalid"}) from exc
 
 
 def to_bool(value: Any, name: str = "value") -> bool:
@@ -166,8 +167,8 @@ def paginate(req: Request, items: list[Any], render: Callable[[Any], Any] = lamb
         raw = req.query.get(name, [str(default)])[-1]
         try:
             return int(raw)
-        except ValueError:
-            raise ApiError(400, {"error": f"{name} is invalid"})
+        except ValueError as exc:
+            raise ApiError(400, {"error": f"{name} is invalid"}) from exc
 
     page = max(1, int_param("page", 1))
     per_page = int_param("per_page", 20)

@@ -9,7 +9,16 @@ from typing import Any
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_common import (
-    SCOPE_READ, SCOPE_WRITE, ApiError, Request, Response, forbidden, json_response, list_arg, not_found, paginate,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    Response,
+    forbidden,
+    json_response,
+    list_arg,
+    not_found,
+    paginate,
 )
 from dockwright.sandbox.api_projects import find_project
 from dockwright.sandbox.api_runners import runner_brief
@@ -208,7 +217,7 @@ def create_pipeline(req: Request):
         pid = req.sandbox.scheduler.create_pipeline(project, ref, sha, source="api", before_sha=gitrepo.ZERO_SHA,
                                                     user_id=req.user["id"], is_tag=is_tag, variables=variables)
     except PipelineRefused as exc:
-        raise ApiError(400, {"message": {"base": [str(exc)]}})
+        raise ApiError(400, {"message": {"base": [str(exc)]}}) from exc
     row = req.store.one("SELECT * FROM pipelines WHERE id = ?", (pid,))
     return json_response(201, pipeline_json(req, row))
 

@@ -7,7 +7,15 @@ import urllib.parse
 from typing import Any
 
 from dockwright.sandbox.api_common import (
-    SCOPE_READ, SCOPE_WRITE, ApiError, Request, json_response, no_content, not_found, paginate, to_bool,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    json_response,
+    no_content,
+    not_found,
+    paginate,
+    to_bool,
 )
 
 KEY_RE = re.compile(r"\A[A-Za-z0-9_]{1,255}\Z")
@@ -204,10 +212,10 @@ def update_variable(req: Request):
     merged = {**row, **changes}
     if merged["masked"]:
         _check_masked(merged["value"], bool(merged["raw"]))
-    if "environment_scope" in changes and changes["environment_scope"] != row["environment_scope"]:
-        if req.store.one("SELECT id FROM variables WHERE project_id = ? AND key = ? AND environment_scope = ?",
-                         (project["id"], row["key"], changes["environment_scope"])):
-            raise ApiError(400, {"message": {"key": [f"({row['key']}) has already been taken"]}})
+    scope_moves = "environment_scope" in changes and changes["environment_scope"] != row["environment_scope"]
+    if scope_moves and req.store.one("SELECT id FROM variables WHERE project_id = ? AND key = ? AND environment_scope = ?",
+                                     (project["id"], row["key"], changes["environment_scope"])):
+        raise ApiError(400, {"message": {"key": [f"({row['key']}) has already been taken"]}})
     req.store.update("variables", row["id"], changes)
     return json_response(200, variable_json(req.store.one("SELECT * FROM variables WHERE id = ?", (row["id"],))))
 

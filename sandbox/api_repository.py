@@ -12,8 +12,16 @@ from ruamel.yaml import YAML
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_common import (
-    SCOPE_READ, SCOPE_WRITE, ApiError, Request, Response, bad_request_missing, json_response, no_content,
-    not_found, paginate,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    Response,
+    bad_request_missing,
+    json_response,
+    no_content,
+    not_found,
+    paginate,
 )
 from dockwright.sandbox.api_projects import find_project
 
@@ -202,7 +210,7 @@ def create_commit(req: Request):
     try:
         sha = gitrepo.commit_files(repo_path, branch, message, author, changes, start_sha=start if before is None else None)
     except gitrepo.GitFailed as exc:
-        raise ApiError(400, {"message": str(exc)})
+        raise ApiError(400, {"message": str(exc)}) from exc
     req.sandbox.on_push(project, [(f"refs/heads/{branch}", before or gitrepo.ZERO_SHA, sha)], user_id=user["id"])
     body = commit_json(req, project, sha)
     numstat = gitrepo.git(repo_path, "diff", "--numstat", f"{sha}^" if body["parent_ids"] else

@@ -17,12 +17,22 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockwright.wizard.errors import BadInput
 from dockwright.sandbox.api_common import (
-    SCOPE_CREATE_RUNNER, SCOPE_READ, SCOPE_WRITE, ApiError, Request, forbidden, json_response, list_arg, no_content,
-    not_found, paginate, to_bool,
+    SCOPE_CREATE_RUNNER,
+    SCOPE_READ,
+    SCOPE_WRITE,
+    ApiError,
+    Request,
+    forbidden,
+    json_response,
+    list_arg,
+    no_content,
+    not_found,
+    paginate,
+    to_bool,
 )
 from dockwright.sandbox.store import new_token, now_iso, parse_iso, token_digest
+from dockwright.wizard.errors import BadInput
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
@@ -51,7 +61,7 @@ def ensure_instance_runner(store) -> int:
 def runner_status(row: dict[str, Any]) -> str:
     if row["runner_type"] == "instance_type":
         return "online"
-    now = _dt.datetime.now(_dt.timezone.utc).timestamp()
+    now = _dt.datetime.now(_dt.UTC).timestamp()
     contacted = parse_iso(row["contacted_at"])
     if contacted is None:
         created = parse_iso(row["created_at"])
@@ -270,7 +280,7 @@ def register_from_config_text(store, server_url: str, text: str, source: str | N
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{source or 'The runner configuration'} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.")
+        raise BadInput(f"{source or 'The runner configuration'} is not valid TOML: {exc}.", "Fix the file, or let dockwright write it again.") from exc
     registered = []
     for entry in config.get("runners") or []:
         if not isinstance(entry, dict) or not entry.get("token"):
@@ -308,12 +318,12 @@ def refresh_contacts(store) -> None:
 def read_config(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         raise BadInput(f"There is no runner configuration at {path}.",
-                       "Give the path of the config.toml that `gitlab-runner register` (or dockwright) wrote.")
+                       "Give the path of the config.toml that `gitlab-runner register` (or dockwright) wrote.") from exc
 
 
-def register_from_config(sandbox: "Sandbox", path: Path, *, host_has_docker: bool = False) -> list[int]:
+def register_from_config(sandbox: Sandbox, path: Path, *, host_has_docker: bool = False) -> list[int]:
     return register_from_config_text(sandbox.store, sandbox.url, read_config(path), str(path.resolve()),
                                      host_has_docker=host_has_docker)
 
@@ -326,7 +336,7 @@ def register_over_http(req: Request):
         ids = register_from_config_text(req.store, req.sandbox.url, req.body.decode("utf-8"), None,
                                         host_has_docker=to_bool(req.query.get("host_has_docker", ["false"])[-1]))
     except BadInput as exc:
-        raise ApiError(400, {"message": str(exc)})
+        raise ApiError(400, {"message": str(exc)}) from exc
     req.sandbox.scheduler.wake()
     return json_response(200, {"registered": ids})
 

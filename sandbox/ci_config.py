@@ -15,8 +15,9 @@ come from sandbox/ci_variables.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
@@ -398,10 +399,9 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
                 raise _fail(f"{where}:rules:rule if should be a string")
             if "exists" in rule and not (_is_str_list(rule["exists"]) or isinstance(rule["exists"], str)):
                 raise _fail(f"{where}:rules:rule exists should be an array of strings")
-            if "when" in rule:
-                if rule["when"] != "never":
-                    _when(rule["when"], f"{where}:rules:rule",
-                          ("on_success", "on_failure", "always", "manual", "delayed", "never"))
+            if "when" in rule and rule["when"] != "never":
+                _when(rule["when"], f"{where}:rules:rule",
+                      ("on_success", "on_failure", "always", "manual", "delayed", "never"))
             if "allow_failure" in rule:
                 _allow_failure(rule["allow_failure"], f"{where}:rules:rule")
     variables = dict(global_vars)

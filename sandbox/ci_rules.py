@@ -7,7 +7,8 @@ pipeline's predefined variables, the project's variables and the job's own.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -97,9 +98,7 @@ def evaluate_if(expr: str, variables: Mapping[str, str]) -> bool:
                 if op in ("==", "!="):
                     equal = left[1] == right[1] if right[0] != "regex" else False
                     return equal if op == "==" else not equal
-                if right[0] == "regex":
-                    pattern = _regex(right[1])
-                elif right[0] in ("var", "str") and isinstance(right[1], str) and re.fullmatch(r"/.*/[imsx]*", right[1], re.S):
+                if right[0] == "regex" or (right[0] in ("var", "str") and isinstance(right[1], str) and re.fullmatch(r"/.*/[imsx]*", right[1], re.S)):
                     pattern = _regex(right[1])
                 else:
                     raise _ExprError(op)

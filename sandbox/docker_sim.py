@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from dockwright.sandbox.docker_images import DOCKER_HUB, RegistryPort, fake_digest, parse_reference
 from dockwright.sandbox.dockerfile_sim import BuildError, DockerfileBuild
@@ -68,7 +68,7 @@ class DockerReach:
 
 
 def _docker_host(env: dict[str, str] | object, argv_host: str | None) -> str:
-    return argv_host or getattr(env, "get")("DOCKER_HOST", "") or "unix:///var/run/docker.sock"
+    return argv_host or env.get("DOCKER_HOST", "") or "unix:///var/run/docker.sock"
 
 
 def connection_error(reach: DockerReach, env, *, method: str, path: str, host: str | None = None,

@@ -12,8 +12,8 @@ import fnmatch
 import hashlib
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from dockwright.sandbox.docker_images import RegistryPort, fake_digest, parse_reference
 from dockwright.sandbox.shell_sim import NOT_EXECUTED, CommandResult

@@ -3,6 +3,7 @@ socket in a 0700 folder (see dockwright.wizard.sandbox_link for why this is safe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -33,12 +34,10 @@ class FactsSocket:
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "FactsSocket":
+    def start(self) -> FactsSocket:
         private_folder(self.path.parent)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # left by a sandbox that was killed; the data folder's lock says none runs now
-        except FileNotFoundError:
-            pass
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(os.fspath(self.path))
         self.path.chmod(0o600)  # the 0700 folder already keeps others out; this says it twice
@@ -54,26 +53,22 @@ class FactsSocket:
         while server is not None and server is self._server:
             try:
                 conn, _ = server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return  # closed by stop()
             with conn:
                 conn.settimeout(2.0)
                 if _peer_is_me(conn):
-                    try:
+                    with contextlib.suppress(OSError):
                         conn.sendall(self._answer)
-                    except OSError:
-                        pass
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
-            except FileNotFoundError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None

@@ -49,7 +49,7 @@ def _credentials(headers: dict[str, str]) -> tuple[str, str] | None:
     return user, password
 
 
-def serve(sandbox: "Sandbox", method: str, raw_path: str, query_string: str, headers: dict[str, str],
+def serve(sandbox: Sandbox, method: str, raw_path: str, query_string: str, headers: dict[str, str],
           body: bytes) -> Response:
     match = GIT_PATH.match(urllib.parse.unquote(raw_path))
     assert match is not None

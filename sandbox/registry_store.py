@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class SandboxRegistry:
     """The :class:`runner_sim.RegistryPort` over the store: repositories and tags per project."""
 
-    def __init__(self, sandbox: "Sandbox") -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
 
     @property

@@ -10,9 +10,9 @@ import fnmatch
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 ZERO_SHA = "0" * 40
 
@@ -140,9 +140,7 @@ def commit_files(repo: Path, branch: str, message: str, author: Author, changes:
             if action == "create":
                 if path in existing:
                     raise GitFailed("A file with this name already exists")
-            elif action in ("update", "delete", "chmod") and path not in existing:
-                raise GitFailed("A file with this name doesn't exist")
-            elif action == "move" and (previous or "") not in existing:
+            elif (action in ("update", "delete", "chmod") and path not in existing) or (action == "move" and (previous or "") not in existing):
                 raise GitFailed("A file with this name doesn't exist")
             if action in ("create", "update"):
                 blob = git(repo, "hash-object", "-w", "--stdin", input=content or b"").decode().strip()

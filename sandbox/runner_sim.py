@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Generator, Iterable, Mapping
 
 from dockwright.sandbox.ci_config import CiJob
 from dockwright.sandbox.docker_sim import (
@@ -35,8 +35,14 @@ from dockwright.sandbox.docker_sim import (
 from dockwright.sandbox.shell_sim import CommandResult, Invocation, Shell
 
 __all__ = [
-    "JobResult", "RegistryPort", "RunnerProfile", "hosted_runner", "play_job", "runner_matches", "stuck_message",
+    "JobResult",
+    "RegistryPort",
+    "RunnerProfile",
+    "hosted_runner",
+    "play_job",
+    "runner_matches",
     "service_hostnames",
+    "stuck_message",
 ]
 
 RUNNER_VERSION = "17.11.0"

@@ -15,19 +15,21 @@ Beside it: the registry jobs push to (registry_store.py), the predefined variabl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
 from dockwright.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
-from dockwright.wizard.pipeline_status import composite_status
 from dockwright.sandbox.registry_store import SandboxRegistry
 from dockwright.sandbox.store import now_iso
+from dockwright.wizard.pipeline_status import composite_status
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
@@ -51,7 +53,7 @@ class _Running:
 
 
 class Scheduler:
-    def __init__(self, sandbox: "Sandbox") -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.store = sandbox.store
         self.registry = SandboxRegistry(sandbox)
@@ -118,11 +120,9 @@ class Scheduler:
         message = gitrepo.commit_info(repo_path, after)["message"].lower()
         if "[skip ci]" in message or "[ci skip]" in message:
             return  # as GitLab: the push creates no pipeline
-        try:
+        with contextlib.suppress(PipelineRefused):  # rules left no job: GitLab creates no pipeline for the push
             self.create_pipeline(project, name, after, source="push", before_sha=before, user_id=user_id,
                                  is_tag=is_tag)
-        except PipelineRefused:
-            pass  # rules left no job: GitLab creates no pipeline for the push
 
     def project_variables(self, project: dict[str, Any], *, protected_ref: bool) -> tuple[dict[str, str], list[str]]:
         """The project's CI/CD variables a job on this ref sees, and the values to mask."""

@@ -4,15 +4,16 @@ to git's smart HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from dockwright.sandbox import (api_pipelines, api_projects, api_repository, api_runners, api_users,
-                            githttp)
+from dockwright.sandbox import api_pipelines, api_projects, api_repository, api_runners, api_users, githttp
 from dockwright.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
 from dockwright.sandbox.store import now_iso, parse_iso
 
@@ -46,7 +47,7 @@ class Router:
             if r_method != method or len(r_segments) != len(segments):
                 continue
             captures: dict[str, str] = {}
-            for want, got in zip(r_segments, segments):
+            for want, got in zip(r_segments, segments, strict=False):
                 if want.startswith(":"):
                     if not got:
                         break
@@ -58,7 +59,7 @@ class Router:
         return None
 
 
-def authenticate(sandbox: "Sandbox", headers: dict[str, str], scopes: tuple[str, ...]) -> tuple[dict, dict]:
+def authenticate(sandbox: Sandbox, headers: dict[str, str], scopes: tuple[str, ...]) -> tuple[dict, dict]:
     """(user, token) for the request's PRIVATE-TOKEN or Bearer token, or ApiError with GitLab's body."""
     secret = headers.get("private-token", "").strip()
     if not secret:
@@ -93,7 +94,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], sandbox: "Sandbox") -> None:
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.router = Router()
         self._open: set[socket.socket] = set()
@@ -117,10 +118,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             sockets = list(self._open)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
@@ -194,10 +193,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         ]
         if verdict.kind == "drop":
             sandbox.record(self.command, path, 0, 0)
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self.close_connection = True
             return None
         if verdict.kind == "throttle":

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Generator, Mapping
 
 STDOUT, STDERR = 1, 2
 NOT_EXECUTED = "[sandbox] not executed: "
@@ -29,11 +29,11 @@ class CommandResult:
     code: int = 0
     chunks: list[tuple[int, str]] = field(default_factory=list)
 
-    def out(self, text: str) -> "CommandResult":
+    def out(self, text: str) -> CommandResult:
         self.chunks.append((STDOUT, text))
         return self
 
-    def err(self, text: str) -> "CommandResult":
+    def err(self, text: str) -> CommandResult:
         self.chunks.append((STDERR, text))
         return self
 
@@ -482,7 +482,7 @@ class Shell:
 
     def _b_printf(self, argv, stdin, env, text) -> CommandResult:
         if len(argv) < 2:
-            return CommandResult(2).err(f"printf: usage: printf [-v var] format [arguments]\n")
+            return CommandResult(2).err("printf: usage: printf [-v var] format [arguments]\n")
         fmt, args = argv[1], argv[2:]
         fmt = fmt.replace("\\n", "\n").replace("\\t", "\t")
         slots = len(re.findall(r"%[sd]", fmt))

@@ -16,8 +16,9 @@ import os
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,7 +71,7 @@ MAX_PER_PAGE = 100
 
 def now_iso() -> str:
     """GitLab's timestamp form: UTC with milliseconds and a ``Z``."""
-    t = _dt.datetime.now(_dt.timezone.utc)
+    t = _dt.datetime.now(_dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 

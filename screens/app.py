@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -21,7 +22,6 @@ from dockwright.wizard.practice import PracticeGitLab
 from dockwright.wizard.session import Session, open_session
 from dockwright.wizard.steps import STEPS, next_step, previous_step
 from dockwright.wizard.steps import step as step_by_id
-
 
 SCREEN_CLASSES = {
     "connect": "ConnectScreen", "project": "ProjectScreen", "executor": "ExecutorScreen",
@@ -40,8 +40,10 @@ def _screen_class(step_id: str) -> type[Screen]:
 class DockwrightApp(ScrubbedCrashReport, App):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "app.tcss"
     TITLE = "dockwright"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # 120: form + a readable preview
-    BINDINGS = [
+    # Textual declares this an instance attribute of App: a ClassVar (what RUF012 asks) would contradict it for mypy
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # noqa: RUF012
+    # (120 columns: the form and a readable preview)
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit; asks first if nothing was applied yet"),
         Binding("ctrl+s", "save_answers", "Save answers", id="app.save",
                 tooltip="Save your answers to dockwright.yml (never tokens or secret values)"),
@@ -243,7 +245,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         super().exit(result, return_code, message)
 
     def copy_file(self, file_id: str) -> None:
-        from dockwright.screens.widgets.preview import PREVIEW_FILES, render_previews, read_existing
+        from dockwright.screens.widgets.preview import PREVIEW_FILES, read_existing, render_previews
 
         try:
             text = render_previews(self.plan, read_existing(self.services.workdir), self.gitlab_url).get(file_id, "")

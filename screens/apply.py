@@ -17,8 +17,16 @@ from textual.widgets import Button, Label, LoadingIndicator
 from dockwright.screens.errors import explain
 from dockwright.screens.messages import Applied
 from dockwright.screens.step import StepScreen
-from dockwright.wizard.apply import (ApplyEvent, ApplyOptions, Finished, Note, StepDone, StepFailed, StepStarted,
-                                     apply_events)
+from dockwright.wizard.apply import (
+    ApplyEvent,
+    ApplyOptions,
+    Finished,
+    Note,
+    StepDone,
+    StepFailed,
+    StepStarted,
+    apply_events,
+)
 from dockwright.wizard.changes import Outcome
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from dockwright.wizard import cli
 from dockwright.wizard.errors import EXIT_OK, BadInput

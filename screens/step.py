@@ -6,9 +6,11 @@ A step screen subclasses :class:`StepScreen`, sets ``STEP_ID``, yields its field
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Label, TextArea
@@ -36,7 +38,7 @@ class StepScreen(Screen):
     NEXT_LABEL = "Next"
     AUTO_FOCUS = "#form Select, #form Input, #form RadioSet, #form Button, #next"  # the form, not the step list
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # ? types a question mark in a text field (the field takes the key first), so there only F1 opens
         # help; the footer shows "f1 ?" elsewhere and "f1" in a field (DockwrightApp.get_key_display).
         Binding("f1", "help", "Help", id="step.help",
@@ -163,9 +165,7 @@ class StepScreen(Screen):
         """Steps without a preview do not offer F2 / F3; the first step has no Back."""
         if action in ("toggle_preview", "toggle_diff") and not self.SHOW_PREVIEW:
             return False
-        if action == "back" and self.STEP_ID == "connect":
-            return False
-        return True
+        return not (action == "back" and self.STEP_ID == "connect")
 
     def action_toggle_preview(self) -> None:
         self.toggle_class("-show-preview")

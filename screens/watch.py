@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
@@ -30,12 +31,13 @@ from dockwright.wizard.pushed_tags import pull_hint, pushed_images
 from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
 from dockwright.wizard.watch_plain import glyph, status_word
 
+
 class WatchScreen(Screen[int | None]):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "watch.tcss"
     # every key fits one footer line at 80 columns: a lower-case key acts on the selected job, its upper-case
     # twin on the whole pipeline, and the two share one label; the tooltips and F1 say more
     RETRY, CANCEL, OPEN = (Binding.Group(name) for name in ("Retry", "Cancel", "Open"))
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "leave", "Quit", id="watch.quit", tooltip="Stop watching (the pipeline goes on in GitLab)"),
         Binding("f1", "help", "Help", id="watch.help", tooltip="What the watch shows, its keys, and common failures"),
         Binding("question_mark", "help", "Help", show=False, id="watch.help_key", tooltip="Same as F1"),
@@ -178,10 +180,8 @@ class WatchScreen(Screen[int | None]):
             if job.finished:
                 self.query_one(JobLog).flush_partial()
             self.show_diagnosis()
-        if self.follow_running and job.status == "running" and (
-                self.selected is None or self.jobs.get(self.selected, job).status != "running"):
-            self.select(job.id)
-        elif job.status == "failed" and not job.allow_failure and not self.chosen_by_user and not self.follow_running:
+        if (self.follow_running and job.status == "running" and (
+                self.selected is None or self.jobs.get(self.selected, job).status != "running")) or (job.status == "failed" and not job.allow_failure and not self.chosen_by_user and not self.follow_running):
             self.select(job.id)
 
     def finished(self, event: Finished) -> None:

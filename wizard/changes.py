@@ -22,7 +22,13 @@ from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import DockwrightError, RefusedOverwrite
 from dockwright.wizard.files import PendingWrite, check_target, prepare_write, read_text_or_none
 from dockwright.wizard.plan import Plan, VariableSpec
-from dockwright.wizard.render import UnmergeableFile, is_generated, render_dockerfile, render_dockerignore, render_pipeline
+from dockwright.wizard.render import (
+    UnmergeableFile,
+    is_generated,
+    render_dockerfile,
+    render_dockerignore,
+    render_pipeline,
+)
 from dockwright.wizard.render.runner_config import render_runner_entry
 
 if TYPE_CHECKING:

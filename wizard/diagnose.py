@@ -9,8 +9,9 @@ Docker really print, so what a user learns in the sandbox holds on gitlab.com.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 # only the end of a log is read: the cause of a failure is near where it stopped
 TAIL_CHARS = 200_000

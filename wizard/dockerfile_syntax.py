@@ -222,7 +222,7 @@ class _Reader:
         markers = [m for m in _descendants(node, "heredoc_marker")]
         blocks = [b for b in node.children if b.type == "heredoc_block"]
         heredocs = []
-        for marker, block in zip(markers, blocks):
+        for marker, block in zip(markers, blocks, strict=False):
             name, strip, expands = _marker(self.source[marker.start_byte:marker.end_byte].decode())
             end = next((c for c in block.children if c.type == "heredoc_end"), None)
             stop = end.start_byte - end.start_point[1] if end is not None else block.end_byte

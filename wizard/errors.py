@@ -230,7 +230,7 @@ _ROLE_FOR = {"maintainer": "Maintainer", "developer": "Developer", "reporter": "
 def gitlab_error(code: str, **facts: object) -> DockwrightError:
     """Build the error of the table row ``code`` with the facts that fill its placeholders."""
     entry = ERROR_TABLE[code]
-    values = {"url": "GitLab", "project": "the project", "scope": "api", "role": "Maintainer",
+    values: dict[str, object] = {"url": "GitLab", "project": "the project", "scope": "api", "role": "Maintainer",
               "action": "talk to GitLab", "detail": "", "retry_after": ""}
     values.update({k: v for k, v in facts.items() if v is not None})
     err = entry.cls(entry.sentence.format(**values), entry.next_step.format(**values))

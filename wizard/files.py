@@ -22,6 +22,7 @@ from pathlib import Path
 
 from dockwright.wizard.errors import BadInput, DockwrightError, RefusedOverwrite
 
+
 def state_dir() -> Path:
     """dockwright's own state: ``$XDG_STATE_HOME/dockwright`` (``~/.local/state/dockwright``)."""
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")

@@ -18,8 +18,9 @@ import json
 import sys
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 import gitlab
 import gitlab.exceptions
@@ -28,7 +29,12 @@ import urllib3
 
 from dockwright.wizard.credentials import URL_NEXT_STEP, Secret, checked_token, url_problem
 from dockwright.wizard.errors import BadInput, DockwrightError, classify_http, gitlab_error
-from dockwright.wizard.gitlab_session import PERMANENT_NETWORK_FAILURES, FailFastSession, PermanentNetworkFailure, network_code
+from dockwright.wizard.gitlab_session import (
+    PERMANENT_NETWORK_FAILURES,
+    FailFastSession,
+    PermanentNetworkFailure,
+    network_code,
+)
 from dockwright.wizard.plan import VariableSpec
 
 T = TypeVar("T")
@@ -145,7 +151,7 @@ class GitLabClient:
     @classmethod
     def connect(cls, url: str, token: Secret | str, *, ca_file: str | None = None, insecure: bool = False,
                 timeout: float = 20.0, warn: Callable[[str], None] | None = None,
-                max_rate_limit_wait: float | None = None, per_page: int = 100) -> "GitLabClient":
+                max_rate_limit_wait: float | None = None, per_page: int = 100) -> GitLabClient:
         """Prepare a client. No request is made yet; :meth:`check_access` is the first one."""
         url = url.strip().rstrip("/")
         problem = url_problem(url) or (None if url.startswith(("http://", "https://")) else

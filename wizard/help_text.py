@@ -34,7 +34,7 @@ def _table(rows: list[list[str]], width: int) -> list[str]:
         header = rows[0]
         for row in rows[1:]:
             out.extend(_wrap(row[0], width, "- ", "  "))
-            for name, cell in zip(header[1:], row[1:]):
+            for name, cell in zip(header[1:], row[1:], strict=False):
                 out.extend(_wrap(f"{name}: {cell}", width, "    ", "      "))
         return out
     for n, row in enumerate(rows):

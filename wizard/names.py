@@ -125,7 +125,7 @@ def image_name_problem(text: str, *, tag_allowed: bool) -> tuple[str, str] | Non
         bad = sorted({c for c in text if not (c.isascii() and (c.isalnum() or c in "._-/:@[]"))})
         if bad:
             why = "the character" + ("s " if len(bad) > 1 else " ") + " ".join(repr(c) for c in bad[:5])
-        elif "lowercase" in str(exc) or text != text.lower() and not tag_allowed:
+        elif "lowercase" in str(exc) or (text != text.lower() and not tag_allowed):
             why = "capital letters in the repository name"
         elif not name:
             why = "no repository name"

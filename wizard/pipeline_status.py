@@ -9,7 +9,7 @@ One rule for both sides: the sandbox uses it to decide a pipeline's status, the 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 _PASSED_WITH_WARNINGS = {"failed", "canceled"}
 _IGNORED = {"manual"}

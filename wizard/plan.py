@@ -331,7 +331,7 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
         args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
-        inner = [a for a in args if a is not type(None)][0]
+        inner = next(a for a in args if a is not type(None))
         return _convert(value, inner, key, line, path, meta)
     if meta.get("mapping"):
         if not isinstance(value, dict):

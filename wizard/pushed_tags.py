@@ -10,7 +10,7 @@ tags the pipeline pushed. UI-free.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from dockwright.wizard.diagnose import strip_ansi
 

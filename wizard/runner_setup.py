@@ -28,7 +28,12 @@ from dockwright.wizard.errors import BadInput, DockwrightError, NetworkError
 from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile
-from dockwright.wizard.render.runner_config import render_runner_entry, runner_executor, runner_privileged, runner_volumes
+from dockwright.wizard.render.runner_config import (
+    render_runner_entry,
+    runner_executor,
+    runner_privileged,
+    runner_volumes,
+)
 
 CONFIG_MODE = 0o600  # what gitlab-runner uses (common/config.go): the file holds the runner's token
 ONLINE_STATUSES = ("online",)

@@ -7,8 +7,8 @@ The order lives here and nowhere else. UI-free: no textual, rich or questionary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from dockwright.wizard.plan import Plan
 

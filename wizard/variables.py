@@ -19,7 +19,12 @@ from dockwright.wizard.errors import BadInput
 from dockwright.wizard.names import predefined_variable_problem
 from dockwright.wizard.plan import Plan, VariableSpec, check_plan
 from dockwright.wizard.render.registry import (
-    DOCKERHUB_TOKEN_VAR, DOCKERHUB_USER_VAR, OTHER_PASSWORD_VAR, OTHER_USER_VAR, all_variables, ecr_host,
+    DOCKERHUB_TOKEN_VAR,
+    DOCKERHUB_USER_VAR,
+    OTHER_PASSWORD_VAR,
+    OTHER_USER_VAR,
+    all_variables,
+    ecr_host,
 )
 
 DOCKER_AUTH_CONFIG = "DOCKER_AUTH_CONFIG"

@@ -26,13 +26,25 @@ from __future__ import annotations
 import asyncio
 import codecs
 import dataclasses
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from dockwright.wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
-from dockwright.wizard.watch_events import (ACTIVE_STATUSES, FINAL_STATUSES, Event, Finished, Job, JobChanged, JobStuck,
-                                 LogText, PipelineStatus, Waiting, composite_status, job_from_api)
+from dockwright.wizard.watch_events import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    Event,
+    Finished,
+    Job,
+    JobChanged,
+    JobStuck,
+    LogText,
+    PipelineStatus,
+    Waiting,
+    composite_status,
+    job_from_api,
+)
 from dockwright.wizard.watch_schedule import Clock, Schedule
-
 
 # ---------------------------------------------------------------------------------------------- helpers
 
@@ -43,7 +55,7 @@ JOB_END_MARKERS = ("Job succeeded", "ERROR: Job failed")
 class _Trace:
     """How much of one job's trace has been emitted; decodes only the new bytes."""
 
-    __slots__ = ("offset", "next_fetch", "interval", "done", "ended")
+    __slots__ = ("done", "ended", "interval", "next_fetch", "offset")
 
     def __init__(self) -> None:
         self.ended = False
@@ -399,14 +411,13 @@ class _Watcher:
                 text, tail = piece, (tail + piece)[-400:]
                 await asyncio.sleep(0)  # let a screen draw between pieces of a big log
             del data
-            if text:
-                if not last and any(marker in tail for marker in JOB_END_MARKERS):
-                    # the followed job just ended: ask for the job list now, not at the next slow tick
-                    trace.ended = True
-                    trace.done = True
-                    # (a moment later: GitLab sets the status right after the runner's last line)
-                    self.next_jobs = min(self.next_jobs, self.clock.now() + self.s.predict_margin)
-                    self.interval = self.s.fast
+            if text and not last and any(marker in tail for marker in JOB_END_MARKERS):
+                # the followed job just ended: ask for the job list now, not at the next slow tick
+                trace.ended = True
+                trace.done = True
+                # (a moment later: GitLab sets the status right after the runner's last line)
+                self.next_jobs = min(self.next_jobs, self.clock.now() + self.s.predict_margin)
+                self.interval = self.s.fast
             if last:
                 trace.done = True
             else:
@@ -418,7 +429,7 @@ class _Watcher:
                     trace.next_fetch = min(trace.next_fetch, predicted)
 
     async def final_traces(self) -> AsyncIterator[Event]:
-        for jid, trace in list(self.traces.items()):
+        for _jid, trace in list(self.traces.items()):
             if trace.interval == -1.0 and not trace.done:
                 trace.next_fetch = 0.0
         async for event in self.poll_traces():

@@ -3,8 +3,9 @@ and the pipeline status GitLab composes from its jobs. Pure data: no GitLab call
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from dockwright.wizard.pipeline_status import composite_status as pipeline_composite_status
 

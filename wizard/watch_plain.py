@@ -7,11 +7,21 @@ recognises the cause, what happened and what to do. No colours, no cursor moveme
 from __future__ import annotations
 
 import time
-from typing import IO, Any, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import IO, Any
 
 from dockwright.wizard.diagnose import Diagnosis, diagnose, last_lines
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
-from dockwright.wizard.watch import FINAL_STATUSES, Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting
+from dockwright.wizard.watch import (
+    FINAL_STATUSES,
+    Finished,
+    Job,
+    JobChanged,
+    JobStuck,
+    LogText,
+    PipelineStatus,
+    Waiting,
+)
 
 # glab's glyphs (internal/commands/ci/view/view.go), one meaning each
 GLYPHS = {

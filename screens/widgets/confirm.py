@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
@@ -25,7 +27,7 @@ def has_browser() -> bool:
 class ConfirmAction(ModalScreen[bool]):
     """Retry, cancel, play: asked once, answered with y/n or the buttons."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Do it"),
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Do it"),
                 Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Leave it as it is")]
 
     def __init__(self, question: str) -> None:

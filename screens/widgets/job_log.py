@@ -27,7 +27,7 @@ def clean_line(raw: str) -> tuple[str, bool]:
     """The line to show (ANSI kept) and whether it is a section header."""
     header = False
     if "section_" in raw:
-        raw, ends = SECTION_END.subn("", raw)
+        raw, _ends = SECTION_END.subn("", raw)
         raw, starts = SECTION_START.subn("", raw)
         header = starts > 0
     if "\r" in raw:  # a progress bar redraws the line: keep what is finally shown
@@ -136,10 +136,7 @@ class JobLog(RichLog):
             return  # a section's end marker alone on its line: nothing to show
         if len(shown) > MAX_LINE_CHARS:
             shown = shown[:MAX_LINE_CHARS] + f"\x1b[0m … ({len(shown) - MAX_LINE_CHARS:,} more characters)"
-        if header:
-            line = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold")
-        else:
-            line = Text.from_ansi(shown)
+        line = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold") if header else Text.from_ansi(shown)
         line.no_wrap = True
         self.plain.append(line.plain)
         self.write(line, scroll_end=self.auto_scroll)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
@@ -12,7 +14,7 @@ from textual.widgets import Button, Label
 class QuitScreen(ModalScreen[str]):
     """Dismisses with "save", "quit" or "stay"."""
 
-    BINDINGS = [Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Go back to the wizard")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Go back to the wizard")]
 
     def __init__(self, answers_path: str, *, again: str) -> None:
         super().__init__()

@@ -3,8 +3,10 @@ another terminal. The token is shown only here, when asked for, and copied only 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
@@ -17,7 +19,7 @@ USE = ("In another terminal, `dockwright watch --sandbox` finds this sandbox by 
 
 
 class SandboxFacts(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="sandbox_facts.close", tooltip="Back to the wizard")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close", id="sandbox_facts.close", tooltip="Back to the wizard")]
 
     def __init__(self, url: str, token: str, project: str) -> None:
         super().__init__()

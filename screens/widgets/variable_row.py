@@ -54,14 +54,14 @@ class VariableRow(Vertical):
     the registry's own are needed for its login)."""
 
     class Changed(Message):
-        def __init__(self, row: "VariableRow", spec: VariableSpec, value: str) -> None:
+        def __init__(self, row: VariableRow, spec: VariableSpec, value: str) -> None:
             super().__init__()
             self.row = row
             self.spec = spec
             self.value = value
 
     class Removed(Message):
-        def __init__(self, row: "VariableRow", key: str) -> None:
+        def __init__(self, row: VariableRow, key: str) -> None:
             super().__init__()
             self.row = row
             self.key = key

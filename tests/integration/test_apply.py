@@ -15,11 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from dockwright.sandbox import Faults, Sandbox
 from dockwright.wizard.cli import main
 from dockwright.wizard.git import clone
 from dockwright.wizard.gitlab import GitLabClient
-from dockwright.wizard.plan import Plan, GitLabSpec, RunnerSpec, VariableSpec, GitSpec, RegistrySpec, save_answers, load_answers
-from dockwright.sandbox import Faults, Sandbox
+from dockwright.wizard.plan import (
+    GitLabSpec,
+    GitSpec,
+    Plan,
+    RegistrySpec,
+    RunnerSpec,
+    VariableSpec,
+    save_answers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,7 @@ class RunnerHost:
                 self._seen = mtime
                 self.sandbox.register_runners_from_config(self.config)
 
-    def __enter__(self) -> "RunnerHost":
+    def __enter__(self) -> RunnerHost:
         self._thread.start()
         return self
 

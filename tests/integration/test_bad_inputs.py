@@ -27,7 +27,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 import pytest
 
@@ -50,7 +49,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Mode:
-    content: "Content"
+    content: Content
     mode: int
 
 
@@ -60,7 +59,7 @@ class _Special(str):
 
 FIFO = _Special("fifo")
 DIR = _Special("dir")
-Content = Union[str, bytes, Link, Mode, None]
+Content = str | bytes | Link | Mode | None
 
 
 @dataclass(frozen=True)

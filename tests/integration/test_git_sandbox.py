@@ -8,7 +8,6 @@ import pytest
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.git import PushRejected, clone
 
-
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
 

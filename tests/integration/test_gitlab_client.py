@@ -5,13 +5,14 @@ Everything comes back as plain values, never python-gitlab objects."""
 from __future__ import annotations
 
 import time
+
 import pytest
 
+from dockwright.wizard import runner_setup
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import DockwrightError
 from dockwright.wizard.gitlab import AccessReport, GitLabClient, LintResult
 from dockwright.wizard.plan import Plan, RunnerSpec, VariableSpec
-from dockwright.wizard import runner_setup
 
 CI = """\
 stages: [build, deploy]

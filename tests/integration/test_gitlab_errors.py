@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from dockwright.sandbox import Faults
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_BAD_INPUT, EXIT_GITLAB_REFUSED, EXIT_NETWORK, DockwrightError
 from dockwright.wizard.gitlab import MAX_RETRIES, GitLabClient
 from dockwright.wizard.plan import VariableSpec
-from dockwright.sandbox import Faults
-
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 

@@ -13,10 +13,10 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from dockwright.sandbox import Sandbox
 from dockwright.wizard.git import clone
 from dockwright.wizard.plain import EXIT_INTERRUPTED, PlainWizard
 from dockwright.wizard.plan import load_answers
-from dockwright.sandbox import Sandbox
 
 ENTER, UP, DOWN, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x03"
 CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default before typing
@@ -423,7 +423,7 @@ def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(san
         "y", "CI_REGISTRY_USER" + ENTER, CLEAR + "GITLAB_USER" + ENTER, CLEAR + "APP_SECRET" + ENTER,
         CTRL_C, "n",
     ]
-    code, transcript, wizard = drive(project, keys)
+    code, transcript, _wizard = drive(project, keys)
 
     assert code == EXIT_INTERRUPTED
     said = flat(transcript)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import gitlab
 import pytest
 import requests
-
-from dockwright.wizard.errors import BadInput
-from dockwright.sandbox import Sandbox
-
 from sandbox_helpers import clone, commit_and_push, git
 
+from dockwright.sandbox import Sandbox
+from dockwright.wizard.errors import BadInput
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import gitlab
 import pytest
 import requests
-
-
 from sandbox_helpers import clone, commit_and_push, commit_files, wait_pipeline, wait_until
 from sim_helpers import SEED_CORRECTED
 
@@ -125,7 +123,7 @@ def test_create_pipeline_through_the_api(sb, project):
     latest = project.pipelines.latest(ref="main")
     assert latest.id == created.id
     filtered = project.pipelines.list(get_all=True, status="success", ref="main", sha=pipeline.sha)
-    assert [p.id for p in filtered][0] == created.id
+    assert next(p.id for p in filtered) == created.id
     assert project.pipelines.list(get_all=True, status="canceled", sha=pipeline.sha) == []
 
 

@@ -6,8 +6,6 @@ import gitlab
 import pytest
 import requests
 
-
-
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
 

@@ -8,15 +8,23 @@ import io
 import itertools
 
 import pytest
+from sandbox_helpers import commit_and_push
 
+from dockwright.sandbox import Faults
 from dockwright.wizard.errors import GitLabRefused
 from dockwright.wizard.gitlab import GitLabClient
-from dockwright.sandbox import Faults
-from dockwright.wizard.watch import (Finished, JobChanged, JobStuck, LogText, PipelineStatus, Schedule, Waiting, collect,
-                          follow)
+from dockwright.wizard.watch import (
+    Finished,
+    JobChanged,
+    JobStuck,
+    LogText,
+    PipelineStatus,
+    Schedule,
+    Waiting,
+    collect,
+    follow,
+)
 from dockwright.wizard.watch_plain import print_plain
-
-from sandbox_helpers import commit_and_push
 
 QUICK = Schedule(fast=0.1, slow=0.5, growth=1.5, trace_fast=0.1, trace_slow=0.5, appear_fast=0.1, appear_slow=0.3,
                  appear_timeout=30.0, error_first=0.1, error_max=0.5, stuck_after=1.0)

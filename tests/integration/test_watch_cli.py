@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 
-
-
 from sandbox_helpers import commit_and_push
 
 OK_CI = "build:\n  script:\n    - echo hello from the build\n"

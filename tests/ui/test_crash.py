@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import flask_repo, offline_app, settle
 from textual.widgets import Input
 
-from dockwright.wizard.credentials import Secret
-
-from helpers import flask_repo, offline_app, settle
 from dockwright.screens.registry import RegistryScreen
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_INTERNAL
 
 SIZE = (120, 40)

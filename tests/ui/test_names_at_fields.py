@@ -4,7 +4,6 @@ names are refused where they are typed, with the answers file's own rule (wizard
 from __future__ import annotations
 
 import pytest
-
 from helpers import offline_app
 from test_wizard_steps import SIZE, repo, settle, type_into  # noqa: F401 - repo is a fixture
 from test_wizard_steps import problem_text as shown

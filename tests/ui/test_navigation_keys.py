@@ -4,9 +4,9 @@ where it cannot be typed."""
 from __future__ import annotations
 
 import pytest
+from helpers import flask_repo, offline_app, settle
 from textual.widgets import Input
 
-from helpers import flask_repo, offline_app, settle
 from dockwright.wizard.plan import replace_in
 
 SIZE = (120, 40)

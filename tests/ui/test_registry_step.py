@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from helpers import flask_repo, offline_app, settle
 from textual.widgets import Checkbox, Input
 
-from helpers import flask_repo, offline_app, settle
 from dockwright.wizard.plan import VariableSpec, load_answers, replace_in, save_answers
 
 SIZE = (120, 40)

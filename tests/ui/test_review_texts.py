@@ -3,9 +3,9 @@ that the list is what applying again would do."""
 
 from __future__ import annotations
 
+from helpers import flask_repo, offline_app
 from textual.widgets import Collapsible, Input
 
-from helpers import flask_repo, offline_app
 from dockwright.wizard.plan import replace_in
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from helpers import flask_repo
+
 from dockwright.screens.app import build_services
 from dockwright.wizard.cli import build_parser
 from dockwright.wizard.plan import replace_in, save_answers
@@ -35,7 +36,7 @@ def test_reopening_a_folder_with_dockwright_yml_starts_from_it(tmp_path, monkeyp
 
 def test_no_token_anywhere_leaves_it_to_the_connect_step(tmp_path):
     repo = flask_repo(tmp_path / "app")
-    plan, services, _ = build_services(args_for("--dir", str(repo)), repo)
+    _plan, services, _ = build_services(args_for("--dir", str(repo)), repo)
     assert services.token is None and services.url_source  # where the URL came from is always said
 
 

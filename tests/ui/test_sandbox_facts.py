@@ -3,9 +3,8 @@ the command palette, and said once more when the wizard (and with it the sandbox
 
 from __future__ import annotations
 
-from textual.widgets import Static
-
 from helpers import sandbox_app
+from textual.widgets import Static
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 

@@ -10,9 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
-
 from helpers import flask_repo, offline_app
+from textual.widgets import Input
 
 SNAP_DIR = Path("/tmp/dockwright-snapshot")  # fixed, because the Project step shows the folder
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

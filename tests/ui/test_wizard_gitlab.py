@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import sandbox_app
 from textual.widgets import Input
 
-from helpers import sandbox_app
 from dockwright.sandbox import Sandbox
 
 SIZE = (120, 40)
@@ -117,7 +117,7 @@ async def test_whole_wizard_to_a_green_pipeline(sb, tmp_path, executor):
                 app.screen.query_one("#rn-host-ready").value = True  # the host set-up the step shows
                 await pilot.pause()
             await pilot.press("ctrl+n")
-            assert await wait_until(pilot, lambda: app.current_step == expected)
+            assert await wait_until(pilot, lambda expected=expected: app.current_step == expected)
         assert app.plan.executor == executor
         assert not (tmp_path / "work" / "Dockerfile").exists()  # nothing written before Review is confirmed
         assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import flask_repo, offline_app
 from textual.widgets import Input
 
-from helpers import flask_repo, offline_app
 from dockwright.wizard.credentials import Secret
 
 SIZE = (120, 40)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import flask_repo, offline_app
 from textual.widgets import Checkbox, Input, RadioButton, Switch
 
-from helpers import flask_repo, offline_app
 from dockwright.wizard.plan import replace_in
 
 SIZE = (120, 40)
@@ -293,7 +293,6 @@ async def test_help_page_opens_with_f1_and_closes_with_escape(repo):
         await pilot.press("f1")
         await settle(pilot)
         assert type(app.screen).__name__ == "HelpScreen"
-        text = app.screen.help_text if hasattr(app.screen, "help_text") else None
         from dockwright.screens.widgets.help import help_text
         assert "privileged" in help_text(app.screen.step).lower()
         await pilot.press("escape")

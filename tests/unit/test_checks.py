@@ -7,7 +7,12 @@ import dataclasses
 import pytest
 
 from dockwright.wizard.checks import (
-    Finding, check_coherence, check_dockerfile, check_masked_value, check_pipeline, check_variable_key,
+    Finding,
+    check_coherence,
+    check_dockerfile,
+    check_masked_value,
+    check_pipeline,
+    check_variable_key,
 )
 from dockwright.wizard.plan import Plan, RegistrySpec, VariableSpec, replace_in
 

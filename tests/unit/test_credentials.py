@@ -6,10 +6,17 @@ import subprocess
 import pytest
 
 from dockwright.wizard.credentials import (
-    BadToken, Secret, normalize_url, redact_url, resolve_token, resolve_url, token_problem, url_problem,
+    BadToken,
+    Secret,
+    normalize_url,
+    redact_url,
+    resolve_token,
+    resolve_url,
+    token_problem,
+    url_problem,
 )
-from dockwright.wizard.gitlab import GitLabClient
 from dockwright.wizard.errors import BadInput
+from dockwright.wizard.gitlab import GitLabClient
 
 TOKEN = "glpat-abcdefghijklmnop1234"
 

@@ -45,7 +45,7 @@ def test_two_heredocs_on_one_line() -> None:
 
 
 def test_continued_from_names_the_image() -> None:
-    (arg, from_) = parse("ARG BASE=python:3.12\nFROM \\\n    ${BASE} AS build\n").instructions
+    (_arg, from_) = parse("ARG BASE=python:3.12\nFROM \\\n    ${BASE} AS build\n").instructions
     assert (from_.line, from_.arguments) == (2, "${BASE} AS build")
 
 

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from dockwright.wizard.errors import (
-    ERROR_TABLE, EXIT_BAD_INPUT, EXIT_GITLAB_REFUSED, EXIT_NETWORK, classify_http, gitlab_error,
+    ERROR_TABLE,
+    EXIT_BAD_INPUT,
+    EXIT_GITLAB_REFUSED,
+    EXIT_NETWORK,
+    classify_http,
+    gitlab_error,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "errors.md"

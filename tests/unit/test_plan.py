@@ -8,7 +8,14 @@ import pytest
 
 from dockwright.wizard.errors import EXIT_BAD_INPUT, AnswersError
 from dockwright.wizard.plan import (
-    Plan, RegistrySpec, VariableSpec, dump_answers, load_answers, parse_answers, replace_in, save_answers,
+    Plan,
+    RegistrySpec,
+    VariableSpec,
+    dump_answers,
+    load_answers,
+    parse_answers,
+    replace_in,
+    save_answers,
 )
 
 ISSUE_EXAMPLE = """\

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from dockwright.wizard.apply import ApplyReport, check_registry
 from dockwright.wizard.plan import Plan, RegistrySpec
-from dockwright.wizard.session import Session
 from dockwright.wizard.pushed_tags import in_registry, pull_lines, pushed_images
+from dockwright.wizard.session import Session
 
 SHA = "3f1abb642494026e3c2c3ef733db75c723e6ae28"
 DIGEST = "sha256:" + "7e" * 32

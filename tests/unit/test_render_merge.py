@@ -44,7 +44,7 @@ def user_pipelines(draw):
     use_anchor = draw(st.booleans())
     if use_anchor:
         lines += [".base: &base", "  image: python:3.13-slim", ""]
-    for job, comment in zip(jobs, comments[1:]):
+    for job, comment in zip(jobs, comments[1:], strict=False):
         lines.append(f"# {comment}")
         lines.append(f"{job}:")
         if use_anchor:
@@ -116,7 +116,7 @@ def user_configs(draw):
     names_ = draw(st.lists(runner_names, min_size=0, max_size=3, unique=True))
     comments = draw(st.lists(words.filter(bool), min_size=len(names_) + 1, max_size=len(names_) + 1))
     lines = [f"# {comments[0]}", f"concurrent = {draw(st.integers(1, 8))}", "check_interval = 0", ""]
-    for name, comment in zip(names_, comments[1:]):
+    for name, comment in zip(names_, comments[1:], strict=False):
         lines += ["[[runners]]", f"  # {comment}", f'  name = "{name}"', '  url = "https://gitlab.example.com"',
                   f'  token = "glrt-{name}-secret"', f'  executor = "{draw(st.sampled_from(["shell", "docker"]))}"',
                   f"  limit = {draw(st.integers(0, 4))}", ""]

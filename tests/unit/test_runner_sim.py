@@ -6,6 +6,7 @@ import re
 import textwrap
 
 import pytest
+from sim_helpers import drain
 
 from dockwright.sandbox.ci_config import CiJob, parse_ci
 from dockwright.sandbox.docker_sim import MemoryRegistry, parse_reference
@@ -19,8 +20,6 @@ from dockwright.sandbox.runner_sim import (
     stuck_message,
 )
 from dockwright.wizard.diagnose import strip_ansi
-
-from sim_helpers import drain
 
 REGISTRY_HOST = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_sandboxJobToken42"
@@ -172,7 +171,7 @@ def test_yaml_variables_expand_at_run_time_and_project_variables_win():
             - echo "$IMAGE $PRICE $FROM_PROJECT $UNSET."
     """)
     variables = {**predefined(), "FROM_PROJECT": "project"}
-    log, result = play(job, variables=variables)
+    log, _result = play(job, variables=variables)
     assert "127.0.0.1:5050/demo/app/web $5 project ." in plain(log)
 
 
@@ -283,7 +282,7 @@ def test_registry_prefixed_dind_without_alias_is_not_called_docker():
     assert service_hostnames("registry.example.com/mirror/docker:27-dind", "docker") == ("docker",)
     job = with_script(["docker info"], services=("registry.example.com/mirror/docker:27-dind",),
                       variables={"DOCKER_HOST": "tcp://docker:2376"})
-    log, result = play(job)
+    log, _result = play(job)
     assert "lookup docker on 127.0.0.11:53: no such host" in plain(log)
 
 

@@ -8,13 +8,12 @@ TLS or never starts. A one-job build+push pipeline passes and fills the registry
 
 
 import pytest
+from sim_helpers import SEED_CORRECTED, drain
 
 from dockwright.sandbox.ci_config import CiYamlError, parse_ci
 from dockwright.sandbox.docker_sim import MemoryRegistry
 from dockwright.sandbox.runner_sim import RunnerProfile, hosted_runner, play_job, runner_matches, stuck_message
 from dockwright.wizard.diagnose import strip_ansi
-
-from sim_helpers import SEED_CORRECTED, drain
 
 REGISTRY = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_seedJobToken0042"
@@ -234,7 +233,7 @@ def test_with_its_no_tls_default_block_the_push_job_still_fails(registry):
 def test_one_job_build_and_push_passes_and_fills_the_registry(registry):
     results = play_pipeline(ONE_JOB, hosted_runner(1), registry)
     assert [name for name in results] == ["build_and_push", "latest"]
-    for name, (log, result) in results.items():
+    for _name, (log, result) in results.items():
         assert result.status == "success", log
         assert log.rstrip().endswith("Job succeeded")
     assert set(registry.tags) == {("demo/app", SHA), ("demo/app", "main"), ("demo/app", "latest")}

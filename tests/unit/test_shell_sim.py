@@ -1,11 +1,11 @@
 """The sandbox's job shell (sandbox/shell_sim.py): expansion, lists, pipes, redirections, and any line
 played without a crash. The runner that plays whole jobs with it is tested in test_runner_sim.py."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sim_helpers import drain
 
 from dockwright.sandbox.shell_sim import CommandResult, Shell
-
-from sim_helpers import drain
 
 
 def run_shell(entry, env=None, commands=None):

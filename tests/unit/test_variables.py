@@ -6,13 +6,18 @@ import base64
 import json
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.plan import Plan, RegistrySpec, VariableSpec
 from dockwright.wizard.variables import (
-    check_variable, docker_auth_config, ecr_docker_auth_config, mask_problem, resolve_value,
+    check_variable,
+    docker_auth_config,
+    ecr_docker_auth_config,
+    mask_problem,
+    resolve_value,
     variable_values,
 )
 

@@ -82,6 +82,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if errors:
         raise refused
-    for change, result in zip(changes, apply_file_changes(changes)):
+    for change, result in zip(changes, apply_file_changes(changes), strict=False):
         print(f"{change.summary}: {result}")
     return EXIT_OK

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dockwright.wizard.detect import detect
-from dockwright.wizard.detect import detect_plan
+from dockwright.wizard.detect import detect, detect_plan
 from dockwright.wizard.errors import EXIT_OK, BadInput, RefusedOverwrite
 from dockwright.wizard.files import write_atomic
 from dockwright.wizard.plan import ANSWERS_FILE, dump_answers

@@ -116,7 +116,7 @@ def register_runner(args: argparse.Namespace) -> int:
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")
             raise BadInput(f"The sandbox at {url} refused the configuration ({exc.code}): {detail}",
-                           "Check that the URL is a dockwright sandbox and the file is a gitlab-runner config.toml.")
+                           "Check that the URL is a dockwright sandbox and the file is a gitlab-runner config.toml.") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise NetworkError(f"No sandbox answers at {url} ({exc}).",
                                "Start it with `dockwright sandbox`, or give its --data-dir instead.") from None

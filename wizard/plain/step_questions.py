@@ -15,12 +15,28 @@ from typing import Any
 from dockwright.wizard.credentials import BadToken, Secret, redact_url
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
 from dockwright.wizard.plain.answer_checks import (
-    command_problem, docker_version_problem, env_name_problem, env_problem, image_problem, parse_env, project_problem,
-    registry_field_problem, token_problem, url_problem,
+    command_problem,
+    docker_version_problem,
+    env_name_problem,
+    env_problem,
+    image_problem,
+    parse_env,
+    project_problem,
+    registry_field_problem,
+    token_problem,
+    url_problem,
 )
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import LinePrompts
-from dockwright.wizard.plan import EXECUTORS, LANGUAGES, REGISTRY_KINDS, RUNNER_WORKFLOWS, Plan, VariableSpec, replace_in
+from dockwright.wizard.plan import (
+    EXECUTORS,
+    LANGUAGES,
+    REGISTRY_KINDS,
+    RUNNER_WORKFLOWS,
+    Plan,
+    VariableSpec,
+    replace_in,
+)
 from dockwright.wizard.session import Session
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
 from dockwright.wizard.variables import new_key_problem, new_variable

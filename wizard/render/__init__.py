@@ -12,7 +12,7 @@ so what the user sees is what is written. No I/O here.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile, is_generated
