@@ -489,3 +489,19 @@ async def test_arrow_keys_start_from_the_choice_the_plan_holds(repo):
         await pilot.press("up", "enter")
         await settle(pilot)
         assert app.plan.executor == "docker-dind-tls"
+
+
+async def test_the_chosen_option_is_marked_by_a_shape_not_by_colour_alone(repo):
+    """Every radio button drew ▐●▌; only its colour told the chosen one (issue 16, Confusions)."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("executor")
+        await settle(pilot)
+        await pilot.click("#executor-shell")
+        await settle(pilot)
+
+        def drawn(key: str) -> str:
+            return app.screen.query_one(f"#executor-{key}", RadioButton).render().plain
+
+        assert "●" in drawn("shell")
+        assert all("●" not in drawn(key) for key in ("hosted", "docker-dind-tls", "docker-dind", "docker-socket")), drawn("hosted")
