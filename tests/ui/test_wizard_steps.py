@@ -505,3 +505,15 @@ async def test_the_chosen_option_is_marked_by_a_shape_not_by_colour_alone(repo):
 
         assert "●" in drawn("shell")
         assert all("●" not in drawn(key) for key in ("hosted", "docker-dind-tls", "docker-dind", "docker-socket")), drawn("hosted")
+
+
+async def test_a_refused_port_says_the_preview_keeps_the_last_accepted_one(repo):
+    """Typing 70000 showed EXPOSE 7000 (its last good prefix) with no word why (issue 16, Texts)."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        await type_into(pilot, "#df-port", "7000")
+        await type_into(pilot, "#df-port", "70000")
+        assert app.plan.dockerfile.port == 7000
+        assert "the preview shows the last accepted value" in problem_text(app, "#df-problem")
