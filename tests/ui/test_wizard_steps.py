@@ -517,3 +517,25 @@ async def test_a_refused_port_says_the_preview_keeps_the_last_accepted_one(repo)
         await type_into(pilot, "#df-port", "70000")
         assert app.plan.dockerfile.port == 7000
         assert "the preview shows the last accepted value" in problem_text(app, "#df-problem")
+
+
+async def test_your_project_does_not_promise_to_merge_a_hand_written_dockerfile(tmp_path):
+    """Step 2 said both "will not replace it unless you ask (--overwrite…)" and "Dockerfile exists: dockwright
+    merges into it"; a Dockerfile dockwright did not write is refused, not merged (issue 16, Confusions)."""
+    repo = flask_repo(tmp_path / "app")
+    (repo / "Dockerfile").write_text("FROM python:3.12\nCMD [\"python\", \"app.py\"]\n")
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        text = " ".join(problem_text(app, "#project-findings").split())
+        assert "Dockerfile exists: dockwright merges" not in text
+        assert "was not written by dockwright" in text and "--overwrite" in text
+        app.goto("review")
+        await settle(pilot, 10)
+        for _ in range(100):
+            shown = " ".join(str(label.content) for label in app.screen.query("Label"))
+            if "overwrite" in shown:
+                break
+            await pilot.pause(0.05)
+        assert "--overwrite" in shown, shown[:2000]  # Review says the same
