@@ -104,6 +104,8 @@ class DockerfileScreen(StepScreen):
                 problem = f"Base image {refused[0]}: use {refused[1]}."
             else:
                 self.post_message(PlanChanged("dockerfile", base_image=value.strip()))
+        if problem:  # the plan keeps the last good value: say so, or a preview of "7000" reads as a bug
+            problem += " Until then the preview shows the last accepted value."
         self.query_one("#df-problem", Label).update(problem or "")
         event.input.set_class(bool(problem), "-invalid")
 

@@ -7,7 +7,7 @@ from textual.widgets import Label, RadioButton, RadioSet
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import press_radio
+from dockwright.screens.widgets.fields import ChoiceButton, press_radio
 from dockwright.wizard.plan import EXECUTORS, Plan
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR
 
@@ -24,10 +24,10 @@ class ExecutorScreen(StepScreen):
                 label, _ = CHOICES[key]
                 if key == RECOMMENDED:
                     label = "★ " + label
-                yield RadioButton(label, id=f"executor-{key}")
+                yield ChoiceButton(label, id=f"executor-{key}")
         yield Label("", id="executor-tradeoffs", classes="tradeoffs")
-        yield Label("★ recommended for a first pipeline. F1: the full teaching page, with what each choice "
-                    "grants and the traps.", classes="hint")
+        yield Label("★ marks the choice recommended for a first pipeline. F1: the full teaching page, with what "
+                    "each choice grants and the traps.", classes="hint")
 
     def load_plan(self, plan: Plan) -> None:
         button = self.query_one(f"#executor-{plan.executor}", RadioButton)

@@ -7,6 +7,7 @@ from textual.widgets import Label
 
 from dockwright.screens.step import StepScreen
 from dockwright.wizard.plan import Plan
+from dockwright.wizard.render import is_generated
 
 FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 
@@ -38,7 +39,12 @@ class ProjectScreen(StepScreen):
         lines.append(f"• So the image is {d.language} on {d.base_image}, listening on "
                      f"{d.port if d.port is not None else 'no port'}, started with `{' '.join(d.command)}`.")
         for name in FILES:
-            if (self.services.workdir / name).is_file():
+            path = self.services.workdir / name
+            if name == "Dockerfile" and path.is_file() and not is_generated(path.read_text(errors="replace")):
+                lines.append("• Dockerfile exists and was not written by dockwright: dockwright will not replace it "
+                             "and Review stops there. Move it away, or run `dockwright apply --overwrite` (it keeps "
+                             "yours as Dockerfile.orig).")
+            elif path.is_file():
                 lines.append(f"• {name} exists: dockwright merges into it and shows the diff before writing.")
             else:
                 lines.append(f"• {name} is not there yet: dockwright creates it.")

@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
+from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio
 from dockwright.screens.widgets.variable_row import VariableRow
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import REGISTRY_KINDS, Plan
@@ -46,7 +46,7 @@ class RegistryScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         with RadioSet(id="registry-kind"):
             for kind in REGISTRY_KINDS:
-                yield RadioButton(_name(kind), id=f"registry-{kind}")
+                yield ChoiceButton(_name(kind), id=f"registry-{kind}")
         yield Label(GITLAB_WHY, id="registry-why", classes="tradeoffs")
         with Vertical(id="registry-fields"):
             yield from field_row("Image", Input(id="reg-image", placeholder="user/app or repository name"))

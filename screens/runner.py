@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static,
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row, plan_problem, press_radio
+from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio
 from dockwright.screens.widgets.preview import TOKEN_ENV
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
@@ -37,7 +37,7 @@ class RunnerScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         with RadioSet(id="runner-workflow"):
             for key in RUNNER_WORKFLOWS:
-                yield RadioButton(WORKFLOWS[key], id=f"workflow-{key}")
+                yield ChoiceButton(WORKFLOWS[key], id=f"workflow-{key}")
         yield Label("The API way needs GitLab 15.10 or later and hands the runner its glrt- token once; "
                     "registration tokens are off by default since GitLab 17.0.", classes="hint")
         yield from field_row("Registration token", Input(id="rn-registration-token", password=True,

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from dockwright.wizard import __version__
 from dockwright.wizard.commands import SUBCOMMANDS
-from dockwright.wizard.errors import BadInput, DockwrightError
+from dockwright.wizard.errors import EXIT_INTERNAL, BadInput, DockwrightError
 
 EPILOG = """\
 examples:
@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = 
         print(scrub(traceback.format_exc()), file=sys.stderr, end="")
         print("dockwright: this is a bug in dockwright (the traceback above has any token replaced by ****); "
               "please report it with the command you ran.", file=sys.stderr)
-        return 1  # what Python's own handler would return
+        return EXIT_INTERNAL  # 1 means "the pipeline failed" (wizard/errors.py)
 
 
 def _run_wizard(args: argparse.Namespace) -> int:

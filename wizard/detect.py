@@ -367,7 +367,8 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
     if entry:
         out.update(entry_point=entry, command=("python", entry), port=_literal_port(sources[entry]))
         if out["port"] is None:
-            notes.append(f"No port was found in {entry}, so the Dockerfile has no EXPOSE line; set dockerfile.port if the app listens on one.")
+            notes.append(f"No port was found in {entry}, so the Dockerfile has no EXPOSE line; set the Port "
+                         "(dockerfile.port in dockwright.yml) if the app listens on one.")
         else:
             notes.append(f"{entry} listens on port {out['port']}; the Dockerfile exposes it.")
         return out
@@ -403,12 +404,13 @@ def detect(path: str | os.PathLike[str]) -> Detection:
             notes.append(f"The git remote {name!r} points at the project {project} on {gitlab_url}.")
             if url.startswith("ssh://") or not url.count("://"):
                 notes.append("That remote uses SSH; GitLab's web address is assumed to be https on the same host. "
-                             "Change gitlab.url if it differs.")
+                             "Change the GitLab URL (gitlab.url in dockwright.yml) if it differs.")
         elif repo.remotes():
-            notes.append("None of the git remotes looks like a GitLab project; set gitlab.url and gitlab.project.")
+            notes.append("None of the git remotes looks like a GitLab project; set the GitLab URL and project "
+                         "(gitlab.url and gitlab.project in dockwright.yml).")
         else:
-            notes.append("The repository has no git remote yet; set gitlab.url and gitlab.project "
-                         "(dockwright pushes there).")
+            notes.append("The repository has no git remote yet; set the GitLab URL and project (gitlab.url and "
+                         "gitlab.project in dockwright.yml): dockwright pushes there.")
         branch = None
         for candidate in dict.fromkeys([values.get("remote_name") or "origin", "origin"]):
             branch = repo.remote_default_branch(candidate)

@@ -309,7 +309,8 @@ class _Watcher:
         root_jobs = [raw for raw, pid, bridge in raw_jobs if pid == root_id and not bridge]
         embedded = {str((raw.get("pipeline") or {}).get("status", "")) for raw in root_jobs}
         self.embedded_status = embedded.pop() if len(embedded) == 1 else None
-        for raw, pid, bridge in raw_jobs:
+        # GitLab lists jobs newest first; oldest first says them in pipeline order (build before release)
+        for raw, pid, bridge in sorted(raw_jobs, key=lambda entry: int(entry[0].get("id") or 0)):
             job = job_from_api(raw, pid, bridge=bridge)
             if bridge and job.downstream_pipeline_id and job.downstream_pipeline_id not in self.children:
                 self.children[job.downstream_pipeline_id] = "created"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label
+from textual.widgets import Label, RadioButton
 
 
 def field_row(label: str, widget: Widget, hint: str = ""):
@@ -13,6 +13,14 @@ def field_row(label: str, widget: Widget, hint: str = ""):
     if hint:
         widget.tooltip = hint
     yield row
+
+
+class ChoiceButton(RadioButton):
+    """A radio button whose chosen state shows as a shape, not by colour alone: ● chosen, blank otherwise."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual reads the class constant's name)
+        return "●" if self.value else " "
 
 
 # The answers-file keys of wizard.plan.check_plan, as the fields on screen call them.

@@ -410,3 +410,12 @@ def test_saving_answers_over_a_fifo_is_a_sentence(tmp_path) -> None:
                           stdin=subprocess.DEVNULL, check=False)
     assert "The answers file" in proc.stdout and "named pipe" in proc.stdout, proc.stdout + proc.stderr
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_watch_outside_a_clone_says_what_to_pass_naming_itself_once(tmp_path, monkeypatch, capsys) -> None:
+    """It printed "dockwright: dockwright could not tell which GitLab project to watch" (issue 16, Texts)."""
+    monkeypatch.chdir(tmp_path)
+    code = main(["watch", "--url", "http://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "dockwright: dockwright" not in err and "--project group/app" in err, err

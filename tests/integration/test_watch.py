@@ -359,3 +359,12 @@ def test_a_passing_child_pipeline_passes_the_watch(sb, client, workdir):
     assert events[-1].status == "success"
     assert ("unit", "success") in {(e.job.name, e.job.status) for e in events if isinstance(e, JobChanged)}
     assert ("kid", "success") in {(e.job.name, e.job.status) for e in events if isinstance(e, JobChanged)}
+
+
+def test_plain_lists_jobs_that_change_together_in_pipeline_order(sb, client, workdir):
+    """GitLab lists a pipeline's jobs newest first: `watch --plain` said release before build (issue 16, Texts)."""
+    _branch, sha = push(workdir, sb, TWO_STAGES)
+    out = io.StringIO()
+    assert run(print_plain(follow(client, sb.project_path, sha=sha, schedule=QUICK), out)) == 0
+    first = [line for line in out.getvalue().splitlines() if " job " in line][:2]
+    assert "[build]" in first[0], first

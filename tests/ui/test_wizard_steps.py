@@ -488,3 +488,53 @@ async def test_arrow_keys_start_from_the_choice_the_plan_holds(repo):
         await pilot.press("up", "enter")
         await settle(pilot)
         assert app.plan.executor == "docker-dind-tls"
+
+
+async def test_the_chosen_option_is_marked_by_a_shape_not_by_colour_alone(repo):
+    """Every radio button drew ▐●▌; only its colour told the chosen one (issue 16, Confusions)."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("executor")
+        await settle(pilot)
+        await pilot.click("#executor-shell")
+        await settle(pilot)
+
+        def drawn(key: str) -> str:
+            return app.screen.query_one(f"#executor-{key}", RadioButton).render().plain
+
+        assert "●" in drawn("shell")
+        assert all("●" not in drawn(key) for key in ("hosted", "docker-dind-tls", "docker-dind", "docker-socket")), drawn("hosted")
+
+
+async def test_a_refused_port_says_the_preview_keeps_the_last_accepted_one(repo):
+    """Typing 70000 showed EXPOSE 7000 (its last good prefix) with no word why (issue 16, Texts)."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        await type_into(pilot, "#df-port", "7000")
+        await type_into(pilot, "#df-port", "70000")
+        assert app.plan.dockerfile.port == 7000
+        assert "the preview shows the last accepted value" in problem_text(app, "#df-problem")
+
+
+async def test_your_project_does_not_promise_to_merge_a_hand_written_dockerfile(tmp_path):
+    """Step 2 said both "will not replace it unless you ask (--overwrite…)" and "Dockerfile exists: dockwright
+    merges into it"; a Dockerfile dockwright did not write is refused, not merged (issue 16, Confusions)."""
+    repo = flask_repo(tmp_path / "app")
+    (repo / "Dockerfile").write_text("FROM python:3.12\nCMD [\"python\", \"app.py\"]\n")
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        text = " ".join(problem_text(app, "#project-findings").split())
+        assert "Dockerfile exists: dockwright merges" not in text
+        assert "was not written by dockwright" in text and "--overwrite" in text
+        app.goto("review")
+        await settle(pilot, 10)
+        for _ in range(100):
+            shown = " ".join(str(label.content) for label in app.screen.query("Label"))
+            if "overwrite" in shown:
+                break
+            await pilot.pause(0.05)
+        assert "--overwrite" in shown, shown[:2000]  # Review says the same

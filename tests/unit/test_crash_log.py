@@ -31,3 +31,23 @@ def test_the_log_holds_the_chained_traceback_without_the_secret(tmp_path, monkey
     assert path.parent == tmp_path / "dockwright" and path.name.startswith("crash-")
     assert "KeyError" in text and "RuntimeError: while handling ****" in text and "step shown: registry" in text
     assert "s3cr3t" not in text
+
+
+def test_the_crash_sentence_names_the_log_when_the_token_is_a_secret(tmp_path, monkeypatch):
+    """The wizard holds its token as a Secret: the log was lost to "replace() argument 1 must be str"."""
+    from types import SimpleNamespace
+
+    from dockwright.screens.crash import record_crash
+    from dockwright.wizard.credentials import Secret
+    from dockwright.wizard.plan import Plan
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    services = SimpleNamespace(token=Secret("glpat-notarealtoken1234"), registration_token=None, secrets={})
+    app = SimpleNamespace(services=services, plan=Plan(), answers_changed=False, current_step="connect")
+    try:
+        raise TypeError("while using glpat-notarealtoken1234")
+    except TypeError as error:
+        sentence = record_crash(app, error)
+    assert "the full traceback is in" in sentence, sentence
+    log = next((tmp_path / "dockwright").glob("crash-*.log"))
+    assert "notarealtoken" not in log.read_text()

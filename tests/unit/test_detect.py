@@ -263,3 +263,11 @@ def test_every_remote_form_names_the_same_project(host, groups, port, password):
         assert got == project
         assert gitlab_url == f"https://{host}"
         assert password not in gitlab_url + got
+
+
+def test_a_repo_without_a_remote_names_the_fields_not_only_the_answers_keys(tmp_path):
+    """Step 2 said "set gitlab.url and gitlab.project": answers-file keys a wizard user never sees (issue 16)."""
+    write(tmp_path, {"app.py": FLASK_APP, "requirements.txt": "flask\n"})
+    git(tmp_path, "init", "-q", "-b", "main")
+    notes = " ".join(detect(tmp_path).notes)
+    assert "set the GitLab URL and project (gitlab.url and gitlab.project in dockwright.yml)" in notes, notes

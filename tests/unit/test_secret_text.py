@@ -6,7 +6,7 @@ import pytest
 
 from dockwright.wizard.cli import main
 from dockwright.wizard.credentials import Secret
-from dockwright.wizard.errors import BadInput
+from dockwright.wizard.errors import EXIT_INTERNAL, BadInput
 from dockwright.wizard.secret_text import looks_like_token, scrub, shown
 
 
@@ -55,7 +55,19 @@ def test_a_bug_s_traceback_is_printed_without_the_token(monkeypatch, capsys):
         raise ValueError(f"Invalid header value {token.reveal().encode()!r}")
 
     monkeypatch.setattr(generate, "run", crash)
-    assert main(["generate", "--answers", "x.yml"]) == 1
+    assert main(["generate", "--answers", "x.yml"]) == EXIT_INTERNAL  # not 1, which says "the pipeline failed"
     err = capsys.readouterr().err
     assert "Traceback" in err and "ValueError: Invalid header value b'****'" in err
     assert token.reveal() not in err and "this is a bug in dockwright" in err
+
+
+def test_apply_help_lists_every_exit_code_it_can_return(capsys):
+    """apply --help omitted 3 (a file it cannot merge) and 70 (a bug) (issue 16, Texts)."""
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["apply", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for code in ("0 pipeline succeeded", "1 pipeline failed", "2 bad input", "3 an existing file", "4 GitLab refused",
+                 "5 network", "70 a bug"):
+        assert code in out, code

@@ -27,7 +27,8 @@ without echo. The GitLab token (--token-env NAME, GITLAB_TOKEN, python-gitlab's 
 hidden prompt) is never written anywhere. A re-run after a failure finishes the job and duplicates nothing.
 
 exit codes: 0 pipeline succeeded and image tags present, 1 pipeline failed, 2 bad input,
-            4 GitLab refused (auth, scope, role), 5 network
+            3 an existing file dockwright cannot merge (--overwrite replaces it, kept as .orig),
+            4 GitLab refused (auth, scope, role), 5 network, 70 a bug in dockwright (traceback printed)
 """
 
 

@@ -70,8 +70,8 @@ def resolve_target(args: argparse.Namespace, cwd: str) -> tuple[str, dict[str, A
         repo_project, head = _repo_defaults(cwd)
         project = project or repo_project
     if not project:
-        raise BadInput("dockwright could not tell which GitLab project to watch: this folder has no GitLab "
-                       "git remote.", "Pass --project group/app (and --url for a self-managed GitLab).")
+        raise BadInput("No GitLab project to watch was found: this folder has no GitLab git remote.",
+                       "Pass --project group/app (and --url for a self-managed GitLab).")
     if args.pipeline:
         return project, {"pipeline_id": args.pipeline}
     if args.sha:
