@@ -102,8 +102,8 @@ class ConnectScreen(StepScreen):
         if not self.services.token:
             return ("Paste an access token with the api scope (GitLab: User settings > Access tokens); "
                     "it stays in memory and is never saved.")
-        if token_problem(self.services.token.reveal()):
-            return f"The token {token_problem(self.services.token.reveal())}; paste only the token, e.g. glpat-..."
+        if token_problem(self.services.token):
+            return f"The token {token_problem(self.services.token)}; paste only the token, e.g. glpat-..."
         if "/" not in plan.gitlab.project:
             return "Fill in the project path with its namespace, e.g. alice/app (as in the project's URL)."
         return None

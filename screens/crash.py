@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dockwright.wizard.credentials import Secret
 from dockwright.wizard.crash import stamped, write_crash_log
 from dockwright.wizard.plan import save_answers
 from dockwright.wizard.render.registry import all_variables
@@ -22,7 +21,7 @@ def known_secrets(app: Any) -> list[str]:
         found += [os.environ.get(spec.from_env, "") for spec in all_variables(app.plan) if spec.from_env]
     except Exception:  # noqa: BLE001  (a broken plan: every name that could be one is scrubbed instead)
         found += [value for name, value in os.environ.items() if any(w in name for w in ("TOKEN", "SECRET", "PASS", "KEY"))]
-    return [value.reveal() if isinstance(value, Secret) else value for value in found if value]
+    return found
 
 
 def save_what_was_answered(app: Any) -> str:
