@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
 
-from dockwright.wizard import __version__
+from dockwright.wizard import __version__, secret_text
 from dockwright.wizard.files import state_dir
 
-# GitLab's token prefixes (personal, runner, deploy, trigger, feed, CI build, ...) and runner registration tokens.
-TOKEN_RE = re.compile(r"\bgl[a-z]{2,7}-[A-Za-z0-9_.\-]{8,}|\bGR1348941[A-Za-z0-9_\-]{8,}")
 SHORTEST_SCRUBBED = 4  # shorter values would blank out ordinary words of the log, and are no real secret
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with each of ``secrets`` (longest first) and every token-shaped word replaced by ``****``."""
+    """``text`` with each of ``secrets`` (longest first) replaced by ``****``, then what
+    :func:`dockwright.wizard.secret_text.scrub` hides: every remembered secret and every token-shaped word."""
     for secret in sorted({s for s in secrets if s and len(s) >= SHORTEST_SCRUBBED}, key=len, reverse=True):
         text = text.replace(secret, "****")
-    return TOKEN_RE.sub("****", text)
+    return secret_text.scrub(text)
 
 
 def stamped(name: str, suffix: str) -> Path:
