@@ -147,7 +147,11 @@ async def test_inside_the_wizard_the_watch_footer_still_fits_80_columns(tmp_path
         await pilot.pause()
         app.push_screen(WatchScreen(None, "alice/app", pipeline_id=7, autostart=False))
         await pilot.pause()
-        keys = list(app.screen.query(FooterKey))
+        for _ in range(50):  # under load the footer's keys may be mounted but not yet laid out
+            keys = list(app.screen.query(FooterKey))
+            if keys and all(k.region.width > 0 for k in keys):
+                break
+            await pilot.pause(0.05)
         assert {k.key for k in keys} >= {"q", "f1", "slash"} and not {"ctrl+q", "ctrl+s"} & {k.key for k in keys}
         assert all(k.region.right <= 80 and k.region.width > 0 for k in keys), [(k.key, k.region) for k in keys]
         await pilot.press("ctrl+s")  # still the wizard's save
