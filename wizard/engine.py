@@ -64,6 +64,8 @@ class Moment:
     what: str  # one sentence: "port 8000 answered after 1.2 s", "exited with code 1 after 0.4 s"
     output: str
     command: tuple[str, ...]
+    status: int | None = None  # the HTTP status of GET http_path, when asked for
+    body: str = ""  # the first 500 characters of that answer
 
 
 def run_streamed(argv: Sequence[str], out: Out = _quiet, *, cwd: str | os.PathLike[str] | None = None,
@@ -121,6 +123,20 @@ def port_answers(port: int, host: str = "127.0.0.1") -> bool:
             return True
     except OSError:
         return False
+
+
+def http_get(port: int, path: str = "/") -> tuple[int, str] | None:
+    """GET ``http://127.0.0.1:PORT/path``: (status, start of the body), or None when nothing answered HTTP."""
+    from urllib.error import HTTPError, URLError
+    from urllib.request import urlopen
+
+    try:
+        with urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:  # noqa: S310 (127.0.0.1 only)
+            return resp.status, resp.read(500).decode(errors="replace")
+    except HTTPError as exc:  # a 404 or 500 is still an answer from the app
+        return exc.code, exc.read(500).decode(errors="replace")
+    except (URLError, OSError):
+        return None
 
 
 def move_port(command: Sequence[str], port: int, to: int) -> tuple[str, ...]:
@@ -225,11 +241,12 @@ class Engine:
         return tuple(info.get("Entrypoint") or ()) + tuple(info.get("Cmd") or ())
 
     def run_briefly(self, image: str, out: Out = _quiet, *, port: int | None = None, move_to: int | None = None,
-                    settle: float = 3.0, wait: float = 90.0) -> Moment:
+                    settle: float = 3.0, wait: float = 90.0, http_path: str | None = None) -> Moment:
         """Start the image's CMD on the host network, wait for ``port`` to answer (or, with no port, for the
         process to still be up after ``settle`` seconds), then stop it and clean up.
 
         ``move_to``: listen on that port of 127.0.0.1 instead of ``port`` (see :func:`move_port`).
+        ``http_path``: the port counts as answering only once ``GET http_path`` gets an HTTP answer.
         """
         command = self.start_command(image)
         if not command:
@@ -258,7 +275,7 @@ class Engine:
         reader = _LineReader(proc, lines, out)
         start = time.monotonic()
         try:
-            ok, what = self._watch(proc, listen, settle, wait, start)
+            ok, what, answer = self._watch(proc, listen, settle, wait, start, http_path)
         finally:
             if self.name != "buildah" and proc.poll() is None:
                 self._run(["stop", "-t", "2", name])
@@ -266,21 +283,27 @@ class Engine:
             reader.join()
             if container:
                 self._run(["rm", container])
-        return Moment(ok, what, "".join(lines), command)
+        status, body = answer or (None, "")
+        return Moment(ok, what, "".join(lines), command, status, body)
 
     @staticmethod
-    def _watch(proc: subprocess.Popen, port: int | None, settle: float, wait: float, start: float) -> tuple[bool, str]:
+    def _watch(proc: subprocess.Popen, port: int | None, settle: float, wait: float, start: float,
+               http_path: str | None) -> tuple[bool, str, tuple[int, str] | None]:
         while True:
             elapsed = time.monotonic() - start
             code = proc.poll()
             if code is not None:
-                return False, f"exited with code {code} after {elapsed:.1f} s"
+                return False, f"exited with code {code} after {elapsed:.1f} s", None
             if port is not None and port_answers(port):
-                return True, f"port {port} answered after {elapsed:.1f} s"
+                if http_path is None:
+                    return True, f"port {port} answered after {elapsed:.1f} s", None
+                answer = http_get(port, http_path)
+                if answer is not None:
+                    return True, f"GET {http_path} on port {port} answered {answer[0]} after {elapsed:.1f} s", answer
             if port is None and elapsed >= settle:
-                return True, f"still running after {elapsed:.1f} s"
+                return True, f"still running after {elapsed:.1f} s", None
             if elapsed > wait:
-                return False, f"port {port} did not answer within {wait:.0f} s (the process was still running)"
+                return False, f"port {port} did not answer within {wait:.0f} s (the process was still running)", None
             time.sleep(0.2)
 
     # ---- tag, push, copy, list -------------------------------------------------------------------------
