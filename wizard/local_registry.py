@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
-from dockwright.wizard.engine import stop_group, free_port
+from dockwright.wizard.engine import free_port, stop_group
 from dockwright.wizard.errors import DockwrightError
 
 BINARIES = ("docker-registry", "registry")  # Debian's name, and the upstream binary's
@@ -58,7 +58,7 @@ class LocalRegistry:
             if self.proc.poll() is not None:
                 raise DockwrightError(f"The registry stopped at once: {self.log.read_text().strip()[-500:]}")
             try:
-                with urlopen(f"http://{self.address}/v2/", timeout=2) as resp:  # noqa: S310 (127.0.0.1)
+                with urlopen(f"http://{self.address}/v2/", timeout=2) as resp:
                     if resp.status == 200:
                         return self
             except (URLError, OSError):

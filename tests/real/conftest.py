@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from dockwright.wizard.engine import INSTALL_HINT, Engine, NoEngine, find_engine
+from dockwright.wizard.engine import Engine, NoEngine, find_engine
 from dockwright.wizard.local_registry import LocalRegistry, registry_binary
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from lane import APT, missing  # noqa: E402
 from network_state import network_state  # noqa: E402
 
 ROOT = HERE.parent.parent
@@ -26,8 +27,6 @@ ROOT = HERE.parent.parent
 # must be the same folder in every test, not one per test.
 REAL_HOME = os.path.expanduser("~")
 os.environ.setdefault("DOCKWRIGHT_STANDIN_CACHE", str(Path(REAL_HOME) / ".cache" / "dockwright" / "standins"))
-IN_CI = os.environ.get("CI", "").lower() == "true"
-APT = "apt-get install buildah skopeo docker-registry mmdebstrap"
 
 
 def _standins():
@@ -35,13 +34,6 @@ def _standins():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def missing(reason: str) -> None:
-    """Fail under CI (the lane must run there), skip with one line elsewhere."""
-    if IN_CI:
-        pytest.fail(f"real lane: {reason}", pytrace=False)
-    pytest.skip(f"real lane: {reason}")
 
 
 @pytest.fixture(scope="session")
