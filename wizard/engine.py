@@ -276,6 +276,8 @@ class Engine:
         start = time.monotonic()
         try:
             ok, what, answer = self._watch(proc, listen, settle, wait, start, http_path)
+            if proc.poll() is None:  # what the engine prints after this (buildah: "exit status 1") is the stop
+                out(f"dockwright: {what}; stopping it")
         finally:
             if self.name != "buildah" and proc.poll() is None:
                 self._run(["stop", "-t", "2", name])
