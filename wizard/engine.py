@@ -409,12 +409,32 @@ def _why_refused(name: str, path: str) -> str | None:
         ok, said = _probe([path, "version", "--format", "{{.Server.Version}}"])
         return None if ok else f"its daemon is not reachable ({said})"
     if name == "podman":
-        # podman's default runtime crun fails on these machines (setrlimit RLIMIT_NOFILE, then "cgroups in hybrid
-        # mode not supported"); `podman info` reports the runtime and fails when storage or runtime cannot start.
-        ok, said = _probe([path, "info", "--format", "{{.Host.OCIRuntime.Name}}"])
-        return None if ok else f"`podman info` fails ({said})"
+        return _podman_refused(path)
     ok, said = _probe([path, "info"])
     return None if ok else f"`buildah info` fails ({said})"
+
+
+def _podman_refused(path: str) -> str | None:
+    """Run ``/bin/true`` in a container whose root is a folder of ours holding just it and its libraries.
+
+    ``podman info`` succeeds where every container fails: on these machines the runtime cannot set podman's
+    default limits (``error setting rlimit type 7: operation not permitted``; with crun: ``setrlimit
+    RLIMIT_NOFILE``, then "cgroups in hybrid mode not supported"). Only starting one tells. No network (``none``).
+    """
+    import tempfile
+
+    true = shutil.which("true") or "/bin/true"
+    libs = subprocess.run(["ldd", true], capture_output=True, text=True, check=False).stdout
+    with tempfile.TemporaryDirectory(prefix="dockwright-podman-probe-") as tmp:
+        for file in [true, *re.findall(r"(/\S+) \(0x", libs)]:
+            target = Path(tmp) / file.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, target)
+        ok, said = _probe([path, "run", "--rm", "--network=none", "--rootfs", tmp, "/" + true.lstrip("/")], 60)
+    if ok:
+        return None
+    return (f"its containers cannot start ({said}); configure it (containers.conf: runtime, cgroup_manager, "
+            "default_ulimits) or use buildah")
 
 
 def find_engine(prefer: str = "auto", *, which: Callable[[str], str | None] = shutil.which) -> Engine:
