@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -76,15 +77,19 @@ def run_streamed(argv: Sequence[str], out: Out = _quiet, *, cwd: str | os.PathLi
                             stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True)
     lines: list[str] = []
     assert proc.stdout is not None
-    deadline = start + timeout
-    for line in proc.stdout:
-        lines.append(line)
-        out(line.rstrip("\n"))
-        if time.monotonic() > deadline:
-            stop_group(proc)
-            lines.append(f"dockwright: stopped after {timeout:.0f} s\n")
-            break
-    code = proc.wait()
+    watchdog = threading.Timer(timeout, stop_group, [proc])  # also when the command hangs without a word
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            out(line.rstrip("\n"))
+        code = proc.wait()
+    finally:
+        watchdog.cancel()
+    if time.monotonic() - start >= timeout:
+        lines.append(f"dockwright: stopped after {timeout:.0f} s\n")
+        out(lines[-1].rstrip("\n"))
     return Ran(tuple(argv), code, "".join(lines), time.monotonic() - start)
 
 
@@ -384,8 +389,6 @@ class _LineReader:
     """Reads a child's output on a thread so that waiting for its port never blocks on a full pipe."""
 
     def __init__(self, proc: subprocess.Popen, lines: list[str], out: Out) -> None:
-        import threading
-
         def pump() -> None:
             assert proc.stdout is not None
             for line in proc.stdout:

@@ -67,3 +67,12 @@ def test_standin_script_reads_the_base_images_of_a_dockerfile():
     text = ("FROM --platform=linux/amd64 python:3.12-slim AS build\nRUN true\nFROM build\n"
             "FROM scratch\nfrom python:3.13-slim\n")
     assert module.from_images(text) == ["python:3.12-slim", "python:3.13-slim"]
+
+
+def test_a_command_that_hangs_silently_is_stopped_at_its_timeout():
+    from dockwright.wizard.engine import run_streamed
+
+    lines: list[str] = []
+    ran = run_streamed(["sh", "-c", "echo started; sleep 30"], lines.append, timeout=1.0)
+    assert lines[0] == "started" and not ran.ok
+    assert ran.output.endswith("dockwright: stopped after 1 s\n")
