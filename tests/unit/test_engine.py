@@ -76,3 +76,20 @@ def test_a_command_that_hangs_silently_is_stopped_at_its_timeout():
     ran = run_streamed(["sh", "-c", "echo started; sleep 30"], lines.append, timeout=1.0)
     assert lines[0] == "started" and not ran.ok
     assert ran.output.endswith("dockwright: stopped after 1 s\n")
+
+
+def test_a_podman_whose_containers_cannot_start_is_refused_with_the_runtimes_words(monkeypatch, tmp_path):
+    monkeypatch.delenv("DOCKWRIGHT_ENGINE", raising=False)
+    podman = tmp_path / "podman"  # `podman info` works, `podman run` fails as runc does on our machines
+    seen = tmp_path / "argv"
+    podman.write_text(f"#!/bin/sh\necho \"$@\" >> {seen}\n"
+                      "[ \"$1\" = info ] && exit 0\n"
+                      "echo 'Error: runc: runc create failed: unable to start container process: error setting "
+                      "rlimit type 7: operation not permitted: OCI permission denied' >&2\nexit 126\n")
+    podman.chmod(0o755)
+    with pytest.raises(NoEngine) as caught:
+        find_engine("podman", which=lambda name: str(podman) if name == "podman" else None)
+    assert "podman: its containers cannot start (Error: runc: runc create failed" in str(caught.value)
+    assert "containers.conf" in str(caught.value)
+    run = seen.read_text().split()
+    assert run[:3] == ["run", "--rm", "--network=none"] and run[3] == "--rootfs"  # a container really started
