@@ -8,18 +8,25 @@ only: engines reach it with ``--tls-verify=false`` (docker allows 127.0.0.0/8 ov
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
 from urllib.error import URLError
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from dockwright.wizard.engine import free_port, stop_group
 from dockwright.wizard.errors import DockwrightError
 
 BINARIES = ("docker-registry", "registry")  # Debian's name, and the upstream binary's
+MANIFEST_TYPES = ", ".join((
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+))
 
 
 def registry_binary() -> str | None:
@@ -65,6 +72,34 @@ class LocalRegistry:
                 time.sleep(0.2)
         self.stop()
         raise DockwrightError(f"The registry did not answer on {self.address} within {wait:.0f} s.")
+
+    # ---- what it holds, read through the registry's own HTTP API (what GitLab's registry pages show) ----------
+    def _get(self, path: str, accept: str | None = None) -> tuple[dict, dict[str, str]]:
+        request = Request(f"http://{self.address}{path}", headers={"Accept": accept} if accept else {})
+        with urlopen(request, timeout=30) as resp:
+            return json.loads(resp.read() or b"{}"), dict(resp.headers.items())
+
+    def catalog(self) -> list[str]:
+        """The repositories (``/v2/_catalog``)."""
+        return sorted(self._get("/v2/_catalog")[0].get("repositories") or [])
+
+    def tags(self, repository: str) -> list[str]:
+        """The tags of ``repository`` (``/v2/<repository>/tags/list``); [] when it has none."""
+        from urllib.error import HTTPError
+
+        try:
+            return sorted(self._get(f"/v2/{repository}/tags/list")[0].get("tags") or [])
+        except HTTPError as exc:
+            if exc.code == 404:
+                return []
+            raise
+
+    def manifest(self, repository: str, tag: str) -> tuple[str, int]:
+        """(digest, size in bytes) of ``repository:tag``: the manifest's digest and its config plus layers."""
+        body, headers = self._get(f"/v2/{repository}/manifests/{tag}", MANIFEST_TYPES)
+        digest = next((v for k, v in headers.items() if k.lower() == "docker-content-digest"), "")
+        parts = [body.get("config") or {}] + list(body.get("layers") or [])
+        return digest, sum(int(part.get("size") or 0) for part in parts)
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -35,6 +35,13 @@ def test_push_copy_and_list_tags(engine, registry, tmp_path):
         assert engine.list_tags(repo) == sorted([sha, "latest", "main"])
         with urlopen(f"http://{registry.address}/v2/_catalog", timeout=10) as resp:
             assert "group/app" in json.loads(resp.read())["repositories"]
+        # what the sandbox's registry pages will read: catalog, tags, digest and size
+        assert "group/app" in registry.catalog()
+        assert registry.tags("group/app") == sorted([sha, "latest", "main"])
+        assert registry.tags("group/nothing") == []
+        digest, size = registry.manifest("group/app", "latest")
+        assert digest.startswith("sha256:") and digest == registry.manifest("group/app", sha)[0]
+        assert size > len("hello from the real lane\n")
     finally:
         engine.remove(local, "localhost/dockwright-real/pushed:main")
 
