@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockwright.wizard.errors import DockwrightError
+from dockwright.wizard.names import parse_reference
 
 ENGINES = ("docker", "podman", "buildah")
 INSTALL_HINT = ("install one: on Debian/Ubuntu `apt-get install buildah skopeo` (no daemon needed), "
@@ -173,12 +174,8 @@ def qualified(name: str) -> str:
     so a stand-in tagged ``python:3.13-slim`` there would not be the image a Dockerfile's FROM finds; the fully
     qualified name is found by all three engines without pulling.
     """
-    first, _, rest = name.partition("/")
-    if not rest:
-        return f"docker.io/library/{name}"
-    if "." in first or ":" in first or first == "localhost":
-        return name
-    return f"docker.io/{name}"
+    ref = parse_reference(name)
+    return ref.with_tag() + (f"@{ref.digest}" if ref.digest else "")
 
 
 @dataclass(frozen=True)

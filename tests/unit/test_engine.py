@@ -58,6 +58,7 @@ def test_short_names_are_qualified_as_docker_means_them():
     assert qualified("bitnami/python:3.12") == "docker.io/bitnami/python:3.12"
     assert qualified("registry.example.com:5000/x/y:1") == "registry.example.com:5000/x/y:1"
     assert qualified("localhost/app:1") == "localhost/app:1"
+    assert qualified("python") == "docker.io/library/python:latest"
 
 
 def test_standin_script_reads_the_base_images_of_a_dockerfile():
