@@ -204,7 +204,9 @@ class Engine:
         if self.name == "buildah":
             # buildah has no daemon and here no user namespaces: chroot isolation runs each RUN step in a
             # chroot sharing the host's network (Docker would give it a network namespace of its own).
-            args = ["bud", "--isolation", "chroot", "--network", "host", "--layers", "-f", file, "-t", tag]
+            # --force-rm: a failed step's working container is removed too (buildah keeps it by default).
+            args = ["bud", "--isolation", "chroot", "--network", "host", "--layers", "--force-rm", "-f", file,
+                    "-t", tag]
         else:
             # docker without BuildKit (not on these machines) and podman both take --network=host for RUN steps.
             args = ["build", "--network=host", "-f", file, "-t", tag]
@@ -224,6 +226,12 @@ class Engine:
             return {**config, "Size": None}
         item = data[0] if isinstance(data, list) else data
         return {**(item.get("Config") or {}), "Size": item.get("Size")}
+
+    def containers(self) -> list[str]:
+        """The ids of every container the engine holds (buildah: working containers), running or not."""
+        args = ["containers", "-q"] if self.name == "buildah" else ["ps", "-a", "-q"]
+        ran = self._run(args)
+        return sorted(ran.output.split()) if ran.ok else []
 
     def exists(self, image: str) -> bool:
         return self.inspect(image) is not None

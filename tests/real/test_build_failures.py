@@ -13,8 +13,10 @@ def test_a_copy_of_a_missing_file_fails_with_the_builders_message(engine, standi
     for base in standins.from_images((tmp_path / "Dockerfile").read_text()):
         standins(base)
     lines: list[str] = []
+    before = engine.containers()
     built = engine.build(tmp_path, "localhost/dockwright-real/missing-file:test", lines.append)
     assert not built.ok
+    assert engine.containers() == before, "the failed build left a container behind"
     said = "\n".join(lines)
     assert "requirements.txt" in said
     # buildah/podman: `copier: stat: "/requirements.txt": no such file or directory`;

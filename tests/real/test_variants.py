@@ -18,6 +18,7 @@ def test_generated_dockerfile_builds_and_runs(variant, engine, standins, tmp_pat
         standins(base)
     tag = f"localhost/dockwright-real/{variant.name}:test"
     lines: list[str] = []
+    before = engine.containers()
     built = engine.build(tmp_path, tag, lines.append)
     try:
         assert built.ok, f"{engine.name} could not build {variant.name}:\n{built.output[-3000:]}"
@@ -34,3 +35,4 @@ def test_generated_dockerfile_builds_and_runs(variant, engine, standins, tmp_pat
             assert moment.status == 200 and variant.http_body.replace(" ", "") in moment.body.replace(" ", ""), moment
     finally:
         engine.remove(tag)
+    assert engine.containers() == before, "the build or the run left a container behind"
