@@ -36,6 +36,9 @@ def test_preflight_builds_and_runs_the_image_before_the_dry_run(engine, standins
     assert f"built by {engine.name}" in summary and "answered" in summary
     assert out.index("pre-flight build: localhost/") < out.index("Dry run")
     assert _untouched(project), "the pre-flight build wrote into the project"
+    image = summary.split()[2]  # kept by design (the user may run it); a test cleans up after itself
+    assert engine.exists(image)
+    engine.remove(image)
 
 
 def test_a_preflight_that_cannot_build_stops_before_anything_is_written(engine, standins, tmp_path, capsys):
