@@ -21,6 +21,9 @@ examples:
                                  do it all and follow the pipeline to the end
   dockwright apply --answers dockwright.yml --no-push
                                  write files, variables and runner, commit locally, do not push
+  dockwright apply --answers dockwright.yml --preflight --dry-run
+                                 build the image here and run it for a moment first (docker, podman or
+                                 buildah; never pushed), then list the changes
 
 Values of CI/CD variables come from the environment variable each one names (from_env), or are asked
 without echo. The GitLab token (--token-env NAME, GITLAB_TOKEN, python-gitlab's or glab's config, or a
@@ -41,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-push", dest="push", action="store_false", help="commit locally but do not push")
     parser.add_argument("--watch", dest="watch", action=argparse.BooleanOptionalAction, default=True,
                         help="follow the pipeline after the push (default: yes)")
+    parser.add_argument("--preflight", action="store_true",
+                        help="first build the image on this machine and run it for a moment (docker, podman or "
+                             "buildah; nothing is pushed; no engine: said, and apply goes on)")
     parser.add_argument("--overwrite", action="store_true", help="replace files dockwright cannot merge (kept as .orig)")
     parser.add_argument("--ca-file", metavar="PEM", help="CA certificate(s) to trust for a self-managed GitLab")
     parser.add_argument("--insecure", action="store_true", help="do not verify GitLab's TLS certificate (warned)")
@@ -108,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     plan_url = plan.gitlab.url if plan.gitlab.url != GitLabSpec().url else None
     url, session.url_source = resolve_url(plan_url, args.url, repo_path=directory)
     plan = replace_in(plan, "gitlab", url=url)
+    if args.preflight:
+        from dockwright.wizard.preflight_build import preflight_build
+
+        preflight_build(plan, directory, lambda line: print(line, flush=True), overwrite=args.overwrite)
     if args.dry_run:
         return dry_run(plan, session, options, sys.stdout)
     session.token, session.token_source = resolve_token(url, args.token_env,
