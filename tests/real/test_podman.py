@@ -1,7 +1,7 @@
 """podman, configured as these machines need it, builds, runs and pushes a generated image.
 
-Optional: podman is not installed by .ci/run (its Debian package enables podman.service, the Docker-compatible
-API that gave containers a bridge network here), so this module runs only where podman already is.
+.ci/run installs podman and runc and disables podman's Docker-compatible API service (it gave containers a
+bridge network here once); every run below passes the host network explicitly.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import dataclasses
 import shutil
 
 import pytest
+from lane import missing
 from projects import VARIANTS
 
 from dockwright.wizard.engine import find_engine, free_port
@@ -29,7 +30,7 @@ cgroup_manager = "cgroupfs"
 @pytest.fixture
 def podman(tmp_path, monkeypatch, engine):
     if not shutil.which("podman"):
-        pytest.skip("podman is not installed (optional here: the lane builds with " + engine.name + ")")
+        missing("podman is not installed: apt-get install --no-install-recommends podman runc (as root).")
     conf = tmp_path / "containers.conf"
     conf.write_text(CONF)
     monkeypatch.setenv("CONTAINERS_CONF", str(conf))
