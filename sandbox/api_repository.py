@@ -113,9 +113,10 @@ def _resolve_ref(req: Request, project: dict[str, Any], ref: str) -> str:
     return sha
 
 
-def _file(req: Request) -> tuple[dict[str, Any], str, str, bytes, str]:
+def _file(req: Request, *, ref_default: str | None = None) -> tuple[dict[str, Any], str, str, bytes, str]:
+    """The file at ``ref``; GitLab requires ``ref`` except on the raw route, where it defaults to HEAD."""
     project = find_project(req)
-    ref = _q(req, "ref")
+    ref = _q(req, "ref") or ref_default
     if not ref:
         raise bad_request_missing("ref")
     path = req.params["file_path"]
@@ -144,7 +145,7 @@ def get_file(req: Request):
 
 
 def get_raw_file(req: Request):
-    _project, _ref, _sha, content, _path = _file(req)
+    _project, _ref, _sha, content, _path = _file(req, ref_default="HEAD")
     return Response(200, content, "text/plain; charset=utf-8")
 
 
@@ -232,9 +233,11 @@ def get_commit(req: Request):
 # -- CI lint ------------------------------------------------------------------------------------
 
 def _merged_yaml(text: str) -> str:
+    from dockwright.sandbox.ci_config import load_ci_yaml
+
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    data = yaml.load(text)
+    data = load_ci_yaml(text)
     out = io.StringIO()
     yaml.explicit_start = True
     yaml.dump(data, out)

@@ -15,6 +15,7 @@ come from sandbox/ci_variables.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from dockwright.sandbox.ci_rules import evaluate_if
 from dockwright.sandbox.ci_variables import pipeline_variables
@@ -109,12 +111,43 @@ def _fail(message: str, note: str = "") -> CiYamlError:
 
 
 class _LastKeyWins(SafeConstructor):
-    """A key written twice keeps its last value, as GitLab's YAML parser (Ruby's Psych) does."""
+    """A key written twice keeps its last value, as GitLab's YAML parser (Ruby's Psych) does; a plain key
+    written as a Ruby symbol (``:test_job:``, ``:"two words":``) is read as GitLab's loader reads it: Psych
+    makes it a Symbol and GitLab symbolizes every key, so ``:test_job`` and ``test_job`` are the same key."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, MappingNode):
+            done = self.__dict__.setdefault("_symbolized", set())  # an aliased key node is met again: once
+            for key_node, _value in node.value:
+                if (isinstance(key_node, ScalarNode) and key_node.style is None and key_node.tag == _STR_TAG
+                        and id(key_node) not in done):
+                    key_node.value = _symbol_name(key_node.value)
+                    done.add(id(key_node))
+        return super().construct_mapping(node, deep=deep)
 
     def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
         if key in mapping:
             del mapping[key]
         return True
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_QUOTED_SYMBOL = re.compile(r"""\A:(["'])(.*)\1""", re.DOTALL)
+
+
+def _symbol_name(text: str) -> str:
+    """Psych's ScalarScanner: a plain scalar ``:name`` (or ``:"name"``) is the Symbol ``name``."""
+    if len(text) < 2 or not text.startswith(":"):
+        return text
+    quoted = _QUOTED_SYMBOL.match(text)
+    if quoted:
+        return quoted.group(2).removeprefix(":")
+    return text[1:]
+
+
+def load_ci_yaml(text: str) -> Any:
+    """The document as GitLab's loader sees it (last duplicate key wins, symbol keys symbolized)."""
+    return _load(text)
 
 
 def _load(text: str) -> Any:

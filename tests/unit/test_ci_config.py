@@ -433,3 +433,20 @@ def test_needs_in_a_circle_or_twice():
         b: {stage: test, script: [y], needs: [a, a]}
     """)
     assert str(err) == "b has the following needs duplicated: a."
+
+
+def test_ruby_symbol_keys_are_symbolized_like_gitlabs_loader():
+    p = parse("""
+        :stages: [build]
+        :build_it:
+          :stage: build
+          :script: [make]
+        :"two words":
+          :stage: build
+          script: [x]
+        ":quoted":
+          stage: build
+          script: [y]
+    """)
+    assert [j.name for j in p.jobs] == ["build_it", "two words", ":quoted"]  # a quoted key stays a string
+    assert p.jobs[0].script == ("make",)
