@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from dockwright.sandbox import api_pipelines, api_projects, api_repository, api_runners, api_users, githttp
 from dockwright.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
+from dockwright.sandbox.avatars import serve_avatar
+from dockwright.sandbox.project_fields import AVATAR_ROUTE
 from dockwright.sandbox.store import now_iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,6 +176,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 response = api_runners.register_over_http(req)
             except ApiError as exc:
                 response = exc.response()
+        elif raw_path.startswith(AVATAR_ROUTE + "/") and self.command in ("GET", "HEAD"):
+            response = serve_avatar(sandbox, raw_path) or json_response(404, {"error": "404 Not Found"})
         elif githttp.is_git_path(raw_path):
             response = githttp.serve(sandbox, self.command, raw_path, query_string, headers, body)
         else:
