@@ -214,8 +214,10 @@ def list_arg(value: Any) -> list[str]:
     return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
-def paginate(req: Request, items: list[Any], render: Callable[[Any], Any] = lambda x: x) -> Response:
-    """Offset pagination as GitLab does it: ``page``/``per_page`` (max 100) and the x-* and link headers."""
+def paginate(req: Request, items: list[Any], render: Callable[[Any], Any] = lambda x: x, *,
+             totals: bool = True) -> Response:
+    """Offset pagination as GitLab does it: ``page``/``per_page`` (max 100) and the x-* and link headers.
+    ``totals=False``: no x-total, x-total-pages or rel="last", as GitLab's commits list answers."""
     def int_param(name: str, default: int) -> int:
         raw = req.query.get(name, [str(default)])[-1]
         try:
@@ -242,10 +244,12 @@ def paginate(req: Request, items: list[Any], render: Callable[[Any], Any] = lamb
     if page < total_pages:
         links.append(f'<{link(page + 1)}>; rel="next"')
     links.append(f'<{link(1)}>; rel="first"')
-    links.append(f'<{link(total_pages)}>; rel="last"')
-    headers = [
-        ("x-page", str(page)), ("x-per-page", str(per_page)), ("x-total", str(total)),
-        ("x-total-pages", str(total_pages)),
+    if totals:
+        links.append(f'<{link(total_pages)}>; rel="last"')
+    headers = [("x-page", str(page)), ("x-per-page", str(per_page))]
+    if totals:
+        headers += [("x-total", str(total)), ("x-total-pages", str(total_pages))]
+    headers += [
         ("x-next-page", str(page + 1) if page < total_pages else ""),
         ("x-prev-page", str(page - 1) if page > 1 else ""),
         ("link", ", ".join(links)),

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from dockwright.sandbox import api_pipelines, api_projects, api_repository, api_runners, api_users, githttp
+from dockwright.sandbox import (
+    api_commits,
+    api_files,
+    api_pipelines,
+    api_projects,
+    api_repository,
+    api_runners,
+    api_users,
+    githttp,
+)
 from dockwright.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
 from dockwright.sandbox.avatars import serve_avatar
 from dockwright.sandbox.project_fields import AVATAR_ROUTE
@@ -38,7 +47,8 @@ class Router:
 
     def __init__(self) -> None:
         self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
-        for module in (api_users, api_projects, api_runners, api_pipelines, api_repository):
+        for module in (api_users, api_projects, api_runners, api_pipelines, api_repository, api_commits,
+                       api_files):
             for method, pattern, handler, scopes in module.ROUTES:
                 self.routes.append((method, pattern.strip("/").split("/"), handler, scopes))
 

@@ -97,6 +97,25 @@ PROJECT: dict[str, Any] = {
     'spp_repository_pipeline_access': 'bool',
 }
 
+# doc/api/commits.md, 'List repository commits' (an item) and 'Get the diff of a commit' (an item)
+COMMIT: dict[str, Any] = {
+    "id": "str", "short_id": "str", "title": "str", "author_name": "str", "author_email": "str",
+    "authored_date": "str", "committer_name": "str", "committer_email": "str", "committed_date": "str",
+    "created_at": "str", "message": "str", "parent_ids": ["str"], "web_url": "str", "trailers": {},
+    "extended_trailers": {},
+}
+COMMIT_DIFF: dict[str, Any] = {
+    "diff": "str", "new_path": "str", "old_path": "str", "a_mode": "str", "b_mode": "str", "new_file": "bool",
+    "renamed_file": "bool", "deleted_file": "bool", "generated_file": "bool",
+}
+# doc/api/repository_files.md, 'Create new file in repository' and 'Update existing file in repository'
+FILE_WRITE: dict[str, Any] = {"file_path": "str", "branch": "str"}
+# doc/api/repositories.md, 'List repository tree' (an item)
+TREE_ITEM: dict[str, Any] = {"id": "str", "name": "str", "type": "str", "path": "str", "mode": "str"}
+# doc/api/templates/gitlab_ci_ymls.md, 'List GitLab CI YAML templates' (an item) and 'Single ... template'
+TEMPLATE_LIST_ITEM: dict[str, Any] = {"key": "str", "name": "str"}
+TEMPLATE: dict[str, Any] = {"name": "str", "content": "str"}
+
 # Fields GitLab documents with a value that it gives as null in the situations the sandbox plays
 # (no description, no README, no avatar, no mirror, not marked for deletion, no group).
 PROJECT_NULLABLE = frozenset({

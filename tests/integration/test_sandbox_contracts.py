@@ -7,7 +7,16 @@ from __future__ import annotations
 import gitlab
 import pytest
 import requests
-from gitlab_doc_shapes import PROJECT, PROJECT_DOC_TYPOS, PROJECT_LIST_ITEM, PROJECT_NULLABLE, shape_problems
+from gitlab_doc_shapes import (
+    COMMIT,
+    COMMIT_DIFF,
+    FILE_WRITE,
+    PROJECT,
+    PROJECT_DOC_TYPOS,
+    PROJECT_LIST_ITEM,
+    PROJECT_NULLABLE,
+    shape_problems,
+)
 
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
@@ -37,3 +46,78 @@ def test_the_project_list_has_every_documented_field(sb, gl):
     assert listed
     for project in listed:
         assert shape_problems(project.attributes, PROJECT_LIST_ITEM, nullable=PROJECT_NULLABLE) == []
+
+
+def test_create_update_and_delete_a_file_as_documented(sb, gl):
+    project = gl.projects.get(sb.project_path)
+    # doc/api/repository_files.md's example request: a file app/project.rb on main
+    r = api(sb, "POST", "/projects/1/repository/files/app%2Fproject%2Erb", json={
+        "branch": "main", "author_email": "author@example.com", "author_name": "Firstname Lastname",
+        "content": "some content", "commit_message": "create a new file"})
+    assert (r.status_code, r.json()) == (201, {"file_path": "app/project.rb", "branch": "main"})
+    assert shape_problems(r.json(), FILE_WRITE) == []
+    head = project.commits.list(ref_name="main", per_page=1, get_all=False)[0]
+    assert (head.title, head.author_name, head.author_email) == \
+        ("create a new file", "Firstname Lastname", "author@example.com")
+    again = api(sb, "POST", "/projects/1/repository/files/app%2Fproject%2Erb",
+                json={"branch": "main", "content": "x", "commit_message": "again"})
+    assert (again.status_code, again.json()) == (400, {"message": "A file with this name already exists"})
+    missing = api(sb, "POST", "/projects/1/repository/files/other.txt", json={"content": "x"})
+    assert (missing.status_code, missing.json()) == (400, {"error": "branch is missing, commit_message is missing"})
+
+    f = project.files.get("app/project.rb", ref="main")  # python-gitlab's documented round trip
+    f.content = "new content"
+    f.save(branch="main", commit_message="update file")
+    assert project.files.raw("app/project.rb", ref="main") == b"new content"
+    stale = api(sb, "PUT", "/projects/1/repository/files/app%2Fproject%2Erb", json={
+        "branch": "main", "content": "y", "commit_message": "late", "last_commit_id": head.id})
+    assert stale.status_code == 400 and "changed since you started editing" in stale.json()["message"]
+
+    project.files.create({"file_path": "bin/run.sh", "branch": "topic", "start_branch": "main", "content": "ZWNobwo=",
+                          "encoding": "base64", "execute_filemode": True, "commit_message": "a script on a branch"})
+    assert project.files.raw("bin/run.sh", ref="topic") == b"echo\n"
+    tree = {i["path"]: i for i in project.repository_tree(ref="topic", path="bin", get_all=True)}
+    assert tree["bin/run.sh"]["mode"] == "100755"
+    no_branch = api(sb, "POST", "/projects/1/repository/files/x.txt",
+                    json={"branch": "nowhere", "content": "x", "commit_message": "x"})
+    assert (no_branch.status_code, no_branch.json()) == \
+        (400, {"message": "You can only create or edit files when you are on a branch"})
+
+    project.files.delete(file_path="app/project.rb", commit_message="delete file", branch="main")
+    r = api(sb, "GET", "/projects/1/repository/files/app%2Fproject%2Erb", params={"ref": "main"})
+    assert (r.status_code, r.json()) == (404, {"message": "404 File Not Found"})
+    gone = api(sb, "DELETE", "/projects/1/repository/files/app%2Fproject%2Erb",
+               json={"branch": "main", "commit_message": "again"})
+    assert (gone.status_code, gone.json()) == (400, {"message": "A file with this name doesn't exist"})
+    bad = api(sb, "POST", "/projects/1/repository/files/a%2F..%2Fb", json={"branch": "main", "content": "x",
+                                                                          "commit_message": "x"})
+    assert (bad.status_code, bad.json()) == (400, {"error": "file_path should be a valid file path"})
+
+
+def test_commits_list_filters_pages_and_diff(sb, gl):
+    project = gl.projects.get(sb.project_path)
+    project.files.create({"file_path": "docs/one.md", "branch": "main", "content": "one\n", "commit_message": "One"})
+    project.files.create({"file_path": "docs/two.md", "branch": "main", "content": "two\n", "commit_message": "Two"})
+    listed = project.commits.list(ref_name="main", get_all=True)
+    assert [c.title for c in listed[:2]] == ["Two", "One"] and listed[-1].title == "Add the demo Flask app"
+    for commit in listed:
+        assert shape_problems(commit.attributes, COMMIT) == []
+    # python-gitlab reserves path= for the URL: the filter goes in query_parameters
+    assert [c.title for c in project.commits.list(query_parameters={"path": "docs/one.md"}, get_all=True)] == ["One"]
+    assert project.commits.list(since="2999-01-01T00:00:00Z", get_all=True) == []
+    assert project.commits.list(ref_name="no-such-branch", get_all=True) == []
+    assert len(project.commits.list(since="2000-01-01T00:00:00Z", get_all=True)) == len(listed)
+    r = api(sb, "GET", "/projects/1/repository/commits", params={"per_page": 1})
+    assert r.status_code == 200 and len(r.json()) == 1
+    assert r.headers["x-next-page"] == "2" and r.headers["x-page"] == "1"
+    assert "x-total" not in r.headers and 'rel="last"' not in r.headers["link"]  # as GitLab's commits list
+    r = api(sb, "GET", "/projects/1/repository/commits", params={"since": "yesterday"})
+    assert (r.status_code, r.json()) == (400, {"error": "since is invalid"})
+
+    diff = listed[0].diff(get_all=True)
+    assert len(diff) == 1 and shape_problems(diff[0], COMMIT_DIFF) == []
+    assert (diff[0]["new_path"], diff[0]["new_file"], diff[0]["a_mode"], diff[0]["b_mode"]) == \
+        ("docs/two.md", True, "0", "100644")
+    assert diff[0]["diff"] == "@@ -0,0 +1 @@\n+two\n"
+    r = api(sb, "GET", "/projects/1/repository/commits/0000000/diff")
+    assert (r.status_code, r.json()) == (404, {"message": "404 Commit Not Found"})
