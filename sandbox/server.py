@@ -17,6 +17,7 @@ from dockwright.sandbox import (
     api_commits,
     api_files,
     api_pipelines,
+    api_project_lifecycle,
     api_projects,
     api_repository,
     api_runners,
@@ -48,7 +49,7 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
         for module in (api_users, api_projects, api_runners, api_pipelines, api_repository, api_commits,
-                       api_files):
+                       api_files, api_project_lifecycle):
             for method, pattern, handler, scopes in module.ROUTES:
                 self.routes.append((method, pattern.strip("/").split("/"), handler, scopes))
 

@@ -121,3 +121,49 @@ def test_commits_list_filters_pages_and_diff(sb, gl):
     assert diff[0]["diff"] == "@@ -0,0 +1 @@\n+two\n"
     r = api(sb, "GET", "/projects/1/repository/commits/0000000/diff")
     assert (r.status_code, r.json()) == (404, {"message": "404 Commit Not Found"})
+
+
+def test_create_list_filter_and_delete_a_practice_project(sb, gl, tmp_path):
+    from sandbox_helpers import git
+
+    # doc/api/projects.md's example request, with the namespace left to its default (the caller's)
+    created = gl.projects.create({"name": "new_project", "description": "New Project", "path": "new_project",
+                                  "initialize_with_readme": True})
+    assert created.path_with_namespace == "root/new_project" and created.namespace["kind"] == "user"
+    assert shape_problems(created.attributes, PROJECT, nullable=PROJECT_NULLABLE, skip=PROJECT_DOC_TYPOS |
+                          {"license", "license_url", "statistics"}) == []  # owner: given, it is root's namespace
+    assert created.owner["username"] == "root" and created.empty_repo is False
+    assert created.files.raw("README.md").startswith(b"# new_project")
+    clone = git(["ls-remote", f"{sb.url}/root/new_project.git"], cwd=tmp_path, token=sb.token)
+    assert "refs/heads/main" in clone.stdout
+
+    bare = gl.projects.create({"name": "Second Try", "namespace_id": 2, "visibility": "internal"})
+    assert (bare.path_with_namespace, bare.visibility, bare.empty_repo) == ("demo/second-try", "internal", True)
+
+    r = api(sb, "POST", "/projects", json={"name": "new_project"})
+    assert (r.status_code, r.json()) == \
+        (400, {"message": {"name": ["has already been taken"], "path": ["has already been taken"]}})
+    r = api(sb, "POST", "/projects", json={})
+    assert (r.status_code, r.json()) == \
+        (400, {"error": "name, path are missing, at least one parameter must be provided"})
+    r = api(sb, "POST", "/projects", json={"name": "x", "namespace_id": 42})
+    assert (r.status_code, r.json()) == (400, {"message": {"namespace": ["is not valid"]}})
+    r = api(sb, "POST", "/projects", json={"name": "ok", "path": "-bad.git"})
+    assert r.status_code == 400 and r.json()["message"]["path"][0].startswith("can contain only letters")
+
+    assert [p.path_with_namespace for p in gl.projects.list(search="new_", get_all=True)] == ["root/new_project"]
+    assert {p.path_with_namespace for p in gl.projects.list(owned=True, get_all=True)} >= \
+        {"demo/app", "root/new_project", "demo/second-try"}
+    assert [p.name for p in gl.projects.list(visibility="internal", get_all=True)] == ["Second Try"]
+    ordered = [p.name for p in gl.projects.list(order_by="name", sort="asc", get_all=True)]
+    assert ordered == sorted(ordered)
+    reader = gitlab.Gitlab(sb.url, private_token=sb.create_token(scopes=("read_api",), user="someone_else"))
+    assert reader.projects.list(membership=True, get_all=True) == []  # no other user is a member of anything
+
+    gl.projects.delete(bare.id)
+    r = api(sb, "DELETE", f"/projects/{created.id}")
+    assert (r.status_code, r.json()) == (202, {"message": "202 Accepted"})
+    assert api(sb, "GET", f"/projects/{created.id}").status_code == 404
+    assert [p.path_with_namespace for p in gl.projects.list(get_all=True)] == ["demo/app"]
+    result = git(["ls-remote", f"{sb.url}/root/new_project.git"], cwd=tmp_path, token=sb.token, check=False)
+    assert result.returncode != 0
