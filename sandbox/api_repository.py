@@ -23,6 +23,7 @@ from dockwright.sandbox.api_common import (
     no_content,
     not_found,
     paginate,
+    to_bool,
 )
 from dockwright.sandbox.api_projects import find_project
 
@@ -143,10 +144,16 @@ def get_raw_file(req: Request):
 
 
 def list_tree(req: Request):
+    """``ref`` (default branch; an unknown one is GitLab's 404 Tree Not Found), ``path`` (a missing folder
+    lists nothing), ``recursive`` (folders and files at every depth)."""
     project = find_project(req)
-    sha = _resolve_ref(req, project, _q(req, "ref") or project["default_branch"])
+    ref = _q(req, "ref") or project["default_branch"]
+    sha = gitrepo.resolve(req.sandbox.repo_path(project), project["default_branch"] if ref == "HEAD" else ref)
+    if sha is None:
+        raise not_found("Tree")
     repo_path = req.sandbox.repo_path(project)
-    args = ["ls-tree", "-t"] + (["-r"] if _q(req, "recursive").lower() == "true" else []) + [sha]
+    recursive = bool(_q(req, "recursive")) and to_bool(_q(req, "recursive"), "recursive")
+    args = ["ls-tree", "-t"] + (["-r"] if recursive else []) + [sha]
     base = _q(req, "path").strip("/")
     if base:
         args.append(base + "/")
@@ -154,6 +161,8 @@ def list_tree(req: Request):
     for line in gitrepo.git(repo_path, *args).decode().splitlines():
         meta, _, path = line.partition("\t")
         mode, kind, oid = meta.split()
+        if base and not path.startswith(base + "/"):  # -t also names the folders that lead to `path`
+            continue
         items.append({"id": oid, "name": path.rpartition("/")[2], "type": kind, "path": path, "mode": mode})
     return paginate(req, items)
 

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from dockwright.sandbox import (
+    api_archive,
     api_commits,
     api_files,
     api_pipelines,
@@ -21,6 +22,7 @@ from dockwright.sandbox import (
     api_projects,
     api_repository,
     api_runners,
+    api_templates,
     api_users,
     githttp,
 )
@@ -49,7 +51,8 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
         for module in (api_users, api_projects, api_runners, api_pipelines, api_repository, api_commits,
-                       api_files, api_project_lifecycle):
+                       api_files, api_project_lifecycle, api_templates,
+                       api_archive):  # last: its route takes any /repository/<segment>
             for method, pattern, handler, scopes in module.ROUTES:
                 self.routes.append((method, pattern.strip("/").split("/"), handler, scopes))
 

@@ -15,6 +15,9 @@ from gitlab_doc_shapes import (
     PROJECT_DOC_TYPOS,
     PROJECT_LIST_ITEM,
     PROJECT_NULLABLE,
+    TEMPLATE,
+    TEMPLATE_LIST_ITEM,
+    TREE_ITEM,
     shape_problems,
 )
 
@@ -167,3 +170,65 @@ def test_create_list_filter_and_delete_a_practice_project(sb, gl, tmp_path):
     assert [p.path_with_namespace for p in gl.projects.list(get_all=True)] == ["demo/app"]
     result = git(["ls-remote", f"{sb.url}/root/new_project.git"], cwd=tmp_path, token=sb.token, check=False)
     assert result.returncode != 0
+
+
+def test_repository_tree_path_ref_and_recursive(sb, gl):
+    project = gl.projects.get(sb.project_path)
+    project.files.create({"file_path": "src/pkg/mod.py", "branch": "main", "content": "x = 1\n",
+                          "commit_message": "A package"})
+    top = project.repository_tree(get_all=True)
+    assert {"src", "app.py"} <= {i["path"] for i in top}
+    for item in top:
+        assert shape_problems(item, TREE_ITEM) == []
+    assert {i["path"]: i["type"] for i in top}["src"] == "tree"
+    assert [i["path"] for i in project.repository_tree(path="src", get_all=True)] == ["src/pkg"]
+    deep = {i["path"]: i["mode"] for i in project.repository_tree(path="src", recursive=True, get_all=True)}
+    assert deep == {"src/pkg": "040000", "src/pkg/mod.py": "100644"}
+    assert project.repository_tree(path="no/such/folder", get_all=True) == []
+    r = api(sb, "GET", "/projects/1/repository/tree", params={"ref": "no-such-ref"})
+    assert (r.status_code, r.json()) == (404, {"message": "404 Tree Not Found"})
+
+
+def test_repository_archive_formats(sb, gl, tmp_path):
+    import io
+    import tarfile
+    import zipfile
+
+    project = gl.projects.get(sb.project_path)
+    project.files.create({"file_path": "arch/pkg/mod.py", "branch": "main", "content": "y = 2\n",
+                          "commit_message": "A folder to archive"})
+    sha = project.branches.get("main").commit["id"]
+    data = project.repository_archive()  # tar.gz of the default branch
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        names = tar.getnames()
+    assert f"app-main-{sha}/app.py" in names
+    zipped = project.repository_archive(sha="main", format="zip")
+    assert f"app-main-{sha}/requirements.txt" in zipfile.ZipFile(io.BytesIO(zipped)).namelist()
+    r = api(sb, "GET", "/projects/1/repository/archive.tar.bz2", params={"path": "arch"})
+    assert r.status_code == 200
+    assert r.headers["Content-Disposition"] == f'attachment; filename="app-main-{sha}-arch.tar.bz2"'
+    with tarfile.open(fileobj=io.BytesIO(r.content), mode="r:bz2") as tar:
+        assert f"app-main-{sha}-arch/arch/pkg/mod.py" in tar.getnames()
+        assert all(n.startswith(f"app-main-{sha}-arch") for n in tar.getnames())
+        assert not any(n.endswith("app.py") for n in tar.getnames())
+    r = api(sb, "GET", "/projects/1/repository/archive", params={"sha": "nope"})
+    assert (r.status_code, r.json()) == (404, {"message": "404 File Not Found"})
+    r = api(sb, "GET", "/projects/1/repository/nothing-here")
+    assert (r.status_code, r.json()) == (404, {"error": "404 Not Found"})
+
+
+def test_gitlab_ci_templates_are_public_and_pass_the_sandboxs_own_lint(sb, gl):
+    listed = requests.get(f"{sb.url}/api/v4/templates/gitlab_ci_ymls", timeout=5)  # no token, as on GitLab
+    assert listed.status_code == 200 and listed.headers["x-total"] == str(len(listed.json()))
+    for item in listed.json():
+        assert shape_problems(item, TEMPLATE_LIST_ITEM) == []
+    keys = [t.key for t in gl.gitlabciymls.list(get_all=True)]
+    assert {"Docker", "Python", "Bash"} <= set(keys)
+    docker = gl.gitlabciymls.get("Docker")
+    assert shape_problems(docker.attributes, TEMPLATE) == [] and "docker:27-dind" in docker.content
+    for key in keys:
+        content = gl.gitlabciymls.get(key).content
+        lint = api(sb, "POST", "/projects/1/ci/lint", json={"content": content}).json()
+        assert lint["valid"] is True, (key, lint["errors"])
+    r = requests.get(f"{sb.url}/api/v4/templates/gitlab_ci_ymls/Nope", timeout=5)
+    assert (r.status_code, r.json()) == (404, {"message": "404 gitlab_ci_yml Not Found"})
