@@ -19,18 +19,24 @@ come from sandbox/ci_variables.py.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode
-
 from dockwright.sandbox.ci_rules import evaluate_if
 from dockwright.sandbox.ci_variables import pipeline_variables
+from dockwright.sandbox.ci_yaml import (
+    GITLAB_JOB_KEYWORDS,
+    IGNORED_DEFAULT_KEYS,
+    IGNORED_IMAGE_KEYS,
+    IGNORED_JOB_KEYS,
+    REFUSED_JOB_KEYS,
+    CiYamlError,
+    load_ci_yaml,
+)
+
+__all__ = ["IGNORED_JOB_KEYS", "NO_JOBS_MESSAGE", "REFUSED_JOB_KEYS", "CiJob", "CiPipeline", "CiYamlError",
+           "load_ci_yaml", "parse_ci"]
 
 DEFAULT_STAGES = ("build", "test", "deploy")
 DEFAULT_JOB_STAGE = "test"
@@ -54,44 +60,6 @@ _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
 _SERVICE_KEYS = frozenset({"name", "alias"})
 _IMAGE_KEYS = frozenset({"name", "entrypoint"})
 _NEED_KEYS = frozenset({"job", "optional"})
-# GitLab's job keywords (the job_template of its CI schema, app/assets/javascripts/editor/schema/ci.json)
-# that the sandbox accepts without playing them: the job runs as if they were absent, and its log says why.
-IGNORED_JOB_KEYS: dict[str, str] = {
-    "artifacts": "the sandbox keeps no artifacts: nothing is uploaded, and later jobs download none",
-    "cache": "the sandbox keeps no cache between jobs",
-    "coverage": "the sandbox reads no coverage from the log",
-    "dependencies": "the sandbox keeps no artifacts, so there are none to download",
-    "environment": "the sandbox has no environments or deployments",
-    "interruptible": "the sandbox does not auto-cancel redundant pipelines",
-    "retry": "the sandbox does not retry a failed job by itself",
-    "timeout": "the sandbox plays every job in about --job-seconds",
-    "resource_group": "the sandbox does not serialise jobs by resource group",
-    "id_tokens": "the sandbox issues no ID tokens",
-    "secrets": "the sandbox has no external secrets provider: these secrets are not set",
-    "hooks": "the sandbox runs no hooks",
-    "identity": "the sandbox has no cloud identity federation",
-    "release": "the sandbox creates no releases",
-    "manual_confirmation": "the sandbox asks for no confirmation",
-    "pages": "the sandbox publishes no GitLab Pages",
-    "publish": "the sandbox publishes no GitLab Pages",
-    "dast_configuration": "the sandbox runs no DAST",
-}
-# GitLab's job keywords the sandbox cannot leave out without changing which jobs run or what they run.
-REFUSED_JOB_KEYS: dict[str, str] = {
-    "extends": "Write the job's keys out in the job (YAML anchors and <<: merges work).",
-    "only": "Use rules: (if/exists/when) instead.",
-    "except": "Use rules: (if/exists/when) instead.",
-    "parallel": "Write each parallel job out as its own job.",
-    "inherit": "The sandbox always inherits default: and variables:.",
-    "run": "Use script: (CI steps are not played).",
-    "inputs": "Write the values into the job.",
-    "start_in": "The sandbox plays on_success, manual and always.",
-}
-_GITLAB_JOB_KEYWORDS = frozenset(IGNORED_JOB_KEYS) | frozenset(REFUSED_JOB_KEYS) | {"trigger"}
-_IGNORED_DEFAULT_KEYS = frozenset({"artifacts", "cache", "hooks", "id_tokens", "identity", "interruptible",
-                                   "retry", "timeout"})
-# image:/services: keys that change nothing the sandbox simulates
-_IGNORED_IMAGE_KEYS = frozenset({"pull_policy", "docker", "kubernetes"})
 # A trigger (bridge) job has no script and runs on no runner: only these keys (GitLab's Bridge entry knows more).
 _BRIDGE_KEYS = frozenset({"trigger", "stage", "when", "allow_failure", "needs", "rules", "variables"})
 _TRIGGER_KEYS = frozenset({"include", "strategy"})
@@ -99,17 +67,8 @@ _WHEN_VALUES = ("on_success", "on_failure", "always", "manual", "delayed")
 _WHEN_PLAYED = ("on_success", "manual", "always")
 
 
-class CiYamlError(ValueError):
-    """The pipeline's configuration is invalid; ``str(err)`` is GitLab's message.
-
-    ``errors`` lists every message found (GitLab shows them all; the first is ``str(err)``).
-    ``note`` is a sandbox-only remark (for example that GitLab itself would accept a keyword).
-    """
-
-    def __init__(self, message: str, *, errors: tuple[str, ...] = (), note: str = "") -> None:
-        super().__init__(message)
-        self.errors = errors or (message,)
-        self.note = note
+def _fail(message: str, note: str = "") -> CiYamlError:
+    return CiYamlError(message, note=note)
 
 
 @dataclass(frozen=True)
@@ -142,64 +101,6 @@ class CiPipeline:
     jobs: tuple[CiJob, ...]  # only jobs whose rules match, in stage order, then file order
     declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
     variables: dict[str, str] = field(default_factory=dict, hash=False)  # the global `variables:`
-
-
-def _fail(message: str, note: str = "") -> CiYamlError:
-    return CiYamlError(message, note=note)
-
-
-class _LastKeyWins(SafeConstructor):
-    """A key written twice keeps its last value, as GitLab's YAML parser (Ruby's Psych) does; a plain key
-    written as a Ruby symbol (``:test_job:``, ``:"two words":``) is read as GitLab's loader reads it: Psych
-    makes it a Symbol and GitLab symbolizes every key, so ``:test_job`` and ``test_job`` are the same key."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, MappingNode):
-            done = self.__dict__.setdefault("_symbolized", set())  # an aliased key node is met again: once
-            for key_node, _value in node.value:
-                if (isinstance(key_node, ScalarNode) and key_node.style is None and key_node.tag == _STR_TAG
-                        and id(key_node) not in done):
-                    key_node.value = _symbol_name(key_node.value)
-                    done.add(id(key_node))
-        return super().construct_mapping(node, deep=deep)
-
-    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
-        if key in mapping:
-            del mapping[key]
-        return True
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_QUOTED_SYMBOL = re.compile(r"""\A:(["'])(.*)\1""", re.DOTALL)
-
-
-def _symbol_name(text: str) -> str:
-    """Psych's ScalarScanner: a plain scalar ``:name`` (or ``:"name"``) is the Symbol ``name``."""
-    if len(text) < 2 or not text.startswith(":"):
-        return text
-    quoted = _QUOTED_SYMBOL.match(text)
-    if quoted:
-        return quoted.group(2).removeprefix(":")
-    return text[1:]
-
-
-def load_ci_yaml(text: str) -> Any:
-    """The document as GitLab's loader sees it (last duplicate key wins, symbol keys symbolized)."""
-    return _load(text)
-
-
-def _load(text: str) -> Any:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = _LastKeyWins
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        parts = [p for p in (exc.problem, exc.context) if p]
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        raise _fail(f"(<unknown>): {' '.join(parts) or 'invalid YAML'}{where}") from None
-    except YAMLError as exc:
-        raise _fail(f"(<unknown>): {exc}") from None
 
 
 # --- small validators ---------------------------------------------------------------------------
@@ -278,7 +179,7 @@ def _image(value: Any, where: str) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        _unknown(value, _IMAGE_KEYS | _IGNORED_IMAGE_KEYS, f"{where}:image")
+        _unknown(value, _IMAGE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:image")
         name = value.get("name")
         if isinstance(name, str) and name:
             return name
@@ -307,7 +208,7 @@ def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
         if isinstance(item, str):
             out.append((item, ""))
         elif isinstance(item, dict):
-            _unknown(item, _SERVICE_KEYS | _IGNORED_IMAGE_KEYS, f"{where}:services:service",
+            _unknown(item, _SERVICE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:services:service",
                      frozenset({"entrypoint", "command", "variables"}))
             name, alias = item.get("name"), item.get("alias", "")
             if not isinstance(name, str) or not name or not isinstance(alias, str):
@@ -354,8 +255,8 @@ def _defaults(doc: dict) -> _Defaults:
         return d
     if not isinstance(default, dict):
         raise _fail("default config should be a hash")
-    _unknown(default, _DEFAULT_KEYS | _IGNORED_DEFAULT_KEYS, "default")
-    d.ignored = tuple(dict.fromkeys((*d.ignored, *(str(k) for k in default if k in _IGNORED_DEFAULT_KEYS))))
+    _unknown(default, _DEFAULT_KEYS | IGNORED_DEFAULT_KEYS, "default")
+    d.ignored = tuple(dict.fromkeys((*d.ignored, *(str(k) for k in default if k in IGNORED_DEFAULT_KEYS))))
     if "image" in default:
         d.image = _image(default["image"], "default")
         d.image_entrypoint = _entrypoint(default["image"], "default")
@@ -463,7 +364,7 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
                    global_vars)
         job.script, job.trigger_include, job.trigger_depend = (), include, depend
         return job
-    _unknown(value, _JOB_KEYS | frozenset(IGNORED_JOB_KEYS), where, _GITLAB_JOB_KEYWORDS, REFUSED_JOB_KEYS)
+    _unknown(value, _JOB_KEYS | frozenset(IGNORED_JOB_KEYS), where, GITLAB_JOB_KEYWORDS, REFUSED_JOB_KEYS)
     stage = value.get("stage", DEFAULT_JOB_STAGE)
     if not isinstance(stage, str):
         raise _fail(f"{where}:stage config should be a string")
@@ -587,7 +488,7 @@ def parse_ci(
     Raises :class:`CiYamlError` with GitLab's message when the configuration is invalid. A valid file
     whose rules match no job gives a pipeline with no jobs (GitLab then creates none: ``NO_JOBS_MESSAGE``).
     """
-    doc = _load(text)
+    doc = load_ci_yaml(text)
     if doc is None or not isinstance(doc, dict):
         raise _fail("Invalid configuration format")
     for key in doc:
