@@ -51,8 +51,10 @@ def project_json(sandbox, project: dict[str, Any], *, statistics: bool = False,
     api = f"{sandbox.url}/api/v4/projects/{project['id']}"
     branch = project["default_branch"]
     repo_path = sandbox.repo_path(project)
-    head = gitrepo.resolve(repo_path, branch) if repo_path.exists() else None
-    has_readme = head is not None and gitrepo.blob_id(repo_path, head, "README.md") is not None
+    # one git call in the usual case (a README on the default branch): this runs for every project shown
+    has_readme = repo_path.exists() and bool(gitrepo.git(repo_path, "ls-tree", f"refs/heads/{branch}", "README.md",
+                                                         check=False).strip())
+    empty = not has_readme and (not repo_path.exists() or gitrepo.resolve(repo_path, branch) is None)
     description = project["description"] or None
     owner = {"id": project["creator_id"], "username": "root", "name": "Administrator", "state": "active",
              "locked": False, "avatar_url": None, "web_url": f"{sandbox.url}/root",
@@ -103,7 +105,7 @@ def project_json(sandbox, project: dict[str, Any], *, statistics: bool = False,
         "approvals_before_merge": 0, "mirror": False, "mirror_user_id": None, "mirror_trigger_builds": False,
         "only_mirror_protected_branches": False, "mirror_overwrites_diverged_branches": False,
         "external_authorization_classification_label": "", "packages_enabled": True,
-        "package_registry_access_level": "enabled", "empty_repo": head is None,
+        "package_registry_access_level": "enabled", "empty_repo": empty,
         "service_desk_enabled": False, "service_desk_address": None, "autoclose_referenced_issues": True,
         "suggestion_commit_message": None, "enforce_auth_checks_on_uploads": True,
         "merge_commit_template": None, "mr_default_title_template": None, "squash_commit_template": None,
@@ -127,7 +129,7 @@ def project_json(sandbox, project: dict[str, Any], *, statistics: bool = False,
         body["license_url"] = None  # the sandbox detects no licence file
         body["license"] = None
     if statistics:
-        body["statistics"] = project_statistics(repo_path, head)
+        body["statistics"] = project_statistics(repo_path, None if empty else gitrepo.resolve(repo_path, branch))
     return body
 
 
