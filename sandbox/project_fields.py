@@ -51,10 +51,9 @@ def project_json(sandbox, project: dict[str, Any], *, statistics: bool = False,
     api = f"{sandbox.url}/api/v4/projects/{project['id']}"
     branch = project["default_branch"]
     repo_path = sandbox.repo_path(project)
-    # one git call in the usual case (a README on the default branch): this runs for every project shown
-    has_readme = repo_path.exists() and bool(gitrepo.git(repo_path, "ls-tree", f"refs/heads/{branch}", "README.md",
-                                                         check=False).strip())
-    empty = not has_readme and (not repo_path.exists() or gitrepo.resolve(repo_path, branch) is None)
+    head = gitrepo.branch_sha(repo_path, branch)  # this runs for every project shown: no git process
+    empty = head is None
+    has_readme = not empty and _has_readme(repo_path, head)
     description = project["description"] or None
     owner = {"id": project["creator_id"], "username": "root", "name": "Administrator", "state": "active",
              "locked": False, "avatar_url": None, "web_url": f"{sandbox.url}/root",
@@ -129,8 +128,20 @@ def project_json(sandbox, project: dict[str, Any], *, statistics: bool = False,
         body["license_url"] = None  # the sandbox detects no licence file
         body["license"] = None
     if statistics:
-        body["statistics"] = project_statistics(repo_path, None if empty else gitrepo.resolve(repo_path, branch))
+        body["statistics"] = project_statistics(repo_path, head)
     return body
+
+
+_README_CACHE: dict[tuple[str, str], bool] = {}  # (repository, commit) -> README.md there; commits never change
+
+
+def _has_readme(repo_path, sha: str) -> bool:
+    key = (str(repo_path), sha)
+    if key not in _README_CACHE:
+        if len(_README_CACHE) > 10_000:
+            _README_CACHE.clear()
+        _README_CACHE[key] = gitrepo.blob_id(repo_path, sha, "README.md") is not None
+    return _README_CACHE[key]
 
 
 def project_statistics(repo_path, head: str | None) -> dict[str, int]:
