@@ -3,10 +3,12 @@ parameter parsing and offset pagination with GitLab's headers."""
 
 from __future__ import annotations
 
+import email.policy
 import json
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,28 +92,43 @@ class Request:
                         raise ApiError(400, {"error": "The provided content-type 'application/json' is not supported or the body is not valid JSON"}) from exc
                     if isinstance(data, dict):
                         merged.update(data)
+                elif ctype.lower().startswith("multipart/form-data"):
+                    merged.update(nest_pairs(parse_multipart(ctype, self.body)))
                 else:
                     merged.update(parse_form(self.body.decode("utf-8", "replace")))
             self._body_params = merged
         return self._body_params
 
     def arg(self, name: str, default: Any = None) -> Any:
-        return self.body_params().get(name, default)
+        """A text parameter; a file sent where GitLab expects text is Grape's ``<name> is invalid``."""
+        value = self.body_params().get(name, default)
+        if isinstance(value, Upload):
+            raise ApiError(400, {"error": f"{name} is invalid"})
+        return value
+
+    def upload(self, name: str) -> Upload | None:
+        """A file parameter (multipart); text where GitLab expects a file is ``<name> is invalid``."""
+        value = self.body_params().get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, Upload):
+            raise ApiError(400, {"error": f"{name} is invalid"})
+        return value
 
     def required(self, name: str) -> Any:
-        value = self.body_params().get(name)
+        value = self.arg(name)
         if value is None or value == "":
             raise bad_request_missing(name)
         return value
 
     def flag(self, name: str, default: bool | None = None) -> bool | None:
-        value = self.body_params().get(name)
+        value = self.arg(name)
         if value is None:
             return default
         return to_bool(value, name)
 
     def int_arg(self, name: str, default: int | None = None) -> int | None:
-        value = self.body_params().get(name)
+        value = self.arg(name)
         if value is None or value == "":
             return default
         try:
@@ -131,10 +148,46 @@ def to_bool(value: Any, name: str = "value") -> bool:
     raise ApiError(400, {"error": f"{name} is invalid"})
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart body."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def parse_multipart(content_type: str, body: bytes) -> list[tuple[str, Any]]:
+    """The fields of a ``multipart/form-data`` body, in order: text parts as ``str``, file parts as
+    :class:`Upload`. Parsed by the standard library's MIME parser; a body it cannot read is a 400."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    if not message.is_multipart() or message.defects:
+        raise ApiError(400, {"error": "The multipart body could not be read"})
+    pairs: list[tuple[str, Any]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            pairs.append((str(name), Upload(filename, part.get_content_type(), data)))
+        else:
+            charset = part.get_content_charset() or "utf-8"
+            pairs.append((str(name), data.decode(charset, "replace")))
+    return pairs
+
+
 def parse_form(text: str) -> dict[str, Any]:
     """Form bodies, including Rails-style ``actions[][file_path]=`` and ``tag_list[]=`` arrays."""
+    return nest_pairs(urllib.parse.parse_qsl(text, keep_blank_values=True))
+
+
+def nest_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Form fields as Rails nests them: ``a[]`` lists, ``a[][k]`` lists of hashes, ``a[k]`` hashes."""
     result: dict[str, Any] = {}
-    for key, value in urllib.parse.parse_qsl(text, keep_blank_values=True):
+    for key, value in pairs:
         if "[" not in key:
             result[key] = value
             continue
@@ -161,8 +214,10 @@ def list_arg(value: Any) -> list[str]:
     return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
-def paginate(req: Request, items: list[Any], render: Callable[[Any], Any] = lambda x: x) -> Response:
-    """Offset pagination as GitLab does it: ``page``/``per_page`` (max 100) and the x-* and link headers."""
+def paginate(req: Request, items: list[Any], render: Callable[[Any], Any] = lambda x: x, *,
+             totals: bool = True) -> Response:
+    """Offset pagination as GitLab does it: ``page``/``per_page`` (max 100) and the x-* and link headers.
+    ``totals=False``: no x-total, x-total-pages or rel="last", as GitLab's commits list answers."""
     def int_param(name: str, default: int) -> int:
         raw = req.query.get(name, [str(default)])[-1]
         try:
@@ -189,10 +244,12 @@ def paginate(req: Request, items: list[Any], render: Callable[[Any], Any] = lamb
     if page < total_pages:
         links.append(f'<{link(page + 1)}>; rel="next"')
     links.append(f'<{link(1)}>; rel="first"')
-    links.append(f'<{link(total_pages)}>; rel="last"')
-    headers = [
-        ("x-page", str(page)), ("x-per-page", str(per_page)), ("x-total", str(total)),
-        ("x-total-pages", str(total_pages)),
+    if totals:
+        links.append(f'<{link(total_pages)}>; rel="last"')
+    headers = [("x-page", str(page)), ("x-per-page", str(per_page))]
+    if totals:
+        headers += [("x-total", str(total)), ("x-total-pages", str(total_pages))]
+    headers += [
         ("x-next-page", str(page + 1) if page < total_pages else ""),
         ("x-prev-page", str(page - 1) if page > 1 else ""),
         ("link", ", ".join(links)),

@@ -17,7 +17,13 @@ from dockwright.sandbox.api_common import (
     paginate,
     to_bool,
 )
+from dockwright.sandbox.avatars import store_avatar
+from dockwright.sandbox.project_fields import project_json
 
+__all__ = ["find_project", "project_json"]
+
+VISIBILITIES = ("private", "internal", "public")
+ORDER_BY = ("id", "name", "path", "created_at", "updated_at", "last_activity_at")
 KEY_RE = re.compile(r"\A[A-Za-z0-9_]{1,255}\Z")
 MASKED_EXPANDED_RE = re.compile(r"\A[a-zA-Z0-9_+=/@:.~-]{8,}\Z")
 MASKED_RAW_RE = re.compile(r"\A\S{8,}\Z")
@@ -33,64 +39,58 @@ def find_project(req: Request) -> dict[str, Any]:
     return project
 
 
-def project_json(sandbox, project: dict[str, Any]) -> dict[str, Any]:
-    path = project["path_with_namespace"]
-    namespace, _, short = path.rpartition("/")
-    web = f"{sandbox.url}/{path}"
-    api = f"{sandbox.url}/api/v4/projects/{project['id']}"
-    return {
-        "id": project["id"], "description": project["description"], "description_html": "",
-        "default_branch": project["default_branch"], "visibility": "private",
-        "ssh_url_to_repo": f"git@127.0.0.1:{path}.git", "http_url_to_repo": f"{web}.git", "web_url": web,
-        "readme_url": f"{web}/-/blob/{project['default_branch']}/README.md", "tag_list": [], "topics": [],
-        "owner": {"id": project["creator_id"], "username": "root", "name": "Administrator",
-                  "state": "active", "locked": False, "avatar_url": None, "web_url": f"{sandbox.url}/root"},
-        "name": project["name"], "name_with_namespace": f"{namespace.replace('/', ' / ')} / {project['name']}",
-        "path": short, "path_with_namespace": path, "issues_enabled": True, "open_issues_count": 0,
-        "merge_requests_enabled": True, "jobs_enabled": True, "wiki_enabled": False, "snippets_enabled": False,
-        "can_create_merge_request_in": True, "resolve_outdated_diff_discussions": False,
-        "container_registry_enabled": True, "container_registry_access_level": "enabled",
-        "container_registry_image_prefix": f"{sandbox.registry_host}/{path}",
-        "security_and_compliance_access_level": "private",
-        "created_at": project["created_at"], "updated_at": project["last_activity_at"],
-        "last_activity_at": project["last_activity_at"], "creator_id": project["creator_id"],
-        "namespace": {"id": 2, "name": namespace, "path": namespace, "kind": "group", "full_path": namespace,
-                      "parent_id": None, "avatar_url": None, "web_url": f"{sandbox.url}/groups/{namespace}"},
-        "import_url": None, "import_type": None, "import_status": "none", "import_error": None,
-        "permissions": {"project_access": {"access_level": 50, "notification_level": 3}, "group_access": None},
-        "archived": False, "avatar_url": None,
-        "shared_runners_enabled": bool(project["shared_runners_enabled"]), "group_runners_enabled": True,
-        "forks_count": 0, "star_count": 0,
-        "runners_token": sandbox.registration_token(project["id"]),
-        "ci_default_git_depth": 20, "ci_forward_deployment_enabled": True,
-        "ci_config_path": "", "public_jobs": True, "only_allow_merge_if_pipeline_succeeds": False,
-        "repository_storage": "default", "empty_repo": False,
-        "_links": {"self": api, "issues": f"{api}/issues", "merge_requests": f"{api}/merge_requests",
-                   "repo_branches": f"{api}/repository/branches", "labels": f"{api}/labels",
-                   "events": f"{api}/events", "members": f"{api}/members",
-                   "cluster_agents": f"{api}/cluster_agents"},
-    }
+def _query_flag(req: Request, name: str) -> bool:
+    value = req.query.get(name, [""])[-1]
+    return to_bool(value, name) if value else False
 
 
 def get_project(req: Request):
-    return json_response(200, project_json(req.sandbox, find_project(req)))
+    return json_response(200, project_json(req.sandbox, find_project(req), statistics=_query_flag(req, "statistics"),
+                                           license_info=_query_flag(req, "license")))
 
 
 def list_projects(req: Request):
-    rows = req.store.all("SELECT * FROM projects ORDER BY id DESC")
+    """``search`` (name or path), ``owned`` and ``membership`` (root owns and belongs to every project;
+    other users of the sandbox are members of none), ``visibility``, ``order_by``/``sort``."""
+    rows = req.store.all("SELECT * FROM projects")
     search = req.query.get("search", [""])[-1].lower()
     if search:
         rows = [r for r in rows if search in r["path_with_namespace"].lower() or search in r["name"].lower()]
-    return paginate(req, rows, lambda r: project_json(req.sandbox, r))
+    if (_query_flag(req, "owned") or _query_flag(req, "membership")) and req.user["username"] != "root":
+        rows = []
+    visibility = req.query.get("visibility", [""])[-1]
+    if visibility:
+        if visibility not in VISIBILITIES:
+            raise ApiError(400, {"error": "visibility does not have a valid value"})
+        rows = [r for r in rows if (r.get("visibility") or "private") == visibility]
+    order_by = req.query.get("order_by", ["created_at"])[-1]
+    if order_by not in ORDER_BY:
+        raise ApiError(400, {"error": "order_by does not have a valid value"})
+    sort = req.query.get("sort", ["desc"])[-1]
+    if sort not in ("asc", "desc"):
+        raise ApiError(400, {"error": "sort does not have a valid value"})
+    column = {"updated_at": "last_activity_at", "path": "path_with_namespace"}.get(order_by, order_by)
+    rows.sort(key=lambda r: (r[column], r["id"]), reverse=sort == "desc")
+    statistics = _query_flag(req, "statistics")
+    return paginate(req, rows, lambda r: project_json(req.sandbox, r, statistics=statistics))
 
 
 def edit_project(req: Request):
+    """Description, instance runners, visibility and the avatar (a multipart upload, as GitLab takes it);
+    an invalid avatar changes nothing and answers GitLab's validation error."""
     project = find_project(req)
-    changes = {}
+    changes: dict[str, Any] = {}
     if req.arg("shared_runners_enabled") is not None:
         changes["shared_runners_enabled"] = int(to_bool(req.arg("shared_runners_enabled"), "shared_runners_enabled"))
     if req.arg("description") is not None:
         changes["description"] = str(req.arg("description"))
+    if req.arg("visibility") is not None:
+        if req.arg("visibility") not in VISIBILITIES:
+            raise ApiError(400, {"error": "visibility does not have a valid value"})
+        changes["visibility"] = req.arg("visibility")
+    avatar = req.upload("avatar")
+    if avatar is not None:
+        changes["avatar"] = store_avatar(req.sandbox, project, avatar)
     req.store.update("projects", project["id"], changes)
     return json_response(200, project_json(req.sandbox, req.store.project(project["id"])))
 

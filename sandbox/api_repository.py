@@ -1,4 +1,4 @@
-"""REST handlers: repository branches, files and commits (with actions), CI lint, and the container
+"""REST handlers: repository branches, tree and files (reading), CI lint, and the container
 registry's repositories and tags (filled by simulated ``docker push``)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from dockwright.sandbox import repo as gitrepo
+from dockwright.sandbox.api_commits import commit_json
 from dockwright.sandbox.api_common import (
     SCOPE_READ,
     SCOPE_WRITE,
@@ -22,20 +23,13 @@ from dockwright.sandbox.api_common import (
     no_content,
     not_found,
     paginate,
+    to_bool,
 )
 from dockwright.sandbox.api_projects import find_project
-
-COMMIT_ACTIONS = ("create", "delete", "move", "update", "chmod")
 
 
 def _q(req: Request, name: str) -> str:
     return req.query.get(name, [""])[-1]
-
-
-def commit_json(req: Request, project: dict[str, Any], sha: str) -> dict[str, Any]:
-    info = gitrepo.commit_info(req.sandbox.repo_path(project), sha)
-    return {**info, "trailers": {}, "extended_trailers": {},
-            "web_url": f"{req.sandbox.url}/{project['path_with_namespace']}/-/commit/{sha}"}
 
 
 def branch_json(req: Request, project: dict[str, Any], name: str, sha: str) -> dict[str, Any]:
@@ -113,9 +107,10 @@ def _resolve_ref(req: Request, project: dict[str, Any], ref: str) -> str:
     return sha
 
 
-def _file(req: Request) -> tuple[dict[str, Any], str, str, bytes, str]:
+def _file(req: Request, *, ref_default: str | None = None) -> tuple[dict[str, Any], str, str, bytes, str]:
+    """The file at ``ref``; GitLab requires ``ref`` except on the raw route, where it defaults to HEAD."""
     project = find_project(req)
-    ref = _q(req, "ref")
+    ref = _q(req, "ref") or ref_default
     if not ref:
         raise bad_request_missing("ref")
     path = req.params["file_path"]
@@ -144,15 +139,21 @@ def get_file(req: Request):
 
 
 def get_raw_file(req: Request):
-    _project, _ref, _sha, content, _path = _file(req)
+    _project, _ref, _sha, content, _path = _file(req, ref_default="HEAD")
     return Response(200, content, "text/plain; charset=utf-8")
 
 
 def list_tree(req: Request):
+    """``ref`` (default branch; an unknown one is GitLab's 404 Tree Not Found), ``path`` (a missing folder
+    lists nothing), ``recursive`` (folders and files at every depth)."""
     project = find_project(req)
-    sha = _resolve_ref(req, project, _q(req, "ref") or project["default_branch"])
+    ref = _q(req, "ref") or project["default_branch"]
+    sha = gitrepo.resolve(req.sandbox.repo_path(project), project["default_branch"] if ref == "HEAD" else ref)
+    if sha is None:
+        raise not_found("Tree")
     repo_path = req.sandbox.repo_path(project)
-    args = ["ls-tree", "-t"] + (["-r"] if _q(req, "recursive").lower() == "true" else []) + [sha]
+    recursive = bool(_q(req, "recursive")) and to_bool(_q(req, "recursive"), "recursive")
+    args = ["ls-tree", "-t"] + (["-r"] if recursive else []) + [sha]
     base = _q(req, "path").strip("/")
     if base:
         args.append(base + "/")
@@ -160,81 +161,20 @@ def list_tree(req: Request):
     for line in gitrepo.git(repo_path, *args).decode().splitlines():
         meta, _, path = line.partition("\t")
         mode, kind, oid = meta.split()
+        if base and not path.startswith(base + "/"):  # -t also names the folders that lead to `path`
+            continue
         items.append({"id": oid, "name": path.rpartition("/")[2], "type": kind, "path": path, "mode": mode})
     return paginate(req, items)
-
-
-# -- commits ------------------------------------------------------------------------------------
-
-def create_commit(req: Request):
-    project = find_project(req)
-    branch = str(req.required("branch"))
-    message = str(req.required("commit_message"))
-    actions = req.arg("actions")
-    if not actions:
-        raise bad_request_missing("actions")
-    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
-        raise ApiError(400, {"error": "actions is invalid"})
-    changes = []
-    for action in actions:
-        kind = action.get("action")
-        if kind not in COMMIT_ACTIONS:
-            raise ApiError(400, {"error": "actions[action] does not have a valid value"})
-        path = action.get("file_path")
-        if not path:
-            raise ApiError(400, {"error": "actions[file_path] is missing"})
-        content = action.get("content")
-        if kind in ("create", "update") and content is None:
-            raise ApiError(400, {"error": "actions[content] is missing"})
-        if content is not None:
-            data = (base64.b64decode(content) if action.get("encoding") == "base64"
-                    else str(content).encode("utf-8"))
-        else:
-            data = None
-        if kind == "chmod":
-            data = b"+x" if str(action.get("execute_filemode", "")).lower() == "true" else b"-x"
-        changes.append((kind, str(path), data, action.get("previous_path")))
-    repo_path = req.sandbox.repo_path(project)
-    before = gitrepo.resolve(repo_path, f"refs/heads/{branch}")
-    start = None
-    if before is None:
-        start_ref = req.arg("start_sha") or req.arg("start_branch")
-        if start_ref:
-            start = gitrepo.resolve(repo_path, str(start_ref))
-            if start is None:
-                raise ApiError(400, {"message": f"Invalid reference name: {start_ref}"})
-        elif gitrepo.branches(repo_path):
-            raise ApiError(400, {"message": "You can only create or edit files when you are on a branch"})
-    user = req.user
-    author = gitrepo.Author(str(req.arg("author_name") or user["name"]), str(req.arg("author_email") or user["email"]))
-    try:
-        sha = gitrepo.commit_files(repo_path, branch, message, author, changes, start_sha=start if before is None else None)
-    except gitrepo.GitFailed as exc:
-        raise ApiError(400, {"message": str(exc)}) from exc
-    req.sandbox.on_push(project, [(f"refs/heads/{branch}", before or gitrepo.ZERO_SHA, sha)], user_id=user["id"])
-    body = commit_json(req, project, sha)
-    numstat = gitrepo.git(repo_path, "diff", "--numstat", f"{sha}^" if body["parent_ids"] else
-                          "4b825dc642cb6eb9a060e54bf8d69288fbee4904", sha).decode().splitlines()
-    adds = sum(int(line.split()[0]) for line in numstat if line.split()[0].isdigit())
-    dels = sum(int(line.split()[1]) for line in numstat if line.split()[1].isdigit())
-    body.update({"stats": {"additions": adds, "deletions": dels, "total": adds + dels}, "status": None})
-    return json_response(201, body)
-
-
-def get_commit(req: Request):
-    project = find_project(req)
-    sha = gitrepo.resolve(req.sandbox.repo_path(project), req.params["sha"])
-    if sha is None:
-        raise not_found("Commit")
-    return json_response(200, commit_json(req, project, sha))
 
 
 # -- CI lint ------------------------------------------------------------------------------------
 
 def _merged_yaml(text: str) -> str:
+    from dockwright.sandbox.ci_config import load_ci_yaml
+
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    data = yaml.load(text)
+    data = load_ci_yaml(text)
     out = io.StringIO()
     yaml.explicit_start = True
     yaml.dump(data, out)
@@ -356,8 +296,6 @@ ROUTES = [
     ("GET", "/projects/:id/repository/tree", list_tree, SCOPE_READ),
     ("GET", "/projects/:id/repository/files/:file_path", get_file, SCOPE_READ),
     ("GET", "/projects/:id/repository/files/:file_path/raw", get_raw_file, SCOPE_READ),
-    ("POST", "/projects/:id/repository/commits", create_commit, SCOPE_WRITE),
-    ("GET", "/projects/:id/repository/commits/:sha", get_commit, SCOPE_READ),
     ("POST", "/projects/:id/ci/lint", lint_content, SCOPE_WRITE),
     ("GET", "/projects/:id/ci/lint", lint_repository, SCOPE_READ),
     ("GET", "/projects/:id/registry/repositories", list_registry_repositories, SCOPE_READ),

@@ -3,10 +3,14 @@
 The sandbox plays the subset of GitLab CI that dockwright teaches: ``stages``, ``default``, ``variables``,
 ``image``, ``services`` (string or ``{name, alias}``), ``tags``, ``rules`` (``if``, ``exists``, ``when``,
 ``allow_failure``), ``needs``, ``before_script``/``script``/``after_script``, ``allow_failure`` and
-``when``. YAML anchors, ``<<:`` merges and hidden ``.jobs`` work. Any other keyword makes the pipeline
-fail with a yaml error that names it, in GitLab's words (``jobs:build config contains unknown keys:
-cache``); when GitLab itself knows the keyword, :attr:`CiYamlError.note` says that only the sandbox
-refuses it.
+``when``. YAML anchors, ``<<:`` merges and hidden ``.jobs`` work.
+
+A keyword GitLab knows (its CI schema's job keys) is never reported as unknown: one whose absence
+changes nothing the sandbox shows (``artifacts``, ``cache``, ``environment``, ``retry``...) is accepted
+and ignored, and the job's log says so (:attr:`CiJob.ignored`); one that would change which jobs run or
+what they run (``extends``, ``only``, ``parallel``, ``rules:changes``...) fails the pipeline with
+``<where>:<key> config is not supported in the sandbox`` and a :attr:`CiYamlError.note`. Only a key
+GitLab does not know gets GitLab's ``config contains unknown keys:``.
 
 ``parse_ci`` is pure: the caller says which files exist at the commit (for ``rules:exists``).
 ``rules:if`` expressions are evaluated by sandbox/ci_rules.py; the predefined variables they see
@@ -19,12 +23,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from dockwright.sandbox.ci_rules import evaluate_if
 from dockwright.sandbox.ci_variables import pipeline_variables
+from dockwright.sandbox.ci_yaml import (
+    GITLAB_JOB_KEYWORDS,
+    IGNORED_DEFAULT_KEYS,
+    IGNORED_IMAGE_KEYS,
+    IGNORED_JOB_KEYS,
+    REFUSED_JOB_KEYS,
+    CiYamlError,
+    load_ci_yaml,
+)
+
+__all__ = ["IGNORED_JOB_KEYS", "NO_JOBS_MESSAGE", "REFUSED_JOB_KEYS", "CiJob", "CiPipeline", "CiYamlError",
+           "load_ci_yaml", "parse_ci"]
 
 DEFAULT_STAGES = ("build", "test", "deploy")
 DEFAULT_JOB_STAGE = "test"
@@ -35,9 +47,10 @@ NO_JOBS_MESSAGE = (
 )
 
 # Top-level keywords the sandbox plays; every other top-level key that does not start with "." is a job.
-_GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script"})
+_GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script",
+                          "cache"})  # a global cache: is accepted and not played (see _defaults)
 # GitLab's own global keywords the sandbox does not play: a yaml error that names them.
-_GLOBAL_UNSUPPORTED = frozenset({"include", "workflow", "cache", "spec", "pages"})
+_GLOBAL_UNSUPPORTED = frozenset({"include", "workflow", "spec", "pages"})
 _JOB_KEYS = frozenset({
     "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
     "allow_failure", "when", "variables",
@@ -47,12 +60,6 @@ _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
 _SERVICE_KEYS = frozenset({"name", "alias"})
 _IMAGE_KEYS = frozenset({"name", "entrypoint"})
 _NEED_KEYS = frozenset({"job", "optional"})
-# Keywords real GitLab accepts in a job; the sandbox refuses them with GitLab's "unknown keys" wording.
-_GITLAB_JOB_KEYWORDS = frozenset({
-    "artifacts", "cache", "coverage", "dast_configuration", "dependencies", "environment", "except",
-    "extends", "hooks", "id_tokens", "identity", "inherit", "interruptible", "only", "pages", "parallel",
-    "release", "resource_group", "retry", "secrets", "start_in", "timeout", "run", "manual_confirmation",
-})
 # A trigger (bridge) job has no script and runs on no runner: only these keys (GitLab's Bridge entry knows more).
 _BRIDGE_KEYS = frozenset({"trigger", "stage", "when", "allow_failure", "needs", "rules", "variables"})
 _TRIGGER_KEYS = frozenset({"include", "strategy"})
@@ -60,17 +67,8 @@ _WHEN_VALUES = ("on_success", "on_failure", "always", "manual", "delayed")
 _WHEN_PLAYED = ("on_success", "manual", "always")
 
 
-class CiYamlError(ValueError):
-    """The pipeline's configuration is invalid; ``str(err)`` is GitLab's message.
-
-    ``errors`` lists every message found (GitLab shows them all; the first is ``str(err)``).
-    ``note`` is a sandbox-only remark (for example that GitLab itself would accept a keyword).
-    """
-
-    def __init__(self, message: str, *, errors: tuple[str, ...] = (), note: str = "") -> None:
-        super().__init__(message)
-        self.errors = errors or (message,)
-        self.note = note
+def _fail(message: str, note: str = "") -> CiYamlError:
+    return CiYamlError(message, note=note)
 
 
 @dataclass(frozen=True)
@@ -90,6 +88,7 @@ class CiJob:
     image_entrypoint: tuple[str, ...] | None = None  # `image: {entrypoint: [...]}`; None: the image's own
     trigger_include: str | None = None  # a bridge (trigger) job: the local file its child pipeline runs
     trigger_depend: bool = False  # `strategy: depend`: the bridge takes the child pipeline's status
+    ignored: tuple[tuple[str, str], ...] = ()  # (keyword, why): GitLab keywords accepted and not played
 
     @property
     def bridge(self) -> bool:
@@ -102,33 +101,6 @@ class CiPipeline:
     jobs: tuple[CiJob, ...]  # only jobs whose rules match, in stage order, then file order
     declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
     variables: dict[str, str] = field(default_factory=dict, hash=False)  # the global `variables:`
-
-
-def _fail(message: str, note: str = "") -> CiYamlError:
-    return CiYamlError(message, note=note)
-
-
-class _LastKeyWins(SafeConstructor):
-    """A key written twice keeps its last value, as GitLab's YAML parser (Ruby's Psych) does."""
-
-    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
-        if key in mapping:
-            del mapping[key]
-        return True
-
-
-def _load(text: str) -> Any:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = _LastKeyWins
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        parts = [p for p in (exc.problem, exc.context) if p]
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        raise _fail(f"(<unknown>): {' '.join(parts) or 'invalid YAML'}{where}") from None
-    except YAMLError as exc:
-        raise _fail(f"(<unknown>): {exc}") from None
 
 
 # --- small validators ---------------------------------------------------------------------------
@@ -186,15 +158,19 @@ def _variables(value: Any, where: str) -> dict[str, str]:
     return out
 
 
-def _unknown(value: dict, allowed: frozenset[str], where: str, known_to_gitlab: frozenset[str] = frozenset()) -> None:
-    unknown = [str(k) for k in value if k not in allowed]
+def _unknown(value: dict, allowed: frozenset[str], where: str, known_to_gitlab: frozenset[str] = frozenset(),
+             hints: Mapping[str, str] | None = None) -> None:
+    """GitLab's ``unknown keys`` error for keys GitLab does not know; for a key GitLab knows and the
+    sandbox does not play, ``<where>:<key> config is not supported in the sandbox``."""
+    outside = [str(k) for k in value if k not in allowed]
+    unknown = [k for k in outside if k not in known_to_gitlab]
     if unknown:
-        gitlab_knows = [k for k in unknown if k in known_to_gitlab]
-        note = ""
-        if gitlab_knows:
-            note = (f"GitLab itself knows {', '.join(gitlab_knows)}; the sandbox plays only "
-                    f"{', '.join(sorted(allowed))}.")
-        raise _fail(f"{where} config contains unknown keys: {', '.join(unknown)}", note)
+        raise _fail(f"{where} config contains unknown keys: {', '.join(unknown)}")
+    if outside:
+        key = outside[0]
+        hint = (hints or {}).get(key, "")
+        raise _fail(f"{where}:{key} config is not supported in the sandbox",
+                    f"GitLab knows `{key}:`; the sandbox does not play it. {hint}".strip())
 
 
 def _image(value: Any, where: str) -> str | None:
@@ -203,7 +179,7 @@ def _image(value: Any, where: str) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        _unknown(value, _IMAGE_KEYS, f"{where}:image", frozenset({"pull_policy", "docker", "kubernetes"}))
+        _unknown(value, _IMAGE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:image")
         name = value.get("name")
         if isinstance(name, str) and name:
             return name
@@ -232,8 +208,8 @@ def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
         if isinstance(item, str):
             out.append((item, ""))
         elif isinstance(item, dict):
-            _unknown(item, _SERVICE_KEYS, f"{where}:services:service",
-                     frozenset({"entrypoint", "command", "variables", "pull_policy", "docker", "kubernetes"}))
+            _unknown(item, _SERVICE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:services:service",
+                     frozenset({"entrypoint", "command", "variables"}))
             name, alias = item.get("name"), item.get("alias", "")
             if not isinstance(name, str) or not name or not isinstance(alias, str):
                 raise _fail(f"{where}:services:service config should be a hash or a string")
@@ -261,6 +237,7 @@ class _Defaults:
     before_script: tuple[str, ...] = ()
     after_script: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()  # keys of default: (and a global cache:) accepted and not played
 
 
 def _defaults(doc: dict) -> _Defaults:
@@ -271,13 +248,15 @@ def _defaults(doc: dict) -> _Defaults:
         before_script=_script(doc["before_script"], "before_script") if "before_script" in doc else (),
         after_script=_script(doc["after_script"], "after_script") if "after_script" in doc else (),
     )
+    if "cache" in doc:  # a global cache: is GitLab's deprecated default:cache
+        d.ignored = ("cache",)
     default = doc.get("default")
     if default is None:
         return d
     if not isinstance(default, dict):
         raise _fail("default config should be a hash")
-    _unknown(default, _DEFAULT_KEYS, "default",
-             frozenset({"artifacts", "cache", "hooks", "id_tokens", "interruptible", "retry", "timeout"}))
+    _unknown(default, _DEFAULT_KEYS | IGNORED_DEFAULT_KEYS, "default")
+    d.ignored = tuple(dict.fromkeys((*d.ignored, *(str(k) for k in default if k in IGNORED_DEFAULT_KEYS))))
     if "image" in default:
         d.image = _image(default["image"], "default")
         d.image_entrypoint = _entrypoint(default["image"], "default")
@@ -315,7 +294,9 @@ def _needs(value: Any, where: str) -> tuple[tuple[str, bool], ...]:
         if isinstance(item, str):
             out.append((item, False))
         elif isinstance(item, dict):
-            _unknown(item, _NEED_KEYS, f"{where}:needs:need", frozenset({"artifacts", "pipeline", "project", "ref"}))
+            # needs:artifacts changes nothing here: the sandbox keeps no artifacts
+            _unknown(item, _NEED_KEYS | {"artifacts"}, f"{where}:needs:need",
+                     frozenset({"pipeline", "project", "ref", "parallel"}))
             name = item.get("job")
             if not isinstance(name, str):
                 raise _fail(f"{where}:needs:need config must define a job")
@@ -344,6 +325,7 @@ class _RawJob:
     allow_failure_set: bool = False
     trigger_include: str | None = None
     trigger_depend: bool = False
+    ignored: tuple[str, ...] = ()
 
 
 def _trigger(value: Any, where: str) -> tuple[str, bool]:
@@ -376,13 +358,13 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
     where = f"jobs:{name}"
     if "trigger" in value:  # a bridge: no script, no runner; it starts a child pipeline
         _unknown(value, _BRIDGE_KEYS, where,
-                 frozenset({"extends", "environment", "resource_group", "inherit", "only", "except"}))
+                 frozenset({"extends", "environment", "resource_group", "inherit", "only", "except", "inputs"}), REFUSED_JOB_KEYS)
         include, depend = _trigger(value["trigger"], where)
         job = _job(name, {k: v for k, v in value.items() if k != "trigger"} | {"script": ["true"]}, _Defaults(),
                    global_vars)
         job.script, job.trigger_include, job.trigger_depend = (), include, depend
         return job
-    _unknown(value, _JOB_KEYS, where, _GITLAB_JOB_KEYWORDS)  # run: lands here: not played
+    _unknown(value, _JOB_KEYS | frozenset(IGNORED_JOB_KEYS), where, GITLAB_JOB_KEYWORDS, REFUSED_JOB_KEYS)
     stage = value.get("stage", DEFAULT_JOB_STAGE)
     if not isinstance(stage, str):
         raise _fail(f"{where}:stage config should be a string")
@@ -426,6 +408,7 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
         after_script=_script(value["after_script"], f"{where}:after_script") if "after_script" in value
         else defaults.after_script,
         rules=rules,
+        ignored=tuple(dict.fromkeys((*defaults.ignored, *(str(k) for k in value if k in IGNORED_JOB_KEYS)))),
     )
 
 
@@ -505,7 +488,7 @@ def parse_ci(
     Raises :class:`CiYamlError` with GitLab's message when the configuration is invalid. A valid file
     whose rules match no job gives a pipeline with no jobs (GitLab then creates none: ``NO_JOBS_MESSAGE``).
     """
-    doc = _load(text)
+    doc = load_ci_yaml(text)
     if doc is None or not isinstance(doc, dict):
         raise _fail("Invalid configuration format")
     for key in doc:
@@ -580,6 +563,7 @@ def parse_ci(
             before_script=job.before_script, script=job.script, after_script=job.after_script,
             image_entrypoint=job.image_entrypoint, trigger_include=job.trigger_include,
             trigger_depend=job.trigger_depend,
+            ignored=tuple((key, IGNORED_JOB_KEYS[key]) for key in job.ignored),
         ))
     jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
     used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))

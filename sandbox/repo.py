@@ -64,6 +64,27 @@ def resolve(repo: Path, ref: str) -> str | None:
     return None
 
 
+def branch_sha(repo: Path, branch: str) -> str | None:
+    """A branch's commit read from the ref files themselves (no git process): the loose ref, else
+    packed-refs. None when there is no such branch."""
+    loose = repo / "refs" / "heads" / branch
+    try:
+        text = loose.read_text().strip()
+        if len(text) == 40:
+            return text
+    except (OSError, ValueError):
+        pass
+    try:
+        packed = (repo / "packed-refs").read_text()
+    except OSError:
+        return None
+    for line in packed.splitlines():
+        sha, _, name = line.partition(" ")
+        if name == f"refs/heads/{branch}" and len(sha) == 40:
+            return sha
+    return None
+
+
 def refs(repo: Path) -> dict[str, str]:
     """Every ref (``refs/heads/main`` -> sha)."""
     out = git(repo, "for-each-ref", "--format=%(refname) %(objectname)", check=False).decode()

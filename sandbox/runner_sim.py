@@ -250,6 +250,8 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
     yield f"{_CLEAR}  on {runner.description or 'runner'} t1_{short_token}, system ID: s_sandbox{runner.id}{_RESET}\n"
     yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker commands are simulated, "
            f"other programs are printed as not executed{_RESET}\n")
+    for key, why in job.ignored:  # GitLab keywords the sandbox accepts and does not play
+        yield f"{_YELLOW}[sandbox] {key}: not played - {why}{_RESET}\n"
 
     yield _FLUSH
 

@@ -13,8 +13,22 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from dockwright.sandbox import api_pipelines, api_projects, api_repository, api_runners, api_users, githttp
+from dockwright.sandbox import (
+    api_archive,
+    api_commits,
+    api_files,
+    api_pipelines,
+    api_project_lifecycle,
+    api_projects,
+    api_repository,
+    api_runners,
+    api_templates,
+    api_users,
+    githttp,
+)
 from dockwright.sandbox.api_common import SCOPE_ANY, ApiError, Request, Response, json_response
+from dockwright.sandbox.avatars import serve_avatar
+from dockwright.sandbox.project_fields import AVATAR_ROUTE
 from dockwright.sandbox.store import now_iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +50,9 @@ class Router:
 
     def __init__(self) -> None:
         self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
-        for module in (api_users, api_projects, api_runners, api_pipelines, api_repository):
+        for module in (api_users, api_projects, api_runners, api_pipelines, api_repository, api_commits,
+                       api_files, api_project_lifecycle, api_templates,
+                       api_archive):  # last: its route takes any /repository/<segment>
             for method, pattern, handler, scopes in module.ROUTES:
                 self.routes.append((method, pattern.strip("/").split("/"), handler, scopes))
 
@@ -174,6 +190,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 response = api_runners.register_over_http(req)
             except ApiError as exc:
                 response = exc.response()
+        elif raw_path.startswith(AVATAR_ROUTE + "/") and self.command in ("GET", "HEAD"):
+            response = serve_avatar(sandbox, raw_path) or json_response(404, {"error": "404 Not Found"})
         elif githttp.is_git_path(raw_path):
             response = githttp.serve(sandbox, self.command, raw_path, query_string, headers, body)
         else:

@@ -98,15 +98,25 @@ def test_seed_pipeline_with_corrected_names_fails_in_its_push_job(sb, project):
 
 
 def test_yaml_error_makes_a_failed_pipeline_that_names_the_keyword(sb, project):
-    commit = commit_files(project, {".gitlab-ci.yml": "build:\n  script: [echo hi]\n  cache:\n    paths: [x]\n"},
+    commit = commit_files(project, {".gitlab-ci.yml": "build:\n  script: [echo hi]\n  cahce:\n    paths: [x]\n"},
                           "Use cache")
     pipeline = project.pipelines.get(only_pipeline_for(project, commit.id).id)
     assert pipeline.status == "failed"
-    assert "jobs:build config contains unknown keys: cache" in pipeline.yaml_errors
+    assert "jobs:build config contains unknown keys: cahce" in pipeline.yaml_errors
     assert pipeline.jobs.list(get_all=True) == []
     r = requests.post(f"{sb.url}/api/v4/projects/1/pipeline", json={"ref": "main"},
                       headers={"PRIVATE-TOKEN": sb.token}, timeout=5)
-    assert r.status_code == 400 and "unknown keys: cache" in r.json()["message"]["base"][0]
+    assert r.status_code == 400 and "unknown keys: cahce" in r.json()["message"]["base"][0]
+
+
+def test_artifacts_are_accepted_and_the_log_says_none_are_kept(sb, project):
+    ci = "test-artifact:\n  script: [echo built > out.txt]\n  artifacts:\n    paths: [out.txt]\n    expire_in: 1 week\n"
+    commit = commit_files(project, {".gitlab-ci.yml": ci}, "Keep an artifact")
+    pipeline = wait_pipeline(project, only_pipeline_for(project, commit.id).id)
+    assert pipeline.status == "success" and not pipeline.yaml_errors
+    job = jobs_by_name(project, pipeline.id)["test-artifact"]
+    trace = project.jobs.get(job.id, lazy=True).trace().decode()
+    assert "[sandbox] artifacts: not played - the sandbox keeps no artifacts" in trace
 
 
 def test_create_pipeline_through_the_api(sb, project):
@@ -281,9 +291,12 @@ def test_lint(sb, project):
     assert ok["valid"] is True and ok["errors"] == [] and ok["merged_yaml"].startswith("---")
     assert ok["jobs"][0]["name"] == "test_job"
     bad = requests.post(f"{sb.url}/api/v4/projects/1/ci/lint", headers=headers, timeout=5,
-                        json={"content": "build:\n  script: [x]\n  artifacts: {}\n"})
+                        json={"content": "build:\n  script: [x]\n  artifacs: {}\n"})
     assert bad.status_code == 200 and bad.json()["valid"] is False
-    assert bad.json()["errors"] == ["jobs:build config contains unknown keys: artifacts"]
+    assert bad.json()["errors"] == ["jobs:build config contains unknown keys: artifacs"]
+    known = requests.post(f"{sb.url}/api/v4/projects/1/ci/lint", headers=headers, timeout=5,
+                          json={"content": "build:\n  script: [x]\n  artifacts: {paths: [x]}\n"})
+    assert known.json()["valid"] is True
     missing = requests.post(f"{sb.url}/api/v4/projects/1/ci/lint", headers=headers, timeout=5, json={})
     assert (missing.status_code, missing.json()) == (400, {"error": "content is missing"})
 

@@ -110,11 +110,53 @@ def test_unknown_job_keyword_is_named_like_gitlab():
     err = error_of("""
         build:
           script: [make]
-          cache:
+          cahce:
             paths: [x]
     """)
-    assert str(err) == "jobs:build config contains unknown keys: cache"
-    assert "GitLab itself knows cache" in err.note
+    assert str(err) == "jobs:build config contains unknown keys: cahce"
+
+
+def test_keywords_gitlab_knows_are_accepted_and_ignored_with_a_reason():
+    p = parse("""
+        cache: {paths: [.pip]}
+        default:
+          retry: 2
+        build:
+          script: [make]
+          artifacts: {paths: [dist/]}
+          environment: production
+          needs: []
+        test:
+          script: [pytest]
+          needs: [{job: build, artifacts: true}]
+    """)
+    build, test = p.jobs
+    assert [k for k, _ in build.ignored] == ["cache", "retry", "artifacts", "environment"]
+    assert "keeps no artifacts" in dict(build.ignored)["artifacts"]
+    assert [k for k, _ in test.ignored] == ["cache", "retry"] and test.needs == ("build",)
+
+
+def test_every_job_keyword_of_gitlabs_schema_is_known():
+    from dockwright.sandbox.ci_config import IGNORED_JOB_KEYS, REFUSED_JOB_KEYS
+
+    # the job_template properties of GitLab's CI schema (app/assets/javascripts/editor/schema/ci.json)
+    schema_job_keys = {
+        "image", "services", "before_script", "after_script", "hooks", "rules", "variables", "cache", "id_tokens",
+        "identity", "inputs", "secrets", "script", "run", "stage", "only", "extends", "needs", "except", "tags",
+        "allow_failure", "timeout", "when", "start_in", "manual_confirmation", "dependencies", "artifacts",
+        "environment", "release", "coverage", "retry", "parallel", "interruptible", "resource_group", "trigger",
+        "inherit", "publish", "pages",
+    }
+    played = {"image", "services", "before_script", "after_script", "rules", "variables", "script", "stage",
+              "needs", "tags", "allow_failure", "when", "trigger"}
+    assert schema_job_keys - played - set(IGNORED_JOB_KEYS) - set(REFUSED_JOB_KEYS) == set()
+    for key in sorted(schema_job_keys - played):
+        value = "x" if key != "when" else "manual"
+        try:
+            parse(f"j:\n  script: [x]\n  {key}: {value}\n")
+        except CiYamlError as err:
+            assert "unknown keys" not in str(err), key
+            assert str(err) == f"jobs:j:{key} config is not supported in the sandbox" and err.note, key
 
 
 def test_several_unknown_keys_and_a_typo():
@@ -123,19 +165,24 @@ def test_several_unknown_keys_and_a_typo():
           script: [make]
           befor_script: [x]
           artifacts: {paths: [x]}
+          scirpt: [y]
     """)
-    assert str(err) == "jobs:build config contains unknown keys: befor_script, artifacts"
+    assert str(err) == "jobs:build config contains unknown keys: befor_script, scirpt"
 
 
-def test_unknown_default_and_rule_keys():
-    assert str(error_of("default:\n  cache: {}\nb:\n  script: [x]\n")) == "default config contains unknown keys: cache"
+def test_keys_gitlab_knows_and_the_sandbox_cannot_play():
+    assert str(error_of("default:\n  cahce: {}\nb:\n  script: [x]\n")) == "default config contains unknown keys: cahce"
     err = error_of("""
         b:
           script: [x]
           rules:
             - changes: [Dockerfile]
     """)
-    assert str(err) == "jobs:b:rules:rule config contains unknown keys: changes"
+    assert str(err) == "jobs:b:rules:rule:changes config is not supported in the sandbox"
+    err = error_of("b:\n  extends: .base\n  script: [x]\n.base:\n  tags: [x]\n")
+    assert str(err) == "jobs:b:extends config is not supported in the sandbox" and "anchors" in err.note
+    err = error_of("b:\n  script: [x]\n  only: [main]\n")
+    assert str(err) == "jobs:b:only config is not supported in the sandbox" and "rules:" in err.note
 
 
 def test_include_and_workflow_are_not_played():
@@ -185,7 +232,8 @@ def test_trigger_jobs_are_bridges_to_a_child_pipeline_file():
     assert "script" in str(error_of("k:\n  trigger: {include: c.yml}\n  script: [x]\n"))
     assert "strategy should be depend" in str(error_of("k:\n  trigger: {include: c.yml, strategy: x}\n"))
     assert "should be a local file" in str(error_of("k:\n  trigger: {include: [a.yml, b.yml]}\n"))
-    assert "unknown keys: project" in str(error_of("k:\n  trigger: {include: [{project: g/p, file: x.yml}]}\n"))
+    assert "trigger:include:project config is not supported in the sandbox" in \
+        str(error_of("k:\n  trigger: {include: [{project: g/p, file: x.yml}]}\n"))
 
 
 def test_unknown_stage_lists_the_available_ones():
@@ -433,3 +481,20 @@ def test_needs_in_a_circle_or_twice():
         b: {stage: test, script: [y], needs: [a, a]}
     """)
     assert str(err) == "b has the following needs duplicated: a."
+
+
+def test_ruby_symbol_keys_are_symbolized_like_gitlabs_loader():
+    p = parse("""
+        :stages: [build]
+        :build_it:
+          :stage: build
+          :script: [make]
+        :"two words":
+          :stage: build
+          script: [x]
+        ":quoted":
+          stage: build
+          script: [y]
+    """)
+    assert [j.name for j in p.jobs] == ["build_it", "two words", ":quoted"]  # a quoted key stays a string
+    assert p.jobs[0].script == ("make",)
