@@ -3,7 +3,9 @@
 The sandbox plays the subset of GitLab CI that dockwright teaches: ``stages``, ``default``, ``variables``,
 ``image``, ``services`` (string or ``{name, alias}``), ``tags``, ``rules`` (``if``, ``exists``, ``when``,
 ``allow_failure``), ``needs``, ``before_script``/``script``/``after_script``, ``allow_failure`` and
-``when``. YAML anchors, ``<<:`` merges and hidden ``.jobs`` work. Any other keyword makes the pipeline
+``when``, ``workflow:rules`` (``if``, ``when``). ``interruptible``, ``resource_group`` and a service's
+``command`` are accepted and not played (the sandbox never auto-cancels, runs each job once, and its dind
+starts at once). YAML anchors, ``<<:`` merges and hidden ``.jobs`` work. Any other keyword makes the pipeline
 fail with a yaml error that names it, in GitLab's words (``jobs:build config contains unknown keys:
 cache``); when GitLab itself knows the keyword, :attr:`CiYamlError.note` says that only the sandbox
 refuses it.
@@ -23,7 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from dockwright.sandbox.ci_rules import evaluate_if
+from dockwright.sandbox.ci_rules import evaluate_if, workflow_allows
 from dockwright.sandbox.ci_variables import pipeline_variables
 
 DEFAULT_STAGES = ("build", "test", "deploy")
@@ -35,23 +37,24 @@ NO_JOBS_MESSAGE = (
 )
 
 # Top-level keywords the sandbox plays; every other top-level key that does not start with "." is a job.
-_GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script"})
+_GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script",
+                          "workflow"})
 # GitLab's own global keywords the sandbox does not play: a yaml error that names them.
-_GLOBAL_UNSUPPORTED = frozenset({"include", "workflow", "cache", "spec", "pages"})
+_GLOBAL_UNSUPPORTED = frozenset({"include", "cache", "spec", "pages"})
 _JOB_KEYS = frozenset({
     "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
-    "allow_failure", "when", "variables",
+    "allow_failure", "when", "variables", "interruptible", "resource_group",
 })
 _DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags"})
 _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
-_SERVICE_KEYS = frozenset({"name", "alias"})
+_SERVICE_KEYS = frozenset({"name", "alias", "command"})
 _IMAGE_KEYS = frozenset({"name", "entrypoint"})
 _NEED_KEYS = frozenset({"job", "optional"})
 # Keywords real GitLab accepts in a job; the sandbox refuses them with GitLab's "unknown keys" wording.
 _GITLAB_JOB_KEYWORDS = frozenset({
     "artifacts", "cache", "coverage", "dast_configuration", "dependencies", "environment", "except",
-    "extends", "hooks", "id_tokens", "identity", "inherit", "interruptible", "only", "pages", "parallel",
-    "release", "resource_group", "retry", "secrets", "start_in", "timeout", "run", "manual_confirmation",
+    "extends", "hooks", "id_tokens", "identity", "inherit", "only", "pages", "parallel",
+    "release", "retry", "secrets", "start_in", "timeout", "run", "manual_confirmation",
 })
 # A trigger (bridge) job has no script and runs on no runner: only these keys (GitLab's Bridge entry knows more).
 _BRIDGE_KEYS = frozenset({"trigger", "stage", "when", "allow_failure", "needs", "rules", "variables"})
@@ -102,6 +105,7 @@ class CiPipeline:
     jobs: tuple[CiJob, ...]  # only jobs whose rules match, in stage order, then file order
     declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
     variables: dict[str, str] = field(default_factory=dict, hash=False)  # the global `variables:`
+    filtered_by_workflow: bool = False  # `workflow:rules` let no pipeline be created
 
 
 def _fail(message: str, note: str = "") -> CiYamlError:
@@ -233,7 +237,9 @@ def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
             out.append((item, ""))
         elif isinstance(item, dict):
             _unknown(item, _SERVICE_KEYS, f"{where}:services:service",
-                     frozenset({"entrypoint", "command", "variables", "pull_policy", "docker", "kubernetes"}))
+                     frozenset({"entrypoint", "variables", "pull_policy", "docker", "kubernetes"}))
+            if "command" in item and not _is_str_list(item["command"]):
+                raise _fail(f"{where}:services:service command should be an array of strings")
             name, alias = item.get("name"), item.get("alias", "")
             if not isinstance(name, str) or not name or not isinstance(alias, str):
                 raise _fail(f"{where}:services:service config should be a hash or a string")
@@ -557,6 +563,13 @@ def parse_ci(
 
     env = pipeline_variables(ref=ref, sha=sha, default_branch=default_branch, is_tag=is_tag)
     env.update(variables or {})
+    if "workflow" in doc:
+        try:
+            if not workflow_allows(doc["workflow"], {**global_vars, **env}):
+                return CiPipeline(stages=(), jobs=(), declared_stages=all_stages, variables=global_vars,
+                                  filtered_by_workflow=True)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     selected = [j for j in (_apply_rules(j, env, file_exists) for j in raw_jobs) if j is not None]
     names = {j.name for j in selected}
     jobs: list[CiJob] = []
