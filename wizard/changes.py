@@ -195,6 +195,15 @@ def _refuse(path: Path, why: str) -> RefusedOverwrite:
     )
 
 
+def _registry_notes(plan: Plan) -> list[str]:
+    """ECR without the AWS CLI here: what apply cannot check, said in the review."""
+    import shutil
+
+    from dockwright.wizard.ecr_check import unchecked_note
+
+    return [unchecked_note(plan)] if plan.registry.kind == "ecr" and shutil.which("aws") is None else []
+
+
 def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrite: bool = False,
                       runner_config_path: str | os.PathLike[str] | None = None) -> list[FileChange]:
     """The file changes for ``plan`` in ``directory`` (Dockerfile, .dockerignore, .gitlab-ci.yml, and the
@@ -228,7 +237,8 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
     path = root / ".gitlab-ci.yml"
     old = existing(path)
     try:
-        changes.append(FileChange(path, render_pipeline(plan, old), old, notes=tuple(pipeline_notes(plan, old))))
+        notes = pipeline_notes(plan, old) + _registry_notes(plan)
+        changes.append(FileChange(path, render_pipeline(plan, old), old, notes=tuple(notes)))
     except UnmergeableFile as exc:
         if not overwrite:
             raise _refuse(path, f"cannot be merged: {exc.reason}") from None
