@@ -35,8 +35,7 @@ class PipelineScreen(StepScreen):
             yield Label("Also tag :latest on the default branch")
         with Horizontal(classes="switch-row"):
             yield Switch(id="pl-proxy")
-            yield Label("Pull the docker: images through the group's Dependency Proxy (fewer Docker Hub pulls; "
-                        "projects in a group only)")
+            yield Label("Pull docker: images through the group's Dependency Proxy")
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")
         yield Label("", id="pl-local")
