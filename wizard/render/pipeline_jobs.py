@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import yaml_scalar
-from dockwright.wizard.render.registry import image_name, login_commands, push_guard_variable
+from dockwright.wizard.render.registry import image_name, login_commands, push_guard_variable, registry_host
 
 BUILD_JOB = "dockwright-build"
 RELEASE_JOB = "dockwright-release"
@@ -126,9 +126,7 @@ def _job(plan: Plan, name: str, stage: str, comment: list[str], *, rules: list[s
 
 def logout_command(plan: Plan) -> str:
     """Shell jobs: forget the login (the after_script runs even when the job failed)."""
-    from dockwright.wizard.render.registry import registry_host
-
-    return f'docker logout {registry_host(plan)}'
+    return f"docker logout {registry_host(plan)}"
 
 
 def build_script(plan: Plan) -> list[str]:
