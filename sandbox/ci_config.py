@@ -3,7 +3,9 @@
 The sandbox plays the subset of GitLab CI that dockwright teaches: ``stages``, ``default``, ``variables``,
 ``image``, ``services`` (string or ``{name, alias}``), ``tags``, ``rules`` (``if``, ``exists``, ``when``,
 ``allow_failure``), ``needs``, ``before_script``/``script``/``after_script``, ``allow_failure`` and
-``when``. YAML anchors, ``<<:`` merges and hidden ``.jobs`` work.
+``when``, ``workflow:rules`` (``if``, ``when``). ``interruptible``, ``resource_group`` and a service's
+``command`` are accepted and not played (the sandbox never auto-cancels, runs each job once, and its dind
+starts at once). YAML anchors, ``<<:`` merges and hidden ``.jobs`` work.
 
 A keyword GitLab knows (its CI schema's job keys) is never reported as unknown: one whose absence
 changes nothing the sandbox shows (``artifacts``, ``cache``, ``environment``, ``retry``...) is accepted
@@ -23,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockwright.sandbox.ci_rules import evaluate_if
+from dockwright.sandbox.ci_rules import evaluate_if, workflow_allows
 from dockwright.sandbox.ci_variables import pipeline_variables
 from dockwright.sandbox.ci_yaml import (
     GITLAB_JOB_KEYWORDS,
@@ -48,16 +50,16 @@ NO_JOBS_MESSAGE = (
 
 # Top-level keywords the sandbox plays; every other top-level key that does not start with "." is a job.
 _GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script",
-                          "cache"})  # a global cache: is accepted and not played (see _defaults)
+                          "cache", "workflow"})  # a global cache: is accepted and not played (see _defaults)
 # GitLab's own global keywords the sandbox does not play: a yaml error that names them.
-_GLOBAL_UNSUPPORTED = frozenset({"include", "workflow", "spec", "pages"})
+_GLOBAL_UNSUPPORTED = frozenset({"include", "spec", "pages"})
 _JOB_KEYS = frozenset({
     "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
-    "allow_failure", "when", "variables",
+    "allow_failure", "when", "variables", "interruptible", "resource_group",
 })
 _DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags"})
 _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
-_SERVICE_KEYS = frozenset({"name", "alias"})
+_SERVICE_KEYS = frozenset({"name", "alias", "command"})
 _IMAGE_KEYS = frozenset({"name", "entrypoint"})
 _NEED_KEYS = frozenset({"job", "optional"})
 # A trigger (bridge) job has no script and runs on no runner: only these keys (GitLab's Bridge entry knows more).
@@ -101,6 +103,7 @@ class CiPipeline:
     jobs: tuple[CiJob, ...]  # only jobs whose rules match, in stage order, then file order
     declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
     variables: dict[str, str] = field(default_factory=dict, hash=False)  # the global `variables:`
+    filtered_by_workflow: bool = False  # `workflow:rules` let no pipeline be created
 
 
 # --- small validators ---------------------------------------------------------------------------
@@ -209,7 +212,9 @@ def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
             out.append((item, ""))
         elif isinstance(item, dict):
             _unknown(item, _SERVICE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:services:service",
-                     frozenset({"entrypoint", "command", "variables"}))
+                     frozenset({"entrypoint", "variables"}))
+            if "command" in item and not _is_str_list(item["command"]):
+                raise _fail(f"{where}:services:service command should be an array of strings")
             name, alias = item.get("name"), item.get("alias", "")
             if not isinstance(name, str) or not name or not isinstance(alias, str):
                 raise _fail(f"{where}:services:service config should be a hash or a string")
@@ -540,6 +545,13 @@ def parse_ci(
 
     env = pipeline_variables(ref=ref, sha=sha, default_branch=default_branch, is_tag=is_tag)
     env.update(variables or {})
+    if "workflow" in doc:
+        try:
+            if not workflow_allows(doc["workflow"], {**global_vars, **env}):
+                return CiPipeline(stages=(), jobs=(), declared_stages=all_stages, variables=global_vars,
+                                  filtered_by_workflow=True)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     selected = [j for j in (_apply_rules(j, env, file_exists) for j in raw_jobs) if j is not None]
     names = {j.name for j in selected}
     jobs: list[CiJob] = []

@@ -130,3 +130,39 @@ def evaluate_if(expr: str, variables: Mapping[str, str]) -> bool:
         return result
     except _ExprError as exc:
         raise ValueError(f"invalid expression syntax near {exc}") from None
+
+
+WORKFLOW_FILTERED_MESSAGE = "Pipeline filtered out by workflow rules."
+
+
+def workflow_allows(workflow: Any, variables: Mapping[str, str]) -> bool:
+    """Whether ``workflow:`` (as parsed) lets the pipeline be created: its first ``rules`` entry whose ``if``
+    matches decides (``when: never`` refuses); none matching refuses; no ``rules`` allows.
+
+    Raises ``ValueError`` with GitLab's message for a ``workflow:`` the sandbox cannot read.
+    """
+    if not isinstance(workflow, dict):
+        raise ValueError("workflow config should be a hash")
+    unknown = set(workflow) - {"rules", "name", "auto_cancel"}
+    if unknown:
+        raise ValueError(f"workflow config contains unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    rules = workflow.get("rules")
+    if rules is None:
+        return True
+    if not isinstance(rules, list):
+        raise ValueError("workflow:rules config should be an array of hashes")
+    for rule in rules:
+        if not isinstance(rule, dict) or set(rule) - {"if", "when", "variables", "changes", "exists"}:
+            raise ValueError("workflow:rules:rule config contains unknown keys or is not a hash")
+        if "changes" in rule or "exists" in rule:
+            raise ValueError("workflow:rules:rule changes and exists are not played in the sandbox")
+        if "if" in rule:
+            if not isinstance(rule["if"], str):
+                raise ValueError("workflow:rules:rule if should be a string")
+            if not evaluate_if(rule["if"], variables):
+                continue
+        when = rule.get("when", "always")
+        if when not in ("always", "never"):
+            raise ValueError("workflow:rules:rule when unknown value: " + str(when))
+        return when == "always"
+    return False

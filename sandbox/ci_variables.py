@@ -40,6 +40,8 @@ def job_predefined_variables(project: dict[str, Any], pipeline: dict[str, Any], 
         "CI_PIPELINE_SOURCE": pipeline["source"], "CI_PIPELINE_ID": str(pipeline["id"]),
         "CI_PIPELINE_IID": str(pipeline["iid"]), "CI_PIPELINE_URL": f"{url}/{path}/-/pipelines/{pipeline['id']}",
         "CI_JOB_ID": str(job["id"]), "CI_JOB_NAME": job["name"], "CI_JOB_STAGE": job["stage"],
+        "CI_JOB_STARTED_AT": job.get("started_at") or "", "CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX":
+        f"{registry_host}/{path.rpartition('/')[0] or path}/dependency_proxy/containers",
         "CI_JOB_TOKEN": token, "CI_JOB_URL": f"{url}/{path}/-/jobs/{job['id']}",
         "CI_PROJECT_ID": str(project["id"]), "CI_PROJECT_PATH": path,
         "CI_PROJECT_NAME": path.rpartition("/")[2], "CI_PROJECT_NAMESPACE": path.rpartition("/")[0],

@@ -10,7 +10,9 @@ What is played, with Docker's own messages:
   the image lands in this job's daemon only;
 - ``docker tag``, ``docker images``, ``docker info``, ``docker version``;
 - ``docker login`` (``--password-stdin`` or ``-p`` with Docker's warning) against the sandbox registry's
-  credentials; ``docker push`` / ``docker pull`` to and from the sandbox registry.
+  credentials, ``docker logout``; ``docker push`` / ``docker pull`` to and from the sandbox registry;
+- ``docker buildx imagetools create -t TARGET SOURCE``: a new tag for an image already in the registry,
+  made in the registry itself (nothing pulled), with the client's login.
 
 A registry other than the sandbox's is never contacted: the log says so ("not executed").
 """
@@ -155,6 +157,8 @@ class DockerCli:
             command, rest = "images", rest[1:]
         if command in ("image", "buildx") and rest and rest[0] in ("build", "push", "pull", "tag"):
             command, rest = rest[0], rest[1:]
+        if command == "buildx" and rest[:2] == ["imagetools", "create"]:
+            command, rest = "imagetools_create", rest[2:]
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
             return CommandResult().out(f"{NOT_EXECUTED}{' '.join(inv.argv)}\n")
@@ -385,6 +389,54 @@ class DockerCli:
         return result.err("WARNING! Your password will be stored unencrypted in /root/.docker/config.json.\n"
                           "Configure a credential helper to remove this warning. See\n"
                           "https://docs.docker.com/go/credential-store/\n\n").out("Login Succeeded\n")
+
+    def _cmd_logout(self, rest: list[str], inv: Invocation) -> CommandResult:
+        server = next((a for a in rest if not a.startswith("-")), DOCKER_HUB)
+        host = re.sub(r"^https?://", "", server).rstrip("/").split("/")[0]
+        if self.reach.daemon is None or self.reach.daemon.logins.pop(host, None) is None:
+            return CommandResult().out(f"Not logged in to {host}.\n")
+        return CommandResult().out(f"Removing login credentials for {host}\n")
+
+    # docker buildx imagetools create: a tag made in the registry, no daemon involved
+    def _cmd_imagetools_create(self, rest: list[str], inv: Invocation) -> CommandResult:
+        targets, sources, i = [], [], 0
+        while i < len(rest):
+            if rest[i] in ("-t", "--tag") and i + 1 < len(rest):
+                targets.append(rest[i + 1])
+                i += 2
+                continue
+            if not rest[i].startswith("-"):
+                sources.append(rest[i])
+            i += 1
+        if not targets or len(sources) != 1:
+            return CommandResult(1).err("ERROR: sandbox plays `docker buildx imagetools create -t TARGET SOURCE` "
+                                        "with one source and at least one -t\n")
+        try:
+            source, refs = parse_reference(sources[0]), [parse_reference(t) for t in targets]
+        except ValueError as exc:
+            return CommandResult(1).err(f"ERROR: {exc}\n")
+        out = CommandResult()
+        for ref in (source, *refs):
+            if ref.domain != self.registry.host:
+                return out.out(f"{NOT_EXECUTED}docker buildx imagetools create (the sandbox cannot reach "
+                               f"{ref.domain}; only its own registry {self.registry.host} is played)\n")
+        logins = self.reach.daemon.logins if self.reach.daemon is not None else {}
+        if source.domain not in logins:
+            out.code = 1
+            return out.err(f"ERROR: {source.with_tag()}: unauthorized: authentication required\n")
+        if not self.registry.has(source.path, source.tag or "latest"):
+            out.code = 1
+            return out.err(f"ERROR: {source.with_tag()}: not found\n")
+        digest = fake_digest(source.with_tag(), "manifest")
+        for ref in refs:
+            try:
+                self.registry.push(ref.path, ref.tag or "latest", digest)
+            except (LookupError, ValueError, PermissionError):
+                out.code = 1
+                return out.err("ERROR: denied: requested access to the resource is denied\n")
+            out.out(f"#1 [internal] pushing {ref.with_tag()}\n#1 0.1 copying {digest} from {source.with_tag()} to "
+                    f"{ref.with_tag()}\n#1 DONE 0.2s\n")
+        return out
 
     # docker push / pull
     def _one_ref(self, command: str, rest: list[str]) -> tuple[str | None, CommandResult | None]:

@@ -320,7 +320,8 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
             yield "Waiting for services to be up and running (timeout 30 seconds)...\n"
         yield f"Pulling docker image {image} ...\n"
         image_ref = parse_reference(image)
-        if image_ref.domain == registry.host and not registry.has(image_ref.path, image_ref.tag or "latest"):
+        proxied = "/dependency_proxy/containers/" in f"/{image_ref.path}"  # GitLab's pull-through cache of Docker Hub
+        if image_ref.domain == registry.host and not proxied and not registry.has(image_ref.path, image_ref.tag or "latest"):
             yield log.section_end("prepare_executor")
             yield (f"{_BOLD_RED}ERROR: Job failed (system failure): failed to pull image \"{image}\" with specified "
                    f"policies [always]: Error response from daemon: manifest for {image_ref.with_tag()} not found: "

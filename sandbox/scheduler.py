@@ -152,6 +152,7 @@ class Scheduler:
         """Create the pipeline and its jobs; returns its id. A yaml error makes a failed pipeline (push, or a
         child pipeline) or raises PipelineRefused (API, where GitLab answers 400)."""
         from dockwright.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci
+        from dockwright.sandbox.ci_rules import WORKFLOW_FILTERED_MESSAGE
         from dockwright.sandbox.ci_variables import pipeline_variables
 
         variables = list(variables)
@@ -176,6 +177,8 @@ class Scheduler:
             error = str(exc)
             if source not in ("push", "parent_pipeline"):
                 raise PipelineRefused(error) from None
+        if parsed is not None and parsed.filtered_by_workflow:
+            raise PipelineRefused(WORKFLOW_FILTERED_MESSAGE)
         if parsed is not None and not parsed.jobs:
             raise PipelineRefused(NO_JOBS_MESSAGE)
         stamp = now_iso()

@@ -33,6 +33,9 @@ class PipelineScreen(StepScreen):
         with Horizontal(classes="switch-row"):
             yield Switch(id="pl-latest")
             yield Label("Also tag :latest on the default branch")
+        with Horizontal(classes="switch-row"):
+            yield Switch(id="pl-proxy")
+            yield Label("Pull docker: images through the group's Dependency Proxy")
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")
         yield Label("", id="pl-local")
@@ -54,6 +57,7 @@ class PipelineScreen(StepScreen):
                 if field.value != value:
                     field.value = value
             self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
+            self.query_one("#pl-proxy", Switch).value = p.dependency_proxy
         self.query_one("#pl-problem", Label).update("")
         if self.services.client is not None:  # connected: GitLab's own lint runs without asking
             self.query_one("#pl-server", Label).update("Asking GitLab's CI lint …")
@@ -95,6 +99,8 @@ class PipelineScreen(StepScreen):
     def on_switch_changed(self, event: Switch.Changed) -> None:
         if event.switch.id == "pl-latest":
             self.post_message(PlanChanged("pipeline", latest_on_default_branch=event.value))
+        elif event.switch.id == "pl-proxy":
+            self.post_message(PlanChanged("pipeline", dependency_proxy=event.value))
 
     def problem(self) -> str | None:
         return str(self.query_one("#pl-problem", Label).content) or None

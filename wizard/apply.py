@@ -306,6 +306,8 @@ class _Run:
     def steps(self) -> Iterator[ApplyEvent]:
         prepared = preflight(self.plan, self.session, self.options)  # local checks first: nothing written yet
         yield from self.step(f"check access to {self.project}", self.access, record=False)
+        if self.plan.registry.kind == "ecr":
+            yield from self.step(f"check the ECR repository {self.plan.registry.image}", self.ecr)
         for change in prepared.files:
             yield from self.step(change.summary, change.apply)
         for vchange in prepared.variables:
@@ -328,6 +330,21 @@ class _Run:
         self.notes += [Note(problem, warning=True) for problem in report.problems]
         self.report.notes.extend(report.problems)
         return Outcome.CHECKED, "done"
+
+    def ecr(self) -> tuple[Outcome, str]:
+        from dockwright.wizard.ecr_check import check_ecr_repository, unchecked_note
+
+        found = check_ecr_repository(self.plan)
+        if found is None:
+            self.notes.append(Note(unchecked_note(self.plan), warning=True))
+            self.report.notes.append(unchecked_note(self.plan))
+            return Outcome.SKIPPED, "skipped: the aws command is not installed"
+        if not found.ok:
+            raise BadInput(found.text, "Then re-run apply; nothing was changed.")
+        if not found.checked:
+            self.notes.append(Note(found.text, warning=True))
+            return Outcome.SKIPPED, "not checked"
+        return Outcome.CHECKED, found.text
 
     def runner(self, rchange: RunnerChange) -> Iterator[ApplyEvent]:
         def create_or_reuse() -> Outcome:

@@ -29,6 +29,7 @@ from dockwright.wizard.render import (
     render_dockerignore,
     render_pipeline,
 )
+from dockwright.wizard.render.pipeline import pipeline_notes
 from dockwright.wizard.render.runner_config import render_runner_entry
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ class FileChange:
 
     ``old_text`` is the file as dockwright read it (None: no file). With ``backup`` the current file is
     kept as ``NAME.orig`` first (used when replacing a file dockwright could not merge). ``secrets`` are
-    hidden in the preview; config.toml tokens always are.
+    hidden in the preview; config.toml tokens always are. ``notes`` are sentences the review shows above the
+    diff: what a merge did beyond the obvious (where dockwright's stages went, the user's ``workflow:``).
     """
 
     path: Path
@@ -82,6 +84,7 @@ class FileChange:
     backup: bool = False
     label: str = ""
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -104,6 +107,10 @@ class FileChange:
         return f"update {self.label}{mode}"
 
     def preview(self) -> str:
+        notes = "".join(f"note: {note}\n" for note in self.notes) if self.changed else ""
+        return notes + self._diff()
+
+    def _diff(self) -> str:
         if not self.changed:
             return f"{self.label}: no change\n"
         old = hide_secrets(self.old_text or "", self.secrets).splitlines(keepends=True)
@@ -188,6 +195,15 @@ def _refuse(path: Path, why: str) -> RefusedOverwrite:
     )
 
 
+def _registry_notes(plan: Plan) -> list[str]:
+    """ECR without the AWS CLI here: what apply cannot check, said in the review."""
+    import shutil
+
+    from dockwright.wizard.ecr_check import unchecked_note
+
+    return [unchecked_note(plan)] if plan.registry.kind == "ecr" and shutil.which("aws") is None else []
+
+
 def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrite: bool = False,
                       runner_config_path: str | os.PathLike[str] | None = None) -> list[FileChange]:
     """The file changes for ``plan`` in ``directory`` (Dockerfile, .dockerignore, .gitlab-ci.yml, and the
@@ -221,7 +237,8 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
     path = root / ".gitlab-ci.yml"
     old = existing(path)
     try:
-        changes.append(FileChange(path, render_pipeline(plan, old), old))
+        notes = pipeline_notes(plan, old) + _registry_notes(plan)
+        changes.append(FileChange(path, render_pipeline(plan, old), old, notes=tuple(notes)))
     except UnmergeableFile as exc:
         if not overwrite:
             raise _refuse(path, f"cannot be merged: {exc.reason}") from None

@@ -30,7 +30,7 @@ from ruamel.yaml.error import YAMLError
 from dockwright.wizard.dockerfile_syntax import parse as parse_dockerfile
 from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
 from dockwright.wizard.render.pipeline import GLOBAL_KEYWORDS
-from dockwright.wizard.render.registry import registry_variables
+from dockwright.wizard.render.registry import push_guard_variable, registry_variables
 from dockwright.wizard.secret_text import looks_like_token
 from dockwright.wizard.yaml_guard import YamlProblem, scan
 
@@ -417,10 +417,12 @@ def check_coherence(plan: Plan) -> list[Finding]:
         if plan.runner.run_untagged and plan.runner.tags:
             warn("The runner also runs untagged jobs: any job of the project may land on it, including ones that "
                  "do not need a privileged Docker runner.")
+    guard = push_guard_variable(plan)
     for var in registry_variables(plan):
-        if var.protected:
-            warn(f"{var.key} is protected, so it is empty on unprotected branches and the registry login fails "
-                 "there; the build job runs on every branch.")
+        if var.key == guard and not var.protected:
+            warn(f"{var.key} is not protected: every branch's pipeline gets it and pushes, and anyone who can push a "
+                 "branch can print it with an edited .gitlab-ci.yml. Protected, only protected branches and tags "
+                 "push; the others build and say why they do not.")
         if any(w in var.key for w in _SECRET_WORDS) and not var.masked:
             warn(f"{var.key} holds a secret but is not masked, so it would show in job logs.")
     if plan.dockerfile.language == "generic":

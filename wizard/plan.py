@@ -109,6 +109,8 @@ class PipelineSpec:
     docker_version: str = field(default="27", metadata=_help("docker CLI and dind version (same for both)"))
     stages: tuple[str, ...] = field(default=("build", "release"), metadata=_help("build stage, then release stage"))
     latest_on_default_branch: bool = field(default=True, metadata=_help("tag :latest on the default branch"))
+    dependency_proxy: bool = field(default=False, metadata=_help(
+        "pull the docker: images through the group's Dependency Proxy (projects in a group only)"))
 
 
 @dataclass(frozen=True)

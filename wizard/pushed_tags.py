@@ -1,7 +1,8 @@
 """Which image tags a passed pipeline pushed, and the `docker pull` lines to show for them.
 
 Read from the jobs' own logs, the way Docker prints a push (``The push refers to repository [R]`` then
-``TAG: digest: sha256:… size: N``; BuildKit's ``pushing manifest for R:TAG@sha256:…``), so it works for
+``TAG: digest: sha256:… size: N``; BuildKit's ``pushing manifest for R:TAG@sha256:…``; ``buildx imagetools
+create``'s ``[internal] pushing R:TAG``), so it works for
 any registry and any pipeline, not only the one dockwright generates. For GitLab's registry, which
 dockwright can list, only the tags the registry really has are shown; for Docker Hub, ECR and others, the
 tags the pipeline pushed. UI-free.
@@ -17,6 +18,7 @@ from dockwright.wizard.diagnose import strip_ansi
 _REPOSITORY_RE = re.compile(r"The push refers to repository \[([^\]\s]+)\]")
 _DIGEST_RE = re.compile(r"^\s*([\w][\w.-]{0,127}): digest: sha256:[0-9a-f]{64}", re.M)
 _BUILDKIT_RE = re.compile(r"pushing manifest for ([^\s@]+):([\w][\w.-]{0,127})@sha256:[0-9a-f]{64}")
+_IMAGETOOLS_RE = re.compile(r"\[internal\] pushing ([^\s@]+):([\w][\w.-]{0,127})\s*$", re.M)
 
 
 def pushed_images(log: str) -> list[tuple[str, str]]:
@@ -29,6 +31,7 @@ def pushed_images(log: str) -> list[tuple[str, str]]:
         if before:
             found.append((m.start(), before[-1], m.group(1)))
     found += [(m.start(), m.group(1), m.group(2)) for m in _BUILDKIT_RE.finditer(text)]
+    found += [(m.start(), m.group(1), m.group(2)) for m in _IMAGETOOLS_RE.finditer(text)]
     return list(dict.fromkeys((repo, tag) for _at, repo, tag in sorted(found)))
 
 

@@ -84,7 +84,8 @@ class VariableRow(Vertical):
             yield Checkbox("masked", s.masked, classes="var-masked",
                            tooltip="GitLab replaces the value with [MASKED] in job logs")
             yield Checkbox("protected", s.protected, classes="var-protected",
-                           tooltip="Only jobs on protected branches and tags get it; elsewhere it is empty")
+                           tooltip="Only jobs on protected branches and tags get it; elsewhere it is empty "
+                                   "(dockwright's jobs then build without pushing)")
             yield Checkbox("hidden", s.hidden, classes="var-hidden",
                            tooltip="Masked and never shown again in GitLab's settings")
             if self.removable:

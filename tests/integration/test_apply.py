@@ -85,7 +85,7 @@ def answers_for(sandbox, project: Path, **changes) -> Path:
                           config_path=str(config)),
         variables=changes.pop("variables", ()),
         git=GitSpec(branch="main"),
-        registry=RegistrySpec(kind="gitlab"),
+        registry=changes.pop("registry", RegistrySpec(kind="gitlab")),
         **changes,
     )
     path = project / "dockwright.yml"
@@ -342,3 +342,21 @@ def test_a_read_api_token_is_exit_2_before_any_write(sandbox, project, monkeypat
     code, out, err = run_cli(["apply", "--answers", str(answers), "--token-env", "READ_ONLY", "--yes"])
     assert code == 2 and "api" in err and "Traceback" not in out + err, out + err
     assert _state(sandbox, project) == before
+
+
+def test_ecr_without_the_aws_cli_says_what_to_check_and_goes_on(sandbox, project, monkeypatch):
+    """Issue 17 item 25: apply checks the ECR repository with the AWS CLI; without it, it says what to check by hand
+    (the review says it too) and goes on."""
+    answers = answers_for(sandbox, project, executor="hosted",
+                          registry=RegistrySpec(kind="ecr", image="flask-app", region="eu-west-1",
+                                                account="123456789012"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # git, and no aws
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    code, out, err = run_cli(["apply", "--answers", str(answers), "--dry-run"])
+    assert code == 0, err
+    assert "note: dockwright cannot check the ECR repository flask-app (eu-west-1) here" in out
+    code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-push"])
+    assert code == 0, out + err
+    assert "check the ECR repository flask-app" in out and "the aws command is not installed" in out

@@ -11,8 +11,8 @@ import pytest
 from sandbox_helpers import commit_files, wait_pipeline, wait_until
 
 from dockwright.sandbox import Sandbox
-from dockwright.wizard.plan import EXECUTORS, GitLabSpec, Plan
-from dockwright.wizard.render import render_files, render_runner_entry
+from dockwright.wizard.plan import EXECUTORS, GitLabSpec, Plan, RegistrySpec
+from dockwright.wizard.render import registry_variables, render_files, render_runner_entry
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
@@ -49,3 +49,39 @@ def test_the_seed_runner_workflow_is_refused_by_default(tmp_path):
         with pytest.raises(gitlab.GitlabHttpError) as err:
             gl.http_post("/runners", post_data={"token": token, "description": plan.runner.description})
         assert err.value.response_code == 410
+
+
+def test_protected_credentials_push_from_the_default_branch_only_and_other_branches_say_why(tmp_path):
+    """Issue 17 item 16 through the sandbox's GitLab: an external registry's credentials are protected variables,
+    so the default (protected) branch pushes, and a feature branch builds, says why, and passes without pushing.
+    The sandbox's own registry plays the external one (kind "other")."""
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        plan = Plan(executor="hosted", gitlab=GitLabSpec(url=sb.url, project=sb.project_path),
+                    registry=RegistrySpec(kind="other", host=sb.registry_host, image=sb.project_path))
+        gl = gitlab.Gitlab(sb.url, private_token=sb.token)
+        project = gl.projects.get(sb.project_path)
+        values = {"REGISTRY_USER": "root", "REGISTRY_PASSWORD": sb.token}
+        for spec in registry_variables(plan):
+            project.variables.create({"key": spec.key, "value": values[spec.key], "protected": spec.protected,
+                                      "masked": spec.masked})
+        assert all(v.protected for v in project.variables.list(get_all=True))
+
+        def run(branch: str):
+            commit = commit_files(project, render_files(plan, {}), f"dockwright on {branch}", branch=branch)
+            pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True, sha=commit.id))[0].id
+            pipeline = wait_pipeline(project, pipeline_id, timeout=30)
+            logs = {job.name: project.jobs.get(job.id, lazy=True).trace().decode()
+                    for job in pipeline.jobs.list(get_all=True)}
+            assert pipeline.status == "success", "\n\n".join(f"== {n}\n{t[-1500:]}" for n, t in logs.items())
+            tags = {t.name for r in project.repositories.list(get_all=True) for t in r.tags.list(get_all=True)}
+            return commit, logs, tags
+
+        commit, logs, tags = run("main")
+        assert {commit.id, "main", "latest"} <= tags
+        assert not any(line.startswith("Not pushing") for line in logs["dockwright-build"].splitlines())
+        project.branches.create({"branch": "feature", "ref": "main"})
+        commit, logs, tags = run("feature")
+        assert set(logs) == {"dockwright-build"} and commit.id not in tags and "feature" not in tags
+        said = [line for line in logs["dockwright-build"].splitlines() if line.startswith("Not pushing (dockwright)")]
+        assert len(said) == 1 and "REGISTRY_PASSWORD is not set in this pipeline" in said[0]
+        assert sb.internal_errors == []

@@ -152,6 +152,20 @@ async def test_pipeline_check_never_shows_a_stale_tick_next_to_a_bad_field(repo)
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
 
 
+async def test_the_dependency_proxy_switch_prefixes_the_docker_images(repo):
+    """Issue 17 item 24: the option is offered on the pipeline step, and the file checked with it passes."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("pipeline")
+        await settle(pilot)
+        assert app.screen.query_one("#pl-proxy", Switch).value is False
+        await pilot.click("#pl-proxy")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.plan.pipeline.dependency_proxy is True
+        assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+
+
 async def test_runner_without_tags_must_run_untagged(repo):
     app = offline_app(repo)
     async with app.run_test(size=SIZE) as pilot:

@@ -76,6 +76,23 @@ def test_existing_pipeline_is_merged(tmp_path) -> None:
     assert "# ours" in change.new_text and "dockwright-build:" in change.new_text
 
 
+def test_the_review_says_where_the_stages_went_and_what_became_of_workflow(tmp_path) -> None:
+    """Issue 17 items 7 and 18: a merge that moves dockwright's stages before the user's deploy, or that keeps
+    (or does not add) a workflow:, says so above the diff, not only in it."""
+    (tmp_path / ".gitlab-ci.yml").write_text("stages: [test, deploy]\ntest:\n  stage: test\n  script: [pytest]\n")
+    preview = plan_file_changes(Plan(), tmp_path)[2].preview()
+    notes = [line for line in preview.splitlines() if line.startswith("note: ")]
+    assert preview.startswith("note: ") and len(notes) == 2
+    assert "`build` and `release` added before `deploy`, giving test, build, release, deploy" in notes[1]
+    assert "no `workflow:`" in notes[0] and "merge request pipelines" in notes[0]
+    (tmp_path / ".gitlab-ci.yml").write_text("workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH\ntest:\n  script: [x]\n")
+    notes = [line for line in plan_file_changes(Plan(), tmp_path)[2].preview().splitlines() if line.startswith("note")]
+    assert len(notes) == 2 and "Your `workflow:` is kept as it is" in notes[0]
+    assert "your file had no `stages:`" in notes[1]
+    (tmp_path / "new").mkdir()
+    assert "note: " not in plan_file_changes(Plan(), tmp_path / "new")[2].preview()  # a new file: nothing merged
+
+
 def test_runner_config_is_0600_and_tokens_hidden_in_preview(tmp_path) -> None:
     config = tmp_path / "runner" / "config.toml"
     config.parent.mkdir()

@@ -173,6 +173,14 @@ def test_coherence_default_plan_is_quiet() -> None:
     assert check_coherence(Plan()) == []
 
 
+def test_protected_registry_credentials_are_the_quiet_default() -> None:
+    """Issue 17 item 16: protected is the default, so it is no longer warned about; unprotected is."""
+    for kind, image in (("dockerhub", "me/app"), ("ecr", "app"), ("other", "team/app")):
+        plan = dataclasses.replace(Plan(), registry=RegistrySpec(kind=kind, image=image, host="r.example.com",
+                                                                 region="eu-west-1", account="123456789012"))
+        assert not [f for f in check_coherence(plan) if "protected" in f.message], kind
+
+
 @pytest.mark.parametrize("plan,needle", [
     (dataclasses.replace(Plan(), executor="docker-dind"), "without TLS"),
     (dataclasses.replace(Plan(), executor="docker-socket"), "root on that host"),
@@ -182,8 +190,8 @@ def test_coherence_default_plan_is_quiet() -> None:
     (replace_in(Plan(), "runner", protected=True), "stay pending"),
     (replace_in(Plan(), "dockerfile", language="generic"), "starting point"),
     (replace_in(Plan(), "dockerfile", base_image="python"), "not pinned"),
-    (dataclasses.replace(Plan(), registry=RegistrySpec(kind="dockerhub", image="me/app"),
-                         variables=(VariableSpec(key="DOCKERHUB_TOKEN", protected=True),)), "protected"),
+    (dataclasses.replace(Plan(), registry=RegistrySpec(kind="dockerhub", image="me/app"),  # issue 17 item 16
+                         variables=(VariableSpec(key="DOCKERHUB_TOKEN", protected=False),)), "is not protected"),
     (dataclasses.replace(Plan(), registry=RegistrySpec(kind="dockerhub", image="me/app"),
                          variables=(VariableSpec(key="DOCKERHUB_TOKEN"),)), "not masked"),
 ])

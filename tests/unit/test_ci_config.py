@@ -185,11 +185,29 @@ def test_keys_gitlab_knows_and_the_sandbox_cannot_play():
     assert str(err) == "jobs:b:only config is not supported in the sandbox" and "rules:" in err.note
 
 
-def test_include_and_workflow_are_not_played():
+def test_include_is_not_played():
     err = error_of("include: ci/other.yml\nb:\n  script: [x]\n")
     assert str(err) == "include config is not supported in the sandbox"
     assert "include" in err.note
-    assert "workflow" in str(error_of("workflow: {rules: [{when: always}]}\nb:\n  script: [x]\n"))
+
+
+def test_workflow_rules_decide_whether_there_is_a_pipeline():
+    """dockwright's new files carry GitLab's "avoid duplicate pipelines" rules (issue 17 item 18)."""
+    text = ("workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS\n      when: never\n"
+            "    - if: $CI_COMMIT_BRANCH\nb:\n  script: [x]\n")
+    def parsed(**variables):
+        return parse_ci(text, ref="main", sha="0" * 40, default_branch="main", file_exists=lambda p: False,
+                        variables=variables)
+    assert [j.name for j in parsed().jobs] == ["b"] and not parsed().filtered_by_workflow
+    assert parsed(CI_OPEN_MERGE_REQUESTS="demo/app!1").filtered_by_workflow
+    tag = parse_ci(text, ref="v1", sha="0" * 40, default_branch="main", is_tag=True, file_exists=lambda p: False)
+    assert tag.filtered_by_workflow and tag.jobs == ()  # no rule matched
+    assert "unknown keys: bogus" in str(error_of("workflow: {bogus: 1}\nb:\n  script: [x]\n"))
+    # accepted, not played: the sandbox never auto-cancels and runs each job once
+    assert [j.name for j in parse_ci("b:\n  interruptible: true\n  resource_group: r\n  script: [x]\n"
+                                                "  services: [{name: docker:27-dind, command: [--tls=false]}]\n",
+                                                ref="main", sha="0" * 40, default_branch="main",
+                                                file_exists=lambda p: False).jobs] == ["b"]
 
 
 def test_job_without_script():

@@ -29,6 +29,14 @@ def test_pushes_are_read_as_docker_and_buildkit_print_them():
     assert pushed_images("$ docker push x\nAn image does not exist locally with the tag: x\n") == []
 
 
+def test_a_tag_made_in_the_registry_by_buildx_imagetools_counts_as_pushed():
+    """dockwright-release retags latest with `docker buildx imagetools create` (issue 17 item 22)."""
+    log = (f"$ docker buildx imagetools create -t \"$DOCKWRIGHT_IMAGE:latest\" \"$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA\"\n"
+           f"#1 [internal] pushing docker.io/alice/app:latest\n#1 0.1 copying {DIGEST} from docker.io/alice/app:{SHA} "
+           f"to docker.io/alice/app:latest\n#1 DONE 0.2s\n")
+    assert pushed_images(log) == [("docker.io/alice/app", "latest")]
+
+
 def test_only_the_tags_the_registry_has_are_offered():
     registry = {"127.0.0.1:8929/demo/app": [SHA, "latest"], "alice/app": ["latest"]}
     found = in_registry(pushed_images(BUILD_LOG + RELEASE_LOG), registry)

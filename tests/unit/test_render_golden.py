@@ -28,6 +28,8 @@ from dockwright.wizard.render import (
     render_pipeline,
 )
 from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
+from dockwright.wizard.render.pipeline_jobs import logout_command
+from dockwright.wizard.render.registry import push_guard_variable
 from dockwright.wizard.render.runner_config import render_register_command, render_runner_entry
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -73,15 +75,26 @@ def test_pipeline_golden(executor: str, registry: str) -> None:
     data = load_yaml(text)
     build, release = data[BUILD_JOB], data[RELEASE_JOB]
     assert data["stages"] == ["build", "release"]
+    assert data["workflow"]["rules"][0] == {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}  # item 18
+    assert {"if": "$CI_COMMIT_TAG"} in data["workflow"]["rules"]  # tag pipelines run (item 20)
     script = " ".join(build["script"])
-    # build and push in one job, both tags
+    # build and push in one job, both tags; a git tag is pushed as itself, not as its slug (item 20)
     assert "docker build" in script and "docker push" in script
-    assert "$IMAGE_NAME:$CI_COMMIT_SHA" in script and "$IMAGE_NAME:$CI_COMMIT_REF_SLUG" in script
+    assert "$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA" in script
+    assert "$DOCKWRIGHT_IMAGE:${CI_COMMIT_TAG:-$CI_COMMIT_REF_SLUG}" in script
+    assert "IMAGE_NAME" not in text  # a project variable IMAGE_NAME would win over the job's (item 27)
     assert "latest" not in script
-    # latest only on the default branch, by pulling and retagging
+    for label in ("revision=$CI_COMMIT_SHA", "source=$CI_PROJECT_URL", "created=$CI_JOB_STARTED_AT"):  # item 22
+        assert f'--label "org.opencontainers.image.{label}"' in build["script"][0]
+    # latest only on the default branch, after every earlier stage (no needs:), one at a time (item 19)
     assert release["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "exists": ["Dockerfile"]}]
-    assert release["needs"] == [BUILD_JOB]
-    assert [c.split()[1] for c in release["script"]] == ["pull", "tag", "push"]
+    assert "needs" not in release and release["resource_group"] == "dockwright-latest"
+    assert build["interruptible"] is True and "interruptible" not in release
+    retag = [c for c in release["script"] if not c.startswith("test ")]
+    if executor == "shell":
+        assert [c.split()[1] for c in retag] == ["pull", "tag", "push"]
+    else:  # retagged in the registry, without pulling the image (item 22)
+        assert retag == ['docker buildx imagetools create -t "$DOCKWRIGHT_IMAGE:latest" "$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA"']
     for job in (build, release):
         assert "only" not in job and "except" not in job
         assert any("--password-stdin" in line for line in job["before_script"])
@@ -89,28 +102,46 @@ def test_pipeline_golden(executor: str, registry: str) -> None:
         variables = job["variables"]
         if executor == "shell":
             assert "image" not in job and "services" not in job
+            # the login stays in this job's own DOCKER_CONFIG, and is undone after it (item 15)
+            assert variables["DOCKER_CONFIG"] == "$CI_BUILDS_DIR/.dockwright-docker-config/$CI_JOB_ID"
+            assert job["after_script"] == [logout_command(plan)] and logout_command(plan).startswith("docker logout ")
+            assert "FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR" not in variables
         else:
             assert job["image"] == "docker:27-cli"
+            assert "after_script" not in job and "DOCKER_CONFIG" not in variables
+            assert variables["FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR"] == "true"  # item 14
+        # DOCKER_HOST always set, so a global one of the user's never reaches these jobs (item 8)
         if executor in ("hosted", "docker-dind-tls"):
             assert job["services"] == [{"name": "docker:27-dind", "alias": "docker"}]
             assert variables["DOCKER_HOST"] == "tcp://docker:2376" and variables["DOCKER_TLS_CERTDIR"] == "/certs"
-        elif executor == "docker-dind":
-            assert job["services"] == [{"name": "docker:27-dind", "alias": "docker"}]
+        elif executor == "docker-dind":  # dockerd without TLS must be told so, or it waits (item 23)
+            assert job["services"] == [{"name": "docker:27-dind", "alias": "docker", "command": ["--tls=false"]}]
             assert variables["DOCKER_HOST"] == "tcp://docker:2375" and variables["DOCKER_TLS_CERTDIR"] == ""
         else:
-            assert "services" not in job and "DOCKER_HOST" not in variables
-    # the registry's credentials: predefined for GitLab, the plan's variables for the others
+            assert "services" not in job and variables["DOCKER_HOST"] == "unix:///var/run/docker.sock"
+    # the registry's credentials: predefined for GitLab, the plan's (protected) variables for the others
     login = " ".join(build["before_script"])
     needed = {v.key for v in registry_variables(plan)}
     if registry == "gitlab":
-        assert needed == set() and build["variables"]["IMAGE_NAME"] == "$CI_REGISTRY_IMAGE"
+        assert needed == set() and build["variables"]["DOCKWRIGHT_IMAGE"] == "$CI_REGISTRY_IMAGE"
         assert "$CI_REGISTRY_PASSWORD" in login and "$CI_REGISTRY_USER" in login
-    elif registry == "ecr":
-        assert "aws ecr get-login-password --region eu-west-1" in login
-        assert "123456789012.dkr.ecr.eu-west-1.amazonaws.com" in login
-        assert needed == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+        assert not any(line.startswith("test ") for line in build["script"] + release["script"])
     else:
-        assert needed and all(f"${key}" in login for key in needed)
+        if registry == "ecr":
+            assert "aws ecr get-login-password --region eu-west-1" in login
+            assert "123456789012.dkr.ecr.eu-west-1.amazonaws.com" in login
+            assert needed == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+        else:
+            assert needed and all(f"${key}" in login for key in needed)
+        # item 16: protected credentials; without them the job builds, says why, and ends before any push
+        assert all(v.protected for v in registry_variables(plan))
+        guard = push_guard_variable(plan)
+        assert guard in needed and all(line.startswith(f'test -z "${guard}" || ') for line in build["before_script"])
+        for job in (build, release):
+            skip = [i for i, line in enumerate(job["script"]) if line.startswith(f'test -n "${guard}" || ')]
+            assert len(skip) == 2 and "protected" in job["script"][skip[0]] and job["script"][skip[1]].endswith("exit 0")
+            first_push = next(i for i, line in enumerate(job["script"]) if line.startswith(("docker push", "docker pull", "docker buildx")))
+            assert skip[1] < first_push
     assert "CI_REGISTRY" not in str(data.get("variables", {}))
 
 
@@ -141,7 +172,8 @@ def test_pipeline_merge_golden() -> None:
     for key, value in before.items():
         if key != "stages":
             assert data[key] == value
-    assert data["stages"] == before["stages"] + ["release"]
+    # item 7: the release stage goes before the user's deploy stage, not after it
+    assert before["stages"] == ["build", "test", "deploy"] and data["stages"] == ["build", "test", "release", "deploy"]
     assert [k for k in data if k in before] == list(before)  # user's key order kept
     assert "&python_job" in merged and "*python_job" in merged  # anchors kept as anchors
     findings = check_pipeline(merged)
@@ -152,7 +184,7 @@ def test_pipeline_merge_without_stages_keeps_gitlabs_defaults() -> None:
     existing = "# lint only\nlint:\n  stage: test\n  script: [ruff check .]\n"
     merged = render_pipeline(Plan(), existing)
     assert_golden("merge/merged-no-stages.gitlab-ci.yml", merged)
-    assert load_yaml(merged)["stages"] == ["build", "test", "deploy", "release"]
+    assert load_yaml(merged)["stages"] == ["build", "test", "release", "deploy"]
     assert "# lint only" in merged
     assert check_pipeline(merged) == []
 

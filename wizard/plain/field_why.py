@@ -23,7 +23,8 @@ WHY: dict[str, str] = {
     "VariableSpec.key": "jobs read it as an environment variable of this name",
     "VariableSpec.masked": "masked values show as [MASKED] in job logs (GitLab needs 8+ characters, no spaces)",
     "VariableSpec.hidden": "hidden values can never be read back in GitLab's settings, only replaced",
-    "VariableSpec.protected": "protected values are empty on unprotected branches, so a login there would fail",
+    "VariableSpec.protected": "only protected branches and tags get it (others build but do not push), so a branch "
+                              "anyone can push cannot print it",
     "VariableSpec.from_env": "the value is read from your shell each time and never written anywhere",
     "DockerfileSpec.language": "python gets a working Dockerfile; generic gets a marked starting point you edit",
     "DockerfileSpec.base_image": "a pinned, supported base image builds the same way next month and gets fixes",
@@ -35,6 +36,8 @@ WHY: dict[str, str] = {
     "DockerfileSpec.non_root": "a bug in the app then does not run as root in the container",
     "PipelineSpec.docker_version": "the docker CLI and the dind service must match; pinned, they do not drift",
     "PipelineSpec.latest_on_default_branch": "latest then only ever names an image built from the default branch",
+    "PipelineSpec.dependency_proxy": "the runner pulls docker: images through your group's cache, not Docker Hub's "
+                                     "per-address pull limit; projects in a group only",
     "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
     "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
 }

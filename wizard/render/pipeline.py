@@ -1,23 +1,20 @@
 """`.gitlab-ci.yml` from the plan, merged into the user's file when there is one. Pure: no I/O.
 
-What the generated jobs get right (each is a mistake of the tutorial dockwright was written from):
+The jobs themselves, and why each line is there, are in :mod:`pipeline_jobs`. In short: build and push
+in ONE job (every job has its own Docker daemon); tags ``$CI_COMMIT_SHA`` and the git tag or branch
+slug; ``latest`` only on the default branch, in a later stage, after every earlier job passed; the docker
+CLI and the dind service pinned to the same ``pipeline.docker_version``; ``docker login --password-stdin``;
+``DOCKER_HOST`` always set; jobs carry the runner's tags when dockwright creates the runner.
 
-- build and push happen in ONE job (``dockwright-build``): every job has its own Docker daemon, so an
-  image built in one job is gone in the next;
-- the image is tagged ``$CI_COMMIT_SHA`` and ``$CI_COMMIT_REF_SLUG``; ``latest`` only on the default
-  branch, in a later job (``dockwright-release``) that pulls, retags and pushes;
-- the docker CLI and the dind service are pinned to the same ``pipeline.docker_version``;
-- ``docker login --password-stdin``; GitLab's registry through the predefined ``CI_REGISTRY*`` variables;
-- DinD with TLS talks to ``tcp://docker:2376`` with ``DOCKER_TLS_CERTDIR: "/certs"``; without TLS to
-  ``tcp://docker:2375`` with ``""``; socket binding has no dind service; shell has no ``image:``;
-- jobs carry the runner's tags when dockwright creates the runner (else they stay pending, "stuck").
-
-Merging: dockwright's jobs (``dockwright-build``, ``dockwright-release``, no other) live between two
-marker comments and are replaced on every run. The rest of the user's file is kept as text, byte for
-byte (line breaks, a byte-order mark, comments, anchors, layout): a missing stage is inserted into the
-``stages:`` list where it is written (block or flow style), the build stage before the first stage that
-deploys or releases. Markers that do not pair up, a job of the user's between them, or a dockwright job
-outside them are refused with the line, never guessed at.
+A new file also gets GitLab's "avoid duplicate pipelines" ``workflow:rules``. Merging: dockwright's jobs
+(``dockwright-build``, ``dockwright-release``, no other) live between two marker comments and are
+replaced on every run. The rest of the user's file is kept as text, byte for byte (line breaks, a
+byte-order mark, comments, anchors, layout, its own ``workflow:``): a missing stage is inserted into the
+``stages:`` list where it is written (block or flow style), the build and release stages before the first
+stage that deploys or releases. A file without ``workflow:`` gets none; dockwright's jobs then stay out of
+merge request pipelines, which would otherwise run next to the branch's. :func:`pipeline_notes` says
+what the merge did, for the review. Markers that do not pair up, a job of the user's between them, or a
+dockwright job outside them are refused with the line, never guessed at.
 """
 
 from __future__ import annotations
@@ -26,12 +23,19 @@ import re
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile, header_lines, is_generated, yaml_scalar
-from dockwright.wizard.render.registry import image_name, login_commands
+from dockwright.wizard.render.pipeline_jobs import (
+    BUILD_JOB,
+    RELEASE_JOB,
+    WORKFLOW_COMMENT,
+    WORKFLOW_RULES,
+    render_jobs,
+)
 from dockwright.wizard.yaml_guard import Layout as _Layout
 from dockwright.wizard.yaml_guard import Stages, YamlProblem, scan
 
-BUILD_JOB = "dockwright-build"
-RELEASE_JOB = "dockwright-release"
+__all__ = ["BLOCK_BEGIN", "BLOCK_END", "BUILD_JOB", "RELEASE_JOB", "pipeline_notes", "render_jobs_block",
+           "render_pipeline"]
+
 BLOCK_BEGIN = "# >>> dockwright jobs"
 BLOCK_END = "# <<< dockwright jobs"
 # GitLab's stages when a file declares none; a file without ``stages:`` relies on them.
@@ -47,81 +51,19 @@ _FILE_HEADER = header_lines(
 )
 
 
-def _uses_dind(plan: Plan) -> bool:
-    return plan.executor in ("hosted", "docker-dind-tls", "docker-dind")
-
-
-def _docker_variables(plan: Plan) -> list[tuple[str, str]]:
-    if plan.executor in ("hosted", "docker-dind-tls"):
-        return [("DOCKER_HOST", "tcp://docker:2376"), ("DOCKER_TLS_CERTDIR", '"/certs"')]
-    if plan.executor == "docker-dind":
-        return [("DOCKER_HOST", "tcp://docker:2375"), ("DOCKER_TLS_CERTDIR", '""')]
-    return []
-
-
-def _job(plan: Plan, name: str, stage: str, comment: list[str], rules: list[str],
-         script: list[str], needs: list[str]) -> list[str]:
-    version = plan.pipeline.docker_version
-    out = [f"# {line}" for line in comment]
-    out += [f"{name}:", f"  stage: {yaml_scalar(stage)}"]
-    if plan.executor != "shell":
-        out.append(f"  image: docker:{version}-cli")
-    if _uses_dind(plan):
-        out += ["  services:", f"    - name: docker:{version}-dind", "      alias: docker"]
-    variables = _docker_variables(plan) + [("IMAGE_NAME", yaml_scalar(image_name(plan)))]
-    if plan.registry.kind == "ecr":
-        variables.append(("AWS_DEFAULT_REGION", yaml_scalar(plan.registry.region)))
-    out.append("  variables:")
-    out += [f"    {k}: {v}" for k, v in variables]
-    if plan.job_tags:
-        out.append("  tags:")
-        out += [f"    - {yaml_scalar(t)}" for t in plan.job_tags]
-    if needs:
-        out.append("  needs:")
-        out += [f"    - {n}" for n in needs]
-    out.append("  rules:")
-    out += rules
-    out.append("  before_script:")
-    out += [f"    - {yaml_scalar(line)}" for line in login_commands(plan)]
-    out.append("  script:")
-    out += [f"    - {yaml_scalar(line)}" for line in script]
-    return out
-
-
 def _stages(plan: Plan) -> list[str]:
     build, release = plan.pipeline.stages
     return [build, release] if plan.pipeline.latest_on_default_branch else [build]
 
 
-def render_jobs_block(plan: Plan) -> str:
+def render_jobs_block(plan: Plan, *, skip_merge_request_pipelines: bool = False) -> str:
     """dockwright's jobs, between the marker comments, as text."""
-    build_stage, release_stage = plan.pipeline.stages
     lines = [
         f"{BLOCK_BEGIN}: generated by dockwright, replaced on every `dockwright generate`.",
         "# Edit dockwright.yml and re-run rather than editing these jobs.",
         "",
     ]
-    lines += _job(
-        plan, BUILD_JOB, build_stage,
-        ["Build and push in the same job: each job has its own Docker daemon, so an image built",
-         "here would be gone in the next job. Tagged with the commit and the branch (slug)."],
-        ["    - exists:", "        - Dockerfile"],
-        ['docker build --pull -t "$IMAGE_NAME:$CI_COMMIT_SHA" -t "$IMAGE_NAME:$CI_COMMIT_REF_SLUG" .',
-         'docker push "$IMAGE_NAME:$CI_COMMIT_SHA"',
-         'docker push "$IMAGE_NAME:$CI_COMMIT_REF_SLUG"'],
-        [],
-    )
-    if plan.pipeline.latest_on_default_branch:
-        lines.append("")
-        lines += _job(
-            plan, RELEASE_JOB, release_stage,
-            ["On the default branch only: pull the image this pipeline pushed and tag it latest."],
-            ["    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "      exists:", "        - Dockerfile"],
-            ['docker pull "$IMAGE_NAME:$CI_COMMIT_SHA"',
-             'docker tag "$IMAGE_NAME:$CI_COMMIT_SHA" "$IMAGE_NAME:latest"',
-             'docker push "$IMAGE_NAME:latest"'],
-            [BUILD_JOB],
-        )
+    lines += render_jobs(plan, skip_merge_request_pipelines=skip_merge_request_pipelines)
     lines.append(BLOCK_END)
     return "\n".join(lines) + "\n"
 
@@ -202,16 +144,17 @@ def _layout(user_text: str) -> _Layout:
 
 
 def _placed(declared: list[str], wanted: list[str]) -> list[tuple[int, str]]:
-    """Where each missing stage goes, as (index in ``declared`` to insert before, name): the build stage
-    before the first stage that deploys or releases (an image must exist before anything ships it), the
-    release stage last."""
+    """Where each missing stage goes, as (index in ``declared`` to insert before, name): before the first
+    stage that deploys or releases (an image must exist, and ``latest`` be tagged, before anything ships
+    it), else last; the release stage after the build stage (and so after the stages between them)."""
     out = []
+    ship = next((k for k, s in enumerate(declared) if _DEPLOYS.search(s)), len(declared))
     for i, stage in enumerate(wanted):
         if stage in declared:
             continue
-        at = len(declared)
-        if i == 0:
-            at = next((k for k, s in enumerate(declared) if _DEPLOYS.search(s)), len(declared))
+        at = ship
+        if i == 1 and wanted[0] in declared:
+            at = max(ship, declared.index(wanted[0]) + 1)
         out.append((at, stage))
     return out
 
@@ -250,11 +193,21 @@ def render_pipeline(plan: Plan, existing: str | None = None) -> str:
     header goes on top, its jobs between the markers, and a missing stage is added where its list is.
     Raises :class:`~wizard.render.common.UnmergeableFile` when ``existing`` cannot be merged that way.
     """
-    block = render_jobs_block(plan)
+    return _render(plan, existing)[0]
+
+
+def pipeline_notes(plan: Plan, existing: str | None) -> list[str]:
+    """What merging into ``existing`` did beyond adding dockwright's jobs, in sentences for the review:
+    where the stages went, and what happened about ``workflow:``. Empty for a new file."""
+    return _render(plan, existing)[1]
+
+
+def _render(plan: Plan, existing: str | None) -> tuple[str, list[str]]:
     stages = _stages(plan)
     if existing is None or not existing.lstrip("\ufeff").strip():
-        head = _FILE_HEADER + ["", "stages:"] + [f"  - {yaml_scalar(s)}" for s in stages]
-        return "\n".join(head) + "\n\n" + block
+        head = _FILE_HEADER + ["", *WORKFLOW_COMMENT, *WORKFLOW_RULES, "", "stages:"]
+        head += [f"  - {yaml_scalar(s)}" for s in stages]
+        return "\n".join(head) + "\n\n" + render_jobs_block(plan), []
 
     bom = "\ufeff" if existing.startswith("\ufeff") else ""
     text = existing[len(bom):]
@@ -281,20 +234,35 @@ def render_pipeline(plan: Plan, existing: str | None = None) -> str:
                                   f"markers; remove it (dockwright writes its own between `{BLOCK_BEGIN}` and "
                                   f"`{BLOCK_END}`) or rename it")
 
+    notes: list[str] = []
+    has_workflow = any(key == "workflow" for key, _ in layout.keys)
+    if has_workflow and WORKFLOW_COMMENT[0] not in text:
+        notes.append("Your `workflow:` is kept as it is: it decides which pipelines run, dockwright's jobs "
+                     "included. dockwright adds GitLab's \"avoid duplicate pipelines\" rules only to a new file.")
+    elif not has_workflow:
+        notes.append("Your file has no `workflow:`, and dockwright adds none (it would change which pipelines "
+                     "your jobs run in). dockwright's jobs stay out of merge request pipelines, so a branch with an "
+                     "open merge request does not run a second pipeline just for them.")
+
     if user and not _ends_line(user[-1]):
         user[-1] += nl
     edits: list[tuple[int, int, str]] = []
+    declared: list[str] = []
+    placed: list[tuple[int, str]] = []
     if layout.stages is not None:
         declared = [i.value for i in layout.stages.items]
-        edits = _stage_edits(user, layout.stages, _placed(declared, stages), nl)
+        placed = _placed(declared, stages)
+        edits = _stage_edits(user, layout.stages, placed, nl)
     elif layout.stages_line is None and any(s not in DEFAULT_STAGES for s in stages):
         declared = list(DEFAULT_STAGES)
-        for at, name in reversed(_placed(declared, stages)):
-            declared.insert(at, name)
+        placed = _placed(declared, stages)
         at = layout.keys[0][1] if layout.keys else len(user)
         while at > 0 and user[at - 1].lstrip().startswith("#"):
             at -= 1  # above the comment that belongs to the first key
-        edits.append((at, 0, nl.join(["stages:"] + [f"  - {yaml_scalar(s)}" for s in declared]) + nl + nl))
+        edits.append((at, 0, nl.join(["stages:"] + [f"  - {yaml_scalar(s)}" for s in _inserted(declared, placed)])
+                      + nl + nl))
+    if placed:
+        notes.append(_stages_note(declared, placed, written=layout.stages is not None))
     if any(row >= len(user) for row, _, _ in edits):
         user.append("")
     # from the end backwards, so positions stay right; at one position the later edit goes in first
@@ -311,7 +279,25 @@ def render_pipeline(plan: Plan, existing: str | None = None) -> str:
     out = bom + nl.join(_FILE_HEADER) + nl + nl
     if before:
         out += "".join(before) + nl
-    out += block.replace("\n", nl)
+    out += render_jobs_block(plan, skip_merge_request_pipelines=not has_workflow).replace("\n", nl)
     if after:
         out += nl + "".join(after)
+    return out, notes
+
+
+def _inserted(declared: list[str], placed: list[tuple[int, str]]) -> list[str]:
+    """``declared`` with the ``placed`` stages in (two at one index keep their order)."""
+    out = list(declared)
+    for at, name in reversed(placed):
+        out.insert(at, name)
     return out
+
+
+def _stages_note(declared: list[str], placed: list[tuple[int, str]], *, written: bool) -> str:
+    added = " and ".join(f"`{name}`" for _, name in placed)
+    at = placed[0][0]
+    where = f"before `{declared[at]}`" if at < len(declared) else "at the end"
+    result = ", ".join(_inserted(declared, placed))
+    source = "" if written else " (your file had no `stages:`, so GitLab's default build, test, deploy come first)"
+    return (f"Stages: {added} added {where}{source}, giving {result}. The image is built and `latest` tagged "
+            "before anything deploys it, and `latest` only after every job of the earlier stages passed.")

@@ -3,6 +3,11 @@
 One place decides this, so the pipeline, the variables step of the UI and the services that create
 the variables always agree. GitLab's own registry needs no variable at all: ``CI_REGISTRY``,
 ``CI_REGISTRY_USER``, ``CI_REGISTRY_PASSWORD`` and ``CI_REGISTRY_IMAGE`` are predefined in every job.
+
+An external registry's credentials (Docker Hub token, AWS keys, a registry password) are created
+**protected**: anyone who can push a branch can change ``.gitlab-ci.yml`` and print an unprotected
+variable, so only protected branches and tags get them. The jobs build on every ref and push only when
+the credentials are there (:func:`push_guard_variable`); elsewhere they say why they did not push.
 """
 
 from __future__ import annotations
@@ -21,20 +26,20 @@ AWS_SECRET_VAR = "AWS_SECRET_ACCESS_KEY"
 _DEFAULTS: dict[str, tuple[VariableSpec, ...]] = {
     "gitlab": (),
     "dockerhub": (
-        VariableSpec(key=DOCKERHUB_USER_VAR, from_env=DOCKERHUB_USER_VAR,
+        VariableSpec(key=DOCKERHUB_USER_VAR, from_env=DOCKERHUB_USER_VAR, protected=True,
                      description="Docker Hub user name the pipeline logs in with"),
-        VariableSpec(key=DOCKERHUB_TOKEN_VAR, from_env=DOCKERHUB_TOKEN_VAR, masked=True,
+        VariableSpec(key=DOCKERHUB_TOKEN_VAR, from_env=DOCKERHUB_TOKEN_VAR, masked=True, protected=True,
                      description="Docker Hub access token (Account settings > Personal access tokens)"),
     ),
     "ecr": (
-        VariableSpec(key=AWS_KEY_ID_VAR, from_env=AWS_KEY_ID_VAR, masked=True,
+        VariableSpec(key=AWS_KEY_ID_VAR, from_env=AWS_KEY_ID_VAR, masked=True, protected=True,
                      description="AWS access key id of an IAM user allowed to push to the ECR repository"),
-        VariableSpec(key=AWS_SECRET_VAR, from_env=AWS_SECRET_VAR, masked=True,
+        VariableSpec(key=AWS_SECRET_VAR, from_env=AWS_SECRET_VAR, masked=True, protected=True,
                      description="AWS secret access key of that IAM user"),
     ),
     "other": (
-        VariableSpec(key=OTHER_USER_VAR, from_env=OTHER_USER_VAR, description="user name for the registry"),
-        VariableSpec(key=OTHER_PASSWORD_VAR, from_env=OTHER_PASSWORD_VAR, masked=True,
+        VariableSpec(key=OTHER_USER_VAR, from_env=OTHER_USER_VAR, protected=True, description="user name for the registry"),
+        VariableSpec(key=OTHER_PASSWORD_VAR, from_env=OTHER_PASSWORD_VAR, masked=True, protected=True,
                      description="password or token for the registry"),
     ),
 }
@@ -45,8 +50,8 @@ def registry_variables(plan: Plan) -> tuple[VariableSpec, ...]:
 
     A variable the plan already lists under the same key wins (its from_env, masked, protected, ...
     are the user's choice); the others come with dockwright's defaults. Empty for GitLab's registry.
-    Not protected by default: the build job runs on every branch, and a protected variable is empty
-    on an unprotected branch, so the login would fail there.
+    Protected by default: only pipelines of protected branches and tags get them, and only those push
+    (the jobs elsewhere build, skip the login and say why they did not push).
     """
     mine = {v.key: v for v in plan.variables}
     return tuple(mine.get(spec.key, spec) for spec in _DEFAULTS[plan.registry.kind])
@@ -83,21 +88,48 @@ def image_name(plan: Plan) -> str:
     return f"{reg.host}/{reg.image}"
 
 
-def login_commands(plan: Plan) -> list[str]:
-    """Shell lines that log the job's Docker client in; the secret always goes through stdin."""
+_GUARD = {"dockerhub": DOCKERHUB_TOKEN_VAR, "ecr": AWS_SECRET_VAR, "other": OTHER_PASSWORD_VAR}
+
+
+def push_guard_variable(plan: Plan) -> str | None:
+    """The (protected) variable without which a job cannot log in, so it builds but does not push; None for
+    GitLab's registry, whose job token every pipeline has."""
+    return _GUARD.get(plan.registry.kind)
+
+
+def registry_host(plan: Plan) -> str:
+    """The host ``docker login`` and ``docker logout`` name (a ``$VARIABLE`` for GitLab's registry)."""
     kind = plan.registry.kind
     if kind == "gitlab":
-        return ['echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"']
+        return '"$CI_REGISTRY"'
     if kind == "dockerhub":
-        return [f'echo "${DOCKERHUB_TOKEN_VAR}" | docker login -u "${DOCKERHUB_USER_VAR}" --password-stdin docker.io']
+        return "docker.io"
     if kind == "ecr":
+        return ecr_host(plan)
+    return plan.registry.host
+
+
+def login_commands(plan: Plan) -> list[str]:
+    """Shell lines that log the job's Docker client in; the secret always goes through stdin.
+
+    For an external registry each line runs only when its protected secret is there (``test -z … ||``):
+    a pipeline without it still builds, and the job says why it does not push.
+    """
+    kind = plan.registry.kind
+    host = registry_host(plan)
+    if kind == "gitlab":
+        return [f'echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin {host}']
+    if kind == "dockerhub":
+        lines = [f'echo "${DOCKERHUB_TOKEN_VAR}" | docker login -u "${DOCKERHUB_USER_VAR}" --password-stdin {host}']
+    elif kind == "ecr":
         lines = []
         if plan.executor != "shell":
             lines.append("apk add --no-cache aws-cli")  # the docker:*-cli image is Alpine without the AWS CLI
         lines.append(
             f"aws ecr get-login-password --region {plan.registry.region}"
-            f" | docker login --username AWS --password-stdin {ecr_host(plan)}"
+            f" | docker login --username AWS --password-stdin {host}"
         )
-        return lines
-    return [f'echo "${OTHER_PASSWORD_VAR}" | docker login -u "${OTHER_USER_VAR}" --password-stdin {plan.registry.host}']
-
+    else:
+        lines = [f'echo "${OTHER_PASSWORD_VAR}" | docker login -u "${OTHER_USER_VAR}" --password-stdin {host}']
+    guard = push_guard_variable(plan)
+    return [f'test -z "${guard}" || {line}' for line in lines]
