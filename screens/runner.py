@@ -13,7 +13,6 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static,
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio
-from dockwright.screens.widgets.preview import TOKEN_ENV
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
@@ -106,7 +105,7 @@ class RunnerScreen(StepScreen):
         from dockwright.wizard.render import render_register_command
 
         self.query_one("#rn-register", Static).update(
-            render_register_command(plan, url=plan.gitlab.url, token_env=TOKEN_ENV))
+            render_register_command(plan, url=plan.gitlab.url))
         problems = [plan_problem(key, problem, allowed) for key, problem, allowed in check_plan(plan)
                     if key.startswith("runner.")]
         self.query_one("#rn-problem", Label).update(problems[0] if problems else "")
@@ -147,9 +146,9 @@ class RunnerScreen(StepScreen):
             event.stop()
             from dockwright.wizard.render import render_register_command
 
-            self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url,
-                                                               token_env=TOKEN_ENV))
-            self.notify("Register command copied. Set RUNNER_TOKEN to the runner's token before running it.")
+            self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url))
+            self.notify("Register command copied. Its first line reads the token without echo, so it never "
+                        "appears on a command line.")
 
     def problem(self) -> str | None:
         if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:
