@@ -85,7 +85,7 @@ def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str
             texts[f.id] = _text_of(rendered[f.on_disk])
     if plan.uses_own_runner:
         texts["config-toml"] = render.render_runner_entry(
-            plan, existing_config, url=gitlab_url, token=TOKEN_PLACEHOLDER, name=plan.runner.description, runner_id=0)
+            plan, existing_config, url=gitlab_url, token=TOKEN_PLACEHOLDER, name=plan.runner.description)
         texts["register"] = render.render_register_command(plan, url=gitlab_url)
     else:
         why = ("# Hosted runners: GitLab runs the jobs on its own machines,\n"
