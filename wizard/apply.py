@@ -27,6 +27,7 @@ from typing import IO, TypeAlias
 
 from dockwright.wizard import runner_setup
 from dockwright.wizard.changes import FileChange, Outcome, RunnerChange, VariableChange, plan_file_changes
+from dockwright.wizard.checks import hosted_runner_problem
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, PipelineFailed
 from dockwright.wizard.plan import Plan
@@ -325,8 +326,12 @@ class _Run:
                                f"scopes: {scopes}; role in {report.project_path}: {report.access_level_name}."))
         if report.scopes and "api" not in report.scopes:  # every later step would be refused: stop before them
             raise BadInput(report.problems[0], "Then re-run apply with that token; nothing was changed.")
-        self.notes += [Note(problem, warning=True) for problem in report.problems]
-        self.report.notes.extend(report.problems)
+        problems = list(report.problems)
+        hosted = hosted_runner_problem(self.plan)
+        if hosted:
+            problems.append(hosted)
+        self.notes += [Note(problem, warning=True) for problem in problems]
+        self.report.notes.extend(problems)
         return Outcome.CHECKED, "done"
 
     def runner(self, rchange: RunnerChange) -> Iterator[ApplyEvent]:
