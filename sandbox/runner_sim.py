@@ -147,6 +147,11 @@ def _container_path(volume: str) -> str:
     return (parts[1] if len(parts) > 1 else parts[0]).rstrip("/") or "/"
 
 
+def expand_value(text: str, env: Mapping[str, str]) -> str:
+    """The runner's expansion of a variable's value (see :func:`_expand`); raw variables skip it."""
+    return _expand(text, env)
+
+
 def _expand(text: str, env: Mapping[str, str]) -> str:
     """The runner's expansion of a variable's value: ``$X``/``${X}`` (undefined: empty), ``$$`` is a ``$``."""
     def value(m: re.Match) -> str:

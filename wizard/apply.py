@@ -145,7 +145,7 @@ def variable_changes(plan: Plan, session: Session, options: ApplyOptions, *,
                      with_values: bool) -> list[VariableChange]:
     """One change per CI/CD variable; ``with_values`` reads each value (from_env, typed, or asked)."""
     from dockwright.wizard.render.registry import all_variables
-    from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, variable_values
+    from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, raw_if_dollar, variable_values
 
     project = plan.gitlab.project
     if not with_values:
@@ -154,7 +154,8 @@ def variable_changes(plan: Plan, session: Session, options: ApplyOptions, *,
                 return "built from the registry's other variables, hidden"
             return "typed on the registry step, hidden" if session.secrets.get(key) else ""
 
-        return [VariableChange(session.client, project, s, None, "" if s.from_env else source(s.key))
+        return [VariableChange(session.client, project, raw_if_dollar(s, session.secrets.get(s.key)), None,
+                               "" if s.from_env else source(s.key))
                 for s in all_variables(plan)]
     return [VariableChange(session.client, project, s, v)
             for s, v in variable_values(plan, _env(options), options.prompt, typed=session.secrets)]

@@ -286,7 +286,13 @@ class VariableChange:
         source = self.source or (f"from ${self.spec.from_env}" if self.spec.from_env else "asked at apply time, hidden")
         return (f"POST /projects/{self.project}/variables key={self.spec.key} value=**** ({source}) "
                 f"environment_scope={self.spec.environment_scope} masked={str(self.spec.masked).lower()} "
-                f"protected={str(self.spec.protected).lower()}  (PUT when it exists)")
+                f"protected={str(self.spec.protected).lower()} raw={self._raw()}  (PUT when it exists)")
+
+    def _raw(self) -> str:
+        """raw=true when the value holds ``$`` (the runner would expand ``$name`` in it); unknown before it is read."""
+        if self.spec.raw:
+            return "true"
+        return "false" if self.value is not None else "true if the value holds $ (else the runner expands $name in it)"
 
     def apply(self) -> Outcome:
         assert self.value is not None and self.client is not None

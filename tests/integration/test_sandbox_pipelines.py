@@ -274,6 +274,21 @@ def test_protected_variables_only_on_the_default_branch(sb, project):
     assert "value=[]" in traces["feature"]
 
 
+def test_raw_variables_are_not_expanded_and_others_are(sb, project):
+    """Issue 17.3: as the runner does, a variable that is not raw has `$name` expanded (undefined: empty);
+    a raw one arrives as stored."""
+    project.variables.create({"key": "USER_EXPANDED", "value": "robot$team+ci"})
+    project.variables.create({"key": "USER_RAW", "value": "robot$team+ci", "raw": True})
+    assert project.variables.get("USER_RAW").raw is True and project.variables.get("USER_EXPANDED").raw is False
+    ci = "show:\n  script:\n    - echo \"expanded=[$USER_EXPANDED] raw=[$USER_RAW]\"\n"
+    commit = commit_files(project, {".gitlab-ci.yml": ci}, "Show raw and expanded")
+    pid = only_pipeline_for(project, commit.id).id
+    wait_pipeline(project, pid)
+    job = next(iter(jobs_by_name(project, pid).values()))
+    trace = project.jobs.get(job.id, lazy=True).trace().decode()
+    assert "expanded=[robot+ci] raw=[robot$team+ci]" in trace
+
+
 def test_lint(sb, project):
     headers = {"PRIVATE-TOKEN": sb.token}
     ok = requests.post(f"{sb.url}/api/v4/projects/1/ci/lint", headers=headers, timeout=5,
