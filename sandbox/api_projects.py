@@ -49,7 +49,8 @@ def project_json(sandbox, project: dict[str, Any]) -> dict[str, Any]:
         "path": short, "path_with_namespace": path, "issues_enabled": True, "open_issues_count": 0,
         "merge_requests_enabled": True, "jobs_enabled": True, "wiki_enabled": False, "snippets_enabled": False,
         "can_create_merge_request_in": True, "resolve_outdated_diff_discussions": False,
-        "container_registry_enabled": True, "container_registry_access_level": "enabled",
+        "container_registry_enabled": project["container_registry_access_level"] != "disabled",
+        "container_registry_access_level": project["container_registry_access_level"],
         "container_registry_image_prefix": f"{sandbox.registry_host}/{path}",
         "security_and_compliance_access_level": "private",
         "created_at": project["created_at"], "updated_at": project["last_activity_at"],
@@ -84,6 +85,9 @@ def list_projects(req: Request):
     return paginate(req, rows, lambda r: project_json(req.sandbox, r))
 
 
+REGISTRY_ACCESS_LEVELS = ("enabled", "private", "disabled")
+
+
 def edit_project(req: Request):
     project = find_project(req)
     changes = {}
@@ -91,6 +95,14 @@ def edit_project(req: Request):
         changes["shared_runners_enabled"] = int(to_bool(req.arg("shared_runners_enabled"), "shared_runners_enabled"))
     if req.arg("description") is not None:
         changes["description"] = str(req.arg("description"))
+    level = req.arg("container_registry_access_level")
+    if level is not None:
+        if level not in REGISTRY_ACCESS_LEVELS:
+            raise ApiError(400, {"error": "container_registry_access_level does not have a valid value"})
+        changes["container_registry_access_level"] = str(level)
+    elif req.arg("container_registry_enabled") is not None:  # the deprecated boolean GitLab still accepts
+        on = to_bool(req.arg("container_registry_enabled"), "container_registry_enabled")
+        changes["container_registry_access_level"] = "enabled" if on else "disabled"
     req.store.update("projects", project["id"], changes)
     return json_response(200, project_json(req.sandbox, req.store.project(project["id"])))
 

@@ -108,6 +108,8 @@ class Store:
             # child pipelines: the file a pipeline was made from, and the bridge (trigger job) that made it
             "pipelines": {"config_path": "TEXT NOT NULL DEFAULT '.gitlab-ci.yml'", "parent_job_id": "INTEGER"},
             "jobs": {"bridge": "INTEGER NOT NULL DEFAULT 0", "downstream_pipeline_id": "INTEGER"},
+            # the project's container registry: enabled, private or disabled (projects API)
+            "projects": {"container_registry_access_level": "TEXT NOT NULL DEFAULT 'enabled'"},
         })
         for suffix in ("-wal", "-shm"):  # variable values pass through these too: owner only, like the file
             side = self.path.with_name(self.path.name + suffix)

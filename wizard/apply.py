@@ -327,6 +327,15 @@ class _Run:
                                f"scopes: {scopes}; role in {report.project_path}: {report.access_level_name}."))
         if report.scopes and "api" not in report.scopes:  # every later step would be refused: stop before them
             raise BadInput(report.problems[0], "Then re-run apply with that token; nothing was changed.")
+        if self.plan.registry.kind == "gitlab" and report.container_registry_access_level == "disabled":
+            raise BadInput(
+                f"The container registry of {report.project_path} is turned off, so GitLab gives the jobs no "
+                "CI_REGISTRY, CI_REGISTRY_IMAGE or CI_REGISTRY_USER and the image cannot be pushed there "
+                "(docker login fails with \"username is empty\").",
+                f"Turn it on in {report.web_url or report.project_path} > Settings > General > Visibility, project "
+                "features, permissions > Container registry (or PUT /projects/:id "
+                "container_registry_access_level=enabled), or choose another registry; then re-run apply. "
+                "Nothing was changed.")
         problems = list(report.problems)
         hosted = hosted_runner_problem(self.plan)
         if hosted:
