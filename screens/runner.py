@@ -51,6 +51,9 @@ class RunnerScreen(StepScreen):
         with Horizontal(classes="switch-row"):
             yield Switch(id="rn-protected")
             yield Label("Only protected branches and tags")
+        with Horizontal(classes="switch-row", id="rn-psonly-row"):
+            yield Switch(id="rn-privileged_services_only")
+            yield Label("Only the dind service is privileged, not the job (restricted mode)")
         yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
         yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
         yield Label("", id="rn-problem", classes="problem")
@@ -86,6 +89,8 @@ class RunnerScreen(StepScreen):
                     field.value = value
             self.query_one("#rn-run_untagged", Switch).value = r.run_untagged
             self.query_one("#rn-protected", Switch).value = r.protected
+            self.query_one("#rn-privileged_services_only", Switch).value = r.privileged_services_only
+        self.query_one("#rn-psonly-row").display = plan.executor in ("docker-dind-tls", "docker-dind")
         legacy = r.workflow == "registration-token"
         self.query_one("#rn-registration-token").parent.display = legacy
         from dockwright.wizard.runner_setup import gitlab_runner_binary
@@ -138,7 +143,7 @@ class RunnerScreen(StepScreen):
             self.services.host_has_docker = event.value
             return
         name = (event.switch.id or "").removeprefix("rn-")
-        if name in ("run_untagged", "protected"):
+        if name in ("run_untagged", "protected", "privileged_services_only"):
             self.post_message(PlanChanged("runner", **{name: event.value}))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

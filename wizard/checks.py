@@ -437,6 +437,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
         if plan.runner.protected:
             warn("The runner is protected: it only runs jobs for protected branches and tags, so pipelines on other "
                  "branches and merge requests stay pending.")
+        if plan.runner.privileged_services_only and ex not in ("docker-dind-tls", "docker-dind"):
+            warn("runner.privileged_services_only restricts the privilege of a Docker-in-Docker service; with "
+                 f"executor {ex} there is none, so it changes nothing.")
         if plan.runner.run_untagged and plan.runner.tags:
             warn("The runner also runs untagged jobs: any job of the project may land on it, including ones that "
                  "do not need a privileged Docker runner.")

@@ -29,7 +29,9 @@ from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile
 from dockwright.wizard.render.runner_config import (
+    DIND_SERVICE_PATTERNS,
     find_entry,
+    privileged_services_only,
     render_runner_entry,
     runner_executor,
     runner_privileged,
@@ -181,7 +183,11 @@ def register_command_args(plan: Plan, *, url: str, config_path: str) -> list[str
             "--name", runner_name(plan), "--executor", runner_executor(plan)]
     if plan.executor != "shell":
         args += ["--docker-image", plan.runner.docker_image]
-        if runner_privileged(plan):
+        if privileged_services_only(plan):
+            args.append("--docker-services_privileged=true")
+            for pattern in DIND_SERVICE_PATTERNS:
+                args += ["--docker-allowed-privileged-services", pattern]
+        elif runner_privileged(plan):
             args.append("--docker-privileged")
         for volume in runner_volumes(plan):
             args += ["--docker-volumes", volume]

@@ -84,6 +84,24 @@ async def test_runner_tabs_hold_no_real_token_and_explain_hosted(tmp_path):
         assert "Hosted runners" in area(app, "config-toml").text
 
 
+async def test_privileged_services_only_switch_reaches_config_and_register(tmp_path):
+    """Issue 17.17: the runner step offers GitLab's restricted privileged mode for Docker-in-Docker."""
+    from textual.widgets import Switch
+
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("runner")
+        await settle(pilot)
+        assert app.screen.query_one("#rn-psonly-row").display  # the default executor is DinD with TLS
+        assert "services_privileged" not in area(app, "config-toml").text
+        app.screen.query_one("#rn-privileged_services_only", Switch).value = True
+        await settle(pilot)
+        assert app.plan.runner.privileged_services_only is True
+        entry = area(app, "config-toml").text
+        assert "privileged = false" in entry and "services_privileged = true" in entry
+        assert "--docker-services_privileged=true" in area(app, "register").text
+
+
 def test_changed_lines_finds_the_first_changed_block():
     assert changed_lines("a\nb\nc\n", "a\nB\nc\n") == (1, 1)
     assert changed_lines("a\n", "a\nb\nc\n") == (1, 2)

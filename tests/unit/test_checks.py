@@ -180,6 +180,8 @@ def test_coherence_default_plan_is_quiet() -> None:
     (replace_in(Plan(), "runner", create=False), "privileged"),
     (replace_in(Plan(), "runner", docker_image="docker:24-cli"), "docker 24"),
     (replace_in(Plan(), "runner", protected=True), "stay pending"),
+    (replace_in(dataclasses.replace(Plan(), executor="docker-socket"), "runner", privileged_services_only=True),
+     "changes nothing"),
     (replace_in(Plan(), "dockerfile", language="generic"), "starting point"),
     (replace_in(Plan(), "dockerfile", base_image="python"), "not pinned"),
     (dataclasses.replace(Plan(), registry=RegistrySpec(kind="dockerhub", image="me/app"),

@@ -224,7 +224,8 @@ KNOWN_RUNNER = {"name", "url", "token", "id", "token_obtained_at", "token_expire
                 "builds_dir", "cache_dir", "environment", "shell", "docker", "cache", "output_limit",
                 "request_concurrency", "tls-ca-file", "clone_url"}
 KNOWN_DOCKER = {"tls_verify", "image", "privileged", "disable_cache", "volumes", "shm_size", "pull_policy",
-                "disable_entrypoint_overwrite", "oom_kill_disable", "network_mtu", "host"}
+                "disable_entrypoint_overwrite", "oom_kill_disable", "network_mtu", "host", "services_privileged",
+                "allowed_privileged_services"}
 
 
 def check_config_toml(text: str) -> dict:
@@ -339,3 +340,26 @@ def test_register_command_with_the_template() -> None:
     plan = replace_in(Plan(), "runner", config_path="~/.gitlab-runner/config.toml")
     text = render_register_command(plan, url="https://gitlab.example.com", template_path="runner-template.toml")
     assert "--template-config runner-template.toml" in text
+
+
+@pytest.mark.parametrize("executor", ["docker-dind-tls", "docker-dind", "docker-socket"])
+def test_privileged_services_only(executor: str) -> None:
+    """Issue 17.17: GitLab's restricted privileged mode: only the dind service is privileged, not the job."""
+    plan = replace_in(dataclasses.replace(Plan(), executor=executor), "runner", privileged_services_only=True)
+    text = render_runner_entry(plan, url="https://gitlab.example.com", token="glrt-x", runner_id=1)
+    docker = check_config_toml(text)["runners"][0]["docker"]
+    command = render_register_command(plan, url="https://gitlab.example.com")
+    if executor == "docker-socket":  # no dind service: nothing to restrict, nothing privileged
+        assert docker["privileged"] is False and "services_privileged" not in docker
+        assert "services_privileged" not in command
+        return
+    assert_golden(f"runner/{executor}-privileged-services-only.config.toml", text)
+    assert docker["privileged"] is False and docker["services_privileged"] is True
+    assert "docker:*-dind" in docker["allowed_privileged_services"]
+    assert "--docker-privileged" not in command and "--docker-services_privileged=true" in command
+    assert "--docker-allowed-privileged-services 'docker:*-dind'" in command
+    # switched off again: dockwright's own entry goes back to a privileged job container, without the two keys
+    off = replace_in(plan, "runner", privileged_services_only=False)
+    again = tomlkit.parse(render_runner_entry(off, text, url="https://gitlab.example.com", runner_id=1)).unwrap()
+    assert again["runners"][0]["docker"]["privileged"] is True
+    assert "services_privileged" not in again["runners"][0]["docker"]

@@ -23,6 +23,8 @@ CERTS_VOLUME = "/certs/client"
 SOCKET_VOLUME = "/var/run/docker.sock:/var/run/docker.sock"
 CACHE_VOLUME = "/cache"
 _MANAGED_VOLUMES = (CERTS_VOLUME, SOCKET_VOLUME)
+# the names a job's `services:` may give the dind image (GitLab's docs list both spellings)
+DIND_SERVICE_PATTERNS = ("docker:*-dind", "docker:dind", "docker.io/library/docker:*-dind", "docker.io/library/docker:dind")
 
 
 def runner_executor(plan: Plan) -> str:
@@ -44,12 +46,27 @@ def runner_privileged(plan: Plan) -> bool:
     return plan.executor in ("docker-dind-tls", "docker-dind")
 
 
+def privileged_services_only(plan: Plan) -> bool:
+    """Restricted privilege (runner.privileged_services_only): the dind service is privileged, the job is not."""
+    return plan.runner.privileged_services_only and plan.executor in ("docker-dind-tls", "docker-dind")
+
+
 def _docker_table(plan: Plan, old: Table | InlineTable | None) -> Table | InlineTable:
     table = old if old is not None else tomlkit.table()
     if old is None:
         table["tls_verify"] = False  # TLS of the runner's own connection to its Docker host, not dind's
     table["image"] = plan.runner.docker_image
-    table["privileged"] = runner_privileged(plan)
+    if privileged_services_only(plan):
+        # gitlab-runner's common/config.go: services_privileged overrides privileged for services, and
+        # allowed_privileged_services (doublestar patterns) limits it to the dind images
+        table["privileged"] = False
+        table["services_privileged"] = True
+        table["allowed_privileged_services"] = list(DIND_SERVICE_PATTERNS)
+    else:
+        table["privileged"] = runner_privileged(plan)
+        for key in ("services_privileged", "allowed_privileged_services"):
+            if key in table:
+                del table[key]
     if old is None:
         table["disable_cache"] = False
     current = table.get("volumes", [])
@@ -213,7 +230,10 @@ def render_register_command(plan: Plan, *, url: str, template_path: str | None =
         args.append(f"--access-level={'ref_protected' if plan.runner.protected else 'not_protected'}")
     if plan.executor != "shell":
         args.append(f"--docker-image {_q(plan.runner.docker_image)}")
-        if runner_privileged(plan):
+        if privileged_services_only(plan):
+            args.append("--docker-services_privileged=true")
+            args += [f"--docker-allowed-privileged-services {_q(p)}" for p in DIND_SERVICE_PATTERNS]
+        elif runner_privileged(plan):
             args.append("--docker-privileged")
         for volume in runner_volumes(plan):
             args.append(f"--docker-volumes {_q(volume)}")
