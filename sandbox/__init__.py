@@ -216,6 +216,12 @@ class Sandbox:
         if self.scheduler is not None:
             self.scheduler.wake()
 
+    def set_container_registry(self, project_path: str, level: str) -> None:
+        """Play a project whose container registry is ``enabled``, ``private`` or ``disabled`` (Settings >
+        General > Visibility); when disabled, jobs get no CI_REGISTRY* variables, as on GitLab."""
+        project = self._project(project_path)
+        self.store.update("projects", project["id"], {"container_registry_access_level": level})
+
     def set_registration_tokens_enabled(self, enabled: bool) -> None:
         self.store.set_meta("registration_tokens_enabled", "1" if enabled else "0")
 

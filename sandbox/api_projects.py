@@ -75,6 +75,9 @@ def list_projects(req: Request):
     return paginate(req, rows, lambda r: project_json(req.sandbox, r, statistics=statistics))
 
 
+REGISTRY_ACCESS_LEVELS = ("enabled", "private", "disabled")
+
+
 def edit_project(req: Request):
     """Description, instance runners, visibility and the avatar (a multipart upload, as GitLab takes it);
     an invalid avatar changes nothing and answers GitLab's validation error."""
@@ -91,6 +94,14 @@ def edit_project(req: Request):
     avatar = req.upload("avatar")
     if avatar is not None:
         changes["avatar"] = store_avatar(req.sandbox, project, avatar)
+    level = req.arg("container_registry_access_level")
+    if level is not None:
+        if level not in REGISTRY_ACCESS_LEVELS:
+            raise ApiError(400, {"error": "container_registry_access_level does not have a valid value"})
+        changes["container_registry_access_level"] = str(level)
+    elif req.arg("container_registry_enabled") is not None:  # the deprecated boolean GitLab still accepts
+        on = to_bool(req.arg("container_registry_enabled"), "container_registry_enabled")
+        changes["container_registry_access_level"] = "enabled" if on else "disabled"
     req.store.update("projects", project["id"], changes)
     return json_response(200, project_json(req.sandbox, req.store.project(project["id"])))
 

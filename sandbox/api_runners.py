@@ -297,6 +297,9 @@ def register_from_config_text(store, server_url: str, text: str, source: str | N
             "volumes": json.dumps([str(v) for v in docker.get("volumes") or []]),
             "host_has_docker": int(host_has_docker), "config_path": source,
             "default_image": str(docker["image"]) if docker.get("image") else None,
+            "services_privileged": (None if docker.get("services_privileged") is None
+                                    else int(bool(docker["services_privileged"]))),
+            "allowed_privileged_services": json.dumps([str(v) for v in docker.get("allowed_privileged_services") or []]),
         })
         registered.append(row["id"])
     return registered

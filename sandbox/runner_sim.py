@@ -73,6 +73,22 @@ class RunnerProfile:
     protected_only: bool = False  # access_level ref_protected
     default_image: str = "ruby:3.3"  # [runners.docker] image: used when a job names none
     in_docker_group: bool = True  # shell executor: gitlab-runner may use /var/run/docker.sock
+    services_privileged: bool | None = None  # [runners.docker] services_privileged; None: privileged applies
+    allowed_privileged_services: tuple[str, ...] = ()  # empty: every service may be privileged
+
+    def service_privileged(self, image: str) -> bool:
+        """As gitlab-runner's executors/docker: services_privileged (else privileged), limited to the images
+        allowed_privileged_services matches (doublestar patterns: ``*`` does not cross ``/``)."""
+        on = self.privileged if self.services_privileged is None else self.services_privileged
+        if not on or not self.allowed_privileged_services:
+            return on
+        return any(_glob(pattern).fullmatch(image) for pattern in self.allowed_privileged_services)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    table = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(table.get(part, re.escape(part)) for part in parts))
 
 
 def hosted_runner(runner_id: int) -> RunnerProfile:
@@ -145,6 +161,11 @@ def _has_docker_cli(image: str) -> bool:
 def _container_path(volume: str) -> str:
     parts = volume.split(":")
     return (parts[1] if len(parts) > 1 else parts[0]).rstrip("/") or "/"
+
+
+def expand_value(text: str, env: Mapping[str, str]) -> str:
+    """The runner's expansion of a variable's value (see :func:`_expand`); raw variables skip it."""
+    return _expand(text, env)
 
 
 def _expand(text: str, env: Mapping[str, str]) -> str:
@@ -296,7 +317,7 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
                        f"or a dind service on a privileged runner without the socket volume.{_RESET}\n")
             certdir = env.get("DOCKER_TLS_CERTDIR", "/certs")
             hostnames = service_hostnames(service, alias)
-            if not runner.privileged:
+            if not runner.service_privileged(service):
                 yield "Waiting for services to be up and running (timeout 30 seconds)...\n"
                 yield (f"{_YELLOW}*** WARNING:{_RESET} Service runner-{short_token}-project-0-concurrent-0-"
                        f"{hostnames[0]}-0 probably didn't start properly.\n\nHealth check error:\n"
@@ -307,7 +328,8 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
                        "AppArmor detection and --privileged mode might break.\n"
                        "mount: permission denied (are you root?)\n\n"
                        f"{_YELLOW}*********{_RESET}\n\n")
-                yield (f"{_YELLOW}[sandbox] Docker-in-Docker needs a privileged runner (privileged = true in "
+                yield (f"{_YELLOW}[sandbox] Docker-in-Docker needs a privileged service (privileged = true, or "
+                       f"services_privileged = true with {service} in allowed_privileged_services, in "
                        f"[runners.docker]); this one is not, so the service died.{_RESET}\n")
                 continue
             tls = bool(certdir)

@@ -143,6 +143,18 @@ class Scheduler:
                 masked.append(value)
         return values, masked
 
+    def expand_unless_raw(self, project: dict[str, Any], values: dict[str, str], predefined: dict[str, str]) -> None:
+        """As the runner does: a variable's value is expanded (``$name`` of an undefined one is empty, ``$$`` is a
+        ``$``) unless the variable is ``raw``; a user ``robot$team+ci`` becomes ``robot+ci`` when not raw."""
+        from dockwright.sandbox.runner_sim import expand_value
+
+        raw = {row["key"] for row in self.store.all("SELECT key FROM variables WHERE project_id = ? AND raw = 1",
+                                                    (project["id"],))}
+        context = {**predefined, **values}
+        for key, value in values.items():
+            if key not in raw and "$" in value:
+                values[key] = expand_value(value, context)
+
     def is_protected(self, project: dict[str, Any], ref: str) -> bool:
         return ref == project["default_branch"]
 
@@ -430,6 +442,8 @@ class Scheduler:
             run_untagged=bool(row["run_untagged"]), executor=row["executor"] or "shell",
             privileged=bool(row["privileged"]), volumes=tuple(json.loads(row["volumes"])),
             host_has_docker=bool(row["host_has_docker"]), protected_only=row["access_level"] == "ref_protected",
+            services_privileged=None if row.get("services_privileged") is None else bool(row["services_privileged"]),
+            allowed_privileged_services=tuple(json.loads(row.get("allowed_privileged_services") or "[]")),
             **({"default_image": row["default_image"]} if row.get("default_image") else {}),
         )
 
@@ -472,6 +486,7 @@ class Scheduler:
         predefined = job_predefined_variables(project, pipeline, job, token, url=self.sandbox.url,
                                               registry_host=self.sandbox.registry_host, protected=protected)
         project_vars, masked = self.project_variables(project, protected_ref=protected)
+        self.expand_unless_raw(project, project_vars, predefined)
         for extra in json.loads(pipeline["variables"] or "[]"):  # POST /pipeline variables win over the project's
             if isinstance(extra, dict) and extra.get("key"):
                 project_vars[str(extra["key"])] = str(extra.get("value", ""))

@@ -104,12 +104,16 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self._add_missing_columns({
-            "runners": {"default_image": "TEXT"},
+            # [runners.docker] services_privileged (NULL: unset, privileged applies) and allowed_privileged_services
+            "runners": {"default_image": "TEXT", "services_privileged": "INTEGER",
+                        "allowed_privileged_services": "TEXT NOT NULL DEFAULT '[]'"},
             # child pipelines: the file a pipeline was made from, and the bridge (trigger job) that made it
             "pipelines": {"config_path": "TEXT NOT NULL DEFAULT '.gitlab-ci.yml'", "parent_job_id": "INTEGER"},
             "jobs": {"bridge": "INTEGER NOT NULL DEFAULT 0", "downstream_pipeline_id": "INTEGER"},
-            # projects created through POST /projects, and an avatar sent as a multipart upload
-            "projects": {"visibility": "TEXT NOT NULL DEFAULT 'private'", "avatar": "TEXT"},
+            # projects created through POST /projects, an avatar sent as a multipart upload, and the project's
+            # container registry: enabled, private or disabled (projects API)
+            "projects": {"visibility": "TEXT NOT NULL DEFAULT 'private'", "avatar": "TEXT",
+                         "container_registry_access_level": "TEXT NOT NULL DEFAULT 'enabled'"},
         })
         for suffix in ("-wal", "-shm"):  # variable values pass through these too: owner only, like the file
             side = self.path.with_name(self.path.name + suffix)

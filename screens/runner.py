@@ -13,7 +13,6 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static,
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio
-from dockwright.screens.widgets.preview import TOKEN_ENV
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
@@ -52,6 +51,9 @@ class RunnerScreen(StepScreen):
         with Horizontal(classes="switch-row"):
             yield Switch(id="rn-protected")
             yield Label("Only protected branches and tags")
+        with Horizontal(classes="switch-row", id="rn-psonly-row"):
+            yield Switch(id="rn-privileged_services_only")
+            yield Label("Only the dind service is privileged, not the job (restricted mode)")
         yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
         yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
         yield Label("", id="rn-problem", classes="problem")
@@ -87,6 +89,8 @@ class RunnerScreen(StepScreen):
                     field.value = value
             self.query_one("#rn-run_untagged", Switch).value = r.run_untagged
             self.query_one("#rn-protected", Switch).value = r.protected
+            self.query_one("#rn-privileged_services_only", Switch).value = r.privileged_services_only
+        self.query_one("#rn-psonly-row").display = plan.executor in ("docker-dind-tls", "docker-dind")
         legacy = r.workflow == "registration-token"
         self.query_one("#rn-registration-token").parent.display = legacy
         from dockwright.wizard.runner_setup import gitlab_runner_binary
@@ -106,7 +110,7 @@ class RunnerScreen(StepScreen):
         from dockwright.wizard.render import render_register_command
 
         self.query_one("#rn-register", Static).update(
-            render_register_command(plan, url=plan.gitlab.url, token_env=TOKEN_ENV))
+            render_register_command(plan, url=plan.gitlab.url))
         problems = [plan_problem(key, problem, allowed) for key, problem, allowed in check_plan(plan)
                     if key.startswith("runner.")]
         self.query_one("#rn-problem", Label).update(problems[0] if problems else "")
@@ -139,7 +143,7 @@ class RunnerScreen(StepScreen):
             self.services.host_has_docker = event.value
             return
         name = (event.switch.id or "").removeprefix("rn-")
-        if name in ("run_untagged", "protected"):
+        if name in ("run_untagged", "protected", "privileged_services_only"):
             self.post_message(PlanChanged("runner", **{name: event.value}))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -147,9 +151,9 @@ class RunnerScreen(StepScreen):
             event.stop()
             from dockwright.wizard.render import render_register_command
 
-            self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url,
-                                                               token_env=TOKEN_ENV))
-            self.notify("Register command copied. Set RUNNER_TOKEN to the runner's token before running it.")
+            self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url))
+            self.notify("Register command copied. Its first line reads the token without echo, so it never "
+                        "appears on a command line.")
 
     def problem(self) -> str | None:
         if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:

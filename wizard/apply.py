@@ -27,6 +27,7 @@ from typing import IO, TypeAlias
 
 from dockwright.wizard import runner_setup
 from dockwright.wizard.changes import FileChange, Outcome, RunnerChange, VariableChange, plan_file_changes
+from dockwright.wizard.checks import hosted_runner_problem
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, PipelineFailed
 from dockwright.wizard.plan import Plan
@@ -144,7 +145,7 @@ def variable_changes(plan: Plan, session: Session, options: ApplyOptions, *,
                      with_values: bool) -> list[VariableChange]:
     """One change per CI/CD variable; ``with_values`` reads each value (from_env, typed, or asked)."""
     from dockwright.wizard.render.registry import all_variables
-    from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, variable_values
+    from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, raw_if_dollar, variable_values
 
     project = plan.gitlab.project
     if not with_values:
@@ -153,7 +154,8 @@ def variable_changes(plan: Plan, session: Session, options: ApplyOptions, *,
                 return "built from the registry's other variables, hidden"
             return "typed on the registry step, hidden" if session.secrets.get(key) else ""
 
-        return [VariableChange(session.client, project, s, None, "" if s.from_env else source(s.key))
+        return [VariableChange(session.client, project, raw_if_dollar(s, session.secrets.get(s.key)), None,
+                               "" if s.from_env else source(s.key))
                 for s in all_variables(plan)]
     return [VariableChange(session.client, project, s, v)
             for s, v in variable_values(plan, _env(options), options.prompt, typed=session.secrets)]
@@ -327,8 +329,21 @@ class _Run:
                                f"scopes: {scopes}; role in {report.project_path}: {report.access_level_name}."))
         if report.scopes and "api" not in report.scopes:  # every later step would be refused: stop before them
             raise BadInput(report.problems[0], "Then re-run apply with that token; nothing was changed.")
-        self.notes += [Note(problem, warning=True) for problem in report.problems]
-        self.report.notes.extend(report.problems)
+        if self.plan.registry.kind == "gitlab" and report.container_registry_access_level == "disabled":
+            raise BadInput(
+                f"The container registry of {report.project_path} is turned off, so GitLab gives the jobs no "
+                "CI_REGISTRY, CI_REGISTRY_IMAGE or CI_REGISTRY_USER and the image cannot be pushed there "
+                "(docker login fails with \"username is empty\").",
+                f"Turn it on in {report.web_url or report.project_path} > Settings > General > Visibility, project "
+                "features, permissions > Container registry (or PUT /projects/:id "
+                "container_registry_access_level=enabled), or choose another registry; then re-run apply. "
+                "Nothing was changed.")
+        problems = list(report.problems)
+        hosted = hosted_runner_problem(self.plan)
+        if hosted:
+            problems.append(hosted)
+        self.notes += [Note(problem, warning=True) for problem in problems]
+        self.report.notes.extend(problems)
         return Outcome.CHECKED, "done"
 
     def ecr(self) -> tuple[Outcome, str]:

@@ -17,6 +17,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+import tomlkit
+
 from dockwright.wizard import runner_setup
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import DockwrightError, RefusedOverwrite
@@ -249,6 +251,7 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
         old = existing(path, inside=None)  # the runner's config may live anywhere, links included
         try:
             text = render_runner_entry(plan, old, url=plan.gitlab.url)
+            _check_one_template_entry(text)
             backup = False
         except UnmergeableFile as exc:
             if not overwrite:
@@ -256,6 +259,17 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
             text, backup = render_runner_entry(plan, None, url=plan.gitlab.url), True
         changes.append(FileChange(path, text, old, mode=0o600, backup=backup, label=str(path)))
     return changes
+
+
+def _check_one_template_entry(text: str) -> None:
+    """``generate --runner-config`` writes a register template; register.go refuses one whose ``[[runners]]``
+    are not exactly one, so a live config.toml (other runners, tokens) is refused rather than merged."""
+    others = [str(r.get("name", "?")) for r in tomlkit.parse(text).get("runners", [])][:-1]
+    if others:
+        raise UnmergeableFile("config.toml", f"it already holds other runners ({', '.join(others)}); --runner-config "
+                              "writes a template for `gitlab-runner register --template-config`, which must hold "
+                              "exactly one [[runners]] entry. Give a new path such as ./runner-template.toml "
+                              "(`dockwright apply` is what adds an entry with its token to a live config.toml)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,7 +303,13 @@ class VariableChange:
         source = self.source or (f"from ${self.spec.from_env}" if self.spec.from_env else "asked at apply time, hidden")
         return (f"POST /projects/{self.project}/variables key={self.spec.key} value=**** ({source}) "
                 f"environment_scope={self.spec.environment_scope} masked={str(self.spec.masked).lower()} "
-                f"protected={str(self.spec.protected).lower()}  (PUT when it exists)")
+                f"protected={str(self.spec.protected).lower()} raw={self._raw()}  (PUT when it exists)")
+
+    def _raw(self) -> str:
+        """raw=true when the value holds ``$`` (the runner would expand ``$name`` in it); unknown before it is read."""
+        if self.spec.raw:
+            return "true"
+        return "false" if self.value is not None else "true if the value holds $ (else the runner expands $name in it)"
 
     def apply(self) -> Outcome:
         assert self.value is not None and self.client is not None
@@ -324,10 +344,15 @@ class RunnerChange:
             call = (f"POST /user/runners runner_type=project_type project_id=<{self.project}> "
                     f"description={r.description!r} tag_list={list(r.tags)} run_untagged={str(r.run_untagged).lower()} "
                     f"access_level={'ref_protected' if r.protected else 'not_protected'}")
-        return (f"GET /projects/{self.project}/runners (reuse a runner with the same description and tags)\n"
+        text = (f"GET /projects/{self.project}/runners (reuse a runner with the same description and tags)\n"
                 f"{call}  (unless reused)\n"
                 f"write {self.config_path} (mode 0600): [[runners]] name={runner_setup.runner_name(self.plan)!r} "
-                f"url={self.url} token=****")
+                f"url={self.url} token=****  (a new entry; other runners' entries are left as they are)")
+        try:
+            changes = runner_setup.own_entry_changes(self.plan, read_text_or_none(self.config_path), url=self.url)
+        except DockwrightError:
+            changes = []  # an unreadable file is refused by apply's own check, with its sentence
+        return text + "".join(f"\n{line}  (if it is reused)" for line in changes)
 
     def apply(self) -> Outcome:
         assert self.client is not None

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -381,6 +382,25 @@ def secret_env_findings(plan: Plan) -> list[Finding]:
             for name, value in plan.dockerfile.env if looks_like_token(value)]
 
 
+_HOSTED_HOSTS = re.compile(r"(?:[a-z0-9-]+\.)*(?:gitlab\.com|gitlab-dedicated\.com)$")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")  # dockwright's sandbox, which plays GitLab.com's hosted runners
+
+
+def hosted_runner_problem(plan: Plan) -> str | None:
+    """Why ``executor: hosted`` may find no runner at the plan's GitLab, or None: GitLab's hosted runners exist
+    on GitLab.com and GitLab Dedicated only; a self-managed instance has only the runners its admins set up."""
+    if plan.executor != "hosted":
+        return None
+    host = (urlsplit(plan.gitlab.url).hostname or "").lower()
+    if not host or _HOSTED_HOSTS.fullmatch(host) or host in _LOOPBACK:
+        return None
+    return (f"executor: hosted means GitLab's hosted runners, which exist on GitLab.com and GitLab Dedicated only; "
+            f"{host} looks self-managed, so the jobs wait for an instance runner your admin set up (untagged, "
+            "privileged for Docker-in-Docker) and stay pending without one. Ask your admin, or choose a Docker "
+            "executor (docker-dind-tls) and dockwright creates a runner of your own. (A GitLab Dedicated instance "
+            "under its own domain has hosted runners: then ignore this.)")
+
+
 def check_coherence(plan: Plan) -> list[Finding]:
     """Warnings where the plan's parts disagree or carry a risk the user should know about."""
     out: list[Finding] = []
@@ -389,6 +409,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
         out.append(Finding("warning", message))
 
     ex = plan.executor
+    hosted = hosted_runner_problem(plan)
+    if hosted:
+        warn(hosted)
     if ex in ("docker-dind-tls", "docker-dind") and not plan.runner.create:
         warn("The jobs run Docker-in-Docker, which needs a privileged runner; dockwright creates none, so make sure "
              "the runner that picks them up has privileged = true (else: 'mount: permission denied').")
@@ -414,6 +437,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
         if plan.runner.protected:
             warn("The runner is protected: it only runs jobs for protected branches and tags, so pipelines on other "
                  "branches and merge requests stay pending.")
+        if plan.runner.privileged_services_only and ex not in ("docker-dind-tls", "docker-dind"):
+            warn("runner.privileged_services_only restricts the privilege of a Docker-in-Docker service; with "
+                 f"executor {ex} there is none, so it changes nothing.")
         if plan.runner.run_untagged and plan.runner.tags:
             warn("The runner also runs untagged jobs: any job of the project may land on it, including ones that "
                  "do not need a privileged Docker runner.")

@@ -152,7 +152,9 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str, str], ...] = (
      "The docker:dind service runs its own Docker daemon, which needs a privileged container. The runner "
      "started it unprivileged, the daemon died, and every docker command after it had nothing to talk to.",
      "Set `privileged = true` under [runners.docker] in the runner's config.toml (dockwright writes it for the "
-     "docker-dind executors) and restart the runner; or build without a daemon (Buildah, BuildKit rootless)."),
+     "docker-dind executors), or `services_privileged = true` with the dind image matched by "
+     "`allowed_privileged_services`, and restart the runner; or build without a daemon (Buildah, BuildKit "
+     "rootless)."),
     ("image_from_other_job",
      re.compile(r"An image does not exist locally with the tag|No such image:|"
                 r"tag does not exist:|reference does not exist", re.I),

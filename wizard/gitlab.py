@@ -56,6 +56,15 @@ def _reveal(token: Secret | str) -> str:
     return token.reveal() if hasattr(token, "reveal") else str(token)
 
 
+def _registry_level(attrs: dict[str, Any]) -> str | None:
+    """``container_registry_access_level`` (GitLab 14.x+), else the older ``container_registry_enabled``."""
+    level = attrs.get("container_registry_access_level")
+    if isinstance(level, str):
+        return level
+    enabled = attrs.get("container_registry_enabled")
+    return None if enabled is None else ("enabled" if enabled else "disabled")
+
+
 @dataclass(frozen=True)
 class AccessReport:
     """Who the token belongs to and what it may do in the project."""
@@ -73,6 +82,8 @@ class AccessReport:
     access_level: int
     access_level_name: str
     problems: tuple[str, ...] = ()
+    # the project's container registry (projects API): enabled, private or disabled; None on a GitLab too old to say
+    container_registry_access_level: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -240,7 +251,8 @@ class GitLabClient:
             token_expires_at=expires, version=str(version), project_id=int(attrs["id"]),
             project_path=attrs.get("path_with_namespace", project), web_url=attrs.get("web_url", ""),
             default_branch=attrs.get("default_branch"), access_level=level,
-            access_level_name=ACCESS_LEVELS.get(level, str(level)), problems=tuple(problems))
+            access_level_name=ACCESS_LEVELS.get(level, str(level)), problems=tuple(problems),
+            container_registry_access_level=_registry_level(attrs))
 
     # ----------------------------------------------------------------------------------------
     # pipelines and jobs (wizard/watch.py and the UI)

@@ -65,6 +65,9 @@ class RunnerSpec:
     run_untagged: bool = field(default=False, metadata=_help("also pick up jobs without tags"))
     protected: bool = field(default=False, metadata=_help("run only jobs on protected branches and tags"))
     docker_image: str = field(default="docker:27-cli", metadata=_help("default image for the docker executor"))
+    privileged_services_only: bool = field(default=False, metadata=_help(
+        "Docker-in-Docker: only the docker:dind service runs privileged, the job does not "
+        "(services_privileged, allowed_privileged_services)"))
     config_path: str = field(
         default="/etc/gitlab-runner/config.toml", metadata=_help("where the runner's config.toml lives")
     )

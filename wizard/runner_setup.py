@@ -29,6 +29,9 @@ from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile
 from dockwright.wizard.render.runner_config import (
+    DIND_SERVICE_PATTERNS,
+    find_entry,
+    privileged_services_only,
     render_runner_entry,
     runner_executor,
     runner_privileged,
@@ -77,15 +80,34 @@ def check_config(path: Path) -> None:
 
 
 def config_entry(text: str | None, *, url: str, name: str, runner_id: int | None = None) -> dict | None:
-    """The ``[[runners]]`` entry for this runner in config.toml text: by ``id`` when it has one, else name+url."""
+    """dockwright's ``[[runners]]`` entry in config.toml text: by ``id`` when the runner is known, else a
+    template entry (same name and url, no token). Another runner's entry with the same name is not ours."""
+    entries = _entries(text)
+    entry = find_entry(entries, url=url, name=name, runner_id=runner_id)
+    return dict(entry) if entry is not None else None
+
+
+def own_entry_changes(plan: Plan, text: str | None, *, url: str) -> list[str]:
+    """What applying ``plan`` would change in the entries dockwright wrote at an earlier apply (same name and
+    url, with an ``id``), one sentence each; shown in the review, since those settings may have been edited."""
+    out: list[str] = []
     for entry in _entries(text):
-        if runner_id is not None and entry.get("id") is not None:
-            if int(entry.get("id")) == runner_id:
-                return dict(entry)
+        if entry.get("id") is None or entry.get("name") != runner_name(plan):
             continue
-        if entry.get("name") == name and str(entry.get("url", "")).rstrip("/") == url.rstrip("/"):
-            return dict(entry)
-    return None
+        if str(entry.get("url", "")).rstrip("/") != url.rstrip("/"):
+            continue
+        before = tomlkit.parse(tomlkit.dumps({"runners": [entry]}))
+        after = tomlkit.parse(render_runner_entry(plan, tomlkit.dumps(before), url=url, runner_id=int(entry["id"])))
+        old, new = before["runners"][0].unwrap(), after["runners"][0].unwrap()
+        changed = [f"executor {old.get('executor')!r} -> {new.get('executor')!r}"] if old.get("executor") != new.get("executor") else []
+        old_d, new_d = old.get("docker", {}), new.get("docker", {})
+        for key in sorted(set(old_d) | set(new_d)):
+            if old_d.get(key) != new_d.get(key):
+                changed.append(f"docker.{key} {old_d.get(key)!r} -> {new_d.get(key)!r}")
+        if changed:
+            out.append(f"runner #{entry['id']} ({runner_name(plan)}), written by an earlier apply, changes: "
+                       + "; ".join(changed))
+    return out
 
 
 def ensure_runner_in_gitlab(client: Any, plan: Plan, project: str, *, config_text: str | None, url: str,
@@ -126,15 +148,13 @@ def ensure_runner_in_gitlab(client: Any, plan: Plan, project: str, *, config_tex
 
 
 def render_config(plan: Plan, existing: str | None, *, url: str, runner: RunnerInGitLab) -> str:
-    """config.toml with the runner's entry merged in (other runners kept), its ``id`` recorded."""
+    """config.toml with the runner's entry (found by its ``id``, else added) merged in; other runners kept as
+    they are, even one with the same name."""
     token = runner.token.reveal() if runner.token is not None else None
-    text = (render_runner_entry(plan, existing, url=url, token=token, name=runner_name(plan)) if token
-            else render_runner_entry(plan, existing, url=url, name=runner_name(plan)))
-    doc = tomlkit.parse(text)
-    for entry in doc.get("runners", []):
-        if entry.get("name") == runner_name(plan) and str(entry.get("url", "")).rstrip("/") == url.rstrip("/"):
-            entry["id"] = runner.id
-    return tomlkit.dumps(doc)
+    if token is None and config_entry(existing, url=url, name=runner_name(plan), runner_id=runner.id) is None:
+        raise BadInput(f"config.toml has no entry for runner #{runner.id} and GitLab cannot show its token again.",
+                       "Delete the runner in Settings > CI/CD > Runners and re-run apply to create a fresh one.")
+    return render_runner_entry(plan, existing, url=url, token=token, name=runner_name(plan), runner_id=runner.id)
 
 
 def write_config(plan: Plan, path: str | os.PathLike[str], *, url: str, runner: RunnerInGitLab) -> str:
@@ -159,11 +179,15 @@ def gitlab_runner_binary() -> str | None:
 
 def register_command_args(plan: Plan, *, url: str, config_path: str) -> list[str]:
     """argv of a non-interactive `gitlab-runner register`; the token is NOT in it (see :func:`register_env`)."""
-    args = ["gitlab-runner", "register", "--non-interactive", "--config", config_path, "--url", url,
+    args = ["gitlab-runner", "register", "--non-interactive", "--config", os.path.expanduser(config_path), "--url", url,
             "--name", runner_name(plan), "--executor", runner_executor(plan)]
     if plan.executor != "shell":
         args += ["--docker-image", plan.runner.docker_image]
-        if runner_privileged(plan):
+        if privileged_services_only(plan):
+            args.append("--docker-services_privileged=true")
+            for pattern in DIND_SERVICE_PATTERNS:
+                args += ["--docker-allowed-privileged-services", pattern]
+        elif runner_privileged(plan):
             args.append("--docker-privileged")
         for volume in runner_volumes(plan):
             args += ["--docker-volumes", volume]
@@ -178,13 +202,18 @@ REGISTER_ENV_NAMES = frozenset({
 })
 
 
-def register_env(token: Secret, legacy: bool = False) -> dict[str, str]:
+def register_env(token: Secret) -> dict[str, str]:
     """The child environment: only what gitlab-runner needs (paths, locale, proxies, CA bundles, Docker's
-    endpoint), never dockwright's own token or the values of CI/CD variables; the runner token travels as
-    CI_SERVER_TOKEN (REGISTRATION_TOKEN for the legacy flow)."""
+    endpoint), never dockwright's own token or the values of CI/CD variables. The runner's token travels as
+    CI_SERVER_TOKEN, register's ``--token``, for both workflows: with the deprecated one apply has already
+    created the runner (``POST /runners``), so the token it got back is the runner's authentication token.
+    Given as REGISTRATION_TOKEN it would make register create a second runner with it as a registration
+    token (register.go ``doLegacyRegisterRunner``), which fails and leaves the first one behind; as ``--token``
+    register verifies the runner (``glrt-`` tokens: ``verifyRunner``; older ones: "Token specified trying to
+    verify runner") and writes its entry."""
     env = {k: v for k, v in os.environ.items()
            if k in REGISTER_ENV_NAMES or k.startswith("LC_")}
-    env["REGISTRATION_TOKEN" if legacy else "CI_SERVER_TOKEN"] = token.reveal()
+    env["CI_SERVER_TOKEN"] = token.reveal()
     return env
 
 
@@ -194,7 +223,7 @@ def run_register(plan: Plan, *, url: str, config_path: str, token: Secret, binar
     args = register_command_args(plan, url=url, config_path=config_path)
     if binary:
         args[0] = binary
-    proc = runner(args, env=register_env(token, plan.runner.workflow == "registration-token"),
+    proc = runner(args, env=register_env(token),
                   capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-3:]

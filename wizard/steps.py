@@ -70,7 +70,7 @@ RECOMMENDED_EXECUTOR = "docker-dind-tls"
 EXECUTOR_CHOICES: dict[str, tuple[str, str]] = {
     "hosted": ("GitLab's hosted runners",
                "Nothing to install: GitLab runs the job and provides Docker-in-Docker.\n"
-               "Only on GitLab.com or where your admin offers them; compute minutes are metered."),
+               "Only on GitLab.com and GitLab Dedicated (self-managed: your admin's runners); metered."),
     "shell": ("Shell executor on your machine",
               "Jobs run as the gitlab-runner user with the host's Docker Engine: fast, cached layers.\n"
               "Adding gitlab-runner to the docker group makes every job root-equivalent on that host."),

@@ -87,6 +87,15 @@ def check_variable(spec: VariableSpec, value: Secret, plan: Plan) -> None:
                        "show in job logs).")
 
 
+def raw_if_dollar(spec: VariableSpec, value: Secret | None) -> VariableSpec:
+    """``spec`` made ``raw`` when its value holds a ``$``: the runner expands ``$name`` in a variable that is not
+    raw, so Harbor's robot user ``robot$team+ci`` would arrive as ``robot+ci`` (``$team`` is undefined, hence
+    empty) and the login fails. A value that is meant to reference another variable has no place in a secret."""
+    if spec.raw or value is None or "$" not in value.reveal():
+        return spec
+    return dataclasses.replace(spec, raw=True)
+
+
 def resolve_value(spec: VariableSpec, env: Mapping[str, str] = os.environ,
                   prompt: Callable[[str], str] | None = None, typed: Mapping[str, Secret] | None = None) -> Secret:
     """The value for ``spec``: from its ``from_env`` variable, else the value typed in earlier (``typed``, by
@@ -151,6 +160,7 @@ def variable_values(plan: Plan, env: Mapping[str, str] = os.environ, prompt: Cal
             deferred.append(spec)
             continue
         value = resolve_value(spec, env, prompt, typed)
+        spec = raw_if_dollar(spec, value)
         check_variable(spec, value, plan)
         values[spec.key] = value
         out.append((spec, value))

@@ -61,7 +61,6 @@ STEP_LINES = {
 
 # The URL and token shown in the runner entry and register command: placeholders, never the real token.
 TOKEN_PLACEHOLDER = "glrt-<runner authentication token, filled in at apply>"
-TOKEN_ENV = "RUNNER_TOKEN"
 
 
 def read_existing(workdir: Path) -> dict[str, str | None]:
@@ -87,7 +86,7 @@ def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str
     if plan.uses_own_runner:
         texts["config-toml"] = render.render_runner_entry(
             plan, existing_config, url=gitlab_url, token=TOKEN_PLACEHOLDER, name=plan.runner.description)
-        texts["register"] = render.render_register_command(plan, url=gitlab_url, token_env=TOKEN_ENV)
+        texts["register"] = render.render_register_command(plan, url=gitlab_url)
     else:
         why = ("# Hosted runners: GitLab runs the jobs on its own machines,\n"
                "# so there is no runner of yours to configure or register.\n")

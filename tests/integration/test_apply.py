@@ -360,3 +360,21 @@ def test_ecr_without_the_aws_cli_says_what_to_check_and_goes_on(sandbox, project
     code, out, err = run_cli(["apply", "--answers", str(answers), "--yes", "--no-push"])
     assert code == 0, out + err
     assert "check the ECR repository flask-app" in out and "the aws command is not installed" in out
+
+
+def test_gitlab_registry_turned_off_is_exit_2_before_any_write(sandbox, project, monkeypatch):
+    """Issue 17.9: with the project's container registry off, GitLab gives the jobs no CI_REGISTRY* and the login
+    fails with 'username is empty'; apply says how to turn it on before it changes anything."""
+    answers = answers_for(sandbox, project)
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    sandbox.set_container_registry(sandbox.project_path, "disabled")
+    try:
+        before = _state(sandbox, project)
+        code, out, err = run_cli(["apply", "--answers", str(answers), "--yes"])
+        after = _state(sandbox, project)
+    finally:
+        sandbox.set_container_registry(sandbox.project_path, "enabled")
+    assert code == 2 and "container registry of demo/app is turned off" in err, out + err
+    assert "Settings > General > Visibility" in err and "container_registry_access_level=enabled" in err
+    assert "Traceback" not in out + err
+    assert after == before

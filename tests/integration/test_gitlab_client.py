@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import tomlkit
 
 from dockwright.wizard import runner_setup
 from dockwright.wizard.credentials import Secret
@@ -153,6 +154,35 @@ def test_runner_reused_with_its_config_entry_is_not_created_again(client, sb, tm
     again = runner_setup.ensure_runner_in_gitlab(client, plan, sb.project_path, config_text=config.read_text(),
                                                  url=sb.url)
     assert again == runner_setup.RunnerInGitLab(first.id, created=False, token=None)
+
+
+def test_an_existing_runner_with_our_name_is_never_changed(client, sb, tmp_path):
+    """Issue 17.11: a runner of the user's with the same name and url (privileged = false, the socket volume)
+    was made privileged and lost its volume; now apply adds its own entry (with its id) and leaves it alone,
+    and a later plan change to dockwright's own entry is said in the review."""
+    from dockwright.wizard.changes import RunnerChange
+
+    plan = Plan(executor="docker-dind-tls", runner=RunnerSpec(description="Shared Name Runner", tags=("shared",)))
+    config = tmp_path / "config.toml"
+    theirs = (f'concurrent = 2\n\n[[runners]]\n  name = "Shared Name Runner"\n  url = "{sb.url}"\n'
+              '  token = "glrt-users-own-runner-token"\n  executor = "docker"\n  [runners.docker]\n'
+              '    image = "alpine:3.20"\n    privileged = false\n'
+              '    volumes = ["/var/run/docker.sock:/var/run/docker.sock", "/cache"]\n')
+    config.write_text(theirs)
+    made = runner_setup.ensure_runner_in_gitlab(client, plan, sb.project_path, config_text=theirs, url=sb.url)
+    assert made.created
+    runner_setup.write_config(plan, config, url=sb.url, runner=made)
+    text = config.read_text()
+    assert text.startswith(theirs)  # their entry, byte for byte
+    doc = tomlkit.parse(text).unwrap()
+    assert [r.get("id") for r in doc["runners"]] == [None, made.id]
+    assert doc["runners"][1]["docker"]["privileged"] is True
+    assert runner_setup.own_entry_changes(plan, text, url=sb.url) == []
+    # the executor changes to socket binding: the review names what changes in dockwright's own entry
+    socket = Plan(executor="docker-socket", runner=plan.runner)
+    review = RunnerChange(None, socket, sb.project_path, sb.url, config).preview()
+    assert f"runner #{made.id} (Shared Name Runner), written by an earlier apply, changes:" in review
+    assert "docker.privileged True -> False" in review and "other runners' entries are left as they are" in review
 
 
 def test_wait_online_says_what_to_check(client, sb):

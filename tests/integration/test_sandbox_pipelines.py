@@ -284,6 +284,21 @@ def test_protected_variables_only_on_the_default_branch(sb, project):
     assert "value=[]" in traces["feature"]
 
 
+def test_raw_variables_are_not_expanded_and_others_are(sb, project):
+    """Issue 17.3: as the runner does, a variable that is not raw has `$name` expanded (undefined: empty);
+    a raw one arrives as stored."""
+    project.variables.create({"key": "USER_EXPANDED", "value": "robot$team+ci"})
+    project.variables.create({"key": "USER_RAW", "value": "robot$team+ci", "raw": True})
+    assert project.variables.get("USER_RAW").raw is True and project.variables.get("USER_EXPANDED").raw is False
+    ci = "show:\n  script:\n    - echo \"expanded=[$USER_EXPANDED] raw=[$USER_RAW]\"\n"
+    commit = commit_files(project, {".gitlab-ci.yml": ci}, "Show raw and expanded")
+    pid = only_pipeline_for(project, commit.id).id
+    wait_pipeline(project, pid)
+    job = next(iter(jobs_by_name(project, pid).values()))
+    trace = project.jobs.get(job.id, lazy=True).trace().decode()
+    assert "expanded=[robot+ci] raw=[robot$team+ci]" in trace
+
+
 def test_lint(sb, project):
     headers = {"PRIVATE-TOKEN": sb.token}
     ok = requests.post(f"{sb.url}/api/v4/projects/1/ci/lint", headers=headers, timeout=5,
@@ -469,3 +484,25 @@ def test_trigger_jobs_the_sandbox_cannot_play_are_yaml_errors(sb, project):
         r = requests.post(f"{sb.url}/api/v4/projects/1/ci/lint", headers={"PRIVATE-TOKEN": sb.token}, timeout=5,
                           json={"content": ci})
         assert r.json()["valid"] is False and message in r.json()["errors"][0], r.json()
+
+
+def test_a_project_with_its_registry_off_gives_jobs_no_registry_variables(sb, project):
+    """Issue 17.9: the sandbox plays a project whose container registry is turned off (projects API)."""
+    project.container_registry_access_level = "disabled"
+    project.save()
+    try:
+        fresh = gitlab.Gitlab(sb.url, private_token=sb.token).projects.get(sb.project_path)
+        assert fresh.container_registry_access_level == "disabled" and fresh.container_registry_enabled is False
+        ci = "show:\n  script:\n    - echo \"registry=[$CI_REGISTRY] user=[$CI_REGISTRY_USER]\"\n"
+        commit = commit_files(project, {".gitlab-ci.yml": ci}, "Show the registry variables")
+        pid = only_pipeline_for(project, commit.id).id
+        wait_pipeline(project, pid)
+        job = next(iter(jobs_by_name(project, pid).values()))
+        assert "registry=[] user=[]" in project.jobs.get(job.id, lazy=True).trace().decode()
+    finally:
+        project.container_registry_access_level = "enabled"
+        project.save()
+    with pytest.raises(gitlab.exceptions.GitlabUpdateError):
+        project.container_registry_access_level = "sometimes"
+        project.save()
+    project.container_registry_access_level = "enabled"

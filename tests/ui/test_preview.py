@@ -78,10 +78,28 @@ async def test_runner_tabs_hold_no_real_token_and_explain_hosted(tmp_path):
         await settle(pilot)
         entry = area(app, "config-toml").text
         assert "[[runners]]" in entry and "glpat-REAL-SECRET" not in entry
-        assert "RUNNER_TOKEN" in area(app, "register").text
+        assert "read -rs CI_SERVER_TOKEN" in area(app, "register").text
         app.post_message(__import__("dockwright.screens.messages", fromlist=["PlanChanged"]).PlanChanged(None, executor="hosted"))
         await settle(pilot)
         assert "Hosted runners" in area(app, "config-toml").text
+
+
+async def test_privileged_services_only_switch_reaches_config_and_register(tmp_path):
+    """Issue 17.17: the runner step offers GitLab's restricted privileged mode for Docker-in-Docker."""
+    from textual.widgets import Switch
+
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("runner")
+        await settle(pilot)
+        assert app.screen.query_one("#rn-psonly-row").display  # the default executor is DinD with TLS
+        assert "services_privileged" not in area(app, "config-toml").text
+        app.screen.query_one("#rn-privileged_services_only", Switch).value = True
+        await settle(pilot)
+        assert app.plan.runner.privileged_services_only is True
+        entry = area(app, "config-toml").text
+        assert "privileged = false" in entry and "services_privileged = true" in entry
+        assert "--docker-services_privileged=true" in area(app, "register").text
 
 
 def test_changed_lines_finds_the_first_changed_block():

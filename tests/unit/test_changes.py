@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
+import tomlkit
 
 from dockwright.wizard.changes import Change, FileChange, Outcome, hide_secrets, plan_file_changes
 from dockwright.wizard.errors import EXIT_REFUSED_OVERWRITE, RefusedOverwrite
@@ -93,22 +94,31 @@ def test_the_review_says_where_the_stages_went_and_what_became_of_workflow(tmp_p
     assert "note: " not in plan_file_changes(Plan(), tmp_path / "new")[2].preview()  # a new file: nothing merged
 
 
-def test_runner_config_is_0600_and_tokens_hidden_in_preview(tmp_path) -> None:
-    config = tmp_path / "runner" / "config.toml"
+def test_runner_config_is_a_0600_register_template(tmp_path) -> None:
+    """Issue 17.4: generate writes the template for `register --template-config`: one entry, no token."""
+    config = tmp_path / "runner" / "template.toml"
     config.parent.mkdir()
-    config.write_text('concurrent = 1\n[[runners]]\n  name = "other"\n  url = "https://x"\n  token = "glrt-secret-1"\n'
-                      '  executor = "shell"\n')
-    config.chmod(0o644)
     changes = plan_file_changes(Plan(), tmp_path / "app", runner_config_path=config)
     change = changes[-1]
     assert change.mode == 0o600 and "mode 600" in change.summary
-    preview = change.preview()
-    assert "glrt-secret-1" not in preview and 'token = "[hidden]"' in preview
     (tmp_path / "app").mkdir()
     assert change.apply() == Outcome.DONE
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
-    assert "glrt-secret-1" in config.read_text()  # the other runner is kept
-    assert change.apply() == Outcome.ALREADY
+    text = config.read_text()
+    assert "token" not in tomlkit.parse(text)["runners"][0] and "<runner token>" not in text
+    assert plan_file_changes(Plan(), tmp_path / "app", runner_config_path=config)[-1].apply() == Outcome.ALREADY
+
+
+def test_runner_config_refuses_a_live_config_toml(tmp_path) -> None:
+    """A config.toml with other runners is not merged into: register.go wants exactly one [[runners]] in a
+    template, and the other runner's token must not end up in a second file."""
+    config = tmp_path / "config.toml"
+    live = ('concurrent = 1\n[[runners]]\n  name = "other"\n  url = "https://x"\n  token = "glrt-secret-1"\n'
+            '  executor = "shell"\n')
+    config.write_text(live)
+    with pytest.raises(RefusedOverwrite, match=r"already holds other runners \(other\).*--template-config"):
+        plan_file_changes(Plan(), tmp_path / "app", runner_config_path=config)
+    assert config.read_text() == live
 
 
 def test_runner_config_skipped_for_hosted(tmp_path) -> None:

@@ -188,6 +188,8 @@ def test_protected_registry_credentials_are_the_quiet_default() -> None:
     (replace_in(Plan(), "runner", create=False), "privileged"),
     (replace_in(Plan(), "runner", docker_image="docker:24-cli"), "docker 24"),
     (replace_in(Plan(), "runner", protected=True), "stay pending"),
+    (replace_in(dataclasses.replace(Plan(), executor="docker-socket"), "runner", privileged_services_only=True),
+     "changes nothing"),
     (replace_in(Plan(), "dockerfile", language="generic"), "starting point"),
     (replace_in(Plan(), "dockerfile", base_image="python"), "not pinned"),
     (dataclasses.replace(Plan(), registry=RegistrySpec(kind="dockerhub", image="me/app"),  # issue 17 item 16
@@ -198,6 +200,24 @@ def test_protected_registry_credentials_are_the_quiet_default() -> None:
 def test_coherence_warnings_say_why(plan: Plan, needle: str) -> None:
     findings = check_coherence(plan)
     assert any(needle in f.message and f.level == "warning" for f in findings), messages(findings)
+
+
+@pytest.mark.parametrize(("url", "warned"), [
+    ("https://gitlab.example.com", True),
+    ("https://git.corp.internal:8443", True),
+    ("https://gitlab.com", False),
+    ("https://acme.gitlab-dedicated.com", False),
+    ("http://127.0.0.1:8929", False),  # the sandbox plays GitLab.com's hosted runners
+])
+def test_hosted_runners_on_a_self_managed_url_are_warned_about(url: str, warned: bool) -> None:
+    """Issue 17.26: hosted runners exist on GitLab.com and Dedicated only; elsewhere the jobs may stay pending."""
+    plan = dataclasses.replace(replace_in(Plan(), "gitlab", url=url), executor="hosted")
+    found = [f for f in check_coherence(plan) if "GitLab.com and GitLab Dedicated only" in f.message]
+    assert bool(found) is warned
+    if warned:
+        assert found[0].level == "warning" and "pending" in found[0].message and "docker-dind-tls" in found[0].message
+    own = dataclasses.replace(replace_in(Plan(), "gitlab", url=url), executor="docker-dind-tls")
+    assert not [f for f in check_coherence(own) if "GitLab Dedicated" in f.message]
 
 
 def test_a_token_in_dockerfile_env_is_warned_about() -> None:

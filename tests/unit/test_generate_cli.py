@@ -64,6 +64,10 @@ def test_dir_flag_and_runner_config(tmp_path, capsys) -> None:
     assert (target / "Dockerfile").exists() and not (answers.parent / "Dockerfile").exists()
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert "/var/run/docker.sock:/var/run/docker.sock" in config.read_text()
+    # issue 17.4: a template without token, and the register command that uses it (token never in argv)
+    assert "token" not in config.read_text().split("[[runners]]", 1)[1]
+    out = capsys.readouterr().out
+    assert f"--template-config {config}" in out and "read -rs CI_SERVER_TOKEN" in out and "--token" not in out
 
 
 def test_hand_written_dockerfile_exits_3_and_changes_nothing(tmp_path, capsys) -> None:

@@ -128,7 +128,7 @@ def user_configs(draw):
 def test_runner_merge_keeps_other_runners_and_comments(case, executor) -> None:
     text, names_, comments = case
     plan = dataclasses.replace(Plan(), executor=executor)
-    merged = render_runner_entry(plan, text, url="https://gitlab.example.com", token="glrt-new")
+    merged = render_runner_entry(plan, text, url="https://gitlab.example.com", token="glrt-new", runner_id=7)
     before, after = tomlkit.parse(text).unwrap(), tomlkit.parse(merged).unwrap()
     for key in before:
         if key != "runners":
@@ -138,7 +138,7 @@ def test_runner_merge_keeps_other_runners_and_comments(case, executor) -> None:
     assert [r["name"] for r in after["runners"]] == names_ + [plan.runner.description]
     for comment in comments:
         assert f"# {comment}" in merged
-    assert render_runner_entry(plan, merged, url="https://gitlab.example.com") == merged
+    assert render_runner_entry(plan, merged, url="https://gitlab.example.com", runner_id=7) == merged
 
 
 @FAST

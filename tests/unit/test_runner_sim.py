@@ -222,6 +222,21 @@ def test_dind_on_an_unprivileged_runner():
     assert result.status == "failed" and result.failure_reason == "script_failure"
 
 
+@pytest.mark.parametrize(("allowed", "starts"), [
+    (("docker:*-dind", "docker.io/library/docker:*-dind"), True),
+    ((), True),  # no list: every service may be privileged
+    (("docker:*-dind-rootless", "registry.example.com/*/docker:*-dind"), False),
+])
+def test_dind_with_privileged_services_only(allowed, starts):
+    """Issue 17.17: privileged = false, services_privileged = true: the dind service starts when
+    allowed_privileged_services matches its image (doublestar), as gitlab-runner's docker executor decides."""
+    runner = RunnerProfile(id=3, description="docker", executor="docker", privileged=False, services_privileged=True,
+                           allowed_privileged_services=allowed, volumes=("/certs/client", "/cache"))
+    log, result = play(with_script(["docker info"]), runner=runner)
+    assert ("mount: permission denied (are you root?)" not in plain(log)) is starts
+    assert (result.status == "success") is starts, plain(log)
+
+
 def test_port_2375_while_dind_listens_with_tls():
     job = with_script(["docker info"], variables={"DOCKER_HOST": "tcp://docker:2375"})
     log, result = play(job)

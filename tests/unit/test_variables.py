@@ -136,3 +136,25 @@ def test_variable_values_for_ecr_uses_cred_helpers() -> None:
 
 def test_gitlab_registry_needs_no_variables() -> None:
     assert variable_values(GITLAB, {}) == []
+
+
+def test_a_value_holding_a_dollar_is_created_raw() -> None:
+    """Issue 17.3: Harbor's robot user `robot$team+ci` would be expanded by the runner to `robot+ci`."""
+    plan = Plan(registry=RegistrySpec(kind="other", image="team/app", host="harbor.example.com"))
+    env = {"REGISTRY_USER": "robot$team+ci", "REGISTRY_PASSWORD": "s3cret-no-dollar"}
+    specs = {s.key: s for s, _v in variable_values(plan, env)}
+    assert specs["REGISTRY_USER"].raw is True
+    assert specs["REGISTRY_PASSWORD"].raw is False
+
+
+def test_the_review_says_raw() -> None:
+    """The dry run and the review say which variables are raw, or that a $ makes one raw."""
+    from dockwright.wizard.changes import VariableChange, describe_variable
+    from dockwright.wizard.variables import raw_if_dollar
+
+    spec = VariableSpec(key="REGISTRY_USER", from_env="REGISTRY_USER")
+    unknown = VariableChange(None, "g/app", spec, None).preview()
+    assert "raw=true if the value holds $" in unknown
+    typed = raw_if_dollar(spec, Secret("robot$team+ci"))
+    assert "raw=true " in VariableChange(None, "g/app", typed, None).preview()
+    assert describe_variable(typed) == "CI/CD variable REGISTRY_USER (raw)"

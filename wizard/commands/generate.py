@@ -18,13 +18,14 @@ EPILOG = """\
 examples:
   dockwright generate --answers dockwright.yml --dry-run      show the diffs, write nothing
   dockwright generate --answers dockwright.yml                write the files next to dockwright.yml
-  dockwright generate --answers dockwright.yml --runner-config ./config.toml
-                                                              also merge the runner's [[runners]] entry
+  dockwright generate --answers dockwright.yml --runner-config ./runner-template.toml
+                                                              also write the runner's register template
 
 An existing .gitlab-ci.yml is merged: only the jobs between the dockwright markers are replaced.
 A Dockerfile dockwright did not write is left alone unless --overwrite (the old one is kept as NAME.orig).
-The runner entry carries the placeholder token "<runner token>": `dockwright apply` or
-`gitlab-runner register` fills in the real one, which never goes through this command.
+The runner template has no token: `gitlab-runner register --template-config FILE` appends its own
+entry with the token to config.toml and takes the settings from the template (register never fills in
+a placeholder). `dockwright apply` writes the live entry itself. A file with other runners is refused.
 
 Every file is checked before the first one is written, and either all are written or none: a link is
 written through to its file in the project, and anything that is not a regular file is left alone.
@@ -41,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace files dockwright cannot merge, keeping the old one as NAME.orig")
     parser.add_argument("--runner-config", metavar="PATH",
-                        help="also merge the runner's entry into this config.toml (written with mode 0600)")
+                        help="also write the runner's [[runners]] entry, without token, to this file (mode 0600) as the template "
+                             "for `gitlab-runner register --template-config`")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,4 +86,9 @@ def run(args: argparse.Namespace) -> int:
         raise refused
     for change, result in zip(changes, apply_file_changes(changes), strict=False):
         print(f"{change.summary}: {result}")
+    if args.runner_config is not None and plan.uses_own_runner:
+        from dockwright.wizard.render import render_register_command
+
+        print("\nRegister the runner with this template (register adds the entry with its token):\n"
+              + render_register_command(plan, url=plan.gitlab.url, template_path=args.runner_config), end="")
     return EXIT_OK

@@ -9,6 +9,7 @@ binding. Keys are the ones gitlab-runner's ``common/config.go`` knows (``name``,
 from __future__ import annotations
 
 import functools
+import os
 import shlex
 
 import tomlkit
@@ -18,11 +19,12 @@ from tomlkit.items import AoT, InlineTable, Table
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile, header_lines
 
-TOKEN_PLACEHOLDER = "<runner token>"
 CERTS_VOLUME = "/certs/client"
 SOCKET_VOLUME = "/var/run/docker.sock:/var/run/docker.sock"
 CACHE_VOLUME = "/cache"
 _MANAGED_VOLUMES = (CERTS_VOLUME, SOCKET_VOLUME)
+# the names a job's `services:` may give the dind image (GitLab's docs list both spellings)
+DIND_SERVICE_PATTERNS = ("docker:*-dind", "docker:dind", "docker.io/library/docker:*-dind", "docker.io/library/docker:dind")
 
 
 def runner_executor(plan: Plan) -> str:
@@ -44,12 +46,27 @@ def runner_privileged(plan: Plan) -> bool:
     return plan.executor in ("docker-dind-tls", "docker-dind")
 
 
+def privileged_services_only(plan: Plan) -> bool:
+    """Restricted privilege (runner.privileged_services_only): the dind service is privileged, the job is not."""
+    return plan.runner.privileged_services_only and plan.executor in ("docker-dind-tls", "docker-dind")
+
+
 def _docker_table(plan: Plan, old: Table | InlineTable | None) -> Table | InlineTable:
     table = old if old is not None else tomlkit.table()
     if old is None:
         table["tls_verify"] = False  # TLS of the runner's own connection to its Docker host, not dind's
     table["image"] = plan.runner.docker_image
-    table["privileged"] = runner_privileged(plan)
+    if privileged_services_only(plan):
+        # gitlab-runner's common/config.go: services_privileged overrides privileged for services, and
+        # allowed_privileged_services (doublestar patterns) limits it to the dind images
+        table["privileged"] = False
+        table["services_privileged"] = True
+        table["allowed_privileged_services"] = list(DIND_SERVICE_PATTERNS)
+    else:
+        table["privileged"] = runner_privileged(plan)
+        for key in ("services_privileged", "allowed_privileged_services"):
+            if key in table:
+                del table[key]
     if old is None:
         table["disable_cache"] = False
     current = table.get("volumes", [])
@@ -63,22 +80,41 @@ def _docker_table(plan: Plan, old: Table | InlineTable | None) -> Table | Inline
 
 
 def render_runner_entry(plan: Plan, existing: str | None = None, *, url: str,
-                        token: str = TOKEN_PLACEHOLDER, name: str | None = None) -> str:
+                        token: str | None = None, name: str | None = None, runner_id: int | None = None) -> str:
     """The whole config.toml text with the plan's ``[[runners]]`` entry merged in.
 
-    The entry is found again by name and url and updated in place; other runners, global keys,
-    comments and the entry's own other keys (``id``, ``limit``, ``[runners.cache]`` ...) are kept.
-    With the placeholder token an entry that already has a token keeps it. For the hosted
+    Which entry is dockwright's: with ``runner_id`` (apply, which knows the runner it created or reused) the
+    entry whose ``id`` is that runner's; without it, an entry with the same name and url that has no ``token``
+    (a register template dockwright wrote before). Any other entry, even one with the same name, is never
+    changed: a new entry is added next to it (other runners' ``privileged`` and volumes stay theirs).
+    Global keys, comments and the entry's own other keys (``limit``, ``[runners.cache]`` ...) are kept.
+
+    Without ``token`` the entry has no ``token`` key: it is the template for
+    ``gitlab-runner register --template-config`` (register appends its own entry with the token and takes
+    the docker settings from the template; register.go empties a template's token anyway). For the hosted
     executor there is no runner of the user's, and ``existing`` comes back unchanged.
     Raises :class:`~wizard.render.common.UnmergeableFile` when ``existing`` is not TOML.
     """
     if not plan.uses_own_runner:
         return existing or ""
-    return _merged_entry(plan, existing, url, token, name or plan.runner.description)
+    return _merged_entry(plan, existing, url, token, name or plan.runner.description, runner_id)
+
+
+def find_entry(runners: list, *, url: str, name: str, runner_id: int | None) -> Table | None:
+    """dockwright's own entry among ``runners`` (see :func:`render_runner_entry`), or None."""
+    for entry in runners:
+        if runner_id is not None:
+            if entry.get("id") is not None and str(entry.get("id")) == str(runner_id):
+                return entry
+        elif ("token" not in entry and entry.get("name") == name
+              and str(entry.get("url", "")).rstrip("/") == url.rstrip("/")):
+            return entry
+    return None
 
 
 @functools.lru_cache(maxsize=32)
-def _merged_entry(plan: Plan, existing: str | None, url: str, token: str, name: str) -> str:
+def _merged_entry(plan: Plan, existing: str | None, url: str, token: str | None, name: str,
+                  runner_id: int | None) -> str:
     """The merge itself; cached because tomlkit takes milliseconds and the preview re-renders often."""
     if existing is not None and existing.strip():
         try:
@@ -89,10 +125,13 @@ def _merged_entry(plan: Plan, existing: str | None, url: str, token: str, name: 
             raise UnmergeableFile("config.toml", "it nests its arrays or tables too deeply to read") from None
     else:
         doc = tomlkit.document()
-        for line in header_lines("config.toml", "Other runners and your keys are kept."):
+        how = ("Other runners and your keys are kept." if token is not None else
+               "A template for `gitlab-runner register --template-config FILE`: no token here.")
+        for line in header_lines("config.toml", how):
             doc.add(tomlkit.comment(line[2:]))
-        doc.add("concurrent", 1)
-        doc.add("check_interval", 0)
+        if token is not None:
+            doc.add("concurrent", 1)
+            doc.add("check_interval", 0)
         doc.add(tomlkit.nl())
     runners = doc.get("runners")
     if runners is None:
@@ -100,17 +139,20 @@ def _merged_entry(plan: Plan, existing: str | None, url: str, token: str, name: 
         doc.append("runners", runners)
     elif not isinstance(runners, AoT):
         raise UnmergeableFile("config.toml", "its `runners` is not a list of [[runners]] tables")
-    entry = next((r for r in runners if r.get("name") == name and str(r.get("url", "")).rstrip("/") == url.rstrip("/")), None)
+    entry = find_entry(list(runners), url=url, name=name, runner_id=runner_id)
     if entry is None:
         if len(runners) and not tomlkit.dumps(doc).endswith("\n\n"):
             runners[-1].add(tomlkit.nl())  # a blank line between the last runner and ours
         entry = tomlkit.table()
         entry["name"] = name
         entry["url"] = url
-        entry["token"] = token
+        if runner_id is not None:
+            entry["id"] = runner_id
+        if token is not None:
+            entry["token"] = token
         runners.append(entry)
         entry = runners[-1]
-    elif token != TOKEN_PLACEHOLDER or "token" not in entry:
+    elif token is not None:
         entry["token"] = token
     old = entry.get("docker")
     if old is not None and not isinstance(old, (Table, InlineTable)):
@@ -131,28 +173,56 @@ def _q(value: str) -> str:
     return shlex.quote(value)
 
 
-def render_register_command(plan: Plan, *, url: str, token_env: str = "RUNNER_TOKEN") -> str:
-    """The exact `gitlab-runner register` command for the plan's workflow; the token comes from ``$token_env``.
+def shell_path(path: str) -> str:
+    """``path`` as a shell word that still means the same file: ``~/x`` becomes ``"$HOME"/x`` (a quoted ``~``
+    is not expanded, and ``--config '~/x'`` would write ``./~/x``); ``~user/x`` is expanded here."""
+    if path == "~" or path.startswith("~/"):
+        rest = path[2:]
+        return '"$HOME"' + (f"/{_q(rest)}" if rest else "")
+    if path.startswith("~"):
+        path = os.path.expanduser(path)
+    return _q(path)
 
+
+def token_env_name(plan: Plan) -> str:
+    """The environment variable `gitlab-runner register` reads the token from (register.go / common/config.go):
+    CI_SERVER_TOKEN is ``--token``, REGISTRATION_TOKEN is the deprecated ``--registration-token``."""
+    return "REGISTRATION_TOKEN" if plan.runner.workflow == "registration-token" else "CI_SERVER_TOKEN"
+
+
+def render_register_command(plan: Plan, *, url: str, template_path: str | None = None) -> str:
+    """The exact `gitlab-runner register` command for the plan's workflow.
+
+    The token is never on the command line (``ps`` shows every process's argv to every user): it is read
+    into the environment without echo first, and register takes it from there (``CI_SERVER_TOKEN``, or
+    ``REGISTRATION_TOKEN`` for the deprecated workflow), as ``apply`` does. Under sudo the variable is
+    passed with ``--preserve-env=NAME``, since sudo resets the environment.
+    With ``template_path`` (the file ``generate --runner-config`` wrote) register takes the entry's other
+    settings from it (``--template-config``) and appends its own entry with the token.
     With a runner authentication token (``glrt-``, the current workflow) tags, run-untagged, locked and
     access level were set when the runner was created; passing them to `register` is a fatal error,
     so they are left out. The deprecated registration-token workflow passes them, with a comment.
     """
-    sudo = "sudo " if plan.runner.config_path.startswith("/etc/") else ""
+    env = token_env_name(plan)
+    sudo = f"sudo --preserve-env={env} " if plan.runner.config_path.startswith("/etc/") else ""
     lines: list[str] = []
-    if plan.runner.workflow == "registration-token":
+    legacy = plan.runner.workflow == "registration-token"
+    if legacy:
         lines += [
             "# Registration tokens are deprecated since GitLab 15.6 and disabled by default since 17.0.",
             "# Prefer creating the runner in GitLab (or POST /user/runners) and registering with its glrt- token.",
         ]
-        args = [f"--url {_q(url)}", f'--registration-token "${token_env}"',
-                f"--description {_q(plan.runner.description)}"]
-    else:
-        args = [f"--url {_q(url)}", f'--token "${token_env}"', f"--description {_q(plan.runner.description)}"]
+    what = "the registration token" if legacy else "the runner's glrt- token"
+    lines += [f"# Paste {what} at the prompt (not echoed): the token stays out of the command line, where `ps`",
+              "# would show it to every user of the machine.",
+              f"read -rs {env} && export {env}"]
+    args = [f"--url {_q(url)}", f"--description {_q(plan.runner.description)}"]
     if plan.runner.config_path != "/etc/gitlab-runner/config.toml":
-        args.insert(0, f"--config {_q(plan.runner.config_path)}")
+        args.insert(0, f"--config {shell_path(plan.runner.config_path)}")
+    if template_path:
+        args.insert(0, f"--template-config {shell_path(template_path)}")
     args.append(f"--executor {runner_executor(plan)}")
-    if plan.runner.workflow == "registration-token":
+    if legacy:
         if plan.runner.tags:
             args.append(f"--tag-list {_q(','.join(plan.runner.tags))}")
         args.append(f"--run-untagged={'true' if plan.runner.run_untagged else 'false'}")
@@ -160,10 +230,14 @@ def render_register_command(plan: Plan, *, url: str, token_env: str = "RUNNER_TO
         args.append(f"--access-level={'ref_protected' if plan.runner.protected else 'not_protected'}")
     if plan.executor != "shell":
         args.append(f"--docker-image {_q(plan.runner.docker_image)}")
-        if runner_privileged(plan):
+        if privileged_services_only(plan):
+            args.append("--docker-services_privileged=true")
+            args += [f"--docker-allowed-privileged-services {_q(p)}" for p in DIND_SERVICE_PATTERNS]
+        elif runner_privileged(plan):
             args.append("--docker-privileged")
         for volume in runner_volumes(plan):
             args.append(f"--docker-volumes {_q(volume)}")
     lines.append(f"{sudo}gitlab-runner register --non-interactive \\")
     lines += [f"  {a} \\" for a in args[:-1]] + [f"  {args[-1]}"]
+    lines.append(f"unset {env}")
     return "\n".join(lines) + "\n"

@@ -1,8 +1,10 @@
 # Registration tokens are deprecated since GitLab 15.6 and disabled by default since 17.0.
 # Prefer creating the runner in GitLab (or POST /user/runners) and registering with its glrt- token.
-sudo gitlab-runner register --non-interactive \
+# Paste the registration token at the prompt (not echoed): the token stays out of the command line, where `ps`
+# would show it to every user of the machine.
+read -rs REGISTRATION_TOKEN && export REGISTRATION_TOKEN
+sudo --preserve-env=REGISTRATION_TOKEN gitlab-runner register --non-interactive \
   --url https://gitlab.example.com \
-  --registration-token "$RUNNER_TOKEN" \
   --description 'My Docker Runner' \
   --executor docker \
   --tag-list docker,linux \
@@ -13,3 +15,4 @@ sudo gitlab-runner register --non-interactive \
   --docker-privileged \
   --docker-volumes /certs/client \
   --docker-volumes /cache
+unset REGISTRATION_TOKEN

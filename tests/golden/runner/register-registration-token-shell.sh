@@ -1,11 +1,14 @@
 # Registration tokens are deprecated since GitLab 15.6 and disabled by default since 17.0.
 # Prefer creating the runner in GitLab (or POST /user/runners) and registering with its glrt- token.
-sudo gitlab-runner register --non-interactive \
+# Paste the registration token at the prompt (not echoed): the token stays out of the command line, where `ps`
+# would show it to every user of the machine.
+read -rs REGISTRATION_TOKEN && export REGISTRATION_TOKEN
+sudo --preserve-env=REGISTRATION_TOKEN gitlab-runner register --non-interactive \
   --url https://gitlab.example.com \
-  --registration-token "$RUNNER_TOKEN" \
   --description 'My Docker Runner' \
   --executor shell \
   --tag-list docker,linux \
   --run-untagged=false \
   --locked=true \
   --access-level=ref_protected
+unset REGISTRATION_TOKEN
