@@ -39,13 +39,30 @@ CONFIG_MODE = 0o600  # what gitlab-runner uses (common/config.go): the file hold
 ONLINE_STATUSES = ("online",)
 
 
+# what dockwright writes in the maintenance note of a runner it creates: how a later apply knows the runner
+# as its own (to update it when the answers change, or to offer deleting it when no config.toml holds it)
+DOCKWRIGHT_NOTE = ("Created by dockwright. `dockwright apply` updates it when the answers change and offers to "
+                   "delete it when no config.toml holds it.")
+
+
+def is_dockwrights(runner: dict) -> bool:
+    """A project runner dockwright created (its maintenance note says so)."""
+    return runner.get("runner_type", "project_type") == "project_type" and str(
+        runner.get("maintenance_note") or "").startswith("Created by dockwright")
+
+
 @dataclass(frozen=True)
 class RunnerInGitLab:
-    """The runner as GitLab knows it; ``token`` only when it was just created (it cannot be read back)."""
+    """The runner as GitLab knows it; ``token`` only when it was just created (it cannot be read back).
+    ``updated``: what an update changed in GitLab ("tags docker → docker, gpu"); ``replaces``: the id of the
+    runner it replaces (to be deleted once config.toml holds the new one), with ``why``."""
 
     id: int
     created: bool
     token: Secret | None = None
+    updated: tuple[str, ...] = ()
+    replaces: int | None = None
+    why: str = ""
 
 
 def runner_name(plan: Plan) -> str:
@@ -76,6 +93,10 @@ def check_config(path: Path) -> None:
     _entries(read_text_or_none(path))
 
 
+def _same_url(a: Any, b: str) -> bool:
+    return str(a or "").rstrip("/") == b.rstrip("/")
+
+
 def config_entry(text: str | None, *, url: str, name: str, runner_id: int | None = None) -> dict | None:
     """The ``[[runners]]`` entry for this runner in config.toml text: by ``id`` when it has one, else name+url."""
     for entry in _entries(text):
@@ -83,25 +104,83 @@ def config_entry(text: str | None, *, url: str, name: str, runner_id: int | None
             if int(entry.get("id")) == runner_id:
                 return dict(entry)
             continue
-        if entry.get("name") == name and str(entry.get("url", "")).rstrip("/") == url.rstrip("/"):
+        if entry.get("name") == name and _same_url(entry.get("url"), url):
             return dict(entry)
     return None
 
 
+def held_ids(text: str | None, *, url: str) -> set[int]:
+    """The runner ids the config.toml entries for ``url`` hold."""
+    return {int(e["id"]) for e in _entries(text) if e.get("id") is not None and _same_url(e.get("url"), url)}
+
+
+def wanted_fields(plan: Plan) -> dict[str, Any]:
+    """What ``PUT /runners/:id`` can set, as the plan wants it."""
+    r = plan.runner
+    return {"description": r.description, "tag_list": sorted(r.tags), "run_untagged": r.run_untagged,
+            "locked": True, "access_level": "ref_protected" if r.protected else "not_protected"}
+
+
+def runner_differences(runner: dict, plan: Plan) -> dict[str, tuple[Any, Any]]:
+    """The fields GitLab has otherwise than the plan: ``{field: (GitLab's, the plan's)}``."""
+    have = {"description": runner.get("description"), "tag_list": sorted(runner.get("tag_list") or ()),
+            "run_untagged": bool(runner.get("run_untagged")), "locked": bool(runner.get("locked", True)),
+            "access_level": runner.get("access_level") or "not_protected"}
+    return {k: (have[k], v) for k, v in wanted_fields(plan).items() if have[k] != v}
+
+
+def _said(changes: dict[str, tuple[Any, Any]]) -> tuple[str, ...]:
+    names = {"tag_list": "tags", "run_untagged": "run_untagged", "access_level": "access level"}
+
+    def show(value: Any) -> str:
+        return ", ".join(value) or "none" if isinstance(value, list) else repr(value) if isinstance(value, str) \
+            else str(value).lower()
+
+    return tuple(f"{names.get(k, k)} {show(old)} → {show(new)}" for k, (old, new) in changes.items())
+
+
+def previous_runner(client: Any, project: str, *, config_text: str | None, url: str) -> dict | None:
+    """The runner dockwright created for this project that this config.toml holds (its description or tags
+    were other then): the one an edited answers file means."""
+    held = held_ids(config_text, url=url)
+    if not held:
+        return None
+    mine = [r for r in client.list_project_runners(project) if is_dockwrights(r) and int(r["id"]) in held]
+    return min(mine, key=lambda r: int(r["id"])) if mine else None
+
+
 def ensure_runner_in_gitlab(client: Any, plan: Plan, project: str, *, config_text: str | None, url: str,
                             registration_token: Secret | None = None) -> RunnerInGitLab:
-    """Reuse the project runner with the same description and tags, or create one.
+    """Reuse the project runner with the same description and tags, update the one dockwright created before
+    (answers edited: new tags, description or flags), or create one.
 
-    A reused runner's token cannot be read back from GitLab. If config.toml already has its entry, that
-    entry (and its token) is kept. If not, the token is reset (``POST /runners/:id/reset_authentication_token``)
-    so a working config.toml can be written; the old token stops working.
+    An update goes through ``PUT /runners/:id``: the runner keeps its id and token, so config.toml keeps
+    working. When GitLab refuses the update, a new runner is created and the old one is named in
+    ``replaces`` (the caller deletes it once config.toml holds the new one). A reused runner's token cannot be
+    read back from GitLab. If config.toml already has its entry, that entry (and its token) is kept. If not,
+    the token is reset (``POST /runners/:id/reset_authentication_token``) so a working config.toml can be
+    written; the old token stops working.
     """
     r = plan.runner
     found = client.find_runner(project, description=r.description, tags=r.tags)
+    if found is None:
+        found = previous_runner(client, project, config_text=config_text, url=url)
+    updated: tuple[str, ...] = ()
     if found is not None:
         rid = int(found["id"])
+        changes = runner_differences(found, plan)
+        if changes:
+            try:
+                client.update_runner(rid, **{k: new for k, (_old, new) in changes.items()})
+            except DockwrightError as exc:
+                if not is_dockwrights(found):
+                    raise
+                made = _create(client, plan, project, registration_token)
+                return RunnerInGitLab(int(made["id"]), created=True, token=Secret(str(made["token"])),
+                                      replaces=rid, why=exc.sentence)
+            updated = _said(changes)
         if config_entry(config_text, url=url, name=runner_name(plan), runner_id=rid) is not None:
-            return RunnerInGitLab(rid, created=False)
+            return RunnerInGitLab(rid, created=False, updated=updated)
         try:
             token = client.reset_runner_token(rid)
         except DockwrightError as exc:
@@ -111,29 +190,49 @@ def ensure_runner_in_gitlab(client: Any, plan: Plan, project: str, *, config_tex
                 f"({exc.sentence})",
                 "Restore the config.toml that holds its token, or delete the runner in Settings > CI/CD > Runners "
                 "and re-run apply to create a fresh one.") from None
-        return RunnerInGitLab(rid, created=False, token=Secret(token))
+        return RunnerInGitLab(rid, created=False, token=Secret(token), updated=updated)
+    made = _create(client, plan, project, registration_token)
+    return RunnerInGitLab(int(made["id"]), created=True, token=Secret(str(made["token"])))
+
+
+def _create(client: Any, plan: Plan, project: str, registration_token: Secret | None) -> dict:
+    r = plan.runner
     if r.workflow == "registration-token":
         if registration_token is None:
             raise BadInput("runner.workflow is registration-token, but no registration token was given.",
                            "Set RUNNER_REGISTRATION_TOKEN, or better use workflow: authentication-token "
                            "(registration tokens are disabled by default since GitLab 17.0).")
-        made = client.register_runner_legacy(registration_token, description=r.description, tags=r.tags,
-                                             run_untagged=r.run_untagged, locked=True, protected=r.protected)
-    else:
-        made = client.create_runner(project, description=r.description, tags=r.tags, run_untagged=r.run_untagged,
-                                    locked=True, protected=r.protected)
-    return RunnerInGitLab(int(made["id"]), created=True, token=Secret(str(made["token"])))
+        return client.register_runner_legacy(registration_token, description=r.description, tags=r.tags,
+                                             run_untagged=r.run_untagged, locked=True, protected=r.protected,
+                                             note=DOCKWRIGHT_NOTE)
+    return client.create_runner(project, description=r.description, tags=r.tags, run_untagged=r.run_untagged,
+                                locked=True, protected=r.protected, note=DOCKWRIGHT_NOTE)
 
 
 def render_config(plan: Plan, existing: str | None, *, url: str, runner: RunnerInGitLab) -> str:
     """config.toml with the runner's entry merged in (other runners kept), its ``id`` recorded."""
     token = runner.token.reveal() if runner.token is not None else None
+    existing = _renamed(existing, url=url, ids={runner.id, runner.replaces}, name=runner_name(plan))
     text = (render_runner_entry(plan, existing, url=url, token=token, name=runner_name(plan)) if token
             else render_runner_entry(plan, existing, url=url, name=runner_name(plan)))
     doc = tomlkit.parse(text)
     for entry in doc.get("runners", []):
         if entry.get("name") == runner_name(plan) and str(entry.get("url", "")).rstrip("/") == url.rstrip("/"):
             entry["id"] = runner.id
+    return tomlkit.dumps(doc)
+
+
+def _renamed(text: str | None, *, url: str, ids: set[int | None], name: str) -> str | None:
+    """config.toml with the entry of runner ``ids`` (updated, or being replaced) named ``name``: the entry the
+    plan's runner is found by, so it is updated in place instead of a second one being added."""
+    if not text or not any(e.get("id") in ids and _same_url(e.get("url"), url) and e.get("name") != name
+                           for e in _entries(text)):
+        return text
+    doc = tomlkit.parse(text)
+    for entry in doc.get("runners", []):
+        if entry.get("id") in ids and _same_url(entry.get("url"), url):
+            entry["name"] = name
+            break
     return tomlkit.dumps(doc)
 
 
