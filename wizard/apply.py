@@ -47,6 +47,10 @@ class ApplyOptions:
     env: Mapping[str, str] | None = None  # where from_env values are read (os.environ by default)
     prompt: Callable[[str], str] | None = None  # hidden prompt for values neither typed nor from_env
     confirm: Callable[[str], bool] | None = None  # yes/no question; None = no terminal
+    # delete a runner dockwright created that no config.toml holds? None: say how (--delete-orphan-runners)
+    delete_orphan: Callable[[str], bool] | None = None
+    lock_wait: float | None = None  # another apply on this repository or config.toml: wait this long (default
+    # apply_lock.LOCK_WAIT), then exit 75
 
 
 @dataclass
@@ -304,7 +308,17 @@ class _Run:
         yield from notes
 
     def steps(self) -> Iterator[ApplyEvent]:
+        from dockwright.wizard.apply_lock import LOCK_WAIT, apply_lock
+
         prepared = preflight(self.plan, self.session, self.options)  # local checks first: nothing written yet
+        targets = {f"the repository {self.session.workdir}": self.session.workdir}
+        if prepared.runner is not None:
+            targets[f"the runner config {prepared.runner.config_path}"] = prepared.runner.config_path
+        wait = self.options.lock_wait if self.options.lock_wait is not None else LOCK_WAIT
+        with apply_lock(targets, wait=wait):  # one apply at a time: two cannot both create a runner
+            yield from self.locked_steps(prepared)
+
+    def locked_steps(self, prepared: Prepared) -> Iterator[ApplyEvent]:
         yield from self.step(f"check access to {self.project}", self.access, record=False)
         for change in prepared.files:
             yield from self.step(change.summary, change.apply)
@@ -349,6 +363,27 @@ class _Run:
             return Outcome.CHECKED, status, f"runner #{runner_id} is {status}"
 
         yield from self.step(f"waiting for runner #{runner_id} to come online{hint}", online)
+        yield from self.orphans(rchange)
+
+    def orphans(self, rchange: RunnerChange) -> Iterator[ApplyEvent]:
+        """Runners dockwright created for this project that the config.toml does not hold (left by a run on
+        another config, or by two applies at once before the lock): said, and deleted when agreed."""
+        from dockwright.wizard.files import read_text_or_none
+
+        found = runner_setup.orphan_runners(self.client, self.project, config_text=read_text_or_none(
+            rchange.config_path), url=self.url, keep=rchange.runner_id)
+        if not found:
+            return
+
+        def look() -> tuple[Outcome, str, str]:
+            said = runner_setup.settle_orphans(self.client, found, rchange.config_path, self.options.delete_orphan)
+            self.notes += [Note(text, warning=" kept" in text) for text in said]
+            deleted = sum(1 for text in said if text.endswith(" deleted."))
+            result = f"{deleted} deleted, {len(found) - deleted} kept"
+            return (Outcome.DONE if deleted else Outcome.CHECKED), result, \
+                f"runners dockwright created that no config.toml holds: {result}"
+
+        yield from self.step("look for runners dockwright created that no config.toml holds", look)
 
     def lint(self) -> tuple[Outcome, str, str]:
         content = (self.session.workdir / ".gitlab-ci.yml").read_text(encoding="utf-8")

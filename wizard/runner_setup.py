@@ -149,6 +149,35 @@ def previous_runner(client: Any, project: str, *, config_text: str | None, url: 
     return min(mine, key=lambda r: int(r["id"])) if mine else None
 
 
+def orphan_runners(client: Any, project: str, *, config_text: str | None, url: str, keep: int | None) -> list[dict]:
+    """The runners dockwright created for this project that this config.toml does not hold (but ``keep``)."""
+    held = held_ids(config_text, url=url) | {keep}
+    return [r for r in client.list_project_runners(project) if is_dockwrights(r) and int(r["id"]) not in held]
+
+
+def describe_runner(runner: dict) -> str:
+    tags = ", ".join(runner.get("tag_list") or ()) or "no tags"
+    return f"Runner #{runner['id']} \"{runner.get('description')}\" ({tags}; {runner.get('status', 'status unknown')})"
+
+
+def settle_orphans(client: Any, found: list[dict], config_path: Path, ask: Callable[[str], bool] | None) -> list[str]:
+    """Ask about each runner of :func:`orphan_runners` and delete the agreed ones; the sentences to say.
+    ``ask`` None (no terminal, no --delete-orphan-runners): keep them and say how to delete them."""
+    said = []
+    for runner in found:
+        what = describe_runner(runner)
+        question = (f"{what} was created by dockwright for this project, but {config_path} does not hold it. "
+                    "Delete it in GitLab (keep it if another machine's gitlab-runner uses it)?")
+        if ask is not None and ask(question):
+            client.delete_runner(int(runner["id"]))
+            said.append(f"{what} deleted.")
+        else:
+            how = "kept" if ask is not None else (
+                "kept: `dockwright apply --delete-orphan-runners` deletes it, or Settings > CI/CD > Runners")
+            said.append(f"{what} was created by dockwright, but {config_path} does not hold it; {how}.")
+    return said
+
+
 def ensure_runner_in_gitlab(client: Any, plan: Plan, project: str, *, config_text: str | None, url: str,
                             registration_token: Secret | None = None) -> RunnerInGitLab:
     """Reuse the project runner with the same description and tags, update the one dockwright created before
