@@ -28,7 +28,17 @@ from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
 from dockwright.wizard.job_logs import JobLogs
 from dockwright.wizard.pushed_tags import pull_hint, pushed_images
-from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
+from dockwright.wizard.watch import (
+    Finished,
+    Job,
+    JobChanged,
+    JobStuck,
+    LogText,
+    PipelineCreated,
+    PipelineStatus,
+    Waiting,
+    follow,
+)
 from dockwright.wizard.watch_plain import glyph, status_word
 
 
@@ -66,8 +76,12 @@ class WatchScreen(Screen[int | None]):
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
                  ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
-                 registry_kind: str = "gitlab", applied: Sequence[str] = ()) -> None:
+                 registry_kind: str = "gitlab", applied: Sequence[str] = (),
+                 follow_options: dict[str, Any] | None = None) -> None:
         super().__init__()
+        # after the wizard's Apply: the keywords `dockwright apply` follows with (wizard/apply_watch.py): GitLab
+        # gone 60 s ends the watch, a pushed commit without a pipeline gets one
+        self.follow_options = dict(follow_options or {})
         self.applied = tuple(applied)  # what the wizard's Apply step did: shown beside the log until a job fails
         self.registry_kind = registry_kind  # only GitLab's registry can be listed; others get a sentence
         self.autostart = autostart  # False: events come only through apply() (a recorded watch, snapshots)
@@ -124,7 +138,7 @@ class WatchScreen(Screen[int | None]):
 
     @work(exclusive=True, group="follow", exit_on_error=False)
     async def follow_pipeline(self) -> None:
-        kwargs = {k: v for k, v in self.target.items() if v is not None}
+        kwargs = {**self.follow_options, **{k: v for k, v in self.target.items() if v is not None}}
         if self.schedule is not None:
             kwargs["schedule"] = self.schedule
         try:
@@ -170,6 +184,8 @@ class WatchScreen(Screen[int | None]):
         elif isinstance(event, Waiting):
             self.say(event.message)
             self.waiting_shown = True
+        elif isinstance(event, PipelineCreated):
+            self.say(event.message)  # stays until something else is said
         elif isinstance(event, Finished):
             self.finished(event)
 

@@ -21,6 +21,8 @@ examples:
                                  do it all and follow the pipeline to the end
   dockwright apply --answers dockwright.yml --no-push
                                  write files, variables and runner, commit locally, do not push
+  dockwright apply --answers dockwright.yml --yes --retry-pipeline
+                                 after a failed pipeline: finish what is missing and retry its failed jobs
 
 Values of CI/CD variables come from the environment variable each one names (from_env), or are asked
 without echo. The GitLab token (--token-env NAME, GITLAB_TOKEN, python-gitlab's or glab's config, or a
@@ -47,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true", help="do not verify GitLab's TLS certificate (warned)")
     parser.add_argument("--runner-timeout", metavar="S", type=seconds, default=120.0,
                         help="seconds to wait for the runner to come online (default 120)")
+    parser.add_argument("--retry-pipeline", action="store_true",
+                        help="when the pushed commit's pipeline failed before (a re-run), retry its failed jobs "
+                             "(asked in a terminal without --yes; otherwise said)")
     parser.add_argument("--delete-orphan-runners", action="store_true",
                         help="delete the runners dockwright created for the project that the runner's config.toml "
                              "does not hold (asked one by one in a terminal without --yes; otherwise only listed)")
@@ -108,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
                            runner_online_timeout=args.runner_timeout, gitlab_wait=_gitlab_wait(args.gitlab_wait),
                            prompt=_hidden_prompt if interactive else None,
                            confirm=(lambda m: True) if args.yes else (_confirm if interactive else None),
+                           retry_pipeline=(lambda m: True) if args.retry_pipeline else (
+                               _confirm if interactive and not args.yes else None),
                            delete_orphan=(lambda m: True) if args.delete_orphan_runners else (
                                _confirm if interactive and not args.yes else None))
     session = Session(workdir=directory, answers_path=answers, ca_file=args.ca_file, insecure=args.insecure)

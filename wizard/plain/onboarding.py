@@ -194,7 +194,8 @@ class PlainWizard(StepQuestions):
         save_answers(plan, self.answers_path)
         options = ApplyOptions(env=self.env, prompt=lambda question: self.secret(question).reveal(),
                                confirm=lambda question: self.confirm(question, False),
-                               delete_orphan=lambda question: self.confirm(question, False))
+                               delete_orphan=lambda question: self.confirm(question, False),
+                               retry_pipeline=lambda question: self.confirm(question, True))
         try:
             report = run_apply(plan, self.session, options, self.out)
         except DockwrightError as exc:
