@@ -403,6 +403,9 @@ class _Run:
             return self.commit_through_api(paths)
         before = repo.branch_sha(git.branch)
         sha = repo.commit(paths, git.commit_message, git.branch, git.create_branch)
+        if repo.hooks_skipped:
+            self.notes.append(Note(repo.hooks_skipped, warning=True))
+            self.report.notes.append(repo.hooks_skipped)
         committed = Outcome.DONE if sha != before else Outcome.ALREADY
         self.report.record(f"commit {', '.join(paths)} on {git.branch}", committed)
         self.notes.append(Note(f"commit {', '.join(paths)}: {committed} ({sha[:8]})"))
