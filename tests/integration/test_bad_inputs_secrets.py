@@ -75,6 +75,7 @@ CASES = [
     ("project-newline",           OK.replace("demo/app", "\"demo/app\\nx\""),        {},                                       GENERATE,                                             2, "`gitlab.project` has a line break"),
     # 20: no terminal for the full-screen wizard
     ("wizard-without-terminal",   OK,                                                {},                                       "",                                                   2, "needs a terminal"),
+    ("plain-without-terminal",    OK,                                                {},                                       "--plain",                                            2, "--plain asks its questions in a terminal"),
     # 22: loose validation
     ("empty-description",         OK + "  description: ''\n",                        {},                                       GENERATE,                                             2, "`runner.description` is empty"),
     ("empty-docker-image",        OK + "  docker_image: ''\n",                       {},                                       GENERATE,                                             2, "`runner.docker_image` is empty"),
