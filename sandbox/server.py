@@ -225,6 +225,12 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             sandbox.internal_errors.append(repr(exc))
             response = json_response(500, {"message": "500 Internal Server Error"})
         response.headers = list(response.headers) + rate_headers
+        if verdict.kind == "lose":  # the work is done; the answer never reaches the client
+            sandbox.record(self.command, path, 0, 0)
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return None
         return response
 
     def _send(self, response: Response) -> None:
