@@ -333,9 +333,12 @@ def run_register(plan: Plan, *, url: str, config_path: str, token: Secret, binar
 
 def wait_online(client: Any, runner_id: int, *, timeout: float = 120.0, interval: float = 2.0,
                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> str:
-    """Poll GitLab until the runner is ``online``; raise a sentence on what to check when it is not in time."""
+    """Poll GitLab until the runner is ``online``; raise a sentence on what to check when it is not in time.
+    The first polls come sooner (a quarter of ``interval``, doubling): a runner that reads its config.toml
+    at once is seen at once, a slow one costs no more requests than before."""
     deadline = clock() + timeout
     status = client.runner_status(runner_id)
+    wait = interval / 4
     while status not in ONLINE_STATUSES:
         if clock() >= deadline:
             raise NetworkError(
@@ -343,6 +346,7 @@ def wait_online(client: Any, runner_id: int, *, timeout: float = 120.0, interval
                 "Check that gitlab-runner is running on the host (`sudo gitlab-runner status`, "
                 "`sudo gitlab-runner verify`), that it reads the config.toml dockwright wrote, and that it can "
                 "reach GitLab; then re-run apply.")
-        sleep(interval)
+        sleep(wait)
+        wait = min(interval, wait * 2)
         status = client.runner_status(runner_id)
     return status

@@ -31,7 +31,8 @@ hidden prompt) is never written anywhere. A re-run after a failure finishes the 
 exit codes: 0 pipeline succeeded and image tags present, 1 pipeline failed, 2 bad input,
             3 an existing file dockwright cannot merge (--overwrite replaces it, kept as .orig),
             4 GitLab refused (auth, scope, role), 5 network, 70 a bug in dockwright (traceback printed),
-            75 another apply is running on this repository or runner config.toml (nothing changed; re-run later)
+            75 another apply is running on this repository or runner config.toml (nothing changed; re-run later),
+            130 interrupted (Ctrl-C): a re-run finishes the job
 """
 
 
