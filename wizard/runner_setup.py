@@ -136,7 +136,8 @@ def _said(changes: dict[str, tuple[Any, Any]]) -> tuple[str, ...]:
         return ", ".join(value) or "none" if isinstance(value, list) else repr(value) if isinstance(value, str) \
             else str(value).lower()
 
-    return tuple(f"{names.get(k, k)} {show(old)} → {show(new)}" for k, (old, new) in changes.items())
+    return tuple("marked as dockwright's (maintenance note)" if k == "maintenance_note" else
+                 f"{names.get(k, k)} {show(old)} → {show(new)}" for k, (old, new) in changes.items())
 
 
 def previous_runner(client: Any, project: str, *, config_text: str | None, url: str) -> dict | None:
@@ -198,6 +199,10 @@ def ensure_runner_in_gitlab(client: Any, plan: Plan, project: str, *, config_tex
     if found is not None:
         rid = int(found["id"])
         changes = runner_differences(found, plan)
+        if not is_dockwrights(found) and rid in held_ids(config_text, url=url):
+            # dockwright wrote its entry (by id) before runners carried the note: marked now, so that an edited
+            # answers file updates it instead of making another
+            changes["maintenance_note"] = (found.get("maintenance_note"), DOCKWRIGHT_NOTE)
         if changes:
             try:
                 client.update_runner(rid, **{k: new for k, (_old, new) in changes.items()})

@@ -171,3 +171,26 @@ def test_a_held_lock_makes_apply_wait_then_exit_75_having_changed_nothing(sandbo
     assert ((project / ".gitlab-ci.yml").exists(), sorted(p.name for p in project.iterdir())) == before
     client = GitLabClient.connect(sandbox.url, sandbox.token)
     assert not [r for r in client.list_project_runners(sandbox.project_path) if r["description"] == "Locked Out Runner"]
+
+
+def test_a_runner_from_before_the_note_is_marked_then_updated_when_edited(sandbox, project, monkeypatch):
+    """Runners dockwright created before it wrote its maintenance note: the config.toml entry it wrote (by id)
+    tells it is dockwright's; the next apply marks it, so an edit updates it instead of orphaning it."""
+    monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
+    answers = answers_for(sandbox, project, description="Old Style Runner")
+    config = project.parent / "runner" / "config.toml"
+    with RunnerHost(sandbox, config):
+        code, out, err = apply(answers)
+        assert code == 0, out[-3000:] + err
+        (rid,) = [e["id"] for e in entries(config)]
+        client = GitLabClient.connect(sandbox.url, sandbox.token)
+        client.update_runner(rid, maintenance_note="")  # as runners created before the note were
+
+        code, out, err = apply(answers)
+        assert code == 0, out[-3000:] + err
+        assert f"Runner #{rid} updated in GitLab (same runner, same token): marked as dockwright's" in out, out
+        edit(answers, "runner", tags=("docker", "old-style"))
+        code, out, err = apply(answers)
+        assert code == 0, out[-3000:] + err
+        assert f"Runner #{rid} updated in GitLab" in out and "tags docker → docker, old-style" in out
+        assert [e["id"] for e in entries(config)] == [rid]
