@@ -23,6 +23,7 @@ class Faults:
     # share of API requests that are carried out, then their connection closed before the answer: the work is
     # done but the client never hears of it (a proxy or a network that drops GitLab's answer)
     lost_answer_rate: float = 0.0
+    methods: tuple[str, ...] = ()  # drops, lost answers and errors only for these HTTP methods (empty: all)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -69,7 +70,7 @@ class FaultInjector:
             self._window_start = time.time()
             self._count = 0
 
-    def decide(self) -> Verdict:
+    def decide(self, method: str = "GET") -> Verdict:
         with self._lock:
             f = self.faults
             now = time.time()
@@ -83,6 +84,8 @@ class FaultInjector:
             base = dict(observed=self._count, limit=limit, reset_at=reset_at)
             if f.rate_limit_per_minute is not None and self._count > f.rate_limit_per_minute:
                 return Verdict("throttle", 429, retry_after=max(1, math.ceil(window_end - now)), **base)
+            if f.methods and method.upper() not in f.methods:
+                return Verdict("pass", 200, **base)
             if f.drop_rate and self._random.random() < f.drop_rate:
                 return Verdict("drop", 0, **base)
             if f.lost_answer_rate and self._random.random() < f.lost_answer_rate:

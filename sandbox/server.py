@@ -182,7 +182,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
 
     def _api(self, path: str, query_string: str, headers: dict[str, str], body: bytes) -> Response | None:
         sandbox = self.server.sandbox
-        verdict = sandbox.faults.decide()
+        verdict = sandbox.faults.decide(self.command)
         if sandbox.faults.latency:
             time.sleep(sandbox.faults.latency)
         rate_headers = [

@@ -49,7 +49,10 @@ SCENARIOS = [
     Scenario("429-window", Faults(rate_limit_per_minute=8, rate_limit_window=1.0), codes=(0,)),
     Scenario("latency-50ms", Faults(latency=0.05), codes=(0,)),
     Scenario("drops-20pct", Faults(drop_rate=0.2, seed=11), codes=(0, 5)),
-    Scenario("lost-answers-30pct", Faults(lost_answer_rate=0.3, seed=5), codes=(0, 5)),
+    # GitLab does the work, its answer is lost: every write's (the variable is created, apply gives up: 5), and
+    # the runner's creation alone (seed 10: the variable's answer arrives, POST /user/runners' does not)
+    Scenario("writes-lost-all", Faults(lost_answer_rate=1.0, methods=("POST", "PUT")), codes=(5,)),
+    Scenario("runner-answer-lost", Faults(lost_answer_rate=0.5, methods=("POST", "PUT"), seed=10), codes=(0, 5)),
     Scenario("sigint-at-runner", kill_at="→ project runner", signal=signal.SIGINT, codes=(130,)),
     Scenario("sigkill-at-push", kill_at="→ commit and push", signal=signal.SIGKILL, codes=(-signal.SIGKILL,)),
     Scenario("sandbox-killed-at-variables", stop_sandbox_at="→ CI/CD variable", codes=(5,)),

@@ -87,6 +87,14 @@ def test_a_lost_answer_comes_after_the_work_is_done(sb):
     assert found.status_code == 200 and found.json()["value"] == "v"  # the work was done
 
 
+def test_faults_can_be_limited_to_some_methods(sb):
+    sb.set_faults(Faults(error_rate=1.0, methods=("POST",)))
+    assert get_version(sb).status_code == 200  # a GET is not faulted
+    posted = requests.post(f"{sb.url}/api/v4/projects/{sb.project_path.replace('/', '%2F')}/variables",
+                           headers={"PRIVATE-TOKEN": sb.token}, data={"key": "NEVER", "value": "v"}, timeout=5)
+    assert posted.status_code in (500, 502)
+
+
 def test_added_latency(sb):
     sb.set_faults(Faults(latency=0.3))
     started = time.monotonic()
