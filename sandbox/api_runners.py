@@ -203,12 +203,15 @@ def delete_runner(req: Request):
 
 
 def update_runner(req: Request):
+    """PUT /runners/:id: only the fields given change; the id and the token stay (GitLab's runners.md)."""
     row = _find_runner(req)
     changes: dict[str, Any] = {}
     if req.arg("description") is not None:
         changes["description"] = str(req.arg("description"))
     if req.arg("tag_list") is not None:
         changes["tag_list"] = json.dumps(list_arg(req.arg("tag_list")))
+    if req.arg("maintenance_note") is not None:
+        changes["maintenance_note"] = str(req.arg("maintenance_note"))
     for name in ("run_untagged", "locked", "paused"):
         if req.flag(name) is not None:
             changes[name] = int(bool(req.flag(name)))

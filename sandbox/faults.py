@@ -1,6 +1,6 @@
 """Faults the sandbox can inject into its REST API, so every client's retry and error paths get tested
 against real HTTP: added latency, 500/502 answers, 429 with ``Retry-After`` after N requests a minute,
-and dropped connections. All off by default; random choices come from a seeded generator so a test
+dropped connections, and answers lost after the work was done. All off by default; random choices come from a seeded generator so a test
 that sets ``seed`` sees the same sequence every run. Git over HTTP is never faulted.
 """
 
@@ -20,10 +20,14 @@ class Faults:
     rate_limit_per_minute: int | None = None  # after N requests in a window: 429 + Retry-After
     rate_limit_window: float = 60.0  # the window's length in seconds (GitLab's is a minute; tests shorten it)
     drop_rate: float = 0.0  # share of API requests whose connection is closed without an answer
+    # share of API requests that are carried out, then their connection closed before the answer: the work is
+    # done but the client never hears of it (a proxy or a network that drops GitLab's answer)
+    lost_answer_rate: float = 0.0
+    methods: tuple[str, ...] = ()  # drops, lost answers and errors only for these HTTP methods (empty: all)
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "drop_rate"):
+        for name in ("error_rate", "drop_rate", "lost_answer_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"Faults.{name} must be between 0 and 1, got {value}.")
@@ -38,7 +42,8 @@ class Faults:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What to do with one request: ``kind`` is "pass", "drop", "error" or "throttle"."""
+    """What to do with one request: ``kind`` is "pass", "drop", "lose" (carry it out, drop the answer), "error"
+    or "throttle"."""
 
     kind: str
     status: int = 200
@@ -65,7 +70,7 @@ class FaultInjector:
             self._window_start = time.time()
             self._count = 0
 
-    def decide(self) -> Verdict:
+    def decide(self, method: str = "GET") -> Verdict:
         with self._lock:
             f = self.faults
             now = time.time()
@@ -79,8 +84,12 @@ class FaultInjector:
             base = dict(observed=self._count, limit=limit, reset_at=reset_at)
             if f.rate_limit_per_minute is not None and self._count > f.rate_limit_per_minute:
                 return Verdict("throttle", 429, retry_after=max(1, math.ceil(window_end - now)), **base)
+            if f.methods and method.upper() not in f.methods:
+                return Verdict("pass", 200, **base)
             if f.drop_rate and self._random.random() < f.drop_rate:
                 return Verdict("drop", 0, **base)
+            if f.lost_answer_rate and self._random.random() < f.lost_answer_rate:
+                return Verdict("lose", 0, **base)
             if f.error_rate and self._random.random() < f.error_rate:
                 return Verdict("error", self._random.choice((500, 502)), **base)
             return Verdict("pass", 200, **base)

@@ -151,7 +151,9 @@ class ApplyScreen(StepScreen):
             self.notify("Nothing was pushed yet, so there is no pipeline to watch.", severity="warning")
             return
         from dockwright.screens.watch import WatchScreen
+        from dockwright.wizard.apply_watch import after_apply_follow
 
         self.app.push_screen(WatchScreen(self.services.client, self.plan.gitlab.project, sha=self.sha,
                                          ref=self.plan.git.branch, registry_kind=self.plan.registry.kind,
-                                         applied=[f"Applied, commit {self.sha[:8]}:", *self.done_lines]))
+                                         applied=[f"Applied, commit {self.sha[:8]}:", *self.done_lines],
+                                         follow_options=after_apply_follow(self.plan.git.commit_message)))

@@ -26,9 +26,19 @@ from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
-from dockwright.wizard.job_logs import JobLogs, decode_tail
+from dockwright.wizard.job_logs import JobLogs
 from dockwright.wizard.pushed_tags import pull_hint, pushed_images
-from dockwright.wizard.watch import Finished, Job, JobChanged, JobStuck, LogText, PipelineStatus, Waiting, follow
+from dockwright.wizard.watch import (
+    Finished,
+    Job,
+    JobChanged,
+    JobStuck,
+    LogText,
+    PipelineCreated,
+    PipelineStatus,
+    Waiting,
+    follow,
+)
 from dockwright.wizard.watch_plain import glyph, status_word
 
 
@@ -66,8 +76,12 @@ class WatchScreen(Screen[int | None]):
 
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
                  ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
-                 registry_kind: str = "gitlab", applied: Sequence[str] = ()) -> None:
+                 registry_kind: str = "gitlab", applied: Sequence[str] = (),
+                 follow_options: dict[str, Any] | None = None) -> None:
         super().__init__()
+        # after the wizard's Apply: the keywords `dockwright apply` follows with (wizard/apply_watch.py): GitLab
+        # gone 60 s ends the watch, a pushed commit without a pipeline gets one
+        self.follow_options = dict(follow_options or {})
         self.applied = tuple(applied)  # what the wizard's Apply step did: shown beside the log until a job fails
         self.registry_kind = registry_kind  # only GitLab's registry can be listed; others get a sentence
         self.autostart = autostart  # False: events come only through apply() (a recorded watch, snapshots)
@@ -78,7 +92,8 @@ class WatchScreen(Screen[int | None]):
         self.jobs: dict[int, Job] = {}
         self.polled: dict[int, float] = {}
         self.logs = JobLogs()  # what was received of each job's log; a finished one is fetched once
-        self.fetching: set[int] = set()
+        self.fetching: set[int] = set()  # finished logs the screen is reading (fetch_log), not the follower
+        self.pushes_from: list[int] | None = None  # after a pass: the jobs whose logs say which tags were pushed
         self.follower_done = False  # the follower has ended: a finished job's log is fetched here
         self.stuck: set[int] = set()
         self.runners: list[dict[str, Any]] | None = None  # the project's runners, read when a job got stuck
@@ -123,7 +138,7 @@ class WatchScreen(Screen[int | None]):
 
     @work(exclusive=True, group="follow", exit_on_error=False)
     async def follow_pipeline(self) -> None:
-        kwargs = {k: v for k, v in self.target.items() if v is not None}
+        kwargs = {**self.follow_options, **{k: v for k, v in self.target.items() if v is not None}}
         if self.schedule is not None:
             kwargs["schedule"] = self.schedule
         try:
@@ -134,8 +149,10 @@ class WatchScreen(Screen[int | None]):
             self.say(explain(exc), error=True)
 
     def followed(self) -> set[int]:
-        """The job whose log the follower should send: the selected one, unless its whole log is here."""
-        return {self.selected} if self.selected is not None and not self.logs.complete(self.selected) else set()
+        """The job whose log the follower should send: the selected one, unless its whole log is here or the
+        screen is already fetching it (one fetch per finished log, whoever asks first)."""
+        job = self.selected
+        return {job} if job is not None and not self.logs.complete(job) and job not in self.fetching else set()
 
     def apply(self, event: Any) -> None:
         if self.waiting_shown and not isinstance(event, Waiting):  # GitLab answered: the wait is over
@@ -167,6 +184,8 @@ class WatchScreen(Screen[int | None]):
         elif isinstance(event, Waiting):
             self.say(event.message)
             self.waiting_shown = True
+        elif isinstance(event, PipelineCreated):
+            self.say(event.message)  # stays until something else is said
         elif isinstance(event, Finished):
             self.finished(event)
 
@@ -206,21 +225,25 @@ class WatchScreen(Screen[int | None]):
 
     def check_registry(self) -> None:
         """After a pass: which tags the jobs pushed (from their logs), and for GitLab's registry which of them
-        it really has; shown as `docker pull` lines beside, not in, the message line."""
-        jobs = sorted(j.id for j in self.jobs.values() if j.status == "success" and not j.bridge)  # pushed in order
-        self.look_for_pushes({jid: self.logs.text(jid) if self.logs.complete(jid) else None for jid in jobs})
+        it really has; shown as `docker pull` lines beside, not in, the message line. The logs not here yet
+        are fetched through :meth:`fetch_log` (the one owner of a finished log's fetch, so selecting a job
+        meanwhile does not fetch it a second time); the hint follows when the last one arrives."""
+        self.pushes_from = sorted(j.id for j in self.jobs.values() if j.status == "success" and not j.bridge)
+        for jid in self.pushes_from:
+            self.fetch_log(jid)
+        self.look_for_pushes_when_logs_are_here()
+
+    def look_for_pushes_when_logs_are_here(self) -> None:
+        jobs = self.pushes_from
+        if jobs is None or not all(self.logs.complete(jid) for jid in jobs):
+            return
+        self.pushes_from = None
+        self.look_for_pushes([self.logs.text(jid) for jid in jobs])  # in pipeline order: pushed in order
 
     @work(thread=True, exclusive=True, group="registry", exit_on_error=False)
-    def look_for_pushes(self, known: dict[int, str | None]) -> None:
-        """``known``: each passed job's log, or None where it must be read (once: kept for when it is selected)."""
+    def look_for_pushes(self, logs: list[str]) -> None:
+        """``logs``: each passed job's log (its kept end); then the registry's tags, read in a thread."""
         try:
-            logs = []
-            for jid, text in known.items():
-                if text is None:
-                    data = self.client.get_job_trace(self.project, jid)
-                    text = decode_tail(data)[0]
-                    self.app.call_from_thread(self.log_fetched, jid, data)
-                logs.append(text)
             pushed = [image for log in logs for image in pushed_images(log)]
             registry = self.client.registry_tags(self.project) if self.registry_kind == "gitlab" else None
         except Exception as exc:
@@ -304,8 +327,9 @@ class WatchScreen(Screen[int | None]):
         log.flush_partial()
 
     def fetch_log(self, job_id: int) -> None:
-        """A finished job's log, once, when the follower has ended (`dockwright watch --pipeline N`)."""
-        if job_id not in self.fetching:
+        """A finished job's log, once, when the follower has ended (`dockwright watch --pipeline N`): the only
+        place the screen asks GitLab for a log (selecting a job and the registry hint both come here)."""
+        if job_id not in self.fetching and not self.logs.complete(job_id):
             self.fetching.add(job_id)
             self.read_trace(job_id)
 
@@ -322,8 +346,10 @@ class WatchScreen(Screen[int | None]):
     def log_fetched(self, job_id: int, data: bytes | None) -> None:
         self.fetching.discard(job_id)
         if data is None:
+            self.pushes_from = None  # said why; no pull lines without the logs
             return
         self.logs.fetched(job_id, data)
+        self.look_for_pushes_when_logs_are_here()
         if job_id == self.selected:
             self.query_one(JobLog).show_job(job_id)
             self.show_kept_log(job_id)

@@ -15,11 +15,9 @@ rest; nothing is created twice.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,10 +27,9 @@ from dockwright.wizard import runner_setup
 from dockwright.wizard.changes import FileChange, Outcome, RunnerChange, VariableChange, plan_file_changes
 from dockwright.wizard.checks import hosted_runner_problem
 from dockwright.wizard.credentials import Secret
-from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK, BadInput, DockwrightError, PipelineFailed
+from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import GENERATED_FILES
-from dockwright.wizard.render.registry import image_name
 from dockwright.wizard.session import Session
 from dockwright.wizard.steps import REGISTRY_CHOICES
 
@@ -48,6 +45,12 @@ class ApplyOptions:
     env: Mapping[str, str] | None = None  # where from_env values are read (os.environ by default)
     prompt: Callable[[str], str] | None = None  # hidden prompt for values neither typed nor from_env
     confirm: Callable[[str], bool] | None = None  # yes/no question; None = no terminal
+    # delete a runner dockwright created that no config.toml holds? None: say how (--delete-orphan-runners)
+    delete_orphan: Callable[[str], bool] | None = None
+    # the pushed commit's pipeline failed before (a re-run): retry it? None: say how (--retry-pipeline)
+    retry_pipeline: Callable[[str], bool] | None = None
+    lock_wait: float | None = None  # another apply on this repository or config.toml: wait this long (default
+    # apply_lock.LOCK_WAIT), then exit 75
 
 
 @dataclass
@@ -306,7 +309,17 @@ class _Run:
         yield from notes
 
     def steps(self) -> Iterator[ApplyEvent]:
+        from dockwright.wizard.apply_lock import LOCK_WAIT, apply_lock
+
         prepared = preflight(self.plan, self.session, self.options)  # local checks first: nothing written yet
+        targets = {f"the repository {self.session.workdir}": self.session.workdir}
+        if prepared.runner is not None:
+            targets[f"the runner config {prepared.runner.config_path}"] = prepared.runner.config_path
+        wait = self.options.lock_wait if self.options.lock_wait is not None else LOCK_WAIT
+        with apply_lock(targets, wait=wait):  # one apply at a time: two cannot both create a runner
+            yield from self.locked_steps(prepared)
+
+    def locked_steps(self, prepared: Prepared) -> Iterator[ApplyEvent]:
         yield from self.step(f"check access to {self.project}", self.access, record=False)
         if self.plan.registry.kind == "ecr":
             yield from self.step(f"check the ECR repository {self.plan.registry.image}", self.ecr)
@@ -381,6 +394,27 @@ class _Run:
             return Outcome.CHECKED, status, f"runner #{runner_id} is {status}"
 
         yield from self.step(f"waiting for runner #{runner_id} to come online{hint}", online)
+        yield from self.orphans(rchange)
+
+    def orphans(self, rchange: RunnerChange) -> Iterator[ApplyEvent]:
+        """Runners dockwright created for this project that the config.toml does not hold (left by a run on
+        another config, or by two applies at once before the lock): said, and deleted when agreed."""
+        from dockwright.wizard.files import read_text_or_none
+
+        found = runner_setup.orphan_runners(self.client, self.project, config_text=read_text_or_none(
+            rchange.config_path), url=self.url, keep=rchange.runner_id)
+        if not found:
+            return
+
+        def look() -> tuple[Outcome, str, str]:
+            said = runner_setup.settle_orphans(self.client, found, rchange.config_path, self.options.delete_orphan)
+            self.notes += [Note(text, warning=" kept" in text) for text in said]
+            deleted = sum(1 for text in said if text.endswith(" deleted."))
+            result = f"{deleted} deleted, {len(found) - deleted} kept"
+            return (Outcome.DONE if deleted else Outcome.CHECKED), result, \
+                f"runners dockwright created that no config.toml holds: {result}"
+
+        yield from self.step("look for runners dockwright created that no config.toml holds", look)
 
     def lint(self) -> tuple[Outcome, str, str]:
         content = (self.session.workdir / ".gitlab-ci.yml").read_text(encoding="utf-8")
@@ -401,6 +435,9 @@ class _Run:
             return self.commit_through_api(paths)
         before = repo.branch_sha(git.branch)
         sha = repo.commit(paths, git.commit_message, git.branch, git.create_branch)
+        if repo.hooks_skipped:
+            self.notes.append(Note(repo.hooks_skipped, warning=True))
+            self.report.notes.append(repo.hooks_skipped)
         committed = Outcome.DONE if sha != before else Outcome.ALREADY
         self.report.record(f"commit {', '.join(paths)} on {git.branch}", committed)
         self.notes.append(Note(f"commit {', '.join(paths)}: {committed} ({sha[:8]})"))
@@ -474,90 +511,14 @@ def run_apply(plan: Plan, session: Session, options: ApplyOptions | None = None,
                 if event.error is not None:
                     raise event.error
         if report.sha is not None and options.watch:
-            report.exit_code = follow_and_check(plan, session, report, out, gitlab_wait=options.gitlab_wait)
+            from dockwright.wizard.apply_watch import follow_and_check
+
+            report.exit_code = follow_and_check(plan, session, report, out, gitlab_wait=options.gitlab_wait,
+                                                retry=options.retry_pipeline)
     except DockwrightError as exc:
         exc.report = report  # type: ignore[attr-defined]
         raise
     return report
-
-
-def follow_and_check(plan: Plan, session: Session, report: ApplyReport, out: IO[str], *,
-                     gitlab_wait: float = ApplyOptions.gitlab_wait) -> int:
-    """Follow the pushed commit's pipeline to its end, then look for the image tags in the registry.
-    GitLab unreachable for ``gitlab_wait`` seconds in a row ends it with the :class:`NetworkError` (exit 5)."""
-    from dockwright.wizard.watch import follow
-    from dockwright.wizard.watch_plain import print_plain
-    from dockwright.wizard.watch_schedule import Schedule
-
-    assert session.client is not None and report.sha is not None
-    client, project, sha, branch = session.client, plan.gitlab.project, report.sha, plan.git.branch
-    out.write(f"→ following the pipeline of {sha[:8]} on {branch}\n")
-    ensure_pipeline(plan, session, report, sha, out)
-    schedule = Schedule(give_up_after=gitlab_wait, error_max=max(1.0, min(Schedule.error_max, gitlab_wait / 4)))
-    code = asyncio.run(print_plain(follow(client, project, sha=sha, ref=branch, schedule=schedule), out))
-    pipelines = client.find_pipelines(project, sha=sha, ref=branch)
-    if pipelines:
-        report.pipeline_id = pipelines[0]["id"]
-        report.pipeline_status = pipelines[0]["status"]
-    if code != EXIT_OK:
-        return EXIT_FAILED
-    return check_registry(plan, session, report, sha, out)
-
-
-PIPELINE_APPEAR_WAIT = 15.0  # seconds a push's pipeline may take to appear before apply creates one
-
-
-def ensure_pipeline(plan: Plan, session: Session, report: ApplyReport, sha: str, out: IO[str], *,
-                    wait: float = PIPELINE_APPEAR_WAIT, sleep: Callable[[float], None] = time.sleep) -> None:
-    """A pushed commit without a pipeline (a run killed during the push: the commit reached GitLab, the
-    pipeline never came) gets one through the API after a short wait, when it is still the branch's head and
-    its message does not ask to skip CI."""
-    client, project, branch = session.client, plan.gitlab.project, plan.git.branch
-    assert client is not None
-    deadline = time.monotonic() + wait
-    while not client.find_pipelines(project, sha=sha, ref=branch):
-        if time.monotonic() >= deadline:
-            break
-        sleep(1.0)
-    else:
-        return
-    message = plan.git.commit_message.lower()
-    head = ((client.get_branch(project, branch) or {}).get("commit") or {}).get("id")
-    if head != sha or "[skip ci]" in message or "[ci skip]" in message:
-        return  # the watch says that no pipeline appeared
-    created = client.create_pipeline(project, branch)
-    note = (f"No pipeline appeared for {sha[:8]} in {wait:.0f} s (was the last run stopped during the push?); "
-            f"created pipeline #{created['id']} for {branch}.")
-    report.notes.append(note)
-    out.write(f"  {note}\n")
-    out.flush()
-
-
-def check_registry(plan: Plan, session: Session, report: ApplyReport, sha: str, out: IO[str]) -> int:
-    """After a green pipeline: the tags it pushed, found in GitLab's registry (or named, for another registry)."""
-    client, project = session.client, plan.gitlab.project
-    # named in full: the pipeline pushes the full SHA
-    wanted = expected_tags(plan, sha, session.access.default_branch if session.access else None)
-    if plan.registry.kind != "gitlab":
-        report.notes.append(other_registry_note(plan.registry.kind) + " The pipeline pushed "
-                            + ", ".join(f"{image_name(plan)}:{t}" for t in wanted) + ".")
-        return EXIT_OK
-    assert client is not None
-    out.write(f"→ registry: looking for tags {', '.join(wanted)}\n")
-    repos = client.registry_tags(project)
-    location, tags = next(((loc, tags) for loc, tags in repos.items() if sha in tags), (None, []))
-    missing = [t for t in wanted if t not in tags]
-    report.tags = [t for t in wanted if t in tags]
-    if location is None or missing:
-        report.record("image tags in the container registry", Outcome.FAILED)
-        raise PipelineFailed(
-            f"The pipeline passed but the registry lacks the tags {', '.join(missing)}.",
-            "Open the build job's log: the push step may have gone to another image name.")
-    report.record(f"image tags in {location}: {', '.join(wanted)}", Outcome.CHECKED)
-    report.pull_command = f"docker pull {location}:{wanted[-1] if wanted[-1] == 'latest' else sha}"
-    out.write(f"  present; {report.pull_command}\n")
-    out.flush()
-    return EXIT_OK
 
 
 # --------------------------------------------------------------------------------------------

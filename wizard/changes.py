@@ -344,10 +344,11 @@ class RunnerChange:
             call = (f"POST /user/runners runner_type=project_type project_id=<{self.project}> "
                     f"description={r.description!r} tag_list={list(r.tags)} run_untagged={str(r.run_untagged).lower()} "
                     f"access_level={'ref_protected' if r.protected else 'not_protected'}")
-        text = (f"GET /projects/{self.project}/runners (reuse a runner with the same description and tags)\n"
+        text = (f"GET /projects/{self.project}/runners (reuse a runner with the same description and tags, or "
+                f"PUT /runners/:id to update the one dockwright created that {self.config_path.name} holds)\n"
                 f"{call}  (unless reused)\n"
                 f"write {self.config_path} (mode 0600): [[runners]] name={runner_setup.runner_name(self.plan)!r} "
-                f"url={self.url} token=****  (a new entry; other runners' entries are left as they are)")
+                f"url={self.url} token=****  (dockwright's own entry, else a new one; other runners' entries are left as they are)")
         try:
             changes = runner_setup.own_entry_changes(self.plan, read_text_or_none(self.config_path), url=self.url)
         except DockwrightError:
@@ -360,21 +361,40 @@ class RunnerChange:
         runner = runner_setup.ensure_runner_in_gitlab(self.client, self.plan, self.project, config_text=existing,
                                                       url=self.url, registration_token=self.registration_token)
         self.runner_id = runner.id
-        if runner.created:
+        if runner.replaces is not None:
+            self.notes.append(f"Runner #{runner.id} created to replace runner #{runner.replaces}, which GitLab would "
+                              f"not update ({runner.why.rstrip('.')}); its token is now only in {self.config_path}.")
+        elif runner.created:
             self.notes.append(f"Runner #{runner.id} created; its token was shown once and is now only in "
                               f"{self.config_path}.")
-        elif runner.token is not None:
+        elif runner.updated:
+            self.notes.append(f"Runner #{runner.id} updated in GitLab (same runner, same token): "
+                              f"{'; '.join(runner.updated)}.")
+        if runner.token is not None and not runner.created:
             self.notes.append(f"Runner #{runner.id} reused; GitLab cannot show its token again, so a new one was "
                               f"issued and written to {self.config_path} (the old token no longer works).")
-        else:
+        elif not runner.created and not runner.updated:
             self.notes.append(f"Runner #{runner.id} reused with the token already in {self.config_path}.")
+        before = runner_setup.config_entry(existing, url=self.url, name=runner_setup.runner_name(self.plan),
+                                           runner_id=runner.replaces if runner.replaces is not None else runner.id)
         if self.use_register_binary and runner.token is not None:
             runner_setup.run_register(self.plan, url=self.url, config_path=str(self.config_path), token=runner.token,
                                       binary=self.use_register_binary)
         else:
             wrote = runner_setup.write_config(self.plan, self.config_path, url=self.url, runner=runner)
-            if wrote == Outcome.DONE and not runner.created and runner.token is None:
+            executor = runner_setup.runner_executor(self.plan)
+            if before is not None and before.get("executor") not in (None, executor):
+                self.notes.append(f"Runner #{runner.id}'s entry in {self.config_path}: executor "
+                                  f"{before.get('executor')} → {executor} (gitlab-runner reloads config.toml by itself).")
+            elif wrote == Outcome.DONE and not runner.created and runner.token is None:
                 self.notes.append(f"Runner #{runner.id}'s entry in {self.config_path} was brought up to date.")
-        # the summary sorts by the runner itself: created is "done", reused is "already in place"
+        if runner.replaces is not None:  # config.toml holds the new runner now: the old one goes
+            try:
+                self.client.delete_runner(runner.replaces)
+                self.notes.append(f"Runner #{runner.replaces} deleted in GitLab (replaced by #{runner.id}).")
+            except DockwrightError as exc:
+                self.notes.append(f"Runner #{runner.replaces} could not be deleted ({exc.sentence.rstrip('.')}); "
+                                  "delete it in Settings > CI/CD > Runners.")
+        # the summary sorts by the runner itself: created or updated is "done", reused is "already in place"
         # (a reset token or a rewritten entry is told in the notes above)
-        return Outcome.DONE if runner.created else Outcome.ALREADY
+        return Outcome.DONE if runner.created or runner.updated else Outcome.ALREADY

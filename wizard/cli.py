@@ -89,6 +89,12 @@ def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = 
 def _run_wizard(args: argparse.Namespace) -> int:
     """No subcommand: the wizard, full screen when the UI is plugged in, else (or with --plain) as prompts."""
     if args.plain:
+        if not sys.stdin.isatty():  # else questionary warns "Input is not a terminal" and stops with 130
+            raise BadInput(
+                "dockwright --plain asks its questions in a terminal, and its input here is not one (a pipe, a "
+                "file or /dev/null).",
+                "Run it in a terminal; without one, `dockwright apply --answers dockwright.yml` runs saved answers "
+                "(--dry-run shows what it would do; `dockwright init-answers` or the wizard writes the file).")
         from dockwright.wizard.plain import run_plain
 
         return run_plain(args)

@@ -18,6 +18,9 @@ EXIT_BAD_INPUT = 2
 EXIT_REFUSED_OVERWRITE = 3
 EXIT_GITLAB_REFUSED = 4  # auth, scope, role
 EXIT_NETWORK = 5
+# another apply holds the lock of this repository or runner config.toml (wizard/apply_lock.py); nothing was
+# changed, re-run when it is done. 75 is EX_TEMPFAIL of BSD's sysexits.h, "try again later".
+EXIT_BUSY = 75
 # dockwright itself failed (a bug): the wizard saved the answers and wrote a traceback log (wizard/crash.py).
 # 70 is EX_SOFTWARE of BSD's sysexits.h, "internal software error".
 EXIT_INTERNAL = 70

@@ -308,6 +308,7 @@ class Repo:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self.hooks_skipped = ""  # after commit(): why the user's hooks did not run, to be said ("" = they ran)
 
     def _git(self, *args: str, check: bool = True, env: Mapping[str, str] | None = None,
              timeout: float = GIT_TIMEOUT) -> subprocess.CompletedProcess[str]:
@@ -408,7 +409,8 @@ class Repo:
         created from HEAD and checked out (like ``git checkout -b``, nothing in the tree changes) when
         ``create_branch`` is true. On the checked-out branch the commit is git's own (``git commit --only``), so
         the user's pre-commit/commit-msg hooks and commit signing apply; a commit on another branch goes
-        through ``git commit-tree`` (no checkout), where git runs no hooks.
+        through ``git commit-tree`` (no checkout), where git runs no hooks: :attr:`hooks_skipped` then says so
+        (when the user has hooks) for the caller to show.
         """
         if not self.is_repo():
             raise BadInput(f"{self.path} is not inside a git repository.", "Run `git init` there first, or pick the project's folder.")
@@ -444,7 +446,14 @@ class Repo:
                 return parent  # nothing changed: idempotent
         if branch == current:
             return self._commit_porcelain(top, rel, message)
-        # another branch, not checked out: no porcelain commits there, so no hooks run (said in the docstring)
+        # another branch, not checked out: no porcelain commits there, so no hooks run; said to the caller
+        hooks = self._hooks(top)
+        if hooks:
+            self.hooks_skipped = (
+                f"Your {', '.join(hooks)} hook{'s' if len(hooks) > 1 else ''} did not run: the commit went on "
+                f"{branch}, which is not checked out ({current or 'detached HEAD'} is), so it was made without a "
+                "checkout with `git commit-tree`, where git runs no hooks (commit signing still applies). "
+                f"To have them run, check out {branch} and re-run apply.")
         args = ["commit-tree", tree, "-m", message] + (["-p", parent] if parent else [])
         made = _run(args, cwd=top)
         if made.returncode != 0:

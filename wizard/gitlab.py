@@ -461,14 +461,15 @@ class GitLabClient:
         return self._call("list the project's runners", run, project=str(project), role="Maintainer")
 
     def create_runner(self, project: str | int, *, description: str, tags: Iterable[str], run_untagged: bool = False,
-                      locked: bool = True, protected: bool = False) -> dict:
+                      locked: bool = True, protected: bool = False, note: str | None = None) -> dict:
         """``POST /user/runners`` (project_type): returns ``{id, token, token_expires_at}``; the glrt- token is
         shown only this once."""
         pid = self.project_id(project)
         data = {"runner_type": "project_type", "project_id": pid, "description": description,
                 "tag_list": list(tags), "run_untagged": run_untagged, "locked": locked,
                 "access_level": "ref_protected" if protected else "not_protected"}
-
+        if note:
+            data["maintenance_note"] = note
         tags = list(tags)
 
         def post() -> dict:
@@ -494,11 +495,13 @@ class GitLabClient:
 
     def register_runner_legacy(self, registration_token: Secret | str, *, description: str,
                                tags: Iterable[str], run_untagged: bool = False, locked: bool = True,
-                               protected: bool = False) -> dict:
+                               protected: bool = False, note: str | None = None) -> dict:
         """The deprecated ``POST /runners`` with a registration token (GitLab answers 410 from 17.0 on)."""
         data = {"token": _reveal(registration_token), "description": description, "tag_list": ",".join(tags),
                 "run_untagged": run_untagged, "locked": locked,
                 "access_level": "ref_protected" if protected else "not_protected"}
+        if note:
+            data["maintenance_note"] = note
 
         def run() -> dict:
             res = self._gl.http_post("/runners", post_data=data)
@@ -516,6 +519,24 @@ class GitLabClient:
             return str(res["token"])
 
         return self._call("reset the runner's token", run, role="Maintainer")
+
+    def update_runner(self, runner_id: int, **fields: Any) -> dict:
+        """``PUT /runners/:id`` with only ``fields`` (description, tag_list, run_untagged, locked, access_level,
+        maintenance_note): the runner keeps its id and its token, so config.toml stays valid."""
+        def run() -> dict:
+            res = self._gl.http_put(f"/runners/{runner_id}", post_data=fields)
+            assert isinstance(res, dict)
+            return dict(res)
+
+        return self._call("update the runner", run, role="Maintainer")
+
+    def delete_runner(self, runner_id: int) -> None:
+        """``DELETE /runners/:id``; a runner already gone counts as deleted (a retried DELETE after a lost 204)."""
+        try:
+            self._call("delete the runner", lambda: self._gl.http_delete(f"/runners/{runner_id}"), role="Maintainer")
+        except DockwrightError as exc:
+            if getattr(exc, "code", "") != "not_found":
+                raise
 
     def list_project_runners(self, project: str | int) -> list[dict]:
         """The runners available to the project (its own and, when enabled, the instance's), each with the

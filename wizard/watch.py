@@ -1,7 +1,8 @@
 """Follow a GitLab pipeline and yield what changed: an async, UI-free follower.
 
 ``follow(client, project, ...)`` is an async iterator of events (:class:`PipelineStatus`,
-:class:`JobChanged`, :class:`JobStuck`, :class:`LogText`, :class:`Waiting`, :class:`Finished`).
+:class:`JobChanged`, :class:`JobStuck`, :class:`LogText`, :class:`Waiting`, :class:`PipelineCreated`,
+:class:`Finished`).
 The Textual watch screen, ``dockwright watch --plain`` and ``dockwright apply`` all consume it.
 
 How it polls, and why it asks GitLab about half as often as ``glab ci view`` (bench/watch.py):
@@ -39,6 +40,7 @@ from dockwright.wizard.watch_events import (
     JobChanged,
     JobStuck,
     LogText,
+    PipelineCreated,
     PipelineStatus,
     Waiting,
     composite_status,
@@ -96,6 +98,8 @@ async def follow(
     clock: Clock | None = None,
     schedule: Schedule | None = None,
     nudge: asyncio.Event | None = None,
+    create_missing_after: float | None = None,
+    commit_message: str = "",
 ) -> AsyncIterator[Event]:
     """Yield events about one pipeline until it reaches a final status (then :class:`Finished`).
 
@@ -103,9 +107,16 @@ async def follow(
     branch to appear. ``follow_jobs()`` is asked on every tick for the ids of the jobs whose log the
     caller shows right now; setting ``nudge`` (after a retry, or when the user picks another job) ends the
     current wait at once. Raises :class:`GitLabRefused` when GitLab says no (wrong project, token);
-    network trouble never ends the watch, it is reported as :class:`Waiting` and retried.
+    network trouble is reported as :class:`Waiting` and retried until ``schedule.give_up_after``.
+    With ``sha`` and ``ref`` and ``create_missing_after`` (seconds): a pushed commit that still has no
+    pipeline by then (a push killed half-way: the commit reached GitLab, its pipeline never came) gets one
+    through ``POST /projects/:id/pipeline`` when it is still the branch's head and ``commit_message`` does not
+    ask to skip CI (:class:`PipelineCreated`). ``dockwright apply`` and the wizard's watch after Apply both
+    ask for it (wizard/apply_watch.py).
     """
     watcher = _Watcher(client, project, follow_jobs, clock or Clock(), schedule or Schedule(), nudge)
+    if sha and ref and create_missing_after is not None:
+        watcher.create_missing = (create_missing_after, commit_message)
     async for event in watcher.run(pipeline_id, sha, ref):
         yield event
 
@@ -135,14 +146,16 @@ class _Watcher:
         self.children: dict[int, str] = {}  # child pipeline id -> last known status
         self.has_bridges: bool | None = None
         self.error_wait = 0.0
+        self.create_missing: tuple[float, str] | None = None  # (after seconds, commit message)
 
     # -- calling GitLab ------------------------------------------------------------------------------
 
-    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+    async def call(self, method: str | Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """One blocking client call in a thread; network trouble and 429 become a wait and a retry."""
         while True:
             try:
-                result = await asyncio.to_thread(getattr(self.client, method), *args, **kwargs)
+                call = method if callable(method) else getattr(self.client, method)
+                result = await asyncio.to_thread(call, *args, **kwargs)
                 self.error_wait = 0.0
                 self.failing_since = None
                 self.answered = True
@@ -200,6 +213,22 @@ class _Watcher:
                 yield self._pending_wait
                 await self.sleep(retry.seconds)
                 continue
+            if pipeline is None and self.create_missing is not None and sha and ref \
+                    and self.clock.now() - started >= self.create_missing[0]:
+                after, message = self.create_missing
+                try:
+                    created, said = await self.call(create_missing_pipeline, self.client, self.project, sha, ref,
+                                                    message, after)
+                except _Retry as retry:
+                    yield self._pending_wait
+                    await self.sleep(retry.seconds)
+                    continue
+                self.create_missing = None  # asked once
+                if created is not None:
+                    yield PipelineCreated(int(created["id"]), said)
+                    pipeline_id = int(created["id"])
+                    continue
+                yield Waiting(said)
             if pipeline is None:
                 waited = self.clock.now() - started
                 what = f"commit {sha[:8]}" if sha else f"branch {ref}" if ref else "the project"
@@ -437,6 +466,23 @@ class _Watcher:
             yield event
 
 
+def create_missing_pipeline(client: Any, project: str, sha: str, ref: str, message: str,
+                            waited: float) -> tuple[dict | None, str]:
+    """``POST /pipeline`` for ``ref`` when ``sha`` is still its head and ``message`` does not skip CI; blocking.
+    Returns the pipeline (or None) and the sentence to say."""
+    lowered = message.lower()
+    if "[skip ci]" in lowered or "[ci skip]" in lowered:
+        return None, (f"No pipeline for {sha[:8]}: its commit message asks GitLab to skip CI; "
+                      "push a commit without [skip ci] to run one.")
+    head = ((client.get_branch(project, ref) or {}).get("commit") or {}).get("id")
+    if head != sha:
+        return None, (f"No pipeline for {sha[:8]} yet, and {ref} has moved on to {str(head)[:8]}; "
+                      "no pipeline is created for an older commit.")
+    created = client.create_pipeline(project, ref)
+    return created, (f"No pipeline appeared for {sha[:8]} in {waited:.0f} s (was the last run stopped during the "
+                     f"push?); created pipeline #{created['id']} for {ref}.")
+
+
 class _Retry(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(seconds)
@@ -449,5 +495,6 @@ async def collect(events: AsyncIterator[Event]) -> list[Event]:
 
 
 __all__ = ["ACTIVE_STATUSES", "FINAL_STATUSES", "Clock", "Event", "Finished", "Job", "JobChanged", "JobStuck",
-           "LogText", "PipelineStatus", "Schedule", "Waiting", "collect", "composite_status", "follow",
+           "LogText", "PipelineCreated", "PipelineStatus", "Schedule", "Waiting", "collect", "composite_status",
+           "create_missing_pipeline", "follow",
            "job_from_api"]

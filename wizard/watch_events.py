@@ -84,6 +84,14 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class PipelineCreated:
+    """The pushed commit had no pipeline after a while; the follower created one (``POST /pipeline``)."""
+
+    pipeline_id: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Finished:
     status: str
     pipeline_id: int
@@ -91,7 +99,7 @@ class Finished:
     yaml_errors: str = ""  # GitLab refused the .gitlab-ci.yml: the pipeline failed without jobs
 
 
-Event = PipelineStatus | JobChanged | JobStuck | LogText | Waiting | Finished
+Event = PipelineStatus | JobChanged | JobStuck | LogText | Waiting | PipelineCreated | Finished
 
 
 def job_from_api(raw: dict[str, Any], pipeline_id: int, *, bridge: bool = False) -> Job:

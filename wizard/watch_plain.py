@@ -19,6 +19,7 @@ from dockwright.wizard.watch import (
     JobChanged,
     JobStuck,
     LogText,
+    PipelineCreated,
     PipelineStatus,
     Waiting,
 )
@@ -116,6 +117,8 @@ async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
                 out.write(f"  {d.title}\n  {d.why}\n  What to do: {d.fix}\n")
         elif isinstance(event, Waiting):
             say(f"… {event.message}")
+        elif isinstance(event, PipelineCreated):
+            say(f"+ {event.message}")
         elif isinstance(event, Finished):
             for job_id, job in jobs.items():
                 if job.status == "failed" and not job.bridge and job_id not in explained:

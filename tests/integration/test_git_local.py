@@ -413,3 +413,18 @@ def test_a_hook_that_rejects_the_commit_is_said_clearly(project):
     assert "pre-commit hook" in text and "trailing whitespace in Dockerfile" in text
     assert repo.head_sha() == before
     assert git(project, "diff", "--cached", "--name-only") == ""
+
+
+def test_a_commit_on_a_branch_not_checked_out_says_the_hooks_did_not_run(project):
+    """Issue 19 item 25: that commit goes through `git commit-tree` (no checkout), where git runs no hooks:
+    said, with why and what to do, instead of skipped silently."""
+    repo = Repo(project)
+    git(project, "branch", "ci-setup")
+    assert repo.commit(dockwright_files(project), "Add CI", "ci-setup") and repo.hooks_skipped == ""  # no hooks
+    _hook(project, "pre-commit", 'echo ran > "$(git rev-parse --git-dir)/pre-commit-ran"\n')
+    other = Repo(project)
+    other.commit(dockwright_files(project, ci="stages: [build, test]\n"), "Change CI", "ci-setup")
+    assert not (project / ".git" / "pre-commit-ran").exists()
+    assert other.hooks_skipped.startswith("Your pre-commit hook did not run: the commit went on ci-setup, which is "
+                                          "not checked out (main is)")
+    assert "check out ci-setup and re-run apply" in other.hooks_skipped

@@ -1,5 +1,5 @@
 """Fault options, observed by real clients: 500/502 answers, 429 with Retry-After, dropped connections,
-added latency. Git over HTTP is never faulted."""
+answers lost after the work was done, added latency. Git over HTTP is never faulted."""
 
 from __future__ import annotations
 
@@ -75,6 +75,26 @@ def test_dropped_connections(sb):
     assert sb.request_log[-1][2] == 0  # logged as dropped, with no answer
 
 
+def test_a_lost_answer_comes_after_the_work_is_done(sb):
+    """A proxy that drops GitLab's answer: the variable is created, the client hears nothing."""
+    url = f"{sb.url}/api/v4/projects/{sb.project_path.replace('/', '%2F')}/variables"
+    sb.set_faults(Faults(lost_answer_rate=1.0))
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(url, headers={"PRIVATE-TOKEN": sb.token}, data={"key": "LOST_ANSWER", "value": "v"}, timeout=5)
+    assert sb.request_log[-1][:3] == ("POST", url.split("/api/v4", 1)[1], 0)  # logged with no answer
+    sb.set_faults(Faults())
+    found = requests.get(f"{url}/LOST_ANSWER", headers={"PRIVATE-TOKEN": sb.token}, timeout=5)
+    assert found.status_code == 200 and found.json()["value"] == "v"  # the work was done
+
+
+def test_faults_can_be_limited_to_some_methods(sb):
+    sb.set_faults(Faults(error_rate=1.0, methods=("POST",)))
+    assert get_version(sb).status_code == 200  # a GET is not faulted
+    posted = requests.post(f"{sb.url}/api/v4/projects/{sb.project_path.replace('/', '%2F')}/variables",
+                           headers={"PRIVATE-TOKEN": sb.token}, data={"key": "NEVER", "value": "v"}, timeout=5)
+    assert posted.status_code in (500, 502)
+
+
 def test_added_latency(sb):
     sb.set_faults(Faults(latency=0.3))
     started = time.monotonic()
@@ -85,6 +105,8 @@ def test_added_latency(sb):
 def test_fault_values_are_checked():
     with pytest.raises(ValueError):
         Faults(error_rate=1.5)
+    with pytest.raises(ValueError, match="lost_answer_rate"):
+        Faults(lost_answer_rate=-0.1)
     with pytest.raises(ValueError):
         Faults(rate_limit_per_minute=0)
     with pytest.raises(ValueError):

@@ -157,3 +157,31 @@ async def test_inside_the_wizard_the_watch_footer_still_fits_80_columns(tmp_path
         await pilot.press("ctrl+s")  # still the wizard's save
         await pilot.pause()
         assert (tmp_path / "app" / "dockwright.yml").exists()
+
+
+async def test_a_job_selected_while_the_pull_hint_reads_the_logs_is_not_fetched_twice(sb, workdir, monkeypatch):
+    """The race behind a flaky count: after a pass the pull hint reads every passed job's log; a job selected
+    before that read came back was fetched a second time. Selecting right at the end makes it certain."""
+    pipeline_id = finished_pipeline(sb, workdir, TWO_JOBS + "# selected at once\n")
+    app = WatchApp(GitLabClient.connect(sb.url, sb.token), sb.project_path, pipeline_id=pipeline_id, schedule=QUICK)
+    original = WatchScreen.finished
+
+    def finished_then_select(screen, event):
+        original(screen, event)
+        build = next(j for j in screen.jobs.values() if j.name == "build")
+        screen.chosen_by_user = True
+        screen.select(build.id)  # before the hint's read of the logs has come back
+
+    monkeypatch.setattr(WatchScreen, "finished", finished_then_select)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.result is not None and len(screen.jobs) == 2)
+        log = screen.query_one(JobLog)
+        await until(pilot, lambda: any("built the thing" in line for line in log.plain))
+        await until(pilot, lambda: screen.query_one("#watch-pull").display)
+        await pilot.pause(0.3)
+        build = next(j for j in screen.jobs.values() if j.name == "build")
+        test = next(j for j in screen.jobs.values() if j.name == "test")
+        assert log.plain.count("built the thing") == 1
+        assert trace_requests(sb, build.id) == 1 and trace_requests(sb, test.id) == 1
+        await pilot.press("q")

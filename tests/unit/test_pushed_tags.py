@@ -5,7 +5,8 @@ import io
 from pathlib import Path
 from types import SimpleNamespace
 
-from dockwright.wizard.apply import ApplyReport, check_registry
+from dockwright.wizard.apply import ApplyReport
+from dockwright.wizard.apply_watch import check_registry
 from dockwright.wizard.plan import Plan, RegistrySpec
 from dockwright.wizard.pushed_tags import in_registry, pull_lines, pushed_images
 from dockwright.wizard.session import Session

@@ -24,6 +24,8 @@ examples:
   dockwright apply --answers dockwright.yml --preflight --dry-run
                                  build the image here and run it for a moment first (docker, podman or
                                  buildah; never pushed), then list the changes
+  dockwright apply --answers dockwright.yml --yes --retry-pipeline
+                                 after a failed pipeline: finish what is missing and retry its failed jobs
 
 Values of CI/CD variables come from the environment variable each one names (from_env), or are asked
 without echo. The GitLab token (--token-env NAME, GITLAB_TOKEN, python-gitlab's or glab's config, or a
@@ -31,7 +33,9 @@ hidden prompt) is never written anywhere. A re-run after a failure finishes the 
 
 exit codes: 0 pipeline succeeded and image tags present, 1 pipeline failed, 2 bad input,
             3 an existing file dockwright cannot merge (--overwrite replaces it, kept as .orig),
-            4 GitLab refused (auth, scope, role), 5 network, 70 a bug in dockwright (traceback printed)
+            4 GitLab refused (auth, scope, role), 5 network, 70 a bug in dockwright (traceback printed),
+            75 another apply is running on this repository or runner config.toml (nothing changed; re-run later),
+            130 interrupted (Ctrl-C): a re-run finishes the job
 """
 
 
@@ -52,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true", help="do not verify GitLab's TLS certificate (warned)")
     parser.add_argument("--runner-timeout", metavar="S", type=seconds, default=120.0,
                         help="seconds to wait for the runner to come online (default 120)")
+    parser.add_argument("--retry-pipeline", action="store_true",
+                        help="when the pushed commit's pipeline failed before (a re-run), retry its failed jobs "
+                             "(asked in a terminal without --yes; otherwise said)")
+    parser.add_argument("--delete-orphan-runners", action="store_true",
+                        help="delete the runners dockwright created for the project that the runner's config.toml "
+                             "does not hold (asked one by one in a terminal without --yes; otherwise only listed)")
     parser.add_argument("--gitlab-wait", metavar="S", type=seconds,
                         help="while following the pipeline, seconds GitLab may stay unreachable before apply "
                              "stops with exit 5 (default 60, or $DOCKWRIGHT_GITLAB_WAIT)")
@@ -109,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
     options = ApplyOptions(dry_run=args.dry_run, push=args.push, watch=args.watch, overwrite=args.overwrite,
                            runner_online_timeout=args.runner_timeout, gitlab_wait=_gitlab_wait(args.gitlab_wait),
                            prompt=_hidden_prompt if interactive else None,
-                           confirm=(lambda m: True) if args.yes else (_confirm if interactive else None))
+                           confirm=(lambda m: True) if args.yes else (_confirm if interactive else None),
+                           retry_pipeline=(lambda m: True) if args.retry_pipeline else (
+                               _confirm if interactive and not args.yes else None),
+                           delete_orphan=(lambda m: True) if args.delete_orphan_runners else (
+                               _confirm if interactive and not args.yes else None))
     session = Session(workdir=directory, answers_path=answers, ca_file=args.ca_file, insecure=args.insecure)
     plan_url = plan.gitlab.url if plan.gitlab.url != GitLabSpec().url else None
     url, session.url_source = resolve_url(plan_url, args.url, repo_path=directory)

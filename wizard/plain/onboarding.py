@@ -193,7 +193,9 @@ class PlainWizard(StepQuestions):
         self.applying = True
         save_answers(plan, self.answers_path)
         options = ApplyOptions(env=self.env, prompt=lambda question: self.secret(question).reveal(),
-                               confirm=lambda question: self.confirm(question, False))
+                               confirm=lambda question: self.confirm(question, False),
+                               delete_orphan=lambda question: self.confirm(question, False),
+                               retry_pipeline=lambda question: self.confirm(question, True))
         try:
             report = run_apply(plan, self.session, options, self.out)
         except DockwrightError as exc:
