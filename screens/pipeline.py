@@ -26,10 +26,10 @@ class PipelineScreen(StepScreen):
             self.text = text
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="27"),
+        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="e.g. 27"),
                              "The docker CLI image and the docker:dind service use this same version")
-        yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="build"))
-        yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="release"))
+        yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="e.g. build"))
+        yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="e.g. release"))
         with Horizontal(classes="switch-row"):
             yield Switch(id="pl-latest")
             yield Label("Also tag :latest on the default branch")

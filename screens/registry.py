@@ -49,10 +49,10 @@ class RegistryScreen(StepScreen):
                 yield ChoiceButton(_name(kind), id=f"registry-{kind}")
         yield Label(GITLAB_WHY, id="registry-why", classes="tradeoffs")
         with Vertical(id="registry-fields"):
-            yield from field_row("Image", Input(id="reg-image", placeholder="user/app or repository name"))
-            yield from field_row("Host", Input(id="reg-host", placeholder="registry.example.com"))
-            yield from field_row("AWS region", Input(id="reg-region", placeholder="eu-west-1"))
-            yield from field_row("AWS account", Input(id="reg-account", placeholder="123456789012"))
+            yield from field_row("Image", Input(id="reg-image", placeholder="e.g. user/app (the repository name)"))
+            yield from field_row("Host", Input(id="reg-host", placeholder="e.g. registry.example.com"))
+            yield from field_row("AWS region", Input(id="reg-region", placeholder="e.g. eu-west-1"))
+            yield from field_row("AWS account", Input(id="reg-account", placeholder="e.g. 123456789012"))
         yield Label("", id="reg-problem", classes="problem")
         yield Label("CI/CD variables", classes="section")
         yield Label("Values are typed hidden or read from an environment variable at apply; they are kept in "
@@ -60,7 +60,7 @@ class RegistryScreen(StepScreen):
                     "secrets your build needs.", classes="hint")
         yield Vertical(id="variables")
         with Horizontal(classes="button-row"):
-            yield Input(id="var-new-key", placeholder="NEW_VARIABLE_NAME")
+            yield Input(id="var-new-key", placeholder="e.g. APP_SECRET (a new variable's name)")
             yield Button("Add variable", id="var-add")
         yield Label("", id="var-new-problem", classes="problem")
 

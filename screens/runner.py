@@ -44,7 +44,7 @@ class RunnerScreen(StepScreen):
                                                           placeholder="from Settings > CI/CD > Runners"),
                              "The project's legacy registration token; kept in memory only, never saved")
         yield from field_row("Description", Input(id="rn-description"), "Shown in GitLab's runner list")
-        yield from field_row("Tags", Input(id="rn-tags", placeholder="docker, linux"),
+        yield from field_row("Tags", Input(id="rn-tags", placeholder="e.g. docker, linux"),
                              "Comma-separated; the jobs carry the same tags so this runner picks them up")
         with Horizontal(classes="switch-row"):
             yield Switch(id="rn-run_untagged")

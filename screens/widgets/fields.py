@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, RadioButton
+from textual.widgets import Checkbox, Label, RadioButton
 
 
 def field_row(label: str, widget: Widget, hint: str = ""):
@@ -21,6 +21,14 @@ class ChoiceButton(RadioButton):
     @property
     def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual reads the class constant's name)
         return "●" if self.value else " "
+
+
+class TickBox(Checkbox):
+    """A checkbox whose state shows as a shape, not by colour alone: ✓ on, blank off (Checkbox draws X for both)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual reads the class constant's name)
+        return "✓" if self.value else " "
 
 
 # The answers-file keys of wizard.plan.check_plan, as the fields on screen call them.

@@ -78,7 +78,7 @@ async def test_runner_tabs_hold_no_real_token_and_explain_hosted(tmp_path):
         await settle(pilot)
         entry = area(app, "config-toml").text
         assert "[[runners]]" in entry and "glpat-REAL-SECRET" not in entry
-        assert "RUNNER_TOKEN" in area(app, "register").text
+        assert "RUNNER_TOKEN" in str(app.screen.query_one("#rn-register").content)  # on the step, not a tab
         app.post_message(__import__("dockwright.screens.messages", fromlist=["PlanChanged"]).PlanChanged(None, executor="hosted"))
         await settle(pilot)
         assert "Hosted runners" in area(app, "config-toml").text

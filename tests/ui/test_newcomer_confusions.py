@@ -1,0 +1,91 @@
+"""What a newcomer found confusing in the issue 16 re-run (the Confusions left after its ten bugs): each one as
+it was met, with what a person reads on screen asserted, not how it is built."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import flask_repo, offline_app, settle
+from textual.widgets import Checkbox, Input, Tab
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return flask_repo(tmp_path / "app")
+
+
+async def test_a_checkbox_shows_on_and_off_by_a_mark_not_by_colour_alone(repo):
+    """Variable flags drew ▐X▌ on and off; only the colour told them apart."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        field = app.screen.query_one("#var-new-key", Input)
+        field.value = "APP_SECRET"
+        await settle(pilot)
+        app.screen.query_one("#var-add").press()
+        await settle(pilot)
+        row = app.screen.query_one("#var-row-APP_SECRET")
+        masked, protected = row.query_one(".var-masked", Checkbox), row.query_one(".var-protected", Checkbox)
+        assert masked.value and not protected.value
+        on, off = masked.render().plain, protected.render().plain
+        assert "✓" in on and "✓" not in off, (on, off)
+        masked.value = False
+        await settle(pilot)
+        assert "✓" not in masked.render().plain
+
+
+async def test_an_emptied_field_shows_a_hint_not_something_that_looks_like_a_value(repo):
+    """Emptying Base image showed python:3.13-slim in the field, which looked like the value it still had."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        for step in ("connect", "runner", "registry", "dockerfile", "pipeline"):
+            app.goto(step)
+            await settle(pilot)
+            for field in app.screen.query(Input):
+                if field.placeholder and not field.password:
+                    assert field.placeholder.startswith("e.g. "), (step, field.id, field.placeholder)
+        app.goto("dockerfile")
+        await settle(pilot)
+        field = app.screen.query_one("#df-base_image", Input)
+        value_style = field.rich_style
+        field.value = ""
+        await settle(pilot)
+        assert str(field.render_line(0).text).strip().startswith("e.g. python:")  # what the empty field shows
+        placeholder_style = field.get_component_rich_style("input--placeholder")
+        assert placeholder_style.italic and placeholder_style.color != value_style.color
+
+
+def fully_inside(inner, outer) -> bool:
+    return inner.x >= outer.x and inner.right <= outer.right and inner.y >= outer.y and inner.bottom <= outer.bottom
+
+
+@pytest.mark.parametrize("width", [120, 140, 160])
+async def test_every_preview_tab_label_is_whole(repo, width):
+    """At 120 columns the tab bar showed "conf" for config.toml."""
+    app = offline_app(repo)
+    async with app.run_test(size=(width, 40)) as pilot:
+        app.goto("runner")
+        await settle(pilot)
+        pane = app.screen.query_one("#preview").region
+        tabs = list(app.screen.query_one("#preview").query(Tab))
+        assert tabs
+        for tab in tabs:
+            assert fully_inside(tab.region, pane), (str(tab.label), tab.region, pane)
+
+
+async def test_a_toast_leaves_back_and_next_visible(repo):
+    """The "Connected" toast sat over the Back / Next buttons."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        app.notify("Signed in as root (Owner) on GitLab 17.11.0; project demo/app found. The details stay on "
+                   "this step (Back).", title="Connected")
+        await settle(pilot, 5)
+        toasts = list(app.screen.query("Toast"))
+        assert toasts
+        for button in ("#back", "#next"):
+            region = app.screen.query_one(button).region
+            assert all(not toast.region.overlaps(region) for toast in toasts), (button, region)
