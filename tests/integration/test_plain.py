@@ -432,3 +432,24 @@ def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(san
     assert "The name is CI_REGISTRY_USER, a name GitLab predefines in every job" in said
     assert "The name is GITLAB_USER, a name GitLab predefines" in said
     assert "CI/CD variable APP_SECRET" in said  # the third name passed
+
+
+def test_the_interactive_review_does_not_call_itself_a_dry_run(sandbox, project):
+    """`--plain` Review opened with "Dry run: nothing is written", though Apply is one choice away (issue 16)."""
+    code, transcript, _ = drive(project, keys_to_review(sandbox.token) + [ENTER, ENTER, DOWN + DOWN + ENTER])
+
+    assert code == 0
+    said = flat(transcript)
+    assert "Dry run" not in said
+    assert "Nothing is written or sent until you choose Apply below." in said
+    assert said.index("Nothing is written or sent until you choose Apply") < said.index("• create Dockerfile")
+
+
+def test_ctrl_c_says_how_to_quit_without_saving_and_a_second_ctrl_c_does(sandbox, project):
+    """Ctrl-C asks whether to save the answers (on purpose); the question must say how to leave without."""
+    keys = [ENTER, sandbox.token + ENTER, ENTER, CTRL_C, CTRL_C]  # at the executor question; again at "save?"
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    assert "n or Ctrl-C quits without saving" in flat(transcript)
+    assert not (project / "dockwright.yml").exists()

@@ -142,7 +142,9 @@ class PlainWizard(StepQuestions):
         else:
             self.say("Interrupted: nothing was written and nothing was sent to GitLab.")
         try:
-            if self.confirm(f"Save your answers to {self.answers_path} (never a token or a variable value)", True):
+            self.say(f"Your answers so far can be saved to {self.answers_path} (never a token or a variable value), "
+                     "so the next run starts from them. y or Enter saves them; n or Ctrl-C quits without saving.")
+            if self.confirm("Save your answers", True):
                 save_answers(plan, self.answers_path)
                 self.say(f"Saved. Re-run with: dockwright --plain (it starts from {self.answers_path.name}).")
         except Interrupted:
@@ -166,7 +168,8 @@ class PlainWizard(StepQuestions):
         plan = replace_in(plan, "git", branch=branch, commit_message=message)
         while True:
             self.say()
-            dry_run(plan, self.session, ApplyOptions(dry_run=True, env=self.env), self.out)
+            dry_run(plan, self.session, ApplyOptions(dry_run=True, env=self.env), self.out,
+                    heading="What Apply does, in order. Nothing is written or sent until you choose Apply below.")
             self.say(f"• save the answers to {self.answers_path} (no token, no variable value)")
             self.say()
             choice = self.select(s, "Apply these changes", [
