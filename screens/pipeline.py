@@ -36,6 +36,8 @@ class PipelineScreen(StepScreen):
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")
         yield Label("", id="pl-local")
+        yield Label("GitLab's own check", classes="section")
+        yield Label("", id="pl-lint-why", classes="hint")
         with Horizontal(classes="button-row"):
             yield Button("Ask GitLab to lint it", id="pl-lint")
         yield Label("", id="pl-server")
@@ -55,9 +57,16 @@ class PipelineScreen(StepScreen):
                     field.value = value
             self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
         self.query_one("#pl-problem", Label).update("")
-        if self.services.client is not None:  # connected: GitLab's own lint runs without asking
-            self.query_one("#pl-server", Label).update("Asking GitLab's CI lint …")
-            self.server_lint(plan)
+        self.query_one("#pl-lint-why", Label).update(self.lint_why(plan))
+        # GitLab's lint runs only when asked: it sends the file to the server (Apply runs it again anyway)
+
+    @staticmethod
+    def lint_why(plan: Plan) -> str:
+        """What the lint button sends where, and why one would."""
+        return (f"The button sends the .gitlab-ci.yml shown in the preview to {plan.gitlab.url} (POST "
+                f"/projects/{plan.gitlab.project}/ci/lint), which checks what only GitLab knows: your instance's "
+                "keywords and includes. Nothing is written or committed. Optional: Apply runs the same lint "
+                "before the commit.")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
