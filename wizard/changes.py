@@ -182,10 +182,12 @@ def apply_file_changes(changes: list[FileChange]) -> list[Outcome]:
 
 
 def _refuse(path: Path, why: str) -> RefusedOverwrite:
-    return RefusedOverwrite(
+    refused = RefusedOverwrite(
         f"{path} exists and {why}, so dockwright left it alone and wrote nothing.",
         f"Give --overwrite to replace it (the old one is kept as {path.name}.orig), or move it away and re-run.",
     )
+    refused.path = path  # the wizard offers its own way to replace it instead of the flag
+    return refused
 
 
 def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrite: bool = False,

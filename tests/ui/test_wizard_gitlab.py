@@ -204,3 +204,27 @@ async def test_the_pipeline_step_sends_nothing_to_gitlab_until_asked_and_says_wh
         await pilot.click("#pl-lint")
         assert await wait_until(pilot, lambda: str(app.screen.query_one("#pl-server").content).startswith("✓"))
         assert lints() == 1
+
+
+async def test_replace_on_review_replaces_a_hand_written_dockerfile_at_apply_and_keeps_it_as_orig(sb, tmp_path):
+    """The wizard offered no overwrite though Review's refusal named `--overwrite` (issue 16): its switch does it."""
+    from dockwright.screens.watch import WatchScreen
+    from dockwright.wizard.render import is_generated
+
+    app = sandbox_app(sb, tmp_path / "work")
+    mine = "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"
+    (tmp_path / "work" / "Dockerfile").write_text(mine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # Connect: test and continue
+        assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
+        app.goto("review")
+        assert await wait_until(pilot, lambda: app.screen.query("#rv-overwrite-row")
+                                and app.screen.query_one("#rv-overwrite-row").display)
+        app.screen.query_one("#rv-overwrite").value = True
+        assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
+        await pilot.press("ctrl+n")  # Apply these changes
+        assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), [
+            str(label.content) for label in app.screen.query(".apply-line, #apply-result")]
+    assert (tmp_path / "work" / "Dockerfile.orig").read_text() == mine
+    assert is_generated((tmp_path / "work" / "Dockerfile").read_text())
