@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import flask_repo, offline_app, settle
+from test_wizard_gitlab import wait_until
 from textual.widgets import Checkbox, Input, Tab
 
 SIZE = (120, 40)
@@ -94,14 +95,6 @@ async def test_a_toast_leaves_back_and_next_visible(repo):
 HAND_WRITTEN = "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"
 
 
-async def wait_for(pilot, predicate, rounds: int = 400) -> bool:
-    for _ in range(rounds):
-        if predicate():
-            return True
-        await pilot.pause(0.05)
-    return predicate()
-
-
 async def test_review_offers_to_replace_a_file_it_cannot_merge_and_says_what_happens_to_it(repo):
     """Review refused a hand-written Dockerfile and said `--overwrite`, a flag the wizard has no place for."""
     (repo / "Dockerfile").write_text(HAND_WRITTEN)
@@ -113,14 +106,14 @@ async def test_review_offers_to_replace_a_file_it_cannot_merge_and_says_what_hap
         assert "--overwrite" not in findings and "Review" in findings and "Dockerfile.orig" in findings
         app.goto("review")
         problem = lambda: " ".join(str(app.screen.query_one("#review-problem").content).split())  # noqa: E731
-        assert await wait_for(pilot, lambda: app.screen.query("#review-problem") and problem().startswith("✗"))
+        assert await wait_until(pilot, lambda: app.screen.query("#review-problem") and problem().startswith("✗"))
         assert "--overwrite" not in problem() and "Replace" in problem()
         row = app.screen.query_one("#rv-overwrite-row")
         assert row.display
         said = " ".join(str(row.query_one("Label").content).split())
         assert "Dockerfile.orig" in said and "not committed" in said
         app.screen.query_one("#rv-overwrite").value = True
-        assert await wait_for(pilot, lambda: getattr(app.screen, "ready", False))
+        assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
         titles = [str(c.title) for c in app.screen.query("Collapsible")]
         assert "replace Dockerfile (the old one is kept as Dockerfile.orig)" in titles, titles
         assert app.services.overwrite
