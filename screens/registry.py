@@ -143,6 +143,8 @@ class RegistryScreen(StepScreen):
     def _show_new_key_problem(self, problem: str | None) -> None:
         self.query_one("#var-new-problem", Label).update(problem or "")
         self.query_one("#var-new-key", Input).set_class(bool(problem), "-invalid")
+        if problem:  # on a short terminal the sentence is below the form's visible part: bring it up
+            self.call_after_refresh(self.query_one("#var-new-problem").scroll_visible, animate=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "var-new-key":
@@ -183,6 +185,14 @@ class RegistryScreen(StepScreen):
             return
         field.value = ""
         self.post_message(PlanChanged(None, variables=self.plan.variables + (new_variable(key),)))
+
+    def action_next(self) -> None:
+        super().action_next()
+        for row in self.query(VariableRow):  # Next refused because of this row: show it, the cursor in its value
+            if row.problem:
+                row.query_one(".var-env" if row.spec.from_env else ".var-value", Input).focus(scroll_visible=False)
+                self.call_after_refresh(row.query_one(".var-problem").scroll_visible, animate=False)
+                return
 
     def problem(self) -> str | None:
         from dockwright.wizard.plan import check_plan

@@ -118,3 +118,43 @@ async def test_review_offers_to_replace_a_file_it_cannot_merge_and_says_what_hap
         assert "replace Dockerfile (the old one is kept as Dockerfile.orig)" in titles, titles
         assert app.services.overwrite
         assert (repo / "Dockerfile").read_text() == HAND_WRITTEN  # nothing is written before Apply
+
+
+def visible_in_form(app, selector: str) -> bool:
+    """The widget is drawn whole inside the step's scrolling form (not below its visible part)."""
+    return fully_inside(app.screen.query_one(selector).region, app.screen.query_one("#form").region)
+
+
+async def test_at_80x24_the_new_variable_error_and_the_add_button_are_in_view(repo):
+    """80×24: the refusal of a new variable's name and the Add button were below the visible area."""
+    app = offline_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        app.screen.query_one("#var-new-key", Input).focus()
+        await pilot.press(*"CI_FOO", "enter")
+        await settle(pilot, 5)
+        assert "a name GitLab predefines" in str(app.screen.query_one("#var-new-problem").content)
+        assert visible_in_form(app, "#var-new-problem")
+        assert visible_in_form(app, "#var-add") and visible_in_form(app, "#var-new-key")
+
+
+async def test_at_80x24_next_brings_the_variable_it_complains_about_into_view(repo, monkeypatch):
+    """ctrl+n reported a problem with a variable one could not see."""
+    monkeypatch.delenv("APP_SECRET", raising=False)
+    app = offline_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        app.screen.query_one("#var-new-key", Input).focus()
+        await pilot.press(*"APP_SECRET", "enter")  # no value typed yet: Next refuses
+        await settle(pilot, 5)
+        app.screen.query_one("#registry-kind").focus()  # the form scrolls back up to the top
+        app.screen.query_one("#form").scroll_home(animate=False)
+        await settle(pilot)
+        assert not visible_in_form(app, "#var-row-APP_SECRET .var-problem")
+        await pilot.press("ctrl+n")
+        await settle(pilot, 5)
+        assert app.current_step == "registry"
+        assert visible_in_form(app, "#var-row-APP_SECRET .var-problem")
+        assert app.focused is app.screen.query_one("#var-row-APP_SECRET .var-value")
