@@ -63,10 +63,9 @@ class PipelineScreen(StepScreen):
     @staticmethod
     def lint_why(plan: Plan) -> str:
         """What the lint button sends where, and why one would."""
-        return (f"The button sends the .gitlab-ci.yml shown in the preview to {plan.gitlab.url} (POST "
-                f"/projects/{plan.gitlab.project}/ci/lint), which checks what only GitLab knows: your instance's "
-                "keywords and includes. Nothing is written or committed. Optional: Apply runs the same lint "
-                "before the commit.")
+        return (f"Optional: the button sends the preview's .gitlab-ci.yml to {plan.gitlab.url} (POST "
+                f"/projects/{plan.gitlab.project}/ci/lint) to check what only GitLab knows, such as includes. "
+                "Nothing is written; Apply runs the same lint before the commit.")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""

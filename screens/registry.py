@@ -60,7 +60,7 @@ class RegistryScreen(StepScreen):
                     "secrets your build needs.", classes="hint")
         yield Vertical(id="variables")
         with Horizontal(classes="button-row"):
-            yield Input(id="var-new-key", placeholder="e.g. APP_SECRET (a new variable's name)")
+            yield Input(id="var-new-key", placeholder="e.g. APP_SECRET")
             yield Button("Add variable", id="var-add")
         yield Label("", id="var-new-problem", classes="problem")
 

@@ -62,7 +62,7 @@ def fully_inside(inner, outer) -> bool:
     return inner.x >= outer.x and inner.right <= outer.right and inner.y >= outer.y and inner.bottom <= outer.bottom
 
 
-@pytest.mark.parametrize("width", [120, 140, 160])
+@pytest.mark.parametrize("width", [120, 140, 144, 200])
 async def test_every_preview_tab_label_is_whole(repo, width):
     """At 120 columns the tab bar showed "conf" for config.toml."""
     app = offline_app(repo)
