@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, Plan
 
@@ -42,7 +42,7 @@ class DockerfileScreen(StepScreen):
         yield from field_row("Command", Input(id="df-command", placeholder="e.g. python app.py"))
         yield from field_row("ENV", Input(id="df-env", placeholder="e.g. DEBUG=0 LOG_LEVEL=info (empty: none)"))
         with Horizontal(classes="switch-row"):
-            yield Switch(id="df-non_root")
+            yield MarkedSwitch(id="df-non_root")
             yield Label("Run as an unprivileged user (recommended: a break-out is not root)")
         yield Label("", id="df-problem", classes="problem")
 

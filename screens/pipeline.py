@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Label, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.plan import Plan
 
 
@@ -31,7 +31,7 @@ class PipelineScreen(StepScreen):
         yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="e.g. build"))
         yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="e.g. release"))
         with Horizontal(classes="switch-row"):
-            yield Switch(id="pl-latest")
+            yield MarkedSwitch(id="pl-latest")
             yield Label("Also tag :latest on the default branch")
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")

@@ -9,7 +9,7 @@ from textual.widgets import Collapsible, Input, Label, Static, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.errors import RefusedOverwrite
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session
@@ -49,7 +49,7 @@ class ReviewScreen(StepScreen):
         yield Vertical(id="review-changes")
         yield Label("", id="review-problem", classes="problem")
         with Horizontal(classes="switch-row", id="rv-overwrite-row"):  # shown once a file is refused
-            yield Switch(id="rv-overwrite")
+            yield MarkedSwitch(id="rv-overwrite")
             yield Label("Replace the files dockwright cannot merge: yours are renamed NAME.orig (kept beside them, "
                         "not committed) and dockwright writes its own in their place.", id="rv-overwrite-label")
 

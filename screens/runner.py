@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static,
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio
+from dockwright.screens.widgets.fields import ChoiceButton, MarkedSwitch, field_row, plan_problem, press_radio
 from dockwright.screens.widgets.preview import TOKEN_ENV
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
@@ -47,10 +47,10 @@ class RunnerScreen(StepScreen):
         yield from field_row("Tags", Input(id="rn-tags", placeholder="e.g. docker, linux"),
                              "Comma-separated; the jobs carry the same tags so this runner picks them up")
         with Horizontal(classes="switch-row"):
-            yield Switch(id="rn-run_untagged")
+            yield MarkedSwitch(id="rn-run_untagged")
             yield Label("Also run jobs without tags")
         with Horizontal(classes="switch-row"):
-            yield Switch(id="rn-protected")
+            yield MarkedSwitch(id="rn-protected")
             yield Label("Only protected branches and tags")
         yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
         yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
@@ -58,7 +58,7 @@ class RunnerScreen(StepScreen):
         with Vertical(id="rn-shell-setup"):
             yield Static(SHELL_SETUP, classes="tradeoffs")
             with Horizontal(classes="switch-row"):
-                yield Switch(id="rn-host-ready")
+                yield MarkedSwitch(id="rn-host-ready")
                 yield Label("Done: Docker Engine is installed there and gitlab-runner is in the docker group")
         yield Label("After Review, Apply creates the runner in GitLab, writes its entry (the config.toml tab) "
                     "with mode 0600, and waits until it is online. If gitlab-runner runs elsewhere, register "
@@ -67,7 +67,7 @@ class RunnerScreen(StepScreen):
         with Horizontal(classes="button-row"):
             yield Button("Copy register command", id="rn-copy")
         with Horizontal(classes="switch-row", id="rn-local-row"):
-            yield Switch(id="rn-local")
+            yield MarkedSwitch(id="rn-local")
             yield Label("", id="rn-local-label")
 
     def on_mount(self) -> None:

@@ -78,7 +78,7 @@ class VariableRow(Vertical):
         yield Label(f"{s.key}" + (f": {s.description}" if s.description else ""), classes="var-title")
         with Horizontal(classes="var-fields"):
             yield Label("from env var", classes="var-label")
-            yield Input(s.from_env or "", placeholder="e.g. MY_TOKEN", classes="var-env")
+            yield Input(s.from_env or "", placeholder=f"e.g. {s.key}", classes="var-env")
             yield Label("or value", classes="var-label")
             yield Input(self.value, placeholder="typed hidden", password=True, classes="var-value")
         with Horizontal(classes="var-flags"):

@@ -158,3 +158,28 @@ async def test_at_80x24_next_brings_the_variable_it_complains_about_into_view(re
         assert app.current_step == "registry"
         assert visible_in_form(app, "#var-row-APP_SECRET .var-problem")
         assert app.focused is app.screen.query_one("#var-row-APP_SECRET .var-value")
+
+
+async def test_a_switch_shows_on_and_off_by_a_mark_not_by_colour_alone(repo):
+    """Switches drew a coloured knob, the same blank cells on and off once colour is gone."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        switch = app.screen.query_one("#df-non_root")
+        assert switch.value and "✓" in switch.render().plain
+        switch.value = False
+        await pilot.pause(0.5)  # the knob slides
+        assert "✓" not in switch.render().plain
+
+
+async def test_a_step_drawn_before_its_width_class_shows_no_step_list(repo):
+    """At 120 columns each new step flashed the wide layout (with the step list) for its first frames."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("registry")
+        await settle(pilot)
+        assert app.screen.has_class("-roomy") and not app.screen.query_one("#steps").display
+        app.screen.remove_class("-roomy")  # as on its first frame
+        await settle(pilot)
+        assert not app.screen.query_one("#steps").display
