@@ -186,8 +186,7 @@ class RegistryScreen(StepScreen):
         field.value = ""
         self.post_message(PlanChanged(None, variables=self.plan.variables + (new_variable(key),)))
 
-    def action_next(self) -> None:
-        super().action_next()
+    def show_problem_field(self) -> None:
         for row in self.query(VariableRow):  # Next refused because of this row: show it, the cursor in its value
             if row.problem:
                 row.query_one(".var-env" if row.spec.from_env else ".var-value", Input).focus(scroll_visible=False)

@@ -151,6 +151,12 @@ class RunnerScreen(StepScreen):
                                                                token_env=TOKEN_ENV))
             self.notify("Register command copied. Set RUNNER_TOKEN to the runner's token before running it.")
 
+    def show_problem_field(self) -> None:
+        if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:
+            self.query_one("#rn-registration-token").focus()
+        elif self.plan.executor == "shell" and not self.services.host_has_docker:
+            self.query_one("#rn-host-ready").focus()
+
     def problem(self) -> str | None:
         if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:
             return ("Paste the project's registration token (Settings > CI/CD > Runners), or choose "

@@ -183,3 +183,23 @@ async def test_a_step_drawn_before_its_width_class_shows_no_step_list(repo):
         app.screen.remove_class("-roomy")  # as on its first frame
         await settle(pilot)
         assert not app.screen.query_one("#steps").display
+
+
+async def test_at_80x24_next_on_the_shell_runner_brings_the_done_switch_into_view(repo):
+    """80×24, shell executor: Next said 'switch on "Done"', a switch below the visible part of the step."""
+    app = offline_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("executor")
+        await settle(pilot)
+        await pilot.click("#executor-shell")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot, 5)
+        assert app.current_step == "runner" and not visible_in_form(app, "#rn-host-ready")
+        await pilot.press("ctrl+n")
+        await settle(pilot, 5)
+        assert app.current_step == "runner"
+        assert visible_in_form(app, "#rn-host-ready") and app.focused is app.screen.query_one("#rn-host-ready")
+        await pilot.press("space")  # the switch has the cursor: one key turns it on
+        await settle(pilot)
+        assert app.services.host_has_docker
