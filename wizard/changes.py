@@ -298,8 +298,10 @@ class RunnerChange:
 
     @property
     def summary(self) -> str:
-        tags = ", ".join(self.plan.runner.tags) or "no tags"
-        return f"project runner \"{self.plan.runner.description}\" ({tags}) and its entry in {self.config_path}"
+        tags = "tags: " + ", ".join(self.plan.runner.tags) if self.plan.runner.tags else "no tags"
+        kind = "shell" if self.plan.executor == "shell" else "docker"  # as in its config.toml entry
+        return (f"project runner \"{self.plan.runner.description}\" ({kind} executor, {tags}) and its "
+                f"entry in {self.config_path}")
 
     def preview(self) -> str:
         r = self.plan.runner
