@@ -453,3 +453,20 @@ def test_ctrl_c_says_how_to_quit_without_saving_and_a_second_ctrl_c_does(sandbox
     assert code == EXIT_INTERRUPTED
     assert "n or Ctrl-C quits without saving" in flat(transcript)
     assert not (project / "dockwright.yml").exists()
+
+
+def test_a_hand_written_dockerfile_is_replaced_only_when_asked_and_kept_as_orig(sandbox, project):
+    """--plain ended with "Give --overwrite", a flag it does not take; it asks instead (issue 16, confusion f)."""
+    mine = "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"
+    (project / "Dockerfile").write_text(mine)
+    keys = keys_to_review(sandbox.token) + [ENTER, ENTER, "n"]  # replace it? no
+    code, transcript, _ = drive(project, keys)
+    said = flat(transcript)
+    assert code == 3 and "--overwrite" not in said
+    assert "renamed Dockerfile.orig" in said and (project / "Dockerfile").read_text() == mine
+
+    keys = keys_to_review(sandbox.token) + [ENTER, ENTER, "y", DOWN + DOWN + ENTER]  # yes; then stop at the list
+    code, transcript, _ = drive(project, keys)
+    assert code == 0, transcript[-2000:]
+    assert "• replace Dockerfile (the old one is kept as Dockerfile.orig)" in flat(transcript)
+    assert (project / "Dockerfile").read_text() == mine  # nothing written before Apply is chosen
