@@ -41,8 +41,8 @@ class DockwrightApp(ScrubbedCrashReport, App):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "app.tcss"
     TITLE = "dockwright"
     # Textual declares this an instance attribute of App: a ClassVar (what RUF012 asks) would contradict it for mypy
-    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]  # noqa: RUF012
-    # (120 columns: the form and a readable preview)
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (100, "-medium"), (118, "-roomy"), (144, "-wide")]  # noqa: RUF012
+    # roomy (118+): the preview's tab labels whole beside a ~60-column form; wide (144+): the step list too
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit; asks first if nothing was applied yet"),
         Binding("ctrl+s", "save_answers", "Save answers", id="app.save",

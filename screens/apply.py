@@ -75,7 +75,7 @@ class ApplyScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
     def run_apply(self, plan: Plan, session: Session) -> None:
-        options = ApplyOptions(confirm=lambda question: session.register_with_local_runner)
+        options = ApplyOptions(confirm=lambda question: session.register_with_local_runner, overwrite=session.overwrite)
         for event in apply_events(plan, session, options):
             self.post_message(self.Progress(event))
 

@@ -35,7 +35,7 @@ class ConnectScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         s = self.services
-        yield from field_row("GitLab URL", Input(id="connect-url", placeholder="https://gitlab.com"))
+        yield from field_row("GitLab URL", Input(id="connect-url", placeholder="e.g. https://gitlab.com"))
         yield Label(f"from {s.url_source}" if s.url_source else "type your GitLab's address",
                     id="connect-url-source", classes="source")
         yield from field_row("Access token", Input(id="connect-token", password=True,
@@ -45,7 +45,7 @@ class ConnectScreen(StepScreen):
                     else f"{s.token_source} Paste one (User settings > Access tokens, scope api)." if s.token_source
                     else "not found in GITLAB_TOKEN or glab's config: paste one (User settings > Access tokens, "
                          "scope api)", id="connect-token-source", classes="source")
-        yield from field_row("Project", Input(id="connect-project", placeholder="group/app"),
+        yield from field_row("Project", Input(id="connect-project", placeholder="e.g. group/app"),
                              "The project's path in GitLab, as in its URL")
         with Horizontal(classes="button-row"):
             yield Button("Test connection", id="connect-test")

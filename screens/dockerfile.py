@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, Plan
 
@@ -35,14 +35,14 @@ class DockerfileScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         yield from field_row("Language", Select([(x, x) for x in LANGUAGES], id="df-language", allow_blank=False))
-        yield from field_row("Base image", Input(id="df-base_image", placeholder="python:3.13-slim"))
-        yield from field_row("Working directory", Input(id="df-workdir", placeholder="/app"))
-        yield from field_row("Requirements file", Input(id="df-requirements", placeholder="requirements.txt (empty: none)"))
-        yield from field_row("Port", Input(id="df-port", placeholder="8000 (empty: none)", type="integer"))
-        yield from field_row("Command", Input(id="df-command", placeholder="python app.py"))
+        yield from field_row("Base image", Input(id="df-base_image", placeholder="e.g. python:3.13-slim"))
+        yield from field_row("Working directory", Input(id="df-workdir", placeholder="e.g. /app"))
+        yield from field_row("Requirements file", Input(id="df-requirements", placeholder="e.g. requirements.txt (empty: none)"))
+        yield from field_row("Port", Input(id="df-port", placeholder="e.g. 8000 (empty: none)", type="integer"))
+        yield from field_row("Command", Input(id="df-command", placeholder="e.g. python app.py"))
         yield from field_row("ENV", Input(id="df-env", placeholder="e.g. DEBUG=0 LOG_LEVEL=info (empty: none)"))
         with Horizontal(classes="switch-row"):
-            yield Switch(id="df-non_root")
+            yield MarkedSwitch(id="df-non_root")
             yield Label("Run as an unprivileged user (recommended: a break-out is not root)")
         yield Label("", id="df-problem", classes="problem")
 

@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Label, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.plan import Plan
 
 
@@ -26,12 +26,12 @@ class PipelineScreen(StepScreen):
             self.text = text
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="27"),
+        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="e.g. 27"),
                              "The docker CLI image and the docker:dind service use this same version")
-        yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="build"))
-        yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="release"))
+        yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="e.g. build"))
+        yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="e.g. release"))
         with Horizontal(classes="switch-row"):
-            yield Switch(id="pl-latest")
+            yield MarkedSwitch(id="pl-latest")
             yield Label("Also tag :latest on the default branch")
         with Horizontal(classes="switch-row"):
             yield Switch(id="pl-proxy")
@@ -39,6 +39,8 @@ class PipelineScreen(StepScreen):
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")
         yield Label("", id="pl-local")
+        yield Label("GitLab's own check", classes="section")
+        yield Label("", id="pl-lint-why", classes="hint")
         with Horizontal(classes="button-row"):
             yield Button("Ask GitLab to lint it", id="pl-lint")
         yield Label("", id="pl-server")
@@ -59,9 +61,15 @@ class PipelineScreen(StepScreen):
             self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
             self.query_one("#pl-proxy", Switch).value = p.dependency_proxy
         self.query_one("#pl-problem", Label).update("")
-        if self.services.client is not None:  # connected: GitLab's own lint runs without asking
-            self.query_one("#pl-server", Label).update("Asking GitLab's CI lint …")
-            self.server_lint(plan)
+        self.query_one("#pl-lint-why", Label).update(self.lint_why(plan))
+        # GitLab's lint runs only when asked: it sends the file to the server (Apply runs it again anyway)
+
+    @staticmethod
+    def lint_why(plan: Plan) -> str:
+        """What the lint button sends where, and why one would."""
+        return (f"Optional: the button sends the preview's .gitlab-ci.yml to {plan.gitlab.url} (POST "
+                f"/projects/{plan.gitlab.project}/ci/lint) to check what only GitLab knows, such as includes. "
+                "Nothing is written; Apply runs the same lint before the commit.")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""

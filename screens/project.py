@@ -42,8 +42,8 @@ class ProjectScreen(StepScreen):
             path = self.services.workdir / name
             if name == "Dockerfile" and path.is_file() and not is_generated(path.read_text(errors="replace")):
                 lines.append("• Dockerfile exists and was not written by dockwright: dockwright will not replace it "
-                             "and Review stops there. Move it away, or run `dockwright apply --overwrite` (it keeps "
-                             "yours as Dockerfile.orig).")
+                             "unless you turn on Replace on the Review step (yours is then kept as Dockerfile.orig, "
+                             "not committed), or move it away.")
             elif path.is_file():
                 lines.append(f"• {name} exists: dockwright merges into it and shows the diff before writing.")
             else:

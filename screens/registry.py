@@ -49,10 +49,10 @@ class RegistryScreen(StepScreen):
                 yield ChoiceButton(_name(kind), id=f"registry-{kind}")
         yield Label(GITLAB_WHY, id="registry-why", classes="tradeoffs")
         with Vertical(id="registry-fields"):
-            yield from field_row("Image", Input(id="reg-image", placeholder="user/app or repository name"))
-            yield from field_row("Host", Input(id="reg-host", placeholder="registry.example.com"))
-            yield from field_row("AWS region", Input(id="reg-region", placeholder="eu-west-1"))
-            yield from field_row("AWS account", Input(id="reg-account", placeholder="123456789012"))
+            yield from field_row("Image", Input(id="reg-image", placeholder="e.g. user/app (the repository name)"))
+            yield from field_row("Host", Input(id="reg-host", placeholder="e.g. registry.example.com"))
+            yield from field_row("AWS region", Input(id="reg-region", placeholder="e.g. eu-west-1"))
+            yield from field_row("AWS account", Input(id="reg-account", placeholder="e.g. 123456789012"))
         yield Label("", id="reg-problem", classes="problem")
         yield Label("CI/CD variables", classes="section")
         yield Label("Values are typed hidden or read from an environment variable at apply; they are kept in "
@@ -60,7 +60,7 @@ class RegistryScreen(StepScreen):
                     "secrets your build needs.", classes="hint")
         yield Vertical(id="variables")
         with Horizontal(classes="button-row"):
-            yield Input(id="var-new-key", placeholder="NEW_VARIABLE_NAME")
+            yield Input(id="var-new-key", placeholder="e.g. APP_SECRET")
             yield Button("Add variable", id="var-add")
         yield Label("", id="var-new-problem", classes="problem")
 
@@ -143,6 +143,8 @@ class RegistryScreen(StepScreen):
     def _show_new_key_problem(self, problem: str | None) -> None:
         self.query_one("#var-new-problem", Label).update(problem or "")
         self.query_one("#var-new-key", Input).set_class(bool(problem), "-invalid")
+        if problem:  # on a short terminal the sentence is below the form's visible part: bring it up
+            self.call_after_refresh(self.query_one("#var-new-problem").scroll_visible, animate=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "var-new-key":
@@ -183,6 +185,13 @@ class RegistryScreen(StepScreen):
             return
         field.value = ""
         self.post_message(PlanChanged(None, variables=self.plan.variables + (new_variable(key),)))
+
+    def show_problem_field(self) -> None:
+        for row in self.query(VariableRow):  # Next refused because of this row: show it, the cursor in its value
+            if row.problem:
+                row.query_one(".var-env" if row.spec.from_env else ".var-value", Input).focus(scroll_visible=False)
+                self.call_after_refresh(row.query_one(".var-problem").scroll_visible, animate=False)
+                return
 
     def problem(self) -> str | None:
         from dockwright.wizard.plan import check_plan

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Collapsible, Input, Label, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Collapsible, Input, Label, Static, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row
+from dockwright.wizard.errors import RefusedOverwrite
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session
 
@@ -18,7 +19,7 @@ def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
     """(summary, preview) of everything Apply will do, from the same change lists the Apply step runs."""
     from dockwright.wizard.apply import ApplyOptions, file_changes, runner_change, variable_changes
 
-    options = ApplyOptions(dry_run=True)
+    options = ApplyOptions(dry_run=True, overwrite=session.overwrite)
     out: list[tuple[str, str]] = []
     for change in file_changes(plan, session, options):
         out.append((change.summary, change.preview()))
@@ -47,6 +48,10 @@ class ReviewScreen(StepScreen):
         yield Label("", id="review-state", classes="hint")
         yield Vertical(id="review-changes")
         yield Label("", id="review-problem", classes="problem")
+        with Horizontal(classes="switch-row", id="rv-overwrite-row"):  # shown once a file is refused
+            yield MarkedSwitch(id="rv-overwrite")
+            yield Label("Replace the files dockwright cannot merge: yours are renamed NAME.orig (kept beside them, "
+                        "not committed) and dockwright writes its own in their place.", id="rv-overwrite-label")
 
     def load_plan(self, plan: Plan) -> None:
         with self.prevent(Input.Changed):
@@ -90,12 +95,39 @@ class ReviewScreen(StepScreen):
             return
         self.call_after_refresh(self.collect)
 
+    def on_mount(self) -> None:
+        self.query_one("#rv-overwrite-row").display = self.services.overwrite
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        if event.switch.id == "rv-overwrite":
+            self.services.overwrite = event.value
+            self.ready = False
+            self.query_one("#review-problem", Label).update("Working out the changes …")
+            self.collect()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def collect(self) -> None:
-        changes = planned_changes(self.plan, self.services)  # the answers as they are when it runs
+        try:
+            changes = planned_changes(self.plan, self.services)  # the answers as they are when it runs
+        except RefusedOverwrite as refused:
+            self.app.call_from_thread(self._refused, refused)
+            return
         self.app.call_from_thread(self._show, changes)
 
+    def _refused(self, refused: RefusedOverwrite) -> None:
+        """A file dockwright cannot merge: say so, and offer the switch that replaces it (not a CLI flag)."""
+        name = refused.path.name if refused.path is not None else "the file"
+        self.show_error(f"{refused.sentence} Turn on Replace below to replace it, or move it away and come back "
+                        "to Review.")
+        self.query_one("#rv-overwrite-label", Label).update(
+            f"Replace: dockwright renames your {name} to {name}.orig (kept beside it, not committed) and writes "
+            f"its own {name} in its place.")
+        self.query_one("#rv-overwrite-row").display = True
+        self.query_one("#rv-overwrite-row").scroll_visible()
+
     def _show(self, changes: list[tuple[str, str]]) -> None:
+        if not self.services.overwrite:
+            self.query_one("#rv-overwrite-row").display = False
         box = self.query_one("#review-changes", Vertical)
         box.remove_children()
         box.mount_all([Collapsible(Static(preview.rstrip("\n") or "(nothing to show)", classes="change-preview"),

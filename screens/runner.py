@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static,
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio
+from dockwright.screens.widgets.fields import ChoiceButton, MarkedSwitch, field_row, plan_problem, press_radio
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 
@@ -43,16 +43,16 @@ class RunnerScreen(StepScreen):
                                                           placeholder="from Settings > CI/CD > Runners"),
                              "The project's legacy registration token; kept in memory only, never saved")
         yield from field_row("Description", Input(id="rn-description"), "Shown in GitLab's runner list")
-        yield from field_row("Tags", Input(id="rn-tags", placeholder="docker, linux"),
+        yield from field_row("Tags", Input(id="rn-tags", placeholder="e.g. docker, linux"),
                              "Comma-separated; the jobs carry the same tags so this runner picks them up")
         with Horizontal(classes="switch-row"):
-            yield Switch(id="rn-run_untagged")
+            yield MarkedSwitch(id="rn-run_untagged")
             yield Label("Also run jobs without tags")
         with Horizontal(classes="switch-row"):
-            yield Switch(id="rn-protected")
+            yield MarkedSwitch(id="rn-protected")
             yield Label("Only protected branches and tags")
         with Horizontal(classes="switch-row", id="rn-psonly-row"):
-            yield Switch(id="rn-privileged_services_only")
+            yield MarkedSwitch(id="rn-privileged_services_only")
             yield Label("Only the dind service is privileged, not the job (restricted mode)")
         yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
         yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
@@ -60,7 +60,7 @@ class RunnerScreen(StepScreen):
         with Vertical(id="rn-shell-setup"):
             yield Static(SHELL_SETUP, classes="tradeoffs")
             with Horizontal(classes="switch-row"):
-                yield Switch(id="rn-host-ready")
+                yield MarkedSwitch(id="rn-host-ready")
                 yield Label("Done: Docker Engine is installed there and gitlab-runner is in the docker group")
         yield Label("After Review, Apply creates the runner in GitLab, writes its entry (the config.toml tab) "
                     "with mode 0600, and waits until it is online. If gitlab-runner runs elsewhere, register "
@@ -69,7 +69,7 @@ class RunnerScreen(StepScreen):
         with Horizontal(classes="button-row"):
             yield Button("Copy register command", id="rn-copy")
         with Horizontal(classes="switch-row", id="rn-local-row"):
-            yield Switch(id="rn-local")
+            yield MarkedSwitch(id="rn-local")
             yield Label("", id="rn-local-label")
 
     def on_mount(self) -> None:
@@ -154,6 +154,12 @@ class RunnerScreen(StepScreen):
             self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url))
             self.notify("Register command copied. Its first line reads the token without echo, so it never "
                         "appears on a command line.")
+
+    def show_problem_field(self) -> None:
+        if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:
+            self.query_one("#rn-registration-token").focus()
+        elif self.plan.executor == "shell" and not self.services.host_has_docker:
+            self.query_one("#rn-host-ready").focus()
 
     def problem(self) -> str | None:
         if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:

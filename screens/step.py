@@ -151,8 +151,13 @@ class StepScreen(Screen):
         problem = self.text_problem() or self.problem()
         if problem:
             self.notify(problem, title="Before you go on", severity="warning")
+            self.show_problem_field()
             return
         self.post_message(GoToStep("next"))
+
+    def show_problem_field(self) -> None:
+        """Next was refused: put the cursor on the field the sentence is about, scrolled into view (on a short
+        terminal it can be below the visible part). Steps whose problems belong to a field override this."""
 
     def action_back(self) -> None:
         if self.STEP_ID != "connect":

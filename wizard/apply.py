@@ -220,13 +220,18 @@ def preflight(plan: Plan, session: Session, options: ApplyOptions) -> Prepared:
     return Prepared(files, variables, runner_change(plan, session, options))
 
 
-def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str]) -> int:
-    """Print every change (files as diffs, API calls with secrets hidden) and do nothing."""
+DRY_RUN_HEADING = "Dry run: nothing is written, nothing is sent to GitLab."
+
+
+def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str], *,
+            heading: str = DRY_RUN_HEADING) -> int:
+    """Print every change (files as diffs, API calls with secrets hidden) and do nothing. ``heading`` says
+    what the list is: a dry run (``apply --dry-run``), or the review before a choice (``--plain``)."""
     def say(text: str) -> None:
         out.write(text + "\n")
 
     project, url = plan.gitlab.project, plan.gitlab.url
-    say("Dry run: nothing is written, nothing is sent to GitLab.\n")
+    say(heading + "\n")
     for change in file_changes(plan, session, options):
         say(f"• {change.summary}")
         preview = change.preview()

@@ -191,10 +191,12 @@ def apply_file_changes(changes: list[FileChange]) -> list[Outcome]:
 
 
 def _refuse(path: Path, why: str) -> RefusedOverwrite:
-    return RefusedOverwrite(
+    refused = RefusedOverwrite(
         f"{path} exists and {why}, so dockwright left it alone and wrote nothing.",
         f"Give --overwrite to replace it (the old one is kept as {path.name}.orig), or move it away and re-run.",
     )
+    refused.path = path  # the wizard offers its own way to replace it instead of the flag
+    return refused
 
 
 def _registry_notes(plan: Plan) -> list[str]:
@@ -333,8 +335,10 @@ class RunnerChange:
 
     @property
     def summary(self) -> str:
-        tags = ", ".join(self.plan.runner.tags) or "no tags"
-        return f"project runner \"{self.plan.runner.description}\" ({tags}) and its entry in {self.config_path}"
+        tags = "tags: " + ", ".join(self.plan.runner.tags) if self.plan.runner.tags else "no tags"
+        kind = "shell" if self.plan.executor == "shell" else "docker"  # as in its config.toml entry
+        return (f"project runner \"{self.plan.runner.description}\" ({kind} executor, {tags}) and its "
+                f"entry in {self.config_path}")
 
     def preview(self) -> str:
         r = self.plan.runner

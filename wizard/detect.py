@@ -422,7 +422,7 @@ def detect(path: str | os.PathLike[str]) -> Detection:
 
     values["existing"] = {name: (root / name).is_file() for name in EXISTING_FILES}
     if values["existing"]["Dockerfile"]:
-        notes.append("A Dockerfile already exists; dockwright will not replace it unless you ask (--overwrite keeps it as Dockerfile.orig).")
+        notes.append("A Dockerfile already exists; dockwright will not replace it unless you ask (it then keeps yours as Dockerfile.orig).")
     if values["existing"][".gitlab-ci.yml"]:
         notes.append("A .gitlab-ci.yml already exists; dockwright merges its jobs into it and keeps yours.")
 

@@ -64,6 +64,7 @@ class RefusedOverwrite(DockwrightError):
     """An existing file dockwright cannot merge, and ``--overwrite`` was not given."""
 
     exit_code = EXIT_REFUSED_OVERWRITE
+    path = None  # the refused file (a pathlib.Path), when known
 
 
 class GitLabRefused(DockwrightError):

@@ -47,6 +47,7 @@ class Session:
     registration_token: Secret | None = None  # the legacy runner registration token, when that workflow is chosen
     register_with_local_runner: bool = False  # run the installed gitlab-runner register at apply
     host_has_docker: bool = False  # shell executor: the user did the host set-up (Docker Engine, docker group)
+    overwrite: bool = False  # replace the files dockwright cannot merge, keeping each as NAME.orig (Review's switch)
 
     def __post_init__(self) -> None:
         if self.answers_path is None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from rich.style import Style
+from rich.text import Text
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, RadioButton
+from textual.widgets import Checkbox, Label, RadioButton, Switch
 
 
 def field_row(label: str, widget: Widget, hint: str = ""):
@@ -21,6 +23,26 @@ class ChoiceButton(RadioButton):
     @property
     def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual reads the class constant's name)
         return "●" if self.value else " "
+
+
+class MarkedSwitch(Switch):
+    """A switch whose state shows as a shape, not by colour alone: its knob carries ✓ when on (Textual's knob is
+    a coloured block, the same in both positions without colour)."""
+
+    def render(self) -> Text:
+        slider = self.get_component_rich_style("switch--slider")
+        track, knob = Style(bgcolor=slider.bgcolor), Style(bgcolor=slider.color, color=slider.bgcolor, bold=True)
+        if self._slider_position >= 0.5:
+            return Text.assemble(("  ", track), (" ✓", knob))
+        return Text.assemble(("  ", knob), ("  ", track))
+
+
+class TickBox(Checkbox):
+    """A checkbox whose state shows as a shape, not by colour alone: ✓ on, blank off (Checkbox draws X for both)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual reads the class constant's name)
+        return "✓" if self.value else " "
 
 
 # The answers-file keys of wizard.plan.check_plan, as the fields on screen call them.

@@ -38,8 +38,7 @@ PREVIEW_FILES: tuple[PreviewFile, ...] = (
     PreviewFile("dockerignore", ".dockerignore", None, ".dockerignore"),
     PreviewFile("gitlab-ci", ".gitlab-ci.yml", "yaml", ".gitlab-ci.yml"),
     PreviewFile("config-toml", "config.toml", "toml", None),
-    PreviewFile("register", "register command", "bash", None),
-)
+)  # the register command is on the Runner step itself (with a copy button), not a fifth tab that did not fit
 
 # Which tab each step changes: that tab comes forward when the step is shown.
 STEP_FILE = {
@@ -59,7 +58,8 @@ STEP_LINES = {
     "pipeline": ("stages:",),
 }
 
-# The URL and token shown in the runner entry and register command: placeholders, never the real token.
+# The URL and token shown in the runner entry (and the Runner step's register command): placeholders, never the
+# real token.
 TOKEN_PLACEHOLDER = "glrt-<runner authentication token, filled in at apply>"
 
 
@@ -86,12 +86,10 @@ def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str
     if plan.uses_own_runner:
         texts["config-toml"] = render.render_runner_entry(
             plan, existing_config, url=gitlab_url, token=TOKEN_PLACEHOLDER, name=plan.runner.description)
-        texts["register"] = render.render_register_command(plan, url=gitlab_url)
     else:
         why = ("# Hosted runners: GitLab runs the jobs on its own machines,\n"
                "# so there is no runner of yours to configure or register.\n")
         texts["config-toml"] = why
-        texts["register"] = why
     return texts
 
 

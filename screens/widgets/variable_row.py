@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label
 
+from dockwright.screens.widgets.fields import TickBox
 from dockwright.wizard.checks import check_masked_value
 from dockwright.wizard.plan import KEY_RE, VariableSpec
 from dockwright.wizard.variables import key_problem
@@ -77,16 +78,16 @@ class VariableRow(Vertical):
         yield Label(f"{s.key}" + (f": {s.description}" if s.description else ""), classes="var-title")
         with Horizontal(classes="var-fields"):
             yield Label("from env var", classes="var-label")
-            yield Input(s.from_env or "", placeholder="ENV_NAME", classes="var-env")
+            yield Input(s.from_env or "", placeholder=f"e.g. {s.key}", classes="var-env")
             yield Label("or value", classes="var-label")
             yield Input(self.value, placeholder="typed hidden", password=True, classes="var-value")
         with Horizontal(classes="var-flags"):
-            yield Checkbox("masked", s.masked, classes="var-masked",
+            yield TickBox("masked", s.masked, classes="var-masked",
                            tooltip="GitLab replaces the value with [MASKED] in job logs")
-            yield Checkbox("protected", s.protected, classes="var-protected",
+            yield TickBox("protected", s.protected, classes="var-protected",
                            tooltip="Only jobs on protected branches and tags get it; elsewhere it is empty "
                                    "(dockwright's jobs then build without pushing)")
-            yield Checkbox("hidden", s.hidden, classes="var-hidden",
+            yield TickBox("hidden", s.hidden, classes="var-hidden",
                            tooltip="Masked and never shown again in GitLab's settings")
             if self.removable:
                 yield Button("Remove", classes="var-remove", tooltip=f"Take {s.key} out of the list")

@@ -234,6 +234,9 @@ def test_the_cli_hands_plain_to_run_plain_with_dir(sandbox, project, monkeypatch
     monkeypatch.setenv("GITLAB_TOKEN", sandbox.token)
     out = io.StringIO()
     monkeypatch.setattr("sys.stdout", out)
+    # the pipe below stands for the terminal: stdin says it is one, as a terminal's does (without one, --plain
+    # refuses with exit 2: test_bad_inputs)
+    monkeypatch.setattr("sys.stdin", type("Tty", (io.StringIO,), {"isatty": lambda self: True})())
     with create_pipe_input() as pipe:
         pipe.send_text("".join([ENTER, ENTER, ENTER, CTRL_C, "n"]))  # URL, use GITLAB_TOKEN, project, stop
         with create_app_session(input=pipe, output=DummyOutput()):
@@ -432,3 +435,41 @@ def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(san
     assert "The name is CI_REGISTRY_USER, a name GitLab predefines in every job" in said
     assert "The name is GITLAB_USER, a name GitLab predefines" in said
     assert "CI/CD variable APP_SECRET" in said  # the third name passed
+
+
+def test_the_interactive_review_does_not_call_itself_a_dry_run(sandbox, project):
+    """`--plain` Review opened with "Dry run: nothing is written", though Apply is one choice away (issue 16)."""
+    code, transcript, _ = drive(project, keys_to_review(sandbox.token) + [ENTER, ENTER, DOWN + DOWN + ENTER])
+
+    assert code == 0
+    said = flat(transcript)
+    assert "Dry run" not in said
+    assert "Nothing is written or sent until you choose Apply below." in said
+    assert said.index("Nothing is written or sent until you choose Apply") < said.index("• create Dockerfile")
+
+
+def test_ctrl_c_says_how_to_quit_without_saving_and_a_second_ctrl_c_does(sandbox, project):
+    """Ctrl-C asks whether to save the answers (on purpose); the question must say how to leave without."""
+    keys = [ENTER, sandbox.token + ENTER, ENTER, CTRL_C, CTRL_C]  # at the executor question; again at "save?"
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    assert "n or Ctrl-C quits without saving" in flat(transcript)
+    assert not (project / "dockwright.yml").exists()
+
+
+def test_a_hand_written_dockerfile_is_replaced_only_when_asked_and_kept_as_orig(sandbox, project):
+    """--plain ended with "Give --overwrite", a flag it does not take; it asks instead (issue 16, confusion f)."""
+    mine = "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"
+    (project / "Dockerfile").write_text(mine)
+    keys = keys_to_review(sandbox.token) + [ENTER, ENTER, "n"]  # replace it? no
+    code, transcript, _ = drive(project, keys)
+    said = flat(transcript)
+    assert code == 3 and "--overwrite" not in said
+    assert "renamed Dockerfile.orig" in said and (project / "Dockerfile").read_text() == mine
+
+    keys = keys_to_review(sandbox.token) + [ENTER, ENTER, "y", DOWN + DOWN + ENTER]  # yes; then stop at the list
+    code, transcript, _ = drive(project, keys)
+    assert code == 0, transcript[-2000:]
+    assert "• replace Dockerfile (the old one is kept as Dockerfile.orig)" in flat(transcript)
+    assert (project / "Dockerfile").read_text() == mine  # nothing written before Apply is chosen

@@ -78,7 +78,7 @@ async def test_runner_tabs_hold_no_real_token_and_explain_hosted(tmp_path):
         await settle(pilot)
         entry = area(app, "config-toml").text
         assert "[[runners]]" in entry and "glpat-REAL-SECRET" not in entry
-        assert "read -rs CI_SERVER_TOKEN" in area(app, "register").text
+        assert "read -rs CI_SERVER_TOKEN" in str(app.screen.query_one("#rn-register").content)  # on the step, not a tab
         app.post_message(__import__("dockwright.screens.messages", fromlist=["PlanChanged"]).PlanChanged(None, executor="hosted"))
         await settle(pilot)
         assert "Hosted runners" in area(app, "config-toml").text
@@ -99,7 +99,7 @@ async def test_privileged_services_only_switch_reaches_config_and_register(tmp_p
         assert app.plan.runner.privileged_services_only is True
         entry = area(app, "config-toml").text
         assert "privileged = false" in entry and "services_privileged = true" in entry
-        assert "--docker-services_privileged=true" in area(app, "register").text
+        assert "--docker-services_privileged=true" in str(app.screen.query_one("#rn-register").content)
 
 
 def test_changed_lines_finds_the_first_changed_block():

@@ -68,7 +68,7 @@ def test_wide_layout_at_200x60(snap_compare, snap_repo):
 async def test_readme_screenshots_are_current(snap_repo, step):
     """docs/screenshots/<step>.svg: rewritten when the look changed, so the README never shows an old one."""
     app = offline_app(snap_repo, sandbox=step == "connect", token="glpat-SECRET-never-shown")
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(144, 40)) as pilot:  # wide: the step list, the form, the whole preview
         await goto(step)(pilot)
         title = app.screen.step.title
         svg = app.export_screenshot(title=f"dockwright: {title}")

@@ -180,3 +180,51 @@ async def test_a_failing_apply_step_is_a_sentence_and_a_rerun_finishes(sb, tmp_p
         assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200)
         lines = [str(label.content) for label in apply.query(".apply-line")]
         assert any("create Dockerfile" in line or "Dockerfile is already up to date" in line for line in lines)
+
+
+async def test_the_pipeline_step_sends_nothing_to_gitlab_until_asked_and_says_what_it_sends(sb, tmp_path):
+    """The Pipeline step sent .gitlab-ci.yml to GitLab's lint on entry, without asking or saying so (issue 16)."""
+    app = sandbox_app(sb, tmp_path / "work")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # Connect: test and continue
+        assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
+
+        def lints() -> int:
+            return sum(1 for _method, path, _status, _size in sb.request_log if path.split("?")[0].endswith("/ci/lint"))
+
+        app.goto("pipeline")
+        assert await wait_until(pilot, lambda: app.current_step == "pipeline" and app.screen.query("#pl-local"))
+        await wait_until(pilot, lambda: "✓" in str(app.screen.query_one("#pl-local").content))
+        for _ in range(10):
+            await pilot.pause(0.02)
+        assert lints() == 0
+        why = " ".join(str(app.screen.query_one("#pl-lint-why").content).split())
+        assert f"to {sb.url}" in why and "/ci/lint" in why and "Nothing is written" in why
+        await pilot.click("#pl-lint")
+        assert await wait_until(pilot, lambda: str(app.screen.query_one("#pl-server").content).startswith("✓"))
+        assert lints() == 1
+
+
+async def test_replace_on_review_replaces_a_hand_written_dockerfile_at_apply_and_keeps_it_as_orig(sb, tmp_path):
+    """The wizard offered no overwrite though Review's refusal named `--overwrite` (issue 16): its switch does it."""
+    from dockwright.screens.watch import WatchScreen
+    from dockwright.wizard.render import is_generated
+
+    app = sandbox_app(sb, tmp_path / "work")
+    mine = "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"
+    (tmp_path / "work" / "Dockerfile").write_text(mine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # Connect: test and continue
+        assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
+        app.goto("review")
+        assert await wait_until(pilot, lambda: app.screen.query("#rv-overwrite-row")
+                                and app.screen.query_one("#rv-overwrite-row").display)
+        app.screen.query_one("#rv-overwrite").value = True
+        assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
+        await pilot.press("ctrl+n")  # Apply these changes
+        assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), [
+            str(label.content) for label in app.screen.query(".apply-line, #apply-result")]
+    assert (tmp_path / "work" / "Dockerfile.orig").read_text() == mine
+    assert is_generated((tmp_path / "work" / "Dockerfile").read_text())

@@ -543,12 +543,12 @@ async def test_your_project_does_not_promise_to_merge_a_hand_written_dockerfile(
         await settle(pilot)
         text = " ".join(problem_text(app, "#project-findings").split())
         assert "Dockerfile exists: dockwright merges" not in text
-        assert "was not written by dockwright" in text and "--overwrite" in text
+        assert "was not written by dockwright" in text and "Replace on the Review step" in text
         app.goto("review")
         await settle(pilot, 10)
         for _ in range(100):
             shown = " ".join(str(label.content) for label in app.screen.query("Label"))
-            if "overwrite" in shown:
+            if "Turn on Replace" in shown:
                 break
             await pilot.pause(0.05)
-        assert "--overwrite" in shown, shown[:2000]  # Review says the same
+        assert "Turn on Replace below" in shown, shown[:2000]  # Review offers the same

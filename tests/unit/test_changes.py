@@ -140,3 +140,15 @@ def test_secrets_given_to_a_change_never_show_in_its_preview(tmp_path) -> None:
     change = FileChange(tmp_path / "x.txt", "password=hunter2hunter2\n", None, secrets=("hunter2hunter2",))
     assert "hunter2" not in change.preview() and "[hidden]" in change.preview()
     assert hide_secrets("token = 'abc'\n") == "token = '[hidden]'\n"
+
+
+def test_the_runner_change_names_its_executor_and_calls_its_tags_tags(tmp_path) -> None:
+    """The newcomer run read 'project runner "My Docker Runner" (docker)' for a shell runner: the tags."""
+    from dockwright.wizard.changes import RunnerChange
+    from dockwright.wizard.plan import replace_in
+
+    plan = replace_in(Plan(executor="shell"), "runner", tags=("docker",))
+    change = RunnerChange(None, plan, "demo/app", "http://127.0.0.1", tmp_path / "config.toml")
+    assert '"My Docker Runner" (shell executor, tags: docker)' in change.summary
+    untagged = replace_in(Plan(), "runner", tags=())
+    assert "(docker executor, no tags)" in RunnerChange(None, untagged, "demo/app", "u", tmp_path / "c").summary

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from dockwright.wizard.credentials import Secret
-from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError
+from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError, RefusedOverwrite
 from dockwright.wizard.plain.answer_checks import plan_problem_sentence
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import HELP, Interrupted
@@ -142,7 +142,9 @@ class PlainWizard(StepQuestions):
         else:
             self.say("Interrupted: nothing was written and nothing was sent to GitLab.")
         try:
-            if self.confirm(f"Save your answers to {self.answers_path} (never a token or a variable value)", True):
+            self.say(f"Your answers so far can be saved to {self.answers_path} (never a token or a variable value), "
+                     "so the next run starts from them. y or Enter saves them; n or Ctrl-C quits without saving.")
+            if self.confirm("Save your answers", True):
                 save_answers(plan, self.answers_path)
                 self.say(f"Saved. Re-run with: dockwright --plain (it starts from {self.answers_path.name}).")
         except Interrupted:
@@ -166,7 +168,14 @@ class PlainWizard(StepQuestions):
         plan = replace_in(plan, "git", branch=branch, commit_message=message)
         while True:
             self.say()
-            dry_run(plan, self.session, ApplyOptions(dry_run=True, env=self.env), self.out)
+            try:
+                dry_run(plan, self.session, ApplyOptions(dry_run=True, env=self.env, overwrite=self.session.overwrite),
+                        self.out, heading="What Apply does, in order. Nothing is written or sent until you choose "
+                                          "Apply below.")
+            except RefusedOverwrite as refused:
+                if not self.replace_refused(refused):
+                    return refused.exit_code
+                continue
             self.say(f"• save the answers to {self.answers_path} (no token, no variable value)")
             self.say()
             choice = self.select(s, "Apply these changes", [
@@ -185,6 +194,19 @@ class PlainWizard(StepQuestions):
             return EXIT_OK
         return self.apply(plan)
 
+    def replace_refused(self, refused: RefusedOverwrite) -> bool:
+        """A file dockwright cannot merge: ask whether to replace it (the wizard's --overwrite), saying what
+        becomes of it. True when the user agreed; the list is then shown again with the replacement in it."""
+        name = refused.path.name if refused.path is not None else "the file"
+        self.say(f"  ! {refused.sentence}")
+        self.say(f"  Replacing it: your {name} is renamed {name}.orig (kept beside it, not committed) and dockwright "
+                 f"writes its own {name}. Or answer n, move it away, and run dockwright --plain again.")
+        if self.confirm(f"Replace {name}", False):
+            self.session.overwrite = True
+            return True
+        self.say(f"Stopped: {name} and everything else were left as they were; nothing was sent to GitLab.")
+        return False
+
     def apply(self, plan: Plan) -> int:
         from dockwright.wizard.apply import ApplyOptions, run_apply
 
@@ -192,7 +214,8 @@ class PlainWizard(StepQuestions):
         self.step_header(s)
         self.applying = True
         save_answers(plan, self.answers_path)
-        options = ApplyOptions(env=self.env, prompt=lambda question: self.secret(question).reveal(),
+        options = ApplyOptions(env=self.env, overwrite=self.session.overwrite,
+                               prompt=lambda question: self.secret(question).reveal(),
                                confirm=lambda question: self.confirm(question, False),
                                delete_orphan=lambda question: self.confirm(question, False),
                                retry_pipeline=lambda question: self.confirm(question, True))
