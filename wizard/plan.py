@@ -322,6 +322,22 @@ def _line(node: Any, key: Any) -> int | None:
     return None
 
 
+def _inexact_number(value: Any) -> str | None:
+    """Why a YAML number cannot stand for the text the user wrote, or None when ``str(value)`` is that text.
+
+    A plain decimal integer (``docker_version: 29``) reads back as written; a float does not (``20.10`` is
+    the number 20.1, so ``docker:20.1-cli``), nor does an integer with leading zeros, ``0x`` or ``_``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int) and type(value) is int:
+        return None  # ruamel keeps its own ScalarInt type for 012, 0x1F, 1_000
+    what = "a decimal point" if isinstance(value, float) else "leading zeros, 0x, 0o or _"
+    return f"is the number {value}: YAML reads a value with {what} written without quotes as a number, not as the text written"
+
+
+_QUOTE_IT = 'the value in quotes, e.g. "20.10", so it stays the text you wrote'
+
+
 def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: dict[str, Any]) -> Any:
     def bad(problem: str, allowed: str | None = None) -> AnswersError:
         return AnswersError(key, problem, allowed or _type_name(tp), line, path)
@@ -342,6 +358,8 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
                 raise AnswersError(f"{key}.{k}", "is not a valid environment variable name", "letters, digits and _", _line(value, k) or line, path)
             if isinstance(v, bool) or v is None or isinstance(v, (dict, list)):
                 raise AnswersError(f"{key}.{k}", f"is {shown(v)}", "a string or number", _line(value, k) or line, path)
+            if _inexact_number(v):
+                raise AnswersError(f"{key}.{k}", _inexact_number(v), _QUOTE_IT, _line(value, k) or line, path)
             out.append((k, str(v)))
         return tuple(out)
     if origin is tuple:
@@ -366,7 +384,9 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
     if tp is str:
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
             raise bad(f"is {shown(value)}")
-        text = str(value)  # numbers such as docker_version: 27 are read as text
+        if _inexact_number(value):
+            raise bad(_inexact_number(value), _QUOTE_IT)
+        text = str(value)  # a plain whole number such as docker_version: 29 is read as text
         choices = meta.get("choices")
         if choices and text not in choices:
             raise bad(f"is {shown(text)}", " | ".join(choices))

@@ -50,7 +50,23 @@ def test_missing_keys_take_the_defaults_given() -> None:
 
 
 def test_numbers_read_as_text_where_text_is_expected() -> None:
-    assert parse_answers("pipeline: {docker_version: 27}\n").pipeline.docker_version == "27"
+    assert parse_answers("pipeline: {docker_version: 29}\n").pipeline.docker_version == "29"
+
+
+@pytest.mark.parametrize("text, key, shown_as", [
+    ("pipeline:\n  docker_version: 20.10\n", "pipeline.docker_version", "20.1"),  # issue 17 item 1: docker:20.1-cli
+    ("pipeline: {docker_version: 29.0}\n", "pipeline.docker_version", "29.0"),
+    ("registry: {kind: ecr, image: app, region: eu-west-1, account: 012345678901}\n", "registry.account",
+     "12345678901"),  # the leading zero YAML drops
+    ("dockerfile:\n  env: {VERSION: 1.10}\n", "dockerfile.env.VERSION", "1.1"),
+])
+def test_a_yaml_number_where_text_is_expected_is_refused_unless_exact(text: str, key: str, shown_as: str) -> None:
+    """An unquoted 20.10 is the float 20.1 to YAML: the file would silently say something else than it shows."""
+    with pytest.raises(AnswersError) as info:
+        parse_answers(text, path="dockwright.yml")
+    err = info.value
+    assert err.key == key and err.line is not None, str(err)
+    assert f"the number {shown_as}" in str(err) and "quotes" in err.allowed, str(err)
 
 
 def test_dump_then_load_is_the_same_plan() -> None:
