@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Label, Switch
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row
+from dockwright.wizard.docker_versions import DEFAULT_VERSION, docker_version_problem
 from dockwright.wizard.plan import Plan
 
 
@@ -26,7 +27,7 @@ class PipelineScreen(StepScreen):
             self.text = text
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="27"),
+        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder=DEFAULT_VERSION),
                              "The docker CLI image and the docker:dind service use this same version")
         yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="build"))
         yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="release"))
@@ -63,10 +64,9 @@ class PipelineScreen(StepScreen):
         wid = event.input.id or ""
         problem = None
         if wid == "pl-docker_version":
-            import re
-
-            if not re.fullmatch(r"\d+(\.\d+){0,2}", event.value):
-                problem = "Docker version must look like 27 or 27.3.1 (the docker and docker:dind tags)."
+            refused = docker_version_problem(event.value)  # the answers file's rule: both images must exist
+            if refused:
+                problem = f"Docker version {refused[0]}: use {refused[1]}."
             else:
                 self.post_message(PlanChanged("pipeline", docker_version=event.value))
         elif wid.startswith("pl-stage-"):

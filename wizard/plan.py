@@ -24,6 +24,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from dockwright.wizard.docker_versions import (
+    DEFAULT_CLI_IMAGE,
+    DEFAULT_VERSION,
+    docker_version_problem,
+    end_of_life_note,
+)
 from dockwright.wizard.errors import AnswersError, BadInput
 from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.names import plan_name_problems
@@ -64,7 +70,7 @@ class RunnerSpec:
     tags: tuple[str, ...] = field(default=("docker",), metadata=_help("runner tags; jobs carry the same tags"))
     run_untagged: bool = field(default=False, metadata=_help("also pick up jobs without tags"))
     protected: bool = field(default=False, metadata=_help("run only jobs on protected branches and tags"))
-    docker_image: str = field(default="docker:27-cli", metadata=_help("default image for the docker executor"))
+    docker_image: str = field(default=DEFAULT_CLI_IMAGE, metadata=_help("default image for the docker executor"))
     config_path: str = field(
         default="/etc/gitlab-runner/config.toml", metadata=_help("where the runner's config.toml lives")
     )
@@ -106,7 +112,7 @@ class DockerfileSpec:
 
 @dataclass(frozen=True)
 class PipelineSpec:
-    docker_version: str = field(default="27", metadata=_help("docker CLI and dind version (same for both)"))
+    docker_version: str = field(default=DEFAULT_VERSION, metadata=_help("docker CLI and dind version (same for both)"))
     stages: tuple[str, ...] = field(default=("build", "release"), metadata=_help("build stage, then release stage"))
     latest_on_default_branch: bool = field(default=True, metadata=_help("tag :latest on the default branch"))
 
@@ -222,7 +228,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     for key, value, needed, allowed in (
             ("runner.description", plan.runner.description, plan.uses_own_runner, "a description such as My Docker Runner"),
             ("runner.docker_image", plan.runner.docker_image, plan.uses_own_runner and plan.executor != "shell",
-             "an image such as docker:27-cli"),
+             f"an image such as {DEFAULT_CLI_IMAGE}"),
             ("dockerfile.base_image", plan.dockerfile.base_image, True, "a pinned image such as python:3.13-slim")):
         if needed and not value.strip():
             problems.append((key, "is empty", allowed))
@@ -235,8 +241,9 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
         problems.append(("dockerfile.command", "is empty", "a list such as [python, app.py]"))
     if not plan.dockerfile.workdir.startswith("/"):
         problems.append(("dockerfile.workdir", f"is {shown(plan.dockerfile.workdir)}", "an absolute path such as /app"))
-    if not re.fullmatch(r"\d+(\.\d+){0,2}", plan.pipeline.docker_version):
-        problems.append(("pipeline.docker_version", f"is {shown(plan.pipeline.docker_version)}", "a version such as 27 or 27.3.1"))
+    version = docker_version_problem(plan.pipeline.docker_version)  # docker:V-cli and docker:V-dind must exist
+    if version:
+        problems.append(("pipeline.docker_version", *version))
     if len(plan.pipeline.stages) != 2 or len(set(plan.pipeline.stages)) != 2:
         problems.append(("pipeline.stages", "must name two different stages", "[build, release]"))
     if plan.uses_own_runner and not plan.runner.tags and not plan.runner.run_untagged:
@@ -468,6 +475,11 @@ def parse_answers(text: str, defaults: Plan | None = None, path: str = "", *, no
     if problems:
         key, problem, allowed = problems[0]
         raise AnswersError(key, problem, allowed, _line_of_key(data, key), path)
+    pinned = isinstance(data.get("pipeline"), dict) and "docker_version" in data["pipeline"]
+    old = end_of_life_note(plan.pipeline.docker_version) if pinned else None
+    if old and notes is not None:
+        line = _line_of_key(data, "pipeline.docker_version")
+        notes.append(f"{path or 'the answers file'}{f':{line}' if line else ''}: {old}")
     return plan
 
 

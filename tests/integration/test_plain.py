@@ -403,12 +403,12 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
 def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
     keys = keys_to_review(sandbox.token)
     at = len(keys) - 4                                   # the pipeline's first question: the Docker version
-    keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
+    keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "29" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
 
     assert code == EXIT_INTERRUPTED
     said = flat(transcript)
-    assert "! Docker version '27y' is not a version: type one such as 27 or 27.3.1" in said
+    assert "! Docker version is '27y', not a version: use a Docker version with docker:VERSION-cli" in said
     assert "pipeline.docker_version" not in said
 
 

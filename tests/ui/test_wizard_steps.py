@@ -109,7 +109,8 @@ async def test_dockerfile_fields_are_checked_as_you_type(repo, field, value, exp
 
 
 @pytest.mark.parametrize("field,value,expected", [
-    ("#pl-docker_version", "latest", "Docker version must look like 27"),
+    ("#pl-docker_version", "latest", "Docker version is 'latest', not a version: use a Docker version"),
+    ("#pl-docker_version", "19.03", "docker:19.03-cli and docker:19.03-dind do not exist"),  # issue 17 item 5
     ("#pl-stage-release", "build", "Name two different stages"),
     ("#pl-stage-build", "", "Name two different stages"),
 ])

@@ -121,7 +121,7 @@ def test_save_keeps_the_users_comments_and_layout(tmp_path) -> None:
     ("variables:\n  - {key: A, hidden: true}\n", "variables[0].hidden", 2, "masked: true"),
     ("variables:\n  - {key: A, value: secret}\n", "variables[0].value", 2, "from_env"),
     ("pipeline: {stages: [build]}\n", "pipeline.stages", 1, "[build, release]"),
-    ("pipeline:\n  docker_version: latest\n", "pipeline.docker_version", 2, "27 or 27.3.1"),
+    ("pipeline:\n  docker_version: latest\n", "pipeline.docker_version", 2, "29 or 29.7.2"),
     ("runner:\n  tags: [docker, 'a,b']\n", "runner.tags", 2, "without commas"),
     ("variables:\n  - key: A\n  - key: B\n    from_env: not-a-name\n", "variables[1].from_env", 4, "environment variable"),
     ("version: 2\n", "version", 1, "1"),

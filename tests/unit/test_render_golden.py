@@ -90,12 +90,12 @@ def test_pipeline_golden(executor: str, registry: str) -> None:
         if executor == "shell":
             assert "image" not in job and "services" not in job
         else:
-            assert job["image"] == "docker:27-cli"
+            assert job["image"] == "docker:29-cli"
         if executor in ("hosted", "docker-dind-tls"):
-            assert job["services"] == [{"name": "docker:27-dind", "alias": "docker"}]
+            assert job["services"] == [{"name": "docker:29-dind", "alias": "docker"}]
             assert variables["DOCKER_HOST"] == "tcp://docker:2376" and variables["DOCKER_TLS_CERTDIR"] == "/certs"
         elif executor == "docker-dind":
-            assert job["services"] == [{"name": "docker:27-dind", "alias": "docker"}]
+            assert job["services"] == [{"name": "docker:29-dind", "alias": "docker"}]
             assert variables["DOCKER_HOST"] == "tcp://docker:2375" and variables["DOCKER_TLS_CERTDIR"] == ""
         else:
             assert "services" not in job and "DOCKER_HOST" not in variables

@@ -112,8 +112,7 @@ def plan_problem_sentence(key: str, problem: str, allowed: str) -> str:
 
 
 def docker_version_problem(value: str) -> str | None:
-    import re
+    from dockwright.wizard.docker_versions import docker_version_problem as refused  # the one version rule
 
-    if re.fullmatch(r"\d+(\.\d+){0,2}", value):
-        return None
-    return f"Docker version {value!r} is not a version: type one such as 27 or 27.3.1 (the docker and dind tags)."
+    found = refused(value)
+    return f"Docker version {found[0]}: use {found[1]}." if found else None

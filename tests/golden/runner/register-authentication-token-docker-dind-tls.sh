@@ -3,7 +3,7 @@ sudo gitlab-runner register --non-interactive \
   --token "$RUNNER_TOKEN" \
   --description 'My Docker Runner' \
   --executor docker \
-  --docker-image docker:27-cli \
+  --docker-image docker:29-cli \
   --docker-privileged \
   --docker-volumes /certs/client \
   --docker-volumes /cache

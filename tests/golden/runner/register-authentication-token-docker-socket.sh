@@ -3,6 +3,6 @@ sudo gitlab-runner register --non-interactive \
   --token "$RUNNER_TOKEN" \
   --description 'My Docker Runner' \
   --executor docker \
-  --docker-image docker:27-cli \
+  --docker-image docker:29-cli \
   --docker-volumes /var/run/docker.sock:/var/run/docker.sock \
   --docker-volumes /cache

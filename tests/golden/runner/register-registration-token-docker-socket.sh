@@ -9,6 +9,6 @@ sudo gitlab-runner register --non-interactive \
   --run-untagged=false \
   --locked=true \
   --access-level=ref_protected \
-  --docker-image docker:27-cli \
+  --docker-image docker:29-cli \
   --docker-volumes /var/run/docker.sock:/var/run/docker.sock \
   --docker-volumes /cache
