@@ -86,24 +86,26 @@ def render_dockerfile(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+# ``**/`` as `docker init` writes them: a plain ``.env`` or ``*.log`` matches only at the root of the build
+# context, so pkg/.env and logs/app.log would reach the image.
 _COMMON_IGNORES = (
-    ".git",
+    "**/.git",
     ".gitlab-ci.yml",
-    "Dockerfile",
-    ".dockerignore",
+    "**/Dockerfile*",
+    "**/.dockerignore",
     "dockwright.yml",
-    "*.orig",
-    ".env",
-    "*.log",
+    "**/*.orig",
+    "**/.env",
+    "**/*.log",
 )
 _PYTHON_IGNORES = (
-    "__pycache__/",
-    "*.py[cod]",
-    ".venv/",
-    "venv/",
-    ".pytest_cache/",
-    ".mypy_cache/",
-    "*.egg-info/",
+    "**/__pycache__",
+    "**/*.py[cod]",
+    "**/.venv",
+    "**/venv",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/*.egg-info",
 )
 _DOCKERIGNORE_HEADER = header_lines(
     ".dockerignore", "Your own lines are kept; dockwright only adds the ones missing."
@@ -118,7 +120,8 @@ def _ignores(plan: Plan) -> tuple[str, ...]:
 def render_dockerignore(plan: Plan, existing: str | None = None) -> str:
     """The .dockerignore's text: an existing file keeps every line, and only missing patterns are added.
 
-    A pattern the user re-included (``!pattern``) is respected and not added back.
+    A pattern the user re-included (``!pattern``, also ``!.env`` for ``**/.env``) is respected and not added
+    back; a root-only line of the user's (``.env``) does not stand for the ``**/`` pattern, which is added.
     """
     wanted = _ignores(plan)
     if existing is None or not existing.strip():
@@ -127,12 +130,14 @@ def render_dockerignore(plan: Plan, existing: str | None = None) -> str:
             + ["# What the build never needs: it makes the build context small and keeps secrets out."]
             + list(wanted)
         ) + "\n"
-    present = set()
+    present, reincluded = set(), set()
     for raw in existing.splitlines():
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            present.add(line.lstrip("!").rstrip("/"))
-    missing = [p for p in wanted if p.rstrip("/") not in present]
+        line = raw.strip().rstrip("/")
+        if line.startswith("!"):  # re-included on purpose, at the root or anywhere: never added back
+            reincluded.add(line[1:].removeprefix("**/"))
+        elif line and not line.startswith("#"):
+            present.add(line)
+    missing = [p for p in wanted if p not in present and p.removeprefix("**/") not in reincluded]
     if not missing:
         return existing
     text = existing if existing.endswith("\n") else existing + "\n"
