@@ -113,7 +113,7 @@ class PipelineScreen(StepScreen):
         from dockwright.screens.widgets.preview import read_existing, render_previews
         from dockwright.wizard.checks import check_pipeline
 
-        text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
+        text = render_previews(plan, read_existing(self.services.workdir, plan), plan.gitlab.url)["gitlab-ci"]
         findings = check_pipeline(text)
         lines = [f"{f.level}: {f.message}" + (f" (line {f.line})" if f.line else "") for f in findings]
         summary = "\n".join(lines) or "✓ .gitlab-ci.yml passes GitLab's CI schema and dockwright's checks."
@@ -133,7 +133,7 @@ class PipelineScreen(StepScreen):
     def server_lint(self, plan: Plan) -> None:
         from dockwright.screens.widgets.preview import read_existing, render_previews
 
-        text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
+        text = render_previews(plan, read_existing(self.services.workdir, plan), plan.gitlab.url)["gitlab-ci"]
         result = self.services.client.lint(plan.gitlab.project, text)
         valid = getattr(result, "valid", None)
         errors = list(getattr(result, "errors", []) or [])

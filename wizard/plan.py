@@ -108,6 +108,8 @@ class DockerfileSpec:
     env: tuple[tuple[str, str], ...] = field(default=(), metadata=_help("ENV lines", mapping=True))
     command: tuple[str, ...] = field(default=("python", "app.py"), metadata=_help("CMD, exec form"))
     non_root: bool = field(default=True, metadata=_help("run as an unprivileged user"))
+    path: str = field(default="Dockerfile", metadata=_help("the Dockerfile, relative to the repository (docker build -f)"))
+    context: str = field(default=".", metadata=_help("the build context folder, relative to the repository"))
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,33 @@ def text_problems(plan: Plan) -> list[tuple[str, str, str]]:
     return problems
 
 
+_SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def build_path_problems(path: str, context: str) -> list[tuple[str, str, str]]:
+    """dockerfile.path and dockerfile.context: inside the repository, and written into the pipeline's shell
+    line and ``rules: exists`` as they are, so only characters that need no quoting."""
+    problems = []
+    for key, value, what in (("dockerfile.path", path, "a file such as Dockerfile or docker/Dockerfile"),
+                             ("dockerfile.context", context, "a folder such as . (the repository) or services/api")):
+        parts = value.split("/")
+        if not value.strip():
+            problem = "is empty"
+        elif value.startswith("/"):
+            problem = f"is {shown(value)}, an absolute path; it must be relative to the repository"
+        elif ".." in parts:
+            problem = f"is {shown(value)}, which leaves the repository with .."
+        elif not _SAFE_PATH.fullmatch(value):
+            problem = (f"is {shown(value)}; use letters, digits and . _ - / only (it is written into the pipeline's "
+                       "docker build line as it is)")
+        elif key == "dockerfile.path" and (value.endswith("/") or parts[-1] in (".", "")):
+            problem = f"is {shown(value)}, a folder; name the file"
+        else:
+            continue
+        problems.append((key, problem, what + ", relative to the repository"))
+    return problems
+
+
 def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     """Rules beyond types: a list of (key, problem, allowed); empty when the plan is sound."""
     from dockwright.wizard.credentials import url_problem  # credentials reads plans' URLs, not the other way
@@ -239,6 +268,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
         problems.append(("dockerfile.port", f"is {port}", "a port from 1 to 65535, or null"))
     if not plan.dockerfile.command:
         problems.append(("dockerfile.command", "is empty", "a list such as [python, app.py]"))
+    problems += build_path_problems(plan.dockerfile.path, plan.dockerfile.context)
     if not plan.dockerfile.workdir.startswith("/"):
         problems.append(("dockerfile.workdir", f"is {shown(plan.dockerfile.workdir)}", "an absolute path such as /app"))
     version = docker_version_problem(plan.pipeline.docker_version)  # docker:V-cli and docker:V-dind must exist

@@ -71,7 +71,7 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER, ENTER, "n", "n", ENTER, ENTER,  # description, tags, untagged, protected, image, config.toml path
         ENTER,                       # registry: GitLab's own
         "n",                         # another variable? no
-        ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # Dockerfile fields, non-root
+        ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # Dockerfile fields, non-root
         ENTER, ENTER, ENTER, "y",    # pipeline: version, stages, latest
     ]
 
@@ -325,7 +325,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
             DOWN + ENTER, "alice/app" + ENTER,                                       # Docker Hub
             "n", "n", UP + ENTER, "alice" + ENTER,                                   # user name, typed
             "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,          # token, masked, typed
-            "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",                # no more; Dockerfile
+            "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # no more; Dockerfile
             ENTER, ENTER, ENTER, "y", ENTER, ENTER, ENTER]                           # pipeline; review; apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 

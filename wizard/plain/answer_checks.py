@@ -90,6 +90,7 @@ QUESTION_NAMES = {
     "pipeline.docker_version": "Docker version", "pipeline.stages": "The stages", "runner.tags": "Runner tags",
     "registry.image": "Image name", "registry.host": "Registry host", "registry.account": "AWS account id",
     "registry.region": "AWS region", "dockerfile.base_image": "Base image", "runner.docker_image": "Default image for jobs",
+    "dockerfile.path": "Dockerfile", "dockerfile.context": "Build context",
 }
 
 
@@ -101,6 +102,19 @@ def image_problem(label: str):
     def check(value: str) -> str | None:
         refused = image_name_problem(value, tag_allowed=True)
         return f"{label} {refused[0]}: use {refused[1]}." if refused else None
+
+    return check
+
+
+def build_path_problem(name: str, label: str, other: str):
+    """A check for dockerfile.path or dockerfile.context (``other`` is the other one's answer): the answers
+    file's rule, so a path outside the repository or one the pipeline's shell line cannot hold is refused."""
+    from dockwright.wizard.plan import build_path_problems
+
+    def check(value: str) -> str | None:
+        values = {"path": other, "context": other, name: value}
+        found = [p for p in build_path_problems(values["path"], values["context"]) if p[0] == f"dockerfile.{name}"]
+        return f"{label} {found[0][1]}: use {found[0][2]}." if found else None
 
     return check
 
