@@ -238,6 +238,17 @@ def _app_variable(source: str, cls: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _package_app(root: Path, cls: str) -> str | None:
+    """The module of a package that makes the ``cls`` app (``src/shop/main.py``, ``shop/app.py``), or None."""
+    for pattern in ("src/*/main.py", "src/*/app.py", "src/*/api.py", "*/main.py", "*/app.py"):
+        for f in sorted(root.glob(pattern)):
+            rel = f.relative_to(root).as_posix()
+            if not any(part.startswith(".") or part in ("tests", "venv", "node_modules") for part in f.relative_to(root).parts) \
+                    and _app_variable(f.read_text(encoding="utf-8", errors="replace"), cls):
+                return rel
+    return None
+
+
 def _literal_port(source: str) -> int | None:
     m = re.search(r"\bport\s*=\s*(\d{2,5})\b", source) or re.search(r"""PORT["']?\s*,\s*["']?(\d{2,5})""", source)
     if m and 1 <= int(m.group(1)) <= 65535:
@@ -339,11 +350,20 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
     entry = next((f for f in candidates if f != "manage.py"), None)
     scripts = pyproject.get("project", {}).get("scripts", {}) if pyproject else {}
     if framework == "fastapi":
-        entry = next((f for f in candidates if _app_variable(sources[f], "FastAPI")), entry)
+        entry = next((f for f in candidates if _app_variable(sources[f], "FastAPI")), None)
+        if entry is None:  # a package: src/shop/main.py (src layout) or shop/main.py
+            entry = _package_app(root, "FastAPI")
+            if entry:
+                sources[entry] = _read(root, entry)
+        entry = entry or next((f for f in candidates if f != "manage.py"), None)
         var = _app_variable(sources.get(entry, ""), "FastAPI") if entry else None
-        target = f"{_module_of(root, entry)}:{var or 'app'}" if entry else "main:app"
+        app_dir: tuple[str, ...] = ()
+        module = _module_of(root, entry) if entry else "main"
+        if entry and entry.startswith("src/"):  # src layout: import it from src, as an installed package would be
+            module, app_dir = module.removeprefix("src."), ("--app-dir", "src")
+        target = f"{module}:{var or 'app'}"
         out.update(entry_point=entry, port=DEFAULT_PORT,
-                   command=("uvicorn", target, "--host", "0.0.0.0", "--port", str(DEFAULT_PORT)))
+                   command=("uvicorn", target, *app_dir, "--host", "0.0.0.0", "--port", str(DEFAULT_PORT)))
         notes.append(f"FastAPI app: the image runs uvicorn {target} on port {DEFAULT_PORT}, listening on 0.0.0.0 "
                      "so it can be reached from outside the container.")
         if "uvicorn" not in depset and not any("fastapi[" in line.replace(" ", "").lower() for line in raw_deps):
