@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, Switch
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import field_row
-from dockwright.wizard.docker_versions import DEFAULT_VERSION, docker_version_problem
+from dockwright.wizard.docker_versions import DEFAULT_VERSION, docker_version_problem, end_of_life_note
 from dockwright.wizard.plan import Plan
 
 
@@ -116,6 +116,9 @@ class PipelineScreen(StepScreen):
         text = render_previews(plan, read_existing(self.services.workdir, plan), plan.gitlab.url)["gitlab-ci"]
         findings = check_pipeline(text)
         lines = [f"{f.level}: {f.message}" + (f" (line {f.line})" if f.line else "") for f in findings]
+        old = end_of_life_note(plan.pipeline.docker_version)  # the answers file's note, where the version is set
+        if old:
+            lines.append(f"warning: {old}")
         summary = "\n".join(lines) or "✓ .gitlab-ci.yml passes GitLab's CI schema and dockwright's checks."
         self.post_message(self.CheckSaid("pl-local", summary))
 

@@ -343,7 +343,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
 def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, project):
     sandbox.set_instance_runners(sandbox.project_path, True)
     keys = [ENTER, ENTER, ENTER, UP + UP + ENTER,                 # connect, project, executor: hosted
-            ENTER, "n", *[ENTER] * 7, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, _ = drive(project, keys, sandbox=sandbox)
 
@@ -371,7 +371,7 @@ def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_d
 def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, project):
     keys = [ENTER, ENTER, ENTER, UP + ENTER,                      # connect, project, executor: shell
             ENTER, ENTER, ENTER, "n", "n", "y", ENTER,            # runner; host set-up done; config.toml
-            ENTER, "n", *[ENTER] * 7, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
