@@ -410,6 +410,19 @@ def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, 
     said = flat(transcript)
     assert "! Docker version is '27y', not a version: use a Docker version with docker:VERSION-cli" in said
     assert "pipeline.docker_version" not in said
+    assert "end of life" not in said  # 29 is the supported Docker
+
+
+def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, project):
+    """Issue 17 item 12: Docker 27 still has images but no security fixes; said at its prompt."""
+    keys = keys_to_review(sandbox.token)
+    at = len(keys) - 4                                   # the pipeline's first question: the Docker version
+    keys = keys[:at] + [CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    assert "Docker 27 is end of life" in flat(transcript)
+    assert load_answers(project / "dockwright.yml").pipeline.docker_version == "27"
 
 
 def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(sandbox, project):
