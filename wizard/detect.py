@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from dockwright.wizard.credentials import redact_url
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.git import Repo
-from dockwright.wizard.plan import GitLabSpec, Plan
+from dockwright.wizard.plan import GitLabSpec, Plan, build_path_problems
 
 EXISTING_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 REMOTE_RANK = ("upstream", "gitlab", "origin")  # glab's order; other remotes follow in config order
@@ -242,10 +242,11 @@ def _package_app(root: Path, cls: str) -> str | None:
     """The module of a package that makes the ``cls`` app (``src/shop/main.py``, ``shop/app.py``), or None."""
     for pattern in ("src/*/main.py", "src/*/app.py", "src/*/api.py", "*/main.py", "*/app.py"):
         for f in sorted(root.glob(pattern)):
-            rel = f.relative_to(root).as_posix()
-            if not any(part.startswith(".") or part in ("tests", "venv", "node_modules") for part in f.relative_to(root).parts) \
-                    and _app_variable(f.read_text(encoding="utf-8", errors="replace"), cls):
-                return rel
+            parts = f.relative_to(root).parts
+            if any(part.startswith(".") or part in ("tests", "venv", "node_modules") for part in parts):
+                continue
+            if _app_variable(f.read_text(encoding="utf-8", errors="replace"), cls):
+                return "/".join(parts)
     return None
 
 
@@ -446,7 +447,12 @@ def _context_of(root: Path, dockerfile: str) -> str:
 
 def _detect_dockerfile(root: Path, notes: list[str]) -> dict:
     """Where the project's Dockerfile is (an existing one is never ignored) and its build context."""
-    found = _dockerfiles(root)
+    found, unusable = [], []
+    for candidate in _dockerfiles(root):  # the pipeline writes the path into a shell line as it is
+        (unusable if build_path_problems(candidate, ".") else found).append(candidate)
+    if unusable:
+        notes.append(f"{', '.join(unusable)} cannot be built by the generated pipeline as named (letters, digits and "
+                     ". _ - / only); rename the folder to use it.")
     if not found:
         return {}
     path = found[0]

@@ -107,3 +107,12 @@ def test_files_are_written_where_the_plan_says(tmp_path) -> None:
     for change in changes:
         change.apply()
     assert (tmp_path / "docker" / "Dockerfile").is_file() and (tmp_path / "src" / ".dockerignore").is_file()
+
+
+def test_a_dockerfile_the_pipeline_cannot_name_is_said_not_taken(tmp_path) -> None:
+    (tmp_path / "my app").mkdir()
+    (tmp_path / "my app" / "Dockerfile").write_text("FROM python:3.13-slim\n")
+    found = detect(tmp_path)
+    assert found.dockerfile_path == "Dockerfile"
+    assert any("my app/Dockerfile cannot be built" in n for n in found.notes), found.notes
+    assert check_plan(detect_plan(tmp_path)) == [] or all(k != "dockerfile.path" for k, _, _ in check_plan(detect_plan(tmp_path)))
