@@ -278,6 +278,7 @@ class DockerfileBuild:
             command = "\n".join(doc.body for doc in ins.heredocs)
         if command.startswith("["):
             command = " ".join(_split_args(command))
+        written = {posixpath.normpath(posixpath.join(workdir, p)) for p in re.findall(r">\s*([^\s;&|>]+)", command)}
         for m in re.finditer(r"\bpip3?\s+install\b([^;&|\n]*)", command):
             words = m.group(1).split()
             for i, w in enumerate(words):
@@ -291,7 +292,7 @@ class DockerfileBuild:
                 if req is None:
                     continue
                 path = posixpath.normpath(posixpath.join(workdir, req))
-                if not fs.has(path, self._context_exists):
+                if path not in written and not fs.has(path, self._context_exists):
                     shell_cmd = f"/bin/sh -c {command}"
                     message = (f"0.512 ERROR: Could not open requirements file: [Errno 2] "
                                f"No such file or directory: '{req}'\n")

@@ -248,7 +248,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         from dockwright.screens.widgets.preview import PREVIEW_FILES, read_existing, render_previews
 
         try:
-            text = render_previews(self.plan, read_existing(self.services.workdir), self.gitlab_url).get(file_id, "")
+            text = render_previews(self.plan, read_existing(self.services.workdir, self.plan), self.gitlab_url).get(file_id, "")
         except (DockwrightError, OSError) as exc:
             from dockwright.screens.errors import explain
 

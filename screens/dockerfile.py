@@ -12,7 +12,7 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.names import image_name_problem
-from dockwright.wizard.plan import LANGUAGES, Plan
+from dockwright.wizard.plan import LANGUAGES, Plan, build_path_problems
 
 
 def parse_env(text: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
@@ -37,6 +37,10 @@ class DockerfileScreen(StepScreen):
         yield from field_row("Language", Select([(x, x) for x in LANGUAGES], id="df-language", allow_blank=False))
         yield from field_row("Base image", Input(id="df-base_image", placeholder="e.g. python:3.13-slim"))
         yield from field_row("Working directory", Input(id="df-workdir", placeholder="e.g. /app"))
+        yield from field_row("Dockerfile", Input(id="df-path", placeholder="e.g. Dockerfile or docker/Dockerfile"),
+                             "Where the Dockerfile is; the pipeline builds it with docker build -f")
+        yield from field_row("Build context", Input(id="df-context", placeholder="e.g. . (the repository)"),
+                             "The folder docker build sends to Docker: what COPY can reach")
         yield from field_row("Requirements file", Input(id="df-requirements", placeholder="e.g. requirements.txt (empty: none)"))
         yield from field_row("Port", Input(id="df-port", placeholder="e.g. 8000 (empty: none)", type="integer"))
         yield from field_row("Command", Input(id="df-command", placeholder="e.g. python app.py"))
@@ -52,6 +56,7 @@ class DockerfileScreen(StepScreen):
             "df-base_image": d.base_image, "df-workdir": d.workdir, "df-requirements": d.requirements or "",
             "df-port": "" if d.port is None else str(d.port), "df-command": shlex.join(d.command),
             "df-env": " ".join(f"{k}={shlex.quote(v)}" for k, v in d.env),
+            "df-path": d.path, "df-context": d.context,
         }
         with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
             for wid, value in values.items():
@@ -94,6 +99,15 @@ class DockerfileScreen(StepScreen):
                 problem = "Working directory must be an absolute path such as /app."
             else:
                 self.post_message(PlanChanged("dockerfile", workdir=value))
+        elif name in ("path", "context"):
+            d = self.plan.dockerfile
+            found = build_path_problems(**{"path": d.path, "context": d.context, name: value.strip()})
+            found = [p for p in found if p[0] == f"dockerfile.{name}"]  # the answers file's rule
+            label = "Dockerfile" if name == "path" else "Build context"
+            if found:
+                problem = f"{label} {found[0][1]}: use {found[0][2]}."
+            else:
+                self.post_message(PlanChanged("dockerfile", **{name: value.strip()}))
         elif name == "requirements":
             self.post_message(PlanChanged("dockerfile", requirements=value.strip() or None))
         elif name == "base_image":

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Label, Switch
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import MarkedSwitch, field_row
+from dockwright.wizard.docker_versions import DEFAULT_VERSION, docker_version_problem, end_of_life_note
 from dockwright.wizard.plan import Plan
 
 
@@ -26,7 +27,7 @@ class PipelineScreen(StepScreen):
             self.text = text
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder="e.g. 27"),
+        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder=f"e.g. {DEFAULT_VERSION}"),
                              "The docker CLI image and the docker:dind service use this same version")
         yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="e.g. build"))
         yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="e.g. release"))
@@ -34,7 +35,7 @@ class PipelineScreen(StepScreen):
             yield MarkedSwitch(id="pl-latest")
             yield Label("Also tag :latest on the default branch")
         with Horizontal(classes="switch-row"):
-            yield Switch(id="pl-proxy")
+            yield MarkedSwitch(id="pl-proxy")
             yield Label("Pull docker: images through the group's Dependency Proxy")
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")
@@ -75,10 +76,9 @@ class PipelineScreen(StepScreen):
         wid = event.input.id or ""
         problem = None
         if wid == "pl-docker_version":
-            import re
-
-            if not re.fullmatch(r"\d+(\.\d+){0,2}", event.value):
-                problem = "Docker version must look like 27 or 27.3.1 (the docker and docker:dind tags)."
+            refused = docker_version_problem(event.value)  # the answers file's rule: both images must exist
+            if refused:
+                problem = f"Docker version {refused[0]}: use {refused[1]}."
             else:
                 self.post_message(PlanChanged("pipeline", docker_version=event.value))
         elif wid.startswith("pl-stage-"):
@@ -127,9 +127,12 @@ class PipelineScreen(StepScreen):
         from dockwright.screens.widgets.preview import read_existing, render_previews
         from dockwright.wizard.checks import check_pipeline
 
-        text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
+        text = render_previews(plan, read_existing(self.services.workdir, plan), plan.gitlab.url)["gitlab-ci"]
         findings = check_pipeline(text)
         lines = [f"{f.level}: {f.message}" + (f" (line {f.line})" if f.line else "") for f in findings]
+        old = end_of_life_note(plan.pipeline.docker_version)  # the answers file's note, where the version is set
+        if old:
+            lines.append(f"warning: {old}")
         summary = "\n".join(lines) or "✓ .gitlab-ci.yml passes GitLab's CI schema and dockwright's checks."
         self.post_message(self.CheckSaid("pl-local", summary))
 
@@ -147,7 +150,7 @@ class PipelineScreen(StepScreen):
     def server_lint(self, plan: Plan) -> None:
         from dockwright.screens.widgets.preview import read_existing, render_previews
 
-        text = render_previews(plan, read_existing(self.services.workdir), plan.gitlab.url)["gitlab-ci"]
+        text = render_previews(plan, read_existing(self.services.workdir, plan), plan.gitlab.url)["gitlab-ci"]
         result = self.services.client.lint(plan.gitlab.project, text)
         valid = getattr(result, "valid", None)
         errors = list(getattr(result, "errors", []) or [])

@@ -7,9 +7,7 @@ from textual.widgets import Label
 
 from dockwright.screens.step import StepScreen
 from dockwright.wizard.plan import Plan
-from dockwright.wizard.render import is_generated
-
-FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
+from dockwright.wizard.render import file_paths, is_generated
 
 
 class ProjectScreen(StepScreen):
@@ -38,12 +36,12 @@ class ProjectScreen(StepScreen):
         d = plan.dockerfile
         lines.append(f"• So the image is {d.language} on {d.base_image}, listening on "
                      f"{d.port if d.port is not None else 'no port'}, started with `{' '.join(d.command)}`.")
-        for name in FILES:
+        for kind, name in file_paths(plan).items():  # where the plan writes them (dockerfile.path, context)
             path = self.services.workdir / name
-            if name == "Dockerfile" and path.is_file() and not is_generated(path.read_text(errors="replace")):
-                lines.append("• Dockerfile exists and was not written by dockwright: dockwright will not replace it "
-                             "unless you turn on Replace on the Review step (yours is then kept as Dockerfile.orig, "
-                             "not committed), or move it away.")
+            if kind == "Dockerfile" and path.is_file() and not is_generated(path.read_text(errors="replace")):
+                lines.append(f"• {name} exists and was not written by dockwright: dockwright will not replace it "
+                             "unless you turn on Replace on the Review step (yours is then kept as "
+                             f"{path.name}.orig, not committed), or move it away.")
             elif path.is_file():
                 lines.append(f"• {name} exists: dockwright merges into it and shows the diff before writing.")
             else:

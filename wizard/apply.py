@@ -29,7 +29,7 @@ from dockwright.wizard.checks import hosted_runner_problem
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError
 from dockwright.wizard.plan import Plan
-from dockwright.wizard.render import GENERATED_FILES
+from dockwright.wizard.render import file_paths
 from dockwright.wizard.session import Session
 from dockwright.wizard.steps import REGISTRY_CHOICES
 
@@ -183,8 +183,8 @@ def runner_change(plan: Plan, session: Session, options: ApplyOptions) -> Runner
                         use_register_binary=binary)
 
 
-def commit_paths(directory: Path) -> list[str]:
-    paths = [name for name in GENERATED_FILES if (directory / name).exists()]
+def commit_paths(directory: Path, plan: Plan) -> list[str]:
+    paths = [name for name in file_paths(plan).values() if (directory / name).exists()]
     if (directory / "dockwright.yml").exists():
         paths.append("dockwright.yml")
     return paths
@@ -244,7 +244,7 @@ def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str], *
         say(f"• {rchange.summary}")
         say("\n".join("  " + line for line in rchange.preview().splitlines()))
     say(f"• lint: POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>")
-    say(f"• commit {', '.join(GENERATED_FILES)} on {plan.git.branch}: {plan.git.commit_message!r}")
+    say(f"• commit {', '.join(file_paths(plan).values())} on {plan.git.branch}: {plan.git.commit_message!r}")
     if options.push:
         say(f"• push {plan.git.branch} to {url}/{project}.git (token through GIT_ASKPASS)")
         if options.watch:
@@ -434,7 +434,7 @@ class _Run:
     def commit_and_push(self) -> tuple[Outcome, str]:
         from dockwright.wizard.git import Repo
 
-        git, paths = self.plan.git, commit_paths(self.session.workdir)
+        git, paths = self.plan.git, commit_paths(self.session.workdir, self.plan)
         repo = Repo(self.session.workdir)
         if not repo.is_repo():
             return self.commit_through_api(paths)

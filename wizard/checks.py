@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from dockwright.wizard.docker_versions import DEFAULT_CLI_IMAGE
 from dockwright.wizard.dockerfile_syntax import parse as parse_dockerfile
 from dockwright.wizard.plan import GITLAB_PREDEFINED_REGISTRY_VARIABLES, KEY_RE, Plan
 from dockwright.wizard.render.pipeline import GLOBAL_KEYWORDS
@@ -216,7 +217,7 @@ def _docker_findings(name: str, job: dict[str, Any], top_vars: dict[str, Any],
                                     "pin both to the same version so client and daemon agree.", line()))
         if any(s in ("docker:dind", "docker:latest") for s in services) or image in ("docker:latest", "docker"):
             findings.append(Finding("warning", f"Job {name} uses an unpinned docker image; a new Docker release "
-                                    "can then break the pipeline overnight. Pin a version such as docker:27-cli.", line()))
+                                    f"can then break the pipeline overnight. Pin a version such as {DEFAULT_CLI_IMAGE}.", line()))
     for cmd in _script_lines(job):
         if re.search(r"docker login\b.*\s(-p|--password)[\s=]", cmd):
             findings.append(Finding("warning", f"Job {name} passes the registry password on the command line; it "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import os
+import posixpath
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 from dockwright.wizard.credentials import redact_url
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.git import Repo
-from dockwright.wizard.plan import GitLabSpec, Plan
+from dockwright.wizard.plan import GitLabSpec, Plan, build_path_problems
 
 EXISTING_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 REMOTE_RANK = ("upstream", "gitlab", "origin")  # glab's order; other remotes follow in config order
@@ -60,6 +61,8 @@ class Detection:
     python_version: str | None = None  # major.minor from .python-version / runtime.txt / requires-python
     port: int | None = None
     command: tuple[str, ...] = ()
+    dockerfile_path: str = "Dockerfile"  # an existing Dockerfile's path, else where dockwright writes one
+    dockerfile_context: str = "."
     existing: dict[str, bool] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -235,6 +238,18 @@ def _app_variable(source: str, cls: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _package_app(root: Path, cls: str) -> str | None:
+    """The module of a package that makes the ``cls`` app (``src/shop/main.py``, ``shop/app.py``), or None."""
+    for pattern in ("src/*/main.py", "src/*/app.py", "src/*/api.py", "*/main.py", "*/app.py"):
+        for f in sorted(root.glob(pattern)):
+            parts = f.relative_to(root).parts
+            if any(part.startswith(".") or part in ("tests", "venv", "node_modules") for part in parts):
+                continue
+            if _app_variable(f.read_text(encoding="utf-8", errors="replace"), cls):
+                return "/".join(parts)
+    return None
+
+
 def _literal_port(source: str) -> int | None:
     m = re.search(r"\bport\s*=\s*(\d{2,5})\b", source) or re.search(r"""PORT["']?\s*,\s*["']?(\d{2,5})""", source)
     if m and 1 <= int(m.group(1)) <= 65535:
@@ -336,11 +351,20 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
     entry = next((f for f in candidates if f != "manage.py"), None)
     scripts = pyproject.get("project", {}).get("scripts", {}) if pyproject else {}
     if framework == "fastapi":
-        entry = next((f for f in candidates if _app_variable(sources[f], "FastAPI")), entry)
+        entry = next((f for f in candidates if _app_variable(sources[f], "FastAPI")), None)
+        if entry is None:  # a package: src/shop/main.py (src layout) or shop/main.py
+            entry = _package_app(root, "FastAPI")
+            if entry:
+                sources[entry] = _read(root, entry)
+        entry = entry or next((f for f in candidates if f != "manage.py"), None)
         var = _app_variable(sources.get(entry, ""), "FastAPI") if entry else None
-        target = f"{_module_of(root, entry)}:{var or 'app'}" if entry else "main:app"
+        app_dir: tuple[str, ...] = ()
+        module = _module_of(root, entry) if entry else "main"
+        if entry and entry.startswith("src/"):  # src layout: import it from src, as an installed package would be
+            module, app_dir = module.removeprefix("src."), ("--app-dir", "src")
+        target = f"{module}:{var or 'app'}"
         out.update(entry_point=entry, port=DEFAULT_PORT,
-                   command=("uvicorn", target, "--host", "0.0.0.0", "--port", str(DEFAULT_PORT)))
+                   command=("uvicorn", target, *app_dir, "--host", "0.0.0.0", "--port", str(DEFAULT_PORT)))
         notes.append(f"FastAPI app: the image runs uvicorn {target} on port {DEFAULT_PORT}, listening on 0.0.0.0 "
                      "so it can be reached from outside the container.")
         if "uvicorn" not in depset and not any("fastapi[" in line.replace(" ", "").lower() for line in raw_deps):
@@ -384,6 +408,69 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# Existing Dockerfiles
+# --------------------------------------------------------------------------------------------
+
+_SKIPPED_FOLDERS = {"node_modules", "venv", "site-packages", "__pycache__", "vendor", "dist", "build"}
+_DOCKERFILE_DEPTH = 3  # docker/Dockerfile, services/api/Dockerfile, deploy/docker/app/Dockerfile
+
+
+def _dockerfiles(root: Path) -> list[str]:
+    """Every file named Dockerfile in the project (hidden and dependency folders skipped), shallowest first."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        rel = Path(folder).relative_to(root)
+        depth = len(rel.parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_FOLDERS
+                         and depth < _DOCKERFILE_DEPTH)
+        if "Dockerfile" in files:
+            found.append((rel / "Dockerfile").as_posix())
+    return sorted(found, key=lambda p: (p.count("/"), p))
+
+
+def _context_of(root: Path, dockerfile: str) -> str:
+    """The build context an existing Dockerfile expects: its own folder when every COPY/ADD source exists
+    there and not all at the root of the repository, else the repository (``docker build -f X .``)."""
+    folder = posixpath.dirname(dockerfile) or "."
+    if folder == ".":
+        return "."
+    text = (root / dockerfile).read_text(encoding="utf-8", errors="replace")
+    sources = []
+    for m in re.finditer(r"^\s*(?:COPY|ADD)\s+(.+)$", text, re.M | re.I):
+        words = [w for w in m.group(1).split() if not w.startswith("--")]
+        sources += [w.strip("\"'[],") for w in words[:-1] if "://" not in w]
+    sources = [s for s in sources if s and s not in (".", "./") and "$" not in s and "*" not in s]
+    if sources and all((root / folder / s).exists() for s in sources) and not all((root / s).exists() for s in sources):
+        return folder
+    return "."
+
+
+def _detect_dockerfile(root: Path, notes: list[str]) -> dict:
+    """Where the project's Dockerfile is (an existing one is never ignored) and its build context."""
+    found, unusable = [], []
+    for candidate in _dockerfiles(root):  # the pipeline writes the path into a shell line as it is
+        (unusable if build_path_problems(candidate, ".") else found).append(candidate)
+    if unusable:
+        notes.append(f"{', '.join(unusable)} cannot be built by the generated pipeline as named (letters, digits and "
+                     ". _ - / only); rename the folder to use it.")
+    if not found:
+        return {}
+    path = found[0]
+    others = found[1:]
+    out = {"dockerfile_path": path, "dockerfile_context": _context_of(root, path)}
+    if path != "Dockerfile":
+        context = out["dockerfile_context"]
+        how = f"docker build -f {path} {context}" if context == "." else f"docker build {context}"
+        notes.append(f"The project's Dockerfile is {path}, not at the root: the pipeline builds with it "
+                     f"(`{how}`, build context {'the repository' if context == '.' else context}); "
+                     "dockerfile.path and dockerfile.context in dockwright.yml change that.")
+    if others:
+        notes.append(f"Other Dockerfiles are here too ({', '.join(others)}); the pipeline builds {path} only. "
+                     "Set dockerfile.path (the Dockerfile step's Dockerfile field) to build another.")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # The whole detection
 # --------------------------------------------------------------------------------------------
 
@@ -421,8 +508,11 @@ def detect(path: str | os.PathLike[str]) -> Detection:
         notes.append("This folder is not a git repository; run `git init` (and add the GitLab remote) before pushing.")
 
     values["existing"] = {name: (root / name).is_file() for name in EXISTING_FILES}
-    if values["existing"]["Dockerfile"]:
-        notes.append("A Dockerfile already exists; dockwright will not replace it unless you ask (it then keeps yours as Dockerfile.orig).")
+    values.update(_detect_dockerfile(root, notes))
+    if values["existing"]["Dockerfile"] or "dockerfile_path" in values:
+        name = values.get("dockerfile_path", "Dockerfile")
+        notes.append(f"{name} already exists; dockwright will not replace it unless you ask (it then keeps yours as "
+                     f"{posixpath.basename(name)}.orig).")
     if values["existing"][".gitlab-ci.yml"]:
         notes.append("A .gitlab-ci.yml already exists; dockwright merges its jobs into it and keeps yours.")
 
@@ -456,6 +546,7 @@ def detect_plan(path: str | os.PathLike[str], base: Plan | None = None) -> Plan:
         )
     else:
         dockerfile = dataclasses.replace(dockerfile, language="generic", requirements=None)
+    dockerfile = dataclasses.replace(dockerfile, path=found.dockerfile_path, context=found.dockerfile_context)
     return dataclasses.replace(
         plan, gitlab=gitlab, dockerfile=dockerfile, git=dataclasses.replace(plan.git, branch=found.default_branch)
     )

@@ -6,6 +6,8 @@
   (distribution/reference), with Docker's own wording. The answers file (``check_plan``), the wizard's
   fields, ``--plain`` and the sandbox's simulated ``docker`` all use these, so a name the wizard accepts
   is one ``docker build -t`` accepts.
+- :func:`registry_image_problems`: what each registry kind adds (Docker Hub's namespace, ECR's names,
+  another registry's host), so a name the wizard accepts is one the registry takes a push to.
 
 UI-free; imports nothing of dockwright's (plan.py imports this module).
 """
@@ -137,6 +139,71 @@ def image_name_problem(text: str, *, tag_allowed: bool) -> tuple[str, str] | Non
     return None
 
 
+_HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
+_HUB_ALLOWED = "your Docker Hub user or organization, a slash, then the repository, e.g. alice/{name}"
+
+
+def _host_problem(host: str) -> tuple[str, str] | None:
+    """Why Docker would not read ``host`` as a registry host in ``host/repository``, or None."""
+    allowed = "only the registry's host, and :port when it has one, e.g. registry.example.com or myregistry:5000"
+    if "://" in host:
+        return f"is {host!r}; write the host without {host.split('://', 1)[0]}://", allowed
+    if "/" in host:
+        return f"is {host!r}, which has a path; the path belongs in registry.image", allowed
+    if not re.fullmatch(_DOMAIN, host):
+        return f"is {host!r}, which is not a host name Docker can read", allowed
+    if "." not in host and ":" not in host and host != "localhost":
+        return (f"is {host!r}: without a dot or a :port Docker reads {host}/image as a Docker Hub namespace, "
+                "not as a registry host, and pushes to Docker Hub"), allowed
+    return None
+
+
+def registry_image_problems(kind: str, image: str, host: str) -> list[tuple[str, str, str]]:
+    """What the registry of ``kind`` would refuse in ``registry.image`` / ``registry.host``, as check_plan's
+    ``(key, problem, allowed)``; empty when the push can work. The one rule for every front-end.
+
+    Every kind: Docker's reference grammar (lowercase repository, no tag). Docker Hub: exactly
+    ``namespace/name`` (a bare ``app`` is ``library/app``, the official images, and the push is denied).
+    ECR: a repository name of 2 to 256 characters, without the host (the host comes from the account and
+    region). Another registry: a host Docker reads as a host (a dot, a :port or localhost), no scheme or path.
+    """
+    if kind == "gitlab":
+        return []  # $CI_REGISTRY_IMAGE, which GitLab makes
+    problems: list[tuple[str, str, str]] = []
+    if kind == "other" and host:
+        found = _host_problem(host)
+        if found:
+            problems.append(("registry.host", *found))
+    if not image:
+        return problems
+    found = image_name_problem(image, tag_allowed=False)
+    if found:
+        return problems + [("registry.image", *found)]
+    first = image.split("/", 1)[0]
+    if kind == "dockerhub":
+        path = next((image[len(p):] for p in _HUB_PREFIXES if image.startswith(p)), image)
+        parts = path.split("/")
+        if len(parts) == 1:
+            problems.append(("registry.image", f"is {image!r}, which has no namespace: Docker Hub reads it as "
+                             f"library/{path}, its official images, and refuses the push",
+                             _HUB_ALLOWED.format(name=path)))
+        elif len(parts) > 2:
+            problems.append(("registry.image", f"is {image!r}: Docker Hub repositories are exactly namespace/name, "
+                             "with one slash", _HUB_ALLOWED.format(name=parts[-1])))
+    elif kind == "ecr":
+        if first.endswith(".amazonaws.com"):
+            problems.append(("registry.image", f"is {image!r}, which starts with the registry's host; write only the "
+                             "repository name: the host comes from registry.account and registry.region",
+                             "the ECR repository name, e.g. team/app"))
+        elif not 2 <= len(image) <= 256:
+            problems.append(("registry.image", f"is {image!r}; ECR repository names are 2 to 256 characters",
+                             "the ECR repository name, e.g. team/app"))
+    elif kind == "other" and host and first.lower() == host.lower():
+        problems.append(("registry.image", f"is {image!r}, which starts with registry.host; write only the "
+                         "repository path under the host", "the path under the host, e.g. team/app"))
+    return problems
+
+
 def plan_name_problems(plan) -> list[tuple[str, str, str]]:  # noqa: ANN001 - a wizard.plan.Plan (it imports us)
     """The plan's names these rules refuse, as ``check_plan`` lists problems: ``(key, problem, allowed)``."""
     problems = []
@@ -144,8 +211,9 @@ def plan_name_problems(plan) -> list[tuple[str, str, str]]:  # noqa: ANN001 - a 
         found = predefined_variable_problem(var.key)
         if found:
             problems.append((f"variables[{i}].key", *found))
-    images = (("registry.image", plan.registry.image if plan.registry.kind != "gitlab" else "", False),
-              ("dockerfile.base_image", plan.dockerfile.base_image, True),
+    reg = plan.registry
+    problems += registry_image_problems(reg.kind, reg.image, reg.host)
+    images = (("dockerfile.base_image", plan.dockerfile.base_image, True),
               ("runner.docker_image", plan.runner.docker_image, True))
     for key, text, tag_allowed in images:
         found = image_name_problem(text, tag_allowed=tag_allowed)

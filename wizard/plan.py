@@ -24,6 +24,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from dockwright.wizard.docker_versions import (
+    DEFAULT_CLI_IMAGE,
+    DEFAULT_VERSION,
+    docker_version_problem,
+    end_of_life_note,
+)
 from dockwright.wizard.errors import AnswersError, BadInput
 from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.names import plan_name_problems
@@ -64,7 +70,7 @@ class RunnerSpec:
     tags: tuple[str, ...] = field(default=("docker",), metadata=_help("runner tags; jobs carry the same tags"))
     run_untagged: bool = field(default=False, metadata=_help("also pick up jobs without tags"))
     protected: bool = field(default=False, metadata=_help("run only jobs on protected branches and tags"))
-    docker_image: str = field(default="docker:27-cli", metadata=_help("default image for the docker executor"))
+    docker_image: str = field(default=DEFAULT_CLI_IMAGE, metadata=_help("default image for the docker executor"))
     privileged_services_only: bool = field(default=False, metadata=_help(
         "Docker-in-Docker: only the docker:dind service runs privileged, the job does not "
         "(services_privileged, allowed_privileged_services)"))
@@ -105,11 +111,13 @@ class DockerfileSpec:
     env: tuple[tuple[str, str], ...] = field(default=(), metadata=_help("ENV lines", mapping=True))
     command: tuple[str, ...] = field(default=("python", "app.py"), metadata=_help("CMD, exec form"))
     non_root: bool = field(default=True, metadata=_help("run as an unprivileged user"))
+    path: str = field(default="Dockerfile", metadata=_help("the Dockerfile, relative to the repository (docker build -f)"))
+    context: str = field(default=".", metadata=_help("the build context folder, relative to the repository"))
 
 
 @dataclass(frozen=True)
 class PipelineSpec:
-    docker_version: str = field(default="27", metadata=_help("docker CLI and dind version (same for both)"))
+    docker_version: str = field(default=DEFAULT_VERSION, metadata=_help("docker CLI and dind version (same for both)"))
     stages: tuple[str, ...] = field(default=("build", "release"), metadata=_help("build stage, then release stage"))
     latest_on_default_branch: bool = field(default=True, metadata=_help("tag :latest on the default branch"))
     dependency_proxy: bool = field(default=False, metadata=_help(
@@ -216,6 +224,33 @@ def text_problems(plan: Plan) -> list[tuple[str, str, str]]:
     return problems
 
 
+_SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def build_path_problems(path: str, context: str) -> list[tuple[str, str, str]]:
+    """dockerfile.path and dockerfile.context: inside the repository, and written into the pipeline's shell
+    line and ``rules: exists`` as they are, so only characters that need no quoting."""
+    problems = []
+    for key, value, what in (("dockerfile.path", path, "a file such as Dockerfile or docker/Dockerfile"),
+                             ("dockerfile.context", context, "a folder such as . (the repository) or services/api")):
+        parts = value.split("/")
+        if not value.strip():
+            problem = "is empty"
+        elif value.startswith("/"):
+            problem = f"is {shown(value)}, an absolute path; it must be relative to the repository"
+        elif ".." in parts:
+            problem = f"is {shown(value)}, which leaves the repository with .."
+        elif not _SAFE_PATH.fullmatch(value):
+            problem = (f"is {shown(value)}; use letters, digits and . _ - / only (it is written into the pipeline's "
+                       "docker build line as it is)")
+        elif key == "dockerfile.path" and (value.endswith("/") or parts[-1] in (".", "")):
+            problem = f"is {shown(value)}, a folder; name the file"
+        else:
+            continue
+        problems.append((key, problem, what + ", relative to the repository"))
+    return problems
+
+
 def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     """Rules beyond types: a list of (key, problem, allowed); empty when the plan is sound."""
     from dockwright.wizard.credentials import url_problem  # credentials reads plans' URLs, not the other way
@@ -227,7 +262,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     for key, value, needed, allowed in (
             ("runner.description", plan.runner.description, plan.uses_own_runner, "a description such as My Docker Runner"),
             ("runner.docker_image", plan.runner.docker_image, plan.uses_own_runner and plan.executor != "shell",
-             "an image such as docker:27-cli"),
+             f"an image such as {DEFAULT_CLI_IMAGE}"),
             ("dockerfile.base_image", plan.dockerfile.base_image, True, "a pinned image such as python:3.13-slim")):
         if needed and not value.strip():
             problems.append((key, "is empty", allowed))
@@ -238,10 +273,12 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
         problems.append(("dockerfile.port", f"is {port}", "a port from 1 to 65535, or null"))
     if not plan.dockerfile.command:
         problems.append(("dockerfile.command", "is empty", "a list such as [python, app.py]"))
+    problems += build_path_problems(plan.dockerfile.path, plan.dockerfile.context)
     if not plan.dockerfile.workdir.startswith("/"):
         problems.append(("dockerfile.workdir", f"is {shown(plan.dockerfile.workdir)}", "an absolute path such as /app"))
-    if not re.fullmatch(r"\d+(\.\d+){0,2}", plan.pipeline.docker_version):
-        problems.append(("pipeline.docker_version", f"is {shown(plan.pipeline.docker_version)}", "a version such as 27 or 27.3.1"))
+    version = docker_version_problem(plan.pipeline.docker_version)  # docker:V-cli and docker:V-dind must exist
+    if version:
+        problems.append(("pipeline.docker_version", *version))
     if len(plan.pipeline.stages) != 2 or len(set(plan.pipeline.stages)) != 2:
         problems.append(("pipeline.stages", "must name two different stages", "[build, release]"))
     if plan.uses_own_runner and not plan.runner.tags and not plan.runner.run_untagged:
@@ -327,6 +364,22 @@ def _line(node: Any, key: Any) -> int | None:
     return None
 
 
+def _inexact_number(value: Any) -> str | None:
+    """Why a YAML number cannot stand for the text the user wrote, or None when ``str(value)`` is that text.
+
+    A plain decimal integer (``docker_version: 29``) reads back as written; a float does not (``20.10`` is
+    the number 20.1, so ``docker:20.1-cli``), nor does an integer with leading zeros, ``0x`` or ``_``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int) and type(value) is int:
+        return None  # ruamel keeps its own ScalarInt type for 012, 0x1F, 1_000
+    what = "a decimal point" if isinstance(value, float) else "leading zeros, 0x, 0o or _"
+    return f"is the number {value}: YAML reads a value with {what} written without quotes as a number, not as the text written"
+
+
+_QUOTE_IT = 'the value in quotes, e.g. "20.10", so it stays the text you wrote'
+
+
 def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: dict[str, Any]) -> Any:
     def bad(problem: str, allowed: str | None = None) -> AnswersError:
         return AnswersError(key, problem, allowed or _type_name(tp), line, path)
@@ -347,6 +400,8 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
                 raise AnswersError(f"{key}.{k}", "is not a valid environment variable name", "letters, digits and _", _line(value, k) or line, path)
             if isinstance(v, bool) or v is None or isinstance(v, (dict, list)):
                 raise AnswersError(f"{key}.{k}", f"is {shown(v)}", "a string or number", _line(value, k) or line, path)
+            if _inexact_number(v):
+                raise AnswersError(f"{key}.{k}", _inexact_number(v), _QUOTE_IT, _line(value, k) or line, path)
             out.append((k, str(v)))
         return tuple(out)
     if origin is tuple:
@@ -371,7 +426,9 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
     if tp is str:
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
             raise bad(f"is {shown(value)}")
-        text = str(value)  # numbers such as docker_version: 27 are read as text
+        if _inexact_number(value):
+            raise bad(_inexact_number(value), _QUOTE_IT)
+        text = str(value)  # a plain whole number such as docker_version: 29 is read as text
         choices = meta.get("choices")
         if choices and text not in choices:
             raise bad(f"is {shown(text)}", " | ".join(choices))
@@ -453,6 +510,11 @@ def parse_answers(text: str, defaults: Plan | None = None, path: str = "", *, no
     if problems:
         key, problem, allowed = problems[0]
         raise AnswersError(key, problem, allowed, _line_of_key(data, key), path)
+    pinned = isinstance(data.get("pipeline"), dict) and "docker_version" in data["pipeline"]
+    old = end_of_life_note(plan.pipeline.docker_version) if pinned else None
+    if old and notes is not None:
+        line = _line_of_key(data, "pipeline.docker_version")
+        notes.append(f"{path or 'the answers file'}{f':{line}' if line else ''}: {old}")
     return plan
 
 

@@ -63,12 +63,16 @@ STEP_LINES = {
 TOKEN_PLACEHOLDER = "glrt-<runner authentication token, filled in at apply>"
 
 
-def read_existing(workdir: Path) -> dict[str, str | None]:
-    """The repository files the preview is compared against (None when a file does not exist)."""
+def read_existing(workdir: Path, plan: Plan | None = None) -> dict[str, str | None]:
+    """The repository files the preview is compared against (None when a file does not exist), read where the
+    plan puts them (dockerfile.path, the .dockerignore in the build context)."""
+    from dockwright.wizard.render import file_paths
+
+    where = file_paths(plan or Plan())
     out: dict[str, str | None] = {}
     for f in PREVIEW_FILES:
         if f.on_disk:
-            p = workdir / f.on_disk
+            p = workdir / where.get(f.on_disk, f.on_disk)
             out[f.on_disk] = p.read_text(encoding="utf-8") if p.is_file() else None
     return out
 
@@ -140,6 +144,7 @@ class PreviewPane(Vertical):
         super().__init__(id=id)
         self.workdir = workdir
         self.existing = read_existing(workdir)
+        self._paths = (Plan().dockerfile.path, Plan().dockerfile.context)
         self.texts: dict[str, str] = {}
         self._pending: Plan | None = None
         self._scheduled = False
@@ -201,6 +206,9 @@ class PreviewPane(Vertical):
         if plan is None:
             return
         url = getattr(self.app, "gitlab_url", plan.gitlab.url)
+        paths = (plan.dockerfile.path, plan.dockerfile.context)
+        if paths != self._paths:  # the Dockerfile or the build context moved: compare with the files there
+            self.existing, self._paths = read_existing(self.workdir, plan), paths
         try:
             texts = render_previews(plan, self.existing, url)
             self.error = None

@@ -71,7 +71,7 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER, ENTER, "n", "n", ENTER, ENTER,  # description, tags, untagged, protected, image, config.toml path
         ENTER,                       # registry: GitLab's own
         "n",                         # another variable? no
-        ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # Dockerfile fields, non-root
+        ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # Dockerfile fields, non-root
         ENTER, ENTER, ENTER, "y",    # pipeline: version, stages, latest
     ]
 
@@ -328,7 +328,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
             DOWN + ENTER, "alice/app" + ENTER,                                       # Docker Hub
             "n", "n", UP + ENTER, "alice" + ENTER,                                   # user name, typed
             "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,          # token, masked, typed
-            "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",                # no more; Dockerfile
+            "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # no more; Dockerfile
             ENTER, ENTER, ENTER, "y", ENTER, ENTER, ENTER]                           # pipeline; review; apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
@@ -346,7 +346,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
 def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, project):
     sandbox.set_instance_runners(sandbox.project_path, True)
     keys = [ENTER, ENTER, ENTER, UP + UP + ENTER,                 # connect, project, executor: hosted
-            ENTER, "n", *[ENTER] * 7, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, _ = drive(project, keys, sandbox=sandbox)
 
@@ -374,7 +374,7 @@ def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_d
 def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, project):
     keys = [ENTER, ENTER, ENTER, UP + ENTER,                      # connect, project, executor: shell
             ENTER, ENTER, ENTER, "n", "n", "y", ENTER,            # runner; host set-up done; config.toml
-            ENTER, "n", *[ENTER] * 7, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
@@ -406,13 +406,26 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
 def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
     keys = keys_to_review(sandbox.token)
     at = len(keys) - 4                                   # the pipeline's first question: the Docker version
-    keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
+    keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "29" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
 
     assert code == EXIT_INTERRUPTED
     said = flat(transcript)
-    assert "! Docker version '27y' is not a version: type one such as 27 or 27.3.1" in said
+    assert "! Docker version is '27y', not a version: use a Docker version with docker:VERSION-cli" in said
     assert "pipeline.docker_version" not in said
+    assert "end of life" not in said  # 29 is the supported Docker
+
+
+def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, project):
+    """Issue 17 item 12: Docker 27 still has images but no security fixes; said at its prompt."""
+    keys = keys_to_review(sandbox.token)
+    at = len(keys) - 4                                   # the pipeline's first question: the Docker version
+    keys = keys[:at] + [CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED
+    assert "Docker 27 is end of life" in flat(transcript)
+    assert load_answers(project / "dockwright.yml").pipeline.docker_version == "27"
 
 
 def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(sandbox, project):

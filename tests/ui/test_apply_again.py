@@ -34,7 +34,7 @@ async def test_apply_again_after_a_change_applies_the_current_plan(sb, tmp_path,
     app = sandbox_app(sb, work)
     async with app.run_test(size=SIZE) as pilot:
         first_sha = await first_apply(app, pilot)
-        assert "docker:27" in (work / ".gitlab-ci.yml").read_text()
+        assert "docker:29" in (work / ".gitlab-ci.yml").read_text()
         await pilot.press("q")  # leave the watch: back on the Apply step
         assert await wait_until(pilot, lambda: app.current_step == "apply" and app.screen.id == "step-apply")
         if way_back == "step-list":
@@ -55,7 +55,7 @@ async def test_apply_again_after_a_change_applies_the_current_plan(sb, tmp_path,
         await pilot.press("enter")  # Enter on "Apply these changes"
         assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), apply_lines(app)
         text = (work / ".gitlab-ci.yml").read_text()
-        assert "docker:26" in text and "docker:27" not in text
+        assert "docker:26" in text and "docker:29" not in text
         lines = apply_lines(app)
         assert "✓ update .gitlab-ci.yml: done" in lines, lines
         second_sha = app.get_screen("apply").sha

@@ -13,6 +13,7 @@ from test_wizard_steps import problem_text as shown
     ("dockerhub", {}, ":Latest Tag"),
     ("dockerhub", {}, "Bad Name!"),
     ("other", {"#reg-host": "registry.example.com"}, "Team/App"),
+    ("dockerhub", {}, "app"),  # issue 17 item 2: library/app, Docker's official images, and the push is denied
 ])
 async def test_an_image_name_docker_refuses_is_refused_at_the_field(repo, kind, values, bad):
     app = offline_app(repo)

@@ -92,6 +92,8 @@ async def test_hosted_runners_skip_the_runner_step_both_ways(repo):
     ("#df-command", "python 'app.py", "close the quote"),
     ("#df-env", "DEBUG", "is not NAME=value"),
     ("#df-base_image", " ", "Base image is empty"),
+    ("#df-path", "../other/Dockerfile", "Dockerfile is '../other/Dockerfile', which leaves the repository"),
+    ("#df-context", "/srv", "Build context is '/srv', an absolute path"),
 ])
 async def test_dockerfile_fields_are_checked_as_you_type(repo, field, value, expected):
     app = offline_app(repo)
@@ -109,7 +111,8 @@ async def test_dockerfile_fields_are_checked_as_you_type(repo, field, value, exp
 
 
 @pytest.mark.parametrize("field,value,expected", [
-    ("#pl-docker_version", "latest", "Docker version must look like 27"),
+    ("#pl-docker_version", "latest", "Docker version is 'latest', not a version: use a Docker version"),
+    ("#pl-docker_version", "19.03", "docker:19.03-cli and docker:19.03-dind do not exist"),  # issue 17 item 5
     ("#pl-stage-release", "build", "Name two different stages"),
     ("#pl-stage-build", "", "Name two different stages"),
 ])
@@ -135,6 +138,35 @@ async def test_pipeline_local_check_runs_on_the_rendered_file(repo):
         await pilot.click("#pl-lint")
         await settle(pilot)
         assert "Not connected yet" in problem_text(app, "#pl-server")
+
+
+async def test_the_dockerfile_path_and_context_reach_the_pipeline(repo):
+    """Issue 17 item 6: a Dockerfile elsewhere is built with -f, from the context given, where it exists."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        await type_into(pilot, "#df-path", "docker/Dockerfile")
+        assert problem_text(app, "#df-problem") == ""
+        assert (app.plan.dockerfile.path, app.plan.dockerfile.context) == ("docker/Dockerfile", ".")
+        from dockwright.wizard.render import render_pipeline
+
+        text = render_pipeline(app.plan)
+        assert "docker build --pull -f docker/Dockerfile " in text and "        - docker/Dockerfile" in text
+
+
+async def test_pipeline_check_warns_of_an_end_of_life_docker(repo):
+    """Issue 17 item 12: Docker 27 is end of life; the step says so where the version is set, and lets it be."""
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("pipeline")
+        await settle(pilot)
+        await type_into(pilot, "#pl-docker_version", "27")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.plan.pipeline.docker_version == "27"
+        assert "Docker 27 is end of life" in problem_text(app, "#pl-local")
+        assert problem_text(app, "#pl-problem") == ""
 
 
 async def test_pipeline_check_never_shows_a_stale_tick_next_to_a_bad_field(repo):

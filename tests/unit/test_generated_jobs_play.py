@@ -153,9 +153,9 @@ def test_dependency_proxy_prefixes_the_docker_images():  # item 24
     text = render_pipeline(replace_in(Plan(), "pipeline", dependency_proxy=True))
     _, found = jobs(text)
     build = found[BUILD_JOB]
-    assert build.image == "${CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX}/docker:27-cli"
-    assert build.services[0][0] == "${CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX}/docker:27-dind"
+    assert build.image == "${CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX}/docker:29-cli"
+    assert build.services[0][0] == "${CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX}/docker:29-dind"
     variables = {**predefined(), "CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX": f"{HOST}/demo/dependency_proxy/containers"}
     log, result = play(build, registry(), variables=variables)
     assert result.status == "success", log
-    assert f"Using Docker executor with image {HOST}/demo/dependency_proxy/containers/docker:27-cli" in log
+    assert f"Using Docker executor with image {HOST}/demo/dependency_proxy/containers/docker:29-cli" in log

@@ -47,3 +47,47 @@ def test_the_sandboxs_docker_reads_references_with_the_same_grammar() -> None:
                                          ("MY_CI_VAR", False), ("DOCKERHUB_TOKEN", False), ("CI", False)])
 def test_predefined_prefixes(key: str, refused: bool) -> None:
     assert (predefined_variable_problem(key) is not None) == refused
+
+
+# ------------------------------------------------------------------ per registry kind (issue 17 item 2)
+
+@pytest.mark.parametrize("kind,image,host,key,needle", [
+    ("dockerhub", "app", "", "registry.image", "library/app"),            # pushes to the official images: denied
+    ("dockerhub", "alice/team/app", "", "registry.image", "exactly namespace/name"),
+    ("dockerhub", "docker.io/app", "", "registry.image", "library/app"),
+    ("ecr", "Tool", "", "registry.image", "capital letters"),            # Docker: repository name must be lowercase
+    ("ecr", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app", "", "registry.image", "only the repository"),
+    ("ecr", "a", "", "registry.image", "2 to 256"),
+    ("other", "team/app", "https://registry.example.com", "registry.host", "without https://"),
+    ("other", "team/app", "registry.example.com/team", "registry.host", "belongs in registry.image"),
+    ("other", "app", "myregistry", "registry.host", "Docker Hub namespace"),   # myregistry/app is docker.io/myregistry/app
+    ("other", "registry.example.com/team/app", "registry.example.com", "registry.image", "only the repository"),
+    ("other", "Team/app", "registry.example.com", "registry.image", "capital letters"),
+])
+def test_each_registry_kind_refuses_what_its_registry_refuses(kind, image, host, key, needle) -> None:
+    from dockwright.wizard.names import registry_image_problems
+
+    found = registry_image_problems(kind, image, host)
+    assert found, (kind, image, host)
+    assert found[0][0] == key and needle in found[0][1] + found[0][2], found
+
+
+@pytest.mark.parametrize("kind,image,host", [
+    ("dockerhub", "alice/app", ""), ("dockerhub", "docker.io/alice/app", ""), ("ecr", "team/flask-app", ""),
+    ("other", "team/flask-app", "registry.example.com"), ("other", "app", "localhost:5000"),
+    ("other", "app", "myregistry:5000"), ("gitlab", "", ""),
+])
+def test_each_registry_kind_accepts_a_reference_it_pushes_to(kind, image, host) -> None:
+    from dockwright.wizard.names import registry_image_problems
+
+    assert registry_image_problems(kind, image, host) == []
+
+
+def test_the_answers_file_uses_the_registry_rule() -> None:
+    from dockwright.wizard.errors import AnswersError
+    from dockwright.wizard.plan import parse_answers
+
+    with pytest.raises(AnswersError) as info:
+        parse_answers("registry:\n  kind: dockerhub\n  image: app\n", path="dockwright.yml")
+    assert info.value.key == "registry.image" and info.value.line == 3
+    assert "alice/app" in info.value.allowed

@@ -50,7 +50,23 @@ def test_missing_keys_take_the_defaults_given() -> None:
 
 
 def test_numbers_read_as_text_where_text_is_expected() -> None:
-    assert parse_answers("pipeline: {docker_version: 27}\n").pipeline.docker_version == "27"
+    assert parse_answers("pipeline: {docker_version: 29}\n").pipeline.docker_version == "29"
+
+
+@pytest.mark.parametrize("text, key, shown_as", [
+    ("pipeline:\n  docker_version: 20.10\n", "pipeline.docker_version", "20.1"),  # issue 17 item 1: docker:20.1-cli
+    ("pipeline: {docker_version: 29.0}\n", "pipeline.docker_version", "29.0"),
+    ("registry: {kind: ecr, image: app, region: eu-west-1, account: 012345678901}\n", "registry.account",
+     "12345678901"),  # the leading zero YAML drops
+    ("dockerfile:\n  env: {VERSION: 1.10}\n", "dockerfile.env.VERSION", "1.1"),
+])
+def test_a_yaml_number_where_text_is_expected_is_refused_unless_exact(text: str, key: str, shown_as: str) -> None:
+    """An unquoted 20.10 is the float 20.1 to YAML: the file would silently say something else than it shows."""
+    with pytest.raises(AnswersError) as info:
+        parse_answers(text, path="dockwright.yml")
+    err = info.value
+    assert err.key == key and err.line is not None, str(err)
+    assert f"the number {shown_as}" in str(err) and "quotes" in err.allowed, str(err)
 
 
 def test_dump_then_load_is_the_same_plan() -> None:
@@ -105,7 +121,7 @@ def test_save_keeps_the_users_comments_and_layout(tmp_path) -> None:
     ("variables:\n  - {key: A, hidden: true}\n", "variables[0].hidden", 2, "masked: true"),
     ("variables:\n  - {key: A, value: secret}\n", "variables[0].value", 2, "from_env"),
     ("pipeline: {stages: [build]}\n", "pipeline.stages", 1, "[build, release]"),
-    ("pipeline:\n  docker_version: latest\n", "pipeline.docker_version", 2, "27 or 27.3.1"),
+    ("pipeline:\n  docker_version: latest\n", "pipeline.docker_version", 2, "29 or 29.7.2"),
     ("runner:\n  tags: [docker, 'a,b']\n", "runner.tags", 2, "without commas"),
     ("variables:\n  - key: A\n  - key: B\n    from_env: not-a-name\n", "variables[1].from_env", 4, "environment variable"),
     ("version: 2\n", "version", 1, "1"),
@@ -160,7 +176,8 @@ def test_the_one_text_rule_covers_every_text_field() -> None:
         variables=(VariableSpec(key=poisoned, from_env=poisoned, variable_type=poisoned, environment_scope=poisoned,
                                 description=poisoned),),
         dockerfile=dataclasses.replace(Plan().dockerfile, language=poisoned, base_image=poisoned, workdir=poisoned,
-                                       requirements=poisoned, env=(("NAME", poisoned),), command=(poisoned,)),
+                                       requirements=poisoned, env=(("NAME", poisoned),), command=(poisoned,),
+                                       path=poisoned, context=poisoned),
         pipeline=dataclasses.replace(Plan().pipeline, docker_version=poisoned, stages=(poisoned,)),
         git=dataclasses.replace(Plan().git, branch=poisoned, commit_message="Add CI\x1b[2J"),
     )

@@ -107,15 +107,15 @@ def test_pipeline_golden(executor: str, registry: str) -> None:
             assert job["after_script"] == [logout_command(plan)] and logout_command(plan).startswith("docker logout ")
             assert "FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR" not in variables
         else:
-            assert job["image"] == "docker:27-cli"
+            assert job["image"] == "docker:29-cli"
             assert "after_script" not in job and "DOCKER_CONFIG" not in variables
             assert variables["FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR"] == "true"  # item 14
         # DOCKER_HOST always set, so a global one of the user's never reaches these jobs (item 8)
         if executor in ("hosted", "docker-dind-tls"):
-            assert job["services"] == [{"name": "docker:27-dind", "alias": "docker"}]
+            assert job["services"] == [{"name": "docker:29-dind", "alias": "docker"}]
             assert variables["DOCKER_HOST"] == "tcp://docker:2376" and variables["DOCKER_TLS_CERTDIR"] == "/certs"
         elif executor == "docker-dind":  # dockerd without TLS must be told so, or it waits (item 23)
-            assert job["services"] == [{"name": "docker:27-dind", "alias": "docker", "command": ["--tls=false"]}]
+            assert job["services"] == [{"name": "docker:29-dind", "alias": "docker", "command": ["--tls=false"]}]
             assert variables["DOCKER_HOST"] == "tcp://docker:2375" and variables["DOCKER_TLS_CERTDIR"] == ""
         else:
             assert "services" not in job and variables["DOCKER_HOST"] == "unix:///var/run/docker.sock"
@@ -243,9 +243,60 @@ def test_dockerignore_golden_and_merge() -> None:
     merged = render_dockerignore(Plan(), existing)
     assert_golden("dockerignore/merged.dockerignore", merged)
     assert merged.startswith(existing)
-    assert "\n.env\n" not in merged  # the user re-included .env on purpose
-    assert merged.count(".git") == 2 and ".gitlab-ci.yml" in merged  # .git/ counts as .git
+    assert "\n.env\n" not in merged and "**/.env" not in merged  # the user re-included .env on purpose
+    assert "**/.git\n" in merged and ".gitlab-ci.yml" in merged  # .git/ is the root's only: a nested one is added
     assert render_dockerignore(Plan(), merged) == merged
+
+
+def _docker_excludes(patterns: list[str], path: str) -> bool:
+    """Docker's own .dockerignore matching (moby/patternmatcher): ``*`` and ``?`` never cross a /, ``**``
+    matches any number of folders, a pattern that matches a parent folder leaves out everything in it, and
+    the last matching pattern wins (``!`` re-includes)."""
+    import posixpath
+    import re
+
+    def regex(pattern: str) -> re.Pattern[str]:
+        out, i = "", 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out, i = out + "(?:.*/)?", i + 3
+            elif pattern.startswith("**", i):
+                out, i = out + ".*", i + 2
+            elif pattern[i] == "*":
+                out, i = out + "[^/]*", i + 1
+            elif pattern[i] == "?":
+                out, i = out + "[^/]", i + 1
+            elif pattern[i] == "[":
+                end = pattern.index("]", i)
+                out, i = out + pattern[i:end + 1], end + 1
+            else:
+                out, i = out + re.escape(pattern[i]), i + 1
+        return re.compile(out)
+
+    parts = path.split("/")
+    excluded = False
+    for line in patterns:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        rx = regex(posixpath.normpath(line.lstrip("!").strip("/")))
+        if any(rx.fullmatch("/".join(parts[:n])) for n in range(1, len(parts) + 1)):
+            excluded = not negated
+    return excluded
+
+
+@pytest.mark.parametrize("path", ["pkg/.env", ".env", "pkg/__pycache__/mod.cpython-313.pyc", "logs/app.log", "app.log",
+                                  "src/app.egg-info/PKG-INFO", "lib/sub/.venv/bin/python", "pkg/mod.pyc", ".git/HEAD",
+                                  "vendor/lib/.git", "sub/.pytest_cache/v/x"])
+def test_dockerignore_leaves_out_secrets_and_caches_in_every_folder(path: str) -> None:
+    """Issue 17 item 13: a root-only pattern (.env, *.log) lets pkg/.env and logs/app.log into the image."""
+    assert _docker_excludes(render_dockerignore(Plan()).splitlines(), path), path
+
+
+@pytest.mark.parametrize("path", ["app.py", "pkg/mod.py", "requirements.txt", "src/app/__init__.py", "pyproject.toml"])
+def test_dockerignore_keeps_the_sources(path: str) -> None:
+    assert not _docker_excludes(render_dockerignore(Plan()).splitlines(), path), path
 
 
 # ------------------------------------------------------------------ runner config.toml and register command

@@ -446,6 +446,8 @@ def test_build_checks_the_dockerfile(files, expected):
     b"# escape=`\nFROM python:3.12-slim\nRUN echo one `\n    && echo two\nCOPY requirements.txt c:\\app\\\n",
     # FROM continued, a comment inside a continuation
     b"FROM \\\n    python:3.12-slim\nCOPY requirements.txt \\\n    # the one file the install needs\n    /srv/\n",
+    # a file the same RUN writes with > (the pyproject Dockerfile reads its dependencies so)
+    b"FROM python:3.12-slim\nRUN python -c 'print(1)' > /tmp/requirements.txt \\\n    && pip install -r /tmp/requirements.txt\n",
 ])
 def test_build_reads_real_dockerfile_syntax(dockerfile):
     log, result = play(with_script(["docker build -t demo:1 ."]), files={**FILES, "Dockerfile": dockerfile})

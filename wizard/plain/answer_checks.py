@@ -90,6 +90,7 @@ QUESTION_NAMES = {
     "pipeline.docker_version": "Docker version", "pipeline.stages": "The stages", "runner.tags": "Runner tags",
     "registry.image": "Image name", "registry.host": "Registry host", "registry.account": "AWS account id",
     "registry.region": "AWS region", "dockerfile.base_image": "Base image", "runner.docker_image": "Default image for jobs",
+    "dockerfile.path": "Dockerfile", "dockerfile.context": "Build context",
 }
 
 
@@ -105,6 +106,19 @@ def image_problem(label: str):
     return check
 
 
+def build_path_problem(name: str, label: str, other: str):
+    """A check for dockerfile.path or dockerfile.context (``other`` is the other one's answer): the answers
+    file's rule, so a path outside the repository or one the pipeline's shell line cannot hold is refused."""
+    from dockwright.wizard.plan import build_path_problems
+
+    def check(value: str) -> str | None:
+        values = {"path": other, "context": other, name: value}
+        found = [p for p in build_path_problems(values["path"], values["context"]) if p[0] == f"dockerfile.{name}"]
+        return f"{label} {found[0][1]}: use {found[0][2]}." if found else None
+
+    return check
+
+
 def plan_problem_sentence(key: str, problem: str, allowed: str) -> str:
     """One ``check_plan`` problem as a sentence naming the question: "Docker version is '27y': use ..."."""
     name = QUESTION_NAMES.get(key) or (f"The variable {key}" if key.startswith("variables") else key)
@@ -112,8 +126,7 @@ def plan_problem_sentence(key: str, problem: str, allowed: str) -> str:
 
 
 def docker_version_problem(value: str) -> str | None:
-    import re
+    from dockwright.wizard.docker_versions import docker_version_problem as refused  # the one version rule
 
-    if re.fullmatch(r"\d+(\.\d+){0,2}", value):
-        return None
-    return f"Docker version {value!r} is not a version: type one such as 27 or 27.3.1 (the docker and dind tags)."
+    found = refused(value)
+    return f"Docker version {found[0]}: use {found[1]}." if found else None

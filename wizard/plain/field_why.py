@@ -34,6 +34,8 @@ WHY: dict[str, str] = {
     "DockerfileSpec.command": "what the container runs when it starts (exec form, so the app gets SIGTERM)",
     "DockerfileSpec.env": "settings baked into the image; never secrets, they stay readable in it",
     "DockerfileSpec.non_root": "a bug in the app then does not run as root in the container",
+    "DockerfileSpec.path": "the pipeline builds this file (docker build -f); an existing one is never replaced silently",
+    "DockerfileSpec.context": "docker build sends this folder to Docker: COPY can only reach files in it",
     "PipelineSpec.docker_version": "the docker CLI and the dind service must match; pinned, they do not drift",
     "PipelineSpec.latest_on_default_branch": "latest then only ever names an image built from the default branch",
     "PipelineSpec.dependency_proxy": "the runner pulls docker: images through your group's cache, not Docker Hub's "

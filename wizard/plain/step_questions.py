@@ -15,6 +15,7 @@ from typing import Any
 from dockwright.wizard.credentials import BadToken, Secret, redact_url
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
 from dockwright.wizard.plain.answer_checks import (
+    build_path_problem,
     command_problem,
     docker_version_problem,
     env_name_problem,
@@ -263,6 +264,10 @@ class StepQuestions(LinePrompts):
         d = plan.dockerfile
         h = lambda name: field_why(DockerfileSpec, name)  # noqa: E731
         language = self.select(s, "Language", [(x, x) for x in LANGUAGES], d.language, h("language"))
+        path = self.text(s, "Dockerfile (path in the repository)", d.path, h("path"),
+                         build_path_problem("path", "Dockerfile", d.context))
+        context = self.text(s, "Build context (folder)", d.context, h("context"),
+                            build_path_problem("context", "Build context", path))
         base_image = self.text(s, "Base image", d.base_image, h("base_image"),
                                lambda v: image_problem("Base image")(v) or (
                                    None if v and ":" in v else "Pin a tag, e.g. python:3.13-slim."))
@@ -275,7 +280,8 @@ class StepQuestions(LinePrompts):
         env = self.text(s, "ENV (NAME=value, space separated)", " ".join(f"{k}={shlex.quote(v)}" for k, v in d.env),
                         h("env"), env_problem)
         non_root = self.confirm("Run as an unprivileged user", d.non_root, h("non_root"))
-        return replace_in(plan, "dockerfile", language=language, base_image=base_image, workdir=workdir,
+        return replace_in(plan, "dockerfile", language=language, path=path, context=context,
+                          base_image=base_image, workdir=workdir,
                           requirements=requirements or None, port=int(port) if port else None,
                           command=tuple(shlex.split(command)), env=parse_env(env), non_root=non_root)
 
@@ -286,6 +292,11 @@ class StepQuestions(LinePrompts):
         h = lambda name: field_why(PipelineSpec, name)  # noqa: E731
         version = self.text(s, "Docker version (CLI and dind)", p.docker_version, h("docker_version"),
                             docker_version_problem)
+        from dockwright.wizard.docker_versions import end_of_life_note
+
+        old = end_of_life_note(version)
+        if old:  # allowed, but said where it is chosen (the answers file's note)
+            self.say(f"  ! {old}")
         build = self.text(s, "Build stage", p.stages[0] if p.stages else "build")
         release = self.text(s, "Release stage", p.stages[1] if len(p.stages) > 1 else "release")
         latest = self.confirm("Tag :latest on the default branch", p.latest_on_default_branch,

@@ -12,6 +12,7 @@ so what the user sees is what is written. No I/O here.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 
 from dockwright.wizard.plan import Plan
@@ -24,10 +25,21 @@ from dockwright.wizard.render.runner_config import render_register_command, rend
 GENERATED_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 
 __all__ = [
-    "GENERATED_FILES", "UnmergeableFile", "all_variables", "is_generated", "registry_variables",
+    "GENERATED_FILES", "UnmergeableFile", "all_variables", "file_paths", "is_generated", "registry_variables",
     "render_dockerfile", "render_dockerignore", "render_files", "render_pipeline",
     "render_register_command", "render_runner_entry",
 ]
+
+
+def file_paths(plan: Plan) -> dict[str, str]:
+    """Where each of :data:`GENERATED_FILES` goes, relative to the repository: the Dockerfile at
+    ``dockerfile.path``, the .dockerignore at the root of the build context (where Docker reads it)."""
+    context = posixpath.normpath(plan.dockerfile.context)
+    return {
+        "Dockerfile": posixpath.normpath(plan.dockerfile.path),
+        ".dockerignore": ".dockerignore" if context == "." else f"{context}/.dockerignore",
+        ".gitlab-ci.yml": ".gitlab-ci.yml",
+    }
 
 
 def render_files(plan: Plan, existing: Mapping[str, str | None]) -> dict[str, str]:

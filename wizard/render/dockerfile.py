@@ -8,6 +8,7 @@ starting point that the user edits, never a Dockerfile that pretends to work.
 from __future__ import annotations
 
 import json
+import re
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import header_lines
@@ -16,13 +17,47 @@ _USER_UID = 10001
 
 
 def _env_value(value: str) -> str:
-    return json.dumps(value)  # ENV NAME="value" with backslash escapes, as Docker reads it
+    """``"value"`` as BuildKit reads a double-quoted word back to ``value``: inside double quotes a backslash
+    escapes only ``"``, ``$`` and itself, and an unescaped ``$NAME`` is expanded at build time (so ``pa$$word``
+    would lose its dollars); any other character, ``é`` included, is written as it is."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
 
 
 def _add_user(base_image: str) -> str:
+    """The app's user as `docker init` makes it: no home folder, no login shell."""
     if "alpine" in base_image:
-        return f"RUN adduser -D -u {_USER_UID} app"
-    return f"RUN useradd --create-home --uid {_USER_UID} app"
+        return f"RUN adduser -D -H -h /nonexistent -s /sbin/nologin -u {_USER_UID} app"
+    return f"RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin --uid {_USER_UID} app"
+
+
+# Servers that stop gracefully on SIGTERM, Docker's stop signal. Any other Python process started as PID 1
+# ignores SIGTERM (Python sets no handler for it, and the kernel drops a signal PID 1 does not handle), so
+# `docker stop` waits 10 s and kills it; SIGINT raises KeyboardInterrupt and stops it at once.
+_HANDLE_SIGTERM = frozenset({"gunicorn", "uvicorn", "hypercorn", "daphne", "fastapi"})
+
+
+def _stop_signal(command: tuple[str, ...]) -> list[str]:
+    words = list(command)
+    if words[:2] == ["python", "-m"] or words[:2] == ["python3", "-m"]:
+        words = words[2:]
+    if not words or words[0].rsplit("/", 1)[-1] in _HANDLE_SIGTERM:
+        return []
+    return ["# As PID 1 a Python process ignores SIGTERM, so `docker stop` would wait 10 s and kill it;",
+            "# SIGINT stops it at once (KeyboardInterrupt). gunicorn and uvicorn handle SIGTERM themselves.",
+            "STOPSIGNAL SIGINT", ""]
+
+
+def _tomllib_python(base_image: str) -> bool:
+    """Whether the base image's Python has tomllib (3.11 and later), which reads pyproject.toml's dependencies."""
+    m = re.match(r"(?:.*/)?python:3\.(\d+)", base_image)
+    return bool(m) and int(m.group(1)) >= 11
+
+
+_PYPROJECT_DEPENDENCIES = (
+    "RUN python -c \"import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))"
+    ".get('project', {}).get('dependencies', [])))\" > /tmp/requirements.txt \\\n"
+    "    && pip install --no-cache-dir -r /tmp/requirements.txt"
+)
 
 
 def render_dockerfile(plan: Plan) -> str:
@@ -58,12 +93,24 @@ def render_dockerfile(plan: Plan) -> str:
         ]
     req = spec.requirements if spec.language == "python" else None
     if req and req.endswith(".txt"):
+        folder = req.rsplit("/", 1)[0] if "/" in req else ""
         lines += [
             "# Dependencies first: Docker reuses this layer until the requirements change.",
-            f"COPY {req} ./",
-            f"RUN pip install --no-cache-dir -r {req.rsplit('/', 1)[-1]}",
+            *(["# The whole folder: a file in it may include another (-r base.txt)."] if folder else []),
+            f"COPY {folder}/ {folder}/" if folder else f"COPY {req} ./",
+            f"RUN pip install --no-cache-dir -r {req}",
             "",
             "COPY . .",
+        ]
+    elif req == "pyproject.toml" and _tomllib_python(spec.base_image):
+        lines += [
+            "# Dependencies first, read from pyproject.toml: Docker reuses this layer until pyproject.toml changes.",
+            "COPY pyproject.toml ./",
+            _PYPROJECT_DEPENDENCIES,
+            "",
+            "COPY . .",
+            "# Then the project itself, from its packaging metadata (dependencies not listed above come here).",
+            "RUN pip install --no-cache-dir .",
         ]
     elif req:
         lines += [
@@ -80,30 +127,34 @@ def render_dockerfile(plan: Plan) -> str:
         lines += [f"USER {_USER_UID}", ""]
     if spec.port is not None:
         lines += [f"EXPOSE {spec.port}", ""]
+    if spec.language == "python":
+        lines += _stop_signal(spec.command)
     if generic:
         lines.append("# EDIT ME: the command that starts the project.")
     lines.append("CMD " + json.dumps(list(spec.command)))
     return "\n".join(lines) + "\n"
 
 
+# ``**/`` as `docker init` writes them: a plain ``.env`` or ``*.log`` matches only at the root of the build
+# context, so pkg/.env and logs/app.log would reach the image.
 _COMMON_IGNORES = (
-    ".git",
+    "**/.git",
     ".gitlab-ci.yml",
-    "Dockerfile",
-    ".dockerignore",
+    "**/Dockerfile*",
+    "**/.dockerignore",
     "dockwright.yml",
-    "*.orig",
-    ".env",
-    "*.log",
+    "**/*.orig",
+    "**/.env",
+    "**/*.log",
 )
 _PYTHON_IGNORES = (
-    "__pycache__/",
-    "*.py[cod]",
-    ".venv/",
-    "venv/",
-    ".pytest_cache/",
-    ".mypy_cache/",
-    "*.egg-info/",
+    "**/__pycache__",
+    "**/*.py[cod]",
+    "**/.venv",
+    "**/venv",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/*.egg-info",
 )
 _DOCKERIGNORE_HEADER = header_lines(
     ".dockerignore", "Your own lines are kept; dockwright only adds the ones missing."
@@ -118,7 +169,8 @@ def _ignores(plan: Plan) -> tuple[str, ...]:
 def render_dockerignore(plan: Plan, existing: str | None = None) -> str:
     """The .dockerignore's text: an existing file keeps every line, and only missing patterns are added.
 
-    A pattern the user re-included (``!pattern``) is respected and not added back.
+    A pattern the user re-included (``!pattern``, also ``!.env`` for ``**/.env``) is respected and not added
+    back; a root-only line of the user's (``.env``) does not stand for the ``**/`` pattern, which is added.
     """
     wanted = _ignores(plan)
     if existing is None or not existing.strip():
@@ -127,12 +179,14 @@ def render_dockerignore(plan: Plan, existing: str | None = None) -> str:
             + ["# What the build never needs: it makes the build context small and keeps secrets out."]
             + list(wanted)
         ) + "\n"
-    present = set()
+    present, reincluded = set(), set()
     for raw in existing.splitlines():
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            present.add(line.lstrip("!").rstrip("/"))
-    missing = [p for p in wanted if p.rstrip("/") not in present]
+        line = raw.strip().rstrip("/")
+        if line.startswith("!"):  # re-included on purpose, at the root or anywhere: never added back
+            reincluded.add(line[1:].removeprefix("**/"))
+        elif line and not line.startswith("#"):
+            present.add(line)
+    missing = [p for p in wanted if p not in present and p.removeprefix("**/") not in reincluded]
     if not missing:
         return existing
     text = existing if existing.endswith("\n") else existing + "\n"

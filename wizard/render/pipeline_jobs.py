@@ -23,6 +23,8 @@ Each line is there for a reason the teaching pages give (assets/help/pipeline.md
 
 from __future__ import annotations
 
+import posixpath
+
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import yaml_scalar
 from dockwright.wizard.render.registry import image_name, login_commands, push_guard_variable, registry_host
@@ -129,11 +131,21 @@ def logout_command(plan: Plan) -> str:
     return f"docker logout {registry_host(plan)}"
 
 
+def _build_files(plan: Plan) -> tuple[str, str]:
+    """``-f PATH `` when the Dockerfile is not where Docker looks by default (CONTEXT/Dockerfile), and the
+    build context: the plan's ``dockerfile.path`` and ``dockerfile.context`` (check_plan keeps both to
+    characters that need no shell quoting)."""
+    d = plan.dockerfile
+    default = posixpath.normpath(posixpath.join(d.context, "Dockerfile"))
+    return ("" if posixpath.normpath(d.path) == default else f"-f {d.path} "), d.context
+
+
 def build_script(plan: Plan) -> list[str]:
     image = f"${IMAGE_VAR}"
     labels = " ".join(f'--label "{k}={v}"' for k, v in _LABELS)
+    dockerfile, context = _build_files(plan)
     return [
-        f'docker build --pull {labels} -t "{image}:$CI_COMMIT_SHA" -t "{image}:{_REF_TAG}" .',
+        f'docker build --pull {dockerfile}{labels} -t "{image}:$CI_COMMIT_SHA" -t "{image}:{_REF_TAG}" {context}',
         *_skip_push_lines(plan),
         f'docker push "{image}:$CI_COMMIT_SHA"',
         f'docker push "{image}:{_REF_TAG}"',
@@ -158,13 +170,14 @@ def render_jobs(plan: Plan, *, skip_merge_request_pipelines: bool) -> list[str]:
     leave those pipelines out.
     """
     build_stage, release_stage = plan.pipeline.stages
+    exists = f"        - {yaml_scalar(plan.dockerfile.path)}"
     never_mr = (['    - if: $CI_PIPELINE_SOURCE == "merge_request_event"', "      when: never"]
                 if skip_merge_request_pipelines else [])
     lines = _job(
         plan, BUILD_JOB, build_stage,
         ["Build and push in the same job: each job has its own Docker daemon, so an image built here would",
          "be gone in the next job. Tagged with the commit, and with the git tag or the branch (slug)."],
-        rules=never_mr + ["    - exists:", "        - Dockerfile"],
+        rules=never_mr + ["    - exists:", exists],
         script=build_script(plan),
         extra=["  interruptible: true"],
     )
@@ -174,8 +187,7 @@ def render_jobs(plan: Plan, *, skip_merge_request_pipelines: bool) -> list[str]:
             plan, RELEASE_JOB, release_stage,
             ["On the default branch only, after every job of the earlier stages passed (stage order, no",
              "needs:): tag the image this pipeline pushed as latest. One latest push at a time."],
-            rules=never_mr + ["    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "      exists:",
-                              "        - Dockerfile"],
+            rules=never_mr + ["    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "      exists:", exists],
             script=release_script(plan),
             extra=[f"  resource_group: {RELEASE_RESOURCE_GROUP}"],
         )

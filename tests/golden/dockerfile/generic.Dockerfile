@@ -10,7 +10,7 @@ FROM debian:12-slim
 WORKDIR /app
 
 # An unprivileged user to run the app: a compromised app is not root inside the container.
-RUN useradd --create-home --uid 10001 app
+RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin --uid 10001 app
 
 # EDIT ME: add the RUN steps that install dependencies and build the project.
 COPY . .

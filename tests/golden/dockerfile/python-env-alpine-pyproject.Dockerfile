@@ -12,12 +12,21 @@ ENV PYTHONDONTWRITEBYTECODE="1" \
 WORKDIR /app
 
 # An unprivileged user to run the app: a compromised app is not root inside the container.
-RUN adduser -D -u 10001 app
+RUN adduser -D -H -h /nonexistent -s /sbin/nologin -u 10001 app
+
+# Dependencies first, read from pyproject.toml: Docker reuses this layer until pyproject.toml changes.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb')).get('project', {}).get('dependencies', [])))" > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt
 
 COPY . .
-# Install the project and its dependencies from its packaging metadata.
+# Then the project itself, from its packaging metadata (dependencies not listed above come here).
 RUN pip install --no-cache-dir .
 
 USER 10001
+
+# As PID 1 a Python process ignores SIGTERM, so `docker stop` would wait 10 s and kill it;
+# SIGINT stops it at once (KeyboardInterrupt). gunicorn and uvicorn handle SIGTERM themselves.
+STOPSIGNAL SIGINT
 
 CMD ["app"]

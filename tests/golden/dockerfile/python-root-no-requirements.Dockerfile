@@ -13,4 +13,8 @@ COPY . .
 
 EXPOSE 8000
 
+# As PID 1 a Python process ignores SIGTERM, so `docker stop` would wait 10 s and kill it;
+# SIGINT stops it at once (KeyboardInterrupt). gunicorn and uvicorn handle SIGTERM themselves.
+STOPSIGNAL SIGINT
+
 CMD ["python", "app.py"]

@@ -5,7 +5,7 @@ sudo --preserve-env=CI_SERVER_TOKEN gitlab-runner register --non-interactive \
   --url https://gitlab.example.com \
   --description 'My Docker Runner' \
   --executor docker \
-  --docker-image docker:27-cli \
+  --docker-image docker:29-cli \
   --docker-volumes /var/run/docker.sock:/var/run/docker.sock \
   --docker-volumes /cache
 unset CI_SERVER_TOKEN

@@ -11,7 +11,7 @@ sudo --preserve-env=REGISTRATION_TOKEN gitlab-runner register --non-interactive 
   --run-untagged=false \
   --locked=true \
   --access-level=ref_protected \
-  --docker-image docker:27-cli \
+  --docker-image docker:29-cli \
   --docker-privileged \
   --docker-volumes /certs/client \
   --docker-volumes /cache
