@@ -86,13 +86,13 @@ def list_projects(req: Request):
 
 def edit_project(req: Request):
     project = find_project(req)
-    changes = {}
+    changes: dict[str, Any] = {}
     if req.arg("shared_runners_enabled") is not None:
         changes["shared_runners_enabled"] = int(to_bool(req.arg("shared_runners_enabled"), "shared_runners_enabled"))
     if req.arg("description") is not None:
         changes["description"] = str(req.arg("description"))
     req.store.update("projects", project["id"], changes)
-    return json_response(200, project_json(req.sandbox, req.store.project(project["id"])))
+    return json_response(200, project_json(req.sandbox, req.store.existing("SELECT * FROM projects WHERE id = ?", (project["id"],))))
 
 
 # -- variables ----------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def create_variable(req: Request):
         "protected": int(bool(req.flag("protected", False))), "masked": int(masked), "hidden": int(hidden),
         "raw": int(raw), "environment_scope": scope, "description": req.arg("description"),
     })
-    return json_response(201, variable_json(req.store.one("SELECT * FROM variables WHERE id = ?", (row_id,))))
+    return json_response(201, variable_json(req.store.existing("SELECT * FROM variables WHERE id = ?", (row_id,))))
 
 
 def update_variable(req: Request):
@@ -217,7 +217,7 @@ def update_variable(req: Request):
                                      (project["id"], row["key"], changes["environment_scope"])):
         raise ApiError(400, {"message": {"key": [f"({row['key']}) has already been taken"]}})
     req.store.update("variables", row["id"], changes)
-    return json_response(200, variable_json(req.store.one("SELECT * FROM variables WHERE id = ?", (row["id"],))))
+    return json_response(200, variable_json(req.store.existing("SELECT * FROM variables WHERE id = ?", (row["id"],))))
 
 
 def delete_variable(req: Request):

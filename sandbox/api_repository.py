@@ -86,7 +86,7 @@ def create_branch(req: Request):
     if sha is None:
         raise ApiError(400, {"message": "Invalid reference name: " + ref})
     gitrepo.git(repo_path, "update-ref", f"refs/heads/{name}", sha, gitrepo.ZERO_SHA)
-    req.sandbox.on_push(project, [(f"refs/heads/{name}", gitrepo.ZERO_SHA, sha)], user_id=req.user["id"])
+    req.sandbox.on_push(project, [(f"refs/heads/{name}", gitrepo.ZERO_SHA, sha)], user_id=req.me["id"])
     return json_response(201, branch_json(req, project, name, sha))
 
 
@@ -205,7 +205,7 @@ def create_commit(req: Request):
                 raise ApiError(400, {"message": f"Invalid reference name: {start_ref}"})
         elif gitrepo.branches(repo_path):
             raise ApiError(400, {"message": "You can only create or edit files when you are on a branch"})
-    user = req.user
+    user = req.me
     author = gitrepo.Author(str(req.arg("author_name") or user["name"]), str(req.arg("author_email") or user["email"]))
     try:
         sha = gitrepo.commit_files(repo_path, branch, message, author, changes, start_sha=start if before is None else None)
