@@ -8,7 +8,8 @@ import base64
 import gitlab
 import pytest
 import requests
-from sandbox_helpers import wait_pipeline, wait_until
+
+from tests.sandbox_helpers import wait_pipeline, wait_until
 
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 

@@ -3,8 +3,9 @@ the command palette, and said once more when the wizard (and with it the sandbox
 
 from __future__ import annotations
 
-from helpers import sandbox_app
 from textual.widgets import Static
+
+from tests.ui.helpers import sandbox_app
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
@@ -43,7 +44,7 @@ async def test_copy_token_puts_the_token_itself_on_the_clipboard(sb, tmp_path):
 
 
 async def test_without_a_sandbox_there_is_no_such_command_and_nothing_is_printed(tmp_path, capsys):
-    from helpers import flask_repo, offline_app
+    from tests.ui.helpers import flask_repo, offline_app
 
     app = offline_app(flask_repo(tmp_path / "app"))
     async with app.run_test(size=(120, 40)) as pilot:
