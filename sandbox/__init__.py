@@ -21,7 +21,7 @@ import time
 import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
@@ -29,6 +29,11 @@ from dockwright.sandbox.faults import FaultInjector, Faults
 from dockwright.sandbox.store import Store, new_token, now_iso
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwright.sandbox.facts_socket import FactsSocket
+    from dockwright.sandbox.scheduler import Scheduler
+    from dockwright.sandbox.server import SandboxHTTPServer
 
 __all__ = ["ROOT_TOKEN_SCOPES", "Faults", "Sandbox", "default_data_dir"]
 
@@ -71,12 +76,12 @@ class Sandbox:
         self.registry_host = ""
         self._registration_tokens: dict[int, str] = {}
         self._log_lock = threading.Lock()
-        self._server = None
-        self._lock_handle = None
-        self._facts = None  # the socket that tells this user's other dockwright processes url and token
+        self._server: SandboxHTTPServer | None = None
+        self._lock_handle: IO[str] | None = None
+        self._facts: FactsSocket | None = None  # the socket that tells this user's other dockwright processes url and token
         self._thread: threading.Thread | None = None
         self.store: Store | None = None
-        self.scheduler = None
+        self.scheduler: Scheduler | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
     def __enter__(self) -> Sandbox:
@@ -212,6 +217,7 @@ class Sandbox:
 
     def set_instance_runners(self, project_path: str, enabled: bool) -> None:
         project = self._project(project_path)
+        assert self.store is not None, "start the sandbox first"
         self.store.update("projects", project["id"], {"shared_runners_enabled": int(enabled)})
         if self.scheduler is not None:
             self.scheduler.wake()
@@ -223,9 +229,11 @@ class Sandbox:
         self.store.update("projects", project["id"], {"container_registry_access_level": level})
 
     def set_registration_tokens_enabled(self, enabled: bool) -> None:
+        assert self.store is not None, "start the sandbox first"
         self.store.set_meta("registration_tokens_enabled", "1" if enabled else "0")
 
     def registration_tokens_enabled(self) -> bool:
+        assert self.store is not None, "start the sandbox first"
         return self.store.get_meta("registration_tokens_enabled", "0") == "1"
 
     def register_runners_from_config(self, path: str | os.PathLike[str], *, host_has_docker: bool = False) -> list[int]:
@@ -273,6 +281,7 @@ class Sandbox:
 
     def on_push(self, project: dict[str, Any], moved: list[tuple[str, str, str]], *, user_id: int) -> None:
         """Refs moved by a push: (ref, before, after). Creates pipelines where .gitlab-ci.yml is present."""
+        assert self.store is not None, "start the sandbox first"
         self.store.update("projects", project["id"], {"last_activity_at": now_iso()})
         if self.scheduler is not None:
             for ref, before, after in moved:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
+    from dockwright.sandbox.scheduler import Scheduler
+    from dockwright.sandbox.store import Store
 
 SCOPE_READ = ("api", "read_api")
 SCOPE_WRITE = ("api",)
@@ -76,8 +78,20 @@ class Request:
     _body_params: dict[str, Any] | None = None
 
     @property
-    def store(self):
+    def store(self) -> Store:
+        assert self.sandbox.store is not None, "the sandbox serves requests only while it runs"
         return self.sandbox.store
+
+    @property
+    def scheduler(self) -> Scheduler:
+        assert self.sandbox.scheduler is not None, "the sandbox serves requests only while it runs"
+        return self.sandbox.scheduler
+
+    @property
+    def me(self) -> dict[str, Any]:
+        """The user whose token signed a request (every route with scopes is authenticated before it runs)."""
+        assert self.user is not None, "this route requires a token"
+        return self.user
 
     def body_params(self) -> dict[str, Any]:
         """Body parameters, from JSON or from a form, with the query string under them."""

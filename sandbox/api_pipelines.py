@@ -55,7 +55,7 @@ def detailed_status(status: str, path: str) -> dict[str, Any]:
 
 
 def pipeline_json(req: Request, row: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
-    project = req.store.project(row["project_id"])
+    project = req.store.existing("SELECT * FROM projects WHERE id = ?", (row["project_id"],))
     path = f"/{project['path_with_namespace']}/-/pipelines/{row['id']}"
     base = {
         "id": row["id"], "iid": row["iid"], "project_id": row["project_id"], "sha": row["sha"], "ref": row["ref"],
@@ -84,8 +84,8 @@ def pipeline_json(req: Request, row: dict[str, Any], *, full: bool = True) -> di
 
 def job_json(req: Request, row: dict[str, Any], commit: dict[str, Any] | None = None,
              pipeline: dict[str, Any] | None = None) -> dict[str, Any]:
-    project = req.store.project(row["project_id"])
-    pipeline = pipeline or req.store.one("SELECT * FROM pipelines WHERE id = ?", (row["pipeline_id"],))
+    project = req.store.existing("SELECT * FROM projects WHERE id = ?", (row["project_id"],))
+    pipeline = pipeline or req.store.existing("SELECT * FROM pipelines WHERE id = ?", (row["pipeline_id"],))
     if commit is None:
         commit = _commit_json(req, project, pipeline["sha"])
     runner = req.store.one("SELECT * FROM runners WHERE id = ?", (row["runner_id"],)) if row["runner_id"] else None
@@ -167,7 +167,7 @@ def list_pipelines(req: Request):
         elif scope == "branches":
             rows = [r for r in rows if not r["tag"]]
         else:
-            rows = [r for r in rows if r["status"] in wanted[scope]]
+            rows = [r for r in rows if r["status"] in (wanted[scope] or ())]
     if _q(req, "yaml_errors"):
         want_errors = _q(req, "yaml_errors").lower() == "true"
         rows = [r for r in rows if bool(r["yaml_errors"]) == want_errors]
@@ -214,11 +214,11 @@ def create_pipeline(req: Request):
     is_tag = gitrepo.resolve(repo_path, f"refs/tags/{ref}") is not None and \
         gitrepo.resolve(repo_path, f"refs/heads/{ref}") is None
     try:
-        pid = req.sandbox.scheduler.create_pipeline(project, ref, sha, source="api", before_sha=gitrepo.ZERO_SHA,
-                                                    user_id=req.user["id"], is_tag=is_tag, variables=variables)
+        pid = req.scheduler.create_pipeline(project, ref, sha, source="api", before_sha=gitrepo.ZERO_SHA,
+                                                    user_id=req.me["id"], is_tag=is_tag, variables=variables)
     except PipelineRefused as exc:
         raise ApiError(400, {"message": {"base": [str(exc)]}}) from exc
-    row = req.store.one("SELECT * FROM pipelines WHERE id = ?", (pid,))
+    row = req.store.existing("SELECT * FROM pipelines WHERE id = ?", (pid,))
     return json_response(201, pipeline_json(req, row))
 
 
@@ -227,21 +227,21 @@ def retry_pipeline(req: Request):
     row = _find_pipeline(req, project)
     if row["yaml_errors"]:
         raise forbidden()
-    req.sandbox.scheduler.retry_pipeline(row["id"], req.user["id"])
-    return json_response(201, pipeline_json(req, req.store.one("SELECT * FROM pipelines WHERE id = ?", (row["id"],))))
+    req.scheduler.retry_pipeline(row["id"], req.me["id"])
+    return json_response(201, pipeline_json(req, req.store.existing("SELECT * FROM pipelines WHERE id = ?", (row["id"],))))
 
 
 def cancel_pipeline(req: Request):
     project = find_project(req)
     row = _find_pipeline(req, project)
-    req.sandbox.scheduler.cancel_pipeline(row["id"])
-    return json_response(200, pipeline_json(req, req.store.one("SELECT * FROM pipelines WHERE id = ?", (row["id"],))))
+    req.scheduler.cancel_pipeline(row["id"])
+    return json_response(200, pipeline_json(req, req.store.existing("SELECT * FROM pipelines WHERE id = ?", (row["id"],))))
 
 
 def delete_pipeline(req: Request):
     project = find_project(req)
     row = _find_pipeline(req, project)
-    req.sandbox.scheduler.cancel_pipeline(row["id"])
+    req.scheduler.cancel_pipeline(row["id"])
     req.store.execute("DELETE FROM jobs WHERE pipeline_id = ?", (row["id"],))
     req.store.execute("DELETE FROM pipelines WHERE id = ?", (row["id"],))
     return Response(204)
@@ -277,7 +277,7 @@ def list_project_jobs(req: Request):
     commits: dict[str, Any] = {}
 
     def render(row: dict[str, Any]) -> dict[str, Any]:  # one git call per commit, not per job
-        pipeline = pipelines.get(row["pipeline_id"]) or req.store.one("SELECT * FROM pipelines WHERE id = ?",
+        pipeline = pipelines.get(row["pipeline_id"]) or req.store.existing("SELECT * FROM pipelines WHERE id = ?",
                                                                        (row["pipeline_id"],))
         pipelines[row["pipeline_id"]] = pipeline
         if pipeline["sha"] not in commits:
@@ -325,15 +325,15 @@ def retry_job(req: Request):
     row = _find_job(req, project)
     if row["status"] not in ("success", "failed", "canceled") or row["retried"]:
         raise forbidden("403 Forbidden - Job is not retryable")
-    new_id = req.sandbox.scheduler.retry_job(row["id"], req.user["id"])
-    return json_response(201, job_json(req, req.store.one("SELECT * FROM jobs WHERE id = ?", (new_id,))))
+    new_id = req.scheduler.retry_job(row["id"], req.me["id"])
+    return json_response(201, job_json(req, req.store.existing("SELECT * FROM jobs WHERE id = ?", (new_id,))))
 
 
 def cancel_job(req: Request):
     project = find_project(req)
     row = _find_job(req, project)
-    req.sandbox.scheduler.cancel_job(row["id"])
-    return json_response(201, job_json(req, req.store.one("SELECT * FROM jobs WHERE id = ?", (row["id"],))))
+    req.scheduler.cancel_job(row["id"])
+    return json_response(201, job_json(req, req.store.existing("SELECT * FROM jobs WHERE id = ?", (row["id"],))))
 
 
 def play_job(req: Request):
@@ -341,8 +341,8 @@ def play_job(req: Request):
     row = _find_job(req, project)
     if row["status"] != "manual":
         raise ApiError(400, {"message": "400 Bad request - Unplayable Job"})
-    req.sandbox.scheduler.play_job(row["id"], req.user["id"])
-    return json_response(200, job_json(req, req.store.one("SELECT * FROM jobs WHERE id = ?", (row["id"],))))
+    req.scheduler.play_job(row["id"], req.me["id"])
+    return json_response(200, job_json(req, req.store.existing("SELECT * FROM jobs WHERE id = ?", (row["id"],))))
 
 
 ROUTES = [

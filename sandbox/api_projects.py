@@ -103,7 +103,7 @@ def edit_project(req: Request):
         on = to_bool(req.arg("container_registry_enabled"), "container_registry_enabled")
         changes["container_registry_access_level"] = "enabled" if on else "disabled"
     req.store.update("projects", project["id"], changes)
-    return json_response(200, project_json(req.sandbox, req.store.project(project["id"])))
+    return json_response(200, project_json(req.sandbox, req.store.existing("SELECT * FROM projects WHERE id = ?", (project["id"],))))
 
 
 # -- variables ----------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def create_variable(req: Request):
         "protected": int(bool(req.flag("protected", False))), "masked": int(masked), "hidden": int(hidden),
         "raw": int(raw), "environment_scope": scope, "description": req.arg("description"),
     })
-    return json_response(201, variable_json(req.store.one("SELECT * FROM variables WHERE id = ?", (row_id,))))
+    return json_response(201, variable_json(req.store.existing("SELECT * FROM variables WHERE id = ?", (row_id,))))
 
 
 def update_variable(req: Request):
@@ -228,7 +228,7 @@ def update_variable(req: Request):
                                      (project["id"], row["key"], changes["environment_scope"])):
         raise ApiError(400, {"message": {"key": [f"({row['key']}) has already been taken"]}})
     req.store.update("variables", row["id"], changes)
-    return json_response(200, variable_json(req.store.one("SELECT * FROM variables WHERE id = ?", (row["id"],))))
+    return json_response(200, variable_json(req.store.existing("SELECT * FROM variables WHERE id = ?", (row["id"],))))
 
 
 def delete_variable(req: Request):

@@ -80,7 +80,7 @@ def create_branch(req: Request):
     if sha is None:
         raise ApiError(400, {"message": "Invalid reference name: " + ref})
     gitrepo.git(repo_path, "update-ref", f"refs/heads/{name}", sha, gitrepo.ZERO_SHA)
-    req.sandbox.on_push(project, [(f"refs/heads/{name}", gitrepo.ZERO_SHA, sha)], user_id=req.user["id"])
+    req.sandbox.on_push(project, [(f"refs/heads/{name}", gitrepo.ZERO_SHA, sha)], user_id=req.me["id"])
     return json_response(201, branch_json(req, project, name, sha))
 
 

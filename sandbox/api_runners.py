@@ -198,7 +198,7 @@ def delete_runner(req: Request):
         raise forbidden("403 Forbidden - the sandbox's instance runner stays; turn instance runners off in the "
                         "project instead")
     req.store.execute("DELETE FROM runners WHERE id = ?", (row["id"],))
-    req.sandbox.scheduler.wake()
+    req.scheduler.wake()
     return no_content()
 
 
@@ -220,8 +220,8 @@ def update_runner(req: Request):
             raise ApiError(400, {"error": "access_level does not have a valid value"})
         changes["access_level"] = req.arg("access_level")
     req.store.update("runners", row["id"], changes)
-    req.sandbox.scheduler.wake()
-    return json_response(200, runner_json(req, req.store.one("SELECT * FROM runners WHERE id = ?", (row["id"],))))
+    req.scheduler.wake()
+    return json_response(200, runner_json(req, req.store.existing("SELECT * FROM runners WHERE id = ?", (row["id"],))))
 
 
 def reset_runner_token(req: Request):
@@ -343,7 +343,7 @@ def register_over_http(req: Request):
                                         host_has_docker=to_bool(req.query.get("host_has_docker", ["false"])[-1]))
     except BadInput as exc:
         raise ApiError(400, {"message": str(exc)}) from exc
-    req.sandbox.scheduler.wake()
+    req.scheduler.wake()
     return json_response(200, {"registered": ids})
 
 

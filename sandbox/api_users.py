@@ -40,10 +40,11 @@ def token_json(token: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_user(req: Request):
-    return json_response(200, user_json(req.sandbox, req.user))
+    return json_response(200, user_json(req.sandbox, req.me))
 
 
 def get_token_self(req: Request):
+    assert req.token is not None, "this route requires a token"
     return json_response(200, token_json(req.token))
 
 
@@ -52,7 +53,7 @@ def get_token(req: Request):
     if ident == "self":
         return get_token_self(req)
     row = req.store.one("SELECT * FROM tokens WHERE id = ? AND user_id = ?", (int(ident) if ident.isdigit() else -1,
-                                                                             req.user["id"]))
+                                                                             req.me["id"]))
     if row is None:
         raise not_found()
     import json

@@ -529,8 +529,8 @@ def parse_ci(
                         f"available stages are {', '.join(all_stages)}")
     defined = {j.name: j for j in raw_jobs}
     for job in raw_jobs:
-        names = [n for n, _ in job.needs or ()]
-        duplicated = list(dict.fromkeys(n for n in names if names.count(n) > 1))
+        needed = [n for n, _ in job.needs or ()]
+        duplicated = list(dict.fromkeys(n for n in needed if needed.count(n) > 1))
         if duplicated:
             raise _fail(f"{job.name} has the following needs duplicated: {', '.join(duplicated)}.")
         for need, _optional in job.needs or ():

@@ -12,7 +12,8 @@ from dockwright.wizard.names import DOCKER_HUB, InvalidReference, Reference, par
 class RegistryPort(Protocol):
     """The sandbox's container registry, as a job's Docker sees it."""
 
-    host: str
+    @property
+    def host(self) -> str: ...
 
     def authenticate(self, user: str, password: str) -> bool: ...
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from dockwright.sandbox.docker_images import DOCKER_HUB, RegistryPort, fake_digest, parse_reference
@@ -69,7 +69,7 @@ class DockerReach:
     client_cert_dirs: frozenset[str] = frozenset()  # directories holding ca.pem/cert.pem/key.pem
 
 
-def _docker_host(env: dict[str, str] | object, argv_host: str | None) -> str:
+def _docker_host(env: Mapping[str, str], argv_host: str | None) -> str:
     return argv_host or env.get("DOCKER_HOST", "") or "unix:///var/run/docker.sock"
 
 
@@ -451,6 +451,7 @@ class DockerCli:
         name, usage = self._one_ref("push", rest)
         if usage is not None:
             return usage
+        assert name is not None, "_one_ref gives a name or a usage"
         all_tags = any(a in ("-a", "--all-tags") for a in rest)
         try:
             ref = parse_reference(name)
@@ -501,6 +502,7 @@ class DockerCli:
         name, usage = self._one_ref("pull", rest)
         if usage is not None:
             return usage
+        assert name is not None, "_one_ref gives a name or a usage"
         try:
             ref = parse_reference(name)
         except ValueError as exc:

@@ -53,6 +53,7 @@ def serve(sandbox: Sandbox, method: str, raw_path: str, query_string: str, heade
           body: bytes) -> Response:
     match = GIT_PATH.match(urllib.parse.unquote(raw_path))
     assert match is not None
+    assert sandbox.store is not None, "the sandbox serves requests only while it runs"
     project = sandbox.store.project(match["project"])
     rest = match["rest"]
     query = urllib.parse.parse_qs(query_string)

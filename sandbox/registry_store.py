@@ -9,6 +9,7 @@ from dockwright.sandbox.store import now_iso, parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
+    from dockwright.sandbox.store import Store
 
 
 class SandboxRegistry:
@@ -21,10 +22,15 @@ class SandboxRegistry:
     def host(self) -> str:
         return self.sandbox.registry_host
 
+    @property
+    def _store(self) -> Store:
+        assert self.sandbox.store is not None, "jobs reach the registry only while the sandbox runs"
+        return self.sandbox.store
+
     def authenticate(self, user: str, password: str) -> bool:
         if self.sandbox.scheduler is not None and self.sandbox.scheduler.job_for_token(password) is not None:
             return user == "gitlab-ci-token"
-        token = self.sandbox.store.token_by_secret(password)
+        token = self._store.token_by_secret(password)
         if token is None or token["revoked"]:
             return False
         expires = parse_iso(token["expires_at"])
@@ -35,7 +41,7 @@ class SandboxRegistry:
     def _project_for(self, repository: str) -> dict[str, Any] | None:
         parts = repository.strip("/").split("/")
         for end in range(len(parts), 0, -1):
-            project = self.sandbox.store.project("/".join(parts[:end]))
+            project = self._store.project("/".join(parts[:end]))
             if project is not None:
                 return project
         return None
@@ -44,11 +50,11 @@ class SandboxRegistry:
         project = self._project_for(repository)
         if project is None:
             raise KeyError(repository)
-        self.sandbox.store.execute(
+        self._store.execute(
             "INSERT INTO registry_tags (project_id, repository, tag, digest, created_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(repository, tag) DO UPDATE SET digest = excluded.digest, created_at = excluded.created_at",
             (project["id"], repository.strip("/"), tag, digest, now_iso()))
 
     def has(self, repository: str, tag: str) -> bool:
-        return self.sandbox.store.one("SELECT id FROM registry_tags WHERE repository = ? AND tag = ?",
+        return self._store.one("SELECT id FROM registry_tags WHERE repository = ? AND tag = ?",
                                       (repository.strip("/"), tag)) is not None

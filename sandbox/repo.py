@@ -173,7 +173,8 @@ def commit_files(repo: Path, branch: str, message: str, author: Author, changes:
             elif action == "move":
                 assert previous is not None
                 blob = (git(repo, "hash-object", "-w", "--stdin", input=content).decode().strip()
-                        if content is not None else blob_id(repo, parent or "", previous))
+                        if content is not None else
+                        git(repo, "rev-parse", f":{previous}", env=index_env).decode().strip())  # as this commit left it
                 git(repo, "update-index", "--force-remove", previous, env=index_env)
                 git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index_env)
                 existing.discard(previous)

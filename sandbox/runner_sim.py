@@ -17,11 +17,13 @@ What decides the outcome, as on GitLab:
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import re
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from dockwright.sandbox.ci_config import CiJob
 from dockwright.sandbox.docker_sim import (
@@ -46,7 +48,8 @@ __all__ = [
 ]
 
 RUNNER_VERSION = "17.11.0"
-_FLUSH = object()  # a step of the log ends here: play_job yields what came before as one chunk
+_Flush = enum.Enum("_Flush", "FLUSH")
+_FLUSH: Final = _Flush.FLUSH  # a step of the log ends here: play_job yields what came before as one chunk
 _SOCKET = "/var/run/docker.sock"
 
 # ANSI, as gitlab-runner writes them
@@ -255,7 +258,7 @@ def play_job(
 
 
 def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], read_file, registry: RegistryPort,
-          path_exists, predefined, clock) -> Generator[str, None, JobResult]:
+          path_exists, predefined, clock) -> Generator[str | _Flush, None, JobResult]:
     log = _Log(clock)
     all_vars = {**(predefined or {}), **variables}
     project_path = all_vars.get("CI_PROJECT_PATH", "project")

@@ -33,6 +33,7 @@ from dockwright.wizard.pipeline_status import composite_status
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox import Sandbox
+    from dockwright.sandbox.store import Store
 
 DONE = ("success", "failed", "canceled", "skipped")
 ACTIVE = ("created", "pending", "running", "manual")
@@ -55,7 +56,8 @@ class _Running:
 class Scheduler:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
-        self.store = sandbox.store
+        assert sandbox.store is not None, "the scheduler starts with the sandbox, once its store is open"
+        self.store: Store = sandbox.store
         self.registry = SandboxRegistry(sandbox)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -229,7 +231,7 @@ class Scheduler:
         cached = self._ci_cache.get(pipeline["id"])
         if cached is not None:
             return cached
-        project = self.store.project(pipeline["project_id"])
+        project = self.store.existing("SELECT * FROM projects WHERE id = ?", (pipeline["project_id"],))
         repo_path = self.sandbox.repo_path(project)
         text = gitrepo.read_file(repo_path, pipeline["sha"], pipeline.get("config_path") or CI_FILE) or b""
         project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, pipeline["ref"]))
@@ -293,7 +295,7 @@ class Scheduler:
     def play_job(self, job_id: int, user_id: int) -> None:
         with self._lock:
             self.store.update("jobs", job_id, {"status": "pending", "queued_at": now_iso(), "user_id": user_id})
-            job = self.store.one("SELECT pipeline_id FROM jobs WHERE id = ?", (job_id,))
+            job = self.store.existing("SELECT pipeline_id FROM jobs WHERE id = ?", (job_id,))
             self.store.update("pipelines", job["pipeline_id"], {"finished_at": None})
             self._update_pipeline_status(job["pipeline_id"])
         self.wake()
@@ -348,7 +350,7 @@ class Scheduler:
                 changes["finished_at"] = None
             self.store.update("jobs", job["id"], changes)
             job.update(changes)
-        project = self.store.project(pipeline["project_id"])
+        project = self.store.existing("SELECT * FROM projects WHERE id = ?", (pipeline["project_id"],))
         for job in jobs:
             if job["status"] == "pending" and job["bridge"]:
                 self._trigger(project, pipeline, job)

@@ -84,6 +84,7 @@ def authenticate(sandbox: Sandbox, headers: dict[str, str], scopes: tuple[str, .
             secret = auth[7:].strip()
     if not secret:
         raise ApiError(401, UNAUTHORIZED)
+    assert sandbox.store is not None, "the sandbox serves requests only while it runs"
     token = sandbox.store.token_by_secret(secret)
     if token is None:
         raise ApiError(401, UNAUTHORIZED)
@@ -140,6 +141,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
+    _headers_buffer: list[bytes]  # BaseHTTPRequestHandler's own (send_header fills it), absent from its stubs
     protocol_version = "HTTP/1.1"
     def version_string(self) -> str:
         return "nginx"

@@ -490,7 +490,8 @@ class Shell:
         while True:
             chunk, args_used = fmt, args[:slots] if slots else []
             for arg in args_used:
-                chunk = re.sub(r"%[sd]", lambda _m, a=arg: a, chunk, count=1)
+                slot = re.search(r"%[sd]", chunk)
+                chunk = chunk[:slot.start()] + arg + chunk[slot.end():] if slot else chunk
             chunk = re.sub(r"%[sd]", "", chunk).replace("%%", "%")
             out += chunk
             args = args[slots:] if slots else []

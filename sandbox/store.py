@@ -142,6 +142,13 @@ class Store:
             row = self.db.execute(sql, tuple(params)).fetchone()
             return dict(row) if row is not None else None
 
+    def existing(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any]:
+        """One row that is there: just written, or named by another row's key (a missing one is a sandbox bug)."""
+        row = self.one(sql, params)
+        if row is None:
+            raise LookupError(f"the sandbox lost a row it had just written or referenced: {sql}")
+        return row
+
     def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         with self.lock:
             row = self.db.execute(sql, tuple(params)).fetchone()

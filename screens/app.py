@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
 from dockwright.wizard.plan import ANSWERS_FILE, Plan, replace_in, save_answers
 from dockwright.wizard.practice import PracticeGitLab
@@ -225,9 +226,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
             yield SystemCommand("Show the sandbox's URL and token", "For dockwright watch, git or curl in another "
                                 "terminal (dockwright watch --sandbox also finds it by itself)", self._show_sandbox)
 
-    def _sandbox_facts(self) -> tuple[str, str, str]:
+    def _sandbox_facts(self) -> tuple[str, Secret, str]:
         """The practice sandbox's url, token and project (as build_services set them at the start)."""
-        return self._initial_plan.gitlab.url, self.services.token, self._initial_plan.gitlab.project
+        return self._initial_plan.gitlab.url, self.services.token or Secret(""), self._initial_plan.gitlab.project
 
     def _show_sandbox(self) -> None:
         from dockwright.screens.widgets.sandbox_facts import SandboxFacts

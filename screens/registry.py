@@ -88,7 +88,7 @@ class RegistryScreen(StepScreen):
     def _show_kind(self, kind: str) -> None:
         self.query_one("#registry-why", Label).update(GITLAB_WHY if kind == "gitlab" else _what_it_needs(kind))
         for name in ("image", "host", "region", "account"):
-            self.query_one(f"#reg-{name}").parent.display = name in FIELDS[kind]
+            self.query_one(f"#reg-{name}").query_ancestor(".field-row").display = name in FIELDS[kind]
 
     async def _rebuild_variables(self, plan: Plan) -> None:
         """One row per variable, found by its key: a row still wanted is kept as it is (with what was typed
@@ -101,7 +101,8 @@ class RegistryScreen(StepScreen):
             rows = {row.spec.key: row for row in box.query_children(VariableRow)
                     if row.spec.key in wanted and row.removable == (row.spec.key in own)}
             shown = [w.spec.key if isinstance(w, VariableRow) else None for w in box.children]
-            if shown == ([s.key for s in specs] or [None]) and len(rows) == len(specs):
+            expected: list[str | None] = [s.key for s in specs] or [None]
+            if shown == expected and len(rows) == len(specs):
                 return  # as shown (None: the "No variables" line when there are none)
             keep = set(rows.values())
             await box.remove_children([w for w in box.children if w not in keep])

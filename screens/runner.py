@@ -92,7 +92,7 @@ class RunnerScreen(StepScreen):
             self.query_one("#rn-privileged_services_only", Switch).value = r.privileged_services_only
         self.query_one("#rn-psonly-row").display = plan.executor in ("docker-dind-tls", "docker-dind")
         legacy = r.workflow == "registration-token"
-        self.query_one("#rn-registration-token").parent.display = legacy
+        self.query_one("#rn-registration-token").query_ancestor(".field-row").display = legacy
         from dockwright.wizard.runner_setup import gitlab_runner_binary
 
         binary = gitlab_runner_binary()
@@ -102,7 +102,7 @@ class RunnerScreen(StepScreen):
                 f"gitlab-runner is installed ({binary}): register with it at apply (the token goes through its "
                 "environment, never its command line)")
         self.query_one("#rn-shell-setup").display = plan.executor == "shell"
-        self.query_one("#rn-docker_image").parent.display = plan.executor != "shell"
+        self.query_one("#rn-docker_image").query_ancestor(".field-row").display = plan.executor != "shell"
 
     def _update_register(self, plan: Plan) -> None:
         if not self.is_current or not plan.uses_own_runner:
@@ -119,7 +119,7 @@ class RunnerScreen(StepScreen):
         key = (event.pressed.id or "").removeprefix("workflow-")
         if key in RUNNER_WORKFLOWS:
             self.post_message(PlanChanged("runner", workflow=key))
-            self.query_one("#rn-registration-token").parent.display = key == "registration-token"
+            self.query_one("#rn-registration-token").query_ancestor(".field-row").display = key == "registration-token"
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -40,6 +40,14 @@ from dockwright.wizard.watch import (
     follow,
 )
 from dockwright.wizard.watch_plain import glyph, status_word
+
+
+class _Target(TypedDict):
+    """Which pipeline the follower looks for: an id, or the newest of a commit and/or branch."""
+
+    pipeline_id: int | None
+    sha: str | None
+    ref: str | None
 
 
 class WatchScreen(Screen[int | None]):
@@ -87,7 +95,7 @@ class WatchScreen(Screen[int | None]):
         self.autostart = autostart  # False: events come only through apply() (a recorded watch, snapshots)
         self.client = client
         self.project = project
-        self.target = {"pipeline_id": pipeline_id, "sha": sha, "ref": ref}
+        self.target: _Target = {"pipeline_id": pipeline_id, "sha": sha, "ref": ref}
         self.schedule = schedule
         self.jobs: dict[int, Job] = {}
         self.polled: dict[int, float] = {}
@@ -138,11 +146,9 @@ class WatchScreen(Screen[int | None]):
 
     @work(exclusive=True, group="follow", exit_on_error=False)
     async def follow_pipeline(self) -> None:
-        kwargs = {**self.follow_options, **{k: v for k, v in self.target.items() if v is not None}}
-        if self.schedule is not None:
-            kwargs["schedule"] = self.schedule
         try:
-            async for event in follow(self.client, self.project, follow_jobs=self.followed, nudge=self.nudge, **kwargs):
+            async for event in follow(self.client, self.project, follow_jobs=self.followed, nudge=self.nudge,
+                                      schedule=self.schedule, **self.follow_options, **self.target):
                 self.apply(event)
         except Exception as exc:  # a wizard error: say it, keep the screen
             self.follower_done = True

@@ -38,6 +38,6 @@ def sb(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def workdir(sb, tmp_path_factory):
     """A real git clone of the sandbox's demo project, shared by the module's tests."""
-    from sandbox_helpers import clone
+    from tests.sandbox_helpers import clone
 
     return clone(sb, tmp_path_factory.mktemp("clone") / "app")

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -558,7 +558,7 @@ class Repo:
         raise PushRejected(f"git push to {shown} failed: {last}", "Read git's message above, fix the cause and push again.", "other")
 
 
-def _raise_commit_failed(made: subprocess.CompletedProcess[str], command: str, hooks: list[str] = ()) -> None:
+def _raise_commit_failed(made: subprocess.CompletedProcess[str], command: str, hooks: Sequence[str] = ()) -> None:
     said = (made.stderr.strip() + "\n" + made.stdout.strip()).strip()
     if "tell me who you are" in said.lower() or "empty ident" in said.lower():
         raise BadInput(

@@ -411,7 +411,7 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
         return tuple(
             _convert(item, inner, f"{key}[{i}]", _line(value, i) or line, path, {}) for i, item in enumerate(value)
         )
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise bad(f"is {shown(value)}", "a mapping")
         return _build(tp, value, key, path, None)
@@ -450,7 +450,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str, path: str, base: Any) -
         if name in data:
             sub_base = getattr(base, name) if base is not None else None
             tp = hints[name]
-            if dataclasses.is_dataclass(tp) and isinstance(data[name], dict):
+            if isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(data[name], dict):
                 values[name] = _build(tp, data[name], full, path, sub_base)
             else:
                 values[name] = _convert(data[name], tp, full, _line(data, name), path, dict(f.metadata))

@@ -169,10 +169,9 @@ class _Watcher:
                 if wait is None:
                     self.error_wait = min(self.s.error_max, max(self.s.error_first, self.error_wait * 2))
                     wait = self.error_wait
-                self._pending_wait = Waiting(
+                raise _Retry(wait, Waiting(
                     f"GitLab did not answer this time ({exc.sentence.rstrip('.')}); "
-                    f"the watch goes on and asks again in {wait:.1f} s.")
-                raise _Retry(wait) from exc
+                    f"the watch goes on and asks again in {wait:.1f} s.")) from exc
 
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds``, or less when someone sets the nudge event."""
@@ -196,7 +195,6 @@ class _Watcher:
     # -- main loop ------------------------------------------------------------------------------------
 
     async def run(self, pipeline_id: int | None, sha: str | None, ref: str | None) -> AsyncIterator[Event]:
-        self._pending_wait: Waiting | None = None
         pipeline: dict[str, Any] | None = None
         # 1. find the pipeline (it may appear a few seconds after a push)
         started = self.clock.now()
@@ -210,7 +208,7 @@ class _Watcher:
                     if found:  # the list entry has what the watch needs (id, status, web_url, sha, ref)
                         pipeline = max(found, key=lambda p: int(p["id"]))
             except _Retry as retry:
-                yield self._pending_wait
+                yield retry.waiting
                 await self.sleep(retry.seconds)
                 continue
             if pipeline is None and self.create_missing is not None and sha and ref \
@@ -257,7 +255,7 @@ class _Watcher:
                 try:
                     events = await self.poll_jobs(root_id)
                 except _Retry as retry:
-                    yield self._pending_wait
+                    yield retry.waiting
                     self.next_jobs = self.clock.now() + retry.seconds
                     events = None
                 if events is not None:
@@ -276,7 +274,7 @@ class _Watcher:
                             try:
                                 pipeline = await self.call("get_pipeline", self.project, root_id)
                             except _Retry as retry:
-                                yield self._pending_wait
+                                yield retry.waiting
                                 self.next_jobs = self.clock.now() + retry.seconds
                                 continue
                         status = str(pipeline.get("status"))
@@ -431,7 +429,7 @@ class _Watcher:
             try:
                 data = await self.call("get_job_trace", self.project, jid)
             except _Retry as retry:
-                yield self._pending_wait
+                yield retry.waiting
                 trace.next_fetch = self.clock.now() + retry.seconds
                 continue
             # a big log goes out in 1 MB pieces: never a second copy of all of it in memory
@@ -484,9 +482,12 @@ def create_missing_pipeline(client: Any, project: str, sha: str, ref: str, messa
 
 
 class _Retry(Exception):
-    def __init__(self, seconds: float) -> None:
+    """GitLab did not answer: ask again in ``seconds``; ``waiting`` tells the user so."""
+
+    def __init__(self, seconds: float, waiting: Waiting) -> None:
         super().__init__(seconds)
         self.seconds = seconds
+        self.waiting = waiting
 
 
 async def collect(events: AsyncIterator[Event]) -> list[Event]:

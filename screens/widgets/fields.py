@@ -20,9 +20,11 @@ def field_row(label: str, widget: Widget, hint: str = ""):
 class ChoiceButton(RadioButton):
     """A radio button whose chosen state shows as a shape, not by colour alone: ● chosen, blank otherwise."""
 
-    @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual reads the class constant's name)
-        return "●" if self.value else " "
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "●" if self.value else " "  # Textual draws the button from this constant
+        super().watch_value()
 
 
 class MarkedSwitch(Switch):

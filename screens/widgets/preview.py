@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,6 +24,9 @@ from textual.widgets.text_area import Selection
 
 from dockwright.wizard import dockerfile_syntax
 from dockwright.wizard.plan import Plan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tree_sitter import Language
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def _text_of(value: object) -> str:
 
 
 @functools.cache
-def _dockerfile_language() -> tuple[object, str] | None:
+def _dockerfile_language() -> tuple[Language, str] | None:
     """tree-sitter-dockerfile's Language (the core's, which reads Dockerfiles with it) and highlight query."""
     try:
         language = dockerfile_syntax.language()

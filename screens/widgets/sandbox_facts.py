@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from dockwright.wizard.credentials import Secret
 from dockwright.wizard.sandbox_link import facts_lines
 
 USE = ("In another terminal, `dockwright watch --sandbox` finds this sandbox by itself (no token to copy), and "
@@ -21,7 +22,7 @@ USE = ("In another terminal, `dockwright watch --sandbox` finds this sandbox by 
 class SandboxFacts(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close", id="sandbox_facts.close", tooltip="Back to the wizard")]
 
-    def __init__(self, url: str, token: str, project: str) -> None:
+    def __init__(self, url: str, token: Secret, project: str) -> None:
         super().__init__()
         self.url, self.token, self.project = url, token, project
 
@@ -37,7 +38,7 @@ class SandboxFacts(ModalScreen[None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "copy-token":
-            self.app.copy_to_clipboard(self.token)
+            self.app.copy_to_clipboard(self.token.reveal())
             self.notify("Token copied to the clipboard (where the terminal allows it).")
         else:
             self.dismiss(None)

@@ -111,9 +111,12 @@ class VariableRow(Vertical):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
-        for flag in ("masked", "protected", "hidden"):
-            if event.checkbox.has_class(f"var-{flag}"):
-                self.spec = dataclasses.replace(self.spec, **{flag: event.value})
+        if event.checkbox.has_class("var-masked"):
+            self.spec = dataclasses.replace(self.spec, masked=event.value)
+        if event.checkbox.has_class("var-protected"):
+            self.spec = dataclasses.replace(self.spec, protected=event.value)
+        if event.checkbox.has_class("var-hidden"):
+            self.spec = dataclasses.replace(self.spec, hidden=event.value)
         if self.spec.hidden and not self.spec.masked and event.checkbox.has_class("var-hidden"):
             self.spec = dataclasses.replace(self.spec, masked=True)
             with self.prevent(Checkbox.Changed):

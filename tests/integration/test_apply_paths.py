@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_apply import RunnerHost, project_runners, run_cli
 
 from dockwright.sandbox import Faults, Sandbox
 from dockwright.wizard.apply import expected_tags, lint_error_context, ref_slug
 from dockwright.wizard.gitlab import GitLabClient
 from dockwright.wizard.plan import DockerfileSpec, GitLabSpec, GitSpec, Plan, RunnerSpec, save_answers
+from tests.integration.test_apply import RunnerHost, project_runners, run_cli
 
 
 @pytest.fixture(scope="module")

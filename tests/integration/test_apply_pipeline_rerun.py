@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_apply import RunnerHost, run_cli
-from test_apply_paths import _token, sandbox, write_answers  # noqa: F401  (fixtures)
 
 from dockwright.wizard.git import clone
 from dockwright.wizard.gitlab import GitLabClient
+from tests.integration.test_apply import RunnerHost, run_cli
+from tests.integration.test_apply_paths import _token, sandbox, write_answers  # noqa: F401  (fixtures)
 
 
 def test_a_canceled_pipeline_is_said_then_retried_with_retry_pipeline(sandbox, tmp_path):

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 
 import tomlkit
-from test_apply import RunnerHost, _no_faults, answers_for, project, run_cli, sandbox  # noqa: F401  (fixtures)
 
 from dockwright.wizard.gitlab import GitLabClient
 from dockwright.wizard.plan import load_answers, replace_in, save_answers
+from tests.integration.test_apply import RunnerHost, _no_faults, answers_for, project, run_cli, sandbox  # noqa: F401  (fixtures)
 
 
 def edit(answers, section: str, **changes) -> None:

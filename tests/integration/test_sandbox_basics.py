@@ -5,10 +5,10 @@ from __future__ import annotations
 import gitlab
 import pytest
 import requests
-from sandbox_helpers import clone, commit_and_push, git
 
 from dockwright.sandbox import Sandbox
 from dockwright.wizard.errors import BadInput
+from tests.sandbox_helpers import clone, commit_and_push, git
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
@@ -148,7 +148,7 @@ def test_instance_runners_can_be_turned_off_through_the_api(sb):
 
 
 def test_a_pending_job_resumes_after_a_restart(tmp_path):
-    from sandbox_helpers import commit_files, wait_pipeline, wait_until
+    from tests.sandbox_helpers import commit_files, wait_pipeline, wait_until
 
     with Sandbox(tmp_path / "d", job_seconds=0.05) as first:
         first.set_instance_runners(first.project_path, False)

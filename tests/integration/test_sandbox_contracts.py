@@ -7,7 +7,8 @@ from __future__ import annotations
 import gitlab
 import pytest
 import requests
-from gitlab_doc_shapes import (
+
+from tests.gitlab_doc_shapes import (
     COMMIT,
     COMMIT_DIFF,
     FILE_WRITE,

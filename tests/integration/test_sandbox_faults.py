@@ -8,9 +8,9 @@ import time
 import gitlab
 import pytest
 import requests
-from sandbox_helpers import git
 
 from dockwright.sandbox import Faults, Sandbox
+from tests.sandbox_helpers import git
 
 
 @pytest.fixture

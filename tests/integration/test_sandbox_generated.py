@@ -8,11 +8,11 @@ import dataclasses
 
 import gitlab
 import pytest
-from sandbox_helpers import commit_files, wait_pipeline, wait_until
 
 from dockwright.sandbox import Sandbox
 from dockwright.wizard.plan import EXECUTORS, GitLabSpec, Plan, RegistrySpec
 from dockwright.wizard.render import registry_variables, render_files, render_runner_entry
+from tests.sandbox_helpers import commit_files, wait_pipeline, wait_until
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)

@@ -14,12 +14,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import clone, commit_and_push, wait_until
 
 from dockwright.sandbox import Sandbox
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.gitlab import GitLabClient
 from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir, socket_path
+from tests.sandbox_helpers import clone, commit_and_push, wait_until
 
 
 def dockwright(*args: str, cwd: Path, timeout: float = 90) -> subprocess.CompletedProcess:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import gitlab
 import pytest
 import requests
-from sandbox_helpers import clone, commit_and_push, commit_files, wait_pipeline, wait_until
-from sim_helpers import SEED_CORRECTED
+
+from tests.sandbox_helpers import clone, commit_and_push, commit_files, wait_pipeline, wait_until
+from tests.sim_helpers import SEED_CORRECTED
 
 DOCKERFILE = """FROM python:3.12-slim
 WORKDIR /app

@@ -8,7 +8,8 @@ import base64
 import gitlab
 import pytest
 import requests
-from sandbox_helpers import wait_pipeline, wait_until
+
+from tests.sandbox_helpers import wait_pipeline, wait_until
 
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
@@ -55,6 +56,21 @@ def test_commit_actions_update_move_delete_and_base64(sb, project):
                                                                   "commit_message": "x", "actions": [
                                                                       {"action": "create", "file_path": "a", "content": "a"}]})
     assert r.status_code == 201 and project.branches.get("new").commit["id"] == r.json()["id"]
+
+
+def test_a_move_takes_the_file_as_the_same_commit_left_it(sb, project):
+    # actions apply in order: a file created or changed earlier in the commit moves with its new content
+    # (found by mypy: the move read the file from the parent commit, which has no such file or its old text)
+    project.commits.create({"branch": "main", "commit_message": "Create, change and move", "actions": [
+        {"action": "create", "file_path": "notes.txt", "content": "new notes\n"},
+        {"action": "move", "file_path": "docs/notes.txt", "previous_path": "notes.txt"},
+        {"action": "update", "file_path": "app.py", "content": "print('changed')\n"},
+        {"action": "move", "file_path": "src/app.py", "previous_path": "app.py"},
+    ]})
+    assert project.files.get("docs/notes.txt", ref="main").decode() == b"new notes\n"
+    assert project.files.get("src/app.py", ref="main").decode() == b"print('changed')\n"
+    paths = {item["path"] for item in project.repository_tree(ref="main", recursive=True, get_all=True)}
+    assert "notes.txt" not in paths and "app.py" not in paths
 
 
 def test_branch_create_search_and_delete(sb, project):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import gitlab
 import pytest
-from sandbox_helpers import commit_files, wait_pipeline, wait_until
 
 from dockwright.sandbox import Sandbox
+from tests.sandbox_helpers import commit_files, wait_pipeline, wait_until
 
 RUNNERS = {  # tag -> (executor, [runners.docker] body)
     "unprivileged": ("docker", 'privileged = false\nvolumes = ["/cache"]'),

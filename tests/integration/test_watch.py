@@ -8,7 +8,6 @@ import io
 import itertools
 
 import pytest
-from sandbox_helpers import commit_and_push
 
 from dockwright.sandbox import Faults
 from dockwright.wizard.errors import GitLabRefused
@@ -25,6 +24,7 @@ from dockwright.wizard.watch import (
     follow,
 )
 from dockwright.wizard.watch_plain import print_plain
+from tests.sandbox_helpers import commit_and_push
 
 QUICK = Schedule(fast=0.1, slow=0.5, growth=1.5, trace_fast=0.1, trace_slow=0.5, appear_fast=0.1, appear_slow=0.3,
                  appear_timeout=30.0, error_first=0.1, error_max=0.5, stuck_after=1.0)

@@ -11,10 +11,10 @@ import sys
 import tracemalloc
 
 import pytest
-from sandbox_helpers import clone, commit_and_push
 
 from dockwright.wizard.gitlab import GitLabClient
 from dockwright.wizard.watch import Finished, JobChanged, LogText, Schedule, follow
+from tests.sandbox_helpers import clone, commit_and_push
 
 SERVE = """\
 import sys

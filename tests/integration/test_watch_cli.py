@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from sandbox_helpers import commit_and_push
+from tests.sandbox_helpers import commit_and_push
 
 OK_CI = "build:\n  script:\n    - echo hello from the build\n"
 FAIL_CI = "build:\n  script:\n    - echo about to fail\n    - exit 2\n"

@@ -8,12 +8,12 @@ import io
 import itertools
 
 import pytest
-from sandbox_helpers import commit_and_push
 
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.gitlab import GitLabClient
 from dockwright.wizard.watch import Finished, JobChanged, LogText, Schedule, follow
 from dockwright.wizard.watch_plain import print_plain
+from tests.sandbox_helpers import commit_and_push
 
 QUICK = Schedule(fast=0.1, slow=0.5, trace_fast=0.1, trace_slow=0.5, appear_fast=0.1, appear_slow=0.3,
                  error_first=0.1, error_max=0.5, stuck_after=1.0)

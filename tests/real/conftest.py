@@ -9,19 +9,16 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from dockwright.wizard.engine import Engine, NoEngine, find_engine
 from dockwright.wizard.local_registry import LocalRegistry, registry_binary
+from tests.real.lane import APT, missing
+from tests.real.network_state import network_state
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from lane import APT, missing  # noqa: E402
-from network_state import network_state  # noqa: E402
-
 ROOT = HERE.parent.parent
 # Captured at import, before the per-test HOME of tests/conftest.py: the stand-in cache and rootless storage
 # must be the same folder in every test, not one per test.

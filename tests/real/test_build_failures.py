@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from projects import VARIANTS
+from tests.real.projects import VARIANTS
 
 
 def test_a_copy_of_a_missing_file_fails_with_the_builders_message(engine, standins, tmp_path):

@@ -10,10 +10,10 @@ import dataclasses
 import shutil
 
 import pytest
-from lane import missing
-from projects import VARIANTS
 
 from dockwright.wizard.engine import find_engine, free_port
+from tests.real.lane import missing
+from tests.real.projects import VARIANTS
 
 # The settings: runc and cgroupfs (crun fails on cgroups v1 hybrid), limits the runtime may set, and
 # the host's network namespace (nothing here ever gets a network of its own).

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from urllib.request import urlopen
 
-from lane import missing
-
 from dockwright.wizard.local_registry import LocalRegistry, registry_binary
+from tests.real.lane import missing
 
 
 def _tiny_image(engine, folder, tag):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from projects import VARIANTS
 
 from dockwright.wizard.engine import free_port
+from tests.real.projects import VARIANTS
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])

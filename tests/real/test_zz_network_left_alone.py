@@ -6,7 +6,7 @@ of its own (podman's Docker-compatible API did: a 10.88.0.0/16 bridge, ip_forwar
 
 from __future__ import annotations
 
-from network_state import network_state
+from tests.real.network_state import network_state
 
 
 def test_no_bridge_address_forwarding_or_firewall_table_was_left(engine, network_baseline):

@@ -4,9 +4,10 @@ plan and the files as they are now, every time; and what Apply did stays visible
 from __future__ import annotations
 
 import pytest
-from helpers import sandbox_app
-from test_wizard_gitlab import SIZE, sb, wait_until  # noqa: F401 (sb: a fresh sandbox per test)
 from textual.widgets import Button, Input
+
+from tests.ui.helpers import sandbox_app
+from tests.ui.test_wizard_gitlab import SIZE, sb, wait_until  # noqa: F401 (sb: a fresh sandbox per test)
 
 
 def apply_lines(app) -> list[str]:

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import flask_repo, offline_app, settle
 from textual.widgets import Input
 
 from dockwright.screens.registry import RegistryScreen
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_INTERNAL
+from tests.ui.helpers import flask_repo, offline_app, settle
 
 SIZE = (120, 40)
 TOKEN = "glpat-Xk3f9Qm2Lr7Tz1Wc8Vb4"

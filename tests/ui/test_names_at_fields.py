@@ -4,9 +4,10 @@ names are refused where they are typed, with the answers file's own rule (wizard
 from __future__ import annotations
 
 import pytest
-from helpers import offline_app
-from test_wizard_steps import SIZE, repo, settle, type_into  # noqa: F401 - repo is a fixture
-from test_wizard_steps import problem_text as shown
+
+from tests.ui.helpers import offline_app, settle
+from tests.ui.test_wizard_steps import SIZE, repo, type_into  # noqa: F401 - repo is a fixture
+from tests.ui.test_wizard_steps import problem_text as shown
 
 
 @pytest.mark.parametrize("kind,values,bad", [

@@ -4,10 +4,10 @@ where it cannot be typed."""
 from __future__ import annotations
 
 import pytest
-from helpers import flask_repo, offline_app, settle
 from textual.widgets import Input
 
 from dockwright.wizard.plan import replace_in
+from tests.ui.helpers import flask_repo, offline_app, settle
 
 SIZE = (120, 40)
 

@@ -4,9 +4,10 @@ it was met, with what a person reads on screen asserted, not how it is built."""
 from __future__ import annotations
 
 import pytest
-from helpers import flask_repo, offline_app, settle
-from test_wizard_gitlab import wait_until
 from textual.widgets import Checkbox, Input, Tab
+
+from tests.ui.helpers import flask_repo, offline_app, settle
+from tests.ui.test_wizard_gitlab import wait_until
 
 SIZE = (120, 40)
 

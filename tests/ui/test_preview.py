@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from helpers import flask_repo, offline_app
 from textual.widgets import Input, TabbedContent, TextArea
 
 from dockwright.screens.widgets.preview import changed_lines, read_existing, render_previews
 from dockwright.wizard.changes import plan_file_changes
+from tests.ui.helpers import flask_repo, offline_app
 
 SIZE = (140, 40)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from helpers import flask_repo, offline_app, settle
 from textual.widgets import Checkbox, Input
 
 from dockwright.wizard.plan import VariableSpec, load_answers, replace_in, save_answers
+from tests.ui.helpers import flask_repo, offline_app, settle
 
 SIZE = (120, 40)
 

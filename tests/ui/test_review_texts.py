@@ -3,10 +3,10 @@ that the list is what applying again would do."""
 
 from __future__ import annotations
 
-from helpers import flask_repo, offline_app
 from textual.widgets import Collapsible, Input
 
 from dockwright.wizard.plan import replace_in
+from tests.ui.helpers import flask_repo, offline_app
 
 
 async def settle(pilot, times: int = 3) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from helpers import flask_repo
-
 from dockwright.screens.app import build_services
 from dockwright.wizard.cli import build_parser
 from dockwright.wizard.plan import replace_in, save_answers
+from tests.ui.helpers import flask_repo
 
 
 def args_for(*argv: str) -> argparse.Namespace:

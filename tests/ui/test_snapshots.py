@@ -10,8 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import flask_repo, offline_app
 from textual.widgets import Input
+
+from tests.ui.helpers import flask_repo, offline_app
 
 SNAP_DIR = Path("/tmp/dockwright-snapshot")  # fixed, because the Project step shows the folder
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -5,8 +5,6 @@ Driven by a real follower against the sandbox, as `dockwright watch --pipeline N
 
 from __future__ import annotations
 
-from sandbox_helpers import wait_until
-from test_watch_screen import QUICK, push, until
 from textual.widgets import Static
 
 from dockwright.screens.watch import WatchScreen
@@ -14,6 +12,8 @@ from dockwright.screens.watch_app import WatchApp
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
 from dockwright.wizard.gitlab import GitLabClient
+from tests.sandbox_helpers import wait_until
+from tests.ui.test_watch_screen import QUICK, push, until
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
@@ -139,8 +139,9 @@ def test_a_console_browser_does_not_count(monkeypatch):
 
 async def test_inside_the_wizard_the_watch_footer_still_fits_80_columns(tmp_path):
     """The wizard's own ctrl+q and ctrl+s keep working on the watch screen but are not listed there."""
-    from helpers import flask_repo, offline_app
     from textual.widgets._footer import FooterKey
+
+    from tests.ui.helpers import flask_repo, offline_app
 
     app = offline_app(flask_repo(tmp_path / "app"))
     async with app.run_test(size=(80, 24)) as pilot:

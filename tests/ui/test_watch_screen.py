@@ -137,13 +137,12 @@ async def test_stages_read_left_to_right_although_gitlab_lists_the_newest_job_fi
 import asyncio  # noqa: E402
 import itertools  # noqa: E402
 
-from sandbox_helpers import clone, commit_and_push  # noqa: E402
-
 from dockwright.sandbox import Sandbox  # noqa: E402
 from dockwright.screens.watch import ConfirmAction, WatchScreen  # noqa: E402
 from dockwright.screens.watch_app import WatchApp  # noqa: E402
 from dockwright.wizard.gitlab import GitLabClient  # noqa: E402
 from dockwright.wizard.watch import Finished, JobChanged, LogText, PipelineStatus, Schedule  # noqa: E402
+from tests.sandbox_helpers import clone, commit_and_push  # noqa: E402
 
 QUICK = Schedule(fast=0.1, slow=0.4, trace_fast=0.1, trace_slow=0.4, appear_fast=0.1, appear_slow=0.3,
                  error_first=0.1, error_max=0.5, stuck_after=1.0)

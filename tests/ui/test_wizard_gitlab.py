@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import sandbox_app
 from textual.widgets import Input
 
 from dockwright.sandbox import Sandbox
+from tests.ui.helpers import sandbox_app
 
 SIZE = (120, 40)
 

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import flask_repo, offline_app
 from textual.widgets import Input
 
 from dockwright.wizard.credentials import Secret
+from tests.ui.helpers import flask_repo, offline_app
 
 SIZE = (120, 40)
 TOKEN = "glpat-uiSecret0123456789ab"

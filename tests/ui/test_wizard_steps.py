@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
-from helpers import flask_repo, offline_app
 from textual.widgets import Checkbox, Input, RadioButton, Switch
 
 from dockwright.wizard.plan import replace_in
+from tests.ui.helpers import flask_repo, offline_app, settle
 
 SIZE = (120, 40)
-
-
-async def settle(pilot, times: int = 3) -> None:
-    for _ in range(times):
-        await pilot.pause()
 
 
 async def type_into(pilot, selector: str, text: str) -> None:
@@ -31,11 +28,25 @@ def repo(tmp_path):
     return flask_repo(tmp_path / "app")
 
 
-async def test_back_and_forth_keeps_every_answer(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("dockerfile")
-        await settle(pilot)
+@pytest.fixture
+def wizard(repo):
+    """The offline wizard on ``repo``, shown at ``step`` and settled: ``async with wizard("registry") as (app, pilot)``;
+    keyword arguments go to ``offline_app`` (``plan=...``). No step: the first one, as the wizard starts."""
+
+    @contextlib.asynccontextmanager
+    async def at(step: str | None = None, **app_options):
+        app = offline_app(repo, **app_options)
+        async with app.run_test(size=SIZE) as pilot:
+            if step is not None:
+                app.goto(step)
+            await settle(pilot)
+            yield app, pilot
+
+    return at
+
+
+async def test_back_and_forth_keeps_every_answer(wizard):
+    async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-port", "8080")
         await type_into(pilot, "#df-base_image", "python:3.12-slim")
         app.goto("executor")
@@ -67,11 +78,8 @@ async def test_back_and_forth_keeps_every_answer(repo):
         assert app.plan.dockerfile.port == 8080
 
 
-async def test_hosted_runners_skip_the_runner_step_both_ways(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("executor")
-        await settle(pilot)
+async def test_hosted_runners_skip_the_runner_step_both_ways(wizard):
+    async with wizard("executor") as (app, pilot):
         await pilot.click("#executor-hosted")
         await settle(pilot)
         await pilot.press("ctrl+n")
@@ -95,11 +103,8 @@ async def test_hosted_runners_skip_the_runner_step_both_ways(repo):
     ("#df-path", "../other/Dockerfile", "Dockerfile is '../other/Dockerfile', which leaves the repository"),
     ("#df-context", "/srv", "Build context is '/srv', an absolute path"),
 ])
-async def test_dockerfile_fields_are_checked_as_you_type(repo, field, value, expected):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("dockerfile")
-        await settle(pilot)
+async def test_dockerfile_fields_are_checked_as_you_type(wizard, field, value, expected):
+    async with wizard("dockerfile") as (app, pilot):
         before = app.plan
         await type_into(pilot, field, value)
         assert expected in problem_text(app, "#df-problem")
@@ -116,11 +121,8 @@ async def test_dockerfile_fields_are_checked_as_you_type(repo, field, value, exp
     ("#pl-stage-release", "build", "Name two different stages"),
     ("#pl-stage-build", "", "Name two different stages"),
 ])
-async def test_pipeline_fields_are_checked_as_you_type(repo, field, value, expected):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("pipeline")
-        await settle(pilot)
+async def test_pipeline_fields_are_checked_as_you_type(wizard, field, value, expected):
+    async with wizard("pipeline") as (app, pilot):
         await type_into(pilot, field, value)
         assert expected in problem_text(app, "#pl-problem")
         await pilot.press("ctrl+n")
@@ -128,10 +130,8 @@ async def test_pipeline_fields_are_checked_as_you_type(repo, field, value, expec
         assert app.current_step == "pipeline"
 
 
-async def test_pipeline_local_check_runs_on_the_rendered_file(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("pipeline")
+async def test_pipeline_local_check_runs_on_the_rendered_file(wizard):
+    async with wizard("pipeline") as (app, pilot):
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
@@ -140,12 +140,9 @@ async def test_pipeline_local_check_runs_on_the_rendered_file(repo):
         assert "Not connected yet" in problem_text(app, "#pl-server")
 
 
-async def test_the_dockerfile_path_and_context_reach_the_pipeline(repo):
+async def test_the_dockerfile_path_and_context_reach_the_pipeline(wizard):
     """Issue 17 item 6: a Dockerfile elsewhere is built with -f, from the context given, where it exists."""
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("dockerfile")
-        await settle(pilot)
+    async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-path", "docker/Dockerfile")
         assert problem_text(app, "#df-problem") == ""
         assert (app.plan.dockerfile.path, app.plan.dockerfile.context) == ("docker/Dockerfile", ".")
@@ -155,12 +152,9 @@ async def test_the_dockerfile_path_and_context_reach_the_pipeline(repo):
         assert "docker build --pull -f docker/Dockerfile " in text and "        - docker/Dockerfile" in text
 
 
-async def test_pipeline_check_warns_of_an_end_of_life_docker(repo):
+async def test_pipeline_check_warns_of_an_end_of_life_docker(wizard):
     """Issue 17 item 12: Docker 27 is end of life; the step says so where the version is set, and lets it be."""
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("pipeline")
-        await settle(pilot)
+    async with wizard("pipeline") as (app, pilot):
         await type_into(pilot, "#pl-docker_version", "27")
         await app.workers.wait_for_complete()
         await settle(pilot)
@@ -169,10 +163,8 @@ async def test_pipeline_check_warns_of_an_end_of_life_docker(repo):
         assert problem_text(app, "#pl-problem") == ""
 
 
-async def test_pipeline_check_never_shows_a_stale_tick_next_to_a_bad_field(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("pipeline")
+async def test_pipeline_check_never_shows_a_stale_tick_next_to_a_bad_field(wizard):
+    async with wizard("pipeline") as (app, pilot):
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
@@ -184,12 +176,9 @@ async def test_pipeline_check_never_shows_a_stale_tick_next_to_a_bad_field(repo)
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
 
 
-async def test_the_dependency_proxy_switch_prefixes_the_docker_images(repo):
+async def test_the_dependency_proxy_switch_prefixes_the_docker_images(wizard):
     """Issue 17 item 24: the option is offered on the pipeline step, and the file checked with it passes."""
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("pipeline")
-        await settle(pilot)
+    async with wizard("pipeline") as (app, pilot):
         assert app.screen.query_one("#pl-proxy", Switch).value is False
         await pilot.click("#pl-proxy")
         await app.workers.wait_for_complete()
@@ -198,11 +187,8 @@ async def test_the_dependency_proxy_switch_prefixes_the_docker_images(repo):
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
 
 
-async def test_runner_without_tags_must_run_untagged(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("runner")
-        await settle(pilot)
+async def test_runner_without_tags_must_run_untagged(wizard):
+    async with wizard("runner") as (app, pilot):
         await type_into(pilot, "#rn-tags", "")
         assert "would never pick up a job" in problem_text(app, "#rn-problem")
         app.screen.query_one("#rn-run_untagged", Switch).value = True
@@ -212,11 +198,8 @@ async def test_runner_without_tags_must_run_untagged(repo):
         assert "Give the runner a description" in problem_text(app, "#rn-problem")
 
 
-async def test_registry_needs_its_fields_before_next(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("registry")
-        await settle(pilot)
+async def test_registry_needs_its_fields_before_next(wizard):
+    async with wizard("registry") as (app, pilot):
         assert "Nothing to set" in problem_text(app, "#registry-why")  # nothing to set, and why
         await pilot.click("#registry-dockerhub")
         await settle(pilot)
@@ -232,13 +215,10 @@ async def test_registry_needs_its_fields_before_next(repo):
         assert keys == ["DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"]
 
 
-async def test_variable_rules_are_checked_as_you_type(repo, monkeypatch):
+async def test_variable_rules_are_checked_as_you_type(wizard, repo, monkeypatch):
     monkeypatch.delenv("DOCKERHUB_TOKEN", raising=False)
     plan = replace_in(offline_app(repo).plan, "registry", kind="dockerhub", image="alice/app")
-    app = offline_app(repo, plan=plan)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("registry")
-        await settle(pilot)
+    async with wizard("registry", plan=plan) as (app, pilot):
         row = app.screen.query_one("#var-row-DOCKERHUB_TOKEN")
         assert row.spec.key == "DOCKERHUB_TOKEN"
         problem = lambda: str(row.query_one(".var-problem").content)  # noqa: E731
@@ -263,11 +243,8 @@ async def test_variable_rules_are_checked_as_you_type(repo, monkeypatch):
         assert "GitLab allows only letters, digits and _" in problem_text(app, "#var-new-problem")
 
 
-async def test_gitlab_registry_refuses_to_shadow_predefined_variables(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("registry")
-        await settle(pilot)
+async def test_gitlab_registry_refuses_to_shadow_predefined_variables(wizard):
+    async with wizard("registry") as (app, pilot):
         await type_into(pilot, "#var-new-key", "CI_REGISTRY_PASSWORD")
         app.screen.query_one("#var-add").press()
         await settle(pilot)
@@ -285,10 +262,8 @@ async def test_gitlab_registry_refuses_to_shadow_predefined_variables(repo):
     ("https://gitlab.example.com", "", "alice/app", "Paste an access token"),
     ("https://gitlab.example.com", "glpat-x", "app", "with its namespace"),
 ])
-async def test_connect_says_what_is_missing(repo, url, token, project, expected):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+async def test_connect_says_what_is_missing(wizard, url, token, project, expected):
+    async with wizard() as (app, pilot):
         await type_into(pilot, "#connect-url", url)
         await type_into(pilot, "#connect-token", token)
         await type_into(pilot, "#connect-project", project)
@@ -298,13 +273,10 @@ async def test_connect_says_what_is_missing(repo, url, token, project, expected)
         assert app.current_step == "connect"
 
 
-async def test_answers_survive_a_restart_from_dockwright_yml(repo):
+async def test_answers_survive_a_restart_from_dockwright_yml(wizard, repo):
     from dockwright.wizard.plan import load_answers
 
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("dockerfile")
-        await settle(pilot)
+    async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-port", "9000")
         await pilot.press("ctrl+q")
         await settle(pilot)
@@ -314,28 +286,20 @@ async def test_answers_survive_a_restart_from_dockwright_yml(repo):
     saved = (repo / "dockwright.yml").read_text()
     assert "port: 9000" in saved
     assert "glpat" not in saved
-    again = offline_app(repo, plan=load_answers(repo / "dockwright.yml"))
-    async with again.run_test(size=SIZE) as pilot:
-        again.goto("dockerfile")
-        await settle(pilot)
+    async with wizard("dockerfile", plan=load_answers(repo / "dockwright.yml")) as (again, pilot):
         assert again.screen.query_one("#df-port", Input).value == "9000"
 
 
-async def test_quit_without_changes_does_not_ask(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+async def test_quit_without_changes_does_not_ask(wizard, repo):
+    async with wizard() as (app, pilot):
         await pilot.press("ctrl+q")
         await settle(pilot)
     assert app.return_value == 0
     assert not (repo / "dockwright.yml").exists()
 
 
-async def test_help_page_opens_with_f1_and_closes_with_escape(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("executor")
-        await settle(pilot)
+async def test_help_page_opens_with_f1_and_closes_with_escape(wizard):
+    async with wizard("executor") as (app, pilot):
         await pilot.press("f1")
         await settle(pilot)
         assert type(app.screen).__name__ == "HelpScreen"
@@ -365,10 +329,8 @@ async def test_every_binding_has_an_id_and_a_tooltip(repo):
             assert binding.id and binding.tooltip, (owner.__name__, binding.key)
 
 
-async def test_command_palette_offers_steps_files_answers_and_help(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+async def test_command_palette_offers_steps_files_answers_and_help(wizard):
+    async with wizard() as (app, pilot):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in ("Go to step: Dockerfile", "Copy file: .gitlab-ci.yml", "Save answers", "Open help"):
             assert wanted in titles
@@ -378,10 +340,8 @@ async def test_command_palette_offers_steps_files_answers_and_help(repo):
         assert app.current_step == "pipeline"
 
 
-async def test_review_checks_branch_and_commit_message(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("review")
+async def test_review_checks_branch_and_commit_message(wizard):
+    async with wizard("review") as (app, pilot):
         await app.workers.wait_for_complete()
         await settle(pilot)
         titles = [str(c.title) for c in app.screen.query("Collapsible")]
@@ -397,11 +357,8 @@ async def test_review_checks_branch_and_commit_message(repo):
         assert "Write a commit message" in problem_text(app, "#review-problem")
 
 
-async def test_registration_token_workflow_asks_for_the_token_hidden(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("runner")
-        await settle(pilot)
+async def test_registration_token_workflow_asks_for_the_token_hidden(wizard):
+    async with wizard("runner") as (app, pilot):
         assert not app.screen.query_one("#rn-registration-token").parent.display
         await pilot.click("#workflow-registration-token")
         await settle(pilot)
@@ -420,11 +377,9 @@ async def test_registration_token_workflow_asks_for_the_token_hidden(repo):
         assert app.current_step == "registry"
 
 
-async def test_no_color_is_respected(repo, monkeypatch):
+async def test_no_color_is_respected(wizard, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with wizard() as (app, pilot):
         assert app.no_color  # Textual renders monochrome; meaning is carried by ✓/✗ text, not colour alone
         await type_into(pilot, "#connect-token", "")
         await pilot.click("#connect-test")
@@ -432,10 +387,8 @@ async def test_no_color_is_respected(repo, monkeypatch):
         assert problem_text(app, "#connect-result").startswith("✗")
 
 
-async def test_apply_cannot_be_reached_without_confirming_review(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+async def test_apply_cannot_be_reached_without_confirming_review(wizard, repo):
+    async with wizard() as (app, pilot):
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Go to step: Apply and push")
         command.callback()
         await app.workers.wait_for_complete()
@@ -447,11 +400,8 @@ async def test_apply_cannot_be_reached_without_confirming_review(repo):
         assert app.current_step == "review" and app.reviewed_plan is None
 
 
-async def test_saving_into_a_read_only_folder_is_a_sentence_not_a_crash(repo):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("dockerfile")
-        await settle(pilot)
+async def test_saving_into_a_read_only_folder_is_a_sentence_not_a_crash(wizard, repo):
+    async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-port", "9000")
         (repo / "dockwright.yml").mkdir()  # a folder where the file should go: the write must fail
         await pilot.press("ctrl+s")
@@ -465,11 +415,8 @@ async def test_saving_into_a_read_only_folder_is_a_sentence_not_a_crash(repo):
     ("ecr", {"#reg-account": "123456789012", "#reg-region": "Frankfurt", "#reg-image": "app"}, "AWS region"),
     ("other", {"#reg-host": "", "#reg-image": "app"}, "Host is empty"),
 ])
-async def test_ecr_and_other_registries_check_their_fields(repo, kind, values, expected):
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("registry")
-        await settle(pilot)
+async def test_ecr_and_other_registries_check_their_fields(wizard, kind, values, expected):
+    async with wizard("registry") as (app, pilot):
         await pilot.click(f"#registry-{kind}")
         await settle(pilot)
         for selector, value in values.items():
@@ -481,7 +428,7 @@ async def test_ecr_and_other_registries_check_their_fields(repo, kind, values, e
         assert app.current_step == "registry"
 
 
-async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_new_theme(repo):
+async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_new_theme(wizard):
     """Switching steps skips Textual's full restyle and the footer rebuild when nothing changed; different
     keys, a resize or a theme change while a step was hidden still show up."""
     from dockwright.screens.widgets.step_footer import StepFooter
@@ -490,8 +437,7 @@ async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_ne
         footer = app.screen.query_one(StepFooter)
         return {key.description for key in footer.query("FooterKey")}
 
-    app = offline_app(repo)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with wizard() as (app, pilot):
         for step_id in ("executor", "connect", "executor", "connect"):
             app.goto(step_id)
             await settle(pilot)
@@ -516,12 +462,9 @@ async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_ne
         assert app.screen.styles.background == app.get_screen("connect").styles.background  # the new theme
 
 
-async def test_arrow_keys_start_from_the_choice_the_plan_holds(repo):
+async def test_arrow_keys_start_from_the_choice_the_plan_holds(wizard):
     """The arrow-key highlight of a choice list sits on the pressed choice, so ↓ goes to the one after it."""
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("executor")  # the plan holds docker-dind-tls, the third choice
-        await settle(pilot)
+    async with wizard("executor") as (app, pilot):  # the plan holds docker-dind-tls, the third choice
         app.screen.query_one("#executor-choice").focus()
         await pilot.press("down", "enter")
         await settle(pilot)
@@ -536,12 +479,9 @@ async def test_arrow_keys_start_from_the_choice_the_plan_holds(repo):
         assert app.plan.executor == "docker-dind-tls"
 
 
-async def test_the_chosen_option_is_marked_by_a_shape_not_by_colour_alone(repo):
+async def test_the_chosen_option_is_marked_by_a_shape_not_by_colour_alone(wizard):
     """Every radio button drew ▐●▌; only its colour told the chosen one (issue 16, Confusions)."""
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("executor")
-        await settle(pilot)
+    async with wizard("executor") as (app, pilot):
         await pilot.click("#executor-shell")
         await settle(pilot)
 
@@ -552,27 +492,20 @@ async def test_the_chosen_option_is_marked_by_a_shape_not_by_colour_alone(repo):
         assert all("●" not in drawn(key) for key in ("hosted", "docker-dind-tls", "docker-dind", "docker-socket")), drawn("hosted")
 
 
-async def test_a_refused_port_says_the_preview_keeps_the_last_accepted_one(repo):
+async def test_a_refused_port_says_the_preview_keeps_the_last_accepted_one(wizard):
     """Typing 70000 showed EXPOSE 7000 (its last good prefix) with no word why (issue 16, Texts)."""
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("dockerfile")
-        await settle(pilot)
+    async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-port", "7000")
         await type_into(pilot, "#df-port", "70000")
         assert app.plan.dockerfile.port == 7000
         assert "the preview shows the last accepted value" in problem_text(app, "#df-problem")
 
 
-async def test_your_project_does_not_promise_to_merge_a_hand_written_dockerfile(tmp_path):
+async def test_your_project_does_not_promise_to_merge_a_hand_written_dockerfile(wizard, repo):
     """Step 2 said both "will not replace it unless you ask (--overwrite…)" and "Dockerfile exists: dockwright
     merges into it"; a Dockerfile dockwright did not write is refused, not merged (issue 16, Confusions)."""
-    repo = flask_repo(tmp_path / "app")
     (repo / "Dockerfile").write_text("FROM python:3.12\nCMD [\"python\", \"app.py\"]\n")
-    app = offline_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        app.goto("project")
-        await settle(pilot)
+    async with wizard("project") as (app, pilot):
         text = " ".join(problem_text(app, "#project-findings").split())
         assert "Dockerfile exists: dockwright merges" not in text
         assert "was not written by dockwright" in text and "Replace on the Review step" in text

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from sim_helpers import drain
-
 from dockwright.sandbox.ci_config import parse_ci
 from dockwright.sandbox.docker_sim import MemoryRegistry
 from dockwright.sandbox.runner_sim import RunnerProfile, hosted_runner, play_job
@@ -14,6 +12,7 @@ from dockwright.wizard.diagnose import strip_ansi
 from dockwright.wizard.plan import Plan, RegistrySpec, replace_in
 from dockwright.wizard.render import render_pipeline
 from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
+from tests.sim_helpers import drain
 
 HOST = "127.0.0.1:5050"
 TOKEN = "glcbt-64_sandboxJobToken42"

@@ -6,7 +6,6 @@ import re
 import textwrap
 
 import pytest
-from sim_helpers import drain
 
 from dockwright.sandbox.ci_config import CiJob, parse_ci
 from dockwright.sandbox.docker_sim import MemoryRegistry, parse_reference
@@ -20,6 +19,7 @@ from dockwright.sandbox.runner_sim import (
     stuck_message,
 )
 from dockwright.wizard.diagnose import strip_ansi
+from tests.sim_helpers import drain
 
 REGISTRY_HOST = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_sandboxJobToken42"

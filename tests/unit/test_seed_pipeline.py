@@ -8,12 +8,12 @@ TLS or never starts. A one-job build+push pipeline passes and fills the registry
 
 
 import pytest
-from sim_helpers import SEED_CORRECTED, drain
 
 from dockwright.sandbox.ci_config import CiYamlError, parse_ci
 from dockwright.sandbox.docker_sim import MemoryRegistry
 from dockwright.sandbox.runner_sim import RunnerProfile, hosted_runner, play_job, runner_matches, stuck_message
 from dockwright.wizard.diagnose import strip_ansi
+from tests.sim_helpers import SEED_CORRECTED, drain
 
 REGISTRY = "127.0.0.1:5050"
 JOB_TOKEN = "glcbt-64_seedJobToken0042"

@@ -3,9 +3,9 @@ played without a crash. The runner that plays whole jobs with it is tested in te
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sim_helpers import drain
 
 from dockwright.sandbox.shell_sim import CommandResult, Shell
+from tests.sim_helpers import drain
 
 
 def run_shell(entry, env=None, commands=None):

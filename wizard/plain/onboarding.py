@@ -208,7 +208,7 @@ class PlainWizard(StepQuestions):
         return False
 
     def apply(self, plan: Plan) -> int:
-        from dockwright.wizard.apply import ApplyOptions, run_apply
+        from dockwright.wizard.apply import ApplyOptions, ApplyReport, run_apply
 
         s = step("apply")
         self.step_header(s)
@@ -222,9 +222,9 @@ class PlainWizard(StepQuestions):
         try:
             report = run_apply(plan, self.session, options, self.out)
         except DockwrightError as exc:
-            report = getattr(exc, "report", None)
-            if report is not None:
-                for line in report.summary_lines():
+            done: ApplyReport | None = getattr(exc, "report", None)  # what run_apply had done when it failed
+            if done is not None:
+                for line in done.summary_lines():
                     self.say(line)
             self.say(f"dockwright: {exc}")
             self.say("Fix that and run dockwright --plain again: what is already done is recognised and skipped.")

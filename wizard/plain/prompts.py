@@ -117,8 +117,8 @@ class LinePrompts:
         while True:
             question = questionary.confirm(f"{message}?", default=default)
             if self.step_shown is not None:
-                question.application.key_bindings = merge_key_bindings(
-                    [question.application.key_bindings, _HELP_KEY])  # questionary's own ignore every other key
+                question.application.key_bindings = merge_key_bindings(  # questionary's own ignore every other key
+                    [b for b in (question.application.key_bindings, _HELP_KEY) if b is not None])
             answer = self._ask(question)
             if answer == HELP and self.step_shown is not None:
                 self.show_help(self.step_shown)
