@@ -226,6 +226,7 @@ class Sandbox:
         """Play a project whose container registry is ``enabled``, ``private`` or ``disabled`` (Settings >
         General > Visibility); when disabled, jobs get no CI_REGISTRY* variables, as on GitLab."""
         project = self._project(project_path)
+        assert self.store is not None, "start the sandbox first"
         self.store.update("projects", project["id"], {"container_registry_access_level": level})
 
     def set_registration_tokens_enabled(self, enabled: bool) -> None:

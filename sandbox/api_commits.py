@@ -66,7 +66,7 @@ def commit_on_branch(req: Request, project: dict[str, Any], branch: str, message
                 raise ApiError(400, {"message": f"Invalid reference name: {start_ref}"})
         elif gitrepo.branches(repo_path) or start_default:
             raise ApiError(400, {"message": "You can only create or edit files when you are on a branch"})
-    user = req.user
+    user = req.me
     author = gitrepo.Author(str(req.arg("author_name") or user["name"]), str(req.arg("author_email") or user["email"]))
     try:
         sha = gitrepo.commit_files(repo_path, branch, message, author, changes,

@@ -183,7 +183,8 @@ def parse_multipart(content_type: str, body: bytes) -> list[tuple[str, Any]]:
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes for a leaf part (a form field or a file)
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             pairs.append((str(name), Upload(filename, part.get_content_type(), data)))

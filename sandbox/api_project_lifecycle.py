@@ -29,7 +29,7 @@ NAME_MESSAGE = ("can contain only letters, digits, emoji, '_', '.', '+', dashes,
 
 def _namespace(req: Request) -> str:
     """The full path of the namespace ``namespace_id`` (an id or a path) names; the caller's own by default."""
-    own = req.user["username"]
+    own = req.me["username"]
     wanted = req.arg("namespace_id") or req.arg("namespace")
     if wanted is None or wanted == "":
         return own
@@ -79,13 +79,13 @@ def create_project(req: Request):
     project_id = req.store.insert("projects", {
         "path_with_namespace": f"{namespace}/{path}", "name": name, "description": str(req.arg("description") or ""),
         "default_branch": default_branch, "shared_runners_enabled": int(bool(runners)),
-        "creator_id": req.user["id"], "created_at": stamp, "last_activity_at": stamp, "visibility": visibility,
+        "creator_id": req.me["id"], "created_at": stamp, "last_activity_at": stamp, "visibility": visibility,
     })
-    project = req.store.project(project_id)
+    project = req.store.existing("SELECT * FROM projects WHERE id = ?", (project_id,))
     repo_path = req.sandbox.repo_path(project)
     gitrepo.init_bare(repo_path, default_branch)
     if req.flag("initialize_with_readme", False):
-        author = gitrepo.Author(req.user["name"], req.user["email"])
+        author = gitrepo.Author(req.me["name"], req.me["email"])
         readme = f"# {name}\n\n{project['description']}\n".rstrip("\n") + "\n"
         gitrepo.commit_files(repo_path, default_branch, "Initial commit", author,
                              [("create", "README.md", readme.encode("utf-8"), None)])
@@ -96,7 +96,7 @@ def delete_project(req: Request):
     project = find_project(req)
     pid = project["id"]
     for pipeline in req.store.all("SELECT id FROM pipelines WHERE project_id = ?", (pid,)):
-        req.sandbox.scheduler.cancel_pipeline(pipeline["id"])
+        req.scheduler.cancel_pipeline(pipeline["id"])
     for table in ("jobs", "pipelines", "variables", "registry_tags"):
         req.store.execute(f"DELETE FROM {table} WHERE project_id = ?", (pid,))
     req.store.execute("DELETE FROM runners WHERE project_id = ? AND runner_type = 'project_type'", (pid,))

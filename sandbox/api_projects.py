@@ -56,7 +56,7 @@ def list_projects(req: Request):
     search = req.query.get("search", [""])[-1].lower()
     if search:
         rows = [r for r in rows if search in r["path_with_namespace"].lower() or search in r["name"].lower()]
-    if (_query_flag(req, "owned") or _query_flag(req, "membership")) and req.user["username"] != "root":
+    if (_query_flag(req, "owned") or _query_flag(req, "membership")) and req.me["username"] != "root":
         rows = []
     visibility = req.query.get("visibility", [""])[-1]
     if visibility:

@@ -53,7 +53,7 @@ def project_json(sandbox, project: dict[str, Any], *, statistics: bool = False,
     repo_path = sandbox.repo_path(project)
     head = gitrepo.branch_sha(repo_path, branch)  # this runs for every project shown: no git process
     empty = head is None
-    has_readme = not empty and _has_readme(repo_path, head)
+    has_readme = head is not None and _has_readme(repo_path, head)
     description = project["description"] or None
     owner = {"id": project["creator_id"], "username": "root", "name": "Administrator", "state": "active",
              "locked": False, "avatar_url": None, "web_url": f"{sandbox.url}/root",

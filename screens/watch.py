@@ -146,9 +146,12 @@ class WatchScreen(Screen[int | None]):
 
     @work(exclusive=True, group="follow", exit_on_error=False)
     async def follow_pipeline(self) -> None:
+        options = dict(self.follow_options)  # after an apply: its schedule and the missing pipeline's creation
+        if self.schedule is not None:
+            options["schedule"] = self.schedule
         try:
             async for event in follow(self.client, self.project, follow_jobs=self.followed, nudge=self.nudge,
-                                      schedule=self.schedule, **self.follow_options, **self.target):
+                                      **options, **self.target):
                 self.apply(event)
         except Exception as exc:  # a wizard error: say it, keep the screen
             self.follower_done = True

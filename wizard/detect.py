@@ -447,7 +447,8 @@ def _context_of(root: Path, dockerfile: str) -> str:
 
 def _detect_dockerfile(root: Path, notes: list[str]) -> dict:
     """Where the project's Dockerfile is (an existing one is never ignored) and its build context."""
-    found, unusable = [], []
+    found: list[str] = []
+    unusable: list[str] = []
     for candidate in _dockerfiles(root):  # the pipeline writes the path into a shell line as it is
         (unusable if build_path_problems(candidate, ".") else found).append(candidate)
     if unusable:

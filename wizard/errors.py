@@ -8,6 +8,7 @@ show them. ``docs/errors.md`` documents the table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from dockwright.wizard.secret_text import scrub
 
@@ -64,7 +65,7 @@ class RefusedOverwrite(DockwrightError):
     """An existing file dockwright cannot merge, and ``--overwrite`` was not given."""
 
     exit_code = EXIT_REFUSED_OVERWRITE
-    path = None  # the refused file (a pathlib.Path), when known
+    path: Path | None = None  # the refused file, when known
 
 
 class GitLabRefused(DockwrightError):

@@ -400,8 +400,8 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
                 raise AnswersError(f"{key}.{k}", "is not a valid environment variable name", "letters, digits and _", _line(value, k) or line, path)
             if isinstance(v, bool) or v is None or isinstance(v, (dict, list)):
                 raise AnswersError(f"{key}.{k}", f"is {shown(v)}", "a string or number", _line(value, k) or line, path)
-            if _inexact_number(v):
-                raise AnswersError(f"{key}.{k}", _inexact_number(v), _QUOTE_IT, _line(value, k) or line, path)
+            if (why := _inexact_number(v)) is not None:
+                raise AnswersError(f"{key}.{k}", why, _QUOTE_IT, _line(value, k) or line, path)
             out.append((k, str(v)))
         return tuple(out)
     if origin is tuple:
@@ -426,8 +426,8 @@ def _convert(value: Any, tp: Any, key: str, line: int | None, path: str, meta: d
     if tp is str:
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
             raise bad(f"is {shown(value)}")
-        if _inexact_number(value):
-            raise bad(_inexact_number(value), _QUOTE_IT)
+        if (why := _inexact_number(value)) is not None:
+            raise bad(why, _QUOTE_IT)
         text = str(value)  # a plain whole number such as docker_version: 29 is read as text
         choices = meta.get("choices")
         if choices and text not in choices:

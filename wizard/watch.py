@@ -218,7 +218,7 @@ class _Watcher:
                     created, said = await self.call(create_missing_pipeline, self.client, self.project, sha, ref,
                                                     message, after)
                 except _Retry as retry:
-                    yield self._pending_wait
+                    yield retry.waiting
                     await self.sleep(retry.seconds)
                     continue
                 self.create_missing = None  # asked once

@@ -42,9 +42,11 @@ class MarkedSwitch(Switch):
 class TickBox(Checkbox):
     """A checkbox whose state shows as a shape, not by colour alone: ✓ on, blank off (Checkbox draws X for both)."""
 
-    @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual reads the class constant's name)
-        return "✓" if self.value else " "
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "✓" if self.value else " "  # Textual draws the box from this constant
+        super().watch_value()
 
 
 # The answers-file keys of wizard.plan.check_plan, as the fields on screen call them.

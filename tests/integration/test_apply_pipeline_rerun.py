@@ -47,11 +47,11 @@ def test_a_canceled_pipeline_is_said_then_retried_with_retry_pipeline(sandbox, t
 def test_the_wizards_watch_after_apply_creates_the_missing_pipeline(sandbox, tmp_path, monkeypatch):
     """What screens/apply.py opens after a push whose pipeline never came: the watch creates it (same code as
     `dockwright apply`), instead of waiting 600 s and giving up."""
-    from sandbox_helpers import commit_and_push
     from textual.app import App
 
     from dockwright.screens.watch import WatchScreen
     from dockwright.wizard import apply_watch
+    from tests.sandbox_helpers import commit_and_push
 
     monkeypatch.setattr(apply_watch, "PIPELINE_APPEAR_WAIT", 0.5)
     monkeypatch.setattr(sandbox.scheduler, "on_ref_moved", lambda *a, **kw: None)  # the push's pipeline never comes
@@ -89,9 +89,8 @@ def test_the_wizards_watch_after_apply_creates_the_missing_pipeline(sandbox, tmp
     ("ci [skip ci]", "its commit message asks GitLab to skip CI"),
 ])
 def test_no_pipeline_is_created_for_a_commit_that_asks_to_skip_ci(sandbox, tmp_path, message, said):
-    from sandbox_helpers import commit_and_push
-
     from dockwright.wizard.watch import create_missing_pipeline
+    from tests.sandbox_helpers import commit_and_push
 
     workdir = Path(clone(f"{sandbox.url}/{sandbox.project_path}.git", tmp_path / "app", sandbox.token).path)
     sha = commit_and_push(workdir, {"note.txt": "x\n"}, message, sandbox.token, "skip-ci")

@@ -68,7 +68,7 @@ def test_edited_tags_description_flags_and_executor_update_the_same_runner(sandb
         assert client.runner_status(first) == "online"
 
         code, out, err = apply(answers)  # nothing changed: nothing updated
-        assert code == 0 and "updated in GitLab" not in out and "executor" not in out.split("Summary")[0]
+        assert code == 0 and "updated in GitLab" not in out and f"{config}: executor" not in out
 
 
 def test_a_runner_gitlab_will_not_update_is_replaced_and_the_old_one_deleted(sandbox, project, monkeypatch):

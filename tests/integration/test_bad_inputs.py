@@ -455,7 +455,7 @@ def test_crlf_and_flow_stages_keep_the_users_bytes(tmp_path, capsys) -> None:
     assert _generate(tmp_path, capsys)[0] == 0
     out = (tmp_path / CI).read_bytes().decode()
     assert "\n" not in out.replace("\r\n", "") and "\r" not in out.replace("\r\n", "")
-    assert user.replace("[test, deploy]", "[test, build, deploy, release]") in out
+    assert user.replace("[test, deploy]", "[test, build, release, deploy]") in out
     assert [f for f in check_pipeline(out) if f.level == "error"] == []
     assert _generate(tmp_path, capsys)[0] == 0
     assert (tmp_path / CI).read_bytes().decode() == out

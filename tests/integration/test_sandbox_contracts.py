@@ -128,7 +128,7 @@ def test_commits_list_filters_pages_and_diff(sb, gl):
 
 
 def test_create_list_filter_and_delete_a_practice_project(sb, gl, tmp_path):
-    from sandbox_helpers import git
+    from tests.sandbox_helpers import git
 
     # doc/api/projects.md's example request, with the namespace left to its default (the caller's)
     created = gl.projects.create({"name": "new_project", "description": "New Project", "path": "new_project",

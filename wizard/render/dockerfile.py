@@ -50,7 +50,7 @@ def _stop_signal(command: tuple[str, ...]) -> list[str]:
 def _tomllib_python(base_image: str) -> bool:
     """Whether the base image's Python has tomllib (3.11 and later), which reads pyproject.toml's dependencies."""
     m = re.match(r"(?:.*/)?python:3\.(\d+)", base_image)
-    return bool(m) and int(m.group(1)) >= 11
+    return m is not None and int(m.group(1)) >= 11
 
 
 _PYPROJECT_DEPENDENCIES = (
