@@ -7,7 +7,7 @@ show them. ``docs/errors.md`` documents the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockwright.wizard.secret_text import scrub
 
@@ -87,8 +87,7 @@ class PipelineFailed(DockwrightError):
 # Placeholders: {url} {project} {scope} {role} {action} {detail} {retry_after}
 # --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ErrorEntry:
+class ErrorEntry(NamedTuple):  # not a dataclass: `dockwright --help` imports this, and dataclasses costs ~20 ms
     code: str
     cls: type[DockwrightError]
     sentence: str
