@@ -6,6 +6,7 @@ A step screen subclasses :class:`StepScreen`, sets ``STEP_ID``, yields its field
 
 from __future__ import annotations
 
+import sys
 from typing import ClassVar
 
 from textual import on
@@ -13,13 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Input, Label, TextArea
+from textual.widgets import Button, Header, Input, Label
 from textual.worker import Worker
 
 from dockwright.screens.errors import handle_worker_state
 from dockwright.screens.messages import GoToStep
-from dockwright.screens.widgets.help import HelpScreen
-from dockwright.screens.widgets.preview import STEP_FILE, PreviewPane
 from dockwright.screens.widgets.step_footer import StepFooter
 from dockwright.screens.widgets.steplist import StepList
 from dockwright.wizard.plan import Plan
@@ -29,7 +28,12 @@ from dockwright.wizard.steps import step as step_by_id
 
 def in_text_field(widget: object) -> bool:
     """Focus is where printable keys are typed: ``?`` is a character there, not the help key."""
-    return isinstance(widget, (Input, TextArea))
+    if isinstance(widget, Input):
+        return True
+    # TextArea (and tree-sitter, ~20 ms) is imported with the first preview, not for Connect's first frame;
+    # until then no widget can be one
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
 
 
 class StepScreen(Screen):
@@ -83,6 +87,8 @@ class StepScreen(Screen):
                     yield Button("Back", id="back", disabled=self.STEP_ID == "connect")
                     yield Button(self.NEXT_LABEL, id="next", variant="primary")
             if self.SHOW_PREVIEW:
+                from dockwright.screens.widgets.preview import PreviewPane  # tree-sitter: not for Connect's first frame
+
                 yield PreviewPane(self.services.workdir)
         yield StepFooter()
 
@@ -104,6 +110,8 @@ class StepScreen(Screen):
     def on_screen_resume(self) -> None:
         self._resuming = True  # runs before Screen's own handler, which restyles through update_node_styles
         if self.SHOW_PREVIEW:
+            from dockwright.screens.widgets.preview import STEP_FILE, PreviewPane
+
             pane = self.query_one(PreviewPane)
             pane.plan_changed(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
@@ -164,6 +172,8 @@ class StepScreen(Screen):
             self.post_message(GoToStep("back"))
 
     def action_help(self) -> None:
+        from dockwright.screens.widgets.help import HelpScreen  # Markdown and its parser: when help is asked for
+
         self.app.push_screen(HelpScreen(self.step))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -178,6 +188,8 @@ class StepScreen(Screen):
 
     def action_toggle_diff(self) -> None:
         if self.SHOW_PREVIEW:
+            from dockwright.screens.widgets.preview import PreviewPane
+
             self.query_one(PreviewPane).action_toggle_diff()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

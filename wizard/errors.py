@@ -7,10 +7,12 @@ show them. ``docs/errors.md`` documents the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from dockwright.wizard.secret_text import scrub
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Exit codes shared by `generate`, `apply`, `watch` and `--plain`.
 EXIT_OK = 0
@@ -92,8 +94,7 @@ class PipelineFailed(DockwrightError):
 # Placeholders: {url} {project} {scope} {role} {action} {detail} {retry_after}
 # --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ErrorEntry:
+class ErrorEntry(NamedTuple):  # not a dataclass: `dockwright --help` imports this, and dataclasses costs ~20 ms
     code: str
     cls: type[DockwrightError]
     sentence: str

@@ -6,11 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dockwright.wizard.changes import apply_file_changes, plan_file_changes
-from dockwright.wizard.checks import check_coherence, check_pipeline
-from dockwright.wizard.detect import detect_plan
 from dockwright.wizard.errors import EXIT_OK, BadInput
-from dockwright.wizard.plan import load_answers
 
 NAME = "generate"
 HELP = "write the Dockerfile, .dockerignore and .gitlab-ci.yml that an answers file describes"
@@ -47,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `dockwright --help` builds every subcommand's parser and needs none of them
+    from dockwright.wizard.changes import apply_file_changes, plan_file_changes
+    from dockwright.wizard.checks import check_coherence, check_pipeline
+    from dockwright.wizard.detect import detect_plan
+    from dockwright.wizard.plan import load_answers
+
     if not args.answers.strip():
         raise BadInput("--answers names no file (it is empty).", "Give the path of a dockwright.yml, e.g. --answers dockwright.yml.")
     answers = Path(args.answers)

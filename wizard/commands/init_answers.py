@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dockwright.wizard.detect import detect, detect_plan
 from dockwright.wizard.errors import EXIT_OK, BadInput, RefusedOverwrite
-from dockwright.wizard.files import write_atomic
-from dockwright.wizard.plan import ANSWERS_FILE, dump_answers
 
 NAME = "init-answers"
 HELP = "write a commented dockwright.yml with the answers detected in a project folder"
@@ -30,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `dockwright --help` builds every subcommand's parser and needs none of them
+    from dockwright.wizard.detect import detect, detect_plan
+    from dockwright.wizard.files import write_atomic
+    from dockwright.wizard.plan import ANSWERS_FILE, dump_answers
+
     directory = Path(args.dir)
     if not directory.is_dir():
         raise BadInput(f"The folder {directory} does not exist.", "Give --dir an existing project folder.")

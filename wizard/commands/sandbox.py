@@ -7,8 +7,6 @@ import json
 import signal
 import sys
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from dockwright.wizard.commands import port, seconds
@@ -106,6 +104,9 @@ def register_runner(args: argparse.Namespace) -> int:
     path = Path(args.config).expanduser()
     text = practice.read_runner_config(path)
     if args.url:
+        import urllib.error  # with http.client ~40 ms: here, not for `--help`
+        import urllib.request
+
         url = args.url.rstrip("/")
         query = "?host_has_docker=true" if args.host_has_docker else ""
         request = urllib.request.Request(f"{url}/-/sandbox/register-runners{query}", data=text.encode("utf-8"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import Any
@@ -96,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
     client = GitLabClient.connect(url, token)
     full_screen = getattr(args, "full_screen", None)
     if args.plain or full_screen is None or not (sys.stdout.isatty() and sys.stdin.isatty()):
+        import asyncio  # ~35 ms, not for `--help`
+
         return asyncio.run(watch_plain(client, project, target, sys.stdout))
     return full_screen.run_watch(client, project, target)
 

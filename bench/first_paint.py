@@ -1,0 +1,166 @@
+"""Process start -> first frame, as a person starting it in a terminal feels it.
+
+Each run starts a real process under a pseudo-terminal (120x40), reads what it writes until the first frame's
+marker appears ("Connect" for the wizard and the bare app), then kills it. Alternates, in one run:
+
+- ``bare``: a bare Textual app (Header, OptionList, Label, three Inputs, Button, Footer), nothing of dockwright;
+- ``dockwright``: the console script in a copy of examples/flask-app made a git repository;
+- ``sandbox``: ``dockwright --sandbox`` in the same kind of copy;
+
+and, for the command line, ``dockwright --help`` and ``dockwright watch --help`` to exit against
+``python -c pass`` importing argparse and printing a parser's help. Prints medians and ratios against the
+baselines measured in the same run (the machine is shared, so only the ratios mean something).
+
+Uses the standard library's ``pty``/``os.openpty`` (no pexpect: all it needs is a pty of a given size and a
+read loop with a deadline). Run: .venv/bin/python bench/first_paint.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+COLS, ROWS = 120, 40
+TIMEOUT = 30.0
+# Bytecode as an installed package has it: this machine sets PYTHONDONTWRITEBYTECODE, which made every start
+# compile dockwright's own modules from source (Textual's came with .pyc from pip). The warm-up run writes the
+# bytecode of every process here, under one throw-away prefix, so no side pays for compiling.
+PYCACHE = tempfile.mkdtemp(prefix="dockwright-first-paint-pyc-")
+CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPYCACHEPREFIX": PYCACHE}
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList
+
+class Bare(App):
+    BINDINGS = [("ctrl+q", "quit", "Quit"), ("ctrl+s", "bell", "Save answers")]
+
+    def compose(self):
+        yield Header()
+        yield OptionList(*[f"step {i}" for i in range(9)])
+        yield Label("Connect to GitLab")
+        for name in ("url", "token", "project"):
+            yield Input(placeholder=name)
+        yield Button("Test and continue")
+        yield Footer()
+
+Bare().run()
+"""
+
+ARGPARSE_HELP = """
+import argparse
+p = argparse.ArgumentParser(prog="dockwright")
+p.add_argument("--sandbox", action="store_true")
+p.add_argument("--plain", action="store_true")
+p.print_help()
+"""
+
+
+def project() -> Path:
+    """A copy of examples/flask-app as a fresh git repository (what a user would have cloned)."""
+    root = Path(tempfile.mkdtemp(prefix="dockwright-first-paint-"))
+    shutil.copytree(ROOT / "examples" / "flask-app", root, dirs_exist_ok=True)
+    (root / "dockwright.yml").unlink(missing_ok=True)  # start at Connect, not from saved answers
+    git = ["git", "-C", str(root), "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "initial"], check=True)
+    return root
+
+
+def first_paint(argv: list[str], cwd: Path, marker: bytes) -> float:
+    """Seconds from starting ``argv`` under a 120x40 pty until ``marker`` appears in its output."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    env = {**CHILD_ENV, "TERM": "xterm-256color", "COLUMNS": str(COLS), "LINES": str(ROWS)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True, close_fds=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            left = TIMEOUT - (time.perf_counter() - start)
+            if left <= 0:
+                raise SystemExit(f"{argv}: no {marker!r} within {TIMEOUT:.0f} s; last output: {seen[-400:]!r}")
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the process exited and closed the pty
+                chunk = b""
+            if not chunk:
+                raise SystemExit(f"{argv}: exited before {marker!r}; output: {seen[-400:]!r}")
+            seen += chunk
+            if marker in seen[-(len(chunk) + len(marker)):]:
+                return time.perf_counter() - start
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        os.close(master)
+
+
+def to_exit(argv: list[str]) -> float:
+    """Seconds for ``argv`` to run to its end (output to a pipe)."""
+    start = time.perf_counter()
+    subprocess.run(argv, env=CHILD_ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    python, dockwright = str(BIN / "python"), str(BIN / "dockwright")
+    repo = project()
+    try:
+        paint = {
+            "bare Textual app": lambda: first_paint([python, "-c", BARE_APP], repo, b"Connect"),
+            "dockwright": lambda: first_paint([dockwright], repo, b"Connect"),
+            "dockwright --sandbox": lambda: first_paint([dockwright, "--sandbox"], repo, b"Connect"),
+        }
+        cli = {
+            "python -c pass + argparse": lambda: to_exit([python, "-c", ARGPARSE_HELP]),
+            "dockwright --help": lambda: to_exit([dockwright, "--help"]),
+            "dockwright watch --help": lambda: to_exit([dockwright, "watch", "--help"]),
+        }
+        for table in (paint, cli):  # a warm-up of each (page cache, .pyc), not counted
+            for run in table.values():
+                run()
+        times: dict[str, list[float]] = {name: [] for name in (*paint, *cli)}
+        for _ in range(args.runs):
+            for table in (paint, cli):
+                for name, run in table.items():
+                    times[name].append(run())
+    finally:
+        shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(PYCACHE, ignore_errors=True)
+    print(f"{args.runs} runs each, alternating; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for title, table in (("process start -> first frame with 'Connect', 120x40 pty", paint),
+                         ("process start -> exit", cli)):
+        base = statistics.median(times[next(iter(table))])
+        print(f"\n{title}")
+        for name in table:
+            median = statistics.median(times[name])
+            print(f"  {name:28} median {median * 1000:7.0f} ms   min {min(times[name]) * 1000:6.0f} ms"
+                  f"   {median / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""What starting `dockwright` imports before its first frame (a structural check, never a timing).
+
+Each check runs in a fresh interpreter, so what other tests imported does not count. The figures these
+imports cost are in bench/first_paint.py and the README's speed section.
+"""
+
+import subprocess
+import sys
+
+NETWORK_AND_CHECKS = ("gitlab", "requests", "check_jsonschema")
+
+
+def loaded_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of ``prefixes`` that are in sys.modules after running ``code``."""
+    probe = (f"{code}\nimport sys\n"
+             f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {prefixes!r})))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
+def test_the_console_script_module_imports_no_gitlab_client_or_checks():
+    assert loaded_after("import dockwright.screens.entry", NETWORK_AND_CHECKS) == []
+
+
+def test_help_builds_every_parser_without_textual_or_the_core_work():
+    code = ("from dockwright.wizard.cli import build_parser\n"
+            "build_parser().format_help()\n"
+            "import sys\n"
+            "core = [m for m in ('dockwright.wizard.detect', 'dockwright.wizard.plan', 'dockwright.wizard.checks',\n"
+            "                    'asyncio', 'urllib.request') if m in sys.modules]\n"
+            "assert not core, core\n")
+    assert loaded_after(code, ("textual", "rich", "ruamel", *NETWORK_AND_CHECKS)) == []
+
+
+def test_the_connect_screen_loads_no_preview_help_pages_or_gitlab_client():
+    # Connect has no preview and shows no help page until asked: tree-sitter and Markdown come later
+    code = "import dockwright.screens.app, dockwright.screens.connect"
+    assert loaded_after(code, ("tree_sitter", "markdown_it", "linkify_it", *NETWORK_AND_CHECKS)) == []
