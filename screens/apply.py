@@ -47,7 +47,7 @@ class ApplyScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield Vertical(id="apply-progress")
         yield LoadingIndicator(id="apply-busy")
-        yield Label("", id="apply-result")
+        yield Label("", id="apply-result", markup=False)  # GitLab's and git's words, as they are
 
     def on_mount(self) -> None:
         self.sha: str | None = None
@@ -101,7 +101,7 @@ class ApplyScreen(StepScreen):
                 self.finished(event.sha)
 
     def line(self, text: str, state: str = "") -> Label:
-        label = Label(text, classes=f"apply-line {state}")
+        label = Label(text, classes=f"apply-line {state}", markup=False)
         self.query_one("#apply-progress", Vertical).mount(label)
         return label
 

@@ -47,7 +47,7 @@ class ReviewScreen(StepScreen):
         yield from field_row("Commit message", Input(id="rv-message"))
         yield Label("", id="review-state", classes="hint")
         yield Vertical(id="review-changes")
-        yield Label("", id="review-problem", classes="problem")
+        yield Label("", id="review-problem", classes="problem", markup=False)  # GitLab's and git's words
         with Horizontal(classes="switch-row", id="rv-overwrite-row"):  # shown once a file is refused
             yield MarkedSwitch(id="rv-overwrite")
             yield Label("Replace the files dockwright cannot merge: yours are renamed NAME.orig (kept beside them, "
@@ -130,7 +130,8 @@ class ReviewScreen(StepScreen):
             self.query_one("#rv-overwrite-row").display = False
         box = self.query_one("#review-changes", Vertical)
         box.remove_children()
-        box.mount_all([Collapsible(Static(preview.rstrip("\n") or "(nothing to show)", classes="change-preview"),
+        box.mount_all([Collapsible(Static(preview.rstrip("\n") or "(nothing to show)", classes="change-preview",
+                                          markup=False),
                                    title=summary, collapsed=True) for summary, preview in changes])
         self.query_one("#review-problem", Label).update("")
         self.ready = True
