@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+from pathlib import Path
 from typing import Any
 
 from dockwright.sandbox import repo as gitrepo
@@ -117,12 +118,18 @@ def create_commit(req: Request):
     return json_response(201, body)
 
 
-def get_commit(req: Request):
+def _find_commit(req: Request) -> tuple[dict[str, Any], Path, str]:
+    """The project, its bare repository and the full sha the route's ``:sha`` names; GitLab's 404 when none."""
     project = find_project(req)
     repo_path = req.sandbox.repo_path(project)
     sha = gitrepo.resolve(repo_path, req.params["sha"])
     if sha is None:
         raise not_found("Commit")
+    return project, repo_path, sha
+
+
+def get_commit(req: Request):
+    project, repo_path, sha = _find_commit(req)
     body = commit_json(req, project, sha)
     stats = _q(req, "stats")
     if not stats or to_bool(stats, "stats"):
@@ -191,11 +198,7 @@ def _mode(mode: str) -> str:
 
 def commit_diff(req: Request):
     """The commit's changes against its first parent, one entry per file, ``diff`` holding the hunks."""
-    project = find_project(req)
-    repo_path = req.sandbox.repo_path(project)
-    sha = gitrepo.resolve(repo_path, req.params["sha"])
-    if sha is None:
-        raise not_found("Commit")
+    _, repo_path, sha = _find_commit(req)
     parents = gitrepo.commit_info(repo_path, sha)["parent_ids"]
     base = parents[0] if parents else EMPTY_TREE
     raw = gitrepo.git(repo_path, "diff", "-M", "--raw", "-z", "--no-abbrev", base, sha).decode("utf-8", "replace")

@@ -41,3 +41,11 @@ def workdir(sb, tmp_path_factory):
     from tests.sandbox_helpers import clone
 
     return clone(sb, tmp_path_factory.mktemp("clone") / "app")
+
+
+@pytest.fixture(scope="module")
+def gl(sb):
+    """python-gitlab on the module's sandbox, as root, without python-gitlab's own retries."""
+    import gitlab
+
+    return gitlab.Gitlab(sb.url, private_token=sb.token, retry_transient_errors=False)

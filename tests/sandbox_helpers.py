@@ -83,3 +83,10 @@ def commit_files(project, files: dict[str, str], message: str = "Update files", 
     actions = [{"action": "update" if path in existing else "create", "file_path": path, "content": text}
                for path, text in files.items()]
     return project.commits.create({"branch": branch, "commit_message": message, "actions": actions})
+
+
+def api(sb, method: str, path: str, **kwargs):
+    """One raw request to the sandbox's API as its root user (for what python-gitlab does not send or show)."""
+    import requests
+
+    return requests.request(method, f"{sb.url}/api/v4{path}", headers={"PRIVATE-TOKEN": sb.token}, timeout=5, **kwargs)

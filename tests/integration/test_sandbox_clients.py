@@ -3,24 +3,15 @@ bodies, and Ruby-symbol keys in .gitlab-ci.yml, over real HTTP."""
 
 from __future__ import annotations
 
-import gitlab
-import pytest
 import requests
+
+from tests.sandbox_helpers import api
 
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
-
-
-@pytest.fixture(scope="module")
-def gl(sb):
-    return gitlab.Gitlab(sb.url, private_token=sb.token, retry_transient_errors=False)
-
-
-def api(sb, method, path, **kwargs):
-    return requests.request(method, f"{sb.url}/api/v4{path}", headers={"PRIVATE-TOKEN": sb.token}, timeout=5, **kwargs)
 
 
 def test_raw_file_without_ref_reads_the_default_branch(sb, gl):

@@ -5,7 +5,6 @@ would reach them."""
 from __future__ import annotations
 
 import gitlab
-import pytest
 import requests
 
 from tests.gitlab_doc_shapes import (
@@ -21,17 +20,9 @@ from tests.gitlab_doc_shapes import (
     TREE_ITEM,
     shape_problems,
 )
+from tests.sandbox_helpers import api
 
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
-
-
-@pytest.fixture(scope="module")
-def gl(sb):
-    return gitlab.Gitlab(sb.url, private_token=sb.token, retry_transient_errors=False)
-
-
-def api(sb, method, path, **kwargs):
-    return requests.request(method, f"{sb.url}/api/v4{path}", headers={"PRIVATE-TOKEN": sb.token}, timeout=5, **kwargs)
 
 
 def test_a_project_has_every_documented_field(sb, gl):

@@ -9,7 +9,7 @@ import gitlab
 import pytest
 import requests
 
-from tests.sandbox_helpers import wait_pipeline, wait_until
+from tests.sandbox_helpers import api, wait_pipeline, wait_until
 
 SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads it
 
@@ -17,10 +17,6 @@ SANDBOX_JOB_SECONDS = 0.05  # the shared `sb` fixture (tests/conftest.py) reads 
 @pytest.fixture(scope="module")
 def project(sb):
     return gitlab.Gitlab(sb.url, private_token=sb.token).projects.get(sb.project_path)
-
-
-def api(sb, method, path, **kwargs):
-    return requests.request(method, f"{sb.url}/api/v4{path}", headers={"PRIVATE-TOKEN": sb.token}, timeout=5, **kwargs)
 
 
 def test_tree_raw_head_and_commit(sb, project):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gitlab
 import pytest
-import requests
+
+from tests.sandbox_helpers import api
 
 SANDBOX_JOB_SECONDS = 0.1  # the shared `sb` fixture (tests/conftest.py) reads it
 
@@ -16,10 +17,6 @@ def project(sb):
     yield project
     for var in project.variables.list(get_all=True):
         sb.store.execute("DELETE FROM variables WHERE key = ?", (var.key,))
-
-
-def api(sb, method, path, **kwargs):
-    return requests.request(method, f"{sb.url}/api/v4{path}", headers={"PRIVATE-TOKEN": sb.token}, timeout=5, **kwargs)
 
 
 def test_create_read_update_delete(project):
