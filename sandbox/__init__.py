@@ -248,6 +248,25 @@ class Sandbox:
             self.scheduler.wake()
         return ids
 
+    def run_pipeline(self, project_path: str, ref: str, *, source: str = "web", user: str = "root") -> int:
+        """Start a pipeline for the head of ``ref`` as GitLab does for sources the sandbox has no API for:
+        ``schedule`` (a pipeline schedule), ``web`` (Run pipeline in the UI), ``trigger`` (a trigger token).
+        Returns its id; raises ``PipelineRefused`` when GitLab would create none."""
+        from dockwright.sandbox.api_pipelines import PIPELINE_SOURCES
+
+        if source not in PIPELINE_SOURCES:
+            raise ValueError(f"GitLab has no pipeline source {source!r}.")
+        project = self._project(project_path)
+        assert self.store is not None and self.scheduler is not None, "start the sandbox first"
+        repo_path = self.repo_path(project)
+        sha = gitrepo.resolve(repo_path, ref)
+        if sha is None:
+            raise BadInput(f"The sandbox's {project_path} has no ref {ref!r}.", "Push the branch first.")
+        row = self.store.ensure_user(user, user.replace("_", " ").title(), f"{user}@example.com")
+        is_tag = gitrepo.resolve(repo_path, f"refs/heads/{ref}") is None
+        return self.scheduler.create_pipeline(project, ref, sha, source=source, before_sha=gitrepo.ZERO_SHA,
+                                              user_id=row["id"], is_tag=is_tag)
+
     # -- helpers for the HTTP side -----------------------------------------------------------------------
     def _project(self, project_path: str) -> dict[str, Any]:
         assert self.store is not None, "start the sandbox first"

@@ -4,6 +4,7 @@ lists and ``GET .../jobs/:id`` leave bridges out; ``GET .../pipelines/:pid/bridg
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -30,6 +31,11 @@ PIPELINE_STATUSES = ("created", "waiting_for_resource", "preparing", "pending", 
                      "canceled", "skipped", "manual", "scheduled")
 JOB_SCOPES = ("created", "pending", "running", "failed", "success", "canceled", "skipped", "waiting_for_resource",
               "manual")
+# Ci::Pipeline's sources (app/models/concerns/enums/ci/pipeline.rb): the ``source`` filter's valid values
+PIPELINE_SOURCES = ("push", "web", "trigger", "schedule", "api", "external", "pipeline", "chat", "webide",
+                    "merge_request_event", "external_pull_request_event", "parent_pipeline",
+                    "ondemand_dast_scan", "ondemand_dast_validation", "security_orchestration_policy",
+                    "container_registry_push", "duo_workflow", "pipeline_execution_policy_schedule")
 STATUS_TEXT = {"success": "passed", "failed": "failed", "running": "running", "pending": "pending",
                "created": "created", "canceled": "canceled", "skipped": "skipped", "manual": "manual"}
 
@@ -145,12 +151,41 @@ def _q(req: Request, name: str) -> str:
 
 # -- pipelines ----------------------------------------------------------------------------------
 
+def _time_filter(req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``updated_after``/``updated_before``/``created_after``/``created_before`` (ISO 8601); GitLab's
+    finder compares with ``>=`` and ``<=``, and a value Grape cannot read as a DateTime is a 400."""
+    for name in ("updated_after", "updated_before", "created_after", "created_before"):
+        text = _q(req, name)
+        if not text:
+            continue
+        try:
+            limit = parse_iso(text)
+        except ValueError as exc:
+            raise ApiError(400, {"error": f"{name} is invalid"}) from exc
+        assert limit is not None
+        if limit.tzinfo is None:
+            limit = limit.replace(tzinfo=datetime.UTC)
+        column = name.partition("_")[0] + "_at"
+        after = name.endswith("_after")
+        rows = [r for r in rows if (stamp := parse_iso(r[column])) is not None
+                and (stamp >= limit if after else stamp <= limit)]
+    return rows
+
+
 def list_pipelines(req: Request):
+    """GitLab's filters (doc/api/pipelines.md, lib/api/ci/pipelines.rb). As since GitLab 17.0, child
+    pipelines (source ``parent_pipeline``) are listed only when ``source=parent_pipeline`` asks for them."""
     project = find_project(req)
     rows = req.store.all("SELECT * FROM pipelines WHERE project_id = ?", (project["id"],))
-    for name in ("sha", "ref", "source"):
+    source = _q(req, "source")
+    if source and source not in PIPELINE_SOURCES:
+        raise ApiError(400, {"error": "source does not have a valid value"})
+    rows = [r for r in rows if r["source"] == source] if source else \
+        [r for r in rows if r["source"] != "parent_pipeline"]
+    for name in ("sha", "ref"):
         if _q(req, name):
             rows = [r for r in rows if r[name] == _q(req, name)]
+    rows = _time_filter(req, rows)
     status = _q(req, "status")
     if status:
         if status not in PIPELINE_STATUSES:
