@@ -151,7 +151,7 @@ def _q(req: Request, name: str) -> str:
 
 # -- pipelines ----------------------------------------------------------------------------------
 
-def _time_filter(req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def time_filter(req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``updated_after``/``updated_before``/``created_after``/``created_before`` (ISO 8601); GitLab's
     finder compares with ``>=`` and ``<=``, and a value Grape cannot read as a DateTime is a 400."""
     for name in ("updated_after", "updated_before", "created_after", "created_before"):
@@ -185,7 +185,7 @@ def list_pipelines(req: Request):
     for name in ("sha", "ref"):
         if _q(req, name):
             rows = [r for r in rows if r[name] == _q(req, name)]
-    rows = _time_filter(req, rows)
+    rows = time_filter(req, rows)
     status = _q(req, "status")
     if status:
         if status not in PIPELINE_STATUSES:

@@ -545,6 +545,8 @@ def parse_ci(
 
     env = pipeline_variables(ref=ref, sha=sha, default_branch=default_branch, is_tag=is_tag)
     env.update(variables or {})
+    if env.get("CI_PIPELINE_SOURCE") == "merge_request_event":
+        env.pop("CI_COMMIT_BRANCH", None)  # GitLab sets no CI_COMMIT_BRANCH in a merge request pipeline
     if "workflow" in doc:
         try:
             if not workflow_allows(doc["workflow"], {**global_vars, **env}):
@@ -552,6 +554,12 @@ def parse_ci(
                                   filtered_by_workflow=True)
         except ValueError as exc:
             raise _fail(str(exc)) from None
+    # A job with neither rules: nor only: gets GitLab's default `only: [branches, tags]`, which no merge
+    # request pipeline matches; workflow:rules (or the job's own rules:) remove that default
+    # (Entry::Processable#compose!).
+    has_workflow_rules = isinstance(doc.get("workflow"), dict) and "rules" in doc["workflow"]
+    if env.get("CI_PIPELINE_SOURCE") == "merge_request_event" and not has_workflow_rules:
+        raw_jobs = [j for j in raw_jobs if j.rules is not None]
     selected = [j for j in (_apply_rules(j, env, file_exists) for j in raw_jobs) if j is not None]
     names = {j.name for j in selected}
     jobs: list[CiJob] = []

@@ -17,6 +17,7 @@ from dockwright.sandbox import (
     api_archive,
     api_commits,
     api_files,
+    api_merge_requests,
     api_pipelines,
     api_project_lifecycle,
     api_projects,
@@ -50,7 +51,8 @@ class Router:
 
     def __init__(self) -> None:
         self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
-        for module in (api_users, api_projects, api_runners, api_pipelines, api_repository, api_commits,
+        for module in (api_users, api_projects, api_runners, api_pipelines, api_merge_requests, api_repository,
+                       api_commits,
                        api_files, api_project_lifecycle, api_templates,
                        api_archive):  # last: its route takes any /repository/<segment>
             for method, pattern, handler, scopes in module.ROUTES:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime
 
-from tests.gitlab_monitor_shapes import PIPELINE_LIST_ITEM
 from tests.gitlab_doc_shapes import shape_problems
+from tests.gitlab_monitor_shapes import PIPELINE_LIST_ITEM
 from tests.sandbox_helpers import api, commit_files, wait_pipeline
 
 SANDBOX_JOB_SECONDS = 0.05
@@ -39,7 +39,8 @@ def test_filters_sources_and_pages_of_the_pipelines_list(sb, gl):
     assert [p.id for p in project.pipelines.list(get_all=True, status="failed")] == [pushed["topic"].id]
     assert {p.id for p in project.pipelines.list(get_all=True, scope="finished")} == \
         {pushed["main"].id, pushed["topic"].id, scheduled, by_web}
-    assert [p.id for p in project.pipelines.list(get_all=True, order_by="id", sort="asc")][0] == pushed["main"].id
+    ascending = [p.id for p in project.pipelines.list(get_all=True, order_by="id", sort="asc")]
+    assert ascending == sorted(ascending) and ascending[0] == pushed["main"].id
 
     future = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert project.pipelines.list(get_all=True, updated_after=future) == []
