@@ -17,6 +17,7 @@ from dockwright.sandbox import (
     api_archive,
     api_commits,
     api_files,
+    api_groups,
     api_merge_requests,
     api_pipelines,
     api_project_lifecycle,
@@ -53,7 +54,7 @@ class Router:
         self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
         for module in (api_users, api_projects, api_runners, api_pipelines, api_merge_requests, api_repository,
                        api_commits,
-                       api_files, api_project_lifecycle, api_templates,
+                       api_files, api_project_lifecycle, api_templates, api_groups,
                        api_archive):  # last: its route takes any /repository/<segment>
             for method, pattern, handler, scopes in module.ROUTES:
                 self.routes.append((method, pattern.strip("/").split("/"), handler, scopes))

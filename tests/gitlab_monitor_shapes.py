@@ -69,3 +69,11 @@ MERGE_REQUEST: dict[str, Any] = {
 MERGE_REQUEST_PIPELINE: dict[str, Any] = {"id": "int", "sha": "str", "ref": "str", "status": "str"}
 # Fields GitLab gives as null in the situations the sandbox plays (no assignee, no milestone, not merged)
 MERGE_REQUEST_NULLABLE = frozenset({"pipeline", "head_pipeline"})
+
+# doc/api/groups.md, 'List groups' (an item) and 'Details of a group' (the same fields, and projects); a group's
+# projects ('List a group's projects') are project list items: tests/gitlab_doc_shapes.py's PROJECT_LIST_ITEM
+GROUP: dict[str, Any] = {
+    "id": "int", "name": "str", "path": "str", "description": "str", "visibility": "str", "lfs_enabled": "bool",
+    "avatar_url": None, "web_url": "str", "request_access_enabled": "bool", "full_name": "str", "full_path": "str",
+    "parent_id": None,
+}
