@@ -174,7 +174,8 @@ class Sandbox:
 
     def _remove_state(self) -> None:
         """``--reset``: delete only what the sandbox itself wrote; refuse a folder that holds anything else."""
-        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run", "uploads"}
+        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run", "uploads",
+               "artifacts"}
         foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own and p.name != LOCK_FILE)
         if foreign:
             raise BadInput(f"{self.data_dir} holds files the sandbox did not write ({', '.join(foreign[:3])}), so "

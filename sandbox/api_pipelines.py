@@ -8,6 +8,7 @@ import datetime
 import json
 from typing import Any
 
+from dockwright.sandbox import artifacts_store
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_common import (
     SCOPE_READ,
@@ -105,17 +106,34 @@ def job_json(req: Request, row: dict[str, Any], commit: dict[str, Any] | None = 
         "commit": commit, "coverage": None, "archived": False, "allow_failure": bool(row["allow_failure"]),
         "created_at": row["created_at"], "started_at": row["started_at"], "finished_at": row["finished_at"],
         "erased_at": row["erased_at"], "duration": duration, "queued_duration": queued,
-        "artifacts_expire_at": None, "tag_list": json.loads(row["tag_list"]), "id": row["id"], "name": row["name"],
+        "tag_list": json.loads(row["tag_list"]), "id": row["id"], "name": row["name"],
         "pipeline": {"id": pipeline["id"], "project_id": pipeline["project_id"], "ref": pipeline["ref"],
                      "sha": pipeline["sha"], "status": pipeline["status"]},
-        "ref": pipeline["ref"], "artifacts": [], "runner": runner_brief(runner) if runner else None,
+        "ref": pipeline["ref"], "runner": runner_brief(runner) if runner else None,
         "runner_manager": None, "stage": row["stage"], "status": row["status"],
         "failure_reason": row["failure_reason"] if row["status"] == "failed" else None,
         "tag": bool(pipeline["tag"]), "when": row["when_"],
         "web_url": f"{req.sandbox.url}/{project['path_with_namespace']}/-/jobs/{row['id']}",
         "project": {"ci_job_token_scope_enabled": False},
         "user": user_json(req.sandbox, user, full=False) if user else None,
-    }
+    } | artifacts_fields(req, row)
+
+
+def artifacts_fields(req: Request, row: dict[str, Any]) -> dict[str, Any]:
+    """A job's ``artifacts`` (each file GitLab keeps: archive, metadata, junit, and the finished job's log as
+    ``trace``), ``artifacts_expire_at`` and, when it has an archive, ``artifacts_file``."""
+    kept = artifacts_store.rows_of(req.store, row["id"])
+    files = [{"file_type": a["file_type"], "size": a["size"], "filename": a["filename"],
+              "file_format": a["file_format"]} for a in kept]
+    if row["finished_at"] and row["trace"]:
+        files.append({"file_type": "trace", "size": len(row["trace"].encode("utf-8")), "filename": "job.log",
+                      "file_format": None})
+    out: dict[str, Any] = {"artifacts": files,
+                           "artifacts_expire_at": next((a["expire_at"] for a in kept), None)}
+    archive = next((a for a in kept if a["file_type"] == "archive"), None)
+    if archive is not None:
+        out["artifacts_file"] = {"filename": archive["filename"], "size": archive["size"]}
+    return out
 
 
 def _commit_json(req: Request, project: dict[str, Any], sha: str) -> dict[str, Any] | None:
@@ -277,6 +295,8 @@ def delete_pipeline(req: Request):
     project = find_project(req)
     row = _find_pipeline(req, project)
     req.scheduler.cancel_pipeline(row["id"])
+    for job in req.store.all("SELECT id FROM jobs WHERE pipeline_id = ?", (row["id"],)):
+        artifacts_store.delete(req.sandbox, job["id"])
     req.store.execute("DELETE FROM jobs WHERE pipeline_id = ?", (row["id"],))
     req.store.execute("DELETE FROM pipelines WHERE id = ?", (row["id"],))
     return Response(204)
@@ -326,7 +346,7 @@ def bridge_json(req: Request, row: dict[str, Any], commit: dict[str, Any] | None
                 pipeline: dict[str, Any]) -> dict[str, Any]:
     """A trigger job as GitLab's bridges API shows it: a job's fields and its downstream pipeline."""
     out = job_json(req, row, commit, pipeline)
-    for key in ("artifacts", "artifacts_expire_at", "runner", "runner_manager", "tag_list", "archived", "project"):
+    for key in ("artifacts", "artifacts_expire_at", "artifacts_file", "runner", "runner_manager", "tag_list", "archived", "project"):
         out.pop(key, None)
     child = req.store.one("SELECT * FROM pipelines WHERE id = ?", (row["downstream_pipeline_id"],)) \
         if row["downstream_pipeline_id"] else None

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dockwright.sandbox import artifacts_store
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
 from dockwright.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
@@ -589,7 +590,8 @@ class Scheduler:
             gen = play_job(ci_job, runner=self._profile(runner), variables=variables, masked_values=masked,
                            read_file=lambda path: gitrepo.read_file(repo_path, pipeline["sha"], path.lstrip("/")),
                            path_exists=lambda path: path.strip("/") in ("", ".") or exists(path.lstrip("/")),
-                           registry=self.registry, predefined=predefined)
+                           registry=self.registry, predefined=predefined,
+                           list_files=lambda: gitrepo.list_files(repo_path, pipeline["sha"]))
             result = None
             while True:
                 if running.cancel.is_set():
@@ -608,6 +610,8 @@ class Scheduler:
                     running.cancel.wait(pause)  # the log grows over the job's time, as a runner's does
             if result is not None:
                 status, reason = result.status, result.failure_reason
+                if ci_job.artifacts is not None and not running.cancel.is_set():
+                    artifacts_store.save(self.sandbox, job, ci_job.artifacts, result.artifacts, result.junit)
                 remaining = self.sandbox.job_seconds - (time.monotonic() - started)
                 if remaining > 0:
                     running.cancel.wait(remaining)

@@ -67,6 +67,9 @@ CREATE TABLE IF NOT EXISTS merge_requests (
     target_branch TEXT NOT NULL, author_id INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
     merged_at TEXT, closed_at TEXT, squash INTEGER NOT NULL DEFAULT 0,
     force_remove_source_branch INTEGER NOT NULL DEFAULT 0, labels TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE IF NOT EXISTS job_artifacts (
+    id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL, project_id INTEGER NOT NULL, file_type TEXT NOT NULL,
+    filename TEXT NOT NULL, file_format TEXT, size INTEGER NOT NULL, created_at TEXT NOT NULL, expire_at TEXT);
 CREATE TABLE IF NOT EXISTS registry_tags (
     id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, repository TEXT NOT NULL, tag TEXT NOT NULL,
     digest TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (repository, tag));

@@ -77,3 +77,9 @@ GROUP: dict[str, Any] = {
     "avatar_url": None, "web_url": "str", "request_access_enabled": "bool", "full_name": "str", "full_path": "str",
     "parent_id": None,
 }
+
+# doc/api/jobs.md, 'Get a single job' and the jobs lists: a job with artifacts lists each file it keeps, and
+# artifacts_file names its archive (doc/api/job_artifacts.md)
+JOB_ARTIFACT: dict[str, Any] = {"file_type": "str", "size": "int", "filename": "str", "file_format": None}
+JOB_WITH_ARTIFACTS: dict[str, Any] = {"artifacts": [JOB_ARTIFACT], "artifacts_file": {"filename": "str", "size": "int"},
+                                      "artifacts_expire_at": "str"}
