@@ -67,7 +67,7 @@ def pipeline_json(req: Request, row: dict[str, Any], *, full: bool = True) -> di
     base = {
         "id": row["id"], "iid": row["iid"], "project_id": row["project_id"], "sha": row["sha"], "ref": row["ref"],
         "status": row["status"], "source": row["source"], "created_at": row["created_at"],
-        "updated_at": row["updated_at"], "web_url": f"{req.sandbox.url}{path}", "name": None,
+        "updated_at": row["updated_at"], "web_url": f"{req.sandbox.url}{path}", "name": row.get("name"),
     }
     if not full:
         return base

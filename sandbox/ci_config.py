@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockwright.sandbox.ci_artifacts import CiArtifacts, parse_artifacts
-from dockwright.sandbox.ci_rules import evaluate_if, workflow_allows
+from dockwright.sandbox.ci_rules import evaluate_if, expand_name, workflow_allows
 from dockwright.sandbox.ci_variables import pipeline_variables
 from dockwright.sandbox.ci_yaml import (
     GITLAB_JOB_KEYWORDS,
@@ -106,6 +106,7 @@ class CiPipeline:
     declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
     variables: dict[str, str] = field(default_factory=dict, hash=False)  # the global `variables:`
     filtered_by_workflow: bool = False  # `workflow:rules` let no pipeline be created
+    name: str | None = None  # `workflow:name`, its variables expanded
 
 
 # --- small validators ---------------------------------------------------------------------------
@@ -594,4 +595,6 @@ def parse_ci(
         ))
     jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
     used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))
-    return CiPipeline(stages=used, jobs=tuple(jobs), declared_stages=all_stages, variables=global_vars)
+    raw_name = doc["workflow"].get("name") if isinstance(doc.get("workflow"), dict) else None
+    name = expand_name(str(raw_name), {**global_vars, **env}) if raw_name is not None else None
+    return CiPipeline(stages=used, jobs=tuple(jobs), declared_stages=all_stages, variables=global_vars, name=name)

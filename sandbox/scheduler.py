@@ -265,6 +265,7 @@ class Scheduler:
                 "stages": json.dumps(list(parsed.stages) if parsed else []),
                 "config_path": config_path, "parent_job_id": parent_job_id,
                 "merge_request_id": merge_request["id"] if merge_request else None,
+                "name": parsed.name if parsed is not None else None,
             })
             if parsed is not None:
                 self._ci_cache[pipeline_id] = parsed

@@ -119,7 +119,7 @@ class Store:
             # child pipelines: the file a pipeline was made from, and the bridge (trigger job) that made it
             "pipelines": {"config_path": "TEXT NOT NULL DEFAULT '.gitlab-ci.yml'", "parent_job_id": "INTEGER",
                           # a merge_request_event pipeline's merge request (merge_requests.id)
-                          "merge_request_id": "INTEGER"},
+                          "merge_request_id": "INTEGER", "name": "TEXT"},  # name: workflow:name
             "jobs": {"bridge": "INTEGER NOT NULL DEFAULT 0", "downstream_pipeline_id": "INTEGER"},
             # projects created through POST /projects, an avatar sent as a multipart upload, and the project's
             # container registry: enabled, private or disabled (projects API)

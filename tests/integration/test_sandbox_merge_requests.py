@@ -19,6 +19,7 @@ SANDBOX_JOB_SECONDS = 0.05
 # the merge request pipelines workflow GitLab documents (doc/ci/yaml/workflow.md, "Switch between branch
 # pipelines and merge request pipelines")
 MR_CI = """workflow:
+  name: "$CI_PIPELINE_SOURCE pipeline for $CI_COMMIT_REF_NAME"
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
     - if: $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS
@@ -61,6 +62,8 @@ def test_a_merge_request_gets_merge_request_pipelines(sb, gl, tmp_path):
         assert shape_problems(item.attributes, PIPELINE_LIST_ITEM) == []
     detached = mr_pipelines[0]
     assert (detached.ref, detached.sha) == ("refs/merge-requests/1/head", first.id)
+    assert (detached.name, mr_pipelines[1].name) == ("merge_request_event pipeline for feature",
+                                                     "push pipeline for feature")  # workflow:name
     wait_pipeline(project, detached.id)
     jobs = {j.name: j for j in project.pipelines.get(detached.id).jobs.list(get_all=True)}
     assert set(jobs) == {"unit", "mr-only"}
