@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from dockwright.sandbox import merge_request_pipelines
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_common import (
     SCOPE_READ,
@@ -31,10 +32,6 @@ from dockwright.sandbox.store import now_iso
 
 STATES = ("opened", "closed", "locked", "merged", "all")
 DRAFT_RE = re.compile(r"\A\s*(\[draft\]|\(draft\)|draft:|draft -|draft\s)", re.IGNORECASE)
-
-
-def merge_request_ref(iid: int) -> str:
-    return f"refs/merge-requests/{iid}/head"
 
 
 def mr_pipelines(store: Any, sandbox: Any, project: dict[str, Any], mr: dict[str, Any]) -> list[dict[str, Any]]:
@@ -188,7 +185,7 @@ def create_merge_request(req: Request):
         "labels": json.dumps(labels),
     })
     mr = req.store.existing("SELECT * FROM merge_requests WHERE id = ?", (mr_id,))
-    req.scheduler.on_merge_request_changed(project, mr, user_id=req.me["id"])
+    merge_request_pipelines.on_merge_request_changed(req.scheduler, project, mr, user_id=req.me["id"])
     return json_response(201, mr_json(req, project, mr))
 
 
@@ -241,7 +238,7 @@ def create_mr_pipeline(req: Request):
     project = find_project(req)
     mr = _find_mr(req, project)
     try:
-        pid = req.scheduler.create_merge_request_pipeline(project, mr, user_id=req.me["id"])
+        pid = merge_request_pipelines.create_merge_request_pipeline(req.scheduler, project, mr, user_id=req.me["id"])
     except PipelineRefused as exc:
         raise ApiError(400, {"message": {"base": [str(exc)]}}) from exc
     return json_response(201, pipeline_json(req, req.store.existing("SELECT * FROM pipelines WHERE id = ?", (pid,))))

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dockwright.sandbox import artifacts_store
+from dockwright.sandbox import artifacts_store, merge_request_pipelines
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
 from dockwright.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
@@ -129,37 +129,7 @@ class Scheduler:
         if not is_tag:  # a push to a merge request's source branch: a merge_request_event pipeline too
             for mr in self.store.all("SELECT * FROM merge_requests WHERE project_id = ? AND source_branch = ? AND "
                                      "state = 'opened' ORDER BY id", (project["id"], name)):
-                self.on_merge_request_changed(project, mr, user_id=user_id)
-
-    def on_merge_request_changed(self, project: dict[str, Any], mr: dict[str, Any], *, user_id: int) -> None:
-        """A merge request was opened or its source branch moved: its ``refs/merge-requests/:iid/head`` follows
-        the branch, and a merge_request_event pipeline starts when the CI file's rules ask for one."""
-        from dockwright.sandbox.api_merge_requests import merge_request_ref
-
-        repo_path = self.sandbox.repo_path(project)
-        head = gitrepo.branch_sha(repo_path, mr["source_branch"])
-        if head is None:
-            return
-        gitrepo.git(repo_path, "update-ref", merge_request_ref(mr["iid"]), head)
-        if gitrepo.read_file(repo_path, head, CI_FILE) is None:
-            return
-        message = gitrepo.commit_info(repo_path, head)["message"].lower()
-        if "[skip ci]" in message or "[ci skip]" in message:
-            return
-        with contextlib.suppress(PipelineRefused):  # no rule asks for a merge request pipeline
-            self.create_merge_request_pipeline(project, mr, user_id=user_id)
-
-    def create_merge_request_pipeline(self, project: dict[str, Any], mr: dict[str, Any], *, user_id: int) -> int:
-        """A detached merge request pipeline: ref ``refs/merge-requests/:iid/head``, the source branch's head,
-        source ``merge_request_event``. Raises PipelineRefused when the rules leave no job."""
-        from dockwright.sandbox.api_merge_requests import merge_request_ref
-
-        repo_path = self.sandbox.repo_path(project)
-        head = gitrepo.branch_sha(repo_path, mr["source_branch"])
-        if head is None:
-            raise PipelineRefused("Reference not found")
-        return self.create_pipeline(project, merge_request_ref(mr["iid"]), head, source="merge_request_event",
-                                    before_sha=gitrepo.ZERO_SHA, user_id=user_id, merge_request=mr)
+                merge_request_pipelines.on_merge_request_changed(self, project, mr, user_id=user_id)
 
     def rule_variables(self, project: dict[str, Any], ref: str, sha: str, *, is_tag: bool, source: str,
                        merge_request: dict[str, Any] | None = None,
