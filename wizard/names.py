@@ -215,6 +215,8 @@ def plan_name_problems(plan) -> list[tuple[str, str, str]]:  # noqa: ANN001 - a 
     problems += registry_image_problems(reg.kind, reg.image, reg.host)
     images = (("dockerfile.base_image", plan.dockerfile.base_image, True),
               ("runner.docker_image", plan.runner.docker_image, True))
+    if plan.dockerfile.runtime_image and plan.dockerfile.runtime_image.strip():
+        images += (("dockerfile.runtime_image", plan.dockerfile.runtime_image, True),)
     for key, text, tag_allowed in images:
         found = image_name_problem(text, tag_allowed=tag_allowed)
         if found:

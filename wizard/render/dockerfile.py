@@ -12,22 +12,8 @@ import re
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import header_lines
-
-_USER_UID = 10001
-
-
-def _env_value(value: str) -> str:
-    """``"value"`` as BuildKit reads a double-quoted word back to ``value``: inside double quotes a backslash
-    escapes only ``"``, ``$`` and itself, and an unescaped ``$NAME`` is expanded at build time (so ``pa$$word``
-    would lose its dollars); any other character, ``é`` included, is written as it is."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
-
-
-def _add_user(base_image: str) -> str:
-    """The app's user as `docker init` makes it: no home folder, no login shell."""
-    if "alpine" in base_image:
-        return f"RUN adduser -D -H -h /nonexistent -s /sbin/nologin -u {_USER_UID} app"
-    return f"RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin --uid {_USER_UID} app"
+from dockwright.wizard.stacks import stack
+from dockwright.wizard.stacks.common import USER_UID, add_user, env_value
 
 
 # Servers that stop gracefully on SIGTERM, Docker's stop signal. Any other Python process started as PID 1
@@ -66,7 +52,10 @@ def render_dockerfile(plan: Plan) -> str:
     lines = header_lines(
         "Dockerfile", "Delete these two lines to make the file yours: dockwright then leaves it alone."
     )
-    generic = spec.language == "generic"
+    module = stack(spec.language)
+    if module is not None:
+        return "\n".join([*lines, "", *module.dockerfile_body(spec)]) + "\n"
+    generic = spec.language != "python"  # generic, or a stack whose module is not written yet
     if generic:
         lines += [
             "#",
@@ -81,14 +70,14 @@ def render_dockerfile(plan: Plan) -> str:
     env += [(k, v) for k, v in spec.env if k not in dict(env)]
     if env:
         lines.append("# Settings the app reads at run time.")
-        parts = [f"{k}={_env_value(v)}" for k, v in env]
+        parts = [f"{k}={env_value(v)}" for k, v in env]
         lines.append("ENV " + " \\\n    ".join(parts))
         lines.append("")
     lines += [f"WORKDIR {spec.workdir}", ""]
     if spec.non_root:
         lines += [
             "# An unprivileged user to run the app: a compromised app is not root inside the container.",
-            _add_user(spec.base_image),
+            add_user(spec.base_image),
             "",
         ]
     req = spec.requirements if spec.language == "python" else None
@@ -124,7 +113,7 @@ def render_dockerfile(plan: Plan) -> str:
         lines.append("COPY . .")
     lines.append("")
     if spec.non_root:
-        lines += [f"USER {_USER_UID}", ""]
+        lines += [f"USER {USER_UID}", ""]
     if spec.port is not None:
         lines += [f"EXPOSE {spec.port}", ""]
     if spec.language == "python":
@@ -163,7 +152,10 @@ _ADDED_MARK = "# added by dockwright: keeps secrets, history and caches out of t
 
 
 def _ignores(plan: Plan) -> tuple[str, ...]:
-    return _COMMON_IGNORES + (_PYTHON_IGNORES if plan.dockerfile.language == "python" else ())
+    language = plan.dockerfile.language
+    module = stack(language)
+    own = module.IGNORES if module is not None else _PYTHON_IGNORES if language == "python" else ()
+    return _COMMON_IGNORES + tuple(p for p in own if p not in _COMMON_IGNORES)
 
 
 def render_dockerignore(plan: Plan, existing: str | None = None) -> str:
