@@ -196,11 +196,11 @@ def test_broken_pyproject_is_a_note_not_a_crash(tmp_path):
 
 
 def test_non_python_project_gets_generic_with_a_clear_note(tmp_path):
-    write(tmp_path, {"package.json": "{}", "index.js": "", "Dockerfile": "FROM node\n", ".gitlab-ci.yml": "x: 1\n"})
+    write(tmp_path, {"mix.exs": "defmodule App.MixProject do\nend\n", "Dockerfile": "FROM elixir\n", ".gitlab-ci.yml": "x: 1\n"})
     d = detect(tmp_path)
     assert d.language == "generic" and d.framework is None and d.command == ()
     assert d.existing == {"Dockerfile": True, ".dockerignore": False, ".gitlab-ci.yml": True}
-    assert any("Node.js" in n and "generic Dockerfile that you must edit" in n for n in d.notes)
+    assert any("Elixir" in n and "generic Dockerfile that you must edit" in n for n in d.notes)
     plan = detect_plan(tmp_path)
     assert plan.dockerfile.language == "generic" and plan.dockerfile.requirements is None
     assert check_plan(plan) == []

@@ -14,7 +14,7 @@ def test_every_stack_language_is_a_plan_language() -> None:
     assert set(ORDER) <= set(LANGUAGES)
     for language in available():
         module = stack(language)
-        assert module is not None and module.LANGUAGE == language
+        assert module is not None and language == module.LANGUAGE
         assert callable(module.detect) and callable(module.dockerfile_body) and isinstance(module.IGNORES, tuple)
 
 
@@ -26,9 +26,9 @@ def test_a_tool_of_another_language_is_refused_with_the_allowed_ones() -> None:
     plan = replace_in(Plan(), "dockerfile", language="node", tool="maven")
     assert ("dockerfile.tool", "'maven', which does not build node", "npm | yarn | pnpm (or null)") in [
         (k, p.removeprefix("is "), a) for k, p, a in check_plan(plan)]
-    with pytest.raises(AnswersError, match="dockerfile.tool"):
+    with pytest.raises(AnswersError, match=r"dockerfile\.tool"):
         parse_answers("dockerfile: {language: python, tool: npm}\n")
-    with pytest.raises(AnswersError, match="npm | yarn"):
+    with pytest.raises(AnswersError, match=r"npm \| yarn"):
         parse_answers("dockerfile: {language: node, tool: bun}\n")
 
 

@@ -15,7 +15,6 @@ from dockwright.wizard.render.common import header_lines
 from dockwright.wizard.stacks import stack
 from dockwright.wizard.stacks.common import USER_UID, add_user, env_value
 
-
 # Servers that stop gracefully on SIGTERM, Docker's stop signal. Any other Python process started as PID 1
 # ignores SIGTERM (Python sets no handler for it, and the kernel drops a signal PID 1 does not handle), so
 # `docker stop` waits 10 s and kills it; SIGINT raises KeyboardInterrupt and stops it at once.

@@ -30,7 +30,7 @@ from typing import Any
 
 # Every language with a stack module, in the order detection tries them. A name whose module does not
 # exist (yet) is skipped, so a stack lands by adding its module alone.
-ORDER = ("static", "node", "go", "java", "ruby", "php", "rust", "dotnet")
+ORDER = ("node", "go", "java", "ruby", "php", "rust", "dotnet", "static")
 
 TITLES = {"python": "Python", "static": "static sites", "node": "Node.js", "go": "Go", "java": "Java",
           "ruby": "Ruby", "php": "PHP", "rust": "Rust", "dotnet": ".NET", "generic": "a Dockerfile you edit"}

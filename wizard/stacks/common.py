@@ -42,14 +42,15 @@ def user_lines(spec: DockerfileSpec, image: str) -> list[str]:
             add_user(image), ""]
 
 
-def tail_lines(spec: DockerfileSpec, *, user: str | None = None) -> list[str]:
+def tail_lines(spec: DockerfileSpec, *, user: str | None = None, about_cmd: tuple[str, ...] = ()) -> list[str]:
     """USER, EXPOSE and CMD: the end of every stack's final stage. ``user`` overrides the numeric id
-    (distroless's ``nonroot``, an image's own unprivileged user)."""
+    (distroless's, an image's own unprivileged user); ``about_cmd`` are comment lines above CMD."""
     lines: list[str] = []
     if spec.non_root:
         lines += [f"USER {user or USER_UID}", ""]
     if spec.port is not None:
         lines += [f"EXPOSE {spec.port}", ""]
+    lines += [f"# {line}" for line in about_cmd]
     lines.append("CMD " + json.dumps(list(spec.command)))
     return lines
 
