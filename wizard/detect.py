@@ -30,7 +30,6 @@ REMOTE_RANK = ("upstream", "gitlab", "origin")  # glab's order; other remotes fo
 DEFAULT_BRANCH = "main"
 DEFAULT_PYTHON = "3.13"
 DEFAULT_PORT = 8000
-FLASK_DEV_PORT = 5000
 
 OTHER_LANGUAGES = (
     ("package.json", "Node.js"),
@@ -379,16 +378,13 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
         var = _app_variable(sources.get(entry, ""), "Flask") if entry else None
         module = _module_of(root, entry) if entry else "app"
         out["entry_point"] = entry
-        if has_gunicorn:
-            target = f"{module}:{var or 'app'}"
-            out.update(port=DEFAULT_PORT, command=("gunicorn", "--bind", f"0.0.0.0:{DEFAULT_PORT}", target))
-            notes.append(f"Flask app with gunicorn in its dependencies: the image runs gunicorn {target} on port {DEFAULT_PORT}.")
-        else:
-            out.update(port=FLASK_DEV_PORT,
-                       command=("flask", "--app", module, "run", "--host", "0.0.0.0", "--port", str(FLASK_DEV_PORT)))
-            notes.append(f"Flask app: the image runs `flask run --host 0.0.0.0` on port {FLASK_DEV_PORT} "
-                         "(0.0.0.0 so it is reachable outside the container). That is Flask's development server; "
-                         "add gunicorn to the dependencies and dockwright will use it instead.")
+        target = f"{module}:{var or 'app'}"
+        out.update(port=DEFAULT_PORT, command=("gunicorn", "--bind", f"0.0.0.0:{DEFAULT_PORT}", target))
+        notes.append(f"Flask app: the image runs gunicorn {target} on port {DEFAULT_PORT}, a production server; "
+                     "`flask run` is Flask's development server (one request at a time, not hardened).")
+        if not has_gunicorn:
+            notes.append("gunicorn is not among the dependencies: add it (e.g. gunicorn==23.0.0 to requirements.txt), "
+                         "or the container will stop at once with 'gunicorn: not found'.")
         return out
 
     if entry:

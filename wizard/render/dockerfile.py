@@ -32,6 +32,20 @@ def _stop_signal(command: tuple[str, ...]) -> list[str]:
             "STOPSIGNAL SIGINT", ""]
 
 
+def _dev_server(command: tuple[str, ...]) -> list[str]:
+    """Why a development server kept on purpose (``flask run``, ``manage.py runserver``) is not for production."""
+    words = [w.rsplit("/", 1)[-1] for w in command]
+    if "flask" in words[:3] and "run" in words:
+        which, better = "`flask run` is Flask's development server", "gunicorn --bind 0.0.0.0:8000 app:app"
+    elif "runserver" in words and any(w.endswith("manage.py") or w == "django-admin" for w in words):
+        which, better = "`manage.py runserver` is Django's development server", "gunicorn --bind 0.0.0.0:8000 PROJECT.wsgi"
+    else:
+        return []
+    return [f"# {which}: one process, requests one after another, no protection against",
+            "# slow clients, and its own docs say it is not for production. A production server is one",
+            f"# dependency away: add gunicorn to the requirements and run `{better}`."]
+
+
 def _tomllib_python(base_image: str) -> bool:
     """Whether the base image's Python has tomllib (3.11 and later), which reads pyproject.toml's dependencies."""
     m = re.match(r"(?:.*/)?python:3\.(\d+)", base_image)
@@ -116,7 +130,7 @@ def render_dockerfile(plan: Plan) -> str:
     if spec.port is not None:
         lines += [f"EXPOSE {spec.port}", ""]
     if spec.language == "python":
-        lines += _stop_signal(spec.command)
+        lines += _stop_signal(spec.command) + _dev_server(spec.command)
     if generic:
         lines.append("# EDIT ME: the command that starts the project.")
     lines.append("CMD " + json.dumps(list(spec.command)))
