@@ -70,3 +70,38 @@ def defaults(language: str) -> dict[str, Any]:
     """The values a project switched to ``language`` by hand starts from (empty for python and generic)."""
     module = stack(language)
     return dict(getattr(module, "DEFAULTS", {})) if module is not None else {}
+
+
+# The DockerfileSpec fields beyond the common ones (base image, port, command, ENV...) that matter for each
+# language: the wizard's Dockerfile step shows them, --plain asks them. A module may set its own FIELDS.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "python": ("requirements",), "node": ("tool", "target"), "static": ("tool", "target", "runtime_image"),
+    "go": ("target", "runtime_image"), "java": ("tool", "target", "runtime_image"), "ruby": ("tool",),
+    "php": ("tool", "runtime_image"), "rust": ("target", "runtime_image"), "dotnet": ("target", "runtime_image"),
+    "generic": ("requirements",),
+}
+# What dockerfile.target means in each language, as a field's label.
+TARGET_LABELS = {"node": "Build script (empty: none)", "static": "Output folder", "go": "Main package",
+                 "java": "Artifact", "rust": "Binary", "dotnet": "Project file"}
+
+
+def fields(language: str) -> tuple[str, ...]:
+    """The extra DockerfileSpec fields ``language`` uses (see :data:`FIELDS`)."""
+    module = stack(language)
+    own = getattr(module, "FIELDS", None) if module is not None else None
+    return tuple(own) if own is not None else FIELDS.get(language, ())
+
+
+def switched(spec: Any, language: str) -> dict[str, Any]:
+    """The DockerfileSpec changes for a project switched to ``language`` by hand: the language, and the
+    stack's defaults (base image, runtime image, tool, target, port, command) when it has them."""
+    if language == spec.language:
+        return {}
+    keys = ("base_image", "runtime_image", "tool", "target", "requirements", "port", "command")
+    if language == "python":  # DockerfileSpec's own defaults are Python's
+        fresh = type(spec)()
+        return {"language": language, **{k: getattr(fresh, k) for k in keys}}
+    if language == "generic":  # keeps what was there; a build tool means nothing without a stack
+        return {"language": language, "tool": None, "runtime_image": None, "target": None}
+    return {"language": language, "requirements": None, "runtime_image": None, "tool": None, "target": None,
+            **{k: v for k, v in defaults(language).items() if k in keys}}
