@@ -1,6 +1,7 @@
 """Stand-in base images, made from Debian's packages, where Docker Hub is out of reach.
 
 Run: .venv/bin/python bench/standin_images.py [NAME ...]     (default: python:3.13-slim; needs root and mmdebstrap)
+     .venv/bin/python bench/standin_images.py --time NAME ...  (also prints each rootfs's mmdebstrap time)
 
 Each stand-in is a minimal Debian bookworm (``mmdebstrap --variant=minbase``) with python3, pip and
 ``python`` on the PATH, imported into the container engine found (wizard/engine.py) under the name a generated
@@ -8,6 +9,13 @@ Dockerfile's FROM uses (``python:3.13-slim`` -> ``docker.io/library/python:3.13-
 image: its Python is Debian's (3.11), and it says so in its labels (``io.dockwright.standin``). The host's CA
 bundle is copied in and ``PIP_CERT`` points at it, so pip inside a build trusts what the host trusts (a proxy's
 CA included). Only tests (tests/real/) and the benchmarks use these; users pull the real images.
+
+Other stacks' images share ONE Debian trixie root file system (:data:`STACKS_RECIPE`: nodejs+npm, golang-go,
+nginx; one mmdebstrap run for all of them, so a fresh CI machine pays it once): ``node:*`` (Debian's Node 20),
+``golang:*`` (Debian's Go, with the official image's GOPATH=/go and GOTOOLCHAIN=local),
+``nginxinc/nginx-unprivileged:*`` (Debian's nginx configured as the unprivileged image: port 8080, pid and
+temporary files in /tmp, logs to the terminal) and ``gcr.io/distroless/*`` (the same file system: a stand-in
+only has to run a static binary as 65532). Each name gets its own image config (environment, CMD).
 
 Cached between runs: the root file system tarball lives in ``<cache>/<name>/rootfs.tar`` (cache:
 ``$DOCKWRIGHT_STANDIN_CACHE``, else ``~/.cache/dockwright/standins``) next to the recipe it was made from; a name
@@ -26,6 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,7 +45,7 @@ DEFAULT_NAMES = ("python:3.13-slim",)
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 IMAGE_CA = "/etc/ssl/certs/ca-certificates.crt"
 LABEL = "io.dockwright.standin"
-RECIPE = {
+PYTHON_RECIPE = {
     "suite": "bookworm",
     "variant": "minbase",
     "packages": ["python3", "python3-pip", "python-is-python3", "passwd", "ca-certificates"],
@@ -45,13 +54,79 @@ RECIPE = {
     "excludes": ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*"],
     "version": 1,
 }
+_NGINX_CONF = """pid /tmp/nginx.pid;
+error_log /dev/stderr;
+events {}
+http {
+    include /etc/nginx/mime.types;
+    access_log /dev/stdout;
+    client_body_temp_path /tmp/client_temp;
+    proxy_temp_path /tmp/proxy_temp;
+    fastcgi_temp_path /tmp/fastcgi_temp;
+    uwsgi_temp_path /tmp/uwsgi_temp;
+    scgi_temp_path /tmp/scgi_temp;
+    server {
+        listen 8080;
+        root /usr/share/nginx/html;
+        index index.html;
+    }
+}
+"""
+STACKS_RECIPE = {
+    "suite": "trixie",
+    "variant": "minbase",
+    "packages": ["nodejs", "npm", "golang-go", "nginx", "passwd", "ca-certificates"],
+    "hooks": [f"printf '%s' '{_NGINX_CONF}' > \"$1\"/etc/nginx/nginx.conf",
+              'mkdir -p "$1"/usr/share/nginx/html "$1"/go && rm -f "$1"/usr/share/nginx/html/* '
+              '&& ln -sf /dev/stderr "$1"/var/log/nginx/error.log',
+              'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*'],
+    "excludes": ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*"],
+    "version": 1,
+}
+_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class Standin(NamedTuple):  # not a dataclass: tests/real/conftest.py loads this file without sys.modules
+    """How the stand-in for a name is made: its root file system's recipe, then its image config."""
+
+    recipe: dict[str, Any]
+    env: dict[str, str]
+    cmd: tuple[str, ...]
+    what: str  # said in the image's description label
+
+
+def standin_for(name: str) -> Standin:
+    """The stand-in for an image name: by its repository (``node``, ``golang``, ``nginx-unprivileged``,
+    ``distroless/...``); any other name gets the Python one, as before."""
+    repo = name.split("@")[0].rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name.split("@")[0]
+    last = repo.rsplit("/", 1)[-1]
+    if last == "node":
+        return Standin(STACKS_RECIPE, {"PATH": _PATH, "LANG": "C.UTF-8", "NODE_EXTRA_CA_CERTS": IMAGE_CA},
+                       ("node",), "Debian's nodejs and npm")
+    if last == "golang":
+        return Standin(STACKS_RECIPE, {"PATH": "/go/bin:" + _PATH, "GOPATH": "/go", "GOTOOLCHAIN": "local",
+                                       "LANG": "C.UTF-8"}, ("go", "version"), "Debian's golang-go")
+    if last == "nginx-unprivileged":
+        return Standin(STACKS_RECIPE, {"PATH": _PATH}, ("nginx", "-g", "daemon off;"),
+                       "Debian's nginx set up as the unprivileged image (port 8080)")
+    if "distroless" in repo:
+        return Standin(STACKS_RECIPE, {"PATH": _PATH}, ("/bin/true",), "a Debian file system standing in for distroless")
+    return Standin(PYTHON_RECIPE, {"PATH": _PATH, "LANG": "C.UTF-8", "PIP_CERT": IMAGE_CA}, ("python3",),
+                   "Debian's python3")
+
 
 Out = Callable[[str], None]
 
 
-def recipe_key() -> str:
+def recipe_key(recipe: dict[str, Any] | None = None) -> str:
     ca = hashlib.sha256(HOST_CA.read_bytes()).hexdigest()[:12] if HOST_CA.is_file() else "none"
-    return hashlib.sha256(json.dumps({**RECIPE, "ca": ca}, sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps({**(recipe or PYTHON_RECIPE), "ca": ca}, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def image_key(standin: Standin) -> str:
+    """The recipe key plus the image's own config: a change of either makes a new image."""
+    config = json.dumps({"root": recipe_key(standin.recipe), "env": standin.env, "cmd": standin.cmd}, sort_keys=True)
+    return hashlib.sha256(config.encode()).hexdigest()[:16]
 
 
 def cache_root() -> Path:
@@ -66,18 +141,24 @@ def _slot(name: str) -> Path:
     return cache_root() / re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def _mmdebstrap_argv(target: Path) -> list[str]:
-    argv = ["mmdebstrap", f"--variant={RECIPE['variant']}", "--include=" + ",".join(RECIPE["packages"])]
-    argv += [f"--dpkgopt=path-exclude={p}" for p in RECIPE["excludes"]]
-    argv += [f"--customize-hook={h}" for h in RECIPE["hooks"]]
+def _mmdebstrap_argv(target: Path, recipe: dict[str, Any] | None = None) -> list[str]:
+    recipe = recipe or PYTHON_RECIPE
+    argv = ["mmdebstrap", f"--variant={recipe['variant']}", "--include=" + ",".join(recipe["packages"])]
+    argv += [f"--dpkgopt=path-exclude={p}" for p in recipe["excludes"]]
+    argv += [f"--customize-hook={h}" for h in recipe["hooks"]]
     if HOST_CA.is_file():
         argv.append(f"--customize-hook=upload {HOST_CA} {IMAGE_CA}")
-    return argv + [RECIPE["suite"], str(target)]
+    return argv + [recipe["suite"], str(target)]
+
+
+MADE_SECONDS: dict[str, float] = {}  # name -> seconds mmdebstrap took for it in this process (--time)
 
 
 def rootfs(name: str, out: Out = print) -> Path:
-    """The cached root file system tarball for ``name``, made with mmdebstrap when missing or stale."""
-    key = recipe_key()
+    """The cached root file system tarball for ``name``, made with mmdebstrap when missing or stale; names
+    with the same recipe share one tarball (hard links), so it is made once."""
+    recipe = standin_for(name).recipe
+    key = recipe_key(recipe)
     slot = _slot(name)
     tar, stamp = slot / "rootfs.tar", slot / "recipe"
     if tar.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
@@ -93,8 +174,10 @@ def rootfs(name: str, out: Out = print) -> Path:
         raise SystemExit("mmdebstrap is not installed: apt-get install mmdebstrap")
     made = slot / "making.tar"  # mmdebstrap writes a tarball because the name ends in .tar; renamed when whole
     made.unlink(missing_ok=True)
-    out(f"stand-in {name}: making a Debian {RECIPE['suite']} root file system with mmdebstrap (about a minute)")
-    ran = run_streamed(_mmdebstrap_argv(made), out)
+    out(f"stand-in {name}: making a Debian {recipe['suite']} root file system with mmdebstrap (a minute or two)")
+    start = time.monotonic()
+    ran = run_streamed(_mmdebstrap_argv(made, recipe), out)
+    MADE_SECONDS[name] = time.monotonic() - start
     if not ran.ok:
         made.unlink(missing_ok=True)
         raise SystemExit(f"mmdebstrap failed (exit {ran.code}); its output is above")
@@ -106,7 +189,8 @@ def rootfs(name: str, out: Out = print) -> Path:
 def ensure(engine: Engine, name: str, out: Out = print) -> str:
     """Make sure the engine has a stand-in (or the real image) called ``name``; returns the qualified name."""
     full = qualified(name)
-    key = recipe_key()
+    standin = standin_for(name)
+    key = image_key(standin)
     info = engine.inspect(full)
     labels = (info or {}).get("Labels") or {}
     if info is not None and labels.get(LABEL) != "true":
@@ -121,10 +205,9 @@ def ensure(engine: Engine, name: str, out: Out = print) -> str:
         labels={LABEL: "true", f"{LABEL}.recipe": key, f"{LABEL}.for": name,
                 "org.opencontainers.image.description":
                     f"Stand-in for {name} made by dockwright's bench/standin_images.py from Debian "
-                    f"{RECIPE['suite']} packages (Debian's python3); not the Docker Hub image"},
-        env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-             "PIP_CERT": IMAGE_CA},
-        cmd=["python3"],
+                    f"{standin.recipe['suite']} packages ({standin.what}); not the real image"},
+        env=standin.env,
+        cmd=list(standin.cmd),
     )
     if not ran.ok:
         raise SystemExit(f"{engine.name} could not import the stand-in {full}: {ran.output.strip()[-400:]}")
@@ -149,10 +232,17 @@ def from_images(dockerfile_text: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    timed = "--time" in argv
+    names = [a for a in argv if a != "--time"] or list(DEFAULT_NAMES)
     engine = find_engine()
     print(f"engine: {engine.describe()}")
-    for name in argv or list(DEFAULT_NAMES):
+    for name in names:
         print(ensure(engine, name))
+    if timed:
+        for name in names:
+            made = MADE_SECONDS.get(name)
+            print(f"{name}: " + (f"mmdebstrap {made:.0f} s" if made is not None else "root file system from the cache "
+                                 "(made before, or shared with a name above)"))
     return 0
 
 

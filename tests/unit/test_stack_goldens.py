@@ -24,6 +24,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stacks"
 EXPECTED = {
     "node-npm": ("node", "npm", "node:22-slim", None, None, 3000, ("node", "server.js")),
     "node-build-yarn": ("node", "yarn", "node:20-slim", None, "build", 3000, ("node", "dist/index.js")),
+    "node-build-npm": ("node", "npm", "node:24-slim", None, "build", 3000, ("node", "dist/server.js")),
     "node-pnpm": ("node", "pnpm", "node:20-slim", None, None, 8080, ("node", "index.js")),
     "node-nolock": ("node", "npm", "node:24-slim", None, None, 3000, ("node", "index.js")),
     "go-root": ("go", "go", "golang:1.24", "gcr.io/distroless/static-debian12:nonroot", ".", 8080, ("/app/server",)),

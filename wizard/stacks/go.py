@@ -19,6 +19,7 @@ IGNORES = ("**/vendor", "**/*.test", "**/coverage.out", "**/bin")
 DEFAULTS: dict[str, Any] = {"base_image": f"golang:{DEFAULT_GO}", "runtime_image": DISTROLESS, "tool": "go",
                             "target": ".", "port": DEFAULT_PORT, "command": ("/app/server",)}
 _PORT_RE = re.compile(r"""(?:Listen(?:AndServe(?:TLS)?)?|Addr\s*:|Run)\(?\s*"[\w.]*:(\d{2,5})\"""")
+_PORT_DEFAULT_RE = re.compile(r'(?i)\bport\s*:?=\s*"(\d{2,5})"')  # port := "8080", read from $PORT first
 _MAIN_RE = re.compile(r"^package\s+main\b", re.M)
 
 
@@ -58,7 +59,7 @@ def detect(root: Path, notes: list[str]) -> dict[str, Any] | None:
         notes.append(f"The main package is {target}: the build stage compiles it into one static binary.")
     source = "\n".join(f.read_text(encoding="utf-8", errors="replace")
                        for f in (root / target).glob("*.go")) if (root / target).is_dir() else ""
-    port_match = _PORT_RE.search(source)
+    port_match = _PORT_RE.search(source) or _PORT_DEFAULT_RE.search(source)
     port = int(port_match.group(1)) if port_match else DEFAULT_PORT
     notes.append(f"The app listens on port {port}; the Dockerfile exposes it." if port_match else
                  f"No port was found in the main package, so the Dockerfile exposes {DEFAULT_PORT}; change the "
