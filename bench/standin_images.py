@@ -10,8 +10,9 @@ image: its Python is Debian's (3.11), and it says so in its labels (``io.dockwri
 bundle is copied in and ``PIP_CERT`` points at it, so pip inside a build trusts what the host trusts (a proxy's
 CA included). Only tests (tests/real/) and the benchmarks use these; users pull the real images.
 
-Other stacks' images share ONE Debian trixie root file system (:data:`STACKS_RECIPE`: nodejs+npm, golang-go,
-nginx; one mmdebstrap run for all of them, so a fresh CI machine pays it once): ``node:*`` (Debian's Node 20),
+Other stacks' images share ONE Debian trixie root file system (:data:`STACKS_RECIPE`: nodejs, golang-go, nginx,
+and npm's own release from the npm registry; one mmdebstrap run for all of them, so a fresh CI machine pays it
+once, then one import): ``node:*`` (Debian's Node 20),
 ``golang:*`` (Debian's Go, with the official image's GOPATH=/go and GOTOOLCHAIN=local),
 ``nginxinc/nginx-unprivileged:*`` (Debian's nginx configured as the unprivileged image: port 8080, pid and
 temporary files in /tmp, logs to the terminal) and ``gcr.io/distroless/*`` (the same file system: a stand-in
@@ -74,10 +75,14 @@ http {
     }
 }
 """
+_NPM_URL = "https://registry.npmjs.org/npm/-/npm-10.9.2.tgz"
+_NPM_SHA256 = "5cd1e5ab971ea6333f910bc2d50700167c5ef4e66da279b2a3efc874c6b116e4"
 STACKS_RECIPE = {
     "suite": "trixie",
     "variant": "minbase",
-    "packages": ["nodejs", "npm", "golang-go", "nginx", "passwd", "ca-certificates"],
+    # Not Debian's npm: it pulls in 341 node-* packages (and node-gyp's compilers), two thirds of the packages to
+    # unpack; npm's own release is one self-contained tarball from the npm registry (which CI reaches), checked.
+    "packages": ["nodejs", "golang-go", "nginx", "passwd", "ca-certificates"],
     "hooks": [f"printf '%s' '{_NGINX_CONF}' > \"$1\"/etc/nginx/nginx.conf",
               'mkdir -p "$1"/usr/share/nginx/html "$1"/go && rm -f "$1"/usr/share/nginx/html/* '
               '&& chmod 1777 "$1"/var/log/nginx',  # nginx opens its built-in log path before reading the config
@@ -86,6 +91,11 @@ STACKS_RECIPE = {
               'find "$1"/usr/lib -name "*.a" -delete; rm -rf "$1"/usr/include; '
               'find "$1"/usr/share/go-* "$1"/usr/lib/go-* \\( -name "*_test.go" -o -name testdata \\) -prune '
               '-exec rm -rf {} +; rm -rf "$1"/usr/share/go-*/test "$1"/usr/lib/go-*/test',
+              f'curl -fsSL {_NPM_URL} -o "$1"/tmp/npm.tgz && echo "{_NPM_SHA256}  $1/tmp/npm.tgz" | sha256sum -c - '
+              '&& mkdir -p "$1"/usr/lib/node_modules/npm '
+              '&& tar -xzf "$1"/tmp/npm.tgz -C "$1"/usr/lib/node_modules/npm --strip-components=1 && rm "$1"/tmp/npm.tgz '
+              '&& ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$1"/usr/bin/npm '
+              '&& ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$1"/usr/bin/npx',
               'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*'],
     "excludes": ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*"],
     "version": 1,
