@@ -35,7 +35,7 @@ if __name__ == "__main__":
     app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "80")))
 '''
 
-REQUIREMENTS_TXT = "flask==3.0.3\n"
+REQUIREMENTS_TXT = "flask==3.0.3\ngunicorn==23.0.0\n"
 
 README_MD = """\
 # demo/app

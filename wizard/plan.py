@@ -43,7 +43,12 @@ EXECUTORS = ("hosted", "shell", "docker-dind-tls", "docker-dind", "docker-socket
 RUNNER_WORKFLOWS = ("authentication-token", "registration-token")
 REGISTRY_KINDS = ("gitlab", "dockerhub", "ecr", "other")
 VARIABLE_TYPES = ("env_var", "file")
-LANGUAGES = ("python", "generic")
+LANGUAGES = ("python", "node", "go", "java", "ruby", "php", "rust", "dotnet", "static", "generic")
+# The build tools each language's Dockerfile knows (dockerfile.tool); static sites build with Node's.
+STACK_TOOLS = {"node": ("npm", "yarn", "pnpm"), "static": ("npm", "yarn", "pnpm"), "go": ("go",),
+               "java": ("maven", "gradle"), "ruby": ("bundler",), "php": ("composer",), "rust": ("cargo",),
+               "dotnet": ("dotnet",)}
+TOOLS = tuple(dict.fromkeys(t for tools in STACK_TOOLS.values() for t in tools))
 
 KEY_RE = re.compile(r"[A-Za-z0-9_]{1,255}")  # GitLab's variable key rule; use with fullmatch
 GITLAB_PREDEFINED_REGISTRY_VARIABLES = ("CI_REGISTRY", "CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD", "CI_REGISTRY_IMAGE")
@@ -103,8 +108,14 @@ class VariableSpec:
 
 @dataclass(frozen=True)
 class DockerfileSpec:
-    language: str = field(default="python", metadata=_help("python, or generic for a Dockerfile you edit", choices=LANGUAGES))
-    base_image: str = field(default="python:3.13-slim", metadata=_help("pinned base image"))
+    language: str = field(default="python", metadata=_help(
+        "the project's stack, or generic for a Dockerfile you edit", choices=LANGUAGES))
+    base_image: str = field(default="python:3.13-slim", metadata=_help("pinned base image (the build stage's)"))
+    runtime_image: str | None = field(default=None, metadata=_help(
+        "pinned image of the final stage of a multi-stage build (go, java, rust, dotnet...), or null"))
+    tool: str | None = field(default=None, metadata=_help("build tool, or null", choices=TOOLS))
+    target: str | None = field(default=None, metadata=_help(
+        "what is built: Go main package, Rust binary, .NET project file, Java artifact..., or null"))
     workdir: str = field(default="/app", metadata=_help("working directory in the image"))
     requirements: str | None = field(default="requirements.txt", metadata=_help("pip requirements file, or null"))
     port: int | None = field(default=8000, metadata=_help("port the app listens on, or null"))
@@ -251,6 +262,21 @@ def build_path_problems(path: str, context: str) -> list[tuple[str, str, str]]:
     return problems
 
 
+def _stack_problems(spec: DockerfileSpec) -> list[tuple[str, str, str]]:
+    """dockerfile.tool belongs to dockerfile.language; runtime_image and target are not blank."""
+    problems = []
+    tools = STACK_TOOLS.get(spec.language, ())
+    if spec.tool is not None and spec.tool not in tools:
+        allowed = " | ".join(tools) + " (or null)" if tools else "null (a " + spec.language + " Dockerfile uses no build tool)"
+        problems.append(("dockerfile.tool", f"is {shown(spec.tool)}, which does not build {spec.language}", allowed))
+    for key, value, allowed in (("runtime_image", spec.runtime_image, "a pinned image such as "
+                                 "gcr.io/distroless/static-debian12:nonroot, or null"),
+                                ("target", spec.target, "what is built, such as ./cmd/server, or null")):
+        if value is not None and not value.strip():
+            problems.append((f"dockerfile.{key}", "is empty", allowed))
+    return problems
+
+
 def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     """Rules beyond types: a list of (key, problem, allowed); empty when the plan is sound."""
     from dockwright.wizard.credentials import url_problem  # credentials reads plans' URLs, not the other way
@@ -271,6 +297,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     port = plan.dockerfile.port
     if port is not None and not 1 <= port <= 65535:
         problems.append(("dockerfile.port", f"is {port}", "a port from 1 to 65535, or null"))
+    problems += _stack_problems(plan.dockerfile)
     if not plan.dockerfile.command:
         problems.append(("dockerfile.command", "is empty", "a list such as [python, app.py]"))
     problems += build_path_problems(plan.dockerfile.path, plan.dockerfile.context)

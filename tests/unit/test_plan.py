@@ -176,7 +176,7 @@ def test_the_one_text_rule_covers_every_text_field() -> None:
         variables=(VariableSpec(key=poisoned, from_env=poisoned, variable_type=poisoned, environment_scope=poisoned,
                                 description=poisoned),),
         dockerfile=dataclasses.replace(Plan().dockerfile, language=poisoned, base_image=poisoned, workdir=poisoned,
-                                       requirements=poisoned, env=(("NAME", poisoned),), command=(poisoned,),
+                                       runtime_image=poisoned, tool=poisoned, target=poisoned, requirements=poisoned, env=(("NAME", poisoned),), command=(poisoned,),
                                        path=poisoned, context=poisoned),
         pipeline=dataclasses.replace(Plan().pipeline, docker_version=poisoned, stages=(poisoned,)),
         git=dataclasses.replace(Plan().git, branch=poisoned, commit_message="Add CI\x1b[2J"),

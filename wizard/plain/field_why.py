@@ -26,7 +26,11 @@ WHY: dict[str, str] = {
     "VariableSpec.protected": "only protected branches and tags get it (others build but do not push), so a branch "
                               "anyone can push cannot print it",
     "VariableSpec.from_env": "the value is read from your shell each time and never written anywhere",
-    "DockerfileSpec.language": "python gets a working Dockerfile; generic gets a marked starting point you edit",
+    "DockerfileSpec.language": "each stack gets a working Dockerfile (multi-stage where it builds); generic gets a "
+                               "marked starting point you edit",
+    "DockerfileSpec.tool": "the lock file's tool installs exactly the locked versions",
+    "DockerfileSpec.target": "what the build stage builds (Go main package, build script, output folder...)",
+    "DockerfileSpec.runtime_image": "the final stage runs the app from a small image without the build's compilers",
     "DockerfileSpec.base_image": "a pinned, supported base image builds the same way next month and gets fixes",
     "DockerfileSpec.workdir": "the app's files live there inside the image",
     "DockerfileSpec.requirements": "dependencies are installed before the code is copied, so that layer stays cached",

@@ -39,6 +39,7 @@ from dockwright.wizard.plan import (
     replace_in,
 )
 from dockwright.wizard.session import Session
+from dockwright.wizard.stacks import switched, teaching
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
 from dockwright.wizard.variables import new_key_problem, new_variable
 
@@ -264,6 +265,9 @@ class StepQuestions(LinePrompts):
         d = plan.dockerfile
         h = lambda name: field_why(DockerfileSpec, name)  # noqa: E731
         language = self.select(s, "Language", [(x, x) for x in LANGUAGES], d.language, h("language"))
+        d = dataclasses.replace(d, **switched(d, language))  # another stack: its defaults are the answers offered
+        if teaching(language):
+            self.say(f"  {teaching(language)}")
         path = self.text(s, "Dockerfile (path in the repository)", d.path, h("path"),
                          build_path_problem("path", "Dockerfile", d.context))
         context = self.text(s, "Build context (folder)", d.context, h("context"),
@@ -272,7 +276,7 @@ class StepQuestions(LinePrompts):
                                lambda v: image_problem("Base image")(v) or (
                                    None if v and ":" in v else "Pin a tag, e.g. python:3.13-slim."))
         workdir = self.text(s, "Working directory", d.workdir, h("workdir"))
-        requirements = self.text(s, "Requirements file (empty: none)", d.requirements or "", h("requirements"))
+        extra = self.ask_stack_fields(s, d, h)
         port = self.text(s, "Port (empty: none)", "" if d.port is None else str(d.port), h("port"),
                          lambda v: None if not v or (v.isdigit() and 1 <= int(v) <= 65535)
                          else "A port from 1 to 65535, or empty for none.")
@@ -281,9 +285,32 @@ class StepQuestions(LinePrompts):
                         h("env"), env_problem)
         non_root = self.confirm("Run as an unprivileged user", d.non_root, h("non_root"))
         return replace_in(plan, "dockerfile", language=language, path=path, context=context,
-                          base_image=base_image, workdir=workdir,
-                          requirements=requirements or None, port=int(port) if port else None,
+                          base_image=base_image, workdir=workdir, **extra, port=int(port) if port else None,
                           command=tuple(shlex.split(command)), env=parse_env(env), non_root=non_root)
+
+    def ask_stack_fields(self, s: Step, d: Any, h: Any) -> dict[str, Any]:
+        """The fields only the chosen stack uses (requirements file, build tool, build target, runtime image)."""
+        from dockwright.wizard.plan import STACK_TOOLS
+        from dockwright.wizard.stacks import TARGET_LABELS, fields
+
+        wanted = fields(d.language)
+        out: dict[str, Any] = {"requirements": d.requirements if "requirements" in wanted else None}
+        if "requirements" in wanted:
+            out["requirements"] = self.text(s, "Requirements file (empty: none)", d.requirements or "",
+                                            h("requirements")) or None
+        if "tool" in wanted:
+            tools = STACK_TOOLS.get(d.language, ())
+            out["tool"] = self.text(s, f"Build tool ({' | '.join(tools)}; empty: none)", d.tool or "", h("tool"),
+                                    lambda v: None if not v or v in tools else f"One of {', '.join(tools)}, or empty."
+                                    ) or None
+        if "target" in wanted:
+            out["target"] = self.text(s, TARGET_LABELS.get(d.language, "Build target"), d.target or "",
+                                      h("target")) or None
+        if "runtime_image" in wanted:
+            out["runtime_image"] = self.text(s, "Runtime image (final stage; empty: the stack's default)",
+                                             d.runtime_image or "", h("runtime_image"),
+                                             lambda v: image_problem("Runtime image")(v) if v else None) or None
+        return out
 
     def ask_pipeline(self, s: Step, plan: Plan) -> Plan:
         from dockwright.wizard.plan import PipelineSpec
