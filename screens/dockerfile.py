@@ -13,7 +13,7 @@ from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in
-from dockwright.wizard.stacks import TARGET_LABELS, TITLES, fields, switched
+from dockwright.wizard.stacks import TARGET_LABELS, TITLES, fields, switched, teaching
 
 # The fields only some stacks use: shown for those, hidden for the others.
 _STACK_ROWS = ("requirements", "tool", "target", "runtime_image")
@@ -41,6 +41,7 @@ class DockerfileScreen(StepScreen):
         yield from field_row("Language", Select([(f"{x} ({TITLES[x]})" if x != TITLES[x].lower() else x, x)
                                                  for x in LANGUAGES], id="df-language", allow_blank=False),
                              "The project's stack: it decides the Dockerfile's stages and the fields below")
+        yield Label("", id="df-teaching", classes="hint")
         yield from field_row("Base image", Input(id="df-base_image", placeholder="e.g. python:3.13-slim"))
         yield from field_row("Working directory", Input(id="df-workdir", placeholder="e.g. /app"))
         yield from field_row("Dockerfile", Input(id="df-path", placeholder="e.g. Dockerfile or docker/Dockerfile"),
@@ -76,6 +77,9 @@ class DockerfileScreen(StepScreen):
         for name in _STACK_ROWS:
             self.query_one(f"#row-{name}").display = name in shown
         self.query_one("#row-target-label", Label).update(TARGET_LABELS.get(d.language, "Build target"))
+        about = self.query_one("#df-teaching", Label)
+        about.update(teaching(d.language))
+        about.display = bool(teaching(d.language))
         with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
             for wid, value in values.items():
                 field = self.query_one(f"#{wid}", Input)

@@ -25,6 +25,7 @@ def test_plain_asks_the_go_fields_and_reviews_a_multi_stage_dockerfile(sandbox, 
     # the questions' own text goes to the terminal; their why lines reach the transcript
     assert "why: what the build stage builds (Go main package" in text and "why: the final stage runs the app" in text
     assert "dependencies are installed before the code" not in text  # no requirements file for Go
+    assert "Go: a build stage with the Go toolchain compiles one static binary" in text  # the stack's teaching
     assert "+FROM golang:1.23 AS build" in transcript and "+FROM gcr.io/distroless/static-debian12:nonroot" in transcript
     assert "./cmd/worker" in transcript
     assert "Stopped: nothing was written and nothing was sent to GitLab." in text

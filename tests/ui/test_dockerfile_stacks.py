@@ -19,6 +19,7 @@ async def test_switching_to_go_shows_its_fields_and_a_multi_stage_preview(tmp_pa
         screen = app.screen
         assert screen.query_one("#row-requirements").display  # Python: its requirements file
         assert not screen.query_one("#row-tool").display and not screen.query_one("#row-runtime_image").display
+        assert not screen.query_one("#df-teaching").display
         screen.query_one("#df-language", Select).value = "go"
         await settle(pilot)
         d = app.plan.dockerfile
@@ -27,6 +28,8 @@ async def test_switching_to_go_shows_its_fields_and_a_multi_stage_preview(tmp_pa
         assert not screen.query_one("#row-requirements").display
         assert screen.query_one("#row-target").display and screen.query_one("#row-runtime_image").display
         assert str(screen.query_one("#row-target-label", Label).content) == "Main package"
+        teaching = screen.query_one("#df-teaching", Label)
+        assert teaching.display and "distroless" in str(teaching.content)  # what the stack's Dockerfile does
         assert screen.query_one("#df-base_image", Input).value == "golang:1.25"  # the fields show the new values
         await type_into(pilot, "#df-target", "./cmd/api")
         text = render_dockerfile(app.plan)

@@ -39,7 +39,7 @@ from dockwright.wizard.plan import (
     replace_in,
 )
 from dockwright.wizard.session import Session
-from dockwright.wizard.stacks import switched
+from dockwright.wizard.stacks import switched, teaching
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
 from dockwright.wizard.variables import new_key_problem, new_variable
 
@@ -266,6 +266,8 @@ class StepQuestions(LinePrompts):
         h = lambda name: field_why(DockerfileSpec, name)  # noqa: E731
         language = self.select(s, "Language", [(x, x) for x in LANGUAGES], d.language, h("language"))
         d = dataclasses.replace(d, **switched(d, language))  # another stack: its defaults are the answers offered
+        if teaching(language):
+            self.say(f"  {teaching(language)}")
         path = self.text(s, "Dockerfile (path in the repository)", d.path, h("path"),
                          build_path_problem("path", "Dockerfile", d.context))
         context = self.text(s, "Build context (folder)", d.context, h("context"),

@@ -12,6 +12,8 @@ that this registry finds by name. A stack module exposes:
 - ``dockerfile_body(spec: DockerfileSpec) -> list[str]`` -- the Dockerfile's lines from the first FROM to
   CMD (the header comes from the renderer); multi-stage where the stack compiles or builds;
 - ``IGNORES: tuple[str, ...]`` -- .dockerignore patterns beyond the common ones;
+- ``TEACHING: str`` (optional) -- a few sentences on what the Dockerfile does and why, shown at the
+  Dockerfile step (wizard and --plain);
 - ``DEFAULTS: dict`` (optional) -- base_image, runtime_image, tool, target, port, command for a project
   switched to this language by hand (the wizard's Language field, an answers file with only ``language``).
 
@@ -83,6 +85,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
 # What dockerfile.target means in each language, as a field's label.
 TARGET_LABELS = {"node": "Build script (empty: none)", "static": "Output folder", "go": "Main package",
                  "java": "Artifact", "rust": "Binary", "dotnet": "Project file"}
+
+
+def teaching(language: str) -> str:
+    """A few sentences on what the stack's Dockerfile does and why (the module's TEACHING), or ''."""
+    module = stack(language)
+    return str(getattr(module, "TEACHING", "")) if module is not None else ""
 
 
 def fields(language: str) -> tuple[str, ...]:

@@ -15,6 +15,9 @@ DEFAULT_GO = "1.25"
 DISTROLESS = "gcr.io/distroless/static-debian12:nonroot"
 NONROOT = "65532:65532"  # distroless's nonroot user, by number: no /etc/passwd lookup needed
 DEFAULT_PORT = 8080
+TEACHING = ("Go: a build stage with the Go toolchain compiles one static binary (CGO_ENABLED=0, modules and build "
+            "cache kept between builds); the image you ship is distroless: the binary, certificates and a non-root "
+            "user, without a shell or compiler. Main package: which package main to build (., ./cmd/server).")
 IGNORES = ("**/vendor", "**/*.test", "**/coverage.out", "**/bin")
 DEFAULTS: dict[str, Any] = {"base_image": f"golang:{DEFAULT_GO}", "runtime_image": DISTROLESS, "tool": "go",
                             "target": ".", "port": DEFAULT_PORT, "command": ("/app/server",)}

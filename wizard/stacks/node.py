@@ -18,6 +18,9 @@ from dockwright.wizard.stacks.common import env_lines, tail_lines, user_lines
 
 LANGUAGE = "node"
 DEFAULT_PORT = 3000
+TEACHING = ("Node.js: the lock file's tool installs exactly the locked versions (npm ci), production dependencies "
+            "only; a build script runs in a build stage that is thrown away. node itself is PID 1, not npm, so it "
+            "gets docker stop's SIGTERM: handle it (process.on('SIGTERM', ...)) to stop at once.")
 IGNORES = js.IGNORES
 DEFAULTS: dict[str, Any] = {"base_image": f"node:{js.DEFAULT_NODE}-slim", "runtime_image": None, "tool": "npm",
                             "target": None, "port": DEFAULT_PORT, "command": ("node", "index.js")}

@@ -18,6 +18,9 @@ LANGUAGE = "static"
 NGINX = "nginxinc/nginx-unprivileged:1.28-alpine"
 NGINX_UID = "101"  # the unprivileged image's nginx user
 PORT = 8080  # the unprivileged image listens on 8080: a non-root process cannot bind 80
+TEACHING = ("Static site: nginx's unprivileged image serves the files on port 8080 (a non-root process cannot "
+            "bind 80). A front-end with a build script builds in a Node stage; only the output folder reaches the "
+            "nginx image, so no Node, node_modules or sources ship.")
 IGNORES = (*js.IGNORES, "**/dist", "**/build")
 DEFAULTS: dict[str, Any] = {"base_image": NGINX, "runtime_image": None, "tool": None, "target": None,
                             "port": PORT, "command": ("nginx", "-g", "daemon off;")}
