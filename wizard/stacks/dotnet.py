@@ -22,6 +22,9 @@ ASPNET_IMAGE = "mcr.microsoft.com/dotnet/aspnet:{v}"
 RUNTIME_IMAGE = "mcr.microsoft.com/dotnet/runtime:{v}"
 APP_UID = "1654"  # the .NET 8+ images' app user ($APP_UID), by number
 PORT = 8080  # ASPNETCORE_HTTP_PORTS in the .NET 8+ images
+TEACHING = (".NET: the SDK image restores the project's NuGet packages in their own cached layer, then dotnet "
+            "publish builds it; the image you ship is the ASP.NET runtime with the published files, no SDK, run as "
+            "the image's non-root app user on port 8080. Project file: the .csproj to publish.")
 IGNORES = ("**/bin", "**/obj", "**/.vs", "**/*.user", "**/TestResults", "**/appsettings.Development.json")
 DEFAULTS: dict[str, Any] = {"base_image": SDK_IMAGE.format(v=DEFAULT_DOTNET), "runtime_image": ASPNET_IMAGE.format(
     v=DEFAULT_DOTNET), "tool": "dotnet", "target": "App.csproj", "port": PORT, "command": ("dotnet", "App.dll")}

@@ -24,6 +24,9 @@ JDK_IMAGE = "eclipse-temurin:{v}-jdk"
 JRE_IMAGE = "eclipse-temurin:{v}-jre"
 DEFAULT_PORT = 8080
 JAR = "/app/app.jar"
+TEACHING = ("Java: a build stage with the JDK runs the project's wrapper (mvnw, gradlew) or Maven/Gradle, fetching the "
+            "dependencies in their own cached layer before the source; the image you ship is a JRE with the jar alone, "
+            "run as a non-root user. Artifact: the jar the build makes (target/app-1.0.jar, build/libs/app.jar).")
 IGNORES = ("**/target", "**/build", "**/.gradle", "**/out", "**/.idea", "**/*.iml", "**/*.class")
 DEFAULTS: dict[str, Any] = {"base_image": MAVEN_IMAGE.format(v=DEFAULT_JAVA), "runtime_image": JRE_IMAGE.format(
     v=DEFAULT_JAVA), "tool": "maven", "target": "target/*.jar", "port": DEFAULT_PORT, "command": ("java", "-jar", JAR)}

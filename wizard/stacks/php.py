@@ -24,9 +24,12 @@ PORT = 8080
 FPM_PORT = 9000
 WWW = "/var/www/html"
 WWW_DATA = "33:33"  # the PHP images' www-data user, by number: Apache's folders in the image belong to it
+TEACHING = ("PHP: composer installs the dependencies without the development ones in a build stage; the image you "
+            "ship is PHP with Apache (no composer) running as www-data on port 8080, with PHP's production settings. "
+            "Document root: the folder Apache serves (public for Laravel and Symfony). A php-fpm runtime image "
+            "needs a web server in front of it.")
 IGNORES = ("**/vendor", "**/node_modules", "**/var/cache", "**/var/log", "**/storage/logs/*",
            "**/storage/framework/cache/*", "**/.phpunit.cache", "**/.phpunit.result.cache")
-FIELDS = ("tool", "target", "runtime_image")
 DEFAULTS: dict[str, Any] = {"base_image": COMPOSER_IMAGE, "runtime_image": f"php:{DEFAULT_PHP}-apache",
                             "tool": "composer", "target": ".", "port": PORT, "command": ("apache2-foreground",)}
 

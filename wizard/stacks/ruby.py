@@ -19,9 +19,12 @@ LANGUAGE = "ruby"
 DEFAULT_RUBY = "3.4"
 RAILS_PORT = 3000
 RACK_PORT = 9292
+TEACHING = ("Ruby: bundler installs exactly Gemfile.lock's gems without the development and test groups, in a "
+            "build stage that has the compilers native gems need; the image you ship has the gems and the app, no "
+            "compilers, and runs Rails and Rack apps under puma as a non-root user. Build task: a rake task to run "
+            "at build time (assets:precompile), or empty.")
 IGNORES = ("**/.bundle", "**/vendor/bundle", "**/log/*", "**/tmp/*", "**/storage/*", "**/node_modules",
            "**/public/assets", "**/coverage", "**/config/master.key", "**/config/credentials/*.key")
-FIELDS = ("tool", "target")
 DEFAULTS: dict[str, Any] = {"base_image": f"ruby:{DEFAULT_RUBY}-slim", "runtime_image": None, "tool": "bundler",
                             "target": None, "port": RACK_PORT,
                             "command": ("bundle", "exec", "puma", "--bind", f"tcp://0.0.0.0:{RACK_PORT}")}
@@ -66,6 +69,8 @@ def _serve(root: Path, gemfile: str, lock: str, notes: list[str]) -> tuple[int |
         if not has_puma:
             notes.append("puma is not in the Gemfile: add `gem \"puma\"` and run bundle install, or the container "
                          "stops at once.")
+        notes.append("Rails reads its credentials with RAILS_MASTER_KEY: set it where the container runs (a CI/CD or "
+                     "deployment variable), never in the image; config/master.key stays out through .dockerignore.")
         return RAILS_PORT, command, "rails"
     if (root / "config.ru").is_file():
         notes.append(f"config.ru makes this a Rack app: the image serves it with puma on port {RACK_PORT} "

@@ -24,6 +24,9 @@ NONROOT = "65532:65532"
 DEFAULT_PORT = 8080
 _STUBS = """$(sed -n 's/^path *= *"\\(.*\\.rs\\)"/\\1/p' Cargo.toml)"""  # the sources [[bin]] and [lib] name
 BINARY = "/app/server"
+TEACHING = ("Rust: a build stage compiles the dependencies from stub sources first (a cached layer until Cargo.toml "
+            "or Cargo.lock changes), then the release binary; the image you ship is distroless cc: the binary and "
+            "glibc, no shell or compiler, run as the nonroot user. Binary: which [[bin]] to build.")
 IGNORES = ("**/target", "**/*.rs.bk", "**/*.pdb")
 DEFAULTS: dict[str, Any] = {"base_image": RUST_IMAGE.format(v=DEFAULT_RUST), "runtime_image": DISTROLESS,
                             "tool": "cargo", "target": "app", "port": DEFAULT_PORT, "command": (BINARY,)}
