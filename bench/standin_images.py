@@ -84,6 +84,34 @@ STACKS_RECIPE = {
     "version": 1,
 }
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# rust, ruby, composer and php:*-apache share a second trixie file system (one mmdebstrap run): Debian's rustc and
+# cargo, ruby and bundler (with the compilers the Ruby Dockerfile's build stage installs, so its apt-get step finds
+# them there), php-cli with composer, and Apache with mod_php set up as the php:*-apache image (apache2-foreground,
+# php.ini-production in $PHP_INI_DIR, its run, lock and log folders www-data's, logs to the terminal).
+_APACHE_FOREGROUND = """#!/bin/sh
+set -e
+. /etc/apache2/envvars
+rm -f "$APACHE_PID_FILE"
+exec apache2 -DFOREGROUND "$@"
+"""
+PHP_INI_DIR = "/etc/php/8.4/apache2"  # trixie's PHP is 8.4; mod_php reads its php.ini there
+COMPILED_RECIPE = {
+    "suite": "trixie",
+    "variant": "minbase",
+    "packages": ["rustc", "cargo", "ruby", "bundler", "build-essential", "libyaml-dev", "pkg-config", "php-cli",
+                 "composer", "apache2", "libapache2-mod-php", "passwd", "ca-certificates"],
+    "hooks": [f"printf '%s' '{_APACHE_FOREGROUND}' > \"$1\"/usr/local/bin/apache2-foreground "
+              '&& chmod 755 "$1"/usr/local/bin/apache2-foreground',
+              f'cp "$1"/usr/lib/php/*/php.ini-production "$1"{PHP_INI_DIR}/',
+              'mkdir -p "$1"/run/apache2 "$1"/run/lock/apache2 "$1"/usr/local/bundle "$1"/usr/local/cargo '
+              '&& rm -f "$1"/var/www/html/index.html '
+              '&& chown -R 33:33 "$1"/run/apache2 "$1"/run/lock/apache2 "$1"/var/log/apache2 "$1"/var/www/html',
+              'ln -sf /dev/stderr "$1"/var/log/apache2/error.log && ln -sf /dev/stdout "$1"/var/log/apache2/access.log '
+              '&& ln -sf /dev/stdout "$1"/var/log/apache2/other_vhosts_access.log',
+              'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*'],
+    "excludes": ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*"],
+    "version": 1,
+}
 
 
 class Standin(NamedTuple):  # not a dataclass: tests/real/conftest.py loads this file without sys.modules
@@ -109,6 +137,22 @@ def standin_for(name: str) -> Standin:
     if last == "nginx-unprivileged":
         return Standin(STACKS_RECIPE, {"PATH": _PATH}, ("nginx", "-g", "daemon off;"),
                        "Debian's nginx set up as the unprivileged image (port 8080)")
+    if last == "rust":
+        return Standin(COMPILED_RECIPE, {"PATH": "/usr/local/cargo/bin:" + _PATH, "CARGO_HOME": "/usr/local/cargo",
+                                         "LANG": "C.UTF-8"}, ("cargo", "--version"), "Debian's rustc and cargo")
+    if last == "ruby":
+        return Standin(COMPILED_RECIPE, {"PATH": "/usr/local/bundle/bin:" + _PATH, "GEM_HOME": "/usr/local/bundle",
+                                         "BUNDLE_APP_CONFIG": "/usr/local/bundle", "BUNDLE_SILENCE_ROOT_WARNING": "1",
+                                         "LANG": "C.UTF-8"}, ("irb",), "Debian's ruby and bundler")
+    if last == "composer":
+        return Standin(COMPILED_RECIPE, {"PATH": _PATH, "COMPOSER_HOME": "/tmp", "COMPOSER_ALLOW_SUPERUSER": "1"},
+                       ("composer",), "Debian's php-cli and composer")
+    if last == "php" and "apache" in name:
+        return Standin(COMPILED_RECIPE, {"PATH": _PATH, "PHP_INI_DIR": PHP_INI_DIR}, ("apache2-foreground",),
+                       "Debian's Apache and mod_php set up as the php:*-apache image")
+    if "distroless/cc" in repo:  # Rust binaries link glibc: the file system they were built on
+        return Standin(COMPILED_RECIPE, {"PATH": _PATH}, ("/bin/true",),
+                       "a Debian file system standing in for distroless cc")
     if "distroless" in repo:
         return Standin(STACKS_RECIPE, {"PATH": _PATH}, ("/bin/true",), "a Debian file system standing in for distroless")
     return Standin(PYTHON_RECIPE, {"PATH": _PATH, "LANG": "C.UTF-8", "PIP_CERT": IMAGE_CA}, ("python3",),
