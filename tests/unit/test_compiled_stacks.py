@@ -133,3 +133,15 @@ def test_a_monorepo_of_these_stacks_lists_each(tmp_path: Path) -> None:
     found = detect(tmp_path)
     assert found.stacks == (("billing", "java"), ("services/search", "rust"), ("storefront", "ruby"))
     assert (found.language, found.dockerfile_context) == ("java", "billing")
+
+
+def test_a_gradle_init_layout_builds_from_the_root_and_runs_the_app_jar(tmp_path: Path) -> None:
+    (tmp_path / "settings.gradle.kts").write_text('rootProject.name = "tool"\ninclude("app")\n')
+    (tmp_path / "gradlew").write_text("#!/bin/sh\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "build.gradle.kts").write_text(
+        'plugins { application }\njava { toolchain { languageVersion = JavaLanguageVersion.of(25) } }\n')
+    found = detect(tmp_path)
+    assert found.stacks[0] == (".", "java")
+    assert (found.base_image, found.target, found.dockerfile_context) == ("eclipse-temurin:25-jdk",
+                                                                        "app/build/libs/app.jar", ".")

@@ -90,17 +90,32 @@ def _maven_artifact(pom: str) -> str | None:
     return None
 
 
-def _gradle_artifact(root: Path, gradle: str) -> str | None:
+def _gradle_app(root: Path) -> str | None:
+    """The sub-project holding the build of a `gradle init` layout (settings at the root, the build in app/)."""
+    settings = _read(root / "settings.gradle.kts") + _read(root / "settings.gradle")
+    for name in re.findall(r"""include\s*\(?\s*['"]:?([\w-]+)['"]""", settings):
+        if any((root / name / f).is_file() for f in _GRADLE_FILES):
+            return str(name)
+    return None
+
+
+def _gradle_artifact(root: Path, gradle: str, sub: str | None) -> str | None:
     settings = _read(root / "settings.gradle.kts") + _read(root / "settings.gradle")
     m = re.search(r"rootProject\.name\s*=\s*['\"]([^'\"]+)['\"]", settings)
-    name = m.group(1) if m else root.resolve().name
+    name = sub or (m.group(1) if m else root.resolve().name)
     v = re.search(r"^version\s*=\s*['\"]([^'\"]+)['\"]", gradle, re.M)
-    return f"build/libs/{name}-{v.group(1)}.jar" if v else f"build/libs/{name}.jar"
+    libs = f"{sub}/build/libs" if sub else "build/libs"
+    return f"{libs}/{name}-{v.group(1)}.jar" if v else f"{libs}/{name}.jar"
 
 
 def detect(root: Path, notes: list[str]) -> dict[str, Any] | None:
     pom = _read(root / "pom.xml")
     gradle_file = next((name for name in _GRADLE_FILES if (root / name).is_file()), None)
+    sub = _gradle_app(root) if not pom and gradle_file is None else None
+    if sub:
+        gradle_file = next(f"{sub}/{name}" for name in _GRADLE_FILES if (root / sub / name).is_file())
+        notes.append(f"The build is in {gradle_file} (a sub-project of settings.gradle): the image builds it from "
+                     f"the root and runs {sub}'s jar. The dependency layer sees the root's build files only.")
     if not pom and gradle_file is None:
         return None
     gradle = _read(root / gradle_file) if gradle_file else ""
@@ -126,7 +141,7 @@ def detect(root: Path, notes: list[str]) -> dict[str, Any] | None:
     runtime = JRE_IMAGE.format(v=version)
     notes.append(f"The final image is {runtime}: a Java runtime and the jar, without the JDK or {tool.title()}.")
     spring = "spring-boot" in pom or "org.springframework.boot" in gradle
-    target = _maven_artifact(pom) if tool == "maven" else _gradle_artifact(root, gradle)
+    target = _maven_artifact(pom) if tool == "maven" else _gradle_artifact(root, gradle, sub)
     if target:
         notes.append(f"The build makes {target} (from the build file's name and version); the image runs it "
                      "with `java -jar`.")
