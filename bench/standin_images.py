@@ -87,7 +87,8 @@ _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # rust, ruby, composer and php:*-apache share a second trixie file system (one mmdebstrap run): Debian's rustc and
 # cargo, ruby and bundler (with the compilers the Ruby Dockerfile's build stage installs, so its apt-get step finds
 # them there), php-cli with composer, and Apache with mod_php set up as the php:*-apache image (apache2-foreground,
-# php.ini-production in $PHP_INI_DIR, its run, lock and log folders www-data's, logs to the terminal).
+# php.ini-production in $PHP_INI_DIR, its run, lock and log folders www-data's; the logs stay files: under
+# buildah's chroot isolation www-data may not open the terminal /dev/stderr leads to).
 _APACHE_FOREGROUND = """#!/bin/sh
 set -e
 . /etc/apache2/envvars
@@ -106,8 +107,6 @@ COMPILED_RECIPE = {
               'mkdir -p "$1"/run/apache2 "$1"/run/lock/apache2 "$1"/usr/local/bundle "$1"/usr/local/cargo '
               '&& rm -f "$1"/var/www/html/index.html '
               '&& chown -R 33:33 "$1"/run/apache2 "$1"/run/lock/apache2 "$1"/var/log/apache2 "$1"/var/www/html',
-              'ln -sf /dev/stderr "$1"/var/log/apache2/error.log && ln -sf /dev/stdout "$1"/var/log/apache2/access.log '
-              '&& ln -sf /dev/stdout "$1"/var/log/apache2/other_vhosts_access.log',
               'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*'],
     "excludes": ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*"],
     "version": 1,

@@ -75,7 +75,7 @@ def test_php_fpm_runtime_skips_apache_and_runs_fpm() -> None:
 
 def test_php_document_root_follows_the_target() -> None:
     laravel = render_dockerfile(detect_plan(FIXTURES / "php-laravel"))
-    assert "s#/var/www/html#/var/www/html/public#" in laravel and "Listen|VirtualHost" in laravel
+    assert "s#/var/www/html#/var/www/html/public#" in laravel and "s/^Listen 80$/Listen 8080/" in laravel
     plain = render_dockerfile(detect_plan(FIXTURES / "php-plain"))
     assert "/var/www/html/public" not in plain and "composer install --no-dev" in plain
 
@@ -145,3 +145,10 @@ def test_a_gradle_init_layout_builds_from_the_root_and_runs_the_app_jar(tmp_path
     assert found.stacks[0] == (".", "java")
     assert (found.base_image, found.target, found.dockerfile_context) == ("eclipse-temurin:25-jdk",
                                                                         "app/build/libs/app.jar", ".")
+
+
+def test_ruby_version_from_the_lock_file_when_nothing_else_names_one(tmp_path: Path) -> None:
+    (tmp_path / "Gemfile").write_text('source "https://rubygems.org"\n')
+    (tmp_path / "Gemfile.lock").write_text("GEM\n  specs:\n\nRUBY VERSION\n   ruby 3.3.6p108\n\nBUNDLED WITH\n   2.6.9\n")
+    found = detect(tmp_path)
+    assert found.base_image == "ruby:3.3-slim" and any("Gemfile.lock was made with Ruby 3.3.6" in n for n in found.notes)

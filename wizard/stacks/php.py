@@ -100,7 +100,7 @@ def _server_lines(spec: DockerfileSpec, runtime: str) -> list[str]:
     docroot = WWW if root in ("", ".") else f"{WWW}/{root}"
     port = spec.port or PORT
     lines = ["# PHP's production settings (no errors shown to visitors); Apache listens on an unprivileged port."]
-    edits = [ini, f"sed -ri 's/(Listen|VirtualHost \\*):80\\b/\\1:{port}/' /etc/apache2/ports.conf "
+    edits = [ini, f"sed -ri -e 's/^Listen 80$/Listen {port}/' -e 's/:80>/:{port}>/' /etc/apache2/ports.conf "
                   "/etc/apache2/sites-available/000-default.conf"]
     if docroot != WWW:
         edits.append(f"sed -ri 's#{WWW}#{docroot}#' /etc/apache2/sites-available/*.conf")

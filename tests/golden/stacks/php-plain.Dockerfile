@@ -19,7 +19,7 @@ FROM php:8.4-apache
 
 # PHP's production settings (no errors shown to visitors); Apache listens on an unprivileged port.
 RUN mv "$PHP_INI_DIR/php.ini-production" "$PHP_INI_DIR/php.ini" \
-    && sed -ri 's/(Listen|VirtualHost \*):80\b/\1:8080/' /etc/apache2/ports.conf /etc/apache2/sites-available/000-default.conf
+    && sed -ri -e 's/^Listen 80$/Listen 8080/' -e 's/:80>/:8080>/' /etc/apache2/ports.conf /etc/apache2/sites-available/000-default.conf
 
 WORKDIR /var/www/html
 
