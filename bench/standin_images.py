@@ -10,8 +10,9 @@ image: its Python is Debian's (3.11), and it says so in its labels (``io.dockwri
 bundle is copied in and ``PIP_CERT`` points at it, so pip inside a build trusts what the host trusts (a proxy's
 CA included). Only tests (tests/real/) and the benchmarks use these; users pull the real images.
 
-Other stacks' images share ONE Debian trixie root file system (:data:`STACKS_RECIPE`: nodejs+npm, golang-go,
-nginx; one mmdebstrap run for all of them, so a fresh CI machine pays it once): ``node:*`` (Debian's Node 20),
+Other stacks' images share ONE Debian trixie root file system (:data:`STACKS_RECIPE`: nodejs, golang-go, nginx,
+and npm's own release from the npm registry; one mmdebstrap run for all of them, so a fresh CI machine pays it
+once, then one import): ``node:*`` (Debian's Node 20),
 ``golang:*`` (Debian's Go, with the official image's GOPATH=/go and GOTOOLCHAIN=local),
 ``nginxinc/nginx-unprivileged:*`` (Debian's nginx configured as the unprivileged image: port 8080, pid and
 temporary files in /tmp, logs to the terminal) and ``gcr.io/distroless/*`` (the same file system: a stand-in
@@ -54,12 +55,14 @@ PYTHON_RECIPE = {
     "excludes": ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*"],
     "version": 1,
 }
+# error_log stderr writes to the inherited descriptor: /dev/stderr cannot be opened by uid 101 under buildah's
+# chroot (the pipe is root's), and the unprivileged image's own config also logs to the terminal.
 _NGINX_CONF = """pid /tmp/nginx.pid;
-error_log /dev/stderr;
+error_log stderr;
 events {}
 http {
     include /etc/nginx/mime.types;
-    access_log /dev/stdout;
+    access_log off;
     client_body_temp_path /tmp/client_temp;
     proxy_temp_path /tmp/proxy_temp;
     fastcgi_temp_path /tmp/fastcgi_temp;
@@ -72,13 +75,27 @@ http {
     }
 }
 """
+_NPM_URL = "https://registry.npmjs.org/npm/-/npm-10.9.2.tgz"
+_NPM_SHA256 = "5cd1e5ab971ea6333f910bc2d50700167c5ef4e66da279b2a3efc874c6b116e4"
 STACKS_RECIPE = {
     "suite": "trixie",
     "variant": "minbase",
-    "packages": ["nodejs", "npm", "golang-go", "nginx", "passwd", "ca-certificates"],
+    # Not Debian's npm: it pulls in 341 node-* packages (and node-gyp's compilers), two thirds of the packages to
+    # unpack; npm's own release is one self-contained tarball from the npm registry (which CI reaches), checked.
+    "packages": ["nodejs", "golang-go", "nginx", "passwd", "ca-certificates"],
     "hooks": [f"printf '%s' '{_NGINX_CONF}' > \"$1\"/etc/nginx/nginx.conf",
               'mkdir -p "$1"/usr/share/nginx/html "$1"/go && rm -f "$1"/usr/share/nginx/html/* '
-              '&& ln -sf /dev/stderr "$1"/var/log/nginx/error.log',
+              '&& chmod 1777 "$1"/var/log/nginx',  # nginx opens its built-in log path before reading the config
+              # What no build here needs, to import faster: static libraries and headers (npm's node-gyp pulls
+              # them in), Go's own tests and test data (never compiled into a program).
+              'find "$1"/usr/lib -name "*.a" -delete; rm -rf "$1"/usr/include; '
+              'find "$1"/usr/share/go-* "$1"/usr/lib/go-* \\( -name "*_test.go" -o -name testdata \\) -prune '
+              '-exec rm -rf {} +; rm -rf "$1"/usr/share/go-*/test "$1"/usr/lib/go-*/test',
+              f'curl -fsSL {_NPM_URL} -o "$1"/tmp/npm.tgz && echo "{_NPM_SHA256}  $1/tmp/npm.tgz" | sha256sum -c - '
+              '&& mkdir -p "$1"/usr/lib/node_modules/npm '
+              '&& tar -xzf "$1"/tmp/npm.tgz -C "$1"/usr/lib/node_modules/npm --strip-components=1 && rm "$1"/tmp/npm.tgz '
+              '&& ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$1"/usr/bin/npm '
+              '&& ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$1"/usr/bin/npx',
               'rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*'],
     "excludes": ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/locale/*"],
     "version": 1,
@@ -241,6 +258,8 @@ def ensure(engine: Engine, name: str, out: Out = print) -> str:
         return full
     if info is not None and labels.get(f"{LABEL}.recipe") == key:
         return full
+    if standin.recipe is not PYTHON_RECIPE:  # a shared file system: imported once, each name derived from it
+        return _derive(engine, name, full, standin, key, out)
     tar = rootfs(name, out)
     start = time.monotonic()
     ran = engine.import_rootfs(
@@ -255,6 +274,44 @@ def ensure(engine: Engine, name: str, out: Out = print) -> str:
     if not ran.ok:
         raise SystemExit(f"{engine.name} could not import the stand-in {full}: {ran.output.strip()[-400:]}")
     out(f"stand-in {full} imported into {engine.name} in {time.monotonic() - start:.1f} s")
+    return full
+
+
+def _root_image(engine: Engine, name: str, recipe: dict[str, Any], out: Out) -> str:
+    """The shared root file system as an image of its own (imported once: a 600 MB import per name would cost
+    half a minute each); the names that use it are thin layers of config on top."""
+    key = recipe_key(recipe)
+    root = f"localhost/dockwright-standin-root:{key}"
+    if engine.inspect(root) is None:
+        start = time.monotonic()
+        ran = engine.import_rootfs(rootfs(name, out), root, out=out, labels={LABEL: "true", f"{LABEL}.recipe": key},
+                                   env={"PATH": _PATH}, cmd=["/bin/sh"])
+        if not ran.ok:
+            raise SystemExit(f"{engine.name} could not import the stand-ins' file system: {ran.output.strip()[-400:]}")
+        out(f"stand-ins' file system {root} imported into {engine.name} in {time.monotonic() - start:.1f} s")
+    return root
+
+
+def _derive(engine: Engine, name: str, full: str, standin: Standin, key: str, out: Out) -> str:
+    """``full`` built FROM the shared root image with the name's own ENV, CMD and labels (no file copied)."""
+    import tempfile
+
+    root = _root_image(engine, name, standin.recipe, out)
+    labels = {LABEL: "true", f"{LABEL}.recipe": key, f"{LABEL}.for": name,
+              "org.opencontainers.image.description":
+                  f"Stand-in for {name} made by dockwright's bench/standin_images.py from Debian "
+                  f"{standin.recipe['suite']} packages ({standin.what}); not the real image"}
+    lines = [f"FROM {root}"]
+    lines += [f"ENV {k}={json.dumps(v)}" for k, v in standin.env.items()]
+    lines += [f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in labels.items()]
+    lines.append(f"CMD {json.dumps(list(standin.cmd))}")
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="dockwright-standin-") as folder:
+        (Path(folder) / "Dockerfile").write_text("\n".join(lines) + "\n")
+        ran = engine.build(folder, full, out)
+    if not ran.ok:
+        raise SystemExit(f"{engine.name} could not make the stand-in {full}: {ran.output.strip()[-400:]}")
+    out(f"stand-in {full} made from {root} in {time.monotonic() - start:.1f} s")
     return full
 
 

@@ -14,6 +14,7 @@ from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in
 from dockwright.wizard.stacks import TARGET_LABELS, TITLES, fields, switched, teaching
+from dockwright.wizard.stacks.find import folder_changes
 
 # The fields only some stacks use: shown for those, hidden for the others.
 _STACK_ROWS = ("requirements", "tool", "target", "runtime_image")
@@ -42,6 +43,9 @@ class DockerfileScreen(StepScreen):
                                                  for x in LANGUAGES], id="df-language", allow_blank=False),
                              "The project's stack: it decides the Dockerfile's stages and the fields below")
         yield Label("", id="df-teaching", classes="hint")
+        yield from field_row("Project folder", Select([], id="df-folder", allow_blank=True, prompt="(as set below)"),
+                             "This repository holds several projects: the one to build (its folder becomes the "
+                             "build context)", row_id="row-folder")
         yield from field_row("Base image", Input(id="df-base_image", placeholder="e.g. python:3.13-slim"))
         yield from field_row("Working directory", Input(id="df-workdir", placeholder="e.g. /app"))
         yield from field_row("Dockerfile", Input(id="df-path", placeholder="e.g. Dockerfile or docker/Dockerfile"),
@@ -52,8 +56,9 @@ class DockerfileScreen(StepScreen):
                              row_id="row-requirements")
         yield from field_row("Build tool", Input(id="df-tool", placeholder="e.g. npm (empty: none)"),
                              "Installs the dependencies and builds: the lock file's tool", row_id="row-tool")
-        yield from field_row("Build target", Input(id="df-target", placeholder="what is built"), row_id="row-target")
-        yield from field_row("Runtime image", Input(id="df-runtime_image", placeholder="empty: the stack's default"),
+        yield from field_row("Build target", Input(id="df-target", placeholder="e.g. ./cmd/server (Go), build (Node.js), dist (static)"), row_id="row-target")
+        yield from field_row("Runtime image", Input(id="df-runtime_image",
+                                                      placeholder="e.g. gcr.io/distroless/static-debian12:nonroot"),
                              "The final stage's image: it runs the app, without the compilers of the build stage",
                              row_id="row-runtime_image")
         yield from field_row("Port", Input(id="df-port", placeholder="e.g. 8000 (empty: none)", type="integer"))
@@ -73,6 +78,15 @@ class DockerfileScreen(StepScreen):
             "df-path": d.path, "df-context": d.context,
             "df-tool": d.tool or "", "df-target": d.target or "", "df-runtime_image": d.runtime_image or "",
         }
+        projects = getattr(self.services.detection, "stacks", ()) or ()
+        folder = self.query_one("#df-folder", Select)
+        self.query_one("#row-folder").display = len(projects) > 1
+        if len(projects) > 1:
+            with self.prevent(Select.Changed):
+                folder.set_options([(f"{'the root' if f == '.' else f} ({TITLES.get(lang, lang)})", f)
+                                    for f, lang in projects])
+                if d.context in dict(projects):
+                    folder.value = d.context
         shown = fields(d.language)
         for name in _STACK_ROWS:
             self.query_one(f"#row-{name}").display = name in shown
@@ -160,6 +174,12 @@ class DockerfileScreen(StepScreen):
         event.input.set_class(bool(problem), "-invalid")
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.value != event.select.value:  # stale: the Select's first value, posted before load_plan set it
+            return
+        if event.select.id == "df-folder" and isinstance(event.value, str):
+            changes = folder_changes(self.services.workdir, event.value)
+            self.post_message(PlanChanged("dockerfile", **changes))
+            self.load_plan(replace_in(self.plan, "dockerfile", **changes))
         if event.select.id == "df-language" and event.value in LANGUAGES:
             changes = switched(self.plan.dockerfile, str(event.value))
             if changes:  # another stack: its defaults fill the fields, which show what it uses

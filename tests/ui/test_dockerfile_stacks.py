@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from textual.widgets import Input, Label, Select
 
 from dockwright.wizard.render import render_dockerfile
@@ -41,3 +44,30 @@ async def test_switching_to_go_shows_its_fields_and_a_multi_stage_preview(tmp_pa
         d = app.plan.dockerfile
         assert (d.language, d.base_image, d.tool, d.runtime_image, d.target) == (
             "python", "python:3.13-slim", None, None, None)
+
+
+async def test_a_monorepo_lets_you_choose_the_project_folder(tmp_path):
+    repo = tmp_path / "mono"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "fixtures" / "stacks" / "monorepo", repo)
+    app = offline_app(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        screen = app.screen
+        folder = screen.query_one("#df-folder", Select)
+        assert screen.query_one("#row-folder").display and folder.value == "services/api"
+        assert app.plan.dockerfile.language == "go"
+        folder.value = "web"
+        await settle(pilot)
+        d = app.plan.dockerfile
+        assert (d.language, d.context, d.path, d.tool, d.target) == ("static", "web", "web/Dockerfile", "npm", "dist")
+        assert screen.query_one("#df-context", Input).value == "web"
+        assert "nginx" in render_dockerfile(app.plan)
+
+
+async def test_a_single_project_shows_no_folder_choice(tmp_path):
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("dockerfile")
+        await settle(pilot)
+        assert not app.screen.query_one("#row-folder").display

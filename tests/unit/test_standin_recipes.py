@@ -28,7 +28,8 @@ def test_every_stack_image_shares_one_root_file_system_and_python_keeps_its_own(
     assert golang.env["GOPATH"] == "/go" and golang.env["GOTOOLCHAIN"] == "local"  # as the official image
     assert m.image_key(golang) != m.image_key(m.standin_for("node:22-slim"))  # same files, its own config
     packages = m.STACKS_RECIPE["packages"]
-    assert {"nodejs", "npm", "golang-go", "nginx"} <= set(packages)
+    assert {"nodejs", "golang-go", "nginx"} <= set(packages) and "npm" not in packages  # npm: one checked tarball
+    assert m._NPM_SHA256 in " ".join(m.STACKS_RECIPE["hooks"])
     assert "listen 8080;" in " ".join(m.STACKS_RECIPE["hooks"])
 
 

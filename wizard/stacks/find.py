@@ -51,3 +51,24 @@ def choose(projects: list[tuple[str, str]], dockerfile_path: str | None) -> tupl
             if folder == "." or dockerfile_path.startswith(folder + "/"):
                 return folder, language
     return projects[0]
+
+
+def folder_changes(root: Path, folder: str) -> dict[str, Any]:
+    """The DockerfileSpec changes that build the project in ``folder`` (one of Detection.stacks) instead:
+    its stack's values, and the folder as the build context with the Dockerfile in it."""
+    from dockwright.wizard.detect import DEFAULT_PYTHON, _detect_python  # detect imports this module
+
+    found = project_at(root / folder, [], _detect_python) or {}
+    language = found.get("language", "generic")
+    changes: dict[str, Any] = {
+        "language": language, "runtime_image": found.get("runtime_image"), "tool": found.get("tool"),
+        "target": found.get("target"), "requirements": found.get("requirements") if language == "python" else None,
+        "port": found.get("port"), "context": folder, "path": "Dockerfile" if folder == "." else f"{folder}/Dockerfile",
+    }
+    if found.get("command"):
+        changes["command"] = tuple(found["command"])
+    base = found.get("base_image") or (f"python:{found.get('python_version') or DEFAULT_PYTHON}-slim"
+                                       if language == "python" else None)
+    if base:
+        changes["base_image"] = base
+    return changes
