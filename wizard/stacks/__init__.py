@@ -78,13 +78,14 @@ def defaults(language: str) -> dict[str, Any]:
 # language: the wizard's Dockerfile step shows them, --plain asks them. A module may set its own FIELDS.
 FIELDS: dict[str, tuple[str, ...]] = {
     "python": ("requirements",), "node": ("tool", "target"), "static": ("tool", "target", "runtime_image"),
-    "go": ("target", "runtime_image"), "java": ("tool", "target", "runtime_image"), "ruby": ("tool",),
-    "php": ("tool", "runtime_image"), "rust": ("target", "runtime_image"), "dotnet": ("target", "runtime_image"),
+    "go": ("target", "runtime_image"), "java": ("tool", "target", "runtime_image"), "ruby": ("tool", "target"),
+    "php": ("tool", "target", "runtime_image"), "rust": ("target", "runtime_image"), "dotnet": ("target", "runtime_image"),
     "generic": ("requirements",),
 }
 # What dockerfile.target means in each language, as a field's label.
 TARGET_LABELS = {"node": "Build script (empty: none)", "static": "Output folder", "go": "Main package",
-                 "java": "Artifact", "rust": "Binary", "dotnet": "Project file"}
+                 "java": "Artifact", "rust": "Binary", "dotnet": "Project file", "ruby": "Build task (empty: none)",
+                 "php": "Document root"}
 
 
 def teaching(language: str) -> str:
