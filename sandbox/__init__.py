@@ -26,9 +26,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.demo import (
-    DEMO_DESCRIPTION,
     DEMO_PROJECT_PATH,
     GROUP_PROJECT_CI,
+    check_demo,
+    demo_description,
     ensure_demo_repository,
     ensure_group_project_repository,
 )
@@ -68,8 +69,10 @@ class Sandbox:
     """Start with ``with Sandbox(dir) as sb:`` or ``sb.start()`` / ``sb.stop()``."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 faults: Faults | None = None, job_seconds: float = 1.5, reset: bool = False) -> None:
+                 faults: Faults | None = None, job_seconds: float = 1.5, reset: bool = False,
+                 demo: str | None = None) -> None:
         check_loopback(host)
+        self.demo = check_demo(demo) if demo is not None else None  # None: keep the demo project as it is
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.host = host
         self.port = port
@@ -139,8 +142,11 @@ class Sandbox:
         root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
         self.token, _ = self.store.create_token(root["id"], "dockwright sandbox", ROOT_TOKEN_SCOPES,
                                                 description="Issued when the sandbox started")
-        project = self.store.ensure_project(DEMO_PROJECT_PATH, "app", DEMO_DESCRIPTION, root["id"])
-        ensure_demo_repository(self.repo_path(project), project["default_branch"], ROOT_AUTHOR)
+        project = self.store.ensure_project(DEMO_PROJECT_PATH, "app", demo_description(self.demo or "python"),
+                                            root["id"])
+        if self.demo is not None:
+            self._start_demo_over(project)
+        ensure_demo_repository(self.repo_path(project), project["default_branch"], ROOT_AUTHOR, self.demo)
         self.scheduler = Scheduler(self)
         self.scheduler.start()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -149,6 +155,18 @@ class Sandbox:
         from dockwright.sandbox.facts_socket import FactsSocket
 
         self._facts = FactsSocket(self.data_dir, self.url, self.token, self.project_path).start()
+
+    def _start_demo_over(self, project: dict[str, Any]) -> None:
+        """``--demo STACK``: the project's description names the stack, and the practice clone of the old demo
+        goes (``dockwright --sandbox`` clones the new one); the repository itself starts over in
+        :func:`ensure_demo_repository`."""
+        assert self.store is not None and self.demo is not None
+        self.store.update("projects", project["id"], {"description": demo_description(self.demo)})
+        from dockwright.sandbox.practice import practice_path
+
+        clone = practice_path(self)
+        if clone.is_dir():
+            shutil.rmtree(clone)
 
     def _take_lock(self) -> None:
         """One sandbox per data directory: two would play the same jobs twice."""

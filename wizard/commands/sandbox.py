@@ -19,6 +19,9 @@ examples:
   dockwright sandbox                       start it; prints url, token and project, then serves until Ctrl-C
   dockwright sandbox --json --port 8929    the same three facts as one JSON object, on a fixed port
   dockwright sandbox --reset               forget every pipeline, runner and variable and start over
+  dockwright sandbox --demo node           the demo project starts over as a small Node.js app (also: python,
+                                           the default, go, static), to practise with your own stack; then
+                                           `dockwright --sandbox` works in a fresh clone of it
   dockwright sandbox --show                url, token and project of the sandbox running now (also the one
                                            `dockwright --sandbox` runs inside the wizard)
   dockwright sandbox --group-projects 20   a group "fleet" of 20 projects, each with a pipeline, to monitor
@@ -39,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=port, default=0, help="port (default 0: any free port)")
     parser.add_argument("--data-dir", metavar="D", help="where state is kept (default $XDG_STATE_HOME/dockwright/sandbox)")
     parser.add_argument("--reset", action="store_true", help="delete the state in --data-dir first")
+    parser.add_argument("--demo", metavar="STACK",
+                        help="start the demo project over as STACK's small app: python (default), node, go, static")
     parser.add_argument("--json", action="store_true", help="print url, token and project as one JSON object")
     parser.add_argument("--show", action="store_true",
                         help="print url, token and project of the sandbox running with --data-dir's state, and exit")
@@ -77,7 +82,8 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                            "Give a folder (it is made when missing), or leave --data-dir out for the default.")
     sandbox = start_sandbox(args.data_dir, host=args.host, port=args.port, job_seconds=args.job_seconds,
                             reset=args.reset, latency=args.latency, error_rate=args.error_rate,
-                            rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed)
+                            rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed,
+                            demo=args.demo)
     try:
         if args.group_projects:
             made = sandbox.create_group_projects(args.group, args.group_projects)
