@@ -183,7 +183,7 @@ class Plan:
             return "dind-tls"
         if self.executor == "shell":
             return "host"
-        return self.executor.split("-", 1)[1]
+        return self.executor.partition("-")[2]
 
     @property
     def daemonless(self) -> bool:
