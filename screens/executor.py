@@ -37,6 +37,8 @@ class ExecutorScreen(StepScreen):
     def _show(self, key: str) -> None:
         label, lines = CHOICES[key]
         star = " (recommended)" if key == RECOMMENDED else ""
+        if key not in WIZARD_EXECUTORS:
+            star = " (from your answers file; F1 explains it)"
         self.query_one("#executor-tradeoffs", Label).update(f"{label}{star}\n{lines}")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
