@@ -39,7 +39,16 @@ from dockwright.wizard.yaml_guard import YamlProblem, scan
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1
 
-EXECUTORS = ("hosted", "shell", "docker-dind-tls", "docker-dind", "docker-socket")
+# The answers file's executor: where jobs run, then how they build ("docker-buildah": docker executor, Buildah).
+EXECUTORS = ("hosted", "shell", "docker-dind-tls", "docker-dind", "docker-socket",
+             "docker-buildkit-rootless", "docker-buildah",
+             "kubernetes-dind-tls", "kubernetes-buildkit-rootless", "kubernetes-buildah")
+# The ones the wizard's executor step and --plain list, and the sandbox plays, until the build method is
+# its own choice there (issue 14 items 5-6); `generate` and the answers file take every one of EXECUTORS.
+WIZARD_EXECUTORS = EXECUTORS[:5]
+# What builds the image (Plan.build_method): a Docker daemon (DinD with or without TLS, the host's socket or
+# the shell runner's host), or no daemon at all: BuildKit rootless, Buildah.
+DAEMONLESS_METHODS = ("buildkit-rootless", "buildah")
 RUNNER_WORKFLOWS = ("authentication-token", "registration-token")
 REGISTRY_KINDS = ("gitlab", "dockerhub", "ecr", "other")
 VARIABLE_TYPES = ("env_var", "file")
@@ -65,6 +74,14 @@ class GitLabSpec:
 
 
 @dataclass(frozen=True)
+class KubernetesSpec:
+    namespace: str = field(default="gitlab-runner", metadata=_help(
+        "Kubernetes namespace the runner (Helm release) and the job pods run in"))
+    helm_values_path: str = field(default="gitlab-runner-values.yaml", metadata=_help(
+        "where the values.yaml for the GitLab Runner Helm chart is written, relative to the repository"))
+
+
+@dataclass(frozen=True)
 class RunnerSpec:
     create: bool = field(default=True, metadata=_help("create and register a project runner"))
     workflow: str = field(
@@ -82,6 +99,8 @@ class RunnerSpec:
     config_path: str = field(
         default="/etc/gitlab-runner/config.toml", metadata=_help("where the runner's config.toml lives")
     )
+    kubernetes: KubernetesSpec = field(default=KubernetesSpec(), metadata=_help(
+        "Kubernetes executor only: namespace and the Helm values file"))
 
 
 @dataclass(frozen=True)
@@ -161,6 +180,26 @@ class Plan:
     def uses_own_runner(self) -> bool:
         """A runner of the user's own is created and registered (every executor but hosted)."""
         return self.executor != "hosted" and self.runner.create
+
+    @property
+    def runner_kind(self) -> str:
+        """Where jobs run: ``hosted``, ``shell``, ``docker`` or ``kubernetes`` (the executor's first word)."""
+        return self.executor.split("-", 1)[0]
+
+    @property
+    def build_method(self) -> str:
+        """What builds the image: ``dind-tls``, ``dind``, ``socket``, ``buildkit-rootless``, ``buildah``, or
+        ``host`` (the shell runner's own Docker Engine). Hosted runners build with DinD and TLS."""
+        if self.executor == "hosted":
+            return "dind-tls"
+        if self.executor == "shell":
+            return "host"
+        return self.executor.partition("-")[2]
+
+    @property
+    def daemonless(self) -> bool:
+        """No Docker daemon in the job (BuildKit rootless, Buildah): nothing privileged, no docker CLI."""
+        return self.build_method in DAEMONLESS_METHODS
 
     @property
     def job_tags(self) -> tuple[str, ...]:
@@ -347,6 +386,18 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
             problems.append(("registry.image", "is empty", "the ECR repository name"))
     if reg.kind == "other" and (not reg.host or not reg.image):
         problems.append(("registry.host" if not reg.host else "registry.image", "is empty", "host and image for another registry"))
+    if plan.runner_kind == "kubernetes":
+        k8s = plan.runner.kubernetes
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", k8s.namespace):
+            problems.append(("runner.kubernetes.namespace", f"is {shown(k8s.namespace)}",
+                             "a Kubernetes namespace: lower-case letters, digits and -, at most 63, such as gitlab-runner"))
+        if not k8s.helm_values_path.strip() or k8s.helm_values_path.startswith(("/", "~")) or ".." in k8s.helm_values_path.split("/"):
+            problems.append(("runner.kubernetes.helm_values_path", f"is {shown(k8s.helm_values_path)}",
+                             "a file in the repository such as gitlab-runner-values.yaml"))
+    if plan.build_method == "buildkit-rootless" and reg.kind == "ecr":
+        problems.append(("executor", f"is {plan.executor} while registry.kind is ecr",
+                         "another build method for ECR (docker-buildah, a DinD or socket one): the moby/buildkit "
+                         "rootless image has no AWS CLI to get ECR's login password, and no root to install one"))
     problems += plan_name_problems(plan)  # CI_*/GITLAB_* variable names, image names (wizard/names.py)
     return problems
 

@@ -30,10 +30,10 @@ from dockwright.wizard.plain.answer_checks import (
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import LinePrompts
 from dockwright.wizard.plan import (
-    EXECUTORS,
     LANGUAGES,
     REGISTRY_KINDS,
     RUNNER_WORKFLOWS,
+    WIZARD_EXECUTORS,
     Plan,
     VariableSpec,
     replace_in,
@@ -113,13 +113,15 @@ class StepQuestions(LinePrompts):
         return plan
 
     def ask_executor(self, s: Step, plan: Plan) -> Plan:
-        for key in EXECUTORS:
+        # the five the wizard offers, and the answers file's own choice when it is one of the others (issue 14)
+        keys = WIZARD_EXECUTORS + ((plan.executor,) if plan.executor not in WIZARD_EXECUTORS else ())
+        for key in keys:
             label, tradeoffs = EXECUTOR_CHOICES[key]
             self.say(f"  {label}{' (recommended)' if key == RECOMMENDED_EXECUTOR else ''}")
             for line in tradeoffs.splitlines():
                 self.say(f"      {line}")
         choices = [(k, EXECUTOR_CHOICES[k][0] + (" (recommended)" if k == RECOMMENDED_EXECUTOR else ""))
-                   for k in EXECUTORS]
+                   for k in keys]
         executor = self.select(s, "How should jobs run Docker", choices, plan.executor,
                                field_why(Plan, "executor"))
         return dataclasses.replace(plan, executor=executor)
