@@ -13,6 +13,8 @@ WHY: dict[str, str] = {
     "RunnerSpec.tags": "GitLab gives a job only to runners carrying all its tags; dockwright tags its jobs the same",
     "RunnerSpec.run_untagged": "off keeps other projects' untagged jobs away from a privileged runner",
     "RunnerSpec.protected": "on means pipelines of unprotected branches never reach this runner",
+    "RunnerSpec.privileged_services_only": "the job's own container then cannot reach the host as root; only "
+                                           "docker:dind, which needs it, runs privileged",
     "RunnerSpec.docker_image": "jobs without an image: run in it; the docker CLI image fits a build runner",
     "RunnerSpec.config_path": "gitlab-runner reads its runners from this file; it holds the runner's token (mode 0600)",
     "RegistrySpec.kind": "the pipeline logs in and pushes there; GitLab's own registry needs no secret at all",
