@@ -76,6 +76,7 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # Dockerfile fields, non-root
         ENTER, ENTER, ENTER, "y",    # pipeline: version, stages, latest
         "n",                         # the group's Dependency Proxy? no (demo/app is in the demo group)
+        "n",                         # GitLab's Container Scanning? no
     ]
 
 
@@ -349,7 +350,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
 def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, project):
     sandbox.set_instance_runners(sandbox.project_path, True)
     keys = [ENTER, ENTER, ENTER, UP + UP + ENTER,                 # connect, project, executor: hosted
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n",  # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n",  # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, _ = drive(project, keys, sandbox=sandbox)
 
@@ -409,7 +410,7 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
 
 def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 5                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "29" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
 
@@ -423,7 +424,7 @@ def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, 
 def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, project):
     """Issue 17 item 12: Docker 27 still has images but no security fixes; said at its prompt."""
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 5                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
     code, transcript, _ = drive(project, keys)
 
@@ -499,8 +500,8 @@ def test_restricted_privilege_and_the_dependency_proxy_are_asked_where_they_appl
     at = keys.index("n") + 2                          # after untagged and protected: restricted privilege
     assert keys[at - 2:at + 1] == ["n", "n", "n"]
     keys[at] = "y"
-    assert keys[-1] == "n"
-    keys[-1] = "y"                                    # the group's Dependency Proxy
+    assert keys[-2:] == ["n", "n"]
+    keys[-2:] = ["y", "y"]                            # the group's Dependency Proxy, GitLab's Container Scanning
     code, transcript, _ = drive(project, keys + [CTRL_C, "y"])
 
     assert code == EXIT_INTERRUPTED
@@ -509,6 +510,8 @@ def test_restricted_privilege_and_the_dependency_proxy_are_asked_where_they_appl
     assert "why: the runner pulls docker: images through your group's cache" in said
     saved = load_answers(project / "dockwright.yml")
     assert saved.runner.privileged_services_only is True and saved.pipeline.dependency_proxy is True
+    assert saved.pipeline.container_scanning is True
+    assert "why: known vulnerabilities in the base image and packages are listed" in said
 
 
 def test_a_project_in_a_user_namespace_is_not_asked_about_the_dependency_proxy(sandbox, tmp_path):
@@ -518,7 +521,8 @@ def test_a_project_in_a_user_namespace_is_not_asked_about_the_dependency_proxy(s
     made = client._gl.projects.create({"name": "mine"})       # in root's own namespace, like a personal project
     clone(f"{sandbox.url}/{made.path_with_namespace}.git", tmp_path / "mine", sandbox.token)
     (tmp_path / "mine" / "app.py").write_text("print('hi')\n")
-    keys = keys_to_review(sandbox.token)[:-1]          # the last answer (Dependency Proxy) is not asked
+    keys = keys_to_review(sandbox.token)
+    del keys[-2]                                       # the Dependency Proxy is not asked (scanning still is)
     code, transcript, _ = drive(tmp_path / "mine", keys + [CTRL_C, "y"])
 
     assert code == EXIT_INTERRUPTED, transcript[-2000:]

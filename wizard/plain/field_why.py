@@ -42,6 +42,8 @@ WHY: dict[str, str] = {
     "PipelineSpec.latest_on_default_branch": "latest then only ever names an image built from the default branch",
     "PipelineSpec.dependency_proxy": "the runner pulls docker: images through your group's cache, not Docker Hub's "
                                      "per-address pull limit; projects in a group only",
+    "PipelineSpec.container_scanning": "known vulnerabilities in the base image and packages are listed after "
+                                       "each branch build (GitLab's template, one more job)",
     "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
     "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
 }

@@ -315,5 +315,9 @@ class StepQuestions(LinePrompts):
             self.say(f"  ! {access.project_path} is in a user's namespace, which has no Dependency Proxy: "
                      "pipeline.dependency_proxy is turned off.")
             proxy = False
+        scan = p.container_scanning
+        if plan.registry.kind == "gitlab" and plan.executor != "shell":  # where the template's job can run
+            scan = self.confirm("Scan the pushed image with GitLab's Container Scanning", scan,
+                                h("container_scanning"))
         return replace_in(plan, "pipeline", docker_version=version, stages=(build, release),
-                          latest_on_default_branch=latest, dependency_proxy=proxy)
+                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan)
