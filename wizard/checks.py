@@ -277,7 +277,8 @@ def _pipeline_findings(text: str) -> list[Finding]:
     soft: Level = "warning" if has_include else "error"
     for name, job in jobs.items():
         line = functools.partial(lines, [name])  # looked up only for a finding
-        if not any(k in job for k in ("script", "trigger", "extends", "run")):
+        # with include:, the script may come from an included job of the same name (GitLab merges them)
+        if not has_include and not any(k in job for k in ("script", "trigger", "extends", "run")):
             findings.append(Finding("error", f"Job {name} has no `script:`; GitLab refuses a job with nothing to run.", line()))
         stage = job.get("stage", "test")
         if isinstance(stage, str) and stage not in stages:

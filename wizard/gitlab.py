@@ -84,6 +84,8 @@ class AccessReport:
     problems: tuple[str, ...] = ()
     # the project's container registry (projects API): enabled, private or disabled; None on a GitLab too old to say
     container_registry_access_level: str | None = None
+    # the kind of namespace the project lives in: "group" or "user" (None when GitLab did not say)
+    namespace_kind: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -252,7 +254,8 @@ class GitLabClient:
             project_path=attrs.get("path_with_namespace", project), web_url=attrs.get("web_url", ""),
             default_branch=attrs.get("default_branch"), access_level=level,
             access_level_name=ACCESS_LEVELS.get(level, str(level)), problems=tuple(problems),
-            container_registry_access_level=_registry_level(attrs))
+            container_registry_access_level=_registry_level(attrs),
+            namespace_kind=(attrs.get("namespace") or {}).get("kind"))
 
     # ----------------------------------------------------------------------------------------
     # pipelines and jobs (wizard/watch.py and the UI)

@@ -152,6 +152,8 @@ class PipelineSpec:
     latest_on_default_branch: bool = field(default=True, metadata=_help("tag :latest on the default branch"))
     dependency_proxy: bool = field(default=False, metadata=_help(
         "pull the docker: images through the group's Dependency Proxy (projects in a group only)"))
+    container_scanning: bool = field(default=False, metadata=_help(
+        "scan the pushed image with GitLab's Container Scanning template (GitLab's registry only)"))
 
 
 @dataclass(frozen=True)
@@ -399,6 +401,9 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
                          "another build method for ECR (docker-buildah, a DinD or socket one): the moby/buildkit "
                          "rootless image has no AWS CLI to get ECR's login password, and no root to install one"))
     problems += plan_name_problems(plan)  # CI_*/GITLAB_* variable names, image names (wizard/names.py)
+    from dockwright.wizard.render.pipeline_scan import scan_plan_problems
+
+    problems += scan_plan_problems(plan)
     return problems
 
 

@@ -135,6 +135,8 @@ async def test_pipeline_local_check_runs_on_the_rendered_file(wizard):
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+        app.screen.query_one("#pl-lint").scroll_visible(animate=False)  # below the fold with the options above it
+        await settle(pilot)
         await pilot.click("#pl-lint")
         await settle(pilot)
         assert "Not connected yet" in problem_text(app, "#pl-server")

@@ -562,3 +562,45 @@ def test_privileged_services_only(executor: str) -> None:
     again = tomlkit.parse(render_runner_entry(off, text, url="https://gitlab.example.com", runner_id=1)).unwrap()
     assert again["runners"][0]["docker"]["privileged"] is True
     assert "services_privileged" not in again["runners"][0]["docker"]
+
+
+# ------------------------------------------------------------------ Container Scanning (opt-in, issue 17 "go further")
+
+@pytest.mark.parametrize("executor", ["docker-dind-tls", "hosted"])
+def test_pipeline_with_container_scanning_golden(executor: str) -> None:
+    from dockwright.wizard.plan import check_plan
+
+    plan = replace_in(plan_for(executor, "gitlab"), "pipeline", container_scanning=True, latest_on_default_branch=False)
+    assert check_plan(plan) == []
+    text = render_pipeline(plan)
+    assert_golden(f"pipeline/scan-{executor}-gitlab.gitlab-ci.yml", text)
+    assert check_pipeline(text) == []
+    data = load_yaml(text)
+    assert data["include"] == [{"template": "Jobs/Container-Scanning.gitlab-ci.yml"}]
+    scan = data["container_scanning"]
+    # the image this pipeline pushed, after the build stage (declared even without latest), on the runner
+    assert scan["variables"] == {"CS_IMAGE": "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"}
+    assert data["stages"] == ["build", "release"] and scan["stage"] == "release"
+    assert scan.get("tags", []) == list(plan.job_tags) and RELEASE_JOB not in data
+    # the new file stays a mapping GitLab's lint reads; a re-run replaces the block without refusing it
+    assert render_pipeline(plan, text) == text
+
+
+def test_container_scanning_is_refused_where_the_template_cannot_scan() -> None:
+    from dockwright.wizard.plan import check_plan
+
+    for executor, registry in (("docker-dind-tls", "dockerhub"), ("shell", "gitlab")):
+        plan = replace_in(plan_for(executor, registry), "pipeline", container_scanning=True)
+        keys = [key for key, _, _ in check_plan(plan)]
+        assert keys == ["pipeline.container_scanning"], (executor, registry, check_plan(plan))
+
+
+def test_container_scanning_into_a_file_with_its_own_include_is_refused_with_the_line() -> None:
+    from dockwright.wizard.render.common import UnmergeableFile
+
+    plan = replace_in(plan_for("docker-dind-tls", "gitlab"), "pipeline", container_scanning=True)
+    mine = "stages: [test]\n\ninclude:\n  - template: Jobs/SAST.gitlab-ci.yml\n\nunit:\n  stage: test\n  script: [pytest]\n"
+    with pytest.raises(UnmergeableFile, match="line 3 has its own `include:`"):
+        render_pipeline(plan, mine)
+    merged = render_pipeline(replace_in(plan, "pipeline", container_scanning=False), mine)
+    assert "container_scanning" not in merged

@@ -13,6 +13,8 @@ WHY: dict[str, str] = {
     "RunnerSpec.tags": "GitLab gives a job only to runners carrying all its tags; dockwright tags its jobs the same",
     "RunnerSpec.run_untagged": "off keeps other projects' untagged jobs away from a privileged runner",
     "RunnerSpec.protected": "on means pipelines of unprotected branches never reach this runner",
+    "RunnerSpec.privileged_services_only": "the job's own container then cannot reach the host as root; only "
+                                           "docker:dind, which needs it, runs privileged",
     "RunnerSpec.docker_image": "jobs without an image: run in it; the docker CLI image fits a build runner",
     "RunnerSpec.config_path": "gitlab-runner reads its runners from this file; it holds the runner's token (mode 0600)",
     "RegistrySpec.kind": "the pipeline logs in and pushes there; GitLab's own registry needs no secret at all",
@@ -44,6 +46,8 @@ WHY: dict[str, str] = {
     "PipelineSpec.latest_on_default_branch": "latest then only ever names an image built from the default branch",
     "PipelineSpec.dependency_proxy": "the runner pulls docker: images through your group's cache, not Docker Hub's "
                                      "per-address pull limit; projects in a group only",
+    "PipelineSpec.container_scanning": "known vulnerabilities in the base image and packages are listed after "
+                                       "each branch build (GitLab's template, one more job)",
     "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
     "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
 }

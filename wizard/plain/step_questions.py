@@ -144,6 +144,10 @@ class StepQuestions(LinePrompts):
         executor = plan.executor
         if executor == "shell":
             executor = self.ask_shell_host_ready(s)
+        services_only = r.privileged_services_only
+        if executor in ("docker-dind-tls", "docker-dind"):  # restricted privilege is a dind setting only
+            services_only = self.confirm("Only the dind service is privileged, not the job (restricted mode)",
+                                         services_only, h("privileged_services_only"))
         if executor.startswith("docker"):
             docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"),
                                      image_problem("Default image for jobs"))
@@ -151,7 +155,8 @@ class StepQuestions(LinePrompts):
         plan = dataclasses.replace(plan, executor=executor)
         return replace_in(plan, "runner", workflow=workflow, description=description,
                           tags=tuple(t.strip() for t in tags.split(",") if t.strip()), run_untagged=run_untagged,
-                          protected=protected, docker_image=docker_image, config_path=config_path)
+                          protected=protected, docker_image=docker_image, config_path=config_path,
+                          privileged_services_only=services_only)
 
     def ask_shell_host_ready(self, s: Step) -> str:
         """The shell executor builds with the host's own Docker: confirm that set-up, or switch executor.
@@ -330,5 +335,18 @@ class StepQuestions(LinePrompts):
         release = self.text(s, "Release stage", p.stages[1] if len(p.stages) > 1 else "release")
         latest = self.confirm("Tag :latest on the default branch", p.latest_on_default_branch,
                               h("latest_on_default_branch"))
+        proxy = p.dependency_proxy
+        access = self.session.access
+        if access is None or access.namespace_kind != "user":  # the Dependency Proxy belongs to a group
+            proxy = self.confirm("Pull docker: images through the group's Dependency Proxy", proxy,
+                                 h("dependency_proxy"))
+        elif proxy:
+            self.say(f"  ! {access.project_path} is in a user's namespace, which has no Dependency Proxy: "
+                     "pipeline.dependency_proxy is turned off.")
+            proxy = False
+        scan = p.container_scanning
+        if plan.registry.kind == "gitlab" and plan.executor != "shell":  # where the template's job can run
+            scan = self.confirm("Scan the pushed image with GitLab's Container Scanning", scan,
+                                h("container_scanning"))
         return replace_in(plan, "pipeline", docker_version=version, stages=(build, release),
-                          latest_on_default_branch=latest)
+                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan)
