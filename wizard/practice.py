@@ -31,8 +31,12 @@ class PracticeGitLab(Protocol):
 
 def start_sandbox(data_dir: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1", port: int = 0,
                   job_seconds: float = 1.5, reset: bool = False, latency: float = 0.0, error_rate: float = 0.0,
-                  rate_limit: int | None = None, drop_rate: float = 0.0, fault_seed: int = 0) -> PracticeGitLab:
+                  rate_limit: int | None = None, drop_rate: float = 0.0, fault_seed: int = 0,
+                  engine: str = "sim") -> PracticeGitLab:
     """Start a sandbox on this machine's loopback (``data_dir`` None: the default one).
+
+    ``engine``: ``sim`` (simulated builds), ``auto`` (the engine this machine has, else the simulation), or
+    ``docker``/``podman``/``buildah``: see dockwright/sandbox/real_engine.py.
 
     The fault options (``dockwright sandbox --latency`` etc.) are off by default; a bad one is a BadInput."""
     from dockwright.sandbox import Faults, Sandbox
@@ -42,7 +46,8 @@ def start_sandbox(data_dir: str | os.PathLike[str] | None = None, *, host: str =
                         drop_rate=drop_rate, seed=fault_seed)
     except ValueError as exc:
         raise BadInput(str(exc), "See `dockwright sandbox --help` for the fault options.") from None
-    return Sandbox(data_dir, host=host, port=port, faults=faults, job_seconds=job_seconds, reset=reset).start()
+    return Sandbox(data_dir, host=host, port=port, faults=faults, job_seconds=job_seconds, reset=reset,
+                   engine=engine).start()
 
 
 def practice_folder(sandbox: PracticeGitLab) -> Path:
