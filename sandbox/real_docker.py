@@ -4,11 +4,20 @@ daemon reached, the login, the image in this job's daemon); then the build, push
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dockwright.sandbox.docker_images import Reference
 from dockwright.sandbox.docker_sim import DockerCli
 from dockwright.sandbox.dockerfile_sim import BuildError
 from dockwright.sandbox.real_engine import RealJob
 from dockwright.sandbox.shell_sim import CommandResult
+
+
+def _into(result: CommandResult) -> Callable[[str], None]:
+    """Each line the engine prints, added to what the job's command prints."""
+    def add(line: str) -> None:
+        result.out(line + "\n")
+    return add
 
 
 class RealDockerCli(DockerCli):
@@ -24,7 +33,7 @@ class RealDockerCli(DockerCli):
         out.out(f"[sandbox] built for real by {engine.name} from the commit's files "
                 f"({engine.path}; --network host)\n")
         ran, image = self.real.build(context_path or ".", file_path, build_args, labels,
-                                     lambda line: out.out(line + "\n"))
+                                     _into(out))
         if not ran.ok:
             said = [line for line in ran.output.splitlines() if line.strip()]
             raise BuildError(f"{engine.name} exited with code {ran.code}: {said[-1] if said else 'no output'}")
@@ -40,7 +49,7 @@ class RealDockerCli(DockerCli):
             result.err("denied: requested access to the resource is denied\n")
             return False
         dest = f"{ref.domain}/{ref.path}:{tag}"
-        ran = self.real.push(image_id, dest, lambda line: result.out(line + "\n"))
+        ran = self.real.push(image_id, dest, _into(result))
         if not ran.ok:
             result.code = 1
             result.err(f"[sandbox] {self.real.engine.name} could not push {dest} (exit {ran.code})\n")
@@ -60,7 +69,7 @@ class RealDockerCli(DockerCli):
             return False
         src = f"{source.domain}/{source.path}:{source.tag or 'latest'}"
         dest = f"{ref.domain}/{ref.path}:{ref.tag or 'latest'}"
-        ran = self.real.copy(src, dest, lambda line: out.out(line + "\n"))
+        ran = self.real.copy(src, dest, _into(out))
         if not ran.ok:
             out.code = 1
             out.err(f"ERROR: copying {src} to {dest} failed (exit {ran.code})\n")
