@@ -10,6 +10,7 @@ from textual.widgets import Collapsible, Input, Label, Static, Switch
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import MarkedSwitch, field_row
+from dockwright.screens.widgets.preflight import PreflightPanel
 from dockwright.wizard.errors import RefusedOverwrite
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session
@@ -52,6 +53,15 @@ class ReviewScreen(StepScreen):
             yield MarkedSwitch(id="rv-overwrite")
             yield Label("Replace the files dockwright cannot merge: yours are renamed NAME.orig (kept beside them, "
                         "not committed) and dockwright writes its own in their place.", id="rv-overwrite-label")
+        yield PreflightPanel(self._find_engine, lambda: (self.plan, self.services.workdir, self.services.overwrite),
+                             id="rv-preflight")
+
+    def _find_engine(self):
+        if self.services.engine_finder is not None:
+            return self.services.engine_finder()
+        from dockwright.wizard.engine import find_engine
+
+        return find_engine()
 
     def load_plan(self, plan: Plan) -> None:
         with self.prevent(Input.Changed):
