@@ -87,9 +87,12 @@ class PreflightPanel(Vertical):
         from dockwright.wizard.preflight_build import preflight_build
 
         log = self.query_one("#pf-log", Log)
+
+        def show(line: str) -> None:  # each line of the builder's, as it comes
+            self.app.call_from_thread(log.write_line, line)
+
         try:
-            result = preflight_build(plan, folder, lambda line: self.app.call_from_thread(log.write_line, line),
-                                     overwrite=overwrite, engine=engine)
+            result = preflight_build(plan, folder, show, overwrite=overwrite, engine=engine)
         except DockwrightError as exc:
             self.app.call_from_thread(self._done, False, f"✗ Failed: {exc.sentence} {exc.next_step}".rstrip())
             return
