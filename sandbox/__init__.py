@@ -40,6 +40,7 @@ from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox.facts_socket import FactsSocket
+    from dockwright.sandbox.real_engine import RealBuilds
     from dockwright.sandbox.scheduler import Scheduler
     from dockwright.sandbox.server import SandboxHTTPServer
 
@@ -70,7 +71,7 @@ class Sandbox:
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  faults: Faults | None = None, job_seconds: float = 1.5, reset: bool = False,
-                 demo: str | None = None) -> None:
+                 demo: str | None = None, engine: str = "sim") -> None:
         check_loopback(host)
         self.demo = check_demo(demo) if demo is not None else None  # None: keep the demo project as it is
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -85,6 +86,12 @@ class Sandbox:
         self.project_path = DEMO_PROJECT_PATH
         self.url = ""
         self.registry_host = ""
+        # "sim" (the default of this Python API: tests stay simulated unless they ask), "auto", "docker",
+        # "podman" or "buildah": see sandbox/real_engine.py. ``engine`` says what runs once started.
+        self.engine_choice = engine
+        self.engine = "sim"
+        self.engine_note = ""
+        self.real: RealBuilds | None = None
         self._registration_tokens: dict[int, str] = {}
         self._log_lock = threading.Lock()
         self._server: SandboxHTTPServer | None = None
@@ -138,6 +145,7 @@ class Sandbox:
         self.port = bound_port
         self.url = f"http://{shown_host}:{bound_port}"
         self.registry_host = f"{shown_host}:{bound_port}"
+        self._start_engine()
         self.store.set_meta("url", self.url)
         root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
         self.token, _ = self.store.create_token(root["id"], "dockwright sandbox", ROOT_TOKEN_SCOPES,
@@ -168,6 +176,15 @@ class Sandbox:
         if clone.is_dir():
             shutil.rmtree(clone)
 
+    def _start_engine(self) -> None:
+        """Real builds and a real registry when ``engine`` asks for them and this machine has them."""
+        from dockwright.sandbox.real_engine import choose
+
+        self.real, self.engine_note = choose(self.engine_choice, self.data_dir / "registry")
+        if self.real is not None:
+            self.engine = self.real.engine.name
+            self.registry_host = self.real.host  # what jobs see as CI_REGISTRY
+
     def _take_lock(self) -> None:
         """One sandbox per data directory: two would play the same jobs twice."""
         import fcntl  # POSIX only: imported here so that the package itself imports everywhere
@@ -193,7 +210,7 @@ class Sandbox:
     def _remove_state(self) -> None:
         """``--reset``: delete only what the sandbox itself wrote; refuse a folder that holds anything else."""
         own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run", "uploads",
-               "artifacts"}
+               "artifacts", "registry"}
         foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own and p.name != LOCK_FILE)
         if foreign:
             raise BadInput(f"{self.data_dir} holds files the sandbox did not write ({', '.join(foreign[:3])}), so "
@@ -221,6 +238,9 @@ class Sandbox:
             self._thread.join(timeout=5)
             self._thread = None
         self.scheduler = None
+        if self.real is not None:
+            self.real.stop()
+            self.real = None
         if self.store is not None:
             self.store.close()
             self.store = None

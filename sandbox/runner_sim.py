@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from dockwright.sandbox.ci_artifacts import CiArtifacts, collect, workspace_files
 from dockwright.sandbox.ci_config import CiJob
@@ -36,6 +36,9 @@ from dockwright.sandbox.docker_sim import (
     parse_reference,
 )
 from dockwright.sandbox.shell_sim import CommandResult, Invocation, Shell
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwright.sandbox.real_engine import RealJob
 
 __all__ = [
     "JobResult",
@@ -227,6 +230,7 @@ def play_job(
     predefined: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.time,
     list_files: Callable[[], Iterable[str]] | None = None,
+    real: RealJob | None = None,
 ) -> Generator[str, None, JobResult]:
     """Play ``job`` on ``runner``: yields raw log chunks, returns the result.
 
@@ -235,7 +239,9 @@ def play_job(
     if the YAML may override them. ``masked_values`` are replaced by ``[MASKED]`` in every chunk.
     ``read_file(path)`` gives a repository file at the job's commit (None if absent); ``path_exists``
     answers for files and directories (defaults to ``read_file(path) is not None``); ``list_files()`` lists the
-    commit's files (for ``artifacts:paths``, beside the files the scripts wrote).
+    commit's files (for ``artifacts:paths``, beside the files the scripts wrote). ``real``: docker
+    build/push/retag really run with the machine's engine (sandbox/real_engine.py) once the runner semantics
+    let them; None: they are simulated.
     """
     secrets = sorted({v for v in masked_values if v}, key=len, reverse=True)
 
@@ -246,7 +252,7 @@ def play_job(
 
     buffer: list[str] = []
     inner = _play(job, runner=runner, variables=variables, read_file=read_file, registry=registry,
-                  path_exists=path_exists, predefined=predefined, clock=clock, list_files=list_files)
+                  path_exists=path_exists, predefined=predefined, clock=clock, list_files=list_files, real=real)
     while True:  # one chunk per step (a section, a command and its output): the server paces per chunk
         try:
             chunk = next(inner)
@@ -263,7 +269,8 @@ def play_job(
 
 
 def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], read_file, registry: RegistryPort,
-          path_exists, predefined, clock, list_files=None) -> Generator[str | _Flush, None, JobResult]:
+          path_exists, predefined, clock, list_files=None,
+          real: RealJob | None = None) -> Generator[str | _Flush, None, JobResult]:
     log = _Log(clock)
     all_vars = {**(predefined or {}), **variables}
     project_path = all_vars.get("CI_PROJECT_PATH", "project")
@@ -277,8 +284,13 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
 
     yield f"{_CLEAR}Running with gitlab-runner {RUNNER_VERSION} (sandbox){_RESET}\n"
     yield f"{_CLEAR}  on {runner.description or 'runner'} t1_{short_token}, system ID: s_sandbox{runner.id}{_RESET}\n"
-    yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker commands are simulated, "
-           f"other programs are printed as not executed{_RESET}\n")
+    if real is None:
+        yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker commands are simulated, "
+               f"other programs are printed as not executed{_RESET}\n")
+    else:
+        yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker build, push and retag "
+               f"run for real with {real.engine.name} and the registry {registry.host}; other programs are "
+               f"printed as not executed{_RESET}\n")
     for key, why in job.ignored:  # GitLab keywords the sandbox accepts and does not play
         yield f"{_YELLOW}[sandbox] {key}: not played - {why}{_RESET}\n"
 
@@ -397,8 +409,14 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
         m = re.search(r":(\d+(?:\.\d+){0,2})", _expand(job.image, env))
         if m:
             version = m.group(1) + ".0" * (2 - m.group(1).count("."))
-    cli = DockerCli(reach, registry=registry, read_file=read_file, exists=path_exists, project_dir=project_dir,
-                    client_version=version)
+    if real is None:
+        cli = DockerCli(reach, registry=registry, read_file=read_file, exists=path_exists, project_dir=project_dir,
+                        client_version=version)
+    else:
+        from dockwright.sandbox.real_docker import RealDockerCli
+
+        cli = RealDockerCli(reach, registry=registry, read_file=read_file, exists=path_exists,
+                            project_dir=project_dir, client_version=version, real=real)
     commands = {"docker": docker_handler if cli_present else missing_docker}
 
     yield log.section_start("step_script", 'Executing "step_script" stage of the job script')

@@ -554,14 +554,17 @@ class Scheduler:
         status, reason = "failed", "script_failure"
         started = time.monotonic()
         pause = max(0.0, self.sandbox.job_seconds) / 40
+        real = None
         try:
             predefined, variables, masked = self.job_variables(project, pipeline, job, running.token)
             repo_path = self.sandbox.repo_path(project)
+            if self.sandbox.real is not None:
+                real = self.sandbox.real.job(repo_path, pipeline["sha"])
             exists = gitrepo.file_exists_at(repo_path, pipeline["sha"])
             gen = play_job(ci_job, runner=self._profile(runner), variables=variables, masked_values=masked,
                            read_file=lambda path: gitrepo.read_file(repo_path, pipeline["sha"], path.lstrip("/")),
                            path_exists=lambda path: path.strip("/") in ("", ".") or exists(path.lstrip("/")),
-                           registry=self.registry, predefined=predefined,
+                           registry=self.registry, predefined=predefined, real=real,
                            list_files=lambda: gitrepo.list_files(repo_path, pipeline["sha"]))
             result = None
             while True:
@@ -591,6 +594,8 @@ class Scheduler:
             self._append(job["id"], f"\n\x1b[31;1mERROR: Job failed (system failure): {exc}\x1b[0;m\n")
             status, reason = "failed", "runner_system_failure"
         finally:
+            if real is not None:
+                real.close()  # the job's images leave the engine with it (one daemon per job)
             with self._lock:
                 self._running.pop(job["id"], None)
                 if running.cancel.is_set():

@@ -198,8 +198,10 @@ class Engine:
 
     # ---- build -----------------------------------------------------------------------------------------
     def build(self, context: str | os.PathLike[str], tag: str, out: Out = _quiet, *,
-              dockerfile: str = "Dockerfile") -> Ran:
-        """Build ``context`` (a folder) into ``tag``; the builder's own output goes to ``out`` line by line."""
+              dockerfile: str = "Dockerfile", extra: Sequence[str] = ()) -> Ran:
+        """Build ``context`` (a folder) into ``tag``; the builder's own output goes to ``out`` line by line.
+
+        ``extra``: more options (``--build-arg K=V``, ``--label K=V``), the same for every engine."""
         file = str(Path(context) / dockerfile)
         if self.name == "buildah":
             # buildah has no daemon and here no user namespaces: chroot isolation runs each RUN step in a
@@ -210,7 +212,7 @@ class Engine:
         else:
             # docker without BuildKit (not on these machines) and podman both take --network=host for RUN steps.
             args = ["build", "--network=host", "-f", file, "-t", tag]
-        return self._run([*args, str(context)], out)
+        return self._run([*args, *extra, str(context)], out)
 
     # ---- inspect ---------------------------------------------------------------------------------------
     def inspect(self, image: str) -> dict | None:

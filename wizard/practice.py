@@ -34,8 +34,11 @@ class PracticeGitLab(Protocol):
 def start_sandbox(data_dir: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1", port: int = 0,
                   job_seconds: float = 1.5, reset: bool = False, latency: float = 0.0, error_rate: float = 0.0,
                   rate_limit: int | None = None, drop_rate: float = 0.0, fault_seed: int = 0,
-                  demo: str | None = None) -> PracticeGitLab:
+                  demo: str | None = None, engine: str = "sim") -> PracticeGitLab:
     """Start a sandbox on this machine's loopback (``data_dir`` None: the default one).
+
+    ``engine``: ``sim`` (simulated builds), ``auto`` (the engine this machine has, else the simulation), or
+    ``docker``/``podman``/``buildah``: see dockwright/sandbox/real_engine.py.
 
     The fault options (``dockwright sandbox --latency`` etc.) are off by default; a bad one is a BadInput.
     ``demo`` (``--demo STACK``) starts the demo project over as that stack's (see :func:`demo_stacks`)."""
@@ -47,7 +50,7 @@ def start_sandbox(data_dir: str | os.PathLike[str] | None = None, *, host: str =
     except ValueError as exc:
         raise BadInput(str(exc), "See `dockwright sandbox --help` for the fault options.") from None
     return Sandbox(data_dir, host=host, port=port, faults=faults, job_seconds=job_seconds, reset=reset,
-                   demo=demo).start()
+                   demo=demo, engine=engine).start()
 
 
 def demo_stacks() -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -47,6 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print url, token and project as one JSON object")
     parser.add_argument("--show", action="store_true",
                         help="print url, token and project of the sandbox running with --data-dir's state, and exit")
+    parser.add_argument("--engine", choices=("auto", "sim", "docker", "podman", "buildah"),
+                        default=None,
+                        help="what builds jobs' images: auto (the container engine found, with a real registry on "
+                             "127.0.0.1; else the simulation), sim, docker, podman or buildah (default auto; "
+                             "$DOCKWRIGHT_SANDBOX_ENGINE)")
     parser.add_argument("--job-seconds", type=seconds, default=1.5, help="how long each job plays (default 1.5)")
     parser.add_argument("--group-projects", type=int, default=0, metavar="N",
                         help="also make a group of N practice projects, each with a pipeline (see --group)")
@@ -83,19 +89,23 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     sandbox = start_sandbox(args.data_dir, host=args.host, port=args.port, job_seconds=args.job_seconds,
                             reset=args.reset, latency=args.latency, error_rate=args.error_rate,
                             rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed,
-                            demo=args.demo)
+                            demo=args.demo,
+                            engine=args.engine or os.environ.get("DOCKWRIGHT_SANDBOX_ENGINE") or "auto")
     try:
         if args.group_projects:
             made = sandbox.create_group_projects(args.group, args.group_projects)
             print(f"dockwright sandbox: group {args.group} holds {len(made)} practice projects "
                   f"({made[0]} ... {made[-1]})", file=sys.stderr, flush=True)
         facts = {"url": sandbox.url, "token": sandbox.token, "project": sandbox.project_path}
+        engine = getattr(sandbox, "engine", "sim")
         if args.json:
-            print(json.dumps(facts), flush=True)
+            print(json.dumps({**facts, "engine": engine, "registry": getattr(sandbox, "registry_host", "")}),
+                  flush=True)
         else:
             from dockwright.wizard.sandbox_link import facts_lines
 
             print("\n".join(facts_lines(**facts)), flush=True)
+        print(f"dockwright sandbox: builds: {getattr(sandbox, 'engine_note', '') or engine}", file=sys.stderr)
         print(f"dockwright sandbox: serving {sandbox.url} (state in {sandbox.data_dir}); Ctrl-C stops it.\n"
               f"  clone it: git clone {sandbox.url}/{sandbox.project_path}.git  (any user name; the token is the "
               "password)\n"
