@@ -272,6 +272,26 @@ class GitLabClient:
         # a child pipeline (from a trigger job) has the parent's commit and ref: it is followed through its parent
         return [x for x in found if x.get("source") != "parent_pipeline"]
 
+    def recent_pipelines(self, project: str | int, *, limit: int = 20, ref: str | None = None,
+                         status: str | None = None, source: str | None = None,
+                         username: str | None = None) -> list[dict]:
+        """One page (``limit``) of the project's newest pipelines, filtered by GitLab; one request (the
+        pipelines list view, wizard/watch_list.py). Child pipelines are left out as in find_pipelines."""
+        query: dict[str, Any] = {"order_by": "id", "sort": "desc", "per_page": limit, "page": 1}
+        query.update({k: v for k, v in (("ref", ref), ("status", status), ("source", source),
+                                         ("username", username)) if v})
+        p = self._project(project)
+        found = self._call("list pipelines", lambda: [x.attributes for x in p.pipelines.list(**query)],
+                           project=str(project), role="Reporter")
+        return [x for x in found if x.get("source") != "parent_pipeline"]
+
+    def current_username(self) -> str:
+        """The username the token belongs to (``GET /user``, asked once)."""
+        if self._gl.user is None:
+            self._call("check who the token belongs to", self._gl.auth)
+        assert self._gl.user is not None
+        return str(self._gl.user.username)
+
     def create_pipeline(self, project: str | int, ref: str) -> dict:
         """``POST /projects/:id/pipeline`` for the head of ``ref``."""
         p = self._project(project)
