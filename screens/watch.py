@@ -85,8 +85,9 @@ class WatchScreen(Screen[int | None]):
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
                  ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
                  registry_kind: str = "gitlab", applied: Sequence[str] = (),
-                 follow_options: dict[str, Any] | None = None) -> None:
+                 follow_options: dict[str, Any] | None = None, back_on_escape: bool = False) -> None:
         super().__init__()
+        self.back_on_escape = back_on_escape  # opened from the pipelines list: Esc goes back to it
         # after the wizard's Apply: the keywords `dockwright apply` follows with (wizard/apply_watch.py): GitLab
         # gone 60 s ends the watch, a pushed commit without a pipeline gets one
         self.follow_options = dict(follow_options or {})
@@ -503,6 +504,8 @@ class WatchScreen(Screen[int | None]):
         if box.display:
             box.display = False
             self.query_one(JobLog).focus()
+        elif self.back_on_escape:
+            self.action_leave()
 
     def action_resume(self) -> None:
         self.query_one(JobLog).resume_following()

@@ -18,10 +18,10 @@ Cost discipline (as the follower's, wizard/watch.py):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import IO, Any
 
 from dockwright.wizard.errors import NetworkError
 from dockwright.wizard.watch_events import FINAL_STATUSES
@@ -30,6 +30,8 @@ from dockwright.wizard.watch_schedule import Clock, ListSchedule
 SOURCES = {"push": "push", "merge_request_event": "merge request", "schedule": "schedule", "web": "web",
            "api": "api", "trigger": "trigger", "pipeline": "pipeline", "external": "external", "chat": "chat",
            "parent_pipeline": "child"}
+# in --plain lines every field is one word (scripts split on spaces); --json has GitLab's own word
+SOURCE_WORDS = {"merge_request_event": "mr", "parent_pipeline": "child"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def running_seconds(row: PipelineRow, now: datetime | None = None) -> float | No
     started = parse_time(row.started_at)
     if started is None:
         return None
-    return max(0.0, ((now or datetime.now(timezone.utc)) - started).total_seconds())
+    return max(0.0, ((now or datetime.now(UTC)) - started).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -169,11 +171,13 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
     username: str | None = None
     interval = s.fast
     error_wait = 0.0
+    last_filters: ListFilter | None = None  # what the last ListUpdate was for: new filters always get one
 
     async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def sleep(seconds: float) -> None:
+        nonlocal last_filters
         if nudge is None:
             await clock.sleep(seconds)
             return
@@ -185,6 +189,8 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
             finally:
                 sleeper.cancel()
                 nudged.cancel()
+        if nudge.is_set():  # someone is waiting for an answer: the next tick sends the list, changed or not
+            last_filters = None
         nudge.clear()
 
     while True:
@@ -212,6 +218,7 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
         shown = tuple(r for r in fresh if wanted.keeps(r))
         changed = bool(stale)
         if stale and not once:
+            last_filters = wanted
             yield ListUpdate(shown, wanted)  # at once from the list; who and how long follow
         ended: list[PipelineRow] = []
         try:
@@ -233,7 +240,8 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
             yield ListWaiting(f"GitLab did not answer ({exc.sentence.rstrip('.')}); asking again in {s.fast:.0f} s.")
         rows_now = tuple(replace(rows.get(r.id, r), reason=reasons.get(r.id, "")) for r in listed)
         shown = tuple(r for r in rows_now if wanted.keeps(r))
-        if changed or once or filters() != wanted:
+        if changed or once or wanted != last_filters:
+            last_filters = wanted
             yield ListUpdate(shown, wanted)
         for row in ended:
             yield PipelineEnded(replace(row, reason=reasons.get(row.id, "")))
@@ -249,14 +257,14 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
 def when_text(row: PipelineRow) -> str:
     """created_at as ``2026-11-28 17:30`` (UTC), for lines that scripts and logs keep."""
     at = parse_time(row.created_at)
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if at else "-"
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if at else "-"
 
 
 def ago_text(row: PipelineRow, now: datetime | None = None) -> str:
     at = parse_time(row.created_at)
     if at is None:
         return ""
-    seconds = max(0, int(((now or datetime.now(timezone.utc)) - at).total_seconds()))
+    seconds = max(0, int(((now or datetime.now(UTC)) - at).total_seconds()))
     for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
         if seconds >= size:
             return f"{seconds // size}{unit} ago"
@@ -282,5 +290,17 @@ def plain_line(row: PipelineRow, now: datetime | None = None, *, show_project: b
     took = duration_text(running_seconds(row, now))
     project = f"{row.project} " if show_project and row.project else ""
     reason = f": {row.reason}" if row.reason else ""
-    return (f"{glyph(row.status)} {project}#{row.id} {row.status} {row.ref} {SOURCES.get(row.source, row.source)} "
+    source = SOURCE_WORDS.get(row.source, row.source or "-")
+    return (f"{glyph(row.status)} {project}#{row.id} {row.status} {row.ref} {source} "
             f"{who} {when_text(row)} {took}{reason}")
+
+
+def write_rows(rows: Sequence[PipelineRow], out: IO[str], *, as_json: bool = False, empty: str = "",
+               now: datetime | None = None) -> None:
+    """The list as lines (``--plain``) or one JSON object per line (``--json``; nothing when empty)."""
+    import json
+
+    for row in rows:
+        out.write((json.dumps(row.as_json(), ensure_ascii=False) if as_json else plain_line(row, now)) + "\n")
+    if not rows and empty and not as_json:
+        out.write(empty + "\n")

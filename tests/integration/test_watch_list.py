@@ -27,7 +27,8 @@ def client(sb) -> GitLabClient:
     return GitLabClient.connect(sb.url, sb.token)
 
 
-async def first_list(sb, filters: ListFilter = ListFilter()) -> ListUpdate:
+async def first_list(sb, filters: ListFilter | None = None) -> ListUpdate:
+    filters = filters or ListFilter()
     async for event in watch_list(client(sb), sb.project_path, filters=lambda: filters, schedule=QUICK, once=True):
         if isinstance(event, ListUpdate):
             return event
@@ -89,3 +90,30 @@ async def test_a_running_pipeline_that_ends_is_announced_once(sb, workdir):
     finally:
         sb.job_seconds = SANDBOX_JOB_SECONDS
     assert ended[0].row.ref == "list-nudge" and ended[0].row.status == "success"
+
+
+def test_list_plain_and_json_from_the_command_line_exit_0(sb, workdir):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    sha = push(sb, workdir, FAILING, "list-cli")
+    asyncio.run(until_finished(sb, sha))
+    env = {k: v for k, v in os.environ.items() if k not in ("GITLAB_TOKEN", "GITLAB_HOST")} | {"GITLAB_TOKEN": sb.token}
+
+    def watch(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dockwright.wizard.cli", "watch", *args], cwd=workdir, env=env,
+                              capture_output=True, text=True, timeout=90)
+
+    plain = watch("--list", "--plain", "--failed")
+    assert plain.returncode == 0, plain.stderr  # a failed pipeline listed is not a failed command
+    first = plain.stdout.splitlines()[0]
+    assert first.startswith("✘ #") and " failed list-cli push root " in first and "exit 3" in first
+    as_json = watch("--json", "--ref", "list-cli")
+    assert as_json.returncode == 0, as_json.stderr
+    objects = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [o["ref"] for o in objects] == ["list-cli"] and objects[0]["sha"] == sha and objects[0]["user"] == "root"
+    both = watch("--list", "--sha", sha)
+    assert both.returncode == 2 and "--list shows many pipelines" in both.stderr
+    assert sb.token not in plain.stdout + plain.stderr + as_json.stdout

@@ -13,7 +13,10 @@ NAME = "watch"
 HELP = "follow a GitLab pipeline live and explain why a job failed"
 EPILOG = """\
 examples:
-  dockwright watch                         the pipeline of HEAD in this repository (waits for it to appear)
+  dockwright watch                         in a terminal: this project's pipelines, live (Enter opens one);
+                                           piped or --plain: the pipeline of HEAD (waits for it to appear)
+  dockwright watch --list --plain          this project's recent pipelines, one line each (--json: one JSON
+                                           object per line); --failed, --mine, --merge-requests, --ref R filter
   dockwright watch --ref main              the newest pipeline of branch main
   dockwright watch --project group/app --pipeline 1234 --plain
                                            one pipeline, as lines (also what happens when output is piped)
@@ -38,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", action="store_true",
                         help="watch the sandbox running on this machine: its URL, token and project come from it")
     parser.add_argument("--data-dir", metavar="D", help="with --sandbox: the state folder of the sandbox to watch")
+    parser.add_argument("--list", action="store_true",
+                        help="the project's recent pipelines, newest first (default in a terminal without a target)")
+    parser.add_argument("--json", action="store_true", help="with --list: one JSON object per pipeline, per line")
+    parser.add_argument("--mine", action="store_true", help="with --list: only pipelines you started")
+    parser.add_argument("--failed", action="store_true", help="with --list: only failed pipelines")
+    parser.add_argument("--merge-requests", action="store_true", help="with --list: only merge request pipelines")
 
 
 def _repo_defaults(path: str) -> tuple[str | None, str | None]:
@@ -87,18 +96,66 @@ def run(args: argparse.Namespace) -> int:
     from dockwright.wizard.gitlab import GitLabClient
 
     cwd = os.getcwd()
+    full_screen = getattr(args, "full_screen", None)
+    terminal = full_screen is not None and not args.plain and not args.json and sys.stdout.isatty() \
+        and sys.stdin.isatty()
+    listing = wants_list(args, terminal)
     if getattr(args, "sandbox", False):
         url, token, project, target = sandbox_target(args, cwd)
+    elif listing:
+        found = args.project or _repo_defaults(cwd)[0]
+        if not found:
+            raise BadInput("No GitLab project to list was found: this folder has no GitLab git remote.",
+                           "Pass --project group/app (and --url for a self-managed GitLab).")
+        project, target = found, {}
+        url, token = connection(args, cwd)
     else:
         project, target = resolve_target(args, cwd)
         url, token = connection(args, cwd)
     client = GitLabClient.connect(url, token)
-    full_screen = getattr(args, "full_screen", None)
-    if args.plain or full_screen is None or not (sys.stdout.isatty() and sys.stdin.isatty()):
-        import asyncio  # ~35 ms, not for `--help`
+    if listing:
+        filters = list_filter(args)
+        if not terminal:
+            import asyncio  # ~35 ms, not for `--help`
+
+            return asyncio.run(print_list(client, project, filters, sys.stdout, as_json=args.json))
+        assert full_screen is not None
+        return int(full_screen.run_watch_list(client, project, {"filters": filters}))
+    if not terminal or full_screen is None:
+        import asyncio
 
         return asyncio.run(watch_plain(client, project, target, sys.stdout))
     return full_screen.run_watch(client, project, target)
+
+
+def wants_list(args: argparse.Namespace, terminal: bool) -> bool:
+    """--list (or --json, a list filter) asks for the list; in a terminal, so does no target at all: the list
+    opens on the project's pipelines (HEAD's is one Enter away). Piped without a target, HEAD's pipeline is
+    followed as before, so scripts keep their exit code."""
+    if args.list or args.json or args.mine or args.failed or args.merge_requests:
+        if args.pipeline or args.sha:
+            raise BadInput("--list shows many pipelines; --pipeline and --sha pick one.",
+                           "Drop --list to follow that pipeline, or drop --pipeline/--sha to list (--ref R filters).")
+        return True
+    explicit = getattr(args, "pipeline", None) or getattr(args, "sha", None) or getattr(args, "ref", None)
+    return terminal and not explicit
+
+
+def list_filter(args: argparse.Namespace) -> Any:
+    from dockwright.wizard.watch_list import ListFilter
+
+    return ListFilter(mine=args.mine, ref=args.ref or "", merge_requests=args.merge_requests, failed=args.failed)
+
+
+async def print_list(client: Any, project: str, filters: Any, out: Any, *, as_json: bool = False) -> int:
+    """``--list --plain`` / ``--json``: the list once, newest first; exit 0 whatever the pipelines' statuses."""
+    from dockwright.wizard.watch_list import ListUpdate, watch_list, write_rows
+
+    async for event in watch_list(client, project, filters=lambda: filters, once=True):
+        if isinstance(event, ListUpdate):
+            write_rows(event.rows, out, as_json=as_json, empty=f"No pipelines ({filters.describe()}).")
+    out.flush()
+    return 0
 
 
 def connection(args: argparse.Namespace, cwd: str) -> tuple[str, Any]:
