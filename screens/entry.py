@@ -38,7 +38,7 @@ class TextualScreens:
     def run_watch_list(self, client: Any, project: str, options: dict[str, Any]) -> int:
         from dockwright.screens.watch_app import WatchApp
 
-        WatchApp(client, project, list_options=options).run()
+        WatchApp(client, project, list_options=options, notify=bool(options.get("notify", True))).run()
         return EXIT_OK
 
 

@@ -85,8 +85,10 @@ class WatchScreen(Screen[int | None]):
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
                  ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
                  registry_kind: str = "gitlab", applied: Sequence[str] = (),
-                 follow_options: dict[str, Any] | None = None, back_on_escape: bool = False) -> None:
+                 follow_options: dict[str, Any] | None = None, back_on_escape: bool = False,
+                 notifier: Any = None) -> None:
         super().__init__()
+        self.notifier = notifier  # wizard/notify.py: the bell and desktop notification at the end; None: quiet
         self.back_on_escape = back_on_escape  # opened from the pipelines list: Esc goes back to it
         # after the wizard's Apply: the keywords `dockwright apply` follows with (wizard/apply_watch.py): GitLab
         # gone 60 s ends the watch, a pushed commit without a pipeline gets one
@@ -225,6 +227,8 @@ class WatchScreen(Screen[int | None]):
         if self.selected is not None and not self.logs.complete(self.selected):
             self.fetch_log(self.selected)  # chosen while the follower was ending: it will not send it now
         self.show_title()
+        if self.notifier is not None:
+            self.notifier.pipeline_ended(event.pipeline_id, event.status, self.ref, self.project)
         if event.status == "success":
             self.check_registry()
         elif event.yaml_errors:

@@ -56,8 +56,9 @@ class PipelinesScreen(Screen[None]):
     ]
 
     def __init__(self, client: Any, project: str, *, filters: ListFilter | None = None, schedule: Any = None,
-                 watch_schedule: Any = None, autostart: bool = True) -> None:
+                 watch_schedule: Any = None, autostart: bool = True, notifier: Any = None) -> None:
         super().__init__()
+        self.notifier = notifier  # wizard/notify.py: a pipeline seen running ends: bell and desktop notification
         self.autostart = autostart  # False: rows come only through apply() (snapshots)
         self.client = client
         self.project = project
@@ -122,6 +123,8 @@ class PipelinesScreen(Screen[None]):
             self.say(event.text)
         elif isinstance(event, PipelineEnded):
             self.ended.append(event.row)
+            if self.notifier is not None:
+                self.notifier.pipeline_ended(event.row.id, event.row.status, event.row.ref, self.project)
             self.say(f"Pipeline #{event.row.id} ({event.row.ref}) {status_word(event.row.status)}.")
 
     def say(self, text: str) -> None:
@@ -226,4 +229,4 @@ class PipelinesScreen(Screen[None]):
         if row is None:
             return
         self.app.push_screen(WatchScreen(self.client, self.project, pipeline_id=row.id, schedule=self.watch_schedule,
-                                         back_on_escape=True), lambda _result: self.nudge.set())
+                                         back_on_escape=True, notifier=self.notifier), lambda _: self.nudge.set())

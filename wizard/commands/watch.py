@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", action="store_true",
                         help="watch the sandbox running on this machine: its URL, token and project come from it")
     parser.add_argument("--data-dir", metavar="D", help="with --sandbox: the state folder of the sandbox to watch")
+    parser.add_argument("--no-notify", action="store_true",
+                        help="no bell or desktop notification when a followed pipeline ends")
     parser.add_argument("--list", action="store_true",
                         help="the project's recent pipelines, newest first (default in a terminal without a target)")
     parser.add_argument("--json", action="store_true", help="with --list: one JSON object per pipeline, per line")
@@ -120,12 +122,12 @@ def run(args: argparse.Namespace) -> int:
 
             return asyncio.run(print_list(client, project, filters, sys.stdout, as_json=args.json))
         assert full_screen is not None
-        return int(full_screen.run_watch_list(client, project, {"filters": filters}))
+        return int(full_screen.run_watch_list(client, project, {"filters": filters, "notify": not args.no_notify}))
     if not terminal or full_screen is None:
         import asyncio
 
-        return asyncio.run(watch_plain(client, project, target, sys.stdout))
-    return full_screen.run_watch(client, project, target)
+        return asyncio.run(watch_plain(client, project, target, sys.stdout, notify=not args.no_notify))
+    return full_screen.run_watch(client, project, {**target, "notify": not args.no_notify})
 
 
 def wants_list(args: argparse.Namespace, terminal: bool) -> bool:
@@ -196,8 +198,11 @@ def sandbox_target(args: argparse.Namespace, cwd: str) -> tuple[str, Any, str, d
     return running.url, running.token, project, {}  # the newest pipeline, whichever branch
 
 
-async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any) -> int:
+async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any, *, notify: bool = True) -> int:
+    """The watch as lines; in a terminal (not a pipe) its end rings the bell and says so (wizard/notify.py)."""
+    from dockwright.wizard.notify import Notifier
     from dockwright.wizard.watch import follow
     from dockwright.wizard.watch_plain import print_plain
 
-    return await print_plain(follow(client, project, **target), out)
+    notifier = Notifier(out, notify and out.isatty())
+    return await print_plain(follow(client, project, **target), out, notifier=notifier, project=project)
