@@ -72,6 +72,8 @@ class WatchScreen(Screen[int | None]):
         Binding("O", "open_pipeline", "Open pipeline", group=OPEN, id="watch.open_pipeline",
                 tooltip="Open the pipeline in the browser"),
         Binding("slash", "search", "Search", id="watch.search", tooltip="Find text in the log (n: next)"),
+        Binding("F", "follow_ref", "Follow branch", id="watch.follow_ref", show=False,
+                tooltip="Keep following this branch: move to its next pipeline when one starts"),
         Binding("n", "next_match", "Next match", id="watch.next", show=False, tooltip="Next search match"),
         Binding("end", "resume", "Follow log end", id="watch.end", show=False,
                 tooltip="Scroll to the end of the log and keep following it"),
@@ -86,8 +88,9 @@ class WatchScreen(Screen[int | None]):
                  ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
                  registry_kind: str = "gitlab", applied: Sequence[str] = (),
                  follow_options: dict[str, Any] | None = None, back_on_escape: bool = False,
-                 notifier: Any = None) -> None:
+                 notifier: Any = None, following_ref: str | None = None) -> None:
         super().__init__()
+        self.following_ref = following_ref  # --follow-ref / F: a newer pipeline of this branch replaces this screen
         self.notifier = notifier  # wizard/notify.py: the bell and desktop notification at the end; None: quiet
         self.back_on_escape = back_on_escape  # opened from the pipelines list: Esc goes back to it
         # after the wizard's Apply: the keywords `dockwright apply` follows with (wizard/apply_watch.py): GitLab
@@ -286,7 +289,8 @@ class WatchScreen(Screen[int | None]):
         sha = f"{self.sha[:8]} " if self.sha else ""
         title = f"{glyph(self.status)} Pipeline #{self.pipeline_id} {status_word(self.status)} · {self.project} {where}{sha}"
         label = self.query_one("#watch-title", Label)
-        label.update(title.strip() + ("  · following the running job" if self.follow_running else ""))
+        label.update(title.strip() + ("  · following the running job" if self.follow_running else "")
+                     + (f"  · following branch {self.following_ref}" if self.following_ref else ""))
         label.set_classes(f"-{self.status}")
 
     def say(self, message: str, error: bool = False) -> None:
@@ -380,6 +384,16 @@ class WatchScreen(Screen[int | None]):
 
     def action_leave(self) -> None:
         self.dismiss(self.result)
+
+    def action_follow_ref(self) -> None:
+        follow_ref = getattr(self.app, "follow_ref", None)  # `dockwright watch` has it; the wizard does not
+        if follow_ref is None or not self.ref:
+            self.say("Following a branch works in `dockwright watch --follow-ref BRANCH`.", error=True)
+            return
+        self.following_ref = self.ref
+        follow_ref(self.ref, from_list=self.back_on_escape, screen=self)
+        self.show_title()
+        self.say(f"Following branch {self.ref}: its next pipeline opens here when it starts; q quits.")
 
     def action_toggle_follow(self) -> None:
         self.follow_running = not self.follow_running

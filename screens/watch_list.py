@@ -53,6 +53,8 @@ class PipelinesScreen(Screen[None]):
         Binding("f", "only('failed')", "Failed", id="list.failed", tooltip="Only failed pipelines"),
         Binding("slash", "search", "Search", id="list.search", tooltip="Show only refs containing a text"),
         Binding("a", "all", "All", id="list.all", tooltip="Clear every filter"),
+        Binding("F", "follow_ref", "Follow", id="list.follow_ref",
+                tooltip="Follow the selected pipeline's branch: its newest pipeline, then each new one"),
     ]
 
     def __init__(self, client: Any, project: str, *, filters: ListFilter | None = None, schedule: Any = None,
@@ -221,6 +223,12 @@ class PipelinesScreen(Screen[None]):
     @on(DataTable.RowSelected, "#pipelines")
     def row_chosen(self) -> None:
         self.action_open()
+
+    def action_follow_ref(self) -> None:
+        row = self.selected_row()
+        follow_ref = getattr(self.app, "follow_ref", None)
+        if row is not None and follow_ref is not None:
+            follow_ref(row.ref, from_list=True)
 
     def action_open(self) -> None:
         from dockwright.screens.watch import WatchScreen

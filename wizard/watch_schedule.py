@@ -49,3 +49,6 @@ class ListSchedule:
     reasons_per_tick: int = 3  # failed pipelines whose reason is read per tick (jobs list + one trace each)
     error_first: float = 2.0
     error_max: float = 60.0
+    # --follow-ref: asking for a newer pipeline of the branch (one request for one pipeline each time)
+    ref_running: float = 15.0  # while the followed pipeline runs (its jobs are polled meanwhile anyway)
+    ref_slow: float = 20.0  # after it ended: fast at first, slower up to this (a push is seen within it)

@@ -115,5 +115,5 @@ def test_list_plain_and_json_from_the_command_line_exit_0(sb, workdir):
     objects = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert [o["ref"] for o in objects] == ["list-cli"] and objects[0]["sha"] == sha and objects[0]["user"] == "root"
     both = watch("--list", "--sha", sha)
-    assert both.returncode == 2 and "--list shows many pipelines" in both.stderr
+    assert both.returncode == 2 and "--list shows many pipelines" in both.stderr, both.stderr
     assert sb.token not in plain.stdout + plain.stderr + as_json.stdout

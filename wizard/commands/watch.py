@@ -18,6 +18,7 @@ examples:
   dockwright watch --list --plain          this project's recent pipelines, one line each (--json: one JSON
                                            object per line); --failed, --mine, --merge-requests, --ref R filter
   dockwright watch --ref main              the newest pipeline of branch main
+  dockwright watch --follow-ref main       keep following main: each new pipeline of it when it starts
   dockwright watch --project group/app --pipeline 1234 --plain
                                            one pipeline, as lines (also what happens when output is piped)
   dockwright watch --sandbox               the newest pipeline of the sandbox running on this machine (the
@@ -35,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--pipeline", metavar="N", type=int, help="pipeline id")
     which.add_argument("--sha", metavar="S", help="commit SHA whose newest pipeline to follow (default: HEAD)")
     which.add_argument("--ref", metavar="R", help="branch or tag whose newest pipeline to follow")
+    which.add_argument("--follow-ref", metavar="R",
+                       help="keep following branch R: its newest pipeline, then each new one when it starts, "
+                            "until you quit (Ctrl-C with --plain)")
     parser.add_argument("--url", metavar="U", help="GitLab URL (default: GITLAB_HOST, CI_SERVER_URL or the git remote)")
     parser.add_argument("--token-env", metavar="NAME", help="environment variable that holds the token")
     parser.add_argument("--plain", action="store_true", help="print lines instead of the full-screen view")
@@ -104,10 +108,10 @@ def run(args: argparse.Namespace) -> int:
     listing = wants_list(args, terminal)
     if getattr(args, "sandbox", False):
         url, token, project, target = sandbox_target(args, cwd)
-    elif listing:
+    elif listing or args.follow_ref:
         found = args.project or _repo_defaults(cwd)[0]
         if not found:
-            raise BadInput("No GitLab project to list was found: this folder has no GitLab git remote.",
+            raise BadInput("No GitLab project to watch was found: this folder has no GitLab git remote.",
                            "Pass --project group/app (and --url for a self-managed GitLab).")
         project, target = found, {}
         url, token = connection(args, cwd)
@@ -123,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
             return asyncio.run(print_list(client, project, filters, sys.stdout, as_json=args.json))
         assert full_screen is not None
         return int(full_screen.run_watch_list(client, project, {"filters": filters, "notify": not args.no_notify}))
+    if args.follow_ref:
+        return follow_ref(args, client, project, full_screen if terminal else None)
     if not terminal or full_screen is None:
         import asyncio
 
@@ -130,16 +136,34 @@ def run(args: argparse.Namespace) -> int:
     return full_screen.run_watch(client, project, {**target, "notify": not args.no_notify})
 
 
+def follow_ref(args: argparse.Namespace, client: Any, project: str, full_screen: Any) -> int:
+    """--follow-ref R: full screen in a terminal, else lines until Ctrl-C (then the last pipeline's exit code)."""
+    if full_screen is not None:
+        return int(full_screen.run_watch(client, project, {"follow_ref": args.follow_ref, "notify": not args.no_notify}))
+    import asyncio
+
+    from dockwright.wizard.notify import Notifier
+    from dockwright.wizard.watch_ref import follow_ref_plain
+
+    notifier = Notifier(sys.stdout, not args.no_notify and sys.stdout.isatty())
+    try:
+        return asyncio.run(follow_ref_plain(client, project, args.follow_ref, sys.stdout, notifier=notifier))
+    except KeyboardInterrupt:
+        print(f"Stopped following {args.follow_ref}.", file=sys.stderr)
+        return 0
+
+
 def wants_list(args: argparse.Namespace, terminal: bool) -> bool:
     """--list (or --json, a list filter) asks for the list; in a terminal, so does no target at all: the list
     opens on the project's pipelines (HEAD's is one Enter away). Piped without a target, HEAD's pipeline is
     followed as before, so scripts keep their exit code."""
     if args.list or args.json or args.mine or args.failed or args.merge_requests:
-        if args.pipeline or args.sha:
-            raise BadInput("--list shows many pipelines; --pipeline and --sha pick one.",
-                           "Drop --list to follow that pipeline, or drop --pipeline/--sha to list (--ref R filters).")
+        if args.pipeline or args.sha or args.follow_ref:
+            raise BadInput("--list shows many pipelines; --pipeline, --sha and --follow-ref pick one.",
+                           "Drop --list to follow that pipeline, or drop --pipeline/--sha to list (--ref R filters; "
+                           "F in the list follows a branch).")
         return True
-    explicit = getattr(args, "pipeline", None) or getattr(args, "sha", None) or getattr(args, "ref", None)
+    explicit = args.pipeline or args.sha or args.ref or args.follow_ref
     return terminal and not explicit
 
 
