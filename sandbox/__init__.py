@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import os
+import re
 import shutil
 import threading
 import time
@@ -24,7 +25,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from dockwright.sandbox import repo as gitrepo
-from dockwright.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
+from dockwright.sandbox.demo import (
+    DEMO_DESCRIPTION,
+    DEMO_PROJECT_PATH,
+    GROUP_PROJECT_CI,
+    ensure_demo_repository,
+    ensure_group_project_repository,
+)
 from dockwright.sandbox.faults import FaultInjector, Faults
 from dockwright.sandbox.store import Store, new_token, now_iso
 from dockwright.wizard.errors import BadInput
@@ -41,6 +48,7 @@ ROOT_TOKEN_SCOPES = ("api", "create_runner", "write_repository")
 ROOT_AUTHOR = gitrepo.Author("Administrator", "admin@example.com")
 REQUEST_LOG_LIMIT = 100_000
 LOCK_FILE = "sandbox.lock"
+GROUP_PART = re.compile(r"\A[a-zA-Z0-9_][a-zA-Z0-9_.-]*\Z")
 
 
 def check_loopback(host: str) -> None:
@@ -166,7 +174,8 @@ class Sandbox:
 
     def _remove_state(self) -> None:
         """``--reset``: delete only what the sandbox itself wrote; refuse a folder that holds anything else."""
-        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run", "uploads"}
+        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run", "uploads",
+               "artifacts"}
         foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own and p.name != LOCK_FILE)
         if foreign:
             raise BadInput(f"{self.data_dir} holds files the sandbox did not write ({', '.join(foreign[:3])}), so "
@@ -247,6 +256,52 @@ class Sandbox:
         if self.scheduler is not None:
             self.scheduler.wake()
         return ids
+
+    def run_pipeline(self, project_path: str, ref: str, *, source: str = "web", user: str = "root") -> int:
+        """Start a pipeline for the head of ``ref`` as GitLab does for sources the sandbox has no API for:
+        ``schedule`` (a pipeline schedule), ``web`` (Run pipeline in the UI), ``trigger`` (a trigger token).
+        Returns its id; raises ``PipelineRefused`` when GitLab would create none."""
+        from dockwright.sandbox.api_pipelines import PIPELINE_SOURCES
+
+        if source not in PIPELINE_SOURCES:
+            raise ValueError(f"GitLab has no pipeline source {source!r}.")
+        project = self._project(project_path)
+        assert self.store is not None and self.scheduler is not None, "start the sandbox first"
+        repo_path = self.repo_path(project)
+        sha = gitrepo.resolve(repo_path, ref)
+        if sha is None:
+            raise BadInput(f"The sandbox's {project_path} has no ref {ref!r}.", "Push the branch first.")
+        row = self.store.ensure_user(user, user.replace("_", " ").title(), f"{user}@example.com")
+        is_tag = gitrepo.resolve(repo_path, f"refs/heads/{ref}") is None
+        return self.scheduler.create_pipeline(project, ref, sha, source=source, before_sha=gitrepo.ZERO_SHA,
+                                              user_id=row["id"], is_tag=is_tag)
+
+    def create_group_projects(self, group: str, count: int, *, ci: str | None = GROUP_PROJECT_CI,
+                              pipelines: bool = True) -> list[str]:
+        """``count`` projects ``<group>/app-01``... in the group ``group`` (a path; ``a/b`` makes a subgroup),
+        each with the demo app and ``ci`` as .gitlab-ci.yml; with ``pipelines`` each first commit starts a
+        push pipeline, as a push would. Projects already there are kept as they are. Returns their paths."""
+        assert self.store is not None, "start the sandbox first"
+        if not 1 <= count <= 500:
+            raise BadInput(f"A practice group holds 1 to 500 projects, not {count}.", "Give a smaller number.")
+        parts = group.strip("/").split("/")
+        if not group.strip("/") or any(not GROUP_PART.match(p) for p in parts):
+            raise BadInput(f"{group!r} is not a group path GitLab accepts.",
+                           "Use letters, digits, '_', '-' and '.', with '/' between a group and its subgroups.")
+        root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
+        if parts[0] in {row["username"] for row in self.store.all("SELECT username FROM users")}:
+            raise BadInput(f"{parts[0]!r} is a user's namespace, not a group.", "Choose another group name.")
+        paths = []
+        for number in range(1, count + 1):
+            path = f"{'/'.join(parts)}/app-{number:02d}"
+            project = self.store.ensure_project(path, f"app-{number:02d}", f"Practice project {number} of {group}",
+                                                root["id"])
+            sha = ensure_group_project_repository(self.repo_path(project), project["default_branch"], ROOT_AUTHOR, ci)
+            if sha is not None and pipelines:
+                self.on_push(project, [(f"refs/heads/{project['default_branch']}", gitrepo.ZERO_SHA, sha)],
+                             user_id=root["id"])
+            paths.append(path)
+        return paths
 
     # -- helpers for the HTTP side -----------------------------------------------------------------------
     def _project(self, project_path: str) -> dict[str, Any]:

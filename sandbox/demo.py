@@ -66,3 +66,23 @@ def ensure_demo_repository(repo_path: Path, default_branch: str, author: gitrepo
         gitrepo.init_bare(repo_path, default_branch)
     changes = [("create", name, text.encode("utf-8"), None) for name, text in DEMO_FILES.items()]
     return gitrepo.commit_files(repo_path, default_branch, "Add the demo Flask app", author, changes)
+
+
+# The CI file of the projects Sandbox.create_group_projects makes: a quick test job on every push.
+GROUP_PROJECT_CI = """test:
+  script:
+    - echo "checking $CI_PROJECT_PATH"
+"""
+
+
+def ensure_group_project_repository(repo_path: Path, default_branch: str, author: gitrepo.Author,
+                                    ci: str | None) -> str | None:
+    """A group project's repository: the demo app's files and ``ci`` as .gitlab-ci.yml (none when ``ci`` is
+    None); returns the new commit's SHA, or None when the repository was there already."""
+    if repo_path.exists() and gitrepo.resolve(repo_path, default_branch):
+        return None
+    if not repo_path.exists():
+        gitrepo.init_bare(repo_path, default_branch)
+    files = dict(DEMO_FILES) | ({".gitlab-ci.yml": ci} if ci is not None else {})
+    changes = [("create", name, text.encode("utf-8"), None) for name, text in files.items()]
+    return gitrepo.commit_files(repo_path, default_branch, "Add the app", author, changes)

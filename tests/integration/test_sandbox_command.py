@@ -81,3 +81,22 @@ def test_sigterm_stops_it_cleanly(tmp_path):
         assert json.loads(again.stdout.readline())["project"] == "demo/app"
     finally:
         stop(again)
+
+
+def test_group_projects_option_makes_a_group_to_monitor(tmp_path):
+    proc = start(["--json", "--data-dir", str(tmp_path / "d"), "--job-seconds", "0.1", "--group-projects", "3",
+                  "--group", "team"])
+    try:
+        facts = json.loads(proc.stdout.readline())
+        r = requests.get(f"{facts['url']}/api/v4/groups/team/projects", headers={"PRIVATE-TOKEN": facts["token"]},
+                         timeout=10)
+        assert sorted(p["path_with_namespace"] for p in r.json()) == ["team/app-01", "team/app-02", "team/app-03"]
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    assert "group team holds 3 practice projects" in err
+
+
+def test_group_projects_option_refuses_a_bad_group(capsys, tmp_path):
+    assert main(["sandbox", "--data-dir", str(tmp_path / "d"), "--group-projects", "2", "--group", "a//b"]) == 2
+    assert "is not a group path GitLab accepts" in capsys.readouterr().err

@@ -21,6 +21,7 @@ examples:
   dockwright sandbox --reset               forget every pipeline, runner and variable and start over
   dockwright sandbox --show                url, token and project of the sandbox running now (also the one
                                            `dockwright --sandbox` runs inside the wizard)
+  dockwright sandbox --group-projects 20   a group "fleet" of 20 projects, each with a pipeline, to monitor
   dockwright sandbox --error-rate 0.2 --latency 0.5
                                            practise against a slow GitLab that sometimes answers 500/502
   dockwright sandbox register-runner --config ~/.gitlab-runner/config.toml
@@ -42,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show", action="store_true",
                         help="print url, token and project of the sandbox running with --data-dir's state, and exit")
     parser.add_argument("--job-seconds", type=seconds, default=1.5, help="how long each job plays (default 1.5)")
+    parser.add_argument("--group-projects", type=int, default=0, metavar="N",
+                        help="also make a group of N practice projects, each with a pipeline (see --group)")
+    parser.add_argument("--group", default="fleet", metavar="G",
+                        help="the group --group-projects fills (default fleet; a/b makes a subgroup)")
     faults = parser.add_argument_group("faults (off by default)")
     faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every API answer")
     faults.add_argument("--error-rate", type=float, default=0.0, metavar="R", help="share of API answers that are 500/502")
@@ -74,6 +79,10 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                             reset=args.reset, latency=args.latency, error_rate=args.error_rate,
                             rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed)
     try:
+        if args.group_projects:
+            made = sandbox.create_group_projects(args.group, args.group_projects)
+            print(f"dockwright sandbox: group {args.group} holds {len(made)} practice projects "
+                  f"({made[0]} ... {made[-1]})", file=sys.stderr, flush=True)
         facts = {"url": sandbox.url, "token": sandbox.token, "project": sandbox.project_path}
         if args.json:
             print(json.dumps(facts), flush=True)
