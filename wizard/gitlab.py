@@ -285,6 +285,24 @@ class GitLabClient:
                            project=str(project), role="Reporter")
         return [x for x in found if x.get("source") != "parent_pipeline"]
 
+    def merge_request_pipelines(self, project: str | int, iid: int, *, limit: int = 20) -> list[dict]:
+        """``GET /projects/:id/merge_requests/:iid/pipelines``: one page of a merge request's pipelines, newest
+        first (its detached merge_request_event pipelines and its source branch's)."""
+        p = self._project(project)
+        return self._call(
+            f"list the pipelines of merge request !{iid}",
+            lambda: [x.attributes for x in p.mergerequests.get(iid, lazy=True).pipelines.list(per_page=limit, page=1)],
+            project=str(project), role="Reporter")
+
+    def open_merge_request(self, project: str | int, source_branch: str) -> dict | None:
+        """The newest open merge request from ``source_branch``, or None."""
+        p = self._project(project)
+        found = self._call("look for the branch's merge request", lambda: [
+            x.attributes for x in p.mergerequests.list(state="opened", source_branch=source_branch, per_page=1,
+                                                       page=1, order_by="created_at", sort="desc")],
+            project=str(project), role="Reporter")
+        return found[0] if found else None
+
     def current_username(self) -> str:
         """The username the token belongs to (``GET /user``, asked once)."""
         if self._gl.user is None:

@@ -101,6 +101,7 @@ class ListFilter:
     merge_requests: bool = False
     failed: bool = False
     search: str = ""
+    mr: int | None = None  # a merge request's pipelines (its iid), from GET .../merge_requests/:iid/pipelines
 
     def query(self, username: str | None) -> dict[str, str]:
         found = {"ref": self.ref, "status": "failed" if self.failed else "",
@@ -108,11 +109,16 @@ class ListFilter:
                  "username": username if self.mine and username else ""}
         return {k: v for k, v in found.items() if v}
 
+    def matches(self, entry: dict[str, Any]) -> bool:
+        """ref/status/source, for a list GitLab does not filter (a merge request's pipelines); "mine" needs
+        the details, so a merge request's list ignores it."""
+        return all(str(entry.get(k)) == v for k, v in self.query(None).items())
+
     def keeps(self, row: PipelineRow) -> bool:
         return not self.search or self.search.lower() in row.ref.lower()
 
     def describe(self) -> str:
-        parts = (["mine"] if self.mine else []) + ([f"branch {self.ref}"] if self.ref else []) + \
+        parts = ([f"merge request !{self.mr}"] if self.mr else []) + (["mine"] if self.mine else []) + ([f"branch {self.ref}"] if self.ref else []) + \
             (["merge requests"] if self.merge_requests else []) + (["failed"] if self.failed else []) + \
             ([f"ref contains “{self.search}”"] if self.search else [])
         return ", ".join(parts) or "all pipelines"
@@ -198,7 +204,11 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
         try:
             if wanted.mine and username is None:
                 username = await call(client.current_username)
-            entries = await call(client.recent_pipelines, project, limit=s.limit, **wanted.query(username))
+            if wanted.mr:  # GitLab filters nothing on this list: the other filters apply to its page here
+                entries = [e for e in await call(client.merge_request_pipelines, project, wanted.mr, limit=s.limit)
+                           if wanted.matches(e)]
+            else:
+                entries = await call(client.recent_pipelines, project, limit=s.limit, **wanted.query(username))
         except NetworkError as exc:
             error_wait = min(s.error_max, max(s.error_first, error_wait * 2))
             yield ListWaiting(f"GitLab did not answer ({exc.sentence.rstrip('.')}); asking again in {error_wait:.0f} s.")

@@ -117,3 +117,46 @@ def test_list_plain_and_json_from_the_command_line_exit_0(sb, workdir):
     both = watch("--list", "--sha", sha)
     assert both.returncode == 2 and "--list shows many pipelines" in both.stderr, both.stderr
     assert sb.token not in plain.stdout + plain.stderr + as_json.stdout
+
+
+MR_CI = """workflow:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS
+      when: never
+    - if: $CI_COMMIT_BRANCH
+unit:
+  script: [echo unit]
+"""
+
+
+def test_a_merge_requests_pipelines_by_number_and_from_the_current_branch(sb, workdir, gl):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.sandbox_helpers import git
+
+    git(["checkout", "-q", "-b", "list-mr"], cwd=workdir)
+    push(sb, workdir, MR_CI, "list-mr")
+    project = gl.projects.get(sb.project_path)
+    mr = project.mergerequests.create({"source_branch": "list-mr", "target_branch": "main", "title": "List me"})
+    env = {k: v for k, v in os.environ.items() if k not in ("GITLAB_TOKEN", "GITLAB_HOST")} | {"GITLAB_TOKEN": sb.token}
+
+    def watch(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dockwright.wizard.cli", "watch", *args], cwd=workdir, env=env,
+                              capture_output=True, text=True, timeout=90)
+
+    by_number = watch("--mr", str(mr.iid), "--json")
+    assert by_number.returncode == 0, by_number.stderr
+    rows = [json.loads(line) for line in by_number.stdout.splitlines()]
+    assert [r["source"] for r in rows] == ["merge_request_event", "push"]
+    assert {r["id"] for r in rows} == {p.id for p in mr.pipelines.list(get_all=True)}
+    from_branch = watch("--mr", "--plain")
+    assert from_branch.returncode == 0, from_branch.stderr
+    assert [line.split()[1] for line in from_branch.stdout.splitlines()] == [f"#{r['id']}" for r in rows]
+    git(["checkout", "-q", "-b", "list-no-mr"], cwd=workdir)
+    none = watch("--mr")
+    assert none.returncode == 2 and "Branch list-no-mr has no open merge request" in none.stderr
+    git(["checkout", "-q", "-"], cwd=workdir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 from dockwright.wizard.errors import BadInput
@@ -53,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mine", action="store_true", help="with --list: only pipelines you started")
     parser.add_argument("--failed", action="store_true", help="with --list: only failed pipelines")
     parser.add_argument("--merge-requests", action="store_true", help="with --list: only merge request pipelines")
+    parser.add_argument("--mr", metavar="N", nargs="?", type=int, const=0,
+                        help="the pipelines of merge request !N (without N: the current branch's open merge request)")
 
 
 def _repo_defaults(path: str) -> tuple[str | None, str | None]:
@@ -121,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     client = GitLabClient.connect(url, token)
     if listing:
         filters = list_filter(args)
+        if args.mr is not None:
+            filters = replace(filters, mr=args.mr or branch_merge_request(client, project, cwd))
         if not terminal:
             import asyncio  # ~35 ms, not for `--help`
 
@@ -157,7 +162,7 @@ def wants_list(args: argparse.Namespace, terminal: bool) -> bool:
     """--list (or --json, a list filter) asks for the list; in a terminal, so does no target at all: the list
     opens on the project's pipelines (HEAD's is one Enter away). Piped without a target, HEAD's pipeline is
     followed as before, so scripts keep their exit code."""
-    if args.list or args.json or args.mine or args.failed or args.merge_requests:
+    if args.list or args.json or args.mine or args.failed or args.merge_requests or args.mr is not None:
         if args.pipeline or args.sha or args.follow_ref:
             raise BadInput("--list shows many pipelines; --pipeline, --sha and --follow-ref pick one.",
                            "Drop --list to follow that pipeline, or drop --pipeline/--sha to list (--ref R filters; "
@@ -165,6 +170,24 @@ def wants_list(args: argparse.Namespace, terminal: bool) -> bool:
         return True
     explicit = args.pipeline or args.sha or args.ref or args.follow_ref
     return terminal and not explicit
+
+
+def branch_merge_request(client: Any, project: str, cwd: str) -> int:
+    """``--mr`` without a number: the iid of the current branch's open merge request."""
+    from dockwright.wizard.git import Repo
+
+    try:
+        branch = Repo(cwd).current_branch()
+    except Exception:  # not a repository: said below
+        branch = None
+    if not branch:
+        raise BadInput("--mr without a number takes the current branch's merge request, and this folder is not on "
+                       "a branch of a git repository.", "Pass the merge request's number: --mr 12.")
+    found = client.open_merge_request(project, branch)
+    if found is None:
+        raise BadInput(f"Branch {branch} has no open merge request in {project}.",
+                       "Open one (git push -o merge_request.create), or pass its number: --mr 12.")
+    return int(found["iid"])
 
 
 def list_filter(args: argparse.Namespace) -> Any:
