@@ -24,6 +24,7 @@ from dockwright.screens.errors import explain
 from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
+from dockwright.screens.widgets.test_report import TestReportBox
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
 from dockwright.wizard.job_logs import JobLogs
@@ -129,6 +130,7 @@ class WatchScreen(Screen[int | None]):
         yield Label("Waiting for the pipeline…", id="watch-title")
         yield Static("", id="watch-message", markup=False)  # GitLab's and git's words, as they are
         yield Static("", id="watch-pull", markup=False)  # after a pass: the `docker pull` lines; stays
+        yield TestReportBox(id="watch-tests")  # when it ended: the JUnit summary, failed tests by name
         yield PipelineGraph(id="graph")
         with Horizontal(id="watch-body"):
             yield JobLog(id="log")
@@ -230,6 +232,8 @@ class WatchScreen(Screen[int | None]):
         if self.selected is not None and not self.logs.complete(self.selected):
             self.fetch_log(self.selected)  # chosen while the follower was ending: it will not send it now
         self.show_title()
+        if self.autostart:
+            self.query_one(TestReportBox).load(self.client, self.project, event.pipeline_id)
         if self.notifier is not None:
             self.notifier.pipeline_ended(event.pipeline_id, event.status, self.ref, self.project)
         if event.status == "success":

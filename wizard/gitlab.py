@@ -303,6 +303,13 @@ class GitLabClient:
             project=str(project), role="Reporter")
         return found[0] if found else None
 
+    def pipeline_test_report(self, project: str | int, pipeline_id: int) -> dict:
+        """``GET /projects/:id/pipelines/:id/test_report``: the JUnit reports of the pipeline's jobs, by suite."""
+        p = self._project(project)
+        return self._call("read the pipeline's test report",
+                          lambda: p.pipelines.get(pipeline_id, lazy=True).test_report.get().attributes,
+                          project=str(project), role="Reporter")
+
     def current_username(self) -> str:
         """The username the token belongs to (``GET /user``, asked once)."""
         if self._gl.user is None:
