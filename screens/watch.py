@@ -73,6 +73,8 @@ class WatchScreen(Screen[int | None]):
         Binding("O", "open_pipeline", "Open pipeline", group=OPEN, id="watch.open_pipeline",
                 tooltip="Open the pipeline in the browser"),
         Binding("slash", "search", "Search", id="watch.search", tooltip="Find text in the log (n: next)"),
+        Binding("d", "artifacts", "Artifacts", id="watch.artifacts", show=False,
+                tooltip="The selected job's artifacts with sizes; download its files into this folder (asks first)"),
         Binding("F", "follow_ref", "Follow branch", id="watch.follow_ref", show=False,
                 tooltip="Keep following this branch: move to its next pipeline when one starts"),
         Binding("n", "next_match", "Next match", id="watch.next", show=False, tooltip="Next search match"),
@@ -91,6 +93,7 @@ class WatchScreen(Screen[int | None]):
                  follow_options: dict[str, Any] | None = None, back_on_escape: bool = False,
                  notifier: Any = None, following_ref: str | None = None) -> None:
         super().__init__()
+        self.download_dir = Path.cwd()  # d downloads a job's artifacts here
         self.following_ref = following_ref  # --follow-ref / F: a newer pipeline of this branch replaces this screen
         self.notifier = notifier  # wizard/notify.py: the bell and desktop notification at the end; None: quiet
         self.back_on_escape = back_on_escape  # opened from the pipelines list: Esc goes back to it
@@ -388,6 +391,45 @@ class WatchScreen(Screen[int | None]):
 
     def action_leave(self) -> None:
         self.dismiss(self.result)
+
+    def action_artifacts(self) -> None:
+        if job := self.selected_job():
+            self.show_artifacts(job.id)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def show_artifacts(self, job_id: int) -> None:
+        """d: what the job keeps, with sizes; its files archive is downloaded into the folder after a yes."""
+        from dockwright.wizard.artifacts import archive_name, artifact_lines, has_archive
+
+        try:
+            job = self.client.get_job(self.project, job_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.say, explain(exc), True)
+            return
+        lines = artifact_lines(job)
+        if not has_archive(job):
+            kept = "; ".join(lines) if lines else "nothing (no artifacts: in its .gitlab-ci.yml job)"
+            self.app.call_from_thread(self.say, f"Job {job['name']} keeps {kept}; there are no files to download.")
+            return
+        question = "\n".join([f"Job {job['name']} keeps:", *("  " + line for line in lines), "",
+                              f"Download its files into {self.download_dir} as {archive_name(job)}?"])
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.download(job)
+
+        self.app.call_from_thread(self.app.push_screen, ConfirmAction(question), done)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def download(self, job: dict[str, Any]) -> None:
+        from dockwright.wizard.artifacts import download_archive, size_text
+
+        try:
+            path = download_archive(self.client, self.project, job, self.download_dir)
+        except Exception as exc:
+            self.app.call_from_thread(self.say, explain(exc), True)
+            return
+        self.app.call_from_thread(self.say, f"Saved {path} ({size_text(path.stat().st_size)}).")
 
     def action_follow_ref(self) -> None:
         follow_ref = getattr(self.app, "follow_ref", None)  # `dockwright watch` has it; the wizard does not

@@ -346,6 +346,13 @@ class GitLabClient:
         p = self._project(project)
         return self._call("read the job", lambda: p.jobs.get(job_id).attributes, project=str(project), role="Reporter")
 
+    def download_job_artifacts(self, project: str | int, job_id: int, out: Any) -> None:
+        """``GET /projects/:id/jobs/:id/artifacts``: the job's artifacts archive, streamed into ``out`` (a binary file)."""
+        p = self._project(project)
+        self._call("download the job's artifacts",
+                   lambda: p.jobs.get(job_id, lazy=True).artifacts(streamed=True, action=out.write),
+                   project=str(project), role="Reporter")
+
     def get_job_trace(self, project: str | int, job_id: int) -> bytes:
         """The job's whole log (GitLab does not honour ranges): callers keep their own offset."""
         p = self._project(project)
