@@ -41,7 +41,8 @@ from dockwright.wizard.watch_plain import glyph, status_word
 COLUMNS = (("", 1), ("Pipeline", 8), ("Status", 8), ("Ref", 16), ("Source", 13), ("Who", 8), ("When", 8),
            ("Took", 7))
 NARROW_DROPS = ("Source", "Who")
-PROJECT_COLUMN = ("Project", 14)  # several projects: after the glyph; below WIDE, When and Took give way too
+PROJECT_COLUMN = ("Project", 14)  # several projects: after the glyph; below WIDE + 20 Source and Who give way,
+# below WIDE When and Took too
 SEVERAL_NARROW_DROPS = ("Source", "Who", "When", "Took")
 WIDE = 110
 STYLES = {"success": "green", "failed": "red", "canceled": "dim", "skipped": "dim", "running": "blue",
@@ -94,8 +95,10 @@ class PipelinesScreen(Screen[None]):
 
     def columns(self) -> list[tuple[str, int]]:
         wide = self.size.width >= WIDE
-        drops = SEVERAL_NARROW_DROPS if self.several else NARROW_DROPS
-        shown = [(name, width) for name, width in COLUMNS if wide or name not in drops]
+        drops: tuple[str, ...] = () if wide else NARROW_DROPS
+        if self.several:  # the Project column's room: Source and Who go first, then When and Took
+            drops = () if self.size.width >= WIDE + 20 else NARROW_DROPS if wide else SEVERAL_NARROW_DROPS
+        shown = [(name, width) for name, width in COLUMNS if name not in drops]
         if self.several:
             shown.insert(1, PROJECT_COLUMN)
         left = self.size.width - sum(width + 2 for _, width in shown) - 4  # each cell has a space either side
@@ -157,7 +160,7 @@ class PipelinesScreen(Screen[None]):
         elif hasattr(event, "kind"):  # ListNote (wizard/watch_group.py): a standing sentence, or its end
             self.notes[event.kind] = event.text
             note = self.query_one("#list-note", Static)
-            text = " ".join(t for t in self.notes.values() if t)
+            text = "\n".join(t for t in self.notes.values() if t)
             note.update(text)
             note.display = bool(text)
 
