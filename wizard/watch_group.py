@@ -5,8 +5,10 @@ of a group's projects are polled, GitLab's rate limit near).
 
 The adaptive schedule (what keeps a group of 20 projects cheap, bench/watch.py --list measures it):
 
-- each project has its own due time: every ``active`` seconds while one of its pipelines is active, else
-  ``idle_first`` seconds growing by ``growth`` up to ``idle_max``;
+- each project has its own due time: while one of its pipelines runs, fast (``ending``) around the end its
+  ref's previous pipeline foretells (started_at + that pipeline's duration), up to ``far`` apart before it,
+  every ``active`` seconds when nothing foretells it; an idle project every ``idle_first`` seconds growing by
+  ``growth`` up to ``idle_max`` (defaults: GroupSchedule);
 - after a project's first full page, it is asked only for the pipelines updated since the newest
   ``updated_at`` already seen (``updated_after``, doc/api/pipelines.md): an unchanged project answers one
   row; the rows are merged by id;
@@ -36,6 +38,7 @@ from dockwright.wizard.watch_list import (
     PipelineEnded,
     PipelineRow,
     failure_reason,
+    parse_time,
     row_from_api,
     with_details,
 )
@@ -46,11 +49,15 @@ from dockwright.wizard.watch_schedule import Clock
 class GroupSchedule:
     """How often each project of a multi-project list is asked, in seconds."""
 
-    active: float = 5.0  # a project with an active pipeline
-    idle_first: float = 20.0  # a quiet project, right after it was active or changed
-    idle_max: float = 120.0  # ... growing by ``growth`` up to this
+    active: float = 4.0  # a project with an active pipeline whose end cannot be foreseen
+    ending: float = 1.2  # around a running pipeline's foreseen end (as long as its ref's last pipeline took)
+    ending_early: float = 3.0  # ... from this long before it
+    ending_grace: float = 20.0  # ... until this long after it (then ``active`` again)
+    far: float = 15.0  # a foreseen end still far: asked at most this far apart (a retry or cancel shows then)
+    idle_first: float = 30.0  # a quiet project, right after it was active or changed
+    idle_max: float = 180.0  # ... growing by ``growth`` up to this (a pipeline no push announced: seen within it)
     growth: float = 2.0
-    activity: float = 10.0  # --group: the projects by last activity (one request for the whole group)
+    activity: float = 15.0  # --group: the projects by last activity (one request for the whole group)
     per_project: int = 5  # pipelines per project and request (one page)
     shown: int = 30  # rows in the list, newest first across the projects
     max_projects: int = 20  # --group: projects polled at most (--max-projects)
@@ -82,6 +89,31 @@ def _newest_update(entries: list[dict[str, Any]], before: str) -> str:
     stamps = [str(e.get("updated_at") or "") for e in entries]
     return max([before, *stamps], key=lambda s: (datetime.fromisoformat(s.replace("Z", "+00:00"))
                                                   if s else datetime.min.replace(tzinfo=UTC)))
+
+
+def foreseen_wait(rows: Sequence[PipelineRow], s: GroupSchedule, now: datetime | None = None) -> float:
+    """How soon to ask a project with an active pipeline again: fast around the end its ref's previous pipeline
+    foretells, slower before it; ``s.active`` when nothing foretells it (not started, no finished pipeline)."""
+    now = now or datetime.now(UTC)
+    done = sorted((r for r in rows if r.finished and r.duration), key=lambda r: -r.id)
+    waits = []
+    for row in rows:
+        if row.finished:
+            continue
+        started = parse_time(row.started_at)
+        before = next((r for r in done if r.ref == row.ref and r.id < row.id), None) or \
+            next((r for r in done if r.id < row.id), None)
+        if started is None or before is None or before.duration is None:
+            waits.append(s.active)
+            continue
+        left = (started - now).total_seconds() + before.duration
+        if left > s.ending_early:
+            waits.append(min(s.far, left - s.ending_early))
+        elif left > -s.ending_grace:
+            waits.append(s.ending)
+        else:
+            waits.append(s.active)
+    return min(waits, default=s.active)
 
 
 def rate_sentence(state: Any, slow: float, now: float | None = None) -> str:
@@ -199,7 +231,7 @@ async def watch_projects(client: Any, projects: Sequence[str] = (), *, group: st
                 p.newest_update = _newest_update(entries, p.newest_update)
                 active = any(not r.finished for r in p.rows.values())
                 if active:
-                    p.interval = s.active
+                    p.interval = foreseen_wait([full.get(r.id, r) for r in p.rows.values()], s)
                 elif moved or p.interval in (0.0, s.active):
                     p.interval = s.idle_first
                 else:
