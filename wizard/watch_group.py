@@ -158,6 +158,9 @@ async def watch_projects(client: Any, projects: Sequence[str] = (), *, group: st
                 state[path] = _Project(path, activity=activity)
             elif known.activity != activity:
                 known.activity, known.due = activity, 0.0  # a push or other activity: ask it now
+        listed = {str(entry["path_with_namespace"]) for entry in found}
+        for path in [p for p in state if p not in listed][:max(0, len(state) - s.max_projects)]:
+            del state[path]  # no longer among the most recently active: its place goes to the newcomer
 
     def raise_empty() -> None:
         from dockwright.wizard.errors import BadInput
