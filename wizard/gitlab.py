@@ -324,7 +324,7 @@ class GitLabClient:
                 found = self._gl.groups.get(group, lazy=True).projects.list(
                     iterator=True, per_page=min(100, limit + 1), include_subgroups=True, archived=False,
                     simple=True, order_by="last_activity_at", sort="desc")
-                projects = []
+                projects: list[dict] = []
                 for item in found:
                     if len(projects) >= limit:
                         break
