@@ -102,3 +102,28 @@ def test_snapshot_of_a_groups_pipelines(snap_compare):
 
 def test_snapshot_of_a_groups_pipelines_at_80_columns(snap_compare):
     assert snap_compare(RecordedGroup(), terminal_size=(80, 24), run_before=show_rows)
+
+
+async def test_near_the_rate_limit_the_view_slows_down_and_says_so(sb):
+    from dockwright.sandbox.faults import Faults
+
+    projects = sb.create_group_projects("limited", 3)
+    gl = GitLabClient.connect(sb.url, sb.token, max_rate_limit_wait=0.5)  # a 429 reaches the list at once
+    assert sb.wait_for(lambda: all(gl.recent_pipelines(p, limit=1)[0]["status"] == "success" for p in projects),
+                       timeout=60)
+    sb.set_faults(Faults(rate_limit_per_minute=40, rate_limit_window=3600))
+    first = len(sb.request_log)
+    try:
+        app = WatchApp(gl, "limited", schedule=WATCH_QUICK, list_options={"group": "limited", "group_schedule": QUICK})
+        async with app.run_test(size=(120, 30)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, PipelinesScreen)
+            note = screen.query_one("#list-note")
+            await until(pilot, lambda: "rate limit" in str(note.render()))
+            assert "GitLab's rate limit is near: " in str(note.render()) and "of 40 requests left" in str(note.render())
+            assert screen.rows and {r.project for r in screen.rows} == set(projects)  # the list is still there
+            await pilot.press("q")
+    finally:
+        sb.set_faults(Faults())
+    log = sb.request_log[first:]
+    assert sum(1 for entry in log if entry[2] == 429) == 0  # it said so and slowed down before GitLab refused
