@@ -290,9 +290,9 @@ async def watch_projects(client: Any, projects: Sequence[str] = (), *, group: st
             slow = min(s.max_slow, max(2.0, slow * 1.5))
             yield ListNote("rate", rate_sentence(rate, slow))
             rate_said = True
-        elif slow > 1.0:
-            slow = max(1.0, slow / 1.5)
-            if slow == 1.0 and rate_said:
+        else:
+            slow = max(1.0, slow / 1.5)  # back to the schedule step by step
+            if rate_said:  # the window has room again: the sentence goes
                 rate_said = False
                 yield ListNote("rate", "")
         due = min([p.due for p in state.values()] + ([activity_due] if group is not None else []))
