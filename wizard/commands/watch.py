@@ -41,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "one list of several projects")
     parser.add_argument("--group", metavar="G",
                         help="with --list: the pipelines of the group's projects (those the token can see, subgroups "
-                             "too), polled more often while they run")
+                             "too), asked often while a pipeline runs and rarely while idle; slower (and said) when "
+                             "GitLab's rate limit is near")
     parser.add_argument("--max-projects", metavar="N", type=int, default=20,
                         help="with --group: poll at most the N most recently active projects (default 20)")
     which = parser.add_mutually_exclusive_group()
@@ -186,7 +187,9 @@ def run_several(args: argparse.Namespace, projects: list[str], cwd: str, full_sc
         url, token, _project, _target = sandbox_target(args, cwd)
     else:
         url, token = connection(args, cwd)
-    client = GitLabClient.connect(url, token)
+    # a 429 reaches the list's poller after a short wait (it says so and waits as GitLab asked), not after
+    # python-gitlab slept up to three times Retry-After in silence
+    client = GitLabClient.connect(url, token, max_rate_limit_wait=5.0)
     group = args.group or None
     paths = [] if group else projects
     schedule = GroupSchedule(max_projects=args.max_projects)
