@@ -306,11 +306,14 @@ def plain_line(row: PipelineRow, now: datetime | None = None, *, show_project: b
 
 
 def write_rows(rows: Sequence[PipelineRow], out: IO[str], *, as_json: bool = False, empty: str = "",
-               now: datetime | None = None) -> None:
-    """The list as lines (``--plain``) or one JSON object per line (``--json``; nothing when empty)."""
+               now: datetime | None = None, show_project: bool = False) -> None:
+    """The list as lines (``--plain``; ``show_project``: the project's path after the glyph) or one JSON object
+    per line (``--json``; nothing when empty)."""
     import json
 
     for row in rows:
-        out.write((json.dumps(row.as_json(), ensure_ascii=False) if as_json else plain_line(row, now)) + "\n")
+        line = json.dumps(row.as_json(), ensure_ascii=False) if as_json else \
+            plain_line(row, now, show_project=show_project)
+        out.write(line + "\n")
     if not rows and empty and not as_json:
         out.write(empty + "\n")
