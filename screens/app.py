@@ -269,7 +269,7 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Sessi
     """Plan and session from the command line: sandbox, detection, answers file, credentials."""
     answers = Path(args.answers) if getattr(args, "answers", None) else None
     session = open_session(workdir, answers=answers, sandbox=bool(getattr(args, "sandbox", False)),
-                           folder_given=bool(getattr(args, "dir", None)))
+                           folder_given=bool(getattr(args, "dir", None)), demo=getattr(args, "demo", None))
     try:
         plan = session.start()
     except BaseException:

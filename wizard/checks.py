@@ -336,6 +336,18 @@ def _own_dockerfile_rules(text: str) -> list[Finding]:
     return findings
 
 
+def _stray_copy_findings(text: str) -> list[Finding]:
+    """An error for each ``COPY --from`` that names no stage defined above it (see
+    :meth:`~dockwright.wizard.dockerfile_syntax.Dockerfile.stray_copy_sources`)."""
+    dockerfile = parse_dockerfile(text)
+    stages = [w[2] for w in (i.arguments.split() for i in dockerfile.of("FROM")) if len(w) >= 3 and w[1].upper() == "AS"]
+    return [Finding("error", f"COPY --from={name} names no stage defined above it (the stages: {', '.join(stages)}), "
+                    f"so BuildKit looks for an image docker.io/library/{name.lower()}:latest and the build fails with "
+                    "\"pull access denied, repository does not exist\". Use a stage's name from a FROM ... AS line "
+                    "above, or a full image reference with its tag (busybox:1.36).", ins.line)
+            for ins, name in dockerfile.stray_copy_sources()]
+
+
 def check_dockerfile(text: str) -> list[Finding]:
     """Findings for a Dockerfile: hadolint's when the binary is there, else dockwright's own rules.
 
@@ -359,6 +371,9 @@ def check_dockerfile(text: str) -> list[Finding]:
                                     f"https://github.com/hadolint/hadolint/wiki/{r.get('code')}).", r.get("line")))
     else:
         findings += _own_dockerfile_rules(text)
+    stray = _stray_copy_findings(text)
+    lines = {f.line for f in stray}  # hadolint's DL3022 says less about the same line
+    findings = [f for f in findings if not (f.line in lines and f.message.startswith("DL3022"))] + stray
     for i, raw in enumerate(text.splitlines(), 1):
         if "EDIT ME" in raw:
             findings.append(Finding("warning", "This Dockerfile is a starting point with EDIT ME lines; the image "
