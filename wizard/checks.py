@@ -436,6 +436,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
              "which is root-equivalent. `image:` and `services:` are ignored there.")
         if plan.registry.kind == "ecr":
             warn("With the shell executor the AWS CLI must be installed on the runner's host for the ECR login.")
+        if plan.pipeline.build_cache:
+            warn("pipeline.build_cache runs `docker buildx` on the runner's host: install the buildx plugin there "
+                 "(docker-buildx-plugin). The host's own layer cache already survives between jobs.")
     if plan.uses_own_runner:
         m = re.match(r"docker:(\d[\w.]*?)(?:-cli)?$", plan.runner.docker_image)
         if ex != "shell" and m and m.group(1) != plan.pipeline.docker_version:

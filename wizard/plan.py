@@ -154,6 +154,8 @@ class PipelineSpec:
         "pull the docker: images through the group's Dependency Proxy (projects in a group only)"))
     container_scanning: bool = field(default=False, metadata=_help(
         "scan the pushed image with GitLab's Container Scanning template (GitLab's registry only)"))
+    build_cache: bool = field(default=False, metadata=_help(
+        "keep BuildKit's layer cache in the registry (tag :buildcache), so a job's fresh daemon reuses layers"))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ WHY: dict[str, str] = {
                                      "per-address pull limit; projects in a group only",
     "PipelineSpec.container_scanning": "known vulnerabilities in the base image and packages are listed after "
                                        "each branch build (GitLab's template, one more job)",
+    "PipelineSpec.build_cache": "each job's Docker daemon starts empty; with the cache in the registry unchanged "
+                                "layers are not rebuilt (one more image stored, so off by default)",
     "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
     "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
 }

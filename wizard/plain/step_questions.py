@@ -348,5 +348,8 @@ class StepQuestions(LinePrompts):
         if plan.registry.kind == "gitlab" and plan.executor != "shell":  # where the template's job can run
             scan = self.confirm("Scan the pushed image with GitLab's Container Scanning", scan,
                                 h("container_scanning"))
+        cache = self.confirm("Keep the build cache in the registry (docker buildx, tag :buildcache)", p.build_cache,
+                             h("build_cache"))
         return replace_in(plan, "pipeline", docker_version=version, stages=(build, release),
-                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan)
+                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan,
+                          build_cache=cache)
