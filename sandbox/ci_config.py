@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockwright.sandbox.ci_artifacts import CiArtifacts, parse_artifacts
+from dockwright.sandbox.ci_include import expand_includes
 from dockwright.sandbox.ci_rules import evaluate_if, expand_name, workflow_allows
 from dockwright.sandbox.ci_variables import pipeline_variables
 from dockwright.sandbox.ci_yaml import (
@@ -53,7 +54,7 @@ NO_JOBS_MESSAGE = (
 _GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script",
                           "cache", "workflow"})  # a global cache: is accepted and not played (see _defaults)
 # GitLab's own global keywords the sandbox does not play: a yaml error that names them.
-_GLOBAL_UNSUPPORTED = frozenset({"include", "spec", "pages"})
+_GLOBAL_UNSUPPORTED = frozenset({"spec", "pages"})  # include: is resolved first (sandbox/ci_include.py)
 _JOB_KEYS = frozenset({
     "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
     "allow_failure", "when", "variables", "interruptible", "resource_group", "artifacts",
@@ -504,6 +505,7 @@ def parse_ci(
     doc = load_ci_yaml(text)
     if doc is None or not isinstance(doc, dict):
         raise _fail("Invalid configuration format")
+    doc = expand_includes(doc)
     for key in doc:
         if key in _GLOBAL_UNSUPPORTED:
             raise _fail(f"{key} config is not supported in the sandbox",

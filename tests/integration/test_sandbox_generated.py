@@ -85,3 +85,35 @@ def test_protected_credentials_push_from_the_default_branch_only_and_other_branc
         said = [line for line in logs["dockwright-build"].splitlines() if line.startswith("Not pushing (dockwright)")]
         assert len(said) == 1 and "REGISTRY_PASSWORD is not set in this pipeline" in said[0]
         assert sb.internal_errors == []
+
+
+def test_container_scanning_runs_green_in_the_sandbox_with_its_report(tmp_path):
+    """Issue 17 "go further": the Container Scanning opt-in includes GitLab's template; the sandbox's GitLab
+    resolves the include, runs the template's container_scanning job after the push, and keeps its report."""
+    from dockwright.wizard.plan import replace_in
+
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        plan = replace_in(Plan(executor="hosted", gitlab=GitLabSpec(url=sb.url, project=sb.project_path)),
+                          "pipeline", container_scanning=True)
+        gl = gitlab.Gitlab(sb.url, private_token=sb.token)
+        project = gl.projects.get(sb.project_path)
+        lint = project.ci_lint.create({"content": render_files(plan, {})[".gitlab-ci.yml"]})
+        assert lint.valid is True, lint.errors
+        commit = commit_files(project, render_files(plan, {}), "dockwright with container scanning")
+        pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True, sha=commit.id))[0].id
+        pipeline = wait_pipeline(project, pipeline_id, timeout=30)
+        found = {job.name: job for job in pipeline.jobs.list(get_all=True)}
+        logs = {name: project.jobs.get(job.id, lazy=True).trace().decode() for name, job in found.items()}
+        assert pipeline.status == "success", "\n\n".join(f"== {n}\n{t[-1500:]}" for n, t in logs.items())
+        scan = found["container_scanning"]
+        assert scan.status == "success" and scan.stage == "release"
+        assert f"{sb.registry_host}/{sb.project_path}:{commit.id}" in logs["container_scanning"]
+        report = project.jobs.get(scan.id).artifact("gl-container-scanning-report.json")
+        assert b'"vulnerabilities": []' in report
+        # an include the sandbox does not hold: GitLab's own error, on a failed pipeline with no jobs
+        bad = commit_files(project, {".gitlab-ci.yml": "include:\n  - template: Jobs/Nope.gitlab-ci.yml\n"
+                                     "b:\n  script: [x]\n"}, "an unknown template")
+        failed = project.pipelines.get(wait_until(lambda: project.pipelines.list(get_all=True, sha=bad.id))[0].id)
+        assert failed.status == "failed" and failed.yaml_errors == \
+            "Included file `Jobs/Nope.gitlab-ci.yml` is empty or does not exist!"
+        assert sb.internal_errors == []
