@@ -453,6 +453,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
         if plan.runner.run_untagged and plan.runner.tags:
             warn("The runner also runs untagged jobs: any job of the project may land on it, including ones that "
                  "do not need a privileged Docker runner.")
+    if plan.registry.kind == "ecr" and plan.registry.ecr.auth == "keys":
+        warn("ECR with an IAM user's access keys: long-lived keys stored in GitLab. registry.ecr.auth: oidc needs "
+             "none (each job trades its ID token for one-hour credentials of a role; see the registry page).")
     guard = push_guard_variable(plan)
     for var in registry_variables(plan):
         if var.key == guard and not var.protected:

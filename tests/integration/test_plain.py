@@ -530,3 +530,26 @@ def test_a_project_in_a_user_namespace_is_not_asked_about_the_dependency_proxy(s
     assert code == EXIT_INTERRUPTED, transcript[-2000:]
     assert "Dependency Proxy" not in transcript
     assert load_answers(tmp_path / "mine" / "dockwright.yml").pipeline.dependency_proxy is False
+
+
+def test_ecr_offers_oidc_first_and_asks_the_role_not_aws_keys(sandbox, project):
+    """Issue 17 "go further": choosing ECR proposes OIDC (recommended); the role ARN is checked at its prompt, and
+    no AWS key is asked for or saved."""
+    role = "arn:aws:iam::123456789012:role/gitlab-ecr-push"
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+            ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
+            DOWN + DOWN + ENTER, "123456789012" + ENTER, ENTER,     # ECR, account, region (eu-west-1)
+            "flask-app" + ENTER,                                   # repository
+            ENTER,                                                 # how jobs log in: OIDC (the default)
+            "gitlab-ecr-push" + ENTER, CLEAR + role + ENTER,       # a bare name is refused, then the ARN
+            "n", CTRL_C, "y"]                                      # no other variable; stop and save
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED, transcript[-2000:]
+    said = flat(transcript)
+    assert "! Use the role's ARN, such as arn:aws:iam::123456789012:role/gitlab-ecr-push." in said
+    assert "why: with OIDC no AWS key is stored in GitLab" in said
+    assert "its value is the role ARN above (protected, not masked); nothing to type." in said
+    saved = load_answers(project / "dockwright.yml")
+    assert saved.registry.ecr.auth == "oidc" and saved.registry.ecr.role_arn == role
+    assert "AWS_ACCESS_KEY_ID" not in (project / "dockwright.yml").read_text() and "AWS_ACCESS_KEY_ID" not in said

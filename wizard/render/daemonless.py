@@ -29,6 +29,7 @@ from dockwright.wizard.render.registry import (
     DOCKERHUB_USER_VAR,
     OTHER_PASSWORD_VAR,
     OTHER_USER_VAR,
+    aws_oidc_lines,
     ecr_host,
     push_guard_variable,
 )
@@ -83,7 +84,7 @@ def login_lines(plan: Plan, *, release: bool) -> list[str]:
     else:
         tool = "skopeo" if release else "buildah"
         if plan.registry.kind == "ecr":
-            lines = ["dnf install -y -q awscli2",  # Fedora-based images without the AWS CLI
+            lines = ["dnf install -y -q awscli2", *aws_oidc_lines(plan),  # Fedora-based images without the AWS CLI
                      f"aws ecr get-login-password --region {plan.registry.region}"
                      f" | {tool} login --username AWS --password-stdin {host}"]
         else:

@@ -33,7 +33,13 @@ import posixpath
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import build_cache, daemonless
 from dockwright.wizard.render.common import yaml_scalar
-from dockwright.wizard.render.registry import image_name, login_commands, push_guard_variable, registry_host
+from dockwright.wizard.render.registry import (
+    id_token_lines,
+    image_name,
+    login_commands,
+    push_guard_variable,
+    registry_host,
+)
 
 BUILD_JOB = "dockwright-build"
 RELEASE_JOB = "dockwright-release"
@@ -129,6 +135,7 @@ def _job(plan: Plan, name: str, stage: str, comment: list[str], *, rules: list[s
     if plan.job_tags:
         out.append("  tags:")
         out += [f"    - {yaml_scalar(t)}" for t in plan.job_tags]
+    out += id_token_lines(plan)
     out += extra
     out.append("  rules:")
     out += rules
