@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockwright.sandbox.ci_artifacts import CiArtifacts, parse_artifacts
+from dockwright.sandbox.ci_id_tokens import parse_id_tokens
+from dockwright.sandbox.ci_include import expand_includes
 from dockwright.sandbox.ci_rules import evaluate_if, expand_name, workflow_allows
 from dockwright.sandbox.ci_variables import pipeline_variables
 from dockwright.sandbox.ci_yaml import (
@@ -53,10 +55,10 @@ NO_JOBS_MESSAGE = (
 _GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script",
                           "cache", "workflow"})  # a global cache: is accepted and not played (see _defaults)
 # GitLab's own global keywords the sandbox does not play: a yaml error that names them.
-_GLOBAL_UNSUPPORTED = frozenset({"include", "spec", "pages"})
+_GLOBAL_UNSUPPORTED = frozenset({"spec", "pages"})  # include: is resolved first (sandbox/ci_include.py)
 _JOB_KEYS = frozenset({
     "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
-    "allow_failure", "when", "variables", "interruptible", "resource_group", "artifacts",
+    "allow_failure", "when", "variables", "interruptible", "resource_group", "artifacts", "id_tokens",
 })
 _DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags", "artifacts"})
 _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
@@ -93,6 +95,7 @@ class CiJob:
     trigger_depend: bool = False  # `strategy: depend`: the bridge takes the child pipeline's status
     ignored: tuple[tuple[str, str], ...] = ()  # (keyword, why): GitLab keywords accepted and not played
     artifacts: CiArtifacts | None = None  # `artifacts:` (the job's, else default:'s)
+    id_tokens: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (variable, audiences): sandbox/ci_id_tokens.py
 
     @property
     def bridge(self) -> bool:
@@ -338,6 +341,7 @@ class _RawJob:
     trigger_depend: bool = False
     ignored: tuple[str, ...] = ()
     artifacts: CiArtifacts | None = None
+    id_tokens: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _trigger(value: Any, where: str) -> tuple[str, bool]:
@@ -422,6 +426,7 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
         rules=rules,
         ignored=tuple(dict.fromkeys((*defaults.ignored, *(str(k) for k in value if k in IGNORED_JOB_KEYS)))),
         artifacts=parse_artifacts(value["artifacts"], where) if "artifacts" in value else defaults.artifacts,
+        id_tokens=parse_id_tokens(value["id_tokens"], where) if "id_tokens" in value else (),
     )
 
 
@@ -504,6 +509,7 @@ def parse_ci(
     doc = load_ci_yaml(text)
     if doc is None or not isinstance(doc, dict):
         raise _fail("Invalid configuration format")
+    doc = expand_includes(doc)
     for key in doc:
         if key in _GLOBAL_UNSUPPORTED:
             raise _fail(f"{key} config is not supported in the sandbox",
@@ -592,6 +598,7 @@ def parse_ci(
             image_entrypoint=job.image_entrypoint, trigger_include=job.trigger_include,
             trigger_depend=job.trigger_depend,
             ignored=tuple((key, IGNORED_JOB_KEYS[key]) for key in job.ignored), artifacts=job.artifacts,
+            id_tokens=job.id_tokens,
         ))
     jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
     used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))

@@ -36,6 +36,7 @@ from dockwright.sandbox.docker_sim import (
     parse_reference,
 )
 from dockwright.sandbox.shell_sim import CommandResult, Invocation, Shell
+from dockwright.sandbox.tools_sim import tool_commands
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox.real_engine import RealJob
@@ -417,7 +418,8 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
 
         cli = RealDockerCli(reach, registry=registry, read_file=read_file, exists=path_exists,
                             project_dir=project_dir, client_version=version, real=real)
-    commands = {"docker": docker_handler if cli_present else missing_docker}
+    commands = {"docker": docker_handler if cli_present else missing_docker,
+                **tool_commands(registry, lambda: written)}  # gtcs, aws: sandbox/tools_sim.py
 
     yield log.section_start("step_script", 'Executing "step_script" stage of the job script')
     if docker_executor:

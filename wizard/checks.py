@@ -451,6 +451,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
              "which is root-equivalent. `image:` and `services:` are ignored there.")
         if plan.registry.kind == "ecr":
             warn("With the shell executor the AWS CLI must be installed on the runner's host for the ECR login.")
+        if plan.pipeline.build_cache:
+            warn("pipeline.build_cache runs `docker buildx` on the runner's host: install the buildx plugin there "
+                 "(docker-buildx-plugin). The host's own layer cache already survives between jobs.")
     if plan.uses_own_runner:
         m = re.match(r"docker:(\d[\w.]*?)(?:-cli)?$", plan.runner.docker_image)
         if ex != "shell" and m and m.group(1) != plan.pipeline.docker_version:
@@ -465,6 +468,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
         if plan.runner.run_untagged and plan.runner.tags:
             warn("The runner also runs untagged jobs: any job of the project may land on it, including ones that "
                  "do not need a privileged Docker runner.")
+    if plan.registry.kind == "ecr" and plan.registry.ecr.auth == "keys":
+        warn("ECR with an IAM user's access keys: long-lived keys stored in GitLab. registry.ecr.auth: oidc needs "
+             "none (each job trades its ID token for one-hour credentials of a role; see the registry page).")
     guard = push_guard_variable(plan)
     for var in registry_variables(plan):
         if var.key == guard and not var.protected:

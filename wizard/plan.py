@@ -103,6 +103,19 @@ class RunnerSpec:
         "Kubernetes executor only: namespace and the Helm values file"))
 
 
+ECR_AUTH = ("oidc", "keys")
+ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+
+
+@dataclass(frozen=True)
+class EcrSpec:
+    auth: str = field(default="keys", metadata=_help(
+        "how jobs get AWS credentials: oidc (recommended: an ID token exchanged for a role's short-lived "
+        "credentials, no stored keys) or keys (an IAM user's access keys as CI/CD variables)", choices=ECR_AUTH))
+    role_arn: str = field(default="", metadata=_help(
+        "oidc: the IAM role the jobs assume, e.g. arn:aws:iam::123456789012:role/gitlab-ecr-push (not a secret)"))
+
+
 @dataclass(frozen=True)
 class RegistrySpec:
     kind: str = field(default="gitlab", metadata=_help("where the image is pushed", choices=REGISTRY_KINDS))
@@ -110,6 +123,7 @@ class RegistrySpec:
     host: str = field(default="", metadata=_help("registry host (other registries)"))
     region: str = field(default="", metadata=_help("AWS region (ecr)"))
     account: str = field(default="", metadata=_help("AWS account id, 12 digits (ecr)"))
+    ecr: EcrSpec = field(default=EcrSpec(), metadata=_help("ecr: how jobs log in to AWS (oidc or keys)"))
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,8 @@ class PipelineSpec:
         "pull the docker: images through the group's Dependency Proxy (projects in a group only)"))
     container_scanning: bool = field(default=False, metadata=_help(
         "scan the pushed image with GitLab's Container Scanning template (GitLab's registry only)"))
+    build_cache: bool = field(default=False, metadata=_help(
+        "keep BuildKit's layer cache in the registry (tag :buildcache), so a job's fresh daemon reuses layers"))
 
 
 @dataclass(frozen=True)
@@ -386,6 +402,10 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
             problems.append(("registry.region", f"is {shown(reg.region)}", "an AWS region such as eu-west-1"))
         if not reg.image:
             problems.append(("registry.image", "is empty", "the ECR repository name"))
+        if reg.ecr.auth == "oidc" and not ROLE_ARN_RE.fullmatch(reg.ecr.role_arn):
+            problems.append(("registry.ecr.role_arn", f"is {shown(reg.ecr.role_arn)}",
+                             "the ARN of the IAM role the jobs assume, such as arn:aws:iam::123456789012:role/gitlab-ecr "
+                             "(or registry.ecr.auth: keys)"))
     if reg.kind == "other" and (not reg.host or not reg.image):
         problems.append(("registry.host" if not reg.host else "registry.image", "is empty", "host and image for another registry"))
     if plan.runner_kind == "kubernetes":

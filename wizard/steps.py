@@ -105,7 +105,7 @@ EXECUTOR_CHOICES: dict[str, tuple[str, str]] = {
 REGISTRY_CHOICES: dict[str, str] = {
     "gitlab": "GitLab's container registry (nothing to set: GitLab gives every job its credentials)",
     "dockerhub": "Docker Hub (a username and an access token as CI/CD variables)",
-    "ecr": "Amazon ECR (the ecr-login credential helper and AWS credentials)",
+    "ecr": "Amazon ECR (an AWS account, region and repository, and a role for OIDC or an IAM user's keys)",
     "other": "Another registry (its host, a user and a password as CI/CD variables)",
 }
 

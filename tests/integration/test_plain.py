@@ -77,6 +77,7 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER, ENTER, ENTER, "y",    # pipeline: version, stages, latest
         "n",                         # the group's Dependency Proxy? no (demo/app is in the demo group)
         "n",                         # GitLab's Container Scanning? no
+        "n",                         # the build cache in the registry? no
     ]
 
 
@@ -333,7 +334,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
             "n", "n", UP + ENTER, "alice" + ENTER,                                   # user name, typed
             "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,          # token, masked, typed
             "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # no more; Dockerfile
-            ENTER, ENTER, ENTER, "y", "n", ENTER, ENTER, ENTER]                      # pipeline; review; apply
+            ENTER, ENTER, ENTER, "y", "n", "n", ENTER, ENTER, ENTER]                 # pipeline; review; apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
     assert code == 0, transcript[-3000:]
@@ -350,7 +351,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
 def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, project):
     sandbox.set_instance_runners(sandbox.project_path, True)
     keys = [ENTER, ENTER, ENTER, UP + UP + ENTER,                 # connect, project, executor: hosted
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n",  # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n", "n",  # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, _ = drive(project, keys, sandbox=sandbox)
 
@@ -379,7 +380,7 @@ def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_d
 def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, project):
     keys = [ENTER, ENTER, ENTER, UP + ENTER,                      # connect, project, executor: shell
             ENTER, ENTER, ENTER, "n", "n", "y", ENTER,            # runner; host set-up done; config.toml
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n",  # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n",  # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
@@ -410,7 +411,7 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
 
 def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 7                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "29" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
 
@@ -424,7 +425,7 @@ def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, 
 def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, project):
     """Issue 17 item 12: Docker 27 still has images but no security fixes; said at its prompt."""
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 7                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
     code, transcript, _ = drive(project, keys)
 
@@ -500,8 +501,8 @@ def test_restricted_privilege_and_the_dependency_proxy_are_asked_where_they_appl
     at = keys.index("n") + 2                          # after untagged and protected: restricted privilege
     assert keys[at - 2:at + 1] == ["n", "n", "n"]
     keys[at] = "y"
-    assert keys[-2:] == ["n", "n"]
-    keys[-2:] = ["y", "y"]                            # the group's Dependency Proxy, GitLab's Container Scanning
+    assert keys[-3:] == ["n", "n", "n"]
+    keys[-3:] = ["y", "y", "y"]                       # Dependency Proxy, Container Scanning, the build cache
     code, transcript, _ = drive(project, keys + [CTRL_C, "y"])
 
     assert code == EXIT_INTERRUPTED
@@ -510,7 +511,8 @@ def test_restricted_privilege_and_the_dependency_proxy_are_asked_where_they_appl
     assert "why: the runner pulls docker: images through your group's cache" in said
     saved = load_answers(project / "dockwright.yml")
     assert saved.runner.privileged_services_only is True and saved.pipeline.dependency_proxy is True
-    assert saved.pipeline.container_scanning is True
+    assert saved.pipeline.container_scanning is True and saved.pipeline.build_cache is True
+    assert "why: each job's Docker daemon starts empty" in said
     assert "why: known vulnerabilities in the base image and packages are listed" in said
 
 
@@ -522,9 +524,32 @@ def test_a_project_in_a_user_namespace_is_not_asked_about_the_dependency_proxy(s
     clone(f"{sandbox.url}/{made.path_with_namespace}.git", tmp_path / "mine", sandbox.token)
     (tmp_path / "mine" / "app.py").write_text("print('hi')\n")
     keys = keys_to_review(sandbox.token)
-    del keys[-2]                                       # the Dependency Proxy is not asked (scanning still is)
+    del keys[-3]                                       # the Dependency Proxy is not asked (scanning still is)
     code, transcript, _ = drive(tmp_path / "mine", keys + [CTRL_C, "y"])
 
     assert code == EXIT_INTERRUPTED, transcript[-2000:]
     assert "Dependency Proxy" not in transcript
     assert load_answers(tmp_path / "mine" / "dockwright.yml").pipeline.dependency_proxy is False
+
+
+def test_ecr_offers_oidc_first_and_asks_the_role_not_aws_keys(sandbox, project):
+    """Issue 17 "go further": choosing ECR proposes OIDC (recommended); the role ARN is checked at its prompt, and
+    no AWS key is asked for or saved."""
+    role = "arn:aws:iam::123456789012:role/gitlab-ecr-push"
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+            ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
+            DOWN + DOWN + ENTER, "123456789012" + ENTER, ENTER,     # ECR, account, region (eu-west-1)
+            "flask-app" + ENTER,                                   # repository
+            ENTER,                                                 # how jobs log in: OIDC (the default)
+            "gitlab-ecr-push" + ENTER, CLEAR + role + ENTER,       # a bare name is refused, then the ARN
+            "n", CTRL_C, "y"]                                      # no other variable; stop and save
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED, transcript[-2000:]
+    said = flat(transcript)
+    assert "! Use the role's ARN, such as arn:aws:iam::123456789012:role/gitlab-ecr-push." in said
+    assert "why: with OIDC no AWS key is stored in GitLab" in said
+    assert "its value is the role ARN above (protected, not masked); nothing to type." in said
+    saved = load_answers(project / "dockwright.yml")
+    assert saved.registry.ecr.auth == "oidc" and saved.registry.ecr.role_arn == role
+    assert "AWS_ACCESS_KEY_ID" not in (project / "dockwright.yml").read_text() and "AWS_ACCESS_KEY_ID" not in said

@@ -189,6 +189,21 @@ async def test_the_dependency_proxy_switch_prefixes_the_docker_images(wizard):
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
 
 
+async def test_the_build_cache_switch_keeps_the_cache_in_the_registry(wizard):
+    """Issue 17 "go further": the build cache is a switch on the pipeline step, off by default; on, the preview's
+    build job uses a buildx builder and the registry cache, and the file still passes the schema."""
+    async with wizard("pipeline") as (app, pilot):
+        switch = app.screen.query_one("#pl-cache", Switch)
+        assert switch.value is False
+        switch.scroll_visible()
+        await settle(pilot)
+        switch.value = True
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.plan.pipeline.build_cache is True
+        assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+
+
 async def test_runner_without_tags_must_run_untagged(wizard):
     async with wizard("runner") as (app, pilot):
         await type_into(pilot, "#rn-tags", "")

@@ -148,7 +148,7 @@ def test_every_job_keyword_of_gitlabs_schema_is_known():
         "inherit", "publish", "pages",
     }
     played = {"image", "services", "before_script", "after_script", "rules", "variables", "script", "stage",
-              "needs", "tags", "allow_failure", "when", "trigger", "artifacts"}
+              "needs", "tags", "allow_failure", "when", "trigger", "artifacts", "id_tokens"}
     assert schema_job_keys - played - set(IGNORED_JOB_KEYS) - set(REFUSED_JOB_KEYS) == set()
     for key in sorted(schema_job_keys - played):
         value = "x" if key != "when" else "manual"

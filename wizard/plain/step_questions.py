@@ -202,6 +202,8 @@ class StepQuestions(LinePrompts):
             ask_field("host", "Registry host", reg.host)
         if kind != "gitlab":
             ask_field("image", "Image name (without tag)", reg.image)
+        if kind == "ecr":
+            changes["ecr"] = self.ask_ecr_auth(s, reg)
         plan = replace_in(plan, "registry", kind=kind, **changes)
         if kind == "gitlab":
             self.say("  Nothing to set: GitLab predefines CI_REGISTRY, CI_REGISTRY_IMAGE, CI_REGISTRY_USER and "
@@ -220,10 +222,29 @@ class StepQuestions(LinePrompts):
             chosen.append(self.ask_variable(s, plan, new_variable(key)))
         return dataclasses.replace(plan, variables=tuple(chosen))
 
+    def ask_ecr_auth(self, s: Step, reg: Any) -> Any:
+        """ECR's login: OIDC (recommended, the default when ECR is newly chosen) and its role, or access keys."""
+        from dockwright.wizard.plan import ROLE_ARN_RE, EcrSpec
+
+        auth = self.select(s, "How the jobs log in to AWS", [
+            ("oidc", "OIDC: the job's ID token for a role's short-lived credentials, no stored keys (recommended)"),
+            ("keys", "Access keys of an IAM user, stored as protected CI/CD variables")],
+            reg.ecr.auth if reg.kind == "ecr" else "oidc", field_why(EcrSpec, "auth"))
+        role = reg.ecr.role_arn
+        if auth == "oidc":
+            role = self.text(s, "IAM role ARN the jobs assume", role, field_why(EcrSpec, "role_arn"),
+                             lambda v: None if ROLE_ARN_RE.fullmatch(v) else
+                             "Use the role's ARN, such as arn:aws:iam::123456789012:role/gitlab-ecr-push.")
+        return EcrSpec(auth=auth, role_arn=role)
+
     def ask_variable(self, s: Step, plan: Plan, spec: VariableSpec) -> VariableSpec:
+        from dockwright.wizard.render.registry import AWS_ROLE_ARN_VAR, ecr_oidc
         from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, check_variable
 
         self.say(f"  CI/CD variable {spec.key}" + (f": {spec.description}" if spec.description else ""))
+        if spec.key == AWS_ROLE_ARN_VAR and ecr_oidc(plan) and not spec.from_env:
+            self.say("    its value is the role ARN above (protected, not masked); nothing to type.")
+            return spec
         if spec.key == DOCKER_AUTH_CONFIG and not spec.from_env:
             self.say("    built by dockwright from the registry's other variables; nothing to type.")
             return spec
@@ -348,5 +369,8 @@ class StepQuestions(LinePrompts):
         if plan.registry.kind == "gitlab" and plan.executor != "shell":  # where the template's job can run
             scan = self.confirm("Scan the pushed image with GitLab's Container Scanning", scan,
                                 h("container_scanning"))
+        cache = self.confirm("Keep the build cache in the registry (docker buildx, tag :buildcache)", p.build_cache,
+                             h("build_cache"))
         return replace_in(plan, "pipeline", docker_version=version, stages=(build, release),
-                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan)
+                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan,
+                          build_cache=cache)
