@@ -367,7 +367,8 @@ def rootless_tools(runner: RunnerLike, *, job_image: str, registry: RegistryPort
     handlers for the job's shell; none for other images."""
     bare = job_image.split("@", 1)[0]
     repo = bare[:bare.rfind(":")] if bare.rfind(":") > bare.rfind("/") else bare
-    name = repo.rsplit("/", 1)[-1]
+    parts = repo.split("/")  # moby/buildkit, quay.io/buildah/stable, quay.io/skopeo/stable
+    name = next((p for p in reversed(parts) if p in ("buildkit", "buildah", "skopeo")), "")
     tools = RootlessTools(
         Confinement.from_runner(executor=runner.executor, privileged=runner.privileged, security_opt=runner.security_opt),
         registry=registry, read_file=read_file, exists=exists, project_dir=project_dir, files=files)
