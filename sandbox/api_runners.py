@@ -299,7 +299,7 @@ def register_from_config_text(store, server_url: str, text: str, source: str | N
             "contacted_at": now_iso(), "executor": executor,
             "privileged": int(bool(docker.get("privileged", False))),
             "security_opt": json.dumps(_security_opt(executor, docker)),
-            "volumes": json.dumps([str(v) for v in docker.get("volumes") or []]),
+            "volumes": json.dumps(_volumes(executor, docker)),
             "host_has_docker": int(host_has_docker), "config_path": source,
             "default_image": str(docker["image"]) if docker.get("image") else None,
             "services_privileged": (None if docker.get("services_privileged") is None
@@ -312,6 +312,15 @@ def register_from_config_text(store, server_url: str, text: str, source: str | N
 
 # The AppArmor annotation GitLab documents for rootless BuildKit/Buildah on Kubernetes (the build container).
 _APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/build"
+
+
+def _volumes(executor: str, table: dict) -> list[str]:
+    """[runners.docker] volumes, or the mount paths of [runners.kubernetes.volumes] (empty_dir, host_path ...)."""
+    volumes = table.get("volumes") or []
+    if executor != "kubernetes":
+        return [str(v) for v in volumes]
+    return [str(v.get("mount_path")) for kind in (volumes.values() if isinstance(volumes, dict) else ())
+            for v in kind if isinstance(v, dict) and v.get("mount_path")]
 
 
 def _security_opt(executor: str, table: dict) -> list[str]:

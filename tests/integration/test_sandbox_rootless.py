@@ -17,7 +17,7 @@ METHODS = ("docker-buildkit-rootless", "docker-buildah", "kubernetes-dind-tls", 
            "kubernetes-buildah")
 
 
-def _run(sb: Sandbox, tmp_path, executor: str, *, edit_config=lambda text: text):
+def _run(sb: Sandbox, tmp_path, executor: str, *, edit_config=lambda text: text, edit_ci=lambda text: text):
     plan = Plan(executor=executor, gitlab=GitLabSpec(url=sb.url, project=sb.project_path))
     gl = gitlab.Gitlab(sb.url, private_token=sb.token)
     project = gl.projects.get(sb.project_path)
@@ -33,7 +33,8 @@ def _run(sb: Sandbox, tmp_path, executor: str, *, edit_config=lambda text: text)
         config = tmp_path / "config.toml"
         config.write_text(edit_config(render_runner_entry(plan, None, url=sb.url, token=runner["token"])))
         assert sb.register_runners_from_config(config) == [runner["id"]]
-    commit = commit_files(project, render_files(plan, {}), f"dockwright for {executor}")
+    files = render_files(plan, {})
+    commit = commit_files(project, {**files, ".gitlab-ci.yml": edit_ci(files[".gitlab-ci.yml"])}, f"dockwright for {executor}")
     pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True, sha=commit.id))[0].id
     pipeline = wait_pipeline(project, pipeline_id, timeout=30)
     logs = {job.name: project.jobs.get(job.id, lazy=True).trace().decode() for job in pipeline.jobs.list(get_all=True)}
@@ -79,16 +80,7 @@ def test_rootless_buildkit_on_kubernetes_without_the_apparmor_annotation_fails(t
 
 def test_buildah_without_the_vfs_driver_fails_with_the_storage_error(tmp_path):
     with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
-        plan = Plan(executor="docker-buildah", gitlab=GitLabSpec(url=sb.url, project=sb.project_path))
-        files = render_files(plan, {})
-        ci = files[".gitlab-ci.yml"].replace("STORAGE_DRIVER: vfs", "STORAGE_DRIVER: overlay")
-        assert ci != files[".gitlab-ci.yml"]
-        gl = gitlab.Gitlab(sb.url, private_token=sb.token)
-        project = gl.projects.get(sb.project_path)
-        commit = commit_files(project, {**files, ".gitlab-ci.yml": ci}, "buildah on overlay")
-        pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True, sha=commit.id))[0].id
-        pipeline = wait_pipeline(project, pipeline_id, timeout=30)
-        job = next(j for j in pipeline.jobs.list(get_all=True) if j.name == "dockwright-build")
-        log = project.jobs.get(job.id, lazy=True).trace().decode()
+        pipeline, logs, _, _ = _run(sb, tmp_path, "docker-buildah",
+                                    edit_ci=lambda text: text.replace("STORAGE_DRIVER: vfs", "STORAGE_DRIVER: overlay"))
         assert pipeline.status == "failed"
-        assert "'overlay' is not supported over overlayfs, a mount_program is required" in log
+        assert "'overlay' is not supported over overlayfs, a mount_program is required" in logs["dockwright-build"]
