@@ -106,7 +106,8 @@ class RootlessTools:
             out.code = 1
             out.err(f"error: failed to solve: failed to read dockerfile: open {file_name}: no such file or directory\n")
             return None
-        build = DockerfileBuild(registry=self.registry, read_file=self.read_file, exists=self.exists)
+        exists = self.exists or (lambda p: self.read_file(p) is not None)
+        build = DockerfileBuild(registry=self.registry, read_file=self.read_file, exists=exists)
         try:
             image_id, _ = build.solve(content.decode("utf-8", "replace"), context, {}, out)
         except BuildError as exc:
@@ -346,8 +347,8 @@ class RootlessTools:
         out = CommandResult().out("Getting image source signatures\nCopying blob done\nCopying config done\n"
                                   "Writing manifest to image destination\n")
         if not self._push(dest, source.with_tag(), out, logged_in=dest.domain in self.logins,
-                          denied=f"FATA[0000] copying system image from manifest list: trying to reuse blob at "
-                                 f"destination: unauthorized: authentication required\n"):
+                          denied="FATA[0000] copying system image from manifest list: trying to reuse blob at "
+                                 "destination: unauthorized: authentication required\n"):
             out.code = 1
         return out
 
@@ -380,6 +381,11 @@ def rootless_tools(runner: RunnerLike, *, job_image: str, registry: RegistryPort
 
 
 class RunnerLike(Protocol):
-    executor: str
-    privileged: bool
-    security_opt: tuple[str, ...]
+    @property
+    def executor(self) -> str: ...
+
+    @property
+    def privileged(self) -> bool: ...
+
+    @property
+    def security_opt(self) -> tuple[str, ...]: ...
