@@ -479,6 +479,7 @@ class Scheduler:
             host_has_docker=bool(row["host_has_docker"]), protected_only=row["access_level"] == "ref_protected",
             services_privileged=None if row.get("services_privileged") is None else bool(row["services_privileged"]),
             allowed_privileged_services=tuple(json.loads(row.get("allowed_privileged_services") or "[]")),
+            security_opt=tuple(json.loads(row.get("security_opt") or "[]")),
             **({"default_image": row["default_image"]} if row.get("default_image") else {}),
         )
 
