@@ -179,6 +179,11 @@ class PreviewPane(Vertical):
             self._scheduled = True
             self.call_later(self._render_pending)  # coalesces changes posted in the same turn
 
+    def render_now(self, plan: Plan) -> None:
+        """Render ``plan`` into the tabs at once, also while the step is hidden (a step built ahead)."""
+        self._pending = plan
+        self._render_pending()
+
     def focus_file(self, file_id: str | None, step_id: str = "") -> None:
         """Bring this step's file forward and select the lines the step is about."""
         if not file_id:
