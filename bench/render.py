@@ -3,7 +3,9 @@
 Run: .venv/bin/python bench/render.py [ROUNDS]
 
 Two cases: a new project (Dockerfile, .dockerignore, .gitlab-ci.yml, config.toml entry and the register
-command) and the same plan merged into real-looking existing files (tests/golden/merge/).
+command) and the same plan merged into real-looking existing files (tests/golden/merge/). Then each stack: the
+plan detected on every fixture project of tests/fixtures/stacks/ (detection is not timed), its repository files
+rendered, printed as a ratio of the 5 ms budget.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dockwright.wizard.detect import detect_plan  # noqa: E402
 from dockwright.wizard.plan import Plan  # noqa: E402
 from dockwright.wizard.render import render_files, render_register_command, render_runner_entry  # noqa: E402
 from dockwright.wizard.render.runner_config import _merged_entry  # noqa: E402
@@ -65,6 +68,26 @@ def main() -> None:
     print(f"render all files, merge existing (re-render, as the preview does): median {again:.2f} ms")
     only = statistics.median(_time(lambda: render_files(plan, existing), rounds)) * 1000
     print(f"  of which the repository files alone (render_files, re-render): median {only:.2f} ms")
+    stacks(rounds)
+
+
+BUDGET_MS = 5.0
+
+
+def stacks(rounds: int) -> None:
+    """Each stack's files (Dockerfile, .dockerignore, .gitlab-ci.yml), rendered from its fixture project's plan."""
+    worst = 0.0
+    for folder in sorted((ROOT / "tests" / "fixtures" / "stacks").iterdir()):
+        if not folder.is_dir():
+            continue
+        plan = detect_plan(folder)
+        render_files(plan, {})  # warm-up: the stack's module is imported once
+        ms = statistics.median(_time(lambda plan=plan: render_files(plan, {}), rounds)) * 1000
+        worst = max(worst, ms)
+        print(f"stack {folder.name} ({plan.dockerfile.language}): median {ms:.2f} ms, "
+              f"{ms / BUDGET_MS:.2f}x the {BUDGET_MS:.0f} ms budget")
+    print(f"every stack: worst {worst:.2f} ms = {worst / BUDGET_MS:.2f}x the budget"
+          f" ({'within' if worst <= BUDGET_MS else 'OVER'})")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import os
+import re
 import shutil
 import threading
 import time
@@ -24,7 +25,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from dockwright.sandbox import repo as gitrepo
-from dockwright.sandbox.demo import DEMO_DESCRIPTION, DEMO_PROJECT_PATH, ensure_demo_repository
+from dockwright.sandbox.demo import (
+    DEMO_PROJECT_PATH,
+    GROUP_PROJECT_CI,
+    check_demo,
+    demo_description,
+    ensure_demo_repository,
+    ensure_group_project_repository,
+)
 from dockwright.sandbox.faults import FaultInjector, Faults
 from dockwright.sandbox.store import Store, new_token, now_iso
 from dockwright.wizard.errors import BadInput
@@ -32,6 +40,7 @@ from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox.facts_socket import FactsSocket
+    from dockwright.sandbox.real_engine import RealBuilds
     from dockwright.sandbox.scheduler import Scheduler
     from dockwright.sandbox.server import SandboxHTTPServer
 
@@ -41,6 +50,7 @@ ROOT_TOKEN_SCOPES = ("api", "create_runner", "write_repository")
 ROOT_AUTHOR = gitrepo.Author("Administrator", "admin@example.com")
 REQUEST_LOG_LIMIT = 100_000
 LOCK_FILE = "sandbox.lock"
+GROUP_PART = re.compile(r"\A[a-zA-Z0-9_][a-zA-Z0-9_.-]*\Z")
 
 
 def check_loopback(host: str) -> None:
@@ -60,8 +70,10 @@ class Sandbox:
     """Start with ``with Sandbox(dir) as sb:`` or ``sb.start()`` / ``sb.stop()``."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 faults: Faults | None = None, job_seconds: float = 1.5, reset: bool = False) -> None:
+                 faults: Faults | None = None, job_seconds: float = 1.5, reset: bool = False,
+                 demo: str | None = None, engine: str = "sim") -> None:
         check_loopback(host)
+        self.demo = check_demo(demo) if demo is not None else None  # None: keep the demo project as it is
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self.host = host
         self.port = port
@@ -74,6 +86,12 @@ class Sandbox:
         self.project_path = DEMO_PROJECT_PATH
         self.url = ""
         self.registry_host = ""
+        # "sim" (the default of this Python API: tests stay simulated unless they ask), "auto", "docker",
+        # "podman" or "buildah": see sandbox/real_engine.py. ``engine`` says what runs once started.
+        self.engine_choice = engine
+        self.engine = "sim"
+        self.engine_note = ""
+        self.real: RealBuilds | None = None
         self._registration_tokens: dict[int, str] = {}
         self._log_lock = threading.Lock()
         self._server: SandboxHTTPServer | None = None
@@ -127,12 +145,16 @@ class Sandbox:
         self.port = bound_port
         self.url = f"http://{shown_host}:{bound_port}"
         self.registry_host = f"{shown_host}:{bound_port}"
+        self._start_engine()
         self.store.set_meta("url", self.url)
         root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
         self.token, _ = self.store.create_token(root["id"], "dockwright sandbox", ROOT_TOKEN_SCOPES,
                                                 description="Issued when the sandbox started")
-        project = self.store.ensure_project(DEMO_PROJECT_PATH, "app", DEMO_DESCRIPTION, root["id"])
-        ensure_demo_repository(self.repo_path(project), project["default_branch"], ROOT_AUTHOR)
+        project = self.store.ensure_project(DEMO_PROJECT_PATH, "app", demo_description(self.demo or "python"),
+                                            root["id"])
+        if self.demo is not None:
+            self._start_demo_over(project)
+        ensure_demo_repository(self.repo_path(project), project["default_branch"], ROOT_AUTHOR, self.demo)
         self.scheduler = Scheduler(self)
         self.scheduler.start()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -141,6 +163,27 @@ class Sandbox:
         from dockwright.sandbox.facts_socket import FactsSocket
 
         self._facts = FactsSocket(self.data_dir, self.url, self.token, self.project_path).start()
+
+    def _start_demo_over(self, project: dict[str, Any]) -> None:
+        """``--demo STACK``: the project's description names the stack, and the practice clone of the old demo
+        goes (``dockwright --sandbox`` clones the new one); the repository itself starts over in
+        :func:`ensure_demo_repository`."""
+        assert self.store is not None and self.demo is not None
+        self.store.update("projects", project["id"], {"description": demo_description(self.demo)})
+        from dockwright.sandbox.practice import practice_path
+
+        clone = practice_path(self)
+        if clone.is_dir():
+            shutil.rmtree(clone)
+
+    def _start_engine(self) -> None:
+        """Real builds and a real registry when ``engine`` asks for them and this machine has them."""
+        from dockwright.sandbox.real_engine import choose
+
+        self.real, self.engine_note = choose(self.engine_choice, self.data_dir / "registry")
+        if self.real is not None:
+            self.engine = self.real.engine.name
+            self.registry_host = self.real.host  # what jobs see as CI_REGISTRY
 
     def _take_lock(self) -> None:
         """One sandbox per data directory: two would play the same jobs twice."""
@@ -166,7 +209,8 @@ class Sandbox:
 
     def _remove_state(self) -> None:
         """``--reset``: delete only what the sandbox itself wrote; refuse a folder that holds anything else."""
-        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run", "uploads"}
+        own = {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "repositories", "run", "uploads",
+               "artifacts", "registry"}
         foreign = sorted(p.name for p in self.data_dir.iterdir() if p.name not in own and p.name != LOCK_FILE)
         if foreign:
             raise BadInput(f"{self.data_dir} holds files the sandbox did not write ({', '.join(foreign[:3])}), so "
@@ -194,6 +238,9 @@ class Sandbox:
             self._thread.join(timeout=5)
             self._thread = None
         self.scheduler = None
+        if self.real is not None:
+            self.real.stop()
+            self.real = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -247,6 +294,52 @@ class Sandbox:
         if self.scheduler is not None:
             self.scheduler.wake()
         return ids
+
+    def run_pipeline(self, project_path: str, ref: str, *, source: str = "web", user: str = "root") -> int:
+        """Start a pipeline for the head of ``ref`` as GitLab does for sources the sandbox has no API for:
+        ``schedule`` (a pipeline schedule), ``web`` (Run pipeline in the UI), ``trigger`` (a trigger token).
+        Returns its id; raises ``PipelineRefused`` when GitLab would create none."""
+        from dockwright.sandbox.api_pipelines import PIPELINE_SOURCES
+
+        if source not in PIPELINE_SOURCES:
+            raise ValueError(f"GitLab has no pipeline source {source!r}.")
+        project = self._project(project_path)
+        assert self.store is not None and self.scheduler is not None, "start the sandbox first"
+        repo_path = self.repo_path(project)
+        sha = gitrepo.resolve(repo_path, ref)
+        if sha is None:
+            raise BadInput(f"The sandbox's {project_path} has no ref {ref!r}.", "Push the branch first.")
+        row = self.store.ensure_user(user, user.replace("_", " ").title(), f"{user}@example.com")
+        is_tag = gitrepo.resolve(repo_path, f"refs/heads/{ref}") is None
+        return self.scheduler.create_pipeline(project, ref, sha, source=source, before_sha=gitrepo.ZERO_SHA,
+                                              user_id=row["id"], is_tag=is_tag)
+
+    def create_group_projects(self, group: str, count: int, *, ci: str | None = GROUP_PROJECT_CI,
+                              pipelines: bool = True) -> list[str]:
+        """``count`` projects ``<group>/app-01``... in the group ``group`` (a path; ``a/b`` makes a subgroup),
+        each with the demo app and ``ci`` as .gitlab-ci.yml; with ``pipelines`` each first commit starts a
+        push pipeline, as a push would. Projects already there are kept as they are. Returns their paths."""
+        assert self.store is not None, "start the sandbox first"
+        if not 1 <= count <= 500:
+            raise BadInput(f"A practice group holds 1 to 500 projects, not {count}.", "Give a smaller number.")
+        parts = group.strip("/").split("/")
+        if not group.strip("/") or any(not GROUP_PART.match(p) for p in parts):
+            raise BadInput(f"{group!r} is not a group path GitLab accepts.",
+                           "Use letters, digits, '_', '-' and '.', with '/' between a group and its subgroups.")
+        root = self.store.ensure_user("root", "Administrator", ROOT_AUTHOR.email)
+        if parts[0] in {row["username"] for row in self.store.all("SELECT username FROM users")}:
+            raise BadInput(f"{parts[0]!r} is a user's namespace, not a group.", "Choose another group name.")
+        paths = []
+        for number in range(1, count + 1):
+            path = f"{'/'.join(parts)}/app-{number:02d}"
+            project = self.store.ensure_project(path, f"app-{number:02d}", f"Practice project {number} of {group}",
+                                                root["id"])
+            sha = ensure_group_project_repository(self.repo_path(project), project["default_branch"], ROOT_AUTHOR, ci)
+            if sha is not None and pipelines:
+                self.on_push(project, [(f"refs/heads/{project['default_branch']}", gitrepo.ZERO_SHA, sha)],
+                             user_id=root["id"])
+            paths.append(path)
+        return paths
 
     # -- helpers for the HTTP side -----------------------------------------------------------------------
     def _project(self, project_path: str) -> dict[str, Any]:

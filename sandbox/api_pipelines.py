@@ -4,9 +4,11 @@ lists and ``GET .../jobs/:id`` leave bridges out; ``GET .../pipelines/:pid/bridg
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
+from dockwright.sandbox import artifacts_store
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_common import (
     SCOPE_READ,
@@ -30,6 +32,11 @@ PIPELINE_STATUSES = ("created", "waiting_for_resource", "preparing", "pending", 
                      "canceled", "skipped", "manual", "scheduled")
 JOB_SCOPES = ("created", "pending", "running", "failed", "success", "canceled", "skipped", "waiting_for_resource",
               "manual")
+# Ci::Pipeline's sources (app/models/concerns/enums/ci/pipeline.rb): the ``source`` filter's valid values
+PIPELINE_SOURCES = ("push", "web", "trigger", "schedule", "api", "external", "pipeline", "chat", "webide",
+                    "merge_request_event", "external_pull_request_event", "parent_pipeline",
+                    "ondemand_dast_scan", "ondemand_dast_validation", "security_orchestration_policy",
+                    "container_registry_push", "duo_workflow", "pipeline_execution_policy_schedule")
 STATUS_TEXT = {"success": "passed", "failed": "failed", "running": "running", "pending": "pending",
                "created": "created", "canceled": "canceled", "skipped": "skipped", "manual": "manual"}
 
@@ -60,7 +67,7 @@ def pipeline_json(req: Request, row: dict[str, Any], *, full: bool = True) -> di
     base = {
         "id": row["id"], "iid": row["iid"], "project_id": row["project_id"], "sha": row["sha"], "ref": row["ref"],
         "status": row["status"], "source": row["source"], "created_at": row["created_at"],
-        "updated_at": row["updated_at"], "web_url": f"{req.sandbox.url}{path}", "name": None,
+        "updated_at": row["updated_at"], "web_url": f"{req.sandbox.url}{path}", "name": row.get("name"),
     }
     if not full:
         return base
@@ -99,17 +106,34 @@ def job_json(req: Request, row: dict[str, Any], commit: dict[str, Any] | None = 
         "commit": commit, "coverage": None, "archived": False, "allow_failure": bool(row["allow_failure"]),
         "created_at": row["created_at"], "started_at": row["started_at"], "finished_at": row["finished_at"],
         "erased_at": row["erased_at"], "duration": duration, "queued_duration": queued,
-        "artifacts_expire_at": None, "tag_list": json.loads(row["tag_list"]), "id": row["id"], "name": row["name"],
+        "tag_list": json.loads(row["tag_list"]), "id": row["id"], "name": row["name"],
         "pipeline": {"id": pipeline["id"], "project_id": pipeline["project_id"], "ref": pipeline["ref"],
                      "sha": pipeline["sha"], "status": pipeline["status"]},
-        "ref": pipeline["ref"], "artifacts": [], "runner": runner_brief(runner) if runner else None,
+        "ref": pipeline["ref"], "runner": runner_brief(runner) if runner else None,
         "runner_manager": None, "stage": row["stage"], "status": row["status"],
         "failure_reason": row["failure_reason"] if row["status"] == "failed" else None,
         "tag": bool(pipeline["tag"]), "when": row["when_"],
         "web_url": f"{req.sandbox.url}/{project['path_with_namespace']}/-/jobs/{row['id']}",
         "project": {"ci_job_token_scope_enabled": False},
         "user": user_json(req.sandbox, user, full=False) if user else None,
-    }
+    } | artifacts_fields(req, row)
+
+
+def artifacts_fields(req: Request, row: dict[str, Any]) -> dict[str, Any]:
+    """A job's ``artifacts`` (each file GitLab keeps: archive, metadata, junit, and the finished job's log as
+    ``trace``), ``artifacts_expire_at`` and, when it has an archive, ``artifacts_file``."""
+    kept = artifacts_store.rows_of(req.store, row["id"])
+    files = [{"file_type": a["file_type"], "size": a["size"], "filename": a["filename"],
+              "file_format": a["file_format"]} for a in kept]
+    if row["finished_at"] and row["trace"]:
+        files.append({"file_type": "trace", "size": len(row["trace"].encode("utf-8")), "filename": "job.log",
+                      "file_format": None})
+    out: dict[str, Any] = {"artifacts": files,
+                           "artifacts_expire_at": next((a["expire_at"] for a in kept), None)}
+    archive = next((a for a in kept if a["file_type"] == "archive"), None)
+    if archive is not None:
+        out["artifacts_file"] = {"filename": archive["filename"], "size": archive["size"]}
+    return out
 
 
 def _commit_json(req: Request, project: dict[str, Any], sha: str) -> dict[str, Any] | None:
@@ -145,12 +169,41 @@ def _q(req: Request, name: str) -> str:
 
 # -- pipelines ----------------------------------------------------------------------------------
 
+def time_filter(req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``updated_after``/``updated_before``/``created_after``/``created_before`` (ISO 8601); GitLab's
+    finder compares with ``>=`` and ``<=``, and a value Grape cannot read as a DateTime is a 400."""
+    for name in ("updated_after", "updated_before", "created_after", "created_before"):
+        text = _q(req, name)
+        if not text:
+            continue
+        try:
+            limit = parse_iso(text)
+        except ValueError as exc:
+            raise ApiError(400, {"error": f"{name} is invalid"}) from exc
+        assert limit is not None
+        if limit.tzinfo is None:
+            limit = limit.replace(tzinfo=datetime.UTC)
+        column = name.partition("_")[0] + "_at"
+        after = name.endswith("_after")
+        rows = [r for r in rows if (stamp := parse_iso(r[column])) is not None
+                and (stamp >= limit if after else stamp <= limit)]
+    return rows
+
+
 def list_pipelines(req: Request):
+    """GitLab's filters (doc/api/pipelines.md, lib/api/ci/pipelines.rb). As since GitLab 17.0, child
+    pipelines (source ``parent_pipeline``) are listed only when ``source=parent_pipeline`` asks for them."""
     project = find_project(req)
     rows = req.store.all("SELECT * FROM pipelines WHERE project_id = ?", (project["id"],))
-    for name in ("sha", "ref", "source"):
+    source = _q(req, "source")
+    if source and source not in PIPELINE_SOURCES:
+        raise ApiError(400, {"error": "source does not have a valid value"})
+    rows = [r for r in rows if r["source"] == source] if source else \
+        [r for r in rows if r["source"] != "parent_pipeline"]
+    for name in ("sha", "ref"):
         if _q(req, name):
             rows = [r for r in rows if r[name] == _q(req, name)]
+    rows = time_filter(req, rows)
     status = _q(req, "status")
     if status:
         if status not in PIPELINE_STATUSES:
@@ -242,6 +295,8 @@ def delete_pipeline(req: Request):
     project = find_project(req)
     row = _find_pipeline(req, project)
     req.scheduler.cancel_pipeline(row["id"])
+    for job in req.store.all("SELECT id FROM jobs WHERE pipeline_id = ?", (row["id"],)):
+        artifacts_store.delete(req.sandbox, job["id"])
     req.store.execute("DELETE FROM jobs WHERE pipeline_id = ?", (row["id"],))
     req.store.execute("DELETE FROM pipelines WHERE id = ?", (row["id"],))
     return Response(204)
@@ -291,7 +346,7 @@ def bridge_json(req: Request, row: dict[str, Any], commit: dict[str, Any] | None
                 pipeline: dict[str, Any]) -> dict[str, Any]:
     """A trigger job as GitLab's bridges API shows it: a job's fields and its downstream pipeline."""
     out = job_json(req, row, commit, pipeline)
-    for key in ("artifacts", "artifacts_expire_at", "runner", "runner_manager", "tag_list", "archived", "project"):
+    for key in ("artifacts", "artifacts_expire_at", "artifacts_file", "runner", "runner_manager", "tag_list", "archived", "project"):
         out.pop(key, None)
     child = req.store.one("SELECT * FROM pipelines WHERE id = ?", (row["downstream_pipeline_id"],)) \
         if row["downstream_pipeline_id"] else None

@@ -49,15 +49,8 @@ def get_project(req: Request):
                                            license_info=_query_flag(req, "license")))
 
 
-def list_projects(req: Request):
-    """``search`` (name or path), ``owned`` and ``membership`` (root owns and belongs to every project;
-    other users of the sandbox are members of none), ``visibility``, ``order_by``/``sort``."""
-    rows = req.store.all("SELECT * FROM projects")
-    search = req.query.get("search", [""])[-1].lower()
-    if search:
-        rows = [r for r in rows if search in r["path_with_namespace"].lower() or search in r["name"].lower()]
-    if (_query_flag(req, "owned") or _query_flag(req, "membership")) and req.me["username"] != "root":
-        rows = []
+def visible_and_sorted(req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The projects lists' ``visibility`` filter and ``order_by`` (default created_at) / ``sort`` (default desc)."""
     visibility = req.query.get("visibility", [""])[-1]
     if visibility:
         if visibility not in VISIBILITIES:
@@ -70,7 +63,19 @@ def list_projects(req: Request):
     if sort not in ("asc", "desc"):
         raise ApiError(400, {"error": "sort does not have a valid value"})
     column = {"updated_at": "last_activity_at", "path": "path_with_namespace"}.get(order_by, order_by)
-    rows.sort(key=lambda r: (r[column], r["id"]), reverse=sort == "desc")
+    return sorted(rows, key=lambda r: (r[column], r["id"]), reverse=sort == "desc")
+
+
+def list_projects(req: Request):
+    """``search`` (name or path), ``owned`` and ``membership`` (root owns and belongs to every project;
+    other users of the sandbox are members of none), ``visibility``, ``order_by``/``sort``."""
+    rows = req.store.all("SELECT * FROM projects")
+    search = req.query.get("search", [""])[-1].lower()
+    if search:
+        rows = [r for r in rows if search in r["path_with_namespace"].lower() or search in r["name"].lower()]
+    if (_query_flag(req, "owned") or _query_flag(req, "membership")) and req.me["username"] != "root":
+        rows = []
+    rows = visible_and_sorted(req, rows)
     statistics = _query_flag(req, "statistics")
     return paginate(req, rows, lambda r: project_json(req.sandbox, r, statistics=statistics))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import zlib
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -26,6 +27,7 @@ from dockwright.sandbox.api_common import (
     to_bool,
 )
 from dockwright.sandbox.api_projects import find_project
+from dockwright.sandbox.store import now_iso
 
 
 def _q(req: Request, name: str) -> str:
@@ -232,9 +234,34 @@ def lint_repository(req: Request):
 # -- container registry -------------------------------------------------------------------------
 
 def _repositories(req: Request, project: dict[str, Any]) -> list[dict[str, Any]]:
-    return req.store.all(
+    rows = req.store.all(
         "SELECT MIN(id) AS id, repository, MIN(created_at) AS created_at, COUNT(*) AS tags_count "
         "FROM registry_tags WHERE project_id = ? GROUP BY repository ORDER BY MIN(id)", (project["id"],))
+    real = req.sandbox.real
+    if real is None:
+        return rows
+    # Real builds: the repositories and tags are what the real registry lists (/v2/_catalog, tags/list); the
+    # rows give an id and a date to those pushed through a job, a checksum of the path to any other.
+    known = {row["repository"]: row for row in rows}
+    path = project["path_with_namespace"]
+    found = []
+    for repository in real.registry.catalog():
+        if repository != path and not repository.startswith(path + "/"):
+            continue
+        tags = real.registry.tags(repository)
+        if not tags:
+            continue
+        row = known.get(repository) or {"id": zlib.crc32(repository.encode()) & 0x7FFFFFFF, "repository": repository,
+                                        "created_at": now_iso()}
+        found.append({**row, "tags_count": len(tags), "tags": tags})
+    return sorted(found, key=lambda r: r["id"])
+
+
+def _tag_names(req: Request, row: dict[str, Any]) -> list[str]:
+    if "tags" in row:
+        return row["tags"]
+    return [t["tag"] for t in req.store.all("SELECT tag FROM registry_tags WHERE repository = ? ORDER BY tag",
+                                            (row["repository"],))]
 
 
 def _tag_json(req: Request, repository: str, tag: str) -> dict[str, Any]:
@@ -254,8 +281,7 @@ def list_registry_repositories(req: Request):
         if with_count:
             body["tags_count"] = row["tags_count"]
         if with_tags:
-            tags = req.store.all("SELECT tag FROM registry_tags WHERE repository = ? ORDER BY tag", (row["repository"],))
-            body["tags"] = [_tag_json(req, row["repository"], t["tag"]) for t in tags]
+            body["tags"] = [_tag_json(req, row["repository"], tag) for tag in _tag_names(req, row)]
         return body
 
     return paginate(req, _repositories(req, project), render)
@@ -268,8 +294,7 @@ def list_registry_tags(req: Request):
     if not match:
         raise not_found("Repository")
     repository = match[0]["repository"]
-    tags = req.store.all("SELECT tag FROM registry_tags WHERE repository = ? ORDER BY tag", (repository,))
-    return paginate(req, tags, lambda t: _tag_json(req, repository, t["tag"]))
+    return paginate(req, _tag_names(req, match[0]), lambda tag: _tag_json(req, repository, tag))
 
 
 def get_registry_tag(req: Request):
@@ -281,6 +306,15 @@ def get_registry_tag(req: Request):
     repository = match[0]["repository"]
     row = req.store.one("SELECT * FROM registry_tags WHERE repository = ? AND tag = ?",
                         (repository, req.params["tag_name"]))
+    real = req.sandbox.real
+    if real is not None:  # digest and size from the real registry's manifest
+        if req.params["tag_name"] not in _tag_names(req, match[0]):
+            raise not_found("Tag")
+        digest, size = real.registry.manifest(repository, req.params["tag_name"])
+        return json_response(200, {**_tag_json(req, repository, req.params["tag_name"]),
+                                   "revision": digest.split(":")[-1], "short_revision": digest.split(":")[-1][:9],
+                                   "digest": digest, "created_at": row["created_at"] if row else now_iso(),
+                                   "total_size": size})
     if row is None:
         raise not_found("Tag")
     return json_response(200, {**_tag_json(req, repository, row["tag"]), "revision": row["digest"].split(":")[-1],

@@ -3,12 +3,12 @@
 The sandbox plays the subset of GitLab CI that dockwright teaches: ``stages``, ``default``, ``variables``,
 ``image``, ``services`` (string or ``{name, alias}``), ``tags``, ``rules`` (``if``, ``exists``, ``when``,
 ``allow_failure``), ``needs``, ``before_script``/``script``/``after_script``, ``allow_failure`` and
-``when``, ``workflow:rules`` (``if``, ``when``). ``interruptible``, ``resource_group`` and a service's
+``when``, ``workflow:rules`` (``if``, ``when``), ``artifacts`` (``paths``, ``reports:junit``: sandbox/ci_artifacts.py). ``interruptible``, ``resource_group`` and a service's
 ``command`` are accepted and not played (the sandbox never auto-cancels, runs each job once, and its dind
 starts at once). YAML anchors, ``<<:`` merges and hidden ``.jobs`` work.
 
 A keyword GitLab knows (its CI schema's job keys) is never reported as unknown: one whose absence
-changes nothing the sandbox shows (``artifacts``, ``cache``, ``environment``, ``retry``...) is accepted
+changes nothing the sandbox shows (``cache``, ``environment``, ``retry``...) is accepted
 and ignored, and the job's log says so (:attr:`CiJob.ignored`); one that would change which jobs run or
 what they run (``extends``, ``only``, ``parallel``, ``rules:changes``...) fails the pipeline with
 ``<where>:<key> config is not supported in the sandbox`` and a :attr:`CiYamlError.note`. Only a key
@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockwright.sandbox.ci_rules import evaluate_if, workflow_allows
+from dockwright.sandbox.ci_artifacts import CiArtifacts, parse_artifacts
+from dockwright.sandbox.ci_rules import evaluate_if, expand_name, workflow_allows
 from dockwright.sandbox.ci_variables import pipeline_variables
 from dockwright.sandbox.ci_yaml import (
     GITLAB_JOB_KEYWORDS,
@@ -55,9 +56,9 @@ _GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services",
 _GLOBAL_UNSUPPORTED = frozenset({"include", "spec", "pages"})
 _JOB_KEYS = frozenset({
     "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
-    "allow_failure", "when", "variables", "interruptible", "resource_group",
+    "allow_failure", "when", "variables", "interruptible", "resource_group", "artifacts",
 })
-_DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags"})
+_DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags", "artifacts"})
 _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
 _SERVICE_KEYS = frozenset({"name", "alias", "command"})
 _IMAGE_KEYS = frozenset({"name", "entrypoint"})
@@ -91,6 +92,7 @@ class CiJob:
     trigger_include: str | None = None  # a bridge (trigger) job: the local file its child pipeline runs
     trigger_depend: bool = False  # `strategy: depend`: the bridge takes the child pipeline's status
     ignored: tuple[tuple[str, str], ...] = ()  # (keyword, why): GitLab keywords accepted and not played
+    artifacts: CiArtifacts | None = None  # `artifacts:` (the job's, else default:'s)
 
     @property
     def bridge(self) -> bool:
@@ -104,6 +106,7 @@ class CiPipeline:
     declared_stages: tuple[str, ...] = ()  # .pre, the file's stages (or build/test/deploy), .post
     variables: dict[str, str] = field(default_factory=dict, hash=False)  # the global `variables:`
     filtered_by_workflow: bool = False  # `workflow:rules` let no pipeline be created
+    name: str | None = None  # `workflow:name`, its variables expanded
 
 
 # --- small validators ---------------------------------------------------------------------------
@@ -243,6 +246,7 @@ class _Defaults:
     after_script: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()  # keys of default: (and a global cache:) accepted and not played
+    artifacts: CiArtifacts | None = None
 
 
 def _defaults(doc: dict) -> _Defaults:
@@ -273,6 +277,8 @@ def _defaults(doc: dict) -> _Defaults:
         d.after_script = _script(default["after_script"], "default:after_script")
     if "tags" in default:
         d.tags = _tags(default["tags"], "default")
+    if "artifacts" in default:
+        d.artifacts = parse_artifacts(default["artifacts"], "default")
     return d
 
 
@@ -299,7 +305,7 @@ def _needs(value: Any, where: str) -> tuple[tuple[str, bool], ...]:
         if isinstance(item, str):
             out.append((item, False))
         elif isinstance(item, dict):
-            # needs:artifacts changes nothing here: the sandbox keeps no artifacts
+            # needs:artifacts changes nothing here: later jobs download no artifacts
             _unknown(item, _NEED_KEYS | {"artifacts"}, f"{where}:needs:need",
                      frozenset({"pipeline", "project", "ref", "parallel"}))
             name = item.get("job")
@@ -331,6 +337,7 @@ class _RawJob:
     trigger_include: str | None = None
     trigger_depend: bool = False
     ignored: tuple[str, ...] = ()
+    artifacts: CiArtifacts | None = None
 
 
 def _trigger(value: Any, where: str) -> tuple[str, bool]:
@@ -414,6 +421,7 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
         else defaults.after_script,
         rules=rules,
         ignored=tuple(dict.fromkeys((*defaults.ignored, *(str(k) for k in value if k in IGNORED_JOB_KEYS)))),
+        artifacts=parse_artifacts(value["artifacts"], where) if "artifacts" in value else defaults.artifacts,
     )
 
 
@@ -545,6 +553,8 @@ def parse_ci(
 
     env = pipeline_variables(ref=ref, sha=sha, default_branch=default_branch, is_tag=is_tag)
     env.update(variables or {})
+    if env.get("CI_PIPELINE_SOURCE") == "merge_request_event":
+        env.pop("CI_COMMIT_BRANCH", None)  # GitLab sets no CI_COMMIT_BRANCH in a merge request pipeline
     if "workflow" in doc:
         try:
             if not workflow_allows(doc["workflow"], {**global_vars, **env}):
@@ -552,6 +562,12 @@ def parse_ci(
                                   filtered_by_workflow=True)
         except ValueError as exc:
             raise _fail(str(exc)) from None
+    # A job with neither rules: nor only: gets GitLab's default `only: [branches, tags]`, which no merge
+    # request pipeline matches; workflow:rules (or the job's own rules:) remove that default
+    # (Entry::Processable#compose!).
+    has_workflow_rules = isinstance(doc.get("workflow"), dict) and "rules" in doc["workflow"]
+    if env.get("CI_PIPELINE_SOURCE") == "merge_request_event" and not has_workflow_rules:
+        raw_jobs = [j for j in raw_jobs if j.rules is not None]
     selected = [j for j in (_apply_rules(j, env, file_exists) for j in raw_jobs) if j is not None]
     names = {j.name for j in selected}
     jobs: list[CiJob] = []
@@ -575,8 +591,10 @@ def parse_ci(
             before_script=job.before_script, script=job.script, after_script=job.after_script,
             image_entrypoint=job.image_entrypoint, trigger_include=job.trigger_include,
             trigger_depend=job.trigger_depend,
-            ignored=tuple((key, IGNORED_JOB_KEYS[key]) for key in job.ignored),
+            ignored=tuple((key, IGNORED_JOB_KEYS[key]) for key in job.ignored), artifacts=job.artifacts,
         ))
     jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
     used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))
-    return CiPipeline(stages=used, jobs=tuple(jobs), declared_stages=all_stages, variables=global_vars)
+    raw_name = doc["workflow"].get("name") if isinstance(doc.get("workflow"), dict) else None
+    name = expand_name(str(raw_name), {**global_vars, **env}) if raw_name is not None else None
+    return CiPipeline(stages=used, jobs=tuple(jobs), declared_stages=all_stages, variables=global_vars, name=name)

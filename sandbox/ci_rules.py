@@ -166,3 +166,10 @@ def workflow_allows(workflow: Any, variables: Mapping[str, str]) -> bool:
             raise ValueError("workflow:rules:rule when unknown value: " + str(when))
         return when == "always"
     return False
+
+
+def expand_name(text: str, variables: Mapping[str, str]) -> str:
+    """``workflow:name`` as GitLab shows it: ``$VAR`` and ``${VAR}`` expanded (an undefined one is empty),
+    at most 255 characters."""
+    return re.sub(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))",
+                  lambda m: variables.get(m.group(1) or m.group(2), ""), text)[:255]

@@ -3,6 +3,7 @@ and a job when a runner plays it."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -57,3 +58,37 @@ def job_predefined_variables(project: dict[str, Any], pipeline: dict[str, Any], 
         for key in ("CI_REGISTRY", "CI_REGISTRY_IMAGE", "CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD"):
             del predefined[key]
     return predefined
+
+
+def merge_request_variables(project: dict[str, Any], mr: dict[str, Any], *, url: str, repo_path: Any) -> dict[str, str]:
+    """The ``CI_MERGE_REQUEST_*`` variables of a (detached) merge request pipeline, as
+    doc/ci/variables/predefined_variables.md lists them for a merge request in the same project. The
+    ``*_SHA`` of the source and target branches are set only in merged results pipelines, which the
+    sandbox does not play: empty here, as on GitLab."""
+    from dockwright.sandbox import repo as gitrepo
+
+    path = project["path_with_namespace"]
+    head = gitrepo.branch_sha(repo_path, mr["source_branch"]) or ""
+    target = gitrepo.branch_sha(repo_path, mr["target_branch"]) or ""
+    base = gitrepo.git(repo_path, "merge-base", target, head, check=False).decode().strip() if head and target else ""
+    labels = ",".join(json.loads(mr.get("labels") or "[]"))
+    out = {
+        "CI_MERGE_REQUEST_ID": str(mr["id"]), "CI_MERGE_REQUEST_IID": str(mr["iid"]),
+        "CI_MERGE_REQUEST_TITLE": mr["title"], "CI_MERGE_REQUEST_DESCRIPTION": mr.get("description") or "",
+        "CI_MERGE_REQUEST_EVENT_TYPE": "detached",
+        "CI_MERGE_REQUEST_REF_PATH": f"refs/merge-requests/{mr['iid']}/head",
+        "CI_MERGE_REQUEST_PROJECT_ID": str(project["id"]), "CI_MERGE_REQUEST_PROJECT_PATH": path,
+        "CI_MERGE_REQUEST_PROJECT_URL": f"{url}/{path}",
+        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": str(project["id"]), "CI_MERGE_REQUEST_SOURCE_PROJECT_PATH": path,
+        "CI_MERGE_REQUEST_SOURCE_PROJECT_URL": f"{url}/{path}",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": mr["source_branch"], "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": "",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_PROTECTED": "true" if mr["source_branch"] == project["default_branch"] else "false",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": mr["target_branch"], "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": "",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_PROTECTED": "true" if mr["target_branch"] == project["default_branch"] else "false",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "CI_MERGE_REQUEST_DIFF_ID": str(mr["id"]),
+        "CI_MERGE_REQUEST_DRAFT": "true" if mr["title"].lower().startswith(("draft:", "[draft]", "(draft)")) else "false",
+        "CI_MERGE_REQUEST_APPROVED": "false",
+    }
+    if labels:
+        out["CI_MERGE_REQUEST_LABELS"] = labels
+    return out

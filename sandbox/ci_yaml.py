@@ -34,10 +34,9 @@ def _fail(message: str, note: str = "") -> CiYamlError:
 # GitLab's job keywords (the job_template of its CI schema, app/assets/javascripts/editor/schema/ci.json)
 # that the sandbox accepts without playing them: the job runs as if they were absent, and its log says why.
 IGNORED_JOB_KEYS: dict[str, str] = {
-    "artifacts": "the sandbox keeps no artifacts: nothing is uploaded, and later jobs download none",
     "cache": "the sandbox keeps no cache between jobs",
     "coverage": "the sandbox reads no coverage from the log",
-    "dependencies": "the sandbox keeps no artifacts, so there are none to download",
+    "dependencies": "the sandbox keeps artifacts for the API, and later jobs download none",
     "environment": "the sandbox has no environments or deployments",
     "interruptible": "the sandbox does not auto-cancel redundant pipelines",
     "retry": "the sandbox does not retry a failed job by itself",
@@ -64,8 +63,8 @@ REFUSED_JOB_KEYS: dict[str, str] = {
     "inputs": "Write the values into the job.",
     "start_in": "The sandbox plays on_success, manual and always.",
 }
-GITLAB_JOB_KEYWORDS = frozenset(IGNORED_JOB_KEYS) | frozenset(REFUSED_JOB_KEYS) | {"trigger"}
-IGNORED_DEFAULT_KEYS = frozenset({"artifacts", "cache", "hooks", "id_tokens", "identity", "interruptible",
+GITLAB_JOB_KEYWORDS = frozenset(IGNORED_JOB_KEYS) | frozenset(REFUSED_JOB_KEYS) | {"trigger", "artifacts"}
+IGNORED_DEFAULT_KEYS = frozenset({"cache", "hooks", "id_tokens", "identity", "interruptible",
                                    "retry", "timeout"})
 # image:/services: keys that change nothing the sandbox simulates
 IGNORED_IMAGE_KEYS = frozenset({"pull_policy", "docker", "kubernetes"})

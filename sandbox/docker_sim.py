@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from dockwright.sandbox.docker_images import DOCKER_HUB, RegistryPort, fake_digest, parse_reference
+from dockwright.sandbox.docker_images import DOCKER_HUB, Reference, RegistryPort, fake_digest, parse_reference
 from dockwright.sandbox.dockerfile_sim import BuildError, DockerfileBuild
 from dockwright.sandbox.shell_sim import NOT_EXECUTED, CommandResult, Invocation
 
@@ -232,7 +232,7 @@ class DockerCli:
 
     # docker build
     def _cmd_build(self, rest: list[str], inv: Invocation) -> CommandResult:
-        tags, dockerfile, build_args, positional, push = [], None, {}, [], False
+        tags, dockerfile, build_args, positional, push, labels = [], None, {}, [], False, []
         i = 0
         while i < len(rest):
             arg = rest[i]
@@ -249,6 +249,8 @@ class DockerCli:
                     tags.append(value)
                 elif name in ("-f", "--file"):
                     dockerfile = value
+                elif name == "--label":
+                    labels.append(value)
                 elif name == "--build-arg":
                     key, _, val = value.partition("=")
                     build_args[key] = val if _ else inv.env.get(key, "")
@@ -279,31 +281,35 @@ class DockerCli:
         file_arg = dockerfile or posixpath.join(context, "Dockerfile")
         file_path = self._repo_path(inv.cwd, file_arg)
         shown = dockerfile or "Dockerfile"
-        out = CommandResult().out("#0 building with \"default\" instance using docker driver\n\n")
-        out.out(f"#1 [internal] load build definition from {posixpath.basename(shown)}\n")
+        out = CommandResult()
+        if self.simulated:
+            out.out("#0 building with \"default\" instance using docker driver\n\n")
+            out.out(f"#1 [internal] load build definition from {posixpath.basename(shown)}\n")
         content = self.read_file(file_path) if file_path is not None else None
         if content is None:
             out.out("#1 transferring dockerfile: 2B done\n#1 DONE 0.0s\n")
             out.code = 1
             return out.err(f"ERROR: failed to solve: failed to read dockerfile: open {shown}: no such file or directory\n")
         text = content.decode("utf-8", "replace")
-        out.out(f"#1 transferring dockerfile: {len(content)}B done\n#1 DONE 0.0s\n\n")
         try:
-            build = DockerfileBuild(registry=self.registry, read_file=self.read_file, exists=self.exists)
-            image_id, last_step = build.solve(text, context_path, build_args, out)
+            assert file_path is not None, "content was read from it"
+            image_id, last_step = self._solve(text, context_path, file_path, build_args, labels, out)
         except BuildError as exc:
             for line in exc.lines:
                 out.out(line)
             out.code = 1
             return out.err(f"ERROR: failed to solve: {exc}\n")
         step = last_step + 1
-        out.out(f"#{step} exporting to image\n#{step} exporting layers 0.1s done\n"
-                f"#{step} writing image {image_id} done\n")
+        if self.simulated:
+            out.out(f"#{step} exporting to image\n#{step} exporting layers 0.1s done\n"
+                    f"#{step} writing image {image_id} done\n")
         for tag in tags:
             ref = parse_reference(tag)
             self._daemon.images[ref.with_tag()] = image_id
-            out.out(f"#{step} naming to {ref.with_tag()} done\n")
-        out.out(f"#{step} DONE 0.2s\n")
+            if self.simulated:
+                out.out(f"#{step} naming to {ref.with_tag()} done\n")
+        if self.simulated:
+            out.out(f"#{step} DONE 0.2s\n")
         for tag in tags if push else ():  # --push: BuildKit pushes each tag when the build is done
             pushed = self._cmd_push([tag], inv)
             out.chunks += pushed.chunks
@@ -311,6 +317,47 @@ class DockerCli:
                 out.code = pushed.code
                 break
         return out
+
+    simulated = True  # sandbox/real_docker.py's RealDockerCli says False and overrides the four hooks below
+
+    def _solve(self, text: str, context_path: str, file_path: str, build_args: dict[str, str], labels: list[str],
+               out: CommandResult) -> tuple[str, int]:
+        """Build: (image id, last step number) or a BuildError. Simulated: the checks of dockerfile_sim."""
+        content_size = len(text.encode())
+        out.out(f"#1 transferring dockerfile: {content_size}B done\n#1 DONE 0.0s\n\n")
+        build = DockerfileBuild(registry=self.registry, read_file=self.read_file, exists=self.exists)
+        return build.solve(text, context_path, build_args, out)
+
+    def _upload(self, ref: Reference, tag: str, image_id: str, result: CommandResult) -> bool:
+        """Push one tag to the sandbox's registry; False (with the message in ``result``) when refused."""
+        digest = fake_digest(image_id, "manifest")
+        for layer in self._layers(image_id):
+            result.out(f"{layer}: Pushed\n")
+        try:
+            self.registry.push(ref.path, tag, digest)
+        except (LookupError, ValueError, PermissionError):  # no project owns that repository
+            result.code = 1
+            result.err("denied: requested access to the resource is denied\n")
+            return False
+        result.out(f"{tag}: digest: {digest} size: 1788\n")
+        return True
+
+    def _pulled(self, ref: Reference, tag: str, image_id: str) -> None:
+        """An image pulled from the sandbox's registry is now in the job's daemon as ``image_id``."""
+
+    def _retag(self, source: Reference, ref: Reference, out: CommandResult) -> bool:
+        """A new tag ``ref`` for ``source``, made in the registry; False (message in ``out``) when refused."""
+        digest = fake_digest(source.with_tag(), "manifest")
+        try:
+            self.registry.push(ref.path, ref.tag or "latest", digest)
+        except (LookupError, ValueError, PermissionError):
+            out.code = 1
+            out.err("ERROR: denied: requested access to the resource is denied\n")
+            return False
+        out.out(f"#1 [internal] pushing {ref.with_tag()}\n#1 0.1 copying {digest} from {source.with_tag()} to "
+                f"{ref.with_tag()}\n#1 DONE 0.2s\n")
+        return True
+
     # docker tag
     def _cmd_tag(self, rest: list[str], inv: Invocation) -> CommandResult:
         if len(rest) != 2:
@@ -427,15 +474,9 @@ class DockerCli:
         if not self.registry.has(source.path, source.tag or "latest"):
             out.code = 1
             return out.err(f"ERROR: {source.with_tag()}: not found\n")
-        digest = fake_digest(source.with_tag(), "manifest")
         for ref in refs:
-            try:
-                self.registry.push(ref.path, ref.tag or "latest", digest)
-            except (LookupError, ValueError, PermissionError):
-                out.code = 1
-                return out.err("ERROR: denied: requested access to the resource is denied\n")
-            out.out(f"#1 [internal] pushing {ref.with_tag()}\n#1 0.1 copying {digest} from {source.with_tag()} to "
-                    f"{ref.with_tag()}\n#1 DONE 0.2s\n")
+            if not self._retag(source, ref, out):
+                return out
         return out
 
     # docker push / pull
@@ -482,16 +523,8 @@ class DockerCli:
             result.code = 1
             return result.err("unauthorized: authentication required\n")
         for tag in present:
-            image_id = self._daemon.images[f"{ref.name}:{tag}"]
-            digest = fake_digest(image_id, "manifest")
-            for layer in self._layers(image_id):
-                result.out(f"{layer}: Pushed\n")
-            try:
-                self.registry.push(ref.path, tag, digest)
-            except (LookupError, ValueError, PermissionError):  # no project owns that repository
-                result.code = 1
-                return result.err("denied: requested access to the resource is denied\n")
-            result.out(f"{tag}: digest: {digest} size: 1788\n")
+            if not self._upload(ref, tag, self._daemon.images[f"{ref.name}:{tag}"], result):
+                return result
         return result
 
     @staticmethod
@@ -527,6 +560,8 @@ class DockerCli:
             result.out(f"[sandbox] {ref.domain} is not contacted: {ref.familiar} is assumed to exist\n")
         image_id = fake_digest(ref.name, tag)
         self._daemon.images[f"{ref.name}:{tag}"] = image_id
+        if ref.domain == self.registry.host:
+            self._pulled(ref, tag, image_id)
         for layer in self._layers(image_id):
             result.out(f"{layer}: Pull complete\n")
         return result.out(f"Digest: {fake_digest(image_id, 'manifest')}\n"

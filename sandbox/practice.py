@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any
 
 
+def practice_path(sandbox: Any) -> Path:
+    """Where the practice clone of the sandbox's demo project is (beside the sandbox's data)."""
+    return Path(sandbox.data_dir).parent / "practice" / sandbox.project_path.replace("/", "-")
+
+
 def practice_folder(sandbox: Any) -> Path:
     """A clone of the sandbox's demo project, kept between runs beside the sandbox's data (cloned if missing)."""
     from dockwright.wizard.git import Repo, clone
 
-    dest = Path(sandbox.data_dir).parent / "practice" / sandbox.project_path.replace("/", "-")
+    dest = practice_path(sandbox)
     if not Repo(dest).is_repo():
         dest.parent.mkdir(parents=True, exist_ok=True)
         clone(f"{sandbox.url}/{sandbox.project_path}.git", dest, sandbox.token)

@@ -27,8 +27,10 @@ def namespace_json(sandbox, full_path: str) -> dict[str, Any]:
         return {"id": user["id"] if user["username"] != "root" else ROOT_NAMESPACE_ID, "name": user["name"],
                 "path": full_path, "kind": "user", "full_path": full_path, "parent_id": None,
                 "avatar_url": None, "web_url": f"{sandbox.url}/{full_path}"}
+    parent = full_path.rpartition("/")[0]
     return {"id": DEMO_GROUP_ID if full_path == "demo" else group_id(full_path), "name": full_path.rpartition("/")[2],
-            "path": full_path.rpartition("/")[2], "kind": "group", "full_path": full_path, "parent_id": None,
+            "path": full_path.rpartition("/")[2], "kind": "group", "full_path": full_path,
+            "parent_id": (DEMO_GROUP_ID if parent == "demo" else group_id(parent)) if parent else None,
             "avatar_url": None, "web_url": f"{sandbox.url}/groups/{full_path}"}
 
 

@@ -1,4 +1,7 @@
-"""The sandbox's container registry as jobs see it: who may log in, which tags were pushed (in the store)."""
+"""The sandbox's container registry as jobs see it: who may log in, which tags were pushed.
+
+Simulated builds: the tags are rows in the store. Real builds (sandbox/real_engine.py): the tags are what the
+real registry lists; the rows only remember when each tag was pushed through a job."""
 
 from __future__ import annotations
 
@@ -46,6 +49,10 @@ class SandboxRegistry:
                 return project
         return None
 
+    def owns(self, repository: str) -> bool:
+        """Whether a project of the sandbox owns ``repository`` (anything else is refused, as GitLab does)."""
+        return self._project_for(repository) is not None
+
     def push(self, repository: str, tag: str, digest: str) -> None:
         project = self._project_for(repository)
         if project is None:
@@ -56,5 +63,7 @@ class SandboxRegistry:
             (project["id"], repository.strip("/"), tag, digest, now_iso()))
 
     def has(self, repository: str, tag: str) -> bool:
+        if self.sandbox.real is not None:
+            return tag in self.sandbox.real.registry.tags(repository.strip("/"))
         return self._store.one("SELECT id FROM registry_tags WHERE repository = ? AND tag = ?",
                                       (repository.strip("/"), tag)) is not None

@@ -23,8 +23,9 @@ import re
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+from dockwright.sandbox.ci_artifacts import CiArtifacts, collect, workspace_files
 from dockwright.sandbox.ci_config import CiJob
 from dockwright.sandbox.docker_sim import (
     DEFAULT_CLIENT_VERSION,
@@ -35,6 +36,9 @@ from dockwright.sandbox.docker_sim import (
     parse_reference,
 )
 from dockwright.sandbox.shell_sim import CommandResult, Invocation, Shell
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dockwright.sandbox.real_engine import RealJob
 
 __all__ = [
     "JobResult",
@@ -108,6 +112,8 @@ class JobResult:
     status: str  # "success" | "failed"
     failure_reason: str | None = None  # "script_failure" | "runner_system_failure" | None
     exit_code: int | None = None
+    artifacts: tuple[tuple[str, bytes], ...] = ()  # artifacts:paths uploaded: (path in the project, content)
+    junit: tuple[tuple[str, bytes], ...] = ()  # artifacts:reports:junit uploaded
 
 
 def runner_matches(job: CiJob, runner: RunnerProfile, *, ref_protected: bool) -> bool:
@@ -223,6 +229,8 @@ def play_job(
     path_exists: Callable[[str], bool] | None = None,
     predefined: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.time,
+    list_files: Callable[[], Iterable[str]] | None = None,
+    real: RealJob | None = None,
 ) -> Generator[str, None, JobResult]:
     """Play ``job`` on ``runner``: yields raw log chunks, returns the result.
 
@@ -230,7 +238,10 @@ def play_job(
     ``variables:``, as project variables do on GitLab); pass predefined ones in ``predefined`` instead
     if the YAML may override them. ``masked_values`` are replaced by ``[MASKED]`` in every chunk.
     ``read_file(path)`` gives a repository file at the job's commit (None if absent); ``path_exists``
-    answers for files and directories (defaults to ``read_file(path) is not None``).
+    answers for files and directories (defaults to ``read_file(path) is not None``); ``list_files()`` lists the
+    commit's files (for ``artifacts:paths``, beside the files the scripts wrote). ``real``: docker
+    build/push/retag really run with the machine's engine (sandbox/real_engine.py) once the runner semantics
+    let them; None: they are simulated.
     """
     secrets = sorted({v for v in masked_values if v}, key=len, reverse=True)
 
@@ -241,7 +252,7 @@ def play_job(
 
     buffer: list[str] = []
     inner = _play(job, runner=runner, variables=variables, read_file=read_file, registry=registry,
-                  path_exists=path_exists, predefined=predefined, clock=clock)
+                  path_exists=path_exists, predefined=predefined, clock=clock, list_files=list_files, real=real)
     while True:  # one chunk per step (a section, a command and its output): the server paces per chunk
         try:
             chunk = next(inner)
@@ -258,7 +269,8 @@ def play_job(
 
 
 def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], read_file, registry: RegistryPort,
-          path_exists, predefined, clock) -> Generator[str | _Flush, None, JobResult]:
+          path_exists, predefined, clock, list_files=None,
+          real: RealJob | None = None) -> Generator[str | _Flush, None, JobResult]:
     log = _Log(clock)
     all_vars = {**(predefined or {}), **variables}
     project_path = all_vars.get("CI_PROJECT_PATH", "project")
@@ -272,8 +284,13 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
 
     yield f"{_CLEAR}Running with gitlab-runner {RUNNER_VERSION} (sandbox){_RESET}\n"
     yield f"{_CLEAR}  on {runner.description or 'runner'} t1_{short_token}, system ID: s_sandbox{runner.id}{_RESET}\n"
-    yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker commands are simulated, "
-           f"other programs are printed as not executed{_RESET}\n")
+    if real is None:
+        yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker commands are simulated, "
+               f"other programs are printed as not executed{_RESET}\n")
+    else:
+        yield (f"{_YELLOW}[sandbox] dockwright's simulated runner plays this job: docker build, push and retag "
+               f"run for real with {real.engine.name} and the registry {registry.host}; other programs are "
+               f"printed as not executed{_RESET}\n")
     for key, why in job.ignored:  # GitLab keywords the sandbox accepts and does not play
         yield f"{_YELLOW}[sandbox] {key}: not played - {why}{_RESET}\n"
 
@@ -392,8 +409,14 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
         m = re.search(r":(\d+(?:\.\d+){0,2})", _expand(job.image, env))
         if m:
             version = m.group(1) + ".0" * (2 - m.group(1).count("."))
-    cli = DockerCli(reach, registry=registry, read_file=read_file, exists=path_exists, project_dir=project_dir,
-                    client_version=version)
+    if real is None:
+        cli = DockerCli(reach, registry=registry, read_file=read_file, exists=path_exists, project_dir=project_dir,
+                        client_version=version)
+    else:
+        from dockwright.sandbox.real_docker import RealDockerCli
+
+        cli = RealDockerCli(reach, registry=registry, read_file=read_file, exists=path_exists,
+                            project_dir=project_dir, client_version=version, real=real)
     commands = {"docker": docker_handler if cli_present else missing_docker}
 
     yield log.section_start("step_script", 'Executing "step_script" stage of the job script')
@@ -401,7 +424,8 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
         image = _expand(job.image, env) if job.image else runner.default_image
         yield f"Using docker image {_fake_sha(image)} for {image} with digest {image}@{_fake_sha(image, 'd')} ...\n"
     yield _FLUSH
-    shell = Shell(env, cwd=project_dir, commands=commands, name=shell_name)
+    written: dict[str, str] = {}  # the files the job's scripts write (its workspace)
+    shell = Shell(env, cwd=project_dir, commands=commands, name=shell_name, files=written)
     exit_code = 0
     for entry in (*job.before_script, *job.script):
         yield _command_line(entry)
@@ -415,7 +439,7 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
     if job.after_script:
         yield log.section_start("after_script", "Running after_script")
         yield f"{_BOLD_GREEN}Running after script...{_RESET}\n"
-        after = Shell(env, cwd=project_dir, commands=commands, name=shell_name)
+        after = Shell(env, cwd=project_dir, commands=commands, name=shell_name, files=written)
         for entry in job.after_script:
             yield _command_line(entry)
             code = yield from after.run(entry)
@@ -427,14 +451,62 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
         yield log.section_end("after_script")
         yield _FLUSH
 
+    uploaded: dict[str, tuple[tuple[str, bytes], ...]] = {}
+    if job.artifacts is not None:
+        uploaded = yield from _upload_artifacts(job.artifacts, log, succeeded=exit_code == 0, project_dir=project_dir,
+                                                written=written, repository=list(list_files() if list_files else ()),
+                                                read_file=read_file)
     yield log.section_start("cleanup_file_variables", "Cleaning up project directory and file based variables")
     yield log.section_end("cleanup_file_variables")
     yield _FLUSH
+    kept = {"artifacts": uploaded.get("archive", ()), "junit": uploaded.get("junit", ())}
     if exit_code == 0:
         yield f"{_BOLD_GREEN}Job succeeded{_RESET}\n"
-        return JobResult("success", None, 0)
+        return JobResult("success", None, 0, **kept)
     yield f"{_BOLD_RED}ERROR: Job failed: exit code {exit_code}\n{_RESET}\n"
-    return JobResult("failed", "script_failure", exit_code)
+    return JobResult("failed", "script_failure", exit_code, **kept)
+
+
+def _upload_artifacts(artifacts: CiArtifacts, log: _Log, *, succeeded: bool, project_dir: str,
+                      written: Mapping[str, str], repository: list[str], read_file,
+                      ) -> Generator[str | _Flush, None, dict[str, tuple[tuple[str, bytes], ...]]]:
+    """gitlab-runner's upload step: the files ``paths`` (as ``archive``) and ``reports:junit`` (as ``junit``)
+    match, with its log lines; returns what was uploaded, by artifact type."""
+    wanted = {"on_success": succeeded, "on_failure": not succeeded, "always": True}[artifacts.when]
+    if not wanted or not (artifacts.paths or artifacts.junit):
+        return {}
+    outcome = "successful" if succeeded else "failed"
+    yield log.section_start(f"upload_artifacts_on_{'success' if succeeded else 'failure'}",
+                            f"Uploading artifacts for {outcome} job")
+    for report in artifacts.unplayed_reports:
+        yield f"{_YELLOW}[sandbox] artifacts:reports:{report}: not played - only junit reports are kept{_RESET}\n"
+    workspace = workspace_files(written, repository, project_dir)
+    uploaded: dict[str, tuple[tuple[str, bytes], ...]] = {}
+    for kind, patterns, exclude in (("archive", artifacts.paths, artifacts.exclude), ("junit", artifacts.junit, ())):
+        if not patterns:
+            continue
+        yield f"{_BOLD_GREEN}Uploading artifacts...{_RESET}\n"
+        found = collect(workspace, patterns, exclude=exclude, project_dir=project_dir)
+        names: list[str] = []
+        for pattern, matched in found.items():
+            if matched:
+                yield f"{pattern}: found {len(matched)} matching artifact files and directories{_RESET}\n"
+            else:
+                yield (f"{_YELLOW}WARNING: {pattern}: no matching files. Ensure that the artifact path is relative "
+                       f"to the working directory ({project_dir}){_RESET}\n")
+            names.extend(n for n in matched if n not in names)
+        if not names:
+            yield f"{_BOLD_RED}ERROR: No files to upload{_RESET}\n"
+            continue
+        contents = []
+        for name in names:
+            text = workspace[name]
+            contents.append((name, text.encode("utf-8") if text is not None else (read_file(name) or b"")))
+        uploaded[kind] = tuple(contents)
+        yield f'Uploading artifacts as "{kind}" to coordinator... 201 Created{_RESET}  responseStatus=201 Created\n'
+    yield log.section_end(f"upload_artifacts_on_{'success' if succeeded else 'failure'}")
+    yield _FLUSH
+    return uploaded
 
 
 def _docker_entrypoint(env: dict[str, str], reach: DockerReach) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dockwright.sandbox import artifacts_store, merge_request_pipelines
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
 from dockwright.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
@@ -125,6 +126,36 @@ class Scheduler:
         with contextlib.suppress(PipelineRefused):  # rules left no job: GitLab creates no pipeline for the push
             self.create_pipeline(project, name, after, source="push", before_sha=before, user_id=user_id,
                                  is_tag=is_tag)
+        if not is_tag:  # a push to a merge request's source branch: a merge_request_event pipeline too
+            for mr in self.store.all("SELECT * FROM merge_requests WHERE project_id = ? AND source_branch = ? AND "
+                                     "state = 'opened' ORDER BY id", (project["id"], name)):
+                merge_request_pipelines.on_merge_request_changed(self, project, mr, user_id=user_id)
+
+    def rule_variables(self, project: dict[str, Any], ref: str, sha: str, *, is_tag: bool, source: str,
+                       merge_request: dict[str, Any] | None = None,
+                       with_project_variables: bool = True) -> dict[str, str]:
+        """What ``rules:if`` and ``workflow:rules`` see when GitLab creates a pipeline: the predefined
+        variables (a merge request pipeline's ``CI_MERGE_REQUEST_*`` and no ``CI_COMMIT_BRANCH``; a branch
+        pipeline's ``CI_OPEN_MERGE_REQUESTS``), then the project's variables."""
+        from dockwright.sandbox.ci_variables import merge_request_variables, pipeline_variables
+
+        name = merge_request["source_branch"] if merge_request else ref
+        out = {**pipeline_variables(ref=name, sha=sha, default_branch=project["default_branch"], is_tag=is_tag),
+               "CI_PIPELINE_SOURCE": source, "CI_PROJECT_PATH": project["path_with_namespace"]}
+        if merge_request is not None:
+            out.pop("CI_COMMIT_BRANCH", None)
+            out.update(merge_request_variables(project, merge_request, url=self.sandbox.url,
+                                               repo_path=self.sandbox.repo_path(project)))
+        elif not is_tag:
+            opened = self.store.all("SELECT iid FROM merge_requests WHERE project_id = ? AND source_branch = ? AND "
+                                    "state = 'opened' ORDER BY iid", (project["id"], ref))
+            if opened:  # GitLab: at most four, as "path!iid"
+                out["CI_OPEN_MERGE_REQUESTS"] = ",".join(f"{project['path_with_namespace']}!{r['iid']}"
+                                                         for r in opened[:4])
+        if not with_project_variables:
+            return out
+        project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, ref))
+        return {**out, **project_vars}
 
     def project_variables(self, project: dict[str, Any], *, protected_ref: bool) -> tuple[dict[str, str], list[str]]:
         """The project's CI/CD variables a job on this ref sees, and the values to mask."""
@@ -162,12 +193,12 @@ class Scheduler:
 
     def create_pipeline(self, project: dict[str, Any], ref: str, sha: str, *, source: str, before_sha: str,
                         user_id: int, is_tag: bool = False, variables: Iterable[dict[str, str]] = (),
-                        config_path: str = CI_FILE, parent_job_id: int | None = None) -> int:
+                        config_path: str = CI_FILE, parent_job_id: int | None = None,
+                        merge_request: dict[str, Any] | None = None) -> int:
         """Create the pipeline and its jobs; returns its id. A yaml error makes a failed pipeline (push, or a
         child pipeline) or raises PipelineRefused (API, where GitLab answers 400)."""
         from dockwright.sandbox.ci_config import NO_JOBS_MESSAGE, CiYamlError, parse_ci
         from dockwright.sandbox.ci_rules import WORKFLOW_FILTERED_MESSAGE
-        from dockwright.sandbox.ci_variables import pipeline_variables
 
         variables = list(variables)
         repo_path = self.sandbox.repo_path(project)
@@ -175,10 +206,8 @@ class Scheduler:
         if text is None and parent_job_id is None:
             raise PipelineRefused("Missing .gitlab-ci.yml file")
         extra = {str(v.get("key")): str(v.get("value", "")) for v in variables if v.get("key")}
-        project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, ref))
-        rule_vars = {**pipeline_variables(ref=ref, sha=sha, default_branch=project["default_branch"], is_tag=is_tag),
-                     "CI_PIPELINE_SOURCE": source, "CI_PROJECT_PATH": project["path_with_namespace"],
-                     **project_vars, **extra}
+        rule_vars = {**self.rule_variables(project, ref, sha, is_tag=is_tag, source=source,
+                                           merge_request=merge_request), **extra}
         error = None
         parsed = None
         try:
@@ -205,6 +234,8 @@ class Scheduler:
                 "created_at": stamp, "updated_at": stamp, "finished_at": stamp if error else None,
                 "stages": json.dumps(list(parsed.stages) if parsed else []),
                 "config_path": config_path, "parent_job_id": parent_job_id,
+                "merge_request_id": merge_request["id"] if merge_request else None,
+                "name": parsed.name if parsed is not None else None,
             })
             if parsed is not None:
                 self._ci_cache[pipeline_id] = parsed
@@ -226,7 +257,6 @@ class Scheduler:
     def ci_pipeline(self, pipeline: dict[str, Any]) -> Any:
         """The parsed .gitlab-ci.yml of a pipeline (parsed again after a restart)."""
         from dockwright.sandbox.ci_config import parse_ci
-        from dockwright.sandbox.ci_variables import pipeline_variables
 
         cached = self._ci_cache.get(pipeline["id"])
         if cached is not None:
@@ -234,15 +264,17 @@ class Scheduler:
         project = self.store.existing("SELECT * FROM projects WHERE id = ?", (pipeline["project_id"],))
         repo_path = self.sandbox.repo_path(project)
         text = gitrepo.read_file(repo_path, pipeline["sha"], pipeline.get("config_path") or CI_FILE) or b""
-        project_vars, _ = self.project_variables(project, protected_ref=self.is_protected(project, pipeline["ref"]))
-        rule_vars = {**pipeline_variables(ref=pipeline["ref"], sha=pipeline["sha"],
-                                          default_branch=project["default_branch"], is_tag=bool(pipeline["tag"])),
-                     "CI_PIPELINE_SOURCE": pipeline["source"], **project_vars}
+        rule_vars = self.rule_variables(project, pipeline["ref"], pipeline["sha"], is_tag=bool(pipeline["tag"]),
+                                        source=pipeline["source"], merge_request=self.merge_request_of(pipeline))
         parsed = parse_ci(text.decode("utf-8", "replace"), ref=pipeline["ref"], sha=pipeline["sha"],
                           default_branch=project["default_branch"], is_tag=bool(pipeline["tag"]),
                           file_exists=gitrepo.file_exists_at(repo_path, pipeline["sha"]), variables=rule_vars)
         self._ci_cache[pipeline["id"]] = parsed
         return parsed
+
+    def merge_request_of(self, pipeline: dict[str, Any]) -> dict[str, Any] | None:
+        mr_id = pipeline.get("merge_request_id")
+        return self.store.one("SELECT * FROM merge_requests WHERE id = ?", (mr_id,)) if mr_id else None
 
     # -- actions from the API -------------------------------------------------------------------------
     def cancel_job(self, job_id: int) -> None:
@@ -487,6 +519,12 @@ class Scheduler:
         protected = self.is_protected(project, pipeline["ref"])
         predefined = job_predefined_variables(project, pipeline, job, token, url=self.sandbox.url,
                                               registry_host=self.sandbox.registry_host, protected=protected)
+        mr = self.merge_request_of(pipeline)
+        if mr is not None:  # a merge request pipeline: the source branch's name, no CI_COMMIT_BRANCH
+            predefined.update(self.rule_variables(project, pipeline["ref"], pipeline["sha"], is_tag=False,
+                                                  source=pipeline["source"], merge_request=mr,
+                                                  with_project_variables=False))
+            predefined.pop("CI_COMMIT_BRANCH", None)
         project_vars, masked = self.project_variables(project, protected_ref=protected)
         self.expand_unless_raw(project, project_vars, predefined)
         for extra in json.loads(pipeline["variables"] or "[]"):  # POST /pipeline variables win over the project's
@@ -516,14 +554,18 @@ class Scheduler:
         status, reason = "failed", "script_failure"
         started = time.monotonic()
         pause = max(0.0, self.sandbox.job_seconds) / 40
+        real = None
         try:
             predefined, variables, masked = self.job_variables(project, pipeline, job, running.token)
             repo_path = self.sandbox.repo_path(project)
+            if self.sandbox.real is not None:
+                real = self.sandbox.real.job(repo_path, pipeline["sha"])
             exists = gitrepo.file_exists_at(repo_path, pipeline["sha"])
             gen = play_job(ci_job, runner=self._profile(runner), variables=variables, masked_values=masked,
                            read_file=lambda path: gitrepo.read_file(repo_path, pipeline["sha"], path.lstrip("/")),
                            path_exists=lambda path: path.strip("/") in ("", ".") or exists(path.lstrip("/")),
-                           registry=self.registry, predefined=predefined)
+                           registry=self.registry, predefined=predefined, real=real,
+                           list_files=lambda: gitrepo.list_files(repo_path, pipeline["sha"]))
             result = None
             while True:
                 if running.cancel.is_set():
@@ -542,6 +584,8 @@ class Scheduler:
                     running.cancel.wait(pause)  # the log grows over the job's time, as a runner's does
             if result is not None:
                 status, reason = result.status, result.failure_reason
+                if ci_job.artifacts is not None and not running.cancel.is_set():
+                    artifacts_store.save(self.sandbox, job, ci_job.artifacts, result.artifacts, result.junit)
                 remaining = self.sandbox.job_seconds - (time.monotonic() - started)
                 if remaining > 0:
                     running.cancel.wait(remaining)
@@ -550,6 +594,8 @@ class Scheduler:
             self._append(job["id"], f"\n\x1b[31;1mERROR: Job failed (system failure): {exc}\x1b[0;m\n")
             status, reason = "failed", "runner_system_failure"
         finally:
+            if real is not None:
+                real.close()  # the job's images leave the engine with it (one daemon per job)
             with self._lock:
                 self._running.pop(job["id"], None)
                 if running.cancel.is_set():

@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from dockwright.sandbox import (
     api_archive,
+    api_artifacts,
     api_commits,
     api_files,
+    api_groups,
+    api_merge_requests,
     api_pipelines,
     api_project_lifecycle,
     api_projects,
@@ -46,12 +49,15 @@ REVOKED = {"error": "invalid_token",
 
 class Router:
     """``(method, "/projects/:id/variables/:key")`` patterns; a ``:name`` segment captures one
-    percent-encoded path segment (so ``demo%2Fapp`` is one project id)."""
+    percent-encoded path segment (so ``demo%2Fapp`` is one project id); a last ``*name`` segment captures the
+    rest of the path, one or more segments (Grape's ``*artifact_path``)."""
 
     def __init__(self) -> None:
         self.routes: list[tuple[str, list[str], Handler, tuple[str, ...] | None]] = []
-        for module in (api_users, api_projects, api_runners, api_pipelines, api_repository, api_commits,
-                       api_files, api_project_lifecycle, api_templates,
+        for module in (api_users, api_projects, api_runners, api_pipelines, api_artifacts, api_merge_requests,
+                       api_repository,
+                       api_commits,
+                       api_files, api_project_lifecycle, api_templates, api_groups,
                        api_archive):  # last: its route takes any /repository/<segment>
             for method, pattern, handler, scopes in module.ROUTES:
                 self.routes.append((method, pattern.strip("/").split("/"), handler, scopes))
@@ -60,10 +66,17 @@ class Router:
         segments = path.strip("/").split("/")
         method = "GET" if method == "HEAD" else method
         for r_method, r_segments, handler, scopes in self.routes:
-            if r_method != method or len(r_segments) != len(segments):
+            rest = r_segments[-1].startswith("*")
+            if r_method != method or (len(r_segments) != len(segments) and not rest) or \
+                    (rest and len(segments) < len(r_segments)):
                 continue
             captures: dict[str, str] = {}
-            for want, got in zip(r_segments, segments, strict=False):
+            if rest:
+                tail = segments[len(r_segments) - 1:]
+                if not all(tail):
+                    continue
+                captures[r_segments[-1][1:]] = "/".join(urllib.parse.unquote(t) for t in tail)
+            for want, got in zip(r_segments[:-1] if rest else r_segments, segments, strict=False):
                 if want.startswith(":"):
                     if not got:
                         break

@@ -6,9 +6,13 @@ shell), word splitting, single and double quotes, assignments, ``export``, ``uns
 ``echo``, ``printf``, ``test``/``[`` on strings, ``true``, ``false``, ``exit``, pipes, ``&&``, ``||`` and
 ``;``, with the runner's ``set -eo pipefail``. Other programs (``docker``) are handlers the caller gives.
 
-Anything else (redirections, ``$(...)``, control flow, unknown programs) is printed as
+Output redirected to a file (``> report.xml``, ``>> log.txt``, ``2> err.txt``) is kept in the job's
+workspace (:attr:`Shell.files`, shared by the job's shells), where ``artifacts:paths`` and
+``artifacts:reports:junit`` find it; ``mkdir`` and ``touch`` work on that workspace too.
+
+Anything else (input redirections, ``$(...)``, control flow, unknown programs) is printed as
 ``[sandbox] not executed: <command>`` and succeeds: the sandbox says what it did not run rather than
-pretending.
+pretending (the line goes to the log even when the command's output is redirected).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 
 STDOUT, STDERR = 1, 2
+LOG = 3  # the sandbox's own remarks: always in the job log, never redirected or piped
 NOT_EXECUTED = "[sandbox] not executed: "
 
 
@@ -76,14 +81,17 @@ _CONTROL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "
                   "function", "select", "{", "}"}
 
 
-# Only what scripts use to silence or merge output: `>/dev/null`, `2>/dev/null`, `2>&1`, `>&2`.
-_REDIRECT = re.compile(r"([12]?)(>>?)(?:&([12])(?=[\s;|&]|$)|\s*(/dev/null)(?=[\s;|&]|$))")
+# What scripts use to silence, merge or keep output: `>/dev/null`, `2>/dev/null`, `2>&1`, `>&2`, and `> file`,
+# `>> file` with a plain, quoted or $VARIABLE file name.
+_REDIRECT = re.compile(r"([12]?)(>>?)(?:&([12])(?=[\s;|&]|$)|\s*(/dev/null)(?=[\s;|&]|$)"
+                       r"|\s*(\"[^\"$`\\]*\"|'[^']*'|[A-Za-z0-9_./${}:+-]+)(?=[\s;|&]|$))")
 
 
 @dataclass
 class _Redirect:
     fd: int
-    target: str
+    target: str  # "/dev/null", "&1", "&2", or ">name" / ">>name" for a file (name as written, unexpanded)
+    end: int = 0  # where it ends in the line
 
     def __post_init__(self) -> None:
         if self.target in ("1", "2"):
@@ -101,7 +109,7 @@ class _Word:
 class _Simple:
     words: list[_Word]
     text: str
-    redirects: list[tuple[int, str]] = field(default_factory=list)  # (fd, "/dev/null" | "&1" | "&2")
+    redirects: list[tuple[int, str]] = field(default_factory=list)  # (fd, _Redirect.target)
 
 
 def _read_expansion(line: str, i: int) -> tuple[str, int]:
@@ -174,7 +182,8 @@ def _tokenize(line: str) -> list[_Word | _Redirect | str]:
             if m is None:
                 raise _Unsupported("redirection to a file")
             end_word(i)
-            tokens.append(_Redirect(int(m.group(1) or 1), m.group(3) or m.group(4)))
+            target = m.group(3) or m.group(4) or m.group(2) + m.group(5)
+            tokens.append(_Redirect(int(m.group(1) or 1), target, m.end()))
             i = m.end()
         elif c in "<>()`":
             raise _Unsupported(c)
@@ -226,25 +235,29 @@ def _parse(line: str) -> list[list[tuple[str, list[_Simple]]]]:
     pipeline: list[_Simple] = []
     words: list[_Word] = []
     redirects: list[tuple[int, str]] = []
+    redirect_end = 0
     op_before = ""
 
     def close_simple() -> None:
-        nonlocal words
+        nonlocal words, redirect_end
         if not words:
             raise _Unsupported("empty command")
         if not pipeline and not current and isinstance(words[0], _Word):
             first = "".join(t for k, t in words[0].parts if k in ("lit", "qlit"))
             if first in _CONTROL_WORDS and all(k == "lit" for k, _ in words[0].parts):
                 raise _Unsupported(first)
-        pipeline.append(_Simple(words, line[words[0].start:words[-1].end].strip(), list(redirects)))
+        end = max(words[-1].end, redirect_end)
+        pipeline.append(_Simple(words, line[words[0].start:end].strip(), list(redirects)))
         words = []
         redirects.clear()
+        redirect_end = 0
 
     for tok in tokens:
         if isinstance(tok, _Redirect):
             if not words:
                 raise _Unsupported("redirection before the command")
             redirects.append((tok.fd, tok.target))
+            redirect_end = tok.end
         elif isinstance(tok, _Word):
             words.append(tok)
         elif tok == "|":
@@ -290,9 +303,10 @@ class Shell:
     """
 
     def __init__(self, env: Mapping[str, str], *, cwd: str, commands: Mapping[str, Handler] | None = None,
-                 name: str = "bash") -> None:
+                 name: str = "bash", files: dict[str, str] | None = None) -> None:
         self.env: dict[str, str] = dict(env)
         self.cwd = cwd
+        self.files: dict[str, str] = files if files is not None else {}  # absolute path -> text written
         self.commands = dict(commands or {})
         self.name = name
         self.status = 0
@@ -427,20 +441,40 @@ class Shell:
             ran_last = index == len(and_or) - 1
         return self.status, ran_last
 
+    def path(self, name: str) -> str:
+        """A file name as the shell resolves it: relative to the working directory, normalised."""
+        return posixpath.normpath(posixpath.join(self.cwd, name))
+
+    def _file_target(self, target: str) -> str:
+        """``>name``/``>>name``: the file's absolute path (opened: truncated for ``>``), as a stream key."""
+        append = target.startswith(">>")
+        name = self._expand_simple(target.lstrip(">"))
+        path = self.path(name)
+        if not append or path not in self.files:
+            self.files[path] = ""
+        return path
+
     def _pipeline(self, pipeline: list[_Simple]) -> Generator[str, None, int]:
         stdin, status = "", 0
         for index, simple in enumerate(pipeline):
             last = index == len(pipeline) - 1
             result = self._simple(simple, stdin)
-            where = {STDOUT: STDOUT, STDERR: STDERR}
+            where: dict[int, int | str] = {STDOUT: STDOUT, STDERR: STDERR, LOG: LOG}
             for fd, target in simple.redirects:
-                where[fd] = 0 if target == "/dev/null" else where[int(target[1:])]
+                if target == "/dev/null":
+                    where[fd] = 0
+                elif target.startswith(">"):
+                    where[fd] = self._file_target(target)
+                else:
+                    where[fd] = where[int(target[1:])]
             piped = ""
             for stream, text in result.chunks:
-                stream = where[stream]
-                if stream == STDERR or (stream == STDOUT and last):
+                dest = where[stream]
+                if isinstance(dest, str):
+                    self.files[dest] += text
+                elif dest in (STDERR, LOG) or (dest == STDOUT and last):
                     yield text
-                elif stream == STDOUT:
+                elif dest == STDOUT:
                     piped += text
             stdin = piped
             if result.code != 0:
@@ -468,7 +502,9 @@ class Shell:
             return builtin(argv, stdin, env, simple.text)
         handler = self.commands.get(argv[0])
         if handler is None:
-            return CommandResult().out(f"{NOT_EXECUTED}{simple.text}\n")
+            result = CommandResult()
+            result.chunks.append((LOG, f"{NOT_EXECUTED}{simple.text}\n"))
+            return result
         return handler(Invocation(argv=argv, stdin=stdin, env=env, cwd=self.cwd))
 
     # -- builtins ---------------------------------------------------------------------------------
@@ -518,6 +554,15 @@ class Shell:
     def _b_cd(self, argv, stdin, env, text) -> CommandResult:
         target = argv[1] if len(argv) > 1 else env.get("HOME", "/root")
         self.cwd = posixpath.normpath(posixpath.join(self.cwd, target))
+        return CommandResult()
+
+    def _b_mkdir(self, argv, stdin, env, text) -> CommandResult:
+        return CommandResult()  # folders exist as soon as a file is written into them
+
+    def _b_touch(self, argv, stdin, env, text) -> CommandResult:
+        for name in argv[1:]:
+            if not name.startswith("-"):
+                self.files.setdefault(self.path(name), "")
         return CommandResult()
 
     def _b_pwd(self, argv, stdin, env, text) -> CommandResult:

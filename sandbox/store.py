@@ -61,6 +61,15 @@ CREATE TABLE IF NOT EXISTS jobs (
     runner_id INTEGER, failure_reason TEXT, trace TEXT NOT NULL DEFAULT '', retried INTEGER NOT NULL DEFAULT 0,
     user_id INTEGER NOT NULL, created_at TEXT NOT NULL, queued_at TEXT, started_at TEXT, finished_at TEXT,
     erased_at TEXT);
+CREATE TABLE IF NOT EXISTS merge_requests (
+    id INTEGER PRIMARY KEY, iid INTEGER NOT NULL, project_id INTEGER NOT NULL, title TEXT NOT NULL,
+    description TEXT, state TEXT NOT NULL DEFAULT 'opened', source_branch TEXT NOT NULL,
+    target_branch TEXT NOT NULL, author_id INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    merged_at TEXT, closed_at TEXT, squash INTEGER NOT NULL DEFAULT 0,
+    force_remove_source_branch INTEGER NOT NULL DEFAULT 0, labels TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE IF NOT EXISTS job_artifacts (
+    id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL, project_id INTEGER NOT NULL, file_type TEXT NOT NULL,
+    filename TEXT NOT NULL, file_format TEXT, size INTEGER NOT NULL, created_at TEXT NOT NULL, expire_at TEXT);
 CREATE TABLE IF NOT EXISTS registry_tags (
     id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, repository TEXT NOT NULL, tag TEXT NOT NULL,
     digest TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (repository, tag));
@@ -108,7 +117,9 @@ class Store:
             "runners": {"default_image": "TEXT", "services_privileged": "INTEGER",
                         "allowed_privileged_services": "TEXT NOT NULL DEFAULT '[]'"},
             # child pipelines: the file a pipeline was made from, and the bridge (trigger job) that made it
-            "pipelines": {"config_path": "TEXT NOT NULL DEFAULT '.gitlab-ci.yml'", "parent_job_id": "INTEGER"},
+            "pipelines": {"config_path": "TEXT NOT NULL DEFAULT '.gitlab-ci.yml'", "parent_job_id": "INTEGER",
+                          # a merge_request_event pipeline's merge request (merge_requests.id)
+                          "merge_request_id": "INTEGER", "name": "TEXT"},  # name: workflow:name
             "jobs": {"bridge": "INTEGER NOT NULL DEFAULT 0", "downstream_pipeline_id": "INTEGER"},
             # projects created through POST /projects, an avatar sent as a multipart upload, and the project's
             # container registry: enabled, private or disabled (projects API)

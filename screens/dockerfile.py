@@ -12,7 +12,12 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import MarkedSwitch, field_row
 from dockwright.wizard.names import image_name_problem
-from dockwright.wizard.plan import LANGUAGES, Plan, build_path_problems
+from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in
+from dockwright.wizard.stacks import TARGET_LABELS, TITLES, fields, switched, teaching
+from dockwright.wizard.stacks.find import folder_changes
+
+# The fields only some stacks use: shown for those, hidden for the others.
+_STACK_ROWS = ("requirements", "tool", "target", "runtime_image")
 
 
 def parse_env(text: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
@@ -34,14 +39,28 @@ class DockerfileScreen(StepScreen):
     STEP_ID = "dockerfile"
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("Language", Select([(x, x) for x in LANGUAGES], id="df-language", allow_blank=False))
+        yield from field_row("Language", Select([(f"{x} ({TITLES[x]})" if x != TITLES[x].lower() else x, x)
+                                                 for x in LANGUAGES], id="df-language", allow_blank=False),
+                             "The project's stack: it decides the Dockerfile's stages and the fields below")
+        yield Label("", id="df-teaching", classes="hint")
+        yield from field_row("Project folder", Select([], id="df-folder", allow_blank=True, prompt="(as set below)"),
+                             "This repository holds several projects: the one to build (its folder becomes the "
+                             "build context)", row_id="row-folder")
         yield from field_row("Base image", Input(id="df-base_image", placeholder="e.g. python:3.13-slim"))
         yield from field_row("Working directory", Input(id="df-workdir", placeholder="e.g. /app"))
         yield from field_row("Dockerfile", Input(id="df-path", placeholder="e.g. Dockerfile or docker/Dockerfile"),
                              "Where the Dockerfile is; the pipeline builds it with docker build -f")
         yield from field_row("Build context", Input(id="df-context", placeholder="e.g. . (the repository)"),
                              "The folder docker build sends to Docker: what COPY can reach")
-        yield from field_row("Requirements file", Input(id="df-requirements", placeholder="e.g. requirements.txt (empty: none)"))
+        yield from field_row("Requirements file", Input(id="df-requirements", placeholder="e.g. requirements.txt (empty: none)"),
+                             row_id="row-requirements")
+        yield from field_row("Build tool", Input(id="df-tool", placeholder="e.g. npm (empty: none)"),
+                             "Installs the dependencies and builds: the lock file's tool", row_id="row-tool")
+        yield from field_row("Build target", Input(id="df-target", placeholder="e.g. ./cmd/server (Go), build (Node.js), dist (static)"), row_id="row-target")
+        yield from field_row("Runtime image", Input(id="df-runtime_image",
+                                                      placeholder="e.g. gcr.io/distroless/static-debian12:nonroot"),
+                             "The final stage's image: it runs the app, without the compilers of the build stage",
+                             row_id="row-runtime_image")
         yield from field_row("Port", Input(id="df-port", placeholder="e.g. 8000 (empty: none)", type="integer"))
         yield from field_row("Command", Input(id="df-command", placeholder="e.g. python app.py"))
         yield from field_row("ENV", Input(id="df-env", placeholder="e.g. DEBUG=0 LOG_LEVEL=info (empty: none)"))
@@ -57,7 +76,24 @@ class DockerfileScreen(StepScreen):
             "df-port": "" if d.port is None else str(d.port), "df-command": shlex.join(d.command),
             "df-env": " ".join(f"{k}={shlex.quote(v)}" for k, v in d.env),
             "df-path": d.path, "df-context": d.context,
+            "df-tool": d.tool or "", "df-target": d.target or "", "df-runtime_image": d.runtime_image or "",
         }
+        projects = getattr(self.services.detection, "stacks", ()) or ()
+        folder = self.query_one("#df-folder", Select)
+        self.query_one("#row-folder").display = len(projects) > 1
+        if len(projects) > 1:
+            with self.prevent(Select.Changed):
+                folder.set_options([(f"{'the root' if f == '.' else f} ({TITLES.get(lang, lang)})", f)
+                                    for f, lang in projects])
+                if d.context in dict(projects):
+                    folder.value = d.context
+        shown = fields(d.language)
+        for name in _STACK_ROWS:
+            self.query_one(f"#row-{name}").display = name in shown
+        self.query_one("#row-target-label", Label).update(TARGET_LABELS.get(d.language, "Build target"))
+        about = self.query_one("#df-teaching", Label)
+        about.update(teaching(d.language))
+        about.display = bool(teaching(d.language))
         with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
             for wid, value in values.items():
                 field = self.query_one(f"#{wid}", Input)
@@ -108,6 +144,20 @@ class DockerfileScreen(StepScreen):
                 problem = f"{label} {found[0][1]}: use {found[0][2]}."
             else:
                 self.post_message(PlanChanged("dockerfile", **{name: value.strip()}))
+        elif name == "tool":
+            tools = STACK_TOOLS.get(self.plan.dockerfile.language, ())
+            if value.strip() and value.strip() not in tools:
+                problem = f"Build tool {value.strip()!r} does not build this stack; use {' or '.join(tools) or 'none'}."
+            else:
+                self.post_message(PlanChanged("dockerfile", tool=value.strip() or None))
+        elif name == "target":
+            self.post_message(PlanChanged("dockerfile", target=value.strip() or None))
+        elif name == "runtime_image":
+            refused = image_name_problem(value.strip(), tag_allowed=True) if value.strip() else None
+            if refused:
+                problem = f"Runtime image {refused[0]}: use {refused[1]}."
+            else:
+                self.post_message(PlanChanged("dockerfile", runtime_image=value.strip() or None))
         elif name == "requirements":
             self.post_message(PlanChanged("dockerfile", requirements=value.strip() or None))
         elif name == "base_image":
@@ -124,8 +174,17 @@ class DockerfileScreen(StepScreen):
         event.input.set_class(bool(problem), "-invalid")
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.value != event.select.value:  # stale: the Select's first value, posted before load_plan set it
+            return
+        if event.select.id == "df-folder" and isinstance(event.value, str):
+            changes = folder_changes(self.services.workdir, event.value)
+            self.post_message(PlanChanged("dockerfile", **changes))
+            self.load_plan(replace_in(self.plan, "dockerfile", **changes))
         if event.select.id == "df-language" and event.value in LANGUAGES:
-            self.post_message(PlanChanged("dockerfile", language=event.value))
+            changes = switched(self.plan.dockerfile, str(event.value))
+            if changes:  # another stack: its defaults fill the fields, which show what it uses
+                self.post_message(PlanChanged("dockerfile", **changes))
+                self.load_plan(replace_in(self.plan, "dockerfile", **changes))
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         if event.switch.id == "df-non_root":

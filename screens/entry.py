@@ -35,6 +35,12 @@ class TextualScreens:
         result = WatchApp(client, project, **target).run()
         return int(result) if result is not None else EXIT_OK
 
+    def run_watch_list(self, client: Any, project: str, options: dict[str, Any]) -> int:
+        from dockwright.screens.watch_app import WatchApp
+
+        WatchApp(client, project, list_options=options, notify=bool(options.get("notify", True))).run()
+        return EXIT_OK
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     return cli.main(argv, full_screen=TextualScreens())

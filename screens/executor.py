@@ -8,7 +8,7 @@ from textual.widgets import Label, RadioButton, RadioSet
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import ChoiceButton, press_radio
-from dockwright.wizard.plan import EXECUTORS, Plan
+from dockwright.wizard.plan import WIZARD_EXECUTORS, Plan
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR
 
 RECOMMENDED = RECOMMENDED_EXECUTOR
@@ -20,7 +20,7 @@ class ExecutorScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         with RadioSet(id="executor-choice"):
-            for key in EXECUTORS:
+            for key in WIZARD_EXECUTORS:
                 label, _ = CHOICES[key]
                 if key == RECOMMENDED:
                     label = "★ " + label
@@ -30,13 +30,15 @@ class ExecutorScreen(StepScreen):
                     "each choice grants and the traps.", classes="hint")
 
     def load_plan(self, plan: Plan) -> None:
-        button = self.query_one(f"#executor-{plan.executor}", RadioButton)
-        press_radio(button)
+        if plan.executor in WIZARD_EXECUTORS:  # else chosen in the answers file (issue 14): shown, kept as it is
+            press_radio(self.query_one(f"#executor-{plan.executor}", RadioButton))
         self._show(plan.executor)
 
     def _show(self, key: str) -> None:
         label, lines = CHOICES[key]
         star = " (recommended)" if key == RECOMMENDED else ""
+        if key not in WIZARD_EXECUTORS:
+            star = " (from your answers file; F1 explains it)"
         self.query_one("#executor-tradeoffs", Label).update(f"{label}{star}\n{lines}")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:

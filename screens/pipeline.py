@@ -37,6 +37,9 @@ class PipelineScreen(StepScreen):
         with Horizontal(classes="switch-row"):
             yield MarkedSwitch(id="pl-proxy")
             yield Label("Pull docker: images through the group's Dependency Proxy")
+        with Horizontal(classes="switch-row", id="pl-scan-row"):
+            yield MarkedSwitch(id="pl-scan")
+            yield Label("Scan the pushed image with GitLab's Container Scanning")
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")
         yield Label("", id="pl-local")
@@ -61,6 +64,8 @@ class PipelineScreen(StepScreen):
                     field.value = value
             self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
             self.query_one("#pl-proxy", Switch).value = p.dependency_proxy
+            self.query_one("#pl-scan", Switch).value = p.container_scanning
+        self.query_one("#pl-scan-row").display = plan.registry.kind == "gitlab" and plan.executor != "shell"
         self.query_one("#pl-problem", Label).update("")
         self.query_one("#pl-lint-why", Label).update(self.lint_why(plan))
         # GitLab's lint runs only when asked: it sends the file to the server (Apply runs it again anyway)
@@ -109,6 +114,8 @@ class PipelineScreen(StepScreen):
             self.post_message(PlanChanged("pipeline", latest_on_default_branch=event.value))
         elif event.switch.id == "pl-proxy":
             self.post_message(PlanChanged("pipeline", dependency_proxy=event.value))
+        elif event.switch.id == "pl-scan":
+            self.post_message(PlanChanged("pipeline", container_scanning=event.value))
 
     def problem(self) -> str | None:
         return str(self.query_one("#pl-problem", Label).content) or None

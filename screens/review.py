@@ -10,6 +10,7 @@ from textual.widgets import Collapsible, Input, Label, Static, Switch
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import MarkedSwitch, field_row
+from dockwright.screens.widgets.preflight import PreflightPanel
 from dockwright.wizard.errors import RefusedOverwrite
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session
@@ -47,6 +48,8 @@ class ReviewScreen(StepScreen):
         yield from field_row("Branch", Input(id="rv-branch"), "The branch the commit goes on and is pushed to")
         yield from field_row("Commit message", Input(id="rv-message"))
         yield Label("", id="review-state", classes="hint")
+        yield PreflightPanel(self._find_engine, lambda: (self.plan, self.services.workdir, self.services.overwrite),
+                             id="rv-preflight")
         yield Vertical(id="review-changes")
         yield Label("", id="review-problem", classes="problem", markup=False)  # GitLab's and git's words
         row = Horizontal(classes="switch-row", id="rv-overwrite-row")  # shown once a file is refused
@@ -55,6 +58,13 @@ class ReviewScreen(StepScreen):
             yield MarkedSwitch(id="rv-overwrite")
             yield Label("Replace the files dockwright cannot merge: yours are renamed NAME.orig (kept beside them, "
                         "not committed) and dockwright writes its own in their place.", id="rv-overwrite-label")
+
+    def _find_engine(self):
+        if self.services.engine_finder is not None:
+            return self.services.engine_finder()
+        from dockwright.wizard.engine import find_engine
+
+        return find_engine()
 
     def load_plan(self, plan: Plan) -> None:
         with self.prevent(Input.Changed):

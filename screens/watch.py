@@ -24,6 +24,7 @@ from dockwright.screens.errors import explain
 from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
+from dockwright.screens.widgets.test_report import TestReportBox
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
 from dockwright.wizard.job_logs import JobLogs
@@ -72,6 +73,10 @@ class WatchScreen(Screen[int | None]):
         Binding("O", "open_pipeline", "Open pipeline", group=OPEN, id="watch.open_pipeline",
                 tooltip="Open the pipeline in the browser"),
         Binding("slash", "search", "Search", id="watch.search", tooltip="Find text in the log (n: next)"),
+        Binding("d", "artifacts", "Artifacts", id="watch.artifacts", show=False,
+                tooltip="The selected job's artifacts with sizes; download its files into this folder (asks first)"),
+        Binding("F", "follow_ref", "Follow branch", id="watch.follow_ref", show=False,
+                tooltip="Keep following this branch: move to its next pipeline when one starts"),
         Binding("n", "next_match", "Next match", id="watch.next", show=False, tooltip="Next search match"),
         Binding("end", "resume", "Follow log end", id="watch.end", show=False,
                 tooltip="Scroll to the end of the log and keep following it"),
@@ -85,8 +90,13 @@ class WatchScreen(Screen[int | None]):
     def __init__(self, client: Any, project: str, pipeline_id: int | None = None, sha: str | None = None,
                  ref: str | None = None, *, schedule: Any = None, autostart: bool = True,
                  registry_kind: str = "gitlab", applied: Sequence[str] = (),
-                 follow_options: dict[str, Any] | None = None) -> None:
+                 follow_options: dict[str, Any] | None = None, back_on_escape: bool = False,
+                 notifier: Any = None, following_ref: str | None = None) -> None:
         super().__init__()
+        self.download_dir = Path.cwd()  # d downloads a job's artifacts here
+        self.following_ref = following_ref  # --follow-ref / F: a newer pipeline of this branch replaces this screen
+        self.notifier = notifier  # wizard/notify.py: the bell and desktop notification at the end; None: quiet
+        self.back_on_escape = back_on_escape  # opened from the pipelines list: Esc goes back to it
         # after the wizard's Apply: the keywords `dockwright apply` follows with (wizard/apply_watch.py): GitLab
         # gone 60 s ends the watch, a pushed commit without a pipeline gets one
         self.follow_options = dict(follow_options or {})
@@ -123,6 +133,7 @@ class WatchScreen(Screen[int | None]):
         yield Label("Waiting for the pipeline…", id="watch-title")
         yield Static("", id="watch-message", markup=False)  # GitLab's and git's words, as they are
         yield Static("", id="watch-pull", markup=False)  # after a pass: the `docker pull` lines; stays
+        yield TestReportBox(id="watch-tests")  # when it ended: the JUnit summary, failed tests by name
         yield PipelineGraph(id="graph")
         with Horizontal(id="watch-body"):
             yield JobLog(id="log")
@@ -224,6 +235,10 @@ class WatchScreen(Screen[int | None]):
         if self.selected is not None and not self.logs.complete(self.selected):
             self.fetch_log(self.selected)  # chosen while the follower was ending: it will not send it now
         self.show_title()
+        if self.autostart:
+            self.query_one(TestReportBox).load(self.client, self.project, event.pipeline_id)
+        if self.notifier is not None:
+            self.notifier.pipeline_ended(event.pipeline_id, event.status, self.ref, self.project)
         if event.status == "success":
             self.check_registry()
         elif event.yaml_errors:
@@ -281,7 +296,8 @@ class WatchScreen(Screen[int | None]):
         sha = f"{self.sha[:8]} " if self.sha else ""
         title = f"{glyph(self.status)} Pipeline #{self.pipeline_id} {status_word(self.status)} · {self.project} {where}{sha}"
         label = self.query_one("#watch-title", Label)
-        label.update(title.strip() + ("  · following the running job" if self.follow_running else ""))
+        label.update(title.strip() + ("  · following the running job" if self.follow_running else "")
+                     + (f"  · following branch {self.following_ref}" if self.following_ref else ""))
         label.set_classes(f"-{self.status}")
 
     def say(self, message: str, error: bool = False) -> None:
@@ -375,6 +391,55 @@ class WatchScreen(Screen[int | None]):
 
     def action_leave(self) -> None:
         self.dismiss(self.result)
+
+    def action_artifacts(self) -> None:
+        if job := self.selected_job():
+            self.show_artifacts(job.id)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def show_artifacts(self, job_id: int) -> None:
+        """d: what the job keeps, with sizes; its files archive is downloaded into the folder after a yes."""
+        from dockwright.wizard.artifacts import archive_name, artifact_lines, has_archive
+
+        try:
+            job = self.client.get_job(self.project, job_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.say, explain(exc), True)
+            return
+        lines = artifact_lines(job)
+        if not has_archive(job):
+            kept = "; ".join(lines) if lines else "nothing (no artifacts: in its .gitlab-ci.yml job)"
+            self.app.call_from_thread(self.say, f"Job {job['name']} keeps {kept}; there are no files to download.")
+            return
+        question = "\n".join([f"Job {job['name']} keeps:", *("  " + line for line in lines), "",
+                              f"Download its files into {self.download_dir} as {archive_name(job)}?"])
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.download(job)
+
+        self.app.call_from_thread(self.app.push_screen, ConfirmAction(question), done)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def download(self, job: dict[str, Any]) -> None:
+        from dockwright.wizard.artifacts import download_archive, size_text
+
+        try:
+            path = download_archive(self.client, self.project, job, self.download_dir)
+        except Exception as exc:
+            self.app.call_from_thread(self.say, explain(exc), True)
+            return
+        self.app.call_from_thread(self.say, f"Saved {path} ({size_text(path.stat().st_size)}).")
+
+    def action_follow_ref(self) -> None:
+        follow_ref = getattr(self.app, "follow_ref", None)  # `dockwright watch` has it; the wizard does not
+        if follow_ref is None or not self.ref:
+            self.say("Following a branch works in `dockwright watch --follow-ref BRANCH`.", error=True)
+            return
+        self.following_ref = self.ref
+        follow_ref(self.ref, from_list=self.back_on_escape, screen=self)
+        self.show_title()
+        self.say(f"Following branch {self.ref}: its next pipeline opens here when it starts; q quits.")
 
     def action_toggle_follow(self) -> None:
         self.follow_running = not self.follow_running
@@ -503,6 +568,8 @@ class WatchScreen(Screen[int | None]):
         if box.display:
             box.display = False
             self.query_one(JobLog).focus()
+        elif self.back_on_escape:
+            self.action_leave()
 
     def action_resume(self) -> None:
         self.query_one(JobLog).resume_following()

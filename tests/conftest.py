@@ -17,6 +17,9 @@ def _hermetic_git(monkeypatch, tmp_path_factory):
         "GIT_COMMITTER_NAME": "Dockwright Test",
         "GIT_COMMITTER_EMAIL": "test@example.invalid",
         "GIT_TERMINAL_PROMPT": "0",
+        # `dockwright sandbox` builds for real when it finds a container engine (--engine auto); the default
+        # suite stays simulated and fast. Real builds are tested in tests/real/ (they ask for an engine).
+        "DOCKWRIGHT_SANDBOX_ENGINE": "sim",
     }.items():
         monkeypatch.setenv(key, value)
     for key in ("GITLAB_TOKEN", "GITLAB_HOST", "CI_SERVER_URL", "PYTHON_GITLAB_CFG", "NO_COLOR"):

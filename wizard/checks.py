@@ -277,7 +277,8 @@ def _pipeline_findings(text: str) -> list[Finding]:
     soft: Level = "warning" if has_include else "error"
     for name, job in jobs.items():
         line = functools.partial(lines, [name])  # looked up only for a finding
-        if not any(k in job for k in ("script", "trigger", "extends", "run")):
+        # with include:, the script may come from an included job of the same name (GitLab merges them)
+        if not has_include and not any(k in job for k in ("script", "trigger", "extends", "run")):
             findings.append(Finding("error", f"Job {name} has no `script:`; GitLab refuses a job with nothing to run.", line()))
         stage = job.get("stage", "test")
         if isinstance(stage, str) and stage not in stages:
@@ -413,18 +414,23 @@ def check_coherence(plan: Plan) -> list[Finding]:
     hosted = hosted_runner_problem(plan)
     if hosted:
         warn(hosted)
-    if ex in ("docker-dind-tls", "docker-dind") and not plan.runner.create:
+    if plan.build_method in ("dind-tls", "dind") and plan.runner_kind != "hosted" and not plan.runner.create:
         warn("The jobs run Docker-in-Docker, which needs a privileged runner; dockwright creates none, so make sure "
              "the runner that picks them up has privileged = true (else: 'mount: permission denied').")
-    if ex == "docker-dind-tls" and not plan.runner.create:
-        warn("DinD with TLS needs the runner's volume /certs/client; without it the job cannot find the client "
-             "certificates and cannot reach the daemon.")
+    if ex in ("docker-dind-tls", "kubernetes-dind-tls") and not plan.runner.create:
+        warn("DinD with TLS needs the runner's volume /certs/client (an emptyDir on Kubernetes); without it the job "
+             "cannot find the client certificates and cannot reach the daemon.")
     if ex == "docker-dind":
         warn("Docker-in-Docker without TLS sends the daemon's traffic unencrypted; GitLab recommends TLS "
              "(docker-dind-tls) unless your runner cannot mount /certs/client.")
     if ex == "docker-socket":
         warn("Socket binding gives every job control of the host's Docker daemon, which is root on that host; use it "
              "only on a runner that runs trusted projects.")
+    if plan.daemonless and not plan.runner.create:
+        warn("BuildKit rootless and Buildah need no privileged runner, but the runner must let them unshare and mount: "
+             "security_opt = [\"seccomp:unconfined\", \"apparmor:unconfined\"] on the docker executor, the build "
+             "container's AppArmor profile unconfined on Kubernetes (else: 'failed to share mount point: /: permission "
+             "denied').")
     if ex == "shell":
         warn("The shell executor runs jobs as gitlab-runner on the host; for Docker it must be in the docker group, "
              "which is root-equivalent. `image:` and `services:` are ignored there.")

@@ -58,6 +58,8 @@ class FullScreen(Protocol):
 
     def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int: ...
 
+    def run_watch_list(self, client: Any, project: str, options: dict[str, Any]) -> int: ...
+
 
 def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = None) -> int:
     """Run `dockwright`; without ``full_screen`` (``python -m dockwright.wizard.cli``) only line output is available."""

@@ -22,13 +22,14 @@ from dockwright.wizard.credentials import redact_url
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.git import Repo
 from dockwright.wizard.plan import GitLabSpec, Plan, build_path_problems
+from dockwright.wizard.stacks import TITLES, available
+from dockwright.wizard.stacks.find import choose, project_at, sub_projects
 
 EXISTING_FILES = ("Dockerfile", ".dockerignore", ".gitlab-ci.yml")
 REMOTE_RANK = ("upstream", "gitlab", "origin")  # glab's order; other remotes follow in config order
 DEFAULT_BRANCH = "main"
 DEFAULT_PYTHON = "3.13"
 DEFAULT_PORT = 8000
-FLASK_DEV_PORT = 5000
 
 OTHER_LANGUAGES = (
     ("package.json", "Node.js"),
@@ -52,7 +53,12 @@ class Detection:
     gitlab_url: str | None = None
     project_path: str | None = None
     default_branch: str = DEFAULT_BRANCH
-    language: str = "generic"  # python | generic
+    language: str = "generic"  # one of plan.LANGUAGES
+    base_image: str = f"python:{DEFAULT_PYTHON}-slim"  # the (build stage's) base image
+    runtime_image: str | None = None  # the final stage's image of a multi-stage build
+    tool: str | None = None  # npm | yarn | pnpm | go | maven | gradle | bundler | composer | cargo | dotnet
+    target: str | None = None  # what is built: a Go main package, a Rust binary, a .NET project file...
+    stacks: tuple[tuple[str, str], ...] = ()  # (folder, language) of every project found; "." is the root
     framework: str | None = None  # flask | fastapi | django | None
     entry_point: str | None = None  # app.py, main.py, manage.py, or a [project.scripts] name
     requirements: str | None = None  # requirements.txt (pip install -r), pyproject.toml (pip install .), or None
@@ -65,10 +71,6 @@ class Detection:
     dockerfile_context: str = "."
     existing: dict[str, bool] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-
-    @property
-    def base_image(self) -> str:
-        return f"python:{self.python_version or DEFAULT_PYTHON}-slim"
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,16 +378,13 @@ def _detect_python(root: Path, notes: list[str]) -> dict:
         var = _app_variable(sources.get(entry, ""), "Flask") if entry else None
         module = _module_of(root, entry) if entry else "app"
         out["entry_point"] = entry
-        if has_gunicorn:
-            target = f"{module}:{var or 'app'}"
-            out.update(port=DEFAULT_PORT, command=("gunicorn", "--bind", f"0.0.0.0:{DEFAULT_PORT}", target))
-            notes.append(f"Flask app with gunicorn in its dependencies: the image runs gunicorn {target} on port {DEFAULT_PORT}.")
-        else:
-            out.update(port=FLASK_DEV_PORT,
-                       command=("flask", "--app", module, "run", "--host", "0.0.0.0", "--port", str(FLASK_DEV_PORT)))
-            notes.append(f"Flask app: the image runs `flask run --host 0.0.0.0` on port {FLASK_DEV_PORT} "
-                         "(0.0.0.0 so it is reachable outside the container). That is Flask's development server; "
-                         "add gunicorn to the dependencies and dockwright will use it instead.")
+        target = f"{module}:{var or 'app'}"
+        out.update(port=DEFAULT_PORT, command=("gunicorn", "--bind", f"0.0.0.0:{DEFAULT_PORT}", target))
+        notes.append(f"Flask app: the image runs gunicorn {target} on port {DEFAULT_PORT}, a production server; "
+                     "`flask run` is Flask's development server (one request at a time, not hardened).")
+        if not has_gunicorn:
+            notes.append("gunicorn is not among the dependencies: add it (e.g. gunicorn==23.0.0 to requirements.txt), "
+                         "or the container will stop at once with 'gunicorn: not found'.")
         return out
 
     if entry:
@@ -517,15 +516,37 @@ def detect(path: str | os.PathLike[str]) -> Detection:
     if values["existing"][".gitlab-ci.yml"]:
         notes.append("A .gitlab-ci.yml already exists; dockwright merges its jobs into it and keeps yours.")
 
-    python = _detect_python(root, notes)
-    if python:
-        values.update(python)
-    else:
-        found = [lang for marker, lang in OTHER_LANGUAGES if (root / marker).is_file()]
-        what = f"This looks like a {found[0]} project" if found else "No Python project was found here"
-        notes.append(f"{what}. dockwright writes Dockerfiles for Python apps only, so it writes a generic "
-                     "Dockerfile that you must edit: choose the base image, the build steps and the command.")
+    values.update(_detect_project(root, notes, values.get("dockerfile_path")))
     return Detection(**values, notes=tuple(notes))
+
+
+def _detect_project(root: Path, notes: list[str], dockerfile_path: str | None) -> dict:
+    """The project's stack: the root's, else a sub-folder's (a monorepo); the chosen folder is the build context."""
+    out: dict = {}
+    found = project_at(root, notes, _detect_python)
+    projects = ([(".", found["language"])] if found else []) + sub_projects(root, _detect_python)
+    out["stacks"] = tuple(projects)
+    if not projects:
+        marker = next((lang for marker, lang in OTHER_LANGUAGES if (root / marker).is_file()), None)
+        what = f"This looks like a {marker} project" if marker else "No project dockwright knows was found here"
+        known = ", ".join(TITLES[lang] for lang in ("python", *available()))
+        notes.append(f"{what}. dockwright writes working Dockerfiles for {known}, so it writes a generic "
+                     "Dockerfile that you must edit: choose the base image, the build steps and the command.")
+        return out
+    folder, language = choose(projects, dockerfile_path)
+    if found is None:
+        found = project_at(root / folder, notes, _detect_python) or {}
+        if dockerfile_path is None:
+            out.update(dockerfile_path=f"{folder}/Dockerfile", dockerfile_context=folder)
+    if len(projects) > 1:
+        listed = ", ".join(f"{'the root' if f == '.' else f} ({lang})" for f, lang in projects)
+        notes.append(f"This repository holds several projects: {listed}. dockwright builds "
+                     f"{'the root' if folder == '.' else folder} ({language}); to build another, set the Dockerfile "
+                     "step's Folder (dockerfile.context and dockerfile.path in dockwright.yml).")
+    if found.get("language") == "python":
+        found["base_image"] = f"python:{found.get('python_version') or DEFAULT_PYTHON}-slim"
+    out.update(found)
+    return out
 
 
 def detect_plan(path: str | os.PathLike[str], base: Plan | None = None) -> Plan:
@@ -536,12 +557,15 @@ def detect_plan(path: str | os.PathLike[str], base: Plan | None = None) -> Plan:
     if found.gitlab_url and found.project_path:
         gitlab = GitLabSpec(url=found.gitlab_url, project=found.project_path)
     dockerfile = plan.dockerfile
-    if found.language == "python":
+    if found.language != "generic":
         dockerfile = dataclasses.replace(
             dockerfile,
-            language="python",
+            language=found.language,
             base_image=found.base_image,
-            requirements=found.requirements,
+            runtime_image=found.runtime_image,
+            tool=found.tool,
+            target=found.target,
+            requirements=found.requirements if found.language == "python" else None,
             port=found.port,
             command=found.command or dockerfile.command,
         )

@@ -198,8 +198,10 @@ class Engine:
 
     # ---- build -----------------------------------------------------------------------------------------
     def build(self, context: str | os.PathLike[str], tag: str, out: Out = _quiet, *,
-              dockerfile: str = "Dockerfile") -> Ran:
-        """Build ``context`` (a folder) into ``tag``; the builder's own output goes to ``out`` line by line."""
+              dockerfile: str = "Dockerfile", extra: Sequence[str] = ()) -> Ran:
+        """Build ``context`` (a folder) into ``tag``; the builder's own output goes to ``out`` line by line.
+
+        ``extra``: more options (``--build-arg K=V``, ``--label K=V``), the same for every engine."""
         file = str(Path(context) / dockerfile)
         if self.name == "buildah":
             # buildah has no daemon and here no user namespaces: chroot isolation runs each RUN step in a
@@ -210,7 +212,7 @@ class Engine:
         else:
             # docker without BuildKit (not on these machines) and podman both take --network=host for RUN steps.
             args = ["build", "--network=host", "-f", file, "-t", tag]
-        return self._run([*args, str(context)], out)
+        return self._run([*args, *extra, str(context)], out)
 
     # ---- inspect ---------------------------------------------------------------------------------------
     def inspect(self, image: str) -> dict | None:
@@ -251,12 +253,14 @@ class Engine:
         return tuple(info.get("Entrypoint") or ()) + tuple(info.get("Cmd") or ())
 
     def run_briefly(self, image: str, out: Out = _quiet, *, port: int | None = None, move_to: int | None = None,
-                    settle: float = 3.0, wait: float = 90.0, http_path: str | None = None) -> Moment:
+                    settle: float = 3.0, wait: float = 90.0, http_path: str | None = None,
+                    container_env: dict[str, str] | None = None) -> Moment:
         """Start the image's CMD on the host network, wait for ``port`` to answer (or, with no port, for the
         process to still be up after ``settle`` seconds), then stop it and clean up.
 
         ``move_to``: listen on that port of 127.0.0.1 instead of ``port`` (see :func:`move_port`).
         ``http_path``: the port counts as answering only once ``GET http_path`` gets an HTTP answer.
+        ``container_env``: environment variables set in the container (``PORT`` for apps that read it).
         """
         command = self.start_command(image)
         if not command:
@@ -274,9 +278,11 @@ class Engine:
             if not made.ok:
                 return Moment(False, f"buildah could not use the image: {made.output.strip()}", made.output, command)
             container = name
-            argv = [self.path, "run", "--isolation", "chroot", "--network", "host", name, "--", *command]
+            sets = [a for k, v in (container_env or {}).items() for a in ("--env", f"{k}={v}")]
+            argv = [self.path, "run", "--isolation", "chroot", "--network", "host", *sets, name, "--", *command]
         else:
-            argv = [self.path, "run", "--rm", "--network=host", "--name", name, "--entrypoint", command[0],
+            sets = [a for k, v in (container_env or {}).items() for a in ("-e", f"{k}={v}")]
+            argv = [self.path, "run", "--rm", "--network=host", "--name", name, *sets, "--entrypoint", command[0],
                     image, *command[1:]]
         env = {**os.environ, **self.env} if self.env else None
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -84,6 +84,8 @@ class AccessReport:
     problems: tuple[str, ...] = ()
     # the project's container registry (projects API): enabled, private or disabled; None on a GitLab too old to say
     container_registry_access_level: str | None = None
+    # the kind of namespace the project lives in: "group" or "user" (None when GitLab did not say)
+    namespace_kind: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -252,7 +254,8 @@ class GitLabClient:
             project_path=attrs.get("path_with_namespace", project), web_url=attrs.get("web_url", ""),
             default_branch=attrs.get("default_branch"), access_level=level,
             access_level_name=ACCESS_LEVELS.get(level, str(level)), problems=tuple(problems),
-            container_registry_access_level=_registry_level(attrs))
+            container_registry_access_level=_registry_level(attrs),
+            namespace_kind=(attrs.get("namespace") or {}).get("kind"))
 
     # ----------------------------------------------------------------------------------------
     # pipelines and jobs (wizard/watch.py and the UI)
@@ -271,6 +274,51 @@ class GitLabClient:
                            project=str(project), role="Reporter")
         # a child pipeline (from a trigger job) has the parent's commit and ref: it is followed through its parent
         return [x for x in found if x.get("source") != "parent_pipeline"]
+
+    def recent_pipelines(self, project: str | int, *, limit: int = 20, ref: str | None = None,
+                         status: str | None = None, source: str | None = None,
+                         username: str | None = None) -> list[dict]:
+        """One page (``limit``) of the project's newest pipelines, filtered by GitLab; one request (the
+        pipelines list view, wizard/watch_list.py). Child pipelines are left out as in find_pipelines."""
+        query: dict[str, Any] = {"order_by": "id", "sort": "desc", "per_page": limit, "page": 1}
+        query.update({k: v for k, v in (("ref", ref), ("status", status), ("source", source),
+                                         ("username", username)) if v})
+        p = self._project(project)
+        found = self._call("list pipelines", lambda: [x.attributes for x in p.pipelines.list(**query)],
+                           project=str(project), role="Reporter")
+        return [x for x in found if x.get("source") != "parent_pipeline"]
+
+    def merge_request_pipelines(self, project: str | int, iid: int, *, limit: int = 20) -> list[dict]:
+        """``GET /projects/:id/merge_requests/:iid/pipelines``: one page of a merge request's pipelines, newest
+        first (its detached merge_request_event pipelines and its source branch's)."""
+        p = self._project(project)
+        return self._call(
+            f"list the pipelines of merge request !{iid}",
+            lambda: [x.attributes for x in p.mergerequests.get(iid, lazy=True).pipelines.list(per_page=limit, page=1)],
+            project=str(project), role="Reporter")
+
+    def open_merge_request(self, project: str | int, source_branch: str) -> dict | None:
+        """The newest open merge request from ``source_branch``, or None."""
+        p = self._project(project)
+        found = self._call("look for the branch's merge request", lambda: [
+            x.attributes for x in p.mergerequests.list(state="opened", source_branch=source_branch, per_page=1,
+                                                       page=1, order_by="created_at", sort="desc")],
+            project=str(project), role="Reporter")
+        return found[0] if found else None
+
+    def pipeline_test_report(self, project: str | int, pipeline_id: int) -> dict:
+        """``GET /projects/:id/pipelines/:id/test_report``: the JUnit reports of the pipeline's jobs, by suite."""
+        p = self._project(project)
+        return self._call("read the pipeline's test report",
+                          lambda: p.pipelines.get(pipeline_id, lazy=True).test_report.get().attributes,
+                          project=str(project), role="Reporter")
+
+    def current_username(self) -> str:
+        """The username the token belongs to (``GET /user``, asked once)."""
+        if self._gl.user is None:
+            self._call("check who the token belongs to", self._gl.auth)
+        assert self._gl.user is not None
+        return str(self._gl.user.username)
 
     def create_pipeline(self, project: str | int, ref: str) -> dict:
         """``POST /projects/:id/pipeline`` for the head of ``ref``."""
@@ -300,6 +348,13 @@ class GitLabClient:
     def get_job(self, project: str | int, job_id: int) -> dict:
         p = self._project(project)
         return self._call("read the job", lambda: p.jobs.get(job_id).attributes, project=str(project), role="Reporter")
+
+    def download_job_artifacts(self, project: str | int, job_id: int, out: Any) -> None:
+        """``GET /projects/:id/jobs/:id/artifacts``: the job's artifacts archive, streamed into ``out`` (a binary file)."""
+        p = self._project(project)
+        self._call("download the job's artifacts",
+                   lambda: p.jobs.get(job_id, lazy=True).artifacts(streamed=True, action=out.write),
+                   project=str(project), role="Reporter")
 
     def get_job_trace(self, project: str | int, job_id: int) -> bytes:
         """The job's whole log (GitLab does not honour ranges): callers keep their own offset."""

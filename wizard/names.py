@@ -213,8 +213,10 @@ def plan_name_problems(plan) -> list[tuple[str, str, str]]:  # noqa: ANN001 - a 
             problems.append((f"variables[{i}].key", *found))
     reg = plan.registry
     problems += registry_image_problems(reg.kind, reg.image, reg.host)
-    images = (("dockerfile.base_image", plan.dockerfile.base_image, True),
-              ("runner.docker_image", plan.runner.docker_image, True))
+    images: list[tuple[str, str, bool]] = [("dockerfile.base_image", plan.dockerfile.base_image, True),
+                                           ("runner.docker_image", plan.runner.docker_image, True)]
+    if plan.dockerfile.runtime_image and plan.dockerfile.runtime_image.strip():
+        images.append(("dockerfile.runtime_image", plan.dockerfile.runtime_image, True))
     for key, text, tag_allowed in images:
         found = image_name_problem(text, tag_allowed=tag_allowed)
         if found:

@@ -39,11 +39,25 @@ from dockwright.wizard.yaml_guard import YamlProblem, scan
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1
 
-EXECUTORS = ("hosted", "shell", "docker-dind-tls", "docker-dind", "docker-socket")
+# The answers file's executor: where jobs run, then how they build ("docker-buildah": docker executor, Buildah).
+EXECUTORS = ("hosted", "shell", "docker-dind-tls", "docker-dind", "docker-socket",
+             "docker-buildkit-rootless", "docker-buildah",
+             "kubernetes-dind-tls", "kubernetes-buildkit-rootless", "kubernetes-buildah")
+# The ones the wizard's executor step and --plain list, and the sandbox plays, until the build method is
+# its own choice there (issue 14 items 5-6); `generate` and the answers file take every one of EXECUTORS.
+WIZARD_EXECUTORS = EXECUTORS[:5]
+# What builds the image (Plan.build_method): a Docker daemon (DinD with or without TLS, the host's socket or
+# the shell runner's host), or no daemon at all: BuildKit rootless, Buildah.
+DAEMONLESS_METHODS = ("buildkit-rootless", "buildah")
 RUNNER_WORKFLOWS = ("authentication-token", "registration-token")
 REGISTRY_KINDS = ("gitlab", "dockerhub", "ecr", "other")
 VARIABLE_TYPES = ("env_var", "file")
-LANGUAGES = ("python", "generic")
+LANGUAGES = ("python", "node", "go", "java", "ruby", "php", "rust", "dotnet", "static", "generic")
+# The build tools each language's Dockerfile knows (dockerfile.tool); static sites build with Node's.
+STACK_TOOLS = {"node": ("npm", "yarn", "pnpm"), "static": ("npm", "yarn", "pnpm"), "go": ("go",),
+               "java": ("maven", "gradle"), "ruby": ("bundler",), "php": ("composer",), "rust": ("cargo",),
+               "dotnet": ("dotnet",)}
+TOOLS = tuple(dict.fromkeys(t for tools in STACK_TOOLS.values() for t in tools))
 
 KEY_RE = re.compile(r"[A-Za-z0-9_]{1,255}")  # GitLab's variable key rule; use with fullmatch
 GITLAB_PREDEFINED_REGISTRY_VARIABLES = ("CI_REGISTRY", "CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD", "CI_REGISTRY_IMAGE")
@@ -57,6 +71,14 @@ def _help(text: str, **extra: Any) -> dict[str, Any]:
 class GitLabSpec:
     url: str = field(default="https://gitlab.com", metadata=_help("GitLab instance URL"))
     project: str = field(default="", metadata=_help("project path, e.g. group/sub/app"))
+
+
+@dataclass(frozen=True)
+class KubernetesSpec:
+    namespace: str = field(default="gitlab-runner", metadata=_help(
+        "Kubernetes namespace the runner (Helm release) and the job pods run in"))
+    helm_values_path: str = field(default="gitlab-runner-values.yaml", metadata=_help(
+        "where the values.yaml for the GitLab Runner Helm chart is written, relative to the repository"))
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,8 @@ class RunnerSpec:
     config_path: str = field(
         default="/etc/gitlab-runner/config.toml", metadata=_help("where the runner's config.toml lives")
     )
+    kubernetes: KubernetesSpec = field(default=KubernetesSpec(), metadata=_help(
+        "Kubernetes executor only: namespace and the Helm values file"))
 
 
 @dataclass(frozen=True)
@@ -103,8 +127,14 @@ class VariableSpec:
 
 @dataclass(frozen=True)
 class DockerfileSpec:
-    language: str = field(default="python", metadata=_help("python, or generic for a Dockerfile you edit", choices=LANGUAGES))
-    base_image: str = field(default="python:3.13-slim", metadata=_help("pinned base image"))
+    language: str = field(default="python", metadata=_help(
+        "the project's stack, or generic for a Dockerfile you edit", choices=LANGUAGES))
+    base_image: str = field(default="python:3.13-slim", metadata=_help("pinned base image (the build stage's)"))
+    runtime_image: str | None = field(default=None, metadata=_help(
+        "pinned image of the final stage of a multi-stage build (go, java, rust, dotnet...), or null"))
+    tool: str | None = field(default=None, metadata=_help("build tool, or null", choices=TOOLS))
+    target: str | None = field(default=None, metadata=_help(
+        "what is built: Go main package, Rust binary, .NET project file, Java artifact..., or null"))
     workdir: str = field(default="/app", metadata=_help("working directory in the image"))
     requirements: str | None = field(default="requirements.txt", metadata=_help("pip requirements file, or null"))
     port: int | None = field(default=8000, metadata=_help("port the app listens on, or null"))
@@ -122,6 +152,8 @@ class PipelineSpec:
     latest_on_default_branch: bool = field(default=True, metadata=_help("tag :latest on the default branch"))
     dependency_proxy: bool = field(default=False, metadata=_help(
         "pull the docker: images through the group's Dependency Proxy (projects in a group only)"))
+    container_scanning: bool = field(default=False, metadata=_help(
+        "scan the pushed image with GitLab's Container Scanning template (GitLab's registry only)"))
 
 
 @dataclass(frozen=True)
@@ -150,6 +182,26 @@ class Plan:
     def uses_own_runner(self) -> bool:
         """A runner of the user's own is created and registered (every executor but hosted)."""
         return self.executor != "hosted" and self.runner.create
+
+    @property
+    def runner_kind(self) -> str:
+        """Where jobs run: ``hosted``, ``shell``, ``docker`` or ``kubernetes`` (the executor's first word)."""
+        return self.executor.split("-", 1)[0]
+
+    @property
+    def build_method(self) -> str:
+        """What builds the image: ``dind-tls``, ``dind``, ``socket``, ``buildkit-rootless``, ``buildah``, or
+        ``host`` (the shell runner's own Docker Engine). Hosted runners build with DinD and TLS."""
+        if self.executor == "hosted":
+            return "dind-tls"
+        if self.executor == "shell":
+            return "host"
+        return self.executor.partition("-")[2]
+
+    @property
+    def daemonless(self) -> bool:
+        """No Docker daemon in the job (BuildKit rootless, Buildah): nothing privileged, no docker CLI."""
+        return self.build_method in DAEMONLESS_METHODS
 
     @property
     def job_tags(self) -> tuple[str, ...]:
@@ -251,6 +303,21 @@ def build_path_problems(path: str, context: str) -> list[tuple[str, str, str]]:
     return problems
 
 
+def _stack_problems(spec: DockerfileSpec) -> list[tuple[str, str, str]]:
+    """dockerfile.tool belongs to dockerfile.language; runtime_image and target are not blank."""
+    problems = []
+    tools = STACK_TOOLS.get(spec.language, ())
+    if spec.tool is not None and spec.tool not in tools:
+        allowed = " | ".join(tools) + " (or null)" if tools else "null (a " + spec.language + " Dockerfile uses no build tool)"
+        problems.append(("dockerfile.tool", f"is {shown(spec.tool)}, which does not build {spec.language}", allowed))
+    for key, value, allowed in (("runtime_image", spec.runtime_image, "a pinned image such as "
+                                 "gcr.io/distroless/static-debian12:nonroot, or null"),
+                                ("target", spec.target, "what is built, such as ./cmd/server, or null")):
+        if value is not None and not value.strip():
+            problems.append((f"dockerfile.{key}", "is empty", allowed))
+    return problems
+
+
 def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     """Rules beyond types: a list of (key, problem, allowed); empty when the plan is sound."""
     from dockwright.wizard.credentials import url_problem  # credentials reads plans' URLs, not the other way
@@ -271,6 +338,7 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
     port = plan.dockerfile.port
     if port is not None and not 1 <= port <= 65535:
         problems.append(("dockerfile.port", f"is {port}", "a port from 1 to 65535, or null"))
+    problems += _stack_problems(plan.dockerfile)
     if not plan.dockerfile.command:
         problems.append(("dockerfile.command", "is empty", "a list such as [python, app.py]"))
     problems += build_path_problems(plan.dockerfile.path, plan.dockerfile.context)
@@ -320,7 +388,22 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
             problems.append(("registry.image", "is empty", "the ECR repository name"))
     if reg.kind == "other" and (not reg.host or not reg.image):
         problems.append(("registry.host" if not reg.host else "registry.image", "is empty", "host and image for another registry"))
+    if plan.runner_kind == "kubernetes":
+        k8s = plan.runner.kubernetes
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", k8s.namespace):
+            problems.append(("runner.kubernetes.namespace", f"is {shown(k8s.namespace)}",
+                             "a Kubernetes namespace: lower-case letters, digits and -, at most 63, such as gitlab-runner"))
+        if not k8s.helm_values_path.strip() or k8s.helm_values_path.startswith(("/", "~")) or ".." in k8s.helm_values_path.split("/"):
+            problems.append(("runner.kubernetes.helm_values_path", f"is {shown(k8s.helm_values_path)}",
+                             "a file in the repository such as gitlab-runner-values.yaml"))
+    if plan.build_method == "buildkit-rootless" and reg.kind == "ecr":
+        problems.append(("executor", f"is {plan.executor} while registry.kind is ecr",
+                         "another build method for ECR (docker-buildah, a DinD or socket one): the moby/buildkit "
+                         "rootless image has no AWS CLI to get ECR's login password, and no root to install one"))
     problems += plan_name_problems(plan)  # CI_*/GITLAB_* variable names, image names (wizard/names.py)
+    from dockwright.wizard.render.pipeline_scan import scan_plan_problems
+
+    problems += scan_plan_problems(plan)
     return problems
 
 

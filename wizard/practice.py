@@ -26,15 +26,22 @@ class PracticeGitLab(Protocol):
     def register_runners_from_config(self, path: str | os.PathLike[str], *,
                                      host_has_docker: bool = False) -> list[int]: ...
 
+    def create_group_projects(self, group: str, count: int) -> list[str]: ...
+
     def stop(self) -> None: ...
 
 
 def start_sandbox(data_dir: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1", port: int = 0,
                   job_seconds: float = 1.5, reset: bool = False, latency: float = 0.0, error_rate: float = 0.0,
-                  rate_limit: int | None = None, drop_rate: float = 0.0, fault_seed: int = 0) -> PracticeGitLab:
+                  rate_limit: int | None = None, drop_rate: float = 0.0, fault_seed: int = 0,
+                  demo: str | None = None, engine: str = "sim") -> PracticeGitLab:
     """Start a sandbox on this machine's loopback (``data_dir`` None: the default one).
 
-    The fault options (``dockwright sandbox --latency`` etc.) are off by default; a bad one is a BadInput."""
+    ``engine``: ``sim`` (simulated builds), ``auto`` (the engine this machine has, else the simulation), or
+    ``docker``/``podman``/``buildah``: see dockwright/sandbox/real_engine.py.
+
+    The fault options (``dockwright sandbox --latency`` etc.) are off by default; a bad one is a BadInput.
+    ``demo`` (``--demo STACK``) starts the demo project over as that stack's (see :func:`demo_stacks`)."""
     from dockwright.sandbox import Faults, Sandbox
 
     try:
@@ -42,7 +49,15 @@ def start_sandbox(data_dir: str | os.PathLike[str] | None = None, *, host: str =
                         drop_rate=drop_rate, seed=fault_seed)
     except ValueError as exc:
         raise BadInput(str(exc), "See `dockwright sandbox --help` for the fault options.") from None
-    return Sandbox(data_dir, host=host, port=port, faults=faults, job_seconds=job_seconds, reset=reset).start()
+    return Sandbox(data_dir, host=host, port=port, faults=faults, job_seconds=job_seconds, reset=reset,
+                   demo=demo, engine=engine).start()
+
+
+def demo_stacks() -> list[str]:
+    """The stacks ``--demo`` offers, the default (python) first."""
+    from dockwright.sandbox.demo import DEMO_STACKS
+
+    return list(DEMO_STACKS)
 
 
 def practice_folder(sandbox: PracticeGitLab) -> Path:

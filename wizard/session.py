@@ -23,6 +23,7 @@ from dockwright.wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, load_answers,
 
 if TYPE_CHECKING:
     from dockwright.wizard.detect import Detection
+    from dockwright.wizard.engine import Engine
     from dockwright.wizard.gitlab import AccessReport, GitLabClient
     from dockwright.wizard.practice import PracticeGitLab
 
@@ -48,6 +49,8 @@ class Session:
     register_with_local_runner: bool = False  # run the installed gitlab-runner register at apply
     host_has_docker: bool = False  # shell executor: the user did the host set-up (Docker Engine, docker group)
     overwrite: bool = False  # replace the files dockwright cannot merge, keeping each as NAME.orig (Review's switch)
+    # finds the container engine for Review's pre-flight build (raises NoEngine); None: wizard.engine.find_engine
+    engine_finder: Callable[[], Engine] | None = None
 
     def __post_init__(self) -> None:
         if self.answers_path is None:

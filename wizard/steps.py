@@ -83,6 +83,23 @@ EXECUTOR_CHOICES: dict[str, tuple[str, str]] = {
     "docker-socket": ("Docker executor + socket binding",
                       "Jobs use the host's daemon through /var/run/docker.sock: fast, cache shared.\n"
                       "Every job controls the shared daemon: it can see and stop other jobs' containers."),
+    # Without a privileged runner (docs.gitlab.com/ci/docker/using_buildkit/, .../using_docker_build/): chosen in
+    # the answers file for now; the wizard's executor step lists the five above.
+    "docker-buildkit-rootless": ("Docker executor + BuildKit rootless",
+                                 "No daemon, no privileged runner: buildctl-daemonless.sh in moby/buildkit:rootless.\n"
+                                 "The runner lifts Docker's seccomp and AppArmor profiles (security_opt) instead."),
+    "docker-buildah": ("Docker executor + Buildah",
+                       "No daemon, no privileged runner: buildah build with vfs storage and chroot isolation.\n"
+                       "Slower than overlay storage; the runner lifts seccomp and AppArmor (security_opt)."),
+    "kubernetes-dind-tls": ("Kubernetes executor + Docker-in-Docker with TLS",
+                            "Each job pod gets its own Docker daemon; certificates in an in-memory emptyDir.\n"
+                            "The pods run privileged: many clusters forbid it (Pod Security 'restricted')."),
+    "kubernetes-buildkit-rootless": ("Kubernetes executor + BuildKit rootless",
+                                     "No daemon, no privileged pod: BuildKit in the job's build container.\n"
+                                     "The build container's AppArmor profile is unconfined (a pod annotation)."),
+    "kubernetes-buildah": ("Kubernetes executor + Buildah",
+                           "No daemon, no privileged pod: buildah build with vfs storage, chroot isolation.\n"
+                           "The build container's AppArmor profile is unconfined (a pod annotation)."),
 }
 
 REGISTRY_CHOICES: dict[str, str] = {

@@ -69,8 +69,12 @@ def failure_block(job: Job, tail: str, diagnosis: Diagnosis | None) -> list[str]
 
 
 async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
-                      runners: Sequence[Mapping[str, Any]] | None = None) -> int:
-    """Print the watch as lines on ``out``; return 0 when the pipeline passed, 1 when it failed or was canceled."""
+                      runners: Sequence[Mapping[str, Any]] | None = None, notifier: Any = None,
+                      project: str = "") -> int:
+    """Print the watch as lines on ``out``; return 0 when the pipeline passed, 1 when it failed or was canceled.
+    With a ``notifier`` (wizard/notify.py, `dockwright watch --plain` in a terminal) the end also gets a
+    ``notified:`` line and the terminal's bell and desktop notification."""
+    ref = ""
     started = time.monotonic()
     jobs: dict[int, Job] = {}
     tails: dict[int, str] = {}
@@ -93,6 +97,8 @@ async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
 
     async for event in events:
         if isinstance(event, PipelineStatus):
+            if not event.parent_id:
+                ref = event.ref or ref
             if not event.parent_id and event.status in FINAL_STATUSES:
                 continue  # the pipeline's end is said once, by Finished (after the failed jobs' logs)
             name = f"child pipeline #{event.pipeline_id}" if event.parent_id else f"pipeline #{event.pipeline_id}"
@@ -129,5 +135,9 @@ async def print_plain(events: AsyncIterator[Any], out: IO[str], *,
                           "Fix it (dockwright generate shows a valid one; CI/CD > Editor validates) and push again.\n")
             say(f"{glyph(event.status)} pipeline #{event.pipeline_id} {word}" +
                 (f"  {event.web_url}" if event.web_url else ""))
+            if notifier is not None and notifier.enabled:
+                notifier.pipeline_ended(event.pipeline_id, event.status, ref, project)
+                if notifier.sent:
+                    say(f"notified: {notifier.sent[-1]}")
             return EXIT_OK if event.status in ("success", "skipped") else EXIT_FAILED
     return EXIT_FAILED

@@ -35,3 +35,20 @@ class Schedule:
     give_up_after: float = 600.0  # GitLab unreachable this long in a row: the watch ends (exit 5)
     stuck_after: float = 60.0
     predict_margin: float = 0.3  # ask this long after a job should have ended (by its siblings' durations)
+
+
+@dataclass(frozen=True)
+class ListSchedule:
+    """How often the pipelines list (wizard/watch_list.py) asks GitLab: one list request per tick, fast while
+    a listed pipeline runs, slower after each quiet tick; a pipeline's details only when its status changed."""
+
+    fast: float = 3.0  # while something runs or right after a change
+    slow: float = 60.0  # nothing runs: back off up to this
+    growth: float = 2.0
+    limit: int = 20  # pipelines per list request (one page)
+    reasons_per_tick: int = 3  # failed pipelines whose reason is read per tick (jobs list + one trace each)
+    error_first: float = 2.0
+    error_max: float = 60.0
+    # --follow-ref: asking for a newer pipeline of the branch (one request for one pipeline each time)
+    ref_running: float = 15.0  # while the followed pipeline runs (its jobs are polled meanwhile anyway)
+    ref_slow: float = 20.0  # after it ended: fast at first, slower up to this (a push is seen within it)

@@ -9,9 +9,11 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Label, RadioButton, Switch
 
 
-def field_row(label: str, widget: Widget, hint: str = ""):
-    """Yield a row: label on the left, the field on the right (hint as the field's tooltip)."""
-    row = Horizontal(Label(label, classes="field-label"), widget, classes="field-row")
+def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = None):
+    """Yield a row: label on the left, the field on the right (hint as the field's tooltip). ``row_id`` names
+    the row (and its label, ``<row_id>-label``) for a screen that shows, hides or relabels it."""
+    row = Horizontal(Label(label, classes="field-label", id=f"{row_id}-label" if row_id else None), widget,
+                     classes="field-row", id=row_id)
     if hint:
         widget.tooltip = hint
     yield row

@@ -68,11 +68,15 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER,                       # project path: detected
         ENTER,                       # executor: Docker + DinD with TLS (default)
         ENTER,                       # runner workflow: authentication token
-        ENTER, ENTER, "n", "n", ENTER, ENTER,  # description, tags, untagged, protected, image, config.toml path
+        ENTER, ENTER, "n", "n",      # description, tags, untagged, protected
+        "n",                         # restricted privilege (only the dind service privileged)? no
+        ENTER, ENTER,                # image, config.toml path
         ENTER,                       # registry: GitLab's own
         "n",                         # another variable? no
         ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # Dockerfile fields, non-root
         ENTER, ENTER, ENTER, "y",    # pipeline: version, stages, latest
+        "n",                         # the group's Dependency Proxy? no (demo/app is in the demo group)
+        "n",                         # GitLab's Container Scanning? no
     ]
 
 
@@ -152,7 +156,7 @@ def test_question_mark_at_a_yes_no_question_prints_the_page_and_asks_again(sandb
 def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_again(sandbox, project):
     keys = [
         ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
-        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, "alice/app" + ENTER,                     # registry: Docker Hub, image
         # DOCKERHUB_USERNAME: not masked, not protected, typed (the source defaults to its env var)
         "n", "n", UP + ENTER, "alice" + ENTER,
@@ -182,7 +186,7 @@ def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_a
 def test_a_variable_you_add_starts_masked(sandbox, project):
     keys = [
         ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
-        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         ENTER, "y", "APP_SECRET" + ENTER,                      # GitLab's registry; add a variable of your own
         ENTER, ENTER, ENTER, ENTER,                            # masked (the default), not hidden, not protected, typed
         "short" + ENTER, "s3cr3t_value_1" + ENTER,             # too short to mask, then a good one
@@ -324,12 +328,12 @@ def test_ctrl_c_during_apply_leaves_nothing_a_rerun_cannot_finish(sandbox, proje
 
 
 def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, project):
-    keys = [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,  # to the registry
+    keys = [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,  # to the registry
             DOWN + ENTER, "alice/app" + ENTER,                                       # Docker Hub
             "n", "n", UP + ENTER, "alice" + ENTER,                                   # user name, typed
             "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,          # token, masked, typed
             "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # no more; Dockerfile
-            ENTER, ENTER, ENTER, "y", ENTER, ENTER, ENTER]                           # pipeline; review; apply
+            ENTER, ENTER, ENTER, "y", "n", ENTER, ENTER, ENTER]                      # pipeline; review; apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
     assert code == 0, transcript[-3000:]
@@ -346,7 +350,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
 def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, project):
     sandbox.set_instance_runners(sandbox.project_path, True)
     keys = [ENTER, ENTER, ENTER, UP + UP + ENTER,                 # connect, project, executor: hosted
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n",  # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, _ = drive(project, keys, sandbox=sandbox)
 
@@ -361,6 +365,7 @@ def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_d
             ENTER, ENTER, ENTER, "n", "n",                        # workflow, description, tags, untagged, protected
             "n",                                                  # host set-up done? no (a newcomer's slip)
             ENTER,                                                # what now: the default, Docker-in-Docker
+            "n",                                                  # ...which asks about restricted privilege
             ENTER, ENTER,                                         # the Docker image and config.toml questions
             CTRL_C, "y"]                                          # stop at the registry; save the answers
     code, transcript, wizard = drive(project, keys)
@@ -374,7 +379,7 @@ def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_d
 def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, project):
     keys = [ENTER, ENTER, ENTER, UP + ENTER,                      # connect, project, executor: shell
             ENTER, ENTER, ENTER, "n", "n", "y", ENTER,            # runner; host set-up done; config.toml
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y",     # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n",  # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
@@ -386,7 +391,7 @@ def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, proje
 def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox, project):
     keys = [
         ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
-        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, ENTER, "alice/app" + ENTER,              # Docker Hub; Enter on the empty image, then one
         "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
         "y", "n", "n", UP + ENTER, ENTER,                      # DOCKERHUB_TOKEN typed... as nothing
@@ -405,7 +410,7 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
 
 def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 4                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "29" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
 
@@ -419,7 +424,7 @@ def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, 
 def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, project):
     """Issue 17 item 12: Docker 27 still has images but no security fixes; said at its prompt."""
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 4                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
     code, transcript, _ = drive(project, keys)
 
@@ -432,7 +437,7 @@ def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(san
     """Issue 16 items 5 and 6: `Bad Name!` as the image, CI_REGISTRY_USER as a new variable with Docker Hub."""
     keys = [
         ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
-        ENTER, ENTER, ENTER, "n", "n", ENTER, ENTER,           # runner
+        ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, "Bad Name!" + ENTER, CLEAR + ":Latest Tag" + ENTER, CLEAR + "alice/app" + ENTER,
         "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
         "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,
@@ -486,3 +491,40 @@ def test_a_hand_written_dockerfile_is_replaced_only_when_asked_and_kept_as_orig(
     assert code == 0, transcript[-2000:]
     assert "• replace Dockerfile (the old one is kept as Dockerfile.orig)" in flat(transcript)
     assert (project / "Dockerfile").read_text() == mine  # nothing written before Apply is chosen
+
+
+def test_restricted_privilege_and_the_dependency_proxy_are_asked_where_they_apply(sandbox, project):
+    """--plain asked neither runner.privileged_services_only nor pipeline.dependency_proxy (the wizard has
+    both): a dind runner is asked the first, a project in a group the second, with the wizard's words."""
+    keys = keys_to_review(sandbox.token)
+    at = keys.index("n") + 2                          # after untagged and protected: restricted privilege
+    assert keys[at - 2:at + 1] == ["n", "n", "n"]
+    keys[at] = "y"
+    assert keys[-2:] == ["n", "n"]
+    keys[-2:] = ["y", "y"]                            # the group's Dependency Proxy, GitLab's Container Scanning
+    code, transcript, _ = drive(project, keys + [CTRL_C, "y"])
+
+    assert code == EXIT_INTERRUPTED
+    said = flat(transcript)
+    assert "why: the job's own container then cannot reach the host as root" in said
+    assert "why: the runner pulls docker: images through your group's cache" in said
+    saved = load_answers(project / "dockwright.yml")
+    assert saved.runner.privileged_services_only is True and saved.pipeline.dependency_proxy is True
+    assert saved.pipeline.container_scanning is True
+    assert "why: known vulnerabilities in the base image and packages are listed" in said
+
+
+def test_a_project_in_a_user_namespace_is_not_asked_about_the_dependency_proxy(sandbox, tmp_path):
+    from dockwright.wizard.gitlab import GitLabClient
+
+    client = GitLabClient.connect(sandbox.url, sandbox.token)
+    made = client._gl.projects.create({"name": "mine"})       # in root's own namespace, like a personal project
+    clone(f"{sandbox.url}/{made.path_with_namespace}.git", tmp_path / "mine", sandbox.token)
+    (tmp_path / "mine" / "app.py").write_text("print('hi')\n")
+    keys = keys_to_review(sandbox.token)
+    del keys[-2]                                       # the Dependency Proxy is not asked (scanning still is)
+    code, transcript, _ = drive(tmp_path / "mine", keys + [CTRL_C, "y"])
+
+    assert code == EXIT_INTERRUPTED, transcript[-2000:]
+    assert "Dependency Proxy" not in transcript
+    assert load_answers(tmp_path / "mine" / "dockwright.yml").pipeline.dependency_proxy is False

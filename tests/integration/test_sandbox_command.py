@@ -29,14 +29,17 @@ def test_json_output_then_serves_until_interrupted(tmp_path):
     proc = start(["--json", "--data-dir", str(tmp_path / "d"), "--job-seconds", "0.1"])
     try:
         facts = json.loads(proc.stdout.readline())
-        assert list(facts) == ["url", "token", "project"]
+        assert list(facts) == ["url", "token", "project", "engine", "registry"]
         assert facts["url"].startswith("http://127.0.0.1:") and facts["project"] == "demo/app"
+        # simulated builds (the suite's DOCKWRIGHT_SANDBOX_ENGINE=sim): jobs see the sandbox itself as CI_REGISTRY
+        assert facts["engine"] == "sim" and facts["registry"] == facts["url"].removeprefix("http://")
         r = requests.get(f"{facts['url']}/api/v4/user", headers={"PRIVATE-TOKEN": facts["token"]}, timeout=10)
         assert r.json()["username"] == "root"
     finally:
         code, err = stop(proc)
     assert code == 0, err
     assert "serving" in err and facts["token"] not in err
+    assert "dockwright sandbox: builds: simulated builds (--engine sim)" in err
 
 
 def test_plain_output_in_order_and_state_kept(tmp_path):
@@ -81,3 +84,22 @@ def test_sigterm_stops_it_cleanly(tmp_path):
         assert json.loads(again.stdout.readline())["project"] == "demo/app"
     finally:
         stop(again)
+
+
+def test_group_projects_option_makes_a_group_to_monitor(tmp_path):
+    proc = start(["--json", "--data-dir", str(tmp_path / "d"), "--job-seconds", "0.1", "--group-projects", "3",
+                  "--group", "team"])
+    try:
+        facts = json.loads(proc.stdout.readline())
+        r = requests.get(f"{facts['url']}/api/v4/groups/team/projects", headers={"PRIVATE-TOKEN": facts["token"]},
+                         timeout=10)
+        assert sorted(p["path_with_namespace"] for p in r.json()) == ["team/app-01", "team/app-02", "team/app-03"]
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    assert "group team holds 3 practice projects" in err
+
+
+def test_group_projects_option_refuses_a_bad_group(capsys, tmp_path):
+    assert main(["sandbox", "--data-dir", str(tmp_path / "d"), "--group-projects", "2", "--group", "a//b"]) == 2
+    assert "is not a group path GitLab accepts" in capsys.readouterr().err

@@ -10,12 +10,12 @@ import gitlab
 import pytest
 
 from dockwright.sandbox import Sandbox
-from dockwright.wizard.plan import EXECUTORS, GitLabSpec, Plan, RegistrySpec
+from dockwright.wizard.plan import WIZARD_EXECUTORS, GitLabSpec, Plan, RegistrySpec
 from dockwright.wizard.render import registry_variables, render_files, render_runner_entry
 from tests.sandbox_helpers import commit_files, wait_pipeline, wait_until
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("executor", WIZARD_EXECUTORS)
 def test_generated_pipeline_passes_and_fills_the_registry(executor, tmp_path):
     with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
         plan = Plan(executor=executor, gitlab=GitLabSpec(url=sb.url, project=sb.project_path))

@@ -110,14 +110,15 @@ def test_yaml_error_makes_a_failed_pipeline_that_names_the_keyword(sb, project):
     assert r.status_code == 400 and "unknown keys: cahce" in r.json()["message"]["base"][0]
 
 
-def test_artifacts_are_accepted_and_the_log_says_none_are_kept(sb, project):
+def test_artifacts_are_uploaded_and_kept(sb, project):
     ci = "test-artifact:\n  script: [echo built > out.txt]\n  artifacts:\n    paths: [out.txt]\n    expire_in: 1 week\n"
     commit = commit_files(project, {".gitlab-ci.yml": ci}, "Keep an artifact")
     pipeline = wait_pipeline(project, only_pipeline_for(project, commit.id).id)
     assert pipeline.status == "success" and not pipeline.yaml_errors
     job = jobs_by_name(project, pipeline.id)["test-artifact"]
     trace = project.jobs.get(job.id, lazy=True).trace().decode()
-    assert "[sandbox] artifacts: not played - the sandbox keeps no artifacts" in trace
+    assert "out.txt: found 1 matching artifact files and directories" in trace
+    assert project.jobs.get(job.id, lazy=True).artifact("out.txt") == b"built\n"
 
 
 def test_create_pipeline_through_the_api(sb, project):

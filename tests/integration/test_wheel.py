@@ -24,7 +24,9 @@ def test_wheel_installs_one_namespace_that_works_from_anywhere(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"dockwright", wheel.name.split("-py")[0] + ".dist-info"}
     for required in ("dockwright/assets/help/executor.md", "dockwright/assets/app.tcss", "dockwright/wizard/plan.py",
-                     "dockwright/screens/app.py", "dockwright/sandbox/server.py", "dockwright/__main__.py"):
+                     "dockwright/screens/app.py", "dockwright/sandbox/server.py", "dockwright/__main__.py",
+                     "dockwright/sandbox/demos/python/.gitignore", "dockwright/sandbox/demos/node/package.json",
+                     "dockwright/sandbox/demos/static/css/site.css"):
         assert required in names, f"{required} missing from the wheel"
 
     # A fresh venv with the wheel alone; its dependencies are borrowed from this venv's site-packages through a

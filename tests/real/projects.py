@@ -119,9 +119,9 @@ class Variant:
 VARIANTS = (
     Variant("flask-gunicorn-requirements-nonroot",
             {"requirements.txt": "flask\ngunicorn\n", "app.py": FLASK_APP}, True, "gunicorn", "Hello, World!"),
-    Variant("flask-run-pyproject-root",
-            {"pyproject.toml": _pyproject(["flask"], modules=["app"]), "app.py": FLASK_APP}, False, "flask",
-            "Hello, World!"),
+    Variant("flask-gunicorn-pyproject-root",  # Flask runs under gunicorn, never `flask run` (issue 13)
+            {"pyproject.toml": _pyproject(["flask", "gunicorn"], modules=["app"]), "app.py": FLASK_APP}, False,
+            "gunicorn", "Hello, World!"),
     Variant("fastapi-uvicorn-requirements-root",
             {"requirements.txt": "fastapi\nuvicorn\n", "main.py": FASTAPI_APP}, False, "uvicorn", '"hello":"world"'),
     Variant("django-gunicorn-requirements-nonroot",

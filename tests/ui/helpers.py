@@ -38,6 +38,14 @@ class PictureOfASandbox:
         pass
 
 
+def no_engine():
+    """The engine finder of the UI tests: looks for docker, podman and buildah and finds none, whatever this machine
+    has (a real engine makes Review's pre-flight build real: tests/real/test_review_preflight.py)."""
+    from dockwright.wizard.engine import find_engine
+
+    return find_engine(which=lambda _name: None)
+
+
 def offline_app(workdir: Path, plan: Plan | None = None, *, sandbox: bool = False, token: str = "",
                 **session) -> DockwrightApp:
     """The App with no GitLab behind it: for steps that need none, and for snapshots."""
@@ -45,6 +53,7 @@ def offline_app(workdir: Path, plan: Plan | None = None, *, sandbox: bool = Fals
 
     plan = plan or detect_plan(workdir)
     plan = replace_in(plan, "gitlab", url="https://gitlab.example.com", project="alice/app")
+    session.setdefault("engine_finder", no_engine)
     return DockwrightApp(plan, Session(workdir=workdir, detection=detect(workdir), token=Secret(token) if token else None,
                                        sandbox=PictureOfASandbox() if sandbox else None, **session))
 
@@ -59,6 +68,7 @@ def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
     plan = detect_plan(workdir)
     plan = replace_in(plan, "gitlab", url=sb.url, project=sb.project_path)
     plan = replace_in(plan, "runner", config_path=str(workdir.parent / "runner" / "config.toml"))
+    services.setdefault("engine_finder", no_engine)
     chosen = Session(workdir=workdir, connector=GitLabClient.connect, token=Secret(sb.token),
                      token_source="the sandbox", url_source="the sandbox", sandbox=sb, detection=detect(workdir),
                      **services)

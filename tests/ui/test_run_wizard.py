@@ -24,7 +24,7 @@ def test_reopening_a_folder_with_dockwright_yml_starts_from_it(tmp_path, monkeyp
     monkeypatch.setenv("GITLAB_TOKEN", "glpat-from-env-0000")
     repo = flask_repo(tmp_path / "app")
     plan, services, sandbox = build_services(args_for("--dir", str(repo)), repo)
-    assert sandbox is None and plan.dockerfile.port == 5000  # detection: Flask's port
+    assert sandbox is None and plan.dockerfile.port == 8000  # detection: gunicorn serves the Flask app
     save_answers(replace_in(replace_in(plan, "dockerfile", port=9000), "gitlab", url="https://gitlab.example.com"),
                  repo / "dockwright.yml")
     again, services, _ = build_services(args_for("--dir", str(repo)), repo)

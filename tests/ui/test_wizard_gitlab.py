@@ -201,6 +201,8 @@ async def test_the_pipeline_step_sends_nothing_to_gitlab_until_asked_and_says_wh
         assert lints() == 0
         why = " ".join(str(app.screen.query_one("#pl-lint-why").content).split())
         assert f"to {sb.url}" in why and "/ci/lint" in why and "Nothing is written" in why
+        app.screen.query_one("#pl-lint").scroll_visible(animate=False)  # below the fold with the options above it
+        await pilot.pause()
         await pilot.click("#pl-lint")
         assert await wait_until(pilot, lambda: str(app.screen.query_one("#pl-server").content).startswith("✓"))
         assert lints() == 1

@@ -135,6 +135,8 @@ async def test_pipeline_local_check_runs_on_the_rendered_file(wizard):
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+        app.screen.query_one("#pl-lint").scroll_visible(animate=False)  # below the fold with the options above it
+        await settle(pilot)
         await pilot.click("#pl-lint")
         await settle(pilot)
         assert "Not connected yet" in problem_text(app, "#pl-server")
@@ -517,3 +519,18 @@ async def test_your_project_does_not_promise_to_merge_a_hand_written_dockerfile(
                 break
             await pilot.pause(0.05)
         assert "Turn on Replace below" in shown, shown[:2000]  # Review offers the same
+
+
+async def test_an_executor_from_the_answers_file_the_step_does_not_list_is_shown_and_kept(wizard):
+    """Issue 14: the step lists five executors; a plan with kubernetes-buildah (from the answers file) is shown
+    with its trade-offs and where it came from, and stays the plan's executor until the user picks another."""
+    from dockwright.wizard.plan import Plan
+
+    async with wizard("executor", plan=Plan(executor="kubernetes-buildah")) as (app, pilot):
+        shown = str(app.screen.query_one("#executor-tradeoffs").render())
+        assert "Kubernetes executor + Buildah (from your answers file" in shown and "AppArmor" in shown
+        assert not any(b.value for b in app.screen.query(RadioButton))
+        assert app.plan.executor == "kubernetes-buildah"
+        await pilot.click("#executor-docker-socket")
+        await settle(pilot)
+        assert app.plan.executor == "docker-socket"

@@ -131,8 +131,8 @@ def test_keywords_gitlab_knows_are_accepted_and_ignored_with_a_reason():
           needs: [{job: build, artifacts: true}]
     """)
     build, test = p.jobs
-    assert [k for k, _ in build.ignored] == ["cache", "retry", "artifacts", "environment"]
-    assert "keeps no artifacts" in dict(build.ignored)["artifacts"]
+    assert [k for k, _ in build.ignored] == ["cache", "retry", "environment"]
+    assert build.artifacts is not None and build.artifacts.paths == ("dist/",) and test.artifacts is None
     assert [k for k, _ in test.ignored] == ["cache", "retry"] and test.needs == ("build",)
 
 
@@ -148,7 +148,7 @@ def test_every_job_keyword_of_gitlabs_schema_is_known():
         "inherit", "publish", "pages",
     }
     played = {"image", "services", "before_script", "after_script", "rules", "variables", "script", "stage",
-              "needs", "tags", "allow_failure", "when", "trigger"}
+              "needs", "tags", "allow_failure", "when", "trigger", "artifacts"}
     assert schema_job_keys - played - set(IGNORED_JOB_KEYS) - set(REFUSED_JOB_KEYS) == set()
     for key in sorted(schema_job_keys - played):
         value = "x" if key != "when" else "manual"
@@ -516,3 +516,47 @@ def test_ruby_symbol_keys_are_symbolized_like_gitlabs_loader():
     """)
     assert [j.name for j in p.jobs] == ["build_it", "two words", ":quoted"]  # a quoted key stays a string
     assert p.jobs[0].script == ("make",)
+
+
+def test_artifacts_paths_reports_and_gitlabs_messages():
+    p = parse("""
+        default:
+          artifacts: {paths: [default.txt]}
+        unit:
+          script: [pytest]
+          artifacts:
+            when: always
+            expire_in: 1 week
+            paths: [dist/, "**/*.log"]
+            exclude: [dist/*.tmp]
+            reports:
+              junit: report.xml
+              coverage_report: {coverage_format: cobertura, path: coverage.xml}
+        lint:
+          script: [ruff]
+    """)
+    unit, lint = p.jobs
+    assert unit.artifacts is not None and lint.artifacts is not None
+    assert (unit.artifacts.paths, unit.artifacts.junit, unit.artifacts.when, unit.artifacts.expire_in) == \
+        (("dist/", "**/*.log"), ("report.xml",), "always", "1 week")
+    assert unit.artifacts.unplayed_reports == ("coverage_report",) and lint.artifacts.paths == ("default.txt",)
+    for bad, message in (("artifacts: [x]", "jobs:j:artifacts config should be a hash"),
+                         ("artifacts: {pathz: [x]}", "jobs:j:artifacts config contains unknown keys: pathz"),
+                         ("artifacts: {paths: x, when: later}", "jobs:j:artifacts when should be on_success, "
+                                                                "on_failure or always"),
+                         ("artifacts: {expire_in: soon}", "jobs:j:artifacts expire in should be a duration"),
+                         ("artifacts: {reports: {junitt: x}}", "jobs:j:artifacts:reports config contains unknown "
+                                                               "keys: junitt")):
+        assert str(error_of(f"j:\n  script: [x]\n  {bad}\n")) == message
+
+
+def test_artifact_paths_match_as_the_runner_matches():
+    from dockwright.sandbox.ci_artifacts import collect, parse_duration
+
+    files = ["dist/app.whl", "dist/x.tmp", "logs/a.log", "logs/deep/b.log", "report.xml", "src/app.py"]
+    found = collect(files, ["dist/", "**/*.log", "*.xml", "/builds/g/p/src/app.py", "missing/"],
+                    exclude=["dist/*.tmp"], project_dir="/builds/g/p")
+    assert found == {"dist/": ["dist/app.whl"], "**/*.log": ["logs/a.log", "logs/deep/b.log"],
+                     "*.xml": ["report.xml"], "/builds/g/p/src/app.py": ["src/app.py"], "missing/": []}
+    assert (parse_duration("1 week"), parse_duration("3 mins 4 sec"), parse_duration("42"),
+            parse_duration("soon")) == (604800, 184, 42, None)

@@ -66,15 +66,17 @@ def write(root, files):
 FLASK_APP = "from flask import Flask\n\napp = Flask(__name__)\n\n@app.route('/')\ndef hi():\n    return 'hi'\n"
 
 
-def test_flask_without_gunicorn_uses_flask_run_on_all_interfaces(tmp_path):
+def test_flask_without_gunicorn_still_runs_under_gunicorn_and_says_to_add_it(tmp_path):
+    """Issue 13: the demo project got `flask run`, Flask's development server, as its production command."""
     write(tmp_path, {"app.py": FLASK_APP, "requirements.txt": "Flask==3.0.0  # web\n# comment\nrequests>=2\n"})
     d = detect(tmp_path)
     assert (d.language, d.framework, d.entry_point) == ("python", "flask", "app.py")
     assert d.requirements == "requirements.txt" and d.dependencies_source == "requirements.txt"
     assert d.dependencies == ("flask", "requests")
-    assert d.command == ("flask", "--app", "app", "run", "--host", "0.0.0.0", "--port", "5000")
-    assert d.port == 5000
+    assert d.command == ("gunicorn", "--bind", "0.0.0.0:8000", "app:app")
+    assert d.port == 8000
     assert any("development server" in n for n in d.notes)
+    assert any("gunicorn is not among the dependencies" in n for n in d.notes)
 
 
 def test_flask_with_gunicorn_and_includes(tmp_path):
@@ -196,11 +198,11 @@ def test_broken_pyproject_is_a_note_not_a_crash(tmp_path):
 
 
 def test_non_python_project_gets_generic_with_a_clear_note(tmp_path):
-    write(tmp_path, {"package.json": "{}", "index.js": "", "Dockerfile": "FROM node\n", ".gitlab-ci.yml": "x: 1\n"})
+    write(tmp_path, {"mix.exs": "defmodule App.MixProject do\nend\n", "Dockerfile": "FROM elixir\n", ".gitlab-ci.yml": "x: 1\n"})
     d = detect(tmp_path)
     assert d.language == "generic" and d.framework is None and d.command == ()
     assert d.existing == {"Dockerfile": True, ".dockerignore": False, ".gitlab-ci.yml": True}
-    assert any("Node.js" in n and "generic Dockerfile that you must edit" in n for n in d.notes)
+    assert any("Elixir" in n and "generic Dockerfile that you must edit" in n for n in d.notes)
     plan = detect_plan(tmp_path)
     assert plan.dockerfile.language == "generic" and plan.dockerfile.requirements is None
     assert check_plan(plan) == []

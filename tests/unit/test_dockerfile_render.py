@@ -66,6 +66,16 @@ def test_python_as_pid_1_is_stopped_with_a_signal_it_handles(command, stopsignal
     assert "STOPSIGNAL" not in generic
 
 
+@pytest.mark.parametrize("command", [("flask", "--app", "app", "run", "--host", "0.0.0.0"),
+                                     ("python", "manage.py", "runserver", "0.0.0.0:8000")])
+def test_a_development_server_kept_on_purpose_is_explained_in_the_dockerfile(command) -> None:
+    """Issue 13: a user who keeps `flask run` learns why a production server is better, next to the CMD."""
+    text = render_dockerfile(replace_in(Plan(), "dockerfile", command=command))
+    assert "development server" in text and "add gunicorn" in text
+    lint_clean(text)
+    assert "development server" not in render_dockerfile(Plan())
+
+
 def test_requirements_in_a_folder_are_copied_with_the_folder() -> None:
     """Issue 17 item 27: requirements/prod.txt with `-r base.txt` failed: only prod.txt was copied first."""
     text = render_dockerfile(replace_in(Plan(), "dockerfile", requirements="requirements/prod.txt"))

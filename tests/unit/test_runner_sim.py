@@ -63,7 +63,7 @@ def jobs_of(yaml_text, files=FILES):
 def play(job, *, runner=None, files=FILES, registry=None, variables=None, masked=(JOB_TOKEN,)):
     registry = registry if registry is not None else make_registry()
     gen = play_job(job, runner=runner or hosted_runner(1), variables=variables or predefined(),
-                   masked_values=masked, read_file=files.get, registry=registry)
+                   masked_values=masked, read_file=files.get, registry=registry, list_files=lambda: list(files))
     chunks, result = drain(gen)
     return "".join(chunks), result
 
@@ -539,3 +539,44 @@ def test_runner_matching_and_stuck_messages():
         "no runners that match all of the job's tags: docker dind")
     assert "don't have any active runners" in stuck_message(untagged, [only_tagged], ref_protected=False)
     assert stuck_message(tagged, [only_tagged], ref_protected=False) is None
+
+
+def test_artifacts_written_by_the_script_are_uploaded_with_the_runners_lines():
+    job = one_job("""
+        unit:
+          script:
+            - mkdir -p reports
+            - echo '<testsuite name="unit"><testcase name="ok" classname="t"/></testsuite>' > reports/junit.xml
+            - echo built > dist.txt
+          artifacts:
+            paths: [dist.txt, app.py, missing/]
+            reports:
+              junit: reports/*.xml
+    """)
+    log, result = play(job, files={"app.py": b"print('hi')\n", "requirements.txt": b"flask\n"})
+    text = plain(log)
+    assert "Uploading artifacts for successful job" in text
+    assert "dist.txt: found 1 matching artifact files and directories" in text
+    assert "WARNING: missing/: no matching files. Ensure that the artifact path is relative to the working" in text
+    assert 'Uploading artifacts as "archive" to coordinator... 201 Created' in text
+    assert 'Uploading artifacts as "junit" to coordinator... 201 Created' in text
+    assert result.status == "success"
+    assert result.artifacts == (("dist.txt", b"built\n"), ("app.py", b"print('hi')\n"))
+    assert [name for name, _ in result.junit] == ["reports/junit.xml"]
+    assert text.index("Uploading artifacts") < text.index("Job succeeded")
+
+
+def test_artifacts_follow_when_and_a_failed_job_keeps_its_report():
+    jobs = jobs_of("""
+        unit:
+          script: [echo '<testsuite/>' > junit.xml, exit 1]
+          artifacts:
+            when: always
+            reports: {junit: junit.xml}
+        quiet:
+          script: [echo x > x.txt, exit 1]
+          artifacts: {paths: [x.txt]}
+    """)
+    unit, quiet = (play(j)[1] for j in jobs)
+    assert unit.status == "failed" and [n for n, _ in unit.junit] == ["junit.xml"]
+    assert quiet.status == "failed" and quiet.artifacts == ()  # on_success only, by default

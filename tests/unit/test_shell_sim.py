@@ -77,8 +77,22 @@ def test_redirections_that_silence_or_merge_output():
     commands["reader"] = lambda inv: seen.append(inv.stdin) or CommandResult()
     run_shell("noisy 2>&1 | reader", {}, commands)
     assert seen == ["to stdout\nto stderr\n"]
-    out, code, _ = run_shell("noisy > out.txt", {}, commands)
-    assert out == "[sandbox] not executed: noisy > out.txt\n" and code == 0
+    out, code, shell = run_shell("noisy > out.txt", {}, commands)
+    assert (out, code, shell.files) == ("to stderr\n", 0, {"/builds/demo/app/out.txt": "to stdout\n"})
+
+
+def test_output_redirected_to_files_is_kept_in_the_workspace():
+    shell = Shell({"DIR": "reports"}, cwd="/builds/demo/app")
+    for entry in ("mkdir -p reports", "echo '<testsuite>' > $DIR/junit.xml", 'echo "</testsuite>" >> "reports/junit.xml"',
+                  "echo one > once.txt", "echo two > once.txt", "printf 'a\\n' 2>&1 >> log.txt", "touch empty.txt",
+                  "cd reports", "echo here > here.txt", "unknown-tool --report > tool.txt"):
+        out, _ = drain(shell.run(entry))
+    assert shell.files == {
+        "/builds/demo/app/reports/junit.xml": "<testsuite>\n</testsuite>\n", "/builds/demo/app/once.txt": "two\n",
+        "/builds/demo/app/log.txt": "a\n", "/builds/demo/app/empty.txt": "",
+        "/builds/demo/app/reports/here.txt": "here\n", "/builds/demo/app/reports/tool.txt": "",
+    }
+    assert "".join(out) == "[sandbox] not executed: unknown-tool --report > tool.txt\n"  # never into the file
 
 
 _PIECES = st.sampled_from(list("ab $X{}:-0'\"\\|&;<>()`#=\n\t") + [

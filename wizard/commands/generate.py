@@ -88,7 +88,12 @@ def run(args: argparse.Namespace) -> int:
         raise refused
     for change, result in zip(changes, apply_file_changes(changes), strict=False):
         print(f"{change.summary}: {result}")
-    if args.runner_config is not None and plan.uses_own_runner:
+    if plan.uses_own_runner and plan.runner_kind == "kubernetes":
+        from dockwright.wizard.render import render_register_command
+
+        print(f"\nInstall the runner in your cluster with the GitLab Runner Helm chart and "
+              f"{plan.runner.kubernetes.helm_values_path}:\n" + render_register_command(plan, url=plan.gitlab.url), end="")
+    elif args.runner_config is not None and plan.uses_own_runner:
         from dockwright.wizard.render import render_register_command
 
         print("\nRegister the runner with this template (register adds the entry with its token):\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -19,8 +20,12 @@ examples:
   dockwright sandbox                       start it; prints url, token and project, then serves until Ctrl-C
   dockwright sandbox --json --port 8929    the same three facts as one JSON object, on a fixed port
   dockwright sandbox --reset               forget every pipeline, runner and variable and start over
+  dockwright sandbox --demo node           the demo project starts over as a small Node.js app (also: python,
+                                           the default, go, static), to practise with your own stack; then
+                                           `dockwright --sandbox` works in a fresh clone of it
   dockwright sandbox --show                url, token and project of the sandbox running now (also the one
                                            `dockwright --sandbox` runs inside the wizard)
+  dockwright sandbox --group-projects 20   a group "fleet" of 20 projects, each with a pipeline, to monitor
   dockwright sandbox --error-rate 0.2 --latency 0.5
                                            practise against a slow GitLab that sometimes answers 500/502
   dockwright sandbox register-runner --config ~/.gitlab-runner/config.toml
@@ -38,10 +43,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=port, default=0, help="port (default 0: any free port)")
     parser.add_argument("--data-dir", metavar="D", help="where state is kept (default $XDG_STATE_HOME/dockwright/sandbox)")
     parser.add_argument("--reset", action="store_true", help="delete the state in --data-dir first")
+    parser.add_argument("--demo", metavar="STACK",
+                        help="start the demo project over as STACK's small app: python (default), node, go, static")
     parser.add_argument("--json", action="store_true", help="print url, token and project as one JSON object")
     parser.add_argument("--show", action="store_true",
                         help="print url, token and project of the sandbox running with --data-dir's state, and exit")
+    parser.add_argument("--engine", choices=("auto", "sim", "docker", "podman", "buildah"),
+                        default=None,
+                        help="what builds jobs' images: auto (the container engine found, with a real registry on "
+                             "127.0.0.1; else the simulation), sim, docker, podman or buildah (default auto; "
+                             "$DOCKWRIGHT_SANDBOX_ENGINE)")
     parser.add_argument("--job-seconds", type=seconds, default=1.5, help="how long each job plays (default 1.5)")
+    parser.add_argument("--group-projects", type=int, default=0, metavar="N",
+                        help="also make a group of N practice projects, each with a pipeline (see --group)")
+    parser.add_argument("--group", default="fleet", metavar="G",
+                        help="the group --group-projects fills (default fleet; a/b makes a subgroup)")
     faults = parser.add_argument_group("faults (off by default)")
     faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to every API answer")
     faults.add_argument("--error-rate", type=float, default=0.0, metavar="R", help="share of API answers that are 500/502")
@@ -72,15 +88,24 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                            "Give a folder (it is made when missing), or leave --data-dir out for the default.")
     sandbox = start_sandbox(args.data_dir, host=args.host, port=args.port, job_seconds=args.job_seconds,
                             reset=args.reset, latency=args.latency, error_rate=args.error_rate,
-                            rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed)
+                            rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed,
+                            demo=args.demo,
+                            engine=args.engine or os.environ.get("DOCKWRIGHT_SANDBOX_ENGINE") or "auto")
     try:
+        if args.group_projects:
+            made = sandbox.create_group_projects(args.group, args.group_projects)
+            print(f"dockwright sandbox: group {args.group} holds {len(made)} practice projects "
+                  f"({made[0]} ... {made[-1]})", file=sys.stderr, flush=True)
         facts = {"url": sandbox.url, "token": sandbox.token, "project": sandbox.project_path}
+        engine = getattr(sandbox, "engine", "sim")
         if args.json:
-            print(json.dumps(facts), flush=True)
+            print(json.dumps({**facts, "engine": engine, "registry": getattr(sandbox, "registry_host", "")}),
+                  flush=True)
         else:
             from dockwright.wizard.sandbox_link import facts_lines
 
             print("\n".join(facts_lines(**facts)), flush=True)
+        print(f"dockwright sandbox: builds: {getattr(sandbox, 'engine_note', '') or engine}", file=sys.stderr)
         print(f"dockwright sandbox: serving {sandbox.url} (state in {sandbox.data_dir}); Ctrl-C stops it.\n"
               f"  clone it: git clone {sandbox.url}/{sandbox.project_path}.git  (any user name; the token is the "
               "password)\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 from dockwright.wizard.errors import BadInput
@@ -13,8 +14,12 @@ NAME = "watch"
 HELP = "follow a GitLab pipeline live and explain why a job failed"
 EPILOG = """\
 examples:
-  dockwright watch                         the pipeline of HEAD in this repository (waits for it to appear)
+  dockwright watch                         in a terminal: this project's pipelines, live (Enter opens one);
+                                           piped or --plain: the pipeline of HEAD (waits for it to appear)
+  dockwright watch --list --plain          this project's recent pipelines, one line each (--json: one JSON
+                                           object per line); --failed, --mine, --merge-requests, --ref R filter
   dockwright watch --ref main              the newest pipeline of branch main
+  dockwright watch --follow-ref main       keep following main: each new pipeline of it when it starts
   dockwright watch --project group/app --pipeline 1234 --plain
                                            one pipeline, as lines (also what happens when output is piped)
   dockwright watch --sandbox               the newest pipeline of the sandbox running on this machine (the
@@ -32,12 +37,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--pipeline", metavar="N", type=int, help="pipeline id")
     which.add_argument("--sha", metavar="S", help="commit SHA whose newest pipeline to follow (default: HEAD)")
     which.add_argument("--ref", metavar="R", help="branch or tag whose newest pipeline to follow")
+    which.add_argument("--follow-ref", metavar="R",
+                       help="keep following branch R: its newest pipeline, then each new one when it starts, "
+                            "until you quit (Ctrl-C with --plain)")
     parser.add_argument("--url", metavar="U", help="GitLab URL (default: GITLAB_HOST, CI_SERVER_URL or the git remote)")
     parser.add_argument("--token-env", metavar="NAME", help="environment variable that holds the token")
     parser.add_argument("--plain", action="store_true", help="print lines instead of the full-screen view")
     parser.add_argument("--sandbox", action="store_true",
                         help="watch the sandbox running on this machine: its URL, token and project come from it")
     parser.add_argument("--data-dir", metavar="D", help="with --sandbox: the state folder of the sandbox to watch")
+    parser.add_argument("--no-notify", action="store_true",
+                        help="no bell or desktop notification when a followed pipeline ends")
+    parser.add_argument("--list", action="store_true",
+                        help="the project's recent pipelines, newest first (default in a terminal without a target)")
+    parser.add_argument("--json", action="store_true", help="with --list: one JSON object per pipeline, per line")
+    parser.add_argument("--mine", action="store_true", help="with --list: only pipelines you started")
+    parser.add_argument("--failed", action="store_true", help="with --list: only failed pipelines")
+    parser.add_argument("--merge-requests", action="store_true", help="with --list: only merge request pipelines")
+    parser.add_argument("--mr", metavar="N", nargs="?", type=int, const=0,
+                        help="the pipelines of merge request !N (without N: the current branch's open merge request)")
 
 
 def _repo_defaults(path: str) -> tuple[str | None, str | None]:
@@ -87,18 +105,106 @@ def run(args: argparse.Namespace) -> int:
     from dockwright.wizard.gitlab import GitLabClient
 
     cwd = os.getcwd()
+    full_screen = getattr(args, "full_screen", None)
+    terminal = full_screen is not None and not args.plain and not args.json and sys.stdout.isatty() \
+        and sys.stdin.isatty()
+    listing = wants_list(args, terminal)
     if getattr(args, "sandbox", False):
         url, token, project, target = sandbox_target(args, cwd)
+    elif listing or args.follow_ref:
+        found = args.project or _repo_defaults(cwd)[0]
+        if not found:
+            raise BadInput("No GitLab project to watch was found: this folder has no GitLab git remote.",
+                           "Pass --project group/app (and --url for a self-managed GitLab).")
+        project, target = found, {}
+        url, token = connection(args, cwd)
     else:
         project, target = resolve_target(args, cwd)
         url, token = connection(args, cwd)
     client = GitLabClient.connect(url, token)
-    full_screen = getattr(args, "full_screen", None)
-    if args.plain or full_screen is None or not (sys.stdout.isatty() and sys.stdin.isatty()):
-        import asyncio  # ~35 ms, not for `--help`
+    if listing:
+        filters = list_filter(args)
+        if args.mr is not None:
+            filters = replace(filters, mr=args.mr or branch_merge_request(client, project, cwd))
+        if not terminal:
+            import asyncio  # ~35 ms, not for `--help`
 
-        return asyncio.run(watch_plain(client, project, target, sys.stdout))
-    return full_screen.run_watch(client, project, target)
+            return asyncio.run(print_list(client, project, filters, sys.stdout, as_json=args.json))
+        assert full_screen is not None
+        return int(full_screen.run_watch_list(client, project, {"filters": filters, "notify": not args.no_notify}))
+    if args.follow_ref:
+        return follow_ref(args, client, project, full_screen if terminal else None)
+    if not terminal or full_screen is None:
+        import asyncio
+
+        return asyncio.run(watch_plain(client, project, target, sys.stdout, notify=not args.no_notify))
+    return full_screen.run_watch(client, project, {**target, "notify": not args.no_notify})
+
+
+def follow_ref(args: argparse.Namespace, client: Any, project: str, full_screen: Any) -> int:
+    """--follow-ref R: full screen in a terminal, else lines until Ctrl-C (then the last pipeline's exit code)."""
+    if full_screen is not None:
+        return int(full_screen.run_watch(client, project, {"follow_ref": args.follow_ref, "notify": not args.no_notify}))
+    import asyncio
+
+    from dockwright.wizard.notify import Notifier
+    from dockwright.wizard.watch_ref import follow_ref_plain
+
+    notifier = Notifier(sys.stdout, not args.no_notify and sys.stdout.isatty())
+    try:
+        return asyncio.run(follow_ref_plain(client, project, args.follow_ref, sys.stdout, notifier=notifier))
+    except KeyboardInterrupt:
+        print(f"Stopped following {args.follow_ref}.", file=sys.stderr)
+        return 0
+
+
+def wants_list(args: argparse.Namespace, terminal: bool) -> bool:
+    """--list (or --json, a list filter) asks for the list; in a terminal, so does no target at all: the list
+    opens on the project's pipelines (HEAD's is one Enter away). Piped without a target, HEAD's pipeline is
+    followed as before, so scripts keep their exit code."""
+    if args.list or args.json or args.mine or args.failed or args.merge_requests or args.mr is not None:
+        if args.pipeline or args.sha or args.follow_ref:
+            raise BadInput("--list shows many pipelines; --pipeline, --sha and --follow-ref pick one.",
+                           "Drop --list to follow that pipeline, or drop --pipeline/--sha to list (--ref R filters; "
+                           "F in the list follows a branch).")
+        return True
+    explicit = args.pipeline or args.sha or args.ref or args.follow_ref
+    return terminal and not explicit
+
+
+def branch_merge_request(client: Any, project: str, cwd: str) -> int:
+    """``--mr`` without a number: the iid of the current branch's open merge request."""
+    from dockwright.wizard.git import Repo
+
+    try:
+        branch = Repo(cwd).current_branch()
+    except Exception:  # not a repository: said below
+        branch = None
+    if not branch:
+        raise BadInput("--mr without a number takes the current branch's merge request, and this folder is not on "
+                       "a branch of a git repository.", "Pass the merge request's number: --mr 12.")
+    found = client.open_merge_request(project, branch)
+    if found is None:
+        raise BadInput(f"Branch {branch} has no open merge request in {project}.",
+                       "Open one (git push -o merge_request.create), or pass its number: --mr 12.")
+    return int(found["iid"])
+
+
+def list_filter(args: argparse.Namespace) -> Any:
+    from dockwright.wizard.watch_list import ListFilter
+
+    return ListFilter(mine=args.mine, ref=args.ref or "", merge_requests=args.merge_requests, failed=args.failed)
+
+
+async def print_list(client: Any, project: str, filters: Any, out: Any, *, as_json: bool = False) -> int:
+    """``--list --plain`` / ``--json``: the list once, newest first; exit 0 whatever the pipelines' statuses."""
+    from dockwright.wizard.watch_list import ListUpdate, watch_list, write_rows
+
+    async for event in watch_list(client, project, filters=lambda: filters, once=True):
+        if isinstance(event, ListUpdate):
+            write_rows(event.rows, out, as_json=as_json, empty=f"No pipelines ({filters.describe()}).")
+    out.flush()
+    return 0
 
 
 def connection(args: argparse.Namespace, cwd: str) -> tuple[str, Any]:
@@ -139,8 +245,11 @@ def sandbox_target(args: argparse.Namespace, cwd: str) -> tuple[str, Any, str, d
     return running.url, running.token, project, {}  # the newest pipeline, whichever branch
 
 
-async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any) -> int:
+async def watch_plain(client: Any, project: str, target: dict[str, Any], out: Any, *, notify: bool = True) -> int:
+    """The watch as lines; in a terminal (not a pipe) its end rings the bell and says so (wizard/notify.py)."""
+    from dockwright.wizard.notify import Notifier
     from dockwright.wizard.watch import follow
     from dockwright.wizard.watch_plain import print_plain
 
-    return await print_plain(follow(client, project, **target), out)
+    notifier = Notifier(out, notify and out.isatty())
+    return await print_plain(follow(client, project, **target), out, notifier=notifier, project=project)

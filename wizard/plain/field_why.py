@@ -13,6 +13,8 @@ WHY: dict[str, str] = {
     "RunnerSpec.tags": "GitLab gives a job only to runners carrying all its tags; dockwright tags its jobs the same",
     "RunnerSpec.run_untagged": "off keeps other projects' untagged jobs away from a privileged runner",
     "RunnerSpec.protected": "on means pipelines of unprotected branches never reach this runner",
+    "RunnerSpec.privileged_services_only": "the job's own container then cannot reach the host as root; only "
+                                           "docker:dind, which needs it, runs privileged",
     "RunnerSpec.docker_image": "jobs without an image: run in it; the docker CLI image fits a build runner",
     "RunnerSpec.config_path": "gitlab-runner reads its runners from this file; it holds the runner's token (mode 0600)",
     "RegistrySpec.kind": "the pipeline logs in and pushes there; GitLab's own registry needs no secret at all",
@@ -26,7 +28,11 @@ WHY: dict[str, str] = {
     "VariableSpec.protected": "only protected branches and tags get it (others build but do not push), so a branch "
                               "anyone can push cannot print it",
     "VariableSpec.from_env": "the value is read from your shell each time and never written anywhere",
-    "DockerfileSpec.language": "python gets a working Dockerfile; generic gets a marked starting point you edit",
+    "DockerfileSpec.language": "each stack gets a working Dockerfile (multi-stage where it builds); generic gets a "
+                               "marked starting point you edit",
+    "DockerfileSpec.tool": "the lock file's tool installs exactly the locked versions",
+    "DockerfileSpec.target": "what the build stage builds (Go main package, build script, output folder...)",
+    "DockerfileSpec.runtime_image": "the final stage runs the app from a small image without the build's compilers",
     "DockerfileSpec.base_image": "a pinned, supported base image builds the same way next month and gets fixes",
     "DockerfileSpec.workdir": "the app's files live there inside the image",
     "DockerfileSpec.requirements": "dependencies are installed before the code is copied, so that layer stays cached",
@@ -40,6 +46,8 @@ WHY: dict[str, str] = {
     "PipelineSpec.latest_on_default_branch": "latest then only ever names an image built from the default branch",
     "PipelineSpec.dependency_proxy": "the runner pulls docker: images through your group's cache, not Docker Hub's "
                                      "per-address pull limit; projects in a group only",
+    "PipelineSpec.container_scanning": "known vulnerabilities in the base image and packages are listed after "
+                                       "each branch build (GitLab's template, one more job)",
     "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
     "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
 }

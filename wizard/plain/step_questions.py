@@ -30,15 +30,16 @@ from dockwright.wizard.plain.answer_checks import (
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import LinePrompts
 from dockwright.wizard.plan import (
-    EXECUTORS,
     LANGUAGES,
     REGISTRY_KINDS,
     RUNNER_WORKFLOWS,
+    WIZARD_EXECUTORS,
     Plan,
     VariableSpec,
     replace_in,
 )
 from dockwright.wizard.session import Session
+from dockwright.wizard.stacks import switched, teaching
 from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
 from dockwright.wizard.variables import new_key_problem, new_variable
 
@@ -112,13 +113,15 @@ class StepQuestions(LinePrompts):
         return plan
 
     def ask_executor(self, s: Step, plan: Plan) -> Plan:
-        for key in EXECUTORS:
+        # the five the wizard offers, and the answers file's own choice when it is one of the others (issue 14)
+        keys = WIZARD_EXECUTORS + ((plan.executor,) if plan.executor not in WIZARD_EXECUTORS else ())
+        for key in keys:
             label, tradeoffs = EXECUTOR_CHOICES[key]
             self.say(f"  {label}{' (recommended)' if key == RECOMMENDED_EXECUTOR else ''}")
             for line in tradeoffs.splitlines():
                 self.say(f"      {line}")
         choices = [(k, EXECUTOR_CHOICES[k][0] + (" (recommended)" if k == RECOMMENDED_EXECUTOR else ""))
-                   for k in EXECUTORS]
+                   for k in keys]
         executor = self.select(s, "How should jobs run Docker", choices, plan.executor,
                                field_why(Plan, "executor"))
         return dataclasses.replace(plan, executor=executor)
@@ -141,6 +144,10 @@ class StepQuestions(LinePrompts):
         executor = plan.executor
         if executor == "shell":
             executor = self.ask_shell_host_ready(s)
+        services_only = r.privileged_services_only
+        if executor in ("docker-dind-tls", "docker-dind"):  # restricted privilege is a dind setting only
+            services_only = self.confirm("Only the dind service is privileged, not the job (restricted mode)",
+                                         services_only, h("privileged_services_only"))
         if executor.startswith("docker"):
             docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"),
                                      image_problem("Default image for jobs"))
@@ -148,7 +155,8 @@ class StepQuestions(LinePrompts):
         plan = dataclasses.replace(plan, executor=executor)
         return replace_in(plan, "runner", workflow=workflow, description=description,
                           tags=tuple(t.strip() for t in tags.split(",") if t.strip()), run_untagged=run_untagged,
-                          protected=protected, docker_image=docker_image, config_path=config_path)
+                          protected=protected, docker_image=docker_image, config_path=config_path,
+                          privileged_services_only=services_only)
 
     def ask_shell_host_ready(self, s: Step) -> str:
         """The shell executor builds with the host's own Docker: confirm that set-up, or switch executor.
@@ -264,6 +272,9 @@ class StepQuestions(LinePrompts):
         d = plan.dockerfile
         h = lambda name: field_why(DockerfileSpec, name)  # noqa: E731
         language = self.select(s, "Language", [(x, x) for x in LANGUAGES], d.language, h("language"))
+        d = dataclasses.replace(d, **switched(d, language))  # another stack: its defaults are the answers offered
+        if teaching(language):
+            self.say(f"  {teaching(language)}")
         path = self.text(s, "Dockerfile (path in the repository)", d.path, h("path"),
                          build_path_problem("path", "Dockerfile", d.context))
         context = self.text(s, "Build context (folder)", d.context, h("context"),
@@ -272,7 +283,7 @@ class StepQuestions(LinePrompts):
                                lambda v: image_problem("Base image")(v) or (
                                    None if v and ":" in v else "Pin a tag, e.g. python:3.13-slim."))
         workdir = self.text(s, "Working directory", d.workdir, h("workdir"))
-        requirements = self.text(s, "Requirements file (empty: none)", d.requirements or "", h("requirements"))
+        extra = self.ask_stack_fields(s, d, h)
         port = self.text(s, "Port (empty: none)", "" if d.port is None else str(d.port), h("port"),
                          lambda v: None if not v or (v.isdigit() and 1 <= int(v) <= 65535)
                          else "A port from 1 to 65535, or empty for none.")
@@ -281,9 +292,32 @@ class StepQuestions(LinePrompts):
                         h("env"), env_problem)
         non_root = self.confirm("Run as an unprivileged user", d.non_root, h("non_root"))
         return replace_in(plan, "dockerfile", language=language, path=path, context=context,
-                          base_image=base_image, workdir=workdir,
-                          requirements=requirements or None, port=int(port) if port else None,
+                          base_image=base_image, workdir=workdir, **extra, port=int(port) if port else None,
                           command=tuple(shlex.split(command)), env=parse_env(env), non_root=non_root)
+
+    def ask_stack_fields(self, s: Step, d: Any, h: Any) -> dict[str, Any]:
+        """The fields only the chosen stack uses (requirements file, build tool, build target, runtime image)."""
+        from dockwright.wizard.plan import STACK_TOOLS
+        from dockwright.wizard.stacks import TARGET_LABELS, fields
+
+        wanted = fields(d.language)
+        out: dict[str, Any] = {"requirements": d.requirements if "requirements" in wanted else None}
+        if "requirements" in wanted:
+            out["requirements"] = self.text(s, "Requirements file (empty: none)", d.requirements or "",
+                                            h("requirements")) or None
+        if "tool" in wanted:
+            tools = STACK_TOOLS.get(d.language, ())
+            out["tool"] = self.text(s, f"Build tool ({' | '.join(tools)}; empty: none)", d.tool or "", h("tool"),
+                                    lambda v: None if not v or v in tools else f"One of {', '.join(tools)}, or empty."
+                                    ) or None
+        if "target" in wanted:
+            out["target"] = self.text(s, TARGET_LABELS.get(d.language, "Build target"), d.target or "",
+                                      h("target")) or None
+        if "runtime_image" in wanted:
+            out["runtime_image"] = self.text(s, "Runtime image (final stage; empty: the stack's default)",
+                                             d.runtime_image or "", h("runtime_image"),
+                                             lambda v: image_problem("Runtime image")(v) if v else None) or None
+        return out
 
     def ask_pipeline(self, s: Step, plan: Plan) -> Plan:
         from dockwright.wizard.plan import PipelineSpec
@@ -301,5 +335,18 @@ class StepQuestions(LinePrompts):
         release = self.text(s, "Release stage", p.stages[1] if len(p.stages) > 1 else "release")
         latest = self.confirm("Tag :latest on the default branch", p.latest_on_default_branch,
                               h("latest_on_default_branch"))
+        proxy = p.dependency_proxy
+        access = self.session.access
+        if access is None or access.namespace_kind != "user":  # the Dependency Proxy belongs to a group
+            proxy = self.confirm("Pull docker: images through the group's Dependency Proxy", proxy,
+                                 h("dependency_proxy"))
+        elif proxy:
+            self.say(f"  ! {access.project_path} is in a user's namespace, which has no Dependency Proxy: "
+                     "pipeline.dependency_proxy is turned off.")
+            proxy = False
+        scan = p.container_scanning
+        if plan.registry.kind == "gitlab" and plan.executor != "shell":  # where the template's job can run
+            scan = self.confirm("Scan the pushed image with GitLab's Container Scanning", scan,
+                                h("container_scanning"))
         return replace_in(plan, "pipeline", docker_version=version, stages=(build, release),
-                          latest_on_default_branch=latest)
+                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan)

@@ -12,23 +12,8 @@ import re
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import header_lines
-
-_USER_UID = 10001
-
-
-def _env_value(value: str) -> str:
-    """``"value"`` as BuildKit reads a double-quoted word back to ``value``: inside double quotes a backslash
-    escapes only ``"``, ``$`` and itself, and an unescaped ``$NAME`` is expanded at build time (so ``pa$$word``
-    would lose its dollars); any other character, ``é`` included, is written as it is."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
-
-
-def _add_user(base_image: str) -> str:
-    """The app's user as `docker init` makes it: no home folder, no login shell."""
-    if "alpine" in base_image:
-        return f"RUN adduser -D -H -h /nonexistent -s /sbin/nologin -u {_USER_UID} app"
-    return f"RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin --uid {_USER_UID} app"
-
+from dockwright.wizard.stacks import stack
+from dockwright.wizard.stacks.common import USER_UID, add_user, env_value
 
 # Servers that stop gracefully on SIGTERM, Docker's stop signal. Any other Python process started as PID 1
 # ignores SIGTERM (Python sets no handler for it, and the kernel drops a signal PID 1 does not handle), so
@@ -45,6 +30,20 @@ def _stop_signal(command: tuple[str, ...]) -> list[str]:
     return ["# As PID 1 a Python process ignores SIGTERM, so `docker stop` would wait 10 s and kill it;",
             "# SIGINT stops it at once (KeyboardInterrupt). gunicorn and uvicorn handle SIGTERM themselves.",
             "STOPSIGNAL SIGINT", ""]
+
+
+def _dev_server(command: tuple[str, ...]) -> list[str]:
+    """Why a development server kept on purpose (``flask run``, ``manage.py runserver``) is not for production."""
+    words = [w.rsplit("/", 1)[-1] for w in command]
+    if "flask" in words[:3] and "run" in words:
+        which, better = "`flask run` is Flask's development server", "gunicorn --bind 0.0.0.0:8000 app:app"
+    elif "runserver" in words and any(w.endswith("manage.py") or w == "django-admin" for w in words):
+        which, better = "`manage.py runserver` is Django's development server", "gunicorn --bind 0.0.0.0:8000 PROJECT.wsgi"
+    else:
+        return []
+    return [f"# {which}: one process, requests one after another, no protection against",
+            "# slow clients, and its own docs say it is not for production. A production server is one",
+            f"# dependency away: add gunicorn to the requirements and run `{better}`."]
 
 
 def _tomllib_python(base_image: str) -> bool:
@@ -66,7 +65,10 @@ def render_dockerfile(plan: Plan) -> str:
     lines = header_lines(
         "Dockerfile", "Delete these two lines to make the file yours: dockwright then leaves it alone."
     )
-    generic = spec.language == "generic"
+    module = stack(spec.language)
+    if module is not None:
+        return "\n".join([*lines, "", *module.dockerfile_body(spec)]) + "\n"
+    generic = spec.language != "python"  # generic, or a stack whose module is not written yet
     if generic:
         lines += [
             "#",
@@ -81,14 +83,14 @@ def render_dockerfile(plan: Plan) -> str:
     env += [(k, v) for k, v in spec.env if k not in dict(env)]
     if env:
         lines.append("# Settings the app reads at run time.")
-        parts = [f"{k}={_env_value(v)}" for k, v in env]
+        parts = [f"{k}={env_value(v)}" for k, v in env]
         lines.append("ENV " + " \\\n    ".join(parts))
         lines.append("")
     lines += [f"WORKDIR {spec.workdir}", ""]
     if spec.non_root:
         lines += [
             "# An unprivileged user to run the app: a compromised app is not root inside the container.",
-            _add_user(spec.base_image),
+            add_user(spec.base_image),
             "",
         ]
     req = spec.requirements if spec.language == "python" else None
@@ -124,11 +126,11 @@ def render_dockerfile(plan: Plan) -> str:
         lines.append("COPY . .")
     lines.append("")
     if spec.non_root:
-        lines += [f"USER {_USER_UID}", ""]
+        lines += [f"USER {USER_UID}", ""]
     if spec.port is not None:
         lines += [f"EXPOSE {spec.port}", ""]
     if spec.language == "python":
-        lines += _stop_signal(spec.command)
+        lines += _stop_signal(spec.command) + _dev_server(spec.command)
     if generic:
         lines.append("# EDIT ME: the command that starts the project.")
     lines.append("CMD " + json.dumps(list(spec.command)))
@@ -163,7 +165,10 @@ _ADDED_MARK = "# added by dockwright: keeps secrets, history and caches out of t
 
 
 def _ignores(plan: Plan) -> tuple[str, ...]:
-    return _COMMON_IGNORES + (_PYTHON_IGNORES if plan.dockerfile.language == "python" else ())
+    language = plan.dockerfile.language
+    module = stack(language)
+    own = module.IGNORES if module is not None else _PYTHON_IGNORES if language == "python" else ()
+    return _COMMON_IGNORES + tuple(p for p in own if p not in _COMMON_IGNORES)
 
 
 def render_dockerignore(plan: Plan, existing: str | None = None) -> str:

@@ -30,6 +30,7 @@ from dockwright.wizard.render.pipeline_jobs import (
     WORKFLOW_RULES,
     render_jobs,
 )
+from dockwright.wizard.render.pipeline_scan import SCAN_BLOCK_LINES, scan_lines, scan_merge_problem, scans
 from dockwright.wizard.yaml_guard import Layout as _Layout
 from dockwright.wizard.yaml_guard import Stages, YamlProblem, scan
 
@@ -53,7 +54,7 @@ _FILE_HEADER = header_lines(
 
 def _stages(plan: Plan) -> list[str]:
     build, release = plan.pipeline.stages
-    return [build, release] if plan.pipeline.latest_on_default_branch else [build]
+    return [build, release] if plan.pipeline.latest_on_default_branch or scans(plan) else [build]
 
 
 def render_jobs_block(plan: Plan, *, skip_merge_request_pipelines: bool = False) -> str:
@@ -64,13 +65,14 @@ def render_jobs_block(plan: Plan, *, skip_merge_request_pipelines: bool = False)
         "",
     ]
     lines += render_jobs(plan, skip_merge_request_pipelines=skip_merge_request_pipelines)
+    lines += scan_lines(plan)
     lines.append(BLOCK_END)
     return "\n".join(lines) + "\n"
 
 
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # the line breaks YAML (and libyaml) count
 _DEPLOYS = re.compile(r"deploy|release|publish|production|prod\b|staging|rollout", re.I)
-_OWN_JOB_LINES = (f"{BUILD_JOB}:", f"{RELEASE_JOB}:")
+_OWN_JOB_LINES = (f"{BUILD_JOB}:", f"{RELEASE_JOB}:", *SCAN_BLOCK_LINES)
 
 
 def _split_lines(text: str) -> list[str]:
@@ -233,6 +235,12 @@ def _render(plan: Plan, existing: str | None) -> tuple[str, list[str]]:
             raise UnmergeableFile(".gitlab-ci.yml", f"line {line_no(line)} has the job {key} outside dockwright's "
                                   f"markers; remove it (dockwright writes its own between `{BLOCK_BEGIN}` and "
                                   f"`{BLOCK_END}`) or rename it")
+    repeated = scan_merge_problem(plan, layout.keys)
+    if repeated is not None:
+        raise UnmergeableFile(".gitlab-ci.yml", f"line {line_no(repeated[1])} has its own `{repeated[0]}:`, and "
+                              "pipeline.container_scanning adds one between dockwright's markers (YAML refuses a "
+                              "key twice); set container_scanning: false and include GitLab's "
+                              "Jobs/Container-Scanning.gitlab-ci.yml template in your own include: list")
 
     notes: list[str] = []
     has_workflow = any(key == "workflow" for key, _ in layout.keys)

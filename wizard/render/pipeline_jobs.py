@@ -18,7 +18,11 @@ Each line is there for a reason the teaching pages give (assets/help/pipeline.md
   earlier stages, the user's tests included; ``resource_group`` lets one ``latest`` push run at a time;
   builds are ``interruptible`` so a newer pipeline can cancel an outdated one;
 - docker executors retag ``latest`` in the registry with ``docker buildx imagetools create`` (no pull);
-  the shell executor pulls, tags and pushes (buildx is not sure to be installed on the runner's host).
+  the shell executor pulls, tags and pushes (buildx is not sure to be installed on the runner's host);
+- DinD with TLS on the Kubernetes executor also sets ``DOCKER_TLS_VERIFY`` and ``DOCKER_CERT_PATH`` (the
+  Kubernetes executor does not run the image's entrypoint, which sets them elsewhere) and the service's
+  ``HEALTHCHECK_TCP_PORT``, as https://docs.gitlab.com/ci/docker/docker_in_docker/#use-with-kubernetes-executor does;
+- the build methods without a daemon (BuildKit rootless, Buildah) have their own lines: :mod:`daemonless`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import posixpath
 
 from dockwright.wizard.plan import Plan
+from dockwright.wizard.render import daemonless
 from dockwright.wizard.render.common import yaml_scalar
 from dockwright.wizard.render.registry import image_name, login_commands, push_guard_variable, registry_host
 
@@ -59,27 +64,32 @@ _LABELS = (
 
 
 def uses_dind(plan: Plan) -> bool:
-    return plan.executor in ("hosted", "docker-dind-tls", "docker-dind")
+    return plan.build_method in ("dind-tls", "dind")
 
 
 def docker_host(plan: Plan) -> str:
     """Where the job's docker client finds its daemon, for the plan's executor."""
-    if plan.executor in ("hosted", "docker-dind-tls"):
+    if plan.build_method == "dind-tls":
         return "tcp://docker:2376"
-    if plan.executor == "docker-dind":
+    if plan.build_method == "dind":
         return "tcp://docker:2375"
     return "unix:///var/run/docker.sock"  # socket binding and shell: the host's daemon
 
 
-def _variables(plan: Plan) -> list[tuple[str, str]]:
-    out = [("DOCKER_HOST", docker_host(plan))]
-    if plan.executor in ("hosted", "docker-dind-tls"):
-        out.append(("DOCKER_TLS_CERTDIR", '"/certs"'))
-    elif plan.executor == "docker-dind":
-        out.append(("DOCKER_TLS_CERTDIR", '""'))
+def _variables(plan: Plan, *, release: bool) -> list[tuple[str, str]]:
+    if plan.daemonless:
+        out = daemonless.job_variables(plan, release=release)
+    else:
+        out = [("DOCKER_HOST", docker_host(plan))]
+        if plan.build_method == "dind-tls":
+            out.append(("DOCKER_TLS_CERTDIR", '"/certs"'))
+            if plan.runner_kind == "kubernetes":
+                out += [("DOCKER_TLS_VERIFY", '"1"'), ("DOCKER_CERT_PATH", '"$DOCKER_TLS_CERTDIR/client"')]
+        elif plan.build_method == "dind":
+            out.append(("DOCKER_TLS_CERTDIR", '""'))
     if plan.executor == "shell":
         out.append(("DOCKER_CONFIG", "$CI_BUILDS_DIR/.dockwright-docker-config/$CI_JOB_ID"))
-    else:
+    elif plan.runner_kind in ("docker", "hosted"):
         out.append(("FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR", '"true"'))
     out.append((IMAGE_VAR, yaml_scalar(image_name(plan))))
     if plan.registry.kind == "ecr":
@@ -98,19 +108,23 @@ def _skip_push_lines(plan: Plan) -> list[str]:
 
 
 def _job(plan: Plan, name: str, stage: str, comment: list[str], *, rules: list[str], script: list[str],
-         extra: list[str]) -> list[str]:
+         extra: list[str], release: bool = False) -> list[str]:
     version = plan.pipeline.docker_version
     prefix = DEPENDENCY_PROXY_PREFIX if plan.pipeline.dependency_proxy else ""
     out = [f"# {line}" for line in comment]
     out += [f"{name}:", f"  stage: {yaml_scalar(stage)}"]
-    if plan.executor != "shell":
+    if plan.daemonless:
+        out += daemonless.job_image_lines(plan, release=release)
+    elif plan.executor != "shell":
         out.append(f"  image: {yaml_scalar(f'{prefix}docker:{version}-cli')}")
     if uses_dind(plan):
         out += ["  services:", f"    - name: {yaml_scalar(f'{prefix}docker:{version}-dind')}", "      alias: docker"]
-        if plan.executor == "docker-dind":
+        if plan.build_method == "dind":
             out.append('      command: ["--tls=false"]')
+        if plan.runner_kind == "kubernetes":
+            out += ["      variables:", '        HEALTHCHECK_TCP_PORT: "2376"']
     out.append("  variables:")
-    out += [f"    {k}: {v}" for k, v in _variables(plan)]
+    out += [f"    {k}: {v}" for k, v in _variables(plan, release=release)]
     if plan.job_tags:
         out.append("  tags:")
         out += [f"    - {yaml_scalar(t)}" for t in plan.job_tags]
@@ -118,7 +132,8 @@ def _job(plan: Plan, name: str, stage: str, comment: list[str], *, rules: list[s
     out.append("  rules:")
     out += rules
     out.append("  before_script:")
-    out += [f"    - {yaml_scalar(line)}" for line in login_commands(plan)]
+    login = daemonless.login_lines(plan, release=release) if plan.daemonless else login_commands(plan)
+    out += [f"    - {yaml_scalar(line)}" for line in login]
     out.append("  script:")
     out += [f"    - {yaml_scalar(line)}" for line in script]
     if plan.executor == "shell":
@@ -144,6 +159,9 @@ def build_script(plan: Plan) -> list[str]:
     image = f"${IMAGE_VAR}"
     labels = " ".join(f'--label "{k}={v}"' for k, v in _LABELS)
     dockerfile, context = _build_files(plan)
+    if plan.daemonless:
+        return daemonless.build_lines(plan, image, ("$CI_COMMIT_SHA", _REF_TAG), _LABELS, dockerfile, context,
+                                      _skip_push_lines(plan))
     return [
         f'docker build --pull {dockerfile}{labels} -t "{image}:$CI_COMMIT_SHA" -t "{image}:{_REF_TAG}" {context}',
         *_skip_push_lines(plan),
@@ -154,6 +172,8 @@ def build_script(plan: Plan) -> list[str]:
 
 def release_script(plan: Plan) -> list[str]:
     image = f"${IMAGE_VAR}"
+    if plan.daemonless:
+        return daemonless.release_lines(image, _skip_push_lines(plan))
     if plan.executor == "shell":
         retag = [f'docker pull "{image}:$CI_COMMIT_SHA"', f'docker tag "{image}:$CI_COMMIT_SHA" "{image}:latest"',
                  f'docker push "{image}:latest"']
@@ -175,7 +195,9 @@ def render_jobs(plan: Plan, *, skip_merge_request_pipelines: bool) -> list[str]:
                 if skip_merge_request_pipelines else [])
     lines = _job(
         plan, BUILD_JOB, build_stage,
-        ["Build and push in the same job: each job has its own Docker daemon, so an image built here would",
+        [("Build and push in the same job: each job has its own Docker daemon, so an image built here would"
+          if not plan.daemonless else
+          "Build and push in the same job, with no Docker daemon and no privilege: an image built here would"),
          "be gone in the next job. Tagged with the commit, and with the git tag or the branch (slug)."],
         rules=never_mr + ["    - exists:", exists],
         script=build_script(plan),
@@ -189,6 +211,6 @@ def render_jobs(plan: Plan, *, skip_merge_request_pipelines: bool) -> list[str]:
              "needs:): tag the image this pipeline pushed as latest. One latest push at a time."],
             rules=never_mr + ["    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "      exists:", exists],
             script=release_script(plan),
-            extra=[f"  resource_group: {RELEASE_RESOURCE_GROUP}"],
+            extra=[f"  resource_group: {RELEASE_RESOURCE_GROUP}"], release=True,
         )
     return lines

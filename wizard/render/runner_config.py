@@ -18,6 +18,7 @@ from tomlkit.items import AoT, InlineTable, Table
 
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render.common import UnmergeableFile, header_lines
+from dockwright.wizard.render.kubernetes import kubernetes_entry, render_helm_commands
 
 CERTS_VOLUME = "/certs/client"
 SOCKET_VOLUME = "/var/run/docker.sock:/var/run/docker.sock"
@@ -27,23 +28,29 @@ _MANAGED_VOLUMES = (CERTS_VOLUME, SOCKET_VOLUME)
 DIND_SERVICE_PATTERNS = ("docker:*-dind", "docker:dind", "docker.io/library/docker:*-dind", "docker.io/library/docker:dind")
 
 
+# BuildKit rootless and Buildah without privilege on the docker executor: Docker's default seccomp and AppArmor
+# profiles refuse the unshare and mount calls they make (moby/buildkit docs/rootless.md runs the image with
+# exactly these two; docker_sim plays the refusal). gitlab-runner's common/config.go: [runners.docker] security_opt.
+DAEMONLESS_SECURITY_OPT = ("seccomp:unconfined", "apparmor:unconfined")
+
+
 def runner_executor(plan: Plan) -> str:
-    """gitlab-runner's executor name for the plan: ``shell`` or ``docker``."""
-    return "shell" if plan.executor == "shell" else "docker"
+    """gitlab-runner's executor name for the plan: ``shell``, ``docker`` or ``kubernetes``."""
+    return plan.runner_kind
 
 
 def runner_volumes(plan: Plan) -> list[str]:
     """The volumes the docker executor needs for the plan's way of running Docker."""
-    if plan.executor == "docker-dind-tls":
+    if plan.build_method == "dind-tls":
         return [CERTS_VOLUME, CACHE_VOLUME]
-    if plan.executor == "docker-socket":
+    if plan.build_method == "socket":
         return [SOCKET_VOLUME, CACHE_VOLUME]
     return [CACHE_VOLUME]
 
 
 def runner_privileged(plan: Plan) -> bool:
-    """Docker-in-Docker needs a privileged container; socket binding and shell do not."""
-    return plan.executor in ("docker-dind-tls", "docker-dind")
+    """Docker-in-Docker needs a privileged container; socket binding, shell, BuildKit rootless and Buildah do not."""
+    return plan.build_method in ("dind-tls", "dind")
 
 
 def privileged_services_only(plan: Plan) -> bool:
@@ -67,6 +74,10 @@ def _docker_table(plan: Plan, old: Table | InlineTable | None) -> Table | Inline
         for key in ("services_privileged", "allowed_privileged_services"):
             if key in table:
                 del table[key]
+    if plan.daemonless:
+        table["security_opt"] = list(DAEMONLESS_SECURITY_OPT)
+    elif "security_opt" in table and [str(v) for v in table["security_opt"]] == list(DAEMONLESS_SECURITY_OPT):
+        del table["security_opt"]  # dockwright's own, from an earlier daemonless choice
     if old is None:
         table["disable_cache"] = False
     current = table.get("volumes", [])
@@ -159,7 +170,11 @@ def _merged_entry(plan: Plan, existing: str | None, url: str, token: str | None,
         raise UnmergeableFile("config.toml", f"the [[runners]] entry {name!r} has `docker = {old.as_string()}`, "
                               "which is not a table of docker settings (gitlab-runner cannot load it)")
     entry["executor"] = runner_executor(plan)
-    if plan.executor == "shell":
+    if plan.runner_kind == "kubernetes":
+        if "docker" in entry:
+            del entry["docker"]
+        kubernetes_entry(plan, entry)
+    elif plan.executor == "shell":
         if "docker" in entry:
             del entry["docker"]
     else:
@@ -203,6 +218,8 @@ def render_register_command(plan: Plan, *, url: str, template_path: str | None =
     access level were set when the runner was created; passing them to `register` is a fatal error,
     so they are left out. The deprecated registration-token workflow passes them, with a comment.
     """
+    if plan.runner_kind == "kubernetes":
+        return render_helm_commands(plan)
     env = token_env_name(plan)
     sudo = f"sudo --preserve-env={env} " if plan.runner.config_path.startswith("/etc/") else ""
     lines: list[str] = []

@@ -1,0 +1,3 @@
+module gitlab.example.com/demo/app
+
+go 1.24
