@@ -40,7 +40,11 @@ TIMEOUT = 30.0
 # compile dockwright's own modules from source (Textual's came with .pyc from pip). The warm-up run writes the
 # bytecode of every process here, under one throw-away prefix, so no side pays for compiling.
 PYCACHE = tempfile.mkdtemp(prefix="dockwright-first-paint-pyc-")
-CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPYCACHEPREFIX": PYCACHE}
+# The sandbox's state and its link in a throw-away folder too: a sandbox another process runs on this machine (the
+# default state folder) made `dockwright --sandbox` refuse to start ("Another sandbox is already running").
+STATE = tempfile.mkdtemp(prefix="dockwright-first-paint-state-")
+CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPYCACHEPREFIX": PYCACHE,
+             "XDG_STATE_HOME": STATE, "XDG_RUNTIME_DIR": STATE}
 
 BARE_APP = """
 from textual.app import App
@@ -151,6 +155,7 @@ def main() -> None:
     finally:
         shutil.rmtree(repo, ignore_errors=True)
         shutil.rmtree(PYCACHE, ignore_errors=True)
+        shutil.rmtree(STATE, ignore_errors=True)
     print(f"{args.runs} runs each, alternating; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     for title, table in (("process start -> first frame with 'Connect', 120x40 pty", paint),
                          ("process start -> exit", cli)):

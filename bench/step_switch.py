@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from first_paint import CHILD_ENV, COLS, PYCACHE, ROOT, ROWS, project
+from first_paint import CHILD_ENV, COLS, PYCACHE, ROOT, ROWS, STATE, project
 
 BIN = Path(sys.executable).parent
 CTRL_N, CTRL_B = b"\x0e", b"\x02"
@@ -213,6 +213,7 @@ def main() -> None:
     finally:
         shutil.rmtree(repo, ignore_errors=True)
         shutil.rmtree(PYCACHE, ignore_errors=True)
+        shutil.rmtree(STATE, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     print(f"{args.runs} runs each, alternating; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")

@@ -17,9 +17,9 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import AwaitMount
 
 from dockwright.screens.errors import ScrubbedCrashReport
+from dockwright.screens.hidden_screen import mount_hidden
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
@@ -169,11 +169,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
                 continue
             screen = _screen_class(s.id)()
             self.install_screen(screen, name=s.id)
-            # Textual mounts an installed screen when it is first shown; _register is what showing it runs
-            # first (App._get_screen), here without putting it on the stack
             self._building = asyncio.get_running_loop().create_future()
             try:
-                await AwaitMount(screen, self._register(self, screen))
+                await mount_hidden(self, screen)
             finally:
                 self._building.set_result(None)
                 self._building = None

@@ -123,13 +123,11 @@ class StepScreen(Screen):
     def lay_out_hidden(self) -> bool:
         """Then lay it out for the terminal's size as showing it would (this also sets the size classes) and
         render its widgets' lines, so that showing it restyles, lays out and renders nothing new unless the
-        theme or the size changed meanwhile (update_node_styles; Screen._on_screen_resume lays out only for a
-        new size). True when it asked for a layout again since the last (a widget answering its new size)."""
-        again = self._layout_required or self._look is None
-        if again:
-            self._refresh_layout(self.app.size)
-            self._layout_required = False
-            self._compositor.render_update(full=True)  # fills each widget's line cache; nothing is displayed
+        theme or the size changed meanwhile (update_node_styles; showing a screen lays it out only for a new
+        size). True when it asked for a layout again since the last (a widget answering its new size)."""
+        from dockwright.screens.hidden_screen import lay_out_hidden
+
+        again = lay_out_hidden(self, first=self._look is None)
         self._look = (self.app.theme, self.app.size)
         return again
 

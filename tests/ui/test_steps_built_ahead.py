@@ -72,7 +72,7 @@ async def test_back_and_next_show_the_same_step_screens_again(repo):
 
 
 async def test_a_step_built_ahead_looks_as_one_built_when_shown(repo, monkeypatch):
-    async def screen_of(ahead: bool) -> list[str]:
+    async def screen_of(ahead: bool) -> str:
         if not ahead:
             monkeypatch.setattr(app_module, "BUILD_AHEAD_AFTER", 3600.0)
         app = app_for(repo)
@@ -84,7 +84,7 @@ async def test_a_step_built_ahead_looks_as_one_built_when_shown(repo, monkeypatc
             app.goto("executor")
             await settle(pilot, 6)
             assert app.get_screen("executor").is_mounted
-            return [line.text for line in app.screen._compositor.render_strips()]
+            return app.export_screenshot()  # what the terminal shows, cell by cell and with its colours
 
     assert await screen_of(ahead=True) == await screen_of(ahead=False)
 
