@@ -64,7 +64,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
                 tooltip="Save your answers to dockwright.yml (never tokens or secret values)"),
     ]
 
-    plan: reactive[Plan] = reactive(Plan, init=False)
+    # repaint=False: the widgets that show the plan watch it and refresh themselves; a repaint of the app on each
+    # change redrew the whole screen on every keystroke (bench/keystroke.py)
+    plan: reactive[Plan] = reactive(Plan, init=False, repaint=False)
 
     def __init__(self, plan: Plan, services: Session, *, start_step: str = "connect") -> None:
         super().__init__()
