@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from step_switch import old_tree
+from first_paint import old_tree
 
 CHILD = """
 import asyncio, json, shutil, sys
@@ -60,7 +60,7 @@ def main() -> None:
     sides = {"now": ""} | ({f"before ({args.before})": str(old)} if old else {})
     times: dict[str, list[float]] = {name: [] for name in sides}
     try:
-        for name, root in sides.items():  # warm-up (bytecode, page cache), not counted
+        for root in sides.values():  # warm-up (bytecode, page cache), not counted
             one_side(root, 4)
         for _ in range(args.runs):
             for name, root in sides.items():

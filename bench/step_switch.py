@@ -31,14 +31,13 @@ import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import termios
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from first_paint import CHILD_ENV, COLS, PYCACHE, ROOT, ROWS, STATE, project
+from first_paint import CHILD_ENV, COLS, OLD_LAUNCHER, PYCACHE, ROWS, STATE, old_tree, project
 
 BIN = Path(sys.executable).parent
 CTRL_N, CTRL_B = b"\x0e", b"\x02"
@@ -83,16 +82,6 @@ class Bare(App):
 
 Bare().run()
 """
-
-# the console script, imported from a folder laid out as the installed package instead of this worktree
-OLD_LAUNCHER = """
-import sys
-sys.meta_path[:] = [f for f in sys.meta_path if "EditableFinder" not in repr(f)]
-sys.path.insert(0, {root!r})
-from dockwright.screens.entry import main
-sys.exit(main())
-"""
-
 
 class Pty:
     """A process under a 120x40 pty and what it wrote."""
@@ -169,21 +158,6 @@ def walk(argv: list[str], cwd: Path, titles: list[str]) -> dict[str, list[float]
     finally:
         app.close()
     return out
-
-
-def old_tree(commit: str) -> Path:
-    """``commit``'s code laid out as the installed package: <tmp>/dockwright/{wizard,screens,sandbox,assets}."""
-    root = Path(tempfile.mkdtemp(prefix="dockwright-step-switch-before-"))
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True).stdout
-    src = root / "src"
-    src.mkdir()
-    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-    pkg = root / "dockwright"
-    shutil.copytree(src / "dockwright", pkg)
-    for part in ("wizard", "screens", "sandbox", "assets"):
-        shutil.copytree(src / part, pkg / part)
-    shutil.rmtree(src)
-    return root
 
 
 def main() -> None:

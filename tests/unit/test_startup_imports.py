@@ -36,3 +36,10 @@ def test_the_connect_screen_loads_no_preview_help_pages_or_gitlab_client():
     # Connect has no preview and shows no help page until asked: tree-sitter and Markdown come later
     code = "import dockwright.screens.app, dockwright.screens.connect"
     assert loaded_after(code, ("tree_sitter", "markdown_it", "linkify_it", *NETWORK_AND_CHECKS)) == []
+
+
+def test_the_app_and_connect_screen_load_no_yaml_library():
+    # ruamel.yaml is imported where an answers file or glab's config is read or written (plan.py, credentials.py)
+    code = "import dockwright.screens.app, dockwright.screens.connect, dockwright.wizard.credentials"
+    assert loaded_after(code, ("ruamel",)) == []
+    assert loaded_after(code + "\nimport sys\nassert 'dockwright.wizard.yaml_guard' not in sys.modules", ()) == []
