@@ -551,7 +551,11 @@ def _detect_project(root: Path, notes: list[str], dockerfile_path: str | None) -
 
 def detect_plan(path: str | os.PathLike[str], base: Plan | None = None) -> Plan:
     """The Plan's defaults for the project at ``path``: ``base`` (or Plan()) with what detection found."""
-    found = detect(path)
+    return plan_from(detect(path), base)
+
+
+def plan_from(found: Detection, base: Plan | None = None) -> Plan:
+    """``base`` (or Plan()) with what detection ``found``."""
     plan = base or Plan()
     gitlab = plan.gitlab
     if found.gitlab_url and found.project_path:
