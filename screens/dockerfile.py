@@ -170,7 +170,9 @@ class DockerfileScreen(StepScreen):
                 self.post_message(PlanChanged("dockerfile", base_image=value.strip()))
         if problem:  # the plan keeps the last good value: say so, or a preview of "7000" reads as a bug
             problem += " Until then the preview shows the last accepted value."
-        self.query_one("#df-problem", Label).update(problem or "")
+        said = self.query_one("#df-problem", Label)
+        if said.content != (problem or ""):  # Label.update lays the screen out again, also for the same words
+            said.update(problem or "")
         event.input.set_class(bool(problem), "-invalid")
 
     def on_select_changed(self, event: Select.Changed) -> None:

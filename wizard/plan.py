@@ -18,11 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from typing import TYPE_CHECKING, Any
 
 from dockwright.wizard.docker_versions import (
     DEFAULT_CLI_IMAGE,
@@ -34,7 +30,10 @@ from dockwright.wizard.errors import AnswersError, BadInput
 from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.names import plan_name_problems
 from dockwright.wizard.secret_text import looks_like_token, shown
-from dockwright.wizard.yaml_guard import YamlProblem, scan
+
+if TYPE_CHECKING:  # ruamel.yaml is imported where an answers file is read or written: not before the first frame
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1
@@ -432,6 +431,8 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------------------------
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML()  # round-trip: comments and order survive a re-save
     y.indent(mapping=2, sequence=4, offset=2)
     y.preserve_quotes = True
@@ -457,6 +458,8 @@ def _type_name(tp: Any) -> str:
 
 
 def _line(node: Any, key: Any) -> int | None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     try:
         if isinstance(node, CommentedMap):
             return node.lc.key(key)[0] + 1
@@ -590,6 +593,11 @@ def parse_answers(text: str, defaults: Plan | None = None, path: str = "", *, no
     Nesting and aliases are checked in one pass of parser events first, so an alias bomb or ten thousand
     nested brackets is a sentence, not minutes of work or a RecursionError. ``notes`` collects what the user
     should know but is no error: a file that holds no answer at all."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
+    from dockwright.wizard.yaml_guard import YamlProblem, scan
+
     try:
         scan(text, max_nodes=ANSWERS_MAX_NODES)
     except YamlProblem as exc:
@@ -645,6 +653,8 @@ def load_answers(path: str | Path, defaults: Plan | None = None, *, notes: list[
 # --------------------------------------------------------------------------------------------
 
 def _plain(value: Any, meta: dict[str, Any] | None = None) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if meta and meta.get("mapping"):
         return CommentedMap(value)
     if dataclasses.is_dataclass(value):
@@ -664,6 +674,8 @@ def _plain(value: Any, meta: dict[str, Any] | None = None) -> Any:
 
 
 def _merge_into(node: CommentedMap, fresh: CommentedMap) -> None:
+    from ruamel.yaml.comments import CommentedMap
+
     for key in list(node):
         if key not in fresh:
             del node[key]
@@ -694,6 +706,8 @@ HEADER = (
 
 def dump_answers(plan: Plan, existing: str | None = None) -> str:
     """The answers file's text for ``plan``; an existing file's comments and layout are kept."""
+    from ruamel.yaml.comments import CommentedMap
+
     fresh = _plain(plan)
     yaml = _yaml()
     if existing:

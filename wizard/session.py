@@ -91,10 +91,10 @@ class Session:
 
     def detect(self) -> Plan:
         """Detection's defaults for the folder (``self.detection`` is kept for the Project step)."""
-        from dockwright.wizard.detect import detect, detect_plan
+        from dockwright.wizard.detect import detect, plan_from
 
         self.detection = detect(self.workdir)
-        return detect_plan(self.workdir)
+        return plan_from(self.detection)  # one detection (its git commands ran twice before)
 
     def starting_plan(self, plan: Plan, *, notes: list[str] | None = None) -> Plan:
         """``plan`` with the answers file's answers when there is one, and the sandbox's URL and project;

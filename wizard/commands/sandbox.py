@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -78,6 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    import json  # here, not at the top: `dockwright --help` builds this parser
+
     from dockwright.wizard.practice import start_sandbox
 
     if args.data_dir:
@@ -124,6 +125,8 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 
 def register_runner(args: argparse.Namespace) -> int:
+    import json  # here, not at the top: `dockwright --help` builds this parser
+
     from dockwright.wizard import practice
 
     path = Path(args.config).expanduser()
@@ -166,6 +169,8 @@ def register_runner(args: argparse.Namespace) -> int:
 
 def show(args: argparse.Namespace) -> int:
     """``--show``: ask the running sandbox (its socket answers only this user) for url, token and project."""
+    import json  # here, not at the top: `dockwright --help` builds this parser
+
     from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir, facts_lines
 
     facts = ask_running_sandbox(args.data_dir)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from typing import Any
 
 from dockwright.wizard.errors import BadInput
@@ -140,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
     if listing:
         filters = list_filter(args)
         if args.mr is not None:
+            from dataclasses import replace  # here: `dockwright --help` builds this parser, and needs none of it
+
             filters = replace(filters, mr=args.mr or branch_merge_request(client, project, cwd))
         if not terminal:
             import asyncio  # ~35 ms, not for `--help`
