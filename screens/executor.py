@@ -50,7 +50,7 @@ class ExecutorScreen(StepScreen):
         self._show(plan.executor)
 
     def _show(self, executor: str) -> None:
-        where, method = split_executor(executor)
+        where = split_executor(executor)[0]
         methods = WHERE_METHODS[where]
         self.query_one("#method-label").display = bool(methods)
         self.query_one("#method-choice").display = bool(methods)
