@@ -66,7 +66,7 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER,                       # GitLab URL: detected from the git remote
         ENTER if token is None else token + ENTER,  # "use the sandbox's token?" yes / the token, hidden
         ENTER,                       # project path: detected
-        ENTER,                       # executor: Docker + DinD with TLS (default)
+        ENTER, ENTER,                # executor: Docker; build method: DinD with TLS (defaults)
         ENTER,                       # runner workflow: authentication token
         ENTER, ENTER, "n", "n",      # description, tags, untagged, protected
         "n",                         # restricted privilege (only the dind service privileged)? no
@@ -128,7 +128,7 @@ def test_wrong_token_and_unknown_project_are_refused_with_a_sentence_and_asked_a
 def test_question_mark_and_help_choice_print_the_steps_teaching_page(sandbox, project):
     keys = [ENTER, sandbox.token + ENTER,
             CLEAR + "?" + ENTER, ENTER,                           # ? at the project path, then keep the default
-            *[DOWN] * 3, ENTER,                                # the Help choice under the five executors
+            *[DOWN] * 2, ENTER,                                # the Help choice under the four executors
             ENTER,                                             # then the recommended executor
             CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
@@ -141,7 +141,7 @@ def test_question_mark_and_help_choice_print_the_steps_teaching_page(sandbox, pr
 
 
 def test_question_mark_at_a_yes_no_question_prints_the_page_and_asks_again(sandbox, project):
-    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER,      # connect, project, executor
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,      # connect, project, executor, method
             ENTER, ENTER, ENTER,                           # runner workflow, description, tags
             "?", "n",                                      # ? at "Also run jobs without tags", then no
             CTRL_C, "n"]
@@ -156,7 +156,7 @@ def test_question_mark_at_a_yes_no_question_prints_the_page_and_asks_again(sandb
 
 def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_again(sandbox, project):
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, "alice/app" + ENTER,                     # registry: Docker Hub, image
         # DOCKERHUB_USERNAME: not masked, not protected, typed (the source defaults to its env var)
@@ -186,7 +186,7 @@ def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_a
 
 def test_a_variable_you_add_starts_masked(sandbox, project):
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         ENTER, "y", "APP_SECRET" + ENTER,                      # GitLab's registry; add a variable of your own
         ENTER, ENTER, ENTER, ENTER,                            # masked (the default), not hidden, not protected, typed
@@ -329,7 +329,7 @@ def test_ctrl_c_during_apply_leaves_nothing_a_rerun_cannot_finish(sandbox, proje
 
 
 def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, project):
-    keys = [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,  # to the registry
+    keys = [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,  # to the registry
             DOWN + ENTER, "alice/app" + ENTER,                                       # Docker Hub
             "n", "n", UP + ENTER, "alice" + ENTER,                                   # user name, typed
             "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,          # token, masked, typed
@@ -391,7 +391,7 @@ def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, proje
 
 def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox, project):
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, ENTER, "alice/app" + ENTER,              # Docker Hub; Enter on the empty image, then one
         "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
@@ -437,7 +437,7 @@ def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, projec
 def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(sandbox, project):
     """Issue 16 items 5 and 6: `Bad Name!` as the image, CI_REGISTRY_USER as a new variable with Docker Hub."""
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, "Bad Name!" + ENTER, CLEAR + ":Latest Tag" + ENTER, CLEAR + "alice/app" + ENTER,
         "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
@@ -553,3 +553,41 @@ def test_ecr_offers_oidc_first_and_asks_the_role_not_aws_keys(sandbox, project):
     saved = load_answers(project / "dockwright.yml")
     assert saved.registry.ecr.auth == "oidc" and saved.registry.ecr.role_arn == role
     assert "AWS_ACCESS_KEY_ID" not in (project / "dockwright.yml").read_text() and "AWS_ACCESS_KEY_ID" not in said
+
+# Issue 14: the executor, then the build method; a method's own runner questions. From the registry on, as above.
+AFTER_RUNNER = [ENTER, "n", *[ENTER] * 9, "y", ENTER, ENTER, ENTER, "y", "n", "n", ENTER, ENTER, DOWN + DOWN + ENTER]
+
+
+def test_buildkit_rootless_on_the_docker_executor_is_two_choices_and_asks_no_privilege(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER, ENTER,
+            ENTER, *[DOWN] * 3 + [ENTER],                      # executor: Docker; method: BuildKit rootless
+            ENTER, ENTER, ENTER, "n", "n",                     # workflow, description, tags, untagged, protected
+            ENTER, ENTER,                                      # image, config.toml (no restricted-privilege question)
+            *AFTER_RUNNER]
+    code, transcript, wizard = drive(project, keys)
+
+    assert code == 0, transcript[-3000:]
+    said = flat(transcript)
+    assert "BuildKit rootless (no daemon) (recommended)" not in said
+    assert "Only the dind service is privileged" not in said
+    assert "buildctl-daemonless.sh build" in transcript and "name: moby/buildkit:rootless" in transcript
+    assert "Stopped: nothing was written" in said
+    assert "services:" not in transcript.split("• create .gitlab-ci.yml")[1].split("•")[0]  # no dind service
+
+
+def test_buildah_on_kubernetes_asks_the_namespace_and_values_file_and_shows_helm(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER, ENTER,
+            DOWN + ENTER, DOWN + DOWN + ENTER,                 # executor: Kubernetes; method: Buildah
+            ENTER, ENTER, ENTER, "n", "n",                     # workflow, description, tags, untagged, protected
+            CLEAR + "ci-builds" + ENTER, CLEAR + "deploy/runner-values.yaml" + ENTER,  # namespace, values file
+            *AFTER_RUNNER]
+    code, transcript, wizard = drive(project, keys)
+
+    assert code == 0, transcript[-3000:]
+    said = flat(transcript)
+    assert "Path of the runner's config.toml" not in said and "Default image for jobs" not in said
+    assert "helm upgrade --install" in said and "--namespace ci-builds -f deploy/runner-values.yaml" in said
+    assert "read -rs CI_SERVER_TOKEN" in said  # the token from a prompt into a secret, never in argv
+    assert "• create deploy/runner-values.yaml" in said and "buildah build" in transcript
+    assert not (project / "deploy").exists()
+    assert "config.toml" not in said.split("• lint:")[0].split("• create .gitlab-ci.yml")[1]  # none for Kubernetes

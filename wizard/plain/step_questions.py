@@ -33,14 +33,22 @@ from dockwright.wizard.plan import (
     LANGUAGES,
     REGISTRY_KINDS,
     RUNNER_WORKFLOWS,
-    WIZARD_EXECUTORS,
     Plan,
     VariableSpec,
     replace_in,
 )
 from dockwright.wizard.session import Session
 from dockwright.wizard.stacks import switched, teaching
-from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
+from dockwright.wizard.steps import (
+    METHOD_CHOICES,
+    RECOMMENDED_EXECUTOR,
+    REGISTRY_CHOICES,
+    WHERE_CHOICES,
+    WHERE_METHODS,
+    Step,
+    join_executor,
+    split_executor,
+)
 from dockwright.wizard.variables import new_key_problem, new_variable
 
 
@@ -113,21 +121,27 @@ class StepQuestions(LinePrompts):
         return plan
 
     def ask_executor(self, s: Step, plan: Plan) -> Plan:
-        # the five the wizard offers, and the answers file's own choice when it is one of the others (issue 14)
-        keys = WIZARD_EXECUTORS + ((plan.executor,) if plan.executor not in WIZARD_EXECUTORS else ())
-        for key in keys:
-            label, tradeoffs = EXECUTOR_CHOICES[key]
-            self.say(f"  {label}{' (recommended)' if key == RECOMMENDED_EXECUTOR else ''}")
+        # two questions, as on the screen (issue 14): where jobs run, then how the image is built
+        rec_where, rec_method = split_executor(RECOMMENDED_EXECUTOR)
+        where, method = split_executor(plan.executor)
+        for key, (label, tradeoffs) in WHERE_CHOICES.items():
+            self.say(f"  {label}{' (recommended)' if key == rec_where else ''}")
             for line in tradeoffs.splitlines():
                 self.say(f"      {line}")
-        choices = [(k, EXECUTOR_CHOICES[k][0] + (" (recommended)" if k == RECOMMENDED_EXECUTOR else ""))
-                   for k in keys]
-        executor = self.select(s, "How should jobs run Docker", choices, plan.executor,
-                               field_why(Plan, "executor"))
-        return dataclasses.replace(plan, executor=executor)
+        choices = [(k, label + (" (recommended)" if k == rec_where else "")) for k, (label, _) in WHERE_CHOICES.items()]
+        where = self.select(s, "Where should jobs run (executor)", choices, where, field_why(Plan, "executor"))
+        methods = WHERE_METHODS[where]
+        if methods:
+            for key in methods:
+                label, cost = METHOD_CHOICES[key]
+                self.say(f"  {label}{' (recommended)' if key == rec_method else ''}: {cost}")
+            choices = [(k, METHOD_CHOICES[k][0] + (" (recommended)" if k == rec_method else "")) for k in methods]
+            method = self.select(s, "How should the image be built (build method)", choices,
+                                 method if method in methods else methods[0])
+        return dataclasses.replace(plan, executor=join_executor(where, method))
 
     def ask_runner(self, s: Step, plan: Plan) -> Plan:
-        from dockwright.wizard.plan import RunnerSpec
+        from dockwright.wizard.plan import KubernetesSpec, RunnerSpec
 
         r = plan.runner
         h = lambda name: field_why(RunnerSpec, name)  # noqa: E731
@@ -151,12 +165,27 @@ class StepQuestions(LinePrompts):
         if executor.startswith("docker"):
             docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"),
                                      image_problem("Default image for jobs"))
-        config_path = self.text(s, "Path of the runner's config.toml", r.config_path, h("config_path"))
+        config_path, k8s = r.config_path, r.kubernetes
+        if plan.runner_kind == "kubernetes":  # the Helm chart's values instead of a config.toml (issue 14)
+            k = lambda name: field_why(KubernetesSpec, name)  # noqa: E731
+            k8s = KubernetesSpec(
+                namespace=self.text(s, "Kubernetes namespace", k8s.namespace, k("namespace")),
+                helm_values_path=self.text(s, "Where to write the Helm values file", k8s.helm_values_path,
+                                           k("helm_values_path")))
+        else:
+            config_path = self.text(s, "Path of the runner's config.toml", r.config_path, h("config_path"))
         plan = dataclasses.replace(plan, executor=executor)
-        return replace_in(plan, "runner", workflow=workflow, description=description,
+        plan = replace_in(plan, "runner", workflow=workflow, description=description,
                           tags=tuple(t.strip() for t in tags.split(",") if t.strip()), run_untagged=run_untagged,
                           protected=protected, docker_image=docker_image, config_path=config_path,
-                          privileged_services_only=services_only)
+                          privileged_services_only=services_only, kubernetes=k8s)
+        if plan.runner_kind == "kubernetes":
+            from dockwright.wizard.render import render_register_command
+
+            self.say("  Apply writes the values file; you then install the runner with Helm:")
+            for line in render_register_command(plan, url=plan.gitlab.url).splitlines():
+                self.say(f"      {line}")
+        return plan
 
     def ask_shell_host_ready(self, s: Step) -> str:
         """The shell executor builds with the host's own Docker: confirm that set-up, or switch executor.
