@@ -536,7 +536,7 @@ def test_ecr_offers_oidc_first_and_asks_the_role_not_aws_keys(sandbox, project):
     """Issue 17 "go further": choosing ECR proposes OIDC (recommended); the role ARN is checked at its prompt, and
     no AWS key is asked for or saved."""
     role = "arn:aws:iam::123456789012:role/gitlab-ecr-push"
-    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,     # connect, project, executor, build method
             ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
             DOWN + DOWN + ENTER, "123456789012" + ENTER, ENTER,     # ECR, account, region (eu-west-1)
             "flask-app" + ENTER,                                   # repository
@@ -555,7 +555,7 @@ def test_ecr_offers_oidc_first_and_asks_the_role_not_aws_keys(sandbox, project):
     assert "AWS_ACCESS_KEY_ID" not in (project / "dockwright.yml").read_text() and "AWS_ACCESS_KEY_ID" not in said
 
 # Issue 14: the executor, then the build method; a method's own runner questions. From the registry on, as above.
-AFTER_RUNNER = [ENTER, "n", *[ENTER] * 9, "y", ENTER, ENTER, ENTER, "y", "n", "n", ENTER, ENTER, DOWN + DOWN + ENTER]
+AFTER_RUNNER = [ENTER, "n", *[ENTER] * 9, "y", ENTER, ENTER, ENTER, "y", "n", "n", "n", ENTER, ENTER, DOWN + DOWN + ENTER]
 
 
 def test_buildkit_rootless_on_the_docker_executor_is_two_choices_and_asks_no_privilege(sandbox, project):
