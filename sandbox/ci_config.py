@@ -62,7 +62,7 @@ _JOB_KEYS = frozenset({
 })
 _DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags", "artifacts"})
 _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
-_SERVICE_KEYS = frozenset({"name", "alias", "command"})
+_SERVICE_KEYS = frozenset({"name", "alias", "command", "variables"})
 _IMAGE_KEYS = frozenset({"name", "entrypoint"})
 _NEED_KEYS = frozenset({"job", "optional"})
 # A trigger (bridge) job has no script and runs on no runner: only these keys (GitLab's Bridge entry knows more).
@@ -217,8 +217,13 @@ def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
         if isinstance(item, str):
             out.append((item, ""))
         elif isinstance(item, dict):
-            _unknown(item, _SERVICE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:services:service",
-                     frozenset({"entrypoint", "variables"}))
+            _unknown(item, _SERVICE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:services:service", frozenset({"entrypoint"}))
+            # a service's own variables (HEALTHCHECK_TCP_PORT for dind on Kubernetes) are the runner's business:
+            # checked as GitLab checks them, then left to the simulated service, which needs none
+            service_vars = item.get("variables", {})
+            if not isinstance(service_vars, dict) or not all(
+                    isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in service_vars.values()):
+                raise _fail(f"{where}:services:service variables config should be a hash of key value pairs")
             if "command" in item and not _is_str_list(item["command"]):
                 raise _fail(f"{where}:services:service command should be an array of strings")
             name, alias = item.get("name"), item.get("alias", "")

@@ -13,8 +13,8 @@ from dockwright.wizard.render import render_files, render_runner_entry
 from dockwright.wizard.render.kubernetes import render_helm_values
 from tests.sandbox_helpers import commit_files, wait_pipeline, wait_until
 
-# kubernetes-dind-tls is not played yet (its pipeline fails in the sandbox: issue 14 item 4, left open)
-METHODS = ("docker-buildkit-rootless", "docker-buildah", "kubernetes-buildkit-rootless", "kubernetes-buildah")
+METHODS = ("docker-buildkit-rootless", "docker-buildah", "kubernetes-dind-tls", "kubernetes-buildkit-rootless",
+           "kubernetes-buildah")
 
 
 def _run(sb: Sandbox, tmp_path, executor: str, *, edit_config=lambda text: text, edit_ci=lambda text: text):
@@ -76,3 +76,13 @@ def test_buildah_without_the_vfs_driver_fails_with_the_storage_error(tmp_path):
                                     edit_ci=lambda text: text.replace("STORAGE_DRIVER: vfs", "STORAGE_DRIVER: overlay"))
         assert pipeline.status == "failed"
         assert "'overlay' is not supported over overlayfs, a mount_program is required" in logs["dockwright-build"]
+
+
+def test_dind_on_an_unprivileged_kubernetes_runner_fails_where_the_daemonless_methods_pass(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, _ = _run(sb, tmp_path, "kubernetes-dind-tls",
+                                       edit_config=lambda text: text.replace("privileged = true", "privileged = false"))
+        assert pipeline.status == "failed" and tags == set()
+        # the unprivileged dind service never starts, so it never writes the client certificates the job waits for
+        assert "unable to resolve docker endpoint: open /certs/client/ca.pem: no such file or directory" in \
+            logs["dockwright-build"]
