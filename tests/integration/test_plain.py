@@ -409,6 +409,18 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
     assert "! Nothing was typed: DOCKERHUB_TOKEN needs a value, or the pipeline's login fails." in said
 
 
+def test_the_commands_port_follows_a_new_port(sandbox, project):
+    """gunicorn's --bind named the detected 8000; answering 9091 at the port makes 9091 the command's default."""
+    keys = keys_to_review(sandbox.token)
+    at = len(keys) - 7 - 4                               # the Dockerfile's port: before command, ENV, non-root
+    assert keys[at:at + 4] == [ENTER, ENTER, ENTER, "y"]
+    keys = keys[:at] + [CLEAR + "9091" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED, transcript[-2000:]
+    assert load_answers(project / "dockwright.yml").dockerfile.command[:3] == ("gunicorn", "--bind", "0.0.0.0:9091")
+
+
 def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
     keys = keys_to_review(sandbox.token)
     at = len(keys) - 7                                   # the pipeline's first question: the Docker version

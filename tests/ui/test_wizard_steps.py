@@ -45,6 +45,20 @@ def wizard(repo):
     return at
 
 
+async def test_the_commands_listening_port_follows_the_port_field(wizard):
+    """gunicorn's --bind named the detected 8000; a new port (even after the field was emptied) moves it too,
+    or the image would EXPOSE one port while the app listens on another."""
+    async with wizard("dockerfile") as (app, pilot):
+        assert "0.0.0.0:8000" in app.plan.dockerfile.command
+        for text in ("", "9", "9091"):
+            await type_into(pilot, "#df-port", text)
+        assert app.plan.dockerfile.port == 9091 and "0.0.0.0:9091" in app.plan.dockerfile.command
+        assert "0.0.0.0:9091" in app.screen.query_one("#df-command", Input).value
+        await type_into(pilot, "#df-command", "python app.py")  # a command naming no port is left as typed
+        await type_into(pilot, "#df-port", "9092")
+        assert app.plan.dockerfile.command == ("python", "app.py") and app.plan.dockerfile.port == 9092
+
+
 async def test_back_and_forth_keeps_every_answer(wizard):
     async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-port", "8080")

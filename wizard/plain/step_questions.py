@@ -14,6 +14,7 @@ from typing import Any
 
 from dockwright.wizard.credentials import BadToken, Secret, redact_url
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
+from dockwright.wizard.listen_port import follow_port
 from dockwright.wizard.plain.answer_checks import (
     build_path_problem,
     command_problem,
@@ -337,7 +338,8 @@ class StepQuestions(LinePrompts):
         port = self.text(s, "Port (empty: none)", "" if d.port is None else str(d.port), h("port"),
                          lambda v: None if not v or (v.isdigit() and 1 <= int(v) <= 65535)
                          else "A port from 1 to 65535, or empty for none.")
-        command = self.text(s, "Command", shlex.join(d.command), h("command"), command_problem)
+        following = follow_port(d.command, int(port) if port else None)  # gunicorn's --bind follows
+        command = self.text(s, "Command", shlex.join(following), h("command"), command_problem)
         env = self.text(s, "ENV (NAME=value, space separated)", " ".join(f"{k}={shlex.quote(v)}" for k, v in d.env),
                         h("env"), env_problem)
         non_root = self.confirm("Run as an unprivileged user", d.non_root, h("non_root"))
