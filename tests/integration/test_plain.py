@@ -540,7 +540,7 @@ def test_buildkit_rootless_on_the_docker_executor_is_two_choices_and_asks_no_pri
             ENTER, ENTER, ENTER, "n", "n",                     # workflow, description, tags, untagged, protected
             ENTER, ENTER,                                      # image, config.toml (no restricted-privilege question)
             *AFTER_RUNNER]
-    code, transcript, wizard = drive(project, keys)
+    code, transcript, _ = drive(project, keys)
 
     assert code == 0, transcript[-3000:]
     said = flat(transcript)
@@ -557,7 +557,7 @@ def test_buildah_on_kubernetes_asks_the_namespace_and_values_file_and_shows_helm
             ENTER, ENTER, ENTER, "n", "n",                     # workflow, description, tags, untagged, protected
             CLEAR + "ci-builds" + ENTER, CLEAR + "deploy/runner-values.yaml" + ENTER,  # namespace, values file
             *AFTER_RUNNER]
-    code, transcript, wizard = drive(project, keys)
+    code, transcript, _ = drive(project, keys)
 
     assert code == 0, transcript[-3000:]
     said = flat(transcript)
