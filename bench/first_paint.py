@@ -111,6 +111,13 @@ def old_tree(commit: str) -> Path:
     return root
 
 
+def clean_up(repo: Path, old: Path | None) -> None:
+    """Remove what a run made: the project, the bytecode and state folders, the earlier commit's tree."""
+    for folder in (repo, PYCACHE, STATE, old):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def first_paint(argv: list[str], cwd: Path, marker: bytes) -> float:
     """Seconds from starting ``argv`` under a 120x40 pty until ``marker`` appears in its output."""
     master, slave = os.openpty()
@@ -185,11 +192,7 @@ def main() -> None:
                 for name, run in table.items():
                     times[name].append(run())
     finally:
-        shutil.rmtree(repo, ignore_errors=True)
-        shutil.rmtree(PYCACHE, ignore_errors=True)
-        shutil.rmtree(STATE, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        clean_up(repo, old)
     print(f"{args.runs} runs each, alternating; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     for title, table in (("process start -> first frame with 'Connect', 120x40 pty", paint),
                          ("process start -> exit", cli)):

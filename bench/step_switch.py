@@ -25,7 +25,6 @@ import argparse
 import fcntl
 import os
 import select
-import shutil
 import signal
 import statistics
 import struct
@@ -37,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from first_paint import CHILD_ENV, COLS, OLD_LAUNCHER, PYCACHE, ROWS, STATE, old_tree, project
+from first_paint import CHILD_ENV, COLS, OLD_LAUNCHER, ROWS, clean_up, old_tree, project
 
 BIN = Path(sys.executable).parent
 CTRL_N, CTRL_B = b"\x0e", b"\x02"
@@ -185,11 +184,7 @@ def main() -> None:
                 for kind, values in run().items():
                     times[name][kind] += values
     finally:
-        shutil.rmtree(repo, ignore_errors=True)
-        shutil.rmtree(PYCACHE, ignore_errors=True)
-        shutil.rmtree(STATE, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        clean_up(repo, old)
     print(f"{args.runs} runs each, alternating; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print("key written to the pty -> the new step's title painted, 120x40")
     base = times["bare Textual app"]

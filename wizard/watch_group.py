@@ -40,6 +40,7 @@ from dockwright.wizard.watch_list import (
     failure_reason,
     parse_time,
     row_from_api,
+    sleep_unless_nudged,
     with_details,
 )
 from dockwright.wizard.watch_schedule import Clock
@@ -170,20 +171,8 @@ async def watch_projects(client: Any, projects: Sequence[str] = (), *, group: st
 
     async def sleep(seconds: float) -> None:
         nonlocal last_filters
-        if nudge is None:
-            await clock.sleep(seconds)
-            return
-        if not nudge.is_set():
-            sleeper = asyncio.ensure_future(clock.sleep(seconds))
-            nudged = asyncio.ensure_future(nudge.wait())
-            try:
-                await asyncio.wait({sleeper, nudged}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                nudged.cancel()
-        if nudge.is_set():
+        if await sleep_unless_nudged(clock, nudge, seconds):
             last_filters = None
-        nudge.clear()
 
     if group is not None:
         found, total = await call(client.group_projects, group, limit=s.max_projects)
