@@ -14,11 +14,19 @@ from dockwright.screens.widgets.preflight import PreflightPanel
 from dockwright.wizard.errors import RefusedOverwrite
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session
+from dockwright.wizard.steps import method_tradeoff
 
 
 def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
     """(summary, preview) of everything Apply will do, from the same change lists the Apply step runs."""
-    from dockwright.wizard.apply import ApplyOptions, file_changes, runner_change, variable_changes
+    from dockwright.wizard.apply import (
+        ApplyOptions,
+        committed_files,
+        file_changes,
+        kubernetes_runner_line,
+        runner_change,
+        variable_changes,
+    )
 
     options = ApplyOptions(dry_run=True, overwrite=session.overwrite)
     out: list[tuple[str, str]] = []
@@ -29,10 +37,12 @@ def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
     rchange = runner_change(plan, session, options)
     if rchange is not None:
         out.append((rchange.summary, rchange.preview() + "\nthen wait until GitLab reports the runner online"))
+    elif plan.uses_own_runner and plan.runner_kind == "kubernetes":
+        out.append(kubernetes_runner_line(plan, session))
     project, url = plan.gitlab.project, plan.gitlab.url
     out.append(("GitLab CI lint of .gitlab-ci.yml", f"POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>"))
     out.append((f"commit on {plan.git.branch}: {plan.git.commit_message!r}",
-                "git commit Dockerfile .dockerignore .gitlab-ci.yml (and dockwright.yml if saved)"))
+                f"git commit {' '.join(committed_files(plan))} (and dockwright.yml if saved)"))
     out.append((f"push {plan.git.branch} to {url}/{project}.git",
                 "git push (the token goes through GIT_ASKPASS, never the command line); GitLab starts the "
                 "pipeline, which the watch screen follows"))
@@ -48,6 +58,7 @@ class ReviewScreen(StepScreen):
         yield from field_row("Branch", Input(id="rv-branch"), "The branch the commit goes on and is pushed to")
         yield from field_row("Commit message", Input(id="rv-message"))
         yield Label("", id="review-state", classes="hint")
+        yield Label("", id="review-method", markup=False)  # what the runner choice costs, seen once more
         yield PreflightPanel(self._find_engine, lambda: (self.plan, self.services.workdir, self.services.overwrite),
                              id="rv-preflight")
         yield Vertical(id="review-changes")
@@ -74,6 +85,7 @@ class ReviewScreen(StepScreen):
                     field.value = value
         self.ready = False  # until the list for these answers and these files is shown
         self.query_one("#review-state", Label).update(self.state_sentence())
+        self.query_one("#review-method", Label).update(f"Runner and build: {method_tradeoff(plan.executor)}")
         self.query_one("#review-problem", Label).update("Working out the changes …")
         self.collect()
 

@@ -68,9 +68,7 @@ class RunnerScreen(StepScreen):
             with Horizontal(classes="switch-row"):
                 yield MarkedSwitch(id="rn-host-ready")
                 yield Label("Done: Docker Engine is installed there and gitlab-runner is in the docker group")
-        yield Label("After Review, Apply creates the runner in GitLab, writes its entry (the config.toml tab) "
-                    "with mode 0600, and waits until it is online. If gitlab-runner runs elsewhere, register "
-                    "it there with:", classes="hint")
+        yield Label(DOCKER_NEXT, id="rn-next", classes="hint")
         yield Static("", id="rn-register")
         with Horizontal(classes="button-row"):
             yield Button("Copy register command", id="rn-copy")
@@ -105,6 +103,8 @@ class RunnerScreen(StepScreen):
             self.query_one(f"#{wid}").query_ancestor(".field-row").display = k8s
         self.query_one("#rn-config_path").query_ancestor(".field-row").display = not k8s
         self.query_one("#rn-copy", Button).label = "Copy helm commands" if k8s else "Copy register command"
+        self.query_one("#rn-next", Label).update(
+            (KUBERNETES_SANDBOX_NEXT if self.services.sandbox else KUBERNETES_NEXT) if k8s else DOCKER_NEXT)
         self.query_one("#rn-psonly-row").display = plan.executor in ("docker-dind-tls", "docker-dind")
         legacy = r.workflow == "registration-token"
         self.query_one("#rn-registration-token").query_ancestor(".field-row").display = legacy
@@ -188,6 +188,17 @@ class RunnerScreen(StepScreen):
             return ("The shell executor uses the host's own Docker: install Docker Engine there, add gitlab-runner "
                     "to the docker group, then switch on \"Done\" (or choose a Docker executor instead).")
         return str(self.query_one("#rn-problem", Label).content) or None
+
+
+DOCKER_NEXT = ("After Review, Apply creates the runner in GitLab, writes its entry (the config.toml tab) with mode "
+               "0600, and waits until it is online. If gitlab-runner runs elsewhere, register it there with:")
+KUBERNETES_NEXT = ("Apply writes the Helm chart's values (the values tab, no token in it) and commits them. The "
+                   "cluster is yours: create a project runner in GitLab (Settings > CI/CD > Runners), then run "
+                   "these with kubectl pointed at the cluster; they ask for its glrt- token without echo:")
+
+KUBERNETES_SANDBOX_NEXT = ("Apply writes the Helm chart's values (the values tab) and commits them. The sandbox has "
+                           "no cluster, so Apply plays it: it creates the project runner and starts it from these "
+                           "values, as these commands do on a cluster of yours:")
 
 
 def _tags(text: str) -> tuple[str, ...]:

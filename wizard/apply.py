@@ -16,6 +16,7 @@ rest; nothing is created twice.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -31,7 +32,7 @@ from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import file_paths
 from dockwright.wizard.session import Session
-from dockwright.wizard.steps import REGISTRY_CHOICES
+from dockwright.wizard.steps import REGISTRY_CHOICES, method_tradeoff
 
 
 @dataclass
@@ -188,13 +189,35 @@ def helm_note(plan: Plan) -> str:
     from dockwright.wizard.render import render_register_command
 
     return (f"Kubernetes runner: {plan.runner.kubernetes.helm_values_path} holds the Helm chart's values (no token; "
-            "not committed). Create a project runner in GitLab (Settings > CI/CD > Runners > New project runner, "
+            "committed with the pipeline). Create a project runner in GitLab (Settings > CI/CD > Runners > New project runner, "
             f"tags {', '.join(plan.runner.tags) or 'none'}), then run, with kubectl pointed at your cluster:\n"
             + render_register_command(plan, url=plan.gitlab.url).rstrip("\n"))
 
 
+def kubernetes_runner_line(plan: Plan, session: Session) -> tuple[str, str]:
+    """(summary, what it does) of a Kubernetes runner, for the dry run and Review: Helm starts it on the
+    person's cluster; in the sandbox, dockwright plays that part."""
+    values = plan.runner.kubernetes.helm_values_path
+    if session.sandbox is not None:
+        return (f"sandbox: project runner \"{plan.runner.description}\" started from {values}",
+                f"POST /user/runners runner_type=project_type description={plan.runner.description!r} "
+                f"tag_list={list(plan.runner.tags)}, then the sandbox starts it from {values} with its token, "
+                "as helm upgrade --install does on a cluster (on your own GitLab you run the helm commands)")
+    return "runner: Helm, on your cluster", helm_note(plan)
+
+
+def committed_files(plan: Plan) -> list[str]:
+    """What the commit holds: the generated files and, for a Kubernetes runner, the Helm chart's values. The
+    values file has no token and lies in the repository (check_plan keeps it there): committed, the team can
+    run the same `helm upgrade` later, and the tree is clean after the push rather than showing it untracked."""
+    paths = list(file_paths(plan).values())
+    if plan.uses_own_runner and plan.runner_kind == "kubernetes":
+        paths.append(posixpath.normpath(plan.runner.kubernetes.helm_values_path))
+    return paths
+
+
 def commit_paths(directory: Path, plan: Plan) -> list[str]:
-    paths = [name for name in file_paths(plan).values() if (directory / name).exists()]
+    paths = [name for name in committed_files(plan) if (directory / name).exists()]
     if (directory / "dockwright.yml").exists():
         paths.append("dockwright.yml")
     return paths
@@ -242,6 +265,7 @@ def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str], *
 
     project, url = plan.gitlab.project, plan.gitlab.url
     say(heading + "\n")
+    say(f"Runner and build: {method_tradeoff(plan.executor)}\n")
     for change in file_changes(plan, session, options):
         say(f"• {change.summary}")
         preview = change.preview()
@@ -254,9 +278,10 @@ def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str], *
         say(f"• {rchange.summary}")
         say("\n".join("  " + line for line in rchange.preview().splitlines()))
     elif plan.uses_own_runner and plan.runner_kind == "kubernetes":
-        say("• runner: " + "\n  ".join(helm_note(plan).splitlines()))
+        summary, what = kubernetes_runner_line(plan, session)
+        say(f"• {summary}\n  " + "\n  ".join(what.splitlines()))
     say(f"• lint: POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>")
-    say(f"• commit {', '.join(file_paths(plan).values())} on {plan.git.branch}: {plan.git.commit_message!r}")
+    say(f"• commit {', '.join(committed_files(plan))} on {plan.git.branch}: {plan.git.commit_message!r}")
     if options.push:
         say(f"• push {plan.git.branch} to {url}/{project}.git (token through GIT_ASKPASS)")
         if options.watch:
@@ -348,8 +373,11 @@ class _Run:
         if rchange is not None:
             yield from self.runner(rchange)
         elif self.plan.uses_own_runner and self.plan.runner_kind == "kubernetes":
-            self.notes.append(Note(helm_note(self.plan), warning=True))
-            self.report.notes.append(helm_note(self.plan))
+            if self.session.sandbox is not None:
+                yield from self.sandbox_cluster()
+            else:
+                self.notes.append(Note(helm_note(self.plan), warning=True))
+                self.report.notes.append(helm_note(self.plan))
         yield from self.step("GitLab lint of .gitlab-ci.yml", self.lint)
         # one step on screen ("commit and push main"); the report keeps the commit and the push apart
         summary = f"commit and push {self.plan.git.branch}" if self.options.push else f"commit on {self.plan.git.branch}"
@@ -415,6 +443,32 @@ class _Run:
 
         yield from self.step(f"waiting for runner #{runner_id} to come online{hint}", online)
         yield from self.orphans(rchange)
+
+    def sandbox_cluster(self) -> Iterator[ApplyEvent]:
+        """The sandbox has no cluster to run the helm commands on, so dockwright plays the person's part that
+        helm_note tells: the project runner is created in GitLab, and the sandbox starts it from the values file
+        with its token, as `helm upgrade --install` does from the secret. The token stays in memory."""
+        sandbox = self.session.sandbox
+        assert sandbox is not None
+        values = self.session.workdir / self.plan.runner.kubernetes.helm_values_path
+        made: list[int] = []
+
+        def install() -> tuple[Outcome, str, str]:
+            runner = runner_setup.ensure_runner_in_gitlab(self.client, self.plan, self.project, config_text=None,
+                                                          url=self.url)
+            assert runner.token is not None  # created, or reused with a new token (no config.toml holds one)
+            sandbox.register_runner_from_helm_values(values, token=runner.token.reveal())
+            made.append(runner.id)
+            said = f"runner #{runner.id} started from {values.name}, as helm upgrade --install would"
+            return Outcome.DONE, said, f"sandbox: {said}"
+
+        yield from self.step(f"sandbox: play the cluster (helm upgrade --install -f {values.name})", install)
+
+        def online() -> tuple[Outcome, str, str]:
+            status = runner_setup.wait_online(self.client, made[0], timeout=self.options.runner_online_timeout)
+            return Outcome.CHECKED, status, f"runner #{made[0]} is {status}"
+
+        yield from self.step(f"waiting for runner #{made[0]} to come online", online)
 
     def orphans(self, rchange: RunnerChange) -> Iterator[ApplyEvent]:
         """Runners dockwright created for this project that the config.toml does not hold (left by a run on

@@ -148,11 +148,13 @@ def join_executor(where: str, method: str) -> str:
 
 
 def method_tradeoff(executor: str) -> str:
-    """The one line Review shows for the chosen executor and build method."""
+    """The one line Review (and the dry run's list) shows for the chosen executor and build method: what it
+    costs in security, so the choice is seen once more before anything is registered."""
     where, method = split_executor(executor)
     if not method:
-        return EXECUTOR_CHOICES[executor][1].splitlines()[-1]
-    return f"{METHOD_CHOICES[method][0]} on {where}: {METHOD_CHOICES[method][1]}"
+        return f"{EXECUTOR_CHOICES[executor][0]} — {EXECUTOR_CHOICES[executor][1].splitlines()[-1]}"
+    place = {"docker": "the Docker executor", "kubernetes": "Kubernetes"}[where]
+    return f"{METHOD_CHOICES[method][0]} on {place} — {METHOD_CHOICES[method][1]}"
 
 
 REGISTRY_CHOICES: dict[str, str] = {

@@ -91,7 +91,11 @@ def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str
     for f in PREVIEW_FILES:
         if f.on_disk and f.on_disk in rendered:
             texts[f.id] = _text_of(rendered[f.on_disk])
-    if plan.uses_own_runner:
+    if plan.uses_own_runner and plan.runner_kind == "kubernetes":  # Helm installs it from its values (issue 14)
+        from dockwright.wizard.render.kubernetes import render_helm_values
+
+        texts["config-toml"] = render_helm_values(plan, url=gitlab_url)
+    elif plan.uses_own_runner:
         texts["config-toml"] = render.render_runner_entry(
             plan, existing_config, url=gitlab_url, token=TOKEN_PLACEHOLDER, name=plan.runner.description)
     else:
@@ -99,6 +103,14 @@ def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str
                "# so there is no runner of yours to configure or register.\n")
         texts["config-toml"] = why
     return texts
+
+
+def runner_tab(plan: Plan) -> tuple[str, str]:
+    """The runner tab's label and language: config.toml, or the Helm chart's values on Kubernetes (the tab says
+    values.yaml, short enough for the tab bar; its first line names the file where it is written)."""
+    if plan.uses_own_runner and plan.runner_kind == "kubernetes":
+        return "values.yaml", "yaml"
+    return "config.toml", "toml"
 
 
 def _text_of(value: object) -> str:
@@ -235,7 +247,7 @@ class PreviewPane(Vertical):
             if not text.strip() or (len(text) - len(text.lstrip()) <= indent and not text.startswith(starts)):
                 break
             last = i
-        area.selection = Selection((first, 0), (last, len(lines[last])))
+        area.selection = Selection((last, len(lines[last])), (first, 0))  # the cursor at the start: no sideways scroll
         area.scroll_to(0, max(0, first - 3), animate=False, immediate=True)
 
     def _render_pending(self) -> None:
@@ -257,9 +269,18 @@ class PreviewPane(Vertical):
             texts = self.texts
         old = self.texts
         self.texts = texts
+        self._label_runner_tab(plan)
         self._paint(old)
         self.renders += 1
         self.last_render_at = time.monotonic()
+
+    def _label_runner_tab(self, plan: Plan) -> None:
+        title, language = runner_tab(plan)
+        tab = self.query_one(TabbedContent).get_tab("tab-config-toml")
+        if str(tab.label) != title:
+            tab.label = title
+            area = self.query_one("#preview-config-toml", TextArea)
+            area.language = language if language in area.available_languages else None
 
     def _paint(self, old: dict[str, str]) -> None:
         status = self.query_one("#preview-status", Label)
@@ -278,18 +299,19 @@ class PreviewPane(Vertical):
                 if span is not None and old:
                     start, end = span
                     end_line = area.document.get_line(end) if end < area.document.line_count else ""
-                    area.selection = Selection((start, 0), (end, len(end_line)))
+                    area.selection = Selection((end, len(end_line)), (start, 0))  # cursor at column 0: no sideways scroll
                     top, height = area.scroll_offset.y, area.scrollable_content_region.height
                     if not (top <= start and end < top + height):  # bring the changed lines into view
                         area.scroll_to(0, max(0, start - 3), animate=False, immediate=True)
 
     def _diff_text(self, f: PreviewFile, new: str) -> str:
         on_disk = self.existing.get(f.on_disk) if f.on_disk else None
+        title = str(self.query_one(TabbedContent).get_tab(f"tab-{f.id}").label)  # the runner tab's follows the plan
         if on_disk is None:
-            return f"# {f.title} does not exist yet: all of it is new\n" + new
-        diff = difflib.unified_diff(on_disk.splitlines(), new.splitlines(), f"{f.title} (on disk)",
-                                    f"{f.title} (dockwright)", lineterm="")
-        return "\n".join(diff) or f"# {f.title} on disk is already exactly this\n"
+            return f"# {title} does not exist yet: all of it is new\n" + new
+        diff = difflib.unified_diff(on_disk.splitlines(), new.splitlines(), f"{title} (on disk)",
+                                    f"{title} (dockwright)", lineterm="")
+        return "\n".join(diff) or f"# {title} on disk is already exactly this\n"
 
     def watch_show_diff(self) -> None:
         if self.is_mounted:

@@ -138,3 +138,18 @@ async def test_f3_shows_the_diff_while_typing_in_a_field(tmp_path):
         await pilot.press("f3")
         await settle(pilot)
         assert "does not exist yet" in area(app, "dockerfile").text
+
+
+async def test_the_changed_lines_are_marked_without_scrolling_the_preview_sideways(tmp_path):
+    """Choosing BuildKit rewrote the job with a line wider than the pane: the marked block used to end with the
+    cursor at that line's end, and the pane scrolled right, showing the ends of lines with their starts cut."""
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.goto("executor")
+        await settle(pilot)
+        await pilot.click("#method-buildkit-rootless")
+        await settle(pilot)
+        ci = area(app, "gitlab-ci")
+        assert "buildctl-daemonless.sh" in ci.text and max(map(len, ci.text.splitlines())) > ci.size.width
+        assert not ci.selection.is_empty  # the changed block is marked
+        assert ci.scroll_offset.x == 0 and ci.selection.end[1] == 0  # ... from its start, seen from column 0
