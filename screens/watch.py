@@ -58,6 +58,7 @@ class WatchScreen(Screen[int | None]):
     RETRY, CANCEL, OPEN = (Binding.Group(name) for name in ("Retry", "Cancel", "Open"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "leave", "Quit", id="watch.quit", tooltip="Stop watching (the pipeline goes on in GitLab)"),
+        Binding("q", "back", "Back", id="watch.back", tooltip="Back to the pipelines list"),  # opened from it
         Binding("f1", "help", "Help", id="watch.help", tooltip="What the watch shows, its keys, and common failures"),
         Binding("question_mark", "help", "Help", show=False, id="watch.help_key", tooltip="Same as F1"),
         Binding("f", "toggle_follow", "Follow", id="watch.follow",
@@ -245,7 +246,7 @@ class WatchScreen(Screen[int | None]):
             self.say(f"GitLab did not accept the .gitlab-ci.yml: {event.yaml_errors}. Fix it and push again.",
                      error=True)
         else:
-            self.say(f"The pipeline {status_word(event.status)}. r retries a job, R the pipeline; q quits.")
+            self.say(f"The pipeline {status_word(event.status)}. r retries a job, R the pipeline; {self.leave_word}.")
 
     def check_registry(self) -> None:
         """After a pass: which tags the jobs pushed (from their logs), and for GitLab's registry which of them
@@ -392,6 +393,19 @@ class WatchScreen(Screen[int | None]):
     def action_leave(self) -> None:
         self.dismiss(self.result)
 
+    def action_back(self) -> None:
+        self.dismiss(self.result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """q says Back when the pipeline was opened from the list (it goes back there), Quit otherwise."""
+        if action in ("leave", "back"):
+            return (action == "back") == self.back_on_escape
+        return super().check_action(action, parameters)
+
+    @property
+    def leave_word(self) -> str:
+        return "q goes back to the list" if self.back_on_escape else "q quits"
+
     def action_artifacts(self) -> None:
         if job := self.selected_job():
             self.show_artifacts(job.id)
@@ -439,7 +453,7 @@ class WatchScreen(Screen[int | None]):
         self.following_ref = self.ref
         follow_ref(self.ref, from_list=self.back_on_escape, screen=self)
         self.show_title()
-        self.say(f"Following branch {self.ref}: its next pipeline opens here when it starts; q quits.")
+        self.say(f"Following branch {self.ref}: its next pipeline opens here when it starts; {self.leave_word}.")
 
     def action_toggle_follow(self) -> None:
         self.follow_running = not self.follow_running

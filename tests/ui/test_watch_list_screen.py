@@ -63,7 +63,13 @@ async def test_the_list_filters_searches_opens_a_pipeline_and_comes_back(sb, wor
         watch = app.screen
         assert isinstance(watch, WatchScreen)
         await until(pilot, lambda: watch.result == 0 and watch.ref == "feature-list")
+        keys = {b.binding.key: b.binding.description for b in watch.active_bindings.values() if b.enabled}
+        assert keys["q"] == "Back"  # opened from the list, q goes back there: the footer says so
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("enter")  # again, and q this time
+        await until(pilot, lambda: isinstance(app.screen, WatchScreen))
+        await pilot.press("q")
         await until(pilot, lambda: app.screen is screen)
         await pilot.press("q")
     assert app.return_value == 0
