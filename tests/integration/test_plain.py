@@ -603,3 +603,31 @@ def test_buildah_on_kubernetes_asks_the_namespace_and_values_file_and_shows_helm
     assert "• create deploy/runner-values.yaml" in said and "buildah build" in transcript
     assert not (project / "deploy").exists()
     assert "config.toml" not in said.split("• lint:")[0].split("• create .gitlab-ci.yml")[1]  # none for Kubernetes
+
+
+def test_switching_ecr_from_keys_to_oidc_drops_the_aws_keys_of_the_answers_file(sandbox, project):
+    """An answers file with ECR access keys (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY read from the environment);
+    the person now picks OIDC: the keys are neither asked for, nor saved, nor created at apply (the wizard's
+    registry step already dropped them; --plain kept them as 'other' variables)."""
+    from dockwright.wizard.plan import EcrSpec, GitLabSpec, Plan, RegistrySpec, VariableSpec, save_answers
+
+    keys_plan = Plan(gitlab=GitLabSpec(url=sandbox.url, project=sandbox.project_path),
+                     registry=RegistrySpec(kind="ecr", account="123456789012", region="eu-west-1", image="flask-app",
+                                           ecr=EcrSpec(auth="keys")),
+                     variables=(VariableSpec(key="AWS_ACCESS_KEY_ID", from_env="MY_AWS_KEY", protected=True),
+                                VariableSpec(key="AWS_SECRET_ACCESS_KEY", from_env="MY_AWS_SECRET", masked=True,
+                                             protected=True)))
+    save_answers(keys_plan, project / "dockwright.yml")
+    role = "arn:aws:iam::123456789012:role/gitlab-ecr-push"
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,     # connect, project, executor, build method
+            ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
+            ENTER, ENTER, ENTER, ENTER,                            # ECR kept, account, region, repository
+            UP + ENTER, role + ENTER,                              # how jobs log in: keys -> OIDC; the role
+            "n", CTRL_C, "y"]                                      # no other variable; stop and save
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED, transcript[-3000:]
+    saved = load_answers(project / "dockwright.yml")
+    assert saved.registry.ecr.auth == "oidc" and saved.registry.ecr.role_arn == role, transcript[-3000:]
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & {v.key for v in saved.variables}
+    assert "CI/CD variable AWS_SECRET_ACCESS_KEY" not in transcript

@@ -213,7 +213,7 @@ class StepQuestions(LinePrompts):
 
     def ask_registry(self, s: Step, plan: Plan) -> Plan:
         from dockwright.wizard.plan import RegistrySpec
-        from dockwright.wizard.render.registry import registry_variables
+        from dockwright.wizard.render.registry import registry_variables, switch_ecr_auth, switch_registry
 
         reg = plan.registry
         h = lambda name: field_why(RegistrySpec, name)  # noqa: E731
@@ -232,9 +232,13 @@ class StepQuestions(LinePrompts):
             ask_field("host", "Registry host", reg.host)
         if kind != "gitlab":
             ask_field("image", "Image name (without tag)", reg.image)
+        # switch_registry / switch_ecr_auth drop the variables only the previous login needed (the wizard's
+        # registry step does the same): AWS keys left from an answers file are not created for an OIDC login
+        plan = switch_registry(plan, kind)
         if kind == "ecr":
             changes["ecr"] = self.ask_ecr_auth(s, reg)
-        plan = replace_in(plan, "registry", kind=kind, **changes)
+            plan = switch_ecr_auth(plan, changes["ecr"].auth)
+        plan = replace_in(plan, "registry", **changes)
         if kind == "gitlab":
             self.say("  Nothing to set: GitLab predefines CI_REGISTRY, CI_REGISTRY_IMAGE, CI_REGISTRY_USER and "
                      "CI_REGISTRY_PASSWORD in every job. Creating them yourself would shadow the real ones.")
