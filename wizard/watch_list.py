@@ -111,10 +111,14 @@ class ListFilter:
 
     def matches(self, entry: dict[str, Any]) -> bool:
         """ref/status/source, for a list GitLab does not filter (a merge request's pipelines); "mine" needs
-        the details, so a merge request's list ignores it."""
+        the details (that list does not say who started a pipeline): :meth:`keeps` applies it."""
         return all(str(entry.get(k)) == v for k, v in self.query(None).items())
 
-    def keeps(self, row: PipelineRow) -> bool:
+    def keeps(self, row: PipelineRow, username: str | None = None) -> bool:
+        """The search, and with ``username`` "mine" on a merge request's list: a row whose starter is not known
+        yet (details not fetched) waits hidden rather than shown and then taken away."""
+        if self.mr and self.mine and username is not None and row.user != username:
+            return False
         return not self.search or self.search.lower() in row.ref.lower()
 
     def describe(self) -> str:
@@ -213,7 +217,7 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
             else:
                 stale.append(row)
                 fresh.append(replace(old, status=row.status) if old is not None else row)
-        shown = tuple(r for r in fresh if wanted.keeps(r))
+        shown = tuple(r for r in fresh if wanted.keeps(r, username))
         changed = bool(stale)
         if stale and not once:
             last_filters = wanted
@@ -237,7 +241,7 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
         except NetworkError as exc:
             yield ListWaiting(f"GitLab did not answer ({exc.sentence.rstrip('.')}); asking again in {s.fast:.0f} s.")
         rows_now = tuple(replace(rows.get(r.id, r), reason=reasons.get(r.id, "")) for r in listed)
-        shown = tuple(r for r in rows_now if wanted.keeps(r))
+        shown = tuple(r for r in rows_now if wanted.keeps(r, username))
         if changed or once or wanted != last_filters:
             last_filters = wanted
             yield ListUpdate(shown, wanted)

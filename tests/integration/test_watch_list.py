@@ -153,6 +153,14 @@ def test_a_merge_requests_pipelines_by_number_and_from_the_current_branch(sb, wo
     rows = [json.loads(line) for line in by_number.stdout.splitlines()]
     assert [r["source"] for r in rows] == ["merge_request_event", "push"]
     assert {r["id"] for r in rows} == {p.id for p in mr.pipelines.list(get_all=True)}
+    # --mine on a merge request's list: GitLab's list does not say who started a pipeline, so the details do
+    alice = sb.run_pipeline(sb.project_path, "list-mr", source="merge_request_event", user="alice")
+    everyone = [json.loads(line) for line in watch("--mr", str(mr.iid), "--json").stdout.splitlines()]
+    assert alice in {r["id"] for r in everyone}
+    mine = watch("--mr", str(mr.iid), "--mine", "--json")
+    assert mine.returncode == 0, mine.stderr
+    assert {json.loads(line)["id"] for line in mine.stdout.splitlines()} == {r["id"] for r in rows}
+    rows = everyone
     from_branch = watch("--mr", "--plain")
     assert from_branch.returncode == 0, from_branch.stderr
     assert [line.split()[1] for line in from_branch.stdout.splitlines()] == [f"#{r['id']}" for r in rows]
