@@ -49,6 +49,14 @@ STYLES = {"success": "green", "failed": "red", "canceled": "dim", "skipped": "di
           "pending": "yellow", "manual": "dim"}
 
 
+class PipelinesTable(DataTable):
+    """The rows: Enter opens the pipeline, and the footer says so (DataTable's own Enter is hidden there)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", id="list.open_row", tooltip="Open the selected pipeline (Esc comes back)"),
+    ]
+
+
 class PipelinesScreen(Screen[None]):
     CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "watch.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,7 +98,7 @@ class PipelinesScreen(Screen[None]):
         yield Static("", id="list-note", markup=False)
         yield Static("", id="list-message", markup=False)
         yield Input(placeholder="part of a branch or tag name; Enter keeps it, Esc clears it", id="list-search")
-        yield DataTable(id="pipelines", cursor_type="row", zebra_stripes=True)
+        yield PipelinesTable(id="pipelines", cursor_type="row", zebra_stripes=True)
         yield Footer(show_command_palette=False)
 
     def columns(self) -> list[tuple[str, int]]:
