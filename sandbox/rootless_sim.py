@@ -12,8 +12,9 @@ These run with no Docker daemon and no privilege, but only where the runner lets
   "Use Buildah to build images in a rootless container" tutorial).
 
 Each failure prints the program's real message, its source cited beside it. Images land in the sandbox's
-registry like ``docker push`` does (docker_sim); credentials come from ``~/.docker/config.json`` (BuildKit)
-or ``buildah login`` / ``skopeo login``.
+registry like ``docker push`` does (docker_sim); credentials come from the ``~/.docker/config.json`` the job's
+script wrote (BuildKit; the sandbox's shell runs the generated printf | base64 | tr line) or ``buildah login`` /
+``skopeo login``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,17 @@ BUILDAH_OVERLAY = ("Error: 'overlay' is not supported over overlayfs, a mount_pr
                    "backing file system is unsupported for this graph driver\n")
 # github:containers/buildah vendor/go.podman.io/storage/pkg/unshare/unshare.c ("Error during unshare(CLONE_NEWUSER): %m").
 BUILDAH_UNSHARE = "Error during unshare(CLONE_NEWUSER): Operation not permitted\n"
+
+# BuildKit's push without a password for the registry (no config.json entry, or an empty one): GitLab hands out an
+# anonymous token without push access, the registry answers insufficient_scope. github:moby/buildkit
+# util/resolver/authorizer.go:446 (errors.Wrapf(docker.ErrInvalidAuthorization, "server message: %s", ...)) and
+# vendor/github.com/containerd/containerd/v2/core/remotes/docker/resolver.go:51 ("authorization failed").
+INSUFFICIENT_SCOPE = "server message: insufficient_scope: authorization failed"
+# BuildKit's push with a password GitLab refuses: GET {realm} answers 401, so BuildKit retries with POST
+# (github:moby/buildkit util/resolver/authorizer.go:395), which GitLab answers 404 (gitlab-org/gitlab config/routes.rb:
+# post 'jwt/auth' -> 404); authorizer.go:384 ("failed to fetch oauth token"), containerd's remotes/errors/errors.go:43
+# ("unexpected status from %s request to %s: %s") and remotes/docker/resolver.go:658 ("failed to authorize: %w").
+OAUTH_REFUSED = "failed to authorize: failed to fetch oauth token: unexpected status from POST request to {realm}: 404 Not Found"
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,6 @@ class RootlessTools:
     files: Mapping[str, str]  # what the job's scripts wrote (absolute path -> text)
     images: dict[str, str] = field(default_factory=dict)  # buildah's local store: reference -> image id
     logins: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)  # [sandbox] lines to print with the command's output
     real_build: Callable[[str, list[str], CommandResult], bool] | None = None  # real buildah (real_engine)
 
     def handlers(self) -> dict[str, Callable[[Invocation], CommandResult]]:
@@ -118,18 +129,26 @@ class RootlessTools:
             return None
         return image_id
 
-    def _push(self, ref: Reference, image_id: str, out: CommandResult, *, logged_in: bool, denied: str) -> bool:
-        if ref.domain != self.registry.host:
-            out.out(f"{NOT_EXECUTED}push to {ref.with_tag()} (the sandbox cannot reach {ref.domain}; "
-                    f"only its own registry {self.registry.host} is played)\n")
-            return True
-        if not logged_in:
-            out.code = 1
-            out.err(denied)
+    def _unreachable(self, ref: Reference, out: CommandResult) -> bool:
+        """A registry other than the sandbox's: said, and taken as pushed."""
+        if ref.domain == self.registry.host:
             return False
+        out.out(f"{NOT_EXECUTED}push to {ref.with_tag()} (the sandbox cannot reach {ref.domain}; "
+                f"only its own registry {self.registry.host} is played)\n")
+        return True
+
+    def _store(self, ref: Reference, image_id: str) -> bool:
+        """The push itself, once authenticated: False when the registry refuses it (no access to that project)."""
         try:
             self.registry.push(ref.path, ref.tag or "latest", fake_digest(image_id, "manifest"))
         except (LookupError, ValueError, PermissionError):
+            return False
+        return True
+
+    def _push(self, ref: Reference, image_id: str, out: CommandResult, *, logged_in: bool, denied: str) -> bool:
+        if self._unreachable(ref, out):
+            return True
+        if not logged_in or not self._store(ref, image_id):
             out.code = 1
             out.err(denied)
             return False
@@ -160,24 +179,25 @@ class RootlessTools:
         return CommandResult().out("Login Succeeded!\n")
 
     # -- BuildKit ---------------------------------------------------------------------------------------
-    def _docker_config_auth(self, env: Mapping[str, str], host: str) -> bool:
-        home = env.get("HOME", "/root")
-        config_dir = env.get("DOCKER_CONFIG") or posixpath.join(home, ".docker")
-        text = self.files.get(posixpath.join(config_dir, "config.json"))
-        if not text:
-            # The sandbox's shell cannot play the `$(printf ... | base64 | tr -d '\n')` line that writes the file:
-            # it takes the job's registry credentials instead, and says so (an unfinished part, see issue 14).
-            if env.get("CI_REGISTRY") == host and env.get("CI_REGISTRY_USER"):
-                self.notes.append(f"[sandbox] {config_dir}/config.json was not written by the sandbox's shell: "
-                                  "using $CI_REGISTRY_USER/$CI_REGISTRY_PASSWORD as its auths entry\n")
-                return self.registry.authenticate(env["CI_REGISTRY_USER"], env.get("CI_REGISTRY_PASSWORD", ""))
-            return False
+    def _docker_config_auth(self, env: Mapping[str, str], host: str) -> str | None:
+        """What BuildKit's push gets from the Docker config file the job wrote for ``host``: None when the registry
+        accepts it, else the error it ends with (the file missing, or no password in it: an anonymous token)."""
+        config_dir = env.get("DOCKER_CONFIG") or posixpath.join(env.get("HOME", "/root"), ".docker")
+        user = password = ""
         try:
-            auth = json.loads(text)["auths"][host]["auth"]
-            user, _, password = base64.b64decode(auth).decode().partition(":")
-        except (ValueError, KeyError, TypeError, binascii.Error):
-            return False
-        return self.registry.authenticate(user, password)
+            auths: dict[str, dict[str, str]] = json.loads(
+                self.files.get(posixpath.join(config_dir, "config.json")) or "{}").get("auths", {})
+            # a key may carry a scheme and a path (https://host/v1/): github:moby/buildkit vendor/github.com/docker/cli/
+            # cli/config/credentials/file_store.go:49 compares ConvertToHostname(key)
+            entry = next((v for k, v in auths.items() if k.split("://", 1)[-1].split("/", 1)[0] == host), {})
+            user, _, password = base64.b64decode(entry.get("auth", "")).decode().partition(":")
+        except (ValueError, AttributeError, binascii.Error):
+            pass
+        if not password:
+            return INSUFFICIENT_SCOPE
+        if self.registry.authenticate(user, password):
+            return None
+        return OAUTH_REFUSED.format(realm=env.get("CI_SERVER_URL", f"https://{host}").rstrip("/") + "/jwt/auth")
 
     def buildctl(self, inv: Invocation) -> CommandResult:
         if not self.confinement.may_unshare or not self.confinement.may_mount:
@@ -232,15 +252,16 @@ class RootlessTools:
                 out.out(f"#9 naming to {ref.with_tag()} done\n")
                 if fields.get("push") in ("true", "1"):
                     out.out(f"#9 pushing layers\n#9 pushing manifest for {ref.with_tag()}\n")
-                    logged_in = self._docker_config_auth(inv.env, ref.domain)
-                    for note in self.notes:
-                        out.out(note)
-                    self.notes.clear()
-                    ok = self._push(ref, image_id, out, logged_in=logged_in,
-                                    denied=f"error: failed to solve: failed to push {ref.with_tag()}: "
-                                           "unexpected status from HEAD request: 401 Unauthorized\n")
-                    if not ok:
-                        return out
+                    if self._unreachable(ref, out):
+                        continue
+                    refused = self._docker_config_auth(inv.env, ref.domain)
+                    if refused is None and not self._store(ref, image_id):
+                        refused = INSUFFICIENT_SCOPE
+                    if refused is not None:
+                        out.code = 1
+                        chain = f"failed to push {ref.with_tag()}: {refused}"
+                        out.out(f"#9 ERROR: {chain}\n------\n > exporting to image:\n------\n")
+                        return out.err(f"error: failed to solve: {chain}\n")
             out.out("#9 DONE 0.3s\n")
         return out
 

@@ -86,3 +86,30 @@ def test_dind_on_an_unprivileged_kubernetes_runner_fails_where_the_daemonless_me
         # the unprivileged dind service never starts, so it never writes the client certificates the job waits for
         assert "unable to resolve docker endpoint: open /certs/client/ca.pem: no such file or directory" in \
             logs["dockwright-build"]
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    # a misspelt variable: the file holds no password, GitLab's anonymous token cannot push
+    ('"$CI_REGISTRY_PASSWRD"', "failed to push {ref}: server message: insufficient_scope: authorization failed"),
+    # a password GitLab refuses: BuildKit's token request fails (GET 401, then POST 404 on /jwt/auth)
+    ('"$CI_JOB_ID"', "failed to push {ref}: failed to authorize: failed to fetch oauth token: unexpected status from "
+                     "POST request to {url}/jwt/auth: 404 Not Found"),
+])
+def test_rootless_buildkit_pushes_with_the_docker_config_its_script_wrote(tmp_path, wrong, message):
+    line = '"$CI_REGISTRY_USER" "$CI_REGISTRY_PASSWORD" | base64'
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, commit = _run(sb, tmp_path, "docker-buildkit-rootless",
+                                            edit_ci=lambda text: text.replace(line, line.replace('"$CI_REGISTRY_PASSWORD"', wrong)))
+        assert line in render_files(Plan(executor="docker-buildkit-rootless"), {})[".gitlab-ci.yml"]  # the edit hit
+        assert pipeline.status == "failed" and tags == set()
+        ref = f"{sb.registry_host}/{sb.project_path}:{commit.id}"
+        assert f"error: failed to solve: {message.format(ref=ref, url=sb.url)}" in logs["dockwright-build"]
+        assert "[sandbox] not executed: echo" not in logs["dockwright-build"] and "CI_REGISTRY_USER/" not in logs["dockwright-build"]
+
+
+def test_the_generated_buildkit_job_authenticates_from_its_docker_config(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, commit = _run(sb, tmp_path, "docker-buildkit-rootless")
+        assert pipeline.status == "success" and commit.id in tags
+        log = logs["dockwright-build"]
+        assert "config.json" in log and "[sandbox] not executed: echo" not in log and "CI_REGISTRY_USER/" not in log
