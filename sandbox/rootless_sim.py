@@ -15,6 +15,11 @@ Each failure prints the program's real message, its source cited beside it. Imag
 registry like ``docker push`` does (docker_sim); credentials come from the ``~/.docker/config.json`` the job's
 script wrote (BuildKit; the sandbox's shell runs the generated printf | base64 | tr line) or ``buildah login`` /
 ``skopeo login``.
+
+With the machine's engine (sandbox/real_engine.py, ``dockwright sandbox --engine``), once those checks pass,
+``buildah build`` builds the commit's files for real, ``buildah push`` pushes to the sandbox's real registry and
+``skopeo copy`` copies there; ``buildctl-daemonless.sh build`` is built by that engine too (BuildKit itself is not
+on the machine). Without it, the images are simulated (dockerfile_sim).
 """
 
 from __future__ import annotations
@@ -25,11 +30,14 @@ import json
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from dockwright.sandbox.docker_images import Reference, RegistryPort, fake_digest, parse_reference
 from dockwright.sandbox.dockerfile_sim import BuildError, DockerfileBuild
 from dockwright.sandbox.shell_sim import NOT_EXECUTED, CommandResult, Invocation
+
+if TYPE_CHECKING:
+    from dockwright.sandbox.real_engine import RealJob
 
 __all__ = ["Confinement", "RootlessTools", "rootless_tools"]
 
@@ -97,7 +105,7 @@ class RootlessTools:
     files: Mapping[str, str]  # what the job's scripts wrote (absolute path -> text)
     images: dict[str, str] = field(default_factory=dict)  # buildah's local store: reference -> image id
     logins: set[str] = field(default_factory=set)
-    real_build: Callable[[str, list[str], CommandResult], bool] | None = None  # real buildah (real_engine)
+    real: RealJob | None = None  # the machine's engine and registry (sandbox/real_engine.py), else simulated images
 
     def handlers(self) -> dict[str, Callable[[Invocation], CommandResult]]:
         return {"buildctl-daemonless.sh": self.buildctl, "buildah": self.buildah, "skopeo": self.skopeo}
@@ -137,22 +145,39 @@ class RootlessTools:
                 f"only its own registry {self.registry.host} is played)\n")
         return True
 
-    def _store(self, ref: Reference, image_id: str) -> bool:
-        """The push itself, once authenticated: False when the registry refuses it (no access to that project)."""
-        try:
-            self.registry.push(ref.path, ref.tag or "latest", fake_digest(image_id, "manifest"))
-        except (LookupError, ValueError, PermissionError):
+    def _store(self, ref: Reference, image_id: str, out: CommandResult, *, copy_from: Reference | None = None) -> bool:
+        """The push itself, once authenticated (with the real engine: ``image_id`` is its local image, or the
+        registry copies ``copy_from``). False when the registry refuses the project; an engine failure is said
+        in ``out`` (its code set)."""
+        tag = ref.tag or "latest"
+        if self.real is None:
+            try:
+                self.registry.push(ref.path, tag, fake_digest(image_id, "manifest"))
+            except (LookupError, ValueError, PermissionError):
+                return False
+            return True
+        owns = getattr(self.registry, "owns", None)
+        if owns is not None and not owns(ref.path):
             return False
+        dest = f"{ref.domain}/{ref.path}:{tag}"
+        ran = (self.real.copy(copy_from.with_tag(), dest, _lines(out)) if copy_from is not None
+               else self.real.push(image_id, dest, _lines(out)))
+        if not ran.ok:
+            out.code = ran.code or 1
+            out.err(f"[sandbox] {self.real.engine.name} could not push {dest} (exit {ran.code})\n")
+            return True  # said; not a refusal
+        digest, _size = self.real.real.registry.manifest(ref.path, tag)
+        self.registry.push(ref.path, tag, digest)
         return True
 
-    def _push(self, ref: Reference, image_id: str, out: CommandResult, *, logged_in: bool, denied: str) -> bool:
+    def _push(self, ref: Reference, image_id: str, out: CommandResult, *, logged_in: bool, denied: str,
+              copy_from: Reference | None = None) -> bool:
         if self._unreachable(ref, out):
             return True
-        if not logged_in or not self._store(ref, image_id):
+        if not logged_in or not self._store(ref, image_id, out, copy_from=copy_from):
             out.code = 1
             out.err(denied)
-            return False
-        return True
+        return out.code == 0
 
     def _login(self, tool: str, argv: list[str], inv: Invocation) -> CommandResult:
         user, password, host = "", None, ""
@@ -215,6 +240,7 @@ class RootlessTools:
             return CommandResult().out(f"{NOT_EXECUTED}buildctl {' '.join(args)}\n")
         locals_: dict[str, str] = {}
         outputs: list[str] = []
+        opts: list[str] = []  # the Dockerfile frontend's options: label:K=V, build-arg:K=V, filename=F
         i = 1
         while i < len(args):
             arg = args[i]
@@ -226,7 +252,10 @@ class RootlessTools:
             elif arg == "--output":
                 outputs.append(value)
                 i += 1
-            elif arg in ("--frontend", "--opt", "--import-cache", "--export-cache", "--secret"):
+            elif arg == "--opt":
+                opts.append(value)
+                i += 1
+            elif arg in ("--frontend", "--import-cache", "--export-cache", "--secret"):
                 i += 1
             i += 1
         context = self._repo_path(inv.cwd, locals_.get("context", "."))
@@ -234,7 +263,8 @@ class RootlessTools:
         if context is None or dockerfile_dir is None:
             return CommandResult(1).err("error: failed to solve: the sandbox builds from the checkout only\n")
         out = CommandResult()
-        image_id = self._solve(context, dockerfile_dir, out)
+        image_id = self._solve(context, dockerfile_dir, out) if self.real is None else self._real_buildkit(
+            context, dockerfile_dir, opts, out)
         if image_id is None:
             return out
         for output in outputs:
@@ -255,7 +285,7 @@ class RootlessTools:
                     if self._unreachable(ref, out):
                         continue
                     refused = self._docker_config_auth(inv.env, ref.domain)
-                    if refused is None and not self._store(ref, image_id):
+                    if refused is None and not self._store(ref, image_id, out):
                         refused = INSUFFICIENT_SCOPE
                     if refused is not None:
                         out.code = 1
@@ -264,6 +294,22 @@ class RootlessTools:
                         return out.err(f"error: failed to solve: {chain}\n")
             out.out("#9 DONE 0.3s\n")
         return out
+
+    def _real_buildkit(self, context: str, dockerfile_dir: str, opts: list[str], out: CommandResult) -> str | None:
+        """With the real engine, it builds what BuildKit would (BuildKit is not on the machine): the local image."""
+        assert self.real is not None
+        values = dict(o.partition("=")[::2] for o in opts)
+        labels = [o.removeprefix("label:") for o in opts if o.startswith("label:")]
+        build_args = {k.removeprefix("build-arg:"): v for k, v in values.items() if k.startswith("build-arg:")}
+        dockerfile = posixpath.join(dockerfile_dir, values.get("filename", "Dockerfile"))
+        out.out(f"[sandbox] built for real by {self.real.engine.name} standing in for BuildKit, from the commit's "
+                f"files ({self.real.engine.path}; --network host)\n")
+        ran, image = self.real.build(context or ".", dockerfile, build_args, labels, _lines(out))
+        if not ran.ok:
+            out.code = ran.code or 1
+            out.err(f"error: failed to solve: {self.real.engine.name} exited with code {ran.code}\n")
+            return None
+        return image
 
     # -- Buildah ---------------------------------------------------------------------------------------
     def buildah(self, inv: Invocation) -> CommandResult:
@@ -286,31 +332,42 @@ class RootlessTools:
             return CommandResult(125).err(BUILDAH_UNSHARE).err(
                 "[sandbox] buildah needs seccomp unconfined: security_opt = [\"seccomp:unconfined\", "
                 "\"apparmor:unconfined\"] in [runners.docker] (https://docs.gitlab.com/ci/docker/buildah_rootless_tutorial/)\n")
-        tags, positional, file_name = [], [], "Dockerfile"
+        tags: list[str] = []
+        positional: list[str] = []
+        labels: list[str] = []
+        build_args: dict[str, str] = {}
+        file_name: str | None = None
         i = 0
         while i < len(args):
-            arg = args[i]
-            if arg in ("-t", "--tag") and i + 1 < len(args):
-                tags.append(args[i + 1])
+            arg, value = args[i], args[i + 1] if i + 1 < len(args) else ""
+            if arg in ("-t", "--tag", "-f", "--file", "--label", "--build-arg", "--isolation", "--format", "--layers",
+                       "--network"):
                 i += 1
-            elif arg in ("-f", "--file") and i + 1 < len(args):
-                file_name = args[i + 1]
-                i += 1
-            elif arg in ("--label", "--build-arg", "--isolation", "--format", "--layers", "--network") and i + 1 < len(args):
-                i += 1
+            if arg in ("-t", "--tag"):
+                tags.append(value)
+            elif arg in ("-f", "--file"):
+                file_name = value
+            elif arg == "--label":
+                labels.append(value)
+            elif arg == "--build-arg":
+                build_args.update([value.partition("=")[::2]])
             elif not arg.startswith("-"):
                 positional.append(arg)
             i += 1
         context = self._repo_path(inv.cwd, positional[0] if positional else ".")
-        if context is None:
+        dockerfile = self._repo_path(inv.cwd, file_name) if file_name else posixpath.join(context or "", "Dockerfile")
+        if context is None or dockerfile is None:
             return CommandResult(125).err("Error: the sandbox builds from the checkout only\n")
         out = CommandResult()
-        if self.real_build is not None:
-            if not self.real_build(context, tags, out):
+        if self.real is not None:
+            out.out(f"[sandbox] built for real by {self.real.engine.name} from the commit's files "
+                    f"({self.real.engine.path}; --network host)\n")
+            ran, image_id = self.real.build(context or ".", dockerfile.lstrip("/"), build_args, labels, _lines(out))
+            if not ran.ok:
+                out.code = ran.code or 1
                 return out
-            image_id = fake_digest(context, *tags)
         else:
-            found = self._solve(context, context, out, file_name=file_name)
+            found = self._solve(context, posixpath.dirname(dockerfile), out, file_name=posixpath.basename(dockerfile))
             if found is None:
                 out.code = 125
                 return out
@@ -321,7 +378,7 @@ class RootlessTools:
                 self.images[parse_reference(tag).with_tag()] = image_id
             except ValueError as exc:
                 return CommandResult(125).err(f"Error: tag {tag}: {exc}\n")
-        return out.out(f"{image_id.removeprefix('sha256:')}\n")
+        return out if self.real is not None else out.out(f"{image_id.removeprefix('sha256:')}\n")
 
     def _buildah_push(self, args: list[str], inv: Invocation) -> CommandResult:
         names = [a for a in args if not a.startswith("-")]
@@ -367,11 +424,18 @@ class RootlessTools:
                                             f"manifest {source.tag or 'latest'} in {source.name}: manifest unknown\n")
         out = CommandResult().out("Getting image source signatures\nCopying blob done\nCopying config done\n"
                                   "Writing manifest to image destination\n")
-        if not self._push(dest, source.with_tag(), out, logged_in=dest.domain in self.logins,
+        if not self._push(dest, source.with_tag(), out, logged_in=dest.domain in self.logins, copy_from=source,
                           denied="FATA[0000] copying system image from manifest list: trying to reuse blob at "
                                  "destination: unauthorized: authentication required\n"):
             out.code = 1
         return out
+
+
+def _lines(out: CommandResult) -> Callable[[str], None]:
+    """Each line the real engine prints, added to what the job's command prints."""
+    def add(line: str) -> None:
+        out.out(line + "\n")
+    return add
 
 
 def _csv_fields(text: str) -> dict[str, str]:
@@ -384,16 +448,17 @@ def _csv_fields(text: str) -> dict[str, str]:
 
 def rootless_tools(runner: RunnerLike, *, job_image: str, registry: RegistryPort, read_file: Callable[[str], bytes | None],
                    exists: Callable[[str], bool] | None, project_dir: str, files: Mapping[str, str],
-                   real: object | None = None) -> dict[str, Callable[[Invocation], CommandResult]]:
+                   real: RealJob | None = None) -> dict[str, Callable[[Invocation], CommandResult]]:
     """The daemonless tools the job's image carries (moby/buildkit, quay.io/buildah, quay.io/skopeo), as
-    handlers for the job's shell; none for other images."""
+    handlers for the job's shell; none for other images. ``real``: builds, pushes and copies run with the
+    machine's engine and registry once the runner's settings let them."""
     bare = job_image.split("@", 1)[0]
     repo = bare[:bare.rfind(":")] if bare.rfind(":") > bare.rfind("/") else bare
     parts = repo.split("/")  # moby/buildkit, quay.io/buildah/stable, quay.io/skopeo/stable
     name = next((p for p in reversed(parts) if p in ("buildkit", "buildah", "skopeo")), "")
     tools = RootlessTools(
         Confinement.from_runner(executor=runner.executor, privileged=runner.privileged, security_opt=runner.security_opt),
-        registry=registry, read_file=read_file, exists=exists, project_dir=project_dir, files=files)
+        registry=registry, read_file=read_file, exists=exists, project_dir=project_dir, files=files, real=real)
     wanted = {"buildkit": "buildctl-daemonless.sh", "buildah": "buildah", "skopeo": "skopeo"}.get(name)
     handlers = tools.handlers()
     if name == "buildah":
