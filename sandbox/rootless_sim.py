@@ -30,6 +30,7 @@ import json
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from dockwright.sandbox.docker_images import Reference, RegistryPort, fake_digest, parse_reference
@@ -41,18 +42,37 @@ if TYPE_CHECKING:
 
 __all__ = ["Confinement", "RootlessTools", "rootless_tools"]
 
-# github:rootless-containers/rootlesskit pkg/parent/parent.go ("failed to start the child: %w") printed by
-# cmd/rootlesskit/main.go ("[rootlesskit:%s] error: %v"): clone(CLONE_NEWUSER) refused by the default seccomp profile.
+# github:rootless-containers/rootlesskit pkg/parent/parent.go:216 ("failed to start the child: %w"; the child is
+# exec.Command("/proc/self/exe", ...), :176) printed by cmd/rootlesskit/main.go:326 ("[rootlesskit:%s] error: %v",
+# id "parent", :53): clone(CLONE_NEWUSER) refused by the default seccomp profile (EPERM; an EACCES would add the
+# AppArmor userns warning of pkg/parent/warn.go:63, not this case).
 ROOTLESSKIT_SECCOMP = "[rootlesskit:parent] error: failed to start the child: fork/exec /proc/self/exe: operation not permitted\n"
-# github:rootless-containers/rootlesskit pkg/child/child.go setMountPropagation ("failed to share mount point: /: %w"):
-# mount refused by the default AppArmor profile (docker-default).
+# github:rootless-containers/rootlesskit pkg/child/child.go:538 setMountPropagation ("failed to share mount point: /:
+# %w"), id "child " padded to the parent's length (cmd/rootlesskit/main.go:55): mount refused by the default AppArmor
+# profile (docker-default).
 ROOTLESSKIT_APPARMOR = "[rootlesskit:child ] error: failed to share mount point: /: permission denied\n"
-# github:containers/buildah vendor/go.podman.io/storage/drivers/overlay/overlay.go ("'overlay' is not supported over
-# %s, a mount_program is required: %w") wrapping drivers/driver.go ErrIncompatibleFS.
-BUILDAH_OVERLAY = ("Error: 'overlay' is not supported over overlayfs, a mount_program is required: "
-                   "backing file system is unsupported for this graph driver\n")
-# github:containers/buildah vendor/go.podman.io/storage/pkg/unshare/unshare.c ("Error during unshare(CLONE_NEWUSER): %m").
-BUILDAH_UNSHARE = "Error during unshare(CLONE_NEWUSER): Operation not permitted\n"
+# buildah with STORAGE_DRIVER=overlay in quay.io/buildah/stable: the image turns on storage.conf's mount_program
+# (fuse-overlayfs; github:containers/image_build buildah/Containerfile:76) and its store is a VOLUME (:111, not on
+# overlayfs), so the store opens and the FROM step's mount fails where the container has no /dev/fuse. Wrapped by
+# github:containers/buildah imagebuildah/stage_executor.go:1222 ("mounting new container: %w"), mount.go:10
+# ("mounting build container %q: %w"), vendor/go.podman.io/storage/drivers/overlay/overlay.go:1866 ("creating overlay
+# mount to %s, mount_data=%q: %w") and :1829 ("using mount program %s: %s: %w", the program's stderr then Go's
+# "exit status 1"); libfuse lib/mount.c: "fuse: device not found, try 'modprobe fuse' first"; fuse-overlayfs' own
+# line as podman-container-tools/buildah#5456 shows it. cmd/buildah/main.go:288 prints "Error: %v" and exits
+# with the wrapped exec.ExitError's status (1).
+BUILDAH_OVERLAY = ("Error: mounting new container: mounting build container \"{container}\": creating overlay mount to "
+                   "/var/lib/containers/storage/overlay/{layer}/merged, mount_data=\"nodev,fsync=0,lowerdir=/var/lib/"
+                   "containers/storage/overlay/l/{link},upperdir=/var/lib/containers/storage/overlay/{layer}/diff,"
+                   "workdir=/var/lib/containers/storage/overlay/{layer}/work\": using mount program /usr/bin/fuse-overlayfs: "
+                   "fuse: device not found, try 'modprobe fuse' first\nfuse-overlayfs: cannot mount: No such file or "
+                   "directory\n: exit status 1\n")
+# buildah runs as root in quay.io/buildah/stable (its Containerfile has no USER), so a RUN step under
+# BUILDAH_ISOLATION=chroot unshares the UTS and mount namespaces only (github:containers/buildah
+# chroot/run_linux.go:152), which the default seccomp profile refuses without CAP_SYS_ADMIN:
+# vendor/go.podman.io/storage/pkg/unshare/unshare.c:369 ("Error during unshare(...): %m"); the step then fails with
+# Go's "exit status 1" (chroot/run_common.go:156-163, unwrapped by imagebuildah/stage_executor.go:951) wrapped as
+# "building at STEP \"%s\": %w" (stage_executor.go:1573), and buildah exits 1 (cmd/buildah/main.go:288-295).
+BUILDAH_UNSHARE = "Error during unshare(...): Operation not permitted\n"
 
 # BuildKit's push without a password for the registry (no config.json entry, or an empty one): GitLab hands out an
 # anonymous token without push access, the registry answers insufficient_scope. github:moby/buildkit
@@ -123,6 +143,7 @@ class RootlessTools:
         content = self.read_file(path)
         if content is None:
             out.code = 1
+            # github:moby/buildkit frontend/dockerui/config.go:403 ("failed to read dockerfile") around the open error
             out.err(f"error: failed to solve: failed to read dockerfile: open {file_name}: no such file or directory\n")
             return None
         exists = self.exists or (lambda p: self.read_file(p) is not None)
@@ -194,12 +215,13 @@ class RootlessTools:
                 host = arg
             i += 1
         if not host:
-            return CommandResult(125).err("Error: please provide a registry to log in to\n")
+            # github:containers/buildah vendor/go.podman.io/common/pkg/auth/auth.go:138
+            return _fails(tool, "please provide a registry to log in to")
         if host != self.registry.host:
             return CommandResult().out(f"{NOT_EXECUTED}{tool} login {host} (the sandbox cannot reach it)\n")
         if password is None or not self.registry.authenticate(user, password):
-            # github:containers/common pkg/auth/auth.go: "logging into %q: invalid username/password"
-            return CommandResult(125).err(f"Error: logging into \"{host}\": invalid username/password\n")
+            # github:containers/buildah vendor/go.podman.io/common/pkg/auth/auth.go:221
+            return _fails(tool, f"logging into \"{host}\": invalid username/password")
         self.logins.add(host)
         return CommandResult().out("Login Succeeded!\n")
 
@@ -227,7 +249,9 @@ class RootlessTools:
     def buildctl(self, inv: Invocation) -> CommandResult:
         if not self.confinement.may_unshare or not self.confinement.may_mount:
             # buildctl-daemonless.sh waitForBuildkitd (github:moby/buildkit examples/buildctl-daemonless/
-            # buildctl-daemonless.sh): "could not connect to $addr after $max trials", then buildkitd's log.
+            # buildctl-daemonless.sh:47-49): "could not connect to $addr after $max trials", then buildkitd's log;
+            # $addr is unix://$XDG_RUNTIME_DIR/buildkit/buildkitd.sock (:30), /run/user/1000 in the rootless image
+            # (Dockerfile:504), $max BUILDCTL_CONNECT_RETRIES_MAX=10 (:12).
             log = ROOTLESSKIT_SECCOMP if not self.confinement.may_unshare else ROOTLESSKIT_APPARMOR
             return (CommandResult(1).err("could not connect to unix:///run/user/1000/buildkit/buildkitd.sock after 10 trials\n")
                     .err("========== log ==========\n").err(log)
@@ -317,10 +341,12 @@ class RootlessTools:
         sub = args[0] if args else ""
         if sub == "login":
             return self._login("buildah", args[1:], inv)
-        if sub in ("bud", "build", "push") and inv.env.get("STORAGE_DRIVER", "overlay") != "vfs":
-            return CommandResult(125).err(BUILDAH_OVERLAY).err(
-                "[sandbox] buildah in an unprivileged container needs STORAGE_DRIVER=vfs "
-                "(https://docs.gitlab.com/ci/docker/buildah_rootless_tutorial/)\n")
+        if sub in ("bud", "build") and inv.env.get("STORAGE_DRIVER", "overlay") != "vfs" \
+                and not self.confinement.privileged:  # a privileged container has /dev/fuse
+            ids = fake_digest(self.project_dir, "overlay").removeprefix("sha256:")
+            return CommandResult(1).err(BUILDAH_OVERLAY.format(container=ids[:64], layer=ids[::-1], link=ids[:26].upper()))\
+                .err("[sandbox] buildah in an unprivileged container needs STORAGE_DRIVER=vfs (no /dev/fuse for "
+                     "fuse-overlayfs; https://docs.gitlab.com/ci/docker/buildah_rootless_tutorial/)\n")
         if sub in ("bud", "build"):
             return self._buildah_build(args[1:], inv)
         if sub == "push":
@@ -328,10 +354,6 @@ class RootlessTools:
         return CommandResult().out(f"{NOT_EXECUTED}buildah {' '.join(args)}\n")
 
     def _buildah_build(self, args: list[str], inv: Invocation) -> CommandResult:
-        if not self.confinement.may_unshare:
-            return CommandResult(125).err(BUILDAH_UNSHARE).err(
-                "[sandbox] buildah needs seccomp unconfined: security_opt = [\"seccomp:unconfined\", "
-                "\"apparmor:unconfined\"] in [runners.docker] (https://docs.gitlab.com/ci/docker/buildah_rootless_tutorial/)\n")
         tags: list[str] = []
         positional: list[str] = []
         labels: list[str] = []
@@ -358,6 +380,11 @@ class RootlessTools:
         dockerfile = self._repo_path(inv.cwd, file_name) if file_name else posixpath.join(context or "", "Dockerfile")
         if context is None or dockerfile is None:
             return CommandResult(125).err("Error: the sandbox builds from the checkout only\n")
+        run_step = None if self.confinement.may_unshare else _first_run_step(self.read_file(dockerfile.lstrip("/")))
+        if run_step is not None:  # only RUN steps need the namespaces
+            return CommandResult(1).err(BUILDAH_UNSHARE).err(f"Error: building at STEP \"{run_step}\": exit status 1\n").err(
+                "[sandbox] buildah's RUN steps need seccomp unconfined: security_opt = [\"seccomp:unconfined\", "
+                "\"apparmor:unconfined\"] in [runners.docker] (https://docs.gitlab.com/ci/docker/buildah_rootless_tutorial/)\n")
         out = CommandResult()
         if self.real is not None:
             out.out(f"[sandbox] built for real by {self.real.engine.name} from the commit's files "
@@ -383,19 +410,22 @@ class RootlessTools:
     def _buildah_push(self, args: list[str], inv: Invocation) -> CommandResult:
         names = [a for a in args if not a.startswith("-")]
         if not names:
-            return CommandResult(125).err("Error: at least one image name needs to be specified\n")
+            # github:containers/buildah cmd/buildah/push.go:128
+            return _fails("buildah", "at least a source image ID must be specified")
         try:
             ref = parse_reference(names[0])
         except ValueError as exc:
             return CommandResult(125).err(f"Error: {exc}\n")
+        # one destination given: the source's name with docker:// (github:containers/buildah cmd/buildah/push.go:131,164)
+        pushing = f"pushing image \"{names[0]}\" to \"docker://{names[-1].removeprefix('docker://')}\""
         image_id = self.images.get(ref.with_tag())
         if image_id is None:
-            # github:containers/buildah push.go / libimage: "%s: image not known"
-            return CommandResult(125).err(f"Error: {names[0]}: image not known\n")
+            # push.go:258 wraps libimage's lookup error (vendor/go.podman.io/common/libimage/runtime.go:300, "%s: %w"
+            # with storage's ErrImageUnknown "image not known", vendor/go.podman.io/storage/types/errors.go:21)
+            return _fails("buildah", f"{pushing}: {names[0]}: image not known")
         out = CommandResult().out("Getting image source signatures\nCopying blob done\nWriting manifest to image destination\n")
         self._push(ref, image_id, out, logged_in=ref.domain in self.logins,
-                   denied=f"Error: pushing image \"{ref.with_tag()}\" to \"docker://{ref.with_tag()}\": "
-                          "writing blob: initiating layer upload to /v2/: authentication required\n")
+                   denied=f"Error: {pushing}: {_blob_denied(ref, image_id)}\n")
         if out.code:
             out.code = 125
         return out
@@ -413,22 +443,65 @@ class RootlessTools:
             return CommandResult(1).err("[sandbox] skopeo copy plays docker:// to docker:// only\n")
         try:
             source, dest = (parse_reference(n.removeprefix("docker://")) for n in names)
-        except ValueError as exc:
-            return CommandResult(1).err(f"FATA[0000] Invalid destination name: {exc}\n")
+        except ValueError as exc:  # github:containers/skopeo cmd/skopeo/copy.go:135,139
+            bad = next(n for n in names if not _parses(n.removeprefix("docker://")))
+            return _fails("skopeo", f"Invalid {'source' if bad == names[0] else 'destination'} name {bad}: {exc}")
         if source.domain == self.registry.host:
+            # github:containers/skopeo vendor/go.podman.io/image/v5/copy/copy.go:282 ("initializing source %s: %w"),
+            # docker/docker_client.go:1038 ("reading manifest %s in %s: %w"); without login GitLab's token has no
+            # access and the registry answers insufficient_scope, which docker/distribution_error.go:138-139 makes
+            # ErrorCodeDenied, worded by docker/errors.go:93-99 as its bare message
+            reading = f"initializing source docker://{source.with_tag()}: reading manifest {source.tag or 'latest'} in {source.name}"
             if source.domain not in self.logins:
-                return CommandResult(1).err(f"FATA[0000] initializing source docker://{source.with_tag()}: reading "
-                                            "manifest: unauthorized: authentication required\n")
+                return _fails("skopeo", f"{reading}: requested access to the resource is denied")
             if not self.registry.has(source.path, source.tag or "latest"):
-                return CommandResult(1).err(f"FATA[0000] initializing source docker://{source.with_tag()}: reading "
-                                            f"manifest {source.tag or 'latest'} in {source.name}: manifest unknown\n")
+                # an image that is not there exits 2 (cmd/skopeo/main.go:155-157)
+                return _fails("skopeo", f"{reading}: manifest unknown", code=2)
         out = CommandResult().out("Getting image source signatures\nCopying blob done\nCopying config done\n"
                                   "Writing manifest to image destination\n")
         if not self._push(dest, source.with_tag(), out, logged_in=dest.domain in self.logins, copy_from=source,
-                          denied="FATA[0000] copying system image from manifest list: trying to reuse blob at "
-                                 "destination: unauthorized: authentication required\n"):
+                          denied=_fatal(_blob_denied(dest, source.with_tag()))):
             out.code = 1
         return out
+
+
+def _fatal(message: str) -> str:
+    """skopeo's error line: logrus.Fatal (github:containers/skopeo cmd/skopeo/main.go:159) with logrus' default text
+    format, which a job's log (no terminal) gets as time=... level=fatal msg="..."."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"time=\"{stamp}\" level=fatal msg={json.dumps(message)}\n"
+
+
+def _fails(tool: str, message: str, *, code: int | None = None) -> CommandResult:
+    """A buildah or skopeo failure as the tool prints it: buildah "Error: %v" and exit 125 (github:containers/buildah
+    cmd/buildah/main.go:288-290, cli.ExecErrorCodeGeneric), skopeo a fatal log line and exit 1."""
+    if tool == "skopeo":
+        return CommandResult(code or 1).err(_fatal(message))
+    return CommandResult(code or 125).err(f"Error: {message}\n")
+
+
+def _blob_denied(ref: Reference, image_id: str) -> str:
+    """A push without login: the first layer's existence check (HEAD) is refused. github:containers/skopeo
+    vendor/go.podman.io/image/v5/copy/single.go:756 ("trying to reuse blob %s at destination: %w"),
+    docker/docker_image_dest.go:254 ("checking whether a blob %s exists in %s: %w"), the refusal worded as for
+    reading a manifest (ErrorCodeDenied's message)."""
+    layer = fake_digest(image_id, "layer")
+    return (f"trying to reuse blob {layer} at destination: checking whether a blob {layer} exists in {ref.name}: "
+            "requested access to the resource is denied")
+
+
+def _parses(name: str) -> bool:
+    try:
+        parse_reference(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _first_run_step(dockerfile: bytes | None) -> str | None:
+    """The first RUN instruction as buildah names its step (continuation lines joined), or None."""
+    lines = (dockerfile or b"").decode("utf-8", "replace").replace("\\\n", " ").splitlines()
+    return next((" ".join(line.split()) for line in lines if line.strip().upper().startswith("RUN ")), None)
 
 
 def _lines(out: CommandResult) -> Callable[[str], None]:

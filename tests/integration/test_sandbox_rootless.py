@@ -75,7 +75,36 @@ def test_buildah_without_the_vfs_driver_fails_with_the_storage_error(tmp_path):
         pipeline, logs, _, _ = _run(sb, tmp_path, "docker-buildah",
                                     edit_ci=lambda text: text.replace("STORAGE_DRIVER: vfs", "STORAGE_DRIVER: overlay"))
         assert pipeline.status == "failed"
-        assert "'overlay' is not supported over overlayfs, a mount_program is required" in logs["dockwright-build"]
+        log = logs["dockwright-build"]
+        assert "Error: mounting new container: mounting build container" in log
+        assert ("using mount program /usr/bin/fuse-overlayfs: fuse: device not found, try 'modprobe fuse' first\n"
+                "fuse-overlayfs: cannot mount: No such file or directory\n: exit status 1") in log
+        assert "ERROR: Job failed: exit code 1" in log  # buildah exits with the mount program's status
+
+
+def test_buildah_without_seccomp_unconfined_fails_at_the_first_run_step(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, _ = _run(sb, tmp_path, "docker-buildah",
+                                       edit_config=lambda text: text.replace('"seccomp:unconfined", ', ""))
+        assert pipeline.status == "failed" and tags == set()
+        log = logs["dockwright-build"]
+        assert "Error during unshare(...): Operation not permitted\n" in log
+        assert 'Error: building at STEP "RUN useradd ' in log and '": exit status 1' in log
+
+
+def test_buildah_and_skopeo_refusals_read_as_the_tools_print_them(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, _, commit = _run(sb, tmp_path, "docker-buildah", edit_ci=lambda text: text.replace(
+            'echo "$CI_REGISTRY_PASSWORD" | buildah login', 'true || buildah login').replace(
+            'buildah push "$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA"', 'buildah push "$DOCKWRIGHT_IMAGE:nope" || '
+                                                             'buildah push "$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA"'))
+        assert pipeline.status == "failed"
+        image = f"{sb.registry_host}/{sb.project_path}"
+        log = logs["dockwright-build"]
+        assert f'Error: pushing image "{image}:nope" to "docker://{image}:nope": {image}:nope: image not known' in log
+        assert f'Error: pushing image "{image}:{commit.id}" to "docker://{image}:{commit.id}": trying to reuse blob ' in log
+        assert f"exists in {image}: requested access to the resource is denied" in log
+        assert "ERROR: Job failed: exit code 125" in log
 
 
 def test_dind_on_an_unprivileged_kubernetes_runner_fails_where_the_daemonless_methods_pass(tmp_path):
@@ -113,3 +142,15 @@ def test_the_generated_buildkit_job_authenticates_from_its_docker_config(tmp_pat
         assert pipeline.status == "success" and commit.id in tags
         log = logs["dockwright-build"]
         assert "config.json" in log and "[sandbox] not executed: echo" not in log and "CI_REGISTRY_USER/" not in log
+
+
+def test_skopeo_without_login_fails_with_its_fatal_log_line(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, commit = _run(sb, tmp_path, "docker-buildah", edit_ci=lambda text: text.replace(
+            'echo "$CI_REGISTRY_PASSWORD" | skopeo login', 'true || skopeo login'))
+        assert pipeline.status == "failed" and "latest" not in tags and commit.id in tags
+        image = f"{sb.registry_host}/{sb.project_path}"
+        log = logs["dockwright-release"]
+        assert (f'level=fatal msg="initializing source docker://{image}:{commit.id}: reading manifest {commit.id} '
+                f'in {image}: requested access to the resource is denied"') in log
+        assert "ERROR: Job failed: exit code 1" in log
