@@ -311,6 +311,8 @@ class RootlessTools:
                     refused = self._docker_config_auth(inv.env, ref.domain)
                     if refused is None and not self._store(ref, image_id, out):
                         refused = INSUFFICIENT_SCOPE
+                    if out.code:  # the real engine could not push: said by _store
+                        return out
                     if refused is not None:
                         out.code = 1
                         chain = f"failed to push {ref.with_tag()}: {refused}"
