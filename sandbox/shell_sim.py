@@ -3,8 +3,9 @@
 It plays what build-and-push scripts use: variable expansion (``$X``, ``${X}``, ``${X:-d}``,
 ``${X:0:8}``; an undefined variable is empty, and an unquoted empty expansion disappears, as in a real
 shell), word splitting, single and double quotes, assignments, ``export``, ``unset``, ``cd``, ``pwd``,
-``echo``, ``printf``, ``test``/``[`` on strings, ``true``, ``false``, ``exit``, pipes, ``&&``, ``||`` and
-``;``, with the runner's ``set -eo pipefail``. Other programs (``docker``) are handlers the caller gives.
+``echo``, ``test``/``[`` on strings, ``true``, ``false``, ``exit``, pipes, ``&&``, ``||`` and
+``;``, with the runner's ``set -eo pipefail``; ``~`` at the start of a word is ``$HOME``. ``printf``, ``base64`` and
+``tr`` are played by sandbox/shell_text.py; other programs (``docker``) are handlers the caller gives.
 
 Output redirected to a file (``> report.xml``, ``>> log.txt``, ``2> err.txt``) is kept in the job's
 workspace (:attr:`Shell.files`, shared by the job's shells), where ``artifacts:paths`` and
@@ -22,45 +23,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 
-STDOUT, STDERR = 1, 2
-LOG = 3  # the sandbox's own remarks: always in the job log, never redirected or piped
-NOT_EXECUTED = "[sandbox] not executed: "
+from dockwright.sandbox.shell_io import LOG, NOT_EXECUTED, STDERR, STDOUT, CommandResult, Handler, Invocation
+from dockwright.sandbox.shell_text import TEXT_COMMANDS
 
-
-@dataclass
-class CommandResult:
-    """What a command printed, in order, as (stream, text) chunks, and its exit status."""
-
-    code: int = 0
-    chunks: list[tuple[int, str]] = field(default_factory=list)
-
-    def out(self, text: str) -> CommandResult:
-        self.chunks.append((STDOUT, text))
-        return self
-
-    def err(self, text: str) -> CommandResult:
-        self.chunks.append((STDERR, text))
-        return self
-
-    @property
-    def stdout(self) -> str:
-        return "".join(t for s, t in self.chunks if s == STDOUT)
-
-
-@dataclass
-class Invocation:
-    """One program run by the script: its argv, stdin, environment and working directory."""
-
-    argv: list[str]
-    stdin: str
-    env: Mapping[str, str]
-    cwd: str
-
-
-Handler = Callable[[Invocation], CommandResult]
+__all__ = ["LOG", "NOT_EXECUTED", "STDERR", "STDOUT", "CommandResult", "Handler", "Invocation", "Shell"]
 
 
 class _Unsupported(Exception):
@@ -87,7 +56,7 @@ _CONTROL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "
 # What scripts use to silence, merge or keep output: `>/dev/null`, `2>/dev/null`, `2>&1`, `>&2`, and `> file`,
 # `>> file` with a plain, quoted or $VARIABLE file name.
 _REDIRECT = re.compile(r"([12]?)(>>?)(?:&([12])(?=[\s;|&]|$)|\s*(/dev/null)(?=[\s;|&]|$)"
-                       r"|\s*(\"[^\"$`\\]*\"|'[^']*'|[A-Za-z0-9_./${}:+-]+)(?=[\s;|&]|$))")
+                       r"|\s*(\"[^\"$`\\]*\"|'[^']*'|[A-Za-z0-9_./${}:+~-]+)(?=[\s;|&]|$))")
 
 
 @dataclass
@@ -103,7 +72,8 @@ class _Redirect:
 
 @dataclass
 class _Word:
-    parts: list[tuple[str, str]]  # (kind, text): lit | qlit (quoted literal) | uvar | qvar (inside quotes)
+    parts: list[tuple[str, str]]  # (kind, text): lit | qlit (quoted literal) | uvar | qvar (inside quotes) | usub |
+    # qsub (command substitutions) | tilde (a leading ~)
     start: int
     end: int
 
@@ -254,6 +224,9 @@ def _tokenize(line: str) -> list[_Word | _Redirect | str]:
             i = j
         elif c == "$":
             i = dollar(i, "lit", "uvar")
+        elif c == "~" and word is None and line[i + 1:i + 2] in ("", "/", " ", "\t", ";", "|", "&"):
+            part("tilde", "~", i)  # tilde expansion: $HOME, never split
+            i += 1
         else:
             part("lit", c, i)
             i += 1
@@ -341,7 +314,7 @@ class Shell:
         self.env: dict[str, str] = dict(env)
         self.cwd = cwd
         self.files: dict[str, str] = files if files is not None else {}  # absolute path -> text written
-        self.commands = dict(commands or {})
+        self.commands = {**TEXT_COMMANDS, **(commands or {})}
         self.name = name
         self.status = 0
         self.exited = False
@@ -392,6 +365,8 @@ class Shell:
     capture: list[str] | None = None  # a command substitution's shell: its stdout is kept here, not printed
 
     def _part_value(self, kind: str, text: str) -> str:
+        if kind == "tilde":
+            return self.env.get("HOME") or "/root"
         return self._substitute(text) if kind in ("usub", "qsub") else self._value(text)
 
     def _expand_simple(self, text: str) -> str:
@@ -406,7 +381,7 @@ class Shell:
         for kind, text in word.parts:
             if kind in ("lit", "qlit"):
                 current = (current or "") + text
-            elif kind in ("qvar", "qsub"):
+            elif kind in ("qvar", "qsub", "tilde"):
                 current = (current or "") + self._part_value(kind, text)
             else:  # unquoted expansion: split on blanks, empty pieces vanish
                 value = self._part_value(kind, text)
@@ -498,7 +473,10 @@ class Shell:
     def _file_target(self, target: str) -> str:
         """``>name``/``>>name``: the file's absolute path (opened: truncated for ``>``), as a stream key."""
         append = target.startswith(">>")
-        name = self._expand_simple(target.lstrip(">"))
+        name = target.lstrip(">")
+        if name == "~" or name.startswith("~/"):
+            name = self._part_value("tilde", "~") + name[1:]
+        name = self._expand_simple(name)
         path = self.path(name)
         if not append or path not in self.files:
             self.files[path] = ""
@@ -571,25 +549,6 @@ class Shell:
                 newline = ""
             args = args[1:]
         return CommandResult().out(" ".join(args) + newline)
-
-    def _b_printf(self, argv, stdin, env, text) -> CommandResult:
-        if len(argv) < 2:
-            return CommandResult(2).err("printf: usage: printf [-v var] format [arguments]\n")
-        fmt, args = argv[1], argv[2:]
-        fmt = fmt.replace("\\n", "\n").replace("\\t", "\t")
-        slots = len(re.findall(r"%[sd]", fmt))
-        out = ""
-        while True:
-            chunk, args_used = fmt, args[:slots] if slots else []
-            for arg in args_used:
-                slot = re.search(r"%[sd]", chunk)
-                chunk = chunk[:slot.start()] + arg + chunk[slot.end():] if slot else chunk
-            chunk = re.sub(r"%[sd]", "", chunk).replace("%%", "%")
-            out += chunk
-            args = args[slots:] if slots else []
-            if not args:
-                break
-        return CommandResult().out(out)
 
     def _b_export(self, argv, stdin, env, text) -> CommandResult:
         for arg in argv[1:]:

@@ -75,7 +75,36 @@ def test_buildah_without_the_vfs_driver_fails_with_the_storage_error(tmp_path):
         pipeline, logs, _, _ = _run(sb, tmp_path, "docker-buildah",
                                     edit_ci=lambda text: text.replace("STORAGE_DRIVER: vfs", "STORAGE_DRIVER: overlay"))
         assert pipeline.status == "failed"
-        assert "'overlay' is not supported over overlayfs, a mount_program is required" in logs["dockwright-build"]
+        log = logs["dockwright-build"]
+        assert "Error: mounting new container: mounting build container" in log
+        assert ("using mount program /usr/bin/fuse-overlayfs: fuse: device not found, try 'modprobe fuse' first\n"
+                "fuse-overlayfs: cannot mount: No such file or directory\n: exit status 1") in log
+        assert "ERROR: Job failed: exit code 1" in log  # buildah exits with the mount program's status
+
+
+def test_buildah_without_seccomp_unconfined_fails_at_the_first_run_step(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, _ = _run(sb, tmp_path, "docker-buildah",
+                                       edit_config=lambda text: text.replace('"seccomp:unconfined", ', ""))
+        assert pipeline.status == "failed" and tags == set()
+        log = logs["dockwright-build"]
+        assert "Error during unshare(...): Operation not permitted\n" in log
+        assert 'Error: building at STEP "RUN useradd ' in log and '": exit status 1' in log
+
+
+def test_buildah_and_skopeo_refusals_read_as_the_tools_print_them(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, _, commit = _run(sb, tmp_path, "docker-buildah", edit_ci=lambda text: text.replace(
+            'echo "$CI_REGISTRY_PASSWORD" | buildah login', 'true || buildah login').replace(
+            'buildah push "$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA"', 'buildah push "$DOCKWRIGHT_IMAGE:nope" || '
+                                                             'buildah push "$DOCKWRIGHT_IMAGE:$CI_COMMIT_SHA"'))
+        assert pipeline.status == "failed"
+        image = f"{sb.registry_host}/{sb.project_path}"
+        log = logs["dockwright-build"]
+        assert f'Error: pushing image "{image}:nope" to "docker://{image}:nope": {image}:nope: image not known' in log
+        assert f'Error: pushing image "{image}:{commit.id}" to "docker://{image}:{commit.id}": trying to reuse blob ' in log
+        assert f"exists in {image}: requested access to the resource is denied" in log
+        assert "ERROR: Job failed: exit code 125" in log
 
 
 def test_dind_on_an_unprivileged_kubernetes_runner_fails_where_the_daemonless_methods_pass(tmp_path):
@@ -86,3 +115,42 @@ def test_dind_on_an_unprivileged_kubernetes_runner_fails_where_the_daemonless_me
         # the unprivileged dind service never starts, so it never writes the client certificates the job waits for
         assert "unable to resolve docker endpoint: open /certs/client/ca.pem: no such file or directory" in \
             logs["dockwright-build"]
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    # a misspelt variable: the file holds no password, GitLab's anonymous token cannot push
+    ('"$CI_REGISTRY_PASSWRD"', "failed to push {ref}: server message: insufficient_scope: authorization failed"),
+    # a password GitLab refuses: BuildKit's token request fails (GET 401, then POST 404 on /jwt/auth)
+    ('"$CI_JOB_ID"', "failed to push {ref}: failed to authorize: failed to fetch oauth token: unexpected status from "
+                     "POST request to {url}/jwt/auth: 404 Not Found"),
+])
+def test_rootless_buildkit_pushes_with_the_docker_config_its_script_wrote(tmp_path, wrong, message):
+    line = '"$CI_REGISTRY_USER" "$CI_REGISTRY_PASSWORD" | base64'
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, commit = _run(sb, tmp_path, "docker-buildkit-rootless",
+                                            edit_ci=lambda text: text.replace(line, line.replace('"$CI_REGISTRY_PASSWORD"', wrong)))
+        assert line in render_files(Plan(executor="docker-buildkit-rootless"), {})[".gitlab-ci.yml"]  # the edit hit
+        assert pipeline.status == "failed" and tags == set()
+        ref = f"{sb.registry_host}/{sb.project_path}:{commit.id}"
+        assert f"error: failed to solve: {message.format(ref=ref, url=sb.url)}" in logs["dockwright-build"]
+        assert "[sandbox] not executed: echo" not in logs["dockwright-build"] and "CI_REGISTRY_USER/" not in logs["dockwright-build"]
+
+
+def test_the_generated_buildkit_job_authenticates_from_its_docker_config(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, commit = _run(sb, tmp_path, "docker-buildkit-rootless")
+        assert pipeline.status == "success" and commit.id in tags
+        log = logs["dockwright-build"]
+        assert "config.json" in log and "[sandbox] not executed: echo" not in log and "CI_REGISTRY_USER/" not in log
+
+
+def test_skopeo_without_login_fails_with_its_fatal_log_line(tmp_path):
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        pipeline, logs, tags, commit = _run(sb, tmp_path, "docker-buildah", edit_ci=lambda text: text.replace(
+            'echo "$CI_REGISTRY_PASSWORD" | skopeo login', 'true || skopeo login'))
+        assert pipeline.status == "failed" and "latest" not in tags and commit.id in tags
+        image = f"{sb.registry_host}/{sb.project_path}"
+        log = logs["dockwright-release"]
+        assert (f'level=fatal msg="initializing source docker://{image}:{commit.id}: reading manifest {commit.id} '
+                f'in {image}: requested access to the resource is denied"') in log
+        assert "ERROR: Job failed: exit code 1" in log

@@ -105,3 +105,33 @@ def test_any_script_line_plays_without_crashing(entry):
     cli_calls = []
     out, code, _ = run_shell(entry, {"X": "x y"}, {"docker": lambda inv: cli_calls.append(inv) or CommandResult()})
     assert isinstance(out, str) and isinstance(code, int)
+
+
+def test_the_buildkit_credentials_line_writes_the_docker_config_under_home():
+    """The generated BuildKit job's line (tests/golden/pipeline/docker-buildkit-rootless-gitlab.gitlab-ci.yml): a
+    command substitution in double quotes, printf with a format, base64 (wrapped at 76 columns) and tr -d '\\n'."""
+    import base64
+    import json
+
+    password = "glcbt-" + "x" * 80  # long enough for base64 to wrap its output
+    env = {"HOME": "/home/build", "CI_REGISTRY": "127.0.0.1:5000", "CI_REGISTRY_USER": "gitlab-ci-token",
+           "CI_REGISTRY_PASSWORD": password}
+    line = ('echo "{\\"auths\\":{\\"$CI_REGISTRY\\":{\\"auth\\":\\"$(printf \'%s:%s\' "$CI_REGISTRY_USER" '
+            '"$CI_REGISTRY_PASSWORD" | base64 | tr -d \'\\n\')\\"}}}" > ~/.docker/config.json')
+    out, code, shell = run_shell(line, env)
+    assert (out, code) == ("", 0)
+    auth = json.loads(shell.files["/home/build/.docker/config.json"])["auths"]["127.0.0.1:5000"]["auth"]
+    assert auth == base64.b64encode(f"gitlab-ci-token:{password}".encode()).decode()
+
+
+def test_base64_wraps_and_decodes_and_tr_translates_and_deletes():
+    out, _, _ = run_shell("printf '%s' " + "a" * 60 + " | base64")
+    assert out == "YWFh" * 19 + "\n" + "YWFh" + "\n"  # GNU base64 wraps at 76 columns
+    out, _, _ = run_shell("printf '%s' " + "a" * 60 + " | base64 -w 0")
+    assert out == "YWFh" * 20
+    out, _, _ = run_shell("echo aGVsbG8K | base64 -d | tr a-z A-Z")
+    assert out == "HELLO\n"
+    out, code, _ = run_shell("echo 'a b\tc' | tr -d ' \\t'; echo ~ ~/x '~/y' a~")
+    assert (out, code) == ("abc\n/root /root/x ~/y a~\n", 0)
+    out, code, _ = run_shell("echo x | base64 --bogus")
+    assert code == 1 and "base64 --help" in out
