@@ -12,8 +12,8 @@ How it polls, and why it asks GitLab about half as often as ``glab ci view`` (be
 - the tick is fast right after something changed and slows down while nothing does; once some jobs have
   finished, it asks right when the running ones should end (by how long their siblings took);
 - GitLab's trace API returns the whole log every time (no ranges), so a trace is fetched only for a
-  job someone follows while it runs, and once when a followed or failed job finishes; only the new
-  part is emitted, in pieces of at most 1 MB; the runner's last line ("Job succeeded",
+  job someone follows while it runs, and once when a followed or failed job finishes; it is streamed
+  and only the new part is kept and emitted, in pieces of 256 KB; the runner's last line ("Job succeeded",
   "ERROR: Job failed") in a followed log brings the next job-list poll forward;
 - 429 (Retry-After) and transient network trouble wait and retry; the watch does not end;
 - child pipelines started by bridge (trigger) jobs are followed too.
@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from dockwright.wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
@@ -55,9 +55,10 @@ JOB_END_MARKERS = ("Job succeeded", "ERROR: Job failed")
 
 
 class _Trace:
-    """How much of one job's trace has been emitted; decodes only the new bytes."""
+    """How much of one job's trace has been emitted; decodes only the new bytes (a character split between
+    two reads waits in the decoder for the rest)."""
 
-    __slots__ = ("done", "ended", "interval", "next_fetch", "offset")
+    __slots__ = ("decoder", "done", "ended", "interval", "next_fetch", "offset")
 
     def __init__(self) -> None:
         self.ended = False
@@ -65,16 +66,19 @@ class _Trace:
         self.next_fetch = 0.0
         self.interval = 0.0
         self.done = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
-    def new_text(self, data: bytes, limit: int = 1 << 20) -> str:
-        """The next at most ``limit`` bytes past the offset, decoded; call again until it returns ""."""
-        if len(data) < self.offset:  # the log was erased or replaced: start over
-            self.offset = 0
-        view = memoryview(data)[self.offset:self.offset + limit]
-        text, consumed = codecs.utf_8_decode(view, "replace", False)  # a split character waits for the rest
-        view.release()
-        self.offset += consumed
-        return text
+    def restart(self) -> None:
+        """The log was erased or replaced: read it from its start again."""
+        self.offset = 0
+        self.decoder.reset()
+
+    def read(self, size: int, chunks: list[bytes]) -> Iterator[str]:
+        """The text of ``chunks``, the bytes past the offset of a log that had ``size`` bytes; consumes them."""
+        self.offset = size
+        while chunks:
+            if text := self.decoder.decode(chunks.pop(0)):
+                yield text
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -427,18 +431,20 @@ class _Watcher:
             if not last and (jid not in followed or job.status not in ("running", "canceling")):
                 continue
             try:
-                data = await self.call("get_job_trace", self.project, jid)
+                size, chunks = await self.call("get_job_trace_from", self.project, jid, trace.offset)
+                if size < trace.offset:  # the log was erased or replaced: start over
+                    trace.restart()
+                    size, chunks = await self.call("get_job_trace_from", self.project, jid, 0)
             except _Retry as retry:
                 yield retry.waiting
                 trace.next_fetch = self.clock.now() + retry.seconds
                 continue
-            # a big log goes out in 1 MB pieces: never a second copy of all of it in memory
+            # only the new bytes, in the pieces they were read in (256 KB): a big log never goes out whole
             text = tail = ""
-            while piece := trace.new_text(data):
+            for piece in trace.read(size, chunks):
                 yield LogText(jid, piece)
-                text, tail = piece, (tail + piece)[-400:]
+                text, tail = piece, (tail + piece[-400:])[-400:]
                 await asyncio.sleep(0)  # let a screen draw between pieces of a big log
-            del data
             if text and not last and any(marker in tail for marker in JOB_END_MARKERS):
                 # the followed job just ended: ask for the job list now, not at the next slow tick
                 trace.ended = True
