@@ -40,7 +40,11 @@ TIMEOUT = 30.0
 # compile dockwright's own modules from source (Textual's came with .pyc from pip). The warm-up run writes the
 # bytecode of every process here, under one throw-away prefix, so no side pays for compiling.
 PYCACHE = tempfile.mkdtemp(prefix="dockwright-first-paint-pyc-")
-CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPYCACHEPREFIX": PYCACHE}
+# The sandbox's state and its link in a throw-away folder too: a sandbox another process runs on this machine (the
+# default state folder) made `dockwright --sandbox` refuse to start ("Another sandbox is already running").
+STATE = tempfile.mkdtemp(prefix="dockwright-first-paint-state-")
+CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPYCACHEPREFIX": PYCACHE,
+             "XDG_STATE_HOME": STATE, "XDG_RUNTIME_DIR": STATE}
 
 BARE_APP = """
 from textual.app import App
@@ -80,6 +84,38 @@ def project() -> Path:
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "initial"], check=True)
     return root
+
+
+# the console script, imported from a folder laid out as the installed package instead of this worktree
+OLD_LAUNCHER = """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "EditableFinder" not in repr(f)]
+sys.path.insert(0, {root!r})
+from dockwright.screens.entry import main
+sys.exit(main())
+"""
+
+
+def old_tree(commit: str) -> Path:
+    """``commit``'s code laid out as the installed package: <tmp>/dockwright/{wizard,screens,sandbox,assets}."""
+    root = Path(tempfile.mkdtemp(prefix="dockwright-step-switch-before-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True).stdout
+    src = root / "src"
+    src.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    pkg = root / "dockwright"
+    shutil.copytree(src / "dockwright", pkg)
+    for part in ("wizard", "screens", "sandbox", "assets"):
+        shutil.copytree(src / part, pkg / part)
+    shutil.rmtree(src)
+    return root
+
+
+def clean_up(repo: Path, old: Path | None) -> None:
+    """Remove what a run made: the project, the bytecode and state folders, the earlier commit's tree."""
+    for folder in (repo, PYCACHE, STATE, old):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def first_paint(argv: list[str], cwd: Path, marker: bytes) -> float:
@@ -126,15 +162,22 @@ def to_exit(argv: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--before", metavar="COMMIT",
+                        help="also measure `dockwright` at this commit, in the same loop (as bench/step_switch.py)")
     args = parser.parse_args()
     python, dockwright = str(BIN / "python"), str(BIN / "dockwright")
     repo = project()
+    old = None
     try:
         paint = {
             "bare Textual app": lambda: first_paint([python, "-c", BARE_APP], repo, b"Connect"),
             "dockwright": lambda: first_paint([dockwright], repo, b"Connect"),
             "dockwright --sandbox": lambda: first_paint([dockwright, "--sandbox"], repo, b"Connect"),
         }
+        if args.before:
+            old = old_tree(args.before)
+            paint[f"dockwright before ({args.before})"] = lambda: first_paint(
+                [python, "-c", OLD_LAUNCHER.format(root=str(old))], repo, b"Connect")
         cli = {
             "python -c pass + argparse": lambda: to_exit([python, "-c", ARGPARSE_HELP]),
             "dockwright --help": lambda: to_exit([dockwright, "--help"]),
@@ -149,8 +192,7 @@ def main() -> None:
                 for name, run in table.items():
                     times[name].append(run())
     finally:
-        shutil.rmtree(repo, ignore_errors=True)
-        shutil.rmtree(PYCACHE, ignore_errors=True)
+        clean_up(repo, old)
     print(f"{args.runs} runs each, alternating; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     for title, table in (("process start -> first frame with 'Connect', 120x40 pty", paint),
                          ("process start -> exit", cli)):

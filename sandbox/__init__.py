@@ -295,6 +295,17 @@ class Sandbox:
             self.scheduler.wake()
         return ids
 
+    def register_runner_from_helm_values(self, path: str | os.PathLike[str], *, token: str) -> list[int]:
+        """What `helm install gitlab-runner -f values.yaml` starts: the runner of ``runners.config`` goes
+        online with its executor and settings; ``token`` is the one the chart reads from ``runners.secret``."""
+        from dockwright.sandbox.api_runners import register_from_helm_values
+
+        assert self.store is not None, "start the sandbox first"
+        ids = register_from_helm_values(self.store, self.url, Path(path).read_text(encoding="utf-8"), token)
+        if self.scheduler is not None:
+            self.scheduler.wake()
+        return ids
+
     def run_pipeline(self, project_path: str, ref: str, *, source: str = "web", user: str = "root") -> int:
         """Start a pipeline for the head of ``ref`` as GitLab does for sources the sandbox has no API for:
         ``schedule`` (a pipeline schedule), ``web`` (Run pipeline in the UI), ``trigger`` (a trigger token).

@@ -293,11 +293,13 @@ def register_from_config_text(store, server_url: str, text: str, source: str | N
         row = store.one("SELECT * FROM runners WHERE token_digest = ?", (token_digest(str(entry["token"])),))
         if row is None:
             continue
-        docker = entry.get("docker") or {}
+        executor = str(entry.get("executor") or "shell")
+        docker = entry.get("kubernetes" if executor == "kubernetes" else "docker") or {}
         store.update("runners", row["id"], {
-            "contacted_at": now_iso(), "executor": str(entry.get("executor") or "shell"),
+            "contacted_at": now_iso(), "executor": executor,
             "privileged": int(bool(docker.get("privileged", False))),
-            "volumes": json.dumps([str(v) for v in docker.get("volumes") or []]),
+            "security_opt": json.dumps(_security_opt(executor, docker)),
+            "volumes": json.dumps(_volumes(executor, docker)),
             "host_has_docker": int(host_has_docker), "config_path": source,
             "default_image": str(docker["image"]) if docker.get("image") else None,
             "services_privileged": (None if docker.get("services_privileged") is None
@@ -306,6 +308,47 @@ def register_from_config_text(store, server_url: str, text: str, source: str | N
         })
         registered.append(row["id"])
     return registered
+
+
+# The AppArmor annotation GitLab documents for rootless BuildKit/Buildah on Kubernetes (the build container).
+_APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/build"
+
+
+def _volumes(executor: str, table: dict) -> list[str]:
+    """[runners.docker] volumes, or the mount paths of [runners.kubernetes.volumes] (empty_dir, host_path ...)."""
+    volumes = table.get("volumes") or []
+    if executor != "kubernetes":
+        return [str(v) for v in volumes]
+    return [str(v.get("mount_path")) for kind in (volumes.values() if isinstance(volumes, dict) else ())
+            for v in kind if isinstance(v, dict) and v.get("mount_path")]
+
+
+def _security_opt(executor: str, table: dict) -> list[str]:
+    """[runners.docker] security_opt as written; for [runners.kubernetes], the pod annotation that leaves the
+    build container's AppArmor unconfined, as ``apparmor:unconfined``."""
+    if executor != "kubernetes":
+        return [str(v) for v in table.get("security_opt") or []]
+    annotations = table.get("pod_annotations") or {}
+    return ["apparmor:unconfined"] if str(annotations.get(_APPARMOR_ANNOTATION, "")) == "unconfined" else []
+
+
+def register_from_helm_values(store, server_url: str, text: str, token: str) -> list[int]:
+    """What the GitLab Runner Helm chart does with a values.yaml: one runner from ``runners.config`` (TOML),
+    with ``gitlabUrl`` as its url and the token the chart reads from ``runners.secret`` (given here)."""
+    from ruamel.yaml import YAML, YAMLError
+
+    try:
+        values = YAML(typ="safe").load(text) or {}
+        config = tomllib.loads(str((values.get("runners") or {}).get("config") or ""))
+    except (YAMLError, tomllib.TOMLDecodeError, AttributeError) as exc:
+        raise BadInput(f"The Helm values are not valid: {exc}.", "Let dockwright write the values file again.") from exc
+    entries = [e for e in config.get("runners") or [] if isinstance(e, dict)]
+    for entry in entries:
+        entry.setdefault("url", str(values.get("gitlabUrl") or server_url))
+        entry["token"] = token
+    import tomlkit
+
+    return register_from_config_text(store, server_url, tomlkit.dumps({"runners": entries}), None)
 
 
 def refresh_contacts(store) -> None:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockwright.sandbox.ci_artifacts import CiArtifacts, parse_artifacts
+from dockwright.sandbox.ci_id_tokens import parse_id_tokens
+from dockwright.sandbox.ci_include import expand_includes
 from dockwright.sandbox.ci_rules import evaluate_if, expand_name, workflow_allows
 from dockwright.sandbox.ci_variables import pipeline_variables
 from dockwright.sandbox.ci_yaml import (
@@ -53,14 +55,14 @@ NO_JOBS_MESSAGE = (
 _GLOBAL_KEYS = frozenset({"stages", "default", "variables", "image", "services", "before_script", "after_script",
                           "cache", "workflow"})  # a global cache: is accepted and not played (see _defaults)
 # GitLab's own global keywords the sandbox does not play: a yaml error that names them.
-_GLOBAL_UNSUPPORTED = frozenset({"include", "spec", "pages"})
+_GLOBAL_UNSUPPORTED = frozenset({"spec", "pages"})  # include: is resolved first (sandbox/ci_include.py)
 _JOB_KEYS = frozenset({
     "stage", "image", "services", "tags", "rules", "needs", "before_script", "script", "after_script",
-    "allow_failure", "when", "variables", "interruptible", "resource_group", "artifacts",
+    "allow_failure", "when", "variables", "interruptible", "resource_group", "artifacts", "id_tokens",
 })
 _DEFAULT_KEYS = frozenset({"image", "services", "before_script", "after_script", "tags", "artifacts"})
 _RULE_KEYS = frozenset({"if", "exists", "when", "allow_failure"})
-_SERVICE_KEYS = frozenset({"name", "alias", "command"})
+_SERVICE_KEYS = frozenset({"name", "alias", "command", "variables"})
 _IMAGE_KEYS = frozenset({"name", "entrypoint"})
 _NEED_KEYS = frozenset({"job", "optional"})
 # A trigger (bridge) job has no script and runs on no runner: only these keys (GitLab's Bridge entry knows more).
@@ -93,6 +95,7 @@ class CiJob:
     trigger_depend: bool = False  # `strategy: depend`: the bridge takes the child pipeline's status
     ignored: tuple[tuple[str, str], ...] = ()  # (keyword, why): GitLab keywords accepted and not played
     artifacts: CiArtifacts | None = None  # `artifacts:` (the job's, else default:'s)
+    id_tokens: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (variable, audiences): sandbox/ci_id_tokens.py
 
     @property
     def bridge(self) -> bool:
@@ -214,8 +217,13 @@ def _services(value: Any, where: str) -> tuple[tuple[str, str], ...]:
         if isinstance(item, str):
             out.append((item, ""))
         elif isinstance(item, dict):
-            _unknown(item, _SERVICE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:services:service",
-                     frozenset({"entrypoint", "variables"}))
+            _unknown(item, _SERVICE_KEYS | IGNORED_IMAGE_KEYS, f"{where}:services:service", frozenset({"entrypoint"}))
+            # a service's own variables (HEALTHCHECK_TCP_PORT for dind on Kubernetes) are the runner's business:
+            # checked as GitLab checks them, then left to the simulated service, which needs none
+            service_vars = item.get("variables", {})
+            if not isinstance(service_vars, dict) or not all(
+                    isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in service_vars.values()):
+                raise _fail(f"{where}:services:service variables config should be a hash of key value pairs")
             if "command" in item and not _is_str_list(item["command"]):
                 raise _fail(f"{where}:services:service command should be an array of strings")
             name, alias = item.get("name"), item.get("alias", "")
@@ -338,6 +346,7 @@ class _RawJob:
     trigger_depend: bool = False
     ignored: tuple[str, ...] = ()
     artifacts: CiArtifacts | None = None
+    id_tokens: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _trigger(value: Any, where: str) -> tuple[str, bool]:
@@ -422,6 +431,7 @@ def _job(name: str, value: Any, defaults: _Defaults, global_vars: dict[str, str]
         rules=rules,
         ignored=tuple(dict.fromkeys((*defaults.ignored, *(str(k) for k in value if k in IGNORED_JOB_KEYS)))),
         artifacts=parse_artifacts(value["artifacts"], where) if "artifacts" in value else defaults.artifacts,
+        id_tokens=parse_id_tokens(value["id_tokens"], where) if "id_tokens" in value else (),
     )
 
 
@@ -504,6 +514,7 @@ def parse_ci(
     doc = load_ci_yaml(text)
     if doc is None or not isinstance(doc, dict):
         raise _fail("Invalid configuration format")
+    doc = expand_includes(doc)
     for key in doc:
         if key in _GLOBAL_UNSUPPORTED:
             raise _fail(f"{key} config is not supported in the sandbox",
@@ -592,6 +603,7 @@ def parse_ci(
             image_entrypoint=job.image_entrypoint, trigger_include=job.trigger_include,
             trigger_depend=job.trigger_depend,
             ignored=tuple((key, IGNORED_JOB_KEYS[key]) for key in job.ignored), artifacts=job.artifacts,
+            id_tokens=job.id_tokens,
         ))
     jobs.sort(key=lambda j: all_stages.index(j.stage))  # stable: file order within a stage
     used = tuple(s for s in all_stages if any(j.stage == s for j in jobs))

@@ -53,6 +53,7 @@ def job_predefined_variables(project: dict[str, Any], pipeline: dict[str, Any], 
         "CI_SERVER_URL": url, "CI_SERVER_HOST": registry_host.rsplit(":", 1)[0],
         "CI_API_V4_URL": f"{url}/api/v4", "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
         "CI_BUILDS_DIR": BUILDS_DIR, "GITLAB_USER_LOGIN": "root",
+        "CI_TEMPLATE_REGISTRY_HOST": "registry.gitlab.com",  # GitLab's templates pull their images from there
     })
     if project.get("container_registry_access_level") == "disabled":  # GitLab sets no CI_REGISTRY* then
         for key in ("CI_REGISTRY", "CI_REGISTRY_IMAGE", "CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD"):

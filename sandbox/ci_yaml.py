@@ -42,7 +42,6 @@ IGNORED_JOB_KEYS: dict[str, str] = {
     "retry": "the sandbox does not retry a failed job by itself",
     "timeout": "the sandbox plays every job in about --job-seconds",
     "resource_group": "the sandbox does not serialise jobs by resource group",
-    "id_tokens": "the sandbox issues no ID tokens",
     "secrets": "the sandbox has no external secrets provider: these secrets are not set",
     "hooks": "the sandbox runs no hooks",
     "identity": "the sandbox has no cloud identity federation",
@@ -63,7 +62,7 @@ REFUSED_JOB_KEYS: dict[str, str] = {
     "inputs": "Write the values into the job.",
     "start_in": "The sandbox plays on_success, manual and always.",
 }
-GITLAB_JOB_KEYWORDS = frozenset(IGNORED_JOB_KEYS) | frozenset(REFUSED_JOB_KEYS) | {"trigger", "artifacts"}
+GITLAB_JOB_KEYWORDS = frozenset(IGNORED_JOB_KEYS) | frozenset(REFUSED_JOB_KEYS) | {"trigger", "artifacts", "id_tokens"}
 IGNORED_DEFAULT_KEYS = frozenset({"cache", "hooks", "id_tokens", "identity", "interruptible",
                                    "retry", "timeout"})
 # image:/services: keys that change nothing the sandbox simulates

@@ -23,6 +23,11 @@ DEMO_STACKS: dict[str, str] = {
     "node": "Node.js app",
     "go": "Go app",
     "static": "static site",
+    "rust": "Rust app",
+    "ruby": "Ruby app",
+    "php": "PHP app",
+    "java": "Java app",
+    "dotnet": ".NET app",
 }
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from dockwright.sandbox.docker_images import RegistryPort, fake_digest, parse_reference
 from dockwright.sandbox.shell_sim import NOT_EXECUTED, CommandResult
-from dockwright.wizard.dockerfile_syntax import Instruction, parse
+from dockwright.wizard.dockerfile_syntax import Dockerfile, Instruction, parse
 
 _STEPS = {"FROM", "RUN", "COPY", "ADD", "WORKDIR"}
 
@@ -167,6 +167,16 @@ class DockerfileBuild:
                 out.out(f"#{step} [sandbox] {ref.domain} is not contacted: the base image is assumed to exist\n")
             out.out(f"#{step} DONE 0.4s\n\n")
             step += 1
+        for ins, name in Dockerfile(instructions).stray_copy_sources():
+            # BuildKit reads a --from that names no stage as an image and resolves it with the bases; Docker
+            # Hub answers a repository that does not exist as one it may not show (moby/buildkit resolver)
+            image = f"docker.io/library/{name.lower()}:latest"
+            denied = ("pull access denied, repository does not exist or may require authorization: server "
+                      "message: insufficient_scope: authorization failed")
+            out.out(f"#{step} [internal] load metadata for {image}\n#{step} ERROR: {denied}\n")
+            raise BuildError(f"{name}: failed to resolve source metadata for {image}: {denied}",
+                             [f"------\n > [internal] load metadata for {image}:\n------\n",
+                              f"[sandbox] line {ins.line} copies --from={name}, which no FROM ... AS names above it\n"])
         out.out(f"#{step} [internal] load .dockerignore\n#{step} transferring context: 2B done\n#{step} DONE 0.0s\n\n")
         step += 1
         out.out(f"#{step} [internal] load build context\n#{step} transferring context: 4.10kB done\n#{step} DONE 0.0s\n\n")

@@ -35,7 +35,9 @@ from dockwright.sandbox.docker_sim import (
     RegistryPort,
     parse_reference,
 )
+from dockwright.sandbox.rootless_sim import rootless_tools
 from dockwright.sandbox.shell_sim import CommandResult, Invocation, Shell
+from dockwright.sandbox.tools_sim import tool_commands
 
 if TYPE_CHECKING:  # pragma: no cover
     from dockwright.sandbox.real_engine import RealJob
@@ -82,6 +84,7 @@ class RunnerProfile:
     in_docker_group: bool = True  # shell executor: gitlab-runner may use /var/run/docker.sock
     services_privileged: bool | None = None  # [runners.docker] services_privileged; None: privileged applies
     allowed_privileged_services: tuple[str, ...] = ()  # empty: every service may be privileged
+    security_opt: tuple[str, ...] = ()  # [runners.docker] security_opt; Kubernetes: the pod's AppArmor annotation
 
     def service_privileged(self, image: str) -> bool:
         """As gitlab-runner's executors/docker: services_privileged (else privileged), limited to the images
@@ -274,7 +277,7 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
     log = _Log(clock)
     all_vars = {**(predefined or {}), **variables}
     project_path = all_vars.get("CI_PROJECT_PATH", "project")
-    docker_executor = runner.executor == "docker"
+    docker_executor = runner.executor in ("docker", "kubernetes")  # both run the job in the image: given
     if docker_executor:
         project_dir = f"/builds/{project_path}"
     else:
@@ -318,7 +321,8 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
             yield log.section_end("prepare_executor")
             yield f"{_BOLD_RED}ERROR: Job failed (system failure): Error response from daemon: {exc}{_RESET}\n"
             return JobResult("failed", "runner_system_failure", None)
-        yield f"Using Docker executor with image {image} ...\n"
+        kind = "Kubernetes" if runner.executor == "kubernetes" else "Docker"
+        yield f"Using {kind} executor with image {image} ...\n"
         volumes = {_container_path(v) for v in runner.volumes}
         socket_bound = _SOCKET in volumes
         if socket_bound:
@@ -417,14 +421,19 @@ def _play(job: CiJob, *, runner: RunnerProfile, variables: Mapping[str, str], re
 
         cli = RealDockerCli(reach, registry=registry, read_file=read_file, exists=path_exists,
                             project_dir=project_dir, client_version=version, real=real)
-    commands = {"docker": docker_handler if cli_present else missing_docker}
+    written: dict[str, str] = {}  # the files the job's scripts write (its workspace)
+    commands = {"docker": docker_handler if cli_present else missing_docker,
+                **tool_commands(registry, lambda: written)}  # gtcs, aws: sandbox/tools_sim.py
+    if docker_executor:
+        commands.update(rootless_tools(runner, job_image=_expand(job.image, env) if job.image else runner.default_image,
+                                       registry=registry, read_file=read_file, exists=path_exists,
+                                       project_dir=project_dir, files=written, real=real))
 
     yield log.section_start("step_script", 'Executing "step_script" stage of the job script')
     if docker_executor:
         image = _expand(job.image, env) if job.image else runner.default_image
         yield f"Using docker image {_fake_sha(image)} for {image} with digest {image}@{_fake_sha(image, 'd')} ...\n"
     yield _FLUSH
-    written: dict[str, str] = {}  # the files the job's scripts write (its workspace)
     shell = Shell(env, cwd=project_dir, commands=commands, name=shell_name, files=written)
     exit_code = 0
     for entry in (*job.before_script, *job.script):

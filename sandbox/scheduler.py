@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from dockwright.sandbox import artifacts_store, merge_request_pipelines
 from dockwright.sandbox import repo as gitrepo
 from dockwright.sandbox.api_runners import ensure_instance_runner, is_online, refresh_contacts
+from dockwright.sandbox.ci_id_tokens import job_id_tokens
 from dockwright.sandbox.ci_variables import BUILDS_DIR, job_predefined_variables
 from dockwright.sandbox.registry_store import SandboxRegistry
 from dockwright.sandbox.store import now_iso
@@ -478,6 +479,7 @@ class Scheduler:
             host_has_docker=bool(row["host_has_docker"]), protected_only=row["access_level"] == "ref_protected",
             services_privileged=None if row.get("services_privileged") is None else bool(row["services_privileged"]),
             allowed_privileged_services=tuple(json.loads(row.get("allowed_privileged_services") or "[]")),
+            security_opt=tuple(json.loads(row.get("security_opt") or "[]")),
             **({"default_image": row["default_image"]} if row.get("default_image") else {}),
         )
 
@@ -557,6 +559,9 @@ class Scheduler:
         real = None
         try:
             predefined, variables, masked = self.job_variables(project, pipeline, job, running.token)
+            tokens = job_id_tokens(ci_job.id_tokens, {**predefined, **variables})  # id_tokens: GitLab signs them
+            predefined.update(tokens)
+            masked += list(tokens.values())
             repo_path = self.sandbox.repo_path(project)
             if self.sandbox.real is not None:
                 real = self.sandbox.real.job(repo_path, pipeline["sha"])

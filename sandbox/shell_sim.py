@@ -10,7 +10,10 @@ Output redirected to a file (``> report.xml``, ``>> log.txt``, ``2> err.txt``) i
 workspace (:attr:`Shell.files`, shared by the job's shells), where ``artifacts:paths`` and
 ``artifacts:reports:junit`` find it; ``mkdir`` and ``touch`` work on that workspace too.
 
-Anything else (input redirections, ``$(...)``, control flow, unknown programs) is printed as
+Command substitution ``$(...)`` runs its commands and gives their output (trailing newlines removed; an
+assignment-only command such as ``out=$(aws ...)`` takes the substitution's exit status, as in bash).
+
+Anything else (input redirections, backquotes, control flow, unknown programs) is printed as
 ``[sandbox] not executed: <command>`` and succeeds: the sandbox says what it did not run rather than
 pretending (the line goes to the log even when the command's output is redirected).
 """
@@ -115,8 +118,11 @@ class _Simple:
 def _read_expansion(line: str, i: int) -> tuple[str, int]:
     """The expansion after the ``$`` at ``line[i]``: (inner text, index after it)."""
     nxt = line[i + 1] if i + 1 < len(line) else ""
-    if nxt == "(" :
-        raise _Unsupported("command substitution")
+    if nxt == "(":
+        if line[i + 2:i + 3] == "(":
+            raise _Unsupported("arithmetic expansion")
+        end = _closing_paren(line, i + 2)
+        return "(" + line[i + 2:end], end + 1  # "(" marks a command substitution for the tokenizer
     if nxt == "{":
         end = line.find("}", i + 2)
         if end < 0:
@@ -129,6 +135,31 @@ def _read_expansion(line: str, i: int) -> tuple[str, int]:
     if not m:
         return "", i  # a lone "$" is literal
     return m.group(0), i + 1 + m.end()
+
+
+def _closing_paren(line: str, start: int) -> int:
+    """The index of the ``)`` that closes a ``$(`` whose commands start at ``start`` (quotes and nesting skipped)."""
+    depth, i, n = 1, start, len(line)
+    while i < n:
+        c = line[i]
+        if c == "'":
+            i = line.find("'", i + 1)
+            if i < 0:
+                break
+        elif c == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+        elif c == "\\":
+            i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise _Unsupported("unterminated $(")
 
 
 def _tokenize(line: str) -> list[_Word | _Redirect | str]:
@@ -149,6 +180,9 @@ def _tokenize(line: str) -> list[_Word | _Redirect | str]:
         if after == at:
             part(literal, "$", at)
             return at + 1
+        if inner.startswith("("):  # $(commands): "usub" unquoted, "qsub" in double quotes
+            part("usub" if variable == "uvar" else "qsub", inner[1:], at)
+            return after
         part(variable, inner, at)
         return after
 
@@ -311,6 +345,8 @@ class Shell:
         self.name = name
         self.status = 0
         self.exited = False
+        self._said: list[str] = []  # what command substitutions printed to the log (stderr), shown before the command
+        self._sub_status: int | None = None  # the last command substitution's status, for an assignment-only command
 
     # -- expansion --------------------------------------------------------------------------------
     def _value(self, inner: str) -> str:
@@ -344,6 +380,20 @@ class Shell:
             return value[off:off + int(length)] if length is not None else value[off:]
         return str(len(self.env.get(m.group("lname"), "")))
 
+    def _substitute(self, commands: str) -> str:
+        """``$(commands)``: run them in a subshell (its assignments stay there) and return their output."""
+        sub = Shell(self.env, cwd=self.cwd, commands=self.commands, name=self.name, files=self.files)
+        sub.capture = []
+        said = list(sub.run(commands))
+        self._said += said
+        self._sub_status = sub.status
+        return "".join(sub.capture).rstrip("\n")
+
+    capture: list[str] | None = None  # a command substitution's shell: its stdout is kept here, not printed
+
+    def _part_value(self, kind: str, text: str) -> str:
+        return self._substitute(text) if kind in ("usub", "qsub") else self._value(text)
+
     def _expand_simple(self, text: str) -> str:
         text = text.strip("\"'")
         return re.sub(rf"\$(?:\{{({_NAME})\}}|({_NAME}))",
@@ -356,10 +406,10 @@ class Shell:
         for kind, text in word.parts:
             if kind in ("lit", "qlit"):
                 current = (current or "") + text
-            elif kind == "qvar":
-                current = (current or "") + self._value(text)
+            elif kind in ("qvar", "qsub"):
+                current = (current or "") + self._part_value(kind, text)
             else:  # unquoted expansion: split on blanks, empty pieces vanish
-                value = self._value(text)
+                value = self._part_value(kind, text)
                 pieces = value.split()
                 if not pieces:
                     if value and current is not None:
@@ -399,7 +449,7 @@ class Shell:
                 text, skip = text[take:], skip - take
                 if not text:
                     continue
-            value += self._value(text) if kind in ("uvar", "qvar") else text
+            value += self._part_value(kind, text) if kind in ("uvar", "qvar", "usub", "qsub") else text
         return name, value
 
     # -- running ----------------------------------------------------------------------------------
@@ -459,6 +509,8 @@ class Shell:
         for index, simple in enumerate(pipeline):
             last = index == len(pipeline) - 1
             result = self._simple(simple, stdin)
+            said, self._said = self._said, []
+            yield from said
             where: dict[int, int | str] = {STDOUT: STDOUT, STDERR: STDERR, LOG: LOG}
             for fd, target in simple.redirects:
                 if target == "/dev/null":
@@ -472,6 +524,8 @@ class Shell:
                 dest = where[stream]
                 if isinstance(dest, str):
                     self.files[dest] += text
+                elif dest == STDOUT and last and self.capture is not None:
+                    self.capture.append(text)
                 elif dest in (STDERR, LOG) or (dest == STDOUT and last):
                     yield text
                 elif dest == STDOUT:
@@ -482,6 +536,7 @@ class Shell:
         return status
 
     def _simple(self, simple: _Simple, stdin: str) -> CommandResult:
+        self._sub_status = None
         assignments: dict[str, str] = {}
         words = list(simple.words)
         while words:
@@ -493,7 +548,8 @@ class Shell:
         argv = [f for w in words for f in self._fields(w)]
         if not argv:
             self.env.update(assignments)
-            return CommandResult()
+            code = self._sub_status or 0  # bash: the status of the last command substitution, else 0
+            return CommandResult(code)
         env = {**self.env, **assignments}
         builtin = getattr(self, "_b_" + argv[0].replace("[", "test"), None) if argv[0].isidentifier() or argv[0] == "[" else None
         if argv[0] == ":":

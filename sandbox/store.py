@@ -115,7 +115,9 @@ class Store:
         self._add_missing_columns({
             # [runners.docker] services_privileged (NULL: unset, privileged applies) and allowed_privileged_services
             "runners": {"default_image": "TEXT", "services_privileged": "INTEGER",
-                        "allowed_privileged_services": "TEXT NOT NULL DEFAULT '[]'"},
+                        "allowed_privileged_services": "TEXT NOT NULL DEFAULT '[]'",
+                        # [runners.docker] security_opt, or the Kubernetes pod's AppArmor annotation
+                        "security_opt": "TEXT NOT NULL DEFAULT '[]'"},
             # child pipelines: the file a pipeline was made from, and the bridge (trigger job) that made it
             "pipelines": {"config_path": "TEXT NOT NULL DEFAULT '.gitlab-ci.yml'", "parent_job_id": "INTEGER",
                           # a merge_request_event pipeline's merge request (merge_requests.id)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import dataclasses
+import functools
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 
 from dockwright.screens.errors import ScrubbedCrashReport
+from dockwright.screens.hidden_screen import mount_hidden
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
@@ -24,6 +29,9 @@ from dockwright.wizard.session import Session, open_session
 from dockwright.wizard.steps import STEPS, next_step, previous_step
 from dockwright.wizard.steps import step as step_by_id
 
+if TYPE_CHECKING:
+    from dockwright.screens.step import StepScreen
+
 SCREEN_CLASSES = {
     "connect": "ConnectScreen", "project": "ProjectScreen", "executor": "ExecutorScreen",
     "runner": "RunnerScreen", "registry": "RegistryScreen", "dockerfile": "DockerfileScreen",
@@ -31,7 +39,13 @@ SCREEN_CLASSES = {
 }
 
 
-def _screen_class(step_id: str) -> type[Screen]:
+BUILD_AHEAD_AFTER = 0.3  # seconds after a step is shown (and after each step built ahead): the app is idle
+SHUTDOWN_WAIT = 2.0  # seconds closing waits at most for a step built ahead to finish mounting
+LAY_OUT_AFTER = 0.1  # seconds after a step built ahead was filled: its widgets handled what that posted
+AHEAD_NEVER = ("apply", "watch")  # Apply starts its work when shown; the watch screen is no step screen
+
+
+def _screen_class(step_id: str) -> type[StepScreen]:
     """screens/<step>.py holds <Step>Screen; imported when the step is first shown."""
     import importlib
 
@@ -50,7 +64,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
                 tooltip="Save your answers to dockwright.yml (never tokens or secret values)"),
     ]
 
-    plan: reactive[Plan] = reactive(Plan, init=False)
+    # repaint=False: the widgets that show the plan watch it and refresh themselves; a repaint of the app on each
+    # change redrew the whole screen on every keystroke (bench/keystroke.py)
+    plan: reactive[Plan] = reactive(Plan, init=False, repaint=False)
 
     def __init__(self, plan: Plan, services: Session, *, start_step: str = "connect") -> None:
         super().__init__()
@@ -64,6 +80,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self.review_confirmations = 0  # each confirmation of Review is one apply run
         self._saved_plan: Plan | None = None
         self._initial_plan = plan
+        self._ahead_timer: Timer | None = None  # the next build ahead (_build_ahead_soon)
+        self._exiting = False
+        self._building: asyncio.Future[None] | None = None  # a step built ahead, being mounted
         self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
         if services.sandbox:
             self.sub_title = "SANDBOX"
@@ -124,6 +143,55 @@ class DockwrightApp(ScrubbedCrashReport, App):
             self.push_screen(step_id)
         else:
             self.switch_screen(step_id)
+        self._build_ahead_soon()
+
+    # -- steps built ahead ------------------------------------------------------------------
+    def _build_ahead_soon(self, after: float = BUILD_AHEAD_AFTER) -> None:
+        """Once the app is idle again, build the next step after the current one that is not built yet."""
+        if self._ahead_timer is not None:
+            self._ahead_timer.stop()
+        self._ahead_timer = self.set_timer(after, self._build_ahead)
+
+    def _idle_on_a_step(self) -> bool:
+        """The current step is on screen (no dialog or help over it, not exiting)."""
+        stack = self.screen_stack if self.is_running and not self._exiting else []
+        return bool(stack) and stack[-1].id == f"step-{self.current_step}"
+
+    async def _build_ahead(self) -> None:
+        """Compose, mount and fill the first step after the current one that is not built yet, hidden; lay it out
+        after a pause (_lay_out_ahead), then go on to the next. Next then shows a step that exists: ~50 ms
+        instead of ~500 ms composing, styling, filling and laying out a new screen while the person waits
+        (bench/step_switch.py). A step's on_mount only sets up state and watches the plan; its fields and
+        preview are filled again when it is shown (on_screen_resume), which changes nothing that is already so."""
+        self._ahead_timer = None
+        if not self._idle_on_a_step():
+            return  # the next goto schedules it again
+        for s in STEPS[STEPS.index(step_by_id(self.current_step)) + 1:]:
+            if s.id in AHEAD_NEVER or self.is_screen_installed(s.id) or not s.applies(self.plan):
+                continue
+            screen = _screen_class(s.id)()
+            self.install_screen(screen, name=s.id)
+            self._building = asyncio.get_running_loop().create_future()
+            try:
+                await mount_hidden(self, screen)
+            finally:
+                self._building.set_result(None)
+                self._building = None
+            if self._idle_on_a_step():
+                screen.fill_hidden()
+            if self._ahead_timer is None:  # no goto meanwhile: lay it out once what filling it posted is done
+                self._ahead_timer = self.set_timer(LAY_OUT_AFTER, functools.partial(self._lay_out_ahead, screen))
+            return
+
+    def _lay_out_ahead(self, screen: StepScreen, passes: int = 3) -> None:
+        """Lay the step built ahead out; again after a pause while what the last layout posted asks for one."""
+        self._ahead_timer = None
+        if not self._idle_on_a_step() or self.screen is screen:
+            return
+        if screen.lay_out_hidden() and passes > 1:
+            self._ahead_timer = self.set_timer(LAY_OUT_AFTER, functools.partial(self._lay_out_ahead, screen, passes - 1))
+            return
+        self._build_ahead_soon()
 
     # -- answers and quitting ---------------------------------------------------------------
     @property
@@ -235,8 +303,20 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
         self.push_screen(SandboxFacts(*self._sandbox_facts()))
 
+    async def _shutdown(self) -> None:
+        """Closing while a step built ahead is being mounted would close its widgets half-mounted (their on_mount
+        failing on children not there): let that mount finish first (it takes a fraction of a second)."""
+        if self._building is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._building), SHUTDOWN_WAIT)
+        await super()._shutdown()
+
     def exit(self, result=None, return_code: int = 0, message=None) -> None:  # noqa: ANN001 - Textual's signature
         """With --sandbox, leaving says the sandbox's URL and token once more: it stops with the wizard."""
+        if self._ahead_timer is not None:  # no step is built ahead while the app closes
+            self._ahead_timer.stop()
+            self._ahead_timer = None
+        self._exiting = True
         if message is None and self.services.sandbox:
             from rich.text import Text
 
@@ -269,7 +349,7 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Sessi
     """Plan and session from the command line: sandbox, detection, answers file, credentials."""
     answers = Path(args.answers) if getattr(args, "answers", None) else None
     session = open_session(workdir, answers=answers, sandbox=bool(getattr(args, "sandbox", False)),
-                           folder_given=bool(getattr(args, "dir", None)))
+                           folder_given=bool(getattr(args, "dir", None)), demo=getattr(args, "demo", None))
     try:
         plan = session.start()
     except BaseException:

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Select, Switch
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import MarkedSwitch, field_row
+from dockwright.wizard.listen_port import follow_port
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in
 from dockwright.wizard.stacks import TARGET_LABELS, TITLES, fields, switched, teaching
@@ -69,6 +70,17 @@ class DockerfileScreen(StepScreen):
             yield Label("Run as an unprivileged user (recommended: a break-out is not root)")
         yield Label("", id="df-problem", classes="problem")
 
+    def _change_port(self, port: int) -> None:
+        """The new port, and the command's listening port with it (gunicorn's --bind, uvicorn's --port)."""
+        d = self.plan.dockerfile
+        command = follow_port(d.command, port)
+        if command == d.command:
+            self.post_message(PlanChanged("dockerfile", port=port))
+            return
+        with self.prevent(Input.Changed):
+            self.query_one("#df-command", Input).value = shlex.join(command)
+        self.post_message(PlanChanged("dockerfile", port=port, command=command))
+
     def load_plan(self, plan: Plan) -> None:
         d = plan.dockerfile
         values = {
@@ -116,7 +128,7 @@ class DockerfileScreen(StepScreen):
             elif not value.strip().isdigit() or not 1 <= int(value) <= 65535:
                 problem = "Port must be a number from 1 to 65535, or empty when the app listens on none."
             else:
-                self.post_message(PlanChanged("dockerfile", port=int(value)))
+                self._change_port(int(value))
         elif name == "command":
             try:
                 parts = tuple(shlex.split(value))
@@ -170,7 +182,9 @@ class DockerfileScreen(StepScreen):
                 self.post_message(PlanChanged("dockerfile", base_image=value.strip()))
         if problem:  # the plan keeps the last good value: say so, or a preview of "7000" reads as a bug
             problem += " Until then the preview shows the last accepted value."
-        self.query_one("#df-problem", Label).update(problem or "")
+        said = self.query_one("#df-problem", Label)
+        if said.content != (problem or ""):  # Label.update lays the screen out again, also for the same words
+            said.update(problem or "")
         event.input.set_class(bool(problem), "-invalid")
 
     def on_select_changed(self, event: Select.Changed) -> None:

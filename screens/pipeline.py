@@ -40,6 +40,9 @@ class PipelineScreen(StepScreen):
         with Horizontal(classes="switch-row", id="pl-scan-row"):
             yield MarkedSwitch(id="pl-scan")
             yield Label("Scan the pushed image with GitLab's Container Scanning")
+        with Horizontal(classes="switch-row"):
+            yield MarkedSwitch(id="pl-cache")
+            yield Label("Keep the build cache in the registry (tag :buildcache)")
         yield Label("", id="pl-problem", classes="problem")
         yield Label("Local check", classes="section")
         yield Label("", id="pl-local")
@@ -65,6 +68,7 @@ class PipelineScreen(StepScreen):
             self.query_one("#pl-latest", Switch).value = p.latest_on_default_branch
             self.query_one("#pl-proxy", Switch).value = p.dependency_proxy
             self.query_one("#pl-scan", Switch).value = p.container_scanning
+            self.query_one("#pl-cache", Switch).value = p.build_cache
         self.query_one("#pl-scan-row").display = plan.registry.kind == "gitlab" and plan.executor != "shell"
         self.query_one("#pl-problem", Label).update("")
         self.query_one("#pl-lint-why", Label).update(self.lint_why(plan))
@@ -116,6 +120,8 @@ class PipelineScreen(StepScreen):
             self.post_message(PlanChanged("pipeline", dependency_proxy=event.value))
         elif event.switch.id == "pl-scan":
             self.post_message(PlanChanged("pipeline", container_scanning=event.value))
+        elif event.switch.id == "pl-cache":
+            self.post_message(PlanChanged("pipeline", build_cache=event.value))
 
     def problem(self) -> str | None:
         return str(self.query_one("#pl-problem", Label).content) or None

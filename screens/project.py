@@ -22,7 +22,8 @@ class ProjectScreen(StepScreen):
 
     def load_plan(self, plan: Plan) -> None:
         practice = ("\n(a practice clone of the sandbox's demo project, kept between runs; the folder you started "
-                    "in is not touched)") if self.services.sandbox else ""
+                    "in is not touched; `dockwright --sandbox --demo node` practises on another stack)") \
+            if self.services.sandbox else ""
         self.query_one("#project-where", Label).update(
             f"Folder {self.services.workdir}{practice}\nGitLab project {plan.gitlab.project or '(not set: go Back)'}"
             f" on {plan.gitlab.url}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,7 +15,14 @@ from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_prob
 from dockwright.screens.widgets.variable_row import VariableRow
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import REGISTRY_KINDS, Plan
-from dockwright.wizard.render.registry import all_variables, registry_variables, switch_registry
+from dockwright.wizard.render.registry import (
+    AWS_ROLE_ARN_VAR,
+    all_variables,
+    ecr_oidc,
+    registry_variables,
+    switch_ecr_auth,
+    switch_registry,
+)
 from dockwright.wizard.steps import REGISTRY_CHOICES
 from dockwright.wizard.variables import new_key_problem, new_variable
 
@@ -22,6 +30,16 @@ GITLAB_WHY = ("Nothing to set. GitLab gives every job CI_REGISTRY, CI_REGISTRY_U
               "(a job token valid while the job runs), so the pipeline logs in to this project's registry "
               "with no stored secret. Do not create variables with those names: they would shadow the real ones.")
 
+ECR_AUTH_NAMES = {"oidc": "OIDC: the job's ID token, no stored AWS keys (recommended)",
+                  "keys": "Access keys of an IAM user, as protected CI/CD variables"}
+ECR_AUTH_WHY = {
+    "oidc": ("Each job trades its ID token (id_tokens, audience: this GitLab's address) for one-hour credentials "
+             "of the role below (aws sts assume-role-with-web-identity). In AWS: this GitLab as OIDC identity "
+             "provider, and a role allowed to push whose trust policy names this project. The role's ARN is no "
+             "secret: dockwright creates it as DOCKWRIGHT_AWS_ROLE_ARN, protected, not masked."),
+    "keys": ("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of an IAM user allowed to push: long-lived keys stored "
+             "in GitLab (masked, protected). OIDC needs none."),
+}
 FIELDS = {  # which registry fields each kind uses
     "gitlab": (),
     "dockerhub": ("image",),
@@ -53,6 +71,14 @@ class RegistryScreen(StepScreen):
             yield from field_row("Host", Input(id="reg-host", placeholder="e.g. registry.example.com"))
             yield from field_row("AWS region", Input(id="reg-region", placeholder="e.g. eu-west-1"))
             yield from field_row("AWS account", Input(id="reg-account", placeholder="e.g. 123456789012"))
+            with Vertical(id="reg-ecr-auth-box"):
+                yield Label("How the jobs log in to AWS", classes="section")
+                with RadioSet(id="reg-ecr-auth"):
+                    yield ChoiceButton(ECR_AUTH_NAMES["oidc"], id="ecr-auth-oidc")
+                    yield ChoiceButton(ECR_AUTH_NAMES["keys"], id="ecr-auth-keys")
+                yield Label("", id="reg-ecr-why", classes="hint")
+            yield from field_row("IAM role ARN", Input(id="reg-role_arn",
+                                                       placeholder="e.g. arn:aws:iam::123456789012:role/gitlab-ecr-push"))
         yield Label("", id="reg-problem", classes="problem")
         yield Label("CI/CD variables", classes="section")
         yield Label("Values are typed hidden or read from an environment variable at apply; they are kept in "
@@ -78,10 +104,14 @@ class RegistryScreen(StepScreen):
                 field = self.query_one(f"#reg-{name}", Input)
                 if field.value != getattr(reg, name):
                     field.value = getattr(reg, name)
+        with self.prevent(Input.Changed):
+            if self.query_one("#reg-role_arn", Input).value != reg.ecr.role_arn:
+                self.query_one("#reg-role_arn", Input).value = reg.ecr.role_arn
         self._show_kind(reg.kind)
 
     async def _plan_changed(self, plan: Plan) -> None:
         if self.is_current:
+            self._show_kind(plan.registry.kind)
             await self._rebuild_variables(plan)
             self._check_registry()
 
@@ -89,20 +119,31 @@ class RegistryScreen(StepScreen):
         self.query_one("#registry-why", Label).update(GITLAB_WHY if kind == "gitlab" else _what_it_needs(kind))
         for name in ("image", "host", "region", "account"):
             self.query_one(f"#reg-{name}").query_ancestor(".field-row").display = name in FIELDS[kind]
+        auth = self.plan.registry.ecr.auth if kind == self.plan.registry.kind else "oidc"
+        self.query_one("#reg-ecr-auth-box").display = kind == "ecr"
+        self.query_one("#reg-role_arn").query_ancestor(".field-row").display = kind == "ecr" and auth == "oidc"
+        self.query_one("#reg-ecr-why", Label).update(ECR_AUTH_WHY[auth])
+        button = self.query_one(f"#ecr-auth-{auth}", RadioButton)
+        if kind == "ecr" and not button.value:
+            press_radio(button)
 
     async def _rebuild_variables(self, plan: Plan) -> None:
         """One row per variable, found by its key: a row still wanted is kept as it is (with what was typed
         into it and its focus), a row no longer wanted is removed before any new one is mounted."""
         async with self._rows_lock:
             box = self.query_one("#variables", Vertical)
-            specs = all_variables(plan)
+            specs = tuple(s for s in all_variables(plan) if not (ecr_oidc(plan) and s.key == AWS_ROLE_ARN_VAR))
             own = {v.key for v in plan.variables} - {v.key for v in registry_variables(plan)}  # removable
             wanted = {s.key for s in specs}
             rows = {row.spec.key: row for row in box.query_children(VariableRow)
                     if row.spec.key in wanted and row.removable == (row.spec.key in own)}
             shown = [w.spec.key if isinstance(w, VariableRow) else None for w in box.children]
             expected: list[str | None] = [s.key for s in specs] or [None]
+            none = (f"No secret to store: {AWS_ROLE_ARN_VAR} (the role above) is created at apply." if ecr_oidc(plan)
+                    else "No variables: none are needed for GitLab's registry.")
             if shown == expected and len(rows) == len(specs):
+                for label in box.query_children(Label):
+                    label.update(none)  # the same line, for the registry now chosen
                 return  # as shown (None: the "No variables" line when there are none)
             keep = set(rows.values())
             await box.remove_children([w for w in box.children if w not in keep])
@@ -119,9 +160,15 @@ class RegistryScreen(StepScreen):
                     box.move_child(row, after=previous)
                 previous = row
             if not specs:
-                await box.mount(Label("No variables: none are needed for GitLab's registry.", classes="hint"))
+                await box.mount(Label(none, classes="hint"))
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id == "reg-ecr-auth":
+            auth = (event.pressed.id or "").removeprefix("ecr-auth-")
+            if auth != self.plan.registry.ecr.auth and self.plan.registry.kind == "ecr":
+                new = switch_ecr_auth(self.plan, auth)
+                self.post_message(PlanChanged(None, registry=new.registry, variables=new.variables))
+            return
         kind = (event.pressed.id or "").removeprefix("registry-")
         if kind in REGISTRY_KINDS and kind != self.plan.registry.kind:
             self._show_kind(kind)
@@ -130,7 +177,10 @@ class RegistryScreen(StepScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
-        if wid.startswith("reg-"):
+        if wid == "reg-role_arn":
+            ecr = dataclasses.replace(self.plan.registry.ecr, role_arn=event.value.strip())
+            self.post_message(PlanChanged("registry", ecr=ecr))
+        elif wid.startswith("reg-"):
             self.post_message(PlanChanged("registry", **{wid.removeprefix("reg-"): event.value.strip()}))
         elif wid == "var-new-key":
             key = event.value.strip()

@@ -42,6 +42,7 @@ def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
 class ReviewScreen(StepScreen):
     STEP_ID = "review"
     NEXT_LABEL = "Apply these changes"
+    LOAD_AHEAD = False  # loading works out the changes, asking GitLab: only when the person comes here
 
     def compose_form(self) -> ComposeResult:
         yield from field_row("Branch", Input(id="rv-branch"), "The branch the commit goes on and is pushed to")
@@ -51,7 +52,9 @@ class ReviewScreen(StepScreen):
                              id="rv-preflight")
         yield Vertical(id="review-changes")
         yield Label("", id="review-problem", classes="problem", markup=False)  # GitLab's and git's words
-        with Horizontal(classes="switch-row", id="rv-overwrite-row"):  # shown once a file is refused
+        row = Horizontal(classes="switch-row", id="rv-overwrite-row")  # shown once a file is refused
+        row.display = self.services.overwrite
+        with row:
             yield MarkedSwitch(id="rv-overwrite")
             yield Label("Replace the files dockwright cannot merge: yours are renamed NAME.orig (kept beside them, "
                         "not committed) and dockwright writes its own in their place.", id="rv-overwrite-label")
@@ -104,9 +107,6 @@ class ReviewScreen(StepScreen):
         else:
             return
         self.call_after_refresh(self.collect)
-
-    def on_mount(self) -> None:
-        self.query_one("#rv-overwrite-row").display = self.services.overwrite
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         if event.switch.id == "rv-overwrite":

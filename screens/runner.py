@@ -6,6 +6,8 @@ Apply step, after Review. This step shows exactly what that will be.
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
@@ -56,6 +58,10 @@ class RunnerScreen(StepScreen):
             yield Label("Only the dind service is privileged, not the job (restricted mode)")
         yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
         yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
+        yield from field_row("Namespace", Input(id="rn-k8s-namespace"),
+                             "Kubernetes namespace of the Helm release and the job pods")
+        yield from field_row("Helm values", Input(id="rn-k8s-helm_values_path"),
+                             "values.yaml for GitLab Runner's Helm chart, in the repository (no token in it)")
         yield Label("", id="rn-problem", classes="problem")
         with Vertical(id="rn-shell-setup"):
             yield Static(SHELL_SETUP, classes="tradeoffs")
@@ -90,19 +96,28 @@ class RunnerScreen(StepScreen):
             self.query_one("#rn-run_untagged", Switch).value = r.run_untagged
             self.query_one("#rn-protected", Switch).value = r.protected
             self.query_one("#rn-privileged_services_only", Switch).value = r.privileged_services_only
+            for name in ("namespace", "helm_values_path"):
+                field = self.query_one(f"#rn-k8s-{name}", Input)
+                if field.value != getattr(r.kubernetes, name):
+                    field.value = getattr(r.kubernetes, name)
+        k8s = plan.runner_kind == "kubernetes"  # Helm chart values instead of config.toml (issue 14)
+        for wid in ("rn-k8s-namespace", "rn-k8s-helm_values_path"):
+            self.query_one(f"#{wid}").query_ancestor(".field-row").display = k8s
+        self.query_one("#rn-config_path").query_ancestor(".field-row").display = not k8s
+        self.query_one("#rn-copy", Button).label = "Copy helm commands" if k8s else "Copy register command"
         self.query_one("#rn-psonly-row").display = plan.executor in ("docker-dind-tls", "docker-dind")
         legacy = r.workflow == "registration-token"
         self.query_one("#rn-registration-token").query_ancestor(".field-row").display = legacy
         from dockwright.wizard.runner_setup import gitlab_runner_binary
 
         binary = gitlab_runner_binary()
-        self.query_one("#rn-local-row").display = binary is not None
+        self.query_one("#rn-local-row").display = binary is not None and not k8s
         if binary:
             self.query_one("#rn-local-label", Label).update(
                 f"gitlab-runner is installed ({binary}): register with it at apply (the token goes through its "
                 "environment, never its command line)")
         self.query_one("#rn-shell-setup").display = plan.executor == "shell"
-        self.query_one("#rn-docker_image").query_ancestor(".field-row").display = plan.executor != "shell"
+        self.query_one("#rn-docker_image").query_ancestor(".field-row").display = plan.runner_kind == "docker"
 
     def _update_register(self, plan: Plan) -> None:
         if not self.is_current or not plan.uses_own_runner:
@@ -128,6 +143,10 @@ class RunnerScreen(StepScreen):
         if wid == "rn-registration-token":
             self.services.registration_token = Secret(event.value.strip()) if event.value.strip() else None
             return
+        if wid.startswith("rn-k8s-"):
+            k8s = dataclasses.replace(self.plan.runner.kubernetes, **{wid.removeprefix("rn-k8s-"): event.value.strip()})
+            self.post_message(PlanChanged("runner", kubernetes=k8s))
+            return
         name = wid.removeprefix("rn-")
         value = _tags(event.value) if name == "tags" else event.value.strip()
         if name == "description" and not value:
@@ -152,8 +171,8 @@ class RunnerScreen(StepScreen):
             from dockwright.wizard.render import render_register_command
 
             self.app.copy_to_clipboard(render_register_command(self.plan, url=self.plan.gitlab.url))
-            self.notify("Register command copied. Its first line reads the token without echo, so it never "
-                        "appears on a command line.")
+            what = "Helm commands" if self.plan.runner_kind == "kubernetes" else "Register command"
+            self.notify(f"{what} copied. They read the token without echo, so it never appears on a command line.")
 
     def show_problem_field(self) -> None:
         if self.plan.runner.workflow == "registration-token" and not self.services.registration_token:

@@ -40,6 +40,7 @@ class StepScreen(Screen):
     STEP_ID = ""
     SHOW_PREVIEW = True
     NEXT_LABEL = "Next"
+    LOAD_AHEAD = True  # a step built ahead gets the plan into its fields then too (fill_hidden)
     AUTO_FOCUS = "#form Select, #form Input, #form RadioSet, #form Button, #next"  # the form, not the step list
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -106,6 +107,29 @@ class StepScreen(Screen):
             return
         self._look = look
         super().update_node_styles(animate=animate)
+
+    def fill_hidden(self) -> None:
+        """Built ahead and not shown yet (DockwrightApp._build_ahead): put the plan into the fields and render
+        the preview's files now, in idle time, rather than while the person waits for the step."""
+        if self.SHOW_PREVIEW:
+            from dockwright.screens.widgets.preview import STEP_FILE, PreviewPane
+
+            pane = self.query_one(PreviewPane)
+            pane.render_now(self.plan)
+            pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
+        if self.LOAD_AHEAD:
+            self.load_plan(self.plan)
+
+    def lay_out_hidden(self) -> bool:
+        """Then lay it out for the terminal's size as showing it would (this also sets the size classes) and
+        render its widgets' lines, so that showing it restyles, lays out and renders nothing new unless the
+        theme or the size changed meanwhile (update_node_styles; showing a screen lays it out only for a new
+        size). True when it asked for a layout again since the last (a widget answering its new size)."""
+        from dockwright.screens.hidden_screen import lay_out_hidden
+
+        again = lay_out_hidden(self, first=self._look is None)
+        self._look = (self.app.theme, self.app.size)
+        return again
 
     def on_screen_resume(self) -> None:
         self._resuming = True  # runs before Screen's own handler, which restyles through update_node_styles

@@ -1,12 +1,16 @@
 """PipelinesScreen: the project's recent pipelines, live. Enter opens one in the WatchScreen, Esc comes back.
 
 Self-contained: give it a GitLab client and a project; the polling is wizard/watch_list.py's (one list request
-per tick, backing off while nothing runs). Its CSS is assets/watch.tcss. Dismisses with None.
+per tick, backing off while nothing runs). With ``projects`` (several) or ``group``, one list of those projects'
+pipelines with a Project column, polled by wizard/watch_group.py's adaptive schedule; its standing sentences
+(projects left out, GitLab's rate limit near) show under the title. Its CSS is assets/watch.tcss. Dismisses
+with None.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,6 +41,9 @@ from dockwright.wizard.watch_plain import glyph, status_word
 COLUMNS = (("", 1), ("Pipeline", 8), ("Status", 8), ("Ref", 16), ("Source", 13), ("Who", 8), ("When", 8),
            ("Took", 7))
 NARROW_DROPS = ("Source", "Who")
+PROJECT_COLUMN = ("Project", 14)  # several projects: after the glyph; below WIDE + 20 Source and Who give way,
+# below WIDE When and Took too
+SEVERAL_NARROW_DROPS = ("Source", "Who", "When", "Took")
 WIDE = 110
 STYLES = {"success": "green", "failed": "red", "canceled": "dim", "skipped": "dim", "running": "blue",
           "pending": "yellow", "manual": "dim"}
@@ -58,8 +65,14 @@ class PipelinesScreen(Screen[None]):
     ]
 
     def __init__(self, client: Any, project: str, *, filters: ListFilter | None = None, schedule: Any = None,
-                 watch_schedule: Any = None, autostart: bool = True, notifier: Any = None) -> None:
+                 watch_schedule: Any = None, autostart: bool = True, notifier: Any = None,
+                 projects: Sequence[str] = (), group: str | None = None, group_schedule: Any = None) -> None:
         super().__init__()
+        self.projects = tuple(projects)  # several projects in one list (or a group's): wizard/watch_group.py
+        self.group = group
+        self.group_schedule = group_schedule
+        self.several = bool(self.projects or group)
+        self.notes: dict[str, str] = {}  # standing sentences: "projects" (some left out), "rate" (limit near)
         self.notifier = notifier  # wizard/notify.py: a pipeline seen running ends: bell and desktop notification
         self.autostart = autostart  # False: rows come only through apply() (snapshots)
         self.client = client
@@ -74,6 +87,7 @@ class PipelinesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="list-title")
+        yield Static("", id="list-note", markup=False)
         yield Static("", id="list-message", markup=False)
         yield Input(placeholder="part of a branch or tag name; Enter keeps it, Esc clears it", id="list-search")
         yield DataTable(id="pipelines", cursor_type="row", zebra_stripes=True)
@@ -81,7 +95,12 @@ class PipelinesScreen(Screen[None]):
 
     def columns(self) -> list[tuple[str, int]]:
         wide = self.size.width >= WIDE
-        shown = [(name, width) for name, width in COLUMNS if wide or name not in NARROW_DROPS]
+        drops: tuple[str, ...] = () if wide else NARROW_DROPS
+        if self.several:  # the Project column's room: Source and Who go first, then When and Took
+            drops = () if self.size.width >= WIDE + 20 else NARROW_DROPS if wide else SEVERAL_NARROW_DROPS
+        shown = [(name, width) for name, width in COLUMNS if name not in drops]
+        if self.several:
+            shown.insert(1, PROJECT_COLUMN)
         left = self.size.width - sum(width + 2 for _, width in shown) - 4  # each cell has a space either side
         return shown + [("Why it failed", max(12, left))]
 
@@ -95,6 +114,7 @@ class PipelinesScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#list-search").display = False
         self.query_one("#list-message").display = False
+        self.query_one("#list-note").display = False
         self.query_one("#pipelines", DataTable).focus()  # not the hidden search box: letters are keys here
         self.show_title()
         self.set_interval(1.0, self.redraw)
@@ -106,8 +126,15 @@ class PipelinesScreen(Screen[None]):
     @work(exclusive=True, group="list", exit_on_error=False)
     async def poll(self) -> None:
         try:
-            async for event in watch_list(self.client, self.project, filters=lambda: self.filters,
-                                          schedule=self.schedule, nudge=self.nudge):
+            if self.several:
+                from dockwright.wizard.watch_group import watch_projects
+
+                events = watch_projects(self.client, self.projects, group=self.group, filters=lambda: self.filters,
+                                        schedule=self.group_schedule, nudge=self.nudge)
+            else:
+                events = watch_list(self.client, self.project, filters=lambda: self.filters, schedule=self.schedule,
+                                    nudge=self.nudge)
+            async for event in events:
                 self.apply(event)
         except Exception as exc:  # a wizard error: say it, keep the screen
             self.say(explain(exc))
@@ -125,9 +152,17 @@ class PipelinesScreen(Screen[None]):
             self.say(event.text)
         elif isinstance(event, PipelineEnded):
             self.ended.append(event.row)
+            project = event.row.project or self.project
             if self.notifier is not None:
-                self.notifier.pipeline_ended(event.row.id, event.row.status, event.row.ref, self.project)
-            self.say(f"Pipeline #{event.row.id} ({event.row.ref}) {status_word(event.row.status)}.")
+                self.notifier.pipeline_ended(event.row.id, event.row.status, event.row.ref, project)
+            where = f"{project} " if self.several else ""
+            self.say(f"Pipeline {where}#{event.row.id} ({event.row.ref}) {status_word(event.row.status)}.")
+        elif hasattr(event, "kind"):  # ListNote (wizard/watch_group.py): a standing sentence, or its end
+            self.notes[event.kind] = event.text
+            note = self.query_one("#list-note", Static)
+            text = "\n".join(t for t in self.notes.values() if t)
+            note.update(text)
+            note.display = bool(text)
 
     def say(self, text: str) -> None:
         message = self.query_one("#list-message", Static)
@@ -136,8 +171,9 @@ class PipelinesScreen(Screen[None]):
 
     def show_title(self) -> None:
         count = f"{len(self.rows)} pipelines" if self.loaded else "reading the pipelines…"
+        where = f"group {self.group}" if self.group else ", ".join(self.projects) if self.projects else self.project
         self.query_one("#list-title", Label).update(
-            f"Pipelines of {self.project}: {self.filters.describe()} · {count} · Enter opens one")
+            f"Pipelines of {where}: {self.filters.describe()} · {count} · Enter opens one")
 
     def redraw(self) -> None:
         """The rows again (times move on); the cursor stays on the same pipeline."""
@@ -150,12 +186,19 @@ class PipelinesScreen(Screen[None]):
             cells = {"glyph": Text(glyph(row.status), style=style), "Pipeline": f"#{row.id}",
                      "Status": Text(status_word(row.status), style=style), "Ref": row.ref,
                      "Source": SOURCES.get(row.source, row.source), "Who": row.user or "…", "When": ago_text(row),
-                     "Took": duration_text(running_seconds(row)), "Why it failed": Text(row.reason, style="red")}
+                     "Took": duration_text(running_seconds(row)), "Why it failed": Text(row.reason, style="red"),
+                     "Project": self.project_name(row)}
             table.add_row(*(cells[name] for name in names), key=str(row.id))
         if current is not None and any(r.id == current.id for r in self.rows):
             table.move_cursor(row=table.get_row_index(str(current.id)), animate=False)
         if not self.rows and self.loaded:
             self.say(f"No pipelines here ({self.filters.describe()}); a to show all.")
+
+    def project_name(self, row: PipelineRow) -> str:
+        """The row's project; in a group's list without the group's own path (fleet/app-01 shows app-01)."""
+        if self.group and row.project.startswith(self.group + "/"):
+            return row.project[len(self.group) + 1:]
+        return row.project
 
     def selected_row(self) -> PipelineRow | None:
         table: DataTable[Any] = self.query_one("#pipelines", DataTable)
@@ -226,6 +269,9 @@ class PipelinesScreen(Screen[None]):
 
     def action_follow_ref(self) -> None:
         row = self.selected_row()
+        if self.several:
+            self.say("F follows a branch of one project: run dockwright watch --project P --follow-ref R.")
+            return
         follow_ref = getattr(self.app, "follow_ref", None)
         if row is not None and follow_ref is not None:
             follow_ref(row.ref, from_list=True)
@@ -236,5 +282,5 @@ class PipelinesScreen(Screen[None]):
         row = self.selected_row()
         if row is None:
             return
-        self.app.push_screen(WatchScreen(self.client, self.project, pipeline_id=row.id, schedule=self.watch_schedule,
+        self.app.push_screen(WatchScreen(self.client, row.project or self.project, pipeline_id=row.id, schedule=self.watch_schedule,
                                          back_on_escape=True, notifier=self.notifier), lambda _: self.nudge.set())

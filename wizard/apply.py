@@ -165,7 +165,7 @@ def variable_changes(plan: Plan, session: Session, options: ApplyOptions, *,
 
 
 def runner_change(plan: Plan, session: Session, options: ApplyOptions) -> RunnerChange | None:
-    if not plan.uses_own_runner:
+    if not plan.uses_own_runner or plan.runner_kind == "kubernetes":  # Helm installs that one (helm_note)
         return None
     env = _env(options)
     reg = session.registration_token
@@ -181,6 +181,16 @@ def runner_change(plan: Plan, session: Session, options: ApplyOptions) -> Runner
                         resolve_config_path(plan, session.workdir),
                         registration_token=reg if plan.runner.workflow == "registration-token" else None,
                         use_register_binary=binary)
+
+
+def helm_note(plan: Plan) -> str:
+    """What to run for a Kubernetes runner: dockwright wrote the chart's values, the cluster is the user's."""
+    from dockwright.wizard.render import render_register_command
+
+    return (f"Kubernetes runner: {plan.runner.kubernetes.helm_values_path} holds the Helm chart's values (no token; "
+            "not committed). Create a project runner in GitLab (Settings > CI/CD > Runners > New project runner, "
+            f"tags {', '.join(plan.runner.tags) or 'none'}), then run, with kubectl pointed at your cluster:\n"
+            + render_register_command(plan, url=plan.gitlab.url).rstrip("\n"))
 
 
 def commit_paths(directory: Path, plan: Plan) -> list[str]:
@@ -206,7 +216,7 @@ def preflight(plan: Plan, session: Session, options: ApplyOptions) -> Prepared:
     maskable, not too long)."""
     from dockwright.wizard.git import Repo
 
-    if plan.uses_own_runner:
+    if plan.uses_own_runner and plan.runner_kind != "kubernetes":  # no config.toml for Kubernetes
         if not plan.runner.config_path.strip():
             raise BadInput("runner.config_path is empty.",
                            "Set it in the answers file to the runner's config.toml (e.g. "
@@ -243,6 +253,8 @@ def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str], *
     if rchange is not None:
         say(f"• {rchange.summary}")
         say("\n".join("  " + line for line in rchange.preview().splitlines()))
+    elif plan.uses_own_runner and plan.runner_kind == "kubernetes":
+        say("• runner: " + "\n  ".join(helm_note(plan).splitlines()))
     say(f"• lint: POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>")
     say(f"• commit {', '.join(file_paths(plan).values())} on {plan.git.branch}: {plan.git.commit_message!r}")
     if options.push:
@@ -335,6 +347,9 @@ class _Run:
         rchange = prepared.runner
         if rchange is not None:
             yield from self.runner(rchange)
+        elif self.plan.uses_own_runner and self.plan.runner_kind == "kubernetes":
+            self.notes.append(Note(helm_note(self.plan), warning=True))
+            self.report.notes.append(helm_note(self.plan))
         yield from self.step("GitLab lint of .gitlab-ci.yml", self.lint)
         # one step on screen ("commit and push main"); the report keeps the commit and the push apart
         summary = f"commit and push {self.plan.git.branch}" if self.options.push else f"commit on {self.plan.git.branch}"

@@ -336,6 +336,18 @@ def _own_dockerfile_rules(text: str) -> list[Finding]:
     return findings
 
 
+def _stray_copy_findings(text: str) -> list[Finding]:
+    """An error for each ``COPY --from`` that names no stage defined above it (see
+    :meth:`~dockwright.wizard.dockerfile_syntax.Dockerfile.stray_copy_sources`)."""
+    dockerfile = parse_dockerfile(text)
+    stages = [w[2] for w in (i.arguments.split() for i in dockerfile.of("FROM")) if len(w) >= 3 and w[1].upper() == "AS"]
+    return [Finding("error", f"COPY --from={name} names no stage defined above it (the stages: {', '.join(stages)}), "
+                    f"so BuildKit looks for an image docker.io/library/{name.lower()}:latest and the build fails with "
+                    "\"pull access denied, repository does not exist\". Use a stage's name from a FROM ... AS line "
+                    "above, or a full image reference with its tag (busybox:1.36).", ins.line)
+            for ins, name in dockerfile.stray_copy_sources()]
+
+
 def check_dockerfile(text: str) -> list[Finding]:
     """Findings for a Dockerfile: hadolint's when the binary is there, else dockwright's own rules.
 
@@ -359,6 +371,9 @@ def check_dockerfile(text: str) -> list[Finding]:
                                     f"https://github.com/hadolint/hadolint/wiki/{r.get('code')}).", r.get("line")))
     else:
         findings += _own_dockerfile_rules(text)
+    stray = _stray_copy_findings(text)
+    lines = {f.line for f in stray}  # hadolint's DL3022 says less about the same line
+    findings = [f for f in findings if not (f.line in lines and f.message.startswith("DL3022"))] + stray
     for i, raw in enumerate(text.splitlines(), 1):
         if "EDIT ME" in raw:
             findings.append(Finding("warning", "This Dockerfile is a starting point with EDIT ME lines; the image "
@@ -436,6 +451,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
              "which is root-equivalent. `image:` and `services:` are ignored there.")
         if plan.registry.kind == "ecr":
             warn("With the shell executor the AWS CLI must be installed on the runner's host for the ECR login.")
+        if plan.pipeline.build_cache:
+            warn("pipeline.build_cache runs `docker buildx` on the runner's host: install the buildx plugin there "
+                 "(docker-buildx-plugin). The host's own layer cache already survives between jobs.")
     if plan.uses_own_runner:
         m = re.match(r"docker:(\d[\w.]*?)(?:-cli)?$", plan.runner.docker_image)
         if ex != "shell" and m and m.group(1) != plan.pipeline.docker_version:
@@ -450,6 +468,9 @@ def check_coherence(plan: Plan) -> list[Finding]:
         if plan.runner.run_untagged and plan.runner.tags:
             warn("The runner also runs untagged jobs: any job of the project may land on it, including ones that "
                  "do not need a privileged Docker runner.")
+    if plan.registry.kind == "ecr" and plan.registry.ecr.auth == "keys":
+        warn("ECR with an IAM user's access keys: long-lived keys stored in GitLab. registry.ecr.auth: oidc needs "
+             "none (each job trades its ID token for one-hour credentials of a role; see the registry page).")
     guard = push_guard_variable(plan)
     for var in registry_variables(plan):
         if var.key == guard and not var.protected:

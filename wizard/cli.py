@@ -15,6 +15,7 @@ from dockwright.wizard.errors import EXIT_INTERNAL, BadInput, DockwrightError
 EPILOG = """\
 examples:
   dockwright --sandbox                      practise the whole onboarding on a local sandbox GitLab
+  dockwright --sandbox --demo node          the same on a small Node.js project (the stacks: sandbox --help)
   dockwright                                onboard the repository in this folder
   dockwright generate --answers dockwright.yml --dry-run
                                             show the Dockerfile and .gitlab-ci.yml it would write
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dockwright {__version__}")
     # The wizard itself (no subcommand): Textual screens, or plain prompts with --plain.
     parser.add_argument("--sandbox", action="store_true", help="practise on a local sandbox GitLab (127.0.0.1)")
+    parser.add_argument("--demo", metavar="STACK",
+                        help="with --sandbox: practise on STACK's small demo project (python by default; node, go, "
+                        "... as `dockwright sandbox --help` lists); the demo starts over")
     parser.add_argument("--plain", action="store_true", help="plain prompts instead of the full-screen wizard")
     parser.add_argument("--answers", metavar="F", help="start from this answers file (default: ./dockwright.yml)")
     parser.add_argument("--dir", metavar="D", help="the repository to onboard (default: this folder)")
@@ -90,6 +94,7 @@ def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = 
 
 def _run_wizard(args: argparse.Namespace) -> int:
     """No subcommand: the wizard, full screen when the UI is plugged in, else (or with --plain) as prompts."""
+    _check_demo(args)
     if args.plain:
         if not sys.stdin.isatty():  # else questionary warns "Input is not a terminal" and stops with 130
             raise BadInput(
@@ -104,6 +109,23 @@ def _run_wizard(args: argparse.Namespace) -> int:
         raise BadInput("The full-screen wizard is not part of `python -m dockwright.wizard.cli`.",
                        "Run `dockwright` (the installed command), or add --plain for the same steps as prompts.")
     return args.full_screen.run_wizard(args)
+
+
+def _check_demo(args: argparse.Namespace) -> None:
+    """``--demo STACK`` picks the sandbox's demo project: only with --sandbox, not with --dir, a known stack."""
+    demo = getattr(args, "demo", None)
+    if demo is None:
+        return
+    if not args.sandbox:
+        raise BadInput("--demo chooses the practice sandbox's demo project, so it needs --sandbox.",
+                       f"Run `dockwright --sandbox --demo {demo}`.")
+    if args.dir:
+        raise BadInput("--demo practises on the sandbox's demo project, and --dir names a folder of your own: "
+                       "dockwright cannot work in both.",
+                       "Leave out --dir to practise on the demo, or --demo to practise on your folder.")
+    from dockwright.wizard.practice import check_demo_stack
+
+    check_demo_stack(demo)
 
 
 if __name__ == "__main__":  # pragma: no cover

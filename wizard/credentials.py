@@ -23,9 +23,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from dockwright.wizard.errors import BadInput
 from dockwright.wizard.secret_text import remember, shown
 
@@ -267,6 +264,9 @@ def _token_from_glab(url: str, env: Mapping[str, str]) -> tuple[Secret, str] | N
     path = glab_config_file(env)
     if not path.is_file():
         return None
+    from ruamel.yaml import YAML  # here, not at the top: only a glab config file needs it (not the first frame)
+    from ruamel.yaml.error import YAMLError
+
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except (YAMLError, UnicodeDecodeError, OSError) as exc:

@@ -144,7 +144,12 @@ def gitlab_remote(path: str | os.PathLike[str]) -> tuple[str, str, str, str] | N
     repo = Repo(path)
     if not repo.is_repo():
         return None
-    for name, url in rank_remotes(repo.remotes()):
+    return best_gitlab_remote(repo.remotes())
+
+
+def best_gitlab_remote(remotes: dict[str, str]) -> tuple[str, str, str, str] | None:
+    """The best of ``remotes`` (name -> URL, as Repo.remotes gives them) that is a GitLab project."""
+    for name, url in rank_remotes(remotes):
         try:
             gitlab_url, project = parse_remote(url)
         except BadInput:
@@ -484,7 +489,8 @@ def detect(path: str | os.PathLike[str]) -> Detection:
 
     repo = Repo(root)
     if repo.is_repo():
-        remote = gitlab_remote(root)
+        remotes = repo.remotes()
+        remote = best_gitlab_remote(remotes)
         if remote is not None:
             name, url, gitlab_url, project = remote
             values.update(remote_name=name, remote_url=url, gitlab_url=gitlab_url, project_path=project)
@@ -492,7 +498,7 @@ def detect(path: str | os.PathLike[str]) -> Detection:
             if url.startswith("ssh://") or not url.count("://"):
                 notes.append("That remote uses SSH; GitLab's web address is assumed to be https on the same host. "
                              "Change the GitLab URL (gitlab.url in dockwright.yml) if it differs.")
-        elif repo.remotes():
+        elif remotes:
             notes.append("None of the git remotes looks like a GitLab project; set the GitLab URL and project "
                          "(gitlab.url and gitlab.project in dockwright.yml).")
         else:
@@ -551,7 +557,11 @@ def _detect_project(root: Path, notes: list[str], dockerfile_path: str | None) -
 
 def detect_plan(path: str | os.PathLike[str], base: Plan | None = None) -> Plan:
     """The Plan's defaults for the project at ``path``: ``base`` (or Plan()) with what detection found."""
-    found = detect(path)
+    return plan_from(detect(path), base)
+
+
+def plan_from(found: Detection, base: Plan | None = None) -> Plan:
+    """``base`` (or Plan()) with what detection ``found``."""
     plan = base or Plan()
     gitlab = plan.gitlab
     if found.gitlab_url and found.project_path:

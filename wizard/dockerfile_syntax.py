@@ -93,6 +93,28 @@ class Dockerfile:
     def of(self, keyword: str) -> list[Instruction]:
         return [i for i in self.instructions if i.keyword == keyword]
 
+    def stray_copy_sources(self) -> list[tuple[Instruction, str]]:
+        """``COPY --from=NAME`` lines whose NAME is no stage defined above it, in a file that names its stages.
+
+        BuildKit reads such a NAME as an image (``docker.io/library/NAME:latest``) and the build fails while
+        resolving it; with named stages around, a bare name is almost always a mistyped stage. Full image
+        references (a tag, a registry, a digest), stage numbers and ``$ARG`` values are not reported."""
+        named: list[str] = []
+        count = 0
+        stray: list[tuple[Instruction, str]] = []
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                count += 1
+                words = ins.arguments.split()
+                if len(words) >= 3 and words[1].upper() == "AS":
+                    named.append(words[2].lower())
+            elif ins.keyword == "COPY" and (source := ins.flag("from")):
+                if (source.isdigit() and int(source) < count - 1) or source.lower() in named:
+                    continue
+                if named and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", source):
+                    stray.append((ins, source))
+        return stray
+
 
 @functools.cache
 def language() -> Any:

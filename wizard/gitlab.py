@@ -101,6 +101,21 @@ class LintResult:
     merged_yaml: str = ""
 
 
+@dataclass(frozen=True)
+class RateLimitState:
+    """GitLab's RateLimit-* headers of the newest answer (doc/api/rest/_index.md): requests left in the
+    window, the window's limit and when it resets (Unix time)."""
+
+    remaining: int
+    limit: int
+    reset_at: float
+
+    @property
+    def near(self) -> bool:
+        """Less than a fifth of the window's requests left."""
+        return self.limit > 0 and self.remaining < self.limit / 5
+
+
 class _Gitlab(gitlab.Gitlab):
     """python-gitlab with bounded retries, and 429 handled here so the wait GitLab asks for is honoured
     but capped: python-gitlab's own default would retry 10 times and sleep as long as told, each time."""
@@ -109,6 +124,7 @@ class _Gitlab(gitlab.Gitlab):
     max_rate_limit_wait = MAX_RATE_LIMIT_WAIT
     rate_limit_retries = 3
     last_retry_after: float | None = None
+    rate_state: RateLimitState | None = None
 
     def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("max_retries", self.max_retries)
@@ -128,6 +144,13 @@ class _Gitlab(gitlab.Gitlab):
                 time.sleep(wait)
 
     def _remember_retry_after(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        headers = response.headers
+        try:
+            if "RateLimit-Remaining" in headers and "RateLimit-Limit" in headers:
+                self.rate_state = RateLimitState(int(headers["RateLimit-Remaining"]), int(headers["RateLimit-Limit"]),
+                                                 float(headers.get("RateLimit-Reset") or 0))
+        except ValueError:
+            pass  # a proxy's odd header: no rate-limit facts
         if response.status_code >= 500:
             # GitLab sends RateLimit-Reset on every answer; python-gitlab would sleep until that reset
             # (up to a minute) before retrying a 5xx. A 5xx is not a rate limit: use the normal backoff.
@@ -278,16 +301,45 @@ class GitLabClient:
 
     def recent_pipelines(self, project: str | int, *, limit: int = 20, ref: str | None = None,
                          status: str | None = None, source: str | None = None,
-                         username: str | None = None) -> list[dict]:
+                         username: str | None = None, updated_after: str | None = None) -> list[dict]:
         """One page (``limit``) of the project's newest pipelines, filtered by GitLab; one request (the
         pipelines list view, wizard/watch_list.py). Child pipelines are left out as in find_pipelines."""
         query: dict[str, Any] = {"order_by": "id", "sort": "desc", "per_page": limit, "page": 1}
         query.update({k: v for k, v in (("ref", ref), ("status", status), ("source", source),
-                                         ("username", username)) if v})
+                                         ("username", username), ("updated_after", updated_after)) if v})
         p = self._project(project)
         found = self._call("list pipelines", lambda: [x.attributes for x in p.pipelines.list(**query)],
                            project=str(project), role="Reporter")
         return [x for x in found if x.get("source") != "parent_pipeline"]
+
+    def rate_limit(self) -> RateLimitState | None:
+        """The RateLimit-* headers of GitLab's newest answer (None before any, or when GitLab sends none)."""
+        return self._gl.rate_state
+
+    def group_projects(self, group: str, *, limit: int = 20) -> tuple[list[dict], int]:
+        """``GET /groups/:id/projects?include_subgroups=true&order_by=last_activity_at`` (doc/api/groups.md),
+        paged: the ``limit`` most recently active projects the token can see, and how many there are in all.
+        An unknown group (or one the token cannot see) is a BadInput."""
+        def run() -> tuple[list[dict], int]:
+            try:
+                found = self._gl.groups.get(group, lazy=True).projects.list(
+                    iterator=True, per_page=min(100, limit + 1), include_subgroups=True, archived=False,
+                    simple=True, order_by="last_activity_at", sort="desc")
+                projects: list[dict] = []
+                for item in found:
+                    if len(projects) >= limit:
+                        break
+                    projects.append(item.attributes)
+            except gitlab.exceptions.GitlabError as exc:
+                if exc.response_code == 404:
+                    raise BadInput(f"GitLab at {self.url} has no group {group!r} that this token can see.",
+                                   "Check the group's path (as in its URL, e.g. fleet or fleet/team) and that "
+                                   "the token's user is a member.") from None
+                raise
+            total = found.total if found.total is not None else len(projects)
+            return projects, max(int(total), len(projects))
+
+        return self._call(f"list the projects of group {group}", run, role="Reporter")
 
     def merge_request_pipelines(self, project: str | int, iid: int, *, limit: int = 20) -> list[dict]:
         """``GET /projects/:id/merge_requests/:iid/pipelines``: one page of a merge request's pipelines, newest

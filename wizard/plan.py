@@ -18,11 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from typing import TYPE_CHECKING, Any
 
 from dockwright.wizard.docker_versions import (
     DEFAULT_CLI_IMAGE,
@@ -34,7 +30,10 @@ from dockwright.wizard.errors import AnswersError, BadInput
 from dockwright.wizard.files import read_text_or_none, write_atomic
 from dockwright.wizard.names import plan_name_problems
 from dockwright.wizard.secret_text import looks_like_token, shown
-from dockwright.wizard.yaml_guard import YamlProblem, scan
+
+if TYPE_CHECKING:  # ruamel.yaml is imported where an answers file is read or written: not before the first frame
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 ANSWERS_FILE = "dockwright.yml"
 ANSWERS_VERSION = 1
@@ -103,6 +102,19 @@ class RunnerSpec:
         "Kubernetes executor only: namespace and the Helm values file"))
 
 
+ECR_AUTH = ("oidc", "keys")
+ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+
+
+@dataclass(frozen=True)
+class EcrSpec:
+    auth: str = field(default="keys", metadata=_help(
+        "how jobs get AWS credentials: oidc (recommended: an ID token exchanged for a role's short-lived "
+        "credentials, no stored keys) or keys (an IAM user's access keys as CI/CD variables)", choices=ECR_AUTH))
+    role_arn: str = field(default="", metadata=_help(
+        "oidc: the IAM role the jobs assume, e.g. arn:aws:iam::123456789012:role/gitlab-ecr-push (not a secret)"))
+
+
 @dataclass(frozen=True)
 class RegistrySpec:
     kind: str = field(default="gitlab", metadata=_help("where the image is pushed", choices=REGISTRY_KINDS))
@@ -110,6 +122,7 @@ class RegistrySpec:
     host: str = field(default="", metadata=_help("registry host (other registries)"))
     region: str = field(default="", metadata=_help("AWS region (ecr)"))
     account: str = field(default="", metadata=_help("AWS account id, 12 digits (ecr)"))
+    ecr: EcrSpec = field(default=EcrSpec(), metadata=_help("ecr: how jobs log in to AWS (oidc or keys)"))
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,8 @@ class PipelineSpec:
         "pull the docker: images through the group's Dependency Proxy (projects in a group only)"))
     container_scanning: bool = field(default=False, metadata=_help(
         "scan the pushed image with GitLab's Container Scanning template (GitLab's registry only)"))
+    build_cache: bool = field(default=False, metadata=_help(
+        "keep BuildKit's layer cache in the registry (tag :buildcache), so a job's fresh daemon reuses layers"))
 
 
 @dataclass(frozen=True)
@@ -386,6 +401,10 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
             problems.append(("registry.region", f"is {shown(reg.region)}", "an AWS region such as eu-west-1"))
         if not reg.image:
             problems.append(("registry.image", "is empty", "the ECR repository name"))
+        if reg.ecr.auth == "oidc" and not ROLE_ARN_RE.fullmatch(reg.ecr.role_arn):
+            problems.append(("registry.ecr.role_arn", f"is {shown(reg.ecr.role_arn)}",
+                             "the ARN of the IAM role the jobs assume, such as arn:aws:iam::123456789012:role/gitlab-ecr "
+                             "(or registry.ecr.auth: keys)"))
     if reg.kind == "other" and (not reg.host or not reg.image):
         problems.append(("registry.host" if not reg.host else "registry.image", "is empty", "host and image for another registry"))
     if plan.runner_kind == "kubernetes":
@@ -412,6 +431,8 @@ def check_plan(plan: Plan) -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------------------------
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML()  # round-trip: comments and order survive a re-save
     y.indent(mapping=2, sequence=4, offset=2)
     y.preserve_quotes = True
@@ -437,6 +458,8 @@ def _type_name(tp: Any) -> str:
 
 
 def _line(node: Any, key: Any) -> int | None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     try:
         if isinstance(node, CommentedMap):
             return node.lc.key(key)[0] + 1
@@ -570,6 +593,11 @@ def parse_answers(text: str, defaults: Plan | None = None, path: str = "", *, no
     Nesting and aliases are checked in one pass of parser events first, so an alias bomb or ten thousand
     nested brackets is a sentence, not minutes of work or a RecursionError. ``notes`` collects what the user
     should know but is no error: a file that holds no answer at all."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
+    from dockwright.wizard.yaml_guard import YamlProblem, scan
+
     try:
         scan(text, max_nodes=ANSWERS_MAX_NODES)
     except YamlProblem as exc:
@@ -625,6 +653,8 @@ def load_answers(path: str | Path, defaults: Plan | None = None, *, notes: list[
 # --------------------------------------------------------------------------------------------
 
 def _plain(value: Any, meta: dict[str, Any] | None = None) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if meta and meta.get("mapping"):
         return CommentedMap(value)
     if dataclasses.is_dataclass(value):
@@ -644,6 +674,8 @@ def _plain(value: Any, meta: dict[str, Any] | None = None) -> Any:
 
 
 def _merge_into(node: CommentedMap, fresh: CommentedMap) -> None:
+    from ruamel.yaml.comments import CommentedMap
+
     for key in list(node):
         if key not in fresh:
             del node[key]
@@ -674,6 +706,8 @@ HEADER = (
 
 def dump_answers(plan: Plan, existing: str | None = None) -> str:
     """The answers file's text for ``plan``; an existing file's comments and layout are kept."""
+    from ruamel.yaml.comments import CommentedMap
+
     fresh = _plain(plan)
     yaml = _yaml()
     if existing:

@@ -60,6 +60,13 @@ def demo_stacks() -> list[str]:
     return list(DEMO_STACKS)
 
 
+def check_demo_stack(stack: str) -> str:
+    """``stack`` when the sandbox has a demo project for it, else a BadInput listing the stacks (exit 2)."""
+    from dockwright.sandbox.demo import check_demo
+
+    return check_demo(stack)
+
+
 def practice_folder(sandbox: PracticeGitLab) -> Path:
     """The clone of the sandbox's demo project that ``--sandbox`` works in (kept between runs)."""
     from dockwright.sandbox.practice import practice_folder as folder

@@ -91,10 +91,10 @@ class Session:
 
     def detect(self) -> Plan:
         """Detection's defaults for the folder (``self.detection`` is kept for the Project step)."""
-        from dockwright.wizard.detect import detect, detect_plan
+        from dockwright.wizard.detect import detect, plan_from
 
         self.detection = detect(self.workdir)
-        return detect_plan(self.workdir)
+        return plan_from(self.detection)  # one detection (its git commands ran twice before)
 
     def starting_plan(self, plan: Plan, *, notes: list[str] | None = None) -> Plan:
         """``plan`` with the answers file's answers when there is one, and the sandbox's URL and project;
@@ -138,14 +138,15 @@ class Session:
 
 
 def open_session(workdir: Path, *, answers: Path | None = None, sandbox: bool = False, folder_given: bool = False,
-                 sandbox_data_dir: Path | None = None) -> Session:
+                 sandbox_data_dir: Path | None = None, demo: str | None = None) -> Session:
     """A session in ``workdir``; with ``sandbox``, a practice GitLab is started and, unless the folder was
-    given (``folder_given``), the session works in the clone of its demo project. Close it at the end."""
+    given (``folder_given``), the session works in the clone of its demo project (``demo``: that stack's demo,
+    started over). Close it at the end."""
     if not sandbox:
         return Session(workdir=workdir, answers_path=answers)
     from dockwright.wizard.practice import practice_folder, start_sandbox
 
-    started = start_sandbox(sandbox_data_dir)
+    started = start_sandbox(sandbox_data_dir, demo=demo)
     try:
         if not folder_given:
             workdir = practice_folder(started)

@@ -102,10 +102,63 @@ EXECUTOR_CHOICES: dict[str, tuple[str, str]] = {
                            "The build container's AppArmor profile is unconfined (a pod annotation)."),
 }
 
+# The executor step asks two things (issue 14): where jobs run, then (docker, kubernetes) how the image is built.
+# The Plan keeps one ``executor`` value, "where-method" ("docker-buildah"), or "hosted" / "shell" alone.
+WHERE_CHOICES: dict[str, tuple[str, str]] = {
+    "hosted": EXECUTOR_CHOICES["hosted"],
+    "shell": EXECUTOR_CHOICES["shell"],
+    "docker": ("Docker executor on a machine of yours",
+               "Each job runs in a fresh container; choose below how it builds the image."),
+    "kubernetes": ("Kubernetes executor (a cluster of yours, GitLab Runner's Helm chart)",
+                   "Each job is a pod; no Docker daemon on the nodes, so no socket binding."),
+}
+# build method: (label, one line of what it costs). Sources: docs.gitlab.com/ci/docker/using_docker_build/,
+# .../using_buildkit/, .../buildah_rootless_tutorial/ (cited on the F1 page).
+METHOD_CHOICES: dict[str, tuple[str, str]] = {
+    "dind-tls": ("Docker-in-Docker with TLS",
+                 "privileged runner (host-level access); own daemon per job, TLS certificates"),
+    "dind": ("Docker-in-Docker without TLS",
+             "privileged runner; daemon port 2375 unencrypted on the job's network"),
+    "socket": ("Socket binding (the host's Docker)",
+               "not privileged, but jobs drive the host's daemon: root on the host, shared containers"),
+    "buildkit-rootless": ("BuildKit rootless (no daemon)",
+                          "not privileged, no host root; runner lifts seccomp/AppArmor (pods: AppArmor unconfined)"),
+    "buildah": ("Buildah (no daemon)",
+                "not privileged, no host root; vfs storage (slower), seccomp/AppArmor lifted as for BuildKit"),
+}
+WHERE_METHODS: dict[str, tuple[str, ...]] = {
+    "hosted": (), "shell": (),
+    "docker": ("dind-tls", "dind", "socket", "buildkit-rootless", "buildah"),
+    "kubernetes": ("dind-tls", "buildkit-rootless", "buildah"),
+}
+
+
+def split_executor(executor: str) -> tuple[str, str]:
+    """``"kubernetes-buildah"`` -> ``("kubernetes", "buildah")``; ``"shell"`` -> ``("shell", "")``."""
+    where, _, method = executor.partition("-")
+    return where, method
+
+
+def join_executor(where: str, method: str) -> str:
+    """The Plan's executor for a place and a method; a method that place lacks becomes its first one."""
+    methods = WHERE_METHODS[where]
+    if not methods:
+        return where
+    return f"{where}-{method if method in methods else methods[0]}"
+
+
+def method_tradeoff(executor: str) -> str:
+    """The one line Review shows for the chosen executor and build method."""
+    where, method = split_executor(executor)
+    if not method:
+        return EXECUTOR_CHOICES[executor][1].splitlines()[-1]
+    return f"{METHOD_CHOICES[method][0]} on {where}: {METHOD_CHOICES[method][1]}"
+
+
 REGISTRY_CHOICES: dict[str, str] = {
     "gitlab": "GitLab's container registry (nothing to set: GitLab gives every job its credentials)",
     "dockerhub": "Docker Hub (a username and an access token as CI/CD variables)",
-    "ecr": "Amazon ECR (the ecr-login credential helper and AWS credentials)",
+    "ecr": "Amazon ECR (an AWS account, region and repository, and a role for OIDC or an IAM user's keys)",
     "other": "Another registry (its host, a user and a password as CI/CD variables)",
 }
 

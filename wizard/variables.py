@@ -19,12 +19,14 @@ from dockwright.wizard.errors import BadInput
 from dockwright.wizard.names import predefined_variable_problem
 from dockwright.wizard.plan import Plan, VariableSpec, check_plan
 from dockwright.wizard.render.registry import (
+    AWS_ROLE_ARN_VAR,
     DOCKERHUB_TOKEN_VAR,
     DOCKERHUB_USER_VAR,
     OTHER_PASSWORD_VAR,
     OTHER_USER_VAR,
     all_variables,
     ecr_host,
+    ecr_oidc,
 )
 
 DOCKER_AUTH_CONFIG = "DOCKER_AUTH_CONFIG"
@@ -159,7 +161,10 @@ def variable_values(plan: Plan, env: Mapping[str, str] = os.environ, prompt: Cal
         if spec.key == DOCKER_AUTH_CONFIG and not spec.from_env:
             deferred.append(spec)
             continue
-        value = resolve_value(spec, env, prompt, typed)
+        if spec.key == AWS_ROLE_ARN_VAR and ecr_oidc(plan) and not spec.from_env:
+            value = Secret(plan.registry.ecr.role_arn)  # the answers file's registry.ecr.role_arn: no secret
+        else:
+            value = resolve_value(spec, env, prompt, typed)
         spec = raw_if_dollar(spec, value)
         check_variable(spec, value, plan)
         values[spec.key] = value

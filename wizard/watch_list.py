@@ -184,20 +184,8 @@ async def watch_list(client: Any, project: str, *, filters: Callable[[], ListFil
 
     async def sleep(seconds: float) -> None:
         nonlocal last_filters
-        if nudge is None:
-            await clock.sleep(seconds)
-            return
-        if not nudge.is_set():
-            sleeper = asyncio.ensure_future(clock.sleep(seconds))
-            nudged = asyncio.ensure_future(nudge.wait())
-            try:
-                await asyncio.wait({sleeper, nudged}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                nudged.cancel()
-        if nudge.is_set():  # someone is waiting for an answer: the next tick sends the list, changed or not
+        if await sleep_unless_nudged(clock, nudge, seconds):  # someone waits for an answer: the list, changed or not
             last_filters = None
-        nudge.clear()
 
     while True:
         wanted = filters()
@@ -306,11 +294,32 @@ def plain_line(row: PipelineRow, now: datetime | None = None, *, show_project: b
 
 
 def write_rows(rows: Sequence[PipelineRow], out: IO[str], *, as_json: bool = False, empty: str = "",
-               now: datetime | None = None) -> None:
-    """The list as lines (``--plain``) or one JSON object per line (``--json``; nothing when empty)."""
+               now: datetime | None = None, show_project: bool = False) -> None:
+    """The list as lines (``--plain``; ``show_project``: the project's path after the glyph) or one JSON object
+    per line (``--json``; nothing when empty)."""
     import json
 
     for row in rows:
-        out.write((json.dumps(row.as_json(), ensure_ascii=False) if as_json else plain_line(row, now)) + "\n")
+        line = json.dumps(row.as_json(), ensure_ascii=False) if as_json else \
+            plain_line(row, now, show_project=show_project)
+        out.write(line + "\n")
     if not rows and empty and not as_json:
         out.write(empty + "\n")
+
+
+async def sleep_unless_nudged(clock: Clock, nudge: asyncio.Event | None, seconds: float) -> bool:
+    """Sleep ``seconds`` on ``clock``, or less when ``nudge`` is set; True when it was nudged (and clear it)."""
+    if nudge is None:
+        await clock.sleep(seconds)
+        return False
+    if not nudge.is_set():
+        sleeper = asyncio.ensure_future(clock.sleep(seconds))
+        nudged = asyncio.ensure_future(nudge.wait())
+        try:
+            await asyncio.wait({sleeper, nudged}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            nudged.cancel()
+    was_nudged = nudge.is_set()
+    nudge.clear()
+    return was_nudged

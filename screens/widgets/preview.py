@@ -139,6 +139,35 @@ def changed_lines(old: str, new: str) -> tuple[int, int] | None:
     return None
 
 
+def show_text(area: TextArea, new: str) -> None:
+    """Make ``area`` show ``new`` by replacing only the lines between the first and the last that differ, in one
+    edit: TextArea then re-parses its syntax tree incrementally and keeps its scroll position, where load_text
+    would parse, wrap and highlight the whole document anew and jump to the top (keystroke -> preview repainted,
+    bench/keystroke.py)."""
+    old = area.text
+    if old == new:
+        return
+    a, b = old.split("\n"), new.split("\n")
+    if not old or not new:
+        area.load_text(new)
+        return
+    common = min(len(a), len(b))
+    first = next((i for i in range(common) if a[i] != b[i]), common)  # lines alike at the top
+    tail = next((i for i in range(common - first) if a[-1 - i] != b[-1 - i]), common - first)  # and at the bottom
+    old_end, new_end = len(a) - tail, len(b) - tail  # a[first:old_end] becomes b[first:new_end]
+    if tail:  # a line kept below: replace whole lines up to its start
+        start, end = (first, 0), (old_end, 0)
+        insert = "".join(line + "\n" for line in b[first:new_end])
+    elif first:  # the change runs to the end: from the end of the last line kept
+        start, end = (first - 1, len(a[first - 1])), (len(a) - 1, len(a[-1]))
+        insert = "".join("\n" + line for line in b[first:])
+    else:
+        area.load_text(new)
+        return
+    area.replace(insert, start, end, maintain_selection_offset=False)
+    area.history.clear()  # a read-only preview: no undo to keep
+
+
 class PreviewPane(Vertical):
     """Tabs of generated files; :meth:`action_toggle_diff` (F3 on every step) shows the diff against disk."""
 
@@ -178,6 +207,11 @@ class PreviewPane(Vertical):
         if not self._scheduled:
             self._scheduled = True
             self.call_later(self._render_pending)  # coalesces changes posted in the same turn
+
+    def render_now(self, plan: Plan) -> None:
+        """Render ``plan`` into the tabs at once, also while the step is hidden (a step built ahead)."""
+        self._pending = plan
+        self._render_pending()
 
     def focus_file(self, file_id: str | None, step_id: str = "") -> None:
         """Bring this step's file forward and select the lines the step is about."""
@@ -229,22 +263,25 @@ class PreviewPane(Vertical):
 
     def _paint(self, old: dict[str, str]) -> None:
         status = self.query_one("#preview-status", Label)
-        status.update(self.error or ("diff with the file on disk · F3: whole file" if self.show_diff
-                                     else "what will be written · F3: diff"))
+        said = self.error or ("diff with the file on disk · F3: whole file" if self.show_diff
+                              else "what will be written · F3: diff")
+        if status.content != said:  # Label.update lays the whole screen out again, also for the same words
+            status.update(said)
         status.set_class(bool(self.error), "-error")
         for f in PREVIEW_FILES:
             area = self.query_one(f"#preview-{f.id}", TextArea)
             new = self.texts.get(f.id, "")
             shown = self._diff_text(f, new) if self.show_diff else new
             if area.text != shown:
-                area.load_text(shown)
+                show_text(area, shown)
                 span = None if self.show_diff else changed_lines(old.get(f.id, ""), new)
                 if span is not None and old:
                     start, end = span
                     end_line = area.document.get_line(end) if end < area.document.line_count else ""
                     area.selection = Selection((start, 0), (end, len(end_line)))
-                    # bring the changed lines into view from their first column
-                    area.scroll_to(0, max(0, start - 3), animate=False, immediate=True)
+                    top, height = area.scroll_offset.y, area.scrollable_content_region.height
+                    if not (top <= start and end < top + height):  # bring the changed lines into view
+                        area.scroll_to(0, max(0, start - 3), animate=False, immediate=True)
 
     def _diff_text(self, f: PreviewFile, new: str) -> str:
         on_disk = self.existing.get(f.on_disk) if f.on_disk else None

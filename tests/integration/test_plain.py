@@ -66,7 +66,7 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER,                       # GitLab URL: detected from the git remote
         ENTER if token is None else token + ENTER,  # "use the sandbox's token?" yes / the token, hidden
         ENTER,                       # project path: detected
-        ENTER,                       # executor: Docker + DinD with TLS (default)
+        ENTER, ENTER,                # executor: Docker; build method: DinD with TLS (defaults)
         ENTER,                       # runner workflow: authentication token
         ENTER, ENTER, "n", "n",      # description, tags, untagged, protected
         "n",                         # restricted privilege (only the dind service privileged)? no
@@ -77,6 +77,7 @@ def keys_to_review(token: str | None) -> list[str]:
         ENTER, ENTER, ENTER, "y",    # pipeline: version, stages, latest
         "n",                         # the group's Dependency Proxy? no (demo/app is in the demo group)
         "n",                         # GitLab's Container Scanning? no
+        "n",                         # the build cache in the registry? no
     ]
 
 
@@ -127,7 +128,7 @@ def test_wrong_token_and_unknown_project_are_refused_with_a_sentence_and_asked_a
 def test_question_mark_and_help_choice_print_the_steps_teaching_page(sandbox, project):
     keys = [ENTER, sandbox.token + ENTER,
             CLEAR + "?" + ENTER, ENTER,                           # ? at the project path, then keep the default
-            *[DOWN] * 3, ENTER,                                # the Help choice under the five executors
+            *[DOWN] * 2, ENTER,                                # the Help choice under the four executors
             ENTER,                                             # then the recommended executor
             CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
@@ -140,7 +141,7 @@ def test_question_mark_and_help_choice_print_the_steps_teaching_page(sandbox, pr
 
 
 def test_question_mark_at_a_yes_no_question_prints_the_page_and_asks_again(sandbox, project):
-    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER,      # connect, project, executor
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,      # connect, project, executor, method
             ENTER, ENTER, ENTER,                           # runner workflow, description, tags
             "?", "n",                                      # ? at "Also run jobs without tags", then no
             CTRL_C, "n"]
@@ -155,7 +156,7 @@ def test_question_mark_at_a_yes_no_question_prints_the_page_and_asks_again(sandb
 
 def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_again(sandbox, project):
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, "alice/app" + ENTER,                     # registry: Docker Hub, image
         # DOCKERHUB_USERNAME: not masked, not protected, typed (the source defaults to its env var)
@@ -185,7 +186,7 @@ def test_a_masked_value_gitlab_would_refuse_is_caught_before_sending_and_asked_a
 
 def test_a_variable_you_add_starts_masked(sandbox, project):
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         ENTER, "y", "APP_SECRET" + ENTER,                      # GitLab's registry; add a variable of your own
         ENTER, ENTER, ENTER, ENTER,                            # masked (the default), not hidden, not protected, typed
@@ -328,12 +329,12 @@ def test_ctrl_c_during_apply_leaves_nothing_a_rerun_cannot_finish(sandbox, proje
 
 
 def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, project):
-    keys = [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,  # to the registry
+    keys = [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,  # to the registry
             DOWN + ENTER, "alice/app" + ENTER,                                       # Docker Hub
             "n", "n", UP + ENTER, "alice" + ENTER,                                   # user name, typed
             "y", "n", "n", UP + ENTER, "dckr_pat_0123456789abcdef" + ENTER,          # token, masked, typed
             "n", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",  # no more; Dockerfile
-            ENTER, ENTER, ENTER, "y", "n", ENTER, ENTER, ENTER]                      # pipeline; review; apply
+            ENTER, ENTER, ENTER, "y", "n", "n", ENTER, ENTER, ENTER]                 # pipeline; review; apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
     assert code == 0, transcript[-3000:]
@@ -350,7 +351,7 @@ def test_values_typed_hidden_reach_gitlab_through_apply_and_no_file(sandbox, pro
 def test_hosted_runners_skip_the_runner_step_and_still_end_green(sandbox, project):
     sandbox.set_instance_runners(sandbox.project_path, True)
     keys = [ENTER, ENTER, ENTER, UP + UP + ENTER,                 # connect, project, executor: hosted
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n",  # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n", "n",  # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, _ = drive(project, keys, sandbox=sandbox)
 
@@ -379,7 +380,7 @@ def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_d
 def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, project):
     keys = [ENTER, ENTER, ENTER, UP + ENTER,                      # connect, project, executor: shell
             ENTER, ENTER, ENTER, "n", "n", "y", ENTER,            # runner; host set-up done; config.toml
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n",  # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n",  # registry, Dockerfile, pipeline
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
@@ -390,7 +391,7 @@ def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, proje
 
 def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox, project):
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, ENTER, "alice/app" + ENTER,              # Docker Hub; Enter on the empty image, then one
         "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
@@ -408,9 +409,21 @@ def test_an_empty_docker_hub_image_or_token_is_refused_at_its_own_prompt(sandbox
     assert "! Nothing was typed: DOCKERHUB_TOKEN needs a value, or the pipeline's login fails." in said
 
 
+def test_the_commands_port_follows_a_new_port(sandbox, project):
+    """gunicorn's --bind named the detected 8000; answering 9091 at the port makes 9091 the command's default."""
+    keys = keys_to_review(sandbox.token)
+    at = len(keys) - 7 - 4                               # the Dockerfile's port: before command, ENV, non-root
+    assert keys[at:at + 4] == [ENTER, ENTER, ENTER, "y"]
+    keys = keys[:at] + [CLEAR + "9091" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED, transcript[-2000:]
+    assert load_answers(project / "dockwright.yml").dockerfile.command[:3] == ("gunicorn", "--bind", "0.0.0.0:9091")
+
+
 def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, project):
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 7                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27y" + ENTER, CLEAR + "29" + ENTER] + keys[at + 1:] + [CTRL_C, "n"]
     code, transcript, _ = drive(project, keys)
 
@@ -424,7 +437,7 @@ def test_a_bad_docker_version_is_refused_at_its_prompt_with_a_sentence(sandbox, 
 def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, project):
     """Issue 17 item 12: Docker 27 still has images but no security fixes; said at its prompt."""
     keys = keys_to_review(sandbox.token)
-    at = len(keys) - 6                                   # the pipeline's first question: the Docker version
+    at = len(keys) - 7                                   # the pipeline's first question: the Docker version
     keys = keys[:at] + [CLEAR + "27" + ENTER] + keys[at + 1:] + [CTRL_C, "y"]
     code, transcript, _ = drive(project, keys)
 
@@ -436,7 +449,7 @@ def test_an_end_of_life_docker_version_is_allowed_with_a_warning(sandbox, projec
 def test_predefined_names_and_bad_image_names_are_refused_for_docker_hub_too(sandbox, project):
     """Issue 16 items 5 and 6: `Bad Name!` as the image, CI_REGISTRY_USER as a new variable with Docker Hub."""
     keys = [
-        ENTER, sandbox.token + ENTER, ENTER, ENTER,            # connect, project, executor
+        ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,            # connect, project, executor, method
         ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
         DOWN + ENTER, "Bad Name!" + ENTER, CLEAR + ":Latest Tag" + ENTER, CLEAR + "alice/app" + ENTER,
         "n", "n", UP + ENTER, "alice" + ENTER,                 # DOCKERHUB_USERNAME typed
@@ -500,8 +513,8 @@ def test_restricted_privilege_and_the_dependency_proxy_are_asked_where_they_appl
     at = keys.index("n") + 2                          # after untagged and protected: restricted privilege
     assert keys[at - 2:at + 1] == ["n", "n", "n"]
     keys[at] = "y"
-    assert keys[-2:] == ["n", "n"]
-    keys[-2:] = ["y", "y"]                            # the group's Dependency Proxy, GitLab's Container Scanning
+    assert keys[-3:] == ["n", "n", "n"]
+    keys[-3:] = ["y", "y", "y"]                       # Dependency Proxy, Container Scanning, the build cache
     code, transcript, _ = drive(project, keys + [CTRL_C, "y"])
 
     assert code == EXIT_INTERRUPTED
@@ -510,7 +523,8 @@ def test_restricted_privilege_and_the_dependency_proxy_are_asked_where_they_appl
     assert "why: the runner pulls docker: images through your group's cache" in said
     saved = load_answers(project / "dockwright.yml")
     assert saved.runner.privileged_services_only is True and saved.pipeline.dependency_proxy is True
-    assert saved.pipeline.container_scanning is True
+    assert saved.pipeline.container_scanning is True and saved.pipeline.build_cache is True
+    assert "why: each job's Docker daemon starts empty" in said
     assert "why: known vulnerabilities in the base image and packages are listed" in said
 
 
@@ -522,9 +536,70 @@ def test_a_project_in_a_user_namespace_is_not_asked_about_the_dependency_proxy(s
     clone(f"{sandbox.url}/{made.path_with_namespace}.git", tmp_path / "mine", sandbox.token)
     (tmp_path / "mine" / "app.py").write_text("print('hi')\n")
     keys = keys_to_review(sandbox.token)
-    del keys[-2]                                       # the Dependency Proxy is not asked (scanning still is)
+    del keys[-3]                                       # the Dependency Proxy is not asked (scanning still is)
     code, transcript, _ = drive(tmp_path / "mine", keys + [CTRL_C, "y"])
 
     assert code == EXIT_INTERRUPTED, transcript[-2000:]
     assert "Dependency Proxy" not in transcript
     assert load_answers(tmp_path / "mine" / "dockwright.yml").pipeline.dependency_proxy is False
+
+
+def test_ecr_offers_oidc_first_and_asks_the_role_not_aws_keys(sandbox, project):
+    """Issue 17 "go further": choosing ECR proposes OIDC (recommended); the role ARN is checked at its prompt, and
+    no AWS key is asked for or saved."""
+    role = "arn:aws:iam::123456789012:role/gitlab-ecr-push"
+    keys = [ENTER, sandbox.token + ENTER, ENTER, ENTER, ENTER,     # connect, project, executor, build method
+            ENTER, ENTER, ENTER, "n", "n", "n", ENTER, ENTER,      # runner
+            DOWN + DOWN + ENTER, "123456789012" + ENTER, ENTER,     # ECR, account, region (eu-west-1)
+            "flask-app" + ENTER,                                   # repository
+            ENTER,                                                 # how jobs log in: OIDC (the default)
+            "gitlab-ecr-push" + ENTER, CLEAR + role + ENTER,       # a bare name is refused, then the ARN
+            "n", CTRL_C, "y"]                                      # no other variable; stop and save
+    code, transcript, _ = drive(project, keys)
+
+    assert code == EXIT_INTERRUPTED, transcript[-2000:]
+    said = flat(transcript)
+    assert "! Use the role's ARN, such as arn:aws:iam::123456789012:role/gitlab-ecr-push." in said
+    assert "why: with OIDC no AWS key is stored in GitLab" in said
+    assert "its value is the role ARN above (protected, not masked); nothing to type." in said
+    saved = load_answers(project / "dockwright.yml")
+    assert saved.registry.ecr.auth == "oidc" and saved.registry.ecr.role_arn == role
+    assert "AWS_ACCESS_KEY_ID" not in (project / "dockwright.yml").read_text() and "AWS_ACCESS_KEY_ID" not in said
+
+# Issue 14: the executor, then the build method; a method's own runner questions. From the registry on, as above.
+AFTER_RUNNER = [ENTER, "n", *[ENTER] * 9, "y", ENTER, ENTER, ENTER, "y", "n", "n", "n", ENTER, ENTER, DOWN + DOWN + ENTER]
+
+
+def test_buildkit_rootless_on_the_docker_executor_is_two_choices_and_asks_no_privilege(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER, ENTER,
+            ENTER, *[DOWN] * 3 + [ENTER],                      # executor: Docker; method: BuildKit rootless
+            ENTER, ENTER, ENTER, "n", "n",                     # workflow, description, tags, untagged, protected
+            ENTER, ENTER,                                      # image, config.toml (no restricted-privilege question)
+            *AFTER_RUNNER]
+    code, transcript, _ = drive(project, keys)
+
+    assert code == 0, transcript[-3000:]
+    said = flat(transcript)
+    assert "BuildKit rootless (no daemon) (recommended)" not in said
+    assert "Only the dind service is privileged" not in said
+    assert "buildctl-daemonless.sh build" in transcript and "name: moby/buildkit:rootless" in transcript
+    assert "Stopped: nothing was written" in said
+    assert "services:" not in transcript.split("• create .gitlab-ci.yml")[1].split("•")[0]  # no dind service
+
+
+def test_buildah_on_kubernetes_asks_the_namespace_and_values_file_and_shows_helm(sandbox, project):
+    keys = [ENTER, sandbox.token + ENTER, ENTER,
+            DOWN + ENTER, DOWN + DOWN + ENTER,                 # executor: Kubernetes; method: Buildah
+            ENTER, ENTER, ENTER, "n", "n",                     # workflow, description, tags, untagged, protected
+            CLEAR + "ci-builds" + ENTER, CLEAR + "deploy/runner-values.yaml" + ENTER,  # namespace, values file
+            *AFTER_RUNNER]
+    code, transcript, _ = drive(project, keys)
+
+    assert code == 0, transcript[-3000:]
+    said = flat(transcript)
+    assert "Path of the runner's config.toml" not in said and "Default image for jobs" not in said
+    assert "helm upgrade --install" in said and "--namespace ci-builds -f deploy/runner-values.yaml" in said
+    assert "read -rs CI_SERVER_TOKEN" in said  # the token from a prompt into a secret, never in argv
+    assert "• create deploy/runner-values.yaml" in said and "buildah build" in transcript
+    assert not (project / "deploy").exists()
+    assert "config.toml" not in said.split("• lint:")[0].split("• create .gitlab-ci.yml")[1]  # none for Kubernetes

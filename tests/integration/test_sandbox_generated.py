@@ -85,3 +85,80 @@ def test_protected_credentials_push_from_the_default_branch_only_and_other_branc
         said = [line for line in logs["dockwright-build"].splitlines() if line.startswith("Not pushing (dockwright)")]
         assert len(said) == 1 and "REGISTRY_PASSWORD is not set in this pipeline" in said[0]
         assert sb.internal_errors == []
+
+
+def test_container_scanning_runs_green_in_the_sandbox_with_its_report(tmp_path):
+    """Issue 17 "go further": the Container Scanning opt-in includes GitLab's template; the sandbox's GitLab
+    resolves the include, runs the template's container_scanning job after the push, and keeps its report."""
+    from dockwright.wizard.plan import replace_in
+
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        plan = replace_in(Plan(executor="hosted", gitlab=GitLabSpec(url=sb.url, project=sb.project_path)),
+                          "pipeline", container_scanning=True)
+        gl = gitlab.Gitlab(sb.url, private_token=sb.token)
+        project = gl.projects.get(sb.project_path)
+        lint = project.ci_lint.create({"content": render_files(plan, {})[".gitlab-ci.yml"]})
+        assert lint.valid is True, lint.errors
+        commit = commit_files(project, render_files(plan, {}), "dockwright with container scanning")
+        pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True, sha=commit.id))[0].id
+        pipeline = wait_pipeline(project, pipeline_id, timeout=30)
+        found = {job.name: job for job in pipeline.jobs.list(get_all=True)}
+        logs = {name: project.jobs.get(job.id, lazy=True).trace().decode() for name, job in found.items()}
+        assert pipeline.status == "success", "\n\n".join(f"== {n}\n{t[-1500:]}" for n, t in logs.items())
+        scan = found["container_scanning"]
+        assert scan.status == "success" and scan.stage == "release"
+        assert f"{sb.registry_host}/{sb.project_path}:{commit.id}" in logs["container_scanning"]
+        report = project.jobs.get(scan.id).artifact("gl-container-scanning-report.json")
+        assert b'"vulnerabilities": []' in report
+        # an include the sandbox does not hold: GitLab's own error, on a failed pipeline with no jobs
+        bad = commit_files(project, {".gitlab-ci.yml": "include:\n  - template: Jobs/Nope.gitlab-ci.yml\n"
+                                     "b:\n  script: [x]\n"}, "an unknown template")
+        failed = project.pipelines.get(wait_until(lambda: project.pipelines.list(get_all=True, sha=bad.id))[0].id)
+        assert failed.status == "failed" and failed.yaml_errors == \
+            "Included file `Jobs/Nope.gitlab-ci.yml` is empty or does not exist!"
+        assert sb.internal_errors == []
+
+
+def test_ecr_through_oidc_runs_green_in_the_sandbox_and_a_wrong_audience_fails_with_aws_words(tmp_path):
+    """Issue 17 "go further": the OIDC login GitLab documents for AWS, played end to end over HTTP: the sandbox's
+    GitLab issues the job's ID token (id_tokens:, aud $CI_SERVER_URL), its AWS exchanges it for the role's
+    credentials, and only the role ARN is a CI/CD variable (protected, not masked): no AWS key anywhere."""
+    import base64
+    import json
+
+    from dockwright.wizard.plan import EcrSpec
+    from dockwright.wizard.render.registry import AWS_ROLE_ARN_VAR
+
+    token_head = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": "sandbox"}).encode()).decode()[:16]
+    role = "arn:aws:iam::123456789012:role/gitlab-ecr-push"
+    with Sandbox(tmp_path / "data", job_seconds=0.05) as sb:
+        plan = Plan(executor="hosted", gitlab=GitLabSpec(url=sb.url, project=sb.project_path),
+                    registry=RegistrySpec(kind="ecr", image="flask-app", region="eu-west-1", account="123456789012",
+                                          ecr=EcrSpec(auth="oidc", role_arn=role)))
+        gl = gitlab.Gitlab(sb.url, private_token=sb.token)
+        project = gl.projects.get(sb.project_path)
+        for spec in registry_variables(plan):
+            project.variables.create({"key": spec.key, "value": role, "protected": spec.protected,
+                                      "masked": spec.masked})
+        assert [v.key for v in project.variables.list(get_all=True)] == [AWS_ROLE_ARN_VAR]
+
+        def run(files, message):
+            commit = commit_files(project, files, message)
+            pipeline_id = wait_until(lambda: project.pipelines.list(get_all=True, sha=commit.id))[0].id
+            pipeline = wait_pipeline(project, pipeline_id, timeout=30)
+            logs = {job.name: project.jobs.get(job.id, lazy=True).trace().decode()
+                    for job in pipeline.jobs.list(get_all=True)}
+            return pipeline, logs
+
+        files = render_files(plan, {})
+        pipeline, logs = run(files, "dockwright with ECR through OIDC")
+        assert pipeline.status == "success", "\n\n".join(f"== {n}\n{t[-1500:]}" for n, t in logs.items())
+        for name in ("dockwright-build", "dockwright-release"):
+            assert f"role {role} assumed for project_path:{sb.project_path}:ref_type:branch:ref:main" in logs[name]
+            assert token_head not in logs[name] and "ASIA" not in logs[name]  # no token, no credentials printed
+        files[".gitlab-ci.yml"] = files[".gitlab-ci.yml"].replace("aud: $CI_SERVER_URL", "aud: sts.amazonaws.com")
+        pipeline, logs = run(files, "the audience AWS does not know")
+        assert pipeline.status == "failed"
+        assert ("An error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: "
+                "Incorrect token audience") in logs["dockwright-build"]
+        assert sb.internal_errors == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, Input, RadioButton
 
 from dockwright.wizard.plan import VariableSpec, load_answers, replace_in, save_answers
 from tests.ui.helpers import flask_repo, offline_app, settle
@@ -71,9 +71,14 @@ async def test_a_variable_from_a_saved_answers_file_survives_switching_registry(
         await settle(pilot)
         assert keys_shown(app) == ["DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN", "MY_VAR"]
         aws = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
-        for keys, shown in ((("up",), ["MY_VAR"]), (("down", "down"), [*aws, "MY_VAR"])):
+        # ECR starts with OIDC, its recommended login: no AWS key to store (the role ARN is no secret)
+        for keys, shown in ((("up",), ["MY_VAR"]), (("down", "down"), ["MY_VAR"])):
             await pick_registry(pilot, *keys)
             assert app.is_running and keys_shown(app) == shown
+        assert app.plan.registry.ecr.auth == "oidc"
+        app.screen.query_one("#ecr-auth-keys", RadioButton).value = True  # access keys instead
+        await settle(pilot)
+        assert app.plan.registry.ecr.auth == "keys" and keys_shown(app) == [*aws, "MY_VAR"]
         assert app.screen.query_one("#var-row-MY_VAR .var-env", Input).value == "MY_VAR"
 
 

@@ -49,3 +49,43 @@ def test_sandbox_mode_practises_on_a_clone_of_the_demo_project(tmp_path, monkeyp
         assert str(tmp_path / "state") in plan.runner.config_path  # not /etc/gitlab-runner when practising
     finally:
         sandbox.stop()
+
+
+def test_sandbox_demo_practises_on_that_stacks_project(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    plan, services, sandbox = build_services(args_for("--sandbox", "--demo", "node"), tmp_path)
+    try:
+        assert (services.workdir / "package.json").is_file() and not (services.workdir / "app.py").exists()
+        assert plan.dockerfile.language == "node"  # detection ran on the Node.js demo's clone
+    finally:
+        sandbox.stop()
+    # the next start without --demo keeps the stack; --demo python starts the clone over as the Flask app
+    plan, services, sandbox = build_services(args_for("--sandbox"), tmp_path)
+    try:
+        assert plan.dockerfile.language == "node"
+    finally:
+        sandbox.stop()
+    plan, services, sandbox = build_services(args_for("--sandbox", "--demo", "python"), tmp_path)
+    try:
+        assert plan.dockerfile.language == "python" and (services.workdir / "app.py").is_file()
+    finally:
+        sandbox.stop()
+
+
+def test_demo_is_refused_where_it_means_nothing(tmp_path, capsys, monkeypatch):
+    from dockwright.wizard.cli import main
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    cases = [  # argv, what is wrong, what to do
+        (["--demo", "node"], "--demo chooses the practice sandbox's demo project, so it needs --sandbox.",
+         "Run `dockwright --sandbox --demo node`."),
+        (["--sandbox", "--demo", "node", "--dir", str(tmp_path)], "--dir names a folder of your own",
+         "Leave out --dir to practise on the demo"),
+        (["--sandbox", "--demo", "cobol"], "There is no demo project for 'cobol'.", "Choose one of: python, node"),
+        (["--plain", "--sandbox", "--demo", "cobol"], "There is no demo project for 'cobol'.", "Choose one of:"),
+    ]
+    for argv, sentence, next_step in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert sentence in err and next_step in err, err
+    assert not (tmp_path / "state").exists()  # refused before any sandbox started

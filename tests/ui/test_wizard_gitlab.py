@@ -110,7 +110,10 @@ async def test_whole_wizard_to_a_green_pipeline(sb, tmp_path, executor):
         assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
         await pilot.press("ctrl+n")
         assert await wait_until(pilot, lambda: app.current_step == "executor")
-        await pilot.click(f"#executor-{executor}")
+        where, _, method = executor.partition("-")  # the executor, then the build method (issue 14)
+        await pilot.click(f"#executor-{where}")
+        if method:
+            await pilot.click(f"#method-{method}")
         steps = ("runner", "registry", "dockerfile", "pipeline", "review")
         for expected in steps if executor != "hosted" else steps[1:]:
             if app.current_step == "runner" and executor == "shell":

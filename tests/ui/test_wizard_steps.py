@@ -45,6 +45,20 @@ def wizard(repo):
     return at
 
 
+async def test_the_commands_listening_port_follows_the_port_field(wizard):
+    """gunicorn's --bind named the detected 8000; a new port (even after the field was emptied) moves it too,
+    or the image would EXPOSE one port while the app listens on another."""
+    async with wizard("dockerfile") as (app, pilot):
+        assert "0.0.0.0:8000" in app.plan.dockerfile.command
+        for text in ("", "9", "9091"):
+            await type_into(pilot, "#df-port", text)
+        assert app.plan.dockerfile.port == 9091 and "0.0.0.0:9091" in app.plan.dockerfile.command
+        assert "0.0.0.0:9091" in app.screen.query_one("#df-command", Input).value
+        await type_into(pilot, "#df-command", "python app.py")  # a command naming no port is left as typed
+        await type_into(pilot, "#df-port", "9092")
+        assert app.plan.dockerfile.command == ("python", "app.py") and app.plan.dockerfile.port == 9092
+
+
 async def test_back_and_forth_keeps_every_answer(wizard):
     async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-port", "8080")
@@ -186,6 +200,21 @@ async def test_the_dependency_proxy_switch_prefixes_the_docker_images(wizard):
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert app.plan.pipeline.dependency_proxy is True
+        assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
+
+
+async def test_the_build_cache_switch_keeps_the_cache_in_the_registry(wizard):
+    """Issue 17 "go further": the build cache is a switch on the pipeline step, off by default; on, the preview's
+    build job uses a buildx builder and the registry cache, and the file still passes the schema."""
+    async with wizard("pipeline") as (app, pilot):
+        switch = app.screen.query_one("#pl-cache", Switch)
+        assert switch.value is False
+        switch.scroll_visible()
+        await settle(pilot)
+        switch.value = True
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.plan.pipeline.build_cache is True
         assert "passes GitLab's CI schema" in problem_text(app, "#pl-local")
 
 
@@ -466,8 +495,8 @@ async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_ne
 
 async def test_arrow_keys_start_from_the_choice_the_plan_holds(wizard):
     """The arrow-key highlight of a choice list sits on the pressed choice, so ↓ goes to the one after it."""
-    async with wizard("executor") as (app, pilot):  # the plan holds docker-dind-tls, the third choice
-        app.screen.query_one("#executor-choice").focus()
+    async with wizard("executor") as (app, pilot):  # the plan holds docker-dind-tls, the first build method
+        app.screen.query_one("#method-choice").focus()
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.plan.executor == "docker-dind"
@@ -475,7 +504,7 @@ async def test_arrow_keys_start_from_the_choice_the_plan_holds(wizard):
         await settle(pilot)
         app.goto("executor")
         await settle(pilot)
-        app.screen.query_one("#executor-choice").focus()
+        app.screen.query_one("#method-choice").focus()
         await pilot.press("up", "enter")
         await settle(pilot)
         assert app.plan.executor == "docker-dind-tls"
@@ -491,7 +520,7 @@ async def test_the_chosen_option_is_marked_by_a_shape_not_by_colour_alone(wizard
             return app.screen.query_one(f"#executor-{key}", RadioButton).render().plain
 
         assert "●" in drawn("shell")
-        assert all("●" not in drawn(key) for key in ("hosted", "docker-dind-tls", "docker-dind", "docker-socket")), drawn("hosted")
+        assert all("●" not in drawn(key) for key in ("hosted", "docker", "kubernetes")), drawn("hosted")
 
 
 async def test_a_refused_port_says_the_preview_keeps_the_last_accepted_one(wizard):
@@ -521,16 +550,48 @@ async def test_your_project_does_not_promise_to_merge_a_hand_written_dockerfile(
         assert "Turn on Replace below" in shown, shown[:2000]  # Review offers the same
 
 
-async def test_an_executor_from_the_answers_file_the_step_does_not_list_is_shown_and_kept(wizard):
-    """Issue 14: the step lists five executors; a plan with kubernetes-buildah (from the answers file) is shown
-    with its trade-offs and where it came from, and stays the plan's executor until the user picks another."""
+async def test_build_method_is_its_own_choice_beside_the_executor(wizard):
+    """Issue 14: the executor step asks where jobs run, then how the image is built; the two map to the plan's one
+    executor value, only the combinations that exist are offered, and the trade-offs follow the choice."""
+    async with wizard("executor") as (app, pilot):
+        def shown(selector: str) -> bool:
+            return app.screen.query_one(selector).display
+
+        assert app.screen.query_one("#executor-docker", RadioButton).value
+        assert app.screen.query_one("#method-dind-tls", RadioButton).value
+        await pilot.click("#executor-kubernetes")
+        await settle(pilot)
+        assert app.plan.executor == "kubernetes-dind-tls"
+        assert not shown("#method-socket") and not shown("#method-dind") and shown("#method-buildah")
+        await pilot.click("#method-buildah")
+        await settle(pilot)
+        assert app.plan.executor == "kubernetes-buildah"
+        text = str(app.screen.query_one("#executor-tradeoffs").render())
+        assert "Kubernetes executor + Buildah" in text and "AppArmor" in text
+        await pilot.click("#executor-shell")
+        await settle(pilot)
+        assert app.plan.executor == "shell" and not shown("#method-choice")
+        await pilot.click("#executor-docker")
+        await settle(pilot)
+        assert app.plan.executor == "docker-buildah"  # the method chosen before is kept where it exists
+        await pilot.click("#method-socket")
+        await settle(pilot)
+        await pilot.click("#executor-kubernetes")
+        await settle(pilot)
+        assert app.plan.executor == "kubernetes-dind-tls"  # no socket on Kubernetes: its first method, pressed
+        assert app.screen.query_one("#method-dind-tls", RadioButton).value
+
+
+async def test_an_executor_from_the_answers_file_is_shown_in_both_choices(wizard):
+    """kubernetes-buildah from the answers file presses Kubernetes and Buildah, and stays until another pick."""
     from dockwright.wizard.plan import Plan
 
     async with wizard("executor", plan=Plan(executor="kubernetes-buildah")) as (app, pilot):
-        shown = str(app.screen.query_one("#executor-tradeoffs").render())
-        assert "Kubernetes executor + Buildah (from your answers file" in shown and "AppArmor" in shown
-        assert not any(b.value for b in app.screen.query(RadioButton))
+        assert app.screen.query_one("#executor-kubernetes", RadioButton).value
+        assert app.screen.query_one("#method-buildah", RadioButton).value
         assert app.plan.executor == "kubernetes-buildah"
-        await pilot.click("#executor-docker-socket")
+        await pilot.click("#executor-docker")
+        await settle(pilot)
+        await pilot.click("#method-socket")
         await settle(pilot)
         assert app.plan.executor == "docker-socket"

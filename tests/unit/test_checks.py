@@ -167,6 +167,27 @@ def test_dockerfile_own_rules_read_real_syntax(monkeypatch) -> None:
     assert (finding.level, finding.line) == ("error", 2) and "unknown instruction: pip" in finding.message
 
 
+MISTYPED_STAGE = """FROM python:3.12-slim AS builder
+RUN pip wheel --no-cache-dir --wheel-dir /wheels flask==3.0.3
+FROM python:3.12-slim AS runtime
+COPY --from=buidler /wheels /wheels
+COPY --from=builder /wheels /wheels
+COPY --from=0 /wheels /wheels
+COPY --from=busybox:1.36 /bin/busybox /bin/busybox
+CMD ["python"]
+"""
+
+
+@pytest.mark.parametrize("hadolint", [True, False])
+def test_copy_from_a_mistyped_stage_is_an_error_before_the_push(hadolint: bool, monkeypatch) -> None:
+    if not hadolint:
+        monkeypatch.setattr("dockwright.wizard.checks.hadolint_path", lambda: None)
+    stray = [f for f in check_dockerfile(MISTYPED_STAGE) if "--from" in f.message or "DL3022" in f.message]
+    assert [(f.level, f.line) for f in stray] == [("error", 4)], messages(stray)  # stages, an index, an image: fine
+    assert "COPY --from=buidler names no stage defined above it (the stages: builder, runtime)" in stray[0].message
+    assert "docker.io/library/buidler:latest" in stray[0].message and "Use a stage's name" in stray[0].message
+
+
 # ------------------------------------------------------------------ coherence
 
 def test_coherence_default_plan_is_quiet() -> None:

@@ -148,7 +148,7 @@ def test_every_job_keyword_of_gitlabs_schema_is_known():
         "inherit", "publish", "pages",
     }
     played = {"image", "services", "before_script", "after_script", "rules", "variables", "script", "stage",
-              "needs", "tags", "allow_failure", "when", "trigger", "artifacts"}
+              "needs", "tags", "allow_failure", "when", "trigger", "artifacts", "id_tokens"}
     assert schema_job_keys - played - set(IGNORED_JOB_KEYS) - set(REFUSED_JOB_KEYS) == set()
     for key in sorted(schema_job_keys - played):
         value = "x" if key != "when" else "manual"
@@ -560,3 +560,12 @@ def test_artifact_paths_match_as_the_runner_matches():
                      "*.xml": ["report.xml"], "/builds/g/p/src/app.py": ["src/app.py"], "missing/": []}
     assert (parse_duration("1 week"), parse_duration("3 mins 4 sec"), parse_duration("42"),
             parse_duration("soon")) == (604800, 184, 42, None)
+
+
+def test_a_services_own_variables_are_read_and_checked():
+    """Issue 14: DinD on Kubernetes gives its service HEALTHCHECK_TCP_PORT (GitLab's services:variables)."""
+    ok = 'b:\n  services:\n    - name: docker:29-dind\n      variables:\n        HEALTHCHECK_TCP_PORT: "2376"\n  script: [x]\n'
+    (job,) = parse(ok).jobs
+    assert job.services == (("docker:29-dind", ""),)
+    with pytest.raises(CiYamlError, match="services:service variables config should be a hash of key value pairs"):
+        parse(ok.replace('HEALTHCHECK_TCP_PORT: "2376"', "- HEALTHCHECK_TCP_PORT"))

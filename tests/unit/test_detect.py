@@ -273,3 +273,18 @@ def test_a_repo_without_a_remote_names_the_fields_not_only_the_answers_keys(tmp_
     git(tmp_path, "init", "-q", "-b", "main")
     notes = " ".join(detect(tmp_path).notes)
     assert "set the GitLab URL and project (gitlab.url and gitlab.project in dockwright.yml)" in notes, notes
+
+
+def test_a_session_detects_the_folder_once_and_its_plan_is_detect_plans(tmp_path, monkeypatch):
+    # starting the wizard detected the folder twice (detect, then detect_plan ran detect again): twice the git commands
+    from dockwright.wizard import detect as detect_module
+    from dockwright.wizard.session import Session
+
+    write(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "requirements.txt": "flask\n"})
+    git(tmp_path, "init", "-q")
+    runs = []
+    real = detect_module.detect
+    monkeypatch.setattr(detect_module, "detect", lambda path: runs.append(path) or real(path))
+    plan = Session(workdir=tmp_path).detect()
+    assert len(runs) == 1
+    assert plan == detect_plan(tmp_path)

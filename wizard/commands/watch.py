@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from typing import Any
 
 from dockwright.wizard.errors import BadInput
@@ -18,6 +17,10 @@ examples:
                                            piped or --plain: the pipeline of HEAD (waits for it to appear)
   dockwright watch --list --plain          this project's recent pipelines, one line each (--json: one JSON
                                            object per line); --failed, --mine, --merge-requests, --ref R filter
+  dockwright watch --list --group fleet    the recent pipelines of every project of group fleet (and its
+                                           subgroups) in one list, with a project column; --max-projects N
+  dockwright watch --list --project a/one --project a/two
+                                           the recent pipelines of several projects in one list
   dockwright watch --ref main              the newest pipeline of branch main
   dockwright watch --follow-ref main       keep following main: each new pipeline of it when it starts
   dockwright watch --project group/app --pipeline 1234 --plain
@@ -32,7 +35,15 @@ user can open), so nothing needs to be exported. exit codes: 0 passed, 1 failed 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", metavar="P", help="project path, e.g. group/app (default: from the git remote)")
+    parser.add_argument("--project", metavar="P", action="append",
+                        help="project path, e.g. group/app (default: from the git remote); with --list it may repeat: "
+                             "one list of several projects")
+    parser.add_argument("--group", metavar="G",
+                        help="with --list: the pipelines of the group's projects (those the token can see, subgroups "
+                             "too), asked often while a pipeline runs and rarely while idle; slower (and said) when "
+                             "GitLab's rate limit is near")
+    parser.add_argument("--max-projects", metavar="N", type=int, default=20,
+                        help="with --group: poll at most the N most recently active projects (default 20)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--pipeline", metavar="N", type=int, help="pipeline id")
     which.add_argument("--sha", metavar="S", help="commit SHA whose newest pipeline to follow (default: HEAD)")
@@ -108,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
     full_screen = getattr(args, "full_screen", None)
     terminal = full_screen is not None and not args.plain and not args.json and sys.stdout.isatty() \
         and sys.stdin.isatty()
+    projects = several_projects(args)
     listing = wants_list(args, terminal)
+    if projects:
+        return run_several(args, projects, cwd, full_screen if terminal else None)
     if getattr(args, "sandbox", False):
         url, token, project, target = sandbox_target(args, cwd)
     elif listing or args.follow_ref:
@@ -125,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
     if listing:
         filters = list_filter(args)
         if args.mr is not None:
+            from dataclasses import replace  # here: `dockwright --help` builds this parser, and needs none of it
+
             filters = replace(filters, mr=args.mr or branch_merge_request(client, project, cwd))
         if not terminal:
             import asyncio  # ~35 ms, not for `--help`
@@ -139,6 +155,71 @@ def run(args: argparse.Namespace) -> int:
 
         return asyncio.run(watch_plain(client, project, target, sys.stdout, notify=not args.no_notify))
     return full_screen.run_watch(client, project, {**target, "notify": not args.no_notify})
+
+
+def several_projects(args: argparse.Namespace) -> list[str]:
+    """--group G or --project given more than once: the list of several projects (the projects, or [] for one
+    project); refuses what picks a single pipeline. Leaves ``args.project`` a single path (or None)."""
+    given = list(dict.fromkeys(args.project or []))
+    args.project = given[0] if given else None
+    group = getattr(args, "group", None)
+    if not group and len(given) < 2:
+        return []
+    what = f"--group {group}" if group else "several --project"
+    if group and given:
+        raise BadInput("--group lists the group's projects; --project names projects itself.",
+                       "Use one of them: --group G, or --project A --project B.")
+    picked = [flag for flag, value in (("--pipeline", args.pipeline), ("--sha", args.sha),
+                                       ("--follow-ref", args.follow_ref), ("--mr", args.mr)) if value is not None]
+    if picked:
+        raise BadInput(f"{what} shows a list of many projects' pipelines; {picked[0]} picks one pipeline of one "
+                       "project.", f"Drop {picked[0]} to list them, or pass a single --project P with {picked[0]}.")
+    if args.max_projects < 1:
+        raise BadInput(f"--max-projects {args.max_projects} polls no project.", "Give 1 or more (default 20).")
+    return [group] if group else given
+
+
+def run_several(args: argparse.Namespace, projects: list[str], cwd: str, full_screen: Any) -> int:
+    """The list of several projects' pipelines (wizard/watch_group.py): full screen, or once as lines / JSON."""
+    from dockwright.wizard.gitlab import GitLabClient
+    from dockwright.wizard.watch_group import GroupSchedule
+
+    if getattr(args, "sandbox", False):
+        url, token, _project, _target = sandbox_target(args, cwd)
+    else:
+        url, token = connection(args, cwd)
+    # a 429 reaches the list's poller after a short wait (it says so and waits as GitLab asked), not after
+    # python-gitlab slept up to three times Retry-After in silence
+    client = GitLabClient.connect(url, token, max_rate_limit_wait=5.0)
+    group = args.group or None
+    paths = [] if group else projects
+    schedule = GroupSchedule(max_projects=args.max_projects)
+    filters = list_filter(args)
+    if full_screen is None:
+        import asyncio
+
+        return asyncio.run(print_several(client, paths, group, filters, schedule, sys.stdout, as_json=args.json))
+    options = {"filters": filters, "notify": not args.no_notify, "projects": paths, "group": group,
+               "group_schedule": schedule}
+    return int(full_screen.run_watch_list(client, group or paths[0], options))
+
+
+async def print_several(client: Any, projects: list[str], group: str | None, filters: Any, schedule: Any, out: Any,
+                        *, as_json: bool = False) -> int:
+    """``--list --plain`` / ``--json`` of several projects: their pipelines once, newest first (a project word
+    on each line; the JSON objects carry ``project``); a sentence about the projects goes to stderr."""
+    from dockwright.wizard.watch_group import ListNote, watch_projects
+    from dockwright.wizard.watch_list import ListUpdate, write_rows
+
+    async for event in watch_projects(client, projects, group=group, filters=lambda: filters, schedule=schedule,
+                                      once=True):
+        if isinstance(event, ListUpdate):
+            write_rows(event.rows, out, as_json=as_json, empty=f"No pipelines ({filters.describe()}).",
+                       show_project=True)
+        elif isinstance(event, ListNote) and event.text:
+            print(event.text, file=sys.stderr)
+    out.flush()
+    return 0
 
 
 def follow_ref(args: argparse.Namespace, client: Any, project: str, full_screen: Any) -> int:

@@ -24,5 +24,6 @@ def run_plain(args: Any) -> int:
     answers = getattr(args, "answers", None)
     answers_path = Path(answers).resolve() if answers else None
     if getattr(args, "sandbox", False):
-        return run_with_sandbox(directory if getattr(args, "dir", None) else None, answers_path)
+        return run_with_sandbox(directory if getattr(args, "dir", None) else None, answers_path,
+                                demo=getattr(args, "demo", None))
     return PlainWizard(directory, answers_path=answers_path).run()

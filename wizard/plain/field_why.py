@@ -48,6 +48,12 @@ WHY: dict[str, str] = {
                                      "per-address pull limit; projects in a group only",
     "PipelineSpec.container_scanning": "known vulnerabilities in the base image and packages are listed after "
                                        "each branch build (GitLab's template, one more job)",
+    "PipelineSpec.build_cache": "each job's Docker daemon starts empty; with the cache in the registry unchanged "
+                                "layers are not rebuilt (one more image stored, so off by default)",
+    "EcrSpec.auth": "with OIDC no AWS key is stored in GitLab: each job trades its ID token for credentials that "
+                    "expire within the hour, and the role's trust policy decides which project and branches may push",
+    "EcrSpec.role_arn": "the role's trust policy names GitLab as identity provider (audience: this GitLab's "
+                        "address) and its permission policy allows pushing to the repository",
     "GitSpec.branch": "the pipeline runs for the branch the commit is pushed to",
     "GitSpec.commit_message": "the commit that adds the files, and starts the first pipeline",
 }

@@ -98,7 +98,8 @@ class PlainWizard(StepQuestions):
                 self.say(f"SANDBOX: practising against the local sandbox GitLab at {self.session.sandbox.url} "
                          "(nothing here touches a real GitLab).")
                 self.say(f"Files are written in {self.directory}, a clone of the sandbox's demo project that is "
-                         "kept between runs; the folder you started in is not touched.")
+                         "kept between runs; the folder you started in is not touched (`--demo node`, go, ... practises on "
+                         "another stack).")
             current: Step | None = step("connect")
             while current is not None and current.id not in ("review", "apply", "watch"):
                 plan = self.ask_step(current, plan)

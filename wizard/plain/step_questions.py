@@ -14,6 +14,7 @@ from typing import Any
 
 from dockwright.wizard.credentials import BadToken, Secret, redact_url
 from dockwright.wizard.errors import BadInput, GitLabRefused, NetworkError
+from dockwright.wizard.listen_port import follow_port
 from dockwright.wizard.plain.answer_checks import (
     build_path_problem,
     command_problem,
@@ -33,14 +34,22 @@ from dockwright.wizard.plan import (
     LANGUAGES,
     REGISTRY_KINDS,
     RUNNER_WORKFLOWS,
-    WIZARD_EXECUTORS,
     Plan,
     VariableSpec,
     replace_in,
 )
 from dockwright.wizard.session import Session
 from dockwright.wizard.stacks import switched, teaching
-from dockwright.wizard.steps import EXECUTOR_CHOICES, RECOMMENDED_EXECUTOR, REGISTRY_CHOICES, Step
+from dockwright.wizard.steps import (
+    METHOD_CHOICES,
+    RECOMMENDED_EXECUTOR,
+    REGISTRY_CHOICES,
+    WHERE_CHOICES,
+    WHERE_METHODS,
+    Step,
+    join_executor,
+    split_executor,
+)
 from dockwright.wizard.variables import new_key_problem, new_variable
 
 
@@ -113,21 +122,27 @@ class StepQuestions(LinePrompts):
         return plan
 
     def ask_executor(self, s: Step, plan: Plan) -> Plan:
-        # the five the wizard offers, and the answers file's own choice when it is one of the others (issue 14)
-        keys = WIZARD_EXECUTORS + ((plan.executor,) if plan.executor not in WIZARD_EXECUTORS else ())
-        for key in keys:
-            label, tradeoffs = EXECUTOR_CHOICES[key]
-            self.say(f"  {label}{' (recommended)' if key == RECOMMENDED_EXECUTOR else ''}")
+        # two questions, as on the screen (issue 14): where jobs run, then how the image is built
+        rec_where, rec_method = split_executor(RECOMMENDED_EXECUTOR)
+        where, method = split_executor(plan.executor)
+        for key, (label, tradeoffs) in WHERE_CHOICES.items():
+            self.say(f"  {label}{' (recommended)' if key == rec_where else ''}")
             for line in tradeoffs.splitlines():
                 self.say(f"      {line}")
-        choices = [(k, EXECUTOR_CHOICES[k][0] + (" (recommended)" if k == RECOMMENDED_EXECUTOR else ""))
-                   for k in keys]
-        executor = self.select(s, "How should jobs run Docker", choices, plan.executor,
-                               field_why(Plan, "executor"))
-        return dataclasses.replace(plan, executor=executor)
+        choices = [(k, label + (" (recommended)" if k == rec_where else "")) for k, (label, _) in WHERE_CHOICES.items()]
+        where = self.select(s, "Where should jobs run (executor)", choices, where, field_why(Plan, "executor"))
+        methods = WHERE_METHODS[where]
+        if methods:
+            for key in methods:
+                label, cost = METHOD_CHOICES[key]
+                self.say(f"  {label}{' (recommended)' if key == rec_method else ''}: {cost}")
+            choices = [(k, METHOD_CHOICES[k][0] + (" (recommended)" if k == rec_method else "")) for k in methods]
+            method = self.select(s, "How should the image be built (build method)", choices,
+                                 method if method in methods else methods[0])
+        return dataclasses.replace(plan, executor=join_executor(where, method))
 
     def ask_runner(self, s: Step, plan: Plan) -> Plan:
-        from dockwright.wizard.plan import RunnerSpec
+        from dockwright.wizard.plan import KubernetesSpec, RunnerSpec
 
         r = plan.runner
         h = lambda name: field_why(RunnerSpec, name)  # noqa: E731
@@ -151,12 +166,27 @@ class StepQuestions(LinePrompts):
         if executor.startswith("docker"):
             docker_image = self.text(s, "Default image for jobs", r.docker_image, h("docker_image"),
                                      image_problem("Default image for jobs"))
-        config_path = self.text(s, "Path of the runner's config.toml", r.config_path, h("config_path"))
+        config_path, k8s = r.config_path, r.kubernetes
+        if plan.runner_kind == "kubernetes":  # the Helm chart's values instead of a config.toml (issue 14)
+            k = lambda name: field_why(KubernetesSpec, name)  # noqa: E731
+            k8s = KubernetesSpec(
+                namespace=self.text(s, "Kubernetes namespace", k8s.namespace, k("namespace")),
+                helm_values_path=self.text(s, "Where to write the Helm values file", k8s.helm_values_path,
+                                           k("helm_values_path")))
+        else:
+            config_path = self.text(s, "Path of the runner's config.toml", r.config_path, h("config_path"))
         plan = dataclasses.replace(plan, executor=executor)
-        return replace_in(plan, "runner", workflow=workflow, description=description,
+        plan = replace_in(plan, "runner", workflow=workflow, description=description,
                           tags=tuple(t.strip() for t in tags.split(",") if t.strip()), run_untagged=run_untagged,
                           protected=protected, docker_image=docker_image, config_path=config_path,
-                          privileged_services_only=services_only)
+                          privileged_services_only=services_only, kubernetes=k8s)
+        if plan.runner_kind == "kubernetes":
+            from dockwright.wizard.render import render_register_command
+
+            self.say("  Apply writes the values file; you then install the runner with Helm:")
+            for line in render_register_command(plan, url=plan.gitlab.url).splitlines():
+                self.say(f"      {line}")
+        return plan
 
     def ask_shell_host_ready(self, s: Step) -> str:
         """The shell executor builds with the host's own Docker: confirm that set-up, or switch executor.
@@ -202,6 +232,8 @@ class StepQuestions(LinePrompts):
             ask_field("host", "Registry host", reg.host)
         if kind != "gitlab":
             ask_field("image", "Image name (without tag)", reg.image)
+        if kind == "ecr":
+            changes["ecr"] = self.ask_ecr_auth(s, reg)
         plan = replace_in(plan, "registry", kind=kind, **changes)
         if kind == "gitlab":
             self.say("  Nothing to set: GitLab predefines CI_REGISTRY, CI_REGISTRY_IMAGE, CI_REGISTRY_USER and "
@@ -220,10 +252,29 @@ class StepQuestions(LinePrompts):
             chosen.append(self.ask_variable(s, plan, new_variable(key)))
         return dataclasses.replace(plan, variables=tuple(chosen))
 
+    def ask_ecr_auth(self, s: Step, reg: Any) -> Any:
+        """ECR's login: OIDC (recommended, the default when ECR is newly chosen) and its role, or access keys."""
+        from dockwright.wizard.plan import ROLE_ARN_RE, EcrSpec
+
+        auth = self.select(s, "How the jobs log in to AWS", [
+            ("oidc", "OIDC: the job's ID token for a role's short-lived credentials, no stored keys (recommended)"),
+            ("keys", "Access keys of an IAM user, stored as protected CI/CD variables")],
+            reg.ecr.auth if reg.kind == "ecr" else "oidc", field_why(EcrSpec, "auth"))
+        role = reg.ecr.role_arn
+        if auth == "oidc":
+            role = self.text(s, "IAM role ARN the jobs assume", role, field_why(EcrSpec, "role_arn"),
+                             lambda v: None if ROLE_ARN_RE.fullmatch(v) else
+                             "Use the role's ARN, such as arn:aws:iam::123456789012:role/gitlab-ecr-push.")
+        return EcrSpec(auth=auth, role_arn=role)
+
     def ask_variable(self, s: Step, plan: Plan, spec: VariableSpec) -> VariableSpec:
+        from dockwright.wizard.render.registry import AWS_ROLE_ARN_VAR, ecr_oidc
         from dockwright.wizard.variables import DOCKER_AUTH_CONFIG, check_variable
 
         self.say(f"  CI/CD variable {spec.key}" + (f": {spec.description}" if spec.description else ""))
+        if spec.key == AWS_ROLE_ARN_VAR and ecr_oidc(plan) and not spec.from_env:
+            self.say("    its value is the role ARN above (protected, not masked); nothing to type.")
+            return spec
         if spec.key == DOCKER_AUTH_CONFIG and not spec.from_env:
             self.say("    built by dockwright from the registry's other variables; nothing to type.")
             return spec
@@ -287,7 +338,8 @@ class StepQuestions(LinePrompts):
         port = self.text(s, "Port (empty: none)", "" if d.port is None else str(d.port), h("port"),
                          lambda v: None if not v or (v.isdigit() and 1 <= int(v) <= 65535)
                          else "A port from 1 to 65535, or empty for none.")
-        command = self.text(s, "Command", shlex.join(d.command), h("command"), command_problem)
+        following = follow_port(d.command, int(port) if port else None)  # gunicorn's --bind follows
+        command = self.text(s, "Command", shlex.join(following), h("command"), command_problem)
         env = self.text(s, "ENV (NAME=value, space separated)", " ".join(f"{k}={shlex.quote(v)}" for k, v in d.env),
                         h("env"), env_problem)
         non_root = self.confirm("Run as an unprivileged user", d.non_root, h("non_root"))
@@ -348,5 +400,8 @@ class StepQuestions(LinePrompts):
         if plan.registry.kind == "gitlab" and plan.executor != "shell":  # where the template's job can run
             scan = self.confirm("Scan the pushed image with GitLab's Container Scanning", scan,
                                 h("container_scanning"))
+        cache = self.confirm("Keep the build cache in the registry (docker buildx, tag :buildcache)", p.build_cache,
+                             h("build_cache"))
         return replace_in(plan, "pipeline", docker_version=version, stages=(build, release),
-                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan)
+                          latest_on_default_branch=latest, dependency_proxy=proxy, container_scanning=scan,
+                          build_cache=cache)

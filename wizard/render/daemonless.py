@@ -22,12 +22,14 @@ from __future__ import annotations
 import posixpath
 
 from dockwright.wizard.plan import Plan
+from dockwright.wizard.render import build_cache
 from dockwright.wizard.render.common import yaml_scalar
 from dockwright.wizard.render.registry import (
     DOCKERHUB_TOKEN_VAR,
     DOCKERHUB_USER_VAR,
     OTHER_PASSWORD_VAR,
     OTHER_USER_VAR,
+    aws_oidc_lines,
     ecr_host,
     push_guard_variable,
 )
@@ -82,7 +84,7 @@ def login_lines(plan: Plan, *, release: bool) -> list[str]:
     else:
         tool = "skopeo" if release else "buildah"
         if plan.registry.kind == "ecr":
-            lines = ["dnf install -y -q awscli2",  # Fedora-based images without the AWS CLI
+            lines = ["dnf install -y -q awscli2", *aws_oidc_lines(plan),  # Fedora-based images without the AWS CLI
                      f"aws ecr get-login-password --region {plan.registry.region}"
                      f" | {tool} login --username AWS --password-stdin {host}"]
         else:
@@ -104,14 +106,29 @@ def build_lines(plan: Plan, image: str, tags: tuple[str, str], labels: tuple[tup
         opts = f"--opt filename={name} " if name != "Dockerfile" else ""
         label_opts = " ".join(f'--opt "label:{k}={v}"' for k, v in labels)
         push = f'$(test -n "${guard}" && echo true || echo false)' if guard else "true"
+        cache = ""
+        if build_cache.enabled(plan):  # read the cache always; write it only where the job may push
+            cache = f"{build_cache.cache_from(plan, image)} " + (
+                f'$(test -n "${guard}" && echo {build_cache.cache_to(plan, image, quoted=False)}) ' if guard
+                else f"{build_cache.cache_to(plan, image)} ")
         out = [] if not skip else [skip[0]]  # says why it will not push; the build still runs
         out.append(f"buildctl-daemonless.sh build --frontend dockerfile.v0 --local context={context} "
-                   f"--local dockerfile={folder or '.'} {opts}{label_opts} "
+                   f"--local dockerfile={folder or '.'} {opts}{label_opts} {cache}"
                    f'--output "type=image,\\"name={first},{second}\\",push={push}"')
         return out
     label_opts = " ".join(f'--label "{k}={v}"' for k, v in labels)
-    return [f'buildah build {file_opt}{label_opts} -t "{first}" -t "{second}" {context}', *skip,
-            f'buildah push "{first}"', f'buildah push "{second}"']
+    if not build_cache.enabled(plan):
+        return [f'buildah build {file_opt}{label_opts} -t "{first}" -t "{second}" {context}', *skip,
+                f'buildah push "{first}"', f'buildah push "{second}"']
+    def build(write: bool) -> str:
+        cache = build_cache.buildah_options(plan, image, write=write)
+        return f'buildah build {file_opt}{label_opts} {cache} -t "{first}" -t "{second}" {context}'
+
+    pushes = [f'buildah push "{first}"', f'buildah push "{second}"']
+    if not skip:
+        return [build(True), *pushes]
+    guard_prefix = skip[-1].removesuffix(" exit 0")  # without credentials: read the cache, write none, push nothing
+    return [skip[0], f"{guard_prefix} {build(False)}", skip[-1], build(True), *pushes]
 
 
 def release_lines(image: str, skip: list[str]) -> list[str]:

@@ -22,7 +22,8 @@ Each line is there for a reason the teaching pages give (assets/help/pipeline.md
 - DinD with TLS on the Kubernetes executor also sets ``DOCKER_TLS_VERIFY`` and ``DOCKER_CERT_PATH`` (the
   Kubernetes executor does not run the image's entrypoint, which sets them elsewhere) and the service's
   ``HEALTHCHECK_TCP_PORT``, as https://docs.gitlab.com/ci/docker/docker_in_docker/#use-with-kubernetes-executor does;
-- the build methods without a daemon (BuildKit rootless, Buildah) have their own lines: :mod:`daemonless`.
+- the build methods without a daemon (BuildKit rootless, Buildah) have their own lines: :mod:`daemonless`;
+- ``pipeline.build_cache`` keeps BuildKit's cache in the registry (``docker buildx``): :mod:`build_cache`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,15 @@ from __future__ import annotations
 import posixpath
 
 from dockwright.wizard.plan import Plan
-from dockwright.wizard.render import daemonless
+from dockwright.wizard.render import build_cache, daemonless
 from dockwright.wizard.render.common import yaml_scalar
-from dockwright.wizard.render.registry import image_name, login_commands, push_guard_variable, registry_host
+from dockwright.wizard.render.registry import (
+    id_token_lines,
+    image_name,
+    login_commands,
+    push_guard_variable,
+    registry_host,
+)
 
 BUILD_JOB = "dockwright-build"
 RELEASE_JOB = "dockwright-release"
@@ -128,6 +135,7 @@ def _job(plan: Plan, name: str, stage: str, comment: list[str], *, rules: list[s
     if plan.job_tags:
         out.append("  tags:")
         out += [f"    - {yaml_scalar(t)}" for t in plan.job_tags]
+    out += id_token_lines(plan)
     out += extra
     out.append("  rules:")
     out += rules
@@ -136,8 +144,12 @@ def _job(plan: Plan, name: str, stage: str, comment: list[str], *, rules: list[s
     out += [f"    - {yaml_scalar(line)}" for line in login]
     out.append("  script:")
     out += [f"    - {yaml_scalar(line)}" for line in script]
-    if plan.executor == "shell":
-        out += ["  after_script:", f"    - {yaml_scalar(logout_command(plan))}"]
+    after = [logout_command(plan)] if plan.executor == "shell" else []
+    if not release and build_cache.needs_builder_removed(plan):
+        after.append(build_cache.REMOVE_BUILDER)  # the builder container would outlive the job on the host
+    if after:
+        out.append("  after_script:")
+        out += [f"    - {yaml_scalar(line)}" for line in after]
     return out
 
 
@@ -162,6 +174,10 @@ def build_script(plan: Plan) -> list[str]:
     if plan.daemonless:
         return daemonless.build_lines(plan, image, ("$CI_COMMIT_SHA", _REF_TAG), _LABELS, dockerfile, context,
                                       _skip_push_lines(plan))
+    if build_cache.enabled(plan):
+        return build_cache.docker_build_lines(plan, f"{dockerfile}{labels} ",
+                                              (f"{image}:$CI_COMMIT_SHA", f"{image}:{_REF_TAG}"), context,
+                                              _skip_push_lines(plan))
     return [
         f'docker build --pull {dockerfile}{labels} -t "{image}:$CI_COMMIT_SHA" -t "{image}:{_REF_TAG}" {context}',
         *_skip_push_lines(plan),

@@ -22,6 +22,14 @@ OTHER_USER_VAR = "REGISTRY_USER"
 OTHER_PASSWORD_VAR = "REGISTRY_PASSWORD"
 AWS_KEY_ID_VAR = "AWS_ACCESS_KEY_ID"
 AWS_SECRET_VAR = "AWS_SECRET_ACCESS_KEY"
+# ECR through OIDC (GitLab's doc/ci/cloud_services/aws/_index.md): the job's ID token, exchanged with AWS STS
+# for the role's short-lived credentials. The role's ARN is no secret: a protected, unmasked variable, so only
+# protected branches and tags push (and a fork's merge request skips the push, as with keys).
+AWS_ID_TOKEN_VAR = "AWS_ID_TOKEN"
+AWS_ROLE_ARN_VAR = "DOCKWRIGHT_AWS_ROLE_ARN"
+ROLE_ARN_SPEC = VariableSpec(key=AWS_ROLE_ARN_VAR, protected=True, description=(
+    "ARN of the IAM role the jobs assume with their ID token (not a secret; protected so that only "
+    "protected branches and tags push)"))
 
 _DEFAULTS: dict[str, tuple[VariableSpec, ...]] = {
     "gitlab": (),
@@ -54,7 +62,15 @@ def registry_variables(plan: Plan) -> tuple[VariableSpec, ...]:
     (the jobs elsewhere build, skip the login and say why they did not push).
     """
     mine = {v.key: v for v in plan.variables}
-    return tuple(mine.get(spec.key, spec) for spec in _DEFAULTS[plan.registry.kind])
+    return tuple(mine.get(spec.key, spec) for spec in _defaults(plan))
+
+
+def ecr_oidc(plan: Plan) -> bool:
+    return plan.registry.kind == "ecr" and plan.registry.ecr.auth == "oidc"
+
+
+def _defaults(plan: Plan) -> tuple[VariableSpec, ...]:
+    return (ROLE_ARN_SPEC,) if ecr_oidc(plan) else _DEFAULTS[plan.registry.kind]
 
 
 def all_variables(plan: Plan) -> tuple[VariableSpec, ...]:
@@ -67,9 +83,19 @@ def all_variables(plan: Plan) -> tuple[VariableSpec, ...]:
 def switch_registry(plan: Plan, kind: str) -> Plan:
     """The plan with the registry ``kind``, without the variables only the previous registry needed (its
     login's user and token would otherwise be created for a registry that no longer uses them)."""
-    old = {v.key for v in _DEFAULTS[plan.registry.kind]} - {v.key for v in _DEFAULTS[kind]}
-    return replace(plan, registry=replace(plan.registry, kind=kind),
-                   variables=tuple(v for v in plan.variables if v.key not in old))
+    registry = replace(plan.registry, kind=kind)
+    if kind == "ecr" and plan.registry.kind != "ecr":  # the recommended login when ECR is chosen
+        registry = replace(registry, ecr=replace(registry.ecr, auth="oidc"))
+    new = replace(plan, registry=registry)
+    old = {v.key for v in _defaults(plan)} - {v.key for v in _defaults(new)}
+    return replace(new, variables=tuple(v for v in plan.variables if v.key not in old))
+
+
+def switch_ecr_auth(plan: Plan, auth: str) -> Plan:
+    """The plan with ECR's login ``auth`` (oidc or keys), without the variables only the other one needed."""
+    new = replace(plan, registry=replace(plan.registry, ecr=replace(plan.registry.ecr, auth=auth)))
+    old = {v.key for v in _defaults(plan)} - {v.key for v in _defaults(new)}
+    return replace(new, variables=tuple(v for v in plan.variables if v.key not in old))
 
 
 def ecr_host(plan: Plan) -> str:
@@ -94,6 +120,8 @@ _GUARD = {"dockerhub": DOCKERHUB_TOKEN_VAR, "ecr": AWS_SECRET_VAR, "other": OTHE
 def push_guard_variable(plan: Plan) -> str | None:
     """The (protected) variable without which a job cannot log in, so it builds but does not push; None for
     GitLab's registry, whose job token every pipeline has."""
+    if ecr_oidc(plan):
+        return AWS_ROLE_ARN_VAR
     return _GUARD.get(plan.registry.kind)
 
 
@@ -125,6 +153,7 @@ def login_commands(plan: Plan) -> list[str]:
         lines = []
         if plan.executor != "shell":
             lines.append("apk add --no-cache aws-cli")  # the docker:*-cli image is Alpine without the AWS CLI
+        lines += aws_oidc_lines(plan)
         lines.append(
             f"aws ecr get-login-password --region {plan.registry.region}"
             f" | docker login --username AWS --password-stdin {host}"
@@ -133,3 +162,26 @@ def login_commands(plan: Plan) -> list[str]:
         lines = [f'echo "${OTHER_PASSWORD_VAR}" | docker login -u "${OTHER_USER_VAR}" --password-stdin {host}']
     guard = push_guard_variable(plan)
     return [f'test -z "${guard}" || {line}' for line in lines]
+
+
+def aws_oidc_lines(plan: Plan) -> list[str]:
+    """ECR with OIDC: GitLab's recipe (doc/ci/cloud_services/aws/_index.md, "Retrieve temporary credentials"):
+    ``aws sts assume-role-with-web-identity`` with the job's ID token, its output in a variable of its own (so
+    a failure fails the job), then the three credentials exported for the ``aws`` commands that follow."""
+    if not ecr_oidc(plan):
+        return []
+    return [
+        f'aws_sts_output=$(aws sts assume-role-with-web-identity --role-arn "${AWS_ROLE_ARN_VAR}"'
+        ' --role-session-name "gitlab-$CI_PROJECT_ID-$CI_PIPELINE_ID-$CI_JOB_ID"'
+        f' --web-identity-token "${AWS_ID_TOKEN_VAR}" --duration-seconds 3600'
+        " --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)",
+        'export $(printf "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=%s" $aws_sts_output)',
+    ]
+
+
+def id_token_lines(plan: Plan) -> list[str]:
+    """The job's ``id_tokens:`` for ECR with OIDC: the audience is the GitLab instance's address, as GitLab's page
+    sets up AWS's identity provider (``$CI_SERVER_URL``: the same file works on any instance)."""
+    if not ecr_oidc(plan):
+        return []
+    return ["  id_tokens:", f"    {AWS_ID_TOKEN_VAR}:", "      aud: $CI_SERVER_URL"]

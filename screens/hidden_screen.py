@@ -1,0 +1,32 @@
+"""Building a step screen out of sight (steps built ahead, DockwrightApp._build_ahead): the one place dockwright
+reaches into Textual's private API, because Textual has no public way to mount or lay out a screen that is not
+on the stack. Checked against Textual 8.2.8 (``pip show textual``); tests/ui/test_steps_built_ahead.py fails if
+a Textual upgrade changes what these rely on. Everything else in dockwright uses the public API only.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.screen import Screen
+from textual.widget import AwaitMount
+
+
+def mount_hidden(app: App, screen: Screen) -> AwaitMount:
+    """Compose and mount an installed ``screen`` without showing it. Showing an installed screen mounts it first
+    (App._get_screen, run by push_screen/switch_screen): it registers the screen through App._register, which is
+    what this does, without putting the screen on the stack. Await the result for the mount to finish."""
+    return AwaitMount(screen, app._register(app, screen))
+
+
+def lay_out_hidden(screen: Screen, first: bool) -> bool:
+    """Lay ``screen`` (mounted, not shown) out for the terminal's size as showing it would, and render its widgets'
+    lines into their caches (nothing is displayed). A screen lays itself out only while it is the current one
+    (Screen._on_timer_update; refresh(layout=True) merely asks): this runs what that runs (Screen._refresh_layout,
+    then the compositor's render). True when it laid out: on the ``first`` pass, or when a widget asked for a
+    layout again since the last (answering its new size)."""
+    if not (first or screen._layout_required):
+        return False
+    screen._refresh_layout(screen.app.size)
+    screen._layout_required = False
+    screen._compositor.render_update(full=True)
+    return True

@@ -1,0 +1,98 @@
+"""The preview edits only the lines that changed (show_text) instead of loading the whole text again: what it shows
+must still be exactly the full render, highlighted as a freshly loaded text is, and it keeps its scroll position."""
+
+from __future__ import annotations
+
+import random
+
+from textual.app import App, ComposeResult
+from textual.widgets import Input, TextArea
+
+from dockwright.screens.widgets.preview import _register_dockerfile, read_existing, render_previews, show_text
+from dockwright.wizard.plan import Plan, replace_in
+from tests.ui.helpers import flask_repo, offline_app
+
+
+class TwoAreas(App):
+    def compose(self) -> ComposeResult:
+        for name in ("edited", "loaded"):
+            area = TextArea("", read_only=True, id=name, soft_wrap=False)
+            _register_dockerfile(area)
+            area.language = "dockerfile"
+            yield area
+
+
+def painted(area: TextArea) -> list[list[tuple[str, object]]]:
+    """Each visible line as the widget draws it: text and style per segment (the highlighting included)."""
+    return [[(seg.text, seg.style) for seg in area.render_line(y)] for y in range(area.size.height)]
+
+
+async def test_random_line_edits_end_with_exactly_the_new_text():
+    async with TwoAreas().run_test() as pilot:
+        area = pilot.app.query_one("#edited", TextArea)
+        rnd = random.Random(12)
+        text = "FROM python:3.12-slim\nWORKDIR /app\n"
+        area.load_text(text)
+        for _ in range(400):
+            lines = text.split("\n")
+            i = rnd.randrange(len(lines))
+            match rnd.randrange(4):
+                case 0:
+                    lines.insert(i, rnd.choice(["RUN pip install x", "", "EXPOSE 80"]))
+                case 1 if len(lines) > 1:
+                    del lines[i]
+                case 2:
+                    lines[i] += "1"
+                case _:
+                    lines = [*lines[:i], rnd.choice(["", "CMD [\"x\"]"])]
+            new = "\n".join(lines)
+            show_text(area, new)
+            assert area.text == new
+            text = new
+
+
+async def test_an_edited_dockerfile_is_highlighted_as_one_loaded_whole(tmp_path):
+    repo = flask_repo(tmp_path / "app")
+    existing = read_existing(repo)
+    plan = offline_app(repo).plan
+    texts = [render_previews(p, existing, "https://gitlab.example.com")["dockerfile"] for p in (
+        plan, replace_in(plan, "dockerfile", port=9090), replace_in(plan, "dockerfile", port=8, base_image="python:3.11-slim", non_root=False))]
+    async with TwoAreas().run_test(size=(100, 60)) as pilot:
+        edited, loaded = (pilot.app.query_one(f"#{n}", TextArea) for n in ("edited", "loaded"))
+        edited.load_text(texts[0])
+        for text in texts[1:]:
+            show_text(edited, text)
+        loaded.load_text(texts[-1])
+        for area in (edited, loaded):  # the cursor's line is drawn apart: the same place in both
+            area.move_cursor((0, 0))
+        pilot.app.set_focus(None)  # nor a blinking cursor in one of them
+        await pilot.pause()
+        assert edited.text == texts[-1]
+        assert painted(edited) == painted(loaded)
+        styles = {style for line in painted(edited) for _text, style in line if style is not None}
+        assert len(styles) > 2  # keywords, strings... highlighted, not plain text
+
+
+async def test_typing_keeps_the_preview_equal_to_the_full_render_and_where_it_was_scrolled(tmp_path):
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.goto("dockerfile")
+        for _ in range(3):
+            await pilot.pause()
+        area = app.screen.query_one("#preview-dockerfile", TextArea)
+        field = app.screen.query_one("#df-port", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press("9", "0", "9", "0", "backspace", "1")
+        for _ in range(3):
+            await pilot.pause()
+        top = area.scroll_offset.y
+        pane = app.screen.query_one("#preview")
+        full = render_previews(app.plan, pane.existing, app.gitlab_url)
+        assert area.text == full["dockerfile"] and "EXPOSE 9091" in area.text
+        await pilot.press("backspace", "2")
+        for _ in range(3):
+            await pilot.pause()
+        assert area.text == render_previews(app.plan, pane.existing, app.gitlab_url)["dockerfile"]
+        assert area.scroll_offset.y == top  # the changed line was in view: the preview did not jump
+        assert isinstance(app.plan, Plan) and app.plan.dockerfile.port == 9092

@@ -1,0 +1,100 @@
+"""Steps are built once and kept: while a step is on screen the app builds the next ones, hidden (composed,
+mounted, filled from the plan, laid out), so Next shows a step that exists; Back and Next show the same screen
+objects again. Structural checks: no assertion on a time (the waits below only wait for a condition)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from textual.widgets import TextArea
+
+from dockwright.screens import app as app_module
+from dockwright.wizard.plan import replace_in
+from tests.ui.helpers import flask_repo, offline_app, settle
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return flask_repo(tmp_path / "app")
+
+
+def app_for(repo):
+    plan = replace_in(offline_app(repo).plan, "runner", config_path=str(repo.parent / "runner" / "config.toml"))
+    return offline_app(repo, plan=plan)
+
+
+async def built_ahead(app, step_id: str) -> None:
+    """Wait (without a deadline that could fail on a slow machine's timing) until ``step_id`` is built ahead."""
+    for _ in range(3000):
+        if app.is_screen_installed(step_id):
+            screen = app.get_screen(step_id)
+            if screen.is_mounted and screen._look is not None:  # lay_out_hidden ran
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{step_id} was not built ahead")
+
+
+async def test_the_next_step_is_built_filled_and_laid_out_before_it_is_shown_and_then_shown_as_it_is(repo):
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        await built_ahead(app, "executor")
+        await built_ahead(app, "dockerfile")  # and on, one step after another
+        hidden = app.get_screen("dockerfile")
+        assert hidden not in app.screen_stack
+        area = hidden.query_one("#preview-dockerfile", TextArea)
+        assert "EXPOSE" in area.text  # the preview was rendered while hidden
+        assert hidden.query_one("#df-port").value == str(app.plan.dockerfile.port)  # the fields were filled
+        assert "-roomy" in hidden.classes  # and laid out for this size (the size classes are set)
+        app.goto("dockerfile")
+        await settle(pilot)
+        assert app.screen is hidden  # the screen built ahead is the one shown, not a new one
+        assert area.text == hidden.query_one("#preview-dockerfile", TextArea).text
+
+
+async def test_back_and_next_show_the_same_step_screens_again(repo):
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        walk = ["project", "executor", "runner", "registry"]
+        shown = {}
+        for step_id in walk:
+            app.goto(step_id)
+            await settle(pilot)
+            shown[step_id] = app.screen
+        for step_id in reversed(walk):
+            app.goto(step_id)
+            await settle(pilot)
+            assert app.screen is shown[step_id], f"{step_id} was built again"
+
+
+async def test_a_step_built_ahead_looks_as_one_built_when_shown(repo, monkeypatch):
+    async def screen_of(ahead: bool) -> str:
+        if not ahead:
+            monkeypatch.setattr(app_module, "BUILD_AHEAD_AFTER", 3600.0)
+        app = app_for(repo)
+        async with app.run_test(size=SIZE) as pilot:
+            app.goto("project")
+            await settle(pilot)
+            if ahead:
+                await built_ahead(app, "executor")
+            app.goto("executor")
+            await settle(pilot, 6)
+            assert app.get_screen("executor").is_mounted
+            return app.export_screenshot()  # what the terminal shows, cell by cell and with its colours
+
+    assert await screen_of(ahead=True) == await screen_of(ahead=False)
+
+
+async def test_review_is_built_ahead_but_works_out_its_changes_only_when_shown(repo):
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("pipeline")
+        await settle(pilot)
+        await built_ahead(app, "review")
+        review = app.get_screen("review")
+        assert not review.query("Collapsible")  # nothing worked out (nor asked of GitLab) while hidden
+        assert not app.is_screen_installed("apply")  # Apply starts its work when shown: never built ahead
