@@ -362,7 +362,7 @@ def baseline_pane() -> type:
     source = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, check=True,
                             cwd=str(Path(__file__).resolve().parent.parent)).stdout
     namespace: dict = {"__name__": "bench_baseline_job_log"}
-    exec(compile(source, f"{rev}:{path}", "exec"), namespace)  # noqa: S102 - our own code at a pinned commit
+    exec(compile(source, f"{rev}:{path}", "exec"), namespace)  # our own code at a pinned commit
     return namespace["JobLog"]
 
 

@@ -7,8 +7,10 @@
 - Nothing heavy runs on the event loop: new lines are taken in slices of a few milliseconds each (the screen
   draws and answers keys between two slices), and a line's colours (ANSI) are parsed only when it is drawn:
   the few lines on screen, not the thousands kept.
-- While the pane is up, the objects that existed at its first paint are left out of the garbage collector's
-  full passes (gc.freeze): a full pass over all of Textual and python-gitlab took 40-80 ms.
+- While a pane is up, the objects that existed at its first paint are left out of the garbage collector's
+  full passes (gc.freeze): a full pass over all of Textual and python-gitlab took 40-80 ms. Objects freed by
+  their reference count still go at once; only cycles among those old objects wait for the last pane's
+  unmount, which gives them back to the collector (gc.unfreeze).
 - Auto-scroll follows the end, pauses while the user has scrolled up, resumes at the bottom.
 - :meth:`JobLog.search` jumps to the next line that contains a text.
 """
@@ -35,6 +37,7 @@ SECTION_END = re.compile(r"section_end:\d+:[\w.-]+\r?(\x1b\[0K)?")
 MAX_LINES = 5_000
 SLICE_SECONDS = 0.004  # new lines taken per turn of the event loop: at most this long, then the screen draws
 MAX_LINE_CHARS = 4_000  # a longer line is cut on screen (the browser shows it whole)
+_frozen_by: set[int] = set()  # the mounted panes that froze the collector's old objects (see JobLog._settle)
 STRIP_CACHE = 256  # drawn lines kept: a few screens' worth (each is a dozen objects the garbage collector walks)
 
 
@@ -89,17 +92,21 @@ class JobLog(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self.call_after_refresh(self._settle)
 
-    @staticmethod
-    def _settle() -> None:
+    def _settle(self) -> None:
         """After the first paint: what exists by now (Textual, python-gitlab, the screens) lives as long as
         the pane, so it leaves the garbage collector's full passes, which would walk all of it (40-80 ms on a
-        2-core machine) several times while a big log streams in. Garbage first, so none is kept; on_unmount
-        gives it back."""
-        gc.collect()
-        gc.freeze()
+        2-core machine) several times while a big log streams in. Garbage first, so none is kept; the last
+        pane's unmount gives it back."""
+        if not _frozen_by:
+            gc.collect()
+            gc.freeze()
+        _frozen_by.add(id(self))
 
     def on_unmount(self) -> None:
-        gc.unfreeze()
+        if id(self) in _frozen_by:
+            _frozen_by.discard(id(self))
+            if not _frozen_by:
+                gc.unfreeze()
 
     def show_job(self, job_id: int | None, title: str = "") -> None:
         """Start over for another job."""
@@ -250,7 +257,7 @@ class JobLog(ScrollView, can_focus=True):
             shown = self.rows[row]
             if number in self.headers:
                 text = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold")
-            elif "\x1b" in shown or "\t" in shown:
+            elif not shown.isprintable():  # colours, tabs, other control characters
                 text = Text.from_ansi(shown)
             else:  # most lines: no colours, one plain segment
                 strip = self._strips[number] = Strip([Segment(shown)], cell_len(shown))
