@@ -19,6 +19,7 @@ sandbox in a child process, measuring the follower's peak memory (tracemalloc) a
 running headless on the same log, how long the screen's event loop was ever blocked.
 
     .venv/bin/python bench/watch.py                 # prints the table quoted in the README
+    .venv/bin/python bench/watch.py --before main   # the baseline: another commit's watch code, same run
     .venv/bin/python bench/watch.py --job-seconds 4 --big-log-mb 0
 """
 
@@ -124,10 +125,11 @@ def pick_running(known: dict[int, str], current: int | None) -> int | None:
     return running[0] if running else None
 
 
-async def watch_dockwright(client, project: str, pipeline_id: int, schedule: Schedule | None) -> Seen:
+async def watch_dockwright(client, project: str, pipeline_id: int, schedule: Schedule | None,
+                           follower=follow) -> Seen:
     seen, known = Seen(), {}
     followed: set[int] = set()
-    async for event in follow(client, project, pipeline_id=pipeline_id, follow_jobs=lambda: followed,
+    async for event in follower(client, project, pipeline_id=pipeline_id, follow_jobs=lambda: followed,
                               schedule=schedule):
         if isinstance(event, JobChanged):
             known[event.job.id] = event.job.status
@@ -212,7 +214,8 @@ def lateness(oracle: Oracle, seen: Seen) -> tuple[list[float], list[float]]:
     return status_late, line_late
 
 
-def run_one(sb: Sandbox, client: GitLabClient, name: str, ci: str, branch: str, schedule: Schedule | None) -> Result:
+def run_one(sb: Sandbox, client: GitLabClient, name: str, ci: str, branch: str, schedule: Schedule | None,
+            follower=None) -> Result:
     commit = client.create_commit(sb.project_path, branch=branch, message=f"bench {name}",
                                   files={".gitlab-ci.yml": ci + f"# {branch}\n"}, start_branch="main")
     assert sb.wait_for(lambda: client.find_pipelines(sb.project_path, sha=commit["id"]), timeout=30)
@@ -221,8 +224,8 @@ def run_one(sb: Sandbox, client: GitLabClient, name: str, ci: str, branch: str, 
     oracle.thread.start()
     first = len(sb.request_log)
     started = time.monotonic()
-    if name == "dockwright":
-        seen = asyncio.run(watch_dockwright(client, sb.project_path, pipeline_id, schedule))
+    if follower is not None:
+        seen = asyncio.run(watch_dockwright(client, sb.project_path, pipeline_id, schedule, follower))
     else:
         seen = asyncio.run(watch_glab(client, sb.project_path, pipeline_id))
     seconds = time.monotonic() - started
@@ -261,9 +264,11 @@ def table(results: list[Result], jobs: int, job_seconds: float) -> str:
         rows.append(f"| {r.name} | {r.requests} | {r.bytes_down / 1024:,.0f} KiB | {r.seconds:.0f} s | "
                     f"{len(r.status_late)} of {r.status_total} | {fmt(r.status_late)} | {len(r.line_late)} | "
                     f"{fmt(r.line_late)} |")
-    if len(results) == 2 and results[1].requests:
-        rows += ["", f"dockwright used {results[0].requests / results[1].requests:.0%} of the requests and "
-                 f"{results[0].bytes_down / max(1, results[1].bytes_down):.0%} of the bytes of the glab schedule."]
+    glab = next((r for r in results if r.name.startswith("glab")), None)
+    if glab is not None and glab.requests:
+        rows += [""] + [f"{r.name} used {r.requests / glab.requests:.0%} of the requests and "
+                        f"{r.bytes_down / max(1, glab.bytes_down):.0%} of the bytes of the glab schedule."
+                        for r in results if r is not glab]
     return "\n".join(rows)
 
 
@@ -279,12 +284,22 @@ with Sandbox(sys.argv[1], job_seconds=float(sys.argv[2])) as sb:
 """
 
 
-# the log pane as it was before issue 12 (Textual's RichLog, every line parsed and written on the event loop):
-# the baseline the screen figures are compared with, measured in the same run
-BASELINE_PANE = ("f5c1de5", "screens/widgets/job_log.py")
+# the watch code before issue 12 (the log pane was Textual's RichLog, every line parsed and written on the event
+# loop; the follower downloaded and held each followed log whole): the baseline measured in the same run
+# (--before REV for another commit)
+BEFORE = "f5c1de5"
 
 
-def big_log(megabytes: int, job_seconds: float, baseline: bool = True) -> str:
+def load_before(rev: str, path: str, name: str) -> dict:
+    """The module ``path`` of this repository at ``rev``, executed apart (our own code at a pinned commit)."""
+    source = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, check=True,
+                            cwd=str(Path(__file__).resolve().parent.parent)).stdout
+    namespace: dict = {"__name__": name}
+    exec(compile(source, f"{rev}:{path}", "exec"), namespace)
+    return namespace
+
+
+def big_log(megabytes: int, job_seconds: float, baseline: bool = True, before_rev: str = BEFORE) -> str:
     lines_per_echo = 10_000  # 100-character lines, like a verbose build
     block = "\\n".join(f"{i:06d} " + "b" * 92 for i in range(lines_per_echo))
     echoes = max(1, megabytes * 1_000_000 // (lines_per_echo * 100))
@@ -300,13 +315,16 @@ def big_log(megabytes: int, job_seconds: float, baseline: bool = True) -> str:
             client = GitLabClient.connect(url, token, timeout=120)
             memory = follow_big(client, project, ci, "big-1")
             screen = screen_big(client, project, ci, "big-2")
-            before = screen_big(client, project, ci, "big-3", pane=baseline_pane()) if baseline else None
+            before = screen_big(client, project, ci, "big-3",
+                                pane=load_before(before_rev, "screens/widgets/job_log.py", "bench_before_job_log")["JobLog"],
+                                follower=load_before(before_rev, "wizard/watch.py", "bench_before_watch")["follow"]) \
+                if baseline else None
         finally:
             proc.stdin.close()
             proc.wait(timeout=60)
     size, peak, pieces, seconds = memory
     rows = [f"A {size / 1e6:.0f} MB job log, followed while it grows:", "",
-            "| what | result |" + (" before issue 12 (same run) | ratio |" if before else ""),
+            "| what | result |" + (f" {before_rev} (same run) | ratio |" if before else ""),
             "|---|---|" + ("---|---:|" if before else ""),
             f"| follower peak memory (tracemalloc) | {peak / 1e6:.0f} MB = {peak / size:.1f}x the log |"
             + (" | |" if before else ""),
@@ -356,16 +374,6 @@ def follow_big(client, project: str, ci: str, branch: str) -> tuple[int, int, in
     return count["chars"], peak, count["pieces"], seconds
 
 
-def baseline_pane() -> type:
-    """The JobLog class of :data:`BASELINE_PANE`, read from git (this repository's history)."""
-    rev, path = BASELINE_PANE
-    source = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, check=True,
-                            cwd=str(Path(__file__).resolve().parent.parent)).stdout
-    namespace: dict = {"__name__": "bench_baseline_job_log"}
-    exec(compile(source, f"{rev}:{path}", "exec"), namespace)  # our own code at a pinned commit
-    return namespace["JobLog"]
-
-
 @dataclass
 class ScreenRun:
     stall_ms: float
@@ -376,8 +384,9 @@ class ScreenRun:
     seconds: float
 
 
-def screen_big(client, project: str, ci: str, branch: str, pane: type | None = None) -> ScreenRun:
-    """The watch screen headless on the big log, following it; ``pane`` replaces its log widget (the baseline).
+def screen_big(client, project: str, ci: str, branch: str, pane: type | None = None, follower=None) -> ScreenRun:
+    """The watch screen headless on the big log, following it; ``pane`` replaces its log widget and ``follower``
+    its follow() (the baseline).
     A probe sleeps 5 ms at a time and records how much later than that it woke (the event loop was busy);
     a frame is one run of the screen's update timer (layout and drawing of what changed)."""
     from textual.screen import Screen
@@ -388,8 +397,9 @@ def screen_big(client, project: str, ci: str, branch: str, pane: type | None = N
 
     sha = client.create_commit(project, branch=branch, message="big log again",
                                files={".gitlab-ci.yml": ci + f"# {branch}\n"}, start_branch="main")["id"]
-    kept = watch_module.JobLog
+    kept, kept_follow = watch_module.JobLog, watch_module.follow
     watch_module.JobLog = pane or kept
+    watch_module.follow = follower or kept_follow
     log_class = watch_module.JobLog
     frames: list[float] = []
     update = Screen._on_timer_update
@@ -437,7 +447,7 @@ def screen_big(client, project: str, ci: str, branch: str, pane: type | None = N
         return asyncio.run(run())
     finally:
         Screen._on_timer_update = update  # type: ignore[method-assign]
-        watch_module.JobLog = kept
+        watch_module.JobLog, watch_module.follow = kept, kept_follow
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -451,23 +461,28 @@ def main() -> int:
     parser.add_argument("--schedule", default="", help="override dockwright's Schedule, e.g. fast=1,trace_fast=3")
     parser.add_argument("--only-dockwright", action="store_true")
     parser.add_argument("--big-log-only", action="store_true", help="skip the 20-job pipeline")
+    parser.add_argument("--before", default=BEFORE, metavar="REV",
+                        help=f"the watch code measured as the baseline in the same run (default {BEFORE}, before "
+                             "issue 12's watch half; main's watch code was the same when this was written)")
     parser.add_argument("--no-baseline-pane", action="store_true",
-                        help="skip the big log on the log pane from before issue 12 (the slowest part)")
+                        help="skip the big log on the baseline's screen (the slowest part)")
     args = parser.parse_args()
     schedule = Schedule(**{k: float(v) for k, v in (kv.split("=") for kv in args.schedule.split(",") if kv)})
     ci = pipeline_yaml(args.jobs, args.lines)
     if args.big_log_only:
-        print(big_log(args.big_log_mb, 10.0, baseline=not args.no_baseline_pane))
+        print(big_log(args.big_log_mb, 10.0, baseline=not args.no_baseline_pane, before_rev=args.before))
         return 0
     with tempfile.TemporaryDirectory() as tmp, Sandbox(Path(tmp) / "sandbox", job_seconds=args.job_seconds) as sb:
         client = GitLabClient.connect(sb.url, sb.token)
-        results = [run_one(sb, client, "dockwright", ci, "bench-dockwright", schedule)]
+        results = [run_one(sb, client, "dockwright", ci, "bench-dockwright", schedule, follow)]
         if not args.only_dockwright:
+            old = load_before(args.before, "wizard/watch.py", "bench_before_watch")["follow"]
+            results.append(run_one(sb, client, f"dockwright at {args.before}", ci, "bench-before", schedule, old))
             results.append(run_one(sb, client, "glab ci view schedule", ci, "bench-glab", None))
     print(table(results, args.jobs, args.job_seconds))
     if args.big_log_mb:
         print()
-        print(big_log(args.big_log_mb, 10.0, baseline=not args.no_baseline_pane))
+        print(big_log(args.big_log_mb, 10.0, baseline=not args.no_baseline_pane, before_rev=args.before))
     return 0
 
 

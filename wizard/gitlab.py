@@ -384,11 +384,14 @@ class GitLabClient:
         return self._call("read the pipeline", lambda: p.pipelines.get(pipeline_id).attributes,
                           project=str(project), role="Reporter")
 
-    def list_pipeline_jobs(self, project: str | int, pipeline_id: int) -> list[dict]:
+    def list_pipeline_jobs(self, project: str | int, pipeline_id: int,
+                           scope: tuple[str, ...] | None = None) -> list[dict]:
+        """The pipeline's jobs; with ``scope``, only those in these statuses (GitLab's ``scope[]`` filter)."""
         p = self._project(project)
+        filters = {"scope": list(scope)} if scope else {}
         return self._call(
             "list the pipeline's jobs",
-            lambda: [j.attributes for j in p.pipelines.get(pipeline_id, lazy=True).jobs.list(get_all=True)],
+            lambda: [j.attributes for j in p.pipelines.get(pipeline_id, lazy=True).jobs.list(get_all=True, **filters)],
             project=str(project), role="Reporter")
 
     def list_pipeline_bridges(self, project: str | int, pipeline_id: int) -> list[dict]:

@@ -12,8 +12,9 @@ How it polls, and why it asks GitLab about half as often as ``glab ci view`` (be
 - the tick is fast right after something changed and slows down while nothing does; once some jobs have
   finished, it asks right when the running ones should end (by how long their siblings took);
 - GitLab's trace API returns the whole log every time (no ranges), so a trace is fetched only for a
-  job someone follows while it runs, and once when a followed or failed job finishes; it is streamed
-  and only the new part is kept and emitted, in pieces of 256 KB; the runner's last line ("Job succeeded",
+  job someone follows while it runs, and once when a followed or failed job finishes, unless the job
+  list already says (the archived log's size in the job's ``artifacts``) that it has nothing new; it is
+  streamed and only the new part is kept and emitted, in pieces of 256 KB; the runner's last line ("Job succeeded",
   "ERROR: Job failed") in a followed log brings the next job-list poll forward;
 - 429 (Retry-After) and transient network trouble wait and retry; the watch does not end;
 - child pipelines started by bridge (trigger) jobs are followed too.
@@ -52,6 +53,9 @@ from dockwright.wizard.watch_schedule import Clock, Schedule
 
 # the runner's last words in a job log: the job has ended, its status changes in GitLab right now
 JOB_END_MARKERS = ("Job succeeded", "ERROR: Job failed")
+# GitLab's job list scopes (doc/api/jobs.md) but ``created``: what a running pipeline's jobs can have become
+SCOPES_BUT_CREATED = ("pending", "running", "failed", "success", "canceled", "skipped", "waiting_for_resource",
+                      "manual")
 
 
 class _Trace:
@@ -149,6 +153,7 @@ class _Watcher:
         self.traces: dict[int, _Trace] = {}
         self.children: dict[int, str] = {}  # child pipeline id -> last known status
         self.has_bridges: bool | None = None
+        self.list_whole = True  # the next job list asks for every job (see list_root_jobs)
         self.error_wait = 0.0
         self.create_missing: tuple[float, str] | None = None  # (after seconds, commit message)
 
@@ -325,9 +330,32 @@ class _Watcher:
         wanted = self.follow_jobs()
         return {jid for jid in wanted if jid in self.jobs and self.jobs[jid].status == "running"}
 
+    async def list_root_jobs(self, root_id: int) -> list[dict[str, Any]]:
+        """The root pipeline's jobs that can have changed. Jobs still ``created`` wait for an earlier stage and
+        make most of a long pipeline's job list (each ~1.3 KB), so after the first whole list they are left out
+        (``scope[]`` of every other status); the whole list again when a job the watch knows left the listed
+        statuses (canceling, preparing are no scope), or when a stage ended and no created job moved
+        (the next ones may be scheduled, or GitLab not done yet)."""
+        if self.list_whole or not self.jobs:
+            self.list_whole = False
+            return list(await self.call("list_pipeline_jobs", self.project, root_id))
+        listed = list(await self.call("list_pipeline_jobs", self.project, root_id, scope=SCOPES_BUT_CREATED))
+        ids = {int(raw["id"]) for raw in listed}
+        root = [job for job in self.jobs.values() if job.pipeline_id == root_id and not job.bridge]
+        if any(not job.finished and job.status != "created" and job.id not in ids for job in root):
+            return list(await self.call("list_pipeline_jobs", self.project, root_id))
+        now_final = {int(raw["id"]) for raw in listed if raw.get("status") in FINAL_STATUSES}
+        ended = [job for job in root if job.id in now_final and not job.finished]
+        stage_done = {job.stage for job in ended} - {str(raw.get("stage")) for raw in listed
+                                                     if raw.get("status") not in FINAL_STATUSES}
+        created = {job.id for job in root if job.status == "created"}
+        if stage_done and created and not created & ids:
+            self.list_whole = True  # a stage ended and none of the waiting jobs moved yet: look at them all next
+        return listed
+
     async def poll_jobs(self, root_id: int) -> list[Event]:
         now = self.clock.now()
-        raw_jobs = [(j, root_id, False) for j in await self.call("list_pipeline_jobs", self.project, root_id)]
+        raw_jobs = [(j, root_id, False) for j in await self.list_root_jobs(root_id)]
         if self.has_bridges is None or self.has_bridges:
             bridges = await self.call("list_pipeline_bridges", self.project, root_id)
             self.has_bridges = bool(bridges)
@@ -429,6 +457,9 @@ class _Watcher:
                 continue
             last = trace.interval == -1.0
             if not last and (jid not in followed or job.status not in ("running", "canceling")):
+                continue
+            if last and job.trace_size is not None and job.trace_size == trace.offset:
+                trace.done = True  # GitLab's archived log is as long as what was read: nothing new to download
                 continue
             try:
                 size, chunks = await self.call("get_job_trace_from", self.project, jid, trace.offset)

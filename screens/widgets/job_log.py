@@ -24,6 +24,7 @@ from collections import deque
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -88,6 +89,9 @@ class JobLog(ScrollView, can_focus=True):
         self.match_at: int | None = None
         self.auto_scroll = True
         self._strips: LRUCache[int, Strip] = LRUCache(STRIP_CACHE)
+        self._shown: LRUCache[int, Strip] = LRUCache(STRIP_CACHE)  # the same cropped and styled (render_line)
+        self._view: tuple[object, ...] = ()
+        self._style: Style | None = None  # rich_style, until the styles change (notify_style_update)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._settle)
@@ -95,10 +99,10 @@ class JobLog(ScrollView, can_focus=True):
     def _settle(self) -> None:
         """After the first paint: what exists by now (Textual, python-gitlab, the screens) lives as long as
         the pane, so it leaves the garbage collector's full passes, which would walk all of it (40-80 ms on a
-        2-core machine) several times while a big log streams in. Garbage first, so none is kept; the last
-        pane's unmount gives it back."""
+        2-core machine) several times while a big log streams in. No collection first: that alone is such a
+        pass (60 ms measured) right after the first paint; garbage frozen with the rest waits for the last pane's
+        unmount, which gives everything back to the collector."""
         if not _frozen_by:
-            gc.collect()
             gc.freeze()
         _frozen_by.add(id(self))
 
@@ -115,6 +119,7 @@ class JobLog(ScrollView, can_focus=True):
         self.headers.clear()
         self.backlog.clear()
         self._strips.clear()
+        self._shown.clear()
         self.partial = ""
         self.skipped = 0
         self.first = 0
@@ -270,14 +275,31 @@ class JobLog(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
-        style = self.rich_style
+        style = self._style
+        if style is None:  # Textual works it out from every ancestor's background: once, not per line
+            style = self._style = self.rich_style
         if row >= len(self.rows) + (1 if self.skipped else 0):
             return Strip.blank(width, style)
-        return self.styled_line(row).crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        # while the log scrolls every line on screen moves, but most were drawn a frame ago under another row:
+        # the cropped, styled line is kept by line number as long as the crop and the style stay the same
+        if self.skipped and row == 0:  # the notice: its count changes
+            return self.styled_line(0).crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        view = (scroll_x, width, style)
+        if view != self._view:
+            self._view = view
+            self._shown.clear()
+        key = self.first + row - (1 if self.skipped else 0)
+        strip = self._shown.get(key)
+        if strip is None:
+            strip = self._shown[key] = self.styled_line(row).crop_extend(scroll_x, scroll_x + width, style) \
+                .apply_style(style)
+        return strip
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._style = None
         self._strips.clear()
+        self._shown.clear()
 
     def search(self, query: str, forward: bool = True) -> int | None:
         """Jump to the next line containing ``query`` (case-insensitive); its index, or None."""
