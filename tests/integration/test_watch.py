@@ -420,3 +420,26 @@ def test_a_finished_jobs_log_read_whole_is_not_downloaded_again(sb, client, work
     assert [p for _m, p, _s, _b in sb.request_log[start:] if p.endswith("/trace")]
     assert "".join(e.text for e in events if isinstance(e, LogText)) == \
         client.get_job_trace(sb.project_path, raw["id"])[size - 3:].decode()
+
+
+def test_a_log_shorter_than_what_was_read_is_read_again_from_its_start(sb, client, workdir):
+    """An erased or replaced log (shorter than the offset already read): the follower starts over at byte 0
+    with a fresh decoder and sends the whole log again."""
+    from dockwright.wizard.watch import _Trace, _Watcher, job_from_api
+    _branch, sha = push(workdir, sb, TWO_STAGES)
+    run(collect(follow(client, sb.project_path, sha=sha, schedule=QUICK)))
+    pipeline = client.find_pipelines(sb.project_path, sha=sha)[0]
+    raw = next(j for j in client.list_pipeline_jobs(sb.project_path, pipeline["id"]) if j["name"] == "build")
+    whole = client.get_job_trace(sb.project_path, raw["id"])
+    job = job_from_api({**raw, "artifacts": []}, pipeline["id"])  # no archived size: the log is asked for
+
+    async def last_fetch() -> list:
+        watcher = _Watcher(client, sb.project_path, lambda: {job.id}, Clock(), QUICK)
+        watcher.jobs[job.id] = job
+        watcher.followed_before = {job.id}
+        trace = watcher.traces[job.id] = _Trace()
+        trace.offset, trace.interval = len(whole) + 100, -1.0
+        trace.decoder.decode(b"\xe2\x9c")  # half a character waiting from the old log: forgotten
+        return [event async for event in watcher.poll_traces()]
+
+    assert "".join(e.text for e in run(last_fetch()) if isinstance(e, LogText)) == whole.decode()
