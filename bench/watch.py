@@ -19,6 +19,7 @@ sandbox in a child process, measuring the follower's peak memory (tracemalloc) a
 running headless on the same log, how long the screen's event loop was ever blocked.
 
     .venv/bin/python bench/watch.py                 # prints the table quoted in the README
+    .venv/bin/python bench/watch.py --before main   # the baseline: another commit's watch code, same run
     .venv/bin/python bench/watch.py --job-seconds 4 --big-log-mb 0
 """
 
@@ -124,10 +125,11 @@ def pick_running(known: dict[int, str], current: int | None) -> int | None:
     return running[0] if running else None
 
 
-async def watch_dockwright(client, project: str, pipeline_id: int, schedule: Schedule | None) -> Seen:
+async def watch_dockwright(client, project: str, pipeline_id: int, schedule: Schedule | None,
+                           follower=follow) -> Seen:
     seen, known = Seen(), {}
     followed: set[int] = set()
-    async for event in follow(client, project, pipeline_id=pipeline_id, follow_jobs=lambda: followed,
+    async for event in follower(client, project, pipeline_id=pipeline_id, follow_jobs=lambda: followed,
                               schedule=schedule):
         if isinstance(event, JobChanged):
             known[event.job.id] = event.job.status
@@ -212,7 +214,8 @@ def lateness(oracle: Oracle, seen: Seen) -> tuple[list[float], list[float]]:
     return status_late, line_late
 
 
-def run_one(sb: Sandbox, client: GitLabClient, name: str, ci: str, branch: str, schedule: Schedule | None) -> Result:
+def run_one(sb: Sandbox, client: GitLabClient, name: str, ci: str, branch: str, schedule: Schedule | None,
+            follower=None) -> Result:
     commit = client.create_commit(sb.project_path, branch=branch, message=f"bench {name}",
                                   files={".gitlab-ci.yml": ci + f"# {branch}\n"}, start_branch="main")
     assert sb.wait_for(lambda: client.find_pipelines(sb.project_path, sha=commit["id"]), timeout=30)
@@ -221,19 +224,21 @@ def run_one(sb: Sandbox, client: GitLabClient, name: str, ci: str, branch: str, 
     oracle.thread.start()
     first = len(sb.request_log)
     started = time.monotonic()
-    if name == "dockwright":
-        seen = asyncio.run(watch_dockwright(client, sb.project_path, pipeline_id, schedule))
+    if follower is not None:
+        seen = asyncio.run(watch_dockwright(client, sb.project_path, pipeline_id, schedule, follower))
     else:
         seen = asyncio.run(watch_glab(client, sb.project_path, pipeline_id))
     seconds = time.monotonic() - started
     log = sb.request_log[first:]
     if os.environ.get("BENCH_WATCH_DEBUG"):
-        kinds: dict[str, int] = {}
-        for _m, path, _s, _b in log:
+        kinds: dict[str, list[int]] = {}
+        for _m, path, _s, size in log:
             kind = path.split("?")[0].rsplit("/", 1)[-1]
             kind = "job" if kind.isdigit() and "/jobs/" in path else kind
-            kinds[kind] = kinds.get(kind, 0) + 1
-        print(name, kinds, file=sys.stderr)
+            counted = kinds.setdefault(kind, [0, 0])
+            counted[0] += 1
+            counted[1] += size
+        print(name, "requests and bytes by kind:", kinds, file=sys.stderr)
     oracle.stop.set()
     oracle.thread.join()
     status_late, line_late = lateness(oracle, seen)
@@ -259,9 +264,11 @@ def table(results: list[Result], jobs: int, job_seconds: float) -> str:
         rows.append(f"| {r.name} | {r.requests} | {r.bytes_down / 1024:,.0f} KiB | {r.seconds:.0f} s | "
                     f"{len(r.status_late)} of {r.status_total} | {fmt(r.status_late)} | {len(r.line_late)} | "
                     f"{fmt(r.line_late)} |")
-    if len(results) == 2 and results[1].requests:
-        rows += ["", f"dockwright used {results[0].requests / results[1].requests:.0%} of the requests and "
-                 f"{results[0].bytes_down / max(1, results[1].bytes_down):.0%} of the bytes of the glab schedule."]
+    glab = next((r for r in results if r.name.startswith("glab")), None)
+    if glab is not None and glab.requests:
+        rows += [""] + [f"{r.name} used {r.requests / glab.requests:.0%} of the requests and "
+                        f"{r.bytes_down / max(1, glab.bytes_down):.0%} of the bytes of the glab schedule."
+                        for r in results if r is not glab]
     return "\n".join(rows)
 
 
@@ -277,7 +284,22 @@ with Sandbox(sys.argv[1], job_seconds=float(sys.argv[2])) as sb:
 """
 
 
-def big_log(megabytes: int, job_seconds: float) -> str:
+# the watch code before issue 12 (the log pane was Textual's RichLog, every line parsed and written on the event
+# loop; the follower downloaded and held each followed log whole): the baseline measured in the same run
+# (--before REV for another commit)
+BEFORE = "f5c1de5"
+
+
+def load_before(rev: str, path: str, name: str) -> dict:
+    """The module ``path`` of this repository at ``rev``, executed apart (our own code at a pinned commit)."""
+    source = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, check=True,
+                            cwd=str(Path(__file__).resolve().parent.parent)).stdout
+    namespace: dict = {"__name__": name}
+    exec(compile(source, f"{rev}:{path}", "exec"), namespace)
+    return namespace
+
+
+def big_log(megabytes: int, job_seconds: float, baseline: bool = True, before_rev: str = BEFORE) -> str:
     lines_per_echo = 10_000  # 100-character lines, like a verbose build
     block = "\\n".join(f"{i:06d} " + "b" * 92 for i in range(lines_per_echo))
     echoes = max(1, megabytes * 1_000_000 // (lines_per_echo * 100))
@@ -292,20 +314,53 @@ def big_log(megabytes: int, job_seconds: float) -> str:
             token = proc.stdout.readline().strip()
             client = GitLabClient.connect(url, token, timeout=120)
             memory = follow_big(client, project, ci, "big-1")
+            floor = asyncio.run(bare_probe(15.0))
             screen = screen_big(client, project, ci, "big-2")
+            before = screen_big(client, project, ci, "big-3",
+                                pane=load_before(before_rev, "screens/widgets/job_log.py", "bench_before_job_log")["JobLog"],
+                                follower=load_before(before_rev, "wizard/watch.py", "bench_before_watch")["follow"]) \
+                if baseline else None
         finally:
             proc.stdin.close()
             proc.wait(timeout=60)
     size, peak, pieces, seconds = memory
-    lag, shown, screen_seconds = screen
-    return "\n".join([
-        f"A {size / 1e6:.0f} MB job log, followed while it grows:", "",
-        "| what | result |", "|---|---|",
-        f"| follower peak memory (tracemalloc) | {peak / 1e6:.0f} MB = {peak / size:.1f}x the log |",
-        f"| log text arrived in | {pieces} pieces over {seconds:.0f} s; together exactly the whole log |",
-        f"| watch screen, longest event-loop stall | {lag * 1000:.0f} ms (lines kept on screen: {shown:,}) |",
-        f"| watch screen, time to the end of the log | {screen_seconds:.0f} s |",
-    ])
+    rows = [f"A {size / 1e6:.0f} MB job log, followed while it grows:", "",
+            "| what | result |" + (f" {before_rev} (same run) | ratio |" if before else ""),
+            "|---|---|" + ("---|---:|" if before else ""),
+            f"| follower peak memory (tracemalloc) | {peak / 1e6:.0f} MB = {peak / size:.1f}x the log |"
+            + (" | |" if before else ""),
+            f"| log text arrived in | {pieces} pieces over {seconds:.0f} s; together exactly the whole log |"
+            + (" | |" if before else "")]
+
+    def row(what: str, value, unit: str, fmt: str = "{:.0f}") -> str:
+        now = getattr(screen, value)
+        line = f"| {what} | {fmt.format(now)}{unit} |"
+        if before:
+            then = getattr(before, value)
+            line += f" {fmt.format(then)}{unit} | {now / then if then else 0:.2f}x |"
+        return line
+
+    rows += [row("watch screen, longest event-loop stall", "stall_ms", " ms"),
+             row("watch screen, p95 event-loop stall (5 ms probe)", "p95_stall_ms", " ms", "{:.1f}"),
+             row("watch screen, p95 frame (one screen update: layout and drawing)", "p95_frame_ms", " ms", "{:.1f}"),
+             row("watch screen, longest frame", "max_frame_ms", " ms"),
+             row("watch screen, time to the end of the log", "seconds", " s"),
+             f"| lines kept in the pane | {screen.shown:,} |" + (f" {before.shown:,} | |" if before else ""),
+             f"| the same 5 ms probe in an event loop with nothing else, 15 s (the machine's noise) | longest "
+             f"{floor[0]:.0f} ms, p95 {floor[1]:.1f} ms |" + (" | |" if before else "")]
+    return "\n".join(rows)
+
+
+async def bare_probe(seconds: float) -> tuple[float, float]:
+    """How late a 5 ms sleep wakes in an otherwise idle event loop: what the machine alone adds to a stall."""
+    lags: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        before = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lags.append(max(0.0, time.perf_counter() - before - 0.005))
+    lags.sort()
+    return lags[-1] * 1000, lags[int(0.95 * (len(lags) - 1))] * 1000
 
 
 def follow_big(client, project: str, ci: str, branch: str) -> tuple[int, int, int, float]:
@@ -334,39 +389,80 @@ def follow_big(client, project: str, ci: str, branch: str) -> tuple[int, int, in
     return count["chars"], peak, count["pieces"], seconds
 
 
-def screen_big(client, project: str, ci: str, branch: str) -> tuple[float, int, float]:
+@dataclass
+class ScreenRun:
+    stall_ms: float
+    p95_stall_ms: float
+    p95_frame_ms: float
+    max_frame_ms: float
+    shown: int
+    seconds: float
+
+
+def screen_big(client, project: str, ci: str, branch: str, pane: type | None = None, follower=None) -> ScreenRun:
+    """The watch screen headless on the big log, following it; ``pane`` replaces its log widget and ``follower``
+    its follow() (the baseline).
+    A probe sleeps 5 ms at a time and records how much later than that it woke (the event loop was busy);
+    a frame is one run of the screen's update timer (layout and drawing of what changed)."""
+    from textual.screen import Screen
+
+    from dockwright.screens import watch as watch_module
     from dockwright.screens.watch import WatchScreen
     from dockwright.screens.watch_app import WatchApp
-    from dockwright.screens.widgets.job_log import JobLog
 
     sha = client.create_commit(project, branch=branch, message="big log again",
-                               files={".gitlab-ci.yml": ci + "# again\n"}, start_branch="main")["id"]
+                               files={".gitlab-ci.yml": ci + f"# {branch}\n"}, start_branch="main")["id"]
+    kept, kept_follow = watch_module.JobLog, watch_module.follow
+    watch_module.JobLog = pane or kept
+    watch_module.follow = follower or kept_follow
+    log_class = watch_module.JobLog
+    frames: list[float] = []
+    update = Screen._on_timer_update
 
-    async def run() -> tuple[float, int, float]:
+    streaming = [False]  # measured from the first log text on (not the screen's first paint)
+
+    def timed_update(self) -> None:
+        started = time.perf_counter()
+        update(self)
+        if streaming[0]:
+            frames.append(time.perf_counter() - started)
+
+    async def run() -> ScreenRun:
         app = WatchApp(client, project, sha=sha)
         started = time.monotonic()
         async with app.run_test(size=(160, 48)) as pilot:
             screen = app.screen
             assert isinstance(screen, WatchScreen)
             screen.action_toggle_follow()
-            worst, last = 0.0, time.monotonic()
+            lags: list[float] = [0.0]
             shown_at = 0.0
+            log = screen.query_one(log_class)
             while screen.result is None and time.monotonic() - started < 600:
-                await asyncio.sleep(0.05)
+                before = time.perf_counter()
+                await asyncio.sleep(0.005)
+                if streaming[0]:
+                    lags.append(max(0.0, time.perf_counter() - before - 0.005))
+                streaming[0] = streaming[0] or bool(log.busy or log.plain)
                 now = time.monotonic()
-                worst, last = max(worst, now - last - 0.05), now
                 if os.environ.get("BENCH_WATCH_DEBUG") and now - shown_at > 10:
                     shown_at = now
-                    log = screen.query_one(JobLog)
                     print(f"{now - started:5.0f} s: pipeline {screen.status}, jobs "
-                          f"{ {j.name: j.status for j in screen.jobs.values()} }, lines drawn {len(log.plain)}, "
+                          f"{ {j.name: j.status for j in screen.jobs.values()} }, lines kept {len(log.plain)}, "
                           f"waiting {len(log.backlog)}", file=sys.stderr)
-            log = screen.query_one(JobLog)
             while log.busy:
                 await pilot.pause(0.05)
-            return worst, len(log.plain), time.monotonic() - started
+            lags.sort()
+            drawn = sorted(frames) or [0.0]
+            return ScreenRun(lags[-1] * 1000, lags[int(0.95 * (len(lags) - 1))] * 1000,
+                             drawn[int(0.95 * (len(drawn) - 1))] * 1000, drawn[-1] * 1000, len(log.plain),
+                             time.monotonic() - started)
 
-    return asyncio.run(run())
+    Screen._on_timer_update = timed_update  # type: ignore[method-assign]
+    try:
+        return asyncio.run(run())
+    finally:
+        Screen._on_timer_update = update  # type: ignore[method-assign]
+        watch_module.JobLog, watch_module.follow = kept, kept_follow
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -379,18 +475,29 @@ def main() -> int:
     parser.add_argument("--big-log-mb", type=int, default=50, help="0 skips the big log")
     parser.add_argument("--schedule", default="", help="override dockwright's Schedule, e.g. fast=1,trace_fast=3")
     parser.add_argument("--only-dockwright", action="store_true")
+    parser.add_argument("--big-log-only", action="store_true", help="skip the 20-job pipeline")
+    parser.add_argument("--before", default=BEFORE, metavar="REV",
+                        help=f"the watch code measured as the baseline in the same run (default {BEFORE}, before "
+                             "issue 12's watch half; main's watch code was the same when this was written)")
+    parser.add_argument("--no-baseline-pane", action="store_true",
+                        help="skip the big log on the baseline's screen (the slowest part)")
     args = parser.parse_args()
     schedule = Schedule(**{k: float(v) for k, v in (kv.split("=") for kv in args.schedule.split(",") if kv)})
     ci = pipeline_yaml(args.jobs, args.lines)
+    if args.big_log_only:
+        print(big_log(args.big_log_mb, 10.0, baseline=not args.no_baseline_pane, before_rev=args.before))
+        return 0
     with tempfile.TemporaryDirectory() as tmp, Sandbox(Path(tmp) / "sandbox", job_seconds=args.job_seconds) as sb:
         client = GitLabClient.connect(sb.url, sb.token)
-        results = [run_one(sb, client, "dockwright", ci, "bench-dockwright", schedule)]
+        results = [run_one(sb, client, "dockwright", ci, "bench-dockwright", schedule, follow)]
         if not args.only_dockwright:
+            old = load_before(args.before, "wizard/watch.py", "bench_before_watch")["follow"]
+            results.append(run_one(sb, client, f"dockwright at {args.before}", ci, "bench-before", schedule, old))
             results.append(run_one(sb, client, "glab ci view schedule", ci, "bench-glab", None))
     print(table(results, args.jobs, args.job_seconds))
     if args.big_log_mb:
         print()
-        print(big_log(args.big_log_mb, 10.0))
+        print(big_log(args.big_log_mb, 10.0, baseline=not args.no_baseline_pane, before_rev=args.before))
     return 0
 
 

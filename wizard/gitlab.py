@@ -46,6 +46,7 @@ MAX_RETRIES = 5
 # A 429's Retry-After is honoured up to this many seconds; beyond it the run stops with the
 # rate_limited sentence (re-running later picks up where it stopped).
 MAX_RATE_LIMIT_WAIT = 90.0
+TRACE_CHUNK = 256 * 1024  # a followed job log is read in pieces this big (get_job_trace_from)
 
 ACCESS_LEVELS = {0: "No access", 5: "Minimal access", 10: "Guest", 15: "Planner", 20: "Reporter",
                  30: "Developer", 40: "Maintainer", 50: "Owner"}
@@ -383,11 +384,14 @@ class GitLabClient:
         return self._call("read the pipeline", lambda: p.pipelines.get(pipeline_id).attributes,
                           project=str(project), role="Reporter")
 
-    def list_pipeline_jobs(self, project: str | int, pipeline_id: int) -> list[dict]:
+    def list_pipeline_jobs(self, project: str | int, pipeline_id: int,
+                           scope: tuple[str, ...] | None = None) -> list[dict]:
+        """The pipeline's jobs; with ``scope``, only those in these statuses (GitLab's ``scope[]`` filter)."""
         p = self._project(project)
+        filters = {"scope": list(scope)} if scope else {}
         return self._call(
             "list the pipeline's jobs",
-            lambda: [j.attributes for j in p.pipelines.get(pipeline_id, lazy=True).jobs.list(get_all=True)],
+            lambda: [j.attributes for j in p.pipelines.get(pipeline_id, lazy=True).jobs.list(get_all=True, **filters)],
             project=str(project), role="Reporter")
 
     def list_pipeline_bridges(self, project: str | int, pipeline_id: int) -> list[dict]:
@@ -413,6 +417,34 @@ class GitLabClient:
         p = self._project(project)
         return self._call("read the job log", lambda: bytes(p.jobs.get(job_id, lazy=True).trace() or b""),
                           project=str(project), role="Reporter")
+
+    def get_job_trace_from(self, project: str | int, job_id: int, offset: int,
+                           chunk_size: int = TRACE_CHUNK) -> tuple[int, list[bytes]]:
+        """The job's log past byte ``offset``, for following a growing log. GitLab sends the whole log every
+        time (no ranges, doc/api/jobs.md "Get a log file"), so the body is streamed and its first ``offset``
+        bytes are dropped as they arrive: neither the part already seen nor one big copy of the whole log is
+        ever held (a 50 MB log joined into one bytes object held the GIL for tens of milliseconds). Returns
+        the log's size and the new bytes in pieces of ``chunk_size``; a size below ``offset`` means the log
+        was erased or replaced (ask again from 0)."""
+        p = self._project(project)
+        got: list[bytes] = []
+        size = 0
+
+        def take(chunk: bytes) -> None:
+            nonlocal size
+            skip = offset - size
+            size += len(chunk)
+            if skip < len(chunk):
+                got.append(chunk[skip:] if skip > 0 else chunk)
+
+        def run() -> None:
+            nonlocal size
+            got.clear()
+            size = 0
+            p.jobs.get(job_id, lazy=True).trace(streamed=True, action=take, chunk_size=chunk_size)
+
+        self._call("read the job log", run, project=str(project), role="Reporter")
+        return size, got
 
     def _action(self, project: str | int, kind: str, object_id: int, verb: str) -> dict:
         """``POST /projects/:id/<jobs|pipelines>/:id/<verb>`` (retry, cancel, play); ``kind`` is job or pipeline."""

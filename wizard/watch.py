@@ -12,8 +12,9 @@ How it polls, and why it asks GitLab about half as often as ``glab ci view`` (be
 - the tick is fast right after something changed and slows down while nothing does; once some jobs have
   finished, it asks right when the running ones should end (by how long their siblings took);
 - GitLab's trace API returns the whole log every time (no ranges), so a trace is fetched only for a
-  job someone follows while it runs, and once when a followed or failed job finishes; only the new
-  part is emitted, in pieces of at most 1 MB; the runner's last line ("Job succeeded",
+  job someone follows while it runs, and once when a followed or failed job finishes, unless the job
+  list already says (the archived log's size in the job's ``artifacts``) that it has nothing new; it is
+  streamed and only the new part is kept and emitted, in pieces of 256 KB; the runner's last line ("Job succeeded",
   "ERROR: Job failed") in a followed log brings the next job-list poll forward;
 - 429 (Retry-After) and transient network trouble wait and retry; the watch does not end;
 - child pipelines started by bridge (trigger) jobs are followed too.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from dockwright.wizard.errors import DockwrightError, GitLabRefused, NetworkError  # GitLabRefused (4xx) ends the watch
@@ -52,12 +53,16 @@ from dockwright.wizard.watch_schedule import Clock, Schedule
 
 # the runner's last words in a job log: the job has ended, its status changes in GitLab right now
 JOB_END_MARKERS = ("Job succeeded", "ERROR: Job failed")
+# GitLab's job list scopes (doc/api/jobs.md) but ``created``: what a running pipeline's jobs can have become
+SCOPES_BUT_CREATED = ("pending", "running", "failed", "success", "canceled", "skipped", "waiting_for_resource",
+                      "manual")
 
 
 class _Trace:
-    """How much of one job's trace has been emitted; decodes only the new bytes."""
+    """How much of one job's trace has been emitted; decodes only the new bytes (a character split between
+    two reads waits in the decoder for the rest)."""
 
-    __slots__ = ("done", "ended", "interval", "next_fetch", "offset")
+    __slots__ = ("decoder", "done", "ended", "interval", "next_fetch", "offset")
 
     def __init__(self) -> None:
         self.ended = False
@@ -65,16 +70,19 @@ class _Trace:
         self.next_fetch = 0.0
         self.interval = 0.0
         self.done = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
-    def new_text(self, data: bytes, limit: int = 1 << 20) -> str:
-        """The next at most ``limit`` bytes past the offset, decoded; call again until it returns ""."""
-        if len(data) < self.offset:  # the log was erased or replaced: start over
-            self.offset = 0
-        view = memoryview(data)[self.offset:self.offset + limit]
-        text, consumed = codecs.utf_8_decode(view, "replace", False)  # a split character waits for the rest
-        view.release()
-        self.offset += consumed
-        return text
+    def restart(self) -> None:
+        """The log was erased or replaced: read it from its start again."""
+        self.offset = 0
+        self.decoder.reset()
+
+    def read(self, size: int, chunks: list[bytes]) -> Iterator[str]:
+        """The text of ``chunks``, the bytes past the offset of a log that had ``size`` bytes; consumes them."""
+        self.offset = size
+        while chunks:
+            if text := self.decoder.decode(chunks.pop(0)):
+                yield text
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -145,6 +153,7 @@ class _Watcher:
         self.traces: dict[int, _Trace] = {}
         self.children: dict[int, str] = {}  # child pipeline id -> last known status
         self.has_bridges: bool | None = None
+        self.list_whole = True  # the next job list asks for every job (see list_root_jobs)
         self.error_wait = 0.0
         self.create_missing: tuple[float, str] | None = None  # (after seconds, commit message)
 
@@ -321,9 +330,32 @@ class _Watcher:
         wanted = self.follow_jobs()
         return {jid for jid in wanted if jid in self.jobs and self.jobs[jid].status == "running"}
 
+    async def list_root_jobs(self, root_id: int) -> list[dict[str, Any]]:
+        """The root pipeline's jobs that can have changed. Jobs still ``created`` wait for an earlier stage and
+        make most of a long pipeline's job list (each ~1.3 KB), so after the first whole list they are left out
+        (``scope[]`` of every other status); the whole list again when a job the watch knows left the listed
+        statuses (canceling, preparing are no scope), or when a stage ended and no created job moved
+        (the next ones may be scheduled, or GitLab not done yet)."""
+        if self.list_whole or not self.jobs:
+            self.list_whole = False
+            return list(await self.call("list_pipeline_jobs", self.project, root_id))
+        listed = list(await self.call("list_pipeline_jobs", self.project, root_id, scope=SCOPES_BUT_CREATED))
+        ids = {int(raw["id"]) for raw in listed}
+        root = [job for job in self.jobs.values() if job.pipeline_id == root_id and not job.bridge]
+        if any(not job.finished and job.status != "created" and job.id not in ids for job in root):
+            return list(await self.call("list_pipeline_jobs", self.project, root_id))
+        now_final = {int(raw["id"]) for raw in listed if raw.get("status") in FINAL_STATUSES}
+        ended = [job for job in root if job.id in now_final and not job.finished]
+        stage_done = {job.stage for job in ended} - {str(raw.get("stage")) for raw in listed
+                                                     if raw.get("status") not in FINAL_STATUSES}
+        created = {job.id for job in root if job.status == "created"}
+        if stage_done and created and not created & ids:
+            self.list_whole = True  # a stage ended and none of the waiting jobs moved yet: look at them all next
+        return listed
+
     async def poll_jobs(self, root_id: int) -> list[Event]:
         now = self.clock.now()
-        raw_jobs = [(j, root_id, False) for j in await self.call("list_pipeline_jobs", self.project, root_id)]
+        raw_jobs = [(j, root_id, False) for j in await self.list_root_jobs(root_id)]
         if self.has_bridges is None or self.has_bridges:
             bridges = await self.call("list_pipeline_bridges", self.project, root_id)
             self.has_bridges = bool(bridges)
@@ -426,19 +458,24 @@ class _Watcher:
             last = trace.interval == -1.0
             if not last and (jid not in followed or job.status not in ("running", "canceling")):
                 continue
+            if last and job.trace_size is not None and job.trace_size == trace.offset:
+                trace.done = True  # GitLab's archived log is as long as what was read: nothing new to download
+                continue
             try:
-                data = await self.call("get_job_trace", self.project, jid)
+                size, chunks = await self.call("get_job_trace_from", self.project, jid, trace.offset)
+                if size < trace.offset:  # the log was erased or replaced: start over
+                    trace.restart()
+                    size, chunks = await self.call("get_job_trace_from", self.project, jid, 0)
             except _Retry as retry:
                 yield retry.waiting
                 trace.next_fetch = self.clock.now() + retry.seconds
                 continue
-            # a big log goes out in 1 MB pieces: never a second copy of all of it in memory
+            # only the new bytes, in the pieces they were read in (256 KB): a big log never goes out whole
             text = tail = ""
-            while piece := trace.new_text(data):
+            for piece in trace.read(size, chunks):
                 yield LogText(jid, piece)
-                text, tail = piece, (tail + piece)[-400:]
+                text, tail = piece, (tail + piece[-400:])[-400:]
                 await asyncio.sleep(0)  # let a screen draw between pieces of a big log
-            del data
             if text and not last and any(marker in tail for marker in JOB_END_MARKERS):
                 # the followed job just ended: ask for the job list now, not at the next slow tick
                 trace.ended = True

@@ -33,6 +33,9 @@ class Job:
     failure_reason: str | None = None
     bridge: bool = False
     downstream_pipeline_id: int | None = None
+    # bytes of the job's log once GitLab has archived it (its ``artifacts`` entry of file_type trace, which the
+    # job list carries for a finished job); None while it runs or before the archive exists
+    trace_size: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -122,6 +125,8 @@ def job_from_api(raw: dict[str, Any], pipeline_id: int, *, bridge: bool = False)
         failure_reason=raw.get("failure_reason"),
         bridge=bridge,
         downstream_pipeline_id=int(downstream["id"]) if downstream.get("id") else None,
+        trace_size=next((int(a["size"]) for a in raw.get("artifacts") or ()
+                         if a.get("file_type") == "trace" and a.get("size") is not None), None),
     )
 
 

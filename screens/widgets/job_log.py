@@ -1,26 +1,45 @@
 """A job's log as GitLab's job page shows it: ANSI colours, section headers marked, `[MASKED]` kept.
 
 - Text arrives in pieces (:meth:`JobLog.append`); an unfinished last line waits for the rest.
-- Memory is bounded: only the last ``max_lines`` lines are kept (a 50 MB log keeps its tail).
+- Memory and work are bounded: only the last ``max_lines`` lines are kept (a 50 MB log keeps its tail, and a
+  line the pane would drop anyway is never looked at); a sentence at the top counts the lines left out and
+  says where the whole log is.
+- Nothing heavy runs on the event loop: new lines are taken in slices of a few milliseconds each (the screen
+  draws and answers keys between two slices), and a line's colours (ANSI) are parsed only when it is drawn:
+  the few lines on screen, not the thousands kept.
+- While a pane is up, the objects that existed at its first paint are left out of the garbage collector's
+  full passes (gc.freeze): a full pass over all of Textual and python-gitlab took 40-80 ms. Objects freed by
+  their reference count still go at once; only cycles among those old objects wait for the last pane's
+  unmount, which gives them back to the collector (gc.unfreeze).
 - Auto-scroll follows the end, pauses while the user has scrolled up, resumes at the bottom.
 - :meth:`JobLog.search` jumps to the next line that contains a text.
 """
 
 from __future__ import annotations
 
+import gc
 import re
+import time
 from collections import deque
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import RichLog
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from dockwright.wizard.diagnose import strip_ansi
 
 SECTION_START = re.compile(r"section_start:\d+:([\w.-]+)(\[[^\]]*\])?\r?(\x1b\[0K)?")
 SECTION_END = re.compile(r"section_end:\d+:[\w.-]+\r?(\x1b\[0K)?")
 MAX_LINES = 5_000
-BATCH = 40  # lines drawn per turn of the event loop (RichLog.write costs about 1 ms a line)
+SLICE_SECONDS = 0.004  # new lines taken per turn of the event loop: at most this long, then the screen draws
 MAX_LINE_CHARS = 4_000  # a longer line is cut on screen (the browser shows it whole)
+_frozen_by: set[int] = set()  # the mounted panes that froze the collector's old objects (see JobLog._settle)
+STRIP_CACHE = 256  # drawn lines kept: a few screens' worth (each is a dozen objects the garbage collector walks)
 
 
 def clean_line(raw: str) -> tuple[str, bool]:
@@ -46,31 +65,71 @@ def tail_lines(text: str, count: int) -> tuple[list[str], int]:
     return text[pos + 1:].split("\n"), text.count("\n", 0, pos + 1)
 
 
-class JobLog(RichLog):
-    """The log pane of the watch screen."""
+class JobLog(ScrollView, can_focus=True):
+    """The log pane of the watch screen: a scrolling view of the last ``max_lines`` lines of one job's log."""
 
-    def __init__(self, *, max_lines: int = MAX_LINES, **kwargs) -> None:
-        super().__init__(max_lines=max_lines, wrap=False, markup=False, highlight=False, auto_scroll=True, **kwargs)
+    DEFAULT_CSS = """
+    JobLog { background: $surface; color: $foreground; overflow-y: scroll; }
+    JobLog:focus { background-tint: $foreground 5%; }
+    """
+
+    def __init__(self, *, max_lines: int = MAX_LINES, name: str | None = None, id: str | None = None,  # noqa: A002
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
         self.keep = max_lines
-        self.plain: deque[str] = deque(maxlen=max_lines)  # same lines without colours, for search
-        self.backlog: deque[str] = deque(maxlen=max_lines)  # received, not drawn yet
+        self.rows: deque[str] = deque(maxlen=max_lines)  # the kept lines as shown (ANSI kept, parsed when drawn)
+        self.plain_rows: deque[str] = deque(maxlen=max_lines)  # the same without colours, for search
+        self.headers: set[int] = set()  # numbers of the kept lines that open a section
+        self.backlog: deque[str] = deque()  # received, not taken into the view yet (never more than max_lines)
         self.draining = False
         self.partial = ""
-        self.skipped = 0
+        self.skipped = 0  # lines of this log before the first kept one
+        self.first = 0  # number of the first kept line since show_job (the strip cache's key)
         self.job_id: int | None = None
         self.match_at: int | None = None
+        self.auto_scroll = True
+        self._strips: LRUCache[int, Strip] = LRUCache(STRIP_CACHE)
+        self._shown: LRUCache[int, Strip] = LRUCache(STRIP_CACHE)  # the same cropped and styled (render_line)
+        self._view: tuple[object, ...] = ()
+        self._style: Style | None = None  # rich_style, until the styles change (notify_style_update)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._settle)
+
+    def _settle(self) -> None:
+        """After the first paint: what exists by now (Textual, python-gitlab, the screens) lives as long as
+        the pane, so it leaves the garbage collector's full passes, which would walk all of it (40-80 ms on a
+        2-core machine) several times while a big log streams in. No collection first: that alone is such a
+        pass (60 ms measured) right after the first paint; garbage frozen with the rest waits for the last pane's
+        unmount, which gives everything back to the collector."""
+        if not _frozen_by:
+            gc.freeze()
+        _frozen_by.add(id(self))
+
+    def on_unmount(self) -> None:
+        if id(self) in _frozen_by:
+            _frozen_by.discard(id(self))
+            if not _frozen_by:
+                gc.unfreeze()
 
     def show_job(self, job_id: int | None, title: str = "") -> None:
         """Start over for another job."""
-        self.clear()
-        self.plain.clear()
+        self.rows.clear()
+        self.plain_rows.clear()
+        self.headers.clear()
         self.backlog.clear()
+        self._strips.clear()
+        self._shown.clear()
         self.partial = ""
         self.skipped = 0
+        self.first = 0
         self.job_id = job_id
         self.match_at = None
         self.auto_scroll = True
         self.border_title = title
+        self._resize()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
 
     @property
     def following(self) -> bool:
@@ -97,65 +156,157 @@ class JobLog(RichLog):
 
     @property
     def busy(self) -> bool:
-        """Lines are still waiting to be drawn."""
+        """Lines are still waiting to be taken into the view."""
         return bool(self.backlog)
 
+    # -- taking text in ---------------------------------------------------------------------------------
+
     def append(self, text: str) -> None:
-        """Add new log text (only the part not shown before). Drawn in batches, so a huge piece never
-        blocks the screen; only the last ``max_lines`` lines are ever kept."""
+        """Add new log text (only the part not shown before). Only its last ``max_lines`` lines are looked at;
+        they join the view a slice at a time, so a huge piece never blocks the screen."""
         if not text:
             return
         text = self.partial + text
         lines, skipped = tail_lines(text, self.keep + 1)
         self.partial = lines.pop()  # "" when the text ended with a newline
-        overflow = max(0, len(self.backlog) + len(lines) - self.keep)
-        if skipped or overflow:
-            self.skipped += skipped + overflow + len(self.plain)
-            self.clear()
-            self.plain.clear()
-            self.write(Text(f"… {self.skipped:,} earlier lines not shown here; press o to open the whole log "
-                            "in the browser.", style="dim italic"))
-            self.plain.append("")
-        self.backlog.extend(lines)
-        if not self.draining:
-            self.draining = True
-            self.call_later(self.drain)
-
-    def drain(self) -> None:
-        """Draw one batch of waiting lines, then let the screen breathe before the next."""
-        for _ in range(min(BATCH, len(self.backlog))):
-            self.write_line(self.backlog.popleft())
-        if self.backlog:
-            self.set_timer(0.001, self.drain)
-        else:
-            self.draining = False
-
-    def write_line(self, raw: str) -> None:
-        shown, header = clean_line(raw)
-        if not shown and "section_end:" in raw:
-            return  # a section's end marker alone on its line: nothing to show
-        if len(shown) > MAX_LINE_CHARS:
-            shown = shown[:MAX_LINE_CHARS] + f"\x1b[0m … ({len(shown) - MAX_LINE_CHARS:,} more characters)"
-        line = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold") if header else Text.from_ansi(shown)
-        line.no_wrap = True
-        self.plain.append(line.plain)
-        self.write(line, scroll_end=self.auto_scroll)
+        overflow = max(0, len(self.backlog) + len(lines) - self.keep)  # would be pushed out before being shown
+        for _ in range(min(overflow, len(self.backlog))):
+            self.backlog.popleft()
+        self.skipped += skipped + overflow
+        self.backlog.extend(lines[max(0, len(lines) - self.keep):])
+        self._start_draining()
 
     def flush_partial(self) -> None:
         """Show an unfinished last line (the job ended, nothing more will come)."""
         if self.partial:
             self.backlog.append(self.partial)
             self.partial = ""
-            if not self.draining:
-                self.draining = True
-                self.call_later(self.drain)
+            self._start_draining()
+
+    def _start_draining(self) -> None:
+        if not self.draining:
+            self.draining = True
+            self.call_later(self.drain)
+
+    def drain(self) -> None:
+        """Take waiting lines into the view for at most :data:`SLICE_SECONDS`, then let the screen draw."""
+        deadline = time.perf_counter() + SLICE_SECONDS
+        backlog, taken, dropped = self.backlog, 0, 0
+        while backlog:
+            dropped += self._take(backlog.popleft())
+            taken += 1
+            if taken % 64 == 0 and time.perf_counter() > deadline:
+                break
+        if dropped:
+            self.headers = {n for n in self.headers if n >= self.first}
+            if not self.auto_scroll:  # the lines the user reads moved up: keep them where they were
+                self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+                self.match_at = None if self.match_at is None or self.match_at < dropped else self.match_at - dropped
+        self._resize()
+        self.refresh()
+        if self.auto_scroll:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        if backlog:
+            self.set_timer(0.001, self.drain)
+        else:
+            self.draining = False
+
+    def _take(self, raw: str) -> int:
+        """One line into the view; returns 1 when the oldest kept line made room for it."""
+        shown, header = clean_line(raw)
+        if not shown and "section_end:" in raw:
+            return 0  # a section's end marker alone on its line: nothing to show
+        if len(shown) > MAX_LINE_CHARS:
+            shown = shown[:MAX_LINE_CHARS] + f"\x1b[0m … ({len(shown) - MAX_LINE_CHARS:,} more characters)"
+        dropped = 1 if len(self.rows) == self.keep else 0
+        self.first += dropped
+        self.skipped += dropped
+        self.rows.append(shown)
+        plain = strip_ansi(shown) if "\x1b" in shown or "\r" in shown else shown
+        self.plain_rows.append("▸ " + plain if header else plain)
+        if header:
+            self.headers.add(self.first + len(self.rows) - 1)
+        return dropped
+
+    def _resize(self) -> None:
+        """The scrollable height follows the rows. Set without asking the screen for a new layout (setting
+        ``virtual_size`` does that: the whole screen arranged and drawn again, for a pane whose size on screen
+        does not change); only the scrollbars are told (what Textual does after a layout)."""
+        size = Size(0, len(self.rows) + (1 if self.skipped else 0))
+        if self.virtual_size != size:
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+
+    # -- what is shown ----------------------------------------------------------------------------------
+
+    @property
+    def notice(self) -> str:
+        return (f"… {self.skipped:,} earlier lines not shown here (this pane keeps the last {self.keep:,}); "
+                "o opens the job in the browser, where GitLab shows the whole log.")
+
+    @property
+    def plain(self) -> list[str]:
+        """The rows as shown, without colours (the first one says what was left out, if anything was)."""
+        return ([self.notice] if self.skipped else []) + list(self.plain_rows)
+
+    def styled_line(self, row: int) -> Strip:
+        """Row ``row`` of the view, rendered (colours parsed now, then cached) and not cropped."""
+        if self.skipped:
+            if row == 0:
+                text = Text(self.notice, style="dim italic")
+                return Strip(text.render(self.app.console), text.cell_len)
+            row -= 1
+        number = self.first + row
+        strip = self._strips.get(number)
+        if strip is None:
+            shown = self.rows[row]
+            if number in self.headers:
+                text = Text("▸ ", style="bold cyan") + Text.from_ansi(shown, style="bold")
+            elif not shown.isprintable():  # colours, tabs, other control characters
+                text = Text.from_ansi(shown)
+            else:  # most lines: no colours, one plain segment
+                strip = self._strips[number] = Strip([Segment(shown)], cell_len(shown))
+                return strip
+            text.expand_tabs()
+            strip = self._strips[number] = Strip(text.render(self.app.console), text.cell_len)
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        style = self._style
+        if style is None:  # Textual works it out from every ancestor's background: once, not per line
+            style = self._style = self.rich_style
+        if row >= len(self.rows) + (1 if self.skipped else 0):
+            return Strip.blank(width, style)
+        # while the log scrolls every line on screen moves, but most were drawn a frame ago under another row:
+        # the cropped, styled line is kept by line number as long as the crop and the style stay the same
+        if self.skipped and row == 0:  # the notice: its count changes
+            return self.styled_line(0).crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        view = (scroll_x, width, style)
+        if view != self._view:
+            self._view = view
+            self._shown.clear()
+        key = self.first + row - (1 if self.skipped else 0)
+        strip = self._shown.get(key)
+        if strip is None:
+            strip = self._shown[key] = self.styled_line(row).crop_extend(scroll_x, scroll_x + width, style) \
+                .apply_style(style)
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+        self._strips.clear()
+        self._shown.clear()
 
     def search(self, query: str, forward: bool = True) -> int | None:
         """Jump to the next line containing ``query`` (case-insensitive); its index, or None."""
         if not query:
             return None
         needle = query.lower()
-        lines = list(self.plain)
+        lines = self.plain
         if not lines:
             return None
         start = self.match_at if self.match_at is not None else (-1 if forward else len(lines))

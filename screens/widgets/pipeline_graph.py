@@ -38,14 +38,17 @@ class JobCell(Static, can_focus=True):
         super().__init__(id=f"job-{job.id}", classes="job-cell")
         self.job = job
         self.elapsed: float | None = job.duration
+        self.shown = ""
         self.set_job(job)
 
     def set_job(self, job: Job, elapsed: float | None = None) -> None:
         self.job = job
         self.elapsed = elapsed if elapsed is not None else job.duration
-        for name in STATUS_CLASSES:
-            self.remove_class(f"-{name}")
-        self.add_class("-allowed" if job.status == "failed" and job.allow_failure else f"-{job.status}")
+        status_class = "-allowed" if job.status == "failed" and job.allow_failure else f"-{job.status}"
+        if not self.has_class(status_class):  # the running time ticks every second: styles only on a change
+            for name in STATUS_CLASSES:
+                self.remove_class(f"-{name}")
+            self.add_class(status_class)
         self.refresh_text()
 
     def refresh_text(self) -> None:
@@ -58,7 +61,11 @@ class JobCell(Static, can_focus=True):
         if job.allow_failure:
             marks.append("may fail")
         second = "  ".join([format_duration(self.elapsed)] + marks).strip()
-        self.update(f"{glyph(job.status, job.allow_failure)} {job.name}\n{second or job.status}")
+        text = f"{glyph(job.status, job.allow_failure)} {job.name}\n{second or job.status}"
+        if text != self.shown:
+            # a cell's size is fixed (assets/watch.tcss JobCell): no layout of the whole screen for new text
+            self.shown = text
+            self.update(text, layout=False)
 
     def on_click(self) -> None:
         self.focus()

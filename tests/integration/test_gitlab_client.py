@@ -244,6 +244,10 @@ def test_pipelines_jobs_traces_and_actions(client, sb, tmp_path):
     assert client.get_job(sb.project_path, build["id"])["status"] == "success"
     trace = client.get_job_trace(sb.project_path, build["id"])
     assert isinstance(trace, bytes) and b"hello from the build" in trace
+    # following a log: the whole body is streamed, only the bytes past the offset come back, in pieces
+    size, pieces = client.get_job_trace_from(sb.project_path, build["id"], 10, chunk_size=16)
+    assert size == len(trace) and b"".join(pieces) == trace[10:] and max(map(len, pieces)) <= 16
+    assert client.get_job_trace_from(sb.project_path, build["id"], len(trace) + 5) == (len(trace), [])  # erased
 
     manual = wait(lambda: (j := job("manual_deploy"))["status"] == "manual" and j)
     played = client.play_job(sb.project_path, manual["id"])

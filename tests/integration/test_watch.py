@@ -24,6 +24,7 @@ from dockwright.wizard.watch import (
     follow,
 )
 from dockwright.wizard.watch_plain import print_plain
+from dockwright.wizard.watch_schedule import Clock
 from tests.sandbox_helpers import commit_and_push
 
 QUICK = Schedule(fast=0.1, slow=0.5, growth=1.5, trace_fast=0.1, trace_slow=0.5, appear_fast=0.1, appear_slow=0.3,
@@ -368,3 +369,77 @@ def test_plain_lists_jobs_that_change_together_in_pipeline_order(sb, client, wor
     assert run(print_plain(follow(client, sb.project_path, sha=sha, schedule=QUICK), out)) == 0
     first = [line for line in out.getvalue().splitlines() if " job " in line][:2]
     assert "[build]" in first[0], first
+
+
+THREE_STAGES = TWO_STAGES + """\
+deploy:
+  stage: deploy
+  script:
+    - echo "deploying"
+"""
+
+
+def test_after_the_first_job_list_the_created_jobs_are_left_out(sb, client, workdir):
+    """Jobs still ``created`` make most of a long pipeline's job list: after the first whole list the follower
+    asks for every other status (scope[]); the stages still show every change up to success."""
+    _branch, sha = push(workdir, sb, THREE_STAGES.replace("stages: [build, test]", "stages: [build, test, deploy]"))
+    start = len(sb.request_log)
+    events = run(collect(follow(client, sb.project_path, sha=sha, schedule=QUICK)))
+    assert isinstance(events[-1], Finished) and events[-1].status == "success"
+    for name in ("build", "test", "deploy"):
+        assert statuses_of(events, name)[-1] == "success"
+    assert statuses_of(events, "deploy")[0] == "created"  # known from the first, whole list
+    sizes = [size for _m, path, _s, size in sb.request_log[start:] if path.endswith("/jobs")]
+    assert len(sizes) >= 3 and min(sizes[1:]) < sizes[0] / 2  # e.g. build running: one job of three listed
+
+
+def test_a_finished_jobs_log_read_whole_is_not_downloaded_again(sb, client, workdir):
+    """The job list carries a finished job's archived log size: when the follower already has that many bytes,
+    its one fetch after the end is skipped."""
+    from dockwright.wizard.watch import _Trace, _Watcher, job_from_api
+    _branch, sha = push(workdir, sb, TWO_STAGES)
+    run(collect(follow(client, sb.project_path, sha=sha, schedule=QUICK)))
+    pipeline = client.find_pipelines(sb.project_path, sha=sha)[0]
+    raw = next(j for j in client.list_pipeline_jobs(sb.project_path, pipeline["id"]) if j["name"] == "build")
+    size = len(client.get_job_trace(sb.project_path, raw["id"]))
+    job = job_from_api(raw, pipeline["id"])
+    assert job.trace_size == size > 0
+
+    async def last_fetch(offset: int) -> list:
+        watcher = _Watcher(client, sb.project_path, lambda: {job.id}, Clock(), QUICK)
+        watcher.jobs[job.id] = job
+        watcher.followed_before = {job.id}
+        trace = watcher.traces[job.id] = _Trace()
+        trace.offset, trace.interval = offset, -1.0  # read up to offset while it ran; one last fetch due
+        return [event async for event in watcher.poll_traces()]
+
+    start = len(sb.request_log)
+    assert run(last_fetch(size)) == []
+    assert not [p for _m, p, _s, _b in sb.request_log[start:] if p.endswith("/trace")]
+    events = run(last_fetch(size - 3))  # three bytes short: they are fetched
+    assert [p for _m, p, _s, _b in sb.request_log[start:] if p.endswith("/trace")]
+    assert "".join(e.text for e in events if isinstance(e, LogText)) == \
+        client.get_job_trace(sb.project_path, raw["id"])[size - 3:].decode()
+
+
+def test_a_log_shorter_than_what_was_read_is_read_again_from_its_start(sb, client, workdir):
+    """An erased or replaced log (shorter than the offset already read): the follower starts over at byte 0
+    with a fresh decoder and sends the whole log again."""
+    from dockwright.wizard.watch import _Trace, _Watcher, job_from_api
+    _branch, sha = push(workdir, sb, TWO_STAGES)
+    run(collect(follow(client, sb.project_path, sha=sha, schedule=QUICK)))
+    pipeline = client.find_pipelines(sb.project_path, sha=sha)[0]
+    raw = next(j for j in client.list_pipeline_jobs(sb.project_path, pipeline["id"]) if j["name"] == "build")
+    whole = client.get_job_trace(sb.project_path, raw["id"])
+    job = job_from_api({**raw, "artifacts": []}, pipeline["id"])  # no archived size: the log is asked for
+
+    async def last_fetch() -> list:
+        watcher = _Watcher(client, sb.project_path, lambda: {job.id}, Clock(), QUICK)
+        watcher.jobs[job.id] = job
+        watcher.followed_before = {job.id}
+        trace = watcher.traces[job.id] = _Trace()
+        trace.offset, trace.interval = len(whole) + 100, -1.0
+        trace.decoder.decode(b"\xe2\x9c")  # half a character waiting from the old log: forgotten
+        return [event async for event in watcher.poll_traces()]
+
+    assert "".join(e.text for e in run(last_fetch()) if isinstance(e, LogText)) == whole.decode()

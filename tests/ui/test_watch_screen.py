@@ -6,6 +6,7 @@ follower against the sandbox (see tests/integration for the follower itself).
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Label, Static
 
@@ -57,9 +58,41 @@ async def test_ansi_colours_rendered_and_masked_kept():
         log.append("half\n")
         await drawn(pilot, log)
         assert list(log.plain) == ["ERROR token is [MASKED]", "second half"]
-        first = log.lines[0]
+        first = log.styled_line(0)  # colours are parsed when a line is drawn
         assert "[MASKED]" in first.text
         assert any(seg.text == "ERROR" and seg.style.color.number == 1 and seg.style.bold for seg in first)
+
+
+class TwoLogsApp(App):
+    def compose(self) -> ComposeResult:
+        yield JobLog(id="one")
+        yield JobLog(id="two")
+
+
+async def test_the_collectors_old_objects_are_frozen_while_a_pane_is_up_and_given_back_after():
+    import gc
+    assert gc.get_freeze_count() == 0
+    app = TwoLogsApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0  # frozen once, after the first paint
+        await app.query_one("#one", JobLog).remove()  # one pane gone: the other is still up
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0  # the last pane unmounted: everything is collectable again
+
+
+async def test_plain_lines_take_the_short_way_and_tabs_and_control_characters_do_not():
+    app = LogApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        log = app.query_one(JobLog)
+        log.show_job(1, "j")
+        log.append("plain ✔ line\na\tb\nbell\x07here\n")
+        await drawn(pilot, log)
+        plain = log.styled_line(0)
+        assert plain.text == "plain ✔ line" and plain.cell_length == 12
+        assert log.styled_line(1).text == "a       b"  # tab expanded as before
+        assert log.styled_line(2).text == Text.from_ansi("bell\x07here").plain
 
 
 async def test_big_log_keeps_only_its_tail_and_the_screen_answers():
@@ -71,7 +104,7 @@ async def test_big_log_keeps_only_its_tail_and_the_screen_answers():
         log.append(chunk)
         log.append("the very end\n")
         await drawn(pilot, log)
-        assert len(log.plain) <= 201 and len(log.lines) <= 201
+        assert len(log.plain) <= 201 and len(log.rows) <= 200
         assert log.plain[-1] == "the very end"
         assert "earlier lines not shown" in log.plain[0] or log.skipped > 59_000
         await pilot.press("end")  # still responding

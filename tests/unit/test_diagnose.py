@@ -141,21 +141,12 @@ def test_a_character_split_between_two_fetches_is_emitted_once_whole():
     trace = _Trace()
     first = "build ✔ ok\n".encode()
     cut = first.index("✔".encode()) + 1  # GitLab's log ends in the middle of the 3-byte character
-    assert trace.new_text(first[:cut]) == "build "
-    assert trace.new_text(first[:cut]) == ""  # nothing new yet
-    assert trace.new_text(first) == "✔ ok\n"
-    assert trace.new_text(first + b"more\n") == "more\n"
-
-
-def test_big_new_text_comes_in_bounded_pieces_and_an_erased_log_starts_over():
-    from dockwright.wizard.watch import _Trace
-    trace = _Trace()
-    data = b"x" * 2500
-    pieces = []
-    while piece := trace.new_text(data, limit=1000):
-        pieces.append(piece)
-    assert [len(p) for p in pieces] == [1000, 1000, 500]
-    assert trace.new_text(b"new log\n") == "new log\n"  # shorter than before: erased, read from the start
+    assert list(trace.read(cut, [first[:cut]])) == ["build "]
+    assert list(trace.read(cut, [])) == [] and trace.offset == cut  # nothing new yet
+    assert list(trace.read(len(first), [first[cut:]])) == ["✔ ok\n"]
+    assert list(trace.read(len(first) + 5, [b"more\n"])) == ["more\n"]
+    trace.restart()  # erased or replaced: the next read starts at 0 with a fresh decoder
+    assert trace.offset == 0 and list(trace.read(4, [b"new\n"])) == ["new\n"]
 
 
 INVALID_TAG = """\
