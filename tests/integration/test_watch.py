@@ -426,7 +426,7 @@ def test_a_log_shorter_than_what_was_read_is_read_again_from_its_start(sb, clien
     """An erased or replaced log (shorter than the offset already read): the follower starts over at byte 0
     with a fresh decoder and sends the whole log again."""
     from dockwright.wizard.watch import _Trace, _Watcher, job_from_api
-    _branch, sha = push(workdir, sb, TWO_STAGES)
+    _branch, sha = push(workdir, sb, TWO_STAGES + "# the erased-log test\n")  # its own content: a commit even after another test pushed TWO_STAGES
     run(collect(follow(client, sb.project_path, sha=sha, schedule=QUICK)))
     pipeline = client.find_pipelines(sb.project_path, sha=sha)[0]
     raw = next(j for j in client.list_pipeline_jobs(sb.project_path, pipeline["id"]) if j["name"] == "build")
