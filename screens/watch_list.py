@@ -178,7 +178,7 @@ class PipelinesScreen(Screen[None]):
         message.display = bool(text)
 
     def show_title(self) -> None:
-        count = f"{len(self.rows)} pipelines" if self.loaded else "reading the pipelines…"
+        count = f"{len(self.rows)} pipeline{'' if len(self.rows) == 1 else 's'}" if self.loaded else "reading the pipelines…"
         where = f"group {self.group}" if self.group else ", ".join(self.projects) if self.projects else self.project
         self.query_one("#list-title", Label).update(
             f"Pipelines of {where}: {self.filters.describe()} · {count} · Enter opens one")

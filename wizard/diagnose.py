@@ -60,6 +60,16 @@ def _field(job: Any, name: str, default: Any = None) -> Any:
     return getattr(job, name, default)
 
 
+SECTION_MARK = re.compile(r"section_(start|end):\d+:[\w.-]+(\[[^\]]*\])?\r?")
+
+
+def plain_log(text: str) -> str:
+    """A job log as plain text: section markers removed first, while the \r that ends each one is still there
+    (after strip_ansi the next line's first word read as the rest of the section's name:
+    "...cleanup_file_variablesERROR: Job failed" became ": Job failed"), then colours and the rest."""
+    return strip_ansi(SECTION_MARK.sub("", text))
+
+
 def strip_ansi(text: str) -> str:
     """``text`` without ANSI colours, cursor moves, terminal titles and carriage returns: the one way
     dockwright turns a job log into plain text (the job log widget and the tests use it too)."""
@@ -244,7 +254,7 @@ def diagnose(job: Any, trace: str = "", runners: Sequence[Mapping[str, Any]] | N
     reason = _field(job, "failure_reason") or ""
     if status == "pending":
         return diagnose_stuck(job, runners)
-    tail = strip_ansi(trace[-TAIL_CHARS:]) if trace else ""
+    tail = plain_log(trace[-TAIL_CHARS:]) if trace else ""
     for code, pattern, title, why, fix in _RULES:
         match = pattern.search(tail)
         if match:
@@ -278,8 +288,8 @@ def _short(command: str, width: int = 60) -> str:
 def last_lines(text: str, count: int = 15) -> list[str]:
     """The last ``count`` non-empty lines of a log, ANSI colours and section markers removed."""
     lines = []
-    for line in reversed(strip_ansi(text[-TAIL_CHARS:]).splitlines()):
-        clean = re.sub(r"section_(start|end):\d+:[\w.-]+(\[[^\]]*\])?", "", line).strip()
+    for line in reversed(plain_log(text[-TAIL_CHARS:]).splitlines()):
+        clean = line.strip()
         if clean:
             lines.append(clean)
             if len(lines) >= count:

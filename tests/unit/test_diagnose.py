@@ -181,3 +181,16 @@ def test_an_unknown_failure_names_the_command_that_failed_not_the_after_script()
                         "$ echo cleanup\nERROR: Job failed: exit code 1\n")
     assert d.code == "script_failed" and d.command == "pip install -r requirements.txt"
     assert d.title == "The command `pip install -r requirements.txt` failed" and not d.step
+
+
+def test_the_line_after_a_section_end_is_seen_whole():
+    """GitLab writes `section_end:T:NAME\\r\\x1b[0K` and the next line on the same raw line; the last line quoted as
+    evidence was ': Job failed: exit code 3', its first word eaten as part of the section's name."""
+    from dockwright.wizard.diagnose import diagnose, last_lines
+
+    tail = ("\x1b[0Ksection_start:1795917601:cleanup_file_variables\r\x1b[0K\x1b[36;1mCleaning up project directory"
+            "\x1b[0;m\n\x1b[0Ksection_end:1795917601:cleanup_file_variables\r\x1b[0K\x1b[31;1mERROR: Job failed: "
+            "exit code 3\n\x1b[0;m\n")
+    assert last_lines(tail, 2) == ["Cleaning up project directory", "ERROR: Job failed: exit code 3"]
+    found = diagnose({"status": "failed", "failure_reason": "script_failure"}, "$ exit 3\n" + tail)
+    assert found is not None and found.evidence == "ERROR: Job failed: exit code 3"
