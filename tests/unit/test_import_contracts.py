@@ -38,7 +38,7 @@ def lint_imports(layout: Path) -> subprocess.CompletedProcess[str]:
 def test_the_import_contracts_are_kept(tmp_path):
     result = lint_imports(installed_layout(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 4 kept, 0 broken." in result.stdout
+    assert "Contracts: 5 kept, 0 broken." in result.stdout
     assert "Analyzed" in result.stdout and "Analyzed 0 files" not in result.stdout
 
 
@@ -51,3 +51,12 @@ def test_a_forbidden_import_breaks_its_contract(tmp_path):
     assert "dockwright.sandbox is not allowed to import rich" in result.stdout
     assert "dockwright.sandbox is not allowed to import dockwright.wizard" in result.stdout
     assert "dockwright.sandbox.faults -> dockwright.wizard.plan" in result.stdout
+
+
+def test_python_gitlab_outside_gitlabclient_breaks_its_contract(tmp_path):
+    layout = installed_layout(tmp_path)
+    with open(layout / "dockwright" / "wizard" / "watch.py", "a", encoding="utf-8") as module:
+        module.write("\nimport gitlab\n")
+    result = lint_imports(layout)
+    assert result.returncode != 0
+    assert "dockwright.wizard.watch -> gitlab" in result.stdout
