@@ -600,6 +600,7 @@ def test_buildah_on_kubernetes_asks_the_namespace_and_values_file_and_shows_helm
     assert "Path of the runner's config.toml" not in said and "Default image for jobs" not in said
     assert "helm upgrade --install" in said and "--namespace ci-builds -f deploy/runner-values.yaml" in said
     assert "read -rs CI_SERVER_TOKEN" in said  # the token from a prompt into a secret, never in argv
+    assert "Apply writes the values file and commits it (no token in it). Then create a project runner" in said
     assert "• create deploy/runner-values.yaml" in said and "buildah build" in transcript
     assert not (project / "deploy").exists()
     assert "config.toml" not in said.split("• lint:")[0].split("• create .gitlab-ci.yml")[1]  # none for Kubernetes

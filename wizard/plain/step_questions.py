@@ -183,7 +183,13 @@ class StepQuestions(LinePrompts):
         if plan.runner_kind == "kubernetes":
             from dockwright.wizard.render import render_register_command
 
-            self.say("  Apply writes the values file; you then install the runner with Helm:")
+            if self.session.sandbox is not None:
+                self.say("  Apply writes the values file and commits it. The sandbox has no cluster, so Apply plays "
+                         "it: it creates the project runner and starts it from the values, as these commands do "
+                         "on a cluster of yours:")
+            else:
+                self.say("  Apply writes the values file and commits it (no token in it). Then create a project "
+                         "runner in GitLab (Settings > CI/CD > Runners) and install it with Helm:")
             for line in render_register_command(plan, url=plan.gitlab.url).splitlines():
                 self.say(f"      {line}")
         return plan
