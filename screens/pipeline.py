@@ -70,6 +70,7 @@ class PipelineScreen(StepScreen):
             self.query_one("#pl-scan", Switch).value = p.container_scanning
             self.query_one("#pl-cache", Switch).value = p.build_cache
         self.query_one("#pl-scan-row").display = plan.registry.kind == "gitlab" and plan.executor != "shell"
+        self.query_one("#pl-docker_version").query_ancestor(".field-row").display = plan.uses_docker_images
         self.query_one("#pl-problem", Label).update("")
         self.query_one("#pl-lint-why", Label).update(self.lint_why(plan))
         # GitLab's lint runs only when asked: it sends the file to the server (Apply runs it again anyway)

@@ -219,6 +219,12 @@ class Plan:
         return self.build_method in DAEMONLESS_METHODS
 
     @property
+    def uses_docker_images(self) -> bool:
+        """The jobs run docker:<version>-cli (and -dind): pipeline.docker_version matters. Not for the shell
+        runner (the host's Docker) nor the daemonless methods (their own tool images)."""
+        return not self.daemonless and self.executor != "shell"
+
+    @property
     def job_tags(self) -> tuple[str, ...]:
         """The tags generated jobs carry: the runner's when dockwright creates one, else none."""
         return self.runner.tags if self.uses_own_runner else ()

@@ -380,7 +380,8 @@ def test_shell_without_the_host_set_up_is_told_why_and_can_switch_to_docker_in_d
 def test_shell_executor_with_the_host_set_up_confirmed_ends_green(sandbox, project):
     keys = [ENTER, ENTER, ENTER, UP + ENTER,                      # connect, project, executor: shell
             ENTER, ENTER, ENTER, "n", "n", "y", ENTER,            # runner; host set-up done; config.toml
-            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 3, "y", "n", "n",  # registry, Dockerfile, pipeline
+            ENTER, "n", *[ENTER] * 9, "y", *[ENTER] * 2, "y", "n", "n",  # registry, Dockerfile, pipeline (stages;
+            # no Docker version: the shell runner builds with the host's own Docker)
             ENTER, ENTER, ENTER]                                   # review, apply
     code, transcript, wizard = drive(project, keys, sandbox=sandbox)
 
@@ -566,8 +567,9 @@ def test_ecr_offers_oidc_first_and_asks_the_role_not_aws_keys(sandbox, project):
     assert saved.registry.ecr.auth == "oidc" and saved.registry.ecr.role_arn == role
     assert "AWS_ACCESS_KEY_ID" not in (project / "dockwright.yml").read_text() and "AWS_ACCESS_KEY_ID" not in said
 
-# Issue 14: the executor, then the build method; a method's own runner questions. From the registry on, as above.
-AFTER_RUNNER = [ENTER, "n", *[ENTER] * 9, "y", ENTER, ENTER, ENTER, "y", "n", "n", "n", ENTER, ENTER, DOWN + DOWN + ENTER]
+# Issue 14: the executor, then the build method; a method's own runner questions. From the registry on, as above,
+# but no Docker version is asked: a daemonless job runs its tool's image, not docker:<version>.
+AFTER_RUNNER = [ENTER, "n", *[ENTER] * 9, "y", ENTER, ENTER, "y", "n", "n", "n", ENTER, ENTER, DOWN + DOWN + ENTER]
 
 
 def test_buildkit_rootless_on_the_docker_executor_is_two_choices_and_asks_no_privilege(sandbox, project):
@@ -583,6 +585,7 @@ def test_buildkit_rootless_on_the_docker_executor_is_two_choices_and_asks_no_pri
     assert "BuildKit rootless (no daemon) (recommended)" not in said
     assert "Only the dind service is privileged" not in said
     assert "buildctl-daemonless.sh build" in transcript and "name: moby/buildkit:rootless" in transcript
+    assert "the docker CLI and the dind service must match" not in said  # the Docker version is not asked
     assert "Stopped: nothing was written" in said
     assert "services:" not in transcript.split("• create .gitlab-ci.yml")[1].split("•")[0]  # no dind service
 

@@ -82,3 +82,16 @@ async def test_kubernetes_runner_fields_drive_the_helm_commands_and_the_values_t
         await settle(pilot)
         assert runner_tab(app)[0] == "config.toml" and "[[runners]]" in runner_tab(app)[1]
         assert shown(app, "#rn-config_path") and not shown(app, "#rn-k8s-namespace")
+
+
+async def test_the_docker_version_is_asked_only_where_jobs_run_docker_images(tmp_path):
+    """A daemonless method runs its tool's image (buildah, moby/buildkit), the shell runner the host's Docker:
+    pipeline.docker_version changes nothing there, so the Pipeline step does not ask it."""
+    repo = flask_repo(tmp_path / "app")
+    for executor, asked in (("kubernetes-buildah", False), ("docker-buildkit-rootless", False), ("shell", False),
+                            ("docker-dind-tls", True), ("kubernetes-dind-tls", True)):
+        app = offline_app(repo, plan=dataclasses.replace(detect_plan(repo), executor=executor))
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.goto("pipeline")
+            await settle(pilot)
+            assert shown(app, "#pl-docker_version") is asked, executor

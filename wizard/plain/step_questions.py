@@ -386,13 +386,15 @@ class StepQuestions(LinePrompts):
 
         p = plan.pipeline
         h = lambda name: field_why(PipelineSpec, name)  # noqa: E731
-        version = self.text(s, "Docker version (CLI and dind)", p.docker_version, h("docker_version"),
-                            docker_version_problem)
-        from dockwright.wizard.docker_versions import end_of_life_note
+        version = p.docker_version  # asked only where the jobs run docker:<version> images
+        if plan.uses_docker_images:
+            version = self.text(s, "Docker version (CLI and dind)", p.docker_version, h("docker_version"),
+                                docker_version_problem)
+            from dockwright.wizard.docker_versions import end_of_life_note
 
-        old = end_of_life_note(version)
-        if old:  # allowed, but said where it is chosen (the answers file's note)
-            self.say(f"  ! {old}")
+            old = end_of_life_note(version)
+            if old:  # allowed, but said where it is chosen (the answers file's note)
+                self.say(f"  ! {old}")
         build = self.text(s, "Build stage", p.stages[0] if p.stages else "build")
         release = self.text(s, "Release stage", p.stages[1] if len(p.stages) > 1 else "release")
         latest = self.confirm("Tag :latest on the default branch", p.latest_on_default_branch,
