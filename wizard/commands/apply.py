@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -82,6 +81,8 @@ def _interactive() -> bool:
 
 
 def _hidden_prompt(message: str) -> str:
+    import getpass  # not for --help
+
     return getpass.getpass(f"{message}: ")
 
 
