@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from dockwright.wizard.commands import port, seconds
 from dockwright.wizard.errors import EXIT_OK, BadInput, NetworkError
@@ -80,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     import json  # here, not at the top: `dockwright --help` builds this parser
+    from pathlib import Path  # not for --help
 
     from dockwright.wizard.practice import start_sandbox
 
@@ -131,6 +131,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 def register_runner(args: argparse.Namespace) -> int:
     import json  # here, not at the top: `dockwright --help` builds this parser
+    from pathlib import Path  # not for --help
 
     from dockwright.wizard import practice
 
