@@ -110,8 +110,13 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
     def on_mount(self) -> None:
         self.goto(self.start_step)
-        if self._starting is not None:  # after the first frame: the step shows "detecting …" meanwhile
-            self.call_after_refresh(self._start_session)
+
+    def on_ready(self) -> None:
+        """Textual's Ready: the first frame is on the terminal. Only now the session starts (the step says
+        "detecting …" meanwhile): a thread started earlier held the interpreter while the first frame was made,
+        and that frame came no sooner than with the start before the app (bench/first_paint.py)."""
+        if self._starting is not None and self.start_thread is None:
+            self._start_session()
 
     # -- the session's start, off the first frame -------------------------------------------
     def _start_session(self) -> None:
