@@ -270,6 +270,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
     def save_answers_file(self) -> bool:
         """Write dockwright.yml; on failure say why and what to do, and keep the app running."""
+        if not self.started:  # the placeholders would overwrite the answers file the start is reading
+            self.notify(self.starting_sentence, title="Not saved yet")
+            return False
         from dockwright.screens.errors import explain
 
         try:

@@ -103,6 +103,8 @@ async def test_the_first_step_is_shown_before_the_start_and_filled_in_by_it(tmp_
 
     monkeypatch.setenv("GITLAB_TOKEN", "glpat-from-env-0000")
     repo = flask_repo(tmp_path / "app")
+    save_answers(replace_in(Plan(), "dockerfile", port=9000), repo / "dockwright.yml")
+    answers = (repo / "dockwright.yml").read_text()
     release = threading.Event()
 
     def starting():
@@ -117,6 +119,8 @@ async def test_the_first_step_is_shown_before_the_start_and_filled_in_by_it(tmp_
         assert str(screen.query_one("#connect-url-source").render()) == "Detecting the project …"
         assert all(field.disabled for field in screen.query("Input"))
         app.goto("project")  # Next or the palette before the start returned: stays on Connect
+        await pilot.press("ctrl+s")  # Save before the start read the answers file: it stays as it was
+        assert (repo / "dockwright.yml").read_text() == answers
         assert app.current_step == "connect" and not app.is_screen_installed("project")
         release.set()
         while not app.started:
@@ -126,7 +130,7 @@ async def test_the_first_step_is_shown_before_the_start_and_filled_in_by_it(tmp_
         assert screen.query_one("#connect-token").value == "glpat-from-env-0000"
         assert "GITLAB_TOKEN" in str(screen.query_one("#connect-token-source").render())
         assert not any(field.disabled for field in screen.query("Input"))
-        assert app.services.detection is not None and app.plan.dockerfile.port == 8000  # detection reached the app
+        assert app.services.detection is not None and app.plan.dockerfile.port == 9000  # the answers file's
         app.goto("project")
         await pilot.pause()
         assert app.current_step == "project"
