@@ -183,6 +183,10 @@ def main() -> None:
             "dockwright --help": lambda: to_exit([dockwright, "--help"]),
             "dockwright watch --help": lambda: to_exit([dockwright, "watch", "--help"]),
         }
+        if old is not None:
+            launcher = OLD_LAUNCHER.format(root=str(old))
+            cli["--help before"] = lambda: to_exit([python, "-c", launcher, "--help"])
+            cli["watch --help before"] = lambda: to_exit([python, "-c", launcher, "watch", "--help"])
         for table in (paint, cli):  # a warm-up of each (page cache, .pyc), not counted
             for run in table.values():
                 run()

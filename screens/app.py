@@ -8,7 +8,8 @@ import contextlib
 import dataclasses
 import functools
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -24,13 +25,15 @@ from dockwright.screens.messages import Applied, GoToStep, PlanChanged
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
 from dockwright.wizard.plan import ANSWERS_FILE, Plan, replace_in, save_answers
-from dockwright.wizard.practice import PracticeGitLab
 from dockwright.wizard.session import Session, open_session
 from dockwright.wizard.steps import STEPS, next_step, previous_step
 from dockwright.wizard.steps import step as step_by_id
 
 if TYPE_CHECKING:
     from dockwright.screens.step import StepScreen
+    from dockwright.wizard.practice import PracticeGitLab
+
+Starter = Callable[[], tuple[Plan, Session]]  # the session's start: sandbox, detection, answers file, credentials
 
 SCREEN_CLASSES = {
     "connect": "ConnectScreen", "project": "ProjectScreen", "executor": "ExecutorScreen",
@@ -68,7 +71,11 @@ class DockwrightApp(ScrubbedCrashReport, App):
     # change redrew the whole screen on every keystroke (bench/keystroke.py)
     plan: reactive[Plan] = reactive(Plan, init=False, repaint=False)
 
-    def __init__(self, plan: Plan, services: Session, *, start_step: str = "connect") -> None:
+    def __init__(self, plan: Plan, services: Session, *, start_step: str = "connect",
+                 starting: Starter | None = None, practising: bool = False) -> None:
+        """``starting``: the session is not started yet; the first step is shown with ``plan`` and ``services``
+        as placeholders while ``starting`` runs in a thread (detection's git commands, the sandbox's start-up),
+        and filled in when it returns (:meth:`_started`). ``practising``: that start brings up a sandbox."""
         super().__init__()
         self.set_reactive(DockwrightApp.plan, plan)
         self.services = services
@@ -84,7 +91,13 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self._exiting = False
         self._building: asyncio.Future[None] | None = None  # a step built ahead, being mounted
         self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
-        if services.sandbox:
+        self.practising = practising or services.sandbox is not None
+        self.started = starting is None  # the session is started: detection's results and the token are in
+        self._starting = starting
+        self.start_thread: threading.Thread | None = None
+        self.start_result: tuple[Plan, Session] | None = None  # what ``starting`` returned (run_wizard closes it)
+        self.start_error: BaseException | None = None  # what it raised (run_wizard raises it again after the app)
+        if self.practising:
             self.sub_title = "SANDBOX"
 
     @property
@@ -97,6 +110,48 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
     def on_mount(self) -> None:
         self.goto(self.start_step)
+
+    def on_ready(self) -> None:
+        """Textual's Ready: the first frame is on the terminal. Only now the session starts (the step says
+        "detecting …" meanwhile): a thread started earlier held the interpreter while the first frame was made,
+        and that frame came no sooner than with the start before the app (bench/first_paint.py)."""
+        if self._starting is not None and self.start_thread is None:
+            self._start_session()
+
+    # -- the session's start, off the first frame -------------------------------------------
+    def _start_session(self) -> None:
+        """Run the session's start in a thread (a plain one: it may be starting a sandbox when the person quits,
+        and run_wizard waits for it then and stops what it started)."""
+        starting = self._starting
+        assert starting is not None
+
+        def start() -> None:
+            try:
+                self.start_result = starting()
+            except BaseException as exc:  # noqa: BLE001  (said by run_wizard after the app, as before the app)
+                self.start_error = exc
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile: run_wizard stops the session
+                self.call_from_thread(self._started)
+
+        self.start_thread = threading.Thread(target=start, name="dockwright-start", daemon=True)
+        self.start_thread.start()
+
+    def _started(self) -> None:
+        """The session's start returned: its plan and session replace the placeholders, the step fills in."""
+        if self.start_error is not None:
+            self.exit(return_code=2)
+            return
+        if self.start_result is None or self._exiting:
+            return
+        plan, self.services = self.start_result
+        self._initial_plan = plan
+        self.started = True
+        self.plan = plan
+        for screen in self.screen_stack:
+            fill = getattr(screen, "on_session_started", None)
+            if fill is not None:
+                fill()
+        self._build_ahead_soon()
 
     # -- the Plan ---------------------------------------------------------------------------
     def on_plan_changed(self, message: PlanChanged) -> None:
@@ -132,6 +187,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
     def goto(self, step_id: str) -> None:
         if step_id == "watch" or not step_by_id(step_id).applies(self.plan):
             return
+        if not self.started and self.is_screen_installed(self.current_step):
+            self.notify(self.starting_sentence, title="One moment")
+            return
         if step_id == "apply" and self.reviewed_plan != self.plan:
             # nothing is written or sent before Review is confirmed for exactly these answers
             self.notify("Apply comes after Review: confirm the changes there first.", severity="warning")
@@ -152,9 +210,16 @@ class DockwrightApp(ScrubbedCrashReport, App):
             self._ahead_timer.stop()
         self._ahead_timer = self.set_timer(after, self._build_ahead)
 
+    @property
+    def starting_sentence(self) -> str:
+        """What the first step says while the session starts."""
+        if self.practising:
+            return "Starting the practice sandbox and detecting its demo project …"
+        return "Detecting the project …"
+
     def _idle_on_a_step(self) -> bool:
-        """The current step is on screen (no dialog or help over it, not exiting)."""
-        stack = self.screen_stack if self.is_running and not self._exiting else []
+        """The current step is on screen (no dialog or help over it, not exiting), the session started."""
+        stack = self.screen_stack if self.is_running and not self._exiting and self.started else []
         return bool(stack) and stack[-1].id == f"step-{self.current_step}"
 
     async def _build_ahead(self) -> None:
@@ -205,6 +270,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
     def save_answers_file(self) -> bool:
         """Write dockwright.yml; on failure say why and what to do, and keep the app running."""
+        if not self.started:  # the placeholders would overwrite the answers file the start is reading
+            self.notify(self.starting_sentence, title="Not saved yet")
+            return False
         from dockwright.screens.errors import explain
 
         try:
@@ -222,7 +290,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
     @property
     def again(self) -> str:
         """How the next run starts from the saved answers, for the sentences that say where they went."""
-        return "Running dockwright --sandbox again" if self.services.sandbox else "Running dockwright in this folder again"
+        return "Running dockwright --sandbox again" if self.practising else "Running dockwright in this folder again"
 
     @property
     def exit_status(self) -> int:
@@ -359,14 +427,29 @@ def build_services(args: argparse.Namespace, workdir: Path) -> tuple[Plan, Sessi
 
 
 def run_wizard(args: argparse.Namespace) -> int:
-    """`dockwright` without a subcommand: the Textual wizard in ``--dir`` (default: this folder)."""
+    """`dockwright` without a subcommand: the Textual wizard in ``--dir`` (default: this folder).
+
+    The first frame comes before the session's start (build_services: the sandbox's start-up, detection's git
+    commands, the answers file, credentials): Connect shows "detecting …" and fills in when it is done. What the
+    start raises is raised here after the app closed, as it was before the app started."""
     workdir = Path(getattr(args, "dir", None) or ".").resolve()
-    plan, session, _sandbox = build_services(args, workdir)
+    practising = bool(getattr(args, "sandbox", False))
+
+    def starting() -> tuple[Plan, Session]:
+        plan, session, _sandbox = build_services(args, workdir)
+        return plan, session
+
+    nothing_yet = replace_in(Plan(), "gitlab", url="", project="")  # not a default URL shown as if found
+    app = DockwrightApp(nothing_yet, Session(workdir=workdir), starting=starting, practising=practising)
     try:
-        app = DockwrightApp(plan, session)
         app.run()
     finally:
-        session.close()
+        if app.start_thread is not None:
+            app.start_thread.join()  # quit while the sandbox was starting: stop it once it is up
+        if app.start_result is not None:
+            app.start_result[1].close()
+    if app.start_error is not None:
+        raise app.start_error
     if app.crash:
         print(app.crash, file=sys.stderr)
     return app.exit_status

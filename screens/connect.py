@@ -34,17 +34,12 @@ class ConnectScreen(StepScreen):
     NEXT_LABEL = "Test and continue"
 
     def compose_form(self) -> ComposeResult:
-        s = self.services
         yield from field_row("GitLab URL", Input(id="connect-url", placeholder="e.g. https://gitlab.com"))
-        yield Label(f"from {s.url_source}" if s.url_source else "type your GitLab's address",
-                    id="connect-url-source", classes="source")
+        yield Label(id="connect-url-source", classes="source")
         yield from field_row("Access token", Input(id="connect-token", password=True,
                                                    placeholder="glpat-… (api scope)"),
                              "A personal access token with the api scope; kept in memory only, never saved")
-        yield Label(f"from {s.token_source}" if s.token_source and s.token
-                    else f"{s.token_source} Paste one (User settings > Access tokens, scope api)." if s.token_source
-                    else "not found in GITLAB_TOKEN or glab's config: paste one (User settings > Access tokens, "
-                         "scope api)", id="connect-token-source", classes="source")
+        yield Label(id="connect-token-source", classes="source")
         yield from field_row("Project", Input(id="connect-project", placeholder="e.g. group/app"),
                              "The project's path in GitLab, as in its URL")
         with Horizontal(classes="button-row"):
@@ -54,8 +49,34 @@ class ConnectScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#connect-busy").display = False
-        token = self.services.token
-        self.query_one("#connect-token", Input).value = token.reveal() if token else ""  # shown as dots
+        self.fill_sources()
+
+    def fill_sources(self) -> None:
+        """Where the URL and the token came from, and the token (shown as dots); while the session starts
+        (DockwrightApp._start_session) the step says it is detecting instead."""
+        s = self.services
+        url_source = self.query_one("#connect-url-source", Label)
+        token_source = self.query_one("#connect-token-source", Label)
+        started = self.app.started  # type: ignore[attr-defined]
+        for field in self.query(Input):  # what is typed meanwhile would be overwritten by what the start finds
+            field.disabled = not started
+        if not started:
+            url_source.update(self.app.starting_sentence)  # type: ignore[attr-defined]
+            token_source.update("")
+            return
+        url_source.update(f"from {s.url_source}" if s.url_source else "type your GitLab's address")
+        token_source.update(
+            f"from {s.token_source}" if s.token_source and s.token
+            else f"{s.token_source} Paste one (User settings > Access tokens, scope api)." if s.token_source
+            else "not found in GITLAB_TOKEN or glab's config: paste one (User settings > Access tokens, scope api)")
+        self.query_one("#connect-token", Input).value = s.token.reveal() if s.token else ""  # shown as dots
+
+    def on_session_started(self) -> None:
+        """The session's start returned (DockwrightApp._started): its sources, token and plan fill the step."""
+        self.fill_sources()
+        self.load_plan(self.plan)
+        if not isinstance(self.focused, Input):
+            self.query_one("#connect-url", Input).focus()
 
     def load_plan(self, plan: Plan) -> None:
         with self.prevent(Input.Changed):
@@ -109,6 +130,9 @@ class ConnectScreen(StepScreen):
         return None
 
     def start_test(self, *, advance: bool) -> None:
+        if not self.app.started:  # type: ignore[attr-defined]
+            self.app.notify(self.app.starting_sentence, title="One moment")  # type: ignore[attr-defined]
+            return
         problem = self.problem()
         result = self.query_one("#connect-result", Label)
         if problem:

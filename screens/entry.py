@@ -6,13 +6,16 @@ loaded only when a full screen is actually opened, so `dockwright apply` and fri
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
-from typing import Any
 
 from dockwright.wizard import cli
 from dockwright.wizard.errors import EXIT_OK, BadInput
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing for --help
+if TYPE_CHECKING:  # the console script's first module: nothing --help does not need (typing's own, argparse's)
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
 
 
 class TextualScreens:

@@ -74,7 +74,7 @@ class StepScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        if self.services.sandbox:
+        if self.app.practising:  # type: ignore[attr-defined]  # known before the sandbox is up
             yield Label("SANDBOX: practice GitLab on this machine; nothing reaches a real GitLab.",
                         id="sandbox-banner")
         with Horizontal(id="body"):

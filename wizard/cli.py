@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
-from typing import Any, Protocol
 
 from dockwright.wizard import __version__
 from dockwright.wizard.commands import SUBCOMMANDS
 from dockwright.wizard.errors import EXIT_INTERNAL, BadInput, DockwrightError
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing for --help
+if TYPE_CHECKING:  # typing's Protocol and collections.abc are not imported for --help
+    from collections.abc import Sequence
+    from typing import Any, Protocol
 
 EPILOG = """\
 examples:
@@ -55,14 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class FullScreen(Protocol):
-    """The full-screen UI, plugged in by the console script (screens/entry.py); wizard/ never imports it."""
+if TYPE_CHECKING:
+    class FullScreen(Protocol):
+        """The full-screen UI, plugged in by the console script (screens/entry.py); wizard/ never imports it."""
 
-    def run_wizard(self, args: argparse.Namespace) -> int: ...
+        def run_wizard(self, args: argparse.Namespace) -> int: ...
 
-    def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int: ...
+        def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int: ...
 
-    def run_watch_list(self, client: Any, project: str, options: dict[str, Any]) -> int: ...
+        def run_watch_list(self, client: Any, project: str, options: dict[str, Any]) -> int: ...
 
 
 def main(argv: Sequence[str] | None = None, *, full_screen: FullScreen | None = None) -> int:

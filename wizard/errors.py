@@ -7,10 +7,7 @@ show them. ``docs/errors.md`` documents the table.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
-
-from dockwright.wizard.secret_text import scrub
-
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing for --help
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -35,6 +32,9 @@ class DockwrightError(Exception):
     exit_code = EXIT_BAD_INPUT
 
     def __init__(self, sentence: str, next_step: str = "") -> None:
+        # secret_text's patterns are compiled when an error is made, not for --help
+        from dockwright.wizard.secret_text import scrub
+
         sentence, next_step = scrub(sentence), scrub(next_step)  # a token never reaches a message
         super().__init__(sentence)
         self.sentence = sentence
@@ -94,12 +94,12 @@ class PipelineFailed(DockwrightError):
 # Placeholders: {url} {project} {scope} {role} {action} {detail} {retry_after}
 # --------------------------------------------------------------------------------------------
 
-class ErrorEntry(NamedTuple):  # not a dataclass: `dockwright --help` imports this, and dataclasses costs ~20 ms
-    code: str
-    cls: type[DockwrightError]
-    sentence: str
-    next_step: str
-    when: str  # what GitLab or the network did, for docs/errors.md
+class ErrorEntry:  # neither a dataclass (~20 ms) nor a NamedTuple (typing): `dockwright --help` imports this
+    __slots__ = ("cls", "code", "next_step", "sentence", "when")
+
+    def __init__(self, code: str, cls: type[DockwrightError], sentence: str, next_step: str, when: str) -> None:
+        self.code, self.cls, self.sentence, self.next_step = code, cls, sentence, next_step
+        self.when = when  # what GitLab or the network did, for docs/errors.md
 
 
 ERROR_TABLE: dict[str, ErrorEntry] = {e.code: e for e in (

@@ -89,3 +89,48 @@ def test_demo_is_refused_where_it_means_nothing(tmp_path, capsys, monkeypatch):
         err = capsys.readouterr().err
         assert sentence in err and next_step in err, err
     assert not (tmp_path / "state").exists()  # refused before any sandbox started
+
+
+async def test_the_first_step_is_shown_before_the_start_and_filled_in_by_it(tmp_path, monkeypatch):
+    """The first frame does not wait for detection or the sandbox: Connect says it is detecting, takes no typing
+    and no Next meanwhile, and fills in from what the start found; the steps after it get the detection."""
+    import asyncio
+    import threading
+
+    from dockwright.screens.app import DockwrightApp
+    from dockwright.wizard.plan import Plan
+    from dockwright.wizard.session import Session
+
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-from-env-0000")
+    repo = flask_repo(tmp_path / "app")
+    save_answers(replace_in(Plan(), "dockerfile", port=9000), repo / "dockwright.yml")
+    answers = (repo / "dockwright.yml").read_text()
+    release = threading.Event()
+
+    def starting():
+        release.wait()
+        plan, services, _sandbox = build_services(args_for("--dir", str(repo)), repo)
+        return replace_in(plan, "gitlab", project="alice/app"), services
+
+    app = DockwrightApp(replace_in(Plan(), "gitlab", url="", project=""), Session(workdir=repo), starting=starting)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert str(screen.query_one("#connect-url-source").render()) == "Detecting the project …"
+        assert all(field.disabled for field in screen.query("Input"))
+        app.goto("project")  # Next or the palette before the start returned: stays on Connect
+        await pilot.press("ctrl+s")  # Save before the start read the answers file: it stays as it was
+        assert (repo / "dockwright.yml").read_text() == answers
+        assert app.current_step == "connect" and not app.is_screen_installed("project")
+        release.set()
+        while not app.started:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        assert screen.query_one("#connect-project").value == "alice/app"
+        assert screen.query_one("#connect-token").value == "glpat-from-env-0000"
+        assert "GITLAB_TOKEN" in str(screen.query_one("#connect-token-source").render())
+        assert not any(field.disabled for field in screen.query("Input"))
+        assert app.services.detection is not None and app.plan.dockerfile.port == 9000  # the answers file's
+        app.goto("project")
+        await pilot.pause()
+        assert app.current_step == "project"

@@ -52,3 +52,16 @@ def test_help_imports_neither_dataclasses_nor_json():
             "import sys\n"
             "assert 'dataclasses' not in sys.modules and 'json' not in sys.modules, 'imported for --help'\n")
     assert loaded_after(code, ()) == []
+
+
+def test_help_imports_neither_typing_nor_what_only_a_command_runs():
+    # the console script's module, the parser and its help: typing (its TYPE_CHECKING too), getpass (apply's
+    # token prompt), threading and signal (the sandbox command's wait) come with what runs, not with --help
+    code = ("import dockwright.screens.entry\n"
+            "from dockwright.wizard.cli import build_parser\n"
+            "build_parser().format_help()\n"
+            "import sys\n"
+            "late = [m for m in ('typing', 'getpass', 'threading', 'signal', 'dockwright.wizard.secret_text')\n"
+            "        if m in sys.modules]\n"
+            "assert not late, late\n")
+    assert loaded_after(code, ()) == []

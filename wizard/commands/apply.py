@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
-from pathlib import Path
 
 from dockwright.wizard.commands import seconds
 from dockwright.wizard.errors import EXIT_BAD_INPUT, BadInput, DockwrightError
@@ -82,6 +80,8 @@ def _interactive() -> bool:
 
 
 def _hidden_prompt(message: str) -> str:
+    import getpass  # not for --help
+
     return getpass.getpass(f"{message}: ")
 
 
@@ -91,6 +91,8 @@ def _confirm(message: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path  # not for --help
+
     from dockwright.wizard.apply import ApplyOptions, dry_run, run_apply
     from dockwright.wizard.credentials import resolve_token, resolve_url
     from dockwright.wizard.plan import GitLabSpec, check_plan, load_answers, replace_in

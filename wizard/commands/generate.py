@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from dockwright.wizard.errors import EXIT_OK, BadInput
 
@@ -43,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path  # not for --help
+
     # imported here, not at the top: `dockwright --help` builds every subcommand's parser and needs none of them
     from dockwright.wizard.changes import apply_file_changes, plan_file_changes
     from dockwright.wizard.checks import check_coherence, check_pipeline

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from dockwright.wizard.errors import EXIT_OK, BadInput, RefusedOverwrite
 
@@ -27,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path  # not for --help
+
     # imported here, not at the top: `dockwright --help` builds every subcommand's parser and needs none of them
     from dockwright.wizard.detect import detect, detect_plan
     from dockwright.wizard.files import write_atomic

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
-from pathlib import Path
 
 from dockwright.wizard.commands import port, seconds
 from dockwright.wizard.errors import EXIT_OK, BadInput, NetworkError
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing for --help
+if TYPE_CHECKING:
+    import threading
 
 NAME = "sandbox"
 HELP = "run a practice GitLab on 127.0.0.1 (REST API, git over HTTP, runners, pipelines, registry)"
@@ -78,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     import json  # here, not at the top: `dockwright --help` builds this parser
+    from pathlib import Path  # not for --help
 
     from dockwright.wizard.practice import start_sandbox
 
@@ -113,6 +115,9 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
               f"  API:      curl -H \"PRIVATE-TOKEN: <token>\" {sandbox.url}/api/v4/projects/"
               f"{sandbox.project_path.replace('/', '%2F')}",
               file=sys.stderr, flush=True)
+        import signal  # not for --help
+        import threading
+
         stop = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill` stops it as cleanly as Ctrl-C
@@ -126,6 +131,7 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 def register_runner(args: argparse.Namespace) -> int:
     import json  # here, not at the top: `dockwright --help` builds this parser
+    from pathlib import Path  # not for --help
 
     from dockwright.wizard import practice
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
 from dockwright.wizard.errors import BadInput
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without importing typing for --help
+if TYPE_CHECKING:
+    from typing import Any
 
 NAME = "watch"
 HELP = "follow a GitLab pipeline live and explain why a job failed"
