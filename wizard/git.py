@@ -139,6 +139,12 @@ def _run(args: list[str], cwd: str | os.PathLike[str] | None = None, env: Mappin
         raise GitError("git is not installed or not on PATH.", "Install git (2.30 or newer) and run dockwright again.") from None
 
 
+# AF_UNIX takes at most 107 bytes of path: $XDG_RUNTIME_DIR + "/dockwright/askpass-<pid>-<8>/token.sock" (up to
+# 48 more) fits below this; a deeper one (a test's tmp folder, a long home) uses <tmp>/dockwright-<uid> instead,
+# where the push failed with "AF_UNIX path too long" (exit 70) before.
+MAX_RUNTIME_DIR = 56
+
+
 def private_temp_dir(prefix: str) -> Path:
     """A new folder for one git call (askpass helper, private index), removed by the caller.
 
@@ -147,7 +153,8 @@ def private_temp_dir(prefix: str) -> Path:
     first: each folder's name carries the process id that made it.
     """
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) / "dockwright" if runtime and Path(runtime).is_dir() else \
+    short = runtime is not None and len(os.fsencode(runtime)) <= MAX_RUNTIME_DIR  # the socket's path must fit
+    base = Path(runtime) / "dockwright" if runtime and short and Path(runtime).is_dir() else \
         Path(tempfile.gettempdir()) / f"dockwright-{os.getuid()}"
     try:
         base.mkdir(mode=0o700, exist_ok=True)
