@@ -144,6 +144,8 @@ class WatchScreen(Screen[int | None]):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
+        if not self.query("#diagnosis"):  # the app closed while this screen was being put up (its children gone)
+            return
         for quiet in ("#diagnosis", "#watch-pull", "#watch-message"):
             self.query_one(quiet).display = False
         self.query_one("#watch-applied").display = bool(self.applied)
