@@ -37,7 +37,7 @@ def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
     rchange = runner_change(plan, session, options)
     if rchange is not None:
         out.append((rchange.summary, rchange.preview() + "\nthen wait until GitLab reports the runner online"))
-    elif plan.uses_own_runner and plan.runner_kind == "kubernetes":
+    elif plan.helm_runner:
         out.append(kubernetes_runner_line(plan, session))
     project, url = plan.gitlab.project, plan.gitlab.url
     out.append(("GitLab CI lint of .gitlab-ci.yml", f"POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>"))
@@ -85,7 +85,7 @@ class ReviewScreen(StepScreen):
                     field.value = value
         self.ready = False  # until the list for these answers and these files is shown
         self.query_one("#review-state", Label).update(self.state_sentence())
-        self.query_one("#review-method", Label).update(f"Runner and build: {method_tradeoff(plan.executor)}")
+        self.query_one("#review-method", Label).update(method_tradeoff(plan.executor))
         self.query_one("#review-problem", Label).update("Working out the changes …")
         self.collect()
 

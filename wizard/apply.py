@@ -211,7 +211,7 @@ def committed_files(plan: Plan) -> list[str]:
     values file has no token and lies in the repository (check_plan keeps it there): committed, the team can
     run the same `helm upgrade` later, and the tree is clean after the push rather than showing it untracked."""
     paths = list(file_paths(plan).values())
-    if plan.uses_own_runner and plan.runner_kind == "kubernetes":
+    if plan.helm_runner:
         paths.append(posixpath.normpath(plan.runner.kubernetes.helm_values_path))
     return paths
 
@@ -265,7 +265,7 @@ def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str], *
 
     project, url = plan.gitlab.project, plan.gitlab.url
     say(heading + "\n")
-    say(f"Runner and build: {method_tradeoff(plan.executor)}\n")
+    say(method_tradeoff(plan.executor) + "\n")
     for change in file_changes(plan, session, options):
         say(f"• {change.summary}")
         preview = change.preview()
@@ -277,7 +277,7 @@ def dry_run(plan: Plan, session: Session, options: ApplyOptions, out: IO[str], *
     if rchange is not None:
         say(f"• {rchange.summary}")
         say("\n".join("  " + line for line in rchange.preview().splitlines()))
-    elif plan.uses_own_runner and plan.runner_kind == "kubernetes":
+    elif plan.helm_runner:
         summary, what = kubernetes_runner_line(plan, session)
         say(f"• {summary}\n  " + "\n  ".join(what.splitlines()))
     say(f"• lint: POST /projects/{project}/ci/lint content=<.gitlab-ci.yml>")
@@ -372,7 +372,7 @@ class _Run:
         rchange = prepared.runner
         if rchange is not None:
             yield from self.runner(rchange)
-        elif self.plan.uses_own_runner and self.plan.runner_kind == "kubernetes":
+        elif self.plan.helm_runner:
             if self.session.sandbox is not None:
                 yield from self.sandbox_cluster()
             else:

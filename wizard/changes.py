@@ -257,7 +257,7 @@ def plan_file_changes(plan: Plan, directory: str | os.PathLike[str], *, overwrit
             raise _refuse(path, f"cannot be merged: {exc.reason}") from None
         changes.append(FileChange(path, render_pipeline(plan, None), old, backup=True))
 
-    if plan.uses_own_runner and plan.runner_kind == "kubernetes":  # the Helm chart's values (issue 14): no token
+    if plan.helm_runner:  # the Helm chart's values (issue 14): no token
         from dockwright.wizard.render.kubernetes import render_helm_values
 
         label = posixpath.normpath(plan.runner.kubernetes.helm_values_path)

@@ -219,6 +219,12 @@ class Plan:
         return self.build_method in DAEMONLESS_METHODS
 
     @property
+    def helm_runner(self) -> bool:
+        """dockwright's runner is started by GitLab Runner's Helm chart (a Kubernetes executor): it writes the
+        chart's values, not a config.toml entry."""
+        return self.uses_own_runner and self.runner_kind == "kubernetes"
+
+    @property
     def uses_docker_images(self) -> bool:
         """The jobs run docker:<version>-cli (and -dind): pipeline.docker_version matters. Not for the shell
         runner (the host's Docker) nor the daemonless methods (their own tool images)."""

@@ -152,9 +152,9 @@ def method_tradeoff(executor: str) -> str:
     costs in security, so the choice is seen once more before anything is registered."""
     where, method = split_executor(executor)
     if not method:
-        return f"{EXECUTOR_CHOICES[executor][0]} — {EXECUTOR_CHOICES[executor][1].splitlines()[-1]}"
+        return f"Runner and build: {EXECUTOR_CHOICES[executor][0]} — {EXECUTOR_CHOICES[executor][1].splitlines()[-1]}"
     place = {"docker": "the Docker executor", "kubernetes": "Kubernetes"}[where]
-    return f"{METHOD_CHOICES[method][0]} on {place} — {METHOD_CHOICES[method][1]}"
+    return f"Runner and build: {METHOD_CHOICES[method][0]} on {place} — {METHOD_CHOICES[method][1]}"
 
 
 REGISTRY_CHOICES: dict[str, str] = {

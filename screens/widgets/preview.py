@@ -91,7 +91,7 @@ def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str
     for f in PREVIEW_FILES:
         if f.on_disk and f.on_disk in rendered:
             texts[f.id] = _text_of(rendered[f.on_disk])
-    if plan.uses_own_runner and plan.runner_kind == "kubernetes":  # Helm installs it from its values (issue 14)
+    if plan.helm_runner:  # Helm installs it from its values (issue 14)
         from dockwright.wizard.render.kubernetes import render_helm_values
 
         texts["config-toml"] = render_helm_values(plan, url=gitlab_url)
@@ -108,7 +108,7 @@ def render_previews(plan: Plan, existing: dict[str, str | None], gitlab_url: str
 def runner_tab(plan: Plan) -> tuple[str, str]:
     """The runner tab's label and language: config.toml, or the Helm chart's values on Kubernetes (the tab says
     values.yaml, short enough for the tab bar; its first line names the file where it is written)."""
-    if plan.uses_own_runner and plan.runner_kind == "kubernetes":
+    if plan.helm_runner:
         return "values.yaml", "yaml"
     return "config.toml", "toml"
 

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         raise refused
     for change, result in zip(changes, apply_file_changes(changes), strict=False):
         print(f"{change.summary}: {result}")
-    if plan.uses_own_runner and plan.runner_kind == "kubernetes":
+    if plan.helm_runner:
         from dockwright.wizard.render import render_register_command
 
         print(f"\nInstall the runner in your cluster with the GitLab Runner Helm chart and "
