@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, LoadingIndicator
+from textual.widgets import Button, Input, Label
 
 from dockwright.screens.messages import GoToStep, PlanChanged
 from dockwright.screens.step import StepScreen
@@ -34,22 +34,33 @@ class ConnectScreen(StepScreen):
     NEXT_LABEL = "Test and continue"
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("GitLab URL", Input(id="connect-url", placeholder="e.g. https://gitlab.com"))
+        waiting = not self.app.started  # type: ignore[attr-defined]  # fill_sources enables them (disabled here: styled once)
+        yield from field_row("GitLab URL", Input(id="connect-url", placeholder="e.g. https://gitlab.com",
+                                                 disabled=waiting))
         yield Label(id="connect-url-source", classes="source")
         yield from field_row("Access token", Input(id="connect-token", password=True,
-                                                   placeholder="glpat-… (api scope)"),
+                                                   placeholder="glpat-… (api scope)", disabled=waiting),
                              "A personal access token with the api scope; kept in memory only, never saved")
         yield Label(id="connect-token-source", classes="source")
-        yield from field_row("Project", Input(id="connect-project", placeholder="e.g. group/app"),
+        yield from field_row("Project", Input(id="connect-project", placeholder="e.g. group/app", disabled=waiting),
                              "The project's path in GitLab, as in its URL")
-        with Horizontal(classes="button-row"):
+        with Horizontal(classes="button-row", id="connect-test-row"):
             yield Button("Test connection", id="connect-test")
-            yield LoadingIndicator(id="connect-busy")
         yield Label("", id="connect-result")
 
     def on_mount(self) -> None:
-        self.query_one("#connect-busy").display = False
         self.fill_sources()
+
+    def show_busy(self, busy: bool) -> None:
+        """The spinner beside "Test connection" while a test runs. Mounted then, not composed hidden: it was a
+        tenth of the first frame's work (its CSS, its layout, hiding it)."""
+        from textual.widgets import LoadingIndicator
+
+        shown = self.query("#connect-busy")
+        if busy and not shown:
+            self.query_one("#connect-test-row").mount(LoadingIndicator(id="connect-busy"))
+        elif not busy:
+            shown.remove()
 
     def fill_sources(self) -> None:
         """Where the URL and the token came from, and the token (shown as dots); while the session starts
@@ -141,7 +152,7 @@ class ConnectScreen(StepScreen):
             return
         result.update("Connecting …")
         result.set_class(False, "-error")
-        self.query_one("#connect-busy").display = True
+        self.show_busy(True)
         self.test_connection(self.plan.gitlab.url, self.plan.gitlab.project, advance)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
@@ -151,7 +162,7 @@ class ConnectScreen(StepScreen):
         self.app.call_from_thread(self._tested, client, report, advance)
 
     def _tested(self, client, report, advance: bool) -> None:
-        self.query_one("#connect-busy").display = False
+        self.show_busy(False)
         result = self.query_one("#connect-result", Label)
         result.update(describe_report(report))
         result.set_class(not report.ok, "-error")
@@ -166,7 +177,7 @@ class ConnectScreen(StepScreen):
             self.post_message(GoToStep("next"))
 
     def show_error(self, sentence: str) -> None:
-        self.query_one("#connect-busy").display = False
+        self.show_busy(False)
         result = self.query_one("#connect-result", Label)
         result.update(f"✗ {sentence}")
         result.set_class(True, "-error")

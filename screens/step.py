@@ -63,6 +63,15 @@ class StepScreen(Screen):
         self.step = step_by_id(self.STEP_ID)
         self._look: tuple | None = None  # the theme and size the styles were last computed for
         self._resuming = False
+        self._laid_out = False  # built ahead: laid out once out of sight (lay_out_hidden)
+        self._set_breakpoint_classes()
+
+    def _set_breakpoint_classes(self) -> None:
+        """The size classes (-narrow … -wide) for the terminal as it is, before the widgets are styled: else the
+        step's first Resize set them after, and every widget was styled a second time for its first frame."""
+        breakpoints = self.app.HORIZONTAL_BREAKPOINTS or []
+        wanted = self._get_breakpoint_classes(self.app.size.width, breakpoints)
+        self.update_classes({name: name in wanted for _, name in breakpoints}, update=False)
 
     @property
     def plan(self) -> Plan:
@@ -96,11 +105,17 @@ class StepScreen(Screen):
     def compose_form(self) -> ComposeResult:
         yield from ()
 
+    def on_mount(self) -> None:
+        """Mounting styled every widget (App._register) for the theme and size as they are: showing the step
+        for the first time need not do it again (update_node_styles)."""
+        self._look = (self.app.theme, self.app.size)
+
     def update_node_styles(self, animate: bool = True) -> None:
-        """Textual restyles every widget of a screen each time it is shown again (about 120 ms a step here).
-        That is only needed when something the styles depend on changed while the step was hidden: the theme
-        or the terminal size (a widget whose classes change is restyled when they change, hidden or not);
-        otherwise the step is shown with the styles it has. Every other restyle goes through."""
+        """Textual restyles every widget of a screen each time it is shown (about 120 ms a step here, and a
+        quarter of the first frame's work). That is only needed when something the styles depend on changed
+        since the widgets were styled (mounted, or shown last): the theme or the terminal size (a widget whose
+        classes change is restyled when they change, hidden or not); otherwise the step is shown with the
+        styles it has. Every other restyle goes through."""
         look = (self.app.theme, self.app.size)
         resuming, self._resuming = self._resuming, False
         if resuming and look == self._look:
@@ -127,7 +142,8 @@ class StepScreen(Screen):
         size). True when it asked for a layout again since the last (a widget answering its new size)."""
         from dockwright.screens.hidden_screen import lay_out_hidden
 
-        again = lay_out_hidden(self, first=self._look is None)
+        again = lay_out_hidden(self, first=not self._laid_out)
+        self._laid_out = True
         self._look = (self.app.theme, self.app.size)
         return again
 
