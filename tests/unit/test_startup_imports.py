@@ -65,3 +65,17 @@ def test_help_imports_neither_typing_nor_what_only_a_command_runs():
             "        if m in sys.modules]\n"
             "assert not late, late\n")
     assert loaded_after(code, ()) == []
+
+
+def test_help_imports_no_subcommand_module_and_a_subcommand_only_its_own():
+    # `dockwright --help` lists the subcommands from wizard/commands/__init__.py's table; `dockwright watch --help`
+    # imports watch's module for its arguments, and no other subcommand's
+    code = ("from dockwright.wizard.cli import build_parser\n"
+            "import sys\n"
+            "build_parser(['--help']).format_help()\n"
+            "mods = lambda: sorted(m for m in sys.modules if m.startswith('dockwright.wizard.commands.'))\n"
+            "assert mods() == [], mods()\n"
+            "help_text = build_parser(['watch', '--help'])._subparsers._group_actions[0].choices['watch'].format_help()\n"
+            "assert '--follow-ref' in help_text or '--mr' in help_text, help_text\n"
+            "assert mods() == ['dockwright.wizard.commands.watch'], mods()\n")
+    assert loaded_after(code, ()) == []

@@ -1,7 +1,8 @@
 """One module per `dockwright` subcommand.
 
-Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
-A subcommand is listed in :data:`SUBCOMMANDS` only once it works.
+Each module defines ``add_arguments(parser)`` and ``run(args) -> int`` (and may define ``EPILOG``); its name
+and one-line help are in :data:`SUBCOMMANDS`, so that `dockwright --help` lists every subcommand without
+importing one. A subcommand is listed there only once it works.
 """
 
 import argparse
@@ -25,11 +26,12 @@ def port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: 1 to 65535, or 0 for any free one")
     return int(text)
 
-SUBCOMMANDS: tuple[str, ...] = (
-    # module names in wizard/commands/, in the order `dockwright --help` lists them
-    "init_answers",
-    "generate",
-    "apply",
-    "watch",
-    "sandbox",
-)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    # the command's name: (its module in wizard/commands/, its help), in the order `dockwright --help` lists them
+    "init-answers": ("init_answers", "write a commented dockwright.yml with the answers detected in a project folder"),
+    "generate": ("generate", "write the Dockerfile, .dockerignore and .gitlab-ci.yml that an answers file describes"),
+    "apply": ("apply", "run the onboarding from an answers file: files, variables, runner, lint, commit, push, watch"),
+    "watch": ("watch", "follow a GitLab pipeline live and explain why a job failed"),
+    "sandbox": ("sandbox", "run a practice GitLab on 127.0.0.1 (REST API, git over HTTP, runners, pipelines, "
+                "registry)"),
+}

@@ -9,8 +9,6 @@ import sys
 from dockwright.wizard.commands import seconds
 from dockwright.wizard.errors import EXIT_BAD_INPUT, BadInput, DockwrightError
 
-NAME = "apply"
-HELP = "run the onboarding from an answers file: files, variables, runner, lint, commit, push, watch"
 EPILOG = """\
 examples:
   dockwright apply --answers dockwright.yml --dry-run

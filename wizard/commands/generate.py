@@ -7,8 +7,6 @@ import sys
 
 from dockwright.wizard.errors import EXIT_OK, BadInput
 
-NAME = "generate"
-HELP = "write the Dockerfile, .dockerignore and .gitlab-ci.yml that an answers file describes"
 EPILOG = """\
 examples:
   dockwright generate --answers dockwright.yml --dry-run      show the diffs, write nothing

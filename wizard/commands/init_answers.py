@@ -6,8 +6,6 @@ import argparse
 
 from dockwright.wizard.errors import EXIT_OK, BadInput, RefusedOverwrite
 
-NAME = "init-answers"
-HELP = "write a commented dockwright.yml with the answers detected in a project folder"
 EPILOG = """\
 examples:
   dockwright init-answers                      detect this folder and write ./dockwright.yml

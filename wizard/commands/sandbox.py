@@ -13,8 +13,6 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without imp
 if TYPE_CHECKING:
     import threading
 
-NAME = "sandbox"
-HELP = "run a practice GitLab on 127.0.0.1 (REST API, git over HTTP, runners, pipelines, registry)"
 EPILOG = """\
 examples:
   dockwright sandbox                       start it; prints url, token and project, then serves until Ctrl-C

@@ -12,8 +12,6 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy reads it so), without imp
 if TYPE_CHECKING:
     from typing import Any
 
-NAME = "watch"
-HELP = "follow a GitLab pipeline live and explain why a job failed"
 EPILOG = """\
 examples:
   dockwright watch                         in a terminal: this project's pipelines, live (Enter opens one);
