@@ -39,6 +39,8 @@ MAX_LINES = 5_000
 SLICE_SECONDS = 0.004  # new lines taken per turn of the event loop: at most this long, then the screen draws
 MAX_LINE_CHARS = 4_000  # a longer line is cut on screen (the browser shows it whole)
 _frozen_by: set[int] = set()  # the mounted panes that froze the collector's old objects (see JobLog._settle)
+_thresholds: list[int] = []  # the collector's thresholds before the first pane changed them
+FULL_PASS_RARER = 10  # while a pane is up, a full collection waits for ten times as many younger ones
 STRIP_CACHE = 256  # drawn lines kept: a few screens' worth (each is a dozen objects the garbage collector walks)
 
 
@@ -101,15 +103,20 @@ class JobLog(ScrollView, can_focus=True):
         the pane, so it leaves the garbage collector's full passes, which would walk all of it (40-80 ms on a
         2-core machine) several times while a big log streams in. No collection first: that alone is such a
         pass (60 ms measured) right after the first paint; garbage frozen with the rest waits for the last pane's
-        unmount, which gives everything back to the collector."""
+        unmount, which gives everything back to the collector. A full pass also comes ten times less often
+        meanwhile: drawing a streaming log makes some 30,000 new objects a few seconds (strips, their segments
+        and styles), and a pass over them was the longest stall left (35-75 ms, bench/watch.py)."""
         if not _frozen_by:
             gc.freeze()
+            young, middle, full = _thresholds[:] = gc.get_threshold()
+            gc.set_threshold(young, middle, full * FULL_PASS_RARER)
         _frozen_by.add(id(self))
 
     def on_unmount(self) -> None:
         if id(self) in _frozen_by:
             _frozen_by.discard(id(self))
             if not _frozen_by:
+                gc.set_threshold(*_thresholds)
                 gc.unfreeze()
 
     def show_job(self, job_id: int | None, title: str = "") -> None:

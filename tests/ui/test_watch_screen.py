@@ -72,14 +72,18 @@ class TwoLogsApp(App):
 async def test_the_collectors_old_objects_are_frozen_while_a_pane_is_up_and_given_back_after():
     import gc
     assert gc.get_freeze_count() == 0
+    young, middle, full = before = gc.get_threshold()
     app = TwoLogsApp()
     async with app.run_test(size=(100, 20)) as pilot:
         await pilot.pause()
         assert gc.get_freeze_count() > 0  # frozen once, after the first paint
+        assert gc.get_threshold() == (young, middle, full * 10)  # and full passes ten times rarer
         await app.query_one("#one", JobLog).remove()  # one pane gone: the other is still up
         await pilot.pause()
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (young, middle, full * 10)
     assert gc.get_freeze_count() == 0  # the last pane unmounted: everything is collectable again
+    assert gc.get_threshold() == before
 
 
 async def test_plain_lines_take_the_short_way_and_tabs_and_control_characters_do_not():
