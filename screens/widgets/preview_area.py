@@ -41,6 +41,17 @@ class PreviewArea(TextArea):
 
     _holding = False
     _full_repaint_asked = False
+    _bars_drawn: tuple | None = None  # what the scrollbars were last drawn for
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        """Widget redraws both scrollbars on every layout of the screen (a keystroke in any field lays it out),
+        also when nothing they show changed; here only when their sizes, the document's or visibility did."""
+        self._refresh_scrollbars()
+        bars = (virtual_size, self.container_size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar,
+                self.scrollbar_size_vertical, self.scrollbar_size_horizontal)
+        if bars != self._bars_drawn:
+            self._bars_drawn = bars
+            super()._scroll_update(virtual_size)
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> PreviewArea:

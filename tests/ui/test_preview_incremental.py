@@ -171,3 +171,29 @@ async def test_typing_in_a_field_repaints_only_the_preview_lines_it_changes(tmp_
             await pilot.pause()
         assert f"EXPOSE {field.value}" in area.text and field.value == "8012"
         assert area.size.height > 20 and 1 <= len(set(repainted)) <= 3
+
+
+async def test_a_keystroke_leaves_the_preview_scrollbar_alone_unless_the_document_width_changes(tmp_path):
+    """Every layout of the screen (each keystroke in a field) made the preview redraw its scrollbars, which also
+    widened the screen region redrawn to the bottom of the preview; now only a change they show redraws them."""
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        area, field = await port_field(app, pilot, "80")
+        await pilot.press("end", "1")
+        for _ in range(3):
+            await pilot.pause()
+        bar = area.horizontal_scrollbar
+        assert area.show_horizontal_scrollbar  # the Dockerfile's longest line is wider than the preview
+        drawn: list[int] = []
+        render_line = bar.render_line
+        bar.render_line = lambda y: (drawn.append(y), render_line(y))[1]  # type: ignore[method-assign]
+        await pilot.press("2", "backspace", "3")
+        for _ in range(3):
+            await pilot.pause()
+        assert "EXPOSE 8013" in area.text and drawn == []
+        width = area.virtual_size.width
+        command = app.screen.query_one("#df-command", Input)
+        command.value = "gunicorn --bind 0.0.0.0:8013 " + "--log-level debug " * 12 + "app:app"
+        for _ in range(3):
+            await pilot.pause()
+        assert area.virtual_size.width > width and drawn  # a wider document: the scrollbar's thumb is redrawn
