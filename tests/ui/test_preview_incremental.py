@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 from textual.app import App, ComposeResult
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Selection
 
@@ -75,15 +76,28 @@ async def test_an_edited_dockerfile_is_highlighted_as_one_loaded_whole(tmp_path)
         assert len(styles) > 2  # keywords, strings... highlighted, not plain text
 
 
-async def port_field(app, pilot, value: str) -> tuple[PreviewArea, Input]:
-    """The Dockerfile step shown, its port field focused and set to ``value``, and the preview's Dockerfile."""
+async def port_field(app, pilot, value: str, *keys: str) -> tuple[PreviewArea, Input]:
+    """The Dockerfile step shown, its port field focused and set to ``value`` (then ``keys`` typed at its end and
+    the screen settled), and the preview's Dockerfile."""
     app.goto("dockerfile")
     for _ in range(3):
         await pilot.pause()
     field = app.screen.query_one("#df-port", Input)
     field.focus()
     field.value = value
+    if keys:
+        await pilot.press("end", *keys)
+        for _ in range(3):
+            await pilot.pause()
     return app.screen.query_one("#preview-dockerfile", PreviewArea), field
+
+
+def lines_drawn(widget: Widget) -> list[int]:
+    """From now on, the rows ``widget`` draws anew (the others come from what is already on screen)."""
+    drawn: list[int] = []
+    render_line = widget.render_line
+    widget.render_line = lambda y: (drawn.append(y), render_line(y))[1]  # type: ignore[method-assign]
+    return drawn
 
 
 async def test_typing_keeps_the_preview_equal_to_the_full_render_and_where_it_was_scrolled(tmp_path):
@@ -159,13 +173,8 @@ async def test_typing_in_a_field_repaints_only_the_preview_lines_it_changes(tmp_
     of the preview as TextArea does after an edit (the larger part of keystroke -> preview repainted)."""
     app = offline_app(flask_repo(tmp_path / "app"))
     async with app.run_test(size=(140, 40)) as pilot:
-        area, field = await port_field(app, pilot, "80")
-        await pilot.press("end", "1")
-        for _ in range(3):
-            await pilot.pause()
-        repainted: list[int] = []
-        render_line = area.render_line
-        area.render_line = lambda y: (repainted.append(y), render_line(y))[1]  # type: ignore[method-assign]
+        area, field = await port_field(app, pilot, "80", "1")
+        repainted = lines_drawn(area)
         await pilot.press("2")
         for _ in range(3):
             await pilot.pause()
@@ -178,15 +187,9 @@ async def test_a_keystroke_leaves_the_preview_scrollbar_alone_unless_the_documen
     widened the screen region redrawn to the bottom of the preview; now only a change they show redraws them."""
     app = offline_app(flask_repo(tmp_path / "app"))
     async with app.run_test(size=(140, 40)) as pilot:
-        area, field = await port_field(app, pilot, "80")
-        await pilot.press("end", "1")
-        for _ in range(3):
-            await pilot.pause()
-        bar = area.horizontal_scrollbar
+        area, _field = await port_field(app, pilot, "80", "1")
         assert area.show_horizontal_scrollbar  # the Dockerfile's longest line is wider than the preview
-        drawn: list[int] = []
-        render_line = bar.render_line
-        bar.render_line = lambda y: (drawn.append(y), render_line(y))[1]  # type: ignore[method-assign]
+        drawn = lines_drawn(area.horizontal_scrollbar)
         await pilot.press("2", "backspace", "3")
         for _ in range(3):
             await pilot.pause()
