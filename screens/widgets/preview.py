@@ -177,7 +177,7 @@ def show_text(area: TextArea, new: str) -> None:
     else:
         area.load_text(new)
         return
-    area.replace(insert, start, end, maintain_selection_offset=False)
+    area.replace(insert, start, end, maintain_selection_offset=True)  # the cursor stays: no scroll to the edit
     area.history.clear()  # a read-only preview: no undo to keep
 
 

@@ -200,3 +200,18 @@ async def test_a_keystroke_leaves_the_preview_scrollbar_alone_unless_the_documen
         for _ in range(3):
             await pilot.pause()
         assert area.virtual_size.width > width and drawn  # a wider document: the scrollbar's thumb is redrawn
+
+
+async def test_typing_while_the_diff_is_shown_does_not_scroll_the_preview_sideways(tmp_path):
+    """The edit that brings the new text in left TextArea's cursor at the end of the edited lines, and TextArea
+    scrolled to it: with F3's diff on (no changed-lines mark to put the cursor back at column 0) the preview
+    jumped sideways on each keystroke that changed a long line (here the CMD line, with the port in it)."""
+    repo = flask_repo(tmp_path / "app")
+    (repo / "Dockerfile").write_text(render_previews(offline_app(repo).plan, read_existing(repo),
+                                                     "https://gitlab.example.com")["dockerfile"])
+    app = offline_app(repo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        area, _field = await port_field(app, pilot, "", "f3", "1", "2")
+        assert app.screen.query_one("#preview").show_diff
+        assert '+CMD ["gunicorn", "--bind", "0.0.0.0:12"' in area.text
+        assert area.virtual_size.width > area.size.width and area.scroll_offset.x == 0
