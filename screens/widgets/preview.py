@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, TabbedContent, TabPane, TextArea
 from textual.widgets.text_area import Selection
 
+from dockwright.screens.widgets.preview_area import PreviewArea
 from dockwright.wizard import dockerfile_syntax
 from dockwright.wizard.plan import Plan
 
@@ -176,7 +177,7 @@ def show_text(area: TextArea, new: str) -> None:
     else:
         area.load_text(new)
         return
-    area.replace(insert, start, end, maintain_selection_offset=False)
+    area.replace(insert, start, end, maintain_selection_offset=True)  # the cursor stays: no scroll to the edit
     area.history.clear()  # a read-only preview: no undo to keep
 
 
@@ -201,8 +202,8 @@ class PreviewPane(Vertical):
         with TabbedContent(id="preview-tabs"):
             for f in PREVIEW_FILES:
                 with TabPane(f.title, id=f"tab-{f.id}"):
-                    area = TextArea("", read_only=True, show_line_numbers=True, id=f"preview-{f.id}",
-                                    soft_wrap=False)
+                    area = PreviewArea("", read_only=True, show_line_numbers=True, id=f"preview-{f.id}",
+                                       soft_wrap=False)
                     if f.language == "dockerfile":
                         _register_dockerfile(area)
                     area.language = f.language if f.language in area.available_languages else None
@@ -290,10 +291,12 @@ class PreviewPane(Vertical):
             status.update(said)
         status.set_class(bool(self.error), "-error")
         for f in PREVIEW_FILES:
-            area = self.query_one(f"#preview-{f.id}", TextArea)
+            area = self.query_one(f"#preview-{f.id}", PreviewArea)
             new = self.texts.get(f.id, "")
             shown = self._diff_text(f, new) if self.show_diff else new
-            if area.text != shown:
+            if area.text == shown:
+                continue
+            with area.changing_lines():  # only the lines drawn differently are repainted
                 show_text(area, shown)
                 span = None if self.show_diff else changed_lines(old.get(f.id, ""), new)
                 if span is not None and old:
