@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Header, Input, Label
 from textual.worker import Worker
 
@@ -34,6 +35,11 @@ def in_text_field(widget: object) -> bool:
     # until then no widget can be one
     text_area = sys.modules.get("textual.widgets._text_area")
     return text_area is not None and isinstance(widget, text_area.TextArea)
+
+
+def shown(widget: Widget) -> bool:
+    """Not hidden by ``display: none`` on itself or on any container around it."""
+    return all(node.display for node in widget.ancestors_with_self)
 
 
 class StepScreen(Screen):
@@ -158,6 +164,18 @@ class StepScreen(Screen):
         self.query_one(StepList).refresh_steps(self.plan)
         self.query_one("#step-title", Label).update(self.numbered_title())
         self.load_plan(self.plan)
+        self.focus_a_shown_field()
+
+    def focus_a_shown_field(self) -> None:
+        """Textual's AUTO_FOCUS takes the form's first field even when its row is hidden (the Docker version on
+        a daemonless build): what was typed went nowhere to be seen. The first field that shows takes it then."""
+        focused = self.focused
+        if focused is None or shown(focused):
+            return
+        for widget in self.query(self.AUTO_FOCUS or "*"):
+            if widget.focusable and shown(widget):
+                widget.focus()
+                return
 
     def numbered_title(self) -> str:
         """"Step 3 of 9: How jobs run Docker": where you are, also when the step list is hidden."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 import pytest
 from textual.widgets import Checkbox, Input, RadioButton, Switch
@@ -595,3 +596,16 @@ async def test_an_executor_from_the_answers_file_is_shown_in_both_choices(wizard
         await pilot.click("#method-socket")
         await settle(pilot)
         assert app.plan.executor == "docker-socket"
+
+
+async def test_a_step_does_not_start_in_a_hidden_field(wizard, repo):
+    """A daemonless build hides the Pipeline step's Docker version row; Textual's auto focus still put the cursor
+    in it (its first field), so what was typed went nowhere to be seen. Seen in tmux, `--sandbox` with Buildah."""
+    from dockwright.screens.step import shown
+    from dockwright.wizard.detect import detect_plan
+
+    plan = replace_in(detect_plan(repo), "runner", config_path=str(repo.parent / "runner" / "config.toml"))
+    async with wizard("pipeline", plan=dataclasses.replace(plan, executor="docker-buildah")) as (app, pilot):
+        version = app.screen.query_one("#pl-docker_version", Input)
+        assert not shown(version)  # the row is hidden for Buildah
+        assert app.focused is not version and app.focused is not None and shown(app.focused)
