@@ -605,7 +605,7 @@ async def test_a_step_does_not_start_in_a_hidden_field(wizard, repo):
     from dockwright.wizard.detect import detect_plan
 
     plan = replace_in(detect_plan(repo), "runner", config_path=str(repo.parent / "runner" / "config.toml"))
-    async with wizard("pipeline", plan=dataclasses.replace(plan, executor="docker-buildah")) as (app, pilot):
+    async with wizard("pipeline", plan=dataclasses.replace(plan, executor="docker-buildah")) as (app, _pilot):
         version = app.screen.query_one("#pl-docker_version", Input)
         assert not shown(version)  # the row is hidden for Buildah
         assert app.focused is not version and app.focused is not None and shown(app.focused)
