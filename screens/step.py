@@ -120,6 +120,20 @@ class StepScreen(Screen):
         if self.LOAD_AHEAD:
             self.load_plan(self.plan)
 
+    @property
+    def never_shown(self) -> bool:
+        """Neither laid out ahead nor shown yet (both set the look its styles are for)."""
+        return self._look is None
+
+    def needs_lay_out_ahead(self) -> bool:
+        """Mounted out of sight and not laid out yet, or asked for a layout since it was (for the same theme and
+        size: a new look is restyled and laid out when shown, see update_node_styles)."""
+        from dockwright.screens.hidden_screen import layout_pending
+
+        if not self.is_mounted:
+            return False
+        return self._look is None or (self._look == (self.app.theme, self.app.size) and layout_pending(self))
+
     def lay_out_hidden(self) -> bool:
         """Then lay it out for the terminal's size as showing it would (this also sets the size classes) and
         render its widgets' lines, so that showing it restyles, lays out and renders nothing new unless the
