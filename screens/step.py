@@ -19,6 +19,7 @@ from textual.worker import Worker
 
 from dockwright.screens.errors import handle_worker_state
 from dockwright.screens.messages import GoToStep
+from dockwright.screens.widgets.fields import show_text
 from dockwright.screens.widgets.step_footer import StepFooter
 from dockwright.screens.widgets.steplist import StepList
 from dockwright.wizard.plan import Plan
@@ -117,6 +118,8 @@ class StepScreen(Screen):
             pane = self.query_one(PreviewPane)
             pane.render_now(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
+        self.query_one(StepList).refresh_steps(self.plan, hidden=True)
+        show_text(self.query_one("#step-title", Label), self.numbered_title())
         if self.LOAD_AHEAD:
             self.load_plan(self.plan)
 
@@ -154,7 +157,7 @@ class StepScreen(Screen):
             pane.plan_changed(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
         self.query_one(StepList).refresh_steps(self.plan)
-        self.query_one("#step-title", Label).update(self.numbered_title())
+        show_text(self.query_one("#step-title", Label), self.numbered_title())
         self.load_plan(self.plan)
 
     def numbered_title(self) -> str:
