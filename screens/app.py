@@ -42,10 +42,9 @@ SCREEN_CLASSES = {
 }
 
 
-BUILD_AHEAD_AFTER = 0.3  # seconds after a step is shown: the app is idle, the step painted
-AHEAD_PAUSE = 0.05  # seconds between two pieces of building ahead: a key pressed meanwhile is handled in between
+BUILD_AHEAD_AFTER = 0.3  # seconds after a step is shown (and after each step built ahead): the app is idle
 SHUTDOWN_WAIT = 2.0  # seconds closing waits at most for a step built ahead to finish mounting
-LAY_OUT_AFTER = 0.05  # seconds after a step built ahead was filled: its widgets handled what that posted
+LAY_OUT_AFTER = 0.1  # seconds after a step built ahead was filled: its widgets handled what that posted
 AHEAD_NEVER = ("apply", "watch")  # Apply starts its work when shown; the watch screen is no step screen
 
 
@@ -207,12 +206,12 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self._build_ahead_soon()
 
     # -- steps built ahead ------------------------------------------------------------------
-    def _build_ahead_soon(self, after: float | None = None) -> None:
-        """Once the app is idle again (BUILD_AHEAD_AFTER), build the next step after the current one that is not
-        built yet."""
+    def _build_ahead_soon(self) -> None:
+        """Once the app is idle again (BUILD_AHEAD_AFTER, read here: a test sets it), build the next step after the
+        current one that is not built yet."""
         if self._ahead_timer is not None:
             self._ahead_timer.stop()
-        self._ahead_timer = self.set_timer(BUILD_AHEAD_AFTER if after is None else after, self._build_ahead)
+        self._ahead_timer = self.set_timer(BUILD_AHEAD_AFTER, self._build_ahead)
 
     @property
     def starting_sentence(self) -> str:
@@ -272,9 +271,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         if screen.lay_out_hidden() and passes > 1:
             self._ahead_timer = self.set_timer(LAY_OUT_AFTER, functools.partial(self._lay_out_ahead, screen, passes - 1))
             return
-        # the next step at once, in pieces: done sooner after each goto, it is less often under way when the next
-        # key comes (a key waits for the piece under way: a mount or a layout, up to ~0.5 s)
-        self._build_ahead_soon(AHEAD_PAUSE)
+        self._build_ahead_soon()
 
     # -- answers and quitting ---------------------------------------------------------------
     @property
