@@ -90,6 +90,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self._ahead_timer: Timer | None = None  # the next build ahead (_build_ahead_soon)
         self._exiting = False
         self._building: asyncio.Future[None] | None = None  # a step built ahead, being mounted
+        self._laid_out_ahead: set[str] = set()  # the steps built or laid out ahead since the last goto
         self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
         self.practising = practising or services.sandbox is not None
         self.started = starting is None  # the session is started: detection's results and the token are in
@@ -197,6 +198,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         if not self.is_screen_installed(step_id):
             self.install_screen(_screen_class(step_id)(), name=step_id)
         self.current_step = step_id
+        self._laid_out_ahead.clear()
         if len(self.screen_stack) <= 1:
             self.push_screen(step_id)
         else:
@@ -204,11 +206,12 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self._build_ahead_soon()
 
     # -- steps built ahead ------------------------------------------------------------------
-    def _build_ahead_soon(self, after: float = BUILD_AHEAD_AFTER) -> None:
-        """Once the app is idle again, build the next step after the current one that is not built yet."""
+    def _build_ahead_soon(self) -> None:
+        """Once the app is idle again (BUILD_AHEAD_AFTER, read here: a test sets it), build the next step after the
+        current one that is not built yet."""
         if self._ahead_timer is not None:
             self._ahead_timer.stop()
-        self._ahead_timer = self.set_timer(after, self._build_ahead)
+        self._ahead_timer = self.set_timer(BUILD_AHEAD_AFTER, self._build_ahead)
 
     @property
     def starting_sentence(self) -> str:
@@ -232,10 +235,22 @@ class DockwrightApp(ScrubbedCrashReport, App):
         if not self._idle_on_a_step():
             return  # the next goto schedules it again
         for s in STEPS[STEPS.index(step_by_id(self.current_step)) + 1:]:
-            if s.id in AHEAD_NEVER or self.is_screen_installed(s.id) or not s.applies(self.plan):
+            if s.id in AHEAD_NEVER or not s.applies(self.plan):
+                continue
+            if self.is_screen_installed(s.id):
+                built: StepScreen = self.get_screen(s.id)  # type: ignore[assignment]
+                if s.id not in self._laid_out_ahead and built not in self.screen_stack and built.needs_lay_out_ahead():
+                    self._laid_out_ahead.add(s.id)  # once a visit: a widget may ask for a layout after each
+                    # built ahead, and a goto came before it was laid out: lay it out now, else showing it did
+                    # (~300-800 ms for the Dockerfile step, bench/step_switch.py)
+                    if built.never_shown:
+                        built.fill_hidden()
+                    self._ahead_timer = self.set_timer(LAY_OUT_AFTER, functools.partial(self._lay_out_ahead, built))
+                    return
                 continue
             screen = _screen_class(s.id)()
             self.install_screen(screen, name=s.id)
+            self._laid_out_ahead.add(s.id)
             self._building = asyncio.get_running_loop().create_future()
             try:
                 await mount_hidden(self, screen)

@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import MarkedSwitch, field_row
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row, show_text
 from dockwright.wizard.listen_port import follow_port
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in
@@ -102,9 +102,9 @@ class DockerfileScreen(StepScreen):
         shown = fields(d.language)
         for name in _STACK_ROWS:
             self.query_one(f"#row-{name}").display = name in shown
-        self.query_one("#row-target-label", Label).update(TARGET_LABELS.get(d.language, "Build target"))
+        show_text(self.query_one("#row-target-label", Label), TARGET_LABELS.get(d.language, "Build target"))
         about = self.query_one("#df-teaching", Label)
-        about.update(teaching(d.language))
+        show_text(about, teaching(d.language))
         about.display = bool(teaching(d.language))
         with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
             for wid, value in values.items():
@@ -114,7 +114,7 @@ class DockerfileScreen(StepScreen):
                 field.remove_class("-invalid")
             self.query_one("#df-language", Select).value = d.language
             self.query_one("#df-non_root", Switch).value = d.non_root
-        self.query_one("#df-problem", Label).update("")
+        show_text(self.query_one("#df-problem", Label), "")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""

@@ -30,3 +30,8 @@ def lay_out_hidden(screen: Screen, first: bool) -> bool:
     screen._layout_required = False
     screen._compositor.render_update(full=True)
     return True
+
+
+def layout_pending(screen: Screen) -> bool:
+    """A widget of ``screen`` asked for a layout since the last (refresh(layout=True) only records it)."""
+    return screen._layout_required

@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from dockwright.screens.errors import handle_worker_state
 from dockwright.screens.messages import GoToStep
+from dockwright.screens.widgets.fields import show_text
 from dockwright.screens.widgets.step_footer import StepFooter
 from dockwright.screens.widgets.steplist import StepList
 from dockwright.wizard.plan import Plan
@@ -138,8 +139,24 @@ class StepScreen(Screen):
             pane = self.query_one(PreviewPane)
             pane.render_now(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
+        self.query_one(StepList).refresh_steps(self.plan, hidden=True)
+        show_text(self.query_one("#step-title", Label), self.numbered_title())
         if self.LOAD_AHEAD:
             self.load_plan(self.plan)
+
+    @property
+    def never_shown(self) -> bool:
+        """Neither laid out ahead nor shown yet (both set the look its styles are for)."""
+        return self._look is None
+
+    def needs_lay_out_ahead(self) -> bool:
+        """Mounted out of sight and not laid out yet, or asked for a layout since it was (for the same theme and
+        size: a new look is restyled and laid out when shown, see update_node_styles)."""
+        from dockwright.screens.hidden_screen import layout_pending
+
+        if not self.is_mounted:
+            return False
+        return self._look is None or (self._look == (self.app.theme, self.app.size) and layout_pending(self))
 
     def lay_out_hidden(self) -> bool:
         """Then lay it out for the terminal's size as showing it would (this also sets the size classes) and
@@ -162,7 +179,7 @@ class StepScreen(Screen):
             pane.plan_changed(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
         self.query_one(StepList).refresh_steps(self.plan)
-        self.query_one("#step-title", Label).update(self.numbered_title())
+        show_text(self.query_one("#step-title", Label), self.numbered_title())
         self.load_plan(self.plan)
         self.focus_a_shown_field()
 

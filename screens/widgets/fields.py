@@ -6,7 +6,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Checkbox, Label, RadioButton, Switch
+from textual.widgets import Checkbox, Label, RadioButton, Static, Switch
 
 
 def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = None):
@@ -17,6 +17,14 @@ def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = N
     if hint:
         widget.tooltip = hint
     yield row
+
+
+def show_text(label: Static, text: str) -> None:
+    """``label.update(text)`` when the text differs. Textual's update lays the whole screen out again even for the
+    same text, and each step puts its sentences in again each time it is shown (load_plan): that was a layout of
+    the step on every Back and Next for nothing (bench/step_switch.py)."""
+    if label.content != text:
+        label.update(text)
 
 
 class ChoiceButton(RadioButton):

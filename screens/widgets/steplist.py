@@ -20,9 +20,10 @@ class StepList(OptionList):
     def on_mount(self) -> None:
         self.watch(self.app, "plan", self.refresh_steps, init=True)
 
-    def refresh_steps(self, plan: Plan) -> None:
+    def refresh_steps(self, plan: Plan, hidden: bool = False) -> None:
+        """``hidden``: also while the step is not shown (a step built ahead: its list is then ready when shown)."""
         shape = tuple(s.applies(plan) for s in STEPS)
-        if shape == getattr(self, "_shape", None) or not self.screen.is_current:
+        if shape == getattr(self, "_shape", None) or not (hidden or self.screen.is_current):
             return  # typing in a field changes nothing here; only a step appearing or vanishing does
         self._shape = shape
         ids = [s.id for s in STEPS]

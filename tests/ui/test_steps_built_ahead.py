@@ -98,3 +98,24 @@ async def test_review_is_built_ahead_but_works_out_its_changes_only_when_shown(r
         review = app.get_screen("review")
         assert not review.query("Collapsible")  # nothing worked out (nor asked of GitLab) while hidden
         assert not app.is_screen_installed("apply")  # Apply starts its work when shown: never built ahead
+
+
+async def test_a_step_built_ahead_is_laid_out_even_when_a_goto_came_between_its_mount_and_its_layout(repo, monkeypatch):
+    # the goto stops the timer that would have laid it out; the next build ahead found it installed and went on
+    # to the step after it, so showing it laid it out while the person waited (~300-800 ms, bench/step_switch.py)
+    monkeypatch.setattr(app_module, "LAY_OUT_AFTER", 3600.0)  # mounted and filled, its layout not come yet
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        for _ in range(3000):
+            if app.is_screen_installed("executor") and app.get_screen("executor").is_mounted:
+                break
+            await asyncio.sleep(0.01)
+        executor = app.get_screen("executor")
+        assert executor._look is None  # not laid out yet
+        monkeypatch.setattr(app_module, "LAY_OUT_AFTER", 0.01)
+        app.goto("project")  # a goto (here to the same step) before the layout
+        await settle(pilot)
+        await built_ahead(app, "executor")
+        assert executor.is_mounted and "-roomy" in executor.classes
