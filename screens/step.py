@@ -71,6 +71,7 @@ class StepScreen(Screen):
         self._look: tuple | None = None  # the theme and size the styles were last computed for
         self._resuming = False
         self._laid_out = False  # built ahead: laid out once out of sight (lay_out_hidden)
+        self._shown = False  # shown at least once (on_screen_resume)
         self._set_breakpoint_classes()
 
     def _set_breakpoint_classes(self) -> None:
@@ -146,8 +147,8 @@ class StepScreen(Screen):
 
     @property
     def never_shown(self) -> bool:
-        """Neither laid out ahead nor shown yet (both set the look its styles are for)."""
-        return self._look is None
+        """Neither laid out ahead nor shown yet."""
+        return not (self._laid_out or self._shown)
 
     def needs_lay_out_ahead(self) -> bool:
         """Mounted out of sight and not laid out yet, or asked for a layout since it was (for the same theme and
@@ -156,7 +157,7 @@ class StepScreen(Screen):
 
         if not self.is_mounted:
             return False
-        return self._look is None or (self._look == (self.app.theme, self.app.size) and layout_pending(self))
+        return self.never_shown or (self._look == (self.app.theme, self.app.size) and layout_pending(self))
 
     def lay_out_hidden(self) -> bool:
         """Then lay it out for the terminal's size as showing it would (this also sets the size classes) and
@@ -172,6 +173,7 @@ class StepScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self._resuming = True  # runs before Screen's own handler, which restyles through update_node_styles
+        self._shown = True
         if self.SHOW_PREVIEW:
             from dockwright.screens.widgets.preview import STEP_FILE, PreviewPane
 

@@ -31,7 +31,7 @@ async def built_ahead(app, step_id: str) -> None:
     for _ in range(3000):
         if app.is_screen_installed(step_id):
             screen = app.get_screen(step_id)
-            if screen.is_mounted and screen._look is not None:  # lay_out_hidden ran
+            if screen.is_mounted and screen._laid_out:  # lay_out_hidden ran
                 return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{step_id} was not built ahead")
@@ -113,7 +113,7 @@ async def test_a_step_built_ahead_is_laid_out_even_when_a_goto_came_between_its_
                 break
             await asyncio.sleep(0.01)
         executor = app.get_screen("executor")
-        assert executor._look is None  # not laid out yet
+        assert not executor._laid_out  # not laid out yet
         monkeypatch.setattr(app_module, "LAY_OUT_AFTER", 0.01)
         app.goto("project")  # a goto (here to the same step) before the layout
         await settle(pilot)
