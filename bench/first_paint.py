@@ -118,8 +118,9 @@ def clean_up(repo: Path, old: Path | None) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def first_paint(argv: list[str], cwd: Path, marker: bytes) -> float:
-    """Seconds from starting ``argv`` under a 120x40 pty until ``marker`` appears in its output."""
+def first_paint(argv: list[str], cwd: Path, marker: bytes) -> tuple[float, float]:
+    """Seconds from starting ``argv`` under a 120x40 pty until ``marker`` appears in its output, and the CPU
+    seconds the process had used when it was killed right after (:func:`cpu_of`)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     env = {**CHILD_ENV, "TERM": "xterm-256color", "COLUMNS": str(COLS), "LINES": str(ROWS)}
@@ -144,19 +145,34 @@ def first_paint(argv: list[str], cwd: Path, marker: bytes) -> float:
                 raise SystemExit(f"{argv}: exited before {marker!r}; output: {seen[-400:]!r}")
             seen += chunk
             if marker in seen[-(len(chunk) + len(marker)):]:
-                return time.perf_counter() - start
+                wall = time.perf_counter() - start
+                os.killpg(proc.pid, signal.SIGKILL)
+                return wall, cpu_of(proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+            proc.wait()
         os.close(master)
 
 
-def to_exit(argv: list[str]) -> float:
-    """Seconds for ``argv`` to run to its end (output to a pipe)."""
+def cpu_of(proc: subprocess.Popen) -> float:
+    """The user + system CPU seconds of ``proc`` (itself, not its children), reaped. On this shared machine a
+    process's wall time swings with what else runs (the bare app's median went from 330 to 590 ms within an
+    hour); the CPU it used swings much less, so both are printed."""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def to_exit(argv: list[str]) -> tuple[float, float]:
+    """Seconds for ``argv`` to run to its end (output to a pipe), and the CPU seconds it used."""
     start = time.perf_counter()
-    subprocess.run(argv, env=CHILD_ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(argv, env=CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu = cpu_of(proc)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{argv} failed (exit {proc.returncode})")
+    return wall, cpu
 
 
 def main() -> None:
@@ -190,7 +206,7 @@ def main() -> None:
         for table in (paint, cli):  # a warm-up of each (page cache, .pyc), not counted
             for run in table.values():
                 run()
-        times: dict[str, list[float]] = {name: [] for name in (*paint, *cli)}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in (*paint, *cli)}
         for _ in range(args.runs):
             for table in (paint, cli):
                 for name, run in table.items():
@@ -200,12 +216,14 @@ def main() -> None:
     print(f"{args.runs} runs each, alternating; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     for title, table in (("process start -> first frame with 'Connect', 120x40 pty", paint),
                          ("process start -> exit", cli)):
-        base = statistics.median(times[next(iter(table))])
-        print(f"\n{title}")
+        first = next(iter(table))
+        base, base_cpu = (statistics.median(t[i] for t in times[first]) for i in (0, 1))
+        print(f"\n{title}: wall time (median, min, ratio) | the process's CPU time (median, ratio)")
         for name in table:
-            median = statistics.median(times[name])
-            print(f"  {name:28} median {median * 1000:7.0f} ms   min {min(times[name]) * 1000:6.0f} ms"
-                  f"   {median / base:.2f}x")
+            walls, cpus = [t[0] for t in times[name]], [t[1] for t in times[name]]
+            median, cpu = statistics.median(walls), statistics.median(cpus)
+            print(f"  {name:28} {median * 1000:6.0f} ms  min {min(walls) * 1000:5.0f} ms  {median / base:.2f}x"
+                  f"  | cpu {cpu * 1000:5.0f} ms  {cpu / base_cpu:.2f}x")
 
 
 if __name__ == "__main__":
