@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, LoadingIndicator
 
 from dockwright.screens.messages import GoToStep, PlanChanged
 from dockwright.screens.step import StepScreen
@@ -44,23 +44,21 @@ class ConnectScreen(StepScreen):
         yield Label(id="connect-token-source", classes="source")
         yield from field_row("Project", Input(id="connect-project", placeholder="e.g. group/app", disabled=waiting),
                              "The project's path in GitLab, as in its URL")
-        with Horizontal(classes="button-row", id="connect-test-row"):
+        with Horizontal(classes="button-row"):
             yield Button("Test connection", id="connect-test")
+            busy = LoadingIndicator(id="connect-busy")
+            busy.display = False  # shown while a test runs (show_busy); hidden from the start, not on mount
+            yield busy
         yield Label("", id="connect-result")
 
     def on_mount(self) -> None:
         self.fill_sources()
 
     def show_busy(self, busy: bool) -> None:
-        """The spinner beside "Test connection" while a test runs. Mounted then, not composed hidden: it was a
-        tenth of the first frame's work (its CSS, its layout, hiding it)."""
-        from textual.widgets import LoadingIndicator
-
-        shown = self.query("#connect-busy")
-        if busy and not shown:
-            self.query_one("#connect-test-row").mount(LoadingIndicator(id="connect-busy"))
-        elif not busy:
-            shown.remove()
+        """The spinner beside "Test connection" while a test runs. Composed (hidden), not mounted when a test
+        starts: a widget class's first mount adds its CSS, and Textual then restyles every screen, the steps
+        built ahead too (Connect -> Project took 1.1 s instead of 0.6, bench/step_switch.py)."""
+        self.query_one("#connect-busy").display = busy
 
     def fill_sources(self) -> None:
         """Where the URL and the token came from, and the token (shown as dots); while the session starts
