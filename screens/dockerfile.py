@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import MarkedSwitch, field_row, show_text
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row, update_label
 from dockwright.wizard.listen_port import follow_port
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in
@@ -102,9 +102,9 @@ class DockerfileScreen(StepScreen):
         shown = fields(d.language)
         for name in _STACK_ROWS:
             self.query_one(f"#row-{name}").display = name in shown
-        show_text(self.query_one("#row-target-label", Label), TARGET_LABELS.get(d.language, "Build target"))
+        update_label(self.query_one("#row-target-label", Label), TARGET_LABELS.get(d.language, "Build target"))
         about = self.query_one("#df-teaching", Label)
-        show_text(about, teaching(d.language))
+        update_label(about, teaching(d.language))
         about.display = bool(teaching(d.language))
         with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
             for wid, value in values.items():
@@ -114,7 +114,7 @@ class DockerfileScreen(StepScreen):
                 field.remove_class("-invalid")
             self.query_one("#df-language", Select).value = d.language
             self.query_one("#df-non_root", Switch).value = d.non_root
-        show_text(self.query_one("#df-problem", Label), "")
+        update_label(self.query_one("#df-problem", Label), "")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         wid = event.input.id or ""
@@ -182,9 +182,7 @@ class DockerfileScreen(StepScreen):
                 self.post_message(PlanChanged("dockerfile", base_image=value.strip()))
         if problem:  # the plan keeps the last good value: say so, or a preview of "7000" reads as a bug
             problem += " Until then the preview shows the last accepted value."
-        said = self.query_one("#df-problem", Label)
-        if said.content != (problem or ""):  # Label.update lays the screen out again, also for the same words
-            said.update(problem or "")
+        update_label(self.query_one("#df-problem", Label), problem or "")
         event.input.set_class(bool(problem), "-invalid")
 
     def on_select_changed(self, event: Select.Changed) -> None:

@@ -10,7 +10,7 @@ from textual.widgets import Label, RadioButton, RadioSet
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import ChoiceButton, press_radio, show_text
+from dockwright.screens.widgets.fields import ChoiceButton, press_radio, update_label
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.steps import (
     EXECUTOR_CHOICES,
@@ -58,7 +58,7 @@ class ExecutorScreen(StepScreen):
             self.query_one(f"#method-{key}").display = key in methods
         label, lines = EXECUTOR_CHOICES[executor]
         star = " (recommended)" if executor == RECOMMENDED else ""
-        show_text(self.query_one("#executor-tradeoffs", Label), f"{label}{star}\n{lines}")
+        update_label(self.query_one("#executor-tradeoffs", Label), f"{label}{star}\n{lines}")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         pressed = event.pressed.id or ""

@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Label, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import MarkedSwitch, field_row, show_text
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row, update_label
 from dockwright.wizard.docker_versions import DEFAULT_VERSION, docker_version_problem, end_of_life_note
 from dockwright.wizard.plan import Plan
 
@@ -71,8 +71,8 @@ class PipelineScreen(StepScreen):
             self.query_one("#pl-cache", Switch).value = p.build_cache
         self.query_one("#pl-scan-row").display = plan.registry.kind == "gitlab" and plan.executor != "shell"
         self.query_one("#pl-docker_version").query_ancestor(".field-row").display = plan.uses_docker_images
-        show_text(self.query_one("#pl-problem", Label), "")
-        show_text(self.query_one("#pl-lint-why", Label), self.lint_why(plan))
+        update_label(self.query_one("#pl-problem", Label), "")
+        update_label(self.query_one("#pl-lint-why", Label), self.lint_why(plan))
         # GitLab's lint runs only when asked: it sends the file to the server (Apply runs it again anyway)
 
     @staticmethod
@@ -101,7 +101,7 @@ class PipelineScreen(StepScreen):
         else:
             return
         had_problem = bool(str(self.query_one("#pl-problem", Label).content))
-        show_text(self.query_one("#pl-problem", Label), problem or "")
+        update_label(self.query_one("#pl-problem", Label), problem or "")
         event.input.set_class(bool(problem), "-invalid")
         if problem:  # the checks below would still speak of the last valid settings
             self.query_one("#pl-local", Label).update("Waiting: fix the field above, then the file is checked again.")

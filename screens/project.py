@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Label
 
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import show_text
+from dockwright.screens.widgets.fields import update_label
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import file_paths, is_generated
 
@@ -25,10 +25,10 @@ class ProjectScreen(StepScreen):
         practice = ("\n(a practice clone of the sandbox's demo project, kept between runs; the folder you started "
                     "in is not touched; `dockwright --sandbox --demo node` practises on another stack)") \
             if self.services.sandbox else ""
-        show_text(self.query_one("#project-where", Label),
+        update_label(self.query_one("#project-where", Label),
             f"Folder {self.services.workdir}{practice}\nGitLab project {plan.gitlab.project or '(not set: go Back)'}"
             f" on {plan.gitlab.url}")
-        show_text(self.query_one("#project-findings", Label), self.findings(plan))
+        update_label(self.query_one("#project-findings", Label), self.findings(plan))
 
     def findings(self, plan: Plan) -> str:
         lines: list[str] = []

@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio, show_text
+from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio, update_label
 from dockwright.screens.widgets.variable_row import VariableRow
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import REGISTRY_KINDS, Plan
@@ -116,13 +116,13 @@ class RegistryScreen(StepScreen):
             self._check_registry()
 
     def _show_kind(self, kind: str) -> None:
-        show_text(self.query_one("#registry-why", Label), GITLAB_WHY if kind == "gitlab" else _what_it_needs(kind))
+        update_label(self.query_one("#registry-why", Label), GITLAB_WHY if kind == "gitlab" else _what_it_needs(kind))
         for name in ("image", "host", "region", "account"):
             self.query_one(f"#reg-{name}").query_ancestor(".field-row").display = name in FIELDS[kind]
         auth = self.plan.registry.ecr.auth if kind == self.plan.registry.kind else "oidc"
         self.query_one("#reg-ecr-auth-box").display = kind == "ecr"
         self.query_one("#reg-role_arn").query_ancestor(".field-row").display = kind == "ecr" and auth == "oidc"
-        show_text(self.query_one("#reg-ecr-why", Label), ECR_AUTH_WHY[auth])
+        update_label(self.query_one("#reg-ecr-why", Label), ECR_AUTH_WHY[auth])
         button = self.query_one(f"#ecr-auth-{auth}", RadioButton)
         if kind == "ecr" and not button.value:
             press_radio(button)

@@ -9,7 +9,7 @@ from textual.widgets import Collapsible, Input, Label, Static, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import MarkedSwitch, field_row, show_text
+from dockwright.screens.widgets.fields import MarkedSwitch, field_row, update_label
 from dockwright.screens.widgets.preflight import PreflightPanel
 from dockwright.wizard.errors import RefusedOverwrite
 from dockwright.wizard.plan import Plan
@@ -84,8 +84,8 @@ class ReviewScreen(StepScreen):
                 if field.value != value:
                     field.value = value
         self.ready = False  # until the list for these answers and these files is shown
-        show_text(self.query_one("#review-state", Label), self.state_sentence())
-        show_text(self.query_one("#review-method", Label), method_tradeoff(plan.executor))
+        update_label(self.query_one("#review-state", Label), self.state_sentence())
+        update_label(self.query_one("#review-method", Label), method_tradeoff(plan.executor))
         self.query_one("#review-problem", Label).update("Working out the changes …")
         self.collect()
 

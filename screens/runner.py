@@ -20,7 +20,7 @@ from dockwright.screens.widgets.fields import (
     field_row,
     plan_problem,
     press_radio,
-    show_text,
+    update_label,
 )
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
@@ -110,7 +110,7 @@ class RunnerScreen(StepScreen):
             self.query_one(f"#{wid}").query_ancestor(".field-row").display = k8s
         self.query_one("#rn-config_path").query_ancestor(".field-row").display = not k8s
         self.query_one("#rn-copy", Button).label = "Copy helm commands" if k8s else "Copy register command"
-        show_text(self.query_one("#rn-next", Label),
+        update_label(self.query_one("#rn-next", Label),
             (KUBERNETES_SANDBOX_NEXT if self.services.sandbox else KUBERNETES_NEXT) if k8s else DOCKER_NEXT)
         self.query_one("#rn-psonly-row").display = plan.executor in ("docker-dind-tls", "docker-dind")
         legacy = r.workflow == "registration-token"
@@ -120,7 +120,7 @@ class RunnerScreen(StepScreen):
         binary = gitlab_runner_binary()
         self.query_one("#rn-local-row").display = binary is not None and not k8s
         if binary:
-            show_text(self.query_one("#rn-local-label", Label),
+            update_label(self.query_one("#rn-local-label", Label),
                 f"gitlab-runner is installed ({binary}): register with it at apply (the token goes through its "
                 "environment, never its command line)")
         self.query_one("#rn-shell-setup").display = plan.executor == "shell"
@@ -131,11 +131,11 @@ class RunnerScreen(StepScreen):
             return
         from dockwright.wizard.render import render_register_command
 
-        show_text(self.query_one("#rn-register", Static),
+        update_label(self.query_one("#rn-register", Static),
             render_register_command(plan, url=plan.gitlab.url))
         problems = [plan_problem(key, problem, allowed) for key, problem, allowed in check_plan(plan)
                     if key.startswith("runner.")]
-        show_text(self.query_one("#rn-problem", Label), problems[0] if problems else "")
+        update_label(self.query_one("#rn-problem", Label), problems[0] if problems else "")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         key = (event.pressed.id or "").removeprefix("workflow-")
@@ -157,7 +157,7 @@ class RunnerScreen(StepScreen):
         name = wid.removeprefix("rn-")
         value = _tags(event.value) if name == "tags" else event.value.strip()
         if name == "description" and not value:
-            show_text(self.query_one("#rn-problem", Label), "Give the runner a description: GitLab lists it by that.")
+            update_label(self.query_one("#rn-problem", Label), "Give the runner a description: GitLab lists it by that.")
             return
         self.post_message(PlanChanged("runner", **{name: value}))
 

@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from dockwright.screens.errors import handle_worker_state
 from dockwright.screens.messages import GoToStep
-from dockwright.screens.widgets.fields import show_text
+from dockwright.screens.widgets.fields import update_label
 from dockwright.screens.widgets.step_footer import StepFooter
 from dockwright.screens.widgets.steplist import StepList
 from dockwright.wizard.plan import Plan
@@ -141,7 +141,7 @@ class StepScreen(Screen):
             pane.render_now(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
         self.query_one(StepList).refresh_steps(self.plan, hidden=True)
-        show_text(self.query_one("#step-title", Label), self.numbered_title())
+        update_label(self.query_one("#step-title", Label), self.numbered_title())
         if self.LOAD_AHEAD:
             self.load_plan(self.plan)
 
@@ -181,7 +181,7 @@ class StepScreen(Screen):
             pane.plan_changed(self.plan)
             pane.focus_file(STEP_FILE.get(self.STEP_ID), self.STEP_ID)
         self.query_one(StepList).refresh_steps(self.plan)
-        show_text(self.query_one("#step-title", Label), self.numbered_title())
+        update_label(self.query_one("#step-title", Label), self.numbered_title())
         self.load_plan(self.plan)
         self.focus_a_shown_field()
 

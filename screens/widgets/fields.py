@@ -19,7 +19,7 @@ def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = N
     yield row
 
 
-def show_text(label: Static, text: str) -> None:
+def update_label(label: Static, text: str) -> None:
     """``label.update(text)`` when the text differs. Textual's update lays the whole screen out again even for the
     same text, and each step puts its sentences in again each time it is shown (load_plan): that was a layout of
     the step on every Back and Next for nothing (bench/step_switch.py)."""

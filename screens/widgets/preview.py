@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, TabbedContent, TabPane, TextArea
 from textual.widgets.text_area import Selection
 
+from dockwright.screens.widgets.fields import update_label
 from dockwright.screens.widgets.preview_area import PreviewArea
 from dockwright.wizard import dockerfile_syntax
 from dockwright.wizard.plan import Plan
@@ -287,8 +288,7 @@ class PreviewPane(Vertical):
         status = self.query_one("#preview-status", Label)
         said = self.error or ("diff with the file on disk · F3: whole file" if self.show_diff
                               else "what will be written · F3: diff")
-        if status.content != said:  # Label.update lays the whole screen out again, also for the same words
-            status.update(said)
+        update_label(status, said)
         status.set_class(bool(self.error), "-error")
         for f in PREVIEW_FILES:
             area = self.query_one(f"#preview-{f.id}", PreviewArea)
