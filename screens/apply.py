@@ -19,7 +19,6 @@ from dockwright.screens.messages import Applied
 from dockwright.screens.step import StepScreen
 from dockwright.wizard.apply import (
     ApplyEvent,
-    ApplyOptions,
     Finished,
     Note,
     StepDone,
@@ -27,6 +26,7 @@ from dockwright.wizard.apply import (
     StepStarted,
     apply_events,
 )
+from dockwright.wizard.apply_changes import ApplyOptions
 from dockwright.wizard.changes import Outcome
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session

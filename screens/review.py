@@ -19,7 +19,7 @@ from dockwright.wizard.steps import method_tradeoff
 
 def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
     """(summary, preview) of everything Apply will do, from the same change lists the Apply step runs."""
-    from dockwright.wizard.apply import (
+    from dockwright.wizard.apply_changes import (
         ApplyOptions,
         committed_files,
         file_changes,

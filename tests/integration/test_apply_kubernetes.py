@@ -17,7 +17,8 @@ import gitlab
 import pytest
 
 from dockwright.sandbox import Sandbox
-from dockwright.wizard.apply import ApplyOptions, run_apply
+from dockwright.wizard.apply import run_apply
+from dockwright.wizard.apply_changes import ApplyOptions
 from dockwright.wizard.cli import main
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.git import clone

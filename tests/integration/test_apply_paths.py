@@ -229,7 +229,7 @@ def test_legacy_registration_token_410_says_what_changed_and_what_to_do(sandbox,
 
 
 def test_gitlab_gone_for_good_after_the_push_is_exit_5_within_the_bounded_wait(sandbox, tmp_path, monkeypatch):
-    from dockwright.wizard.apply import ApplyOptions
+    from dockwright.wizard.apply_changes import ApplyOptions
     from dockwright.wizard.git import Repo, clone
 
     assert ApplyOptions().gitlab_wait == 60.0  # the default bound, not the watch's 10 minutes

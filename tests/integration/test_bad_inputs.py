@@ -510,7 +510,7 @@ def test_a_folder_named_dockerfile_orig_gets_a_numbered_backup(tmp_path, capsys)
 def test_write_atomic_never_replaces_a_folder_or_a_fifo(tmp_path) -> None:
     """runner.config_path: "" resolves to the project folder, --runner-config may name a FIFO: both are refused
     by the writer itself, whoever calls it (apply's runner step too)."""
-    from dockwright.wizard.apply import resolve_config_path
+    from dockwright.wizard.apply_changes import resolve_config_path
     from dockwright.wizard.files import write_atomic
     from dockwright.wizard.plan import Plan, replace_in
 

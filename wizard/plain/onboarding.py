@@ -158,7 +158,7 @@ class PlainWizard(StepQuestions):
 
     def review_and_apply(self, plan: Plan) -> int:
         """Branch and commit message, the full list of changes with diffs, one confirmation, then apply."""
-        from dockwright.wizard.apply import ApplyOptions, dry_run
+        from dockwright.wizard.apply_changes import ApplyOptions, dry_run
 
         s = step("review")
         self.step_header(s)
@@ -209,7 +209,8 @@ class PlainWizard(StepQuestions):
         return False
 
     def apply(self, plan: Plan) -> int:
-        from dockwright.wizard.apply import ApplyOptions, ApplyReport, run_apply
+        from dockwright.wizard.apply import ApplyReport, run_apply
+        from dockwright.wizard.apply_changes import ApplyOptions
 
         s = step("apply")
         self.step_header(s)
