@@ -110,7 +110,14 @@ class DockwrightApp(ScrubbedCrashReport, App):
         return self.services.workdir / ANSWERS_FILE
 
     def on_mount(self) -> None:
-        self.goto(self.start_step)
+        """The first step is pushed after the App's mount, not during it: Textual holds the display back until the
+        App's Mount is handled (its batch_update), so a step composed, laid out and drawn inside it was drawn for
+        nothing (~60 ms) and drawn again, and the terminal's first write was a part of the screen."""
+        self.call_later(self._show_first_step)
+
+    def _show_first_step(self) -> None:
+        if len(self.screen_stack) <= 1:  # nothing asked for a step meanwhile (a test's goto)
+            self.goto(self.start_step)
 
     def on_ready(self) -> None:
         """Textual's Ready: the first frame is on the terminal. Only now the session starts (the step says
