@@ -21,7 +21,7 @@ from textual.worker import Worker
 from dockwright.screens.errors import handle_worker_state
 from dockwright.screens.messages import GoToStep
 from dockwright.screens.widgets.fields import update_label
-from dockwright.screens.widgets.step_footer import StepFooter
+from dockwright.screens.widgets.steady_footer import SteadyFooter
 from dockwright.screens.widgets.steplist import StepList
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.steps import STEPS
@@ -108,7 +108,7 @@ class StepScreen(Screen):
                 from dockwright.screens.widgets.preview import PreviewPane  # tree-sitter: not for Connect's first frame
 
                 yield PreviewPane(self.services.workdir)
-        yield StepFooter()
+        yield SteadyFooter()
 
     def compose_form(self) -> ComposeResult:
         yield from ()

@@ -18,12 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from dockwright.screens.errors import explain
 from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
+from dockwright.screens.widgets.steady_footer import SteadyFooter
 from dockwright.screens.widgets.test_report import TestReportBox
 from dockwright.wizard.diagnose import diagnose
 from dockwright.wizard.errors import EXIT_FAILED, EXIT_OK
@@ -141,7 +142,7 @@ class WatchScreen(Screen[int | None]):
             yield Static("", id="diagnosis", markup=False)  # "[docker, gpu]" is text, not markup
             yield Static("\n".join(self.applied), id="watch-applied", markup=False)
         yield Input(placeholder="search the log, Enter finds the next match, Esc closes", id="search")
-        yield Footer(show_command_palette=False)
+        yield SteadyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         if not self.query("#diagnosis"):  # the app closed while this screen was being put up (its children gone)

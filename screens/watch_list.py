@@ -20,9 +20,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from dockwright.screens.errors import explain
+from dockwright.screens.widgets.steady_footer import SteadyFooter
 from dockwright.wizard.watch_list import (
     SOURCES,
     ListFilter,
@@ -99,7 +100,7 @@ class PipelinesScreen(Screen[None]):
         yield Static("", id="list-message", markup=False)
         yield Input(placeholder="part of a branch or tag name; Enter keeps it, Esc clears it", id="list-search")
         yield PipelinesTable(id="pipelines", cursor_type="row", zebra_stripes=True)
-        yield Footer(show_command_palette=False)
+        yield SteadyFooter(show_command_palette=False)
 
     def columns(self) -> list[tuple[str, int]]:
         wide = self.size.width >= WIDE

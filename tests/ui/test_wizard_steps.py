@@ -463,10 +463,10 @@ async def test_ecr_and_other_registries_check_their_fields(wizard, kind, values,
 async def test_steps_shown_again_keep_their_own_keys_and_follow_a_resize_or_a_new_theme(wizard):
     """Switching steps skips Textual's full restyle and the footer rebuild when nothing changed; different
     keys, a resize or a theme change while a step was hidden still show up."""
-    from dockwright.screens.widgets.step_footer import StepFooter
+    from dockwright.screens.widgets.steady_footer import SteadyFooter
 
     def footer_keys(app) -> set[str]:
-        footer = app.screen.query_one(StepFooter)
+        footer = app.screen.query_one(SteadyFooter)
         return {key.description for key in footer.query("FooterKey")}
 
     async with wizard() as (app, pilot):

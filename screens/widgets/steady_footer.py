@@ -1,14 +1,15 @@
-"""The key bar at the bottom of each step: Textual's Footer, rebuilt only when the keys it shows change."""
+"""The key bar at the bottom of every screen: Textual's Footer, rebuilt only when the keys it shows change."""
 
 from __future__ import annotations
 
 from textual.widgets import Footer
 
 
-class StepFooter(Footer):
+class SteadyFooter(Footer):
     """Textual's Footer rebuilds all its keys (a widget each, restyled twice) whenever the bindings *may* have
-    changed, which is every time a step is shown again: about 100 ms a switch here. This one keeps its keys
-    when the keys as shown, their descriptions and their enabled state are the same as last time."""
+    changed: every time a step is shown again (about 100 ms a switch), and on the watch screen whenever focus or a
+    binding's state moved while a log streams in (a rebuild and a layout of the whole screen). This one keeps its
+    keys when the keys as shown, their descriptions and their enabled state are the same as last time."""
 
     _shown: tuple | None = None
 
