@@ -18,6 +18,7 @@ read loop with a deadline). Run: .venv/bin/python bench/first_paint.py [--runs N
 from __future__ import annotations
 
 import argparse
+import atexit
 import fcntl
 import os
 import select
@@ -39,10 +40,14 @@ TIMEOUT = 30.0
 # Bytecode as an installed package has it: this machine sets PYTHONDONTWRITEBYTECODE, which made every start
 # compile dockwright's own modules from source (Textual's came with .pyc from pip). The warm-up run writes the
 # bytecode of every process here, under one throw-away prefix, so no side pays for compiling.
-PYCACHE = tempfile.mkdtemp(prefix="dockwright-first-paint-pyc-")
 # The sandbox's state and its link in a throw-away folder too: a sandbox another process runs on this machine (the
 # default state folder) made `dockwright --sandbox` refuse to start ("Another sandbox is already running").
-STATE = tempfile.mkdtemp(prefix="dockwright-first-paint-state-")
+# Both are made when this module is imported (keystroke.py and step_switch.py import it too) and removed at exit.
+_WORK = tempfile.mkdtemp(prefix="dockwright-first-paint-")
+atexit.register(shutil.rmtree, _WORK, ignore_errors=True)
+PYCACHE = os.path.join(_WORK, "pyc")
+STATE = os.path.join(_WORK, "state")
+os.mkdir(STATE)
 CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPYCACHEPREFIX": PYCACHE,
              "XDG_STATE_HOME": STATE, "XDG_RUNTIME_DIR": STATE}
 
@@ -113,7 +118,7 @@ def old_tree(commit: str) -> Path:
 
 def clean_up(repo: Path, old: Path | None) -> None:
     """Remove what a run made: the project, the bytecode and state folders, the earlier commit's tree."""
-    for folder in (repo, PYCACHE, STATE, old):
+    for folder in (repo, _WORK, old):
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
