@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import gc
 import sys
 import threading
 import time
@@ -295,7 +296,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         if screen.lay_out_hidden():
             self._ahead_timer = self.set_timer(RENDER_AFTER, functools.partial(self._render_ahead, screen, passes))
             return
-        self._build_ahead_soon()
+        self._built_ahead()
 
     def _render_ahead(self, screen: StepScreen, passes: int) -> None:
         """Render the step just laid out ahead: a piece of its own, a key pressed after the layout comes first."""
@@ -308,6 +309,18 @@ class DockwrightApp(ScrubbedCrashReport, App):
         if passes > 1:
             self._ahead_timer = self.set_timer(LAY_OUT_AFTER, functools.partial(self._lay_out_ahead, screen, passes - 1))
             return
+        self._built_ahead()
+
+    def _built_ahead(self) -> None:
+        """A step is built ahead, filled, laid out and rendered: its widgets live as long as the app. Python's full
+        garbage collection walks every object there is, and each step built ahead made it longer: 100 ms with two
+        steps up to ~360 ms with all eight (gc.callbacks, tests-style app at 120x40), run wherever it happened to
+        be due, a key pressed then waited for it (bench/step_switch.py's p90). The objects there are now are moved
+        out of its walk (gc.freeze), after the young generations' garbage is collected (a few ms); what becomes
+        garbage later is still collected, and what was frozen is given back when the app ends (_shutdown: a test
+        process runs many apps). Then the next step."""
+        gc.collect(1)
+        gc.freeze()
         self._build_ahead_soon()
 
     # -- answers and quitting ---------------------------------------------------------------
@@ -430,6 +443,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._building), SHUTDOWN_WAIT)
         await super()._shutdown()
+        gc.unfreeze()  # the steps frozen while built ahead (_built_ahead) are garbage now: collected again
 
     def exit(self, result=None, return_code: int = 0, message=None) -> None:  # noqa: ANN001 - Textual's signature
         """With --sandbox, leaving says the sandbox's URL and token once more: it stops with the wizard."""
