@@ -7,12 +7,15 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import gc
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -45,6 +48,8 @@ SCREEN_CLASSES = {
 BUILD_AHEAD_AFTER = 0.3  # seconds after a step is shown (and after each step built ahead): the app is idle
 SHUTDOWN_WAIT = 2.0  # seconds closing waits at most for a step built ahead to finish mounting
 LAY_OUT_AFTER = 0.1  # seconds after a step built ahead was filled: its widgets handled what that posted
+RENDER_AFTER = 0.02  # seconds between laying a step built ahead out and rendering it: a key pressed is handled between
+KEYS_QUIET = 0.3  # seconds without a key before a piece of building ahead starts: keys held or typed come first
 AHEAD_NEVER = ("apply", "watch")  # Apply starts its work when shown; the watch screen is no step screen
 
 
@@ -91,6 +96,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self._exiting = False
         self._building: asyncio.Future[None] | None = None  # a step built ahead, being mounted
         self._laid_out_ahead: set[str] = set()  # the steps built or laid out ahead since the last goto
+        self._last_key = 0.0  # time.monotonic() of the last key pressed (on_event): building ahead waits for quiet
         self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
         self.practising = practising or services.sandbox is not None
         self.started = starting is None  # the session is started: detection's results and the token are in
@@ -232,14 +238,30 @@ class DockwrightApp(ScrubbedCrashReport, App):
         stack = self.screen_stack if self.is_running and not self._exiting and self.started else []
         return bool(stack) and stack[-1].id == f"step-{self.current_step}"
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()
+        await super().on_event(event)
+
+    def _after_keys_quiet(self, piece: Callable[[], object]) -> bool:
+        """A key came less than KEYS_QUIET ago (held, or typed in a field): run ``piece`` of building ahead once the
+        keys have been quiet that long instead, and say so. A piece takes up to a few hundred ms on the event loop,
+        and a key pressed meanwhile waits for it to end (bench/step_switch.py's p90)."""
+        wait = self._last_key + KEYS_QUIET - time.monotonic()
+        if wait <= 0:
+            return False
+        self._ahead_timer = self.set_timer(wait, piece)
+        return True
+
     async def _build_ahead(self) -> None:
         """Compose, mount and fill the first step after the current one that is not built yet, hidden; lay it out
-        after a pause (_lay_out_ahead), then go on to the next. Next then shows a step that exists: ~50 ms
-        instead of ~500 ms composing, styling, filling and laying out a new screen while the person waits
-        (bench/step_switch.py). A step's on_mount only sets up state and watches the plan; its fields and
-        preview are filled again when it is shown (on_screen_resume), which changes nothing that is already so."""
+        and render it after a pause (_lay_out_ahead, _render_ahead), then go on to the next. Next then shows a step
+        that exists: ~50 ms instead of ~500 ms composing, styling, filling and laying out a new screen while the
+        person waits (bench/step_switch.py). Each piece waits for the keys to be quiet (_after_keys_quiet). A
+        step's on_mount only sets up state and watches the plan; its fields and preview are filled again when it is
+        shown (on_screen_resume), which changes nothing that is already so."""
         self._ahead_timer = None
-        if not self._idle_on_a_step():
+        if not self._idle_on_a_step() or self._after_keys_quiet(self._build_ahead):
             return  # the next goto schedules it again
         for s in STEPS[STEPS.index(step_by_id(self.current_step)) + 1:]:
             if s.id in AHEAD_NEVER or not s.applies(self.plan):
@@ -271,13 +293,41 @@ class DockwrightApp(ScrubbedCrashReport, App):
             return
 
     def _lay_out_ahead(self, screen: StepScreen, passes: int = 3) -> None:
-        """Lay the step built ahead out; again after a pause while what the last layout posted asks for one."""
+        """Lay the step built ahead out, then render it (_render_ahead); again after a pause while what the last
+        layout posted asks for one."""
         self._ahead_timer = None
         if not self._idle_on_a_step() or self.screen is screen:
             return
-        if screen.lay_out_hidden() and passes > 1:
+        if self._after_keys_quiet(functools.partial(self._lay_out_ahead, screen, passes)):
+            return
+        if screen.lay_out_hidden():
+            self._ahead_timer = self.set_timer(RENDER_AFTER, functools.partial(self._render_ahead, screen, passes))
+            return
+        self._built_ahead()
+
+    def _render_ahead(self, screen: StepScreen, passes: int) -> None:
+        """Render the step just laid out ahead: a piece of its own, a key pressed after the layout comes first."""
+        self._ahead_timer = None
+        if not self._idle_on_a_step() or self.screen is screen:
+            return
+        if self._after_keys_quiet(functools.partial(self._render_ahead, screen, passes)):
+            return
+        screen.render_hidden()
+        if passes > 1:
             self._ahead_timer = self.set_timer(LAY_OUT_AFTER, functools.partial(self._lay_out_ahead, screen, passes - 1))
             return
+        self._built_ahead()
+
+    def _built_ahead(self) -> None:
+        """A step is built ahead, filled, laid out and rendered: its widgets live as long as the app. Python's full
+        garbage collection walks every object there is, and each step built ahead made it longer: 100 ms with two
+        steps up to ~360 ms with all eight (gc.callbacks, tests-style app at 120x40), run wherever it happened to
+        be due, a key pressed then waited for it (bench/step_switch.py's p90). The objects there are now are moved
+        out of its walk (gc.freeze), after the young generations' garbage is collected (a few ms); what becomes
+        garbage later is still collected, and what was frozen is given back when the app ends (_shutdown: a test
+        process runs many apps). Then the next step."""
+        gc.collect(1)
+        gc.freeze()
         self._build_ahead_soon()
 
     # -- answers and quitting ---------------------------------------------------------------
@@ -400,6 +450,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._building), SHUTDOWN_WAIT)
         await super()._shutdown()
+        gc.unfreeze()  # the steps frozen while built ahead (_built_ahead) are garbage now: collected again
 
     def exit(self, result=None, return_code: int = 0, message=None) -> None:  # noqa: ANN001 - Textual's signature
         """With --sandbox, leaving says the sandbox's URL and token once more: it stops with the wizard."""

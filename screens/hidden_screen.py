@@ -19,17 +19,22 @@ def mount_hidden(app: App, screen: Screen) -> AwaitMount:
 
 
 def lay_out_hidden(screen: Screen, first: bool) -> bool:
-    """Lay ``screen`` (mounted, not shown) out for the terminal's size as showing it would, and render its widgets'
-    lines into their caches (nothing is displayed). A screen lays itself out only while it is the current one
-    (Screen._on_timer_update; refresh(layout=True) merely asks): this runs what that runs (Screen._refresh_layout,
-    then the compositor's render). True when it laid out: on the ``first`` pass, or when a widget asked for a
-    layout again since the last (answering its new size)."""
+    """Lay ``screen`` (mounted, not shown) out for the terminal's size as showing it would. A screen lays itself out
+    only while it is the current one (Screen._on_timer_update; refresh(layout=True) merely asks): this runs what
+    that runs (Screen._refresh_layout). True when it laid out: on the ``first`` pass, or when a widget asked for a
+    layout again since the last (answering its new size). Rendering is a piece of its own (render_hidden): each
+    takes up to ~100-400 ms for some steps, and a key pressed meanwhile waits for the piece under way."""
     if not (first or screen._layout_required):
         return False
     screen._refresh_layout(screen.app.size)
     screen._layout_required = False
-    screen._compositor.render_update(full=True)
     return True
+
+
+def render_hidden(screen: Screen) -> None:
+    """Render the laid out ``screen``'s widgets' lines into their caches (nothing is displayed): the compositor's
+    render, as showing it would run."""
+    screen._compositor.render_update(full=True)
 
 
 def layout_pending(screen: Screen) -> bool:

@@ -160,16 +160,22 @@ class StepScreen(Screen):
         return self.never_shown or (self._look == (self.app.theme, self.app.size) and layout_pending(self))
 
     def lay_out_hidden(self) -> bool:
-        """Then lay it out for the terminal's size as showing it would (this also sets the size classes) and
-        render its widgets' lines, so that showing it restyles, lays out and renders nothing new unless the
-        theme or the size changed meanwhile (update_node_styles; showing a screen lays it out only for a new
-        size). True when it asked for a layout again since the last (a widget answering its new size)."""
+        """Then lay it out for the terminal's size as showing it would (this also sets the size classes); the app
+        renders it next (render_hidden), as a piece of its own, so that showing it restyles, lays out and renders
+        nothing new unless the theme or the size changed meanwhile (update_node_styles; showing a screen lays it
+        out only for a new size). True when it laid out (the first time, or a widget asked again since the last)."""
         from dockwright.screens.hidden_screen import lay_out_hidden
 
         again = lay_out_hidden(self, first=not self._laid_out)
         self._laid_out = True
         self._look = (self.app.theme, self.app.size)
         return again
+
+    def render_hidden(self) -> None:
+        """Render the widgets' lines of the step laid out ahead (nothing is displayed)."""
+        from dockwright.screens.hidden_screen import render_hidden
+
+        render_hidden(self)
 
     def on_screen_resume(self) -> None:
         self._resuming = True  # runs before Screen's own handler, which restyles through update_node_styles

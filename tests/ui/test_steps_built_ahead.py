@@ -119,3 +119,23 @@ async def test_a_step_built_ahead_is_laid_out_even_when_a_goto_came_between_its_
         await settle(pilot)
         await built_ahead(app, "executor")
         assert executor.is_mounted and "-roomy" in executor.classes
+
+
+async def test_steps_built_ahead_are_kept_out_of_full_garbage_collections_until_the_app_ends(repo):
+    # a full collection walked every built step's widgets (~360 ms with all eight), also while a key waited
+    import gc
+
+    gc.unfreeze()
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        await built_ahead(app, "executor")
+        for _ in range(3000):  # its render piece comes after the layout; then the step is frozen
+            if gc.get_freeze_count():
+                break
+            await asyncio.sleep(0.01)
+        executor = app.get_screen("executor")
+        assert gc.get_freeze_count() > 0
+        assert not gc.is_tracked(executor) or executor not in gc.get_objects(generation=2)
+    assert gc.get_freeze_count() == 0  # given back when the app ended: a test process runs many apps
