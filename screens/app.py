@@ -50,6 +50,7 @@ SHUTDOWN_WAIT = 2.0  # seconds closing waits at most for a step built ahead to f
 LAY_OUT_AFTER = 0.1  # seconds after a step built ahead was filled: its widgets handled what that posted
 RENDER_AFTER = 0.02  # seconds between laying a step built ahead out and rendering it: a key pressed is handled between
 KEYS_QUIET = 0.3  # seconds without a key before a piece of building ahead starts: keys held or typed come first
+KEY_RUN = 1.0  # seconds: a key this soon after the one before is one of a run (held down, or pressed again and again)
 AHEAD_NEVER = ("apply", "watch")  # Apply starts its work when shown; the watch screen is no step screen
 
 
@@ -97,6 +98,8 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self._building: asyncio.Future[None] | None = None  # a step built ahead, being mounted
         self._laid_out_ahead: set[str] = set()  # the steps built or laid out ahead since the last goto
         self._last_key = 0.0  # time.monotonic() of the last key pressed (on_event): building ahead waits for quiet
+        self._key_gap = float("inf")  # seconds between the last key and the one before it (key_in_a_run)
+        self._key_event: events.Key | None = None
         self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
         self.practising = practising or services.sandbox is not None
         self.started = starting is None  # the session is started: detection's results and the token are in
@@ -239,9 +242,19 @@ class DockwrightApp(ScrubbedCrashReport, App):
         return bool(stack) and stack[-1].id == f"step-{self.current_step}"
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self._last_key = time.monotonic()
+        if isinstance(event, events.Key) and event is not self._key_event:  # a key not handled below comes back up
+            self._key_event = event
+            # when the key was read (Textual stamps each message when it is made, monotonic), not when it is handled:
+            # keys that waited while the loop was busy are handled in a burst, or after a gap they did not have
+            self._key_gap, self._last_key = event.time - self._last_key, event.time
         await super().on_event(event)
+
+    def key_in_a_run(self) -> bool:
+        """The key just pressed came less than KEY_RUN after the one before: held down (a terminal repeats it every
+        ~30-40 ms) or pressed again and again. Review's Next applies, and a Ctrl+N held or hammered through the
+        steps before must not be the one that does. A second, not a few repeats' time: under load the keys read
+        while the loop is busy come in bursts, with gaps of 100-150 ms between them (measured through a pty)."""
+        return time.monotonic() - self._last_key < KEY_RUN and self._key_gap < KEY_RUN
 
     def _after_keys_quiet(self, piece: Callable[[], object]) -> bool:
         """A key came less than KEYS_QUIET ago (held, or typed in a field): run ``piece`` of building ahead once the

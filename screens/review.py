@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -16,6 +18,10 @@ from dockwright.wizard.plan import Plan
 from dockwright.wizard.session import Session
 from dockwright.wizard.steps import method_tradeoff
 
+# Review's Next applies: not with a key held or pressed again and again from the steps before
+# (DockwrightApp.key_in_a_run), nor before the list has been on screen this long (a key pressed as it appeared
+# was meant for the step before)
+LOOK_FIRST = 1.0
 
 def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
     """(summary, preview) of everything Apply will do, from the same change lists the Apply step runs."""
@@ -84,6 +90,7 @@ class ReviewScreen(StepScreen):
                 if field.value != value:
                     field.value = value
         self.ready = False  # until the list for these answers and these files is shown
+        self.ready_at = 0.0  # time.monotonic() when the list was shown: Next applies LOOK_FIRST after it
         update_label(self.query_one("#review-state", Label), self.state_sentence())
         update_label(self.query_one("#review-method", Label), method_tradeoff(plan.executor))
         self.query_one("#review-problem", Label).update("Working out the changes …")
@@ -157,12 +164,18 @@ class ReviewScreen(StepScreen):
                                    title=summary, collapsed=True) for summary, preview in changes])
         self.query_one("#review-problem", Label).update("")
         self.ready = True
+        self.ready_at = time.monotonic()
 
     def show_error(self, sentence: str) -> None:
         self.ready = False
         self.query_one("#review-problem", Label).update(f"✗ {sentence}")
 
     def action_next(self) -> None:
+        if self.app.key_in_a_run() or time.monotonic() - self.ready_at < LOOK_FIRST:  # type: ignore[attr-defined]
+            self.notify("Applying writes your files, sets the CI/CD variables and pushes. Look over the list "
+                        "first, then press Ctrl+N (or the button) once more.", title="Not applied yet",
+                        severity="warning")
+            return
         if self.problem() is None:
             self.app.confirm_review(self.plan)  # type: ignore[attr-defined]
         super().action_next()

@@ -75,6 +75,14 @@ def sandbox_app(sb, workdir: Path, **services) -> DockwrightApp:
     return DockwrightApp(plan, chosen)
 
 
+async def until_review_applies(pilot) -> None:
+    """Review's Next applies only once its list was on screen a moment (screens/review.py, LOOK_FIRST) and with
+    a key not held down: wait that long after the list is ready."""
+    from dockwright.screens.review import LOOK_FIRST
+
+    await pilot.pause(LOOK_FIRST + 0.1)
+
+
 async def settle(pilot, times: int = 3) -> None:
     """Let the app handle what the last key or change set off (a few rounds of its message queue)."""
     for _ in range(times):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input
 
-from tests.ui.helpers import sandbox_app
+from tests.ui.helpers import sandbox_app, until_review_applies
 from tests.ui.test_wizard_gitlab import SIZE, sb, wait_until  # noqa: F401 (sb: a fresh sandbox per test)
 
 
@@ -22,6 +22,7 @@ async def first_apply(app, pilot):
     assert await wait_until(pilot, lambda: app.current_step == "project")
     app.goto("review")
     assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
+    await until_review_applies(pilot)
     await pilot.press("ctrl+n")  # Apply these changes
     assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), apply_lines(app)
     return app.get_screen("apply").sha
@@ -53,6 +54,7 @@ async def test_apply_again_after_a_change_applies_the_current_plan(sb, tmp_path,
         titles = [str(c.title) for c in app.screen.query("Collapsible")]
         assert "update .gitlab-ci.yml" in titles, titles
         app.screen.query_one("#next", Button).focus()
+        await until_review_applies(pilot)
         await pilot.press("enter")  # Enter on "Apply these changes"
         assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), apply_lines(app)
         text = (work / ".gitlab-ci.yml").read_text()

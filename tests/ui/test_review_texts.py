@@ -45,3 +45,35 @@ async def test_before_any_apply_review_says_nothing_was_written(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await review_previews(app, pilot)
         assert str(app.screen.query_one("#review-state").content).startswith("Nothing has been written or sent yet.")
+
+
+
+async def test_review_applies_only_on_a_key_pressed_on_its_own_after_the_list_was_seen(tmp_path):
+    """Review's Next applies. A Ctrl+N held down from the steps before arrives there repeating (a terminal repeats
+    a held key every ~30-40 ms), and a key pressed as the list appears was meant for the step before: both are
+    refused with a sentence. One pressed on its own once the list was on screen goes on to the usual checks
+    (here: not connected, the offline app has no GitLab)."""
+    import time
+
+    app = offline_app(flask_repo(tmp_path / "app"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await review_previews(app, pilot)
+
+        async def press_next(*, key_before: float, list_shown: float) -> list[str]:
+            """Ctrl+N with the key before it ``key_before`` seconds earlier and the list shown ``list_shown``
+            seconds earlier (set on the app and the step: no test waits on the clock); what was said."""
+            said = len(app._notifications)
+            app._last_key = time.monotonic() - key_before
+            app.screen.ready_at = time.monotonic() - list_shown
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            return [n.message for n in app._notifications][said:]
+
+        refused = "Look over the list first"
+        held = await press_next(key_before=-5.0, list_shown=60.0)  # -5: the key before came "just now"
+        assert any(refused in m for m in held), held
+        early = await press_next(key_before=60.0, list_shown=0.0)
+        assert any(refused in m for m in early), early
+        assert app.reviewed_plan is None and app.current_step == "review"
+        on_its_own = await press_next(key_before=60.0, list_shown=60.0)
+        assert not any(refused in m for m in on_its_own) and any("Not connected" in m for m in on_its_own), on_its_own

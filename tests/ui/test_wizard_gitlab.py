@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input
 
 from dockwright.sandbox import Sandbox
-from tests.ui.helpers import sandbox_app
+from tests.ui.helpers import sandbox_app, until_review_applies
 
 SIZE = (120, 40)
 
@@ -126,6 +126,7 @@ async def test_whole_wizard_to_a_green_pipeline(sb, tmp_path, executor):
         assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
         titles = [str(c.title) for c in app.screen.query("Collapsible")]
         assert any("create Dockerfile" in t for t in titles) and any(t.startswith("push") for t in titles)
+        await until_review_applies(pilot)
         await pilot.press("ctrl+n")  # Apply these changes
         assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), [
             str(label.content) for label in app.screen.query(".apply-line, #apply-result")]
@@ -166,6 +167,7 @@ async def test_a_failing_apply_step_is_a_sentence_and_a_rerun_finishes(sb, tmp_p
         assert await wait_until(pilot, lambda: app.current_step == "project"), result_text(app)
         app.goto("review")
         assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
+        await until_review_applies(pilot)
         await pilot.press("ctrl+n")
         apply = app.get_screen("apply")
         assert await wait_until(pilot, lambda: "✗" in str(apply.query_one("#apply-result").content), rounds=1200)
@@ -228,6 +230,7 @@ async def test_replace_on_review_replaces_a_hand_written_dockerfile_at_apply_and
                                 and app.screen.query_one("#rv-overwrite-row").display)
         app.screen.query_one("#rv-overwrite").value = True
         assert await wait_until(pilot, lambda: getattr(app.screen, "ready", False))
+        await until_review_applies(pilot)
         await pilot.press("ctrl+n")  # Apply these changes
         assert await wait_until(pilot, lambda: isinstance(app.screen, WatchScreen), rounds=1200), [
             str(label.content) for label in app.screen.query(".apply-line, #apply-result")]
