@@ -97,7 +97,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
         self._exiting = False
         self._building: asyncio.Future[None] | None = None  # a step built ahead, being mounted
         self._laid_out_ahead: set[str] = set()  # the steps built or laid out ahead since the last goto
-        self._last_key = 0.0  # time.monotonic() of the last key pressed (on_event): building ahead waits for quiet
+        # when the last key was read (on_event; Textual's message clock, time.monotonic off Windows): building ahead
+        # waits for quiet, Review's Next for a key on its own
+        self._last_key = 0.0
         self._key_gap = float("inf")  # seconds between the last key and the one before it (key_in_a_run)
         self._key_event: events.Key | None = None
         self.crash: str | None = None  # the sentence said on exit after an unexpected error (see _handle_exception)
