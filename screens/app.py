@@ -258,26 +258,30 @@ class DockwrightApp(ScrubbedCrashReport, App):
         while the loop is busy come in bursts, with gaps of 100-150 ms between them (measured through a pty)."""
         return time.monotonic() - self._last_key < KEY_RUN and self._key_gap < KEY_RUN
 
-    def _after_keys_quiet(self, piece: Callable[[], object]) -> bool:
-        """A key came less than KEYS_QUIET ago (held, or typed in a field): run ``piece`` of building ahead once the
-        keys have been quiet that long instead, and say so. A piece takes up to a few hundred ms on the event loop,
-        and a key pressed meanwhile waits for it to end (bench/step_switch.py's p90)."""
-        wait = self._last_key + KEYS_QUIET - time.monotonic()
-        if wait <= 0:
+    def _ahead_piece_now(self, piece: Callable[[], object], screen: StepScreen | None = None) -> bool:
+        """``piece`` of building ahead (for ``screen``) may run now: the app is idle on a step and ``screen`` is not
+        the one shown (else the next goto schedules building ahead again), and no key came for KEYS_QUIET: a piece
+        takes up to a few hundred ms on the event loop, and a key pressed meanwhile waits for it to end
+        (bench/step_switch.py's p90), so after a key (held, or typed in a field) ``piece`` runs once the keys have
+        been quiet that long instead."""
+        self._ahead_timer = None
+        if not self._idle_on_a_step() or (screen is not None and self.screen is screen):
             return False
-        self._ahead_timer = self.set_timer(wait, piece)
+        wait = self._last_key + KEYS_QUIET - time.monotonic()
+        if wait > 0:
+            self._ahead_timer = self.set_timer(wait, piece)
+            return False
         return True
 
     async def _build_ahead(self) -> None:
         """Compose, mount and fill the first step after the current one that is not built yet, hidden; lay it out
         and render it after a pause (_lay_out_ahead, _render_ahead), then go on to the next. Next then shows a step
         that exists: ~50 ms instead of ~500 ms composing, styling, filling and laying out a new screen while the
-        person waits (bench/step_switch.py). Each piece waits for the keys to be quiet (_after_keys_quiet). A
+        person waits (bench/step_switch.py). Each piece waits for the keys to be quiet (_ahead_piece_now). A
         step's on_mount only sets up state and watches the plan; its fields and preview are filled again when it is
         shown (on_screen_resume), which changes nothing that is already so."""
-        self._ahead_timer = None
-        if not self._idle_on_a_step() or self._after_keys_quiet(self._build_ahead):
-            return  # the next goto schedules it again
+        if not self._ahead_piece_now(self._build_ahead):
+            return
         for s in STEPS[STEPS.index(step_by_id(self.current_step)) + 1:]:
             if s.id in AHEAD_NEVER or not s.applies(self.plan):
                 continue
@@ -310,10 +314,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
     def _lay_out_ahead(self, screen: StepScreen, passes: int = 3) -> None:
         """Lay the step built ahead out, then render it (_render_ahead); again after a pause while what the last
         layout posted asks for one."""
-        self._ahead_timer = None
-        if not self._idle_on_a_step() or self.screen is screen:
-            return
-        if self._after_keys_quiet(functools.partial(self._lay_out_ahead, screen, passes)):
+        if not self._ahead_piece_now(functools.partial(self._lay_out_ahead, screen, passes), screen):
             return
         if screen.lay_out_hidden():
             self._ahead_timer = self.set_timer(RENDER_AFTER, functools.partial(self._render_ahead, screen, passes))
@@ -322,10 +323,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
 
     def _render_ahead(self, screen: StepScreen, passes: int) -> None:
         """Render the step just laid out ahead: a piece of its own, a key pressed after the layout comes first."""
-        self._ahead_timer = None
-        if not self._idle_on_a_step() or self.screen is screen:
-            return
-        if self._after_keys_quiet(functools.partial(self._render_ahead, screen, passes)):
+        if not self._ahead_piece_now(functools.partial(self._render_ahead, screen, passes), screen):
             return
         screen.render_hidden()
         if passes > 1:

@@ -26,8 +26,8 @@ class ProjectScreen(StepScreen):
                     "in is not touched; `dockwright --sandbox --demo node` practises on another stack)") \
             if self.services.sandbox else ""
         update_label(self.query_one("#project-where", Label),
-            f"Folder {self.services.workdir}{practice}\nGitLab project {plan.gitlab.project or '(not set: go Back)'}"
-            f" on {plan.gitlab.url}")
+                     f"Folder {self.services.workdir}{practice}\nGitLab project {plan.gitlab.project or '(not set: go Back)'}"
+                     f" on {plan.gitlab.url}")
         update_label(self.query_one("#project-findings", Label), self.findings(plan))
 
     def findings(self, plan: Plan) -> str:

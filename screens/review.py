@@ -23,6 +23,7 @@ from dockwright.wizard.steps import method_tradeoff
 # was meant for the step before)
 LOOK_FIRST = 1.0
 
+
 def planned_changes(plan: Plan, session: Session) -> list[tuple[str, str]]:
     """(summary, preview) of everything Apply will do, from the same change lists the Apply step runs."""
     from dockwright.wizard.apply_changes import (

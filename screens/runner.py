@@ -111,7 +111,7 @@ class RunnerScreen(StepScreen):
         self.query_one("#rn-config_path").query_ancestor(".field-row").display = not k8s
         self.query_one("#rn-copy", Button).label = "Copy helm commands" if k8s else "Copy register command"
         update_label(self.query_one("#rn-next", Label),
-            (KUBERNETES_SANDBOX_NEXT if self.services.sandbox else KUBERNETES_NEXT) if k8s else DOCKER_NEXT)
+                     (KUBERNETES_SANDBOX_NEXT if self.services.sandbox else KUBERNETES_NEXT) if k8s else DOCKER_NEXT)
         self.query_one("#rn-psonly-row").display = plan.executor in ("docker-dind-tls", "docker-dind")
         legacy = r.workflow == "registration-token"
         self.query_one("#rn-registration-token").query_ancestor(".field-row").display = legacy
@@ -121,8 +121,8 @@ class RunnerScreen(StepScreen):
         self.query_one("#rn-local-row").display = binary is not None and not k8s
         if binary:
             update_label(self.query_one("#rn-local-label", Label),
-                f"gitlab-runner is installed ({binary}): register with it at apply (the token goes through its "
-                "environment, never its command line)")
+                         f"gitlab-runner is installed ({binary}): register with it at apply (the token goes through its "
+                         "environment, never its command line)")
         self.query_one("#rn-shell-setup").display = plan.executor == "shell"
         self.query_one("#rn-docker_image").query_ancestor(".field-row").display = plan.runner_kind == "docker"
 
@@ -132,7 +132,7 @@ class RunnerScreen(StepScreen):
         from dockwright.wizard.render import render_register_command
 
         update_label(self.query_one("#rn-register", Static),
-            render_register_command(plan, url=plan.gitlab.url))
+                     render_register_command(plan, url=plan.gitlab.url))
         problems = [plan_problem(key, problem, allowed) for key, problem, allowed in check_plan(plan)
                     if key.startswith("runner.")]
         update_label(self.query_one("#rn-problem", Label), problems[0] if problems else "")
