@@ -25,9 +25,10 @@ from textual.timer import Timer
 from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.hidden_screen import mount_hidden
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_INTERNAL, EXIT_OK, DockwrightError
-from dockwright.wizard.plan import ANSWERS_FILE, Plan, replace_in, save_answers
+from dockwright.wizard.plan import ANSWERS_FILE, Plan, replace_in
 from dockwright.wizard.session import Session, open_session
 from dockwright.wizard.steps import STEPS, next_step, previous_step
 from dockwright.wizard.steps import step as step_by_id

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.crash import stamped, write_crash_log
-from dockwright.wizard.plan import save_answers
 from dockwright.wizard.render.registry import all_variables
 
 

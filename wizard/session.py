@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dockwright.wizard.answers_file import load_answers
 from dockwright.wizard.credentials import BadToken, Secret, resolve_token, resolve_url
 from dockwright.wizard.errors import BadInput
-from dockwright.wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, load_answers, replace_in
+from dockwright.wizard.plan import ANSWERS_FILE, Plan, RunnerSpec, replace_in
 
 if TYPE_CHECKING:
     from dockwright.wizard.detect import Detection

@@ -16,18 +16,11 @@ from pathlib import Path
 import pytest
 
 from dockwright.sandbox import Faults, Sandbox
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.cli import main
 from dockwright.wizard.git import clone
 from dockwright.wizard.gitlab import GitLabClient
-from dockwright.wizard.plan import (
-    GitLabSpec,
-    GitSpec,
-    Plan,
-    RegistrySpec,
-    RunnerSpec,
-    VariableSpec,
-    save_answers,
-)
+from dockwright.wizard.plan import GitLabSpec, GitSpec, Plan, RegistrySpec, RunnerSpec, VariableSpec
 
 
 @pytest.fixture(scope="module")

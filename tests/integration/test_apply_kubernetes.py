@@ -17,13 +17,14 @@ import gitlab
 import pytest
 
 from dockwright.sandbox import Sandbox
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.apply import run_apply
 from dockwright.wizard.apply_changes import ApplyOptions
 from dockwright.wizard.cli import main
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.git import clone
 from dockwright.wizard.gitlab import GitLabClient
-from dockwright.wizard.plan import GitLabSpec, GitSpec, KubernetesSpec, Plan, RunnerSpec, save_answers
+from dockwright.wizard.plan import GitLabSpec, GitSpec, KubernetesSpec, Plan, RunnerSpec
 from dockwright.wizard.session import Session
 from tests.sandbox_helpers import wait_pipeline
 

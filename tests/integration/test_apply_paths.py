@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from dockwright.sandbox import Faults, Sandbox
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.apply import expected_tags, lint_error_context, ref_slug
 from dockwright.wizard.gitlab import GitLabClient
-from dockwright.wizard.plan import DockerfileSpec, GitLabSpec, GitSpec, Plan, RunnerSpec, save_answers
+from dockwright.wizard.plan import DockerfileSpec, GitLabSpec, GitSpec, Plan, RunnerSpec
 from tests.integration.test_apply import RunnerHost, project_runners, run_cli
 
 

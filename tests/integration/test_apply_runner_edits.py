@@ -9,8 +9,9 @@ import os
 
 import tomlkit
 
+from dockwright.wizard.answers_file import load_answers, save_answers
 from dockwright.wizard.gitlab import GitLabClient
-from dockwright.wizard.plan import load_answers, replace_in, save_answers
+from dockwright.wizard.plan import replace_in
 from tests.integration.test_apply import RunnerHost, _no_faults, answers_for, project, run_cli, sandbox  # noqa: F401  (fixtures)
 
 

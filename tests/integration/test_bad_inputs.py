@@ -485,8 +485,8 @@ def test_a_linked_answers_file_writes_next_to_the_link(tmp_path, capsys) -> None
 
 def test_all_or_nothing_when_a_target_turns_bad_after_planning(tmp_path) -> None:
     """Issue 19.8: when the last file cannot be written, the first ones are not written either (no temp files)."""
+    from dockwright.wizard.answers_file import load_answers
     from dockwright.wizard.changes import apply_file_changes, plan_file_changes
-    from dockwright.wizard.plan import load_answers
 
     make(tmp_path, {})
     proj = tmp_path / "proj"
@@ -554,7 +554,7 @@ def test_saving_answers_over_a_fifo_is_a_sentence(tmp_path) -> None:
     """The wizard's save read a FIFO named dockwright.yml and blocked forever; in a child, so a regression fails."""
     fifo = tmp_path / "dockwright.yml"
     os.mkfifo(fifo)
-    code = ("from dockwright.wizard.plan import Plan, save_answers\n"
+    code = ("from dockwright.wizard.answers_file import save_answers\nfrom dockwright.wizard.plan import Plan\n"
             "from dockwright.wizard.errors import DockwrightError\n"
             f"try:\n    save_answers(Plan(), {str(fifo)!r})\n"
             "except DockwrightError as exc:\n    print(exc)\n")

@@ -26,9 +26,10 @@ import pytest
 import tomlkit
 
 from dockwright.sandbox import Faults, Sandbox
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.git import clone
 from dockwright.wizard.gitlab import GitLabClient
-from dockwright.wizard.plan import GitLabSpec, GitSpec, Plan, RegistrySpec, RunnerSpec, VariableSpec, save_answers
+from dockwright.wizard.plan import GitLabSpec, GitSpec, Plan, RegistrySpec, RunnerSpec, VariableSpec
 
 USER_JOB = "# the user's own job\nunit-tests:\n  stage: test\n  script: [pytest -q]\n"
 OTHER_RUNNER = '[[runners]]\nname = "Other Runner"\nurl = "https://other.example.com"\ntoken = "glrt-other0runner0token0xx"\nexecutor = "shell"\n'

@@ -14,9 +14,9 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from dockwright.sandbox import Sandbox
+from dockwright.wizard.answers_file import load_answers
 from dockwright.wizard.git import clone
 from dockwright.wizard.plain import EXIT_INTERRUPTED, PlainWizard
-from dockwright.wizard.plan import load_answers
 
 ENTER, UP, DOWN, CTRL_C = "\r", "\x1b[A", "\x1b[B", "\x03"
 CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default before typing
@@ -613,7 +613,8 @@ def test_switching_ecr_from_keys_to_oidc_drops_the_aws_keys_of_the_answers_file(
     """An answers file with ECR access keys (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY read from the environment);
     the person now picks OIDC: the keys are neither asked for, nor saved, nor created at apply (the wizard's
     registry step already dropped them; --plain kept them as 'other' variables)."""
-    from dockwright.wizard.plan import EcrSpec, GitLabSpec, Plan, RegistrySpec, VariableSpec, save_answers
+    from dockwright.wizard.answers_file import save_answers
+    from dockwright.wizard.plan import EcrSpec, GitLabSpec, Plan, RegistrySpec, VariableSpec
 
     keys_plan = Plan(gitlab=GitLabSpec(url=sandbox.url, project=sandbox.project_path),
                      registry=RegistrySpec(kind="ecr", account="123456789012", region="eu-west-1", image="flask-app",

@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 from textual.widgets import Checkbox, Input, RadioButton
 
-from dockwright.wizard.plan import VariableSpec, load_answers, replace_in, save_answers
+from dockwright.wizard.answers_file import load_answers, save_answers
+from dockwright.wizard.plan import VariableSpec, replace_in
 from tests.ui.helpers import flask_repo, offline_app, settle
 
 SIZE = (120, 40)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from dockwright.screens.app import build_services
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.cli import build_parser
-from dockwright.wizard.plan import replace_in, save_answers
+from dockwright.wizard.plan import replace_in
 from tests.ui.helpers import flask_repo
 
 

@@ -306,7 +306,7 @@ async def test_connect_says_what_is_missing(wizard, url, token, project, expecte
 
 
 async def test_answers_survive_a_restart_from_dockwright_yml(wizard, repo):
-    from dockwright.wizard.plan import load_answers
+    from dockwright.wizard.answers_file import load_answers
 
     async with wizard("dockerfile") as (app, pilot):
         await type_into(pilot, "#df-port", "9000")

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from dockwright.wizard.answers_file import parse_answers
 from dockwright.wizard.checks import check_dockerfile, hadolint_path
 from dockwright.wizard.detect import detect, detect_plan
 from dockwright.wizard.dockerfile_syntax import parse
-from dockwright.wizard.plan import Plan, check_plan, parse_answers, replace_in
+from dockwright.wizard.plan import Plan, check_plan, replace_in
 from dockwright.wizard.render import render_dockerfile
 from dockwright.wizard.stacks import switched, teaching
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dockwright.wizard.answers_file import parse_answers
 from dockwright.wizard.docker_versions import (
     DEFAULT_CLI_IMAGE,
     DEFAULT_VERSION,
@@ -13,7 +14,7 @@ from dockwright.wizard.docker_versions import (
     end_of_life_note,
 )
 from dockwright.wizard.errors import AnswersError
-from dockwright.wizard.plan import Plan, check_plan, parse_answers
+from dockwright.wizard.plan import Plan, check_plan
 
 
 @pytest.mark.parametrize("version", ["29", "29.7", "29.7.2", "28.5.2", "27", "20.10", "20.10.17", "20", "23.0.6", "30"])

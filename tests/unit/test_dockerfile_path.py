@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml import YAML
 
+from dockwright.wizard.answers_file import parse_answers
 from dockwright.wizard.changes import plan_file_changes
 from dockwright.wizard.checks import check_pipeline
 from dockwright.wizard.detect import detect, detect_plan
 from dockwright.wizard.errors import AnswersError, RefusedOverwrite
-from dockwright.wizard.plan import Plan, check_plan, parse_answers, replace_in
+from dockwright.wizard.plan import Plan, check_plan, replace_in
 from dockwright.wizard.render import render_pipeline
 from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
 

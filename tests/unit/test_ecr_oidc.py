@@ -10,8 +10,9 @@ import pytest
 from dockwright.sandbox.ci_id_tokens import claims_of, job_id_tokens, mint
 from dockwright.sandbox.shell_sim import Invocation
 from dockwright.sandbox.tools_sim import tool_commands
+from dockwright.wizard.answers_file import parse_answers
 from dockwright.wizard.checks import check_pipeline
-from dockwright.wizard.plan import EcrSpec, Plan, check_plan, parse_answers
+from dockwright.wizard.plan import EcrSpec, Plan, check_plan
 from dockwright.wizard.render import registry_variables, render_pipeline
 from dockwright.wizard.render.pipeline import BUILD_JOB, RELEASE_JOB
 from dockwright.wizard.render.registry import AWS_ROLE_ARN_VAR, switch_ecr_auth, switch_registry

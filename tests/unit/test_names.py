@@ -84,8 +84,8 @@ def test_each_registry_kind_accepts_a_reference_it_pushes_to(kind, image, host) 
 
 
 def test_the_answers_file_uses_the_registry_rule() -> None:
+    from dockwright.wizard.answers_file import parse_answers
     from dockwright.wizard.errors import AnswersError
-    from dockwright.wizard.plan import parse_answers
 
     with pytest.raises(AnswersError) as info:
         parse_answers("registry:\n  kind: dockerhub\n  image: app\n", path="dockwright.yml")

@@ -6,17 +6,9 @@ import dataclasses
 
 import pytest
 
+from dockwright.wizard.answers_file import dump_answers, load_answers, parse_answers, save_answers
 from dockwright.wizard.errors import EXIT_BAD_INPUT, AnswersError
-from dockwright.wizard.plan import (
-    Plan,
-    RegistrySpec,
-    VariableSpec,
-    dump_answers,
-    load_answers,
-    parse_answers,
-    replace_in,
-    save_answers,
-)
+from dockwright.wizard.plan import Plan, RegistrySpec, VariableSpec, replace_in
 
 ISSUE_EXAMPLE = """\
 version: 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from dockwright.wizard.answers_file import parse_answers
 from dockwright.wizard.detect import detect
 from dockwright.wizard.errors import AnswersError
-from dockwright.wizard.plan import LANGUAGES, Plan, check_plan, parse_answers, replace_in
+from dockwright.wizard.plan import LANGUAGES, Plan, check_plan, replace_in
 from dockwright.wizard.stacks import ORDER, available, stack
 
 

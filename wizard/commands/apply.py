@@ -91,10 +91,11 @@ def _confirm(message: str) -> bool:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path  # not for --help
 
+    from dockwright.wizard.answers_file import load_answers
     from dockwright.wizard.apply import run_apply
     from dockwright.wizard.apply_changes import ApplyOptions, dry_run
     from dockwright.wizard.credentials import resolve_token, resolve_url
-    from dockwright.wizard.plan import GitLabSpec, check_plan, load_answers, replace_in
+    from dockwright.wizard.plan import GitLabSpec, check_plan, replace_in
     from dockwright.wizard.session import Session
 
     answers = Path(args.answers)

@@ -42,11 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path  # not for --help
 
+    from dockwright.wizard.answers_file import load_answers
+
     # imported here, not at the top: `dockwright --help` builds every subcommand's parser and needs none of them
     from dockwright.wizard.changes import apply_file_changes, plan_file_changes
     from dockwright.wizard.checks import check_coherence, check_pipeline
     from dockwright.wizard.detect import detect_plan
-    from dockwright.wizard.plan import load_answers
 
     if not args.answers.strip():
         raise BadInput("--answers names no file (it is empty).", "Give the path of a dockwright.yml, e.g. --answers dockwright.yml.")

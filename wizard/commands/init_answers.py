@@ -26,10 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path  # not for --help
 
+    from dockwright.wizard.answers_file import dump_answers
+
     # imported here, not at the top: `dockwright --help` builds every subcommand's parser and needs none of them
     from dockwright.wizard.detect import detect, detect_plan
     from dockwright.wizard.files import write_atomic
-    from dockwright.wizard.plan import ANSWERS_FILE, dump_answers
+    from dockwright.wizard.plan import ANSWERS_FILE
 
     directory = Path(args.dir)
     if not directory.is_dir():

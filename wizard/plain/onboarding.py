@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from dockwright.wizard.answers_file import save_answers
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.errors import EXIT_OK, BadInput, DockwrightError, RefusedOverwrite
 from dockwright.wizard.plain.answer_checks import plan_problem_sentence
 from dockwright.wizard.plain.field_why import field_why
 from dockwright.wizard.plain.prompts import HELP, Interrupted
 from dockwright.wizard.plain.step_questions import AskAgain, StepQuestions
-from dockwright.wizard.plan import Plan, check_plan, replace_in, save_answers
+from dockwright.wizard.plan import Plan, check_plan, replace_in
 from dockwright.wizard.practice import PracticeGitLab
 from dockwright.wizard.session import Connector, Session
 from dockwright.wizard.steps import STEPS, Step, next_step, step
