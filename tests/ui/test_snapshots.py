@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from tests.ui.helpers import flask_repo, offline_app
 
@@ -34,6 +34,12 @@ def goto(step: str):
         await pilot.app.workers.wait_for_complete()
         for _ in range(3):
             await pilot.pause()
+        if step == "pipeline":  # its local check runs in a thread (schema loaded the first time): what it said is shown
+            for _ in range(600):
+                if str(pilot.app.screen.query_one("#pl-local", Label).content):
+                    break
+                await pilot.pause(0.05)
+            assert str(pilot.app.screen.query_one("#pl-local", Label).content), "the local check never said anything"
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False  # a blinking cursor would make each run's picture differ
         pilot.app.screen.set_focus(None)  # no focus ring that depends on timing
