@@ -9,7 +9,7 @@ from textual.widgets import Button, Input, Label, LoadingIndicator
 
 from dockwright.screens.messages import GoToStep, PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import field_row
+from dockwright.screens.widgets.fields import FieldInput, field_row
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import Plan
 
@@ -35,14 +35,14 @@ class ConnectScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         waiting = not self.app.started  # type: ignore[attr-defined]  # fill_sources enables them (disabled here: styled once)
-        yield from field_row("GitLab URL", Input(id="connect-url", placeholder="e.g. https://gitlab.com",
+        yield from field_row("GitLab URL", FieldInput(id="connect-url", placeholder="e.g. https://gitlab.com",
                                                  disabled=waiting))
         yield Label(id="connect-url-source", classes="source")
-        yield from field_row("Access token", Input(id="connect-token", password=True,
+        yield from field_row("Access token", FieldInput(id="connect-token", password=True,
                                                    placeholder="glpat-… (api scope)", disabled=waiting),
                              "A personal access token with the api scope; kept in memory only, never saved")
         yield Label(id="connect-token-source", classes="source")
-        yield from field_row("Project", Input(id="connect-project", placeholder="e.g. group/app", disabled=waiting),
+        yield from field_row("Project", FieldInput(id="connect-project", placeholder="e.g. group/app", disabled=waiting),
                              "The project's path in GitLab, as in its URL")
         with Horizontal(classes="button-row"):
             yield Button("Test connection", id="connect-test")

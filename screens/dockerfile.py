@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import MarkedSwitch, field_row, update_label
+from dockwright.screens.widgets.fields import FieldInput, MarkedSwitch, field_row, update_label
 from dockwright.wizard.listen_port import follow_port
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in
@@ -47,24 +47,24 @@ class DockerfileScreen(StepScreen):
         yield from field_row("Project folder", Select([], id="df-folder", allow_blank=True, prompt="(as set below)"),
                              "This repository holds several projects: the one to build (its folder becomes the "
                              "build context)", row_id="row-folder")
-        yield from field_row("Base image", Input(id="df-base_image", placeholder="e.g. python:3.13-slim"))
-        yield from field_row("Working directory", Input(id="df-workdir", placeholder="e.g. /app"))
-        yield from field_row("Dockerfile", Input(id="df-path", placeholder="e.g. Dockerfile or docker/Dockerfile"),
+        yield from field_row("Base image", FieldInput(id="df-base_image", placeholder="e.g. python:3.13-slim"))
+        yield from field_row("Working directory", FieldInput(id="df-workdir", placeholder="e.g. /app"))
+        yield from field_row("Dockerfile", FieldInput(id="df-path", placeholder="e.g. Dockerfile or docker/Dockerfile"),
                              "Where the Dockerfile is; the pipeline builds it with docker build -f")
-        yield from field_row("Build context", Input(id="df-context", placeholder="e.g. . (the repository)"),
+        yield from field_row("Build context", FieldInput(id="df-context", placeholder="e.g. . (the repository)"),
                              "The folder docker build sends to Docker: what COPY can reach")
-        yield from field_row("Requirements file", Input(id="df-requirements", placeholder="e.g. requirements.txt (empty: none)"),
+        yield from field_row("Requirements file", FieldInput(id="df-requirements", placeholder="e.g. requirements.txt (empty: none)"),
                              row_id="row-requirements")
-        yield from field_row("Build tool", Input(id="df-tool", placeholder="e.g. npm (empty: none)"),
+        yield from field_row("Build tool", FieldInput(id="df-tool", placeholder="e.g. npm (empty: none)"),
                              "Installs the dependencies and builds: the lock file's tool", row_id="row-tool")
-        yield from field_row("Build target", Input(id="df-target", placeholder="e.g. ./cmd/server (Go), build (Node.js), dist (static)"), row_id="row-target")
-        yield from field_row("Runtime image", Input(id="df-runtime_image",
+        yield from field_row("Build target", FieldInput(id="df-target", placeholder="e.g. ./cmd/server (Go), build (Node.js), dist (static)"), row_id="row-target")
+        yield from field_row("Runtime image", FieldInput(id="df-runtime_image",
                                                       placeholder="e.g. gcr.io/distroless/static-debian12:nonroot"),
                              "The final stage's image: it runs the app, without the compilers of the build stage",
                              row_id="row-runtime_image")
-        yield from field_row("Port", Input(id="df-port", placeholder="e.g. 8000 (empty: none)", type="integer"))
-        yield from field_row("Command", Input(id="df-command", placeholder="e.g. python app.py"))
-        yield from field_row("ENV", Input(id="df-env", placeholder="e.g. DEBUG=0 LOG_LEVEL=info (empty: none)"))
+        yield from field_row("Port", FieldInput(id="df-port", placeholder="e.g. 8000 (empty: none)", type="integer"))
+        yield from field_row("Command", FieldInput(id="df-command", placeholder="e.g. python app.py"))
+        yield from field_row("ENV", FieldInput(id="df-env", placeholder="e.g. DEBUG=0 LOG_LEVEL=info (empty: none)"))
         with Horizontal(classes="switch-row"):
             yield MarkedSwitch(id="df-non_root")
             yield Label("Run as an unprivileged user (recommended: a break-out is not root)")

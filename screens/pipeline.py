@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Label, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import MarkedSwitch, field_row, update_label
+from dockwright.screens.widgets.fields import FieldInput, MarkedSwitch, field_row, update_label
 from dockwright.wizard.docker_versions import DEFAULT_VERSION, docker_version_problem, end_of_life_note
 from dockwright.wizard.plan import Plan
 
@@ -27,10 +27,10 @@ class PipelineScreen(StepScreen):
             self.text = text
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("Docker version", Input(id="pl-docker_version", placeholder=f"e.g. {DEFAULT_VERSION}"),
+        yield from field_row("Docker version", FieldInput(id="pl-docker_version", placeholder=f"e.g. {DEFAULT_VERSION}"),
                              "The docker CLI image and the docker:dind service use this same version")
-        yield from field_row("Build stage", Input(id="pl-stage-build", placeholder="e.g. build"))
-        yield from field_row("Release stage", Input(id="pl-stage-release", placeholder="e.g. release"))
+        yield from field_row("Build stage", FieldInput(id="pl-stage-build", placeholder="e.g. build"))
+        yield from field_row("Release stage", FieldInput(id="pl-stage-release", placeholder="e.g. release"))
         with Horizontal(classes="switch-row"):
             yield MarkedSwitch(id="pl-latest")
             yield Label("Also tag :latest on the default branch")

@@ -11,7 +11,14 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import ChoiceButton, field_row, plan_problem, press_radio, update_label
+from dockwright.screens.widgets.fields import (
+    ChoiceButton,
+    FieldInput,
+    field_row,
+    plan_problem,
+    press_radio,
+    update_label,
+)
 from dockwright.screens.widgets.variable_row import VariableRow
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import REGISTRY_KINDS, Plan
@@ -67,17 +74,17 @@ class RegistryScreen(StepScreen):
                 yield ChoiceButton(_name(kind), id=f"registry-{kind}")
         yield Label(GITLAB_WHY, id="registry-why", classes="tradeoffs")
         with Vertical(id="registry-fields"):
-            yield from field_row("Image", Input(id="reg-image", placeholder="e.g. user/app (the repository name)"))
-            yield from field_row("Host", Input(id="reg-host", placeholder="e.g. registry.example.com"))
-            yield from field_row("AWS region", Input(id="reg-region", placeholder="e.g. eu-west-1"))
-            yield from field_row("AWS account", Input(id="reg-account", placeholder="e.g. 123456789012"))
+            yield from field_row("Image", FieldInput(id="reg-image", placeholder="e.g. user/app (the repository name)"))
+            yield from field_row("Host", FieldInput(id="reg-host", placeholder="e.g. registry.example.com"))
+            yield from field_row("AWS region", FieldInput(id="reg-region", placeholder="e.g. eu-west-1"))
+            yield from field_row("AWS account", FieldInput(id="reg-account", placeholder="e.g. 123456789012"))
             with Vertical(id="reg-ecr-auth-box"):
                 yield Label("How the jobs log in to AWS", classes="section")
                 with RadioSet(id="reg-ecr-auth"):
                     yield ChoiceButton(ECR_AUTH_NAMES["oidc"], id="ecr-auth-oidc")
                     yield ChoiceButton(ECR_AUTH_NAMES["keys"], id="ecr-auth-keys")
                 yield Label("", id="reg-ecr-why", classes="hint")
-            yield from field_row("IAM role ARN", Input(id="reg-role_arn",
+            yield from field_row("IAM role ARN", FieldInput(id="reg-role_arn",
                                                        placeholder="e.g. arn:aws:iam::123456789012:role/gitlab-ecr-push"))
         yield Label("", id="reg-problem", classes="problem")
         yield Label("CI/CD variables", classes="section")
@@ -86,7 +93,7 @@ class RegistryScreen(StepScreen):
                     "secrets your build needs.", classes="hint")
         yield Vertical(id="variables")
         with Horizontal(classes="button-row"):
-            yield Input(id="var-new-key", placeholder="e.g. APP_SECRET")
+            yield FieldInput(id="var-new-key", placeholder="e.g. APP_SECRET")
             yield Button("Add variable", id="var-add")
         yield Label("", id="var-new-problem", classes="problem")
 

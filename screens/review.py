@@ -11,7 +11,7 @@ from textual.widgets import Collapsible, Input, Label, Static, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import MarkedSwitch, field_row, update_label
+from dockwright.screens.widgets.fields import FieldInput, MarkedSwitch, field_row, update_label
 from dockwright.screens.widgets.preflight import PreflightPanel
 from dockwright.wizard.errors import RefusedOverwrite
 from dockwright.wizard.plan import Plan
@@ -62,8 +62,8 @@ class ReviewScreen(StepScreen):
     LOAD_AHEAD = False  # loading works out the changes, asking GitLab: only when the person comes here
 
     def compose_form(self) -> ComposeResult:
-        yield from field_row("Branch", Input(id="rv-branch"), "The branch the commit goes on and is pushed to")
-        yield from field_row("Commit message", Input(id="rv-message"))
+        yield from field_row("Branch", FieldInput(id="rv-branch"), "The branch the commit goes on and is pushed to")
+        yield from field_row("Commit message", FieldInput(id="rv-message"))
         yield Label("", id="review-state", classes="hint")
         yield Label("", id="review-method", markup=False)  # what the runner choice costs, seen once more
         yield PreflightPanel(self._find_engine, lambda: (self.plan, self.services.workdir, self.services.overwrite),

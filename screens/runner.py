@@ -16,6 +16,7 @@ from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
 from dockwright.screens.widgets.fields import (
     ChoiceButton,
+    FieldInput,
     MarkedSwitch,
     field_row,
     plan_problem,
@@ -48,11 +49,11 @@ class RunnerScreen(StepScreen):
                 yield ChoiceButton(WORKFLOWS[key], id=f"workflow-{key}")
         yield Label("The API way needs GitLab 15.10 or later and hands the runner its glrt- token once; "
                     "registration tokens are off by default since GitLab 17.0.", classes="hint")
-        yield from field_row("Registration token", Input(id="rn-registration-token", password=True,
+        yield from field_row("Registration token", FieldInput(id="rn-registration-token", password=True,
                                                           placeholder="from Settings > CI/CD > Runners"),
                              "The project's legacy registration token; kept in memory only, never saved")
-        yield from field_row("Description", Input(id="rn-description"), "Shown in GitLab's runner list")
-        yield from field_row("Tags", Input(id="rn-tags", placeholder="e.g. docker, linux"),
+        yield from field_row("Description", FieldInput(id="rn-description"), "Shown in GitLab's runner list")
+        yield from field_row("Tags", FieldInput(id="rn-tags", placeholder="e.g. docker, linux"),
                              "Comma-separated; the jobs carry the same tags so this runner picks them up")
         with Horizontal(classes="switch-row"):
             yield MarkedSwitch(id="rn-run_untagged")
@@ -63,11 +64,11 @@ class RunnerScreen(StepScreen):
         with Horizontal(classes="switch-row", id="rn-psonly-row"):
             yield MarkedSwitch(id="rn-privileged_services_only")
             yield Label("Only the dind service is privileged, not the job (restricted mode)")
-        yield from field_row("Docker image", Input(id="rn-docker_image"), "Default image for jobs without image:")
-        yield from field_row("config.toml", Input(id="rn-config_path"), "Where gitlab-runner reads its config")
-        yield from field_row("Namespace", Input(id="rn-k8s-namespace"),
+        yield from field_row("Docker image", FieldInput(id="rn-docker_image"), "Default image for jobs without image:")
+        yield from field_row("config.toml", FieldInput(id="rn-config_path"), "Where gitlab-runner reads its config")
+        yield from field_row("Namespace", FieldInput(id="rn-k8s-namespace"),
                              "Kubernetes namespace of the Helm release and the job pods")
-        yield from field_row("Helm values", Input(id="rn-k8s-helm_values_path"),
+        yield from field_row("Helm values", FieldInput(id="rn-k8s-helm_values_path"),
                              "values.yaml for GitLab Runner's Helm chart, in the repository (no token in it)")
         yield Label("", id="rn-problem", classes="problem")
         with Vertical(id="rn-shell-setup"):

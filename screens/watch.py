@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Static
 
 from dockwright.screens.errors import explain
 from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
+from dockwright.screens.widgets.fields import FieldInput
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
 from dockwright.screens.widgets.steady_footer import SteadyFooter
@@ -141,7 +142,7 @@ class WatchScreen(Screen[int | None]):
             yield JobLog(id="log")
             yield Static("", id="diagnosis", markup=False)  # "[docker, gpu]" is text, not markup
             yield Static("\n".join(self.applied), id="watch-applied", markup=False)
-        yield Input(placeholder="search the log, Enter finds the next match, Esc closes", id="search")
+        yield FieldInput(placeholder="search the log, Enter finds the next match, Esc closes", id="search")
         yield SteadyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from dockwright.screens.errors import explain
+from dockwright.screens.widgets.fields import FieldInput
 from dockwright.screens.widgets.steady_footer import SteadyFooter
 from dockwright.wizard.watch_list import (
     SOURCES,
@@ -98,7 +99,7 @@ class PipelinesScreen(Screen[None]):
         yield Label("", id="list-title")
         yield Static("", id="list-note", markup=False)
         yield Static("", id="list-message", markup=False)
-        yield Input(placeholder="part of a branch or tag name; Enter keeps it, Esc clears it", id="list-search")
+        yield FieldInput(placeholder="part of a branch or tag name; Enter keeps it, Esc clears it", id="list-search")
         yield PipelinesTable(id="pipelines", cursor_type="row", zebra_stripes=True)
         yield SteadyFooter(show_command_palette=False)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.containers import Horizontal
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widget import Widget
-from textual.widgets import Checkbox, Label, RadioButton, Static, Switch
+from textual.widgets import Checkbox, Input, Label, RadioButton, Static, Switch
 
 
 def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = None):
@@ -25,6 +27,22 @@ def update_label(label: Static, text: str) -> None:
     the step on every Back and Next for nothing (bench/step_switch.py)."""
     if label.content != text:
         label.update(text)
+
+
+class FieldInput(Input):
+    """An Input whose keystrokes repaint it without laying the whole screen out.
+
+    Textual's Input sets its ``virtual_size`` (the value's width) on every change of its value, and Widget's
+    ``virtual_size`` asks for a layout of the screen: reflowing every widget of a step (~70) and redrawing each one
+    that the changed fields' parents cover, 10-15 ms of the frame that shows the key (bench/keystroke.py). The
+    field's own size is fixed by the stylesheet (``width: auto`` still lays out: Input asks for it itself), so a
+    repaint suffices; what the layout also did for an Input is keep its horizontal scroll within the value's width
+    after a deletion, done here when the width changes."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self) -> None:
+        self.scroll_x = self.scroll_x  # validate_scroll_x clamps it to the new max_scroll_x
 
 
 class ChoiceButton(RadioButton):

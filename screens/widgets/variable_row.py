@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label
 
-from dockwright.screens.widgets.fields import TickBox
+from dockwright.screens.widgets.fields import FieldInput, TickBox
 from dockwright.wizard.checks import check_masked_value
 from dockwright.wizard.plan import KEY_RE, VariableSpec
 from dockwright.wizard.variables import key_problem
@@ -78,9 +78,9 @@ class VariableRow(Vertical):
         yield Label(f"{s.key}" + (f": {s.description}" if s.description else ""), classes="var-title")
         with Horizontal(classes="var-fields"):
             yield Label("from env var", classes="var-label")
-            yield Input(s.from_env or "", placeholder=f"e.g. {s.key}", classes="var-env")
+            yield FieldInput(s.from_env or "", placeholder=f"e.g. {s.key}", classes="var-env")
             yield Label("or value", classes="var-label")
-            yield Input(self.value, placeholder="typed hidden", password=True, classes="var-value")
+            yield FieldInput(self.value, placeholder="typed hidden", password=True, classes="var-value")
         with Horizontal(classes="var-flags"):
             yield TickBox("masked", s.masked, classes="var-masked",
                            tooltip="GitLab replaces the value with [MASKED] in job logs")
