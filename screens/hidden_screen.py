@@ -37,6 +37,17 @@ def render_hidden(screen: Screen) -> None:
     screen._compositor.render_update(full=True)
 
 
+def toasts_as_shown(screen: Screen) -> None:
+    """Set ``screen``'s toast rack's display (mounted, not shown) as showing it sets it when there is no
+    notification: showing a screen runs App._refresh_notifications, whose ToastRack.show sets ``display`` from the
+    notifications there are. The first time, that is an inline style where there was none (the rack's CSS hides it
+    already), which asks for a layout of the whole screen: ~25-50 ms more on the first show of a step built ahead
+    than on showing it again (bench/step_switch.py). Set out of sight, the rack looks the same and that layout is
+    done by the layout ahead; a notification on screen when the step is shown still shows it as before."""
+    for rack in screen.query_children("#textual-toastrack"):  # absent when notifications are off (run_test)
+        rack.display = False
+
+
 def layout_pending(screen: Screen) -> bool:
     """A widget of ``screen`` asked for a layout since the last (refresh(layout=True) only records it)."""
     return screen._layout_required

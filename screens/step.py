@@ -133,7 +133,11 @@ class StepScreen(Screen):
 
     def fill_hidden(self) -> None:
         """Built ahead and not shown yet (DockwrightApp._build_ahead): put the plan into the fields and render
-        the preview's files now, in idle time, rather than while the person waits for the step."""
+        the preview's files now, in idle time, rather than while the person waits for the step. Its toast rack too
+        (toasts_as_shown): the layout ahead then covers what showing it would ask for."""
+        from dockwright.screens.hidden_screen import toasts_as_shown
+
+        toasts_as_shown(self)
         if self.SHOW_PREVIEW:
             from dockwright.screens.widgets.preview import STEP_FILE, PreviewPane
 

@@ -139,3 +139,26 @@ async def test_steps_built_ahead_are_kept_out_of_full_garbage_collections_until_
         assert gc.get_freeze_count() > 0
         assert not gc.is_tracked(executor) or executor not in gc.get_objects(generation=2)
     assert gc.get_freeze_count() == 0  # given back when the app ended: a test process runs many apps
+
+
+async def test_a_step_built_ahead_is_not_laid_out_again_when_shown_for_the_first_time(repo):
+    # showing a screen sets its toast rack's display (no notifications: none); the first time that was a style
+    # where there was none, and the whole step was laid out again while the person waited (bench/step_switch.py)
+    app = app_for(repo)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:  # as in a terminal
+        app.goto("project")
+        await settle(pilot)
+        await built_ahead(app, "runner")  # the step after executor: executor's layout and render passes are done
+        executor = app.get_screen("executor")
+        layouts = []
+        lay_out = executor._refresh_layout
+
+        def counted(*args, **kwargs):
+            layouts.append(args)
+            return lay_out(*args, **kwargs)
+
+        executor._refresh_layout = counted
+        app.goto("executor")
+        await settle(pilot, 6)
+        assert app.screen is executor
+        assert layouts == []
