@@ -97,6 +97,9 @@ async def test_review_is_built_ahead_but_works_out_its_changes_only_when_shown(r
         await built_ahead(app, "review")
         review = app.get_screen("review")
         assert not review.query("Collapsible")  # nothing worked out (nor asked of GitLab) while hidden
+        # its fields are filled though: setting them on the first show restyled them and laid the step out again
+        assert review.query_one("#rv-branch").value == app.plan.git.branch
+        assert review.query_one("#rv-message").value == app.plan.git.commit_message
         assert not app.is_screen_installed("apply")  # Apply starts its work when shown: never built ahead
 
 
