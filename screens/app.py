@@ -426,8 +426,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
         shown = super().get_key_display(binding)
         if binding.id == "step.help":
             from dockwright.screens.step import in_text_field
+            from dockwright.screens.widgets.steady_footer import keys_screen
 
-            if not in_text_field(self.focused):
+            if not in_text_field(keys_screen(self).focused):  # the footer's own step, shown or not
                 return f"{shown} ?"
         return shown
 

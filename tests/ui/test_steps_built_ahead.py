@@ -165,3 +165,28 @@ async def test_a_step_built_ahead_is_not_laid_out_again_when_shown_for_the_first
         await settle(pilot, 6)
         assert app.screen is executor
         assert layouts == []
+
+
+async def test_a_step_built_ahead_or_left_shows_the_help_key_for_its_own_cursor(repo):
+    # the help key reads "f1 ?" unless the step's cursor is in a text field; a step's footer built ahead (or left
+    # for another) was worked out for the cursor of the step on screen: the wrong keys, rebuilt when it was shown
+    from dockwright.screens.step import in_text_field
+
+    def help_key(screen) -> str:
+        return next(key.key_display for key in screen.query("FooterKey") if key.action == "help")
+
+    def own(screen) -> str:
+        return "f1" if in_text_field(screen.focused) else "f1 ?"
+
+    app = app_for(repo)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        app.goto("dockerfile")  # the cursor in a list there, in a text field on Pipeline
+        await settle(pilot)
+        await built_ahead(app, "review")  # Pipeline's footer is built by now
+        dockerfile, pipeline = app.get_screen("dockerfile"), app.get_screen("pipeline")
+        assert own(dockerfile) != own(pipeline)
+        assert help_key(pipeline) == own(pipeline)
+        app.goto("pipeline")
+        await settle(pilot, 6)
+        assert help_key(dockerfile) == own(dockerfile)  # left, it keeps its own keys
+        assert help_key(pipeline) == own(pipeline)
