@@ -283,7 +283,11 @@ class DockwrightApp(ScrubbedCrashReport, App):
         shown (on_screen_resume), which changes nothing that is already so."""
         if not self._ahead_piece_now(self._build_ahead):
             return
-        for s in STEPS[STEPS.index(step_by_id(self.current_step)) + 1:]:
+        here = STEPS.index(step_by_id(self.current_step))
+        # then the steps shown before, nearest first, when a widget of theirs asked for a layout since (a toast
+        # taken off when it expired): else Back laid them out while the person waited
+        behind = [s for s in reversed(STEPS[:here]) if self.is_screen_installed(s.id)]
+        for s in [*STEPS[here + 1:], *behind]:
             if s.id in AHEAD_NEVER or not s.applies(self.plan):
                 continue
             if self.is_screen_installed(s.id):

@@ -190,3 +190,25 @@ async def test_a_step_built_ahead_or_left_shows_the_help_key_for_its_own_cursor(
         await settle(pilot, 6)
         assert help_key(dockerfile) == own(dockerfile)  # left, it keeps its own keys
         assert help_key(pipeline) == own(pipeline)
+
+
+async def test_a_step_left_that_asked_for_a_layout_meanwhile_is_laid_out_in_idle_time_too(repo):
+    # a toast that expires is taken off every step it was shown on, and each of them asks for a layout then: Back
+    # laid the step out while the person waited (bench/step_switch.py, Ctrl+B to the steps after Connect)
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        app.goto("executor")
+        await settle(pilot)
+        project = app.get_screen("project")
+        project.query_one("#step-title").refresh(layout=True)  # as the toast rack does when its toast goes
+        await settle(pilot)
+        assert project._layout_required
+        app.goto("runner")  # a step later: building ahead looks behind too
+        await settle(pilot)
+        for _ in range(3000):
+            if not project._layout_required:
+                break
+            await asyncio.sleep(0.01)
+        assert not project._layout_required
