@@ -212,3 +212,60 @@ async def test_a_step_left_that_asked_for_a_layout_meanwhile_is_laid_out_in_idle
                 break
             await asyncio.sleep(0.01)
         assert not project._layout_required
+
+
+async def test_a_toast_up_is_put_on_the_steps_built_ahead_and_showing_one_lays_nothing_out(repo):
+    # a toast up when a step is shown (Connect's "Connected", 5 s) was mounted on it then, and the whole step laid
+    # out again before its first frame (bench/step_switch.py: the two steps after Project)
+    app = app_for(repo)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        await built_ahead(app, "runner")
+        executor = app.get_screen("executor")
+        app.notify("Connected", title="Connected", timeout=600)
+        app.goto("project")  # the goto that comes with it (Connect's Next); building ahead goes on after it
+        await settle(pilot)
+        for _ in range(3000):
+            if executor.query("Toast") and not executor._layout_required:
+                break
+            await asyncio.sleep(0.01)
+        assert executor.query("Toast")  # put on it out of sight
+        await asyncio.sleep(0.3)  # its layout and render pieces
+        layouts = []
+        lay_out = executor._refresh_layout
+
+        def counted(*args, **kwargs):
+            layouts.append(args)
+            return lay_out(*args, **kwargs)
+
+        executor._refresh_layout = counted
+        app.goto("executor")
+        await settle(pilot, 6)
+        assert app.screen is executor
+        assert layouts == []
+        assert [str(toast._notification.message) for toast in executor.query("Toast")] == ["Connected"]  # shown
+
+
+async def test_a_toast_that_times_out_leaves_the_steps_it_was_put_on_laid_out_again(repo):
+    # each copy takes itself off when it times out, and its step asks for a layout: showing it ran that layout
+    app = app_for(repo)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        app.goto("project")
+        await settle(pilot)
+        await built_ahead(app, "runner")
+        executor = app.get_screen("executor")
+        app.notify("Connected", title="Connected", timeout=1.0)
+        app.goto("project")
+        await settle(pilot)
+        for _ in range(3000):
+            if executor.query("Toast"):
+                break
+            await asyncio.sleep(0.01)
+        assert executor.query("Toast")
+        for _ in range(3000):  # no key, no goto: the toast times out
+            if not executor.query("Toast") and not executor._layout_required:
+                break
+            await asyncio.sleep(0.01)
+        assert not executor.query("Toast")
+        assert not executor._layout_required
