@@ -37,6 +37,20 @@ async def built_ahead(app, step_id: str) -> None:
     raise AssertionError(f"{step_id} was not built ahead")
 
 
+def count_layouts(screen) -> list:
+    """The layouts of ``screen`` from now on (Screen._refresh_layout: what showing a step runs when it must lay
+    it out again before its first frame)."""
+    layouts: list = []
+    lay_out = screen._refresh_layout
+
+    def counted(*args, **kwargs):
+        layouts.append(args)
+        return lay_out(*args, **kwargs)
+
+    screen._refresh_layout = counted
+    return layouts
+
+
 async def test_the_next_step_is_built_filled_and_laid_out_before_it_is_shown_and_then_shown_as_it_is(repo):
     app = app_for(repo)
     async with app.run_test(size=SIZE) as pilot:
@@ -153,14 +167,7 @@ async def test_a_step_built_ahead_is_not_laid_out_again_when_shown_for_the_first
         await settle(pilot)
         await built_ahead(app, "runner")  # the step after executor: executor's layout and render passes are done
         executor = app.get_screen("executor")
-        layouts = []
-        lay_out = executor._refresh_layout
-
-        def counted(*args, **kwargs):
-            layouts.append(args)
-            return lay_out(*args, **kwargs)
-
-        executor._refresh_layout = counted
+        layouts = count_layouts(executor)
         app.goto("executor")
         await settle(pilot, 6)
         assert app.screen is executor
@@ -232,14 +239,7 @@ async def test_a_toast_up_is_put_on_the_steps_built_ahead_and_showing_one_lays_n
             await asyncio.sleep(0.01)
         assert executor.query("Toast")  # put on it out of sight
         await asyncio.sleep(0.3)  # its layout and render pieces
-        layouts = []
-        lay_out = executor._refresh_layout
-
-        def counted(*args, **kwargs):
-            layouts.append(args)
-            return lay_out(*args, **kwargs)
-
-        executor._refresh_layout = counted
+        layouts = count_layouts(executor)
         app.goto("executor")
         await settle(pilot, 6)
         assert app.screen is executor
