@@ -88,7 +88,9 @@ class ReviewScreen(StepScreen):
         self.ready = False  # until the list for these answers and these files is shown
         self.ready_at = 0.0  # time.monotonic() when the list was shown: Next applies LOOK_FIRST after it
         self._fill(plan)
-        self.collect()
+        # after the step's first frame: working the list out (a thread asking GitLab, rendering the files) held the
+        # interpreter while that frame was made, and the list's mount and layout came before it (bench/step_switch.py)
+        self.call_after_refresh(self.collect)
 
     def fill_hidden(self) -> None:
         """Built ahead: the fields and sentences too (not the list of changes, which asks GitLab): else the first

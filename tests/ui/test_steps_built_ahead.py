@@ -37,18 +37,18 @@ async def built_ahead(app, step_id: str) -> None:
     raise AssertionError(f"{step_id} was not built ahead")
 
 
-def count_layouts(screen) -> list:
-    """The layouts of ``screen`` from now on (Screen._refresh_layout: what showing a step runs when it must lay
-    it out again before its first frame)."""
-    layouts: list = []
-    lay_out = screen._refresh_layout
+def count_calls(screen, method: str) -> list:
+    """The calls of ``screen``'s ``method`` from now on (Screen._refresh_layout: what showing a step runs when it
+    must lay it out again before its first frame; Screen._compositor_refresh: a frame)."""
+    calls: list = []
+    original = getattr(screen, method)
 
     def counted(*args, **kwargs):
-        layouts.append(args)
-        return lay_out(*args, **kwargs)
+        calls.append(args)
+        return original(*args, **kwargs)
 
-    screen._refresh_layout = counted
-    return layouts
+    setattr(screen, method, counted)
+    return calls
 
 
 async def test_the_next_step_is_built_filled_and_laid_out_before_it_is_shown_and_then_shown_as_it_is(repo):
@@ -167,7 +167,7 @@ async def test_a_step_built_ahead_is_not_laid_out_again_when_shown_for_the_first
         await settle(pilot)
         await built_ahead(app, "runner")  # the step after executor: executor's layout and render passes are done
         executor = app.get_screen("executor")
-        layouts = count_layouts(executor)
+        layouts = count_calls(executor, "_refresh_layout")
         app.goto("executor")
         await settle(pilot, 6)
         assert app.screen is executor
@@ -239,7 +239,7 @@ async def test_a_toast_up_is_put_on_the_steps_built_ahead_and_showing_one_lays_n
             await asyncio.sleep(0.01)
         assert executor.query("Toast")  # put on it out of sight
         await asyncio.sleep(0.3)  # its layout and render pieces
-        layouts = count_layouts(executor)
+        layouts = count_calls(executor, "_refresh_layout")
         app.goto("executor")
         await settle(pilot, 6)
         assert app.screen is executor
@@ -269,3 +269,27 @@ async def test_a_toast_that_times_out_leaves_the_steps_it_was_put_on_laid_out_ag
             await asyncio.sleep(0.01)
         assert not executor.query("Toast")
         assert not executor._layout_required
+
+
+async def test_review_works_out_its_changes_after_its_first_frame(repo, monkeypatch):
+    # the list's thread held the interpreter while that frame was made, and its mount and layout came before it
+    from dockwright.screens.review import ReviewScreen
+
+    painted: list[bool] = []
+    collect = ReviewScreen.collect
+    frames: list[list] = []  # Review's frames, once it is built
+
+    def collect_after_a_frame(self):
+        painted.append(bool(frames[0]))
+        return collect(self)
+
+    monkeypatch.setattr(ReviewScreen, "collect", collect_after_a_frame)
+    app = app_for(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("pipeline")
+        await settle(pilot)
+        await built_ahead(app, "review")
+        frames.append(count_calls(app.get_screen("review"), "_compositor_refresh"))
+        app.goto("review")
+        await settle(pilot, 6)
+        assert painted == [True]
