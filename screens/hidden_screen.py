@@ -51,7 +51,7 @@ def toasts_as_shown(screen: Screen) -> bool:
     wanted = {notification.identity for notification in notifications}
     for rack in screen.query_children(ToastRack):  # none when notifications are off (run_test's default)
         shown = {toast._notification.identity for toast in rack.query(Toast)}
-        if shown == wanted and rack.styles.inline.get_rule("display") == ("block" if wanted else "none"):
+        if shown == wanted and rack.styles.inline.get_rule("display", None) == ("block" if wanted else "none"):
             return False
         rack.show(notifications)
         return True
