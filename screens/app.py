@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import Notify
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -51,6 +52,7 @@ SHUTDOWN_WAIT = 2.0  # seconds closing waits at most for a step built ahead to f
 LAY_OUT_AFTER = 0.1  # seconds after a step built ahead was filled: its widgets handled what that posted
 RENDER_AFTER = 0.02  # seconds between laying a step built ahead out and rendering it: a key pressed is handled between
 KEYS_QUIET = 0.3  # seconds without a key before a piece of building ahead starts: keys held or typed come first
+TOAST_GONE_AFTER = 0.2  # seconds after a toast timed out: its copies on steps out of sight are off, asking for a layout
 KEY_RUN = 1.0  # seconds: a key this soon after the one before is one of a run (held down, or pressed again and again)
 AHEAD_NEVER = ("apply", "watch")  # Apply starts its work when shown; the watch screen is no step screen
 
@@ -283,7 +285,11 @@ class DockwrightApp(ScrubbedCrashReport, App):
         shown (on_screen_resume), which changes nothing that is already so."""
         if not self._ahead_piece_now(self._build_ahead):
             return
-        for s in STEPS[STEPS.index(step_by_id(self.current_step)) + 1:]:
+        here = STEPS.index(step_by_id(self.current_step))
+        # then the steps shown before, nearest first, when a widget of theirs asked for a layout since (a toast
+        # taken off when it expired): else Back laid them out while the person waited
+        behind = [s for s in reversed(STEPS[:here]) if self.is_screen_installed(s.id)]
+        for s in [*STEPS[here + 1:], *behind]:
             if s.id in AHEAD_NEVER or not s.applies(self.plan):
                 continue
             if self.is_screen_installed(s.id):
@@ -331,6 +337,17 @@ class DockwrightApp(ScrubbedCrashReport, App):
             self._ahead_timer = self.set_timer(LAY_OUT_AFTER, functools.partial(self._lay_out_ahead, screen, passes - 1))
             return
         self._built_ahead()
+
+    def on_notify(self, event: Notify) -> None:
+        """A toast is put on the steps built ahead too (toasts_as_shown), and each copy takes itself off when it
+        times out, its step asking for a layout: lay them out again then (once the keys are quiet), else showing
+        one ran that layout while the person waited."""
+        self.set_timer(event.notification.timeout + TOAST_GONE_AFTER, self._toasts_gone)
+
+    def _toasts_gone(self) -> None:
+        self._laid_out_ahead.clear()  # each step may be laid out once more
+        if self._ahead_timer is None:  # else building ahead is under way and comes to them
+            self._build_ahead_soon()
 
     def _built_ahead(self) -> None:
         """A step is built ahead, filled, laid out and rendered: its widgets live as long as the app. Python's full
@@ -426,8 +443,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
         shown = super().get_key_display(binding)
         if binding.id == "step.help":
             from dockwright.screens.step import in_text_field
+            from dockwright.screens.widgets.steady_footer import keys_screen
 
-            if not in_text_field(self.focused):
+            if not in_text_field(keys_screen(self).focused):  # the footer's own step, shown or not
                 return f"{shown} ?"
         return shown
 

@@ -37,6 +37,27 @@ def render_hidden(screen: Screen) -> None:
     screen._compositor.render_update(full=True)
 
 
+def toasts_as_shown(screen: Screen) -> bool:
+    """Put ``screen``'s toast rack (mounted, not shown) as showing it puts it: showing a screen runs
+    App._refresh_notifications, whose ToastRack.show sets the rack's ``display`` from the notifications up and mounts
+    a toast for each (a toast times itself out when its notification does, wherever it is). Each change asks for a
+    layout of the whole screen: done out of sight, the layout ahead runs it, not the first frame. The first time
+    with no notification, ``display`` was an inline style where there was none (~25-50 ms more on a step's first
+    show than on showing it again); a toast up (Connect's "Connected", 5 s) was mounted on the step and the step laid
+    out again (~30 ms, bench/step_switch.py). True when the rack changed."""
+    from textual.widgets._toast import Toast, ToastRack
+
+    notifications = screen.app._notifications
+    wanted = {notification.identity for notification in notifications}
+    for rack in screen.query_children(ToastRack):  # none when notifications are off (run_test's default)
+        shown = {toast._notification.identity for toast in rack.query(Toast)}
+        if shown == wanted and rack.styles.inline.get_rule("display", None) == ("block" if wanted else "none"):
+            return False
+        rack.show(notifications)
+        return True
+    return False
+
+
 def layout_pending(screen: Screen) -> bool:
     """A widget of ``screen`` asked for a layout since the last (refresh(layout=True) only records it)."""
     return screen._layout_required

@@ -85,17 +85,29 @@ class ReviewScreen(StepScreen):
         return find_engine()
 
     def load_plan(self, plan: Plan) -> None:
+        self.ready = False  # until the list for these answers and these files is shown
+        self.ready_at = 0.0  # time.monotonic() when the list was shown: Next applies LOOK_FIRST after it
+        self._fill(plan)
+        # after the step's first frame: working the list out (a thread asking GitLab, rendering the files) held the
+        # interpreter while that frame was made, and the list's mount and layout came before it (bench/step_switch.py)
+        self.call_after_refresh(self.collect)
+
+    def fill_hidden(self) -> None:
+        """Built ahead: the fields and sentences too (not the list of changes, which asks GitLab): else the first
+        show set them, restyled the fields and laid the step out before its first frame (bench/step_switch.py)."""
+        super().fill_hidden()
+        self._fill(self.plan)
+
+    def _fill(self, plan: Plan) -> None:
+        """The fields and sentences from ``plan``; each set only when it differs (a change restyles, lays out)."""
         with self.prevent(Input.Changed):
             for wid, value in (("rv-branch", plan.git.branch), ("rv-message", plan.git.commit_message)):
                 field = self.query_one(f"#{wid}", Input)
                 if field.value != value:
                     field.value = value
-        self.ready = False  # until the list for these answers and these files is shown
-        self.ready_at = 0.0  # time.monotonic() when the list was shown: Next applies LOOK_FIRST after it
         update_label(self.query_one("#review-state", Label), self.state_sentence())
         update_label(self.query_one("#review-method", Label), method_tradeoff(plan.executor))
-        self.query_one("#review-problem", Label).update("Working out the changes …")
-        self.collect()
+        update_label(self.query_one("#review-problem", Label), "Working out the changes …")
 
     def state_sentence(self) -> str:
         """What has happened so far: nothing yet, or an apply whose work this list now starts from."""

@@ -133,7 +133,11 @@ class StepScreen(Screen):
 
     def fill_hidden(self) -> None:
         """Built ahead and not shown yet (DockwrightApp._build_ahead): put the plan into the fields and render
-        the preview's files now, in idle time, rather than while the person waits for the step."""
+        the preview's files now, in idle time, rather than while the person waits for the step. Its toasts too
+        (toasts_as_shown): the layout ahead then covers what showing it would ask for."""
+        from dockwright.screens.hidden_screen import toasts_as_shown
+
+        toasts_as_shown(self)
         if self.SHOW_PREVIEW:
             from dockwright.screens.widgets.preview import STEP_FILE, PreviewPane
 
@@ -152,12 +156,17 @@ class StepScreen(Screen):
 
     def needs_lay_out_ahead(self) -> bool:
         """Mounted out of sight and not laid out yet, or asked for a layout since it was (for the same theme and
-        size: a new look is restyled and laid out when shown, see update_node_styles)."""
-        from dockwright.screens.hidden_screen import layout_pending
+        size: a new look is restyled and laid out when shown, see update_node_styles). The toasts up now are put on
+        it first (toasts_as_shown): mounting them asks for a layout, which showing it would run before its frame."""
+        from dockwright.screens.hidden_screen import layout_pending, toasts_as_shown
 
         if not self.is_mounted:
             return False
-        return self.never_shown or (self._look == (self.app.theme, self.app.size) and layout_pending(self))
+        if self.never_shown:
+            return True
+        if self._look != (self.app.theme, self.app.size):
+            return False
+        return toasts_as_shown(self) or layout_pending(self)
 
     def lay_out_hidden(self) -> bool:
         """Then lay it out for the terminal's size as showing it would (this also sets the size classes); the app
