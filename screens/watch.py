@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Static
 
 from dockwright.screens.errors import explain
 from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
+from dockwright.screens.widgets.fields import update_label
 from dockwright.screens.widgets.job_log import JobLog
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
 from dockwright.screens.widgets.steady_footer import SteadyFooter
@@ -300,15 +301,18 @@ class WatchScreen(Screen[int | None]):
         sha = f"{self.sha[:8]} " if self.sha else ""
         title = f"{glyph(self.status)} Pipeline #{self.pipeline_id} {status_word(self.status)} · {self.project} {where}{sha}"
         label = self.query_one("#watch-title", Label)
-        label.update(title.strip() + ("  · following the running job" if self.follow_running else "")
+        update_label(label, title.strip() + ("  · following the running job" if self.follow_running else "")
                      + (f"  · following branch {self.following_ref}" if self.following_ref else ""))
         label.set_classes(f"-{self.status}")
 
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#watch-message", Static)
-        widget.update(message)
-        widget.display = bool(message)  # an empty line would only push the graph down
         widget.set_class(error, "-error")
+        if widget.display == bool(message):  # shown and stays shown: laid out only if it takes more or fewer lines
+            update_label(widget, message)
+        else:  # an empty line would only push the graph down: shown or hidden, the screen is laid out for that
+            widget.update(message, layout=False)
+            widget.display = bool(message)
 
     def show_log_title(self) -> None:
         job = self.jobs.get(self.selected) if self.selected is not None else None
@@ -327,8 +331,8 @@ class WatchScreen(Screen[int | None]):
                 found = None
         panel.display = found is not None
         self.query_one("#watch-applied").display = bool(self.applied) and found is None  # the why needs the room
-        if found is not None:
-            panel.update(found.as_text())
+        if found is not None:  # the panel's size is set (assets/watch.tcss): new words need no layout
+            panel.update(found.as_text(), layout=False)
             panel.border_title = "Why"
 
     def select(self, job_id: int) -> None:

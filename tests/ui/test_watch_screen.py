@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Label, Static
 
-from dockwright.screens.widgets.job_log import JobLog, clean_line, tail_lines
+from dockwright.screens.widgets.job_log import FROZEN, JobLog, clean_line, tail_lines
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph, format_duration
 from dockwright.wizard.watch import Job
 
@@ -84,6 +84,30 @@ async def test_the_collectors_old_objects_are_frozen_while_a_pane_is_up_and_give
         assert gc.get_threshold() == (young, middle, full * 10)
     assert gc.get_freeze_count() == 0  # the last pane unmounted: everything is collectable again
     assert gc.get_threshold() == before
+
+
+async def test_a_log_pane_closing_does_not_give_back_what_the_wizard_froze():
+    # the wizard keeps its steps built ahead out of full collections until it ends (DockwrightApp._built_ahead);
+    # the log pane of the watch after Apply called gc.unfreeze when it closed, which gave those steps back too
+    import gc
+
+    from dockwright.screens import frozen
+
+    assert gc.get_freeze_count() == 0
+    wizard = object()  # the wizard app's hold
+    frozen.hold(wizard)
+    try:
+        app = LogApp()
+        async with app.run_test(size=(100, 20)) as pilot:
+            await pilot.pause()
+            assert frozen.holding(FROZEN)
+            await app.query_one(JobLog).remove()
+            await pilot.pause()
+            assert not frozen.holding(FROZEN)
+        assert gc.get_freeze_count() > 0  # still held by the wizard
+    finally:
+        frozen.release(wizard)
+    assert gc.get_freeze_count() == 0  # the last holder let go: everything is collectable again
 
 
 async def test_plain_lines_take_the_short_way_and_tabs_and_control_characters_do_not():
