@@ -216,6 +216,8 @@ class WatchScreen(Screen[int | None]):
 
     def job_changed(self, event: JobChanged) -> None:
         job = event.job
+        if event.replaced is not None:  # a retried job: its new run takes its place (and its cell in the graph)
+            self.jobs.pop(event.replaced, None)
         self.jobs[job.id] = job
         self.polled[job.id] = time.monotonic()
         self.query_one(PipelineGraph).update_job(job)
@@ -224,7 +226,9 @@ class WatchScreen(Screen[int | None]):
             if job.finished:
                 self.query_one(JobLog).flush_partial()
             self.show_diagnosis()
-        if (self.follow_running and job.status == "running" and (
+        if event.replaced is not None and event.replaced == self.selected:
+            self.select(job.id)  # the log of the new run, under the same cell
+        elif (self.follow_running and job.status == "running" and (
                 self.selected is None or self.jobs.get(self.selected, job).status != "running")) or (job.status == "failed" and not job.allow_failure and not self.chosen_by_user and not self.follow_running):
             self.select(job.id)
 

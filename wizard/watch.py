@@ -353,6 +353,19 @@ class _Watcher:
             self.list_whole = True  # a stage ended and none of the waiting jobs moved yet: look at them all next
         return listed
 
+    def retried_by(self, job: Job) -> int | None:
+        """A job new to the watch with the name of one it knows in the same pipeline is that job retried: GitLab
+        lists the retried one no more, so it leaves the map (its old status would count in the pipeline's
+        status), and the next job list is a whole one: the later stages' jobs skipped after the failure are
+        ``created`` again, which the scoped list leaves out. Returns the retried job's id."""
+        old = next((j for j in self.jobs.values() if j.pipeline_id == job.pipeline_id and j.name == job.name
+                    and j.bridge == job.bridge and j.id < job.id), None)
+        if old is None:
+            return None
+        del self.jobs[old.id]
+        self.list_whole = True
+        return old.id
+
     async def poll_jobs(self, root_id: int) -> list[Event]:
         now = self.clock.now()
         raw_jobs = [(j, root_id, False) for j in await self.list_root_jobs(root_id)]
@@ -375,6 +388,7 @@ class _Watcher:
                 self.children[job.downstream_pipeline_id] = "created"
                 events.append(PipelineStatus(job.downstream_pipeline_id, "created", parent_id=root_id))
             old = self.jobs.get(job.id)
+            replaced = self.retried_by(job) if old is None else None
             if job.status == "running" and job.id not in self.started_at:
                 self.started_at[job.id] = now - float(job.duration or 0.0)
             if job.finished and (old is None or not old.finished) and job.duration and not job.bridge:
@@ -382,7 +396,7 @@ class _Watcher:
             if old is None or (old.status, old.runner, old.stage) != (job.status, job.runner, job.stage) \
                     or (job.finished and old.duration != job.duration):
                 self.jobs[job.id] = job
-                events.append(JobChanged(job, old is None, old.status if old else None, now))
+                events.append(JobChanged(job, old is None, old.status if old else None, now, replaced))
                 if job.finished and (old is None or not old.finished):
                     self.on_finished(job)
             else:

@@ -62,6 +62,7 @@ class JobChanged:
     added: bool
     previous_status: str | None
     polled_at: float = 0.0  # clock.now() when GitLab reported it; `duration` was true then
+    replaced: int | None = None  # the id of the job this one retried (the watch forgets that one)
 
 
 @dataclass(frozen=True)

@@ -445,3 +445,19 @@ async def test_waiting_for_a_late_pipeline_then_following_it(sb, workdir):
                                 "late", sb.token, branch)
         await until(pilot, lambda: screen.result is not None)
         assert screen.result == 0 and "No pipeline" not in str(message.render())
+
+
+async def test_a_retried_job_gives_its_place_to_its_new_run():
+    # the screen kept the retried job beside its new run: R offered to retry a job that had passed since, and the
+    # selected job's log and title stayed on the old run while its cell showed the new one
+    app = RecordedWatch()
+    async with app.run_test(size=(130, 36)) as pilot:
+        screen = app.screen
+        screen.apply(JobChanged(Job(21, "test", "test", "failed", 7), True, None, 0.0))
+        screen.select(21)
+        screen.apply(JobChanged(Job(22, "test", "test", "success", 7), True, None, 0.0, replaced=21))
+        await pilot.pause()
+        assert list(screen.jobs) == [22] and screen.selected == 22
+        assert "test · passed" in str(screen.query_one(JobLog).border_title)
+        screen.action_retry_pipeline()
+        assert "Nothing to retry" in str(screen.query_one("#watch-message", Static).render())
