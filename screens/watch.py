@@ -41,6 +41,7 @@ from dockwright.wizard.watch import (
     PipelineStatus,
     Waiting,
     follow,
+    retry_of,
 )
 from dockwright.wizard.watch_plain import glyph, status_word
 
@@ -216,8 +217,9 @@ class WatchScreen(Screen[int | None]):
 
     def job_changed(self, event: JobChanged) -> None:
         job = event.job
-        if event.replaced is not None:  # a retried job: its new run takes its place (and its cell in the graph)
-            self.jobs.pop(event.replaced, None)
+        retried = retry_of(job, self.jobs.values()) if job.id not in self.jobs else None
+        if retried is not None:  # its new run takes its place (and its cell in the graph)
+            del self.jobs[retried.id]
         self.jobs[job.id] = job
         self.polled[job.id] = time.monotonic()
         self.query_one(PipelineGraph).update_job(job)
@@ -226,7 +228,7 @@ class WatchScreen(Screen[int | None]):
             if job.finished:
                 self.query_one(JobLog).flush_partial()
             self.show_diagnosis()
-        if event.replaced is not None and event.replaced == self.selected:
+        if retried is not None and retried.id == self.selected:
             self.select(job.id)  # the log of the new run, under the same cell
         elif (self.follow_running and job.status == "running" and (
                 self.selected is None or self.jobs.get(self.selected, job).status != "running")) or (job.status == "failed" and not job.allow_failure and not self.chosen_by_user and not self.follow_running):
@@ -502,6 +504,10 @@ class WatchScreen(Screen[int | None]):
             self.recheck = True
 
     def restart_follower(self) -> None:
+        job = self.selected
+        if job is not None and not self.logs.complete(job):  # the new follower sends its log from the start
+            self.logs.restart(job)
+            self.query_one(JobLog).show_job(job)
         self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
         self.query_one("#watch-pull").display = False  # said again when the pipeline passes again
         self.result = None

@@ -62,7 +62,6 @@ class JobChanged:
     added: bool
     previous_status: str | None
     polled_at: float = 0.0  # clock.now() when GitLab reported it; `duration` was true then
-    replaced: int | None = None  # the id of the job this one retried (the watch forgets that one)
 
 
 @dataclass(frozen=True)
@@ -129,6 +128,13 @@ def job_from_api(raw: dict[str, Any], pipeline_id: int, *, bridge: bool = False)
         trace_size=next((int(a["size"]) for a in raw.get("artifacts") or ()
                          if a.get("file_type") == "trace" and a.get("size") is not None), None),
     )
+
+
+def retry_of(job: Job, known: Iterable[Job]) -> Job | None:
+    """The job among ``known`` that ``job`` (one not known yet) is a retry of: the same name in the same pipeline,
+    an older id. GitLab lists a retried job no more, so nothing else says it was replaced."""
+    return next((old for old in known if old.pipeline_id == job.pipeline_id and old.name == job.name
+                 and old.bridge == job.bridge and old.id < job.id), None)
 
 
 def composite_status(jobs: Iterable[Job]) -> str | None:

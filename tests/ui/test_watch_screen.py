@@ -314,6 +314,11 @@ async def test_a_failed_job_is_selected_explained_and_retried(sb, workdir):
         # the watch follows the retry (same cell, new job) until it fails again
         await until(pilot, lambda: screen.result is not None and failed.id not in screen.query_one(PipelineGraph).cells)
         assert len(screen.query("JobCell")) == 1
+        # the log pane shows the new run, once; the old run is forgotten (it stayed selected before)
+        retry = next(iter(screen.query_one(PipelineGraph).cells))
+        assert screen.selected == retry and list(screen.jobs) == [retry]
+        await until(pilot, lambda: not log.busy and any("docker info" in line for line in log.plain))
+        assert sum("Running with gitlab-runner" in line for line in log.plain) == 1
         await pilot.press("q")
     assert app.return_value == 1
 
@@ -447,6 +452,24 @@ async def test_waiting_for_a_late_pipeline_then_following_it(sb, workdir):
         assert screen.result == 0 and "No pipeline" not in str(message.render())
 
 
+async def test_a_restarted_follower_sends_the_selected_log_from_its_start_and_the_pane_starts_over():
+    # after an action taken while the follower ran, it is started again; it sends the selected job's log from its
+    # start, which the pane appended to what it had: the whole log twice
+    app = RecordedWatch()
+    async with app.run_test(size=(130, 36)) as pilot:
+        screen = app.screen
+        screen.follow_pipeline = lambda: None  # no GitLab here: the events come from the test
+        screen.apply(JobChanged(Job(31, "build", "build", "running", 7), True, None, 0.0))
+        screen.select(31)
+        screen.apply(LogText(31, "one\ntwo\n"))
+        log = screen.query_one(JobLog)
+        await drawn(pilot, log)
+        screen.restart_follower()
+        screen.apply(LogText(31, "one\ntwo\nthree\n"))
+        await drawn(pilot, log)
+        assert log.plain == ["one", "two", "three"]
+
+
 async def test_a_retried_job_gives_its_place_to_its_new_run():
     # the screen kept the retried job beside its new run: R offered to retry a job that had passed since, and the
     # selected job's log and title stayed on the old run while its cell showed the new one
@@ -455,7 +478,7 @@ async def test_a_retried_job_gives_its_place_to_its_new_run():
         screen = app.screen
         screen.apply(JobChanged(Job(21, "test", "test", "failed", 7), True, None, 0.0))
         screen.select(21)
-        screen.apply(JobChanged(Job(22, "test", "test", "success", 7), True, None, 0.0, replaced=21))
+        screen.apply(JobChanged(Job(22, "test", "test", "success", 7), True, None, 0.0))
         await pilot.pause()
         assert list(screen.jobs) == [22] and screen.selected == 22
         assert "test · passed" in str(screen.query_one(JobLog).border_title)
