@@ -22,8 +22,8 @@ from textual.widgets import Input, Label, Static
 
 from dockwright.screens.errors import explain
 from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
-from dockwright.screens.widgets.fields import update_label
 from dockwright.screens.widgets.job_log import JobLog
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
 from dockwright.screens.widgets.steady_footer import SteadyFooter
 from dockwright.screens.widgets.test_report import TestReportBox

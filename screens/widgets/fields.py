@@ -6,7 +6,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Checkbox, Label, RadioButton, Static, Switch
+from textual.widgets import Checkbox, Label, RadioButton, Switch
 
 
 def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = None):
@@ -17,28 +17,6 @@ def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = N
     if hint:
         widget.tooltip = hint
     yield row
-
-
-def update_label(label: Static, text: str) -> None:
-    """``label.update(text)`` when the text differs, and a layout of the screen only when the label's size changes
-    with it. Textual's update lays the whole screen out again even for the same text: each step put its sentences
-    in again each time it was shown (load_plan), a layout of the step on every Back and Next for nothing
-    (bench/step_switch.py); on the watch screen each status change (title, message line) laid out the whole screen
-    while a big log streamed in, 20-100 ms with 5,000 lines in the pane (bench/watch_big_log.py). A label whose
-    width is set (not auto) keeps its size when the new text takes as many lines at that width as the old one."""
-    if label.content == text:
-        return
-    if not label.display:  # hidden: showing it lays the screen out anyway
-        label.update(text, layout=False)
-        return
-    width = label.content_region.width
-    if not width or label.styles.width is None or label.styles.width.is_auto:
-        label.update(text)  # not laid out yet, or as wide as its text: let Textual work the size out
-        return
-    lines = label.get_content_height(label.container_size, label.app.size, width)
-    label.update(text, layout=False)
-    if label.get_content_height(label.container_size, label.app.size, width) != lines:
-        label.refresh(layout=True)
 
 
 class ChoiceButton(RadioButton):

@@ -9,7 +9,7 @@ from typing import Any
 from textual import work
 from textual.widgets import Static
 
-from dockwright.screens.widgets.fields import update_label
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.wizard.errors import DockwrightError
 from dockwright.wizard.test_report import TestSummary, summarize
 
