@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
+from dockwright.screens import frozen
 from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.hidden_screen import mount_hidden
 from dockwright.screens.messages import Applied, GoToStep, PlanChanged
@@ -354,11 +355,12 @@ class DockwrightApp(ScrubbedCrashReport, App):
         garbage collection walks every object there is, and each step built ahead made it longer: 100 ms with two
         steps up to ~360 ms with all eight (gc.callbacks, tests-style app at 120x40), run wherever it happened to
         be due, a key pressed then waited for it (bench/step_switch.py's p90). The objects there are now are moved
-        out of its walk (gc.freeze), after the young generations' garbage is collected (a few ms); what becomes
-        garbage later is still collected, and what was frozen is given back when the app ends (_shutdown: a test
-        process runs many apps). Then the next step."""
+        out of its walk (gc.freeze, screens/frozen.py), after the young generations' garbage is collected (a few
+        ms); what becomes garbage later is still collected, and what was frozen is given back when the app ends
+        (_shutdown: a test process runs many apps), not when the watch screen's log pane closes. Then the next
+        step."""
         gc.collect(1)
-        gc.freeze()
+        frozen.hold(self)
         self._build_ahead_soon()
 
     # -- answers and quitting ---------------------------------------------------------------
@@ -482,7 +484,7 @@ class DockwrightApp(ScrubbedCrashReport, App):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._building), SHUTDOWN_WAIT)
         await super()._shutdown()
-        gc.unfreeze()  # the steps frozen while built ahead (_built_ahead) are garbage now: collected again
+        frozen.release(self)  # the steps frozen while built ahead (_built_ahead) are garbage now
 
     def exit(self, result=None, return_code: int = 0, message=None) -> None:  # noqa: ANN001 - Textual's signature
         """With --sandbox, leaving says the sandbox's URL and token once more: it stops with the wizard."""

@@ -10,7 +10,8 @@ from textual.widgets import Input, Label, Select, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import FieldInput, MarkedSwitch, field_row, update_label
+from dockwright.screens.widgets.fields import FieldInput, MarkedSwitch, field_row
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.wizard.listen_port import follow_port
 from dockwright.wizard.names import image_name_problem
 from dockwright.wizard.plan import LANGUAGES, STACK_TOOLS, Plan, build_path_problems, replace_in

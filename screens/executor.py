@@ -10,7 +10,8 @@ from textual.widgets import Label, RadioButton, RadioSet
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import ChoiceButton, press_radio, update_label
+from dockwright.screens.widgets.fields import ChoiceButton, press_radio
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.steps import (
     EXECUTOR_CHOICES,

@@ -10,7 +10,8 @@ from textual.widgets import Button, Input, Label, Switch
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import FieldInput, MarkedSwitch, field_row, update_label
+from dockwright.screens.widgets.fields import FieldInput, MarkedSwitch, field_row
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.wizard.docker_versions import DEFAULT_VERSION, docker_version_problem, end_of_life_note
 from dockwright.wizard.plan import Plan
 

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Label
 
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import update_label
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.wizard.plan import Plan
 from dockwright.wizard.render import file_paths, is_generated
 

@@ -11,14 +11,8 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from dockwright.screens.messages import PlanChanged
 from dockwright.screens.step import StepScreen
-from dockwright.screens.widgets.fields import (
-    ChoiceButton,
-    FieldInput,
-    field_row,
-    plan_problem,
-    press_radio,
-    update_label,
-)
+from dockwright.screens.widgets.fields import ChoiceButton, FieldInput, field_row, plan_problem, press_radio
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.screens.widgets.variable_row import VariableRow
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import REGISTRY_KINDS, Plan

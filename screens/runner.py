@@ -21,8 +21,8 @@ from dockwright.screens.widgets.fields import (
     field_row,
     plan_problem,
     press_radio,
-    update_label,
 )
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.wizard.credentials import Secret
 from dockwright.wizard.plan import RUNNER_WORKFLOWS, Plan, check_plan
 

@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from dockwright.screens.errors import handle_worker_state
 from dockwright.screens.messages import GoToStep
-from dockwright.screens.widgets.fields import update_label
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.screens.widgets.steady_footer import SteadyFooter
 from dockwright.screens.widgets.steplist import StepList
 from dockwright.wizard.plan import Plan

@@ -24,6 +24,7 @@ from dockwright.screens.errors import explain
 from dockwright.screens.widgets.confirm import ConfirmAction, has_browser
 from dockwright.screens.widgets.fields import FieldInput
 from dockwright.screens.widgets.job_log import JobLog
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph
 from dockwright.screens.widgets.steady_footer import SteadyFooter
 from dockwright.screens.widgets.test_report import TestReportBox
@@ -41,6 +42,7 @@ from dockwright.wizard.watch import (
     PipelineStatus,
     Waiting,
     follow,
+    retry_of,
 )
 from dockwright.wizard.watch_plain import glyph, status_word
 
@@ -216,6 +218,9 @@ class WatchScreen(Screen[int | None]):
 
     def job_changed(self, event: JobChanged) -> None:
         job = event.job
+        retried = retry_of(job, self.jobs.values()) if job.id not in self.jobs else None
+        if retried is not None:  # its new run takes its place (and its cell in the graph)
+            del self.jobs[retried.id]
         self.jobs[job.id] = job
         self.polled[job.id] = time.monotonic()
         self.query_one(PipelineGraph).update_job(job)
@@ -224,7 +229,9 @@ class WatchScreen(Screen[int | None]):
             if job.finished:
                 self.query_one(JobLog).flush_partial()
             self.show_diagnosis()
-        if (self.follow_running and job.status == "running" and (
+        if retried is not None and retried.id == self.selected:
+            self.select(job.id)  # the log of the new run, under the same cell
+        elif (self.follow_running and job.status == "running" and (
                 self.selected is None or self.jobs.get(self.selected, job).status != "running")) or (job.status == "failed" and not job.allow_failure and not self.chosen_by_user and not self.follow_running):
             self.select(job.id)
 
@@ -301,15 +308,18 @@ class WatchScreen(Screen[int | None]):
         sha = f"{self.sha[:8]} " if self.sha else ""
         title = f"{glyph(self.status)} Pipeline #{self.pipeline_id} {status_word(self.status)} · {self.project} {where}{sha}"
         label = self.query_one("#watch-title", Label)
-        label.update(title.strip() + ("  · following the running job" if self.follow_running else "")
+        update_label(label, title.strip() + ("  · following the running job" if self.follow_running else "")
                      + (f"  · following branch {self.following_ref}" if self.following_ref else ""))
         label.set_classes(f"-{self.status}")
 
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#watch-message", Static)
-        widget.update(message)
-        widget.display = bool(message)  # an empty line would only push the graph down
         widget.set_class(error, "-error")
+        if widget.display == bool(message):  # shown and stays shown: laid out only if it takes more or fewer lines
+            update_label(widget, message)
+        else:  # an empty line would only push the graph down: shown or hidden, the screen is laid out for that
+            widget.update(message, layout=False)
+            widget.display = bool(message)
 
     def show_log_title(self) -> None:
         job = self.jobs.get(self.selected) if self.selected is not None else None
@@ -328,8 +338,8 @@ class WatchScreen(Screen[int | None]):
                 found = None
         panel.display = found is not None
         self.query_one("#watch-applied").display = bool(self.applied) and found is None  # the why needs the room
-        if found is not None:
-            panel.update(found.as_text())
+        if found is not None:  # the panel's size is set (assets/watch.tcss): new words need no layout
+            panel.update(found.as_text(), layout=False)
             panel.border_title = "Why"
 
     def select(self, job_id: int) -> None:
@@ -495,6 +505,10 @@ class WatchScreen(Screen[int | None]):
             self.recheck = True
 
     def restart_follower(self) -> None:
+        job = self.selected
+        if job is not None and not self.logs.complete(job):  # the new follower sends its log from the start
+            self.logs.restart(job)
+            self.query_one(JobLog).show_job(job)
         self.target = {"pipeline_id": self.pipeline_id, "sha": None, "ref": None}
         self.query_one("#watch-pull").display = False  # said again when the pipeline passes again
         self.result = None

@@ -46,6 +46,7 @@ from dockwright.wizard.watch_events import (
     Waiting,
     composite_status,
     job_from_api,
+    retry_of,
 )
 from dockwright.wizard.watch_schedule import Clock, Schedule
 
@@ -353,6 +354,16 @@ class _Watcher:
             self.list_whole = True  # a stage ended and none of the waiting jobs moved yet: look at them all next
         return listed
 
+    def forget_retried(self, job: Job) -> None:
+        """``job`` is new to the watch: if it is the retry of a job the watch knows (watch_events.retry_of), that
+        one leaves the map (its old status would count in the pipeline's status), and the next job list is a
+        whole one: the later stages' jobs skipped after the failure are ``created`` again, which the scoped
+        list leaves out."""
+        old = retry_of(job, self.jobs.values())
+        if old is not None:
+            del self.jobs[old.id]
+            self.list_whole = True
+
     async def poll_jobs(self, root_id: int) -> list[Event]:
         now = self.clock.now()
         raw_jobs = [(j, root_id, False) for j in await self.list_root_jobs(root_id)]
@@ -375,6 +386,8 @@ class _Watcher:
                 self.children[job.downstream_pipeline_id] = "created"
                 events.append(PipelineStatus(job.downstream_pipeline_id, "created", parent_id=root_id))
             old = self.jobs.get(job.id)
+            if old is None:
+                self.forget_retried(job)
             if job.status == "running" and job.id not in self.started_at:
                 self.started_at[job.id] = now - float(job.duration or 0.0)
             if job.finished and (old is None or not old.finished) and job.duration and not job.bridge:
@@ -535,4 +548,4 @@ async def collect(events: AsyncIterator[Event]) -> list[Event]:
 __all__ = ["ACTIVE_STATUSES", "FINAL_STATUSES", "Clock", "Event", "Finished", "Job", "JobChanged", "JobStuck",
            "LogText", "PipelineCreated", "PipelineStatus", "Schedule", "Waiting", "collect", "composite_status",
            "create_missing_pipeline", "follow",
-           "job_from_api"]
+           "job_from_api", "retry_of"]

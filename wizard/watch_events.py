@@ -130,6 +130,13 @@ def job_from_api(raw: dict[str, Any], pipeline_id: int, *, bridge: bool = False)
     )
 
 
+def retry_of(job: Job, known: Iterable[Job]) -> Job | None:
+    """The job among ``known`` that ``job`` (one not known yet) is a retry of: the same name in the same pipeline,
+    an older id. GitLab lists a retried job no more, so nothing else says it was replaced."""
+    return next((old for old in known if old.pipeline_id == job.pipeline_id and old.name == job.name
+                 and old.bridge == job.bridge and old.id < job.id), None)
+
+
 def composite_status(jobs: Iterable[Job]) -> str | None:
     """The pipeline status GitLab derives from its jobs (see wizard/pipeline_status.py)."""
     return pipeline_composite_status((job.status, job.allow_failure) for job in jobs)

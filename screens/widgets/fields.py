@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, RadioButton, Static, Switch
+from textual.widgets import Checkbox, Input, Label, RadioButton, Switch
 
 
 def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = None):
@@ -19,14 +19,6 @@ def field_row(label: str, widget: Widget, hint: str = "", row_id: str | None = N
     if hint:
         widget.tooltip = hint
     yield row
-
-
-def update_label(label: Static, text: str) -> None:
-    """``label.update(text)`` when the text differs. Textual's update lays the whole screen out again even for the
-    same text, and each step puts its sentences in again each time it is shown (load_plan): that was a layout of
-    the step on every Back and Next for nothing (bench/step_switch.py)."""
-    if label.content != text:
-        label.update(text)
 
 
 class FieldInput(Input):

@@ -10,7 +10,7 @@
 - While a pane is up, the objects that existed at its first paint are left out of the garbage collector's
   full passes (gc.freeze): a full pass over all of Textual and python-gitlab took 40-80 ms. Objects freed by
   their reference count still go at once; only cycles among those old objects wait for the last pane's
-  unmount, which gives them back to the collector (gc.unfreeze).
+  unmount, which gives them back to the collector (screens/frozen.py: not before the wizard's own freeze ends).
 - Auto-scroll follows the end, pauses while the user has scrolled up, resumes at the bottom.
 - :meth:`JobLog.search` jumps to the next line that contains a text.
 """
@@ -31,6 +31,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from dockwright.screens import frozen
 from dockwright.wizard.diagnose import strip_ansi
 
 SECTION_START = re.compile(r"section_start:\d+:([\w.-]+)(\[[^\]]*\])?\r?(\x1b\[0K)?")
@@ -39,6 +40,7 @@ MAX_LINES = 5_000
 SLICE_SECONDS = 0.004  # new lines taken per turn of the event loop: at most this long, then the screen draws
 MAX_LINE_CHARS = 4_000  # a longer line is cut on screen (the browser shows it whole)
 _frozen_by: set[int] = set()  # the mounted panes that froze the collector's old objects (see JobLog._settle)
+FROZEN = "job log panes"  # their one hold on the frozen objects (screens/frozen.py)
 _thresholds: list[int] = []  # the collector's thresholds before the first pane changed them
 FULL_PASS_RARER = 10  # while a pane is up, a full collection waits for ten times as many younger ones
 STRIP_CACHE = 256  # drawn lines kept: a few screens' worth (each is a dozen objects the garbage collector walks)
@@ -103,11 +105,12 @@ class JobLog(ScrollView, can_focus=True):
         the pane, so it leaves the garbage collector's full passes, which would walk all of it (40-80 ms on a
         2-core machine) several times while a big log streams in. No collection first: that alone is such a
         pass (60 ms measured) right after the first paint; garbage frozen with the rest waits for the last pane's
-        unmount, which gives everything back to the collector. A full pass also comes ten times less often
-        meanwhile: drawing a streaming log makes some 30,000 new objects a few seconds (strips, their segments
-        and styles), and a pass over them was the longest stall left (35-75 ms, bench/watch.py)."""
+        unmount, which gives it back to the collector (when the wizard holds none either). A full pass also comes
+        ten times less often meanwhile: drawing a streaming log makes some 30,000 new objects a few seconds
+        (strips, their segments and styles), and a pass over them was the longest stall left (35-75 ms,
+        bench/watch.py)."""
         if not _frozen_by:
-            gc.freeze()
+            frozen.hold(FROZEN)
             young, middle, full = _thresholds[:] = gc.get_threshold()
             gc.set_threshold(young, middle, full * FULL_PASS_RARER)
         _frozen_by.add(id(self))
@@ -117,7 +120,7 @@ class JobLog(ScrollView, can_focus=True):
             _frozen_by.discard(id(self))
             if not _frozen_by:
                 gc.set_threshold(*_thresholds)
-                gc.unfreeze()
+                frozen.release(FROZEN)
 
     def show_job(self, job_id: int | None, title: str = "") -> None:
         """Start over for another job."""

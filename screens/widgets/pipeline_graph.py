@@ -11,7 +11,7 @@ from textual.containers import HorizontalScroll, Vertical
 from textual.message import Message
 from textual.widgets import Label, Static
 
-from dockwright.wizard.watch import Job
+from dockwright.wizard.watch import Job, retry_of
 from dockwright.wizard.watch_plain import glyph
 
 STATUS_CLASSES = ("success", "failed", "running", "pending", "created", "manual", "canceled", "skipped",
@@ -94,8 +94,8 @@ class PipelineGraph(HorizontalScroll):
     def update_job(self, job: Job, elapsed: float | None = None) -> JobCell:
         cell = self.cells.get(job.id)
         if cell is None:  # a retried job comes back with a new id and the same name: same cell
-            cell = next((c for c in self.cells.values()
-                         if c.job.name == job.name and c.job.pipeline_id == job.pipeline_id), None)
+            retried = retry_of(job, (c.job for c in self.cells.values()))
+            cell = self.cells.get(retried.id) if retried is not None else None
             if cell is not None:
                 del self.cells[cell.job.id]
                 self.cells[job.id] = cell

@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, TabbedContent, TabPane, TextArea
 from textual.widgets.text_area import Selection
 
-from dockwright.screens.widgets.fields import update_label
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.screens.widgets.preview_area import PreviewArea
 from dockwright.wizard import dockerfile_syntax
 from dockwright.wizard.plan import Plan

@@ -9,6 +9,7 @@ from typing import Any
 from textual import work
 from textual.widgets import Static
 
+from dockwright.screens.widgets.label_text import update_label
 from dockwright.wizard.errors import DockwrightError
 from dockwright.wizard.test_report import TestSummary, summarize
 
@@ -33,6 +34,6 @@ class TestReportBox(Static):
 
     def show(self, summary: TestSummary) -> None:
         self.summary = summary
-        self.update("\n".join(summary.lines()))
+        update_label(self, "\n".join(summary.lines()))  # no layout for a box that stays hidden (no report)
         self.display = not summary.empty
         self.set_class(bool(summary.failed or summary.errors), "-failed")

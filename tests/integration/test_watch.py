@@ -210,6 +210,47 @@ def test_play_a_manual_job_then_retry_it(sb, client, workdir):
     assert any(isinstance(e, JobChanged) and e.job.id == new["id"] and e.job.status == "success" for e in again)
 
 
+RETRY_WHILE_RUNNING = """\
+stages: [build, test]
+flaky:
+  stage: build
+  script:
+    - echo "failing"
+    - exit 1
+report:
+  stage: test
+  when: always
+  script:
+    - echo "reporting"
+"""
+
+
+def test_a_job_retried_while_the_pipeline_runs_is_forgotten(sb, client, workdir):
+    """GitLab lists a retried job no more; the watch kept it with its old status (failed) beside its new run (in the
+    pipeline's status composed from its jobs: a child pipeline stayed failed after its retried job passed)."""
+    from dockwright.wizard.watch import _Watcher
+
+    _branch, sha = push(workdir, sb, RETRY_WHILE_RUNNING)
+    watcher = _Watcher(client, sb.project_path, lambda: set(), Clock(), QUICK)
+    events: list = []
+
+    async def watch() -> None:
+        retried = None
+        async for event in watcher.run(None, sha, None):
+            events.append(event)
+            if isinstance(event, JobChanged) and event.job.name == "report" and event.job.status == "running" \
+                    and retried is None:  # flaky has failed; the pipeline runs on (report: when always)
+                flaky = next(j for j in watcher.jobs.values() if j.name == "flaky")
+                retried = flaky.id
+                await asyncio.to_thread(client.retry_job, sb.project_path, flaky.id)
+
+    run(watch())
+    runs = [e for e in events if isinstance(e, JobChanged) and e.job.name == "flaky" and e.added]
+    assert len(runs) == 2 and runs[1].job.id > runs[0].job.id
+    assert [j.id for j in watcher.jobs.values() if j.name == "flaky"] == [runs[1].job.id]  # the old one is gone
+    assert isinstance(events[-1], Finished) and events[-1].status == "failed"  # the new run failed too
+
+
 def test_cancel_a_running_job(sb, client, workdir):
     ci = "long:\n  script:\n" + "".join(f"    - echo {i}\n" for i in range(60))
     _branch, sha = push(workdir, sb, ci)

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Label, Static
 
-from dockwright.screens.widgets.job_log import JobLog, clean_line, tail_lines
+from dockwright.screens.widgets.job_log import FROZEN, JobLog, clean_line, tail_lines
 from dockwright.screens.widgets.pipeline_graph import PipelineGraph, format_duration
 from dockwright.wizard.watch import Job
 
@@ -84,6 +84,30 @@ async def test_the_collectors_old_objects_are_frozen_while_a_pane_is_up_and_give
         assert gc.get_threshold() == (young, middle, full * 10)
     assert gc.get_freeze_count() == 0  # the last pane unmounted: everything is collectable again
     assert gc.get_threshold() == before
+
+
+async def test_a_log_pane_closing_does_not_give_back_what_the_wizard_froze():
+    # the wizard keeps its steps built ahead out of full collections until it ends (DockwrightApp._built_ahead);
+    # the log pane of the watch after Apply called gc.unfreeze when it closed, which gave those steps back too
+    import gc
+
+    from dockwright.screens import frozen
+
+    assert gc.get_freeze_count() == 0
+    wizard = object()  # the wizard app's hold
+    frozen.hold(wizard)
+    try:
+        app = LogApp()
+        async with app.run_test(size=(100, 20)) as pilot:
+            await pilot.pause()
+            assert frozen.holding(FROZEN)
+            await app.query_one(JobLog).remove()
+            await pilot.pause()
+            assert not frozen.holding(FROZEN)
+        assert gc.get_freeze_count() > 0  # still held by the wizard
+    finally:
+        frozen.release(wizard)
+    assert gc.get_freeze_count() == 0  # the last holder let go: everything is collectable again
 
 
 async def test_plain_lines_take_the_short_way_and_tabs_and_control_characters_do_not():
@@ -290,6 +314,11 @@ async def test_a_failed_job_is_selected_explained_and_retried(sb, workdir):
         # the watch follows the retry (same cell, new job) until it fails again
         await until(pilot, lambda: screen.result is not None and failed.id not in screen.query_one(PipelineGraph).cells)
         assert len(screen.query("JobCell")) == 1
+        # the log pane shows the new run, once; the old run is forgotten (it stayed selected before)
+        retry = next(iter(screen.query_one(PipelineGraph).cells))
+        assert screen.selected == retry and list(screen.jobs) == [retry]
+        await until(pilot, lambda: not log.busy and any("docker info" in line for line in log.plain))
+        assert sum("Running with gitlab-runner" in line for line in log.plain) == 1
         await pilot.press("q")
     assert app.return_value == 1
 
@@ -421,3 +450,37 @@ async def test_waiting_for_a_late_pipeline_then_following_it(sb, workdir):
                                 "late", sb.token, branch)
         await until(pilot, lambda: screen.result is not None)
         assert screen.result == 0 and "No pipeline" not in str(message.render())
+
+
+async def test_a_restarted_follower_sends_the_selected_log_from_its_start_and_the_pane_starts_over():
+    # after an action taken while the follower ran, it is started again; it sends the selected job's log from its
+    # start, which the pane appended to what it had: the whole log twice
+    app = RecordedWatch()
+    async with app.run_test(size=(130, 36)) as pilot:
+        screen = app.screen
+        screen.follow_pipeline = lambda: None  # no GitLab here: the events come from the test
+        screen.apply(JobChanged(Job(31, "build", "build", "running", 7), True, None, 0.0))
+        screen.select(31)
+        screen.apply(LogText(31, "one\ntwo\n"))
+        log = screen.query_one(JobLog)
+        await drawn(pilot, log)
+        screen.restart_follower()
+        screen.apply(LogText(31, "one\ntwo\nthree\n"))
+        await drawn(pilot, log)
+        assert log.plain == ["one", "two", "three"]
+
+
+async def test_a_retried_job_gives_its_place_to_its_new_run():
+    # the screen kept the retried job beside its new run: R offered to retry a job that had passed since, and the
+    # selected job's log and title stayed on the old run while its cell showed the new one
+    app = RecordedWatch()
+    async with app.run_test(size=(130, 36)) as pilot:
+        screen = app.screen
+        screen.apply(JobChanged(Job(21, "test", "test", "failed", 7), True, None, 0.0))
+        screen.select(21)
+        screen.apply(JobChanged(Job(22, "test", "test", "success", 7), True, None, 0.0))
+        await pilot.pause()
+        assert list(screen.jobs) == [22] and screen.selected == 22
+        assert "test · passed" in str(screen.query_one(JobLog).border_title)
+        screen.action_retry_pipeline()
+        assert "Nothing to retry" in str(screen.query_one("#watch-message", Static).render())
