@@ -1,7 +1,15 @@
 """Shared test set-up: git that works the same on every machine, and never the user's own config."""
 
+import signal
 
 import pytest
+
+# Several tests stop a child (the sandbox, the wizard under a pty, an installed wheel) with SIGINT, as Ctrl-C does.
+# A shell that starts the suite in the background (`cmd &` without job control) makes it ignore SIGINT, and an
+# ignored signal stays ignored in every child: Python then installs no KeyboardInterrupt handler, the children
+# never stop, and those tests fail after their timeouts. A handler (not SIG_IGN) here is reset to the default in
+# each child at exec, so the children see Ctrl-C as in a terminal however the suite was started.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

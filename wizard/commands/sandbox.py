@@ -87,6 +87,13 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         if existing.exists() and not existing.is_dir():
             raise BadInput(f"--data-dir {data_dir} cannot be a folder: {existing} is a file.",
                            "Give a folder (it is made when missing), or leave --data-dir out for the default.")
+    import signal  # not for --help
+    import threading
+
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # `kill` stops it as cleanly as Ctrl-C; set before the facts are printed, which tell a caller it may stop it
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sandbox = start_sandbox(args.data_dir, host=args.host, port=args.port, job_seconds=args.job_seconds,
                             reset=args.reset, latency=args.latency, error_rate=args.error_rate,
                             rate_limit=args.rate_limit, drop_rate=args.drop_rate, fault_seed=args.fault_seed,
@@ -113,12 +120,6 @@ def serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
               f"  API:      curl -H \"PRIVATE-TOKEN: <token>\" {sandbox.url}/api/v4/projects/"
               f"{sandbox.project_path.replace('/', '%2F')}",
               file=sys.stderr, flush=True)
-        import signal  # not for --help
-        import threading
-
-        stop = stop or threading.Event()
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill` stops it as cleanly as Ctrl-C
         stop.wait()
     except KeyboardInterrupt:
         pass
