@@ -26,15 +26,38 @@ def app_for(repo):
     return offline_app(repo, plan=plan)
 
 
-async def built_ahead(app, step_id: str) -> None:
-    """Wait (without a deadline that could fail on a slow machine's timing) until ``step_id`` is built ahead."""
+async def until(condition) -> None:
+    """Wait until ``condition()`` holds, or 30 s have passed (the caller asserts what it waited for): a condition,
+    not a deadline that could fail on a slow machine's timing."""
     for _ in range(3000):
-        if app.is_screen_installed(step_id):
-            screen = app.get_screen(step_id)
-            if screen.is_mounted and screen._laid_out:  # lay_out_hidden ran
-                return
+        if condition():
+            return
         await asyncio.sleep(0.01)
-    raise AssertionError(f"{step_id} was not built ahead")
+
+
+async def built_ahead(app, step_id: str) -> None:
+    """Wait until ``step_id`` is built ahead: mounted and laid out (lay_out_hidden ran)."""
+
+    def laid_out() -> bool:
+        return app.is_screen_installed(step_id) and app.get_screen(step_id).is_mounted \
+            and app.get_screen(step_id)._laid_out
+
+    await until(laid_out)
+    if not laid_out():
+        raise AssertionError(f"{step_id} was not built ahead")
+
+
+async def toast_ahead(app, pilot, timeout: float):
+    """Project shown, the steps after it built ahead, then a toast up (Connect's "Connected") with the goto that
+    comes with it (Connect's Next): the Executor step, where the toast is put out of sight."""
+    app.goto("project")
+    await settle(pilot)
+    await built_ahead(app, "runner")
+    executor = app.get_screen("executor")
+    app.notify("Connected", title="Connected", timeout=timeout)
+    app.goto("project")  # building ahead goes on after it
+    await settle(pilot)
+    return executor
 
 
 def count_calls(screen, method: str) -> list:
@@ -125,10 +148,7 @@ async def test_a_step_built_ahead_is_laid_out_even_when_a_goto_came_between_its_
     async with app.run_test(size=SIZE) as pilot:
         app.goto("project")
         await settle(pilot)
-        for _ in range(3000):
-            if app.is_screen_installed("executor") and app.get_screen("executor").is_mounted:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: app.is_screen_installed("executor") and app.get_screen("executor").is_mounted)
         executor = app.get_screen("executor")
         assert not executor._laid_out  # not laid out yet
         monkeypatch.setattr(app_module, "LAY_OUT_AFTER", 0.01)
@@ -148,10 +168,7 @@ async def test_steps_built_ahead_are_kept_out_of_full_garbage_collections_until_
         app.goto("project")
         await settle(pilot)
         await built_ahead(app, "executor")
-        for _ in range(3000):  # its render piece comes after the layout; then the step is frozen
-            if gc.get_freeze_count():
-                break
-            await asyncio.sleep(0.01)
+        await until(gc.get_freeze_count)  # its render piece comes after the layout; then the step is frozen
         executor = app.get_screen("executor")
         assert gc.get_freeze_count() > 0
         assert not gc.is_tracked(executor) or executor not in gc.get_objects(generation=2)
@@ -214,10 +231,7 @@ async def test_a_step_left_that_asked_for_a_layout_meanwhile_is_laid_out_in_idle
         assert project._layout_required
         app.goto("runner")  # a step later: building ahead looks behind too
         await settle(pilot)
-        for _ in range(3000):
-            if not project._layout_required:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: not project._layout_required)
         assert not project._layout_required
 
 
@@ -226,17 +240,8 @@ async def test_a_toast_up_is_put_on_the_steps_built_ahead_and_showing_one_lays_n
     # out again before its first frame (bench/step_switch.py: the two steps after Project)
     app = app_for(repo)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-        app.goto("project")
-        await settle(pilot)
-        await built_ahead(app, "runner")
-        executor = app.get_screen("executor")
-        app.notify("Connected", title="Connected", timeout=600)
-        app.goto("project")  # the goto that comes with it (Connect's Next); building ahead goes on after it
-        await settle(pilot)
-        for _ in range(3000):
-            if executor.query("Toast") and not executor._layout_required:
-                break
-            await asyncio.sleep(0.01)
+        executor = await toast_ahead(app, pilot, timeout=600)
+        await until(lambda: executor.query("Toast") and not executor._layout_required)
         assert executor.query("Toast")  # put on it out of sight
         await asyncio.sleep(0.3)  # its layout and render pieces
         layouts = count_calls(executor, "_refresh_layout")
@@ -251,22 +256,10 @@ async def test_a_toast_that_times_out_leaves_the_steps_it_was_put_on_laid_out_ag
     # each copy takes itself off when it times out, and its step asks for a layout: showing it ran that layout
     app = app_for(repo)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-        app.goto("project")
-        await settle(pilot)
-        await built_ahead(app, "runner")
-        executor = app.get_screen("executor")
-        app.notify("Connected", title="Connected", timeout=1.0)
-        app.goto("project")
-        await settle(pilot)
-        for _ in range(3000):
-            if executor.query("Toast"):
-                break
-            await asyncio.sleep(0.01)
+        executor = await toast_ahead(app, pilot, timeout=1.0)
+        await until(lambda: executor.query("Toast"))
         assert executor.query("Toast")
-        for _ in range(3000):  # no key, no goto: the toast times out
-            if not executor.query("Toast") and not executor._layout_required:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: not executor.query("Toast") and not executor._layout_required)  # no key: it times out
         assert not executor.query("Toast")
         assert not executor._layout_required
 
