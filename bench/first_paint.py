@@ -9,7 +9,9 @@ marker appears ("Connect" for the wizard and the bare app), then kills it. Alter
 
 and, for the command line, ``dockwright --help`` and ``dockwright watch --help`` to exit against
 ``python -c pass`` importing argparse and printing a parser's help. Prints medians and ratios against the
-baselines measured in the same run (the machine is shared, so only the ratios mean something).
+baselines measured in the same run (the machine is shared, so only the ratios mean something). Each ratio is the
+median of one ratio per round (a process against the baseline started just before it): the same code's CPU time
+went from ~300 to ~600 ms within minutes here, and a ratio of two medians took the drift between rounds along.
 
 Uses the standard library's ``pty``/``os.openpty`` (no pexpect: all it needs is a pty of a given size and a
 read loop with a deadline). Run: .venv/bin/python bench/first_paint.py [--runs N]
@@ -222,13 +224,13 @@ def main() -> None:
     for title, table in (("process start -> first frame with 'Connect', 120x40 pty", paint),
                          ("process start -> exit", cli)):
         first = next(iter(table))
-        base, base_cpu = (statistics.median(t[i] for t in times[first]) for i in (0, 1))
         print(f"\n{title}: wall time (median, min, ratio) | the process's CPU time (median, ratio)")
         for name in table:
             walls, cpus = [t[0] for t in times[name]], [t[1] for t in times[name]]
-            median, cpu = statistics.median(walls), statistics.median(cpus)
-            print(f"  {name:28} {median * 1000:6.0f} ms  min {min(walls) * 1000:5.0f} ms  {median / base:.2f}x"
-                  f"  | cpu {cpu * 1000:5.0f} ms  {cpu / base_cpu:.2f}x")
+            ratio, cpu_ratio = (statistics.median(t[i] / b[i] for t, b in zip(times[name], times[first], strict=True))
+                                for i in (0, 1))
+            print(f"  {name:28} {statistics.median(walls) * 1000:6.0f} ms  min {min(walls) * 1000:5.0f} ms  "
+                  f"{ratio:.2f}x  | cpu {statistics.median(cpus) * 1000:5.0f} ms  {cpu_ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -137,7 +137,9 @@ class DockwrightApp(ScrubbedCrashReport, App):
     def on_ready(self) -> None:
         """Textual's Ready: the first frame is on the terminal. Only now the session starts (the step says
         "detecting …" meanwhile): a thread started earlier held the interpreter while the first frame was made,
-        and that frame came no sooner than with the start before the app (bench/first_paint.py)."""
+        and that frame came no sooner than with the start before the app (bench/first_paint.py). The garbage
+        collector, paused since the command line (screens/entry.py), runs again, what the start made frozen."""
+        frozen.resume_collection(self)
         if self._starting is not None and self.start_thread is None:
             self._start_session()
 

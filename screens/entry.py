@@ -28,9 +28,12 @@ class TextualScreens:
                 "/dev/null).",
                 "Run `dockwright` in a terminal (add --plain there for line-by-line prompts); without a terminal, "
                 "`dockwright apply --answers dockwright.yml` runs saved answers (--dry-run shows what it would do).")
-        from dockwright.screens.app import run_wizard
+        from dockwright.screens import frozen
 
-        return run_wizard(args)
+        with frozen.collection_paused():  # until the first frame (DockwrightApp.on_ready)
+            from dockwright.screens.app import run_wizard
+
+            return run_wizard(args)
 
     def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int:
         from dockwright.screens.watch_app import WatchApp

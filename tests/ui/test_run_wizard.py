@@ -135,3 +135,52 @@ async def test_the_first_step_is_shown_before_the_start_and_filled_in_by_it(tmp_
         app.goto("project")
         await pilot.pause()
         assert app.current_step == "project"
+
+
+async def test_no_garbage_collection_from_the_command_line_to_the_first_frame(tmp_path, monkeypatch):
+    """Start-up makes long-lived objects and hardly any garbage, and its collections cost 80-90 ms of the first
+    frame (screens/frozen.py): the console script turns the collector off before importing Textual, the wizard's
+    first frame freezes what the start made (held by the app, given back when it ends) and turns it on again."""
+    import gc
+    import sys
+
+    import dockwright.screens.app as app_module
+    from dockwright.screens import frozen
+    from dockwright.screens.app import DockwrightApp
+    from dockwright.screens.entry import main
+    from dockwright.wizard.plan import Plan
+    from dockwright.wizard.session import Session
+
+    collector_on: list[bool] = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(app_module, "run_wizard", lambda args: collector_on.append(gc.isenabled()) or 0)
+    assert main(["--dir", str(tmp_path)]) == 0
+    assert collector_on == [False] and gc.isenabled()  # off for the wizard's start, on again when it returned
+
+    assert gc.get_freeze_count() == 0
+    with frozen.collection_paused():
+        app = DockwrightApp(Plan(), Session(workdir=flask_repo(tmp_path / "app")))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled() and frozen.holding(app) and gc.get_freeze_count() > 0  # Ready came
+        assert not frozen.holding(app) and gc.get_freeze_count() == 0  # the app ended: all collectable again
+
+
+def test_the_collector_is_on_again_after_a_start_that_failed_and_stays_off_if_it_was_off():
+    import gc
+
+    import pytest
+
+    from dockwright.screens import frozen
+
+    with pytest.raises(RuntimeError), frozen.collection_paused():
+        raise RuntimeError("the app failed before its first frame")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with frozen.collection_paused():
+            pass
+        frozen.resume_collection(object())  # an app's Ready with nothing paused: nothing frozen, nothing turned on
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
