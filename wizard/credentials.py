@@ -14,8 +14,6 @@ says where the value came from. A source never contains the token.
 
 from __future__ import annotations
 
-import configparser
-import hmac
 import ipaddress
 import os
 import re
@@ -67,6 +65,8 @@ class Secret:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Secret):
+            import hmac  # here, as configparser below: neither is needed before the wizard's first frame (~5 ms)
+
             return hmac.compare_digest(self._value.encode(), other._value.encode())
         return NotImplemented
 
@@ -229,6 +229,8 @@ def python_gitlab_config_files(env: Mapping[str, str] = os.environ) -> list[Path
 
 
 def _token_from_python_gitlab(url: str, env: Mapping[str, str]) -> tuple[Secret, str] | None:
+    import configparser
+
     for path in python_gitlab_config_files(env):
         if not path.is_file():
             continue

@@ -38,6 +38,12 @@ def test_the_connect_screen_loads_no_preview_help_pages_or_gitlab_client():
     assert loaded_after(code, ("tree_sitter", "markdown_it", "linkify_it", *NETWORK_AND_CHECKS)) == []
 
 
+def test_the_app_and_connect_screen_load_no_config_parser_or_hmac():
+    # read and compared only once the session starts, after the first frame (wizard/credentials.py: ~5 ms)
+    code = "import dockwright.screens.app, dockwright.screens.connect, dockwright.wizard.credentials"
+    assert loaded_after(code, ("configparser", "hmac", "hashlib")) == []
+
+
 def test_the_app_and_connect_screen_load_no_yaml_library():
     # ruamel.yaml is imported where an answers file or glab's config is read or written (plan.py, credentials.py)
     code = "import dockwright.screens.app, dockwright.screens.connect, dockwright.wizard.credentials"
