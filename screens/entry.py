@@ -36,15 +36,21 @@ class TextualScreens:
             return run_wizard(args)
 
     def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int:
-        from dockwright.screens.watch_app import WatchApp
+        from dockwright.screens import frozen
 
-        result = WatchApp(client, project, **target).run()
+        with frozen.collection_paused():  # until the first frame (WatchApp.on_ready), as the wizard's
+            from dockwright.screens.watch_app import WatchApp
+
+            result = WatchApp(client, project, **target).run()
         return int(result) if result is not None else EXIT_OK
 
     def run_watch_list(self, client: Any, project: str, options: dict[str, Any]) -> int:
-        from dockwright.screens.watch_app import WatchApp
+        from dockwright.screens import frozen
 
-        WatchApp(client, project, list_options=options, notify=bool(options.get("notify", True))).run()
+        with frozen.collection_paused():
+            from dockwright.screens.watch_app import WatchApp
+
+            WatchApp(client, project, list_options=options, notify=bool(options.get("notify", True))).run()
         return EXIT_OK
 
 

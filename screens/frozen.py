@@ -2,16 +2,17 @@
 
 A full collection walks every object there is: with Textual, python-gitlab and the wizard's steps that took
 40-360 ms on a 2-core machine, wherever it happened to be due (a key waited for it, a streaming log stalled).
-Two holders move what exists at a moment out of that walk (``gc.freeze``): the wizard once a step is built ahead
-(screens/app.py), a job log pane after its first paint (screens/widgets/job_log.py). ``gc.unfreeze`` gives back
-everything frozen by anyone, so it waits for the last holder: a pane closing must not give back the wizard's
-steps, nor the wizard's end a pane's objects while the pane is still up.
+Holders move what exists at a moment out of that walk (``gc.freeze``): an app at its first frame (the wizard and
+`dockwright watch`), the wizard again once a step is built ahead (screens/app.py), a job log pane after its first
+paint (screens/widgets/job_log.py). ``gc.unfreeze`` gives back everything frozen by anyone, so it waits for the last
+holder: a pane closing must not give back the wizard's steps, nor the wizard's end a pane's objects while the pane
+is still up.
 
-Before that, from the command line to an app's first frame, there is no collection at all (``collection_paused``):
-importing Textual and composing the first screen make ~200,000 long-lived objects and almost no garbage (under
-1,500 objects found in all of a start's collections), and the start's young and full collections took 80-90 ms of
-the ~690 ms to the wizard's first frame (a full one alone 41-47 ms: gc.callbacks, through a pty at 120x40).
-The app's first frame (Textual's Ready) freezes what the start made, held by the app, and collects again.
+From the command line to an app's first frame there is no collection at all (``collection_paused``): importing
+Textual and composing the first screen make ~200,000 long-lived objects and almost no garbage (under 1,500 objects
+found in all of a start's collections), and the start's young and full collections took 80-90 ms of the ~690 ms to
+the wizard's first frame (a full one alone 41-47 ms: gc.callbacks, through a pty at 120x40). The app's first frame
+(Textual's Ready) freezes what the start made, held by the app, and turns the collector on.
 """
 
 from __future__ import annotations

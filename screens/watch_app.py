@@ -9,6 +9,7 @@ from typing import Any
 from textual import work
 from textual.app import App
 
+from dockwright.screens import frozen
 from dockwright.screens.errors import ScrubbedCrashReport
 from dockwright.screens.watch import WatchScreen
 
@@ -34,6 +35,15 @@ class WatchApp(ScrubbedCrashReport, App[int]):
         self.ref_schedule = ref_schedule  # a ListSchedule for how often a newer pipeline is looked for
         self.followed_ref: str | None = None
         self.ref_screen: WatchScreen | None = None  # the screen the followed branch's newest pipeline is on
+
+    def on_ready(self) -> None:
+        """The first frame is up: the garbage collector, paused since the command line (screens/entry.py), runs
+        again, what the start made frozen until the app ends (screens/frozen.py)."""
+        frozen.resume_collection(self)
+
+    async def _shutdown(self) -> None:
+        await super()._shutdown()
+        frozen.release(self)
 
     def on_mount(self) -> None:
         if self.list_options is not None:

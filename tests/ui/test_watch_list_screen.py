@@ -108,3 +108,38 @@ def test_snapshot_of_the_pipelines_list(snap_compare):
 
 def test_snapshot_of_the_pipelines_list_at_80_columns(snap_compare):
     assert snap_compare(RecordedList(), terminal_size=(80, 24), run_before=show_rows)
+
+
+async def test_dockwright_watch_starts_without_garbage_collection_until_its_first_frame(sb, monkeypatch):
+    # as the wizard (tests/ui/test_run_wizard.py, screens/frozen.py): `dockwright watch` pauses the collector before
+    # importing Textual; its first frame freezes what the start made, held by the app until it ends
+    import gc
+
+    import dockwright.screens.watch_app as watch_app
+    from dockwright.screens import frozen
+    from dockwright.screens.entry import TextualScreens
+
+    collector_on: list[bool] = []
+
+    class Recorded:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def run(self):
+            collector_on.append(gc.isenabled())
+            return 0
+
+    with monkeypatch.context() as patched:
+        patched.setattr(watch_app, "WatchApp", Recorded)
+        TextualScreens().run_watch_list(None, "demo/app", {})
+        TextualScreens().run_watch(None, "demo/app", {})
+    assert collector_on == [False, False] and gc.isenabled()
+
+    assert gc.get_freeze_count() == 0
+    with frozen.collection_paused():
+        app = WatchApp(GitLabClient.connect(sb.url, sb.token), sb.project_path, schedule=WATCH_QUICK,
+                       list_options={"schedule": QUICK})
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled() and frozen.holding(app) and gc.get_freeze_count() > 0
+        assert not frozen.holding(app) and gc.get_freeze_count() == 0
