@@ -108,7 +108,9 @@ _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # cargo, ruby and bundler (with the compilers the Ruby Dockerfile's build stage installs, so its apt-get step finds
 # them there), php-cli with composer, and Apache with mod_php set up as the php:*-apache image (apache2-foreground,
 # php.ini-production in $PHP_INI_DIR, its run, lock and log folders www-data's; the logs stay files: under
-# buildah's chroot isolation www-data may not open the terminal /dev/stderr leads to).
+# buildah's chroot isolation www-data may not open the terminal /dev/stderr leads to). mmdebstrap empties /run after
+# the hooks (all but /run/lock), which took the run folder away: Apache as www-data then stopped at once
+# ("DefaultRuntimeDir must be a valid directory"); the real image has it, so /run is kept (skip: cleanup/run).
 _APACHE_FOREGROUND = """#!/bin/sh
 set -e
 . /etc/apache2/envvars
@@ -121,6 +123,7 @@ COMPILED_RECIPE = {
     "variant": "minbase",
     "packages": ["rustc", "cargo", "ruby", "bundler", "build-essential", "libyaml-dev", "pkg-config", "php-cli",
                  "composer", "apache2", "libapache2-mod-php", "passwd", "ca-certificates"],
+    "skip": ["cleanup/run"],
     "hooks": [f"printf '%s' '{_APACHE_FOREGROUND}' > \"$1\"/usr/local/bin/apache2-foreground "
               '&& chmod 755 "$1"/usr/local/bin/apache2-foreground',
               f'cp "$1"/usr/lib/php/*/php.ini-production "$1"{PHP_INI_DIR}/',
@@ -209,6 +212,7 @@ def _mmdebstrap_argv(target: Path, recipe: dict[str, Any] | None = None) -> list
     argv = ["mmdebstrap", f"--variant={recipe['variant']}", "--include=" + ",".join(recipe["packages"])]
     argv += [f"--dpkgopt=path-exclude={p}" for p in recipe["excludes"]]
     argv += [f"--customize-hook={h}" for h in recipe["hooks"]]
+    argv += [f"--skip={step}" for step in recipe.get("skip", ())]
     if HOST_CA.is_file():
         argv.append(f"--customize-hook=upload {HOST_CA} {IMAGE_CA}")
     return argv + [recipe["suite"], str(target)]
