@@ -36,22 +36,22 @@ class TextualScreens:
             return run_wizard(args)
 
     def run_watch(self, client: Any, project: str, target: dict[str, Any]) -> int:
-        from dockwright.screens import frozen
-
-        with frozen.collection_paused():  # until the first frame (WatchApp.on_ready), as the wizard's
-            from dockwright.screens.watch_app import WatchApp
-
-            result = WatchApp(client, project, **target).run()
+        result = _run_watch_app(client, project, **target)
         return int(result) if result is not None else EXIT_OK
 
     def run_watch_list(self, client: Any, project: str, options: dict[str, Any]) -> int:
-        from dockwright.screens import frozen
-
-        with frozen.collection_paused():
-            from dockwright.screens.watch_app import WatchApp
-
-            WatchApp(client, project, list_options=options, notify=bool(options.get("notify", True))).run()
+        _run_watch_app(client, project, list_options=options, notify=bool(options.get("notify", True)))
         return EXIT_OK
+
+
+def _run_watch_app(*args: Any, **kwargs: Any) -> int | None:
+    """The WatchApp, run: as the wizard, without garbage collection until its first frame (WatchApp.on_ready)."""
+    from dockwright.screens import frozen
+
+    with frozen.collection_paused():
+        from dockwright.screens.watch_app import WatchApp
+
+        return WatchApp(*args, **kwargs).run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
